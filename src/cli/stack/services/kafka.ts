@@ -1,0 +1,136 @@
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { nativeEndpoints, nativeStack } from '../../../config/native-stack.ts';
+import { findJava, mvn } from '../java.ts';
+import { stackPaths } from '../paths.ts';
+import { run, runningPid, startDetached, stopProcess } from '../processes.ts';
+import type { StackService } from '../service.ts';
+
+const name = 'kafka';
+const home = stackPaths.service(name);
+const dataDir = join(home, 'data');
+const classpathFile = join(home, 'classpath');
+const propertiesFile = join(home, 'server.properties');
+const log4jFile = join(home, 'log4j2.properties');
+
+/** A single KRaft node in combined mode; internal topics use replication 1 so transactions work. */
+function serverProperties(): string {
+  const host = '127.0.0.1';
+  return [
+    'process.roles=broker,controller',
+    'node.id=1',
+    `listeners=PLAINTEXT://${host}:${nativeStack.kafkaPort},CONTROLLER://${host}:${nativeStack.kafkaControllerPort}`,
+    `advertised.listeners=PLAINTEXT://${host}:${nativeStack.kafkaPort}`,
+    'controller.listener.names=CONTROLLER',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'inter.broker.listener.name=PLAINTEXT',
+    `controller.quorum.bootstrap.servers=${host}:${nativeStack.kafkaControllerPort}`,
+    `log.dirs=${dataDir}`,
+    'num.partitions=3',
+    'auto.create.topics.enable=false',
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=10',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'transaction.state.log.num.partitions=10',
+    'share.coordinator.state.topic.replication.factor=1',
+    'share.coordinator.state.topic.min.isr=1',
+    'min.insync.replicas=1',
+    'group.initial.rebalance.delay.ms=0',
+    'transaction.abort.timed.out.transaction.cleanup.interval.ms=10000',
+    'log.retention.hours=168',
+    '',
+  ].join('\n');
+}
+
+const log4jProperties = [
+  'status = warn',
+  'appender.console.type = Console',
+  'appender.console.name = STDOUT',
+  'appender.console.layout.type = PatternLayout',
+  'appender.console.layout.pattern = [%d] %p %m (%c)%n',
+  'rootLogger.level = INFO',
+  'rootLogger.appenderRef.stdout.ref = STDOUT',
+  'logger.kafka.name = kafka',
+  'logger.kafka.level = WARN',
+  'logger.state.name = state.change.logger',
+  'logger.state.level = WARN',
+  '',
+].join('\n');
+
+async function runJava(what: string, args: string[]): Promise<void> {
+  try {
+    await run(javaForKafka(), args);
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr ?? String(error);
+    throw new Error(`${what} failed: ${stderr.split('\n').slice(0, 5).join('\n')}`);
+  }
+}
+
+function javaForKafka(): string {
+  const found = findJava(17);
+  if (!found) throw new Error('Kafka needs Java 17 or newer: install openjdk-17-jre-headless');
+  return found.java;
+}
+
+export const kafkaService: StackService = {
+  name,
+  endpoint: nativeEndpoints.kafkaBrokers,
+  logFile: stackPaths.log(name),
+  startTimeoutMs: 120_000,
+  async install(say) {
+    mkdirSync(home, { recursive: true });
+    const stale = !existsSync(classpathFile) || statSync(classpathFile).mtimeMs < statSync(stackPaths.pom).mtimeMs;
+    if (stale) {
+      say('resolving Kafka jars with mvn (cached in ~/.m2 after the first run)');
+      await mvn(['-f', stackPaths.pom, 'dependency:build-classpath', `-Dmdep.outputFile=${classpathFile}`]);
+    }
+    writeFileSync(propertiesFile, serverProperties());
+    writeFileSync(log4jFile, log4jProperties);
+    if (!existsSync(join(dataDir, 'meta.properties'))) {
+      say('formatting Kafka storage (first run only)');
+      // Kafka's cluster id is 16 random bytes in URL-safe base64 without padding.
+      const clusterId = randomBytes(16).toString('base64url');
+      await runJava('kafka storage format', [
+        '-cp', readFileSync(classpathFile, 'utf8').trim(),
+        `-Dlog4j2.configurationFile=${log4jFile}`,
+        'kafka.tools.StorageTool', 'format', '--config', propertiesFile, '--cluster-id', clusterId, '--standalone',
+      ]);
+    }
+  },
+  async start() {
+    if (runningPid(name) !== undefined) return;
+    startDetached({
+      name,
+      command: javaForKafka(),
+      args: [
+        '-Xms256m', '-Xmx1g', '-XX:+UseG1GC', '-Djava.awt.headless=true',
+        `-Dlog4j2.configurationFile=${log4jFile}`,
+        `-Dkafka.logs.dir=${stackPaths.logs}`,
+        '-cp', readFileSync(classpathFile, 'utf8').trim(),
+        'kafka.Kafka', propertiesFile,
+      ],
+    });
+  },
+  async ready() {
+    const kafka = new Kafka({
+      clientId: 'bridge-stack',
+      brokers: [nativeEndpoints.kafkaBrokers],
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 1_000,
+      retry: { retries: 0 },
+    });
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      const cluster = await admin.describeCluster();
+      return cluster.brokers.length > 0 && cluster.controller !== null;
+    } finally {
+      await admin.disconnect();
+    }
+  },
+  pid: () => runningPid(name),
+  stop: () => stopProcess(name, { graceMs: 30_000 }),
+};

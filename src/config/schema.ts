@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { nativeEndpoints } from './native-stack.ts';
+
+export const stageNames = ['verify', 'normalize', 'enrich', 'route', 'sink'] as const;
+export type StageName = (typeof stageNames)[number];
+
+export const vendorIds = [
+  'oura',
+  'whoop',
+  'healthkit',
+  'terra',
+  'google-health',
+  'polar',
+  'garmin',
+  'withings',
+] as const;
+export type VendorId = (typeof vendorIds)[number];
+
+export const deliveryModes = ['at-least-once', 'exactly-once'] as const;
+export type DeliveryMode = (typeof deliveryModes)[number];
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const positiveInt = z.coerce.number().int().positive();
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+const csv = z
+  .string()
+  .transform((value) => value.split(',').map((part) => part.trim()).filter((part) => part !== ''));
+const brokers = csv.refine((list) => list.length > 0 && list.every((b) => /^[^\s:]+:\d+$/.test(b)), {
+  message: 'must be comma-separated host:port pairs, e.g. 127.0.0.1:9092',
+});
+
+/**
+ * Every environment variable the project reads, with its default. Variables not named here are
+ * ignored on purpose: an unknown variable must never stop a process from starting.
+ */
+export const envSchema = z.object({
+  KAFKA_BROKERS: brokers.default([nativeEndpoints.kafkaBrokers]),
+  KAFKA_CLIENT_ID: z.string().min(1).default('biometric-bridge'),
+  SCHEMA_REGISTRY_URL: url(['http:', 'https:']).default(nativeEndpoints.schemaRegistryUrl),
+  DATABASE_URL: url(['postgres:', 'postgresql:']).default(nativeEndpoints.databaseUrl),
+  REDIS_URL: url(['redis:', 'rediss:']).default(nativeEndpoints.redisUrl),
+  PG_POOL_MAX: positiveInt.default(20),
+  INGRESS_PORT: port.default(8889),
+  INGRESS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Prefix for every ingress path, e.g. /api/bridge behind the existing proxy. */
+  INGRESS_BASE_PATH: z
+    .string()
+    .default('')
+    .refine((p) => p === '' || (p.startsWith('/') && !p.endsWith('/')), {
+      message: 'must be empty or start with / and not end with /, e.g. /api/bridge',
+    }),
+  INGRESS_MAX_BODY_BYTES: positiveInt.default(1_048_576), // 1 MiB
+  INGRESS_MAX_IN_FLIGHT: positiveInt.default(100),
+  /** Port of the /metrics, /health, /ready server of a stage process; 0 picks a free one. */
+  METRICS_PORT: port.default(9464),
+  DELIVERY: z.enum(deliveryModes).default('at-least-once'),
+  DELIVERY_VERIFY: z.enum(deliveryModes).optional(),
+  DELIVERY_NORMALIZE: z.enum(deliveryModes).optional(),
+  DELIVERY_ENRICH: z.enum(deliveryModes).optional(),
+  DELIVERY_ROUTE: z.enum(deliveryModes).optional(),
+  DELIVERY_SINK: z.enum(deliveryModes).optional(),
+  LOG_LEVEL: z.enum(logLevels).default('info'),
+  OURA_WEBHOOK_SECRETS: csv.default([]),
+  WHOOP_WEBHOOK_SECRETS: csv.default([]),
+  HEALTHKIT_WEBHOOK_SECRETS: csv.default([]),
+  TERRA_WEBHOOK_SECRETS: csv.default([]),
+  GOOGLE_HEALTH_WEBHOOK_SECRETS: csv.default([]),
+  POLAR_WEBHOOK_SECRETS: csv.default([]),
+  GARMIN_WEBHOOK_SECRETS: csv.default([]),
+  WITHINGS_WEBHOOK_SECRETS: csv.default([]),
+});
+
+export type Env = z.infer<typeof envSchema>;

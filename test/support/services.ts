@@ -1,0 +1,34 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { loadConfig } from '../../src/config/index.ts';
+
+/** The endpoints the test runner exported (native stack, containers or the user's own). */
+export const config = loadConfig();
+
+/** Fresh names per test, so tests never see each other's records or groups. */
+export function unique(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export function kafkaClient(clientId = unique('test')): Kafka {
+  return new Kafka({ clientId, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
+}
+
+export async function createTopics(admin: Admin, topics: string[], numPartitions = 1): Promise<void> {
+  await admin.createTopics({ waitForLeaders: true, topics: topics.map((topic) => ({ topic, numPartitions })) });
+}
+
+export function registry(): SchemaRegistry {
+  return new SchemaRegistry({ host: config.SCHEMA_REGISTRY_URL });
+}
+
+export function pgPool(): pg.Pool {
+  return new pg.Pool({ connectionString: config.DATABASE_URL, max: 4 });
+}
+
+export function redis(): Redis {
+  return new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
+}
