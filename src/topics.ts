@@ -1,0 +1,56 @@
+import { stageNames, vendorIds, type StageName, type VendorId } from './config/schema.ts';
+
+/**
+ * Every topic name of DESIGN §2, in one place. Code never spells a topic as a literal: it asks
+ * this module, so a rename is one edit and `bridge topics create` always covers what code uses.
+ */
+
+export const priorities = ['high', 'medium', 'normal'] as const;
+export type Priority = (typeof priorities)[number];
+
+/** Stages that write dead letters; ingress answers its errors over HTTP and has none. */
+export const dlqStages: readonly StageName[] = stageNames;
+
+export const topics = {
+  /** Terra writes to this topic itself (its Kafka destination); we only read it. */
+  terraEvents: 'terra-biometric-events',
+  events: 'biometric.events',
+  enriched: 'biometric.enriched',
+  /** The JSON topic NEUROS reads today; route mirrors to it only when asked. */
+  legacyEvents: 'biometric-events',
+} as const;
+
+export function rawTopic(vendor: VendorId): string {
+  return `raw.${vendor}`;
+}
+
+export function verifiedTopic(vendor: VendorId): string {
+  return `verified.${vendor}`;
+}
+
+export function priorityTopic(priority: Priority): string {
+  return `neuros.priority.${priority}`;
+}
+
+export function dlqTopic(stage: StageName): string {
+  return `dlq.${stage}`;
+}
+
+/** The Schema Registry subject of a topic's values (topic name strategy, DESIGN §4). */
+export function valueSubject(topic: string): string {
+  return `${topic}-value`;
+}
+
+/** Every topic the pipeline reads or writes, in flow order. */
+export function allTopics(): string[] {
+  return [
+    ...vendorIds.map(rawTopic),
+    ...vendorIds.map(verifiedTopic),
+    topics.terraEvents,
+    topics.events,
+    topics.enriched,
+    ...priorities.map(priorityTopic),
+    ...dlqStages.map(dlqTopic),
+    topics.legacyEvents,
+  ];
+}
