@@ -72,6 +72,14 @@ export const envSchema = z.object({
   DELIVERY_ROUTE: z.enum(deliveryModes).optional(),
   DELIVERY_SINK: z.enum(deliveryModes).optional(),
   LOG_LEVEL: z.enum(logLevels).default('info'),
+  /** `bridge topics create`: partitions of every pipeline topic. */
+  TOPIC_PARTITIONS: positiveInt.default(6),
+  TOPIC_REPLICATION_FACTOR: positiveInt.default(1),
+  /** Retention of every pipeline topic in ms; -1 keeps records forever. */
+  TOPIC_RETENTION_MS: z.coerce.number().int().min(-1).default(604_800_000), // seven days
+  /** Dead letters wait for an operator, so they are kept longer. */
+  DLQ_RETENTION_MS: z.coerce.number().int().min(-1).default(2_592_000_000), // thirty days
+  TOPIC_COMPRESSION: z.enum(['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd']).default('producer'),
   OURA_WEBHOOK_SECRETS: csv.default([]),
   WHOOP_WEBHOOK_SECRETS: csv.default([]),
   HEALTHKIT_WEBHOOK_SECRETS: csv.default([]),
