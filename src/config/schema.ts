@@ -88,6 +88,28 @@ export const envSchema = z.object({
   POLAR_WEBHOOK_SECRETS: csv.default([]),
   GARMIN_WEBHOOK_SECRETS: csv.default([]),
   WITHINGS_WEBHOOK_SECRETS: csv.default([]),
+  /** Oura's subscription handshake echoes this token in `GET ?verification_token=…&challenge=…`. */
+  OURA_VERIFICATION_TOKEN: z.string().min(1).optional(),
+  /** Garmin sends our consumer key in `garmin-client-id`; verify rejects any other value. */
+  GARMIN_CLIENT_ID: z.string().min(1).optional(),
+  /** Source networks (CIDR, comma-separated) Garmin / Withings post from; empty = not checked. */
+  GARMIN_SOURCE_NETWORKS: csv.default([]),
+  WITHINGS_SOURCE_NETWORKS: csv.default([]),
+  /**
+   * Signed-timestamp tolerance per vendor, in seconds. Defaults are the vendor's retry horizon
+   * plus slack, because retries may not be re-signed (VENDORS.md): Oura and WHOOP retry ~1 h,
+   * Terra ~24 h; HealthKit is our own app, which signs at upload time.
+   */
+  OURA_TIMESTAMP_TOLERANCE_SECONDS: positiveInt.default(7_200), // two hours
+  WHOOP_TIMESTAMP_TOLERANCE_SECONDS: positiveInt.default(7_200), // two hours
+  TERRA_TIMESTAMP_TOLERANCE_SECONDS: positiveInt.default(93_600), // 26 hours
+  HEALTHKIT_TIMESTAMP_TOLERANCE_SECONDS: positiveInt.default(3_600), // one hour
+  /** Use the last X-Forwarded-For hop as the source address (only behind our own proxy). */
+  INGRESS_TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** Longest an ingress request waits for the Kafka ack before answering 503, in ms. */
+  INGRESS_KAFKA_TIMEOUT_MS: positiveInt.default(5_000),
+  /** How long shutdown waits for in-flight requests before closing anyway, in ms. */
+  INGRESS_SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
 });
 
 export type Env = z.infer<typeof envSchema>;
