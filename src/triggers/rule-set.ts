@@ -1,0 +1,110 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+
+/** The `BiometricEvent` headline fields a rule may test (DESIGN.md §4). */
+export const ruleMetrics = [
+  'hrvRmssdMs',
+  'restingHeartRateBpm',
+  'sleepScore',
+  'recoveryScore',
+  'readinessScore',
+  'temperatureDeltaC',
+  'stressLevel',
+] as const;
+export type RuleMetric = (typeof ruleMetrics)[number];
+
+export const severities = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const;
+export type Severity = (typeof severities)[number];
+
+const upperSnake = z
+  .string()
+  .regex(/^[A-Z][A-Z0-9_]*$/, { message: 'must be UPPER_SNAKE_CASE, e.g. STRESS_INTERVENTION' });
+
+const ruleSchema = z
+  .object({
+    metric: z.enum(ruleMetrics, {
+      message: `must be one of ${ruleMetrics.join(', ')}`,
+    }),
+    /** Inclusive lower bound: the rule fires when value >= atLeast. */
+    atLeast: z.number().finite().optional(),
+    /** Exclusive upper bound: the rule fires when value < below. */
+    below: z.number().finite().optional(),
+    type: upperSnake,
+    severity: z.enum(severities, { message: `must be one of ${severities.join(', ')}` }),
+    recommendation: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]*$/, { message: 'must be lower_snake_case, e.g. breathing_exercise' }),
+  })
+  .strict()
+  .refine((rule) => rule.atLeast !== undefined || rule.below !== undefined, {
+    message: 'needs a bound: "atLeast" (inclusive), "below" (exclusive) or both',
+  })
+  .refine((rule) => rule.atLeast === undefined || rule.below === undefined || rule.atLeast < rule.below, {
+    message: '"atLeast" must be smaller than "below", otherwise the rule can never fire',
+  });
+
+const ruleSetSchema = z
+  .object({
+    $schemaVersion: z.literal(1, { message: 'must be 1 (the only rule file version this code reads)' }),
+    rules: z.array(ruleSchema).min(1, { message: 'must hold at least one rule' }),
+  })
+  .strict();
+
+export type TriggerRule = Readonly<z.infer<typeof ruleSchema>>;
+export interface RuleSet {
+  readonly rules: readonly TriggerRule[];
+}
+
+export class RuleSetError extends Error {
+  readonly problems: readonly string[];
+  constructor(source: string, problems: readonly string[]) {
+    super(`invalid trigger rules in ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'RuleSetError';
+    this.problems = problems;
+  }
+}
+
+/** Validates already-parsed rule data; `source` names the file in error messages. */
+export function parseRuleSet(data: unknown, source = 'rule set'): RuleSet {
+  const parsed = ruleSetSchema.safeParse(data);
+  if (!parsed.success) {
+    throw new RuleSetError(
+      source,
+      parsed.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`),
+    );
+  }
+  const problems = duplicateProblems(parsed.data.rules);
+  if (problems.length > 0) throw new RuleSetError(source, problems);
+  return Object.freeze({ rules: Object.freeze(parsed.data.rules.map((rule) => Object.freeze(rule))) });
+}
+
+/** Reads and validates a JSON rule file at start, so a typo stops the stage with a clear message. */
+export async function loadRuleSet(path: string): Promise<RuleSet> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new RuleSetError(path, [`cannot read the file: ${(error as Error).message}`]);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new RuleSetError(path, [`not valid JSON: ${(error as Error).message}`]);
+  }
+  return parseRuleSet(data, path);
+}
+
+// Two rules with the same type on the same metric would double-count one condition in the
+// trigger metric and in NEUROS; it is almost always a copy-paste slip.
+function duplicateProblems(rules: readonly TriggerRule[]): string[] {
+  const seen = new Map<string, number>();
+  const problems: string[] = [];
+  rules.forEach((rule, index) => {
+    const key = `${rule.metric}/${rule.type}`;
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, index);
+    else problems.push(`rules.${index}: repeats metric ${rule.metric} with type ${rule.type} of rules.${first}`);
+  });
+  return problems;
+}
