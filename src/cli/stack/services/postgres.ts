@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, chownSync } from 'node:fs';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { nativeEndpoints, nativeStack } from '../../../config/native-stack.ts';
 import { ensureDebianPackage } from '../debian.ts';
@@ -8,7 +9,6 @@ import { run, runningPid, startDetached, stopProcess } from '../processes.ts';
 import type { StackService } from '../service.ts';
 
 const name = 'postgres';
-const dataDir = join(stackPaths.service(name), 'data');
 
 /** The databases the stack provides: the pipeline's and the schema registry's storage. */
 export const stackDatabases = ['bridge', 'registry'] as const;
@@ -34,6 +34,24 @@ async function serverUserIds(): Promise<{ uid: number; gid: number } | undefined
   return { uid: Number(uid.trim()), gid: Number(gid.trim()) };
 }
 
+/**
+ * The data directory. As root the server runs as `postgres`, which cannot reach a checkout under a
+ * private home folder; then the data lives under /var/lib instead, one folder per checkout.
+ */
+async function dataDir(): Promise<string> {
+  const inCheckout = join(stackPaths.service(name), 'data');
+  if (process.getuid?.() !== 0) return inCheckout;
+  mkdirSync(stackPaths.service(name), { recursive: true });
+  const probe = asServerUser('test', ['-x', stackPaths.service(name)]);
+  try {
+    await run(probe.command, probe.args);
+    return inCheckout;
+  } catch {
+    const id = createHash('sha256').update(stackPaths.root).digest('hex').slice(0, 12);
+    return join('/var/lib/biometric-bridge', id, 'data');
+  }
+}
+
 export const postgresService: StackService = {
   name,
   endpoint: nativeEndpoints.databaseUrl,
@@ -41,24 +59,27 @@ export const postgresService: StackService = {
   startTimeoutMs: 60_000,
   async install(say) {
     await ensureDebianPackage('pg_ctlcluster', 'postgresql', say);
-    if (existsSync(join(dataDir, 'PG_VERSION'))) return;
+    const dir = await dataDir();
+    if (existsSync(join(dir, 'PG_VERSION'))) return;
     say('initialising the PostgreSQL data directory (first run only)');
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dir, { recursive: true });
     const ids = await serverUserIds();
-    if (ids) chownSync(dataDir, ids.uid, ids.gid);
+    if (ids) chownSync(dir, ids.uid, ids.gid);
     // Loopback only and trust auth: this is a developer stack with no secrets to keep.
-    const init = asServerUser(join(binDir(), 'initdb'), ['-D', dataDir, '-U', 'bridge', '--auth=trust', '-E', 'UTF8', '--no-locale']);
+    const init = asServerUser(join(binDir(), 'initdb'), ['-D', dir, '-U', 'bridge', '--auth=trust', '-E', 'UTF8', '--no-locale']);
     try {
       await run(init.command, init.args);
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
-      throw new Error(`initdb failed (the postgres user must be able to reach ${dataDir}): ${detail}`);
+      throw new Error(`initdb failed (the postgres user must be able to reach ${dir}): ${detail}`);
     }
   },
   async start() {
     if (runningPid(name) !== undefined) return;
     const server = asServerUser(join(binDir(), 'postgres'), [
-      '-D', dataDir,
+      '-D', await dataDir(),
+      // Names the stack folder in the command line, which is how `stack` recognises its server.
+      '-c', `bridge.stack=${stackPaths.root}`,
       '-p', String(nativeStack.postgresPort),
       '-c', 'listen_addresses=127.0.0.1',
       '-c', 'unix_socket_directories=',
