@@ -3,14 +3,14 @@ import type { RuleMetric, RuleSet, Severity, TriggerRule } from './rule-set.ts';
 /** The headline values of one event; a missing or null metric never fires a rule. */
 export type MetricValues = Readonly<Partial<Record<RuleMetric, number | null | undefined>>>;
 
+/** The shape of the Avro `Trigger` record (schemas/trigger.avsc). */
 export interface FiredTrigger {
-  readonly type: string;
-  readonly severity: Severity;
-  readonly metric: RuleMetric;
-  readonly value: number;
-  /** The bound that was crossed: `below` for upper-bounded rules, else `atLeast`. */
-  readonly threshold: number;
-  readonly recommendation: string;
+  type: string;
+  severity: Severity;
+  metric: RuleMetric;
+  value: number;
+  recommendation: string;
+  ruleId: string;
 }
 
 /** Every rule that fires for these values, in rule-file order. */
@@ -25,8 +25,8 @@ export function evaluateTriggers(ruleSet: RuleSet, values: MetricValues): FiredT
         severity: rule.severity,
         metric: rule.metric,
         value,
-        threshold: rule.below ?? (rule.atLeast as number),
         recommendation: rule.recommendation,
+        ruleId: rule.id,
       });
     }
   }

@@ -1,7 +1,7 @@
 import type { Severity } from './rule-set.ts';
+import type { Priority } from '../topics.ts';
 
-export const priorities = ['high', 'medium', 'normal'] as const;
-export type Priority = (typeof priorities)[number];
+export { priorities, type Priority } from '../topics.ts';
 
 /** DESIGN.md §5: any CRITICAL → high; else any HIGH → medium; else normal. */
 export function priorityOf(triggers: ReadonlyArray<{ readonly severity: Severity | string }>): Priority {

@@ -22,6 +22,8 @@ const upperSnake = z
 
 const ruleSchema = z
   .object({
+    /** Stable name of the rule, carried on each trigger it fires as `ruleId`. */
+    id: z.string().regex(/^[a-z][a-z0-9-]*$/, { message: 'must be lower-kebab-case, e.g. hrv-critical' }),
     metric: z.enum(ruleMetrics, {
       message: `must be one of ${ruleMetrics.join(', ')}`,
     }),
@@ -95,16 +97,20 @@ export async function loadRuleSet(path: string): Promise<RuleSet> {
   return parseRuleSet(data, path);
 }
 
-// Two rules with the same type on the same metric would double-count one condition in the
-// trigger metric and in NEUROS; it is almost always a copy-paste slip.
+// A repeated id makes `ruleId` ambiguous for NEUROS; the same type on the same metric twice would
+// double-count one condition. Both are almost always copy-paste slips.
 function duplicateProblems(rules: readonly TriggerRule[]): string[] {
-  const seen = new Map<string, number>();
+  const ids = new Map<string, number>();
+  const pairs = new Map<string, number>();
   const problems: string[] = [];
   rules.forEach((rule, index) => {
-    const key = `${rule.metric}/${rule.type}`;
-    const first = seen.get(key);
-    if (first === undefined) seen.set(key, index);
-    else problems.push(`rules.${index}: repeats metric ${rule.metric} with type ${rule.type} of rules.${first}`);
+    const firstId = ids.get(rule.id);
+    if (firstId === undefined) ids.set(rule.id, index);
+    else problems.push(`rules.${index}.id: "${rule.id}" is already the id of rules.${firstId}`);
+    const pair = `${rule.metric}/${rule.type}`;
+    const firstPair = pairs.get(pair);
+    if (firstPair === undefined) pairs.set(pair, index);
+    else problems.push(`rules.${index}: repeats metric ${rule.metric} with type ${rule.type} of rules.${firstPair}`);
   });
   return problems;
 }

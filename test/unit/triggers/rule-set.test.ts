@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { loadRuleSet, parseRuleSet, RuleSetError } from '../../../src/triggers/index.ts';
 
 const valid = {
+  id: 'hrv-critical',
   metric: 'hrvRmssdMs',
   below: 25,
   type: 'URGENT_INTERVENTION',
@@ -64,8 +65,13 @@ test('a missing or wrong version and an empty rule list are rejected', () => {
 });
 
 test('the same metric and type twice is reported as a duplicate', () => {
-  const [problem] = problemsOf({ $schemaVersion: 1, rules: [valid, { ...valid, below: 20 }] });
+  const [problem] = problemsOf({ $schemaVersion: 1, rules: [valid, { ...valid, id: 'hrv-other', below: 20 }] });
   assert.match(problem ?? '', /rules\.1: repeats metric hrvRmssdMs with type URGENT_INTERVENTION of rules\.0/, 'expected the duplicate to be named');
+});
+
+test('a repeated rule id is reported', () => {
+  const problems = problemsOf({ $schemaVersion: 1, rules: [valid, { ...valid, type: 'OTHER_TYPE' }] });
+  assert.match(problems.join('\n'), /rules\.1\.id: "hrv-critical" is already the id of rules\.0/, 'expected the repeated id to be named');
 });
 
 test('loadRuleSet reports unreadable files and bad JSON with the path', async () => {
