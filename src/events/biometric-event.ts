@@ -1,0 +1,76 @@
+/**
+ * TypeScript view of schemas/biometric-event.avsc. Kept by hand next to the schema;
+ * test/unit/events/events-match-schemas.test.ts fails when the two drift apart.
+ * Timestamps are epoch milliseconds: the Avro serde reads timestamp-millis as plain longs.
+ */
+
+/** Symbols of the Avro `Source` enum in schema order. Append only. */
+export const sources = [
+  'OURA',
+  'WHOOP',
+  'APPLE_HEALTHKIT',
+  'TERRA',
+  'GOOGLE_HEALTH',
+  'POLAR',
+  'GARMIN',
+  'WITHINGS',
+  'UNKNOWN',
+] as const;
+export type Source = (typeof sources)[number];
+
+/** Kinds of observation normalize writes today; the field itself is an open string. */
+export const dataTypes = [
+  'sleep',
+  'recovery',
+  'activity',
+  'body',
+  'daily',
+  'hrv',
+  'heart_rate',
+  'stress',
+  'nutrition',
+  'menstruation',
+  'other',
+] as const;
+export type DataType = (typeof dataTypes)[number];
+
+export interface Reading {
+  /** snake_case metric name, e.g. `steps`, `hrv_sdnn`. */
+  metric: string;
+  value: number;
+  /** e.g. `ms`, `bpm`, `count`, `s`, `kcal`, `m`, `percent`, `celsius`, `kg`. */
+  unit: string;
+}
+
+export interface BiometricEvent {
+  eventId: string;
+  userId: string;
+  source: Source;
+  dataType: string;
+  deviceType: string | null;
+  /** Epoch ms. */
+  occurredAt: number;
+  /** Epoch ms. */
+  receivedAt: number;
+  hrvRmssdMs: number | null;
+  restingHeartRateBpm: number | null;
+  sleepScore: number | null;
+  recoveryScore: number | null;
+  readinessScore: number | null;
+  temperatureDeltaC: number | null;
+  stressLevel: number | null;
+  readings: Reading[];
+}
+
+/** The optional headline measurements, in schema order. */
+export const headlineFields = [
+  'hrvRmssdMs',
+  'restingHeartRateBpm',
+  'sleepScore',
+  'recoveryScore',
+  'readinessScore',
+  'temperatureDeltaC',
+  'stressLevel',
+] as const satisfies readonly (keyof BiometricEvent)[];
+export type HeadlineField = (typeof headlineFields)[number];
+export type Headlines = Partial<Record<HeadlineField, number>>;
