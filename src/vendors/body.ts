@@ -1,0 +1,76 @@
+/**
+ * Decoding a webhook body for the fields verify needs (user id, delivery id). Every failure is a
+ * `BodyError` with a reason the dead letter carries; nothing here throws anything else.
+ */
+
+/** Deeper than any vendor payload; bounds the work a hostile body can cause. */
+export const maxJsonDepth = 64;
+
+export class BodyError extends Error {
+  readonly reason = 'malformed_body';
+  constructor(readonly detail: string) {
+    super(`malformed_body: ${detail}`);
+    this.name = 'BodyError';
+  }
+}
+
+export type BodyFormat = 'json' | 'form';
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** JSON values, or a form body as name → first value (Withings posts form-urlencoded). */
+export function decodeBody(format: BodyFormat, bytes: Buffer): unknown {
+  if (bytes.length === 0) throw new BodyError('empty body');
+  let text: string;
+  try {
+    text = strictUtf8.decode(bytes);
+  } catch (error) {
+    throw new BodyError(`body is not valid UTF-8 (${error instanceof Error ? error.name : 'decode error'})`);
+  }
+  if (format === 'form') return Object.fromEntries(new URLSearchParams(text));
+  const depth = jsonNestingDepth(text);
+  if (depth > maxJsonDepth) throw new BodyError(`JSON nested ${depth} levels deep; limit ${maxJsonDepth}`);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new BodyError(`body is not JSON (${error instanceof Error ? error.message.slice(0, 80) : 'parse error'})`);
+  }
+}
+
+/** Bracket depth outside strings, found in one pass before parsing so a deep body costs O(n). */
+export function jsonNestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return deepest;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A user id as text: non-empty strings, or integers that JSON kept exact. */
+export function idText(value: unknown): string | undefined {
+  if (typeof value === 'string' && value.trim() !== '') return value.trim();
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+  return undefined;
+}
+
+/** Follows a path of property names; undefined as soon as one step is missing. */
+export function pick(value: unknown, ...path: string[]): unknown {
+  let current = value;
+  for (const name of path) {
+    if (!isRecord(current)) return undefined;
+    current = current[name];
+  }
+  return current;
+}
