@@ -1,0 +1,81 @@
+import {
+  BrokenCircuitError,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  handleWhen,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
+import { DependencyUnavailableError } from '../streams/errors.ts';
+
+export interface PostgresBreakerOptions {
+  /** Consecutive connection-class failures that open the breaker (the seeds' 5). */
+  readonly consecutiveFailures?: number;
+  /** How long the breaker stays open before one trial call (the seeds' 60 s). */
+  readonly halfOpenAfterMs?: number;
+  /** Pause asked for after a single connection failure while the breaker is still closed. */
+  readonly retryAfterMs?: number;
+}
+
+export interface PostgresBreaker {
+  /**
+   * Runs `work`; turns "Postgres is not there" into DependencyUnavailableError so the runtime
+   * pauses the partitions instead of dead-lettering rows that would succeed a minute later.
+   */
+  run<T>(work: () => Promise<T>): Promise<T>;
+  readonly state: () => 'closed' | 'open' | 'half-open' | 'isolated';
+  onStateChange(listener: (state: 'closed' | 'open' | 'half-open') => void): void;
+}
+
+// Connection-level failures: refused/reset sockets, timeouts, SQLSTATE class 08 (connection
+// exception), 57P0x (server shutting down or starting) and 53300 (too many connections). Only these
+// count toward the breaker: a bad row failing five times is not an outage and must not stall
+// the stage.
+const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', '53300']);
+
+export function isPostgresUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as Error & { code?: unknown }).code;
+  if (typeof code === 'string' && (unavailableCodes.has(code) || code.startsWith('08') || /^57P0[1-3]$/.test(code))) {
+    return true;
+  }
+  // node-postgres reports lost connections and pool connect timeouts without a code.
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended/i.test(
+    error.message,
+  );
+}
+
+export function createPostgresBreaker(options: PostgresBreakerOptions = {}): PostgresBreaker {
+  const halfOpenAfterMs = options.halfOpenAfterMs ?? 60_000; // one minute
+  const retryAfterMs = options.retryAfterMs ?? 1_000; // one second
+  const policy: CircuitBreakerPolicy = circuitBreaker(handleWhen(isPostgresUnavailable), {
+    halfOpenAfter: halfOpenAfterMs,
+    breaker: new ConsecutiveBreaker(options.consecutiveFailures ?? 5),
+  });
+  let openedAt = 0;
+  policy.onBreak(() => {
+    openedAt = Date.now();
+  });
+  const stateNames = ['closed', 'open', 'half-open', 'isolated'] as const;
+  return {
+    async run(work) {
+      try {
+        return await policy.execute(work);
+      } catch (error) {
+        if (error instanceof BrokenCircuitError) {
+          const remaining = Math.max(0, halfOpenAfterMs - (Date.now() - openedAt));
+          throw new DependencyUnavailableError('postgres', remaining || retryAfterMs, { cause: error });
+        }
+        if (isPostgresUnavailable(error)) {
+          throw new DependencyUnavailableError('postgres', retryAfterMs, { cause: error });
+        }
+        throw error;
+      }
+    },
+    state: () => stateNames[policy.state] ?? 'closed',
+    onStateChange(listener) {
+      policy.onBreak(() => listener('open'));
+      policy.onHalfOpen(() => listener('half-open'));
+      policy.onReset(() => listener('closed'));
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type pg from 'pg';
+import { createEventWriter, createPostgresBreaker, migrate, toEventRow, type EventRow } from '../../src/sink/index.ts';
+import { pgPool, unique } from '../support/services.ts';
+import { sampleEnriched } from '../support/enriched-event.ts';
+
+let pool: pg.Pool;
+
+test.before(async () => {
+  pool = pgPool();
+  await migrate({ pool });
+});
+
+test.after(async () => {
+  await pool.end();
+});
+
+function rows(n: number, topic: string): EventRow[] {
+  return Array.from({ length: n }, (_, i) =>
+    toEventRow(
+      { ...sampleEnriched({ hrvRmssdMs: 20 }), priority: 'high', triggers: [
+        { type: 'URGENT_INTERVENTION', severity: 'CRITICAL', metric: 'hrvRmssdMs', value: 20, recommendation: 'immediate_stress_protocol', ruleId: 'hrv-critical' },
+      ] },
+      { topic, partition: 0, offset: String(i), schemaId: 7 },
+    ),
+  );
+}
+
+test('a batch lands as one row per event with every column', async () => {
+  const topic = unique('enriched');
+  const writer = createEventWriter({ pool, breaker: createPostgresBreaker() });
+  const batch = rows(500, topic);
+  const result = await writer.write(batch);
+  assert.is(result.inserted, 500, 'expected every row of the batch inserted');
+  const { rows: stored } = await pool.query(
+    `SELECT count(*)::int AS n, min(src_offset)::int AS first, max(src_offset)::int AS last FROM biometric_events WHERE src_topic = $1`,
+    [topic],
+  );
+  assert.equal(stored[0], { n: 500, first: 0, last: 499 }, 'expected offsets 0..499 from the source topic');
+  const first = batch[0]!;
+  const { rows: one } = await pool.query(`SELECT * FROM biometric_events WHERE event_id = $1`, [first.eventId]);
+  const row = one[0];
+  assert.is(row.priority, 'high', 'expected the priority column');
+  assert.is(row.schema_id, 7, 'expected the schema id column');
+  assert.is(row.metrics.hrvRmssdMs, 20, 'expected headline values in metrics jsonb');
+  assert.equal(row.metrics.readings, [{ metric: 'steps', value: 1200, unit: 'count' }], 'expected readings in metrics jsonb');
+  assert.is(row.triggers[0].ruleId, 'hrv-critical', 'expected triggers jsonb');
+  assert.is(row.occurred_at.toISOString(), first.occurredAt, 'expected occurred_at to round-trip');
+});
+
+test('writing the same events again inserts nothing (idempotent on event_id)', async () => {
+  const topic = unique('enriched');
+  const writer = createEventWriter({ pool, breaker: createPostgresBreaker() });
+  const batch = rows(50, topic);
+  assert.is((await writer.write(batch)).inserted, 50, 'expected the first write to insert 50');
+  assert.is((await writer.write(batch)).inserted, 0, 'expected the replayed batch to insert nothing');
+  const doubled = [...batch.slice(0, 5), ...batch.slice(0, 5)];
+  assert.is((await writer.write(doubled)).inserted, 0, 'expected duplicates inside one batch to be harmless');
+  const { rows: counted } = await pool.query(`SELECT count(*)::int AS n FROM biometric_events WHERE src_topic = $1`, [topic]);
+  assert.is(counted[0].n, 50, 'expected exactly one row per event_id');
+});
+
+test('an empty batch is a no-op', async () => {
+  const writer = createEventWriter({ pool, breaker: createPostgresBreaker() });
+  assert.equal(await writer.write([]), { inserted: 0 }, 'expected nothing inserted for no rows');
+});
+
+test.run();
