@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
 import { registerStack } from './stack.ts';
+import { registerTopics } from './topics.ts';
+import { registerReplay } from './replay.ts';
+import { registerDlq } from './dlq.ts';
+import { registerSchemasCommand } from './schemas.ts';
 
 /** Every `bridge` sub-command, registered explicitly (no import side effects). */
-export const commands: ReadonlyArray<(program: Command) => void> = [registerStack];
+export const commands: ReadonlyArray<(program: Command) => void> = [registerStack, registerTopics, registerReplay, registerDlq, registerSchemasCommand];

@@ -1,0 +1,152 @@
+import type { Admin, IHeaders, Kafka, KafkaMessage, Message } from 'kafkajs';
+import { assertTopicsExist } from './replay-plan.ts';
+import { readRange, type PartitionRange } from './read-range.ts';
+
+/** Header names written with every dead letter (DESIGN §2). */
+export const dlqHeaders = {
+  reason: 'dlq-reason',
+  detail: 'dlq-detail',
+  source: 'dlq-source',
+  attempts: 'dlq-attempts',
+  failedAt: 'dlq-failed-at',
+} as const;
+
+export const redrivenFromHeader = 'redriven-from';
+
+export interface ReasonSummary {
+  reason: string;
+  count: number;
+  first: Date;
+  last: Date;
+  /** Source topics these dead letters came from; topic names only, never keys or values. */
+  sources: string[];
+}
+
+export interface DlqSource {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export function headerText(headers: IHeaders | undefined, name: string): string | undefined {
+  const value = headers?.[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? undefined : first.toString();
+}
+
+/** Parses `dlq-source` (`topic/partition/offset`); the topic is all before the last two parts. */
+export function parseDlqSource(text: string | undefined): DlqSource | undefined {
+  const match = text === undefined ? null : /^(.+)\/(\d+)\/(\d+)$/.exec(text);
+  if (!match) return undefined;
+  const [, topic, partition, offset] = match as unknown as [string, string, string, string];
+  return { topic, partition: Number(partition), offset };
+}
+
+const unknownReason = 'unknown';
+
+/** Folds dead letters into per-reason counts; reads only headers and timestamps, so no PHI. */
+export function summarize(messages: Iterable<KafkaMessage>): ReasonSummary[] {
+  const byReason = new Map<string, ReasonSummary>();
+  for (const m of messages) {
+    const reason = headerText(m.headers, dlqHeaders.reason) ?? unknownReason;
+    const at = new Date(Number(m.timestamp));
+    const source = parseDlqSource(headerText(m.headers, dlqHeaders.source))?.topic;
+    const entry = byReason.get(reason);
+    if (!entry) {
+      byReason.set(reason, { reason, count: 1, first: at, last: at, sources: source ? [source] : [] });
+      continue;
+    }
+    entry.count += 1;
+    if (at < entry.first) entry.first = at;
+    if (at > entry.last) entry.last = at;
+    if (source && !entry.sources.includes(source)) entry.sources.push(source);
+  }
+  return [...byReason.values()].sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
+}
+
+/** Every offset a dead-letter topic holds right now: list and redrive work on this snapshot. */
+export async function snapshotRanges(admin: Admin, topic: string): Promise<PartitionRange[]> {
+  await assertTopicsExist(admin, [topic]);
+  const offsets = await admin.fetchTopicOffsets(topic);
+  return offsets.map((o) => ({ partition: o.partition, start: o.low, end: o.high }));
+}
+
+export async function listDeadLetters(kafka: Kafka, topic: string): Promise<ReasonSummary[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ranges = await snapshotRanges(admin, topic).finally(() => admin.disconnect());
+  const all: KafkaMessage[] = [];
+  await readRange(kafka, topic, ranges, async (_partition, messages) => {
+    all.push(...messages);
+  });
+  return summarize(all);
+}
+
+export interface RedriveOptions {
+  reason?: string;
+  dryRun?: boolean;
+}
+
+export interface RedriveResult {
+  /** Per source topic, how many records went (or would go) back. */
+  byTopic: Record<string, number>;
+  /** Dead letters matching the reason but without a usable `dlq-source`: left where they are. */
+  withoutSource: number;
+  /** Dead letters whose source topic no longer exists: left where they are. */
+  unknownTopic: number;
+}
+
+/** The record as it was before it failed: same key and value, its own headers without dlq-*. */
+export function redriveMessage(dlqTopic: string, partition: number, message: KafkaMessage): Message {
+  const headers: IHeaders = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    if (!name.startsWith('dlq-') && value !== undefined) headers[name] = value;
+  }
+  headers[redrivenFromHeader] = `${dlqTopic}/${partition}/${message.offset}`;
+  return { key: message.key, value: message.value, headers };
+}
+
+/**
+ * Sends dead letters back to the topic each came from (its `dlq-source` header). The dead-letter
+ * topic is left as it is, so a redrive can be repeated; the stages are idempotent by event id.
+ */
+export async function redriveDeadLetters(kafka: Kafka, topic: string, options: RedriveOptions = {}): Promise<RedriveResult> {
+  const admin = kafka.admin();
+  await admin.connect();
+  let ranges: PartitionRange[];
+  let existing: Set<string>;
+  try {
+    ranges = await snapshotRanges(admin, topic);
+    existing = new Set(await admin.listTopics());
+  } finally {
+    await admin.disconnect();
+  }
+
+  const result: RedriveResult = { byTopic: {}, withoutSource: 0, unknownTopic: 0 };
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  if (!options.dryRun) await producer.connect();
+  try {
+    await readRange(kafka, topic, ranges, async (partition, messages) => {
+      const outgoing = new Map<string, Message[]>();
+      for (const m of messages) {
+        if (options.reason !== undefined && headerText(m.headers, dlqHeaders.reason) !== options.reason) continue;
+        const source = parseDlqSource(headerText(m.headers, dlqHeaders.source));
+        if (!source) {
+          result.withoutSource += 1;
+          continue;
+        }
+        if (!existing.has(source.topic)) {
+          result.unknownTopic += 1;
+          continue;
+        }
+        result.byTopic[source.topic] = (result.byTopic[source.topic] ?? 0) + 1;
+        outgoing.set(source.topic, [...(outgoing.get(source.topic) ?? []), redriveMessage(topic, partition, m)]);
+      }
+      if (options.dryRun) return;
+      for (const [target, batch] of outgoing) await producer.send({ topic: target, acks: -1, messages: batch });
+    });
+  } finally {
+    if (!options.dryRun) await producer.disconnect();
+  }
+  return result;
+}
