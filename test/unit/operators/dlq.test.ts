@@ -1,0 +1,54 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { KafkaMessage } from 'kafkajs';
+import { parseDlqSource, redriveMessage, summarize } from '../../../src/operators/dlq.ts';
+
+const letter = (reason: string | undefined, at: number, source = 'raw.oura/0/1'): KafkaMessage => ({
+  key: Buffer.from('oura:user-123'),
+  value: Buffer.from('{"hrv": 12}'),
+  headers: {
+    ...(reason ? { 'dlq-reason': Buffer.from(reason) } : {}),
+    'dlq-source': Buffer.from(source),
+    'dlq-detail': Buffer.from('signature did not match'),
+    'x-request-id': Buffer.from('req-1'),
+  },
+  offset: '7',
+  timestamp: String(at),
+  attributes: 0,
+  size: 0,
+});
+
+test('parseDlqSource splits topic/partition/offset', () => {
+  assert.equal(parseDlqSource('raw.google-health/3/1200'), { topic: 'raw.google-health', partition: 3, offset: '1200' }, 'expected the three parts');
+  assert.is(parseDlqSource('raw.oura'), undefined, 'expected undefined for a malformed header');
+  assert.is(parseDlqSource(undefined), undefined, 'expected undefined for a missing header');
+});
+
+test('summarize counts by reason with first and last time, most frequent first', () => {
+  const rows = summarize([
+    letter('bad_signature', 3_000),
+    letter('stale_timestamp', 2_000, 'raw.whoop/1/5'),
+    letter('bad_signature', 1_000, 'raw.polar/0/9'),
+    letter(undefined, 5_000),
+  ]);
+  assert.equal(rows.map((r) => [r.reason, r.count]), [['bad_signature', 2], ['stale_timestamp', 1], ['unknown', 1]], 'expected counts per reason');
+  assert.is(rows[0]?.first.getTime(), 1_000, 'expected the earliest time as first');
+  assert.is(rows[0]?.last.getTime(), 3_000, 'expected the latest time as last');
+  assert.equal(rows[0]?.sources, ['raw.oura', 'raw.polar'], 'expected the source topics');
+});
+
+test('summaries carry no keys or values', () => {
+  const text = JSON.stringify(summarize([letter('bad_signature', 1)]));
+  assert.not.match(text, 'user-123', 'expected no user id in a summary');
+  assert.not.match(text, 'hrv', 'expected no reading in a summary');
+});
+
+test('redriveMessage restores the record and drops the dlq-* headers', () => {
+  const message = redriveMessage('dlq.verify', 4, letter('bad_signature', 1));
+  assert.is(String(message.key), 'oura:user-123', 'expected the key kept');
+  assert.is(String(message.value), '{"hrv": 12}', 'expected the value kept');
+  assert.equal(Object.keys(message.headers ?? {}).sort(), ['redriven-from', 'x-request-id'], 'expected own headers plus redriven-from');
+  assert.is(message.headers?.['redriven-from'], 'dlq.verify/4/7', 'expected where it was redriven from');
+});
+
+test.run();
