@@ -1,0 +1,145 @@
+import avsc from 'avsc';
+import { SchemaType, type SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { DependencyUnavailableError, RecordError } from './errors.ts';
+import type { Serde } from './serdes.ts';
+
+/** Where Avro schemas live: the registry in production, memory in driver tests. */
+export interface AvroSchemaStore {
+  /** Registers the schema under the subject (a no-op when already there) and returns its id. */
+  register(subject: string, schema: avsc.Schema): Promise<number>;
+  /** The writer's schema for an id taken from a record's wire header. */
+  writerType(id: number): Promise<avsc.Type>;
+}
+
+const registryRetryAfterMs = 5_000; // long enough for a registry restart, short enough to catch up
+
+/** Registry answers that no retry will change (unknown id, invalid or incompatible schema). */
+function isPermanentRegistryAnswer(error: unknown): boolean {
+  const status = (error as { status?: unknown }).status;
+  return status === 404 || status === 409 || status === 422;
+}
+
+function registryFailure(error: unknown, what: string): Error {
+  if (isPermanentRegistryAnswer(error)) return new RecordError('schema_unavailable', what, { cause: error });
+  return new DependencyUnavailableError('registry', registryRetryAfterMs, { cause: error });
+}
+
+/** A store on a Confluent-compatible registry; the client caches ids and schemas itself. */
+export function registrySchemaStore(registry: SchemaRegistry): AvroSchemaStore {
+  return {
+    async register(subject, schema) {
+      try {
+        const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject });
+        return id;
+      } catch (error) {
+        throw registryFailure(error, `registering the schema under ${subject} failed`);
+      }
+    },
+    async writerType(id) {
+      let schema: unknown;
+      try {
+        schema = await registry.getSchema(id);
+      } catch (error) {
+        throw registryFailure(error, `schema id ${id} is unknown to the registry`);
+      }
+      if (!avsc.Type.isType(schema)) throw new RecordError('schema_unavailable', `schema id ${id} is not an Avro schema`);
+      // The registry client parses Avro schemas with avsc, so after isType this is an avsc Type.
+      return schema as avsc.Type;
+    },
+  };
+}
+
+/** A store in memory for the test driver: ids count up from 1, no compatibility checks. */
+export function memorySchemaStore(): AvroSchemaStore {
+  const ids = new Map<string, number>();
+  const types = new Map<number, avsc.Type>();
+  return {
+    async register(subject, schema) {
+      const text = JSON.stringify(schema);
+      const known = ids.get(`${subject}\n${text}`);
+      if (known !== undefined) return known;
+      const id = types.size + 1;
+      types.set(id, avsc.Type.forSchema(schema));
+      ids.set(`${subject}\n${text}`, id);
+      return id;
+    },
+    async writerType(id) {
+      const type = types.get(id);
+      if (!type) throw new RecordError('schema_unavailable', `schema id ${id} is unknown`);
+      return type;
+    },
+  };
+}
+
+export interface AvroSerdeOptions {
+  store: AvroSchemaStore;
+  /** The schema this process writes and reads into (Avro resolution maps other writers to it). */
+  schema: avsc.Schema;
+  /** Defaults to the topic name strategy: `<topic>-value`. */
+  subject?: string | ((topic: string) => string);
+}
+
+const magicByte = 0;
+const headerBytes = 5; // magic byte + 4-byte big-endian schema id
+
+/**
+ * Avro in Confluent wire format. Encoding registers the schema once per subject and caches the id;
+ * decoding fetches the writer schema by id and resolves it into `schema`, so records written with
+ * older or newer compatible schemas both read as the current shape.
+ */
+export function avro<T>(options: AvroSerdeOptions): Serde<T> {
+  const readerType = avsc.Type.forSchema(options.schema);
+  const subjectFor =
+    typeof options.subject === 'function' ? options.subject : (topic: string) => (options.subject as string | undefined) ?? `${topic}-value`;
+  const ids = new Map<string, Promise<number>>();
+  const resolvers = new Map<number, Promise<avsc.Resolver | null>>();
+
+  const idFor = (subject: string): Promise<number> => {
+    let id = ids.get(subject);
+    if (!id) {
+      id = options.store.register(subject, options.schema);
+      ids.set(subject, id);
+      // A failed registration must be retried by the next record, not cached.
+      id.catch(() => ids.delete(subject));
+    }
+    return id;
+  };
+  const resolverFor = (id: number): Promise<avsc.Resolver | null> => {
+    let resolver = resolvers.get(id);
+    if (!resolver) {
+      resolver = options.store.writerType(id).then((writer) => (writer.equals(readerType) ? null : readerType.createResolver(writer)));
+      resolvers.set(id, resolver);
+      resolver.catch(() => resolvers.delete(id));
+    }
+    return resolver;
+  };
+
+  return {
+    name: `avro(${typeof options.subject === 'string' ? options.subject : '<topic>-value'})`,
+    async serialize(value, topic) {
+      const paths: string[] = [];
+      if (!readerType.isValid(value, { errorHook: (path) => paths.push(path.join('.') || '<root>') })) {
+        // Field paths only: the values themselves may be PHI.
+        throw new RecordError('serialization_failed', `value does not match ${readerType.name ?? 'the schema'} at ${paths.join(', ')}`);
+      }
+      const id = await idFor(subjectFor(topic));
+      const body = readerType.toBuffer(value);
+      const header = Buffer.alloc(headerBytes);
+      header.writeUInt8(magicByte, 0);
+      header.writeInt32BE(id, 1);
+      return Buffer.concat([header, body]);
+    },
+    async deserialize(data) {
+      if (data === null || data.length < headerBytes || data.readUInt8(0) !== magicByte) {
+        throw new RecordError('deserialization_failed', 'payload is not in Confluent Avro wire format');
+      }
+      const id = data.readInt32BE(1);
+      const resolver = await resolverFor(id);
+      try {
+        return (resolver ? readerType.fromBuffer(data.subarray(headerBytes), resolver) : readerType.fromBuffer(data.subarray(headerBytes))) as T;
+      } catch (error) {
+        throw new RecordError('deserialization_failed', `payload does not decode with schema id ${id}`, { cause: error });
+      }
+    },
+  };
+}

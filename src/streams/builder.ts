@@ -1,0 +1,188 @@
+import type { Awaitable, StreamRecord } from './record.ts';
+import type { Serde, Serializer } from './serdes.ts';
+import { Topology, type AnyRecord, type GraphNode, type ProcessorKind, type ProcessorNode, type StepContext } from './topology.ts';
+
+export interface SourceOptions<K, V> {
+  /** Topic names, or patterns (matched against the topics that exist when the runner subscribes). */
+  topics: ReadonlyArray<string | RegExp>;
+  key: Serde<K>;
+  value: Serde<V>;
+}
+
+export interface SinkOptions<K, V> {
+  /** A fixed topic or one computed per record. Topics are never auto-created: they must exist. */
+  topic: string | ((record: StreamRecord<K, V>) => string);
+  key: Serializer<K>;
+  value: Serializer<V>;
+}
+
+export interface BuilderOptions {
+  /** Consumer group; `bridge.<name>` by default. */
+  groupId?: string;
+  /** Dead-letter topic; `dlq.<name>` by default. */
+  deadLetterTopic?: string;
+}
+
+const namePattern = /^[a-z0-9][a-z0-9._-]*$/;
+
+/** Collects nodes for one topology; `stream()` starts a chain, `build()` freezes the graph. */
+export class StreamsBuilder {
+  readonly name: string;
+  readonly #options: BuilderOptions;
+  readonly #nodes: GraphNode[] = [];
+  #built = false;
+
+  constructor(name: string, options: BuilderOptions = {}) {
+    if (!namePattern.test(name)) throw new Error(`topology name "${name}" must be lowercase letters, digits, '.', '_' or '-'`);
+    this.name = name;
+    this.#options = options;
+  }
+
+  /** Reads the given topics; the returned stream carries decoded records. */
+  stream<K, V>(name: string, options: SourceOptions<K, V>): KStream<K, V> {
+    if (options.topics.length === 0) throw new Error(`source "${name}" needs at least one topic or pattern`);
+    const node = this.add<GraphNode>({ type: 'source', name, topics: [...options.topics], key: options.key as Serde<unknown>, value: options.value as Serde<unknown>, successors: [], predecessors: [] });
+    return new KStream<K, V>(this, node);
+  }
+
+  build(): Topology {
+    if (this.#nodes.length === 0) throw new Error(`topology "${this.name}" has no source: call stream() first`);
+    const dangling = this.#nodes.filter((node) => node.type !== 'sink' && node.successors.length === 0).map((node) => node.name);
+    if (dangling.length > 0) throw new Error(`topology "${this.name}": ${dangling.join(', ')} lead nowhere; end every chain with to() (or drop the step)`);
+    this.#built = true;
+    return new Topology({
+      name: this.name,
+      groupId: this.#options.groupId ?? `bridge.${this.name}`,
+      deadLetterTopic: this.#options.deadLetterTopic ?? `dlq.${this.name}`,
+      nodes: [...this.#nodes],
+    });
+  }
+
+  /** @internal used by KStream */
+  add<N extends GraphNode>(node: N): N {
+    if (this.#built) throw new Error(`topology "${this.name}" is already built; build a new one instead of extending it`);
+    if (!node.name) throw new Error(`every ${node.type} in topology "${this.name}" needs a name`);
+    if (this.#nodes.some((existing) => existing.name === node.name)) {
+      throw new Error(`topology "${this.name}" already has a node named "${node.name}"; names label logs and metrics, so they must be unique`);
+    }
+    this.#nodes.push(node);
+    return node;
+  }
+}
+
+type Step<K, V, R> = (record: StreamRecord<K, V>, ctx: StepContext) => Awaitable<R>;
+
+/** A chain of steps over records with keys K and values V. Every step is named. */
+export class KStream<K, V> {
+  readonly #builder: StreamsBuilder;
+  readonly #node: GraphNode;
+
+  constructor(builder: StreamsBuilder, node: GraphNode) {
+    this.#builder = builder;
+    this.#node = node;
+  }
+
+  /** One record in, one out (re-key, re-value, add headers). May be async. */
+  map<K2, V2>(name: string, step: Step<K, V, StreamRecord<K2, V2>>): KStream<K2, V2> {
+    return this.#processor(name, 'map', async (record, ctx, forward) => forward(await step(record as StreamRecord<K, V>, ctx)));
+  }
+
+  /** The same as map; the name reads better for steps that await a lookup. */
+  mapAsync<K2, V2>(name: string, step: Step<K, V, StreamRecord<K2, V2>>): KStream<K2, V2> {
+    return this.map(name, step);
+  }
+
+  /** Replaces the value only, keeping key, headers and coordinates. */
+  mapValues<V2>(name: string, step: (value: V, record: StreamRecord<K, V>, ctx: StepContext) => Awaitable<V2>): KStream<K, V2> {
+    return this.#processor(name, 'map-values', async (record, ctx, forward) => {
+      const typed = record as StreamRecord<K, V>;
+      await forward({ ...typed, value: await step(typed.value, typed, ctx) });
+    });
+  }
+
+  /** Zero or more records out per record in; an empty list filters the record. */
+  flatMap<K2, V2>(name: string, step: Step<K, V, Iterable<StreamRecord<K2, V2>>>): KStream<K2, V2> {
+    return this.#processor(name, 'flat-map', async (record, ctx, forward) => {
+      for (const out of await step(record as StreamRecord<K, V>, ctx)) await forward(out);
+    });
+  }
+
+  /** Keeps records for which the predicate holds. */
+  filter(name: string, predicate: Step<K, V, boolean>): KStream<K, V> {
+    return this.#processor(name, 'filter', async (record, ctx, forward) => {
+      if (await predicate(record as StreamRecord<K, V>, ctx)) await forward(record);
+    });
+  }
+
+  /** Side effect (a count, a debug line) without changing the record. */
+  peek(name: string, action: Step<K, V, void>): KStream<K, V> {
+    return this.#processor(name, 'peek', async (record, ctx, forward) => {
+      await action(record as StreamRecord<K, V>, ctx);
+      await forward(record);
+    });
+  }
+
+  /**
+   * Splits the stream: each record goes to the first branch whose predicate holds (in the
+   * object's key order), or nowhere. Returns one stream per label.
+   */
+  branch<B extends string>(name: string, predicates: Record<B, Step<K, V, boolean>>): Record<B, KStream<K, V>> {
+    const labels = Object.keys(predicates) as B[];
+    if (labels.length === 0) throw new Error(`branch "${name}" needs at least one predicate`);
+    const node = this.#attach<ProcessorNode>({
+      type: 'processor',
+      kind: 'branch',
+      name,
+      labels,
+      successors: [],
+      predecessors: [],
+      async process(record, ctx, forward) {
+        for (const [i, label] of labels.entries()) {
+          if (await predicates[label](record as StreamRecord<K, V>, ctx)) return forward(record, i);
+        }
+      },
+    });
+    // Each label gets a pass-through node so its chain has its own attachment point and the
+    // branch's successors line up with its labels.
+    return Object.fromEntries(
+      labels.map((label) => {
+        const edge = this.#builder.add<ProcessorNode>({
+          type: 'processor',
+          kind: 'branch-edge',
+          name: `${name}.${label}`,
+          successors: [],
+          predecessors: [node],
+          process: (record, _ctx, forward) => forward(record),
+        });
+        node.successors.push(edge);
+        return [label, new KStream<K, V>(this.#builder, edge)];
+      }),
+    ) as Record<B, KStream<K, V>>;
+  }
+
+  /** Writes every record to a topic; ends the chain. */
+  to(name: string, options: SinkOptions<K, V>): void {
+    this.#attach({
+      type: 'sink',
+      name,
+      topic: options.topic as string | ((record: AnyRecord) => string),
+      key: options.key as Serializer<unknown>,
+      value: options.value as Serializer<unknown>,
+      successors: [],
+      predecessors: [],
+    });
+  }
+
+  #processor<K2, V2>(name: string, kind: Exclude<ProcessorKind, 'branch' | 'branch-edge'>, process: ProcessorNode['process']): KStream<K2, V2> {
+    const node = this.#attach<ProcessorNode>({ type: 'processor', kind, name, successors: [], predecessors: [], process });
+    return new KStream<K2, V2>(this.#builder, node);
+  }
+
+  #attach<N extends GraphNode>(node: N): N {
+    if (this.#node.type === 'sink') throw new Error(`"${this.#node.name}" is a sink; nothing can follow it`);
+    const added = this.#builder.add(node);
+    added.predecessors.push(this.#node);
+    this.#node.successors.push(added);
+    return added;
+  }
+}

@@ -1,0 +1,105 @@
+import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Logger } from '../obs/logger.ts';
+import { errorName } from './error-policy.ts';
+import type { PartitionRef, StreamEvents } from './events.ts';
+import { reliableProducer, toTopicMessages } from './producers.ts';
+import type { OutgoingRecord } from './record.ts';
+
+/** A processed chunk of one partition: its outputs (dead letters included) and the next offset. */
+export interface Chunk extends PartitionRef {
+  outputs: readonly OutgoingRecord[];
+  /** The offset to resume from: last processed + 1. */
+  nextOffset: string;
+}
+
+/** How a delivery mode makes a chunk durable. */
+export interface Committer {
+  connect(): Promise<void>;
+  commit(chunk: Chunk): Promise<void>;
+  /** The partitions this instance owns now (after a rebalance). */
+  assigned(partitions: readonly PartitionRef[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface CommitterOptions {
+  kafka: Kafka;
+  consumer: Consumer;
+  topology: string;
+  groupId: string;
+  transactionalIdPrefix: string;
+  events: StreamEvents;
+  log: Logger;
+}
+
+/** Send, wait for acks=all, then commit the offsets: a crash in between replays, never loses. */
+export function atLeastOnceCommitter(options: CommitterOptions): Committer {
+  const producer = reliableProducer(options.kafka);
+  return {
+    connect: () => producer.connect(),
+    async commit(chunk) {
+      if (chunk.outputs.length > 0) await producer.sendBatch({ topicMessages: toTopicMessages(chunk.outputs), acks: -1 });
+      await options.consumer.commitOffsets([{ topic: chunk.topic, partition: chunk.partition, offset: chunk.nextOffset }]);
+      options.events.emit('committed', { topology: options.topology, topic: chunk.topic, partition: chunk.partition, offset: chunk.nextOffset, transactional: false });
+    },
+    assigned: async () => {},
+    close: () => producer.disconnect(),
+  };
+}
+
+/**
+ * Outputs and input offsets in one transaction. kafkajs lacks KIP-447 (consumer group metadata
+ * in the transaction), so zombies are fenced the classic way: one transactional producer per
+ * input partition, its id derived from group, topic and partition. Whoever gets the partition
+ * next initialises the same id, which bumps the epoch and fences the previous owner.
+ */
+export function exactlyOnceCommitter(options: CommitterOptions): Committer {
+  const producers = new Map<string, Promise<Producer>>();
+  const idFor = (ref: PartitionRef) => `${options.transactionalIdPrefix}-${options.groupId}-${ref.topic}-${ref.partition}`;
+
+  const producerFor = (ref: PartitionRef): Promise<Producer> => {
+    const id = idFor(ref);
+    let producer = producers.get(id);
+    if (!producer) {
+      const created = reliableProducer(options.kafka, id);
+      producer = created.connect().then(() => created);
+      producers.set(id, producer);
+      producer.catch(() => producers.delete(id));
+    }
+    return producer;
+  };
+  const drop = async (id: string) => {
+    const producer = producers.get(id);
+    producers.delete(id);
+    await producer?.then((p) => p.disconnect()).catch((error: unknown) => options.log.warn({ error: errorName(error) }, 'closing a transactional producer failed'));
+  };
+
+  return {
+    connect: async () => {},
+    async commit(chunk) {
+      const producer = await producerFor(chunk);
+      const transaction = await producer.transaction();
+      try {
+        if (chunk.outputs.length > 0) await transaction.sendBatch({ topicMessages: toTopicMessages(chunk.outputs), acks: -1 });
+        await transaction.sendOffsets({
+          consumerGroupId: options.groupId,
+          topics: [{ topic: chunk.topic, partitions: [{ partition: chunk.partition, offset: chunk.nextOffset }] }],
+        });
+        await transaction.commit();
+      } catch (error) {
+        await transaction.abort().catch((abortError: unknown) => options.log.warn({ error: errorName(abortError) }, 'aborting a transaction failed'));
+        options.events.emit('transaction-aborted', { topology: options.topology, topic: chunk.topic, partition: chunk.partition, error: errorName(error) });
+        // A fenced or broken producer cannot be reused; the next owner of the partition makes a new one.
+        await drop(idFor(chunk));
+        throw error;
+      }
+      options.events.emit('committed', { topology: options.topology, topic: chunk.topic, partition: chunk.partition, offset: chunk.nextOffset, transactional: true });
+    },
+    async assigned(partitions) {
+      const keep = new Set(partitions.map(idFor));
+      await Promise.all([...producers.keys()].filter((id) => !keep.has(id)).map(drop));
+    },
+    close: async () => {
+      await Promise.all([...producers.keys()].map(drop));
+    },
+  };
+}

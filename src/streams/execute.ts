@@ -1,0 +1,93 @@
+import type { Logger } from '../obs/logger.ts';
+import { DependencyUnavailableError, RecordError } from './errors.ts';
+import { decodeHeaders, type OutgoingRecord, type RawRecord } from './record.ts';
+import type { AnyRecord, Execution, GraphNode, SourceNode, Topology } from './topology.ts';
+
+/** A failure inside the graph, tagged with the node that raised it. */
+export class NodeFailure extends Error {
+  readonly node: string;
+  constructor(node: string, cause: unknown) {
+    super(`${node} failed`, { cause });
+    this.name = 'NodeFailure';
+    this.node = node;
+  }
+}
+
+/**
+ * Runs one raw record through every source that reads its topic and returns the serialized
+ * outputs. Nothing is written here: the caller sends outputs only once the whole record
+ * succeeded, so a retried record never leaves half of its outputs behind.
+ */
+export async function executeRecord(topology: Topology, raw: RawRecord, log: Logger, attempt: number): Promise<OutgoingRecord[]> {
+  const sources = topology.sourcesFor(raw.topic);
+  if (sources.length === 0) throw new NodeFailure('source', new RecordError('unknown_topic', `no source of ${topology.name} reads ${raw.topic}`));
+  const execution: Execution = {
+    source: { topic: raw.topic, partition: raw.partition, offset: raw.offset },
+    attempt,
+    log,
+    outputs: [],
+    node: '',
+  };
+  for (const source of sources) {
+    const record = await decode(source, raw, execution);
+    await forwardAll(source, record, execution);
+  }
+  return execution.outputs;
+}
+
+async function decode(source: SourceNode, raw: RawRecord, execution: Execution): Promise<AnyRecord> {
+  execution.node = source.name;
+  const [key, value] = await Promise.all([
+    readPart(source, 'key', () => source.key.deserialize(raw.key, raw.topic)),
+    readPart(source, 'value', () => source.value.deserialize(raw.value, raw.topic)),
+  ]);
+  return { ...execution.source, key, value, headers: decodeHeaders(raw.headers), timestamp: raw.timestamp };
+}
+
+async function readPart(source: SourceNode, part: 'key' | 'value', read: () => unknown): Promise<unknown> {
+  try {
+    return await read();
+  } catch (error) {
+    throw new NodeFailure(source.name, asRecordError(error, 'deserialization_failed', `${part} is not readable as ${source[part].name}`));
+  }
+}
+
+async function forwardAll(from: GraphNode, record: AnyRecord, execution: Execution): Promise<void> {
+  for (const next of from.successors) await run(next, record, execution);
+}
+
+async function run(node: GraphNode, record: AnyRecord, execution: Execution): Promise<void> {
+  execution.node = node.name;
+  if (node.type === 'sink') {
+    execution.outputs.push(await serialize(node, record));
+    return;
+  }
+  if (node.type === 'source') return forwardAll(node, record, execution);
+  const ctx = { log: execution.log.child({ node: node.name }), node: node.name, source: execution.source, attempt: execution.attempt };
+  try {
+    await node.process(record, ctx, async (out, successor) => {
+      if (successor === undefined) return forwardAll(node, out, execution);
+      const target = node.successors[successor];
+      if (target) await run(target, out, execution);
+      // A failure further down is already tagged; keep its node name.
+    });
+  } catch (error) {
+    throw error instanceof NodeFailure ? error : new NodeFailure(node.name, error);
+  }
+}
+
+async function serialize(node: Extract<GraphNode, { type: 'sink' }>, record: AnyRecord): Promise<OutgoingRecord> {
+  try {
+    const topic = typeof node.topic === 'string' ? node.topic : node.topic(record);
+    const [key, value] = await Promise.all([node.key.serialize(record.key, topic), node.value.serialize(record.value, topic)]);
+    return { topic, key, value, headers: { ...record.headers }, timestamp: record.timestamp, node: node.name };
+  } catch (error) {
+    throw new NodeFailure(node.name, asRecordError(error, 'serialization_failed', `record is not writable as ${node.key.name} / ${node.value.name}`));
+  }
+}
+
+/** Serde failures are permanent for that record, except an unavailable dependency (registry). */
+function asRecordError(error: unknown, reason: string, detail: string): unknown {
+  if (error instanceof RecordError || error instanceof DependencyUnavailableError) return error;
+  return new RecordError(reason, detail, { cause: error });
+}

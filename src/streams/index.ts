@@ -1,0 +1,41 @@
+/**
+ * The stream runtime: Kafka Streams-style topologies on kafkajs. Knows nothing of biometrics.
+ *
+ * A topology is built with a small DSL of named steps, compiled to a graph you can print
+ * (`describe()`), run on Kafka (`runTopology`) or run in memory (`TopologyTestDriver`, from
+ * `src/streams/testing/index.ts`). Steps signal failures by what they throw (see errors.ts):
+ * `RecordError` → dead letter in `dlq.<name>`; `DependencyUnavailableError` → pause the
+ * partition; anything else → retried with backoff, then dead-lettered.
+ *
+ * @example
+ * ```ts
+ * import { StreamsBuilder, serdes, RecordError, runTopology } from '../src/streams/index.ts';
+ *
+ * const builder = new StreamsBuilder('verify'); // group bridge.verify, dead letters dlq.verify
+ * const verified = builder
+ *   .stream('raw-webhooks', { topics: [/^raw\./], key: serdes.string(), value: serdes.bytes() })
+ *   .mapAsync('check-signature', async (record, ctx) => {
+ *     if (!(await signatureOk(record))) throw new RecordError('bad_signature', 'no secret matched');
+ *     return { ...record, key: `oura:${userIdOf(record)}` };
+ *   })
+ *   .filter('drop-replays', async (record) => firstDelivery(record));
+ * verified.to('verified', { topic: (r) => r.topic.replace('raw.', 'verified.'), key: serdes.string(), value: serdes.bytes() });
+ * const topology = builder.build();
+ * console.log(topology.describe().toString());
+ *
+ * const running = await runTopology(topology, { kafka, delivery: 'exactly-once', log, events });
+ * await running.stop(); // or stopOnSignals(running.stop, log)
+ * ```
+ */
+export { StreamsBuilder, KStream, type SourceOptions, type SinkOptions, type BuilderOptions } from './builder.ts';
+export { Topology, type StepContext } from './topology.ts';
+export type { TopologyDescription, NodeDescription } from './describe.ts';
+export type { StreamRecord, RawRecord, RawHeaders, SourceCoordinates, Awaitable } from './record.ts';
+export { serdes, type Serde, type Serializer } from './serdes.ts';
+export { registrySchemaStore, memorySchemaStore, type AvroSchemaStore, type AvroSerdeOptions } from './avro-serde.ts';
+export { RecordError, DependencyUnavailableError } from './errors.ts';
+export { defaultRetry, type RetryOptions } from './error-policy.ts';
+export { deadLetterHeaders } from './dead-letter.ts';
+export { StreamEvents, type StreamEventMap, type StreamEventName, type PartitionRef } from './events.ts';
+export type { DeliveryMode } from './delivery.ts';
+export { runTopology, stopOnSignals, type RunOptions, type RunningTopology } from './runner.ts';

@@ -1,0 +1,25 @@
+import { Partitioners, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import type { OutgoingRecord } from './record.ts';
+
+/** acks=all and idempotence: an acknowledged output is on every in-sync replica, once. */
+export function reliableProducer(kafka: Kafka, transactionalId?: string): Producer {
+  return kafka.producer({
+    idempotent: true,
+    // Idempotence keeps order only with one request in flight per connection in kafkajs.
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner, // Java-compatible murmur2: same key → same partition as other clients
+    ...(transactionalId ? { transactionalId, transactionTimeout: 60_000 } : {}),
+  });
+}
+
+/** Groups outputs by topic, keeping their order, for one sendBatch. */
+export function toTopicMessages(records: readonly OutgoingRecord[]): TopicMessages[] {
+  const byTopic = new Map<string, Message[]>();
+  for (const record of records) {
+    const messages = byTopic.get(record.topic) ?? [];
+    messages.push({ key: record.key, value: record.value, headers: record.headers, timestamp: String(record.timestamp) });
+    byTopic.set(record.topic, messages);
+  }
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+}

@@ -1,0 +1,211 @@
+import { performance } from 'node:perf_hooks';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { createLogger, type Logger } from '../obs/logger.ts';
+import { atLeastOnceCommitter, exactlyOnceCommitter, type Committer } from './committers.ts';
+import { deadLetterFor } from './dead-letter.ts';
+import type { DeliveryMode } from './delivery.ts';
+import { ErrorPolicy, errorName, type RetryOptions } from './error-policy.ts';
+import { StreamEvents, type PartitionRef } from './events.ts';
+import type { OutgoingRecord, RawRecord } from './record.ts';
+import type { Topology } from './topology.ts';
+
+export interface RunOptions {
+  kafka: Kafka;
+  delivery?: DeliveryMode; // at-least-once
+  log?: Logger;
+  /** Shared by every topology of a process so one metrics binder sees them all. */
+  events?: StreamEvents;
+  retry?: Partial<RetryOptions>;
+  /** Records of one partition processed between two commits; bounds work in flight. */
+  maxBatchRecords?: number; // 500
+  /** Partitions processed at the same time (each one strictly in order). */
+  partitionsConsumedConcurrently?: number; // 3
+  sessionTimeoutMs?: number; // 30_000
+  heartbeatIntervalMs?: number; // 3_000
+  rebalanceTimeoutMs?: number; // 60_000
+  /** Transactional ids are `<prefix>-<group>-<topic>-<partition>`. */
+  transactionalIdPrefix?: string; // bridge
+  /** Where a new group starts; a pipeline stage wants everything already on its topics. */
+  fromBeginning?: boolean; // true
+}
+
+export interface RunningTopology {
+  readonly topology: Topology;
+  readonly events: StreamEvents;
+  /** True once the consumer joined its group and until stop() begins. */
+  isReady(): boolean;
+  /** Partitions assigned to this instance now. */
+  assigned(): PartitionRef[];
+  /** Graceful: stop fetching, finish the chunk in flight, commit it, leave the group. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Consumes a topology's sources in consumer group `topology.groupId` until stop(). */
+export async function runTopology(topology: Topology, options: RunOptions): Promise<RunningTopology> {
+  const delivery = options.delivery ?? 'at-least-once';
+  const events = options.events ?? new StreamEvents();
+  const log = (options.log ?? createLogger({ level: 'silent' })).child({ topology: topology.name });
+  const maxBatchRecords = options.maxBatchRecords ?? 500;
+  const policy = new ErrorPolicy(topology, { ...(options.retry ? { retry: options.retry } : {}), log, events });
+
+  const consumer: Consumer = options.kafka.consumer({
+    groupId: topology.groupId,
+    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
+    rebalanceTimeout: options.rebalanceTimeoutMs ?? 60_000,
+    readUncommitted: false, // read_committed: aborted upstream transactions never reach a step
+    allowAutoTopicCreation: false,
+  });
+  const committerOptions = {
+    kafka: options.kafka,
+    consumer,
+    topology: topology.name,
+    groupId: topology.groupId,
+    transactionalIdPrefix: options.transactionalIdPrefix ?? 'bridge',
+    events,
+    log,
+  };
+  const committer: Committer = delivery === 'exactly-once' ? exactlyOnceCommitter(committerOptions) : atLeastOnceCommitter(committerOptions);
+
+  let ready = false;
+  let assigned: PartitionRef[] = [];
+  const resumeTimers = new Set<NodeJS.Timeout>();
+
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    assigned = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
+    ready = true;
+    events.emit('rebalanced', { topology: topology.name, assigned });
+    log.info({ partitions: assigned.length }, 'joined group');
+    committer.assigned(assigned).catch((error: unknown) => log.warn({ error: errorName(error) }, 'releasing producers of revoked partitions failed'));
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    log.warn({ error: errorName(payload.error), restart: payload.restart }, 'consumer crashed');
+    if (!payload.restart) {
+      ready = false;
+      events.emit('crashed', { topology: topology.name, error: errorName(payload.error) });
+    }
+  });
+
+  const pauseFor = (ref: PartitionRef, dependency: string, retryAfterMs: number) => {
+    consumer.pause([{ topic: ref.topic, partitions: [ref.partition] }]);
+    events.emit('paused', { topology: topology.name, ...ref, dependency, retryAfterMs });
+    log.warn({ dependency, retryAfterMs, topic: ref.topic, partition: ref.partition }, 'dependency unavailable; partition paused');
+    const timer = setTimeout(() => {
+      resumeTimers.delete(timer);
+      consumer.resume([{ topic: ref.topic, partitions: [ref.partition] }]);
+      events.emit('resumed', { topology: topology.name, ...ref });
+      log.info({ topic: ref.topic, partition: ref.partition }, 'partition resumed');
+    }, retryAfterMs);
+    resumeTimers.add(timer);
+  };
+
+  const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> => {
+    const ref = { topic: batch.topic, partition: batch.partition };
+    const sourceNames = topology.sourcesFor(batch.topic).map((source) => source.name);
+    for (let start = 0; start < batch.messages.length; start += maxBatchRecords) {
+      if (!isRunning() || isStale()) return;
+      const chunk = batch.messages.slice(start, start + maxBatchRecords);
+      const outputs: OutgoingRecord[] = [];
+      const latenciesMs: number[] = [];
+      let lastOffset: string | undefined;
+      let unavailable: { dependency: string; retryAfterMs: number } | undefined;
+
+      for (const message of chunk) {
+        const raw = toRawRecord(ref, message);
+        const began = performance.now();
+        const outcome = await policy.process(raw);
+        if (outcome.kind === 'unavailable') {
+          unavailable = { dependency: outcome.error.dependency, retryAfterMs: outcome.error.retryAfterMs };
+          break;
+        }
+        if (outcome.kind === 'processed') {
+          outputs.push(...outcome.outputs);
+        } else {
+          outputs.push(deadLetterFor(raw, outcome, topology.deadLetterTopic));
+          events.emit('dead-lettered', { topology: topology.name, ...ref, offset: raw.offset, node: outcome.node, reason: outcome.reason, attempts: outcome.attempts });
+        }
+        latenciesMs.push(performance.now() - began);
+        lastOffset = message.offset;
+      }
+
+      if (lastOffset !== undefined) {
+        const nextOffset = (BigInt(lastOffset) + 1n).toString();
+        events.emit('processed', {
+          topology: topology.name,
+          ...ref,
+          recordsIn: Object.fromEntries(sourceNames.map((name) => [name, latenciesMs.length])),
+          recordsOut: countByNode(outputs),
+          latenciesMs,
+          lag: Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(nextOffset))),
+        });
+        await committer.commit({ ...ref, outputs, nextOffset });
+        resolveOffset(lastOffset);
+      }
+      await heartbeat();
+      if (unavailable) {
+        // The failed record stays unresolved, so the next fetch after resume starts with it.
+        pauseFor(ref, unavailable.dependency, unavailable.retryAfterMs);
+        return;
+      }
+    }
+  };
+
+  await committer.connect();
+  await consumer.connect();
+  await consumer.subscribe({ topics: topology.sourceTopics, fromBeginning: options.fromBeginning ?? true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
+    eachBatch,
+  });
+  events.emit('started', { topology: topology.name, groupId: topology.groupId, delivery });
+  log.info({ delivery, groupId: topology.groupId }, 'topology started');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    topology,
+    events,
+    isReady: () => ready && stopping === undefined,
+    assigned: () => [...assigned],
+    stop() {
+      stopping ??= (async () => {
+        for (const timer of resumeTimers) clearTimeout(timer);
+        resumeTimers.clear();
+        // kafkajs waits for the batch in flight (which commits its chunk) and leaves the group.
+        await consumer.disconnect();
+        await committer.close();
+        events.emit('stopped', { topology: topology.name });
+        log.info('topology stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Stops everything on SIGTERM or SIGINT, once; returns a function that removes the handlers. */
+export function stopOnSignals(stop: () => Promise<void>, log: Logger): () => void {
+  const handler = (signal: NodeJS.Signals) => {
+    log.info({ signal }, 'shutting down');
+    stop().catch((error: unknown) => {
+      log.error({ error: errorName(error) }, 'shutdown failed');
+      process.exitCode = 1;
+    });
+  };
+  process.once('SIGTERM', handler);
+  process.once('SIGINT', handler);
+  return () => {
+    process.off('SIGTERM', handler);
+    process.off('SIGINT', handler);
+  };
+}
+
+function toRawRecord(ref: PartitionRef, message: KafkaMessage): RawRecord {
+  return { ...ref, offset: message.offset, timestamp: Number(message.timestamp), key: message.key ?? null, value: message.value, headers: message.headers ?? {} };
+}
+
+function countByNode(outputs: readonly OutgoingRecord[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const out of outputs) if (out.node !== 'dead-letter') counts[out.node] = (counts[out.node] ?? 0) + 1;
+  return counts;
+}
