@@ -1,8 +1,7 @@
 import { Counter, type Registry } from 'prom-client';
-import type { FiredTrigger } from './evaluate.ts';
 
 export interface TriggerMetrics {
-  count(triggers: readonly FiredTrigger[]): void;
+  count(triggers: ReadonlyArray<{ readonly type: string; readonly severity: string }>): void;
 }
 
 /** `cognitive_mode_triggers_total{type,severity}`: the name the existing dashboards query. */

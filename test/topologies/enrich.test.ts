@@ -1,0 +1,81 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Schema } from 'avsc';
+import { Registry } from 'prom-client';
+import type { BiometricEvent, EnrichedBiometricEvent } from '../../src/events/index.ts';
+import { bridgeSchemas } from '../../src/schemas/index.ts';
+import { serdes } from '../../src/streams/index.ts';
+import { memorySchemaStore, TopologyTestDriver } from '../../src/streams/testing/index.ts';
+import { loadRuleSet } from '../../src/triggers/index.ts';
+import { topics } from '../../src/topics.ts';
+import { defaultRulesFile, enrichTopology } from '../../topologies/enrich.ts';
+import { sampleEvent } from '../support/enriched-event.ts';
+
+const rules = await loadRuleSet(defaultRulesFile);
+const schemas = bridgeSchemas();
+
+function setup() {
+  const store = memorySchemaStore();
+  const metrics = new Registry();
+  const driver = new TopologyTestDriver(enrichTopology({ rules, schemaStore: store, metrics, now: () => 1_700_000_000_000 }));
+  const input = driver.inputTopic(topics.events, serdes.string(), serdes.avro<BiometricEvent>({ store, schema: schemas.BiometricEvent.json as Schema }));
+  const output = driver.outputTopic(topics.enriched, serdes.string(), serdes.avro<EnrichedBiometricEvent>({ store, schema: schemas.EnrichedBiometricEvent.json as Schema }));
+  return { driver, input, output, metrics };
+}
+
+test('low HRV gives a CRITICAL trigger and priority high, keyed by user', async () => {
+  const { input, output } = setup();
+  const event = sampleEvent({ hrvRmssdMs: 24.9, sleepScore: 90, temperatureDeltaC: 0 });
+  await input.pipe({ key: event.userId, value: event, headers: { 'received-at': '1' } });
+  const [out] = await output.readRecords();
+  assert.ok(out, 'expected one enriched record');
+  assert.is(out.key, event.userId, 'expected the user id key to be kept');
+  // avsc decodes records as instances of generated classes; compare the plain data.
+  assert.equal(JSON.parse(JSON.stringify(out.value.event)), event, 'expected the event unchanged inside the enriched record');
+  assert.equal(out.value.triggers.map((t) => t.type), ['URGENT_INTERVENTION'], 'expected the critical HRV trigger');
+  assert.is(out.value.triggers[0]?.ruleId, 'hrv-critical', 'expected the rule id on the trigger');
+  assert.is(out.value.priority, 'high', 'expected CRITICAL → high');
+  assert.is(out.value.enrichedAt, 1_700_000_000_000, 'expected enrichedAt from the clock');
+  assert.is(out.headers['received-at'], '1', 'expected input headers to travel on');
+});
+
+test('HIGH without CRITICAL gives medium; no trigger gives normal with an empty list', async () => {
+  const { input, output } = setup();
+  const warm = sampleEvent({ hrvRmssdMs: 55, sleepScore: 69, temperatureDeltaC: 1.0 });
+  const calm = sampleEvent({ hrvRmssdMs: 40, sleepScore: 70, temperatureDeltaC: 0.99 });
+  await input.pipe({ key: warm.userId, value: warm });
+  await input.pipe({ key: calm.userId, value: calm });
+  const [first, second] = await output.readRecords();
+  assert.equal(first?.value.triggers.map((t) => t.type), ['RECOVERY_INTERVENTION', 'TEMPERATURE_DEVIATION'], 'expected sleep and temperature triggers');
+  assert.is(first?.value.priority, 'medium', 'expected HIGH → medium');
+  assert.equal(second?.value.triggers, [], 'expected no triggers at the boundaries 40 / 70 / 0.99');
+  assert.is(second?.value.priority, 'normal', 'expected normal without triggers');
+});
+
+test('cognitive_mode_triggers_total counts by type and severity', async () => {
+  const { input, metrics } = setup();
+  for (const hrv of [10, 20, 30]) {
+    const event = sampleEvent({ hrvRmssdMs: hrv, sleepScore: null, temperatureDeltaC: null });
+    await input.pipe({ key: event.userId, value: event });
+  }
+  const metric = await metrics.getSingleMetric('cognitive_mode_triggers_total')?.get();
+  const count = (type: string, severity: string) => metric?.values.find((v) => v.labels['type'] === type && v.labels['severity'] === severity)?.value;
+  assert.is(count('URGENT_INTERVENTION', 'CRITICAL'), 2, 'expected two critical HRV triggers counted');
+  assert.is(count('STRESS_INTERVENTION', 'HIGH'), 1, 'expected one high HRV trigger counted');
+});
+
+test('a value that is not Avro is dead-lettered, not dropped', async () => {
+  const { driver, output } = setup();
+  await driver.pipeRaw({ topic: topics.events, partition: 0, offset: '0', timestamp: 1, key: Buffer.from('u'), value: Buffer.from('{"json":true}'), headers: {} });
+  assert.is(driver.deadLetters()[0]?.reason, 'deserialization_failed', 'expected a dead letter with its reason');
+  assert.ok(output.isEmpty(), 'expected nothing enriched');
+});
+
+test('describe() names every node', () => {
+  const text = enrichTopology({ rules, schemaStore: memorySchemaStore() }).describe().toString();
+  for (const name of ['biometric-events', 'evaluate-triggers', 'count-triggers', 'enriched-events']) {
+    assert.match(text, name, `expected node ${name} in the description`);
+  }
+});
+
+test.run();

@@ -1,0 +1,88 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Schema } from 'avsc';
+import type { EnrichedBiometricEvent } from '../../src/events/index.ts';
+import { bridgeSchemas } from '../../src/schemas/index.ts';
+import { serdes } from '../../src/streams/index.ts';
+import { memorySchemaStore, TopologyTestDriver } from '../../src/streams/testing/index.ts';
+import { priorityTopic, topics } from '../../src/topics.ts';
+import { routeTopology, type LegacyBiometricEvent } from '../../topologies/route.ts';
+import { sampleEnriched } from '../support/enriched-event.ts';
+
+const enrichedSchema = bridgeSchemas().EnrichedBiometricEvent.json as Schema;
+
+function setup(legacyMirror = false) {
+  const store = memorySchemaStore();
+  const serde = serdes.avro<EnrichedBiometricEvent>({ store, schema: enrichedSchema });
+  const driver = new TopologyTestDriver(routeTopology({ schemaStore: store, legacyMirror }));
+  const input = driver.inputTopic(topics.enriched, serdes.string(), serde);
+  const out = (priority: 'high' | 'medium' | 'normal') => driver.outputTopic(priorityTopic(priority), serdes.string(), serde);
+  return { driver, input, out };
+}
+
+const critical: EnrichedBiometricEvent = {
+  ...sampleEnriched({ hrvRmssdMs: 20, source: 'TERRA', deviceType: 'GARMIN' }),
+  priority: 'high',
+  triggers: [{ type: 'URGENT_INTERVENTION', severity: 'CRITICAL', metric: 'hrvRmssdMs', value: 20, recommendation: 'immediate_stress_protocol', ruleId: 'hrv-critical' }],
+};
+
+test('each priority goes to its own neuros.priority topic, keyed by user', async () => {
+  const { input, out } = setup();
+  const medium: EnrichedBiometricEvent = { ...sampleEnriched(), priority: 'medium' };
+  const normal = sampleEnriched();
+  for (const value of [critical, medium, normal]) await input.pipe({ key: value.event.userId, value });
+  const [high] = await out('high').readRecords();
+  assert.is(high?.key, critical.event.userId, 'expected the high record keyed by its user');
+  assert.is(high?.value.event.eventId, critical.event.eventId, 'expected the critical event on neuros.priority.high');
+  assert.is((await out('medium').readRecords())[0]?.value.event.eventId, medium.event.eventId, 'expected the medium event on neuros.priority.medium');
+  assert.is((await out('normal').readRecords())[0]?.value.event.eventId, normal.event.eventId, 'expected the normal event on neuros.priority.normal');
+});
+
+test('routed records carry priority, device_type, source, has_triggers and triggers headers', async () => {
+  const { input, out } = setup();
+  await input.pipe({ key: critical.event.userId, value: critical, headers: { 'x-request-id': 'r1' } });
+  const [record] = await out('high').readRecords();
+  const headers = record?.headers ?? {};
+  assert.is(headers['priority'], 'high', 'expected the priority header');
+  assert.is(headers['device_type'], 'GARMIN', 'expected the device type from the event');
+  assert.is(headers['source'], 'terra', 'expected source terra for Terra events');
+  assert.is(headers['has_triggers'], 'true', 'expected has_triggers true');
+  assert.equal(JSON.parse(headers['triggers'] ?? 'null'), [
+    { type: 'URGENT_INTERVENTION', severity: 'CRITICAL', metric: 'hrvRmssdMs', recommendation: 'immediate_stress_protocol' },
+  ], 'expected the triggers as JSON, without the reading');
+  assert.is(headers['x-request-id'], 'r1', 'expected upstream headers kept');
+});
+
+test('direct vendor events say source bridge, no triggers, and fall back to the vendor as device_type', async () => {
+  const { input, out } = setup();
+  const value = sampleEnriched({ source: 'WHOOP', deviceType: null });
+  await input.pipe({ key: value.event.userId, value });
+  const headers = (await out('normal').readRecords())[0]?.headers ?? {};
+  assert.equal(
+    [headers['source'], headers['has_triggers'], headers['triggers'], headers['device_type']],
+    ['bridge', 'false', '[]', 'whoop'],
+    'expected bridge / false / [] / whoop',
+  );
+});
+
+test('the legacy JSON mirror is off by default', async () => {
+  const { input, driver } = setup();
+  await input.pipe({ key: critical.event.userId, value: critical });
+  assert.not.ok(driver.writtenTopics().includes(topics.legacyEvents), 'expected nothing on biometric-events by default');
+});
+
+test('with the mirror on, biometric-events gets the snake_case JSON as well', async () => {
+  const { input, driver, out } = setup(true);
+  await input.pipe({ key: critical.event.userId, value: critical });
+  const [legacy] = await driver.outputTopic(topics.legacyEvents, serdes.string(), serdes.json<LegacyBiometricEvent>()).readRecords();
+  assert.ok(legacy, 'expected a mirrored record');
+  assert.is(legacy.key, critical.event.userId, 'expected the user id key');
+  assert.is(legacy.value.event_id, critical.event.eventId, 'expected event_id');
+  assert.is(legacy.value.metrics['hrv_rmssd_ms'], 20, 'expected snake_case headline metrics');
+  assert.is(legacy.value.timestamp, new Date(critical.event.occurredAt).toISOString(), 'expected an ISO timestamp');
+  assert.is(legacy.value.priority, 'high', 'expected the priority');
+  assert.is(legacy.headers['priority'], 'high', 'expected the routing headers on the mirror too');
+  assert.is((await out('high').readRecords()).length, 1, 'expected the priority topic still written');
+});
+
+test.run();

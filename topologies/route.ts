@@ -1,0 +1,97 @@
+import type { Schema } from 'avsc';
+import type { EnrichedBiometricEvent } from '../src/events/index.ts';
+import { bridgeSchemas } from '../src/schemas/index.ts';
+import { serdes, StreamsBuilder, type AvroSchemaStore, type StreamRecord, type Topology } from '../src/streams/index.ts';
+import { priorityTopic, topics } from '../src/topics.ts';
+
+export interface RouteOptions {
+  readonly schemaStore: AvroSchemaStore;
+  /** ROUTE_LEGACY_MIRROR: also write the JSON NEUROS reads today to `biometric-events`. */
+  readonly legacyMirror?: boolean;
+}
+
+/**
+ * Headers NEUROS filters on without decoding the value (DESIGN.md §2). Trigger values stay out:
+ * headers are read by brokers' tooling and proxies that are not meant to see readings.
+ */
+export function routingHeaders(enriched: EnrichedBiometricEvent): Record<string, string> {
+  const { event, triggers } = enriched;
+  return {
+    priority: enriched.priority,
+    device_type: event.deviceType ?? event.source.toLowerCase(),
+    // Terra data reaches us both through its Kafka destination and its webhook; either way it
+    // is Terra's aggregation, which NEUROS weighs differently from direct vendor feeds.
+    source: event.source === 'TERRA' ? 'terra' : 'bridge',
+    has_triggers: String(triggers.length > 0),
+    triggers: JSON.stringify(triggers.map((t) => ({ type: t.type, severity: t.severity, metric: t.metric, recommendation: t.recommendation }))),
+  };
+}
+
+/** The legacy `biometric-events` JSON (snake_case, ISO times), as the NEUROS reader of today expects. */
+export interface LegacyBiometricEvent {
+  event_id: string;
+  user_id: string;
+  source: string;
+  data_type: string;
+  device_type: string | null;
+  timestamp: string;
+  received_at: string;
+  metrics: Record<string, number>;
+  readings: Array<{ metric: string; value: number; unit: string }>;
+  triggers: Array<{ type: string; severity: string; metric: string; value: number; recommendation: string }>;
+  priority: string;
+}
+
+export function toLegacyEvent(enriched: EnrichedBiometricEvent): LegacyBiometricEvent {
+  const { event } = enriched;
+  const metrics: Record<string, number> = {};
+  const headline = {
+    hrv_rmssd_ms: event.hrvRmssdMs,
+    resting_heart_rate_bpm: event.restingHeartRateBpm,
+    sleep_score: event.sleepScore,
+    recovery_score: event.recoveryScore,
+    readiness_score: event.readinessScore,
+    temperature_delta_c: event.temperatureDeltaC,
+    stress_level: event.stressLevel,
+  };
+  for (const [name, value] of Object.entries(headline)) if (value !== null) metrics[name] = value;
+  return {
+    event_id: event.eventId,
+    user_id: event.userId,
+    source: event.source.toLowerCase(),
+    data_type: event.dataType,
+    device_type: event.deviceType,
+    timestamp: new Date(event.occurredAt).toISOString(),
+    received_at: new Date(event.receivedAt).toISOString(),
+    metrics,
+    readings: event.readings,
+    triggers: enriched.triggers.map(({ type, severity, metric, value, recommendation }) => ({ type, severity, metric, value, recommendation })),
+    priority: enriched.priority,
+  };
+}
+
+/** biometric.enriched → neuros.priority.<priority> with routing headers (+ optional legacy JSON). */
+export function routeTopology(options: RouteOptions): Topology {
+  const enrichedSerde = serdes.avro<EnrichedBiometricEvent>({
+    store: options.schemaStore,
+    schema: bridgeSchemas().EnrichedBiometricEvent.json as Schema,
+  });
+  const builder = new StreamsBuilder('route');
+  const routed = builder
+    .stream('enriched-events', { topics: [topics.enriched], key: serdes.string(), value: enrichedSerde })
+    .map('add-routing-headers', (record): StreamRecord<string | null, EnrichedBiometricEvent> => ({
+      ...record,
+      headers: { ...record.headers, ...routingHeaders(record.value) },
+    }));
+  routed.to('priority-topic', {
+    topic: (record) => priorityTopic(record.value.priority),
+    key: serdes.string(),
+    value: enrichedSerde,
+  });
+  if (options.legacyMirror === true) {
+    routed
+      .mapValues('to-legacy-json', (value) => toLegacyEvent(value))
+      .to('legacy-events', { topic: topics.legacyEvents, key: serdes.string(), value: serdes.json<LegacyBiometricEvent>() });
+  }
+  return builder.build();
+}
