@@ -15,7 +15,6 @@ const letter = (reason: string | undefined, at: number, source = 'raw.oura/0/1')
   offset: '7',
   timestamp: String(at),
   attributes: 0,
-  size: 0,
 });
 
 test('parseDlqSource splits topic/partition/offset', () => {

@@ -53,7 +53,6 @@ test('replayMessage keeps key, value and headers and adds replayed-from', () => 
     offset: '41',
     timestamp: '0',
     attributes: 0,
-    size: 0,
   });
   assert.is(String(message.key), 'k', 'expected the key kept');
   assert.is(String(message.value), 'v', 'expected the value kept');
