@@ -1,0 +1,78 @@
+import type { VendorId } from '../config/schema.ts';
+import type { BiometricEvent, Headlines, Reading, Source } from '../events/index.ts';
+import { RecordError } from '../streams/errors.ts';
+import { eventIdFor } from './event-id.ts';
+import { numberAt } from './payload-fields.ts';
+
+export interface MappingContext {
+  /** When the bridge received the record (ingress `received-at` header), epoch ms. */
+  readonly receivedAt: number;
+}
+
+/**
+ * What one input record became. Zero events with `acknowledged` set means the record was
+ * understood and carries no biometrics (a Terra auth event, a Polar PING): counted, not an error.
+ * Anything the bridge cannot turn into events is thrown as a RecordError instead.
+ */
+export interface MappingResult {
+  readonly events: BiometricEvent[];
+  /** Machine code of the non-data record, e.g. `terra_auth`, for the acknowledged counter. */
+  readonly acknowledged?: string;
+}
+
+/** Maps one verified record of one vendor; pure, so it is unit-tested with captured payloads. */
+export interface VendorMapping {
+  readonly vendor: VendorId;
+  readonly source: Source;
+  map(body: Buffer | null, context: MappingContext): MappingResult;
+}
+
+export interface EventDraft {
+  readonly source: Source;
+  readonly userId: string;
+  readonly dataType: string;
+  readonly occurredAt: number;
+  /** The vendor's identity of the record (summary id, sample uuid, start+end): feeds eventId. */
+  readonly identity: readonly (string | number)[];
+  readonly deviceType?: string | undefined;
+  readonly headlines?: Headlines;
+  readonly readings?: readonly (Reading | undefined)[];
+}
+
+export function buildEvent(draft: EventDraft, context: MappingContext): BiometricEvent {
+  const h = draft.headlines ?? {};
+  return {
+    eventId: eventIdFor([draft.source, draft.userId, draft.dataType, ...draft.identity]),
+    userId: draft.userId,
+    source: draft.source,
+    dataType: draft.dataType,
+    deviceType: draft.deviceType ?? null,
+    occurredAt: draft.occurredAt,
+    receivedAt: context.receivedAt,
+    hrvRmssdMs: h.hrvRmssdMs ?? null,
+    restingHeartRateBpm: h.restingHeartRateBpm ?? null,
+    sleepScore: h.sleepScore ?? null,
+    recoveryScore: h.recoveryScore ?? null,
+    readinessScore: h.readinessScore ?? null,
+    temperatureDeltaC: h.temperatureDeltaC ?? null,
+    stressLevel: h.stressLevel ?? null,
+    readings: (draft.readings ?? []).filter((r): r is Reading => r !== undefined),
+  };
+}
+
+/** A reading from `root` at `path`, or undefined when the vendor left it out. */
+export function readingAt(root: unknown, metric: string, unit: string, ...path: string[]): Reading | undefined {
+  const value = numberAt(root, ...path);
+  return value === undefined ? undefined : { metric, value, unit };
+}
+
+export function needsHydration(vendor: string, what: string): never {
+  throw new RecordError(
+    'needs_hydration',
+    `${vendor} ${what} carries only ids; the data must be fetched from the vendor API, which normalize does not do yet`,
+  );
+}
+
+export function unmappable(vendor: string, what: string): never {
+  throw new RecordError('unmappable', `${vendor} ${what}`);
+}

@@ -1,0 +1,97 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { terraMapping } from '../../../src/vendors/terra/mapping.ts';
+import { fixture, json, mapError, mapOne, mapValid, reading } from './mapping-fixtures.ts';
+
+test('sleep: HRV comes from heart_rate_data.summary.avg_hrv_rmssd, scores and temperature map to headlines', () => {
+  const event = mapOne(terraMapping, fixture('terra', 'sleep.json'));
+  assert.is(event.source, 'TERRA', 'expected source TERRA');
+  assert.is(event.dataType, 'sleep', 'expected dataType sleep');
+  assert.is(event.userId, 'a9f1e2d3-4c5b-4a69-8b7c-0d1e2f3a4b5c', 'expected the Terra user id');
+  assert.is(event.deviceType, 'OURA', 'expected the provider as deviceType');
+  assert.is(event.hrvRmssdMs, 22.7, 'expected avg_hrv_rmssd as hrvRmssdMs');
+  assert.is(event.restingHeartRateBpm, 49, 'expected resting_hr_bpm');
+  assert.is(event.sleepScore, 67, 'expected scores.sleep');
+  assert.is(event.temperatureDeltaC, 1.12, 'expected temperature_data.delta');
+  assert.is(event.readinessScore, 61, 'expected readiness_data.readiness');
+  assert.is(event.occurredAt, Date.parse('2025-01-14T22:41:30Z'), 'expected metadata.start_time');
+  assert.is(reading(event, 'hrv_sdnn'), 41.3, 'expected SDNN as a reading, not a headline');
+  assert.is(reading(event, 'sleep_efficiency'), 88.4, 'expected sleep efficiency reading');
+  assert.is(reading(event, 'deep_sleep_duration'), 5040, 'expected deep sleep seconds');
+});
+
+test('sleep: eventId derives from summary_id, so re-sent and re-timed copies collapse', () => {
+  const original = mapOne(terraMapping, fixture('terra', 'sleep.json'));
+  const doc = JSON.parse(fixture('terra', 'sleep.json').toString());
+  doc.data[0].metadata.end_time = '2025-01-15T07:05:00.000000+00:00';
+  doc.data[0].scores.sleep = 70;
+  const updated = mapOne(terraMapping, json(doc));
+  assert.is(updated.eventId, original.eventId, 'expected the same id for the same summary_id');
+  doc.data[0].metadata.summary_id = 'sleep-other';
+  assert.is.not(mapOne(terraMapping, json(doc)).eventId, original.eventId, 'expected another summary to get another id');
+});
+
+test('daily: one event per data[] item, keyed by start+end, scores and stress mapped', () => {
+  const { events } = mapValid(terraMapping, fixture('terra', 'daily.json'));
+  assert.is(events.length, 2, 'expected two daily events');
+  const [first, second] = events;
+  assert.is(first!.recoveryScore, 62, 'expected scores.recovery');
+  assert.is(first!.sleepScore, null, 'expected a null sleep score to stay null');
+  assert.is(first!.stressLevel, 34, 'expected stress_data.avg_stress_level');
+  assert.is(first!.hrvRmssdMs, 36.5, 'expected daily HRV from the heart summary');
+  assert.is(reading(first!, 'steps'), 11234, 'expected steps');
+  assert.is.not(first!.eventId, second!.eventId, 'expected different days to get different ids');
+});
+
+test('body: HRV and resting heart rate come from heart_data.heart_rate_data.summary', () => {
+  const event = mapOne(terraMapping, fixture('terra', 'body.json'));
+  assert.is(event.dataType, 'body', 'expected dataType body');
+  assert.is(event.hrvRmssdMs, 44.1, 'expected body HRV from heart_data');
+  assert.is(event.restingHeartRateBpm, 53, 'expected body resting HR from heart_data');
+  assert.is(reading(event, 'weight'), 72.4, 'expected the weight measurement');
+  assert.is(reading(event, 'spo2'), 97.5, 'expected oxygen saturation');
+});
+
+test('activity: readings for steps, distance, calories', () => {
+  const event = mapOne(terraMapping, fixture('terra', 'activity.json'));
+  assert.is(event.dataType, 'activity', 'expected dataType activity');
+  assert.is(reading(event, 'steps'), 6934, 'expected steps from distance_data.summary');
+  assert.is(reading(event, 'avg_heart_rate'), 148, 'expected avg heart rate');
+  assert.is(event.hrvRmssdMs, null, 'expected no HRV on an activity without one');
+});
+
+test("the seeds' inline body shape maps hrv_data.rmssd, heart_rate_data.avg_hr_bpm and body_data.temperature_delta", () => {
+  const event = mapOne(terraMapping, fixture('terra', 'seed-body-inline.json'));
+  assert.is(event.userId, 'terra-seed-user-77', 'expected user.user_id');
+  assert.is(event.hrvRmssdMs, 20, 'expected hrv_data.rmssd');
+  assert.is(event.temperatureDeltaC, 2, 'expected body_data.temperature_delta');
+  assert.is(reading(event, 'avg_heart_rate'), 65, 'expected avg_hr_bpm as a reading');
+  assert.is(event.occurredAt, Date.parse('2025-01-15T08:00:00Z'), 'expected the item timestamp');
+});
+
+test('non-data events are acknowledged with no events', () => {
+  const result = mapValid(terraMapping, fixture('terra', 'auth.json'));
+  assert.equal(result.events, [], 'expected no events from auth');
+  assert.is(result.acknowledged, 'terra_auth', 'expected auth acknowledged');
+  for (const type of ['deauth', 'processing', 'rate_limit_hit', 'large_request_sending', 'connection_error']) {
+    assert.is(terraMapping.map(json({ type, user: { user_id: 'u' } }), { receivedAt: 1 }).acknowledged, `terra_${type}`, `expected ${type} acknowledged`);
+  }
+});
+
+test('empty data arrays are acknowledged, not dead-lettered', () => {
+  const result = mapValid(terraMapping, json({ type: 'sleep', user: { user_id: 'u' }, data: [] }));
+  assert.is(result.acknowledged, 'terra_sleep_empty', 'expected an empty sleep push acknowledged');
+});
+
+test('bad input is a RecordError with a clear reason', () => {
+  assert.is(mapError(terraMapping, Buffer.from('{"type":')).reason, 'malformed_body', 'expected malformed_body for broken JSON');
+  assert.is(mapError(terraMapping, null).reason, 'malformed_body', 'expected malformed_body for an empty record');
+  assert.is(mapError(terraMapping, json({ type: 'mystery', user: { user_id: 'u' }, data: [] })).reason, 'unmappable', 'expected unknown types unmappable');
+  assert.is(mapError(terraMapping, json({ type: 'sleep', data: [{}] })).reason, 'unmappable', 'expected a missing user unmappable');
+  const noTime = mapError(terraMapping, json({ type: 'sleep', user: { user_id: 'u' }, data: [{ metadata: {} }] }));
+  assert.is(noTime.reason, 'unmappable', 'expected a missing start_time unmappable');
+  assert.match(noTime.detail, 'start_time', 'expected the detail to name the missing field');
+  assert.not.match(noTime.detail, /\bu\b/, 'expected the detail to carry no user id');
+});
+
+test.run();
