@@ -1,0 +1,36 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Message } from 'kafkajs';
+import { authorizationDigest, authorizationDigestHeader } from '../vendors/google-health/signature.ts';
+import type { VendorEntry } from '../vendors/index.ts';
+
+export interface ReceivedRequest {
+  readonly requestId: string;
+  readonly receivedAtMs: number;
+  readonly sourceAddress: string | undefined;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+/**
+ * The raw record of DESIGN §2: the body byte for byte, unkeyed (sticky partitioning), with the
+ * headers verify needs. Header names are lower case (HTTP's are case-insensitive; Node lowers
+ * them), values verbatim.
+ */
+export function rawMessage(vendor: VendorEntry, request: ReceivedRequest): Message {
+  const headers: Record<string, string> = {
+    'x-request-id': request.requestId,
+    'received-at': String(request.receivedAtMs),
+  };
+  const contentType = request.headers['content-type'];
+  if (contentType !== undefined) headers['content-type'] = contentType;
+  if (request.sourceAddress !== undefined) headers['source-address'] = request.sourceAddress;
+  for (const name of vendor.forwardedHeaders) {
+    const value = request.headers[name];
+    if (typeof value === 'string') headers[name] = value;
+  }
+  const authorization = request.headers.authorization;
+  if (vendor.forwardedHeaders.includes(authorizationDigestHeader) && authorization !== undefined) {
+    headers[authorizationDigestHeader] = authorizationDigest(authorization);
+  }
+  return { key: null, value: request.body, headers, timestamp: String(request.receivedAtMs) };
+}

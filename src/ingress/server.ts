@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../obs/logger.ts';
+import { vendorById, type VendorEntry } from '../vendors/index.ts';
+import { checkAuthHeaders, checkHeaders } from './cheap-checks.ts';
+import { ouraChallenge, postHandshake, type HandshakeSettings } from './handshakes.ts';
+import { createIngressMetrics, type IngressMetrics } from './metrics.ts';
+import { rawMessage } from './raw-record.ts';
+import { SinkUnavailableError, type RawSink } from './raw-sink.ts';
+
+export interface IngressOptions extends HandshakeSettings {
+  readonly sink: RawSink;
+  readonly logger: Logger;
+  readonly host: string;
+  /** 0 picks a free port (tests, benchmarks). */
+  readonly port: number;
+  /** Prefix of every path, e.g. `/api/bridge`; '' for none. */
+  readonly basePath: string;
+  readonly maxBodyBytes: number;
+  readonly maxInFlight: number;
+  /** Take the source address from the last X-Forwarded-For hop (only behind our own proxy). */
+  readonly trustProxy: boolean;
+  readonly shutdownGraceMs: number;
+  readonly version: string;
+  readonly metrics?: IngressMetrics;
+}
+
+export interface Ingress {
+  readonly server: Server;
+  readonly metrics: IngressMetrics;
+  /** Starts listening; resolves with the bound address. */
+  listen(): Promise<AddressInfo>;
+  /** Stops accepting, lets in-flight requests finish (bounded), then disconnects the producer. */
+  close(): Promise<void>;
+}
+
+type Json = Record<string, unknown>;
+
+function send(res: ServerResponse, status: number, body?: Json, headers: Record<string, string> = {}): void {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** Reads the body up to `limit` bytes; undefined when it grew past it (the caller answers 413). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) over = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks, size)));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * The webhook HTTP server on node:http: the routes are five, so a framework's router would add
+ * cost for no gain (bench/ingress.ts measures the ingress against a bare node:http handler).
+ */
+export function createIngress(options: IngressOptions): Ingress {
+  const metrics = options.metrics ?? createIngressMetrics();
+  const log = options.logger.child({ component: 'ingress' });
+  const base = options.basePath;
+  const webhookPrefix = `${base}/webhooks/`;
+  let inFlight = 0;
+  let draining = false;
+  let drained: (() => void) | undefined;
+
+  function sourceAddress(req: IncomingMessage): string | undefined {
+    const forwarded = req.headers['x-forwarded-for'];
+    if (options.trustProxy && typeof forwarded === 'string') return forwarded.split(',').at(-1)?.trim();
+    return req.socket.remoteAddress;
+  }
+
+  async function webhook(req: IncomingMessage, res: ServerResponse, vendor: VendorEntry, query: string, requestId: string): Promise<number> {
+    const answer = (status: number, body?: Json, headers?: Record<string, string>) => {
+      send(res, status, body, headers);
+      return status;
+    };
+    if (req.method === 'GET' && vendor.handshakes.includes('oura-challenge')) {
+      const reply = ouraChallenge(new URLSearchParams(query), options);
+      return answer(reply.status, reply.body as Json);
+    }
+    if (req.method === 'HEAD' && vendor.handshakes.includes('withings-head')) return answer(200);
+    if (req.method !== 'POST') return answer(405, { error: 'use POST' }, { allow: 'POST' });
+    if (draining) return answer(503, { error: 'shutting down' }, { 'retry-after': '1', connection: 'close' });
+
+    const headerProblem = checkHeaders(vendor, req.headers, options.maxBodyBytes);
+    if (headerProblem?.status === 413) return answer(413, { error: headerProblem.reason }, { connection: 'close' });
+    if (headerProblem) return answer(headerProblem.status, { error: headerProblem.reason });
+    const body = await readBody(req, options.maxBodyBytes);
+    if (body === undefined) return answer(413, { error: `body larger than ${options.maxBodyBytes} bytes` }, { connection: 'close' });
+    const handshake = postHandshake(vendor, req.headers.authorization, body, options);
+    if (handshake) return answer(handshake.status, handshake.body as Json);
+    const authProblem = checkAuthHeaders(vendor, req.headersDistinct);
+    if (authProblem) return answer(authProblem.status, { error: authProblem.reason });
+    if (body.length === 0) return answer(400, { error: 'empty body' });
+
+    const message = rawMessage(vendor, {
+      requestId,
+      receivedAtMs: Date.now(),
+      sourceAddress: sourceAddress(req),
+      headers: req.headers,
+      body,
+    });
+    try {
+      await options.sink.send(vendor.rawTopic, message);
+    } catch (error) {
+      if (!(error instanceof SinkUnavailableError)) throw error;
+      metrics.producerErrors.inc({ kind: error.kind });
+      return answer(503, { error: 'temporarily unavailable, retry later' }, { 'retry-after': String(error.retryAfterSeconds) });
+    }
+    return answer(202, { id: requestId });
+  }
+
+  async function handleWebhook(req: IncomingMessage, res: ServerResponse, vendorId: string, query: string): Promise<void> {
+    const vendor = vendorById(vendorId);
+    const requestId = randomUUID();
+    const started = process.hrtime.bigint();
+    const source = vendor?.id ?? 'unknown';
+    let status: number;
+    if (vendor === undefined) {
+      send(res, 404, { error: 'unknown vendor' });
+      status = 404;
+    } else if (inFlight >= options.maxInFlight) {
+      send(res, 503, { error: 'too many requests in flight' }, { 'retry-after': '1' });
+      status = 503;
+    } else {
+      inFlight++;
+      metrics.active.inc();
+      try {
+        status = await webhook(req, res, vendor, query, requestId);
+      } catch (error) {
+        // Unexpected: keep the process up and answer, so the vendor retries.
+        log.error({ err: error, requestId, vendor: source }, 'webhook request failed');
+        if (!res.headersSent) send(res, 503, { error: 'temporarily unavailable, retry later' }, { 'retry-after': '1' });
+        status = 503;
+      } finally {
+        inFlight--;
+        metrics.active.dec();
+        if (inFlight === 0) drained?.();
+      }
+    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    metrics.events.inc({ source, status: String(status) });
+    metrics.duration.observe({ source }, seconds);
+    // Access log: no user ids, no body, no auth headers.
+    log.info({ requestId, vendor: source, method: req.method, status, ms: Math.round(seconds * 1e4) / 10 }, 'webhook');
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const query = q === -1 ? '' : url.slice(q + 1);
+    if (path.startsWith(webhookPrefix)) return handleWebhook(req, res, path.slice(webhookPrefix.length), query);
+    if (req.method !== 'GET') return send(res, 404, { error: 'not found' });
+    if (path === `${base}/health`) {
+      const kafka = options.sink.ready();
+      return send(res, 200, { status: kafka ? 'healthy' : 'degraded', service: 'biometric-bridge', version: options.version, connections: { kafka } });
+    }
+    if (path === `${base}/ready`) {
+      const ready = options.sink.ready() && !draining;
+      return send(res, ready ? 200 : 503, { ready });
+    }
+    if (path === `${base}/metrics`) {
+      const text = await metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      res.end(text);
+      return;
+    }
+    send(res, 404, { error: 'not found' });
+  }
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      log.error({ err: error }, 'request handling failed');
+      if (!res.headersSent) send(res, 500, { error: 'internal error' });
+    });
+  });
+  // Slow senders must not pin connections: Withings waits 2 s, the slowest vendor 30 s.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+
+  return {
+    server,
+    metrics,
+    async listen() {
+      await options.sink.connect();
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port, options.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const address = server.address() as AddressInfo;
+      log.info({ host: address.address, port: address.port, basePath: base }, 'ingress listening');
+      return address;
+    },
+    async close() {
+      draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (inFlight > 0) {
+        const allDone = new Promise<void>((resolve) => (drained = resolve));
+        let timer: NodeJS.Timeout | undefined;
+        const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, options.shutdownGraceMs)));
+        await Promise.race([allDone, grace]);
+        clearTimeout(timer);
+        if (inFlight > 0) log.warn({ inFlight }, 'shutdown grace elapsed with requests in flight');
+      }
+      server.closeAllConnections();
+      await closed;
+      await options.sink.disconnect();
+      log.info('ingress stopped');
+    },
+  };
+}

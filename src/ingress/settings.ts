@@ -1,0 +1,16 @@
+import type { Env } from '../config/schema.ts';
+
+/** The ingress options that come from configuration (the entry point adds sink, logger, version). */
+export function ingressSettings(config: Env) {
+  return {
+    host: config.INGRESS_HOST,
+    port: config.INGRESS_PORT,
+    basePath: config.INGRESS_BASE_PATH,
+    maxBodyBytes: config.INGRESS_MAX_BODY_BYTES,
+    maxInFlight: config.INGRESS_MAX_IN_FLIGHT,
+    trustProxy: config.INGRESS_TRUST_PROXY,
+    shutdownGraceMs: config.INGRESS_SHUTDOWN_GRACE_MS,
+    ouraVerificationToken: config.OURA_VERIFICATION_TOKEN,
+    googleHealthSecrets: config.GOOGLE_HEALTH_WEBHOOK_SECRETS,
+  } as const;
+}

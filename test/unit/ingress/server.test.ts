@@ -1,0 +1,248 @@
+import { createHmac } from 'node:crypto';
+import { request, type OutgoingHttpHeaders } from 'node:http';
+import { Writable } from 'node:stream';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Message } from 'kafkajs';
+import { createIngress, SinkUnavailableError, type Ingress, type RawSink } from '../../../src/ingress/index.ts';
+import { createLogger } from '../../../src/obs/logger.ts';
+
+/** In-memory sink: records what ingress sends; `hold` keeps acks back to test in-flight limits. */
+function memorySink() {
+  const sent: Array<{ topic: string; message: Message }> = [];
+  let gate: Promise<void> | undefined;
+  let open: (() => void) | undefined;
+  let failure: Error | undefined;
+  const sink: RawSink & { sent: typeof sent; hold(): void; release(): void; fail(error?: Error): void } = {
+    sent,
+    async send(topic, message) {
+      if (failure) throw failure;
+      if (gate) await gate;
+      sent.push({ topic, message });
+    },
+    ready: () => failure === undefined,
+    connect: async () => {},
+    disconnect: async () => {},
+    hold() {
+      gate = new Promise((resolve) => (open = resolve));
+    },
+    release() {
+      open?.();
+      gate = undefined;
+    },
+    fail(error) {
+      failure = error;
+    },
+  };
+  return sink;
+}
+
+const logLines: string[] = [];
+const logSink = new Writable({
+  write(chunk: Buffer, _encoding, done) {
+    logLines.push(chunk.toString());
+    done();
+  },
+});
+
+interface Context {
+  ingress: Ingress;
+  sink: ReturnType<typeof memorySink>;
+  url: string;
+}
+
+const test = suite<Context>('ingress server');
+
+test.before.each(async (context) => {
+  context.sink = memorySink();
+  context.ingress = createIngress({
+    sink: context.sink,
+    logger: createLogger({ level: 'info' }, logSink),
+    host: '127.0.0.1',
+    port: 0,
+    basePath: '/api/bridge',
+    maxBodyBytes: 1024,
+    maxInFlight: 2,
+    trustProxy: false,
+    shutdownGraceMs: 2_000,
+    version: '0.0.0-test',
+    ouraVerificationToken: 'oura-token',
+    googleHealthSecrets: ['gh-secret'],
+  });
+  const address = await context.ingress.listen();
+  context.url = `http://127.0.0.1:${address.port}/api/bridge`;
+});
+
+test.after.each(async (context) => {
+  context.sink.release();
+  await context.ingress.close();
+});
+
+const json = { 'content-type': 'application/json' };
+
+function rawPost(url: string, headers: OutgoingHttpHeaders, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+const ouraHeaders = (body: string) => {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  return { ...json, 'x-oura-timestamp': timestamp, 'x-oura-signature': createHmac('sha256', 's').update(timestamp + body).digest('hex').toUpperCase() };
+};
+const ouraBody = '{"event_type":"create","data_type":"sleep","object_id":"o-1","user_id":"patient-7"}';
+
+test('a signed delivery is written byte for byte to raw.<vendor> and answered 202 with its id', async ({ url, sink }) => {
+  const headers = ouraHeaders(ouraBody);
+  const res = await fetch(`${url}/webhooks/oura`, { method: 'POST', headers, body: ouraBody });
+  assert.is(res.status, 202, 'accepted');
+  const { id } = (await res.json()) as { id: string };
+  assert.is(sink.sent.length, 1, 'one raw record');
+  const [record] = sink.sent;
+  assert.is(record!.topic, 'raw.oura', 'raw topic of the vendor');
+  assert.is((record!.message.value as Buffer).toString(), ouraBody, 'body byte for byte');
+  assert.is(record!.message.key, null, 'raw records are unkeyed');
+  const h = record!.message.headers as Record<string, string>;
+  assert.is(h['x-request-id'], id, 'x-request-id equals the id answered');
+  assert.is(h['x-oura-signature'], headers['x-oura-signature'], 'signature header verbatim');
+  assert.is(h['x-oura-timestamp'], headers['x-oura-timestamp'], 'timestamp header verbatim');
+  assert.is(h['content-type'], 'application/json', 'content type kept');
+  assert.ok(Math.abs(Number(h['received-at']) - Date.now()) < 5_000, 'received-at in ms');
+});
+
+test('cheap checks: 404 unknown vendor, 405 wrong method, 415 content type, 401 missing signature', async ({ url, sink }) => {
+  assert.is((await fetch(`${url}/webhooks/fitbit`, { method: 'POST', headers: json, body: '{}' })).status, 404, 'unknown vendor');
+  assert.is((await fetch(`${url}/webhooks/whoop`, { method: 'PUT', headers: json, body: '{}' })).status, 405, 'PUT');
+  assert.is((await fetch(`${url}/webhooks/oura`, { method: 'POST', headers: { ...ouraHeaders('x'), 'content-type': 'text/plain' }, body: 'x' })).status, 415, 'text/plain');
+  assert.is((await fetch(`${url}/webhooks/oura`, { method: 'POST', body: 'x' })).status, 415, 'no content type');
+  const unsigned = await fetch(`${url}/webhooks/whoop`, { method: 'POST', headers: json, body: '{}' });
+  assert.is(unsigned.status, 401, 'missing WHOOP signature');
+  assert.match(((await unsigned.json()) as { error: string }).error, /x-whoop-signature/, 'says which header is missing');
+  assert.is(sink.sent.length, 0, 'nothing written for rejected requests');
+});
+
+test('413: body over the limit, declared or streamed', async ({ url, sink }) => {
+  const big = 'x'.repeat(2048);
+  assert.is((await fetch(`${url}/webhooks/oura`, { method: 'POST', headers: ouraHeaders(big), body: big })).status, 413, 'content-length over limit');
+  const stream = new ReadableStream({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode(big));
+      controller.close();
+    },
+  });
+  const chunked = await fetch(`${url}/webhooks/oura`, { method: 'POST', headers: ouraHeaders(big), body: stream, duplex: 'half' } as RequestInit);
+  assert.is(chunked.status, 413, 'chunked body over limit');
+  assert.is(sink.sent.length, 0, 'nothing written');
+});
+
+test('400: empty body, or a signature header sent twice with different values', async ({ url, sink }) => {
+  assert.is((await fetch(`${url}/webhooks/oura`, { method: 'POST', headers: ouraHeaders(''), body: '' })).status, 400, 'empty body');
+  // fetch folds repeated headers into one line; node:http sends an array as separate lines.
+  const headers = { ...ouraHeaders(ouraBody), 'x-oura-signature': [ouraHeaders(ouraBody)['x-oura-signature'], 'AB'.repeat(32)] };
+  assert.is(await rawPost(`${url}/webhooks/oura`, headers, ouraBody), 400, 'duplicated signature');
+  assert.is(sink.sent.length, 0, 'nothing written');
+});
+
+test('Oura challenge: 200 echo with our token, 401 with another', async ({ url }) => {
+  const ok = await fetch(`${url}/webhooks/oura?verification_token=oura-token&challenge=abc123`);
+  assert.is(ok.status, 200, 'our token');
+  assert.equal(await ok.json(), { challenge: 'abc123' }, 'challenge echoed');
+  assert.is((await fetch(`${url}/webhooks/oura?verification_token=nope&challenge=abc123`)).status, 401, 'wrong token');
+});
+
+test('Google Health verification: 201 with our Authorization, 401 without; nothing downstream', async ({ url, sink }) => {
+  const body = '{"type":"verification"}';
+  assert.is((await fetch(`${url}/webhooks/google-health`, { method: 'POST', headers: { ...json, authorization: 'gh-secret' }, body })).status, 201, 'with secret');
+  assert.is((await fetch(`${url}/webhooks/google-health`, { method: 'POST', headers: json, body })).status, 401, 'without');
+  assert.is((await fetch(`${url}/webhooks/google-health`, { method: 'POST', headers: { ...json, authorization: 'guess' }, body })).status, 401, 'wrong secret');
+  assert.is(sink.sent.length, 0, 'handshakes produce nothing');
+});
+
+test('Google Health delivery: the bearer secret is recorded only as its SHA-256', async ({ url, sink }) => {
+  const body = '{"data":{"healthUserId":"g-1","operation":"UPSERT","dataType":"steps","intervals":[]}}';
+  const res = await fetch(`${url}/webhooks/google-health`, { method: 'POST', headers: { ...json, authorization: 'gh-secret' }, body });
+  assert.is(res.status, 202, 'accepted');
+  const headers = sink.sent[0]!.message.headers as Record<string, string>;
+  assert.not.ok('authorization' in headers, 'no authorization header on the record');
+  assert.is(headers['authorization-sha256']?.length, 64, 'sha256 hex of the secret instead');
+});
+
+test('Withings HEAD is 200; Polar PING is 200 with nothing downstream', async ({ url, sink }) => {
+  assert.is((await fetch(`${url}/webhooks/withings`, { method: 'HEAD' })).status, 200, 'Withings HEAD');
+  const ping = await fetch(`${url}/webhooks/polar`, { method: 'POST', headers: json, body: '{"event":"PING","timestamp":"2026-06-01T12:00:00Z"}' });
+  assert.is(ping.status, 200, 'PING answered 200 without a signature');
+  assert.is(sink.sent.length, 0, 'PING produces nothing');
+});
+
+test('Withings form body is accepted without a signature header', async ({ url, sink }) => {
+  const res = await fetch(`${url}/webhooks/withings`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'userid=1&appli=44&startdate=1&enddate=2' });
+  assert.is(res.status, 202, 'accepted');
+  assert.is(sink.sent[0]?.topic, 'raw.withings', 'raw.withings');
+  assert.ok((sink.sent[0]?.message.headers as Record<string, string>)['source-address'], 'source address recorded for the allow-list');
+});
+
+test('beyond the in-flight limit: 503 with Retry-After; accepted ones finish', async ({ url, sink }) => {
+  sink.hold();
+  const post = () => fetch(`${url}/webhooks/oura`, { method: 'POST', headers: ouraHeaders(ouraBody), body: ouraBody });
+  const first = [post(), post()];
+  let third: Response | undefined;
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline) {
+    third = await post();
+    if (third.status === 503) break;
+  }
+  assert.is(third?.status, 503, 'third concurrent request refused');
+  assert.is(third?.headers.get('retry-after'), '1', 'Retry-After');
+  sink.release();
+  for (const res of await Promise.all(first)) assert.is(res.status, 202, 'held requests accepted once acked');
+});
+
+test('Kafka unavailable: 503 with Retry-After, and /ready and /health say so', async ({ url, sink }) => {
+  sink.fail(new SinkUnavailableError('breaker_open', 7));
+  const res = await fetch(`${url}/webhooks/oura`, { method: 'POST', headers: ouraHeaders(ouraBody), body: ouraBody });
+  assert.is(res.status, 503, '503');
+  assert.is(res.headers.get('retry-after'), '7', 'Retry-After from the breaker');
+  assert.is((await fetch(`${url}/ready`)).status, 503, 'not ready');
+  const health = (await (await fetch(`${url}/health`)).json()) as Record<string, unknown>;
+  assert.equal(health, { status: 'degraded', service: 'biometric-bridge', version: '0.0.0-test', connections: { kafka: false } }, 'health shape of the seeds');
+});
+
+test('/health, /ready and /metrics with the seeds\' metric names', async ({ url }) => {
+  await fetch(`${url}/webhooks/oura`, { method: 'POST', headers: ouraHeaders(ouraBody), body: ouraBody });
+  assert.is((await fetch(`${url}/ready`)).status, 200, 'ready');
+  assert.is(((await (await fetch(`${url}/health`)).json()) as { status: string }).status, 'healthy', 'healthy');
+  const text = await (await fetch(`${url}/metrics`)).text();
+  assert.match(text, /webhook_events_total\{source="oura",status="202"\} 1/, 'requests by vendor and status');
+  assert.match(text, /webhook_process_duration_seconds_bucket\{le="[^"]+",source="oura"\}/, 'latency histogram');
+  assert.match(text, /active_webhook_tasks 0/, 'in-flight gauge');
+  assert.match(text, /ingress_producer_errors_total/, 'producer errors');
+});
+
+test('access logs carry no user id, body or signature', async ({ url }) => {
+  logLines.length = 0;
+  await fetch(`${url}/webhooks/oura`, { method: 'POST', headers: ouraHeaders(ouraBody), body: ouraBody });
+  const text = logLines.join('');
+  assert.match(text, /"msg":"webhook"/, 'an access log line was written');
+  assert.not.match(text, /patient-7/, 'no user id');
+  assert.not.match(text, /object_id/, 'no body');
+});
+
+test('graceful shutdown waits for an in-flight request, then refuses new ones', async ({ url, sink, ingress }) => {
+  sink.hold();
+  const pending = fetch(`${url}/webhooks/oura`, { method: 'POST', headers: ouraHeaders(ouraBody), body: ouraBody });
+  const deadline = Date.now() + 5_000;
+  while (ingress.metrics.active.get !== undefined && (await ingress.metrics.active.get()).values[0]?.value !== 1 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  const closing = ingress.close();
+  setTimeout(() => sink.release(), 50);
+  assert.is((await pending).status, 202, 'in-flight request completed during shutdown');
+  await closing;
+  assert.is(sink.sent.length, 1, 'its record was written');
+});
+
+test.run();
