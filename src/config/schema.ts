@@ -110,6 +110,14 @@ export const envSchema = z.object({
   INGRESS_KAFKA_TIMEOUT_MS: positiveInt.default(5_000),
   /** How long shutdown waits for in-flight requests before closing anyway, in ms. */
   INGRESS_SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+  /** enrich: a JSON rule file replacing topologies/rules/cognitive-triggers.json. */
+  TRIGGER_RULES_FILE: z.string().min(1).optional(),
+  /** route: also write the legacy JSON topic `biometric-events` that NEUROS reads today. */
+  ROUTE_LEGACY_MIRROR: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** sink: rows per multi-row INSERT (one offset commit each). */
+  SINK_BATCH_MAX: positiveInt.default(2_000),
+  /** sink: how long the Postgres breaker stays open after 5 consecutive failures, in ms. */
+  PG_BREAKER_HALF_OPEN_MS: positiveInt.default(60_000), // one minute
 });
 
 export type Env = z.infer<typeof envSchema>;
