@@ -3,6 +3,7 @@ import { loadConfig } from '../../config/index.ts';
 import {
   OperatorError,
   assertTopicsExist,
+  checkWindow,
   copyRange,
   createProgress,
   exitCodes,
@@ -70,6 +71,8 @@ async function copy(options: ReplayOptions): Promise<void> {
         ...(options.start ? { start: parseTime('--start', options.start) } : {}),
         ...(options.end ? { end: parseTime('--end', options.end) } : {}),
       };
+  // Argument mistakes are answered before any broker is asked.
+  if (selection.kind === 'time') checkWindow(selection.start, selection.end);
 
   const kafka = operatorKafka(loadConfig());
   const admin = kafka.admin();
