@@ -1,0 +1,116 @@
+// Helpers shared by the stream runtime's integration tests (not a test file itself).
+import type { Kafka, Message } from 'kafkajs';
+import { setTimeout as delay } from 'node:timers/promises';
+
+export interface Seen {
+  key: string;
+  value: string;
+  headers: Record<string, string>;
+  partition: number;
+  offset: string;
+}
+
+/** Produces in slices so one request stays small; acks=all. */
+export async function produce(kafka: Kafka, topic: string, messages: Message[]): Promise<void> {
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    for (let i = 0; i < messages.length; i += 1_000) await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 1_000) });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Polls `check` until it returns true or the deadline passes (then fails with `describe()`). */
+export async function waitUntil(check: () => boolean | Promise<boolean>, deadlineMs: number, describe: () => string): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`gave up after ${deadlineMs} ms: ${describe()}`);
+    await delay(50);
+  }
+}
+
+/**
+ * Reads a topic from the beginning with a fresh group until `done(seen)` holds.
+ * read_committed unless told otherwise, as downstream stages read.
+ */
+export async function readUntil(
+  kafka: Kafka,
+  topic: string,
+  done: (seen: Seen[]) => boolean,
+  options: { deadlineMs?: number; readUncommitted?: boolean } = {},
+): Promise<Seen[]> {
+  const consumer = kafka.consumer({ groupId: `reader-${topic}-${Math.random().toString(16).slice(2)}`, readUncommitted: options.readUncommitted ?? false });
+  const seen: Seen[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message, partition }) => {
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = String(Array.isArray(value) ? value[0] : value);
+        seen.push({ key: message.key?.toString() ?? '', value: message.value?.toString() ?? '', headers, partition, offset: message.offset });
+      },
+    });
+    await waitUntil(() => done(seen), options.deadlineMs ?? 60_000, () => `read ${seen.length} records from ${topic}`);
+    return seen;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+/** Sum of committed offsets of a group on a topic (what the group will not read again). */
+export async function committedTotal(kafka: Kafka, groupId: string, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return (entry?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function endOffsetsTotal(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Reads a whole topic (every partition up to its current end, transaction markers included)
+ * and returns what a reader with that isolation sees. Call once nothing writes any more.
+ */
+export async function readAll(kafka: Kafka, topic: string, options: { readUncommitted?: boolean; deadlineMs?: number } = {}): Promise<Seen[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
+  await admin.disconnect();
+  const reached = new Map<number, bigint>();
+  const consumer = kafka.consumer({ groupId: `read-all-${topic}-${Math.random().toString(16).slice(2)}`, readUncommitted: options.readUncommitted ?? false });
+  const seen: Seen[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachBatch: async ({ batch }) => {
+        for (const message of batch.messages) {
+          const headers: Record<string, string> = {};
+          for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = String(Array.isArray(value) ? value[0] : value);
+          seen.push({ key: message.key?.toString() ?? '', value: message.value?.toString() ?? '', headers, partition: batch.partition, offset: message.offset });
+        }
+        // lastOffset() counts control records (commit/abort markers), which end a transactional log.
+        reached.set(batch.partition, BigInt(batch.lastOffset()) + 1n);
+      },
+    });
+    const done = () => [...ends].every(([partition, end]) => end === 0n || (reached.get(partition) ?? 0n) >= end);
+    await waitUntil(done, options.deadlineMs ?? 60_000, () => `read ${seen.length} records of ${topic}; positions ${JSON.stringify([...reached].map(([p, o]) => [p, String(o)]))} of ${JSON.stringify([...ends].map(([p, o]) => [p, String(o)]))}`);
+    return seen;
+  } finally {
+    await consumer.disconnect();
+  }
+}

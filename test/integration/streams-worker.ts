@@ -1,0 +1,34 @@
+// A topology in its own process, for the crash tests: copies STREAMS_INPUT to STREAMS_OUTPUT in
+// STREAMS_DELIVERY mode until SIGTERM (graceful) or SIGKILL (crash). Prints "ready" on joining.
+import { Kafka, logLevel } from 'kafkajs';
+import { StreamsBuilder, runTopology, serdes, stopOnSignals, type DeliveryMode } from '../../src/streams/index.ts';
+import { createLogger } from '../../src/obs/logger.ts';
+
+const required = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is required`);
+  return value;
+};
+
+const builder = new StreamsBuilder(required('STREAMS_NAME'));
+builder
+  .stream('in', { topics: [required('STREAMS_INPUT')], key: serdes.string(), value: serdes.string() })
+  .mapValues('copy', (value) => `out:${value}`)
+  .to('out', { topic: required('STREAMS_OUTPUT'), key: serdes.string(), value: serdes.string() });
+
+const kafka = new Kafka({ clientId: 'streams-worker', brokers: required('STREAMS_BROKERS').split(','), logLevel: logLevel.NOTHING });
+const log = createLogger({ level: 'warn' });
+const running = await runTopology(builder.build(), {
+  kafka,
+  log,
+  delivery: required('STREAMS_DELIVERY') as DeliveryMode,
+  maxBatchRecords: 100, // small chunks: a kill lands between commits, not after everything
+  sessionTimeoutMs: 6_000, // the broker's minimum: a killed member is noticed quickly
+  heartbeatIntervalMs: 1_000,
+  rebalanceTimeoutMs: 10_000,
+  partitionsConsumedConcurrently: 2,
+});
+running.events.on('rebalanced', (e) => {
+  if (e.assigned.length > 0) process.stdout.write('ready\n');
+});
+stopOnSignals(running.stop, log);
