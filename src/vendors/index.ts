@@ -11,6 +11,16 @@ import { header, type SignatureScheme, type SignedRequest } from './webhook.ts';
 import { whoopSignature } from './whoop/signature.ts';
 import { withingsSignature } from './withings/signature.ts';
 
+import type { VendorMapping } from '../normalize/vendor-mapping.ts';
+import { ouraMapping } from './oura/mapping.ts';
+import { whoopMapping } from './whoop/mapping.ts';
+import { healthkitMapping } from './healthkit/mapping.ts';
+import { terraMapping } from './terra/mapping.ts';
+import { googleHealthMapping } from './google-health/mapping.ts';
+import { polarMapping } from './polar/mapping.ts';
+import { garminMapping } from './garmin/mapping.ts';
+import { withingsMapping } from './withings/mapping.ts';
+
 export type { SignatureScheme, SignedRequest } from './webhook.ts';
 
 /** Handshakes ingress answers itself, from configuration, without writing anything to Kafka. */
@@ -45,7 +55,7 @@ export interface VendorEntry {
   readonly checksSourceNetwork: boolean;
   readonly handshakes: readonly Handshake[];
   /** Vendor JSON → BiometricEvent, owned by the normalize stage. */
-  readonly mapping?: unknown;
+  readonly mapping: VendorMapping;
 }
 
 const json = ['application/json'];
@@ -69,6 +79,7 @@ function garminUserIds(body: unknown): readonly string[] {
 export const vendors: Readonly<Record<VendorId, VendorEntry>> = {
   oura: {
     id: 'oura',
+    mapping: ouraMapping,
     rawTopic: rawTopic('oura'),
     verifiedTopic: verifiedTopic('oura'),
     bodyFormat: 'json',
@@ -85,6 +96,7 @@ export const vendors: Readonly<Record<VendorId, VendorEntry>> = {
   },
   whoop: {
     id: 'whoop',
+    mapping: whoopMapping,
     rawTopic: rawTopic('whoop'),
     verifiedTopic: verifiedTopic('whoop'),
     bodyFormat: 'json',
@@ -101,6 +113,7 @@ export const vendors: Readonly<Record<VendorId, VendorEntry>> = {
   },
   healthkit: {
     id: 'healthkit',
+    mapping: healthkitMapping,
     rawTopic: rawTopic('healthkit'),
     verifiedTopic: verifiedTopic('healthkit'),
     bodyFormat: 'json',
@@ -117,6 +130,7 @@ export const vendors: Readonly<Record<VendorId, VendorEntry>> = {
   },
   terra: {
     id: 'terra',
+    mapping: terraMapping,
     rawTopic: rawTopic('terra'),
     verifiedTopic: verifiedTopic('terra'),
     bodyFormat: 'json',
@@ -134,6 +148,7 @@ export const vendors: Readonly<Record<VendorId, VendorEntry>> = {
   },
   'google-health': {
     id: 'google-health',
+    mapping: googleHealthMapping,
     rawTopic: rawTopic('google-health'),
     verifiedTopic: verifiedTopic('google-health'),
     bodyFormat: 'json',
@@ -151,6 +166,7 @@ export const vendors: Readonly<Record<VendorId, VendorEntry>> = {
   },
   polar: {
     id: 'polar',
+    mapping: polarMapping,
     rawTopic: rawTopic('polar'),
     verifiedTopic: verifiedTopic('polar'),
     bodyFormat: 'json',
@@ -167,6 +183,7 @@ export const vendors: Readonly<Record<VendorId, VendorEntry>> = {
   },
   garmin: {
     id: 'garmin',
+    mapping: garminMapping,
     rawTopic: rawTopic('garmin'),
     verifiedTopic: verifiedTopic('garmin'),
     bodyFormat: 'json',
@@ -183,6 +200,7 @@ export const vendors: Readonly<Record<VendorId, VendorEntry>> = {
   },
   withings: {
     id: 'withings',
+    mapping: withingsMapping,
     rawTopic: rawTopic('withings'),
     verifiedTopic: verifiedTopic('withings'),
     bodyFormat: 'form',
