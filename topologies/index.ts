@@ -4,6 +4,11 @@ import type { Registry } from 'prom-client';
 import type { Env, StageName } from '../src/config/index.ts';
 import type { Logger } from '../src/obs/logger.ts';
 import type { AvroSchemaStore, Topology } from '../src/streams/index.ts';
+import { verifyStage } from './verify.ts';
+import type { BatchSink } from '../src/streams/batch-sink.ts';
+import { enrichStage } from './enrich.ts';
+import { routeStage } from './route.ts';
+import { sinkStageFor } from './sink.ts';
 
 /**
  * What a stage may use, handed over by `bridge run`. Clients are created on first call and shared
@@ -25,4 +30,17 @@ export type TopologyFactory = (resources: StageResources) => Topology | Promise<
  * The one registry of stages: stage name → topology factory. `bridge run <stage>` and
  * `bridge describe` read it. Add a stage with one line.
  */
-export const topologies: Partial<Record<StageName, TopologyFactory>> = {};
+export const topologies: Partial<Record<StageName, TopologyFactory>> = {
+  enrich: enrichStage,
+  route: routeStage,
+};
+
+export type BatchSinkFactory = (resources: StageResources) => BatchSink | Promise<BatchSink>;
+
+/**
+ * Stages whose output is an external store: run with `runBatchSink` (src/streams/batch-sink.ts),
+ * which commits offsets only after each chunk's write resolved.
+ */
+export const batchSinks: Partial<Record<StageName, BatchSinkFactory>> = {
+  sink: sinkStageFor as BatchSinkFactory,
+};

@@ -1,0 +1,76 @@
+import type { Schema } from 'avsc';
+import type { EnrichedBiometricEvent } from '../src/events/index.ts';
+import { bridgeSchemas } from '../src/schemas/index.ts';
+import { batchSink, type BatchSink } from '../src/streams/batch-sink.ts';
+import { serdes, type AvroSchemaStore, type Serde } from '../src/streams/index.ts';
+import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
+import { createEventWriter, createPostgresBreaker, isPostgresUnavailable, migrate, toEventRow, type EventWriter } from '../src/sink/index.ts';
+import { topics } from '../src/topics.ts';
+import type { StageResources } from './index.ts';
+
+export interface SinkOptions {
+  readonly schemaStore: AvroSchemaStore;
+  /** Batched, idempotent writer (createEventWriter) behind the Postgres breaker. */
+  readonly writer: EventWriter;
+}
+
+/** The decoded event plus the registry id it was written with, for the schema_id column. */
+export interface WithSchemaId<T> {
+  readonly schemaId: number | null;
+  readonly value: T;
+}
+
+/** Wraps an Avro serde to also report the writer's schema id from the Confluent wire header. */
+function withSchemaId<T>(inner: Serde<T>): Serde<WithSchemaId<T>> {
+  return {
+    name: inner.name,
+    serialize: (value, topic) => inner.serialize(value.value, topic),
+    async deserialize(data, topic) {
+      const value = await inner.deserialize(data, topic);
+      return { schemaId: data !== null && data.length >= 5 ? data.readInt32BE(1) : null, value };
+    },
+  };
+}
+
+/**
+ * biometric.enriched → Postgres `biometric_events`, one multi-row insert per chunk. Offsets are
+ * committed by the batch-sink runner only after the insert resolved (rows durable); a Postgres
+ * outage pauses the partitions through the breaker instead of dead-lettering.
+ */
+export function sinkStage(options: SinkOptions): BatchSink<string | null, WithSchemaId<EnrichedBiometricEvent>> {
+  const value = withSchemaId(
+    serdes.avro<EnrichedBiometricEvent>({ store: options.schemaStore, schema: bridgeSchemas().EnrichedBiometricEvent.json as Schema }),
+  );
+  return batchSink({
+    name: 'sink',
+    source: { name: 'enriched-events', topics: [topics.enriched], key: serdes.string(), value },
+    writer: {
+      name: 'insert-biometric-events',
+      async write(records) {
+        await options.writer.write(
+          records.map((record) =>
+            toEventRow(record.value.value, { topic: record.topic, partition: record.partition, offset: record.offset, schemaId: record.value.schemaId }),
+          ),
+        );
+      },
+    },
+  });
+}
+
+/**
+ * `bridge run sink`: applies the migrations (waiting, with a bounded and logged retry, for
+ * Postgres to answer), then builds the stage on the process's bounded pool (PG_POOL_MAX).
+ */
+export async function sinkStageFor(resources: StageResources): Promise<BatchSink<string | null, WithSchemaId<EnrichedBiometricEvent>>> {
+  const pool = resources.pgPool();
+  const startup = retry(handleWhen(isPostgresUnavailable), { maxAttempts: 20, backoff: new ExponentialBackoff({ initialDelay: 500, maxDelay: 5_000 }) });
+  startup.onRetry((reason) => {
+    const error = 'error' in reason ? reason.error : undefined;
+    resources.log.warn({ error: error instanceof Error ? error.name : 'unknown' }, 'waiting for postgres to apply migrations');
+  });
+  const { applied } = await startup.execute(() => migrate({ pool }));
+  resources.log.info({ applied }, 'migrations up to date');
+  const breaker = createPostgresBreaker({ halfOpenAfterMs: resources.config.PG_BREAKER_HALF_OPEN_MS });
+  breaker.onStateChange((state) => resources.log.warn({ dependency: 'postgres', state }, 'postgres circuit breaker changed state'));
+  return sinkStage({ schemaStore: resources.schemaStore(), writer: createEventWriter({ pool, breaker }) });
+}
