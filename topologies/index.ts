@@ -31,6 +31,7 @@ export type TopologyFactory = (resources: StageResources) => Topology | Promise<
  * `bridge describe` read it. Add a stage with one line.
  */
 export const topologies: Partial<Record<StageName, TopologyFactory>> = {
+  verify: verifyStage,
   enrich: enrichStage,
   route: routeStage,
 };

@@ -6,7 +6,7 @@ import { authorizationDigestHeader, googleHealthSignature } from './google-healt
 import { healthkitSignature } from './healthkit/signature.ts';
 import { ouraSignature } from './oura/signature.ts';
 import { polarSignature } from './polar/signature.ts';
-import { terraSignature, terraSignatureHeaders } from './terra/signature.ts';
+import { terraSignature, terraSignatureHeader, terraSignatureHeaders } from './terra/signature.ts';
 import { header, type SignatureScheme, type SignedRequest } from './webhook.ts';
 import { whoopSignature } from './whoop/signature.ts';
 import { withingsSignature } from './withings/signature.ts';
@@ -45,7 +45,10 @@ export interface VendorEntry {
   /** How long the vendor keeps retrying one delivery, in ms; sizes the replay guard's memory. */
   readonly retryHorizonMs: number;
   readonly signature: SignatureScheme;
-  /** The vendor's own id for one delivery, stable across its retries; else verify uses the signature. */
+  /**
+   * The id of one delivery, stable across the vendor's retries: the vendor's own (WHOOP trace_id,
+   * Terra X-Terra-Trace-Id), else the signature; undefined → verify uses a hash of the body.
+   */
   readonly deliveryId: (request: SignedRequest, body: unknown) => string | undefined;
   /** The vendor's user ids the body is about (several only in Garmin's batched pushes). */
   readonly userIds: (body: unknown) => readonly string[];
@@ -88,7 +91,8 @@ export const vendors: Readonly<Record<VendorId, VendorEntry>> = {
     forwardedHeaders: ['x-oura-signature', 'x-oura-timestamp'],
     retryHorizonMs: hour,
     signature: ouraSignature,
-    deliveryId: () => undefined,
+    // No delivery id in Oura's body or headers: the signature, which a retry that is not re-signed repeats.
+    deliveryId: (request) => header(request.headers, 'x-oura-signature')?.toLowerCase(),
     userIds: (body) => one(idText(pick(body, 'user_id'))),
     requiresConnection: false,
     checksSourceNetwork: false,
@@ -122,7 +126,7 @@ export const vendors: Readonly<Record<VendorId, VendorEntry>> = {
     forwardedHeaders: ['x-bridge-signature', 'x-bridge-timestamp'],
     retryHorizonMs: hour,
     signature: healthkitSignature,
-    deliveryId: () => undefined,
+    deliveryId: (request) => header(request.headers, 'x-bridge-signature')?.toLowerCase(),
     userIds: (body) => one(idText(pick(body, 'user_id'))),
     requiresConnection: false,
     checksSourceNetwork: false,
@@ -140,7 +144,7 @@ export const vendors: Readonly<Record<VendorId, VendorEntry>> = {
     retryHorizonMs: 24 * hour,
     signature: terraSignature,
     // Unique per delivery and stable across retries; terra-reference is shared by chunks.
-    deliveryId: (request) => header(request.headers, 'x-terra-trace-id'),
+    deliveryId: (request) => header(request.headers, 'x-terra-trace-id') ?? terraSignatureHeader(request),
     userIds: (body) => one(idText(pick(body, 'user', 'user_id'))),
     requiresConnection: false,
     checksSourceNetwork: false,
@@ -175,7 +179,7 @@ export const vendors: Readonly<Record<VendorId, VendorEntry>> = {
     forwardedHeaders: ['polar-webhook-signature', 'polar-webhook-event'],
     retryHorizonMs: 7 * 24 * hour,
     signature: polarSignature,
-    deliveryId: () => undefined,
+    deliveryId: (request) => header(request.headers, 'polar-webhook-signature')?.toLowerCase(),
     userIds: (body) => one(idText(pick(body, 'user_id'))),
     requiresConnection: false,
     checksSourceNetwork: false,

@@ -1,0 +1,101 @@
+import { Counter, type Registry } from 'prom-client';
+import { vendorIds } from '../src/config/schema.ts';
+import { createPostgresBreaker } from '../src/sink/postgres-breaker.ts';
+import { DependencyUnavailableError, RecordError, serdes, StreamsBuilder, type Topology } from '../src/streams/index.ts';
+import { rawTopic } from '../src/topics.ts';
+import { vendors } from '../src/vendors/index.ts';
+import {
+  checkWebhook,
+  vendorOfRawTopic,
+  type CheckedWebhook,
+  type ConnectionDirectory,
+  type ReplayGuard,
+  type VerifySettings,
+  postgresConnectionDirectory,
+  redisReplayGuard,
+  verifySettings,
+} from '../src/verify/index.ts';
+import type { StageResources } from './index.ts';
+
+export interface VerifyOptions {
+  readonly settings: VerifySettings;
+  readonly replayGuard: ReplayGuard;
+  readonly connections: ConnectionDirectory;
+  readonly metrics?: Registry;
+  readonly now?: () => number;
+}
+
+interface Checked {
+  readonly bytes: Buffer;
+  readonly webhook: CheckedWebhook;
+}
+
+/**
+ * raw.<vendor> → signature, timestamp, source network, body, user (DESIGN §3) → replay guard →
+ * verified.<vendor>, keyed `<vendor>:<vendor user id>`, same bytes and headers. Failures are
+ * RecordErrors with the reasons of dlq.verify; Redis or Postgres down pauses the stage.
+ */
+export function verifyTopology(options: VerifyOptions): Topology {
+  const now = options.now ?? Date.now;
+  const registers = options.metrics ? [options.metrics] : [];
+  const repeated = new Counter({
+    name: 'verify_repeated_deliveries_total',
+    help: 'Deliveries a vendor sent again (same delivery id); counted, not forwarded',
+    labelNames: ['vendor'] as const,
+    registers,
+  });
+  const verified = new Counter({
+    name: 'verify_verified_total',
+    help: 'Webhooks verified and forwarded, by vendor',
+    labelNames: ['vendor'] as const,
+    registers,
+  });
+  const postgres = createPostgresBreaker();
+
+  const builder = new StreamsBuilder('verify');
+  builder
+    .stream('raw-webhooks', { topics: vendorIds.map(rawTopic), key: serdes.bytes(), value: serdes.bytes() })
+    .map('check-signature', (record) => {
+      const vendor = vendorOfRawTopic(record.topic);
+      if (vendor === undefined) throw new RecordError('malformed_body', `no vendor reads ${record.topic}`);
+      const bytes = record.value ?? Buffer.alloc(0);
+      const webhook = checkWebhook(vendor, record.headers, bytes, options.settings[vendor.id], now());
+      return { ...record, key: webhook.key, value: { bytes, webhook } satisfies Checked };
+    })
+    .filter('check-connected-user', async ({ value: { webhook } }) => {
+      if (!vendors[webhook.vendor].requiresConnection) return true;
+      for (const id of webhook.userIds) {
+        const connected = await postgres.run(() => options.connections.isConnected(webhook.vendor, id));
+        if (!connected) throw new RecordError('unknown_user', `a ${webhook.vendor} user in the body is not connected`);
+      }
+      return true;
+    })
+    .filter('drop-repeated-deliveries', async ({ value: { webhook }, topic, partition, offset }) => {
+      let claim: 'first' | 'repeat';
+      try {
+        claim = await options.replayGuard.claim(webhook.vendor, webhook.deliveryId, `${topic}/${partition}/${offset}`, options.settings[webhook.vendor].replayTtlSeconds);
+      } catch (error) {
+        throw new DependencyUnavailableError('redis', 1_000, { cause: error });
+      }
+      if (claim === 'repeat') repeated.inc({ vendor: webhook.vendor });
+      return claim === 'first';
+    })
+    .peek('count-verified', ({ value: { webhook } }) => void verified.inc({ vendor: webhook.vendor }))
+    .mapValues('raw-bytes', (value) => value.bytes)
+    .to('verified-webhooks', {
+      topic: (record) => vendorOfRawTopic(record.topic)?.verifiedTopic ?? 'verified.unknown',
+      key: serdes.string(),
+      value: serdes.bytes(),
+    });
+  return builder.build();
+}
+
+/** The stage as `bridge run verify` starts it: Redis replay guard, Postgres directory, config. */
+export function verifyStage(resources: StageResources): Topology {
+  return verifyTopology({
+    settings: verifySettings(resources.config, (vendor) => vendors[vendor].retryHorizonMs),
+    replayGuard: redisReplayGuard(resources.redis()),
+    connections: postgresConnectionDirectory(resources.pgPool()),
+    metrics: resources.metrics,
+  });
+}
