@@ -1,0 +1,14 @@
+# One image for every pipeline process; the service's command picks the stage (`bridge run <stage>`).
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+# tsx and typescript are runtime dependencies: the sources run as they are, never stale output.
+RUN npm ci --omit=dev
+COPY bin ./bin
+COPY src ./src
+COPY topologies ./topologies
+COPY schemas ./schemas
+COPY tsconfig.json ./
+USER node
+ENTRYPOINT ["node", "bin/bridge.js"]
