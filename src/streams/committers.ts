@@ -1,4 +1,4 @@
-import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import type { Logger } from '../obs/logger.ts';
 import { errorName } from './error-policy.ts';
 import type { PartitionRef, StreamEvents } from './events.ts';
@@ -10,6 +10,12 @@ export interface Chunk extends PartitionRef {
   outputs: readonly OutgoingRecord[];
   /** The offset to resume from: last processed + 1. */
   nextOffset: string;
+  /**
+   * Commits `nextOffset` through the consumer group. It comes from the batch being handled
+   * because kafkajs' consumer.commitOffsets is a no-op once stop() began, which would lose the
+   * commit of the last chunk of a graceful shutdown.
+   */
+  commitConsumerOffset(): Promise<void>;
 }
 
 /** How a delivery mode makes a chunk durable. */
@@ -23,7 +29,6 @@ export interface Committer {
 
 interface CommitterOptions {
   kafka: Kafka;
-  consumer: Consumer;
   topology: string;
   groupId: string;
   transactionalIdPrefix: string;
@@ -38,7 +43,7 @@ export function atLeastOnceCommitter(options: CommitterOptions): Committer {
     connect: () => producer.connect(),
     async commit(chunk) {
       if (chunk.outputs.length > 0) await producer.sendBatch({ topicMessages: toTopicMessages(chunk.outputs), acks: -1 });
-      await options.consumer.commitOffsets([{ topic: chunk.topic, partition: chunk.partition, offset: chunk.nextOffset }]);
+      await chunk.commitConsumerOffset();
       options.events.emit('committed', { topology: options.topology, topic: chunk.topic, partition: chunk.partition, offset: chunk.nextOffset, transactional: false });
     },
     assigned: async () => {},
@@ -97,6 +102,9 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
     async assigned(partitions) {
       const keep = new Set(partitions.map(idFor));
       await Promise.all([...producers.keys()].filter((id) => !keep.has(id)).map(drop));
+      // Initialising the ids right away fences a previous owner before our first transaction,
+      // narrowing the window in which a zombie could still commit (KIP-447 would close it).
+      await Promise.all(partitions.map((ref) => producerFor(ref).catch((error: unknown) => options.log.warn({ error: errorName(error) }, 'initialising a transactional producer failed'))));
     },
     close: async () => {
       await Promise.all([...producers.keys()].map(drop));

@@ -58,7 +58,6 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
   });
   const committerOptions = {
     kafka: options.kafka,
-    consumer,
     topology: topology.name,
     groupId: topology.groupId,
     transactionalIdPrefix: options.transactionalIdPrefix ?? 'bridge',
@@ -99,7 +98,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
     resumeTimers.add(timer);
   };
 
-  const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> => {
+  const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> => {
     const ref = { topic: batch.topic, partition: batch.partition };
     const sourceNames = topology.sourcesFor(batch.topic).map((source) => source.name);
     for (let start = 0; start < batch.messages.length; start += maxBatchRecords) {
@@ -138,7 +137,8 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
           latenciesMs,
           lag: Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(nextOffset))),
         });
-        await committer.commit({ ...ref, outputs, nextOffset });
+        const commitConsumerOffset = () => commitOffsetsIfNecessary({ topics: [{ topic: ref.topic, partitions: [{ partition: ref.partition, offset: nextOffset }] }] });
+        await committer.commit({ ...ref, outputs, nextOffset, commitConsumerOffset });
         resolveOffset(lastOffset);
       }
       await heartbeat();
