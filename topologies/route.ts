@@ -9,6 +9,9 @@ export interface RouteOptions {
   readonly schemaStore: AvroSchemaStore;
   /** ROUTE_LEGACY_MIRROR: also write the JSON NEUROS reads today to `biometric-events`. */
   readonly legacyMirror?: boolean;
+  /** Tests run the stage on their own input topic and group, beside the real one. */
+  readonly sourceTopic?: string;
+  readonly groupId?: string;
 }
 
 /**
@@ -77,9 +80,9 @@ export function routeTopology(options: RouteOptions): Topology {
     store: options.schemaStore,
     schema: bridgeSchemas().EnrichedBiometricEvent.json as Schema,
   });
-  const builder = new StreamsBuilder('route');
+  const builder = new StreamsBuilder('route', options.groupId ? { groupId: options.groupId } : {});
   const routed = builder
-    .stream('enriched-events', { topics: [topics.enriched], key: serdes.string(), value: enrichedSerde })
+    .stream('enriched-events', { topics: [options.sourceTopic ?? topics.enriched], key: serdes.string(), value: enrichedSerde })
     .map('add-routing-headers', (record): StreamRecord<string | null, EnrichedBiometricEvent> => ({
       ...record,
       headers: { ...record.headers, ...routingHeaders(record.value) },

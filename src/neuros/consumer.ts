@@ -1,0 +1,94 @@
+import { SchemaType, type SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+
+type ReaderSchema = NonNullable<NonNullable<Parameters<SchemaRegistry['decode']>[1]>[SchemaType.AVRO]>['readerSchema'];
+import type { Consumer, Kafka } from 'kafkajs';
+import type { EnrichedBiometricEvent } from '../events/index.ts';
+import { bridgeSchemas } from '../schemas/index.ts';
+import { priorities, priorityTopic, type Priority } from '../topics.ts';
+
+/** One routed event as NEUROS sees it: the decoded value plus the routing headers. */
+export interface NeurosMessage {
+  readonly priority: Priority;
+  /** The user id (the record key). */
+  readonly userId: string | null;
+  readonly enriched: EnrichedBiometricEvent;
+  /** Routing headers (priority, device_type, source, has_triggers, triggers) and upstream ones. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+}
+
+export interface NeurosConsumerOptions {
+  readonly kafka: Kafka;
+  readonly registry: SchemaRegistry;
+  /** NEUROS's own consumer group; every group gets every routed event once. */
+  readonly groupId: string;
+  /** Which priority topics to read; all three by default. */
+  readonly priorities?: readonly Priority[];
+  /** A new group starts at the oldest retained record unless this is false. */
+  readonly fromBeginning?: boolean;
+  /**
+   * Called once per event, in order per user. The offset is committed only after it resolves,
+   * so a crash redelivers (at-least-once): make it idempotent on `enriched.event.eventId`.
+   */
+  handle(message: NeurosMessage): Promise<void>;
+  /**
+   * A record that does not decode as EnrichedBiometricEvent (not from the bridge, or a schema the
+   * registry no longer has). It is skipped after this call; by default the error is thrown,
+   * which stops the consumer on the record.
+   */
+  onUndecodable?(info: { topic: string; partition: number; offset: string; error: Error }): void | Promise<void>;
+}
+
+export interface NeurosConsumer {
+  stop(): Promise<void>;
+}
+
+const priorityOfTopic = new Map(priorities.map((p) => [priorityTopic(p), p]));
+
+/**
+ * Reads `neuros.priority.*` and hands each record to `handle` as a typed EnrichedBiometricEvent.
+ * Values are decoded with the writer's schema from the registry and resolved into the schema this
+ * code was built with, so events written by older or newer bridge versions read the same.
+ */
+export async function startNeurosConsumer(options: NeurosConsumerOptions): Promise<NeurosConsumer> {
+  // The schema file is a record schema, which is what the client's reader-schema type describes.
+  const readerSchema = bridgeSchemas().EnrichedBiometricEvent.json as unknown as ReaderSchema;
+  const topicsToRead = (options.priorities ?? priorities).map(priorityTopic);
+  const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: topicsToRead, fromBeginning: options.fromBeginning ?? true });
+    await consumer.run({
+      eachMessage: async ({ topic, partition, message }) => {
+        const position = { topic, partition, offset: message.offset };
+        let enriched: EnrichedBiometricEvent;
+        try {
+          if (message.value === null) throw new Error('record has no value');
+          enriched = (await options.registry.decode(message.value, { [SchemaType.AVRO]: { readerSchema } })) as EnrichedBiometricEvent;
+        } catch (error) {
+          if (!options.onUndecodable) throw error;
+          await options.onUndecodable({ ...position, error: error as Error });
+          return;
+        }
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(message.headers ?? {})) {
+          const first = Array.isArray(value) ? value[0] : value;
+          if (first !== undefined) headers[name] = first.toString();
+        }
+        await options.handle({
+          ...position,
+          priority: priorityOfTopic.get(topic) ?? enriched.priority,
+          userId: message.key?.toString('utf8') ?? null,
+          enriched,
+          headers,
+        });
+      },
+    });
+  } catch (error) {
+    await consumer.disconnect();
+    throw error;
+  }
+  return { stop: () => consumer.disconnect() };
+}
