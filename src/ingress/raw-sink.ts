@@ -9,7 +9,7 @@ import {
   timeout,
   wrap,
 } from 'cockatiel';
-import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
+import { Partitioners, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
 
 /** What ingress needs from Kafka: one durable write per request, and whether writes can succeed. */
 export interface RawSink {
@@ -68,7 +68,12 @@ export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
   const maxBatch = options.maxBatch ?? 500;
   const halfOpenAfterMs = options.halfOpenAfterMs ?? 10_000; // ten seconds
   const retryAfterSeconds = Math.max(1, Math.ceil(halfOpenAfterMs / 1000));
-  const producer: Producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer: Producer = options.kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   const breaker = circuitBreaker(handleAll, {
     halfOpenAfter: halfOpenAfterMs,
     breaker: new ConsecutiveBreaker(options.breakerFailures ?? 5),

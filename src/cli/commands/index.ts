@@ -4,6 +4,7 @@ import { registerTopics } from './topics.ts';
 import { registerReplay } from './replay.ts';
 import { registerDlq } from './dlq.ts';
 import { registerSchemasCommand } from './schemas.ts';
+import { registerIngress } from './ingress.ts';
 
 /** Every `bridge` sub-command, registered explicitly (no import side effects). */
-export const commands: ReadonlyArray<(program: Command) => void> = [registerStack, registerTopics, registerReplay, registerDlq, registerSchemasCommand];
+export const commands: ReadonlyArray<(program: Command) => void> = [registerStack, registerTopics, registerReplay, registerDlq, registerSchemasCommand, registerIngress];

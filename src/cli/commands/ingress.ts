@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { Kafka, logLevel } from 'kafkajs';
+import { loadConfig, type Env } from '../../config/index.ts';
+import { createIngress, createKafkaRawSink, ingressSettings, type Ingress } from '../../ingress/index.ts';
+import { createLogger, type Logger } from '../../obs/logger.ts';
+
+function packageVersion(): string {
+  const text = readFileSync(new URL('../../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
+}
+
+/** Starts the webhook ingress from configuration; `bridge run ingress` calls this too. */
+export async function startIngress(config: Readonly<Env>, log: Logger): Promise<Ingress> {
+  const kafka = new Kafka({ clientId: `${config.KAFKA_CLIENT_ID}-ingress`, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.WARN });
+  const sink = createKafkaRawSink({ kafka, timeoutMs: config.INGRESS_KAFKA_TIMEOUT_MS });
+  const ingress = createIngress({ ...ingressSettings(config), sink, logger: log, version: packageVersion() });
+  await ingress.listen();
+  return ingress;
+}
+
+/** Runs until SIGINT/SIGTERM, then drains in-flight requests and disconnects the producer. */
+export async function runIngress(config: Readonly<Env>): Promise<void> {
+  const log = createLogger({ level: config.LOG_LEVEL });
+  const ingress = await startIngress(config, log);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      ingress.close().then(resolve, (error: unknown) => {
+        log.error({ err: error }, 'ingress shutdown failed');
+        resolve();
+      });
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+export function registerIngress(program: Command): void {
+  program
+    .command('ingress')
+    .description('run the webhook ingress (POST <base>/webhooks/<vendor> → raw.<vendor>); same as `bridge run ingress`')
+    .action(async () => runIngress(loadConfig()));
+}
