@@ -7,6 +7,7 @@ import type { AvroSchemaStore, Topology } from '../src/streams/index.ts';
 import { verifyStage } from './verify.ts';
 import type { BatchSink } from '../src/streams/batch-sink.ts';
 import { enrichStage } from './enrich.ts';
+import { normalizeStage } from './normalize.ts';
 import { routeStage } from './route.ts';
 import { sinkStageFor } from './sink.ts';
 
@@ -32,6 +33,7 @@ export type TopologyFactory = (resources: StageResources) => Topology | Promise<
  */
 export const topologies: Partial<Record<StageName, TopologyFactory>> = {
   verify: verifyStage,
+  normalize: normalizeStage,
   enrich: enrichStage,
   route: routeStage,
 };

@@ -49,7 +49,9 @@ async function putSubjectCompatibility(registryUrl: string, subject: string, com
     signal: AbortSignal.timeout(10_000), // ten seconds
   });
   if (!response.ok) {
-    throw new SchemaRegistrationError(subject, `setting compatibility ${compatibility} answered ${response.status}: ${await response.text()}`);
+    throw new SchemaRegistrationError(subject, `setting compatibility ${compatibility} answered ${response.status}: ${await response.text()}`, {
+      cause: { status: response.status },
+    });
   }
 }
 
@@ -67,17 +69,25 @@ export async function registerSchemas(
   const compatibility = options.compatibility ?? COMPATIBILITY.BACKWARD_TRANSITIVE;
   const ids = new Map<string, number>();
   for (const { subject, schema } of subjects) {
-    await putSubjectCompatibility(options.registryUrl, subject, compatibility);
-    try {
-      const { id } = await registry.register(
-        { type: SchemaType.AVRO, schema: JSON.stringify(schemas[schema].json) },
-        { subject, compatibility },
-      );
-      ids.set(subject, id);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      throw new SchemaRegistrationError(subject, message, { cause: error });
-    }
+    ids.set(subject, await registerSubject(registry, options.registryUrl, subject, schemas[schema].json, compatibility));
   }
   return ids;
+}
+
+/** Puts the subject's compatibility level, then registers one schema under it; returns its id. */
+export async function registerSubject(
+  registry: SchemaRegistry,
+  registryUrl: string,
+  subject: string,
+  schema: object,
+  compatibility: COMPATIBILITY = COMPATIBILITY.BACKWARD_TRANSITIVE,
+): Promise<number> {
+  await putSubjectCompatibility(registryUrl, subject, compatibility);
+  try {
+    const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject, compatibility });
+    return id;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new SchemaRegistrationError(subject, message, { cause: error });
+  }
 }

@@ -1,0 +1,134 @@
+import {
+  BrokenCircuitError,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  circuitBreaker,
+  handleWhen,
+  retry,
+  wrap,
+  type IPolicy,
+} from 'cockatiel';
+import { DependencyUnavailableError, RecordError } from '../streams/errors.ts';
+import { isObject, numberAt, stringAt, type JsonObject } from './payload-fields.ts';
+
+/**
+ * Terra's Kafka destination usually sends a pointer, not the document:
+ * `{"type":"s3_payload","url":"<pre-signed>","expires_in":600,…}`. The document must be fetched
+ * from Terra's storage before the URL expires. Failures are sorted for the error policy:
+ * expired/gone → RecordError (dead letter, redrive cannot help but an operator sees it);
+ * storage down → retried here, then the breaker opens and normalize pauses instead of burning
+ * every following record into the dead-letter topic.
+ */
+export interface TerraPayloadFetchOptions {
+  /** Per attempt, in ms. */
+  readonly timeoutMs?: number;
+  /** Attempts per document, including the first. */
+  readonly maxAttempts?: number;
+  /** Consecutive failures that open the breaker (DESIGN §6: 5). */
+  readonly breakerThreshold?: number;
+  /** How long the breaker stays open before one trial request, in ms (DESIGN §6: 60 s). */
+  readonly halfOpenAfterMs?: number;
+  /** Which URLs may be fetched: https anywhere, plain http only on loopback (tests' stand-in). */
+  readonly allowUrl?: (url: URL) => boolean;
+  readonly now?: () => number;
+}
+
+export const terraStorageDependency = 'terra-storage';
+
+const defaults = {
+  timeoutMs: 10_000, // ten seconds: documents can be large, the URL lives 600 s
+  maxAttempts: 3,
+  breakerThreshold: 5,
+  halfOpenAfterMs: 60_000, // one minute
+};
+
+/** Storage answered but will never serve this document: not worth a retry. */
+class PermanentFetchError extends RecordError {}
+
+const loopbackHosts = new Set(['127.0.0.1', '::1', '[::1]', 'localhost']);
+
+export function defaultAllowUrl(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && loopbackHosts.has(url.hostname));
+}
+
+export function isS3PayloadPointer(message: JsonObject): boolean {
+  return stringAt(message, 'type') === 's3_payload';
+}
+
+export interface TerraPayloadFetcher {
+  /**
+   * The Terra document a pointer message refers to. `producedAt` is the Kafka record timestamp
+   * (when Terra wrote the pointer), from which the URL's expiry is known without a request.
+   */
+  fetchDocument(pointer: JsonObject, producedAt: number): Promise<JsonObject>;
+}
+
+export function createTerraPayloadFetcher(options: TerraPayloadFetchOptions = {}): TerraPayloadFetcher {
+  const timeoutMs = options.timeoutMs ?? defaults.timeoutMs;
+  const halfOpenAfterMs = options.halfOpenAfterMs ?? defaults.halfOpenAfterMs;
+  const allowUrl = options.allowUrl ?? defaultAllowUrl;
+  const now = options.now ?? Date.now;
+
+  const transient = handleWhen((error) => !(error instanceof RecordError) && !(error instanceof BrokenCircuitError));
+  const breaker = circuitBreaker(transient, {
+    halfOpenAfter: halfOpenAfterMs,
+    breaker: new ConsecutiveBreaker(options.breakerThreshold ?? defaults.breakerThreshold),
+  });
+  const retries = retry(transient, {
+    maxAttempts: (options.maxAttempts ?? defaults.maxAttempts) - 1,
+    backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 2_000 }),
+  });
+  // Retry outside the breaker: every attempt counts towards opening it.
+  const policy: IPolicy = wrap(retries, breaker);
+
+  async function fetchOnce(url: URL, signal: AbortSignal): Promise<JsonObject> {
+    const response = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
+    if (response.status === 403 || response.status === 400) {
+      const text = await response.text();
+      // S3 answers an expired pre-signed URL with 403 "Request has expired".
+      if (/expired/i.test(text)) throw new PermanentFetchError('payload_expired', `Terra storage says the pre-signed URL has expired (${response.status})`);
+      throw new PermanentFetchError('payload_forbidden', `Terra storage refused the pre-signed URL (${response.status})`);
+    }
+    if (response.status === 404 || response.status === 410) {
+      await response.body?.cancel();
+      throw new PermanentFetchError('payload_not_found', `Terra storage has no document at the URL (${response.status})`);
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new Error(`Terra storage answered ${response.status}`);
+    }
+    const bytes = Buffer.from(await response.arrayBuffer());
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(bytes.toString('utf8'));
+    } catch (error) {
+      throw new PermanentFetchError('malformed_body', `Terra document of ${bytes.length} bytes is not valid JSON`, { cause: error });
+    }
+    if (!isObject(parsed)) throw new PermanentFetchError('malformed_body', 'Terra document is JSON but not an object');
+    return parsed;
+  }
+
+  return {
+    async fetchDocument(pointer, producedAt) {
+      const raw = stringAt(pointer, 'url');
+      if (raw === undefined) throw new RecordError('unmappable', 'Terra s3_payload message has no url');
+      let url: URL;
+      try {
+        url = new URL(raw);
+      } catch (error) {
+        throw new RecordError('unmappable', 'Terra s3_payload url is not a URL', { cause: error });
+      }
+      if (!allowUrl(url)) throw new RecordError('unmappable', `Terra s3_payload url scheme or host is not allowed (${url.protocol})`);
+      const expiresInMs = (numberAt(pointer, 'expires_in') ?? 600) * 1000;
+      if (now() > producedAt + expiresInMs) {
+        throw new RecordError('payload_expired', `pre-signed URL expired ${Math.round((now() - producedAt - expiresInMs) / 1000)} s before normalize read it`);
+      }
+      try {
+        return await policy.execute(({ signal }) => fetchOnce(url, signal));
+      } catch (error) {
+        if (error instanceof BrokenCircuitError) throw new DependencyUnavailableError(terraStorageDependency, halfOpenAfterMs, { cause: error });
+        throw error;
+      }
+    },
+  };
+}

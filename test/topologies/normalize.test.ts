@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Schema } from 'avsc';
+import { Registry } from 'prom-client';
+import type { BiometricEvent } from '../../src/events/index.ts';
+import { createTerraPayloadFetcher, type TerraPayloadFetcher } from '../../src/normalize/terra-payload-fetch.ts';
+import { bridgeSchemas } from '../../src/schemas/index.ts';
+import { DependencyUnavailableError, serdes } from '../../src/streams/index.ts';
+import { memorySchemaStore, TopologyTestDriver } from '../../src/streams/testing/index.ts';
+import { topics, verifiedTopic } from '../../src/topics.ts';
+import { normalizeTopology } from '../../topologies/normalize.ts';
+
+const fixture = (vendor: string, name: string) => readFileSync(new URL(`../../src/vendors/${vendor}/fixtures/${name}`, import.meta.url));
+const receivedAt = 1_736_942_400_000;
+
+function setup(terraFetcher?: TerraPayloadFetcher) {
+  const store = memorySchemaStore();
+  const metrics = new Registry();
+  const driver = new TopologyTestDriver(normalizeTopology({ schemaStore: store, metrics, ...(terraFetcher ? { terraFetcher } : {}) }));
+  const verified = (vendor: string) => driver.inputTopic(verifiedTopic(vendor as never), serdes.string(), serdes.bytes());
+  const terraTopic = driver.inputTopic(topics.terraEvents, serdes.bytes(), serdes.bytes());
+  const output = driver.outputTopic(topics.events, serdes.string(), serdes.avro<BiometricEvent>({ store, schema: bridgeSchemas().BiometricEvent.json as Schema }));
+  return { driver, verified, terraTopic, output, metrics };
+}
+
+async function counterValue(metrics: Registry, name: string, labels: Record<string, string>): Promise<number> {
+  const metric = (await metrics.getMetricsAsJSON()).find((m) => m.name === name);
+  return metric?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value ?? 0;
+}
+
+test('a verified Terra sleep becomes an Avro BiometricEvent keyed by user id with receivedAt from ingress', async () => {
+  const { verified, output } = setup();
+  await verified('terra').pipe({ key: 'terra:a9f1e2d3-4c5b-4a69-8b7c-0d1e2f3a4b5c', value: fixture('terra', 'sleep.json'), headers: { 'received-at': String(receivedAt), 'x-request-id': 'req-1', 'terra-signature': 't=1,v1=ab' } });
+  const records = await output.readRecords();
+  assert.is(records.length, 1, 'expected one event');
+  const [out] = records;
+  assert.is(out!.key, 'a9f1e2d3-4c5b-4a69-8b7c-0d1e2f3a4b5c', 'expected the user id as key');
+  assert.is(out!.value.hrvRmssdMs, 22.7, 'expected Terra HRV from heart_rate_data.summary');
+  assert.is(out!.value.receivedAt, receivedAt, 'expected receivedAt from the received-at header');
+  assert.equal(out!.headers, { 'x-request-id': 'req-1', 'received-at': String(receivedAt) }, 'expected request headers carried, signatures dropped');
+});
+
+test('a HealthKit batch and a Garmin push fan out to one event per sample or summary', async () => {
+  const { verified, output } = setup();
+  await verified('healthkit').pipe({ key: 'healthkit:hk-user-5521', value: fixture('healthkit', 'sample-batch.json') });
+  await verified('garmin').pipe({ key: 'garmin:4aacafe82427c251df9c9592d0c06768', value: fixture('garmin', 'dailies-push.json') });
+  const records = await output.readRecords();
+  assert.is(records.length, 6, 'expected 4 HealthKit + 2 Garmin events');
+  assert.equal(records.slice(4).map((r) => r.key), ['4aacafe82427c251df9c9592d0c06768', '7bd0e2c1a9f3b4d5e6f708192a3b4c5d'], 'expected each Garmin summary keyed by its own user');
+});
+
+test('id-only notifications are dead-lettered with needs_hydration, never dropped', async () => {
+  const { driver, verified, output } = setup();
+  await verified('oura').pipe({ key: 'oura:c2b1f6d0', value: fixture('oura', 'notification.json') });
+  await verified('whoop').pipe({ key: 'whoop:10129', value: fixture('whoop', 'notification-recovery-updated.json') });
+  await verified('withings').pipe({ key: 'withings:38271645', value: fixture('withings', 'notification.form') });
+  assert.ok(output.isEmpty(), 'expected no events');
+  assert.equal(driver.deadLetters().map((d) => d.reason), ['needs_hydration', 'needs_hydration', 'needs_hydration'], 'expected three needs_hydration dead letters');
+  assert.equal(driver.deadLetters()[0]!.value, fixture('oura', 'notification.json'), 'expected the input bytes unchanged in the dead letter');
+});
+
+test('malformed and unmappable input are dead-lettered with their reason', async () => {
+  const { driver, verified } = setup();
+  await verified('terra').pipe({ key: 'terra:u', value: Buffer.from('{"type": "sleep", ') });
+  await verified('garmin').pipe({ key: 'garmin:u', value: Buffer.from('{"moveiq": [{"userId": "u"}]}') });
+  assert.equal(driver.deadLetters().map((d) => d.reason), ['malformed_body', 'unmappable'], 'expected malformed_body then unmappable');
+});
+
+test('Terra non-data events are counted and acknowledged: no output, no dead letter', async () => {
+  const { driver, verified, terraTopic, output, metrics } = setup();
+  await verified('terra').pipe({ key: 'terra:u', value: fixture('terra', 'auth.json') });
+  await terraTopic.pipe({ value: Buffer.from(JSON.stringify({ type: 'rate_limit_hit', user: { user_id: 'u' } })) });
+  assert.ok(output.isEmpty(), 'expected no events');
+  assert.equal(driver.deadLetters(), [], 'expected no dead letters');
+  assert.is(await counterValue(metrics, 'normalize_acknowledged_total', { reason: 'terra_auth' }), 1, 'expected auth counted');
+  assert.is(await counterValue(metrics, 'normalize_acknowledged_total', { reason: 'terra_rate_limit_hit' }), 1, 'expected rate_limit_hit counted');
+});
+
+test("Terra's topic: inline documents map directly; s3_payload pointers are fetched", async () => {
+  const fetched: string[] = [];
+  const fetcher: TerraPayloadFetcher = {
+    fetchDocument: async (pointer) => {
+      fetched.push(String(pointer['url']));
+      return JSON.parse(fixture('terra', 'daily.json').toString());
+    },
+  };
+  const { terraTopic, output } = setup(fetcher);
+  await terraTopic.pipe({ value: fixture('terra', 'body.json'), timestamp: receivedAt });
+  await terraTopic.pipe({ value: fixture('terra', 's3-payload-message.json'), timestamp: receivedAt });
+  const records = await output.readRecords();
+  assert.equal(records.map((r) => r.value.dataType), ['body', 'daily', 'daily'], 'expected the inline body then the two fetched dailies');
+  assert.is(fetched.length, 1, 'expected one fetch for the pointer');
+  assert.is(records[0]!.value.receivedAt, receivedAt, "expected receivedAt from Terra's record timestamp");
+});
+
+test('an expired pre-signed URL is dead-lettered as payload_expired without a request', async () => {
+  const { driver, terraTopic } = setup(createTerraPayloadFetcher({ now: () => receivedAt + 601_000 }));
+  await terraTopic.pipe({ value: fixture('terra', 's3-payload-message.json'), timestamp: receivedAt });
+  assert.equal(driver.deadLetters().map((d) => d.reason), ['payload_expired'], 'expected payload_expired');
+});
+
+test("an open breaker on Terra's storage pauses the stage instead of dead-lettering", async () => {
+  const fetcher: TerraPayloadFetcher = {
+    fetchDocument: async () => {
+      throw new DependencyUnavailableError('terra-storage', 60_000);
+    },
+  };
+  const { driver, terraTopic } = setup(fetcher);
+  const error = await terraTopic.pipe({ value: fixture('terra', 's3-payload-message.json'), timestamp: receivedAt }).then(() => null, (e: unknown) => e);
+  assert.instance(error, DependencyUnavailableError, 'expected the driver to surface the pause');
+  assert.equal(driver.deadLetters(), [], 'expected no dead letter while the dependency is down');
+});
+
+test('eventIds are stable: the same record twice gives the same id', async () => {
+  const { verified, output } = setup();
+  for (let i = 0; i < 2; i++) await verified('terra').pipe({ key: 'terra:x', value: fixture('terra', 'daily.json'), headers: { 'received-at': String(receivedAt + i) } });
+  const ids = (await output.readRecords()).map((r) => r.value.eventId);
+  assert.equal(ids.slice(2), ids.slice(0, 2), 'expected the replayed daily records to keep their ids');
+});
+
+test('describe() names every node', () => {
+  const { driver } = setup();
+  const text = driver.topology.describe().toString();
+  for (const name of ['verified-records', 'map-vendor-payload', 'terra-destination', 'fetch-and-map-terra', 'biometric-events']) {
+    assert.ok(text.includes(name), `expected node ${name} in the description`);
+  }
+});
+
+test.run();

@@ -1,0 +1,92 @@
+import type { Schema } from 'avsc';
+import { Counter, type Registry } from 'prom-client';
+import { vendorIds, type VendorId } from '../src/config/schema.ts';
+import type { BiometricEvent } from '../src/events/index.ts';
+import { normalizeTerraMessage, normalizeVerified } from '../src/normalize/normalize-record.ts';
+import { createTerraPayloadFetcher, type TerraPayloadFetcher } from '../src/normalize/terra-payload-fetch.ts';
+import type { MappingResult, VendorMapping } from '../src/normalize/vendor-mapping.ts';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { bridgeSchemas, pipelineSchemaStore, registerSubject } from '../src/schemas/index.ts';
+import { serdes, StreamsBuilder, type AvroSchemaStore, type StreamRecord, type Topology } from '../src/streams/index.ts';
+import { topics, valueSubject, verifiedTopic } from '../src/topics.ts';
+import { vendors } from '../src/vendors/index.ts';
+import type { StageResources } from './index.ts';
+
+export interface NormalizeOptions {
+  readonly schemaStore: AvroSchemaStore;
+  /** Fetches Terra's s3_payload documents; one per process so its breaker sees every failure. */
+  readonly terraFetcher?: TerraPayloadFetcher;
+  /** Where normalize's counters live; omitted in tests that do not look. */
+  readonly metrics?: Registry;
+  /** Overrides for tests: which topics to read. */
+  readonly verifiedTopics?: ReadonlyArray<string | RegExp>;
+  readonly terraTopics?: readonly string[];
+  readonly mappings?: Readonly<Record<VendorId, VendorMapping>>;
+}
+
+/** Headers that travel from the verified record onto each event; vendor signatures stay behind. */
+const carriedHeaders = ['x-request-id', 'received-at'] as const;
+
+function counter(metrics: Registry | undefined, name: string, help: string, labelNames: string[]): Counter | undefined {
+  if (!metrics) return undefined;
+  return (metrics.getSingleMetric(name) as Counter | undefined) ?? new Counter({ name, help, labelNames, registers: [metrics] });
+}
+
+/**
+ * verified.<vendor> and terra-biometric-events → vendor mapping → biometric.events (Avro
+ * BiometricEvent keyed by user id). One input may give several events; records that carry no
+ * biometrics are counted and acknowledged; everything else that cannot map is a dead letter.
+ */
+export function normalizeTopology(options: NormalizeOptions): Topology {
+  const schema = bridgeSchemas().BiometricEvent.json as Schema;
+  const mappings = options.mappings ?? (Object.fromEntries(vendorIds.map((v) => [v, vendors[v].mapping])) as Record<VendorId, VendorMapping>);
+  const fetcher = options.terraFetcher ?? createTerraPayloadFetcher();
+  const acknowledged = counter(options.metrics, 'normalize_acknowledged_total', 'Records that carry no biometrics (Terra auth, Polar PING…), acknowledged without output', ['reason']);
+  const produced = counter(options.metrics, 'normalize_events_total', 'BiometricEvents written, by source', ['source']);
+
+  const toEvents = (record: StreamRecord<unknown, unknown>, result: MappingResult): StreamRecord<string, BiometricEvent>[] => {
+    if (result.acknowledged !== undefined) acknowledged?.inc({ reason: result.acknowledged });
+    const headers: Record<string, string> = {};
+    for (const name of carriedHeaders) if (record.headers[name] !== undefined) headers[name] = record.headers[name];
+    return result.events.map((event) => {
+      produced?.inc({ source: event.source });
+      return { ...record, key: event.userId, value: event, headers };
+    });
+  };
+  const sink = {
+    topic: topics.events,
+    key: serdes.string(),
+    value: serdes.avro<BiometricEvent>({ store: options.schemaStore, schema }),
+  };
+
+  const builder = new StreamsBuilder('normalize');
+  builder
+    .stream('verified-records', {
+      topics: options.verifiedTopics ?? vendorIds.map(verifiedTopic),
+      key: serdes.string(),
+      value: serdes.bytes(),
+    })
+    .flatMap('map-vendor-payload', (record) => toEvents(record, normalizeVerified(mappings, record)))
+    .to('biometric-events', sink);
+  builder
+    .stream('terra-destination', {
+      topics: options.terraTopics ?? [topics.terraEvents],
+      key: serdes.bytes(),
+      value: serdes.bytes(),
+    })
+    .flatMap('fetch-and-map-terra', async (record) => toEvents(record, await normalizeTerraMessage(fetcher, record)))
+    .to('terra-biometric-events', sink);
+  return builder.build();
+}
+
+/**
+ * `bridge run normalize`: registers the output subject (BACKWARD_TRANSITIVE) before the first
+ * record, so an incompatible schema stops the stage at start rather than on its first event.
+ */
+export async function normalizeStage(resources: StageResources): Promise<Topology> {
+  const registryUrl = resources.config.SCHEMA_REGISTRY_URL;
+  const registry = new SchemaRegistry({ host: registryUrl });
+  const id = await registerSubject(registry, registryUrl, valueSubject(topics.events), bridgeSchemas().BiometricEvent.json);
+  resources.log.info({ subject: valueSubject(topics.events), schemaId: id }, 'BiometricEvent schema registered');
+  return normalizeTopology({ schemaStore: pipelineSchemaStore(registry, { registryUrl }), metrics: resources.metrics });
+}
