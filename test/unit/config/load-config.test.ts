@@ -1,0 +1,52 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { ConfigError, deliveryFor, envSchema, loadConfig } from '../../../src/config/index.ts';
+
+test('defaults point at the native stack', () => {
+  const config = loadConfig({});
+  assert.equal(config.KAFKA_BROKERS, ['127.0.0.1:19092'], 'native Kafka');
+  assert.is(config.INGRESS_PORT, 8889, 'the seeds’ ingress port');
+  assert.is(config.PG_POOL_MAX, 20, 'bounded pool of 20');
+  assert.is(config.DELIVERY, 'at-least-once');
+});
+
+test('unknown variables are ignored, empty values fall back to defaults', () => {
+  const config = loadConfig({ SOME_OTHER_TOOL_SETTING: 'x', INGRESS_PORT: '' });
+  assert.is(config.INGRESS_PORT, 8889, 'empty INGRESS_PORT uses the default');
+});
+
+test('lists are split on commas and trimmed', () => {
+  const config = loadConfig({ KAFKA_BROKERS: 'a:1, b:2', OURA_WEBHOOK_SECRETS: 'new, old' });
+  assert.equal(config.KAFKA_BROKERS, ['a:1', 'b:2']);
+  assert.equal(config.OURA_WEBHOOK_SECRETS, ['new', 'old'], 'rotation order kept');
+});
+
+test('every bad value is reported on its own line, secrets never echoed', () => {
+  try {
+    loadConfig({ INGRESS_PORT: 'eighty', KAFKA_BROKERS: 'nohostport', DATABASE_URL: 'mysql://u:pw@h/db', DELIVERY: 'maybe' });
+    assert.unreachable('invalid config must throw');
+  } catch (error) {
+    assert.instance(error, ConfigError);
+    const problems = (error as ConfigError).problems;
+    assert.is(problems.length, 4, `one line per bad variable: ${problems.join(' | ')}`);
+    assert.ok(problems.some((p) => p.startsWith('INGRESS_PORT:') && p.includes('"eighty"')), 'names the variable and value');
+    assert.ok(problems.some((p) => p.startsWith('KAFKA_BROKERS:') && p.includes('host:port')), 'says what to change');
+    const dbLine = problems.find((p) => p.startsWith('DATABASE_URL:')) ?? '';
+    assert.not.ok(dbLine.includes('pw'), 'a database URL may hold a password: never echoed');
+  }
+});
+
+test('DELIVERY_<STAGE> overrides DELIVERY for one stage', () => {
+  const config = loadConfig({ DELIVERY: 'at-least-once', DELIVERY_SINK: 'exactly-once' });
+  assert.is(deliveryFor(config, 'sink'), 'exactly-once');
+  assert.is(deliveryFor(config, 'verify'), 'at-least-once');
+});
+
+test('the README documents every variable the code reads', () => {
+  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+  const missing = Object.keys(envSchema.shape).filter((name) => !readme.includes(`\`${name}\``));
+  assert.equal(missing, [], `README lacks: ${missing.join(', ')}`);
+});
+
+test.run();
