@@ -21,6 +21,9 @@ export interface NormalizeOptions {
   /** Overrides for tests: which topics to read. */
   readonly verifiedTopics?: ReadonlyArray<string | RegExp>;
   readonly terraTopics?: readonly string[];
+  readonly outputTopic?: string;
+  readonly groupId?: string;
+  readonly deadLetterTopic?: string;
   readonly mappings?: Readonly<Record<VendorId, VendorMapping>>;
 }
 
@@ -54,12 +57,15 @@ export function normalizeTopology(options: NormalizeOptions): Topology {
     });
   };
   const sink = {
-    topic: topics.events,
+    topic: options.outputTopic ?? topics.events,
     key: serdes.string(),
     value: serdes.avro<BiometricEvent>({ store: options.schemaStore, schema }),
   };
 
-  const builder = new StreamsBuilder('normalize');
+  const builder = new StreamsBuilder('normalize', {
+    ...(options.groupId ? { groupId: options.groupId } : {}),
+    ...(options.deadLetterTopic ? { deadLetterTopic: options.deadLetterTopic } : {}),
+  });
   builder
     .stream('verified-records', {
       topics: options.verifiedTopics ?? vendorIds.map(verifiedTopic),
