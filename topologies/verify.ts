@@ -1,12 +1,11 @@
 import { Counter, type Registry } from 'prom-client';
-import { vendorIds } from '../src/config/schema.ts';
+import { vendorIds, type VendorId } from '../src/config/schema.ts';
 import { createPostgresBreaker } from '../src/sink/postgres-breaker.ts';
 import { DependencyUnavailableError, RecordError, serdes, StreamsBuilder, type Topology } from '../src/streams/index.ts';
-import { rawTopic } from '../src/topics.ts';
+import { rawTopic, verifiedTopic } from '../src/topics.ts';
 import { vendors } from '../src/vendors/index.ts';
 import {
   checkWebhook,
-  vendorOfRawTopic,
   type CheckedWebhook,
   type ConnectionDirectory,
   type ReplayGuard,
@@ -23,6 +22,15 @@ export interface VerifyOptions {
   readonly connections: ConnectionDirectory;
   readonly metrics?: Registry;
   readonly now?: () => number;
+  /** Topic names; the registry's raw/verified topics and dlq.verify unless a test isolates its own. */
+  readonly topics?: VerifyTopics;
+}
+
+export interface VerifyTopics {
+  readonly raw: (vendor: VendorId) => string;
+  readonly verified: (vendor: VendorId) => string;
+  readonly deadLetter: string;
+  readonly groupId: string;
 }
 
 interface Checked {
@@ -51,13 +59,20 @@ export function verifyTopology(options: VerifyOptions): Topology {
     registers,
   });
   const postgres = createPostgresBreaker();
+  const rawOf = options.topics?.raw ?? rawTopic;
+  const verifiedOf = options.topics?.verified ?? verifiedTopic;
+  const vendorByTopic = new Map(vendorIds.map((id) => [rawOf(id), vendors[id]]));
+  const vendorOf = (topic: string) => {
+    const vendor = vendorByTopic.get(topic);
+    if (vendor === undefined) throw new RecordError('malformed_body', `no vendor reads ${topic}`);
+    return vendor;
+  };
 
-  const builder = new StreamsBuilder('verify');
+  const builder = new StreamsBuilder('verify', options.topics ? { groupId: options.topics.groupId, deadLetterTopic: options.topics.deadLetter } : {});
   builder
-    .stream('raw-webhooks', { topics: vendorIds.map(rawTopic), key: serdes.bytes(), value: serdes.bytes() })
+    .stream('raw-webhooks', { topics: vendorIds.map(rawOf), key: serdes.bytes(), value: serdes.bytes() })
     .map('check-signature', (record) => {
-      const vendor = vendorOfRawTopic(record.topic);
-      if (vendor === undefined) throw new RecordError('malformed_body', `no vendor reads ${record.topic}`);
+      const vendor = vendorOf(record.topic);
       const bytes = record.value ?? Buffer.alloc(0);
       const webhook = checkWebhook(vendor, record.headers, bytes, options.settings[vendor.id], now());
       return { ...record, key: webhook.key, value: { bytes, webhook } satisfies Checked };
@@ -83,7 +98,7 @@ export function verifyTopology(options: VerifyOptions): Topology {
     .peek('count-verified', ({ value: { webhook } }) => void verified.inc({ vendor: webhook.vendor }))
     .mapValues('raw-bytes', (value) => value.bytes)
     .to('verified-webhooks', {
-      topic: (record) => vendorOfRawTopic(record.topic)?.verifiedTopic ?? 'verified.unknown',
+      topic: (record) => verifiedOf(vendorOf(record.topic).id),
       key: serdes.string(),
       value: serdes.bytes(),
     });

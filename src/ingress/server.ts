@@ -24,6 +24,8 @@ export interface IngressOptions extends HandshakeSettings {
   readonly shutdownGraceMs: number;
   readonly version: string;
   readonly metrics?: IngressMetrics;
+  /** Where a vendor's raw records go; the registry's `raw.<vendor>` unless a test isolates its topics. */
+  readonly rawTopic?: (vendor: VendorEntry) => string;
 }
 
 export interface Ingress {
@@ -110,7 +112,7 @@ export function createIngress(options: IngressOptions): Ingress {
       body,
     });
     try {
-      await options.sink.send(vendor.rawTopic, message);
+      await options.sink.send(options.rawTopic?.(vendor) ?? vendor.rawTopic, message);
     } catch (error) {
       if (!(error instanceof SinkUnavailableError)) throw error;
       metrics.producerErrors.inc({ kind: error.kind });
