@@ -1,0 +1,28 @@
+// Hot-path cost of normalize without Kafka: vendor mapping + Avro encoding of the events.
+// Run: node --import tsx bench/normalize-mapping.ts [records]
+import { readFileSync } from 'node:fs';
+import { bridgeSchemas } from '../src/schemas/index.ts';
+import { normalizeVerified } from '../src/normalize/normalize-record.ts';
+import { vendorIds, type VendorId } from '../src/config/schema.ts';
+import { vendors } from '../src/vendors/index.ts';
+
+const records = Number(process.argv[2] ?? 200_000);
+const mappings = Object.fromEntries(vendorIds.map((v) => [v, vendors[v].mapping])) as Record<VendorId, (typeof vendors)[VendorId]['mapping']>;
+const type = bridgeSchemas().BiometricEvent.type;
+const inputs = [
+  { key: 'terra:u', topic: 'verified.terra', value: readFileSync('src/vendors/terra/fixtures/sleep.json') },
+  { key: 'garmin:u', topic: 'verified.garmin', value: readFileSync('src/vendors/garmin/fixtures/hrv-push.json') },
+  { key: 'oura:u', topic: 'verified.oura', value: readFileSync('src/vendors/oura/fixtures/seed-inline.json') },
+].map((r) => ({ ...r, headers: { 'received-at': '1736942400000' }, timestamp: 1_736_942_400_000 }));
+
+let events = 0;
+let bytes = 0;
+const started = process.hrtime.bigint();
+for (let i = 0; i < records; i++) {
+  for (const event of normalizeVerified(mappings, inputs[i % inputs.length]!).events) {
+    bytes += type.toBuffer(event).length;
+    events++;
+  }
+}
+const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+console.log(`${records} records → ${events} events in ${seconds.toFixed(2)} s: ${Math.round(events / seconds)} events/s on one core, avg ${Math.round(bytes / events)} Avro bytes, RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB`);
