@@ -12,6 +12,10 @@ export interface SinkOptions {
   readonly schemaStore: AvroSchemaStore;
   /** Batched, idempotent writer (createEventWriter) behind the Postgres breaker. */
   readonly writer: EventWriter;
+  /** Tests run the stage on their own topics and group, beside the real one. */
+  readonly sourceTopic?: string;
+  readonly groupId?: string;
+  readonly deadLetterTopic?: string;
 }
 
 /** The decoded event plus the registry id it was written with, for the schema_id column. */
@@ -43,7 +47,9 @@ export function sinkStage(options: SinkOptions): BatchSink<string | null, WithSc
   );
   return batchSink({
     name: 'sink',
-    source: { name: 'enriched-events', topics: [topics.enriched], key: serdes.string(), value },
+    ...(options.groupId ? { groupId: options.groupId } : {}),
+    ...(options.deadLetterTopic ? { deadLetterTopic: options.deadLetterTopic } : {}),
+    source: { name: 'enriched-events', topics: [options.sourceTopic ?? topics.enriched], key: serdes.string(), value },
     writer: {
       name: 'insert-biometric-events',
       async write(records) {
