@@ -1,0 +1,78 @@
+// `npm run bench:sink [-- N]`: puts N enriched events (default 200 000) on a fresh topic, runs the
+// sink stage against the local Postgres and prints rows/s until every row is in the table.
+import type { Schema } from 'avsc';
+import { Kafka, logLevel } from 'kafkajs';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { randomUUID } from 'node:crypto';
+import { loadConfig } from '../src/config/index.ts';
+import type { EnrichedBiometricEvent } from '../src/events/index.ts';
+import { createLogger } from '../src/obs/logger.ts';
+import { bridgeSchemas } from '../src/schemas/index.ts';
+import { createEventWriter, createPostgresBreaker, createPostgresPool, migrate } from '../src/sink/index.ts';
+import { runBatchSink } from '../src/streams/batch-sink.ts';
+import { registrySchemaStore, serdes } from '../src/streams/index.ts';
+import { sinkStage } from '../topologies/sink.ts';
+
+const config = loadConfig();
+const total = Number(process.argv[2] ?? 200_000);
+const partitions = 6;
+const run = randomUUID().slice(0, 8);
+const topic = `bench.enriched-${run}`;
+const log = createLogger({ level: 'warn' });
+const kafka = new Kafka({ clientId: `bench-sink-${run}`, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
+const store = registrySchemaStore(new SchemaRegistry({ host: config.SCHEMA_REGISTRY_URL }));
+const serde = serdes.avro<EnrichedBiometricEvent>({ store, schema: bridgeSchemas().EnrichedBiometricEvent.json as Schema });
+const pool = createPostgresPool({ connectionString: config.DATABASE_URL, max: config.PG_POOL_MAX, logger: log });
+
+const admin = kafka.admin();
+await admin.connect();
+await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }] });
+await migrate({ pool });
+
+const producer = kafka.producer();
+await producer.connect();
+const now = Date.now();
+for (let sent = 0; sent < total; sent += 5_000) {
+  const messages = [];
+  for (let i = sent; i < Math.min(total, sent + 5_000); i += 1) {
+    const userId = `bench-user-${i % 1_000}`;
+    const value: EnrichedBiometricEvent = {
+      event: {
+        eventId: `${run}-${i}`, userId, source: 'OURA', dataType: 'sleep', deviceType: null, occurredAt: now - i, receivedAt: now,
+        hrvRmssdMs: 20 + (i % 40), restingHeartRateBpm: 55, sleepScore: 60 + (i % 30), recoveryScore: null, readinessScore: 80,
+        temperatureDeltaC: 0.1, stressLevel: null, readings: [{ metric: 'steps', value: i, unit: 'count' }],
+      },
+      triggers: [], priority: 'normal', enrichedAt: now,
+    };
+    messages.push({ key: userId, value: await serde.serialize(value, topic) });
+  }
+  await producer.send({ topic, acks: -1, messages });
+}
+await producer.disconnect();
+console.log(`produced ${total} records on ${topic} (${partitions} partitions)`);
+
+const breaker = createPostgresBreaker();
+const sink = sinkStage({ schemaStore: store, writer: createEventWriter({ pool, breaker }), sourceTopic: topic, groupId: `bench.sink-${run}`, deadLetterTopic: topic });
+const started = performance.now();
+const rss: number[] = [];
+const sampler = setInterval(() => rss.push(process.memoryUsage().rss), 500);
+const running = await runBatchSink(sink, { kafka, log, maxBatchRecords: config.SINK_BATCH_MAX, partitionsConsumedConcurrently: partitions });
+let written = 0;
+let firstWrite = 0;
+running.events.on('processed', (e) => {
+  firstWrite ||= performance.now();
+  written += e.recordsOut['insert-biometric-events'] ?? 0;
+});
+while (written < total) await new Promise((resolve) => setTimeout(resolve, 100));
+const ended = performance.now();
+const seconds = (ended - started) / 1_000;
+const steady = (ended - firstWrite) / 1_000;
+clearInterval(sampler);
+const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM biometric_events WHERE src_topic = $1', [topic]);
+console.log(`sink: ${rows[0]?.n} rows in ${seconds.toFixed(2)} s incl. group join = ${Math.round(total / seconds)} rows/s; after the first write ${Math.round(total / steady)} rows/s (batch ${config.SINK_BATCH_MAX}, pool ${config.PG_POOL_MAX}); peak RSS ${Math.round(Math.max(...rss) / 1_048_576)} MiB`);
+
+await running.stop();
+await pool.query('DELETE FROM biometric_events WHERE src_topic = $1', [topic]);
+await admin.deleteTopics({ topics: [topic] });
+await admin.disconnect();
+await pool.end();
