@@ -81,6 +81,8 @@ export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
   const batchPolicy = wrap(breaker, timeout(options.timeoutMs, TimeoutStrategy.Aggressive));
   const requestTimeout = timeout(options.timeoutMs, TimeoutStrategy.Aggressive);
   let connected = false;
+  let openedAt = 0;
+  breaker.onBreak(() => (openedAt = Date.now()));
   let flushing = false;
   let queue: Pending[] = [];
   producer.on(producer.events.CONNECT, () => (connected = true));
@@ -115,10 +117,8 @@ export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
 
   return {
     async send(topic, message) {
-      if (breaker.state === CircuitState.Open) {
-        options.onError?.('breaker_open');
-        throw new SinkUnavailableError('breaker_open', retryAfterSeconds);
-      }
+      // No early check of breaker.state here: cockatiel moves an open breaker to half-open only
+      // when a call is attempted, so every batch goes through it (an open breaker fails at once).
       const acked = new Promise<void>((resolve, reject) => queue.push({ topic, message, resolve, reject }));
       // Wait one turn of the event loop so every request already read joins the same batch.
       if (!flushing) setImmediate(() => void (flushing ? undefined : flush()));
@@ -128,7 +128,8 @@ export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
         throw unavailable(error);
       }
     },
-    ready: () => connected && breaker.state !== CircuitState.Open,
+    // Ready while the breaker is closed, or open but due for its half-open probe.
+    ready: () => connected && (breaker.state !== CircuitState.Open || Date.now() >= openedAt + halfOpenAfterMs),
     connect: () => producer.connect(),
     async disconnect() {
       while (flushing || queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 10));
