@@ -100,7 +100,11 @@ export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
       const batch = queue.slice(0, maxBatch);
       queue = queue.slice(batch.length);
       const byTopic = new Map<string, Message[]>();
-      for (const item of batch) byTopic.set(item.topic, [...(byTopic.get(item.topic) ?? []), item.message]);
+      for (const item of batch) {
+        const messages = byTopic.get(item.topic);
+        if (messages) messages.push(item.message);
+        else byTopic.set(item.topic, [item.message]);
+      }
       const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
       options.onBatch?.(batch.length);
       try {
