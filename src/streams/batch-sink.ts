@@ -206,7 +206,7 @@ export async function runBatchSink<K, V>(sink: BatchSink<K, V>, options: BatchSi
     resumeTimers.add(timer);
   };
 
-  const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> => {
+  const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> => {
     const ref = { topic: batch.topic, partition: batch.partition };
     for (let start = 0; start < batch.messages.length; start += maxBatchRecords) {
       if (!isRunning() || isStale()) return;
@@ -228,7 +228,9 @@ export async function runBatchSink<K, V>(sink: BatchSink<K, V>, options: BatchSi
         lag: Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(outcome.nextOffset))),
       });
       if (outcome.deadLetters.length > 0) await producer.sendBatch({ topicMessages: toTopicMessages(outcome.deadLetters), acks: -1 });
-      await consumer.commitOffsets([{ ...ref, offset: outcome.nextOffset }]);
+      // Through the batch: consumer.commitOffsets is a no-op once stop() began, which would drop
+      // the commit of the chunk a graceful shutdown waits for.
+      await commitOffsetsIfNecessary({ topics: [{ topic: ref.topic, partitions: [{ partition: ref.partition, offset: outcome.nextOffset }] }] });
       events.emit('committed', { topology: sink.name, ...ref, offset: outcome.nextOffset, transactional: false });
       resolveOffset(chunk.at(-1)!.offset);
       await heartbeat();

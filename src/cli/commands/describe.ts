@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { loadConfig, type Env } from '../../config/index.ts';
+import { createLogger } from '../../obs/logger.ts';
+import { createMetricsRegistry } from '../../obs/metrics.ts';
+import type { TopologyDescription } from '../../streams/index.ts';
+import { batchSinks as registeredBatchSinks, topologies as registeredTopologies, type BatchSinkFactory, type TopologyFactory } from '../../../topologies/index.ts';
+import { createStageResources } from './stage-resources.ts';
+
+/** Builds every registered topology (no connection is opened) and returns their descriptions. */
+export async function describeStages(
+  config: Readonly<Env>,
+  registry: Partial<Record<string, TopologyFactory>> = registeredTopologies,
+  sinks: Partial<Record<string, BatchSinkFactory>> = registeredBatchSinks,
+): Promise<TopologyDescription[]> {
+  const resources = createStageResources(config, createLogger({ level: 'silent' }), createMetricsRegistry());
+  try {
+    const descriptions: TopologyDescription[] = [];
+    for (const factory of Object.values(registry)) if (factory) descriptions.push((await factory(resources)).describe());
+    for (const factory of Object.values(sinks)) if (factory) descriptions.push((await factory(resources)).describe());
+    return descriptions;
+  } finally {
+    await resources.close();
+  }
+}
+
+export function registerDescribe(program: Command): void {
+  program
+    .command('describe')
+    .description("print every registered stage's topology: sources → steps → sinks")
+    .option('--json', 'print the graphs as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const descriptions = await describeStages(loadConfig());
+      if (descriptions.length === 0) console.log('no stages registered yet (topologies/index.ts)');
+      else if (options.json) console.log(JSON.stringify(descriptions, null, 2));
+      else console.log(descriptions.map(String).join('\n\n'));
+    });
+}
