@@ -1,0 +1,86 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DependencyUnavailableError, RecordError, memorySchemaStore, registrySchemaStore, serdes, type AvroSchemaStore } from '../../../src/streams/index.ts';
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+
+const v1 = { type: 'record' as const, name: 'Reading', namespace: 'test', fields: [{ name: 'metric', type: 'string' }] };
+const v2 = {
+  type: 'record' as const,
+  name: 'Reading',
+  namespace: 'test',
+  fields: [
+    { name: 'metric', type: 'string' },
+    { name: 'unit', type: 'string', default: 'ms' },
+  ],
+};
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(() => undefined, (error: unknown) => error);
+}
+
+test('string, bytes and json round-trip; null stays null for string and bytes', async () => {
+  assert.is(await serdes.string().deserialize(await serdes.string().serialize('héllo', 't'), 't'), 'héllo', 'utf-8 string');
+  assert.is(await serdes.string().deserialize(null, 't'), null, 'null key stays null');
+  const bytes = Buffer.from([0, 1, 2]);
+  assert.is(await serdes.bytes().serialize(bytes, 't'), bytes, 'bytes pass through unchanged');
+  const json = serdes.json<{ a: number[] }>();
+  assert.equal(await json.deserialize(await json.serialize({ a: [1] }, 't'), 't'), { a: [1] }, 'json');
+});
+
+test('json: unreadable payloads are RecordErrors that do not quote the payload', async () => {
+  const json = serdes.json();
+  const error = await rejection(Promise.resolve().then(() => json.deserialize(Buffer.from('{"hrv": 12'), 't')));
+  assert.instance(error, RecordError, 'a RecordError');
+  assert.is((error as RecordError).reason, 'deserialization_failed', 'reason');
+  assert.not.match((error as RecordError).detail, /hrv/, 'no payload text in the detail');
+  assert.instance(await rejection(Promise.resolve().then(() => json.deserialize(null, 't'))), RecordError, 'empty payload refused');
+});
+
+test('avro: Confluent wire format, schema registered once per subject', async () => {
+  const memory = memorySchemaStore();
+  let registrations = 0;
+  const store: AvroSchemaStore = { register: (s, schema) => ((registrations += 1), memory.register(s, schema)), writerType: (id) => memory.writerType(id) };
+  const avro = serdes.avro<{ metric: string }>({ store, schema: v1 });
+  const a = (await avro.serialize({ metric: 'hrv' }, 'events')) as Buffer;
+  await avro.serialize({ metric: 'rhr' }, 'events');
+  assert.is(a[0], 0, 'magic byte 0');
+  assert.is(a.readInt32BE(1), 1, 'schema id in bytes 1..4');
+  assert.is(registrations, 1, 'registered once, then cached');
+  assert.equal({ ...(await avro.deserialize(a, 'events')) }, { metric: 'hrv' }, 'round trip');
+  assert.is(avro.name, 'avro(<topic>-value)', 'topic name strategy by default');
+});
+
+test('avro: schema resolution reads old writers into the new shape and new writers into the old', async () => {
+  const store = memorySchemaStore();
+  const oldSerde = serdes.avro<{ metric: string }>({ store, schema: v1 });
+  const newSerde = serdes.avro<{ metric: string; unit: string }>({ store, schema: v2 });
+  const oldBytes = (await oldSerde.serialize({ metric: 'hrv' }, 't')) as Buffer;
+  const newBytes = (await newSerde.serialize({ metric: 'rhr', unit: 'bpm' }, 't')) as Buffer;
+  assert.equal({ ...(await newSerde.deserialize(oldBytes, 't')) }, { metric: 'hrv', unit: 'ms' }, 'old writer, new reader: default filled in');
+  assert.equal({ ...(await oldSerde.deserialize(newBytes, 't')) }, { metric: 'rhr' }, 'new writer, old reader: extra field dropped');
+});
+
+test('avro: bad input and bad values are RecordErrors naming paths, not values', async () => {
+  const avro = serdes.avro<{ metric: string }>({ store: memorySchemaStore(), schema: v1 });
+  const notWire = await rejection(Promise.resolve(avro.deserialize(Buffer.from('{"metric":"x"}'), 't')));
+  assert.is((notWire as RecordError).reason, 'deserialization_failed', 'non-wire-format payload refused');
+  const unknownId = Buffer.from([0, 0, 0, 0, 99, 1]);
+  assert.is((await rejection(Promise.resolve(avro.deserialize(unknownId, 't'))) as RecordError).reason, 'schema_unavailable', 'unknown id');
+  const invalid = await rejection(Promise.resolve(avro.serialize({ metric: 42 } as unknown as { metric: string }, 't')));
+  assert.is((invalid as RecordError).reason, 'serialization_failed', 'invalid value refused');
+  assert.match((invalid as RecordError).detail, /metric/, 'the path is named');
+  assert.not.match((invalid as RecordError).detail, /42/, 'the value is not');
+});
+
+test('avro on a registry: an unreachable registry means pause, a 404 means dead letter', async () => {
+  const down = { getSchema: async () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })), register: async () => Promise.reject(new Error('down')) } as unknown as SchemaRegistry;
+  const avroDown = serdes.avro({ store: registrySchemaStore(down), schema: v1 });
+  const wire = Buffer.from([0, 0, 0, 0, 7, 2, 0x61]);
+  assert.instance(await rejection(Promise.resolve(avroDown.deserialize(wire, 't'))), DependencyUnavailableError, 'network failure → DependencyUnavailableError');
+  assert.instance(await rejection(Promise.resolve(avroDown.serialize({ metric: 'x' }, 't'))), DependencyUnavailableError, 'registration failure → DependencyUnavailableError');
+  const missing = { getSchema: async () => Promise.reject(Object.assign(new Error('not found'), { status: 404 })) } as unknown as SchemaRegistry;
+  const error = await rejection(Promise.resolve(serdes.avro({ store: registrySchemaStore(missing), schema: v1 }).deserialize(wire, 't')));
+  assert.is((error as RecordError).reason, 'schema_unavailable', '404 → RecordError');
+});
+
+test.run();
