@@ -1,4 +1,4 @@
-import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
+import { ExponentialBackoff, handleWhen, retry, type IPolicy, type IRetryContext } from 'cockatiel';
 import type { Logger } from '../obs/logger.ts';
 import { DependencyUnavailableError, RecordError } from './errors.ts';
 import type { StreamEvents } from './events.ts';
@@ -39,42 +39,58 @@ const isTransient = (error: unknown): boolean => {
  */
 export class ErrorPolicy {
   readonly #topology: Topology;
-  readonly #retry: RetryOptions;
   readonly #log: Logger;
-  readonly #events: StreamEvents | undefined;
+  readonly #retry: IPolicy<IRetryContext> | undefined;
 
   constructor(topology: Topology, options: { retry?: Partial<RetryOptions>; log: Logger; events?: StreamEvents }) {
+    const settings = { ...defaultRetry, ...options.retry };
     this.#topology = topology;
-    this.#retry = { ...defaultRetry, ...options.retry };
     this.#log = options.log;
-    this.#events = options.events;
+    if (settings.maxRetries > 0) {
+      // One policy for the topology: building it per record costs more than a pass-through step.
+      const policy = retry(handleWhen(isTransient), {
+        maxAttempts: settings.maxRetries,
+        backoff: new ExponentialBackoff({ initialDelay: settings.initialDelayMs, maxDelay: settings.maxDelayMs }),
+      });
+      policy.onRetry((reason) => {
+        const error = 'error' in reason ? reason.error : undefined;
+        options.events?.emit('retried', { topology: topology.name, node: nodeOf(error), attempt: reason.attempt + 1, error: errorName(causeOf(error)) });
+      });
+      this.#retry = policy;
+    }
   }
 
   async process(raw: RawRecord): Promise<Outcome> {
-    let attempts = 0;
-    const policy = retry(handleWhen(isTransient), {
-      maxAttempts: this.#retry.maxRetries,
-      backoff: new ExponentialBackoff({ initialDelay: this.#retry.initialDelayMs, maxDelay: this.#retry.maxDelayMs }),
-    });
-    policy.onRetry((reason) => {
-      const error = 'error' in reason ? reason.error : undefined;
-      this.#events?.emit('retried', { topology: this.#topology.name, node: nodeOf(error), attempt: attempts + 1, error: errorName(causeOf(error)) });
-    });
+    let attempts = 1;
+    let failure: unknown;
     try {
-      const outputs = await policy.execute(() => {
-        attempts += 1;
-        return executeRecord(this.#topology, raw, this.#log, attempts);
-      });
-      return { kind: 'processed', outputs };
+      // The first attempt runs bare: the retry machinery is only paid for by records that fail.
+      return { kind: 'processed', outputs: await executeRecord(this.#topology, raw, this.#log, attempts) };
     } catch (error) {
-      const cause = causeOf(error);
-      const node = nodeOf(error);
-      if (cause instanceof DependencyUnavailableError) return { kind: 'unavailable', node, error: cause };
-      if (cause instanceof RecordError) return { kind: 'dead-letter', node, reason: cause.reason, detail: cause.detail, attempts };
-      // Name and code only: messages of arbitrary errors may quote the record (PHI).
-      this.#log.warn({ node, error: errorName(cause), attempts }, 'record failed after retries; dead-lettering it');
-      return { kind: 'dead-letter', node, reason: 'processing_failed', detail: `${node}: ${errorName(cause)} after ${attempts} attempts`, attempts };
+      failure = error;
     }
+    if (this.#retry && isTransient(failure)) {
+      const first = failure;
+      try {
+        const outputs = await this.#retry.execute(({ attempt }) => {
+          // cockatiel's call 0 stands for the bare attempt that already failed: replay its error
+          // so the policy backs off before the real retries 1..maxRetries.
+          if (attempt === 0) throw first;
+          attempts = attempt + 1;
+          return executeRecord(this.#topology, raw, this.#log, attempts);
+        });
+        return { kind: 'processed', outputs };
+      } catch (error) {
+        failure = error;
+      }
+    }
+    const cause = causeOf(failure);
+    const node = nodeOf(failure);
+    if (cause instanceof DependencyUnavailableError) return { kind: 'unavailable', node, error: cause };
+    if (cause instanceof RecordError) return { kind: 'dead-letter', node, reason: cause.reason, detail: cause.detail, attempts };
+    // Name and code only: messages of arbitrary errors may quote the record (PHI).
+    this.#log.warn({ node, error: errorName(cause), attempts }, 'record failed after retries; dead-lettering it');
+    return { kind: 'dead-letter', node, reason: 'processing_failed', detail: `${node}: ${errorName(cause)} after ${attempts} attempts`, attempts };
   }
 }
 

@@ -63,7 +63,7 @@ async function run(node: GraphNode, record: AnyRecord, execution: Execution): Pr
     return;
   }
   if (node.type === 'source') return forwardAll(node, record, execution);
-  const ctx = { log: execution.log.child({ node: node.name }), node: node.name, source: execution.source, attempt: execution.attempt };
+  const ctx = { log: nodeLogger(execution.log, node.name), node: node.name, source: execution.source, attempt: execution.attempt };
   try {
     await node.process(record, ctx, async (out, successor) => {
       if (successor === undefined) return forwardAll(node, out, execution);
@@ -84,6 +84,23 @@ async function serialize(node: Extract<GraphNode, { type: 'sink' }>, record: Any
   } catch (error) {
     throw new NodeFailure(node.name, asRecordError(error, 'serialization_failed', `record is not writable as ${node.key.name} / ${node.value.name}`));
   }
+}
+
+const nodeLoggers = new WeakMap<Logger, Map<string, Logger>>();
+
+/** pino children are cheap to use but not to create: one per node, made on first use. */
+function nodeLogger(log: Logger, node: string): Logger {
+  let byNode = nodeLoggers.get(log);
+  if (!byNode) {
+    byNode = new Map();
+    nodeLoggers.set(log, byNode);
+  }
+  let child = byNode.get(node);
+  if (!child) {
+    child = log.child({ node });
+    byNode.set(node, child);
+  }
+  return child;
 }
 
 /** Serde failures are permanent for that record, except an unavailable dependency (registry). */

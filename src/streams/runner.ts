@@ -17,7 +17,7 @@ export interface RunOptions {
   events?: StreamEvents;
   retry?: Partial<RetryOptions>;
   /** Records of one partition processed between two commits; bounds work in flight. */
-  maxBatchRecords?: number; // 500
+  maxBatchRecords?: number; // 2_000
   /** Partitions processed at the same time (each one strictly in order). */
   partitionsConsumedConcurrently?: number; // 3
   sessionTimeoutMs?: number; // 30_000
@@ -45,7 +45,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
   const delivery = options.delivery ?? 'at-least-once';
   const events = options.events ?? new StreamEvents();
   const log = (options.log ?? createLogger({ level: 'silent' })).child({ topology: topology.name });
-  const maxBatchRecords = options.maxBatchRecords ?? 500;
+  const maxBatchRecords = options.maxBatchRecords ?? 2_000;
   const policy = new ErrorPolicy(topology, { ...(options.retry ? { retry: options.retry } : {}), log, events });
 
   const consumer: Consumer = options.kafka.consumer({

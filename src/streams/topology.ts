@@ -91,8 +91,16 @@ export class Topology {
 
   /** The source nodes that read a topic (several when patterns overlap). */
   sourcesFor(topic: string): SourceNode[] {
-    return this.sources.filter((source) => source.topics.some((t) => (typeof t === 'string' ? t === topic : new RegExp(t.source, t.flags).test(topic))));
+    let sources = this.#sourcesByTopic.get(topic);
+    if (!sources) {
+      // A fresh RegExp per test: a shared /g or /y pattern would carry lastIndex between topics.
+      sources = this.sources.filter((source) => source.topics.some((t) => (typeof t === 'string' ? t === topic : new RegExp(t.source, t.flags).test(topic))));
+      this.#sourcesByTopic.set(topic, sources);
+    }
+    return sources;
   }
+
+  readonly #sourcesByTopic = new Map<string, SourceNode[]>();
 
   /** The graph as data (`.nodes`) and as text (`.toString()`), like Kafka Streams' TopologyDescription. */
   describe(): TopologyDescription {
