@@ -1,0 +1,33 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { loadConfig } from '../../../src/config/index.ts';
+import { describeStages } from '../../../src/cli/commands/describe.ts';
+import { StreamsBuilder, serdes } from '../../../src/streams/index.ts';
+import { topologies } from '../../../topologies/index.ts';
+
+test('describeStages: builds each registered factory without connecting and returns its graph', async () => {
+  let sawResources = false;
+  const descriptions = await describeStages(loadConfig({}), {
+    example: (resources) => {
+      sawResources = resources.config.DELIVERY === 'at-least-once' && typeof resources.schemaStore === 'function';
+      const builder = new StreamsBuilder('example');
+      builder.stream('in', { topics: ['a'], key: serdes.string(), value: serdes.string() }).to('out', { topic: 'b', key: serdes.string(), value: serdes.string() });
+      return builder.build();
+    },
+  }, {});
+  assert.ok(sawResources, 'factories get the stage resources');
+  assert.equal(descriptions.map((d) => d.name), ['example'], 'one description per factory');
+  assert.match(String(descriptions[0]), /Source: in \(topics: \[a\]/, 'text form');
+});
+
+test('describeStages: every registered stage builds and names its consumer group bridge.<stage>', async () => {
+  const descriptions = await describeStages(loadConfig({}));
+  assert.ok(descriptions.length >= Object.keys(topologies).length, `all ${Object.keys(topologies).length} topologies described`);
+  for (const d of descriptions) {
+    assert.is(d.groupId, `bridge.${d.name}`, `${d.name}: group`);
+    assert.is(d.deadLetterTopic, `dlq.${d.name}`, `${d.name}: dead-letter topic`);
+    assert.ok(d.nodes.some((n) => n.type === 'source'), `${d.name}: has a source`);
+  }
+});
+
+test.run();
