@@ -10,7 +10,7 @@ import { loadConfig } from '../src/config/index.ts';
 import { createIngress, createKafkaRawSink, ingressSettings } from '../src/ingress/index.ts';
 import { createLogger } from '../src/obs/logger.ts';
 
-const [mode = 'ingress', topic = 'raw.whoop'] = process.argv.slice(2);
+const [mode = 'ingress', topic = 'raw.whoop', producers = '3', accessLog = 'default'] = process.argv.slice(2);
 const config = loadConfig();
 
 if (mode === 'bare') {
@@ -27,17 +27,28 @@ if (mode === 'bare') {
 } else {
   const kafka = new Kafka({ clientId: 'bench-ingress', brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
   // Access logs on, as in production, written where they cost the same but do not flood the terminal.
-  const logger = createLogger({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false }));
+  // `all` logs every success at info (the old default), `off` none (a warn-level logger).
+  const logger = createLogger({ level: accessLog === 'off' ? 'warn' : 'info' }, pino.destination({ dest: '/dev/null', sync: false }));
   const ingress = createIngress({
     ...ingressSettings(config),
     port: 0,
     maxInFlight: 1_000,
-    sink: createKafkaRawSink({ kafka, timeoutMs: config.INGRESS_KAFKA_TIMEOUT_MS }),
+    sink: createKafkaRawSink({ kafka, timeoutMs: config.INGRESS_KAFKA_TIMEOUT_MS, producers: Number(producers) }),
     logger,
     version: 'bench',
     rawTopic: () => topic,
+    ...(accessLog === 'all' ? { accessLogSampleEvery: 1 } : {}),
   });
   const { port } = await ingress.listen();
+  const cpuAtListen = process.cpuUsage();
   console.log(JSON.stringify({ port }));
-  process.on('SIGTERM', () => void ingress.close().then(() => process.exit(0)));
+  process.on('SIGTERM', async () => {
+    await ingress.close();
+    // The 202s this process sent, for the bench to compare with the records on the topic.
+    const { values } = await ingress.metrics.events.get();
+    const accepted = values.filter((v) => v.labels.status === '202').reduce((sum, v) => sum + v.value, 0);
+    const { user, system } = process.cpuUsage(cpuAtListen);
+    console.log(JSON.stringify({ accepted, cpuMs: Math.round((user + system) / 1000) }));
+    process.exit(0);
+  });
 }

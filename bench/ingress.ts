@@ -14,6 +14,10 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '30' },
     connections: { type: 'string', default: '100' },
     partitions: { type: 'string', default: '3' },
+    /** Idempotent producers in the ingress's pool. */
+    producers: { type: 'string', default: '3' },
+    /** Access log mode of the ingress target (see src/ingress/access-log.ts); 'off' measures its cost. */
+    'access-log': { type: 'string', default: 'default' },
   },
 });
 const duration = Number(values.duration);
@@ -37,14 +41,24 @@ function signedRequests() {
   });
 }
 
-async function startTarget(args: string[]): Promise<{ child: ChildProcess; port: number }> {
+/** What the ingress target prints on exit: the 202s it sent and the CPU time it used. */
+interface Summary {
+  accepted?: number;
+  cpuMs?: number;
+}
+
+/** Starts a target; `summary` resolves with what it prints on exit (the ingress: its 202 count). */
+async function startTarget(args: string[]): Promise<{ child: ChildProcess; port: number; summary: Promise<Summary> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', new URL('./ingress-target.ts', import.meta.url).pathname, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const lines = createInterface({ input: child.stdout! });
-  for await (const line of lines) {
-    const parsed = JSON.parse(line) as { port?: number };
-    if (parsed.port) return { child, port: parsed.port };
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  for (let line = await lines.next(); !line.done; line = await lines.next()) {
+    const parsed = JSON.parse(line.value) as { port?: number };
+    if (parsed.port) {
+      const summary = lines.next().then((last) => (last.done ? {} : (JSON.parse(last.value) as Summary)));
+      return { child, port: parsed.port, summary };
+    }
   }
   throw new Error(`bench target ${args.join(' ')} exited before listening`);
 }
@@ -84,6 +98,7 @@ async function load(name: string, port: number, path: string) {
   latencies.sort((a, b) => a - b);
   const accepted = statuses.get(202) ?? 0;
   return {
+    accepted,
     name,
     'req/s': Math.round(latencies.length / duration),
     '202/s': Math.round(accepted / duration),
@@ -101,24 +116,40 @@ const admin = kafka.admin();
 await admin.connect();
 await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: Number(values.partitions) }] });
 
-console.log(`bench:ingress — ${connections} connections, ${duration} s each, ~1 KB signed WHOOP bodies, topic ${topic}`);
+console.log(
+  `bench:ingress — ${connections} connections, ${duration} s each, ~1 KB signed WHOOP bodies, topic ${topic}, ` +
+    `${values.producers} producers, access log ${values['access-log']}`,
+);
 const results = [];
+let serverAccepted: number | undefined;
+let serverCpuMs: number | undefined;
 for (const [name, args, path] of [
   ['bare node:http (ceiling)', ['bare'], '/webhooks/whoop'],
-  ['ingress (202 after acks=all)', ['ingress', topic], `${config.INGRESS_BASE_PATH}/webhooks/whoop`],
+  ['ingress (202 after acks=all)', ['ingress', topic, values.producers, values['access-log']], `${config.INGRESS_BASE_PATH}/webhooks/whoop`],
 ] as const) {
   const target = await startTarget([...args]);
   try {
     results.push(await load(name, target.port, path));
   } finally {
     target.child.kill('SIGTERM');
-    await new Promise((resolve) => target.child.once('exit', resolve));
+    const summary = await target.summary;
+    if (summary.accepted !== undefined) serverAccepted = summary.accepted;
+    if (summary.cpuMs !== undefined) serverCpuMs = summary.cpuMs;
   }
 }
-console.table(results);
+console.table(results.map(({ accepted: _, ...row }) => row));
 const [bare, ingress] = results;
+// CPU per request is steadier than req/s on a machine shared with other work.
+if (serverCpuMs !== undefined && serverAccepted) console.log(`ingress CPU per 202: ${Math.round((1000 * serverCpuMs) / serverAccepted)} µs (from listening to exit)`);
 if (bare && ingress) console.log(`ingress throughput is ${Math.round((100 * ingress['202/s']) / bare['req/s'])} % of the bare node:http ceiling`);
+// Every 202 must be on the topic. The ingress has drained and exited, so the high watermarks are
+// final. It counts the 202s it sent; autocannon sees slightly fewer, because it drops the
+// connections with requests still in flight when the duration ends (those were answered 202 too).
 const offsets = await admin.fetchTopicOffsets(topic);
-console.log(`records on ${topic}: ${offsets.reduce((sum, p) => sum + Number(p.high), 0)}`);
+const records = offsets.reduce((sum, p) => sum + Number(p.high), 0);
+const seen = ingress?.accepted ?? 0;
+const ok = records === serverAccepted && seen <= records;
+console.log(`records on ${topic}: ${records}; 202s sent by the ingress: ${serverAccepted}; 202s seen by the client: ${seen} → ${ok ? 'every 202 is on the topic' : 'MISMATCH'}`);
+if (!ok) process.exitCode = 1;
 await admin.deleteTopics({ topics: [topic] });
 await admin.disconnect();
