@@ -5,7 +5,8 @@ import type { Registry } from 'prom-client';
 import type { Env } from '../../config/index.ts';
 import type { ConnectionProbe } from '../../obs/http-server.ts';
 import type { Logger } from '../../obs/logger.ts';
-import { registrySchemaStore, type AvroSchemaStore } from '../../streams/index.ts';
+import type { AvroSchemaStore } from '../../streams/index.ts';
+import { pipelineSchemaStore } from '../../schemas/index.ts';
 import type { StageResources } from '../../../topologies/index.ts';
 
 export interface ManagedResources extends StageResources {
@@ -24,7 +25,8 @@ export function createStageResources(config: Readonly<Env>, log: Logger, metrics
     log,
     metrics,
     schemaStore() {
-      store ??= registrySchemaStore(new SchemaRegistry({ host: config.SCHEMA_REGISTRY_URL }));
+      // Registers under BACKWARD_TRANSITIVE subjects; the bare client would insist on BACKWARD.
+      store ??= pipelineSchemaStore(new SchemaRegistry({ host: config.SCHEMA_REGISTRY_URL }), { registryUrl: config.SCHEMA_REGISTRY_URL });
       return store;
     },
     redis() {
