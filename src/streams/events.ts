@@ -10,7 +10,7 @@ export interface PartitionRef {
 export interface StreamEventMap {
   started: { topology: string; groupId: string; delivery: DeliveryMode };
   rebalanced: { topology: string; assigned: PartitionRef[] };
-  /** One chunk of a partition went through the graph (before its commit). */
+  /** One chunk of a partition went through the graph and is committed. */
   processed: PartitionRef & {
     topology: string;
     /** Source node name → records read. */

@@ -129,6 +129,9 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
 
       if (lastOffset !== undefined) {
         const nextOffset = (BigInt(lastOffset) + 1n).toString();
+        const commitConsumerOffset = () => commitOffsetsIfNecessary({ topics: [{ topic: ref.topic, partitions: [{ partition: ref.partition, offset: nextOffset }] }] });
+        await committer.commit({ ...ref, outputs, nextOffset, commitConsumerOffset });
+        // Reported once durable, so a failed commit (and its replay) is not counted twice.
         events.emit('processed', {
           topology: topology.name,
           ...ref,
@@ -137,8 +140,6 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
           latenciesMs,
           lag: Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(nextOffset))),
         });
-        const commitConsumerOffset = () => commitOffsetsIfNecessary({ topics: [{ topic: ref.topic, partitions: [{ partition: ref.partition, offset: nextOffset }] }] });
-        await committer.commit({ ...ref, outputs, nextOffset, commitConsumerOffset });
         resolveOffset(lastOffset);
       }
       await heartbeat();
