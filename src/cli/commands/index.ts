@@ -7,6 +7,7 @@ import { registerSchemasCommand } from './schemas.ts';
 import { registerIngress } from './ingress.ts';
 import { registerRun } from './run.ts';
 import { registerDescribe } from './describe.ts';
+import { registerStart } from './start.ts';
 
 /** Every `bridge` sub-command, registered explicitly (no import side effects). */
-export const commands: ReadonlyArray<(program: Command) => void> = [registerStack, registerTopics, registerReplay, registerDlq, registerSchemasCommand, registerIngress, registerRun, registerDescribe];
+export const commands: ReadonlyArray<(program: Command) => void> = [registerStack, registerTopics, registerReplay, registerDlq, registerSchemasCommand, registerIngress, registerRun, registerDescribe, registerStart];
