@@ -26,6 +26,18 @@
  * const running = await runTopology(topology, { kafka, delivery: 'exactly-once', log, events });
  * await running.stop(); // or stopOnSignals(running.stop, log)
  * ```
+ *
+ * Notes for stage authors:
+ * - Every node needs a unique name; it labels logs (`ctx.log` is bound to it) and metrics.
+ * - A record's outputs are written only after the whole graph succeeded for it, so a retried
+ *   record never leaves half its outputs behind; a sink keeps the input's timestamp and headers.
+ * - Sink topics (fixed or computed) and `dlq.<name>` must exist: topics are never auto-created.
+ * - `serdes.avro({ store, schema })` decodes into avsc record instances; spread them
+ *   (`{ ...value }`) before comparing with plain objects in tests. Use `registrySchemaStore(registry)`
+ *   in production and `memorySchemaStore()` with the test driver.
+ * - Patterns in `topics` are matched when the runner subscribes; topics created later need a restart.
+ * - exactly-once covers Kafka outputs only; a step's side effects (Redis, HTTP) may run again
+ *   after a crash, as in any consume-transform-produce loop.
  */
 export { StreamsBuilder, KStream, type SourceOptions, type SinkOptions, type BuilderOptions } from './builder.ts';
 export { Topology, type StepContext } from './topology.ts';
