@@ -7,11 +7,21 @@ import type { AddressInfo } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config/index.ts';
-import { createIngress, createKafkaRawSink, ingressSettings } from '../src/ingress/index.ts';
+import { createIngress, createKafkaRawSink, ingressSettings, type RawSink } from '../src/ingress/index.ts';
 import { createLogger } from '../src/obs/logger.ts';
 
 const [mode = 'ingress', topic = 'raw.whoop', producers = '3', accessLog = 'default'] = process.argv.slice(2);
 const config = loadConfig();
+
+/** `ingress-no-kafka`: acks each record on the next turn, to show what the HTTP side costs alone. */
+function acknowledgingSink(): RawSink {
+  return {
+    send: () => new Promise((resolve) => setImmediate(resolve)),
+    ready: () => true,
+    connect: async () => {},
+    disconnect: async () => {},
+  };
+}
 
 if (mode === 'bare') {
   const server = createServer((req, res) => {
@@ -33,7 +43,7 @@ if (mode === 'bare') {
     ...ingressSettings(config),
     port: 0,
     maxInFlight: 1_000,
-    sink: createKafkaRawSink({ kafka, timeoutMs: config.INGRESS_KAFKA_TIMEOUT_MS, producers: Number(producers) }),
+    sink: mode === 'ingress-no-kafka' ? acknowledgingSink() : createKafkaRawSink({ kafka, timeoutMs: config.INGRESS_KAFKA_TIMEOUT_MS, producers: Number(producers) }),
     logger,
     version: 'bench',
     rawTopic: () => topic,

@@ -18,6 +18,8 @@ const { values } = parseArgs({
     producers: { type: 'string', default: '3' },
     /** Access log mode of the ingress target (see src/ingress/access-log.ts); 'off' measures its cost. */
     'access-log': { type: 'string', default: 'default' },
+    /** Also run the ingress with a sink that acks at once: the HTTP side's own ceiling. */
+    'no-kafka': { type: 'boolean', default: false },
   },
 });
 const duration = Number(values.duration);
@@ -107,6 +109,8 @@ async function load(name: string, port: number, path: string) {
     'p99 ms': percentile(latencies, 99),
     errors: result.errors + result.timeouts,
     non202: latencies.length - accepted,
+    /** The target's CPU time (from listening to exit) per 202 it sent; the bare target does not report it. */
+    'cpu µs/202': undefined as number | undefined,
   };
 }
 
@@ -122,9 +126,9 @@ console.log(
 );
 const results = [];
 let serverAccepted: number | undefined;
-let serverCpuMs: number | undefined;
 for (const [name, args, path] of [
   ['bare node:http (ceiling)', ['bare'], '/webhooks/whoop'],
+  ...(values['no-kafka'] ? [['ingress, sink acks at once (no Kafka)', ['ingress-no-kafka', topic, values.producers, values['access-log']], `${config.INGRESS_BASE_PATH}/webhooks/whoop`] as const] : []),
   ['ingress (202 after acks=all)', ['ingress', topic, values.producers, values['access-log']], `${config.INGRESS_BASE_PATH}/webhooks/whoop`],
 ] as const) {
   const target = await startTarget([...args]);
@@ -133,14 +137,15 @@ for (const [name, args, path] of [
   } finally {
     target.child.kill('SIGTERM');
     const summary = await target.summary;
-    if (summary.accepted !== undefined) serverAccepted = summary.accepted;
-    if (summary.cpuMs !== undefined) serverCpuMs = summary.cpuMs;
+    // CPU per 202 is steadier than req/s on a machine shared with other work.
+    const row = results.at(-1);
+    if (row && summary.cpuMs !== undefined && summary.accepted) row['cpu µs/202'] = Math.round((1000 * summary.cpuMs) / summary.accepted);
+    if (args[0] === 'ingress') serverAccepted = summary.accepted;
   }
 }
 console.table(results.map(({ accepted: _, ...row }) => row));
-const [bare, ingress] = results;
-// CPU per request is steadier than req/s on a machine shared with other work.
-if (serverCpuMs !== undefined && serverAccepted) console.log(`ingress CPU per 202: ${Math.round((1000 * serverCpuMs) / serverAccepted)} µs (from listening to exit)`);
+const bare = results[0];
+const ingress = results.at(-1);
 if (bare && ingress) console.log(`ingress throughput is ${Math.round((100 * ingress['202/s']) / bare['req/s'])} % of the bare node:http ceiling`);
 // Every 202 must be on the topic. The ingress has drained and exited, so the high watermarks are
 // final. It counts the 202s it sent; autocannon sees slightly fewer, because it drops the

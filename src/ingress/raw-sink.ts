@@ -33,7 +33,8 @@ export class SinkUnavailableError extends Error {
 }
 
 export interface KafkaRawSinkOptions {
-  readonly kafka: Kafka;
+  /** Only `producer()` is used, so tests can hand in a small fake. */
+  readonly kafka: Pick<Kafka, 'producer'>;
   /** Longest a request waits for its ack, in ms, counted from `send`; afterwards it gets 503. */
   readonly timeoutMs: number;
   /** Idempotent producers sending batches in parallel (each keeps one request in flight). */
