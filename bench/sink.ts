@@ -1,9 +1,13 @@
 // `npm run bench:sink [-- N]`: puts N enriched events (default 200 000) on a fresh topic, runs the
 // sink stage against the local Postgres and prints rows/s until every row is in the table.
+// The machine is shared, so it also prints CPU per row of this process and of the sink's Postgres
+// backends: those move less than wall time when other benchmarks run beside it.
 import type { Schema } from 'avsc';
 import { Kafka, logLevel } from 'kafkajs';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import { loadConfig } from '../src/config/index.ts';
 import type { EnrichedBiometricEvent } from '../src/events/index.ts';
 import { createLogger } from '../src/obs/logger.ts';
@@ -53,6 +57,19 @@ console.log(`produced ${total} records on ${topic} (${partitions} partitions)`);
 
 const breaker = createPostgresBreaker();
 const sink = sinkStage({ schemaStore: store, writer: createEventWriter({ pool, breaker }), sourceTopic: topic, groupId: `bench.sink-${run}`, deadLetterTopic: topic });
+/** CPU seconds used so far by the Postgres backends serving this pool (Postgres runs on loopback). */
+async function backendCpuSeconds(): Promise<number> {
+  const { rows } = await pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', ['biometric-bridge-sink']);
+  let ticks = 0;
+  for (const { pid } of rows) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0); // utime + stime
+  }
+  return ticks / 100; // USER_HZ
+}
+const backendCpuBefore = await backendCpuSeconds();
+const cpuBefore = process.cpuUsage();
 const started = performance.now();
 const rss: number[] = [];
 const sampler = setInterval(() => rss.push(process.memoryUsage().rss), 500);
@@ -68,8 +85,17 @@ const ended = performance.now();
 const seconds = (ended - started) / 1_000;
 const steady = (ended - firstWrite) / 1_000;
 clearInterval(sampler);
+const cpu = process.cpuUsage(cpuBefore);
+const backendCpu = (await backendCpuSeconds()) - backendCpuBefore;
 const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM biometric_events WHERE src_topic = $1', [topic]);
-console.log(`sink: ${rows[0]?.n} rows in ${seconds.toFixed(2)} s incl. group join = ${Math.round(total / seconds)} rows/s; after the first write ${Math.round(total / steady)} rows/s (batch ${config.SINK_BATCH_MAX}, pool ${config.PG_POOL_MAX}); peak RSS ${Math.round(Math.max(...rss) / 1_048_576)} MiB`);
+const stored = rows[0]?.n ?? 0;
+const perRow = (seconds: number) => `${((seconds * 1e6) / total).toFixed(1)} µs/row`;
+console.log(`sink: ${stored} rows in ${seconds.toFixed(2)} s incl. group join = ${Math.round(total / seconds)} rows/s; after the first write ${Math.round(total / steady)} rows/s (batch ${config.SINK_BATCH_MAX}, pool ${config.PG_POOL_MAX}); peak RSS ${Math.round(Math.max(...rss) / 1_048_576)} MiB`);
+console.log(`cpu: sink process ${perRow((cpu.user + cpu.system) / 1e6)}, its postgres backends ${perRow(backendCpu)}; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} cores`);
+if (stored !== total) {
+  console.error(`row count mismatch: ${total} events produced, ${stored} rows stored`);
+  process.exitCode = 1;
+}
 
 await running.stop();
 await pool.query('DELETE FROM biometric_events WHERE src_topic = $1', [topic]);

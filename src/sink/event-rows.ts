@@ -1,5 +1,4 @@
-import type { EnrichedBiometricEvent } from '../events/index.ts';
-import { headlineFields } from '../events/index.ts';
+import type { EnrichedBiometricEvent, HeadlineField, Reading, Trigger } from '../events/index.ts';
 
 /** Where a row's record came from, kept for audits and replays (DESIGN.md §8). */
 export interface SourcePosition {
@@ -10,16 +9,32 @@ export interface SourcePosition {
   readonly schemaId: number | null;
 }
 
-/** One `biometric_events` row, with values already in the shape the INSERT binds. */
+/**
+ * The `metrics` jsonb: headline values, the device type and every reading. An absent headline
+ * value is `undefined`, which JSON leaves out, so the stored document holds only what was measured.
+ */
+export type EventMetrics = { readonly [K in HeadlineField]: number | undefined } & {
+  readonly deviceType: string | null;
+  readonly readings: readonly Reading[];
+};
+
+/**
+ * One `biometric_events` row. The writer sends a whole chunk as one JSON document, so jsonb
+ * columns stay plain values here (serialised once with the chunk, not once per row), and times
+ * stay epoch milliseconds that the INSERT converts: formatting two ISO strings per row in
+ * JavaScript cost more than all the rest of the row (bench/sink-profile.ts).
+ */
 export interface EventRow {
   readonly eventId: string;
   readonly userId: string;
   readonly source: string;
   readonly dataType: string;
-  readonly occurredAt: string;
-  readonly receivedAt: string;
-  readonly metrics: string;
-  readonly triggers: string;
+  /** Epoch milliseconds. */
+  readonly occurredAt: number;
+  /** Epoch milliseconds. */
+  readonly receivedAt: number;
+  readonly metrics: EventMetrics;
+  readonly triggers: readonly Trigger[];
   readonly priority: string;
   readonly schemaId: number | null;
   readonly srcTopic: string;
@@ -29,24 +44,30 @@ export interface EventRow {
 
 /**
  * `metrics` holds the headline values that are present plus every reading, so the row keeps all
- * the event measured without a column per metric.
+ * the event measured without a column per metric. Every row has the same shape (one hidden class
+ * for the whole chunk), which keeps building and serialising it cheap.
  */
 export function toEventRow(enriched: EnrichedBiometricEvent, position: SourcePosition): EventRow {
   const { event } = enriched;
-  const headlines: Record<string, number> = {};
-  for (const field of headlineFields) {
-    const value = event[field];
-    if (value !== null && value !== undefined) headlines[field] = value;
-  }
   return {
     eventId: event.eventId,
     userId: event.userId,
     source: event.source,
     dataType: event.dataType,
-    occurredAt: new Date(event.occurredAt).toISOString(),
-    receivedAt: new Date(event.receivedAt).toISOString(),
-    metrics: JSON.stringify({ ...headlines, deviceType: event.deviceType, readings: event.readings }),
-    triggers: JSON.stringify(enriched.triggers),
+    occurredAt: event.occurredAt,
+    receivedAt: event.receivedAt,
+    metrics: {
+      hrvRmssdMs: event.hrvRmssdMs ?? undefined,
+      restingHeartRateBpm: event.restingHeartRateBpm ?? undefined,
+      sleepScore: event.sleepScore ?? undefined,
+      recoveryScore: event.recoveryScore ?? undefined,
+      readinessScore: event.readinessScore ?? undefined,
+      temperatureDeltaC: event.temperatureDeltaC ?? undefined,
+      stressLevel: event.stressLevel ?? undefined,
+      deviceType: event.deviceType,
+      readings: event.readings,
+    },
+    triggers: enriched.triggers,
     priority: enriched.priority,
     schemaId: position.schemaId,
     srcTopic: position.topic,

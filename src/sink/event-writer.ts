@@ -16,14 +16,20 @@ export interface EventWriterOptions {
   readonly table?: string;
 }
 
-// One statement for any batch size: each column travels as one array parameter and unnest
-// turns them back into rows. Unlike VALUES ($1,$2,…),(…) this never hits the 65 535 parameter
-// limit, and the fixed text lets Postgres reuse the plan as a named prepared statement.
+// One statement and one parameter for any batch size: the chunk travels as a single JSON array of
+// rows and jsonb_to_recordset turns it back into typed columns (the record definition names the
+// EventRow fields). Measured against unnest over 13 array parameters (bench/sink-profile.ts): the
+// same server time, but a quarter of the client CPU, because pg escapes every array element in
+// JavaScript while JSON.stringify of the whole chunk runs natively, once. It never hits the
+// 65 535 parameter limit, and the fixed text lets Postgres reuse the plan as a prepared statement.
 function insertSql(table: string): string {
   return `INSERT INTO ${table} (event_id, user_id, source, data_type, occurred_at, received_at, metrics,
       triggers, priority, schema_id, src_topic, src_partition, src_offset)
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[],
-      $7::jsonb[], $8::jsonb[], $9::text[], $10::integer[], $11::text[], $12::integer[], $13::bigint[])
+    SELECT "eventId", "userId", "source", "dataType", to_timestamp("occurredAt" / 1000.0), to_timestamp("receivedAt" / 1000.0), "metrics",
+      "triggers", "priority", "schemaId", "srcTopic", "srcPartition", "srcOffset"
+    FROM jsonb_to_recordset($1::jsonb) AS r("eventId" text, "userId" text, "source" text, "dataType" text,
+      "occurredAt" bigint, "receivedAt" bigint, "metrics" jsonb, "triggers" jsonb, "priority" text,
+      "schemaId" integer, "srcTopic" text, "srcPartition" integer, "srcOffset" bigint)
     ON CONFLICT (event_id) DO NOTHING`;
 }
 
@@ -35,7 +41,7 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
   return {
     async write(rows) {
       if (rows.length === 0) return { inserted: 0 };
-      const values = columns(rows);
+      const values = [JSON.stringify(rows)];
       return options.breaker.run(async () => {
         // A single statement commits atomically on its own: when it resolves the rows are durable.
         const result = await options.pool.query({ name, text, values });
@@ -43,25 +49,4 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
       });
     },
   };
-}
-
-function columns(rows: readonly EventRow[]): unknown[] {
-  const n = rows.length;
-  const cols = Array.from({ length: 13 }, () => new Array<unknown>(n));
-  rows.forEach((r, i) => {
-    cols[0]![i] = r.eventId;
-    cols[1]![i] = r.userId;
-    cols[2]![i] = r.source;
-    cols[3]![i] = r.dataType;
-    cols[4]![i] = r.occurredAt;
-    cols[5]![i] = r.receivedAt;
-    cols[6]![i] = r.metrics;
-    cols[7]![i] = r.triggers;
-    cols[8]![i] = r.priority;
-    cols[9]![i] = r.schemaId;
-    cols[10]![i] = r.srcTopic;
-    cols[11]![i] = r.srcPartition;
-    cols[12]![i] = r.srcOffset;
-  });
-  return cols;
 }

@@ -46,7 +46,9 @@ test('a batch lands as one row per event with every column', async () => {
   assert.is(row.metrics.hrvRmssdMs, 20, 'expected headline values in metrics jsonb');
   assert.equal(row.metrics.readings, [{ metric: 'steps', value: 1200, unit: 'count' }], 'expected readings in metrics jsonb');
   assert.is(row.triggers[0].ruleId, 'hrv-critical', 'expected triggers jsonb');
-  assert.is(row.occurred_at.toISOString(), first.occurredAt, 'expected occurred_at to round-trip');
+  assert.is(row.occurred_at.getTime(), first.occurredAt, 'expected occurred_at to round-trip to the millisecond');
+  assert.is(row.received_at.getTime(), first.receivedAt, 'expected received_at to round-trip to the millisecond');
+  assert.not.ok('recoveryScore' in row.metrics, 'expected an absent (null) headline value left out of metrics jsonb');
 });
 
 test('writing the same events again inserts nothing (idempotent on event_id)', async () => {

@@ -1,0 +1,62 @@
+// `node --import tsx bench/sink-profile.ts`: where one 2,000-record chunk of the sink spends its
+// time, without Kafka: Avro decode through the serde, row building, and the INSERT itself.
+import type { Schema } from 'avsc';
+import { randomUUID } from 'node:crypto';
+import { loadConfig } from '../src/config/index.ts';
+import type { EnrichedBiometricEvent } from '../src/events/index.ts';
+import { createLogger } from '../src/obs/logger.ts';
+import { bridgeSchemas } from '../src/schemas/index.ts';
+import { createEventWriter, createPostgresBreaker, createPostgresPool, migrate, toEventRow } from '../src/sink/index.ts';
+import { memorySchemaStore, serdes } from '../src/streams/index.ts';
+
+const config = loadConfig();
+const n = 2_000;
+const rounds = Number(process.argv[2] ?? 10);
+const run = randomUUID().slice(0, 8);
+const store = memorySchemaStore();
+const serde = serdes.avro<EnrichedBiometricEvent>({ store, schema: bridgeSchemas().EnrichedBiometricEvent.json as Schema });
+const pool = createPostgresPool({ connectionString: config.DATABASE_URL, max: 8, logger: createLogger({ level: 'warn' }) });
+await migrate({ pool });
+const writer = createEventWriter({ pool, breaker: createPostgresBreaker() });
+
+function event(i: number, round: number): EnrichedBiometricEvent {
+  const now = Date.now();
+  return {
+    event: {
+      eventId: `${run}-${round}-${i}`, userId: `bench-user-${i % 1_000}`, source: 'OURA', dataType: 'sleep', deviceType: null, occurredAt: now - i, receivedAt: now,
+      hrvRmssdMs: 20 + (i % 40), restingHeartRateBpm: 55, sleepScore: 60 + (i % 30), recoveryScore: null, readinessScore: 80,
+      temperatureDeltaC: 0.1, stressLevel: null, readings: [{ metric: 'steps', value: i, unit: 'count' }],
+    },
+    triggers: [], priority: 'normal', enrichedAt: now,
+  };
+}
+
+const timings: Record<string, number[]> = { decode: [], rows: [], insert: [], insertParallel3: [] };
+const cpu = (f: () => Promise<void> | void) => async (label: string) => {
+  const t = performance.now();
+  await f();
+  timings[label]!.push(performance.now() - t);
+};
+for (let round = 0; round < rounds; round += 1) {
+  const buffers = await Promise.all(Array.from({ length: n }, (_, i) => serde.serialize(event(i, round), 'bench.profile')));
+  let decoded: EnrichedBiometricEvent[] = [];
+  await cpu(async () => {
+    decoded = [];
+    for (const b of buffers) decoded.push(await serde.deserialize(b, 'bench.profile'));
+  })('decode');
+  let rows: ReturnType<typeof toEventRow>[] = [];
+  await cpu(() => {
+    rows = decoded.map((v, i) => toEventRow(v, { topic: `bench.profile-${run}`, partition: 0, offset: String(i), schemaId: 1 }));
+  })('rows');
+  await cpu(async () => {
+    await writer.write(rows);
+  })('insert');
+  const more = [1, 2, 3].map((k) => decoded.map((v, i) => toEventRow({ ...v, event: { ...v.event, eventId: `${v.event.eventId}-p${k}` } }, { topic: `bench.profile-${run}`, partition: k, offset: String(i), schemaId: 1 })));
+  await cpu(async () => {
+    await Promise.all(more.map((r) => writer.write(r)));
+  })('insertParallel3');
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+for (const [label, xs] of Object.entries(timings)) console.log(`${label.padEnd(16)} median ${median(xs).toFixed(1)} ms per ${n}-record chunk (min ${Math.min(...xs).toFixed(1)})`);
+await pool.query('DELETE FROM biometric_events WHERE src_topic = $1', [`bench.profile-${run}`]);
+await pool.end();
