@@ -1,0 +1,127 @@
+// Helpers for the whole-pipeline tests and bench/pipeline.ts (not a test file: no `.test.ts`):
+// vendor request signing as each vendor does it, free ports, a `bridge run …` child process, and
+// consumer-group lag.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
+import type { Admin } from 'kafkajs';
+import { projectRoot } from '../../src/cli/stack/paths.ts';
+import { waitUntil } from '../support/wait-until.ts';
+
+export type SignedHeaders = Record<string, string>;
+
+/** Our iOS app: hex HMAC-SHA256 over `<unix ms>.<body>` (VENDORS.md, Apple HealthKit). */
+export function healthkitHeaders(body: Buffer, secret: string, signedAtMs: number): SignedHeaders {
+  const timestamp = String(signedAtMs);
+  return {
+    'content-type': 'application/json',
+    'x-bridge-timestamp': timestamp,
+    'x-bridge-signature': createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex'),
+  };
+}
+
+/** Terra: `t=<unix s>,v1=<hex HMAC-SHA256 over "<t>.<body>">`; the trace id is stable across retries. */
+export function terraHeaders(body: Buffer, secret: string, signedAtMs: number, traceId: string): SignedHeaders {
+  const t = String(Math.floor(signedAtMs / 1000));
+  return {
+    'content-type': 'application/json',
+    'terra-signature': `t=${t},v1=${createHmac('sha256', secret).update(`${t}.`).update(body).digest('hex')}`,
+    'x-terra-trace-id': traceId,
+  };
+}
+
+/** Oura: upper-case hex HMAC-SHA256 over `<unix s><body>`, no separator. */
+export function ouraHeaders(body: Buffer, secret: string, signedAtMs: number): SignedHeaders {
+  const timestamp = String(Math.floor(signedAtMs / 1000));
+  return {
+    'content-type': 'application/json',
+    'x-oura-timestamp': timestamp,
+    'x-oura-signature': createHmac('sha256', secret).update(timestamp).update(body).digest('hex').toUpperCase(),
+  };
+}
+
+/** Garmin signs nothing: its pushes carry our consumer key in `garmin-client-id`. */
+export function garminHeaders(clientId: string): SignedHeaders {
+  return { 'content-type': 'application/json', 'garmin-client-id': clientId };
+}
+
+/** A port nothing listens on right now (the OS picks it), for a child process to bind. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export interface BridgeProcess {
+  readonly child: ChildProcess;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** Polls `GET /ready` on the metrics port until it answers 200. */
+  waitReady(timeoutMs?: number): Promise<void>;
+  /** SIGTERM, then the exit code (SIGKILL and a thrown error if it does not exit in time). */
+  stop(timeoutMs?: number): Promise<number | null>;
+  readonly exited: Promise<number | null>;
+}
+
+/** `node bin/bridge.js <args>` as a long-running child, with its own environment on top of ours. */
+export function startBridge(args: readonly string[], env: Record<string, string>, metricsPort: number): BridgeProcess {
+  const child = spawn(process.execPath, ['bin/bridge.js', ...args], {
+    cwd: projectRoot,
+    env: { ...process.env, FORCE_COLOR: '0', ...env, METRICS_PORT: String(metricsPort) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let exitCode: number | null | 'running' = 'running';
+  void exited.then((code) => (exitCode = code));
+  return {
+    child,
+    exited,
+    output: () => output,
+    async waitReady(timeoutMs = 60_000) {
+      await waitUntil(
+        `bridge ${args.join(' ')} to answer /ready`,
+        async () => {
+          if (exitCode !== 'running') throw new Error(`exited with ${exitCode}: ${output.slice(-2_000)}`);
+          const res = await fetch(`http://127.0.0.1:${metricsPort}/ready`, { signal: AbortSignal.timeout(1_000) });
+          return res.status === 200;
+        },
+        { timeoutMs, intervalMs: 200 },
+      );
+    },
+    async stop(timeoutMs = 30_000) {
+      if (exitCode !== 'running') return exitCode;
+      child.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+      const result = await Promise.race([exited, timeout]).finally(() => clearTimeout(timer));
+      if (result === 'timeout') {
+        child.kill('SIGKILL');
+        throw new Error(`bridge ${args.join(' ')} did not exit within ${timeoutMs} ms of SIGTERM`);
+      }
+      return result;
+    },
+  };
+}
+
+/**
+ * Records on `topics` the group has not committed yet (sum over partitions). A group that never
+ * committed on a partition counts its whole log from the low watermark.
+ */
+export async function groupLag(admin: Admin, groupId: string, topics: readonly string[]): Promise<number> {
+  const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
+  let lag = 0;
+  for (const topic of topics) {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const done = new Map((committed.find((c) => c.topic === topic)?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+    for (const end of ends) {
+      const at = done.get(end.partition);
+      lag += Number(end.high) - (at === undefined || at < 0 ? Number(end.low) : at);
+    }
+  }
+  return lag;
+}
