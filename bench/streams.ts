@@ -2,7 +2,9 @@
 // For each scenario: throughput draining a backlog (records/s between the first and last output)
 // and end-to-end latency of a paced stream (input create time → output seen by a
 // read_committed reader), p50/p99. Needs the stack (`node bin/bridge.js stack up`).
-// BENCH_RECORDS (backlog, default 20000), BENCH_LATENCY_RECORDS (2000), BENCH_RATE (1000/s).
+// BENCH_RECORDS (backlog, default 20000), BENCH_LATENCY_RECORDS (2000), BENCH_RATE (1000/s),
+// BENCH_ROUNDS (3): scenarios run interleaved round by round and the median is reported, so a
+// burst of other load on the machine does not decide a comparison.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Kafka, logLevel, type Consumer, type EachBatchPayload, type Producer } from 'kafkajs';
@@ -15,6 +17,7 @@ const kafka = new Kafka({ clientId: 'bench-streams', brokers: [...config.KAFKA_B
 const backlog = Number(process.env['BENCH_RECORDS'] ?? 20_000);
 const paced = Number(process.env['BENCH_LATENCY_RECORDS'] ?? 2_000);
 const rate = Number(process.env['BENCH_RATE'] ?? 1_000); // records per second in the latency phase
+const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const partitions = 3;
 const padding = 'x'.repeat(200); // a small webhook-sized body
 
@@ -152,13 +155,24 @@ for (const delivery of ['at-least-once', 'exactly-once'] as const) {
   scenarios.push([`runtime json-map, ${delivery}`, (name) => runTopology(jsonMap(name), { kafka, delivery })]);
 }
 
-console.log(`stream runtime benchmark: ${backlog} backlog records, then ${paced} at ${rate}/s; ${partitions} partitions; brokers ${config.KAFKA_BROKERS.join(',')}`);
-const results: Result[] = [];
-for (const [scenario, start] of scenarios) {
-  const result = await measure(scenario, start);
-  results.push(result);
-  console.log(`${scenario.padEnd(38)} ${Math.round(result.recordsPerSecond).toString().padStart(8)} records/s   p50 ${result.p50Ms} ms   p99 ${result.p99Ms} ms`);
+console.log(`stream runtime benchmark: ${backlog} backlog records, then ${paced} at ${rate}/s; ${partitions} partitions; median of ${rounds} interleaved rounds`);
+const measured = new Map<string, Result[]>();
+for (let round = 1; round <= rounds; round += 1) {
+  for (const [scenario, start] of scenarios) {
+    const result = await measure(scenario, start);
+    measured.set(scenario, [...(measured.get(scenario) ?? []), result]);
+    console.log(`  round ${round}: ${scenario.padEnd(38)} ${Math.round(result.recordsPerSecond).toString().padStart(8)} records/s   p50 ${result.p50Ms} ms   p99 ${result.p99Ms} ms`);
+  }
 }
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+const results: Result[] = [...measured].map(([scenario, all]) => ({
+  scenario,
+  recordsPerSecond: median(all.map((r) => r.recordsPerSecond)),
+  p50Ms: median(all.map((r) => r.p50Ms)),
+  p99Ms: median(all.map((r) => r.p99Ms)),
+}));
+console.log('\nmedians');
+for (const r of results) console.log(`${r.scenario.padEnd(38)} ${Math.round(r.recordsPerSecond).toString().padStart(8)} records/s   p50 ${r.p50Ms} ms   p99 ${r.p99Ms} ms`);
 for (const delivery of ['at-least-once', 'exactly-once']) {
   const base = results.find((r) => r.scenario === `plain kafkajs loop, ${delivery}`);
   for (const r of results.filter((x) => x.scenario.startsWith('runtime') && x.scenario.endsWith(delivery))) {
