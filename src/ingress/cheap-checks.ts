@@ -28,24 +28,36 @@ export function checkHeaders(
   return undefined;
 }
 
+/** The header names `checkAuthHeaders` reads, per vendor, in the order problems are reported. */
+const checkedNames = new WeakMap<VendorEntry, readonly string[]>();
+
 /**
  * The vendor's signature or auth header must be there (401), and once only: a header sent twice
- * with different values leaves open which one was signed (400).
+ * with different values leaves open which one was signed (400). Reads `rawHeaders` (name, value,
+ * name, value …) once rather than `headersDistinct`, which builds an array for every header.
  */
-export function checkAuthHeaders(
-  vendor: VendorEntry,
-  distinct: Readonly<Record<string, readonly string[] | undefined>>,
-): Rejection | undefined {
+export function checkAuthHeaders(vendor: VendorEntry, rawHeaders: readonly string[]): Rejection | undefined {
+  let names = checkedNames.get(vendor);
+  if (names === undefined) {
+    names = [...new Set([...vendor.requiredHeaders.flat(), ...vendor.forwardedHeaders, 'content-type'])];
+    checkedNames.set(vendor, names);
+  }
+  const first = new Map<string, string>(); // checked name → its first value, trimmed
+  const nonEmpty = new Set<string>();
+  let repeated: Set<string> | undefined; // checked names sent again with another value
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!.toLowerCase();
+    if (!names.includes(name)) continue;
+    const value = rawHeaders[i + 1]!.trim();
+    const earlier = first.get(name);
+    if (earlier === undefined) first.set(name, value);
+    else if (earlier !== value) (repeated ??= new Set()).add(name);
+    if (value !== '') nonEmpty.add(name);
+  }
   for (const group of vendor.requiredHeaders) {
-    if (!group.some((name) => (distinct[name]?.some((v) => v.trim() !== '') ?? false))) {
-      return { status: 401, reason: `missing ${group.join(' or ')} header` };
-    }
+    if (!group.some((name) => nonEmpty.has(name))) return { status: 401, reason: `missing ${group.join(' or ')} header` };
   }
-  for (const name of [...vendor.requiredHeaders.flat(), ...vendor.forwardedHeaders, 'content-type']) {
-    const values = distinct[name];
-    if (values !== undefined && new Set(values.map((v) => v.trim())).size > 1) {
-      return { status: 400, reason: `${name} header sent more than once with different values` };
-    }
-  }
+  const twice = repeated === undefined ? undefined : names.find((name) => repeated.has(name));
+  if (twice !== undefined) return { status: 400, reason: `${twice} header sent more than once with different values` };
   return undefined;
 }

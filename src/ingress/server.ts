@@ -127,7 +127,7 @@ export function createIngress(options: IngressOptions): Ingress {
     if (body === undefined) return answer(413, { error: `body larger than ${options.maxBodyBytes} bytes` }, { connection: 'close' });
     const handshake = postHandshake(vendor, req.headers.authorization, body, options);
     if (handshake) return answer(handshake.status, handshake.body as Json);
-    const authProblem = checkAuthHeaders(vendor, req.headersDistinct);
+    const authProblem = checkAuthHeaders(vendor, req.rawHeaders);
     if (authProblem) return answer(authProblem.status, { error: authProblem.reason });
     if (body.length === 0) return answer(400, { error: 'empty body' });
 
