@@ -68,8 +68,14 @@ async function waitFor(what: string, check: () => Promise<true | string> | true 
       return false;
     }, { timeoutMs, intervalMs: 200 });
   } catch (error) {
-    throw new Error(`${(error as Error).message}; ${last}`);
+    throw new Error(`${(error as Error).message}; ${last}; ${await stageLags().catch((e: unknown) => String(e))}`);
   }
+}
+
+/** Each stage group's uncommitted records, for a failure message that says where records stopped. */
+async function stageLags(): Promise<string> {
+  const lags = await Promise.all(stageInputs.map(async ([group, inputs]) => `${group} ${await groupLag(admin, group, inputs)}`));
+  return `lag: ${lags.join(', ')}`;
 }
 
 function post(vendor: string, headers: SignedHeaders, body: Buffer): Promise<{ status: number; body: string }> {
@@ -99,16 +105,17 @@ async function rowsOfRun(): Promise<Array<{ event_id: string; user_id: string; p
   return rows;
 }
 
+const stageInputs: Array<[string, string[]]> = [
+  ['bridge.verify', vendorIds.map(rawTopic)],
+  ['bridge.normalize', [...vendorIds.map(verifiedTopic), topics.terraEvents]],
+  ['bridge.enrich', [topics.events]],
+  ['bridge.route', [topics.enriched]],
+  ['bridge.sink', [topics.enriched]],
+];
+
 /** Every stage's group has committed everything on its inputs: nothing is in flight. */
 async function drained(): Promise<boolean> {
-  const groups: Array<[string, string[]]> = [
-    ['bridge.verify', vendorIds.map(rawTopic)],
-    ['bridge.normalize', [...vendorIds.map(verifiedTopic), topics.terraEvents]],
-    ['bridge.enrich', [topics.events]],
-    ['bridge.route', [topics.enriched]],
-    ['bridge.sink', [topics.enriched]],
-  ];
-  for (const [group, inputs] of groups) if ((await groupLag(admin, group, inputs)) > 0) return false;
+  for (const [group, inputs] of stageInputs) if ((await groupLag(admin, group, inputs)) > 0) return false;
   return true;
 }
 

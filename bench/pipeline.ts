@@ -1,0 +1,296 @@
+// `npm run bench:pipeline [-- --records N] [-- --mode at-least-once|exactly-once|both]`
+//
+// The whole chain as production runs it: one process per stage (`bridge run verify|normalize|
+// enrich|route|sink`), real Kafka, registry, Redis and Postgres. N signed raw records (default
+// 200 000: 70 % HealthKit batches of two samples, 20 % Terra sleep webhooks, 10 % Terra inline
+// documents on its Kafka destination) go straight onto the raw topics with the headers ingress
+// writes, bypassing HTTP. The stages are started and ready first; the clock starts at the first
+// produced record, so the produce phase overlaps the processing (as live traffic would) and is
+// included in the time. It stops when every event of this run is on its priority topic and every
+// row is in Postgres. Only this run's events count (a unique user-id prefix per run).
+//
+// Latency is BiometricEvent receivedAt (the `received-at` header, or the Terra message time) →
+// arrival at a NEUROS-side reader of the priority topics. The routed record's own timestamp is
+// not used: stages keep the input's CreateTime (Kafka Streams semantics), so it equals receivedAt.
+// Under a burst of N records it is dominated by queueing behind the backlog.
+import { readFileSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Message } from 'kafkajs';
+import pg from 'pg';
+import { loadConfig, type DeliveryMode } from '../src/config/index.ts';
+import { priorities, priorityTopic, rawTopic, topics } from '../src/topics.ts';
+import { freePort, healthkitHeaders, startBridge, terraHeaders, type BridgeProcess } from '../test/integration/pipeline-support.ts';
+
+const config = loadConfig();
+const flag = (name: string) => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at === -1 ? undefined : process.argv[at + 1];
+};
+const records = Number(flag('records') ?? 200_000);
+const modeFlag = flag('mode') ?? 'both';
+const modes: DeliveryMode[] = modeFlag === 'both' ? ['at-least-once', 'exactly-once'] : [modeFlag as DeliveryMode];
+const timeoutMs = Number(flag('timeout-s') ?? 1_200) * 1000;
+const stages = ['verify', 'normalize', 'enrich', 'route', 'sink'] as const;
+const usersPerRun = 1_000;
+
+const kafka = new Kafka({ clientId: `bench-pipeline-${randomUUID().slice(0, 6)}`, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
+const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 2 });
+
+interface StageStats {
+  peakRssMb: number;
+  peakRate: number;
+  recordsIn: number;
+  peakLag: number;
+}
+
+interface ModeResult {
+  mode: DeliveryMode;
+  events: number;
+  produceSeconds: number;
+  routedSeconds: number;
+  rowsSeconds: number;
+  sinkRowsPerSecond: number;
+  sinkPeakRowsPerSecond: number;
+  p50: number;
+  p99: number;
+  max: number;
+  stages: Record<string, StageStats>;
+}
+
+function vmRssMb(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function scrape(port: number): Promise<{ recordsIn: number; lag: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
+  let recordsIn = 0;
+  let lag = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('bridge_stream_records_in_total')) recordsIn += Number(line.slice(line.lastIndexOf(' ') + 1));
+    else if (line.startsWith('bridge_stream_consumer_lag')) lag += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return { recordsIn, lag };
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** The run's raw records, built before the clock starts; `received-at` is stamped at send time. */
+function buildRecords(prefix: string, secrets: { healthkit: string; terra: string }) {
+  const raw = { healthkit: [] as Array<{ body: Buffer; headers: Record<string, string> }>, terra: [] as Array<{ body: Buffer; headers: Record<string, string> }> };
+  const terraInline: Buffer[] = [];
+  let events = 0;
+  const base = Date.parse('2026-06-01T00:00:00Z');
+  const signedAt = Date.now();
+  for (let i = 0; i < records; i++) {
+    const user = `${prefix}-u${i % usersPerRun}`;
+    const at = new Date(base + i * 1_000).toISOString();
+    const slot = i % 10;
+    if (slot < 7) {
+      const body = Buffer.from(JSON.stringify({
+        user_id: user,
+        device: 'Apple Watch Series 9',
+        samples: [
+          { type: 'HKQuantityTypeIdentifierHeartRateVariabilitySDNN', value: 30 + (i % 40), unit: 'ms', start: at, end: at, uuid: `${prefix}-${i}-hrv` },
+          { type: 'HKQuantityTypeIdentifierRestingHeartRate', value: 50 + (i % 20), unit: 'count/min', start: at, end: at, uuid: `${prefix}-${i}-rhr` },
+        ],
+      }));
+      raw.healthkit.push({ body, headers: healthkitHeaders(body, secrets.healthkit, signedAt) });
+      events += 2;
+    } else if (slot < 9) {
+      const body = Buffer.from(JSON.stringify({
+        type: 'sleep',
+        user: { user_id: user, provider: 'OURA', reference_id: `${prefix}-ref` },
+        data: [{
+          metadata: { start_time: at, end_time: at, summary_id: `${prefix}-${i}-sleep`, is_nap: false },
+          heart_rate_data: { summary: { avg_hr_bpm: 55, avg_hrv_rmssd: 18 + (i % 50), resting_hr_bpm: 48 } },
+          scores: { sleep: 50 + (i % 45) },
+        }],
+        version: '2022-03-16',
+      }));
+      raw.terra.push({ body, headers: terraHeaders(body, secrets.terra, signedAt, `${prefix}-trace-${i}`) });
+      events += 1;
+    } else {
+      terraInline.push(Buffer.from(JSON.stringify({
+        id: `${prefix}-${i}`,
+        type: 'body',
+        user: { user_id: user },
+        data: [{ timestamp: at, hrv_data: { rmssd: 15 + (i % 40) }, heart_rate_data: { avg_hr_bpm: 65 } }],
+      })));
+      events += 1;
+    }
+  }
+  return { raw, terraInline, events };
+}
+
+async function runMode(mode: DeliveryMode, metricsPorts: number[]): Promise<ModeResult> {
+  const prefix = `bp-${randomUUID().slice(0, 8)}`;
+  const secrets = { healthkit: randomBytes(24).toString('hex'), terra: randomBytes(24).toString('hex') };
+  console.log(`\n[${mode}] run ${prefix}: building ${records.toLocaleString()} records…`);
+  const built = buildRecords(prefix, secrets);
+
+  const env = { DELIVERY: mode, LOG_LEVEL: 'warn', HEALTHKIT_WEBHOOK_SECRETS: secrets.healthkit, TERRA_WEBHOOK_SECRETS: secrets.terra };
+  const children: Record<string, BridgeProcess> = {};
+  stages.forEach((stage, i) => (children[stage] = startBridge(['run', stage], env, metricsPorts[i]!)));
+  await Promise.all(Object.values(children).map((c) => c.waitReady(120_000)));
+  console.log(`[${mode}] five stage processes ready`);
+
+  // NEUROS side: counts this run's routed records by key prefix; no decoding needed.
+  const latencies = new Float64Array(built.events);
+  let routed = 0;
+  let routedAt = 0;
+  const reader = kafka.consumer({ groupId: `bench.pipeline.reader.${prefix}`, maxBytesPerPartition: 4_194_304 });
+  await reader.connect();
+  await reader.subscribe({ topics: priorities.map(priorityTopic), fromBeginning: false });
+  const joined = new Promise<void>((resolve) => reader.on(reader.events.GROUP_JOIN, () => resolve()));
+  await reader.run({
+    partitionsConsumedConcurrently: 3,
+    eachBatch: async ({ batch }) => {
+      const now = Date.now();
+      for (const message of batch.messages) {
+        if (!message.key?.toString('latin1').startsWith(prefix)) continue;
+        const header = message.headers?.['received-at'];
+        const receivedAt = header === undefined ? Number(message.timestamp) : Number(String(header));
+        if (routed < latencies.length) latencies[routed] = now - receivedAt;
+        routed++;
+      }
+      if (routed >= built.events && routedAt === 0) routedAt = now;
+    },
+  });
+  await joined;
+
+  // Samplers: peak RSS per stage, records-in rate and lag from each stage's /metrics.
+  const stats: Record<string, StageStats> = Object.fromEntries(stages.map((s) => [s, { peakRssMb: 0, peakRate: 0, recordsIn: 0, peakLag: 0 }]));
+  const lastIn: Record<string, { at: number; n: number } | undefined> = {};
+  const sampler = setInterval(() => {
+    for (const [i, stage] of stages.entries()) {
+      const s = stats[stage]!;
+      s.peakRssMb = Math.max(s.peakRssMb, vmRssMb(children[stage]!.child.pid));
+      void scrape(metricsPorts[i]!).then(({ recordsIn, lag }) => {
+        const now = Date.now();
+        const prev = lastIn[stage];
+        if (prev && now > prev.at) s.peakRate = Math.max(s.peakRate, ((recordsIn - prev.n) * 1000) / (now - prev.at));
+        lastIn[stage] = { at: now, n: recordsIn };
+        s.recordsIn = recordsIn;
+        s.peakLag = Math.max(s.peakLag, lag);
+      }, () => undefined);
+    }
+  }, 1_000);
+
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5 });
+  await producer.connect();
+  const started = Date.now();
+  const chunk = 2_000;
+  const sends: Array<Promise<unknown>> = [];
+  const send = async (topic: string, messages: Message[]) => {
+    sends.push(producer.send({ topic, acks: -1, messages }));
+    if (sends.length >= 8) await Promise.all(sends.splice(0));
+  };
+  const stamp = () => String(Date.now());
+  const longest = Math.max(built.raw.healthkit.length, built.raw.terra.length, built.terraInline.length);
+  for (let at = 0; at < longest; at += chunk) {
+    const receivedAt = stamp();
+    const rawMessages = (list: Array<{ body: Buffer; headers: Record<string, string> }>) =>
+      list.slice(at, at + chunk).map(({ body, headers }, j) => ({
+        key: null,
+        value: body,
+        timestamp: receivedAt,
+        headers: { 'x-request-id': `${prefix}-${at + j}`, 'received-at': receivedAt, 'source-address': '127.0.0.1', ...headers },
+      }));
+    const hk = rawMessages(built.raw.healthkit);
+    const terra = rawMessages(built.raw.terra);
+    const inline = built.terraInline.slice(at, at + chunk).map((value, j) => ({ key: `${prefix}-terra-${at + j}`, value, timestamp: receivedAt }));
+    if (hk.length > 0) await send(rawTopic('healthkit'), hk);
+    if (terra.length > 0) await send(rawTopic('terra'), terra);
+    if (inline.length > 0) await send(topics.terraEvents, inline);
+  }
+  await Promise.all(sends);
+  const produced = Date.now();
+  console.log(`[${mode}] produced ${records.toLocaleString()} raw records in ${((produced - started) / 1000).toFixed(1)} s; ${built.events.toLocaleString()} events expected`);
+
+  // Rows: a range on the (user_id, occurred_at) index, polled once a second.
+  let rowsAt = 0;
+  let rows = 0;
+  let firstRowAt = 0;
+  let sinkPeak = 0;
+  const rowSamples: Array<{ at: number; rows: number }> = [];
+  const deadline = started + timeoutMs;
+  let lastPrint = 0;
+  while (rowsAt === 0 || routedAt === 0) {
+    if (Date.now() > deadline) throw new Error(`[${mode}] timed out: ${routed} routed, ${rows} rows of ${built.events}`);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    if (rowsAt === 0) {
+      const { rows: found } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM biometric_events WHERE user_id >= $1 AND user_id < $2', [`${prefix}-`, `${prefix}.`]);
+      rows = Number(found[0]!.n);
+      const now = Date.now();
+      if (rows > 0 && firstRowAt === 0) firstRowAt = now;
+      rowSamples.push({ at: now, rows });
+      const window = rowSamples.find((s) => s.at >= now - 5_000);
+      if (window && now > window.at) sinkPeak = Math.max(sinkPeak, ((rows - window.rows) * 1000) / (now - window.at));
+      if (rows >= built.events) rowsAt = now;
+    }
+    if (Date.now() - lastPrint > 10_000) {
+      lastPrint = Date.now();
+      const lags = stages.map((s) => `${s} ${stats[s]!.recordsIn}`).join(', ');
+      console.log(`[${mode}] ${((Date.now() - started) / 1000).toFixed(0)} s: routed ${routed}, rows ${rows} / ${built.events}; records in: ${lags}`);
+    }
+  }
+  clearInterval(sampler);
+
+  for (const [stage, child] of Object.entries(children)) {
+    const code = await child.stop(60_000);
+    if (code !== 0) console.log(`[${mode}] ${stage} exited ${code}: ${child.output().slice(-1_000)}`);
+  }
+  await producer.disconnect();
+  await reader.disconnect();
+  if (routed !== built.events) console.log(`[${mode}] note: ${routed} routed records for ${built.events} events (at-least-once redelivery counts twice)`);
+
+  const sorted = latencies.slice(0, Math.min(routed, latencies.length)).sort();
+  const result: ModeResult = {
+    mode,
+    events: built.events,
+    produceSeconds: (produced - started) / 1000,
+    routedSeconds: (routedAt - started) / 1000,
+    rowsSeconds: (rowsAt - started) / 1000,
+    sinkRowsPerSecond: built.events / Math.max(0.001, (rowsAt - firstRowAt) / 1000),
+    sinkPeakRowsPerSecond: sinkPeak,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1] ?? NaN,
+    stages: stats,
+  };
+  await pool.query('DELETE FROM biometric_events WHERE user_id >= $1 AND user_id < $2', [`${prefix}-`, `${prefix}.`]);
+  return result;
+}
+
+const created = startBridge(['topics', 'create'], {}, await freePort());
+if ((await created.exited) !== 0) throw new Error(`bridge topics create failed: ${created.output()}`);
+const ports = await Promise.all(stages.map(() => freePort()));
+const results: ModeResult[] = [];
+for (const mode of modes) results.push(await runMode(mode, ports));
+await pool.end();
+
+const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
+const s1 = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+console.log(`\nbench:pipeline — ${records.toLocaleString()} raw records per mode, five stage processes, ${(await import('node:os')).cpus().length} CPUs (shared machine: other benchmarks may run beside it)`);
+console.log('| mode | events | produce | all routed | all rows | chain events/s | sink rows/s (avg / peak 5 s) | latency p50 / p99 / max |');
+console.log('|---|---|---|---|---|---|---|---|');
+for (const r of results) {
+  const done = Math.max(r.routedSeconds, r.rowsSeconds);
+  console.log(`| ${r.mode} | ${f0(r.events)} | ${r.produceSeconds.toFixed(1)} s | ${r.routedSeconds.toFixed(1)} s | ${r.rowsSeconds.toFixed(1)} s | ${f0(r.events / done)} | ${f0(r.sinkRowsPerSecond)} / ${f0(r.sinkPeakRowsPerSecond)} | ${s1(r.p50)} / ${s1(r.p99)} / ${s1(r.max)} |`);
+}
+console.log('\n| mode | stage | records in | peak in/s | peak lag | peak RSS |');
+console.log('|---|---|---|---|---|---|');
+for (const r of results) {
+  for (const stage of stages) {
+    const s = r.stages[stage]!;
+    console.log(`| ${r.mode} | ${stage} | ${f0(s.recordsIn)} | ${f0(s.peakRate)} | ${f0(s.peakLag)} | ${s.peakRssMb.toFixed(0)} MB |`);
+  }
+}
