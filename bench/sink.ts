@@ -20,6 +20,8 @@ import { sinkStage } from '../topologies/sink.ts';
 const config = loadConfig();
 const total = Number(process.argv[2] ?? 200_000);
 const partitions = 6;
+// Partitions written at once: like `bridge run sink`, up to the pool size unless BENCH_CONCURRENCY says.
+const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? config.PG_POOL_MAX);
 const run = randomUUID().slice(0, 8);
 const topic = `bench.enriched-${run}`;
 const log = createLogger({ level: 'warn' });
@@ -56,7 +58,7 @@ await producer.disconnect();
 console.log(`produced ${total} records on ${topic} (${partitions} partitions)`);
 
 const breaker = createPostgresBreaker();
-const sink = sinkStage({ schemaStore: store, writer: createEventWriter({ pool, breaker }), sourceTopic: topic, groupId: `bench.sink-${run}`, deadLetterTopic: topic });
+const sink = sinkStage({ schemaStore: store, writer: createEventWriter({ pool, breaker }), sourceTopic: topic, groupId: `bench.sink-${run}`, deadLetterTopic: topic, maxConcurrentWrites: concurrency });
 /** CPU seconds used so far by the Postgres backends serving this pool (Postgres runs on loopback). */
 async function backendCpuSeconds(): Promise<number> {
   const { rows } = await pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', ['biometric-bridge-sink']);
@@ -73,7 +75,7 @@ const cpuBefore = process.cpuUsage();
 const started = performance.now();
 const rss: number[] = [];
 const sampler = setInterval(() => rss.push(process.memoryUsage().rss), 500);
-const running = await runBatchSink(sink, { kafka, log, maxBatchRecords: config.SINK_BATCH_MAX, partitionsConsumedConcurrently: partitions });
+const running = await runBatchSink(sink, { kafka, log, maxBatchRecords: config.SINK_BATCH_MAX });
 let written = 0;
 let firstWrite = 0;
 running.events.on('processed', (e) => {
@@ -90,7 +92,7 @@ const backendCpu = (await backendCpuSeconds()) - backendCpuBefore;
 const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM biometric_events WHERE src_topic = $1', [topic]);
 const stored = rows[0]?.n ?? 0;
 const perRow = (seconds: number) => `${((seconds * 1e6) / total).toFixed(1)} µs/row`;
-console.log(`sink: ${stored} rows in ${seconds.toFixed(2)} s incl. group join = ${Math.round(total / seconds)} rows/s; after the first write ${Math.round(total / steady)} rows/s (batch ${config.SINK_BATCH_MAX}, pool ${config.PG_POOL_MAX}); peak RSS ${Math.round(Math.max(...rss) / 1_048_576)} MiB`);
+console.log(`sink: ${stored} rows in ${seconds.toFixed(2)} s incl. group join = ${Math.round(total / seconds)} rows/s; after the first write ${Math.round(total / steady)} rows/s (batch ${config.SINK_BATCH_MAX}, pool ${config.PG_POOL_MAX}, ${Math.min(concurrency, partitions)} partitions at once); peak RSS ${Math.round(Math.max(...rss) / 1_048_576)} MiB`);
 console.log(`cpu: sink process ${perRow((cpu.user + cpu.system) / 1e6)}, its postgres backends ${perRow(backendCpu)}; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} cores`);
 if (stored !== total) {
   console.error(`row count mismatch: ${total} events produced, ${stored} rows stored`);

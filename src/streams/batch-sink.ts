@@ -27,7 +27,15 @@ export interface BatchSinkDefinition<K, V> {
   readonly deadLetterTopic?: string;
   readonly source: { readonly name: string; readonly topics: readonly string[]; readonly key: Serde<K>; readonly value: Serde<V> };
   /** Named like every graph node; `write` must be idempotent (a chunk may be written again after a crash). */
-  readonly writer: { readonly name: string; write(records: ReadonlyArray<StreamRecord<K, V>>): Promise<void> };
+  readonly writer: {
+    readonly name: string;
+    write(records: ReadonlyArray<StreamRecord<K, V>>): Promise<void>;
+    /**
+     * Chunks of different partitions the store takes at once (e.g. the connection pool's size);
+     * the runner consumes that many partitions concurrently. Chunks of one partition stay in order.
+     */
+    readonly maxConcurrentWrites?: number; // the runner's 3
+  };
 }
 
 export interface BatchSink<K = unknown, V = unknown> extends BatchSinkDefinition<K, V> {
@@ -169,7 +177,8 @@ export interface BatchSinkRunOptions {
   readonly retry?: Partial<RetryOptions>;
   /** Records per write; the chunk is also what one offset commit covers. */
   readonly maxBatchRecords?: number; // 2_000
-  readonly partitionsConsumedConcurrently?: number; // 3
+  /** Overrides the writer's maxConcurrentWrites. */
+  readonly partitionsConsumedConcurrently?: number; // writer.maxConcurrentWrites ?? 3
   readonly fromBeginning?: boolean; // true
 }
 
@@ -254,7 +263,7 @@ export async function runBatchSink<K, V>(sink: BatchSink<K, V>, options: BatchSi
   await producer.connect();
   await consumer.connect();
   await consumer.subscribe({ topics: [...sink.source.topics], fromBeginning: options.fromBeginning ?? true });
-  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3, eachBatch });
+  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? sink.writer.maxConcurrentWrites ?? 3, eachBatch });
   events.emit('started', { topology: sink.name, groupId: sink.groupId, delivery: 'at-least-once' });
   log.info({ groupId: sink.groupId }, 'batch sink started');
 
