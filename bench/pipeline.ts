@@ -169,18 +169,23 @@ async function runMode(mode: DeliveryMode, metricsPorts: number[]): Promise<Mode
   // Samplers: peak RSS per stage, records-in rate and lag from each stage's /metrics.
   const stats: Record<string, StageStats> = Object.fromEntries(stages.map((s) => [s, { peakRssMb: 0, peakRate: 0, recordsIn: 0, peakLag: 0 }]));
   const lastIn: Record<string, { at: number; n: number } | undefined> = {};
+  // A slow scrape on a loaded machine must not overlap the next: out-of-order samples fake peaks.
+  const scraping = new Set<string>();
   const sampler = setInterval(() => {
     for (const [i, stage] of stages.entries()) {
       const s = stats[stage]!;
       s.peakRssMb = Math.max(s.peakRssMb, vmRssMb(children[stage]!.child.pid));
+      if (scraping.has(stage)) continue;
+      scraping.add(stage);
+      const askedAt = Date.now();
       void scrape(metricsPorts[i]!).then(({ recordsIn, lag }) => {
-        const now = Date.now();
+        const now = askedAt;
         const prev = lastIn[stage];
         if (prev && now > prev.at) s.peakRate = Math.max(s.peakRate, ((recordsIn - prev.n) * 1000) / (now - prev.at));
         lastIn[stage] = { at: now, n: recordsIn };
         s.recordsIn = recordsIn;
         s.peakLag = Math.max(s.peakLag, lag);
-      }, () => undefined);
+      }, () => undefined).finally(() => scraping.delete(stage));
     }
   }, 1_000);
 
