@@ -1,12 +1,16 @@
-// `node --import tsx bench/sink-profile.ts`: where one 2,000-record chunk of the sink spends its
-// time, without Kafka: Avro decode through the serde, row building, and the INSERT itself.
+// `node --import tsx bench/sink-profile.ts [rounds]`: where one 2,000-record chunk of the sink spends
+// its time, without Kafka: the stage's decode and row building (writeChunk with a writer that only
+// keeps the rows), then the INSERT itself, alone and three chunks at once.
 import type { Schema } from 'avsc';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../src/config/index.ts';
 import type { EnrichedBiometricEvent } from '../src/events/index.ts';
 import { createLogger } from '../src/obs/logger.ts';
 import { bridgeSchemas } from '../src/schemas/index.ts';
-import { createEventWriter, createPostgresBreaker, createPostgresPool, migrate, toEventRow } from '../src/sink/index.ts';
+import { createEventWriter, createPostgresBreaker, createPostgresPool, migrate, type EventRow } from '../src/sink/index.ts';
+import { writeChunk } from '../src/streams/batch-sink.ts';
+import type { RawRecord } from '../src/streams/record.ts';
+import { sinkStage } from '../topologies/sink.ts';
 import { memorySchemaStore, serdes } from '../src/streams/index.ts';
 
 const config = loadConfig();
@@ -31,7 +35,9 @@ function event(i: number, round: number): EnrichedBiometricEvent {
   };
 }
 
-const timings: Record<string, number[]> = { decode: [], rows: [], insert: [], insertParallel3: [] };
+let captured: EventRow[] = [];
+const stage = sinkStage({ schemaStore: store, writer: { write: async (rows) => ((captured = [...rows]), { inserted: rows.length }) } });
+const timings: Record<string, number[]> = { decodeAndRows: [], insert: [], insertParallel3: [] };
 const cpu = (f: () => Promise<void> | void) => async (label: string) => {
   const t = performance.now();
   await f();
@@ -39,19 +45,15 @@ const cpu = (f: () => Promise<void> | void) => async (label: string) => {
 };
 for (let round = 0; round < rounds; round += 1) {
   const buffers = await Promise.all(Array.from({ length: n }, (_, i) => serde.serialize(event(i, round), 'bench.profile')));
-  let decoded: EnrichedBiometricEvent[] = [];
+  const raws: RawRecord[] = buffers.map((value, i) => ({ topic: `bench.profile-${run}`, partition: 0, offset: String(i), timestamp: 0, key: null, value, headers: {} }));
   await cpu(async () => {
-    decoded = [];
-    for (const b of buffers) decoded.push(await serde.deserialize(b, 'bench.profile'));
-  })('decode');
-  let rows: ReturnType<typeof toEventRow>[] = [];
-  await cpu(() => {
-    rows = decoded.map((v, i) => toEventRow(v, { topic: `bench.profile-${run}`, partition: 0, offset: String(i), schemaId: 1 }));
-  })('rows');
+    await writeChunk(stage, raws);
+  })('decodeAndRows');
+  const rows = captured;
   await cpu(async () => {
     await writer.write(rows);
   })('insert');
-  const more = [1, 2, 3].map((k) => decoded.map((v, i) => toEventRow({ ...v, event: { ...v.event, eventId: `${v.event.eventId}-p${k}` } }, { topic: `bench.profile-${run}`, partition: k, offset: String(i), schemaId: 1 })));
+  const more = [1, 2, 3].map((k) => rows.map((row) => ({ ...row, eventId: `${row.eventId}-p${k}`, srcPartition: k })));
   await cpu(async () => {
     await Promise.all(more.map((r) => writer.write(r)));
   })('insertParallel3');
