@@ -21,6 +21,8 @@ export interface SinkOptions {
    * pool bounds it; bench:sink measured 6 partitions at once ~30 % faster than the runner's 3.
    */
   readonly maxConcurrentWrites?: number;
+  /** Rows per multi-row INSERT, i.e. per offset commit (SINK_BATCH_MAX). */
+  readonly maxBatchRecords?: number;
 }
 
 /** The decoded event plus the registry id it was written with, for the schema_id column. */
@@ -99,6 +101,7 @@ export function sinkStage(options: SinkOptions): BatchSink<string | null, WithSc
     writer: {
       name: 'insert-biometric-events',
       ...(options.maxConcurrentWrites ? { maxConcurrentWrites: options.maxConcurrentWrites } : {}),
+      ...(options.maxBatchRecords ? { maxBatchRecords: options.maxBatchRecords } : {}),
       async write(records) {
         await options.writer.write(
           records.map((record) =>
@@ -125,5 +128,10 @@ export async function sinkStageFor(resources: StageResources): Promise<BatchSink
   resources.log.info({ applied }, 'migrations up to date');
   const breaker = createPostgresBreaker({ halfOpenAfterMs: resources.config.PG_BREAKER_HALF_OPEN_MS });
   breaker.onStateChange((state) => resources.log.warn({ dependency: 'postgres', state }, 'postgres circuit breaker changed state'));
-  return sinkStage({ schemaStore: resources.schemaStore(), writer: createEventWriter({ pool, breaker }), maxConcurrentWrites: resources.config.PG_POOL_MAX });
+  return sinkStage({
+    schemaStore: resources.schemaStore(),
+    writer: createEventWriter({ pool, breaker }),
+    maxConcurrentWrites: resources.config.PG_POOL_MAX,
+    maxBatchRecords: resources.config.SINK_BATCH_MAX,
+  });
 }

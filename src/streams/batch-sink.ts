@@ -35,6 +35,8 @@ export interface BatchSinkDefinition<K, V> {
      * the runner consumes that many partitions concurrently. Chunks of one partition stay in order.
      */
     readonly maxConcurrentWrites?: number; // the runner's 3
+    /** Most records one `write` receives (e.g. rows per multi-row INSERT). */
+    readonly maxBatchRecords?: number; // the runner's 2,000
   };
 }
 
@@ -198,7 +200,7 @@ export interface RunningBatchSink {
 export async function runBatchSink<K, V>(sink: BatchSink<K, V>, options: BatchSinkRunOptions): Promise<RunningBatchSink> {
   const events = options.events ?? new StreamEvents();
   const log = (options.log ?? createLogger({ level: 'silent' })).child({ topology: sink.name });
-  const maxBatchRecords = options.maxBatchRecords ?? 2_000;
+  const maxBatchRecords = options.maxBatchRecords ?? sink.writer.maxBatchRecords ?? 2_000;
   const producer = reliableProducer(options.kafka);
   const consumer: Consumer = options.kafka.consumer({ groupId: sink.groupId, readUncommitted: false, allowAutoTopicCreation: false });
   const resumeTimers = new Set<NodeJS.Timeout>();

@@ -30,10 +30,10 @@ function fakeWriter() {
   return { state, writer };
 }
 
-function setup() {
+function setup(options: { maxBatchRecords?: number } = {}) {
   const store = memorySchemaStore();
   const { state, writer } = fakeWriter();
-  const driver = new BatchSinkTestDriver(sinkStage({ schemaStore: store, writer }));
+  const driver = new BatchSinkTestDriver(sinkStage({ schemaStore: store, writer, ...options }));
   const input = driver.inputTopic(topics.enriched, serdes.string(), serdes.avro<EnrichedBiometricEvent>({ store, schema: bridgeSchemas().EnrichedBiometricEvent.json as Schema }));
   return { state, driver, input };
 }
@@ -51,6 +51,17 @@ test('a chunk becomes one write with every row, then its offset is committed', a
   assert.is(rows[1]?.priority, 'high', 'expected the priority');
   assert.is(rows[0]?.schemaId, 1, 'expected the schema id read from the wire header');
   assert.is(driver.committedOffset(topics.enriched), '3', 'expected the offset after the last row committed');
+});
+
+test('SINK_BATCH_MAX bounds the rows of one write; each chunk commits its own offset', async () => {
+  const { state, driver, input } = setup({ maxBatchRecords: 2 });
+  for (let i = 0; i < 5; i += 1) {
+    const value = sampleEnriched();
+    await input.pipe({ key: value.event.userId, value });
+  }
+  assert.equal(await driver.flush(), { written: 5 }, 'expected all five records written');
+  assert.equal(state.calls.map((rows) => rows.length), [2, 2, 1], 'expected writes of at most two rows');
+  assert.is(driver.committedOffset(topics.enriched), '5', 'expected the offset after the last chunk committed');
 });
 
 test('a record that is not Avro is dead-lettered and the rest are written', async () => {

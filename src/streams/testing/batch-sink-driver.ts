@@ -48,15 +48,22 @@ export class BatchSinkTestDriver<K, V> {
     this.#pending.push(raw);
   }
 
-  /** Writes everything pending as one chunk per partition; rejects with DependencyUnavailableError when the runner would pause. */
+  /**
+   * Writes everything pending in chunks per partition, at most the writer's maxBatchRecords each,
+   * as the runner does; rejects with DependencyUnavailableError when the runner would pause.
+   */
   async flush(): Promise<{ written: number }> {
     let written = 0;
+    const chunkSize = this.sink.writer.maxBatchRecords ?? 2_000;
     const byPartition = new Map<string, RawRecord[]>();
     for (const raw of this.#pending) {
       const key = `${raw.topic}/${raw.partition}`;
       byPartition.set(key, [...(byPartition.get(key) ?? []), raw]);
     }
-    for (const [key, chunk] of byPartition) {
+    const chunks = [...byPartition].flatMap(([key, records]) =>
+      Array.from({ length: Math.ceil(records.length / chunkSize) }, (_, i) => [key, records.slice(i * chunkSize, (i + 1) * chunkSize)] as const),
+    );
+    for (const [key, chunk] of chunks) {
       const outcome = await writeChunk(this.sink, chunk, { retry: this.#retry, events: this.events, now: this.#now });
       if (outcome.kind === 'unavailable') throw outcome.error;
       this.#deadLetters.push(...outcome.deadLetters);
