@@ -64,6 +64,8 @@ interface Lane {
   readonly producer: Producer;
   busy: boolean;
   connected: boolean;
+  /** sendBatch calls not yet settled: one may outlive its batch's timeout (kafkajs retries in the background). */
+  readonly sending: Set<Promise<unknown>>;
 }
 
 /**
@@ -98,6 +100,7 @@ export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
       }),
       busy: false,
       connected: false,
+      sending: new Set(),
     };
     lane.producer.on(lane.producer.events.CONNECT, () => (lane.connected = true));
     lane.producer.on(lane.producer.events.DISCONNECT, () => (lane.connected = false));
@@ -179,7 +182,13 @@ export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
     try {
       // No early check of breaker.state: cockatiel moves an open breaker to half-open only when a
       // call is attempted, so every batch goes through it (an open breaker fails at once).
-      await batchPolicy.execute(() => lane.producer.sendBatch({ topicMessages, acks: -1, compression: CompressionTypes.None }));
+      await batchPolicy.execute(() => {
+        const sent = lane.producer.sendBatch({ topicMessages, acks: -1, compression: CompressionTypes.None });
+        lane.sending.add(sent);
+        const forget = () => void lane.sending.delete(sent);
+        sent.then(forget, forget);
+        return sent;
+      });
       for (const item of batch) settle(item);
     } catch (error) {
       const failure = unavailable(error);
@@ -213,6 +222,12 @@ export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
       // Every request has a deadline, so this wait is bounded by the timeout.
       if (queue.length > 0 || inFlight.size > 0) await new Promise<void>((resolve) => (idleWaiter = resolve));
       stopSweeper();
+      // A send that timed out may still be retrying; disconnecting under it lets it reconnect
+      // afterwards and keep a socket open. Give such sends up to one more timeout to finish.
+      let timer: NodeJS.Timeout | undefined;
+      const background = lanes.flatMap((lane) => [...lane.sending].map((sent) => sent.catch(() => undefined)));
+      await Promise.race([Promise.all(background), new Promise((resolve) => (timer = setTimeout(resolve, options.timeoutMs)))]);
+      clearTimeout(timer);
       await Promise.all(lanes.map((lane) => lane.producer.disconnect()));
     },
   };
