@@ -1,8 +1,8 @@
-import avsc, { type Schema } from 'avsc';
+import type { Schema } from 'avsc';
 import type { EnrichedBiometricEvent } from '../src/events/index.ts';
 import { bridgeSchemas } from '../src/schemas/index.ts';
 import { batchSink, type BatchSink } from '../src/streams/batch-sink.ts';
-import { RecordError, serdes, type AvroSchemaStore, type Serde } from '../src/streams/index.ts';
+import { serdes, type AvroSchemaStore, type Serde, type WithSchemaId } from '../src/streams/index.ts';
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import { createEventWriter, createPostgresBreaker, isPostgresUnavailable, migrate, toEventRow, type EventWriter } from '../src/sink/index.ts';
 import { topics } from '../src/topics.ts';
@@ -25,65 +25,9 @@ export interface SinkOptions {
   readonly maxBatchRecords?: number;
 }
 
-/** The decoded event plus the registry id it was written with, for the schema_id column. */
-export interface WithSchemaId<T> {
-  readonly schemaId: number | null;
-  readonly value: T;
-}
-
-const wireHeaderBytes = 5; // magic byte 0 + 4-byte big-endian schema id (Confluent wire format)
-
-/**
- * The stage's value serde: Avro in Confluent wire format, decoded into the current
- * EnrichedBiometricEvent schema, plus the writer's schema id for the schema_id column. Once a
- * writer schema id has been seen its resolver is kept and later records decode synchronously:
- * the sink reads hundreds of thousands of records per writer schema, and a promise per record was
- * a large share of the decode cost. Encoding (tests, tools) goes through the shared Avro serde.
- */
+/** Avro `EnrichedBiometricEvent`, with the writer's schema id kept for the schema_id column. */
 function enrichedEventSerde(store: AvroSchemaStore): Serde<WithSchemaId<EnrichedBiometricEvent>> {
-  const schema = bridgeSchemas().EnrichedBiometricEvent.json as Schema;
-  const inner = serdes.avro<EnrichedBiometricEvent>({ store, schema });
-  const reader = avsc.Type.forSchema(schema);
-  // Writer id → resolver into the reader schema (null: the writer is the reader schema).
-  const resolvers = new Map<number, avsc.Resolver | null>();
-  const pending = new Map<number, Promise<avsc.Resolver | null>>();
-
-  const resolverFor = (id: number): Promise<avsc.Resolver | null> => {
-    let resolver = pending.get(id);
-    if (!resolver) {
-      // Unknown or unreachable ids reject with the store's RecordError or DependencyUnavailableError,
-      // and are asked again by the next record.
-      resolver = store.writerType(id).then((writer) => (writer.equals(reader) ? null : reader.createResolver(writer)));
-      pending.set(id, resolver);
-      resolver.then(
-        (settled) => resolvers.set(id, settled),
-        () => undefined,
-      ).finally(() => pending.delete(id));
-    }
-    return resolver;
-  };
-  const read = (data: Buffer, id: number, resolver: avsc.Resolver | null): WithSchemaId<EnrichedBiometricEvent> => {
-    try {
-      const body = data.subarray(wireHeaderBytes);
-      return { schemaId: id, value: (resolver ? reader.fromBuffer(body, resolver) : reader.fromBuffer(body)) as EnrichedBiometricEvent };
-    } catch (error) {
-      throw new RecordError('deserialization_failed', `payload does not decode with schema id ${id}`, { cause: error });
-    }
-  };
-
-  return {
-    name: inner.name,
-    serialize: (value, topic) => inner.serialize(value.value, topic),
-    deserialize(data) {
-      if (data === null || data.length < wireHeaderBytes || data[0] !== 0) {
-        throw new RecordError('deserialization_failed', 'payload is not in Confluent Avro wire format');
-      }
-      const id = data.readInt32BE(1);
-      const resolver = resolvers.get(id);
-      if (resolver !== undefined) return read(data, id, resolver);
-      return resolverFor(id).then((found) => read(data, id, found));
-    },
-  };
+  return serdes.avroWithSchemaId<EnrichedBiometricEvent>({ store, schema: bridgeSchemas().EnrichedBiometricEvent.json as Schema });
 }
 
 /**

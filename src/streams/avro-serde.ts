@@ -1,5 +1,5 @@
 import avsc from 'avsc';
-import { SchemaType, type SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { COMPATIBILITY, SchemaType, type SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { DependencyUnavailableError, RecordError } from './errors.ts';
 import type { Serde } from './serdes.ts';
 
@@ -24,12 +24,21 @@ function registryFailure(error: unknown, what: string): Error {
   return new DependencyUnavailableError('registry', registryRetryAfterMs, { cause: error });
 }
 
-/** A store on a Confluent-compatible registry; the client caches ids and schemas itself. */
-export function registrySchemaStore(registry: SchemaRegistry): AvroSchemaStore {
+/**
+ * A store on a Confluent-compatible registry; the client caches ids and schemas itself. The
+ * client refuses to register under a subject whose compatibility level differs from the one it is
+ * given (its own default is BACKWARD), so the level is passed explicitly: BACKWARD_TRANSITIVE
+ * unless said otherwise, which is also what a new subject gets.
+ */
+export function registrySchemaStore(
+  registry: SchemaRegistry,
+  options: { compatibility?: COMPATIBILITY } = {},
+): AvroSchemaStore {
+  const compatibility = options.compatibility ?? COMPATIBILITY.BACKWARD_TRANSITIVE;
   return {
     async register(subject, schema) {
       try {
-        const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject });
+        const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject, compatibility });
         return id;
       } catch (error) {
         throw registryFailure(error, `registering the schema under ${subject} failed`);
@@ -82,64 +91,108 @@ export interface AvroSerdeOptions {
 const magicByte = 0;
 const headerBytes = 5; // magic byte + 4-byte big-endian schema id
 
+/** A decoded value and the registry id of the schema it was written with. */
+export interface WithSchemaId<T> {
+  readonly schemaId: number;
+  readonly value: T;
+}
+
+/**
+ * The Confluent wire-format codec behind both Avro serdes. Once a subject's id and a writer id's
+ * resolver are known they are kept, and later records encode and decode synchronously: stages
+ * read hundreds of thousands of records per schema, and a promise per record was a large share of
+ * the decode cost.
+ */
+function avroCodec<T>(options: AvroSerdeOptions) {
+  const readerType = avsc.Type.forSchema(options.schema);
+  const subjectFor =
+    typeof options.subject === 'function' ? options.subject : (topic: string) => (options.subject as string | undefined) ?? `${topic}-value`;
+  const ids = new Map<string, number>();
+  const pendingIds = new Map<string, Promise<number>>();
+  // Writer id → resolver into the reader schema (null: the writer is the reader schema).
+  const resolvers = new Map<number, avsc.Resolver | null>();
+  const pendingResolvers = new Map<number, Promise<avsc.Resolver | null>>();
+
+  /** Caches what a lookup settles to; a failed lookup is asked again by the next record. */
+  function settle<K, V>(key: K, lookup: () => Promise<V>, done: Map<K, V>, pending: Map<K, Promise<V>>): Promise<V> {
+    let promise = pending.get(key);
+    if (!promise) {
+      promise = lookup();
+      pending.set(key, promise);
+      promise.then(
+        (value) => done.set(key, value),
+        () => undefined,
+      ).finally(() => pending.delete(key));
+    }
+    return promise;
+  }
+
+  const frame = (id: number, value: T): Buffer => {
+    const body = readerType.toBuffer(value);
+    const header = Buffer.alloc(headerBytes);
+    header.writeUInt8(magicByte, 0);
+    header.writeInt32BE(id, 1);
+    return Buffer.concat([header, body]);
+  };
+  const read = (data: Buffer, id: number, resolver: avsc.Resolver | null): WithSchemaId<T> => {
+    try {
+      const body = data.subarray(headerBytes);
+      return { schemaId: id, value: (resolver ? readerType.fromBuffer(body, resolver) : readerType.fromBuffer(body)) as T };
+    } catch (error) {
+      throw new RecordError('deserialization_failed', `payload does not decode with schema id ${id}`, { cause: error });
+    }
+  };
+
+  return {
+    name: `avro(${typeof options.subject === 'string' ? options.subject : '<topic>-value'})`,
+    encode(value: T, topic: string): Buffer | Promise<Buffer> {
+      const paths: string[] = [];
+      if (!readerType.isValid(value, { errorHook: (path) => paths.push(path.join('.') || '<root>') })) {
+        // Field paths only: the values themselves may be PHI.
+        throw new RecordError('serialization_failed', `value does not match ${readerType.name ?? 'the schema'} at ${paths.join(', ')}`);
+      }
+      const subject = subjectFor(topic);
+      const id = ids.get(subject);
+      if (id !== undefined) return frame(id, value);
+      return settle(subject, () => options.store.register(subject, options.schema), ids, pendingIds).then((found) => frame(found, value));
+    },
+    decode(data: Buffer | null): WithSchemaId<T> | Promise<WithSchemaId<T>> {
+      if (data === null || data.length < headerBytes || data.readUInt8(0) !== magicByte) {
+        throw new RecordError('deserialization_failed', 'payload is not in Confluent Avro wire format');
+      }
+      const id = data.readInt32BE(1);
+      const resolver = resolvers.get(id);
+      if (resolver !== undefined) return read(data, id, resolver);
+      const lookup = () =>
+        options.store.writerType(id).then((writer) => (writer.equals(readerType) ? null : readerType.createResolver(writer)));
+      return settle(id, lookup, resolvers, pendingResolvers).then((found) => read(data, id, found));
+    },
+  };
+}
+
 /**
  * Avro in Confluent wire format. Encoding registers the schema once per subject and caches the id;
  * decoding fetches the writer schema by id and resolves it into `schema`, so records written with
  * older or newer compatible schemas both read as the current shape.
  */
 export function avro<T>(options: AvroSerdeOptions): Serde<T> {
-  const readerType = avsc.Type.forSchema(options.schema);
-  const subjectFor =
-    typeof options.subject === 'function' ? options.subject : (topic: string) => (options.subject as string | undefined) ?? `${topic}-value`;
-  const ids = new Map<string, Promise<number>>();
-  const resolvers = new Map<number, Promise<avsc.Resolver | null>>();
-
-  const idFor = (subject: string): Promise<number> => {
-    let id = ids.get(subject);
-    if (!id) {
-      id = options.store.register(subject, options.schema);
-      ids.set(subject, id);
-      // A failed registration must be retried by the next record, not cached.
-      id.catch(() => ids.delete(subject));
-    }
-    return id;
-  };
-  const resolverFor = (id: number): Promise<avsc.Resolver | null> => {
-    let resolver = resolvers.get(id);
-    if (!resolver) {
-      resolver = options.store.writerType(id).then((writer) => (writer.equals(readerType) ? null : readerType.createResolver(writer)));
-      resolvers.set(id, resolver);
-      resolver.catch(() => resolvers.delete(id));
-    }
-    return resolver;
-  };
-
+  const codec = avroCodec<T>(options);
   return {
-    name: `avro(${typeof options.subject === 'string' ? options.subject : '<topic>-value'})`,
-    async serialize(value, topic) {
-      const paths: string[] = [];
-      if (!readerType.isValid(value, { errorHook: (path) => paths.push(path.join('.') || '<root>') })) {
-        // Field paths only: the values themselves may be PHI.
-        throw new RecordError('serialization_failed', `value does not match ${readerType.name ?? 'the schema'} at ${paths.join(', ')}`);
-      }
-      const id = await idFor(subjectFor(topic));
-      const body = readerType.toBuffer(value);
-      const header = Buffer.alloc(headerBytes);
-      header.writeUInt8(magicByte, 0);
-      header.writeInt32BE(id, 1);
-      return Buffer.concat([header, body]);
+    name: codec.name,
+    serialize: (value, topic) => codec.encode(value, topic),
+    deserialize(data) {
+      const decoded = codec.decode(data);
+      return decoded instanceof Promise ? decoded.then((d) => d.value) : decoded.value;
     },
-    async deserialize(data) {
-      if (data === null || data.length < headerBytes || data.readUInt8(0) !== magicByte) {
-        throw new RecordError('deserialization_failed', 'payload is not in Confluent Avro wire format');
-      }
-      const id = data.readInt32BE(1);
-      const resolver = await resolverFor(id);
-      try {
-        return (resolver ? readerType.fromBuffer(data.subarray(headerBytes), resolver) : readerType.fromBuffer(data.subarray(headerBytes))) as T;
-      } catch (error) {
-        throw new RecordError('deserialization_failed', `payload does not decode with schema id ${id}`, { cause: error });
-      }
-    },
+  };
+}
+
+/** The same Avro serde, keeping the writer's schema id beside each value (e.g. for storage). */
+export function avroWithSchemaId<T>(options: AvroSerdeOptions): Serde<WithSchemaId<T>> {
+  const codec = avroCodec<T>(options);
+  return {
+    name: codec.name,
+    serialize: (value, topic) => codec.encode(value.value, topic),
+    deserialize: (data) => codec.decode(data),
   };
 }

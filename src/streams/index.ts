@@ -44,7 +44,7 @@ export { Topology, type StepContext } from './topology.ts';
 export type { TopologyDescription, NodeDescription } from './describe.ts';
 export type { StreamRecord, RawRecord, RawHeaders, SourceCoordinates, Awaitable } from './record.ts';
 export { serdes, type Serde, type Serializer } from './serdes.ts';
-export { registrySchemaStore, memorySchemaStore, type AvroSchemaStore, type AvroSerdeOptions } from './avro-serde.ts';
+export { registrySchemaStore, memorySchemaStore, type AvroSchemaStore, type AvroSerdeOptions, type WithSchemaId } from './avro-serde.ts';
 export { RecordError, DependencyUnavailableError } from './errors.ts';
 export { defaultRetry, type RetryOptions } from './error-policy.ts';
 export { deadLetterHeaders } from './dead-letter.ts';

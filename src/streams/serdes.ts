@@ -1,5 +1,5 @@
 import { RecordError } from './errors.ts';
-import { avro } from './avro-serde.ts';
+import { avro, avroWithSchemaId } from './avro-serde.ts';
 
 /**
  * Turns a key or value into bytes and back. `topic` is passed because schema-aware formats
@@ -49,4 +49,5 @@ export const serdes = {
   string: (): Serde<string | null> => stringSerde,
   json: jsonSerde,
   avro,
+  avroWithSchemaId,
 };
