@@ -26,8 +26,13 @@ export interface NeurosConsumerOptions {
   readonly groupId: string;
   /** Which priority topics to read; all three by default. */
   readonly priorities?: readonly Priority[];
-  /** A new group starts at the oldest retained record unless this is false. */
+  /**
+   * A new group starts at the oldest retained record unless this is false; then it starts at the
+   * end as of its first join (`startNeurosConsumer` resolves after that join).
+   */
   readonly fromBeginning?: boolean;
+  /** How long to wait for the first group join before giving up, in ms. */
+  readonly joinTimeoutMs?: number; // thirty seconds
   /**
    * Called once per event, in order per user. The offset is committed only after it resolves,
    * so a crash redelivers (at-least-once): make it idempotent on `enriched.event.eventId`.
@@ -57,6 +62,11 @@ export async function startNeurosConsumer(options: NeurosConsumerOptions): Promi
   const readerSchema = bridgeSchemas().EnrichedBiometricEvent.json as unknown as ReaderSchema;
   const topicsToRead = (options.priorities ?? priorities).map(priorityTopic);
   const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
+  // Resolving only once partitions are assigned means "started" really is reading: a caller that
+  // produces right after start (or a group starting at the end) misses nothing.
+  let joined!: () => void;
+  const firstJoin = new Promise<void>((resolve) => (joined = resolve));
+  const removeJoinListener = consumer.on(consumer.events.GROUP_JOIN, () => joined());
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: topicsToRead, fromBeginning: options.fromBeginning ?? true });
@@ -86,9 +96,19 @@ export async function startNeurosConsumer(options: NeurosConsumerOptions): Promi
         });
       },
     });
+    const joinTimeoutMs = options.joinTimeoutMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      firstJoin,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no partitions assigned to ${options.groupId} within ${joinTimeoutMs} ms`)), joinTimeoutMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
   } catch (error) {
     await consumer.disconnect();
     throw error;
+  } finally {
+    removeJoinListener();
   }
   return { stop: () => consumer.disconnect() };
 }
