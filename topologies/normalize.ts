@@ -3,7 +3,8 @@ import { Counter, type Registry } from 'prom-client';
 import { vendorIds, type VendorId } from '../src/config/schema.ts';
 import type { BiometricEvent } from '../src/events/index.ts';
 import { normalizeTerraMessage, normalizeVerified } from '../src/normalize/normalize-record.ts';
-import { createTerraPayloadFetcher, type TerraPayloadFetcher } from '../src/normalize/terra-payload-fetch.ts';
+import { createTerraPayloadFetcher, terraStorageDependency, type TerraPayloadFetcher } from '../src/normalize/terra-payload-fetch.ts';
+import { breakerStateGauge } from '../src/obs/breaker-state.ts';
 import type { MappingResult, VendorMapping } from '../src/normalize/vendor-mapping.ts';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { bridgeSchemas, pipelineSchemaStore, registerSubject } from '../src/schemas/index.ts';
@@ -94,5 +95,13 @@ export async function normalizeStage(resources: StageResources): Promise<Topolog
   const registry = new SchemaRegistry({ host: registryUrl });
   const id = await registerSubject(registry, registryUrl, valueSubject(topics.events), bridgeSchemas().BiometricEvent.json);
   resources.log.info({ subject: valueSubject(topics.events), schemaId: id }, 'BiometricEvent schema registered');
-  return normalizeTopology({ schemaStore: pipelineSchemaStore(registry, { registryUrl }), metrics: resources.metrics });
+  const reportBreaker = breakerStateGauge(resources.metrics);
+  reportBreaker(terraStorageDependency, 'closed');
+  const terraFetcher = createTerraPayloadFetcher({
+    onBreakerStateChange: (state) => {
+      resources.log.warn({ dependency: terraStorageDependency, state }, 'terra storage circuit breaker changed state');
+      reportBreaker(terraStorageDependency, state);
+    },
+  });
+  return normalizeTopology({ schemaStore: pipelineSchemaStore(registry, { registryUrl }), metrics: resources.metrics, terraFetcher });
 }

@@ -7,6 +7,7 @@ import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import { createEventWriter, createPostgresBreaker, isPostgresUnavailable, migrate, toEventRow, type EventWriter } from '../src/sink/index.ts';
 import { topics } from '../src/topics.ts';
 import type { StageResources } from './index.ts';
+import { breakerStateGauge } from '../src/obs/breaker-state.ts';
 
 export interface SinkOptions {
   readonly schemaStore: AvroSchemaStore;
@@ -71,7 +72,12 @@ export async function sinkStageFor(resources: StageResources): Promise<BatchSink
   const { applied } = await startup.execute(() => migrate({ pool }));
   resources.log.info({ applied }, 'migrations up to date');
   const breaker = createPostgresBreaker({ halfOpenAfterMs: resources.config.PG_BREAKER_HALF_OPEN_MS });
-  breaker.onStateChange((state) => resources.log.warn({ dependency: 'postgres', state }, 'postgres circuit breaker changed state'));
+  const reportBreaker = breakerStateGauge(resources.metrics);
+  reportBreaker('postgres', 'closed');
+  breaker.onStateChange((state) => {
+    resources.log.warn({ dependency: 'postgres', state }, 'postgres circuit breaker changed state');
+    reportBreaker('postgres', state);
+  });
   return sinkStage({
     schemaStore: resources.schemaStore(),
     writer: createEventWriter({ pool, breaker }),

@@ -1,3 +1,4 @@
+import { onBreakerState, type BreakerState } from '../obs/breaker-state.ts';
 import {
   BrokenCircuitError,
   ConsecutiveBreaker,
@@ -31,6 +32,8 @@ export interface TerraPayloadFetchOptions {
   /** Which URLs may be fetched: https anywhere, plain http only on loopback (tests' stand-in). */
   readonly allowUrl?: (url: URL) => boolean;
   readonly now?: () => number;
+  /** Told of every breaker transition (for the breaker-state metric and logs). */
+  readonly onBreakerStateChange?: (state: BreakerState) => void;
 }
 
 export const terraStorageDependency = 'terra-storage';
@@ -78,6 +81,7 @@ export function createTerraPayloadFetcher(options: TerraPayloadFetchOptions = {}
     maxAttempts: (options.maxAttempts ?? defaults.maxAttempts) - 1,
     backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 2_000 }),
   });
+  if (options.onBreakerStateChange) onBreakerState(breaker, options.onBreakerStateChange);
   // Retry outside the breaker: every attempt counts towards opening it.
   const policy: IPolicy = wrap(retries, breaker);
 

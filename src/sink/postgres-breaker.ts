@@ -1,3 +1,4 @@
+import { onBreakerState } from '../obs/breaker-state.ts';
 import {
   BrokenCircuitError,
   ConsecutiveBreaker,
@@ -72,10 +73,6 @@ export function createPostgresBreaker(options: PostgresBreakerOptions = {}): Pos
       }
     },
     state: () => stateNames[policy.state] ?? 'closed',
-    onStateChange(listener) {
-      policy.onBreak(() => listener('open'));
-      policy.onHalfOpen(() => listener('half-open'));
-      policy.onReset(() => listener('closed'));
-    },
+    onStateChange: (listener) => onBreakerState(policy, listener),
   };
 }

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
@@ -35,9 +37,26 @@ test('the dashboard is valid JSON and queries the metric names monitors rely on'
     panels: Array<{ targets: Array<{ expr: string }> }>;
   };
   const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)).join('\n');
-  for (const metric of ['webhook_events_total', 'webhook_process_duration_seconds', 'active_webhook_tasks', 'cognitive_mode_triggers_total', 'bridge_consumer_lag', 'bridge_dead_letters_total', 'bridge_breaker_state']) {
+  for (const metric of ['webhook_events_total', 'webhook_process_duration_seconds', 'active_webhook_tasks', 'cognitive_mode_triggers_total', 'bridge_stream_consumer_lag', 'bridge_stream_dead_letters_total', 'bridge_breaker_state']) {
     assert.match(exprs, metric, `expected a panel querying ${metric}`);
   }
+});
+
+test('every metric the dashboard queries is one the code defines', () => {
+  const dashboard = JSON.parse(read('deploy/grafana/dashboards/biometric-bridge.json')) as {
+    panels: Array<{ targets: Array<{ expr: string }> }>;
+  };
+  const queried = new Set(
+    dashboard.panels
+      .flatMap((p) => p.targets.map((t) => t.expr))
+      .flatMap((expr) => expr.match(/\b[a-z_]+_(?:total|seconds|lag|state|tasks)\b/g) ?? [])
+      .map((name) => name.replace(/_(bucket|sum|count)$/, '')),
+  );
+  // Metric names are string literals in the code (`name: '…'` or a const they are built from).
+  const sources = execFileSync('grep', ['-rhoE', "'[a-z_]+'", 'src', 'topologies'], { cwd: fileURLToPath(root), encoding: 'utf8' });
+  const defined = new Set([...sources.matchAll(/'([a-z_]+)'/g)].map((m) => m[1]));
+  const missing = [...queried].filter((name) => !defined.has(name));
+  assert.equal(missing, [], `expected every queried metric defined in the code; missing: ${missing.join(', ')}`);
 });
 
 test.run();
