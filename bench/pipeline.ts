@@ -41,6 +41,11 @@ interface StageStats {
   peakRate: number;
   recordsIn: number;
   peakLag: number;
+  /** User + system CPU of the stage process from ready to the run's end (sampled once a second). */
+  cpuSeconds: number;
+  /** Mean time a record spends in the topology (bridge_stream_processing_seconds), ms. */
+  meanRecordMs: number;
+  commits: number;
 }
 
 interface ModeResult {
@@ -51,6 +56,8 @@ interface ModeResult {
   rowsSeconds: number;
   sinkRowsPerSecond: number;
   sinkPeakRowsPerSecond: number;
+  /** Share of the machine's CPU busy (all processes) from ready to the end. */
+  machineBusy: number;
   p50: number;
   p99: number;
   max: number;
@@ -67,6 +74,27 @@ function vmRssMb(pid: number | undefined): number {
   }
 }
 
+async function scrapeTotals(port: number): Promise<{ meanRecordMs: number; commits: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
+  let sum = 0;
+  let count = 0;
+  let commits = 0;
+  for (const line of text.split('\n')) {
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (line.startsWith('bridge_stream_processing_seconds_sum')) sum += value;
+    else if (line.startsWith('bridge_stream_processing_seconds_count')) count += value;
+    else if (line.startsWith('bridge_stream_commits_total')) commits += value;
+  }
+  return { meanRecordMs: count > 0 ? (sum * 1000) / count : NaN, commits };
+}
+
+/** Busy and total jiffies of the whole machine (/proc/stat), to show how contended a run was. */
+function machineCpu(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  return { busy: total - fields[3]! - (fields[4] ?? 0), total };
+}
+
 async function scrape(port: number): Promise<{ recordsIn: number; lag: number }> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
   let recordsIn = 0;
@@ -76,6 +104,18 @@ async function scrape(port: number): Promise<{ recordsIn: number; lag: number }>
     else if (line.startsWith('bridge_stream_consumer_lag')) lag += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return { recordsIn, lag };
+}
+
+/** utime + stime of a process in seconds (/proc/<pid>/stat fields 14 and 15, 100 ticks/s). */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -141,6 +181,9 @@ async function runMode(mode: DeliveryMode, metricsPorts: number[]): Promise<Mode
   stages.forEach((stage, i) => (children[stage] = startBridge(['run', stage], env, metricsPorts[i]!)));
   await Promise.all(Object.values(children).map((c) => c.waitReady(120_000)));
   console.log(`[${mode}] five stage processes ready`);
+  // CPU counts from here: start-up (transpiling, connecting) is not per-record work.
+  const machineAtReady = machineCpu();
+  const cpuAtReady = Object.fromEntries(stages.map((s) => [s, cpuSeconds(children[s]!.child.pid)]));
 
   // NEUROS side: counts this run's routed records by key prefix; no decoding needed.
   const latencies = new Float64Array(built.events);
@@ -167,7 +210,7 @@ async function runMode(mode: DeliveryMode, metricsPorts: number[]): Promise<Mode
   await joined;
 
   // Samplers: peak RSS per stage, records-in rate and lag from each stage's /metrics.
-  const stats: Record<string, StageStats> = Object.fromEntries(stages.map((s) => [s, { peakRssMb: 0, peakRate: 0, recordsIn: 0, peakLag: 0 }]));
+  const stats: Record<string, StageStats> = Object.fromEntries(stages.map((s) => [s, { peakRssMb: 0, peakRate: 0, recordsIn: 0, peakLag: 0, cpuSeconds: 0, meanRecordMs: NaN, commits: 0 }]));
   const lastIn: Record<string, { at: number; n: number } | undefined> = {};
   // A slow scrape on a loaded machine must not overlap the next: out-of-order samples fake peaks.
   const scraping = new Set<string>();
@@ -175,6 +218,7 @@ async function runMode(mode: DeliveryMode, metricsPorts: number[]): Promise<Mode
     for (const [i, stage] of stages.entries()) {
       const s = stats[stage]!;
       s.peakRssMb = Math.max(s.peakRssMb, vmRssMb(children[stage]!.child.pid));
+      s.cpuSeconds = Math.max(s.cpuSeconds, cpuSeconds(children[stage]!.child.pid));
       if (scraping.has(stage)) continue;
       scraping.add(stage);
       const askedAt = Date.now();
@@ -248,6 +292,13 @@ async function runMode(mode: DeliveryMode, metricsPorts: number[]): Promise<Mode
     }
   }
   clearInterval(sampler);
+  for (const stage of stages) {
+    const s = stats[stage]!;
+    s.cpuSeconds = Math.max(s.cpuSeconds, cpuSeconds(children[stage]!.child.pid)) - cpuAtReady[stage]!;
+    Object.assign(s, await scrapeTotals(metricsPorts[stages.indexOf(stage)]!).catch(() => ({})));
+  }
+  const machineAtEnd = machineCpu();
+  const machineBusy = (machineAtEnd.busy - machineAtReady.busy) / Math.max(1, machineAtEnd.total - machineAtReady.total);
 
   for (const [stage, child] of Object.entries(children)) {
     const code = await child.stop(60_000);
@@ -266,6 +317,7 @@ async function runMode(mode: DeliveryMode, metricsPorts: number[]): Promise<Mode
     rowsSeconds: (rowsAt - started) / 1000,
     sinkRowsPerSecond: built.events / Math.max(0.001, (rowsAt - firstRowAt) / 1000),
     sinkPeakRowsPerSecond: sinkPeak,
+    machineBusy,
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
     max: sorted[sorted.length - 1] ?? NaN,
@@ -291,11 +343,12 @@ for (const r of results) {
   const done = Math.max(r.routedSeconds, r.rowsSeconds);
   console.log(`| ${r.mode} | ${f0(r.events)} | ${r.produceSeconds.toFixed(1)} s | ${r.routedSeconds.toFixed(1)} s | ${r.rowsSeconds.toFixed(1)} s | ${f0(r.events / done)} | ${f0(r.sinkRowsPerSecond)} / ${f0(r.sinkPeakRowsPerSecond)} | ${s1(r.p50)} / ${s1(r.p99)} / ${s1(r.max)} |`);
 }
-console.log('\n| mode | stage | records in | peak in/s | peak lag | peak RSS |');
-console.log('|---|---|---|---|---|---|');
+for (const r of results) console.log(`[${r.mode}] machine CPU busy from ready to end: ${(r.machineBusy * 100).toFixed(0)} %`);
+console.log('\n| mode | stage | records in | peak in/s | peak lag | peak RSS | CPU after ready | CPU µs/record | mean ms in topology | commits |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
   for (const stage of stages) {
     const s = r.stages[stage]!;
-    console.log(`| ${r.mode} | ${stage} | ${f0(s.recordsIn)} | ${f0(s.peakRate)} | ${f0(s.peakLag)} | ${s.peakRssMb.toFixed(0)} MB |`);
+    console.log(`| ${r.mode} | ${stage} | ${f0(s.recordsIn)} | ${f0(s.peakRate)} | ${f0(s.peakLag)} | ${s.peakRssMb.toFixed(0)} MB | ${s.cpuSeconds.toFixed(1)} s | ${s.recordsIn > 0 ? f0((s.cpuSeconds * 1e6) / s.recordsIn) : '–'} | ${s.meanRecordMs.toFixed(2)} | ${f0(s.commits)} |`);
   }
 }

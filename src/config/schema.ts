@@ -114,6 +114,11 @@ export const envSchema = z.object({
   TRIGGER_RULES_FILE: z.string().min(1).optional(),
   /** route: also write the legacy JSON topic `biometric-events` that NEUROS reads today. */
   ROUTE_LEGACY_MIRROR: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /**
+   * Partitions a stream stage (verify, normalize, enrich, route) processes at once, each strictly
+   * in order. Stages that wait on a round trip per record (verify's Redis replay guard) scale with it.
+   */
+  STAGE_PARTITION_CONCURRENCY: positiveInt.default(12),
   /** sink: rows per multi-row INSERT (one offset commit each). */
   SINK_BATCH_MAX: positiveInt.default(2_000),
   /** sink: how long the Postgres breaker stays open after 5 consecutive failures, in ms. */

@@ -110,7 +110,7 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
       const sinkFactory = sinks[name];
       if (topologyFactory) {
         const delivery = (stageNames as readonly string[]).includes(name) ? deliveryFor(config, name as StageName) : config.DELIVERY;
-        running.push(await runTopology(await topologyFactory(resources), { kafka, delivery, log, events }));
+        running.push(await runTopology(await topologyFactory(resources), { kafka, delivery, log, events, partitionsConsumedConcurrently: config.STAGE_PARTITION_CONCURRENCY }));
       } else if (sinkFactory) {
         // A store sink commits after its write is durable; Kafka transactions cannot cover it.
         running.push(await runBatchSink(await sinkFactory(resources), { kafka, log, events }));

@@ -43,6 +43,14 @@ test('DELIVERY_<STAGE> overrides DELIVERY for one stage', () => {
   assert.is(deliveryFor(config, 'verify'), 'at-least-once');
 });
 
+test('STAGE_PARTITION_CONCURRENCY: 12 partitions at once unless set, and a positive whole number', () => {
+  assert.is(loadConfig({}).STAGE_PARTITION_CONCURRENCY, 12);
+  assert.is(loadConfig({ STAGE_PARTITION_CONCURRENCY: '3' }).STAGE_PARTITION_CONCURRENCY, 3);
+  for (const bad of ['0', '-1', '2.5', 'many']) {
+    assert.throws(() => loadConfig({ STAGE_PARTITION_CONCURRENCY: bad }), (error: unknown) => error instanceof ConfigError && error.problems.some((p) => p.startsWith('STAGE_PARTITION_CONCURRENCY:')), bad);
+  }
+});
+
 test('the README documents every variable the code reads', () => {
   const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
   const missing = Object.keys(envSchema.shape).filter((name) => !readme.includes(`\`${name}\``));
