@@ -1,7 +1,7 @@
 import { stageNames, vendorIds, type StageName, type VendorId } from './config/schema.ts';
 
 /**
- * Every topic name of DESIGN §2, in one place. Code never spells a topic as a literal: it asks
+ * Every topic name of docs/design.md §2, in one place. Code never spells a topic as a literal: it asks
  * this module, so a rename is one edit and `bridge topics create` always covers what code uses.
  */
 
@@ -36,7 +36,7 @@ export function dlqTopic(stage: StageName): string {
   return `dlq.${stage}`;
 }
 
-/** The Schema Registry subject of a topic's values (topic name strategy, DESIGN §4). */
+/** The Schema Registry subject of a topic's values (topic name strategy, docs/design.md §4). */
 export function valueSubject(topic: string): string {
   return `${topic}-value`;
 }

@@ -20,7 +20,7 @@ export interface EnrichOptions {
   readonly now?: () => number;
 }
 
-/** biometric.events → trigger rules and priority (DESIGN.md §5) → biometric.enriched. */
+/** biometric.events → trigger rules and priority (docs/design.md §5) → biometric.enriched. */
 export function enrichTopology(options: EnrichOptions): Topology {
   const schemas = bridgeSchemas();
   const now = options.now ?? Date.now;

@@ -15,7 +15,7 @@ export interface RouteOptions {
 }
 
 /**
- * Headers NEUROS filters on without decoding the value (DESIGN.md §2). Trigger values stay out:
+ * Headers NEUROS filters on without decoding the value (docs/design.md §2). Trigger values stay out:
  * headers are read by brokers' tooling and proxies that are not meant to see readings.
  */
 export function routingHeaders(enriched: EnrichedBiometricEvent): Record<string, string> {

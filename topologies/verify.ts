@@ -39,7 +39,7 @@ interface Checked {
 }
 
 /**
- * raw.<vendor> → signature, timestamp, source network, body, user (DESIGN §3) → replay guard →
+ * raw.<vendor> → signature, timestamp, source network, body, user (docs/design.md §3) → replay guard →
  * verified.<vendor>, keyed `<vendor>:<vendor user id>`, same bytes and headers. Failures are
  * RecordErrors with the reasons of dlq.verify; Redis or Postgres down pauses the stage.
  */

@@ -97,7 +97,7 @@ export const envSchema = z.object({
   WITHINGS_SOURCE_NETWORKS: csv.default([]),
   /**
    * Signed-timestamp tolerance per vendor, in seconds. Defaults are the vendor's retry horizon
-   * plus slack, because retries may not be re-signed (VENDORS.md): Oura and WHOOP retry ~1 h,
+   * plus slack, because retries may not be re-signed (docs/vendors.md): Oura and WHOOP retry ~1 h,
    * Terra ~24 h; HealthKit is our own app, which signs at upload time.
    */
   OURA_TIMESTAMP_TOLERANCE_SECONDS: positiveInt.default(7_200), // two hours

@@ -12,7 +12,7 @@ export interface ReceivedRequest {
 }
 
 /**
- * The raw record of DESIGN §2: the body byte for byte, unkeyed (sticky partitioning), with the
+ * The raw record of docs/design.md §2: the body byte for byte, unkeyed (sticky partitioning), with the
  * headers verify needs. Header names are lower case (HTTP's are case-insensitive; Node lowers
  * them), values verbatim.
  */

@@ -25,9 +25,9 @@ export interface TerraPayloadFetchOptions {
   readonly timeoutMs?: number;
   /** Attempts per document, including the first. */
   readonly maxAttempts?: number;
-  /** Consecutive failures that open the breaker (DESIGN §6: 5). */
+  /** Consecutive failures that open the breaker (docs/design.md §6: 5). */
   readonly breakerThreshold?: number;
-  /** How long the breaker stays open before one trial request, in ms (DESIGN §6: 60 s). */
+  /** How long the breaker stays open before one trial request, in ms (docs/design.md §6: 60 s). */
   readonly halfOpenAfterMs?: number;
   /** Which URLs may be fetched: https anywhere, plain http only on loopback (tests' stand-in). */
   readonly allowUrl?: (url: URL) => boolean;

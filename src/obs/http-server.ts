@@ -11,7 +11,7 @@ export interface ObsServerOptions {
   host?: string; // 127.0.0.1
   registry: Registry;
   version: string;
-  /** Only the dependencies this process uses (DESIGN.md §9), e.g. { kafka, registry }. */
+  /** Only the dependencies this process uses (docs/design.md §9), e.g. { kafka, registry }. */
   connections: () => Record<string, ConnectionProbe>;
   /** True once the process does its work (e.g. every topology joined its group). */
   ready: () => boolean;

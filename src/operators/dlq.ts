@@ -2,7 +2,7 @@ import type { Admin, IHeaders, Kafka, KafkaMessage, Message } from 'kafkajs';
 import { assertTopicsExist } from './replay-plan.ts';
 import { readRange, type PartitionRange } from './read-range.ts';
 
-/** Header names written with every dead letter (DESIGN §2). */
+/** Header names written with every dead letter (docs/design.md §2). */
 export const dlqHeaders = {
   reason: 'dlq-reason',
   detail: 'dlq-detail',

@@ -21,7 +21,7 @@ function statusOf(error: unknown): number | undefined {
 
 /**
  * The Avro schema store for stages on the real registry. It registers with the subject's
- * compatibility set to BACKWARD_TRANSITIVE (DESIGN §4): the registry client on its own sets a new
+ * compatibility set to BACKWARD_TRANSITIVE (docs/design.md §4): the registry client on its own sets a new
  * subject to BACKWARD and refuses to register under a subject whose level differs from its
  * default, which would stall a stage on every BACKWARD_TRANSITIVE subject.
  */

@@ -1,6 +1,6 @@
 import type { EnrichedBiometricEvent, HeadlineField, Reading, Trigger } from '../events/index.ts';
 
-/** Where a row's record came from, kept for audits and replays (DESIGN.md §8). */
+/** Where a row's record came from, kept for audits and replays (docs/design.md §8). */
 export interface SourcePosition {
   readonly topic: string;
   readonly partition: number;

@@ -7,7 +7,7 @@ export interface DeadLetterCause {
   attempts: number;
 }
 
-/** The headers DESIGN.md §2 promises on every dead letter. */
+/** The headers docs/design.md §2 promises on every dead letter. */
 export const deadLetterHeaders = ['dlq-reason', 'dlq-detail', 'dlq-source', 'dlq-attempts', 'dlq-failed-at'] as const;
 
 /**

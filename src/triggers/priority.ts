@@ -3,7 +3,7 @@ import type { Priority } from '../topics.ts';
 
 export { priorities, type Priority } from '../topics.ts';
 
-/** DESIGN.md §5: any CRITICAL → high; else any HIGH → medium; else normal. */
+/** docs/design.md §5: any CRITICAL → high; else any HIGH → medium; else normal. */
 export function priorityOf(triggers: ReadonlyArray<{ readonly severity: Severity | string }>): Priority {
   if (triggers.some((t) => t.severity === 'CRITICAL')) return 'high';
   if (triggers.some((t) => t.severity === 'HIGH')) return 'medium';

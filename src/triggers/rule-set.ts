@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 
-/** The `BiometricEvent` headline fields a rule may test (DESIGN.md §4). */
+/** The `BiometricEvent` headline fields a rule may test (docs/design.md §4). */
 export const ruleMetrics = [
   'hrvRmssdMs',
   'restingHeartRateBpm',

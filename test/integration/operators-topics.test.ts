@@ -37,7 +37,7 @@ test('creates missing topics with partitions, retention and compression; idempot
   assert.match(again[0]?.note ?? '', 'left unchanged', 'expected a note that fewer partitions exist than configured');
 });
 
-test('bridge topics create covers every DESIGN topic and is idempotent', async () => {
+test('bridge topics create covers every topic of the design and is idempotent', async () => {
   await bridge('topics', 'create');
   const run = await bridge('topics', 'create');
   assert.is(run.code, 0, `expected exit 0: ${run.stderr}`);

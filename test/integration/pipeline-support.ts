@@ -10,7 +10,7 @@ import { waitUntil } from '../support/wait-until.ts';
 
 export type SignedHeaders = Record<string, string>;
 
-/** Our iOS app: hex HMAC-SHA256 over `<unix ms>.<body>` (VENDORS.md, Apple HealthKit). */
+/** Our iOS app: hex HMAC-SHA256 over `<unix ms>.<body>` (docs/vendors.md, Apple HealthKit). */
 export function healthkitHeaders(body: Buffer, secret: string, signedAtMs: number): SignedHeaders {
   const timestamp = String(signedAtMs);
   return {

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { allTopics, dlqTopic, priorityTopic, rawTopic, valueSubject, verifiedTopic } from '../../src/topics.ts';
 
-test('names follow DESIGN §2', () => {
+test('names follow docs/design.md §2', () => {
   assert.is(rawTopic('google-health'), 'raw.google-health', 'raw topic is raw.<vendor>');
   assert.is(verifiedTopic('oura'), 'verified.oura', 'verified topic is verified.<vendor>');
   assert.is(priorityTopic('high'), 'neuros.priority.high', 'priority topic is neuros.priority.<p>');

@@ -5,7 +5,7 @@ import { allTopics } from '../../topics.ts';
 import { operatorKafka } from './operator-kafka.ts';
 
 export function registerTopics(program: Command): void {
-  const topics = program.command('topics').description('the pipeline topics of DESIGN §2');
+  const topics = program.command('topics').description('the pipeline topics of docs/design.md §2');
 
   topics
     .command('create')

@@ -103,17 +103,17 @@ for (const { name, sample } of cases) {
 }
 
 test('enum symbols match the TypeScript constants', () => {
-  assert.equal(enumSymbols(schemas.BiometricEvent.type, ['source']), [...sources], 'expected Source symbols in DESIGN order');
+  assert.equal(enumSymbols(schemas.BiometricEvent.type, ['source']), [...sources], 'expected Source symbols in the design order');
   assert.equal(enumSymbols(schemas.Trigger.type, ['severity']), [...severities], 'expected Severity symbols');
   assert.equal(enumSymbols(schemas.EnrichedBiometricEvent.type, ['priority']), [...prioritySymbols], 'expected Priority symbols');
 });
 
-test('Source lists the DESIGN vendors first and defaults to its last symbol, so symbols can be appended', () => {
+test('Source lists the design vendors first and defaults to its last symbol, so symbols can be appended', () => {
   const source = fieldsOf(schemas.BiometricEvent.json).find((f) => f.name === 'source')?.type as { symbols: string[]; default: string };
   assert.equal(
     source.symbols.slice(0, 8),
     ['OURA', 'WHOOP', 'APPLE_HEALTHKIT', 'TERRA', 'GOOGLE_HEALTH', 'POLAR', 'GARMIN', 'WITHINGS'],
-    'expected the DESIGN §4 order',
+    'expected the docs/design.md §4 order',
   );
   assert.is(source.default, 'UNKNOWN', 'expected readers to fall back to UNKNOWN for symbols they do not know');
 });

@@ -53,7 +53,7 @@ test('obs server: /health keeps the monitored shape, /ready and /metrics answer,
   try {
     const degraded = await fetch(`${base}/health`);
     assert.is(degraded.status, 503, 'a hanging probe makes the process degraded');
-    assert.equal(await degraded.json(), { status: 'degraded', service: 'biometric-bridge', version: '1.2.3', connections: { kafka: true, redis: true, postgres: false } }, 'DESIGN.md §9 shape');
+    assert.equal(await degraded.json(), { status: 'degraded', service: 'biometric-bridge', version: '1.2.3', connections: { kafka: true, redis: true, postgres: false } }, 'docs/design.md §9 shape');
     assert.is((await fetch(`${base}/ready`)).status, 503, 'not ready before the stages joined');
     ready = true;
     assert.equal(await (await fetch(`${base}/ready`)).json(), { ready: true }, 'ready after');

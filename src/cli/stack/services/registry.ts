@@ -18,7 +18,7 @@ export const apicurioReleases = [
   { version: '3.0.9', minJava: 17 },
 ] as const;
 
-/** The subject compatibility every subject gets unless it sets its own (DESIGN.md §4). */
+/** The subject compatibility every subject gets unless it sets its own (docs/design.md §4). */
 export const globalCompatibility = 'BACKWARD_TRANSITIVE';
 
 function chooseRelease(): { version: string; java: string } {
