@@ -108,6 +108,11 @@ export const envSchema = z.object({
   INGRESS_TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** Longest an ingress request waits for the Kafka ack before answering 503, in ms. */
   INGRESS_KAFKA_TIMEOUT_MS: positiveInt.default(5_000),
+  /**
+   * Idempotent producers the ingress sends batches through in parallel: kafkajs keeps one request
+   * in flight per idempotent producer, so one producer would serialise every ack round trip.
+   */
+  INGRESS_PRODUCERS: positiveInt.max(16).default(3),
   /** How long shutdown waits for in-flight requests before closing anyway, in ms. */
   INGRESS_SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
   /** enrich: a JSON rule file replacing topologies/rules/cognitive-triggers.json. */

@@ -1,3 +1,4 @@
+import { onBreakerState, type BreakerState } from '../obs/breaker-state.ts';
 import {
   BrokenCircuitError,
   CircuitState,
@@ -47,6 +48,8 @@ export interface KafkaRawSinkOptions {
   readonly maxBatch?: number;
   readonly onBatch?: (size: number) => void;
   readonly onError?: (kind: SinkUnavailableError['kind']) => void;
+  /** Told of every transition of the Kafka breaker (for the breaker-state metric and logs). */
+  readonly onBreakerStateChange?: (state: BreakerState) => void;
 }
 
 interface Pending {
@@ -110,6 +113,7 @@ export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
     halfOpenAfter: halfOpenAfterMs,
     breaker: new ConsecutiveBreaker(options.breakerFailures ?? 5),
   });
+  if (options.onBreakerStateChange) onBreakerState(breaker, options.onBreakerStateChange);
   const batchPolicy = wrap(breaker, timeout(options.timeoutMs, TimeoutStrategy.Aggressive));
   let openedAt = 0;
   breaker.onBreak(() => (openedAt = Date.now()));

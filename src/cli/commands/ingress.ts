@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadConfig, type Env } from '../../config/index.ts';
 import { createIngress, createKafkaRawSink, ingressSettings, type Ingress } from '../../ingress/index.ts';
+import { createIngressMetrics } from '../../ingress/metrics.ts';
+import { breakerStateGauge } from '../../obs/breaker-state.ts';
 import { createLogger, type Logger } from '../../obs/logger.ts';
 
 function packageVersion(): string {
@@ -13,8 +15,20 @@ function packageVersion(): string {
 /** Starts the webhook ingress from configuration; `bridge run ingress` calls this too. */
 export async function startIngress(config: Readonly<Env>, log: Logger): Promise<Ingress> {
   const kafka = new Kafka({ clientId: `${config.KAFKA_CLIENT_ID}-ingress`, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.WARN });
-  const sink = createKafkaRawSink({ kafka, timeoutMs: config.INGRESS_KAFKA_TIMEOUT_MS });
-  const ingress = createIngress({ ...ingressSettings(config), sink, logger: log, version: packageVersion() });
+  const metrics = createIngressMetrics();
+  const reportBreaker = breakerStateGauge(metrics.registry);
+  reportBreaker('kafka', 'closed');
+  const sink = createKafkaRawSink({
+    kafka,
+    timeoutMs: config.INGRESS_KAFKA_TIMEOUT_MS,
+    producers: config.INGRESS_PRODUCERS,
+    onBatch: (size) => metrics.batchSize.observe(size),
+    onBreakerStateChange: (state) => {
+      log.warn({ dependency: 'kafka', state }, 'ingress kafka circuit breaker changed state');
+      reportBreaker('kafka', state);
+    },
+  });
+  const ingress = createIngress({ ...ingressSettings(config), sink, metrics, logger: log, version: packageVersion() });
   await ingress.listen();
   return ingress;
 }
