@@ -1,16 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { headlineFields } from '../events/biometric-event.ts';
 
-/** The `BiometricEvent` headline fields a rule may test (docs/design.md §4). */
-export const ruleMetrics = [
-  'hrvRmssdMs',
-  'restingHeartRateBpm',
-  'sleepScore',
-  'recoveryScore',
-  'readinessScore',
-  'temperatureDeltaC',
-  'stressLevel',
-] as const;
+/** A rule may test any `BiometricEvent` headline field (docs/design.md §4). */
+export const ruleMetrics = headlineFields;
 export type RuleMetric = (typeof ruleMetrics)[number];
 
 export const severities = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const;

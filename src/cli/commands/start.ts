@@ -2,31 +2,17 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { loadConfig, usesExternalStack, type Env } from '../../config/index.ts';
-import { createTopics } from '../../operators/index.ts';
 import { registerSchemas } from '../../schemas/index.ts';
-import { allTopics } from '../../topics.ts';
 import { stackUp } from '../stack/index.ts';
 import { waitUntil } from '../stack/processes.ts';
-import { operatorKafka } from './operator-kafka.ts';
+import { createPipelineTopics } from './topics.ts';
 import { runStages } from './run.ts';
 
 const say = (line: string) => console.log(line);
 
 async function prepareTopicsAndSchemas(config: Readonly<Env>): Promise<void> {
-  const admin = operatorKafka(config).admin();
-  await admin.connect();
-  try {
-    const reports = await createTopics(admin, allTopics(), {
-      partitions: config.TOPIC_PARTITIONS,
-      replicationFactor: config.TOPIC_REPLICATION_FACTOR,
-      retentionMs: config.TOPIC_RETENTION_MS,
-      dlqRetentionMs: config.DLQ_RETENTION_MS,
-      compression: config.TOPIC_COMPRESSION,
-    });
-    say(`topics: ${reports.filter((r) => r.status === 'created').length} created, ${reports.length} in all`);
-  } finally {
-    await admin.disconnect();
-  }
+  const reports = await createPipelineTopics(config);
+  say(`topics: ${reports.filter((r) => r.status === 'created').length} created, ${reports.length} in all`);
   const ids = await registerSchemas(new SchemaRegistry({ host: config.SCHEMA_REGISTRY_URL }), { registryUrl: config.SCHEMA_REGISTRY_URL });
   say(`schemas: ${ids.size} subjects registered`);
 }

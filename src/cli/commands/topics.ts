@@ -1,8 +1,25 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/index.ts';
-import { createTopics } from '../../operators/index.ts';
+import { loadConfig, type Env } from '../../config/index.ts';
+import { createTopics, type TopicReport } from '../../operators/index.ts';
 import { allTopics } from '../../topics.ts';
 import { operatorKafka } from './operator-kafka.ts';
+
+/** Creates every missing pipeline topic with the configured partitions, retention and compression. */
+export async function createPipelineTopics(config: Readonly<Env>): Promise<TopicReport[]> {
+  const admin = operatorKafka(config).admin();
+  await admin.connect();
+  try {
+    return await createTopics(admin, allTopics(), {
+      partitions: config.TOPIC_PARTITIONS,
+      replicationFactor: config.TOPIC_REPLICATION_FACTOR,
+      retentionMs: config.TOPIC_RETENTION_MS,
+      dlqRetentionMs: config.DLQ_RETENTION_MS,
+      compression: config.TOPIC_COMPRESSION,
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 export function registerTopics(program: Command): void {
   const topics = program.command('topics').description('the pipeline topics of docs/design.md §2');
@@ -11,24 +28,11 @@ export function registerTopics(program: Command): void {
     .command('create')
     .description('create every pipeline topic that is missing (TOPIC_PARTITIONS, TOPIC_RETENTION_MS, TOPIC_COMPRESSION); existing ones are reported')
     .action(async () => {
-      const config = loadConfig();
-      const admin = operatorKafka(config).admin();
-      await admin.connect();
-      try {
-        const reports = await createTopics(admin, allTopics(), {
-          partitions: config.TOPIC_PARTITIONS,
-          replicationFactor: config.TOPIC_REPLICATION_FACTOR,
-          retentionMs: config.TOPIC_RETENTION_MS,
-          dlqRetentionMs: config.DLQ_RETENTION_MS,
-          compression: config.TOPIC_COMPRESSION,
-        });
-        for (const r of reports) {
-          console.log(`${r.status.padEnd(8)} ${r.topic.padEnd(28)} ${r.partitions} partition(s)${r.note ? `  (${r.note})` : ''}`);
-        }
-        const created = reports.filter((r) => r.status === 'created').length;
-        console.log(`${created} created, ${reports.length - created} already existed`);
-      } finally {
-        await admin.disconnect();
+      const reports = await createPipelineTopics(loadConfig());
+      for (const r of reports) {
+        console.log(`${r.status.padEnd(8)} ${r.topic.padEnd(28)} ${r.partitions} partition(s)${r.note ? `  (${r.note})` : ''}`);
       }
+      const created = reports.filter((r) => r.status === 'created').length;
+      console.log(`${created} created, ${reports.length - created} already existed`);
     });
 }
