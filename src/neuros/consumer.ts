@@ -28,7 +28,7 @@ export interface NeurosConsumerOptions {
   readonly priorities?: readonly Priority[];
   /**
    * A new group starts at the oldest retained record unless this is false; then it starts at the
-   * end as of its first join (`startNeurosConsumer` resolves after that join).
+   * end of each partition as of its first fetch, just after the join.
    */
   readonly fromBeginning?: boolean;
   /** How long to wait for the first group join before giving up, in ms. */
@@ -62,8 +62,9 @@ export async function startNeurosConsumer(options: NeurosConsumerOptions): Promi
   const readerSchema = bridgeSchemas().EnrichedBiometricEvent.json as unknown as ReaderSchema;
   const topicsToRead = (options.priorities ?? priorities).map(priorityTopic);
   const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
-  // Resolving only once partitions are assigned means "started" really is reading: a caller that
-  // produces right after start (or a group starting at the end) misses nothing.
+  // Resolving only once partitions are assigned means "started" really is reading, not still
+  // joining. A group starting at the end positions each partition at its first fetch, so records
+  // written in the same instant as the start may fall before that position.
   let joined!: () => void;
   const firstJoin = new Promise<void>((resolve) => (joined = resolve));
   const removeJoinListener = consumer.on(consumer.events.GROUP_JOIN, () => joined());

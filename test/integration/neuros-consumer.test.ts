@@ -35,8 +35,6 @@ test.before(async () => {
     kafka,
     registry: registry(),
     groupId: unique('test.neuros'),
-    // Shared priority topics may hold many older records; only this test's records matter.
-    fromBeginning: false,
     priorities: ['high', 'medium'],
     handle: async (message) => {
       seen.set(message.enriched.event.eventId, message);
