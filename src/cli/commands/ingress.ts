@@ -5,6 +5,7 @@ import { loadConfig, type Env } from '../../config/index.ts';
 import { createIngress, createKafkaRawSink, ingressSettings, type Ingress } from '../../ingress/index.ts';
 import { createIngressMetrics } from '../../ingress/metrics.ts';
 import { breakerStateGauge } from '../../obs/breaker-state.ts';
+import { kafkaLogs } from '../../obs/kafka-log.ts';
 import { createLogger, type Logger } from '../../obs/logger.ts';
 
 function packageVersion(): string {
@@ -14,7 +15,7 @@ function packageVersion(): string {
 
 /** Starts the webhook ingress from configuration; `bridge run ingress` calls this too. */
 export async function startIngress(config: Readonly<Env>, log: Logger): Promise<Ingress> {
-  const kafka = new Kafka({ clientId: `${config.KAFKA_CLIENT_ID}-ingress`, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.WARN });
+  const kafka = new Kafka({ clientId: `${config.KAFKA_CLIENT_ID}-ingress`, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.WARN, logCreator: kafkaLogs(log) });
   const metrics = createIngressMetrics();
   const reportBreaker = breakerStateGauge(metrics.registry);
   reportBreaker('kafka', 'closed');

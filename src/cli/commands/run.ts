@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ExponentialBackoff, handleAll, retry } from 'cockatiel';
-import { Kafka, logLevel, type Admin, type logCreator } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { kafkaLogs } from '../../obs/kafka-log.ts';
 import { deliveryFor, loadConfig, stageNames, type Env, type StageName } from '../../config/index.ts';
 import { startObsServer } from '../../obs/http-server.ts';
 import { createLogger, type Logger } from '../../obs/logger.ts';
@@ -14,15 +15,6 @@ import { createStageResources } from './stage-resources.ts';
 
 function packageVersion(): string {
   return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-}
-
-/** kafkajs lines through pino; its ERROR lines on routine rebalances are warnings for us. */
-function kafkaLogs(log: Logger): logCreator {
-  return () => ({ namespace, level, log: entry }) => {
-    const line = { namespace, broker: entry.broker, groupId: entry.groupId, error: entry.error };
-    if (level <= logLevel.WARN) log.warn(line, entry.message);
-    else log.debug(line, entry.message);
-  };
 }
 
 /** Start-up waits for Kafka with a bounded, logged retry rather than a fixed sleep. */
