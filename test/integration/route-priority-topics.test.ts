@@ -11,6 +11,7 @@ import { routeTopology } from '../../topologies/route.ts';
 import { sampleEnriched } from '../support/enriched-event.ts';
 import { createTopics, kafkaClient, registry, unique } from '../support/services.ts';
 import { waitUntil } from '../support/wait-until.ts';
+import { createLogger } from '../../src/obs/logger.ts';
 
 const kafka = kafkaClient();
 const store = registrySchemaStore(registry());
@@ -33,7 +34,9 @@ test.before(async () => {
   await createTopics(admin, [source], 2);
   producer = kafka.producer();
   await producer.connect();
-  running = await runTopology(routeTopology({ schemaStore: store, sourceTopic: source, groupId: unique('test.route') }), { kafka });
+  // Warnings (a paused partition, a retried registry call) are printed, so a slow run says why.
+  const log = createLogger({ level: 'warn', name: 'route-test' });
+  running = await runTopology(routeTopology({ schemaStore: store, sourceTopic: source, groupId: unique('test.route') }), { kafka, log });
   reader = await startNeurosConsumer({
     kafka,
     registry: registry(),
