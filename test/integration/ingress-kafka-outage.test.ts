@@ -1,8 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createIngress, createKafkaRawSink } from '../../src/ingress/index.ts';
-import { createLogger } from '../../src/obs/logger.ts';
-import { collector, cuttableKafka, eventually, header, isolatedTopics, whoopRequest } from './ingress-support.ts';
+import { collector, cuttableKafka, eventually, header, isolatedTopics, testIngressOptions, whoopRequest } from './ingress-support.ts';
 
 const test = suite('ingress while Kafka is unreachable (real broker, network cut in the client)');
 
@@ -10,21 +9,7 @@ test('503s within a bounded time while cut; every 202 is on Kafka after it retur
   const topics = await isolatedTopics();
   const network = cuttableKafka();
   const timeoutMs = 1_000;
-  const ingress = createIngress({
-    sink: createKafkaRawSink({ kafka: network.kafka, timeoutMs, breakerFailures: 2, halfOpenAfterMs: 1_000 }),
-    logger: createLogger({ level: 'silent' }),
-    host: '127.0.0.1',
-    port: 0,
-    basePath: '',
-    maxBodyBytes: 1_048_576,
-    maxInFlight: 100,
-    trustProxy: false,
-    shutdownGraceMs: 5_000,
-    version: 'test',
-    ouraVerificationToken: undefined,
-    googleHealthSecrets: [],
-    rawTopic: (vendor) => topics.raw(vendor.id),
-  });
+  const ingress = createIngress(testIngressOptions(topics, { sink: createKafkaRawSink({ kafka: network.kafka, timeoutMs, breakerFailures: 2, halfOpenAfterMs: 1_000 }) }));
   const { port } = await ingress.listen();
   const accepted: string[] = [];
   const post = async (n: number) => {

@@ -4,6 +4,8 @@ import { connect, type Socket } from 'node:net';
 import { Kafka, logLevel, type Consumer, type ISocketFactory, type KafkaMessage } from 'kafkajs';
 import { vendorIds, type VendorId } from '../../src/config/schema.ts';
 import { config, createTopics, kafkaClient, unique } from '../support/services.ts';
+import type { IngressOptions } from '../../src/ingress/server.ts';
+import { createLogger } from '../../src/obs/logger.ts';
 
 export interface IsolatedTopics {
   readonly raw: (vendor: VendorId) => string;
@@ -95,4 +97,26 @@ export function whoopRequest(body: object | Buffer, options: { secret?: string; 
 export function header(message: KafkaMessage, name: string): string | undefined {
   const value = message.headers?.[name];
   return value === undefined ? undefined : String(Array.isArray(value) ? value[0] : value);
+}
+
+/** Ingress settings for tests: loopback, a free port, the defaults; raw records to the test's topics. */
+export function testIngressOptions(
+  topics: IsolatedTopics,
+  overrides: Partial<IngressOptions> & Pick<IngressOptions, 'sink'>,
+): IngressOptions {
+  return {
+    logger: createLogger({ level: 'silent' }),
+    host: '127.0.0.1',
+    port: 0,
+    basePath: '',
+    maxBodyBytes: 1_048_576,
+    maxInFlight: 100,
+    trustProxy: false,
+    shutdownGraceMs: 5_000,
+    version: 'test',
+    ouraVerificationToken: undefined,
+    googleHealthSecrets: [],
+    rawTopic: (vendor) => topics.raw(vendor.id),
+    ...overrides,
+  };
 }

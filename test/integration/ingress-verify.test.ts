@@ -11,7 +11,7 @@ import { vendors } from '../../src/vendors/index.ts';
 import { postgresConnectionDirectory, redisReplayGuard, verifySettings } from '../../src/verify/index.ts';
 import { verifyTopology } from '../../topologies/verify.ts';
 import { kafkaClient, pgPool, redis, unique } from '../support/services.ts';
-import { collector, eventually, header, isolatedTopics, secrets, whoopRequest, type IsolatedTopics } from './ingress-support.ts';
+import { collector, eventually, header, isolatedTopics, secrets, testIngressOptions, type IsolatedTopics, whoopRequest } from './ingress-support.ts';
 
 const silent = createLogger({ level: 'silent' });
 const settings = verifySettings(
@@ -41,21 +41,7 @@ test.before.each(async (context) => {
   context.garminUser = unique('garmin-user');
   await context.pool.query('INSERT INTO vendor_connections (vendor, vendor_user_id, user_id) VALUES ($1, $2, $3)', ['garmin', context.garminUser, unique('user')]);
   const sink = createKafkaRawSink({ kafka: kafkaClient(), timeoutMs: 10_000 });
-  context.ingress = createIngress({
-    sink,
-    logger: silent,
-    host: '127.0.0.1',
-    port: 0,
-    basePath: '/api/bridge',
-    maxBodyBytes: 1_048_576,
-    maxInFlight: 100,
-    trustProxy: false,
-    shutdownGraceMs: 5_000,
-    version: 'test',
-    ouraVerificationToken: undefined,
-    googleHealthSecrets: [],
-    rawTopic: (vendor) => context.topics.raw(vendor.id),
-  });
+  context.ingress = createIngress(testIngressOptions(context.topics, { sink, basePath: '/api/bridge' }));
   const address = await context.ingress.listen();
   context.url = `http://127.0.0.1:${address.port}/api/bridge/webhooks`;
   context.verify = await runTopology(
