@@ -1,5 +1,5 @@
 # One image for every pipeline process; the service's command picks the stage (`bridge run <stage>`).
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
