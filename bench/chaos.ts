@@ -1,0 +1,371 @@
+// `npm run chaos [-- --events N] [-- --kills K] [-- --rate R] [-- --mode at-least-once|exactly-once|both]
+//                [-- --broker-restarts B] [-- --timeout-s S]`
+//
+// The fault soak: the native stack, the ingress and every stage as separate processes, a steady
+// signed load through the ingress from clients that retry like vendors do (same delivery again,
+// with backoff, until a 202), while on a schedule a random process is SIGKILLed and restarted,
+// the broker is restarted, PostgreSQL is stopped for 30 s (the registry, which stores its schemas
+// there, answers 5xx meanwhile) and Redis is stopped for 30 s. Then it waits until every accepted
+// event is a row and on a priority topic (or nothing moves for two minutes) and prints what held.
+//
+// One event per request, one user per event: a row's user id and a routed record's key name the
+// event, so lost and duplicated events are counted exactly. Loopback only; bounded in count and time.
+// It restarts the native stack's services, so it refuses to run against an external stack.
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import { deliveryModes, loadConfig, type DeliveryMode } from '../src/config/index.ts';
+import { usesExternalStack } from '../src/config/native-stack.ts';
+import { kafkaService } from '../src/cli/stack/services/kafka.ts';
+import { postgresService } from '../src/cli/stack/services/postgres.ts';
+import { redisService } from '../src/cli/stack/services/redis.ts';
+import type { StackService } from '../src/cli/stack/index.ts';
+import { dlqTopic, dlqStages, priorities, priorityTopic } from '../src/topics.ts';
+import { freePort, startBridge, type BridgeProcess } from '../test/integration/pipeline-support.ts';
+
+const flag = (name: string) => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at === -1 ? undefined : process.argv[at + 1];
+};
+const events = Number(flag('events') ?? 100_000);
+const kills = Number(flag('kills') ?? 20);
+const rate = Number(flag('rate') ?? 500); // requests offered per second
+const brokerRestarts = Number(flag('broker-restarts') ?? 5);
+const timeoutMs = Number(flag('timeout-s') ?? 1_800) * 1000;
+const modeFlag = flag('mode') ?? 'both';
+if (modeFlag !== 'both' && !(deliveryModes as readonly string[]).includes(modeFlag)) throw new Error(`--mode must be both, ${deliveryModes.join(' or ')}`);
+const modes: DeliveryMode[] = modeFlag === 'both' ? [...deliveryModes] : [modeFlag as DeliveryMode];
+if (usesExternalStack()) throw new Error('npm run chaos restarts the native stack’s services; unset KAFKA_BROKERS, SCHEMA_REGISTRY_URL, DATABASE_URL and REDIS_URL');
+
+const config = loadConfig();
+const stages = ['verify', 'normalize', 'enrich', 'route', 'sink'] as const;
+const processNames = ['ingress', ...stages] as const;
+type ProcessName = (typeof processNames)[number];
+const quietFor = 120_000; // two minutes without progress ends the wait
+
+interface Managed {
+  name: ProcessName;
+  port: number;
+  current: BridgeProcess;
+  /** Output of every incarnation, for the ERROR count. */
+  outputs: string[];
+  restarts: number;
+  unexpectedExits: Array<number | null>;
+  killedByUs: boolean;
+}
+
+interface ModeReport {
+  mode: DeliveryMode;
+  offered: number;
+  accepted: number;
+  rejected4xx: number;
+  rows: number;
+  lost: number;
+  routedKeys: number;
+  routedMissing: number;
+  routedDuplicates: number;
+  deadLetters: Record<string, number>;
+  restarts: number;
+  unexpectedExits: string[];
+  readyMs: number[];
+  maxAcceptMs: number;
+  errorLines: string[];
+  faults: string[];
+  quiesced: boolean;
+}
+
+const say = (line: string) => console.log(`[chaos] ${line}`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function healthkitRequest(user: string, at: string, secret: string): { body: string; headers: Record<string, string> } {
+  const body = JSON.stringify({
+    user_id: user,
+    device: 'Apple Watch Series 9',
+    samples: [{ type: 'HKQuantityTypeIdentifierHeartRateVariabilitySDNN', value: 20 + (user.length % 50), unit: 'ms', start: at, end: at, uuid: `${user}-hrv` }],
+  });
+  // The app signs once; a retry resends the same bytes and headers, as a vendor's retry does.
+  const timestamp = String(Date.now());
+  const signature = createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
+  return { body, headers: { 'content-type': 'application/json', 'x-bridge-timestamp': timestamp, 'x-bridge-signature': signature } };
+}
+
+async function waitForService(service: StackService, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await service.ready().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`${service.name} did not answer within ${timeoutMs} ms of its restart; see ${service.logFile}`);
+    await sleep(250);
+  }
+}
+
+async function restartService(service: StackService, downMs: number): Promise<void> {
+  await service.stop();
+  await sleep(downMs);
+  await service.start(() => undefined);
+  await waitForService(service, service.startTimeoutMs);
+}
+
+async function runMode(mode: DeliveryMode): Promise<ModeReport> {
+  const prefix = `chaos-${randomUUID().slice(0, 8)}`;
+  const secret = randomBytes(24).toString('hex');
+  const env = { DELIVERY: mode, LOG_LEVEL: 'warn', HEALTHKIT_WEBHOOK_SECRETS: secret };
+  const kafka = new Kafka({ clientId: `chaos-${prefix}`, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
+  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 2 });
+  pool.on('error', () => undefined); // Postgres is stopped on purpose during the run
+  const report: ModeReport = {
+    mode, offered: events, accepted: 0, rejected4xx: 0, rows: 0, lost: 0, routedKeys: 0, routedMissing: 0, routedDuplicates: 0,
+    deadLetters: {}, restarts: 0, unexpectedExits: [], readyMs: [], maxAcceptMs: 0, errorLines: [], faults: [], quiesced: false,
+  };
+
+  // Where this run starts on the dead-letter topics, so only its dead letters are counted.
+  const admin = kafka.admin();
+  await admin.connect();
+  const dlqStart = new Map<string, Map<number, string>>();
+  for (const stage of dlqStages) {
+    const offsets = await admin.fetchTopicOffsets(dlqTopic(stage));
+    dlqStart.set(dlqTopic(stage), new Map(offsets.map((o) => [o.partition, o.high])));
+  }
+
+  const managed = new Map<ProcessName, Managed>();
+  const spawnProcess = (name: ProcessName, port: number): BridgeProcess => {
+    const args = name === 'ingress' ? ['run', 'ingress'] : ['run', name];
+    const extra: Record<string, string> = name === 'ingress' ? { INGRESS_PORT: String(port) } : {};
+    return startBridge(args, { ...env, ...extra }, port);
+  };
+  for (const name of processNames) {
+    const port = await freePort();
+    const proc = spawnProcess(name, port);
+    const entry: Managed = { name, port, current: proc, outputs: [], restarts: 0, unexpectedExits: [], killedByUs: false };
+    managed.set(name, entry);
+  }
+  const watchExit = (entry: Managed) => {
+    const proc = entry.current;
+    void proc.exited.then((code) => {
+      if (entry.current !== proc || entry.killedByUs || stopping) return;
+      // A process that exits on its own is a finding; bring it back and count it.
+      entry.unexpectedExits.push(code);
+      entry.outputs.push(proc.output());
+      entry.current = spawnProcess(entry.name, entry.port);
+      entry.restarts++;
+      watchExit(entry);
+    });
+  };
+  let stopping = false;
+  for (const entry of managed.values()) watchExit(entry);
+  await Promise.all([...managed.values()].map((m) => m.current.waitReady(180_000)));
+  say(`[${mode}] ingress and five stages ready (run ${prefix})`);
+
+  // NEUROS side: routed records of this run, by key (one user per event).
+  const routed = new Map<string, number>();
+  const reader = kafka.consumer({ groupId: `chaos.reader.${prefix}`, maxBytesPerPartition: 4_194_304 });
+  await reader.connect();
+  await reader.subscribe({ topics: priorities.map(priorityTopic), fromBeginning: false });
+  const joined = new Promise<void>((resolve) => reader.on(reader.events.GROUP_JOIN, () => resolve()));
+  await reader.run({
+    eachBatch: async ({ batch }) => {
+      for (const message of batch.messages) {
+        const key = message.key?.toString();
+        if (key?.startsWith(prefix)) routed.set(key, (routed.get(key) ?? 0) + 1);
+      }
+    },
+  });
+  await joined;
+
+  // The load: `rate` requests a second, each retried like a vendor retries until a 202.
+  const ingressUrl = () => `http://127.0.0.1:${managed.get('ingress')!.port}/webhooks/healthkit`;
+  const accepted = new Set<string>();
+  const loadStarted = Date.now();
+  const loadSeconds = events / rate;
+  let inFlight = 0;
+  const deliver = async (i: number): Promise<void> => {
+    const user = `${prefix}-${String(i).padStart(7, '0')}`;
+    const request = healthkitRequest(user, new Date(Date.parse('2026-06-01T00:00:00Z') + i * 1_000).toISOString(), secret);
+    const began = Date.now();
+    for (let attempt = 0; Date.now() - loadStarted < timeoutMs; attempt++) {
+      try {
+        const res = await fetch(ingressUrl(), { method: 'POST', body: request.body, headers: request.headers, signal: AbortSignal.timeout(15_000) });
+        await res.arrayBuffer();
+        if (res.status === 202) {
+          accepted.add(user);
+          report.maxAcceptMs = Math.max(report.maxAcceptMs, Date.now() - began);
+          return;
+        }
+        if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
+          report.rejected4xx++;
+          return;
+        }
+      } catch {
+        // connection refused or reset while the ingress restarts: retry like a vendor
+      }
+      await sleep(Math.min(10_000, 250 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random()));
+    }
+  };
+  const load = (async () => {
+    const pending: Array<Promise<void>> = [];
+    for (let i = 0; i < events; i++) {
+      const due = loadStarted + (i * 1000) / rate;
+      if (due > Date.now()) await sleep(due - Date.now());
+      inFlight++;
+      pending.push(deliver(i).finally(() => inFlight--));
+    }
+    await Promise.all(pending);
+  })();
+
+  // The faults, spread over the load.
+  const faults = (async () => {
+    const schedule: Array<{ at: number; what: string; run: () => Promise<void> }> = [];
+    const at = (fraction: number) => loadStarted + fraction * loadSeconds * 1000;
+    for (let k = 0; k < kills; k++) {
+      schedule.push({
+        at: at((k + 0.5) / kills),
+        what: 'kill',
+        run: async () => {
+          const names = [...managed.keys()];
+          const entry = managed.get(names[Math.floor(Math.random() * names.length)]!)!;
+          entry.killedByUs = true;
+          entry.current.child.kill('SIGKILL');
+          await entry.current.exited;
+          entry.outputs.push(entry.current.output());
+          const killedAt = Date.now();
+          entry.current = spawnProcess(entry.name, entry.port);
+          entry.killedByUs = false;
+          entry.restarts++;
+          watchExit(entry);
+          try {
+            await entry.current.waitReady(120_000);
+            const ms = Date.now() - killedAt;
+            report.readyMs.push(ms);
+            report.faults.push(`SIGKILL ${entry.name}: ready again in ${(ms / 1000).toFixed(1)} s`);
+          } catch (error) {
+            report.faults.push(`SIGKILL ${entry.name}: not ready within 120 s (${error instanceof Error ? error.message.slice(0, 200) : String(error)})`);
+          }
+        },
+      });
+    }
+    for (let b = 0; b < brokerRestarts; b++) {
+      schedule.push({ at: at((b + 0.3) / Math.max(1, brokerRestarts)), what: 'broker', run: async () => {
+        const began = Date.now();
+        await restartService(kafkaService, 1_000);
+        report.faults.push(`broker restarted, answering again after ${((Date.now() - began) / 1000).toFixed(1)} s`);
+      } });
+    }
+    schedule.push({ at: at(0.5), what: 'postgres', run: async () => {
+      await restartService(postgresService, 30_000);
+      report.faults.push('postgres stopped for 30 s (registry answered 5xx meanwhile)');
+    } });
+    schedule.push({ at: at(0.75), what: 'redis', run: async () => {
+      await restartService(redisService, 30_000);
+      report.faults.push('redis stopped for 30 s');
+    } });
+    schedule.sort((a, b) => a.at - b.at);
+    // Faults of one kind run one after another; kinds may overlap, as they would in production.
+    const lanes = new Map<string, Promise<void>>();
+    for (const fault of schedule) {
+      if (fault.at > Date.now()) await sleep(fault.at - Date.now());
+      const previous = lanes.get(fault.what) ?? Promise.resolve();
+      lanes.set(fault.what, previous.then(fault.run).catch((error: unknown) => void report.faults.push(`${fault.what} fault failed: ${String(error)}`)));
+    }
+    await Promise.all(lanes.values());
+  })();
+
+  const progress = setInterval(() => {
+    say(`[${mode}] ${((Date.now() - loadStarted) / 1000).toFixed(0)} s: accepted ${accepted.size} / ${events}, in flight ${inFlight}, routed ${routed.size}, restarts ${[...managed.values()].reduce((n, m) => n + m.restarts, 0)}`);
+  }, 15_000);
+  await Promise.all([load, faults]);
+  report.accepted = accepted.size;
+  say(`[${mode}] load and faults done: ${accepted.size} accepted; waiting for quiescence`);
+
+  // Quiescence: every accepted event a row and routed, or nothing moved for two minutes.
+  const countRows = async () => {
+    const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM biometric_events WHERE user_id >= $1 AND user_id < $2', [`${prefix}-`, `${prefix}.`]);
+    return Number(rows[0]!.n);
+  };
+  let last = { rows: -1, routed: -1, at: Date.now() };
+  for (;;) {
+    const rows = await countRows().catch(() => last.rows);
+    if (rows >= accepted.size && routed.size >= accepted.size) {
+      report.quiesced = true;
+      break;
+    }
+    if (rows !== last.rows || routed.size !== last.routed) last = { rows, routed: routed.size, at: Date.now() };
+    else if (Date.now() - last.at > quietFor) break;
+    await sleep(2_000);
+  }
+  await sleep(5_000); // late duplicates, if any, arrive now
+  clearInterval(progress);
+
+  const { rows: present } = await pool.query<{ user_id: string }>('SELECT user_id FROM biometric_events WHERE user_id >= $1 AND user_id < $2', [`${prefix}-`, `${prefix}.`]);
+  const rowUsers = new Set(present.map((r) => r.user_id));
+  report.rows = present.length;
+  report.lost = [...accepted].filter((user) => !rowUsers.has(user)).length;
+  report.routedKeys = routed.size;
+  report.routedMissing = [...accepted].filter((user) => !routed.has(user)).length;
+  report.routedDuplicates = [...routed.values()].reduce((n, count) => n + Math.max(0, count - 1), 0);
+
+  // Dead letters of this run, by reason.
+  const dlqReader = kafka.consumer({ groupId: `chaos.dlq.${prefix}` });
+  await dlqReader.connect();
+  const dlqTopics = [...dlqStart.keys()];
+  const ends = new Map<string, Map<number, string>>();
+  for (const topic of dlqTopics) ends.set(topic, new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, o.high])));
+  let remaining = 0;
+  for (const topic of dlqTopics) for (const [partition, high] of ends.get(topic)!) remaining += Number(high) - Number(dlqStart.get(topic)!.get(partition) ?? 0);
+  if (remaining > 0) {
+    await dlqReader.subscribe({ topics: dlqTopics, fromBeginning: true });
+    const done = new Promise<void>((resolve) => {
+      void dlqReader.run({
+        eachMessage: async ({ topic, partition, message }) => {
+          if (BigInt(message.offset) < BigInt(dlqStart.get(topic)!.get(partition) ?? '0')) return;
+          if (BigInt(message.offset) >= BigInt(ends.get(topic)!.get(partition) ?? '0')) return;
+          const reason = `${topic}:${String(message.headers?.['dlq-reason'] ?? 'unknown')}`;
+          report.deadLetters[reason] = (report.deadLetters[reason] ?? 0) + 1;
+          if (--remaining <= 0) resolve();
+        },
+      });
+    });
+    for (const topic of dlqTopics) for (const [partition, start] of dlqStart.get(topic)!) dlqReader.seek({ topic, partition, offset: start });
+    await Promise.race([done, sleep(60_000)]);
+  }
+  await dlqReader.disconnect();
+
+  stopping = true;
+  for (const entry of managed.values()) {
+    const code = await entry.current.stop(60_000).catch((error: unknown) => String(error));
+    entry.outputs.push(entry.current.output());
+    if (code !== 0) report.unexpectedExits.push(`${entry.name} exited ${String(code)} at the end`);
+    report.restarts += entry.restarts;
+    for (const code of entry.unexpectedExits) report.unexpectedExits.push(`${entry.name} exited ${String(code)} on its own`);
+    for (const line of entry.outputs.join('\n').split('\n')) {
+      if (/"level":(50|60)/.test(line)) report.errorLines.push(`${entry.name}: ${line.slice(0, 300)}`);
+    }
+  }
+  await reader.disconnect();
+  await admin.disconnect();
+  await pool.query('DELETE FROM biometric_events WHERE user_id >= $1 AND user_id < $2', [`${prefix}-`, `${prefix}.`]).catch(() => undefined);
+  await pool.end();
+  return report;
+}
+
+const created = startBridge(['topics', 'create'], {}, await freePort());
+if ((await created.exited) !== 0) throw new Error(`bridge topics create failed: ${created.output()}`);
+const reports: ModeReport[] = [];
+for (const mode of modes) reports.push(await runMode(mode));
+
+const quantile = (values: number[], q: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+};
+console.log(`\nchaos — ${events.toLocaleString()} events offered at ${rate}/s per mode, ${kills} kills, ${brokerRestarts} broker restarts, postgres and redis 30 s each`);
+console.log('| mode | accepted | rows | lost | routed missing | routed duplicates | restarts | unexpected exits | ready after kill p50 / max | max accept | ERROR lines | quiesced |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+for (const r of reports) {
+  console.log(`| ${r.mode} | ${r.accepted} | ${r.rows} | ${r.lost} | ${r.routedMissing} | ${r.routedDuplicates} | ${r.restarts} | ${r.unexpectedExits.length} | ${(quantile(r.readyMs, 0.5) / 1000).toFixed(1)} s / ${(Math.max(0, ...r.readyMs) / 1000).toFixed(1)} s | ${(r.maxAcceptMs / 1000).toFixed(1)} s | ${r.errorLines.length} | ${r.quiesced ? 'yes' : 'no'} |`);
+}
+for (const r of reports) {
+  console.log(`\n[${r.mode}] dead letters: ${Object.keys(r.deadLetters).length === 0 ? 'none' : Object.entries(r.deadLetters).map(([k, n]) => `${k} ${n}`).join(', ')}; rejected with 4xx: ${r.rejected4xx}`);
+  for (const line of r.faults) console.log(`[${r.mode}]   ${line}`);
+  for (const line of r.unexpectedExits) console.log(`[${r.mode}]   ${line}`);
+  for (const line of r.errorLines.slice(0, 20)) console.log(`[${r.mode}]   ERROR ${line}`);
+}
+const failed = reports.some((r) => r.lost > 0 || r.routedMissing > 0 || (r.mode === 'exactly-once' && r.routedDuplicates > 0) || r.unexpectedExits.length > 0);
+console.log(failed ? '\nchaos: targets NOT met (see above)' : '\nchaos: 0 lost, no unexpected exits, no exactly-once duplicates');
+process.exit(failed ? 1 : 0);
