@@ -11,7 +11,7 @@
 // One event per request, one user per event: a row's user id and a routed record's key name the
 // event, so lost and duplicated events are counted exactly. Loopback only; bounded in count and time.
 // It restarts the native stack's services, so it refuses to run against an external stack.
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { deliveryModes, loadConfig, type DeliveryMode } from '../src/config/index.ts';
@@ -22,6 +22,7 @@ import { redisService } from '../src/cli/stack/services/redis.ts';
 import type { StackService } from '../src/cli/stack/index.ts';
 import { dlqTopic, dlqStages, priorities, priorityTopic } from '../src/topics.ts';
 import { freePort, startBridge, type BridgeProcess } from '../test/integration/pipeline-support.ts';
+import { eventUser, healthkitUpload } from './support/signed-load.ts';
 
 const flag = (name: string) => {
   const at = process.argv.indexOf(`--${name}`);
@@ -76,18 +77,6 @@ interface ModeReport {
 
 const say = (line: string) => console.log(`[chaos] ${line}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function healthkitRequest(user: string, at: string, secret: string): { body: string; headers: Record<string, string> } {
-  const body = JSON.stringify({
-    user_id: user,
-    device: 'Apple Watch Series 9',
-    samples: [{ type: 'HKQuantityTypeIdentifierHeartRateVariabilitySDNN', value: 20 + (user.length % 50), unit: 'ms', start: at, end: at, uuid: `${user}-hrv` }],
-  });
-  // The app signs once; a retry resends the same bytes and headers, as a vendor's retry does.
-  const timestamp = String(Date.now());
-  const signature = createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
-  return { body, headers: { 'content-type': 'application/json', 'x-bridge-timestamp': timestamp, 'x-bridge-signature': signature } };
-}
 
 async function waitForService(service: StackService, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -177,8 +166,8 @@ async function runMode(mode: DeliveryMode): Promise<ModeReport> {
   const loadSeconds = events / rate;
   let inFlight = 0;
   const deliver = async (i: number): Promise<void> => {
-    const user = `${prefix}-${String(i).padStart(7, '0')}`;
-    const request = healthkitRequest(user, new Date(Date.parse('2026-06-01T00:00:00Z') + i * 1_000).toISOString(), secret);
+    const user = eventUser(prefix, i);
+    const request = healthkitUpload(prefix, i, secret);
     const began = Date.now();
     for (let attempt = 0; Date.now() - loadStarted < timeoutMs; attempt++) {
       try {
