@@ -1,20 +1,12 @@
 import { z } from 'zod';
+import { csv, positiveInt } from '../vendors/kit/env.ts';
+import { plugins } from '../vendors/index.ts';
 import { nativeEndpoints } from './native-stack.ts';
 
 export const stageNames = ['verify', 'normalize', 'enrich', 'route', 'sink'] as const;
 export type StageName = (typeof stageNames)[number];
 
-export const vendorIds = [
-  'oura',
-  'whoop',
-  'healthkit',
-  'terra',
-  'google-health',
-  'polar',
-  'garmin',
-  'withings',
-] as const;
-export type VendorId = (typeof vendorIds)[number];
+export { vendorIds, type VendorId } from '../vendors/index.ts';
 
 export const deliveryModes = ['at-least-once', 'exactly-once'] as const;
 export type DeliveryMode = (typeof deliveryModes)[number];
@@ -22,7 +14,6 @@ export type DeliveryMode = (typeof deliveryModes)[number];
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const port = z.coerce.number().int().min(0).max(65_535);
-const positiveInt = z.coerce.number().int().positive();
 const url = (protocols: string[]) =>
   z.string().refine(
     (value) => {
@@ -34,18 +25,32 @@ const url = (protocols: string[]) =>
     },
     { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
   );
-const csv = z
-  .string()
-  .transform((value) => value.split(',').map((part) => part.trim()).filter((part) => part !== ''));
 const brokers = csv.refine((list) => list.length > 0 && list.every((b) => /^[^\s:]+:\d+$/.test(b)), {
   message: 'must be comma-separated host:port pairs, e.g. 127.0.0.1:9092',
 });
 
+type UnionToIntersection<U> = (U extends unknown ? (part: U) => void : never) extends (part: infer I) => void ? I : never;
+type VendorEnvShape = UnionToIntersection<(typeof plugins)[number]['env']>;
+
+/** Every vendor's variables (secrets, tolerances, networks, ids), from its plugin's fragment. */
+function vendorEnvShape(): VendorEnvShape {
+  const shape: Record<string, z.ZodType> = {};
+  for (const plugin of plugins) {
+    for (const [name, type] of Object.entries(plugin.env)) {
+      if (Object.hasOwn(shape, name)) throw new Error(`${name} is declared by two vendor plugins`);
+      shape[name] = type;
+    }
+  }
+  return shape as VendorEnvShape;
+}
+
 /**
- * Every environment variable the project reads, with its default. Variables not named here are
- * ignored on purpose: an unknown variable must never stop a process from starting.
+ * Every environment variable the project reads, with its default: the pipeline's own below, each
+ * vendor's from its plugin. Variables not named here are ignored on purpose: an unknown variable
+ * must never stop a process from starting.
  */
 export const envSchema = z.object({
+  ...vendorEnvShape(),
   KAFKA_BROKERS: brokers.default([nativeEndpoints.kafkaBrokers]),
   KAFKA_CLIENT_ID: z.string().min(1).default('biometric-bridge'),
   SCHEMA_REGISTRY_URL: url(['http:', 'https:']).default(nativeEndpoints.schemaRegistryUrl),
@@ -80,30 +85,6 @@ export const envSchema = z.object({
   /** Dead letters wait for an operator, so they are kept longer. */
   DLQ_RETENTION_MS: z.coerce.number().int().min(-1).default(2_592_000_000), // thirty days
   TOPIC_COMPRESSION: z.enum(['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd']).default('producer'),
-  OURA_WEBHOOK_SECRETS: csv.default([]),
-  WHOOP_WEBHOOK_SECRETS: csv.default([]),
-  HEALTHKIT_WEBHOOK_SECRETS: csv.default([]),
-  TERRA_WEBHOOK_SECRETS: csv.default([]),
-  GOOGLE_HEALTH_WEBHOOK_SECRETS: csv.default([]),
-  POLAR_WEBHOOK_SECRETS: csv.default([]),
-  GARMIN_WEBHOOK_SECRETS: csv.default([]),
-  WITHINGS_WEBHOOK_SECRETS: csv.default([]),
-  /** Oura's subscription handshake echoes this token in `GET ?verification_token=…&challenge=…`. */
-  OURA_VERIFICATION_TOKEN: z.string().min(1).optional(),
-  /** Garmin sends our consumer key in `garmin-client-id`; verify rejects any other value. */
-  GARMIN_CLIENT_ID: z.string().min(1).optional(),
-  /** Source networks (CIDR, comma-separated) Garmin / Withings post from; empty = not checked. */
-  GARMIN_SOURCE_NETWORKS: csv.default([]),
-  WITHINGS_SOURCE_NETWORKS: csv.default([]),
-  /**
-   * Signed-timestamp tolerance per vendor, in seconds. Defaults are the vendor's retry horizon
-   * plus slack, because retries may not be re-signed (docs/vendors.md): Oura and WHOOP retry ~1 h,
-   * Terra ~24 h; HealthKit is our own app, which signs at upload time.
-   */
-  OURA_TIMESTAMP_TOLERANCE_SECONDS: positiveInt.default(7_200), // two hours
-  WHOOP_TIMESTAMP_TOLERANCE_SECONDS: positiveInt.default(7_200), // two hours
-  TERRA_TIMESTAMP_TOLERANCE_SECONDS: positiveInt.default(93_600), // 26 hours
-  HEALTHKIT_TIMESTAMP_TOLERANCE_SECONDS: positiveInt.default(3_600), // one hour
   /** Use the last X-Forwarded-For hop as the source address (only behind our own proxy). */
   INGRESS_TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** Longest an ingress request waits for the Kafka ack before answering 503, in ms. */
