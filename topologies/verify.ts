@@ -106,7 +106,7 @@ export function verifyTopology(options: VerifyOptions): Topology {
 /** The stage as `bridge run verify` starts it: Redis replay guard, Postgres directory, config. */
 export function verifyStage(resources: StageResources): Topology {
   return verifyTopology({
-    settings: verifySettings(resources.config),
+    settings: verifySettings(resources.config, (vendor) => vendors[vendor].retryHorizonMs),
     replayGuard: redisReplayGuard(resources.redis()),
     connections: postgresConnectionDirectory(resources.pgPool()),
     metrics: resources.metrics,

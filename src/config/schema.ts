@@ -50,7 +50,6 @@ function vendorEnvShape(): VendorEnvShape {
  * must never stop a process from starting.
  */
 export const envSchema = z.object({
-  ...vendorEnvShape(),
   KAFKA_BROKERS: brokers.default([nativeEndpoints.kafkaBrokers]),
   KAFKA_CLIENT_ID: z.string().min(1).default('biometric-bridge'),
   SCHEMA_REGISTRY_URL: url(['http:', 'https:']).default(nativeEndpoints.schemaRegistryUrl),
@@ -109,6 +108,7 @@ export const envSchema = z.object({
   SINK_BATCH_MAX: positiveInt.default(2_000),
   /** sink: how long the Postgres breaker stays open after 5 consecutive failures, in ms. */
   PG_BREAKER_HALF_OPEN_MS: positiveInt.default(60_000), // one minute
+  ...vendorEnvShape(),
 });
 
 export type Env = z.infer<typeof envSchema>;

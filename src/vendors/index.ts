@@ -10,7 +10,6 @@ import { terra } from './terra/index.ts';
 import { whoop } from './whoop/index.ts';
 import { withings } from './withings/index.ts';
 
-export type { HandshakeName as Handshake } from './kit/handshake.ts';
 export type { VendorPlugin } from './kit/plugin.ts';
 export type { SignatureScheme, SignedRequest } from './kit/webhook.ts';
 

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { idText, isRecord, pick } from '../kit/body.ts';
 import { csv } from '../kit/env.ts';
-import { vendorPlugin } from '../kit/plugin.ts';
-import { hour, jsonBodies } from '../kit/plugin-parts.ts';
+import { hour, jsonBodies, vendorPlugin } from '../kit/plugin.ts';
 import { garminMapping } from './mapping.ts';
 import { garminSignature } from './signature.ts';
 

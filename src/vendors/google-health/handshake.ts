@@ -1,5 +1,4 @@
-import type { PostHandshake } from '../kit/handshake.ts';
-import { smallJson } from '../kit/handshake-body.ts';
+import { smallJson, type PostHandshake } from '../kit/handshake.ts';
 import { authorizationMatches } from './signature.ts';
 
 /**

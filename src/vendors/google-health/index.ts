@@ -1,6 +1,6 @@
 import { csv } from '../kit/env.ts';
-import { vendorPlugin } from '../kit/plugin.ts';
-import { hour, jsonBodies, userIdAt } from '../kit/plugin-parts.ts';
+import { userIdAt } from '../kit/body.ts';
+import { hour, jsonBodies, vendorPlugin } from '../kit/plugin.ts';
 import { header } from '../kit/webhook.ts';
 import { googleHealthVerification } from './handshake.ts';
 import { googleHealthMapping } from './mapping.ts';

@@ -85,6 +85,14 @@ export function idText(value: unknown): string | undefined {
   return undefined;
 }
 
+/** The user id at `path` of a decoded body, as a list of none or one. */
+export function userIdAt(...path: string[]): (body: unknown) => readonly string[] {
+  return (body) => {
+    const id = idText(pick(body, ...path));
+    return id === undefined ? [] : [id];
+  };
+}
+
 /** Follows a path of property names; undefined as soon as one step is missing. */
 export function pick(value: unknown, ...path: string[]): unknown {
   let current = value;

@@ -65,6 +65,11 @@ export interface VendorPlugin<Id extends string = string, Env extends z.ZodRawSh
   readonly destination?: DestinationSource<never>;
 }
 
+/** The body formats of a vendor that posts JSON only. */
+export const jsonBodies: BodyFormats = { 'application/json': 'json' };
+
+export const hour = 3_600_000; // ms, for retry horizons
+
 /** Declares a plugin, keeping its id and variables' types for the config schema. */
 export function vendorPlugin<const Id extends string, Env extends z.ZodRawShape>(plugin: VendorPlugin<Id, Env>): VendorPlugin<Id, Env> {
   return plugin;

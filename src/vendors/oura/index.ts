@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { csv, positiveInt } from '../kit/env.ts';
-import { vendorPlugin } from '../kit/plugin.ts';
-import { hour, jsonBodies, userIdAt } from '../kit/plugin-parts.ts';
+import { userIdAt } from '../kit/body.ts';
+import { hour, jsonBodies, vendorPlugin } from '../kit/plugin.ts';
 import { header } from '../kit/webhook.ts';
 import { ouraChallenge } from './handshake.ts';
 import { ouraMapping } from './mapping.ts';

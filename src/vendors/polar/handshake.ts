@@ -1,5 +1,4 @@
-import type { PostHandshake } from '../kit/handshake.ts';
-import { smallJson } from '../kit/handshake-body.ts';
+import { smallJson, type PostHandshake } from '../kit/handshake.ts';
 
 /**
  * Polar's PING, sent before we know the webhook's secret: it cannot be verified and must not go

@@ -1,7 +1,6 @@
 import { csv, positiveInt } from '../kit/env.ts';
-import { idText, pick } from '../kit/body.ts';
-import { vendorPlugin } from '../kit/plugin.ts';
-import { hour, jsonBodies, userIdAt } from '../kit/plugin-parts.ts';
+import { idText, pick, userIdAt } from '../kit/body.ts';
+import { hour, jsonBodies, vendorPlugin } from '../kit/plugin.ts';
 import { whoopMapping } from './mapping.ts';
 import { whoopSignature } from './signature.ts';
 

@@ -1,6 +1,6 @@
 import { csv } from '../kit/env.ts';
-import { vendorPlugin } from '../kit/plugin.ts';
-import { hour, userIdAt } from '../kit/plugin-parts.ts';
+import { userIdAt } from '../kit/body.ts';
+import { hour, vendorPlugin } from '../kit/plugin.ts';
 import { withingsMapping } from './mapping.ts';
 import { withingsSignature } from './signature.ts';
 
