@@ -32,24 +32,23 @@ const brokers = csv.refine((list) => list.length > 0 && list.every((b) => /^[^\s
 type UnionToIntersection<U> = (U extends unknown ? (part: U) => void : never) extends (part: infer I) => void ? I : never;
 type VendorEnvShape = UnionToIntersection<(typeof plugins)[number]['env']>;
 
-/** Every vendor's variables (secrets, tolerances, networks, ids), from its plugin's fragment. */
-function vendorEnvShape(): VendorEnvShape {
-  const shape: Record<string, z.ZodType> = {};
-  for (const plugin of plugins) {
-    for (const [name, type] of Object.entries(plugin.env)) {
-      if (Object.hasOwn(shape, name)) throw new Error(`${name} is declared by two vendor plugins`);
+/**
+ * Vendor fragments merged into one shape. A name declared twice (by two plugins, or by a plugin
+ * and the pipeline) would let one silently replace the other, so it stops the process at load.
+ */
+export function mergeEnvFragments(pipeline: z.ZodRawShape, fragments: ReadonlyArray<{ readonly id: string; readonly env: z.ZodRawShape }>): z.ZodRawShape {
+  const shape: Record<string, z.ZodRawShape[string]> = {};
+  for (const { id, env } of fragments) {
+    for (const [name, type] of Object.entries(env)) {
+      if (Object.hasOwn(shape, name) || Object.hasOwn(pipeline, name)) throw new Error(`${name} (vendor ${id}) is declared twice`);
       shape[name] = type;
     }
   }
-  return shape as VendorEnvShape;
+  return shape;
 }
 
-/**
- * Every environment variable the project reads, with its default: the pipeline's own below, each
- * vendor's from its plugin. Variables not named here are ignored on purpose: an unknown variable
- * must never stop a process from starting.
- */
-export const envSchema = z.object({
+/** The pipeline's own variables; each vendor's come from its plugin (src/vendors/<vendor>/index.ts). */
+const pipelineShape = {
   KAFKA_BROKERS: brokers.default([nativeEndpoints.kafkaBrokers]),
   KAFKA_CLIENT_ID: z.string().min(1).default('biometric-bridge'),
   SCHEMA_REGISTRY_URL: url(['http:', 'https:']).default(nativeEndpoints.schemaRegistryUrl),
@@ -108,7 +107,15 @@ export const envSchema = z.object({
   SINK_BATCH_MAX: positiveInt.default(2_000),
   /** sink: how long the Postgres breaker stays open after 5 consecutive failures, in ms. */
   PG_BREAKER_HALF_OPEN_MS: positiveInt.default(60_000), // one minute
-  ...vendorEnvShape(),
+};
+
+/**
+ * Every environment variable the project reads, with its default. Variables not named here are
+ * ignored on purpose: an unknown variable must never stop a process from starting.
+ */
+export const envSchema = z.object({
+  ...pipelineShape,
+  ...(mergeEnvFragments(pipelineShape, plugins) as VendorEnvShape),
 });
 
 export type Env = z.infer<typeof envSchema>;

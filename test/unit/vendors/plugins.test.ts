@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type avro from 'avsc';
-import { envSchema, loadConfig } from '../../../src/config/index.ts';
+import { z } from 'zod';
+import { envSchema, loadConfig, mergeEnvFragments } from '../../../src/config/index.ts';
 import { bridgeSchemas } from '../../../src/schemas/index.ts';
 import { allTopics, rawTopic, topics, verifiedTopic } from '../../../src/topics.ts';
 import { formatFor } from '../../../src/vendors/kit/body.ts';
@@ -64,6 +65,13 @@ test("every plugin's variables are in the config schema, and verify reads them t
   assert.equal(settings.garmin.secrets, ['consumer-key'], "garmin's secret is GARMIN_CLIENT_ID");
   assert.ok(settings.withings.sourceNetworks?.check('10.1.2.3', 'ipv4'), 'withings networks from WITHINGS_SOURCE_NETWORKS');
   assert.is(settings.garmin.sourceNetworks, undefined, 'no garmin networks configured: not checked');
+});
+
+test('a variable declared twice, by two plugins or by a plugin and the pipeline, is refused', () => {
+  const text = z.string();
+  assert.equal(Object.keys(mergeEnvFragments({ A: text }, [{ id: 'x', env: { X_SECRETS: text } }, { id: 'y', env: { Y_SECRETS: text } }])), ['X_SECRETS', 'Y_SECRETS'], 'distinct names merge');
+  assert.throws(() => mergeEnvFragments({}, [{ id: 'x', env: { SHARED: text } }, { id: 'y', env: { SHARED: text } }]), /SHARED \(vendor y\) is declared twice/, 'two plugins');
+  assert.throws(() => mergeEnvFragments({ KAFKA_BROKERS: text }, [{ id: 'x', env: { KAFKA_BROKERS: text } }]), /KAFKA_BROKERS/, 'plugin and pipeline');
 });
 
 test('plugins are consistent: handshakes have answers, redacted headers are never copied verbatim, fixtures exist', () => {
