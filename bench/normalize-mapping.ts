@@ -2,24 +2,21 @@
 // Run: node --import tsx bench/normalize-mapping.ts [records]
 import { readFileSync } from 'node:fs';
 import { bridgeSchemas } from '../src/schemas/index.ts';
-import { normalizeVerified } from '../src/normalize/normalize-record.ts';
-import { vendorIds, type VendorId } from '../src/config/schema.ts';
-import { vendors } from '../src/vendors/index.ts';
+import { normalizeVerified } from '../src/vendors/normalize-record.ts';
 
 const records = Number(process.argv[2] ?? 200_000);
-const mappings = Object.fromEntries(vendorIds.map((v) => [v, vendors[v].mapping])) as Record<VendorId, (typeof vendors)[VendorId]['mapping']>;
 const type = bridgeSchemas().BiometricEvent.type;
 const inputs = [
-  { key: 'terra:u', topic: 'verified.terra', value: readFileSync('src/vendors/terra/fixtures/sleep.json') },
-  { key: 'garmin:u', topic: 'verified.garmin', value: readFileSync('src/vendors/garmin/fixtures/hrv-push.json') },
-  { key: 'oura:u', topic: 'verified.oura', value: readFileSync('src/vendors/oura/fixtures/seed-inline.json') },
+  { key: 'terra:u', topic: 'verified.terra', value: readFileSync('test/fixtures/vendors/terra/sleep.json') },
+  { key: 'garmin:u', topic: 'verified.garmin', value: readFileSync('test/fixtures/vendors/garmin/hrv-push.json') },
+  { key: 'oura:u', topic: 'verified.oura', value: readFileSync('test/fixtures/vendors/oura/seed-inline.json') },
 ].map((r) => ({ ...r, headers: { 'received-at': '1736942400000' }, timestamp: 1_736_942_400_000 }));
 
 let events = 0;
 let bytes = 0;
 const started = process.hrtime.bigint();
 for (let i = 0; i < records; i++) {
-  for (const event of normalizeVerified(mappings, inputs[i % inputs.length]!).events) {
+  for (const event of normalizeVerified(inputs[i % inputs.length]!).events) {
     bytes += type.toBuffer(event).length;
     events++;
   }

@@ -1,4 +1,9 @@
-import { stageNames, vendorIds, type StageName, type VendorId } from './config/schema.ts';
+import { stageNames, type StageName } from './config/schema.ts';
+import { rawTopic, verifiedTopic } from './vendors/kit/topic-names.ts';
+import { terraDestination } from './vendors/terra/destination.ts';
+import { vendorIds } from './vendors/index.ts';
+
+export { rawTopic, verifiedTopic } from './vendors/kit/topic-names.ts';
 
 /**
  * Every topic name of docs/design.md §2, in one place. Code never spells a topic as a literal: it asks
@@ -12,21 +17,13 @@ export type Priority = (typeof priorities)[number];
 export const dlqStages: readonly StageName[] = stageNames;
 
 export const topics = {
-  /** Terra writes to this topic itself (its Kafka destination); we only read it. */
-  terraEvents: 'terra-biometric-events',
+  /** Terra writes to this topic itself (its Kafka destination, named in its plugin); we only read it. */
+  terraEvents: terraDestination.topic,
   events: 'biometric.events',
   enriched: 'biometric.enriched',
   /** The JSON topic NEUROS reads today; route mirrors to it only when asked. */
   legacyEvents: 'biometric-events',
 } as const;
-
-export function rawTopic(vendor: VendorId): string {
-  return `raw.${vendor}`;
-}
-
-export function verifiedTopic(vendor: VendorId): string {
-  return `verified.${vendor}`;
-}
 
 export function priorityTopic(priority: Priority): string {
   return `neuros.priority.${priority}`;

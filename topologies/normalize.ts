@@ -1,16 +1,16 @@
 import type { Schema } from 'avsc';
 import { Counter, type Registry } from 'prom-client';
-import { vendorIds, type VendorId } from '../src/config/schema.ts';
 import type { BiometricEvent } from '../src/events/index.ts';
-import { normalizeTerraMessage, normalizeVerified } from '../src/normalize/normalize-record.ts';
-import { createTerraPayloadFetcher, terraStorageDependency, type TerraPayloadFetcher } from '../src/normalize/terra-payload-fetch.ts';
+import { normalizeVerified } from '../src/vendors/normalize-record.ts';
+import { createTerraPayloadFetcher, terraStorageDependency, type TerraPayloadFetcher } from '../src/vendors/terra/payload-fetch.ts';
+import { terraDestination } from '../src/vendors/terra/destination.ts';
 import { breakerStateGauge } from '../src/obs/breaker-state.ts';
-import type { MappingResult, VendorMapping } from '../src/normalize/vendor-mapping.ts';
+import type { MappingResult } from '../src/vendors/kit/vendor-mapping.ts';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { bridgeSchemas, pipelineSchemaStore, registerSubject } from '../src/schemas/index.ts';
 import { serdes, StreamsBuilder, type AvroSchemaStore, type StreamRecord, type Topology } from '../src/streams/index.ts';
 import { topics, valueSubject, verifiedTopic } from '../src/topics.ts';
-import { vendors } from '../src/vendors/index.ts';
+import { vendorIds } from '../src/vendors/index.ts';
 import type { StageResources } from './index.ts';
 
 export interface NormalizeOptions {
@@ -25,7 +25,6 @@ export interface NormalizeOptions {
   readonly outputTopic?: string;
   readonly groupId?: string;
   readonly deadLetterTopic?: string;
-  readonly mappings?: Readonly<Record<VendorId, VendorMapping>>;
 }
 
 /** Headers that travel from the verified record onto each event; vendor signatures stay behind. */
@@ -43,7 +42,6 @@ function counter(metrics: Registry | undefined, name: string, help: string, labe
  */
 export function normalizeTopology(options: NormalizeOptions): Topology {
   const schema = bridgeSchemas().BiometricEvent.json as Schema;
-  const mappings = options.mappings ?? (Object.fromEntries(vendorIds.map((v) => [v, vendors[v].mapping])) as Record<VendorId, VendorMapping>);
   const fetcher = options.terraFetcher ?? createTerraPayloadFetcher();
   const acknowledged = counter(options.metrics, 'normalize_acknowledged_total', 'Records that carry no biometrics (Terra auth, Polar PING…), acknowledged without output', ['reason']);
   const produced = counter(options.metrics, 'normalize_events_total', 'BiometricEvents written, by source', ['source']);
@@ -73,15 +71,15 @@ export function normalizeTopology(options: NormalizeOptions): Topology {
       key: serdes.string(),
       value: serdes.bytes(),
     })
-    .flatMap('map-vendor-payload', (record) => toEvents(record, normalizeVerified(mappings, record)))
+    .flatMap('map-vendor-payload', (record) => toEvents(record, normalizeVerified(record)))
     .to('biometric-events', sink);
   builder
     .stream('terra-destination', {
-      topics: options.terraTopics ?? [topics.terraEvents],
+      topics: options.terraTopics ?? [terraDestination.topic],
       key: serdes.bytes(),
       value: serdes.bytes(),
     })
-    .flatMap('fetch-and-map-terra', async (record) => toEvents(record, await normalizeTerraMessage(fetcher, record)))
+    .flatMap('fetch-and-map-terra', async (record) => toEvents(record, await terraDestination.map(fetcher, record)))
     .to('terra-biometric-events', sink);
   return builder.build();
 }

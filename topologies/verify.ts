@@ -1,9 +1,8 @@
 import { Counter, type Registry } from 'prom-client';
-import { vendorIds, type VendorId } from '../src/config/schema.ts';
 import { createPostgresBreaker } from '../src/sink/postgres-breaker.ts';
 import { DependencyUnavailableError, RecordError, serdes, StreamsBuilder, type Topology } from '../src/streams/index.ts';
 import { rawTopic, verifiedTopic } from '../src/topics.ts';
-import { vendors } from '../src/vendors/index.ts';
+import { vendorIds, vendorOfTopic, vendors, type VendorId } from '../src/vendors/index.ts';
 import {
   checkWebhook,
   type CheckedWebhook,
@@ -61,9 +60,8 @@ export function verifyTopology(options: VerifyOptions): Topology {
   const postgres = createPostgresBreaker();
   const rawOf = options.topics?.raw ?? rawTopic;
   const verifiedOf = options.topics?.verified ?? verifiedTopic;
-  const vendorByTopic = new Map(vendorIds.map((id) => [rawOf(id), vendors[id]]));
   const vendorOf = (topic: string) => {
-    const vendor = vendorByTopic.get(topic);
+    const vendor = vendorOfTopic(topic, rawOf);
     if (vendor === undefined) throw new RecordError('malformed_body', `no vendor reads ${topic}`);
     return vendor;
   };

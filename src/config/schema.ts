@@ -1,20 +1,12 @@
 import { z } from 'zod';
+import { csv, positiveInt } from '../vendors/kit/env.ts';
+import { plugins } from '../vendors/index.ts';
 import { nativeEndpoints } from './native-stack.ts';
 
 export const stageNames = ['verify', 'normalize', 'enrich', 'route', 'sink'] as const;
 export type StageName = (typeof stageNames)[number];
 
-export const vendorIds = [
-  'oura',
-  'whoop',
-  'healthkit',
-  'terra',
-  'google-health',
-  'polar',
-  'garmin',
-  'withings',
-] as const;
-export type VendorId = (typeof vendorIds)[number];
+export { vendorIds, type VendorId } from '../vendors/index.ts';
 
 export const deliveryModes = ['at-least-once', 'exactly-once'] as const;
 export type DeliveryMode = (typeof deliveryModes)[number];
@@ -22,7 +14,6 @@ export type DeliveryMode = (typeof deliveryModes)[number];
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const port = z.coerce.number().int().min(0).max(65_535);
-const positiveInt = z.coerce.number().int().positive();
 const url = (protocols: string[]) =>
   z.string().refine(
     (value) => {
@@ -34,18 +25,30 @@ const url = (protocols: string[]) =>
     },
     { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
   );
-const csv = z
-  .string()
-  .transform((value) => value.split(',').map((part) => part.trim()).filter((part) => part !== ''));
 const brokers = csv.refine((list) => list.length > 0 && list.every((b) => /^[^\s:]+:\d+$/.test(b)), {
   message: 'must be comma-separated host:port pairs, e.g. 127.0.0.1:9092',
 });
 
+type UnionToIntersection<U> = (U extends unknown ? (part: U) => void : never) extends (part: infer I) => void ? I : never;
+type VendorEnvShape = UnionToIntersection<(typeof plugins)[number]['env']>;
+
 /**
- * Every environment variable the project reads, with its default. Variables not named here are
- * ignored on purpose: an unknown variable must never stop a process from starting.
+ * Vendor fragments merged into one shape. A name declared twice (by two plugins, or by a plugin
+ * and the pipeline) would let one silently replace the other, so it stops the process at load.
  */
-export const envSchema = z.object({
+export function mergeEnvFragments(pipeline: z.ZodRawShape, fragments: ReadonlyArray<{ readonly id: string; readonly env: z.ZodRawShape }>): z.ZodRawShape {
+  const shape: Record<string, z.ZodRawShape[string]> = {};
+  for (const { id, env } of fragments) {
+    for (const [name, type] of Object.entries(env)) {
+      if (Object.hasOwn(shape, name) || Object.hasOwn(pipeline, name)) throw new Error(`${name} (vendor ${id}) is declared twice`);
+      shape[name] = type;
+    }
+  }
+  return shape;
+}
+
+/** The pipeline's own variables; each vendor's come from its plugin (src/vendors/<vendor>/index.ts). */
+const pipelineShape = {
   KAFKA_BROKERS: brokers.default([nativeEndpoints.kafkaBrokers]),
   KAFKA_CLIENT_ID: z.string().min(1).default('biometric-bridge'),
   SCHEMA_REGISTRY_URL: url(['http:', 'https:']).default(nativeEndpoints.schemaRegistryUrl),
@@ -80,30 +83,6 @@ export const envSchema = z.object({
   /** Dead letters wait for an operator, so they are kept longer. */
   DLQ_RETENTION_MS: z.coerce.number().int().min(-1).default(2_592_000_000), // thirty days
   TOPIC_COMPRESSION: z.enum(['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd']).default('producer'),
-  OURA_WEBHOOK_SECRETS: csv.default([]),
-  WHOOP_WEBHOOK_SECRETS: csv.default([]),
-  HEALTHKIT_WEBHOOK_SECRETS: csv.default([]),
-  TERRA_WEBHOOK_SECRETS: csv.default([]),
-  GOOGLE_HEALTH_WEBHOOK_SECRETS: csv.default([]),
-  POLAR_WEBHOOK_SECRETS: csv.default([]),
-  GARMIN_WEBHOOK_SECRETS: csv.default([]),
-  WITHINGS_WEBHOOK_SECRETS: csv.default([]),
-  /** Oura's subscription handshake echoes this token in `GET ?verification_token=…&challenge=…`. */
-  OURA_VERIFICATION_TOKEN: z.string().min(1).optional(),
-  /** Garmin sends our consumer key in `garmin-client-id`; verify rejects any other value. */
-  GARMIN_CLIENT_ID: z.string().min(1).optional(),
-  /** Source networks (CIDR, comma-separated) Garmin / Withings post from; empty = not checked. */
-  GARMIN_SOURCE_NETWORKS: csv.default([]),
-  WITHINGS_SOURCE_NETWORKS: csv.default([]),
-  /**
-   * Signed-timestamp tolerance per vendor, in seconds. Defaults are the vendor's retry horizon
-   * plus slack, because retries may not be re-signed (docs/vendors.md): Oura and WHOOP retry ~1 h,
-   * Terra ~24 h; HealthKit is our own app, which signs at upload time.
-   */
-  OURA_TIMESTAMP_TOLERANCE_SECONDS: positiveInt.default(7_200), // two hours
-  WHOOP_TIMESTAMP_TOLERANCE_SECONDS: positiveInt.default(7_200), // two hours
-  TERRA_TIMESTAMP_TOLERANCE_SECONDS: positiveInt.default(93_600), // 26 hours
-  HEALTHKIT_TIMESTAMP_TOLERANCE_SECONDS: positiveInt.default(3_600), // one hour
   /** Use the last X-Forwarded-For hop as the source address (only behind our own proxy). */
   INGRESS_TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** Longest an ingress request waits for the Kafka ack before answering 503, in ms. */
@@ -128,6 +107,15 @@ export const envSchema = z.object({
   SINK_BATCH_MAX: positiveInt.default(2_000),
   /** sink: how long the Postgres breaker stays open after 5 consecutive failures, in ms. */
   PG_BREAKER_HALF_OPEN_MS: positiveInt.default(60_000), // one minute
+};
+
+/**
+ * Every environment variable the project reads, with its default. Variables not named here are
+ * ignored on purpose: an unknown variable must never stop a process from starting.
+ */
+export const envSchema = z.object({
+  ...pipelineShape,
+  ...(mergeEnvFragments(pipelineShape, plugins) as VendorEnvShape),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,14 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { VendorEntry } from '../vendors/index.ts';
+import { acceptsContentType, type VendorEntry } from '../vendors/index.ts';
+
+export { mediaType } from '../vendors/kit/body.ts';
 
 export interface Rejection {
   readonly status: 400 | 401 | 413 | 415;
   readonly reason: string;
-}
-
-/** `application/json; charset=utf-8` → `application/json`. */
-export function mediaType(contentType: string | undefined): string | undefined {
-  return contentType?.split(';', 1)[0]?.trim().toLowerCase() || undefined;
 }
 
 /** Checks that need only the headers, in the order vendors see them answered. */
@@ -21,8 +18,7 @@ export function checkHeaders(
   if (declared !== undefined && Number(declared) > maxBodyBytes) {
     return { status: 413, reason: `body larger than ${maxBodyBytes} bytes` };
   }
-  const type = mediaType(headers['content-type']);
-  if (type === undefined || !vendor.contentTypes.includes(type)) {
+  if (!acceptsContentType(vendor, headers['content-type'])) {
     return { status: 415, reason: `content type must be ${vendor.contentTypes.join(' or ')}` };
   }
   return undefined;

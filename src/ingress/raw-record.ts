@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Message } from 'kafkajs';
-import { authorizationDigest, authorizationDigestHeader } from '../vendors/google-health/signature.ts';
 import type { VendorEntry } from '../vendors/index.ts';
 
 export interface ReceivedRequest {
@@ -14,7 +13,7 @@ export interface ReceivedRequest {
 /**
  * The raw record of docs/design.md §2: the body byte for byte, unkeyed (sticky partitioning), with the
  * headers verify needs. Header names are lower case (HTTP's are case-insensitive; Node lowers
- * them), values verbatim.
+ * them), values verbatim, except the ones the vendor's plugin redacts (a secret → its digest).
  */
 export function rawMessage(vendor: VendorEntry, request: ReceivedRequest): Message {
   const headers: Record<string, string> = {
@@ -28,9 +27,9 @@ export function rawMessage(vendor: VendorEntry, request: ReceivedRequest): Messa
     const value = request.headers[name];
     if (typeof value === 'string') headers[name] = value;
   }
-  const authorization = request.headers.authorization;
-  if (vendor.forwardedHeaders.includes(authorizationDigestHeader) && authorization !== undefined) {
-    headers[authorizationDigestHeader] = authorizationDigest(authorization);
+  for (const redaction of vendor.redactedHeaders) {
+    const value = request.headers[redaction.header];
+    if (typeof value === 'string') headers[redaction.as] = redaction.value(value);
   }
   return { key: null, value: request.body, headers, timestamp: String(request.receivedAtMs) };
 }

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { VendorId } from '../config/schema.ts';
 import { RecordError } from '../streams/errors.ts';
-import { BodyError, decodeBody } from '../vendors/body.ts';
-import { header, type HeaderBag } from '../vendors/webhook.ts';
-import { vendors, type VendorEntry } from '../vendors/index.ts';
+import { formatFor } from '../vendors/kit/body.ts';
+import { decodePayload } from '../vendors/kit/decode-payload.ts';
+import { rawTopic } from '../vendors/kit/topic-names.ts';
+import { header, type HeaderBag } from '../vendors/kit/webhook.ts';
+import { vendorOfTopic, type VendorEntry, type VendorId } from '../vendors/index.ts';
 import type { VendorSettings } from './verify-settings.ts';
 
 /** What a raw webhook record proved about itself. */
@@ -21,7 +22,7 @@ export const verifyReasons = ['bad_signature', 'stale_timestamp', 'malformed_bod
 export type VerifyReason = (typeof verifyReasons)[number];
 
 export function vendorOfRawTopic(topic: string): VendorEntry | undefined {
-  return Object.values(vendors).find((vendor) => vendor.rawTopic === topic);
+  return vendorOfTopic(topic, rawTopic);
 }
 
 /**
@@ -39,14 +40,7 @@ export function checkWebhook(vendor: VendorEntry, headers: HeaderBag, body: Buff
       throw new RecordError('bad_signature', 'source address outside the configured networks');
     }
   }
-  const contentType = header(headers, 'content-type') ?? '';
-  let decoded: unknown;
-  try {
-    decoded = decodeBody(contentType.includes('json') ? 'json' : vendor.bodyFormat, body);
-  } catch (error) {
-    if (error instanceof BodyError) throw new RecordError('malformed_body', error.detail, { cause: error });
-    throw error;
-  }
+  const decoded = decodePayload(formatFor(vendor.bodyFormats, header(headers, 'content-type')), body, vendor.id);
   const userIds = vendor.userIds(decoded);
   const first = userIds[0];
   if (first === undefined) throw new RecordError('missing_user', `no ${vendor.id} user id in the body`);

@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net';
-import type { Env, VendorId } from '../config/schema.ts';
-import { vendorIds } from '../config/schema.ts';
+import type { Env } from '../config/schema.ts';
+import { plugins, vendors, type VendorId } from '../vendors/index.ts';
 
 /** What verify knows per vendor at run time: secrets, tolerance, networks. */
 export interface VendorSettings {
@@ -31,43 +31,21 @@ export function networkList(cidrs: readonly string[]): BlockList | undefined {
 
 const defaultToleranceSeconds = 26 * 3_600; // vendors without a signed timestamp never use it
 
-/** Builds per-vendor settings from configuration; `retryHorizonMs` comes from the vendor registry. */
-export function verifySettings(config: Env, retryHorizonMs: (vendor: VendorId) => number): VerifySettings {
-  const secrets: Record<VendorId, readonly string[]> = {
-    oura: config.OURA_WEBHOOK_SECRETS,
-    whoop: config.WHOOP_WEBHOOK_SECRETS,
-    healthkit: config.HEALTHKIT_WEBHOOK_SECRETS,
-    terra: config.TERRA_WEBHOOK_SECRETS,
-    'google-health': config.GOOGLE_HEALTH_WEBHOOK_SECRETS,
-    polar: config.POLAR_WEBHOOK_SECRETS,
-    // Garmin's "secret" is our consumer key, echoed in garmin-client-id.
-    garmin: [...(config.GARMIN_CLIENT_ID ? [config.GARMIN_CLIENT_ID] : []), ...config.GARMIN_WEBHOOK_SECRETS],
-    withings: config.WITHINGS_WEBHOOK_SECRETS,
-  };
-  const toleranceSeconds: Partial<Record<VendorId, number>> = {
-    oura: config.OURA_TIMESTAMP_TOLERANCE_SECONDS,
-    whoop: config.WHOOP_TIMESTAMP_TOLERANCE_SECONDS,
-    terra: config.TERRA_TIMESTAMP_TOLERANCE_SECONDS,
-    healthkit: config.HEALTHKIT_TIMESTAMP_TOLERANCE_SECONDS,
-  };
-  const networks: Partial<Record<VendorId, readonly string[]>> = {
-    garmin: config.GARMIN_SOURCE_NETWORKS,
-    withings: config.WITHINGS_SOURCE_NETWORKS,
-  };
+/** Per-vendor settings from each plugin's configuration fragment and retry horizon. */
+export function verifySettings(config: Env, retryHorizonMs: (vendor: VendorId) => number = (vendor) => vendors[vendor].retryHorizonMs): VerifySettings {
   return Object.fromEntries(
-    vendorIds.map((vendor) => {
-      const toleranceMs = (toleranceSeconds[vendor] ?? defaultToleranceSeconds) * 1000;
-      const horizonMs = retryHorizonMs(vendor);
-      return [
-        vendor,
-        {
-          secrets: secrets[vendor],
-          toleranceMs,
-          sourceNetworks: networkList(networks[vendor] ?? []),
-          // An hour of slack past the later of the two, so a late retry still finds its first copy.
-          replayTtlSeconds: Math.ceil((Math.max(toleranceMs, horizonMs) + 3_600_000) / 1000),
-        },
-      ];
+    plugins.map((plugin) => {
+      const fromEnv = plugin.settings(config);
+      const toleranceMs = (fromEnv.toleranceSeconds ?? defaultToleranceSeconds) * 1000;
+      const horizonMs = retryHorizonMs(plugin.id);
+      const settings: VendorSettings = {
+        secrets: fromEnv.secrets,
+        toleranceMs,
+        sourceNetworks: networkList(fromEnv.sourceNetworks ?? []),
+        // An hour of slack past the later of the two, so a late retry still finds its first copy.
+        replayTtlSeconds: Math.ceil((Math.max(toleranceMs, horizonMs) + 3_600_000) / 1000),
+      };
+      return [plugin.id, settings];
     }),
   ) as VerifySettings;
 }

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Admin, Consumer, Producer } from 'kafkajs';
 import type { BiometricEvent } from '../../src/events/index.ts';
-import { createTerraPayloadFetcher } from '../../src/normalize/terra-payload-fetch.ts';
+import { createTerraPayloadFetcher } from '../../src/vendors/terra/payload-fetch.ts';
 import { pipelineSchemaStore } from '../../src/schemas/index.ts';
 import { runTopology, type RunningTopology } from '../../src/streams/index.ts';
 import { normalizeTopology } from '../../topologies/normalize.ts';
@@ -13,7 +13,7 @@ import { config, createTopics, kafkaClient, registry, unique } from '../support/
 import { waitUntil } from '../support/wait-until.ts';
 
 // Terra's storage is outside our system: a local HTTP server stands in for the pre-signed URLs.
-const fixture = (vendor: string, name: string) => readFileSync(new URL(`../../src/vendors/${vendor}/fixtures/${name}`, import.meta.url));
+const fixture = (vendor: string, name: string) => readFileSync(new URL(`../fixtures/vendors/${vendor}/${name}`, import.meta.url));
 const documents = new Map<string, { status: number; body: Buffer }>([
   ['/sleep.json', { status: 200, body: fixture('terra', 'sleep.json') }],
   ['/expired.json', { status: 403, body: Buffer.from('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>') }],

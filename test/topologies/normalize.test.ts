@@ -4,14 +4,14 @@ import * as assert from 'uvu/assert';
 import type { Schema } from 'avsc';
 import { Registry } from 'prom-client';
 import type { BiometricEvent } from '../../src/events/index.ts';
-import { createTerraPayloadFetcher, type TerraPayloadFetcher } from '../../src/normalize/terra-payload-fetch.ts';
+import { createTerraPayloadFetcher, type TerraPayloadFetcher } from '../../src/vendors/terra/payload-fetch.ts';
 import { bridgeSchemas } from '../../src/schemas/index.ts';
 import { DependencyUnavailableError, serdes } from '../../src/streams/index.ts';
 import { memorySchemaStore, TopologyTestDriver } from '../../src/streams/testing/index.ts';
 import { topics, verifiedTopic } from '../../src/topics.ts';
 import { normalizeTopology } from '../../topologies/normalize.ts';
 
-const fixture = (vendor: string, name: string) => readFileSync(new URL(`../../src/vendors/${vendor}/fixtures/${name}`, import.meta.url));
+const fixture = (vendor: string, name: string) => readFileSync(new URL(`../fixtures/vendors/${vendor}/${name}`, import.meta.url));
 const receivedAt = 1_736_942_400_000;
 
 function setup(terraFetcher?: TerraPayloadFetcher) {

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { loadConfig, usesExternalStack, type Env } from '../../config/index.ts';
 import { registerSchemas } from '../../schemas/index.ts';
+import { vendorIds } from '../../vendors/index.ts';
 import { stackUp } from '../stack/index.ts';
 import { waitUntil } from '../stack/processes.ts';
 import { createPipelineTopics } from './topics.ts';
@@ -79,7 +80,7 @@ export function registerStart(program: Command): void {
       const secret = config.HEALTHKIT_WEBHOOK_SECRETS[0] ?? '';
       say('');
       say('biometric-bridge is running (Ctrl-C stops it gracefully)');
-      say(`  webhooks   ${base}/webhooks/<oura|whoop|healthkit|terra|google-health|polar|garmin|withings>`);
+      say(`  webhooks   ${base}/webhooks/<${vendorIds.join('|')}>`);
       say(`  ingress    ${base}/health  ${base}/ready  ${base}/metrics`);
       say(`  stages     http://127.0.0.1:${config.METRICS_PORT}/health  /ready  /metrics`);
       say(`  stack      ${config.KAFKA_BROKERS.join(',')}  ${config.SCHEMA_REGISTRY_URL}`);

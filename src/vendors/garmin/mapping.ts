@@ -1,7 +1,7 @@
 import type { BiometricEvent, Headlines, Reading } from '../../events/index.ts';
 import { RecordError } from '../../streams/errors.ts';
-import { isObject, numberAt, parseJsonBody, stringAt, timeAt, type JsonObject } from '../../normalize/payload-fields.ts';
-import { buildEvent, needsHydration, readingAt, unmappable, type MappingContext, type VendorMapping } from '../../normalize/vendor-mapping.ts';
+import { isObject, numberAt, objectBody, stringAt, timeAt, type JsonObject } from '../kit/payload-fields.ts';
+import { buildEvent, needsHydration, readingAt, unmappable, type MappingContext, type VendorMapping } from '../kit/vendor-mapping.ts';
 
 /**
  * Garmin Health API pushes summaries inline, grouped by type: `{"dailies": [...], "sleeps": [...]}`,
@@ -97,10 +97,9 @@ function mapSummary(item: unknown, kindName: string, kind: SummaryKind, index: n
 }
 
 export const garminMapping: VendorMapping = {
-  vendor: 'garmin',
   source: 'GARMIN',
   map(body, context) {
-    const json = parseJsonBody(body, 'garmin');
+    const json = objectBody(body, 'garmin');
     const events: BiometricEvent[] = [];
     const unknown: string[] = [];
     for (const [kindName, items] of Object.entries(json)) {

@@ -1,5 +1,5 @@
-import { matchesAnySecret } from '../verify-hmac.ts';
-import { accepted, header, rejected, type SignatureScheme } from '../webhook.ts';
+import { matchesAnySecret } from '../kit/verify-hmac.ts';
+import { accepted, header, rejected, type SignatureScheme } from '../kit/webhook.ts';
 
 /**
  * Garmin Health API pushes are not signed. The evidence Garmin gives is the `garmin-client-id`

@@ -1,5 +1,5 @@
-import { objectAt, parseJsonBody, stringAt } from '../../normalize/payload-fields.ts';
-import { needsHydration, unmappable, type VendorMapping } from '../../normalize/vendor-mapping.ts';
+import { objectAt, objectBody, stringAt } from '../kit/payload-fields.ts';
+import { needsHydration, unmappable, type VendorMapping } from '../kit/vendor-mapping.ts';
 
 /**
  * Google Health API notifications `{data: {healthUserId, operation, dataType, intervals}}` say
@@ -7,10 +7,9 @@ import { needsHydration, unmappable, type VendorMapping } from '../../normalize/
  * ingress; one that reaches normalize anyway is acknowledged.
  */
 export const googleHealthMapping: VendorMapping = {
-  vendor: 'google-health',
   source: 'GOOGLE_HEALTH',
   map(body) {
-    const json = parseJsonBody(body, 'google-health');
+    const json = objectBody(body, 'google-health');
     if (stringAt(json, 'type') === 'verification') return { events: [], acknowledged: 'google_health_verification' };
     const data = objectAt(json, 'data') ?? unmappable('google-health', 'notification has no data object');
     if (stringAt(data, 'healthUserId') === undefined) unmappable('google-health', 'notification has no data.healthUserId');

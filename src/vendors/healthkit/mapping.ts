@@ -1,7 +1,7 @@
 import type { Headlines, Reading } from '../../events/index.ts';
 import { RecordError } from '../../streams/errors.ts';
-import { arrayAt, isObject, numberAt, parseJsonBody, stringAt, timeAt } from '../../normalize/payload-fields.ts';
-import { buildEvent, unmappable, type VendorMapping } from '../../normalize/vendor-mapping.ts';
+import { arrayAt, isObject, numberAt, objectBody, stringAt, timeAt } from '../kit/payload-fields.ts';
+import { buildEvent, unmappable, type VendorMapping } from '../kit/vendor-mapping.ts';
 
 /**
  * Our iOS app uploads batches `{user_id, device, samples: [{type, value, unit, start, end, uuid}]}`
@@ -48,10 +48,9 @@ function snakeCase(identifier: string): string {
 }
 
 export const healthkitMapping: VendorMapping = {
-  vendor: 'healthkit',
   source: 'APPLE_HEALTHKIT',
   map(body, context) {
-    const json = parseJsonBody(body, 'healthkit');
+    const json = objectBody(body, 'healthkit');
     const userId = stringAt(json, 'user_id') ?? unmappable('healthkit', 'batch has no user_id');
     const samples = arrayAt(json, 'samples') ?? unmappable('healthkit', 'batch has no samples array');
     const device = stringAt(json, 'device') ?? stringAt(json, 'device', 'model');

@@ -1,6 +1,6 @@
-import { fromHex } from '../verify-hmac.ts';
-import { epochMsFromMs } from '../verify-timestamp.ts';
-import { timestampedHmac } from '../verify-timestamped-hmac.ts';
+import { fromHex } from '../kit/verify-hmac.ts';
+import { epochMsFromMs } from '../kit/verify-timestamp.ts';
+import { timestampedHmac } from '../kit/verify-timestamped-hmac.ts';
 
 /**
  * Our iOS app's uploads (HealthKit has no server webhooks): `x-bridge-signature` = hex

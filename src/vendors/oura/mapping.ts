@@ -1,5 +1,5 @@
-import { numberAt, objectAt, parseJsonBody, stringAt, timeAt, type JsonObject } from '../../normalize/payload-fields.ts';
-import { buildEvent, needsHydration, unmappable, type MappingContext, type VendorMapping } from '../../normalize/vendor-mapping.ts';
+import { numberAt, objectAt, objectBody, stringAt, timeAt, type JsonObject } from '../kit/payload-fields.ts';
+import { buildEvent, needsHydration, unmappable, type MappingContext, type VendorMapping } from '../kit/vendor-mapping.ts';
 
 /**
  * Oura webhooks name a changed object (`{event_type, data_type, object_id, event_time, user_id}`);
@@ -32,10 +32,9 @@ function mapSeedDocument(body: JsonObject, context: MappingContext) {
 }
 
 export const ouraMapping: VendorMapping = {
-  vendor: 'oura',
   source: 'OURA',
   map(body, context) {
-    const json = parseJsonBody(body, 'oura');
+    const json = objectBody(body, 'oura');
     if (typeof json['object_id'] === 'string' || typeof json['data_type'] === 'string') {
       needsHydration('oura', `${stringAt(json, 'event_type') ?? 'unknown'} notification for ${stringAt(json, 'data_type') ?? 'unknown data type'}`);
     }

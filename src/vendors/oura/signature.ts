@@ -1,6 +1,6 @@
-import { fromHex } from '../verify-hmac.ts';
-import { epochMsFromSecondsOrMs } from '../verify-timestamp.ts';
-import { timestampedHmac } from '../verify-timestamped-hmac.ts';
+import { fromHex } from '../kit/verify-hmac.ts';
+import { epochMsFromSecondsOrMs } from '../kit/verify-timestamp.ts';
+import { timestampedHmac } from '../kit/verify-timestamped-hmac.ts';
 
 /**
  * Oura API v2: `x-oura-signature` = upper-case hex HMAC-SHA256 (key: client secret) over

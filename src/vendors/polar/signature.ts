@@ -1,5 +1,5 @@
-import { fromHex, hmacSha256, matchesAnySecret } from '../verify-hmac.ts';
-import { accepted, header, rejected, type SignatureScheme } from '../webhook.ts';
+import { fromHex, hmacSha256, matchesAnySecret } from '../kit/verify-hmac.ts';
+import { accepted, header, rejected, type SignatureScheme } from '../kit/webhook.ts';
 
 /**
  * Polar AccessLink: `Polar-Webhook-Signature` = HMAC-SHA256 of the raw body with the webhook's

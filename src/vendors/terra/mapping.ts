@@ -1,7 +1,7 @@
 import type { Headlines, Reading } from '../../events/index.ts';
 import { RecordError } from '../../streams/errors.ts';
-import { arrayAt, isObject, numberAt, objectAt, parseJsonBody, stringAt, timeAt, type JsonObject } from '../../normalize/payload-fields.ts';
-import { buildEvent, readingAt, unmappable, type MappingContext, type MappingResult, type VendorMapping } from '../../normalize/vendor-mapping.ts';
+import { arrayAt, isObject, numberAt, objectAt, objectBody, stringAt, timeAt, type JsonObject } from '../kit/payload-fields.ts';
+import { buildEvent, readingAt, unmappable, type MappingContext, type MappingResult, type VendorMapping } from '../kit/vendor-mapping.ts';
 
 /**
  * Terra documents `{type, user: {user_id, provider, reference_id}, data: [...], version}`, from its
@@ -220,7 +220,6 @@ export function mapTerraDocument(doc: JsonObject, context: MappingContext): Mapp
 }
 
 export const terraMapping: VendorMapping = {
-  vendor: 'terra',
   source: 'TERRA',
-  map: (body, context) => mapTerraDocument(parseJsonBody(body, 'terra'), context),
+  map: (body, context) => mapTerraDocument(objectBody(body, 'terra'), context),
 };

@@ -1,6 +1,6 @@
-import { fromHex, hmacSha256, matchesAnySecret } from '../verify-hmac.ts';
-import { epochMsFromSecondsOrMs, freshness } from '../verify-timestamp.ts';
-import { accepted, header, rejected, type SignatureScheme, type SignedRequest } from '../webhook.ts';
+import { fromHex, hmacSha256, matchesAnySecret } from '../kit/verify-hmac.ts';
+import { epochMsFromSecondsOrMs, freshness } from '../kit/verify-timestamp.ts';
+import { accepted, header, rejected, type SignatureScheme, type SignedRequest } from '../kit/webhook.ts';
 
 /** Newer deliveries send `X-Terra-Signature` and keep `terra-signature` as a duplicate. */
 export const terraSignatureHeaders = ['x-terra-signature', 'terra-signature'] as const;

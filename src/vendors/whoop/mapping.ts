@@ -1,5 +1,5 @@
-import { numberAt, objectAt, parseJsonBody, stringAt, timeAt, type JsonObject } from '../../normalize/payload-fields.ts';
-import { buildEvent, needsHydration, readingAt, unmappable, type MappingContext, type VendorMapping } from '../../normalize/vendor-mapping.ts';
+import { numberAt, objectAt, objectBody, stringAt, timeAt, type JsonObject } from '../kit/payload-fields.ts';
+import { buildEvent, needsHydration, readingAt, unmappable, type MappingContext, type VendorMapping } from '../kit/vendor-mapping.ts';
 
 /**
  * WHOOP webhooks (model v2) carry `{user_id, id, type, trace_id}` only: they need hydration.
@@ -59,10 +59,9 @@ function mapSleep(doc: JsonObject, context: MappingContext) {
 }
 
 export const whoopMapping: VendorMapping = {
-  vendor: 'whoop',
   source: 'WHOOP',
   map(body, context) {
-    const json = parseJsonBody(body, 'whoop');
+    const json = objectBody(body, 'whoop');
     const type = stringAt(json, 'type');
     if (type !== undefined && stringAt(json, 'id') !== undefined && objectAt(json, 'score') === undefined) {
       needsHydration('whoop', `${type} notification`);

@@ -1,6 +1,6 @@
-import { fromBase64 } from '../verify-hmac.ts';
-import { epochMsFromMs } from '../verify-timestamp.ts';
-import { timestampedHmac } from '../verify-timestamped-hmac.ts';
+import { fromBase64 } from '../kit/verify-hmac.ts';
+import { epochMsFromMs } from '../kit/verify-timestamp.ts';
+import { timestampedHmac } from '../kit/verify-timestamped-hmac.ts';
 
 /**
  * WHOOP developer API (webhook model v2): `X-WHOOP-Signature` = base64 HMAC-SHA256 (key: client

@@ -1,4 +1,4 @@
-import { accepted, type SignatureScheme } from '../webhook.ts';
+import { accepted, type SignatureScheme } from '../kit/webhook.ts';
 
 /**
  * Withings notifications carry no signature and no secret. Authenticity rests on the source

@@ -2,7 +2,7 @@
 // vectors and quirks. Not a test file itself (the runner only picks up *.test.ts).
 import * as assert from 'uvu/assert';
 import type { Test } from 'uvu';
-import type { SignatureCheck, SignatureScheme } from '../../../src/vendors/webhook.ts';
+import type { SignatureCheck, SignatureScheme } from '../../../src/vendors/kit/webhook.ts';
 
 export const now = Date.UTC(2026, 5, 1, 12, 0, 0);
 export const hourMs = 3_600_000;

@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { terraMapping } from '../../../src/vendors/terra/mapping.ts';
+import { terra } from '../../../src/vendors/terra/index.ts';
 import { fixture, json, mapError, mapOne, mapValid, reading } from './mapping-fixtures.ts';
 
 test('sleep: HRV comes from heart_rate_data.summary.avg_hrv_rmssd, scores and temperature map to headlines', () => {
-  const event = mapOne(terraMapping, fixture('terra', 'sleep.json'));
+  const event = mapOne(terra, fixture('terra', 'sleep.json'));
   assert.is(event.source, 'TERRA', 'expected source TERRA');
   assert.is(event.dataType, 'sleep', 'expected dataType sleep');
   assert.is(event.userId, 'a9f1e2d3-4c5b-4a69-8b7c-0d1e2f3a4b5c', 'expected the Terra user id');
@@ -21,18 +21,18 @@ test('sleep: HRV comes from heart_rate_data.summary.avg_hrv_rmssd, scores and te
 });
 
 test('sleep: eventId derives from summary_id, so re-sent and re-timed copies collapse', () => {
-  const original = mapOne(terraMapping, fixture('terra', 'sleep.json'));
+  const original = mapOne(terra, fixture('terra', 'sleep.json'));
   const doc = JSON.parse(fixture('terra', 'sleep.json').toString());
   doc.data[0].metadata.end_time = '2025-01-15T07:05:00.000000+00:00';
   doc.data[0].scores.sleep = 70;
-  const updated = mapOne(terraMapping, json(doc));
+  const updated = mapOne(terra, json(doc));
   assert.is(updated.eventId, original.eventId, 'expected the same id for the same summary_id');
   doc.data[0].metadata.summary_id = 'sleep-other';
-  assert.is.not(mapOne(terraMapping, json(doc)).eventId, original.eventId, 'expected another summary to get another id');
+  assert.is.not(mapOne(terra, json(doc)).eventId, original.eventId, 'expected another summary to get another id');
 });
 
 test('daily: one event per data[] item, keyed by start+end, scores and stress mapped', () => {
-  const { events } = mapValid(terraMapping, fixture('terra', 'daily.json'));
+  const { events } = mapValid(terra, fixture('terra', 'daily.json'));
   assert.is(events.length, 2, 'expected two daily events');
   const [first, second] = events;
   assert.is(first!.recoveryScore, 62, 'expected scores.recovery');
@@ -44,7 +44,7 @@ test('daily: one event per data[] item, keyed by start+end, scores and stress ma
 });
 
 test('body: HRV and resting heart rate come from heart_data.heart_rate_data.summary', () => {
-  const event = mapOne(terraMapping, fixture('terra', 'body.json'));
+  const event = mapOne(terra, fixture('terra', 'body.json'));
   assert.is(event.dataType, 'body', 'expected dataType body');
   assert.is(event.hrvRmssdMs, 44.1, 'expected body HRV from heart_data');
   assert.is(event.restingHeartRateBpm, 53, 'expected body resting HR from heart_data');
@@ -53,7 +53,7 @@ test('body: HRV and resting heart rate come from heart_data.heart_rate_data.summ
 });
 
 test('activity: readings for steps, distance, calories', () => {
-  const event = mapOne(terraMapping, fixture('terra', 'activity.json'));
+  const event = mapOne(terra, fixture('terra', 'activity.json'));
   assert.is(event.dataType, 'activity', 'expected dataType activity');
   assert.is(reading(event, 'steps'), 6934, 'expected steps from distance_data.summary');
   assert.is(reading(event, 'avg_heart_rate'), 148, 'expected avg heart rate');
@@ -61,7 +61,7 @@ test('activity: readings for steps, distance, calories', () => {
 });
 
 test("the seeds' inline body shape maps hrv_data.rmssd, heart_rate_data.avg_hr_bpm and body_data.temperature_delta", () => {
-  const event = mapOne(terraMapping, fixture('terra', 'seed-body-inline.json'));
+  const event = mapOne(terra, fixture('terra', 'seed-body-inline.json'));
   assert.is(event.userId, 'terra-seed-user-77', 'expected user.user_id');
   assert.is(event.hrvRmssdMs, 20, 'expected hrv_data.rmssd');
   assert.is(event.temperatureDeltaC, 2, 'expected body_data.temperature_delta');
@@ -70,25 +70,25 @@ test("the seeds' inline body shape maps hrv_data.rmssd, heart_rate_data.avg_hr_b
 });
 
 test('non-data events are acknowledged with no events', () => {
-  const result = mapValid(terraMapping, fixture('terra', 'auth.json'));
+  const result = mapValid(terra, fixture('terra', 'auth.json'));
   assert.equal(result.events, [], 'expected no events from auth');
   assert.is(result.acknowledged, 'terra_auth', 'expected auth acknowledged');
   for (const type of ['deauth', 'processing', 'rate_limit_hit', 'large_request_sending', 'connection_error']) {
-    assert.is(terraMapping.map(json({ type, user: { user_id: 'u' } }), { receivedAt: 1 }).acknowledged, `terra_${type}`, `expected ${type} acknowledged`);
+    assert.is(terra.mapping.map({ type, user: { user_id: 'u' } }, { receivedAt: 1 }).acknowledged, `terra_${type}`, `expected ${type} acknowledged`);
   }
 });
 
 test('empty data arrays are acknowledged, not dead-lettered', () => {
-  const result = mapValid(terraMapping, json({ type: 'sleep', user: { user_id: 'u' }, data: [] }));
+  const result = mapValid(terra, json({ type: 'sleep', user: { user_id: 'u' }, data: [] }));
   assert.is(result.acknowledged, 'terra_sleep_empty', 'expected an empty sleep push acknowledged');
 });
 
 test('bad input is a RecordError with a clear reason', () => {
-  assert.is(mapError(terraMapping, Buffer.from('{"type":')).reason, 'malformed_body', 'expected malformed_body for broken JSON');
-  assert.is(mapError(terraMapping, null).reason, 'malformed_body', 'expected malformed_body for an empty record');
-  assert.is(mapError(terraMapping, json({ type: 'mystery', user: { user_id: 'u' }, data: [] })).reason, 'unmappable', 'expected unknown types unmappable');
-  assert.is(mapError(terraMapping, json({ type: 'sleep', data: [{}] })).reason, 'unmappable', 'expected a missing user unmappable');
-  const noTime = mapError(terraMapping, json({ type: 'sleep', user: { user_id: 'u' }, data: [{ metadata: {} }] }));
+  assert.is(mapError(terra, Buffer.from('{"type":')).reason, 'malformed_body', 'expected malformed_body for broken JSON');
+  assert.is(mapError(terra, null).reason, 'malformed_body', 'expected malformed_body for an empty record');
+  assert.is(mapError(terra, json({ type: 'mystery', user: { user_id: 'u' }, data: [] })).reason, 'unmappable', 'expected unknown types unmappable');
+  assert.is(mapError(terra, json({ type: 'sleep', data: [{}] })).reason, 'unmappable', 'expected a missing user unmappable');
+  const noTime = mapError(terra, json({ type: 'sleep', user: { user_id: 'u' }, data: [{ metadata: {} }] }));
   assert.is(noTime.reason, 'unmappable', 'expected a missing start_time unmappable');
   assert.match(noTime.detail, 'start_time', 'expected the detail to name the missing field');
   assert.not.match(noTime.detail, /\bu\b/, 'expected the detail to carry no user id');

@@ -1,16 +1,16 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { whoopMapping } from '../../../src/vendors/whoop/mapping.ts';
+import { whoop } from '../../../src/vendors/whoop/index.ts';
 import { fixture, json, mapError, mapOne, reading } from './mapping-fixtures.ts';
 
 test('a webhook notification carries only ids: needs_hydration', () => {
-  const error = mapError(whoopMapping, fixture('whoop', 'notification-recovery-updated.json'));
+  const error = mapError(whoop, fixture('whoop', 'notification-recovery-updated.json'));
   assert.is(error.reason, 'needs_hydration', 'expected needs_hydration');
   assert.match(error.detail, 'recovery.updated', 'expected the detail to name the type');
 });
 
 test('a hydrated recovery maps recovery score, resting HR and RMSSD', () => {
-  const event = mapOne(whoopMapping, fixture('whoop', 'recovery-document.json'));
+  const event = mapOne(whoop, fixture('whoop', 'recovery-document.json'));
   assert.is(event.dataType, 'recovery', 'expected recovery');
   assert.is(event.userId, '10129', 'expected the numeric user id as a string');
   assert.is(event.recoveryScore, 44, 'expected recovery_score');
@@ -21,14 +21,14 @@ test('a hydrated recovery maps recovery score, resting HR and RMSSD', () => {
 });
 
 test('a hydrated sleep maps the performance score and stage durations', () => {
-  const event = mapOne(whoopMapping, fixture('whoop', 'sleep-document.json'));
+  const event = mapOne(whoop, fixture('whoop', 'sleep-document.json'));
   assert.is(event.dataType, 'sleep', 'expected sleep');
   assert.is(event.sleepScore, 98, 'expected sleep_performance_percentage');
   assert.is(reading(event, 'deep_sleep_duration'), 6630370, 'expected slow wave sleep ms');
 });
 
 test('an unknown shape is unmappable', () => {
-  assert.is(mapError(whoopMapping, json({ user_id: 1 })).reason, 'unmappable', 'expected unmappable');
+  assert.is(mapError(whoop, json({ user_id: 1 })).reason, 'unmappable', 'expected unmappable');
 });
 
 test.run();

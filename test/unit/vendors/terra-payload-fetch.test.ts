@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createTerraPayloadFetcher } from '../../../src/normalize/terra-payload-fetch.ts';
+import { createTerraPayloadFetcher } from '../../../src/vendors/terra/payload-fetch.ts';
 import { DependencyUnavailableError, RecordError } from '../../../src/streams/errors.ts';
 
 // A loopback server stands in for Terra's storage; each path answers a scripted status sequence.

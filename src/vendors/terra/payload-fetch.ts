@@ -1,4 +1,4 @@
-import { onBreakerState, type BreakerState } from '../obs/breaker-state.ts';
+import { onBreakerState, type BreakerState } from '../../obs/breaker-state.ts';
 import {
   BrokenCircuitError,
   ConsecutiveBreaker,
@@ -9,8 +9,9 @@ import {
   wrap,
   type IPolicy,
 } from 'cockatiel';
-import { DependencyUnavailableError, RecordError } from '../streams/errors.ts';
-import { isObject, numberAt, stringAt, type JsonObject } from './payload-fields.ts';
+import { DependencyUnavailableError, RecordError } from '../../streams/errors.ts';
+import { BodyError, decodeBody } from '../kit/body.ts';
+import { isObject, numberAt, stringAt, type JsonObject } from '../kit/payload-fields.ts';
 
 /**
  * Terra's Kafka destination usually sends a pointer, not the document:
@@ -104,9 +105,10 @@ export function createTerraPayloadFetcher(options: TerraPayloadFetchOptions = {}
     const bytes = Buffer.from(await response.arrayBuffer());
     let parsed: unknown;
     try {
-      parsed = JSON.parse(bytes.toString('utf8'));
+      parsed = decodeBody('json', bytes);
     } catch (error) {
-      throw new PermanentFetchError('malformed_body', `Terra document of ${bytes.length} bytes is not valid JSON`, { cause: error });
+      if (!(error instanceof BodyError)) throw error;
+      throw new PermanentFetchError('malformed_body', `Terra document: ${error.detail}`, { cause: error });
     }
     if (!isObject(parsed)) throw new PermanentFetchError('malformed_body', 'Terra document is JSON but not an object');
     return parsed;

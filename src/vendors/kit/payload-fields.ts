@@ -1,4 +1,4 @@
-import { RecordError } from '../streams/errors.ts';
+import { RecordError } from '../../streams/errors.ts';
 
 /**
  * Reading untrusted vendor JSON without a schema library on the hot path: each accessor either
@@ -69,16 +69,8 @@ export function required<T>(value: T | undefined, vendor: string, what: string):
   return value;
 }
 
-/** Parses a JSON body; anything else is a malformed body, dead-lettered with that reason. */
-export function parseJsonBody(body: Buffer | null, vendor: string): JsonObject {
-  if (body === null || body.length === 0) throw new RecordError('malformed_body', `${vendor} record has an empty body`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch (error) {
-    // The parser's message quotes the input, which may carry PHI: keep only the size.
-    throw new RecordError('malformed_body', `${vendor} body of ${body.length} bytes is not valid JSON`, { cause: error });
-  }
-  if (!isObject(parsed)) throw new RecordError('malformed_body', `${vendor} body is JSON but not an object`);
-  return parsed;
+/** A decoded body that must be a JSON object; anything else is a malformed body, dead-lettered with that reason. */
+export function objectBody(body: unknown, vendor: string): JsonObject {
+  if (!isObject(body)) throw new RecordError('malformed_body', `${vendor} body is not an object`);
+  return body;
 }

@@ -1,6 +1,7 @@
 /**
- * Decoding a webhook body for the fields verify needs (user id, delivery id). Every failure is a
- * `BodyError` with a reason the dead letter carries; nothing here throws anything else.
+ * The one decoder of vendor bodies, used by verify (user and delivery ids), normalize (mapping),
+ * Terra's destination and payload fetch, and ingress's handshakes. Every failure is a `BodyError`
+ * with a reason the dead letter carries; nothing here throws anything else.
  */
 
 /** Deeper than any vendor payload; bounds the work a hostile body can cause. */
@@ -15,6 +16,9 @@ export class BodyError extends Error {
 }
 
 export type BodyFormat = 'json' | 'form';
+
+/** Media type → how a body of that type is decoded; the first entry is the vendor's usual one. */
+export type BodyFormats = Readonly<Record<string, BodyFormat>>;
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -32,9 +36,25 @@ export function decodeBody(format: BodyFormat, bytes: Buffer): unknown {
   if (depth > maxJsonDepth) throw new BodyError(`JSON nested ${depth} levels deep; limit ${maxJsonDepth}`);
   try {
     return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new BodyError(`body is not JSON (${error instanceof Error ? error.message.slice(0, 80) : 'parse error'})`);
+  } catch {
+    // The parser's message quotes the input, which may carry PHI: keep only the size.
+    throw new BodyError(`body of ${bytes.length} bytes is not valid JSON`);
   }
+}
+
+/** `application/json; charset=utf-8` → `application/json`. */
+export function mediaType(contentType: string | undefined): string | undefined {
+  return contentType?.split(';', 1)[0]?.trim().toLowerCase() || undefined;
+}
+
+/**
+ * The format a body is decoded with: the one its declared content type names, else the vendor's
+ * usual one (records written without a content type, such as Terra's destination messages).
+ */
+export function formatFor(formats: BodyFormats, contentType: string | undefined): BodyFormat {
+  const type = mediaType(contentType);
+  const declared = type === undefined || !Object.hasOwn(formats, type) ? undefined : formats[type];
+  return declared ?? Object.values(formats)[0] ?? 'json';
 }
 
 /** Bracket depth outside strings, found in one pass before parsing so a deep body costs O(n). */
@@ -63,6 +83,14 @@ export function idText(value: unknown): string | undefined {
   if (typeof value === 'string' && value.trim() !== '') return value.trim();
   if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
   return undefined;
+}
+
+/** The user id at `path` of a decoded body, as a list of none or one. */
+export function userIdAt(...path: string[]): (body: unknown) => readonly string[] {
+  return (body) => {
+    const id = idText(pick(body, ...path));
+    return id === undefined ? [] : [id];
+  };
 }
 
 /** Follows a path of property names; undefined as soon as one step is missing. */

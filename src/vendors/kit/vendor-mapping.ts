@@ -1,6 +1,5 @@
-import type { VendorId } from '../config/schema.ts';
-import type { BiometricEvent, Headlines, Reading, Source } from '../events/index.ts';
-import { RecordError } from '../streams/errors.ts';
+import type { BiometricEvent, Headlines, Reading, Source } from '../../events/index.ts';
+import { RecordError } from '../../streams/errors.ts';
 import { eventIdFor } from './event-id.ts';
 import { numberAt } from './payload-fields.ts';
 
@@ -20,11 +19,14 @@ export interface MappingResult {
   readonly acknowledged?: string;
 }
 
-/** Maps one verified record of one vendor; pure, so it is unit-tested with captured payloads. */
+/**
+ * Maps one verified record of one vendor; pure, so it is unit-tested with captured payloads. The
+ * body arrives decoded by the vendor's body format (src/vendors/kit/body.ts), never as bytes.
+ */
 export interface VendorMapping {
-  readonly vendor: VendorId;
+  /** The Avro `Source` symbol of every event it writes. */
   readonly source: Source;
-  map(body: Buffer | null, context: MappingContext): MappingResult;
+  map(body: unknown, context: MappingContext): MappingResult;
 }
 
 export interface EventDraft {

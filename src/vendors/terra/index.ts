@@ -1,0 +1,31 @@
+import { csv, positiveInt } from '../kit/env.ts';
+import { userIdAt } from '../kit/body.ts';
+import { hour, jsonBodies, vendorPlugin } from '../kit/plugin.ts';
+import { header } from '../kit/webhook.ts';
+import { terraDestination } from './destination.ts';
+import { terraMapping } from './mapping.ts';
+import { terraSignature, terraSignatureHeader, terraSignatureHeaders } from './signature.ts';
+
+export const terra = vendorPlugin({
+  id: 'terra',
+  bodyFormats: jsonBodies,
+  requiredHeaders: [terraSignatureHeaders],
+  forwardedHeaders: [...terraSignatureHeaders, 'x-terra-trace-id', 'terra-reference'],
+  redactedHeaders: [],
+  retryHorizonMs: 24 * hour,
+  signature: terraSignature,
+  // Unique per delivery and stable across retries; terra-reference is shared by chunks.
+  deliveryId: (request) => header(request.headers, 'x-terra-trace-id') ?? terraSignatureHeader(request),
+  userIds: userIdAt('user', 'user_id'),
+  requiresConnection: false,
+  checksSourceNetwork: false,
+  handshakes: [],
+  mapping: terraMapping,
+  env: {
+    TERRA_WEBHOOK_SECRETS: csv.default([]),
+    /** Terra retries for about 24 h without re-signing: that plus slack. */
+    TERRA_TIMESTAMP_TOLERANCE_SECONDS: positiveInt.default(93_600), // 26 hours
+  },
+  settings: (env) => ({ secrets: env.TERRA_WEBHOOK_SECRETS, toleranceSeconds: env.TERRA_TIMESTAMP_TOLERANCE_SECONDS }),
+  destination: terraDestination,
+});
