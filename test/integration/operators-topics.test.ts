@@ -8,7 +8,14 @@ import { bridge } from './operators-cli.ts';
 
 const kafka = kafkaClient();
 let admin: Admin;
-const settings = { partitions: 3, replicationFactor: 1, retentionMs: 3_600_000, dlqRetentionMs: 7_200_000, compression: 'zstd' };
+const settings = {
+  partitions: 3,
+  replicationFactor: 1,
+  retentionMs: 3_600_000,
+  dlqRetentionMs: 7_200_000,
+  compression: 'zstd',
+  maxMessageBytes: (topic: string) => (topic.startsWith('dlq.') ? 2_200_000 : 2_100_000),
+};
 
 test.before(async () => {
   admin = kafka.admin();
