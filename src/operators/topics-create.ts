@@ -1,4 +1,7 @@
-import { ConfigResourceTypes, ConfigSource, type Admin } from 'kafkajs';
+import kafkajs, { type Admin } from 'kafkajs';
+
+// kafkajs is CommonJS and these enums are not among the names Node can import from it.
+const { ConfigResourceTypes, ConfigSource } = kafkajs;
 
 export interface TopicSettings {
   partitions: number;
