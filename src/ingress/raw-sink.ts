@@ -270,16 +270,20 @@ export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
       // call is attempted, so every batch goes through it (an open breaker fails at once).
       await batchPolicy.execute(async () => {
         if (lane.fresh) await connectReplacement(lane);
-        const sent = lane.producer.sendBatch({ topicMessages, acks: -1, compression: CompressionTypes.None });
+        const producer = lane.producer;
+        const sent = producer.sendBatch({ topicMessages, acks: -1, compression: CompressionTypes.None });
         lane.sending.add(sent);
         const forget = () => void lane.sending.delete(sent);
-        sent.then(forget, forget);
+        // Watched on the send itself, not the batch: a fatal answer after the batch's timeout counts too.
+        sent.then(forget, (error: unknown) => {
+          forget();
+          const fatal = fatalIdempotenceError(error);
+          if (fatal !== undefined && lane.producer === producer) replaceProducer(lane, fatal);
+        });
         return sent;
       });
       for (const item of batch) settle(item);
     } catch (error) {
-      const fatal = fatalIdempotenceError(error);
-      if (fatal !== undefined) replaceProducer(lane, fatal);
       if (tooLargeError(error) !== undefined) refusedForSize(batch, error);
       else {
         const failure = unavailable(error);

@@ -25,7 +25,12 @@ class NotYetError extends Error {}
  * a body of `maxBodyBytes` needs; rejects with RawTopicLimitError when one is smaller. Waits for
  * Kafka and for the topics (`bridge topics create` may still be running) with a logged backoff.
  */
-export async function checkRawTopicLimits(admin: Admin, rawTopics: readonly string[], maxBodyBytes: number, log: Logger): Promise<number> {
+export async function checkRawTopicLimits(
+  admin: Pick<Admin, 'connect' | 'listTopics' | 'describeConfigs'>,
+  rawTopics: readonly string[],
+  maxBodyBytes: number,
+  log: Logger,
+): Promise<number> {
   const policy = retry(
     handleWhen((error) => !(error instanceof RawTopicLimitError)),
     { maxAttempts: Number.POSITIVE_INFINITY, backoff: new ExponentialBackoff({ initialDelay: 500, maxDelay: 10_000 }) },

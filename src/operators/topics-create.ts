@@ -29,7 +29,7 @@ const isDeadLetterTopic = (topic: string) => topic.startsWith('dlq.');
 const maxMessageBytesName = 'max.message.bytes';
 
 /** The topics' `max.message.bytes` (their own, or the broker's default they inherit). */
-export async function topicMessageLimits(admin: Admin, names: readonly string[]): Promise<Map<string, number>> {
+export async function topicMessageLimits(admin: Pick<Admin, 'describeConfigs'>, names: readonly string[]): Promise<Map<string, number>> {
   const { resources } = await admin.describeConfigs({
     includeSynonyms: false,
     resources: names.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: [maxMessageBytesName] })),

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import type { Admin } from 'kafkajs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkRawTopicLimits, createIngress, createKafkaRawSink, RawTopicLimitError } from '../../src/ingress/index.ts';
@@ -12,23 +13,21 @@ const test = suite('ingress: every body it accepts can be stored (real broker)')
 const silent = createLogger({ level: 'silent' });
 const maxBodyBytes = 1_048_576; // the default INGRESS_MAX_BODY_BYTES
 
-/** A topic made by `bridge topics create`'s code, with the limit it gives raw topics. */
-async function rawTopicAsCreated(): Promise<string> {
-  const topic = `${unique('size')}.raw.whoop`;
+async function withAdmin<T>(use: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = kafkaClient().admin();
   await admin.connect();
   try {
-    await createPipelineTopics(admin, [topic], {
-      partitions: 1,
-      replicationFactor: 1,
-      retentionMs: 3_600_000,
-      dlqRetentionMs: 3_600_000,
-      compression: 'producer',
-      maxMessageBytes: () => rawTopicMessageBytes(maxBodyBytes),
-    });
+    return await use(admin);
   } finally {
     await admin.disconnect();
   }
+}
+
+/** A topic made by `bridge topics create`'s code, with the limit it gives raw topics. */
+async function rawTopicAsCreated(): Promise<string> {
+  const topic = `${unique('size')}.raw.whoop`;
+  const settings = { partitions: 1, replicationFactor: 1, retentionMs: 3_600_000, dlqRetentionMs: 3_600_000, compression: 'producer' };
+  await withAdmin((admin) => createPipelineTopics(admin, [topic], { ...settings, maxMessageBytes: () => rawTopicMessageBytes(maxBodyBytes) }));
   return topic;
 }
 
@@ -41,8 +40,7 @@ function whoopBodyOf(bytes: number): Buffer {
 
 test('a body of exactly INGRESS_MAX_BODY_BYTES is answered 202 and its record is on raw.<vendor>', async () => {
   const topic = await rawTopicAsCreated();
-  const admin = kafkaClient().admin();
-  const limit = await checkRawTopicLimits(admin, [topic], maxBodyBytes, silent).finally(() => admin.disconnect());
+  const limit = await withAdmin((admin) => checkRawTopicLimits(admin, [topic], maxBodyBytes, silent));
   assert.is(limit, rawTopicMessageBytes(maxBodyBytes), 'expected the start-up check to read the limit topics create set');
 
   const topics = await isolatedTopics();
@@ -72,31 +70,23 @@ test('a body of exactly INGRESS_MAX_BODY_BYTES is answered 202 and its record is
 
 test('start-up check: a raw topic with the broker default limit is refused in one line naming it', async () => {
   const topic = `${unique('size')}.raw.whoop`;
-  const admin = kafkaClient().admin();
-  await admin.connect();
-  try {
+  const error = await withAdmin(async (admin) => {
     await createTopics(admin, [topic]);
-    const error = await checkRawTopicLimits(admin, [topic], maxBodyBytes, silent).catch((e: unknown) => e);
-    assert.instance(error, RawTopicLimitError, 'expected a RawTopicLimitError (a configuration error, exit 78)');
-    const message = (error as Error).message;
-    assert.not.match(message, '\n', 'expected one line');
-    assert.match(message, `INGRESS_MAX_BODY_BYTES=${maxBodyBytes} needs max.message.bytes >= ${rawTopicMessageBytes(maxBodyBytes)}`, 'expected the needed limit');
-    assert.match(message, `but ${topic} allows`, 'expected the topic named');
-    assert.match(message, 'bridge topics create', 'expected what to do');
-  } finally {
-    await admin.disconnect();
-  }
+    return checkRawTopicLimits(admin, [topic], maxBodyBytes, silent).catch((e: unknown) => e);
+  });
+  assert.instance(error, RawTopicLimitError, 'expected a RawTopicLimitError (a configuration error, exit 78)');
+  const message = (error as Error).message;
+  assert.not.match(message, '\n', 'expected one line');
+  assert.match(message, `INGRESS_MAX_BODY_BYTES=${maxBodyBytes} needs max.message.bytes >= ${rawTopicMessageBytes(maxBodyBytes)}`, 'expected the needed limit');
+  assert.match(message, `but ${topic} allows`, 'expected the topic named');
+  assert.match(message, 'bridge topics create', 'expected what to do');
 });
 
 test('a record the broker refuses for size is answered 413 with a reason, never 503; the producer goes on', async () => {
   const topic = `${unique('size')}.raw.whoop`;
-  const admin = kafkaClient().admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '20000' }] }] });
-  } finally {
-    await admin.disconnect();
-  }
+  await withAdmin((admin) =>
+    admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '20000' }] }] }),
+  );
   const topics = await isolatedTopics();
   // The sink is not told the topic's limit, so only the broker's refusal can say it.
   const sink = createKafkaRawSink({ kafka: kafkaClient(), timeoutMs: 10_000 });

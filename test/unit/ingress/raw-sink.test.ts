@@ -189,6 +189,25 @@ test('a fatal idempotence error replaces that producer with a new one; the next 
   await sink.disconnect();
 });
 
+test('a fatal idempotence answer that arrives after its batch timed out still replaces the producer', async () => {
+  const { kafka, producers } = fakeKafka();
+  const sink = createKafkaRawSink({ kafka, timeoutMs: 100, producers: 1 });
+  await sink.connect();
+  const late = outcome(sink.send('raw.whoop', message(0)));
+  await sleep(150);
+  assert.is(late.value, 'timeout', 'the request was answered 503 at its deadline');
+  assert.is(producers.length, 1, 'no replacement before the broker answers');
+  producers[0]!.calls[0]!.fail(brokerError('OUT_OF_ORDER_SEQUENCE_NUMBER', 45));
+  await sleep(5);
+  assert.is(producers.length, 2, 'the late fatal answer replaced the producer');
+  const next = outcome(sink.send('raw.whoop', message(1)));
+  await turn();
+  producers[1]!.calls[0]!.ack();
+  await turn();
+  assert.is(next.value, 'acked', 'accepted through the new producer');
+  await sink.disconnect();
+});
+
 test('each fatal idempotence error kind replaces the producer; an ordinary failure does not', async () => {
   const kinds: Array<[string, number]> = [
     ['UNKNOWN_PRODUCER_ID', 59],

@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import type { Message } from 'kafkajs';
 import { createIngress, RecordTooLargeError, SinkUnavailableError, type Ingress, type RawSink } from '../../../src/ingress/index.ts';
 import { createLogger } from '../../../src/obs/logger.ts';
+import { endSlowRequests, slowRequest } from '../../support/slow-request.ts';
 
 /** In-memory sink: records what ingress sends; `hold` keeps acks back to test in-flight limits. */
 function memorySink() {
@@ -247,21 +248,8 @@ test('graceful shutdown waits for an in-flight request, then refuses new ones', 
   assert.is(sink.sent.length, 1, 'its record was written');
 });
 
-/** A POST whose body starts but never completes until the test says; the socket is the test's to end. */
-function slowPost(url: string, headers: OutgoingHttpHeaders, localAddress = '127.0.0.1') {
-  const req = request(`${url}/webhooks/oura`, { method: 'POST', headers: { ...headers, 'content-length': '100' }, localAddress, agent: false });
-  const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
-    req.on('response', (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-  });
-  req.flushHeaders();
-  req.write('{"event_type":');
-  return { req, answer };
-}
+const slowPost = (url: string, headers: OutgoingHttpHeaders, localAddress = '127.0.0.1') =>
+  slowRequest(`${url}/webhooks/oura`, headers, { localAddress, declaredBytes: 100 });
 
 test('a body not complete within the body timeout gets 408 at that time, and its connection is closed', async ({ url }) => {
   const started = Date.now();
@@ -278,10 +266,7 @@ test('bodies still arriving are not in flight: with the in-flight limit held by 
   await new Promise((resolve) => setTimeout(resolve, 50));
   const res = await fetch(`${url}/webhooks/oura`, { method: 'POST', headers: ouraHeaders(ouraBody), body: ouraBody });
   assert.is(res.status, 202, 'expected 202 while four slow uploads (over the in-flight limit of 2) are open');
-  for (const { req, answer } of slow) {
-    req.destroy();
-    await answer.catch(() => undefined);
-  }
+  await endSlowRequests(slow);
 });
 
 test('one address keeps at most INGRESS_MAX_CONNECTIONS_PER_SOURCE requests open: the next gets 429, other addresses are served', async ({ url }) => {
@@ -293,10 +278,7 @@ test('one address keeps at most INGRESS_MAX_CONNECTIONS_PER_SOURCE requests open
   assert.match(body, 'too many open requests from this address', 'expected the reason');
   const other = await fetch(`${url}/webhooks/oura`, { method: 'POST', headers: ouraHeaders(ouraBody), body: ouraBody });
   assert.is(other.status, 202, 'expected 127.0.0.1 to be served meanwhile');
-  for (const { req, answer } of slow) {
-    req.destroy();
-    await answer.catch(() => undefined);
-  }
+  await endSlowRequests(slow);
   await new Promise((resolve) => setTimeout(resolve, 50));
   const again = await rawPost(`${url}/webhooks/oura`, ouraHeaders(ouraBody), ouraBody);
   assert.is(again, 202, 'expected the slots of closed requests to be free again');
