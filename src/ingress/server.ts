@@ -42,7 +42,7 @@ export interface Ingress {
   readonly metrics: IngressMetrics;
   /** Starts listening; resolves with the bound address. */
   listen(): Promise<AddressInfo>;
-  /** Stops accepting, lets in-flight requests finish (bounded), then disconnects the producer. */
+  /** Stops accepting, lets open requests finish, bodies still arriving included (bounded by the grace), then disconnects the producer. */
   close(): Promise<void>;
 }
 
@@ -91,6 +91,8 @@ export function createIngress(options: IngressOptions): Ingress {
   const webhookPrefix = `${base}/webhooks/`;
   let inFlight = 0;
   const openBySource = new Map<string, number>();
+  /** Every request not yet answered, bodies still arriving included: shutdown waits for them. */
+  let openRequests = 0;
   let draining = false;
   let drained: (() => void) | undefined;
 
@@ -153,7 +155,6 @@ export function createIngress(options: IngressOptions): Ingress {
     } finally {
       inFlight--;
       metrics.active.dec();
-      if (inFlight === 0) drained?.();
     }
     sendAccepted(res, requestId);
     return 202;
@@ -220,10 +221,12 @@ export function createIngress(options: IngressOptions): Ingress {
       return false;
     }
     openBySource.set(address, open + 1);
+    openRequests++;
     res.once('close', () => {
       const left = (openBySource.get(address) ?? 1) - 1;
       if (left === 0) openBySource.delete(address);
       else openBySource.set(address, left);
+      if (--openRequests === 0) drained?.();
     });
     return true;
   }
@@ -260,13 +263,13 @@ export function createIngress(options: IngressOptions): Ingress {
       draining = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      if (inFlight > 0) {
+      if (openRequests > 0) {
         const allDone = new Promise<void>((resolve) => (drained = resolve));
         let timer: NodeJS.Timeout | undefined;
         const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, options.shutdownGraceMs)));
         await Promise.race([allDone, grace]);
         clearTimeout(timer);
-        if (inFlight > 0) log.warn({ inFlight }, 'shutdown grace elapsed with requests in flight');
+        if (openRequests > 0) log.warn({ openRequests, inFlight }, 'shutdown grace elapsed with requests open');
       }
       server.closeAllConnections();
       await closed;
