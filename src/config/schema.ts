@@ -65,7 +65,12 @@ const pipelineShape = {
       message: 'must be empty or start with / and not end with /, e.g. /api/bridge',
     }),
   INGRESS_MAX_BODY_BYTES: positiveInt.default(1_048_576), // 1 MiB
+  /** Requests waiting for the Kafka ack at once (bodies still arriving do not count); beyond it 503. */
   INGRESS_MAX_IN_FLIGHT: positiveInt.default(100),
+  /** Longest a request body may take to arrive once its headers are in, in ms; then 408. */
+  INGRESS_BODY_TIMEOUT_MS: positiveInt.default(15_000), // fifteen seconds; vendors give up after 1–10 s
+  /** Open requests from one source address (the forwarded one behind INGRESS_TRUST_PROXY); beyond it 429. */
+  INGRESS_MAX_CONNECTIONS_PER_SOURCE: positiveInt.default(64),
   /** Port of the /metrics, /health, /ready server of a stage process; 0 picks a free one. */
   METRICS_PORT: port.default(9464),
   DELIVERY: z.enum(deliveryModes).default('at-least-once'),

@@ -19,13 +19,29 @@ export function createIngressMetrics(registry: Registry = new Registry()) {
     }),
     active: new Gauge({
       name: 'active_webhook_tasks',
-      help: 'Webhook requests in flight',
+      help: 'Webhook requests in flight: body complete, waiting for the Kafka ack',
       registers: [registry],
     }),
     producerErrors: new Counter({
       name: 'ingress_producer_errors_total',
       help: 'Requests answered 503 because Kafka did not acknowledge, by kind (timeout, breaker_open, send_failed)',
       labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    aborted: new Counter({
+      name: 'ingress_requests_aborted_total',
+      help: 'Requests whose client disconnected before the body was complete (not an error of ours)',
+      registers: [registry],
+    }),
+    sourceLimited: new Counter({
+      name: 'ingress_source_limit_refusals_total',
+      help: 'Requests answered 429 because their source address already had INGRESS_MAX_CONNECTIONS_PER_SOURCE open',
+      registers: [registry],
+    }),
+    producerReplacements: new Counter({
+      name: 'ingress_producer_replacements_total',
+      help: 'Idempotent producers replaced after a fatal idempotence error, by the broker error',
+      labelNames: ['reason'] as const,
       registers: [registry],
     }),
     batchSize: new Histogram({

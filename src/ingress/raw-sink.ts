@@ -6,15 +6,19 @@ import {
   TaskCancelledError,
   TimeoutStrategy,
   circuitBreaker,
-  handleAll,
+  handleWhen,
   timeout,
   wrap,
 } from 'cockatiel';
 import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import { fatalIdempotenceError, recordBytes, tooLargeError } from './kafka-errors.ts';
 
 /** What ingress needs from Kafka: one durable write per request, and whether writes can succeed. */
 export interface RawSink {
-  /** Resolves once the record is acknowledged by all in-sync replicas; rejects with `SinkUnavailableError`. */
+  /**
+   * Resolves once the record is acknowledged by all in-sync replicas; rejects with
+   * `SinkUnavailableError` (retry later) or `RecordTooLargeError` (never storable).
+   */
   send(topic: string, message: Message): Promise<void>;
   ready(): boolean;
   connect(): Promise<void>;
@@ -33,6 +37,18 @@ export class SinkUnavailableError extends Error {
   }
 }
 
+/** The record can never be stored: larger than the raw topic accepts. Answer 413, the vendor must not retry. */
+export class RecordTooLargeError extends Error {
+  constructor(
+    readonly bytes: number,
+    readonly limitBytes: number,
+    options?: ErrorOptions,
+  ) {
+    super(`record of ${bytes} bytes (body and headers) is larger than the raw topic accepts (${limitBytes} bytes)`, options);
+    this.name = 'RecordTooLargeError';
+  }
+}
+
 export interface KafkaRawSinkOptions {
   /** Only `producer()` is used, so tests can hand in a small fake. */
   readonly kafka: Pick<Kafka, 'producer'>;
@@ -46,15 +62,26 @@ export interface KafkaRawSinkOptions {
   readonly halfOpenAfterMs?: number;
   /** Upper bound of records in one produce request. */
   readonly maxBatch?: number;
+  /**
+   * The raw topics' `max.message.bytes` (the smallest, read at start): a larger record is refused
+   * at once, and a produce request carries at most this many bytes so records never share a
+   * batch the broker would refuse. Defaults to the broker's own default (1 MiB + 12 bytes).
+   */
+  readonly maxRecordBytes?: number;
   readonly onBatch?: (size: number) => void;
   readonly onError?: (kind: SinkUnavailableError['kind']) => void;
   /** Told of every transition of the Kafka breaker (for the breaker-state metric and logs). */
   readonly onBreakerStateChange?: (state: BreakerState) => void;
+  /** Told when a producer is replaced after a fatal idempotence error (its name, e.g. OUT_OF_ORDER_SEQUENCE_NUMBER). */
+  readonly onProducerReplaced?: (reason: string) => void;
 }
 
 interface Pending {
   readonly topic: string;
   readonly message: Message;
+  readonly bytes: number;
+  /** The broker refused a batch holding this record for size: it goes in a produce request of its own. */
+  alone: boolean;
   /** `Date.now()` after which the request is answered 503 wherever it is (queued or in a batch). */
   readonly deadline: number;
   settled: boolean;
@@ -64,7 +91,12 @@ interface Pending {
 
 /** One idempotent producer and whether it has a produce request outstanding. */
 interface Lane {
-  readonly producer: Producer;
+  /** Replaced after a fatal idempotence error: its producer id can no longer write. */
+  producer: Producer;
+  /** A replacement producer not connected yet: its first batch connects it. */
+  fresh: boolean;
+  /** A connect under way, shared by whoever waits for it. */
+  connecting: Promise<void> | undefined;
   busy: boolean;
   connected: boolean;
   /** sendBatch calls not yet settled: one may outlive its batch's timeout (kafkajs retries in the background). */
@@ -93,23 +125,27 @@ export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
   const retryAfterSeconds = Math.max(1, Math.ceil(halfOpenAfterMs / 1000));
   // Deadlines are enforced to within this: a twentieth of the timeout, 10 ms to 250 ms.
   const sweepEveryMs = Math.min(250, Math.max(10, Math.floor(options.timeoutMs / 20)));
+  const maxRecordBytes = options.maxRecordBytes ?? 1_048_588; // Kafka's default message.max.bytes
+  const newProducer = () =>
+    options.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+  const watch = (lane: Lane) => {
+    const producer = lane.producer;
+    // Events of a replaced producer must not mark its lane up or down.
+    producer.on(producer.events.CONNECT, () => void (lane.producer === producer && (lane.connected = true)));
+    producer.on(producer.events.DISCONNECT, () => void (lane.producer === producer && (lane.connected = false)));
+  };
   const lanes: Lane[] = Array.from({ length: options.producers ?? 3 }, () => {
-    const lane: Lane = {
-      producer: options.kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
-      }),
-      busy: false,
-      connected: false,
-      sending: new Set(),
-    };
-    lane.producer.on(lane.producer.events.CONNECT, () => (lane.connected = true));
-    lane.producer.on(lane.producer.events.DISCONNECT, () => (lane.connected = false));
+    const lane: Lane = { producer: newProducer(), fresh: false, connecting: undefined, busy: false, connected: false, sending: new Set() };
+    watch(lane);
     return lane;
   });
-  const breaker = circuitBreaker(handleAll, {
+  // A record too large for the topic is the request's fault, not Kafka's: it must not open the breaker.
+  const breaker = circuitBreaker(handleWhen((error) => tooLargeError(error) === undefined), {
     halfOpenAfter: halfOpenAfterMs,
     breaker: new ConsecutiveBreaker(options.breakerFailures ?? 5),
   });
@@ -129,7 +165,7 @@ export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
     return new SinkUnavailableError(kind, retryAfterSeconds, { cause: error });
   };
 
-  function settle(item: Pending, error?: SinkUnavailableError): void {
+  function settle(item: Pending, error?: SinkUnavailableError | RecordTooLargeError): void {
     if (item.settled) return;
     item.settled = true;
     if (error) item.reject(error);
@@ -171,10 +207,56 @@ export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
     if (queue.length === 0 && inFlight.size === 0) idleWaiter?.();
   }
 
+  /** The next batch: in queue order, at most maxBatch records and maxRecordBytes bytes, an `alone` record by itself. */
+  function takeBatch(): Pending[] {
+    let count = 0;
+    let bytes = 0;
+    for (const item of queue) {
+      if (count >= maxBatch || (count > 0 && (item.alone || bytes + item.bytes > maxRecordBytes))) break;
+      count++;
+      bytes += item.bytes;
+      if (item.alone) break;
+    }
+    const batch = count === queue.length ? queue : queue.slice(0, count);
+    queue = batch === queue ? [] : queue.slice(count);
+    return batch;
+  }
+
+  /**
+   * After OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID, a fenced epoch and the like, the
+   * producer's id and sequence numbers no longer match the broker's (typically after a broker
+   * restart lost them) and every retry fails the same way: only a new producer id writes again.
+   * The old producer is disconnected once the sends it still retries have ended.
+   */
+  function replaceProducer(lane: Lane, reason: string): void {
+    const old = lane.producer;
+    const pending = [...lane.sending].map((sent) => sent.catch(() => undefined));
+    lane.producer = newProducer();
+    lane.connected = false;
+    lane.fresh = true;
+    watch(lane);
+    // Connected now rather than at the next batch, so /ready recovers without traffic.
+    void connectReplacement(lane).catch(() => undefined); // The next batch tries again and answers 503 if it fails.
+    options.onProducerReplaced?.(reason);
+    void Promise.all(pending)
+      .then(() => old.disconnect())
+      .catch(() => undefined); // It is being dropped: a failed disconnect changes nothing.
+  }
+
+  /** Connects a replacement producer once, however many batches wait for it. */
+  function connectReplacement(lane: Lane): Promise<void> {
+    const producer = lane.producer;
+    const current = () => lane.producer === producer;
+    lane.connecting ??= producer
+      .connect()
+      .then(() => void (current() && (lane.fresh = false)))
+      .finally(() => void (current() && (lane.connecting = undefined)));
+    return lane.connecting;
+  }
+
   async function produce(lane: Lane): Promise<void> {
     lane.busy = true;
-    const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
-    queue = batch === queue ? [] : queue.slice(maxBatch);
+    const batch = takeBatch();
     inFlight.add(batch);
     const topicMessages: TopicMessages[] = [];
     for (const item of batch) {
@@ -186,18 +268,28 @@ export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
     try {
       // No early check of breaker.state: cockatiel moves an open breaker to half-open only when a
       // call is attempted, so every batch goes through it (an open breaker fails at once).
-      await batchPolicy.execute(() => {
-        const sent = lane.producer.sendBatch({ topicMessages, acks: -1, compression: CompressionTypes.None });
+      await batchPolicy.execute(async () => {
+        if (lane.fresh) await connectReplacement(lane);
+        const producer = lane.producer;
+        const sent = producer.sendBatch({ topicMessages, acks: -1, compression: CompressionTypes.None });
         lane.sending.add(sent);
         const forget = () => void lane.sending.delete(sent);
-        sent.then(forget, forget);
+        // Watched on the send itself, not the batch: a fatal answer after the batch's timeout counts too.
+        sent.then(forget, (error: unknown) => {
+          forget();
+          const fatal = fatalIdempotenceError(error);
+          if (fatal !== undefined && lane.producer === producer) replaceProducer(lane, fatal);
+        });
         return sent;
       });
       for (const item of batch) settle(item);
     } catch (error) {
-      const failure = unavailable(error);
-      options.onError?.(failure.kind);
-      for (const item of batch) settle(item, failure);
+      if (tooLargeError(error) !== undefined) refusedForSize(batch, error);
+      else {
+        const failure = unavailable(error);
+        options.onError?.(failure.kind);
+        for (const item of batch) settle(item, failure);
+      }
     }
     inFlight.delete(batch);
     lane.busy = false;
@@ -205,10 +297,25 @@ export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
     dispatch();
   }
 
+  /**
+   * The broker refused a batch for size. A record alone in its batch is answered 413; the records
+   * of a larger batch are sent again one per produce request, so each learns its own answer.
+   */
+  function refusedForSize(batch: Pending[], error: unknown): void {
+    if (batch.length === 1) {
+      settle(batch[0]!, new RecordTooLargeError(batch[0]!.bytes, maxRecordBytes, { cause: error }));
+      return;
+    }
+    for (const item of batch) item.alone = true;
+    queue = [...batch.filter((item) => !item.settled), ...queue];
+  }
+
   return {
     send(topic, message) {
+      const bytes = recordBytes(message);
+      if (bytes > maxRecordBytes) return Promise.reject(new RecordTooLargeError(bytes, maxRecordBytes));
       return new Promise<void>((resolve, reject) => {
-        queue.push({ topic, message, deadline: Date.now() + options.timeoutMs, settled: false, resolve, reject });
+        queue.push({ topic, message, bytes, alone: false, deadline: Date.now() + options.timeoutMs, settled: false, resolve, reject });
         sweeper ??= setInterval(sweep, sweepEveryMs).unref();
         // Wait one turn of the event loop so every request already read joins the same batch.
         if (!dispatchScheduled && lanes.some((lane) => !lane.busy)) {

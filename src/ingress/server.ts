@@ -8,7 +8,8 @@ import { checkAuthHeaders, checkHeaders } from './cheap-checks.ts';
 import { ouraChallenge, postHandshake, type HandshakeSettings } from './handshakes.ts';
 import { createIngressMetrics, type IngressMetrics } from './metrics.ts';
 import { rawMessage } from './raw-record.ts';
-import { SinkUnavailableError, type RawSink } from './raw-sink.ts';
+import { RecordTooLargeError, SinkUnavailableError, type RawSink } from './raw-sink.ts';
+import { readBody } from './read-body.ts';
 
 export interface IngressOptions extends HandshakeSettings {
   readonly sink: RawSink;
@@ -19,7 +20,12 @@ export interface IngressOptions extends HandshakeSettings {
   /** Prefix of every path, e.g. `/api/bridge`; '' for none. */
   readonly basePath: string;
   readonly maxBodyBytes: number;
+  /** Longest a body may take to arrive once the headers are in, in ms; then 408. */
+  readonly bodyTimeoutMs: number;
+  /** Requests whose body is complete and not yet answered (waiting for Kafka); beyond it 503. */
   readonly maxInFlight: number;
+  /** Open requests from one source address (each holds a connection); beyond it 429. */
+  readonly maxConnectionsPerSource: number;
   /** Take the source address from the last X-Forwarded-For hop (only behind our own proxy). */
   readonly trustProxy: boolean;
   readonly shutdownGraceMs: number;
@@ -36,11 +42,14 @@ export interface Ingress {
   readonly metrics: IngressMetrics;
   /** Starts listening; resolves with the bound address. */
   listen(): Promise<AddressInfo>;
-  /** Stops accepting, lets in-flight requests finish (bounded), then disconnects the producer. */
+  /** Stops accepting, lets open requests finish, bodies still arriving included (bounded by the grace), then disconnects the producer. */
   close(): Promise<void>;
 }
 
 type Json = Record<string, unknown>;
+
+/** Recorded (metrics, access log) when the client disconnected mid-body; nginx's code for it. */
+const clientClosedRequest = 499;
 
 function send(res: ServerResponse, status: number, body?: Json, headers: Record<string, string> = {}): void {
   const text = body === undefined ? '' : JSON.stringify(body);
@@ -56,23 +65,6 @@ const acceptedHeaders = ['content-type', 'application/json', 'content-length', S
 function sendAccepted(res: ServerResponse, requestId: string): void {
   res.writeHead(202, acceptedHeaders);
   res.end(`{"id":"${requestId}"}`);
-}
-
-/** Reads the body up to `limit` bytes; undefined when it grew past it (the caller answers 413). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) over = true;
-      else chunks.push(chunk);
-    });
-    // A ~1 KB webhook arrives as one chunk: keep it rather than copy it.
-    req.on('end', () => resolve(over ? undefined : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    req.on('error', reject);
-  });
 }
 
 /**
@@ -98,6 +90,9 @@ export function createIngress(options: IngressOptions): Ingress {
   const base = options.basePath;
   const webhookPrefix = `${base}/webhooks/`;
   let inFlight = 0;
+  const openBySource = new Map<string, number>();
+  /** Every request not yet answered, bodies still arriving included: shutdown waits for them. */
+  let openRequests = 0;
   let draining = false;
   let drained: (() => void) | undefined;
 
@@ -123,13 +118,23 @@ export function createIngress(options: IngressOptions): Ingress {
     const headerProblem = checkHeaders(vendor, req.headers, options.maxBodyBytes);
     if (headerProblem?.status === 413) return answer(413, { error: headerProblem.reason }, { connection: 'close' });
     if (headerProblem) return answer(headerProblem.status, { error: headerProblem.reason });
-    const body = await readBody(req, options.maxBodyBytes);
-    if (body === undefined) return answer(413, { error: `body larger than ${options.maxBodyBytes} bytes` }, { connection: 'close' });
+    const read = await readBody(req, { limitBytes: options.maxBodyBytes, timeoutMs: options.bodyTimeoutMs });
+    if (read.kind === 'too_large') return answer(413, { error: `body larger than ${options.maxBodyBytes} bytes` }, { connection: 'close' });
+    if (read.kind === 'timeout') return answer(408, { error: `body not complete within ${options.bodyTimeoutMs} ms` }, { connection: 'close' });
+    if (read.kind === 'aborted') {
+      // The client left: nobody to answer, nothing wrong on our side.
+      metrics.aborted.inc();
+      return clientClosedRequest;
+    }
+    const body = read.body;
     const handshake = postHandshake(vendor, req.headers.authorization, body, options);
     if (handshake) return answer(handshake.status, handshake.body as Json);
     const authProblem = checkAuthHeaders(vendor, req.rawHeaders);
     if (authProblem) return answer(authProblem.status, { error: authProblem.reason });
     if (body.length === 0) return answer(400, { error: 'empty body' });
+    // Only requests waiting for Kafka count as in flight: a slow body is bounded by its timeout
+    // and the per-source limit, and must not crowd out complete webhooks.
+    if (inFlight >= options.maxInFlight) return answer(503, { error: 'too many requests in flight' }, { 'retry-after': '1' });
 
     const message = rawMessage(vendor, {
       requestId,
@@ -138,12 +143,18 @@ export function createIngress(options: IngressOptions): Ingress {
       headers: req.headers,
       body,
     });
+    inFlight++;
+    metrics.active.inc();
     try {
       await options.sink.send(options.rawTopic?.(vendor) ?? vendor.rawTopic, message);
     } catch (error) {
+      if (error instanceof RecordTooLargeError) return answer(413, { error: error.message }, { connection: 'close' });
       if (!(error instanceof SinkUnavailableError)) throw error;
       metrics.producerErrors.inc({ kind: error.kind });
       return answer(503, { error: 'temporarily unavailable, retry later' }, { 'retry-after': String(error.retryAfterSeconds) });
+    } finally {
+      inFlight--;
+      metrics.active.dec();
     }
     sendAccepted(res, requestId);
     return 202;
@@ -158,12 +169,7 @@ export function createIngress(options: IngressOptions): Ingress {
     if (vendor === undefined) {
       send(res, 404, { error: 'unknown vendor' });
       status = 404;
-    } else if (inFlight >= options.maxInFlight) {
-      send(res, 503, { error: 'too many requests in flight' }, { 'retry-after': '1' });
-      status = 503;
     } else {
-      inFlight++;
-      metrics.active.inc();
       try {
         status = await webhook(req, res, vendor, query, requestId);
       } catch (error) {
@@ -171,10 +177,6 @@ export function createIngress(options: IngressOptions): Ingress {
         log.error({ err: error, requestId, vendor: source }, 'webhook request failed');
         if (!res.headersSent) send(res, 503, { error: 'temporarily unavailable, retry later' }, { 'retry-after': '1' });
         status = 503;
-      } finally {
-        inFlight--;
-        metrics.active.dec();
-        if (inFlight === 0) drained?.();
       }
     }
     const ms = performance.now() - started;
@@ -206,15 +208,40 @@ export function createIngress(options: IngressOptions): Ingress {
     send(res, 404, { error: 'not found' });
   }
 
+  /**
+   * Bounds the requests one address keeps open, so a few slow or stalled clients cannot take
+   * every connection. True when the request may go on; its slot frees when its response closes.
+   */
+  function admitSource(req: IncomingMessage, res: ServerResponse): boolean {
+    const address = sourceAddress(req) ?? 'unknown';
+    const open = openBySource.get(address) ?? 0;
+    if (open >= options.maxConnectionsPerSource) {
+      metrics.sourceLimited.inc();
+      send(res, 429, { error: 'too many open requests from this address' }, { 'retry-after': '1', connection: 'close' });
+      return false;
+    }
+    openBySource.set(address, open + 1);
+    openRequests++;
+    res.once('close', () => {
+      const left = (openBySource.get(address) ?? 1) - 1;
+      if (left === 0) openBySource.delete(address);
+      else openBySource.set(address, left);
+      if (--openRequests === 0) drained?.();
+    });
+    return true;
+  }
+
   const server = createServer((req, res) => {
+    if (!admitSource(req, res)) return;
     route(req, res).catch((error: unknown) => {
       log.error({ err: error }, 'request handling failed');
       if (!res.headersSent) send(res, 500, { error: 'internal error' });
     });
   });
-  // Slow senders must not pin connections: Withings waits 2 s, the slowest vendor 30 s.
-  server.requestTimeout = 30_000;
+  // Slow senders must not pin connections: headers get 10 s, a body bodyTimeoutMs after them
+  // (answered 408 by readBody); Node's own request timeout is only the backstop behind both.
   server.headersTimeout = 10_000;
+  server.requestTimeout = server.headersTimeout + options.bodyTimeoutMs + 1_000;
 
   return {
     server,
@@ -236,13 +263,13 @@ export function createIngress(options: IngressOptions): Ingress {
       draining = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      if (inFlight > 0) {
+      if (openRequests > 0) {
         const allDone = new Promise<void>((resolve) => (drained = resolve));
         let timer: NodeJS.Timeout | undefined;
         const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, options.shutdownGraceMs)));
         await Promise.race([allDone, grace]);
         clearTimeout(timer);
-        if (inFlight > 0) log.warn({ inFlight }, 'shutdown grace elapsed with requests in flight');
+        if (openRequests > 0) log.warn({ openRequests, inFlight }, 'shutdown grace elapsed with requests open');
       }
       server.closeAllConnections();
       await closed;

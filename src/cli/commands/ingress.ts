@@ -4,6 +4,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { loadConfig, type Env } from '../../config/index.ts';
 import { createIngress, createKafkaRawSink, ingressSettings, type Ingress } from '../../ingress/index.ts';
 import { createIngressMetrics } from '../../ingress/metrics.ts';
+import { checkRawTopicLimits } from '../../ingress/raw-topic-limits.ts';
+import { vendors } from '../../vendors/index.ts';
 import { breakerStateGauge } from '../../obs/breaker-state.ts';
 import { kafkaLogs } from '../../obs/kafka-log.ts';
 import { createLogger, type Logger } from '../../obs/logger.ts';
@@ -13,9 +15,23 @@ function packageVersion(): string {
   return (JSON.parse(text) as { version: string }).version;
 }
 
-/** Starts the webhook ingress from configuration; `bridge run ingress` calls this too. */
+/** Reads the raw topics' record limit, waiting for Kafka; refuses (RawTopicLimitError, exit 78) one too small for the body limit. */
+async function rawRecordLimit(kafka: Kafka, config: Readonly<Env>, log: Logger): Promise<number> {
+  const admin = kafka.admin();
+  try {
+    return await checkRawTopicLimits(admin, Object.values(vendors).map((vendor) => vendor.rawTopic), config.INGRESS_MAX_BODY_BYTES, log);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Starts the webhook ingress from configuration; `bridge run ingress` calls this too. Waits for
+ * Kafka, and refuses to start when the raw topics cannot hold a body of INGRESS_MAX_BODY_BYTES.
+ */
 export async function startIngress(config: Readonly<Env>, log: Logger): Promise<Ingress> {
   const kafka = new Kafka({ clientId: `${config.KAFKA_CLIENT_ID}-ingress`, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.WARN, logCreator: kafkaLogs(log) });
+  const maxRecordBytes = await rawRecordLimit(kafka, config, log);
   const metrics = createIngressMetrics();
   const reportBreaker = breakerStateGauge(metrics.registry);
   reportBreaker('kafka', 'closed');
@@ -23,10 +39,15 @@ export async function startIngress(config: Readonly<Env>, log: Logger): Promise<
     kafka,
     timeoutMs: config.INGRESS_KAFKA_TIMEOUT_MS,
     producers: config.INGRESS_PRODUCERS,
+    maxRecordBytes,
     onBatch: (size) => metrics.batchSize.observe(size),
     onBreakerStateChange: (state) => {
       log.warn({ dependency: 'kafka', state }, 'ingress kafka circuit breaker changed state');
       reportBreaker('kafka', state);
+    },
+    onProducerReplaced: (reason) => {
+      log.warn({ dependency: 'kafka', reason }, 'ingress producer replaced after a fatal idempotence error');
+      metrics.producerReplacements.inc({ reason });
     },
   });
   const ingress = createIngress({ ...ingressSettings(config), sink, metrics, logger: log, version: packageVersion() });

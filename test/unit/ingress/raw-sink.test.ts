@@ -1,24 +1,34 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Kafka, Message, Producer, ProducerBatch } from 'kafkajs';
-import { createKafkaRawSink, SinkUnavailableError } from '../../../src/ingress/index.ts';
+import kafkajs, { type Kafka, type Message, type Producer, type ProducerBatch } from 'kafkajs';
+import { createKafkaRawSink, RecordTooLargeError, SinkUnavailableError } from '../../../src/ingress/index.ts';
 
 /** A producer whose sendBatch calls the test settles by hand. */
 interface FakeProducer {
   readonly calls: Array<{ records: number; topics: string[]; ack(): void; fail(error: Error): void }>;
+  connects: number;
+  disconnects: number;
+}
+
+/** A broker answer as kafkajs hands it to sendBatch's caller: the protocol error wrapped by its retrier. */
+function brokerError(type: string, code: number): Error {
+  const answer = new kafkajs.KafkaJSProtocolError(Object.assign(new Error(`broker answered ${type}`), { type, code, retriable: false }));
+  // kafkajs's retrier passes `{ cause }`; its type declarations omit that parameter.
+  const NonRetriable = kafkajs.KafkaJSNonRetriableError as unknown as new (e: Error, metadata: { cause: Error }) => Error;
+  return new NonRetriable(answer, { cause: answer });
 }
 
 function fakeKafka() {
   const producers: FakeProducer[] = [];
   const kafka: Pick<Kafka, 'producer'> = {
     producer: () => {
-      const fake: FakeProducer = { calls: [] };
+      const fake: FakeProducer = { calls: [], connects: 0, disconnects: 0 };
       producers.push(fake);
       const producer = {
         events: { CONNECT: 'connect', DISCONNECT: 'disconnect' },
         on: () => () => {},
-        connect: async () => {},
-        disconnect: async () => {},
+        connect: async () => void fake.connects++,
+        disconnect: async () => void fake.disconnects++,
         sendBatch: (batch: ProducerBatch) =>
           new Promise((resolve, reject) => {
             const topicMessages = batch.topicMessages ?? [];
@@ -45,7 +55,9 @@ function outcome(promise: Promise<void>) {
   const result: { value?: string } = {};
   promise.then(
     () => (result.value = 'acked'),
-    (error: unknown) => (result.value = error instanceof SinkUnavailableError ? error.kind : `unexpected ${String(error)}`),
+    (error: unknown) =>
+      (result.value =
+        error instanceof SinkUnavailableError ? error.kind : error instanceof RecordTooLargeError ? 'too_large' : `unexpected ${String(error)}`),
   );
   return result;
 }
@@ -150,6 +162,137 @@ test('disconnect waits for the batch in flight', async () => {
   producers[0]!.calls[0]!.ack();
   await closing;
   assert.is(pending.value, 'acked', 'the in-flight request was acked before the producers closed');
+});
+
+test('a fatal idempotence error replaces that producer with a new one; the next batch goes through it', async () => {
+  const { kafka, producers } = fakeKafka();
+  const replaced: string[] = [];
+  const sink = createKafkaRawSink({ kafka, timeoutMs: 5_000, producers: 1, onProducerReplaced: (reason) => replaced.push(reason) });
+  await sink.connect();
+  const failed = outcome(sink.send('raw.whoop', message(0)));
+  await turn();
+  producers[0]!.calls[0]!.fail(brokerError('OUT_OF_ORDER_SEQUENCE_NUMBER', 45));
+  await sleep(5);
+  assert.is(failed.value, 'send_failed', 'the batch that met the error is answered 503 (the vendor retries it)');
+  assert.equal(replaced, ['OUT_OF_ORDER_SEQUENCE_NUMBER'], 'the replacement was reported with the broker error');
+  assert.is(producers.length, 2, 'a second producer (a new producer id) was created');
+  assert.is(producers[1]!.connects, 1, 'and connected at once, without waiting for traffic');
+  assert.is(producers[0]!.disconnects, 1, 'the old producer was disconnected');
+
+  const next = outcome(sink.send('raw.whoop', message(1)));
+  await turn();
+  assert.is(producers[0]!.calls.length, 1, 'the old producer gets no more batches');
+  assert.is(producers[1]!.calls.length, 1, 'the next batch went to the new producer');
+  producers[1]!.calls[0]!.ack();
+  await turn();
+  assert.is(next.value, 'acked', 'accepted again through the new producer');
+  await sink.disconnect();
+});
+
+test('a fatal idempotence answer that arrives after its batch timed out still replaces the producer', async () => {
+  const { kafka, producers } = fakeKafka();
+  const sink = createKafkaRawSink({ kafka, timeoutMs: 100, producers: 1 });
+  await sink.connect();
+  const late = outcome(sink.send('raw.whoop', message(0)));
+  await sleep(150);
+  assert.is(late.value, 'timeout', 'the request was answered 503 at its deadline');
+  assert.is(producers.length, 1, 'no replacement before the broker answers');
+  producers[0]!.calls[0]!.fail(brokerError('OUT_OF_ORDER_SEQUENCE_NUMBER', 45));
+  await sleep(5);
+  assert.is(producers.length, 2, 'the late fatal answer replaced the producer');
+  const next = outcome(sink.send('raw.whoop', message(1)));
+  await turn();
+  producers[1]!.calls[0]!.ack();
+  await turn();
+  assert.is(next.value, 'acked', 'accepted through the new producer');
+  await sink.disconnect();
+});
+
+test('each fatal idempotence error kind replaces the producer; an ordinary failure does not', async () => {
+  const kinds: Array<[string, number]> = [
+    ['UNKNOWN_PRODUCER_ID', 59],
+    ['INVALID_PRODUCER_EPOCH', 47],
+    ['INVALID_PRODUCER_ID_MAPPING', 49],
+    ['PRODUCER_FENCED', 90],
+  ];
+  for (const [type, code] of kinds) {
+    const { kafka, producers } = fakeKafka();
+    const sink = createKafkaRawSink({ kafka, timeoutMs: 5_000, producers: 1 });
+    await sink.connect();
+    const failed = outcome(sink.send('raw.whoop', message(0)));
+    await turn();
+    producers[0]!.calls[0]!.fail(brokerError(type, code));
+    await sleep(5);
+    assert.is(failed.value, 'send_failed', `${type}: answered 503`);
+    assert.is(producers.length, 2, `${type}: the producer was replaced`);
+  }
+  const { kafka, producers } = fakeKafka();
+  const sink = createKafkaRawSink({ kafka, timeoutMs: 5_000, producers: 1 });
+  await sink.connect();
+  const failed = outcome(sink.send('raw.whoop', message(0)));
+  await turn();
+  producers[0]!.calls[0]!.fail(brokerError('NOT_ENOUGH_REPLICAS', 19));
+  await sleep(5);
+  assert.is(failed.value, 'send_failed', 'an ordinary broker failure is a 503');
+  assert.is(producers.length, 1, 'and keeps the producer (kafkajs retries it)');
+});
+
+test('a record larger than the raw topic accepts is refused at once, without a produce request', async () => {
+  const { kafka, producers } = fakeKafka();
+  const sink = createKafkaRawSink({ kafka, timeoutMs: 5_000, producers: 1, maxRecordBytes: 2_000 });
+  await sink.connect();
+  const error = await sink.send('raw.whoop', { key: null, value: Buffer.alloc(2_000) }).catch((e: unknown) => e);
+  assert.instance(error, RecordTooLargeError, 'a RecordTooLargeError (413), not a SinkUnavailableError (503)');
+  assert.match((error as Error).message, 'larger than the raw topic accepts (2000 bytes)', 'the reason names the limit');
+  assert.is(producers[0]!.calls.length, 0, 'nothing sent to Kafka');
+});
+
+test('a produce request carries at most maxRecordBytes, so records never share a batch the broker would refuse', async () => {
+  const { kafka, producers } = fakeKafka();
+  const sink = createKafkaRawSink({ kafka, timeoutMs: 5_000, producers: 1, maxRecordBytes: 2_500 });
+  await sink.connect();
+  const first = outcome(sink.send('raw.whoop', message(0)));
+  await turn();
+  const large = [1, 2, 3].map(() => outcome(sink.send('raw.whoop', { key: null, value: Buffer.alloc(1_000) })));
+  producers[0]!.calls[0]!.ack();
+  await turn();
+  assert.is(first.value, 'acked', 'the first record acked');
+  assert.is(producers[0]!.calls[1]?.records, 2, 'two 1 KB records fit in 2.5 KB, the third does not');
+  producers[0]!.calls[1]!.ack();
+  await turn();
+  assert.is(producers[0]!.calls[2]?.records, 1, 'the third went in the next request');
+  producers[0]!.calls[2]!.ack();
+  await turn();
+  assert.equal(large.map((o) => o.value), ['acked', 'acked', 'acked'], 'all acked');
+  await sink.disconnect();
+});
+
+test('a batch the broker refuses for size is sent again record by record; the one too large gets 413; the breaker stays closed', async () => {
+  const { kafka, producers } = fakeKafka();
+  const sink = createKafkaRawSink({ kafka, timeoutMs: 5_000, producers: 1, breakerFailures: 1 });
+  await sink.connect();
+  const batch = [0, 1].map((n) => outcome(sink.send('raw.whoop', message(n))));
+  await turn();
+  assert.is(producers[0]!.calls[0]!.records, 2, 'both records in one request');
+  producers[0]!.calls[0]!.fail(brokerError('MESSAGE_TOO_LARGE', 10));
+  await turn();
+  assert.equal(batch.map((o) => o.value), [undefined, undefined], 'no answer yet: each is tried alone');
+  assert.is(producers[0]!.calls[1]?.records, 1, 'the first record alone');
+  producers[0]!.calls[1]!.fail(brokerError('MESSAGE_TOO_LARGE', 10));
+  await turn();
+  assert.is(batch[0]!.value, 'too_large', 'refused alone: 413, never 503');
+  assert.is(producers[0]!.calls[2]?.records, 1, 'the second record alone');
+  producers[0]!.calls[2]!.ack();
+  await turn();
+  assert.is(batch[1]!.value, 'acked', 'the other record is stored');
+  const after = outcome(sink.send('raw.whoop', message(2)));
+  await turn();
+  await turn();
+  assert.is(producers[0]!.calls.length, 4, 'a size refusal is the request\'s fault: the breaker (1 failure opens it) let the next batch through');
+  producers[0]!.calls[3]!.ack();
+  await turn();
+  assert.is(after.value, 'acked', 'and it was stored');
+  await sink.disconnect();
 });
 
 test.run();

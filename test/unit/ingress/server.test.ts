@@ -4,8 +4,9 @@ import { Writable } from 'node:stream';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Message } from 'kafkajs';
-import { createIngress, SinkUnavailableError, type Ingress, type RawSink } from '../../../src/ingress/index.ts';
+import { createIngress, RecordTooLargeError, SinkUnavailableError, type Ingress, type RawSink } from '../../../src/ingress/index.ts';
 import { createLogger } from '../../../src/obs/logger.ts';
+import { endSlowRequests, slowRequest } from '../../support/slow-request.ts';
 
 /** In-memory sink: records what ingress sends; `hold` keeps acks back to test in-flight limits. */
 function memorySink() {
@@ -62,7 +63,9 @@ test.before.each(async (context) => {
     port: 0,
     basePath: '/api/bridge',
     maxBodyBytes: 1024,
+    bodyTimeoutMs: 400,
     maxInFlight: 2,
+    maxConnectionsPerSource: 8,
     trustProxy: false,
     shutdownGraceMs: 2_000,
     version: '0.0.0-test',
@@ -243,6 +246,64 @@ test('graceful shutdown waits for an in-flight request, then refuses new ones', 
   assert.is((await pending).status, 202, 'in-flight request completed during shutdown');
   await closing;
   assert.is(sink.sent.length, 1, 'its record was written');
+});
+
+const slowPost = (url: string, headers: OutgoingHttpHeaders, localAddress = '127.0.0.1') =>
+  slowRequest(`${url}/webhooks/oura`, headers, { localAddress, declaredBytes: 100 });
+
+test('a body not complete within the body timeout gets 408 at that time, and its connection is closed', async ({ url }) => {
+  const started = Date.now();
+  const { answer } = slowPost(url, json);
+  const { status, body } = await answer;
+  const ms = Date.now() - started;
+  assert.is(status, 408, 'expected 408 for a stalled body');
+  assert.match(body, 'body not complete within 400 ms', 'expected the reason to name the timeout');
+  assert.ok(ms >= 380 && ms < 1_500, `expected the answer at about 400 ms, got ${ms} ms`);
+});
+
+test('bodies still arriving are not in flight: with the in-flight limit held by slow uploads, a complete webhook is accepted', async ({ url }) => {
+  const slow = Array.from({ length: 4 }, () => slowPost(url, json));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const res = await fetch(`${url}/webhooks/oura`, { method: 'POST', headers: ouraHeaders(ouraBody), body: ouraBody });
+  assert.is(res.status, 202, 'expected 202 while four slow uploads (over the in-flight limit of 2) are open');
+  await endSlowRequests(slow);
+});
+
+test('one address keeps at most INGRESS_MAX_CONNECTIONS_PER_SOURCE requests open: the next gets 429, other addresses are served', async ({ url }) => {
+  const slow = Array.from({ length: 8 }, () => slowPost(url, json, '127.0.0.2'));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const refused = slowPost(url, json, '127.0.0.2');
+  const { status, body } = await refused.answer;
+  assert.is(status, 429, 'expected 429 for a ninth open request from 127.0.0.2');
+  assert.match(body, 'too many open requests from this address', 'expected the reason');
+  const other = await fetch(`${url}/webhooks/oura`, { method: 'POST', headers: ouraHeaders(ouraBody), body: ouraBody });
+  assert.is(other.status, 202, 'expected 127.0.0.1 to be served meanwhile');
+  await endSlowRequests(slow);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const again = await rawPost(`${url}/webhooks/oura`, ouraHeaders(ouraBody), ouraBody);
+  assert.is(again, 202, 'expected the slots of closed requests to be free again');
+});
+
+test('a client that disconnects mid-body is counted, not logged as an error', async ({ url, ingress }) => {
+  logLines.length = 0;
+  const { req, answer } = slowPost(url, json);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  req.destroy();
+  await answer.catch(() => undefined);
+  const deadline = Date.now() + 2_000;
+  while ((await ingress.metrics.aborted.get()).values[0]?.value !== 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.is((await ingress.metrics.aborted.get()).values[0]?.value, 1, 'expected ingress_requests_aborted_total 1');
+  const lines = logLines.map((line) => JSON.parse(line) as { level: number; msg: string; status?: number });
+  assert.equal(lines.filter((line) => line.level >= 50), [], 'expected no error-level log line');
+  assert.ok(lines.some((line) => line.msg === 'webhook' && line.status === 499 && line.level === 30), 'expected an info access-log line with status 499');
+});
+
+test('a record larger than the raw topic accepts is answered 413 with the reason, not 503', async ({ url, sink }) => {
+  sink.fail(new RecordTooLargeError(1_100_000, 1_048_588));
+  const res = await fetch(`${url}/webhooks/oura`, { method: 'POST', headers: ouraHeaders(ouraBody), body: ouraBody });
+  assert.is(res.status, 413, 'expected 413');
+  assert.match(((await res.json()) as { error: string }).error, 'larger than the raw topic accepts (1048588 bytes)', 'expected the reason');
+  assert.is(res.headers.get('retry-after'), null, 'expected no Retry-After: retrying cannot help');
 });
 
 test.run();

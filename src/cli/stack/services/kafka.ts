@@ -39,6 +39,10 @@ function serverProperties(): string {
     'share.coordinator.state.topic.min.isr=1',
     'min.insync.replicas=1',
     'group.initial.rebalance.delay.ms=0',
+    // Above every topic limit `bridge topics create` sets for 1 MiB bodies (src/topic-limits.ts), so
+    // topics created without it hold them too; replica fetches must take the largest record.
+    'message.max.bytes=2097152',
+    'replica.fetch.max.bytes=2097152',
     'transaction.abort.timed.out.transaction.cleanup.interval.ms=10000',
     'log.retention.hours=168',
     '',
