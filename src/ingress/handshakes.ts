@@ -1,11 +1,7 @@
-import type { GetHandshake, HandshakeAnswer, HandshakeSettings } from '../vendors/kit/handshake.ts';
-import { ouraChallenge as ouraGet } from '../vendors/oura/handshake.ts';
+import type { HandshakeAnswer, HandshakeSettings } from '../vendors/kit/handshake.ts';
 import type { VendorEntry } from '../vendors/index.ts';
 
 export type { HandshakeAnswer, HandshakeSettings } from '../vendors/kit/handshake.ts';
-
-/** Oura's subscription check: `GET ?verification_token=…&challenge=…` → `{"challenge": …}`. */
-export const ouraChallenge: GetHandshake = ouraGet;
 
 /** The vendor's GET handshake, when it has one; undefined: the GET is not a handshake. */
 export function getHandshake(vendor: VendorEntry, query: URLSearchParams, settings: HandshakeSettings): HandshakeAnswer | undefined {

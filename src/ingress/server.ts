@@ -5,7 +5,7 @@ import type { Logger } from '../obs/logger.ts';
 import { vendorById, type VendorEntry } from '../vendors/index.ts';
 import { createAccessLog } from './access-log.ts';
 import { checkAuthHeaders, checkHeaders } from './cheap-checks.ts';
-import { ouraChallenge, postHandshake, type HandshakeSettings } from './handshakes.ts';
+import { getHandshake, postHandshake, type HandshakeSettings } from './handshakes.ts';
 import { createIngressMetrics, type IngressMetrics } from './metrics.ts';
 import { rawMessage } from './raw-record.ts';
 import { RecordTooLargeError, SinkUnavailableError, type RawSink } from './raw-sink.ts';
@@ -107,10 +107,8 @@ export function createIngress(options: IngressOptions): Ingress {
       send(res, status, body, headers);
       return status;
     };
-    if (req.method === 'GET' && vendor.handshakes.includes('oura-challenge')) {
-      const reply = ouraChallenge(new URLSearchParams(query), options);
-      return answer(reply.status, reply.body as Json);
-    }
+    const getReply = req.method === 'GET' ? getHandshake(vendor, new URLSearchParams(query), options) : undefined;
+    if (getReply) return answer(getReply.status, getReply.body as Json);
     if (req.method === 'HEAD' && vendor.handshakes.includes('withings-head')) return answer(200);
     if (req.method !== 'POST') return answer(405, { error: 'use POST' }, { allow: 'POST' });
     if (draining) return answer(503, { error: 'shutting down' }, { 'retry-after': '1', connection: 'close' });
