@@ -16,8 +16,8 @@ export const vendorIds = [
 ] as const;
 export type VendorId = (typeof vendorIds)[number];
 
-export const deliveryModes = ['at-least-once', 'exactly-once'] as const;
-export type DeliveryMode = (typeof deliveryModes)[number];
+import { deliveryModes, type DeliveryMode } from '../streams/delivery.ts';
+export { deliveryModes, type DeliveryMode };
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 

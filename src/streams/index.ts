@@ -39,15 +39,15 @@
  * - exactly-once covers Kafka outputs only; a step's side effects (Redis, HTTP) may run again
  *   after a crash, as in any consume-transform-produce loop.
  */
-export { StreamsBuilder, KStream, type SourceOptions, type SinkOptions, type BuilderOptions } from './builder.ts';
-export { Topology, type StepContext } from './topology.ts';
+export { StreamsBuilder, KStream, type SourceOptions, type SinkOptions, type StoreOptions, type BuilderOptions } from './builder.ts';
+export { Topology, type StepContext, type StoreWriter } from './topology.ts';
 export type { TopologyDescription, NodeDescription } from './describe.ts';
 export type { StreamRecord, RawRecord, RawHeaders, SourceCoordinates, Awaitable } from './record.ts';
 export { serdes, type Serde, type Serializer } from './serdes.ts';
 export { registrySchemaStore, memorySchemaStore, type AvroSchemaStore, type AvroSerdeOptions, type WithSchemaId } from './avro-serde.ts';
 export { RecordError, DependencyUnavailableError } from './errors.ts';
 export { defaultRetry, type RetryOptions } from './error-policy.ts';
-export { deadLetterHeaders } from './dead-letter.ts';
+export { deadLetterHeaders, dlqHeaders } from './dead-letter.ts';
 export { StreamEvents, type StreamEventMap, type StreamEventName, type PartitionRef } from './events.ts';
-export type { DeliveryMode } from './delivery.ts';
+export { deliveryModes, type DeliveryMode } from './delivery.ts';
 export { runTopology, stopOnSignals, type RunOptions, type RunningTopology } from './runner.ts';
