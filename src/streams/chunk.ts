@@ -26,7 +26,7 @@ export interface ChunkResult {
   readonly outputs: OutgoingRecord[];
   /** Store node → records written (durable before this resolves). */
   readonly stored: Record<string, number>;
-  /** Per finished record, its time through the graph in ms. */
+  /** Per finished record, its time through the graph and its store writes, in ms. */
   readonly latenciesMs: number[];
   /** A dependency was down: pause the partition; records from `finished` on are read again. */
   readonly unavailable?: DependencyUnavailableError;
@@ -63,8 +63,11 @@ export async function processChunk(chunk: readonly RawRecord[], ctx: ChunkContex
   }
 
   let written: Record<string, number> = {};
+  let writeMs = 0;
   if (stored.some((entries) => entries.length > 0)) {
+    const began = performance.now();
     const outcome = await ctx.stores.write(stored);
+    writeMs = performance.now() - began;
     // Nothing of the chunk is committed: it is read again after the pause, and the writes that
     // did land are idempotent.
     if (outcome.kind === 'unavailable') return { finished: 0, outputs: [], stored: {}, latenciesMs: [], unavailable: outcome.error };
@@ -75,7 +78,8 @@ export async function processChunk(chunk: readonly RawRecord[], ctx: ChunkContex
     finished: done,
     outputs: perRecord.flat(),
     stored: written,
-    latenciesMs: ran.slice(0, done).map((timed) => timed!.latencyMs),
+    // A record that reached a store is processed once its write resolved.
+    latenciesMs: ran.slice(0, done).map((timed, i) => timed!.latencyMs + (stored[i]!.length > 0 ? writeMs : 0)),
     ...(unavailable ? { unavailable } : {}),
   };
 }
