@@ -1,6 +1,6 @@
 // `node --import tsx bench/sink-profile.ts [rounds]`: where one 2,000-record chunk of the sink spends
-// its time, without Kafka: the stage's decode and row building (writeChunk with a writer that only
-// keeps the rows), then the INSERT itself, alone and three chunks at once.
+// its time, without Kafka: the stage's decode and row building (the topology test driver's flush
+// with a writer that only keeps the rows), then the INSERT itself, alone and three chunks at once.
 import type { Schema } from 'avsc';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../src/config/index.ts';
@@ -8,8 +8,8 @@ import type { EnrichedBiometricEvent } from '../src/events/index.ts';
 import { createLogger } from '../src/obs/logger.ts';
 import { bridgeSchemas } from '../src/schemas/index.ts';
 import { createEventWriter, createPostgresBreaker, createPostgresPool, migrate, type EventRow } from '../src/sink/index.ts';
-import { writeChunk } from '../src/streams/batch-sink.ts';
 import type { RawRecord } from '../src/streams/record.ts';
+import { TopologyTestDriver } from '../src/streams/testing/index.ts';
 import { sinkStage } from '../topologies/sink.ts';
 import { memorySchemaStore, serdes } from '../src/streams/index.ts';
 
@@ -47,7 +47,9 @@ for (let round = 0; round < rounds; round += 1) {
   const buffers = await Promise.all(Array.from({ length: n }, (_, i) => serde.serialize(event(i, round), 'bench.profile')));
   const raws: RawRecord[] = buffers.map((value, i) => ({ topic: `bench.profile-${run}`, partition: 0, offset: String(i), timestamp: 0, key: null, value, headers: {} }));
   await cpu(async () => {
-    await writeChunk(stage, raws);
+    const driver = new TopologyTestDriver(stage);
+    for (const raw of raws) driver.queueRaw(raw);
+    await driver.flush();
   })('decodeAndRows');
   const rows = captured;
   await cpu(async () => {

@@ -13,8 +13,7 @@ import type { EnrichedBiometricEvent } from '../src/events/index.ts';
 import { createLogger } from '../src/obs/logger.ts';
 import { bridgeSchemas } from '../src/schemas/index.ts';
 import { createEventWriter, createPostgresBreaker, createPostgresPool, migrate } from '../src/sink/index.ts';
-import { runBatchSink } from '../src/streams/batch-sink.ts';
-import { registrySchemaStore, serdes } from '../src/streams/index.ts';
+import { registrySchemaStore, runTopology, serdes } from '../src/streams/index.ts';
 import { sinkStage } from '../topologies/sink.ts';
 
 const config = loadConfig();
@@ -58,7 +57,7 @@ await producer.disconnect();
 console.log(`produced ${total} records on ${topic} (${partitions} partitions)`);
 
 const breaker = createPostgresBreaker();
-const sink = sinkStage({ schemaStore: store, writer: createEventWriter({ pool, breaker }), sourceTopic: topic, groupId: `bench.sink-${run}`, deadLetterTopic: topic, maxConcurrentWrites: concurrency });
+const sink = sinkStage({ schemaStore: store, writer: createEventWriter({ pool, breaker }), sourceTopic: topic, groupId: `bench.sink-${run}`, deadLetterTopic: topic, maxConcurrentWrites: concurrency, maxBatchRecords: config.SINK_BATCH_MAX });
 /** CPU seconds used so far by the Postgres backends serving this pool (Postgres runs on loopback). */
 async function backendCpuSeconds(): Promise<number> {
   const { rows } = await pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', ['biometric-bridge-sink']);
@@ -75,7 +74,7 @@ const cpuBefore = process.cpuUsage();
 const started = performance.now();
 const rss: number[] = [];
 const sampler = setInterval(() => rss.push(process.memoryUsage().rss), 500);
-const running = await runBatchSink(sink, { kafka, log, maxBatchRecords: config.SINK_BATCH_MAX });
+const running = await runTopology(sink, { kafka, log });
 let written = 0;
 let firstWrite = 0;
 running.events.on('processed', (e) => {

@@ -5,7 +5,6 @@ import type { Env, StageName } from '../src/config/index.ts';
 import type { Logger } from '../src/obs/logger.ts';
 import type { AvroSchemaStore, Topology } from '../src/streams/index.ts';
 import { verifyStage } from './verify.ts';
-import type { BatchSink } from '../src/streams/batch-sink.ts';
 import { enrichStage } from './enrich.ts';
 import { normalizeStage } from './normalize.ts';
 import { routeStage } from './route.ts';
@@ -36,14 +35,5 @@ export const topologies: Partial<Record<StageName, TopologyFactory>> = {
   normalize: normalizeStage,
   enrich: enrichStage,
   route: routeStage,
-};
-
-export type BatchSinkFactory = (resources: StageResources) => BatchSink | Promise<BatchSink>;
-
-/**
- * Stages whose output is an external store: run with `runBatchSink` (src/streams/batch-sink.ts),
- * which commits offsets only after each chunk's write resolved.
- */
-export const batchSinks: Partial<Record<StageName, BatchSinkFactory>> = {
-  sink: sinkStageFor as BatchSinkFactory,
+  sink: sinkStageFor,
 };

@@ -1,8 +1,7 @@
 import type { Schema } from 'avsc';
 import type { EnrichedBiometricEvent } from '../src/events/index.ts';
 import { bridgeSchemas } from '../src/schemas/index.ts';
-import { batchSink, type BatchSink } from '../src/streams/batch-sink.ts';
-import { serdes, type AvroSchemaStore, type Serde, type WithSchemaId } from '../src/streams/index.ts';
+import { StreamsBuilder, serdes, type AvroSchemaStore, type Serde, type Topology, type WithSchemaId } from '../src/streams/index.ts';
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import { createEventWriter, createPostgresBreaker, isPostgresUnavailable, migrate, toEventRow, type EventWriter } from '../src/sink/index.ts';
 import { topics } from '../src/topics.ts';
@@ -32,37 +31,36 @@ function enrichedEventSerde(store: AvroSchemaStore): Serde<WithSchemaId<Enriched
 }
 
 /**
- * biometric.enriched → Postgres `biometric_events`, one multi-row insert per chunk. Offsets are
- * committed by the batch-sink runner only after the insert resolved (rows durable); a Postgres
- * outage pauses the partitions through the breaker instead of dead-lettering.
+ * biometric.enriched → Postgres `biometric_events`, one multi-row insert per chunk. The runner
+ * commits a chunk's offsets (and dead letters) only after the insert resolved (rows durable); a
+ * Postgres outage pauses the partitions through the breaker instead of dead-lettering.
  */
-export function sinkStage(options: SinkOptions): BatchSink<string | null, WithSchemaId<EnrichedBiometricEvent>> {
-  const value = enrichedEventSerde(options.schemaStore);
-  return batchSink({
-    name: 'sink',
+export function sinkStage(options: SinkOptions): Topology {
+  const builder = new StreamsBuilder('sink', {
     ...(options.groupId ? { groupId: options.groupId } : {}),
     ...(options.deadLetterTopic ? { deadLetterTopic: options.deadLetterTopic } : {}),
-    source: { name: 'enriched-events', topics: [options.sourceTopic ?? topics.enriched], key: serdes.string(), value },
-    writer: {
-      name: 'insert-biometric-events',
-      ...(options.maxConcurrentWrites ? { maxConcurrentWrites: options.maxConcurrentWrites } : {}),
-      ...(options.maxBatchRecords ? { maxBatchRecords: options.maxBatchRecords } : {}),
-      async write(records) {
-        await options.writer.write(
-          records.map((record) =>
-            toEventRow(record.value.value, { topic: record.topic, partition: record.partition, offset: record.offset, schemaId: record.value.schemaId }),
-          ),
-        );
-      },
-    },
   });
+  builder.stream('enriched-events', { topics: [options.sourceTopic ?? topics.enriched], key: serdes.string(), value: enrichedEventSerde(options.schemaStore) }).toStore(
+    'insert-biometric-events',
+    {
+      write: (records) =>
+        options.writer.write(
+          records.map((record) => toEventRow(record.value.value, { topic: record.topic, partition: record.partition, offset: record.offset, schemaId: record.value.schemaId })),
+        ),
+    },
+    {
+      ...(options.maxConcurrentWrites ? { maxInFlight: options.maxConcurrentWrites } : {}),
+      ...(options.maxBatchRecords ? { maxBatch: options.maxBatchRecords } : {}),
+    },
+  );
+  return builder.build();
 }
 
 /**
  * `bridge run sink`: applies the migrations (waiting, with a bounded and logged retry, for
  * Postgres to answer), then builds the stage on the process's bounded pool (PG_POOL_MAX).
  */
-export async function sinkStageFor(resources: StageResources): Promise<BatchSink<string | null, WithSchemaId<EnrichedBiometricEvent>>> {
+export async function sinkStageFor(resources: StageResources): Promise<Topology> {
   const pool = resources.pgPool();
   const startup = retry(handleWhen(isPostgresUnavailable), { maxAttempts: 20, backoff: new ExponentialBackoff({ initialDelay: 500, maxDelay: 5_000 }) });
   startup.onRetry((reason) => {

@@ -8,8 +8,8 @@ export type StageName = (typeof stageNames)[number];
 
 export { vendorIds, type VendorId } from '../vendors/index.ts';
 
-export const deliveryModes = ['at-least-once', 'exactly-once'] as const;
-export type DeliveryMode = (typeof deliveryModes)[number];
+import { deliveryModes, type DeliveryMode } from '../streams/delivery.ts';
+export { deliveryModes, type DeliveryMode };
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 

@@ -1,15 +1,10 @@
 import type { Admin, IHeaders, Kafka, KafkaMessage, Message } from 'kafkajs';
 import { assertTopicsExist } from './replay-plan.ts';
+import { dlqHeaderPrefix, dlqHeaders } from '../streams/dead-letter.ts';
 import { readRange, type PartitionRange } from './read-range.ts';
 
-/** Header names written with every dead letter (docs/design.md §2). */
-export const dlqHeaders = {
-  reason: 'dlq-reason',
-  detail: 'dlq-detail',
-  source: 'dlq-source',
-  attempts: 'dlq-attempts',
-  failedAt: 'dlq-failed-at',
-} as const;
+/** The header names written with every dead letter (docs/design.md §2), as the runtime defines them. */
+export { dlqHeaders };
 
 export const redrivenFromHeader = 'redriven-from';
 
@@ -100,7 +95,7 @@ export interface RedriveResult {
 export function redriveMessage(dlqTopic: string, partition: number, message: KafkaMessage): Message {
   const headers: IHeaders = {};
   for (const [name, value] of Object.entries(message.headers ?? {})) {
-    if (!name.startsWith('dlq-') && value !== undefined) headers[name] = value;
+    if (!name.startsWith(dlqHeaderPrefix) && value !== undefined) headers[name] = value;
   }
   headers[redrivenFromHeader] = `${dlqTopic}/${partition}/${message.offset}`;
   return { key: message.key, value: message.value, headers };

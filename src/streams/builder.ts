@@ -1,6 +1,6 @@
 import type { Awaitable, StreamRecord } from './record.ts';
 import type { Serde, Serializer } from './serdes.ts';
-import { Topology, type AnyRecord, type GraphNode, type ProcessorKind, type ProcessorNode, type StepContext } from './topology.ts';
+import { Topology, type AnyRecord, type GraphNode, type ProcessorKind, type ProcessorNode, type StepContext, type StoreNode, type StoreWriter } from './topology.ts';
 
 export interface SourceOptions<K, V> {
   /** Topic names, or patterns (matched against the topics that exist when the runner subscribes). */
@@ -16,11 +16,34 @@ export interface SinkOptions<K, V> {
   value: Serializer<V>;
 }
 
+export interface StoreOptions {
+  /** Most records one write receives (rows per multi-row INSERT); also bounds one commit. */
+  maxBatch?: number; // 2_000, the runner's chunk
+  /**
+   * Writes running at once, each a chunk of a different partition (e.g. the connection pool's
+   * size); the runner consumes at least that many partitions at once.
+   */
+  maxInFlight?: number; // 3, the runner's partitions at once
+}
+
 export interface BuilderOptions {
   /** Consumer group; `bridge.<name>` by default. */
   groupId?: string;
   /** Dead-letter topic; `dlq.<name>` by default. */
   deadLetterTopic?: string;
+  /**
+   * Records of one partition processed at once, for steps that wait on slow lookups (a vendor
+   * API). Records with the same key still run strictly in order, outputs keep the input order,
+   * and a chunk is committed only after every record of it finished.
+   */
+  recordConcurrency?: number; // 1: one record after another
+}
+
+const defaultStore = { maxBatch: 2_000, maxInFlight: 3 } as const;
+
+function positiveInteger(value: number, what: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${what} must be a positive integer, got ${value}`);
+  return value;
 }
 
 const namePattern = /^[a-z0-9][a-z0-9._-]*$/;
@@ -34,6 +57,7 @@ export class StreamsBuilder {
 
   constructor(name: string, options: BuilderOptions = {}) {
     if (!namePattern.test(name)) throw new Error(`topology name "${name}" must be lowercase letters, digits, '.', '_' or '-'`);
+    if (options.recordConcurrency !== undefined) positiveInteger(options.recordConcurrency, `recordConcurrency of topology "${name}"`);
     this.name = name;
     this.#options = options;
   }
@@ -47,14 +71,15 @@ export class StreamsBuilder {
 
   build(): Topology {
     if (this.#nodes.length === 0) throw new Error(`topology "${this.name}" has no source: call stream() first`);
-    const dangling = this.#nodes.filter((node) => node.type !== 'sink' && node.successors.length === 0).map((node) => node.name);
-    if (dangling.length > 0) throw new Error(`topology "${this.name}": ${dangling.join(', ')} lead nowhere; end every chain with to() (or drop the step)`);
+    const dangling = this.#nodes.filter((node) => node.type !== 'sink' && node.type !== 'store' && node.successors.length === 0).map((node) => node.name);
+    if (dangling.length > 0) throw new Error(`topology "${this.name}": ${dangling.join(', ')} lead nowhere; end every chain with to() or toStore() (or drop the step)`);
     this.#built = true;
     return new Topology({
       name: this.name,
       groupId: this.#options.groupId ?? `bridge.${this.name}`,
       deadLetterTopic: this.#options.deadLetterTopic ?? `dlq.${this.name}`,
       nodes: [...this.#nodes],
+      ...(this.#options.recordConcurrency ? { recordConcurrency: this.#options.recordConcurrency } : {}),
     });
   }
 
@@ -173,13 +198,32 @@ export class KStream<K, V> {
     });
   }
 
+  /**
+   * Writes every record to an external store; ends the chain. The runner hands the records of a
+   * chunk to `writer.write` in batches of at most `maxBatch` and commits the chunk's offsets (and
+   * any dead letters) only after the writes resolved. A failing batch is retried with backoff,
+   * then written record by record so only the records the store refuses are dead-lettered;
+   * DependencyUnavailableError pauses the partition and the chunk is read again later.
+   */
+  toStore(name: string, writer: StoreWriter<K, V>, options: StoreOptions = {}): void {
+    this.#attach<StoreNode>({
+      type: 'store',
+      name,
+      writer: writer as StoreWriter<unknown, unknown>,
+      maxBatch: positiveInteger(options.maxBatch ?? defaultStore.maxBatch, `maxBatch of store "${name}"`),
+      maxInFlight: positiveInteger(options.maxInFlight ?? defaultStore.maxInFlight, `maxInFlight of store "${name}"`),
+      successors: [],
+      predecessors: [],
+    });
+  }
+
   #processor<K2, V2>(name: string, kind: Exclude<ProcessorKind, 'branch' | 'branch-edge'>, process: ProcessorNode['process']): KStream<K2, V2> {
     const node = this.#attach<ProcessorNode>({ type: 'processor', kind, name, successors: [], predecessors: [], process });
     return new KStream<K2, V2>(this.#builder, node);
   }
 
   #attach<N extends GraphNode>(node: N): N {
-    if (this.#node.type === 'sink') throw new Error(`"${this.#node.name}" is a sink; nothing can follow it`);
+    if (this.#node.type === 'sink' || this.#node.type === 'store') throw new Error(`"${this.#node.name}" is a ${this.#node.type}; nothing can follow it`);
     const added = this.#builder.add(node);
     added.predecessors.push(this.#node);
     this.#node.successors.push(added);

@@ -7,8 +7,30 @@ export interface DeadLetterCause {
   attempts: number;
 }
 
-/** The headers docs/design.md §2 promises on every dead letter. */
-export const deadLetterHeaders = ['dlq-reason', 'dlq-detail', 'dlq-source', 'dlq-attempts', 'dlq-failed-at'] as const;
+/**
+ * The headers written on every dead letter (docs/design.md §2), the one definition the runtime,
+ * `bridge dlq` and the tests read. Every name starts with `dlq-`, so a redrive strips them all.
+ */
+export const dlqHeaders = {
+  /** Machine code, e.g. `bad_signature`. */
+  reason: 'dlq-reason',
+  /** Human text without PHI. */
+  detail: 'dlq-detail',
+  /** `topic/partition/offset` of the input record. */
+  source: 'dlq-source',
+  /** Attempts made, retries included. */
+  attempts: 'dlq-attempts',
+  /** Milliseconds since the epoch. */
+  failedAt: 'dlq-failed-at',
+  /** The graph node that failed (a step, a serde's source or sink, a store). */
+  node: 'dlq-node',
+} as const;
+
+/** What every dead-letter header name starts with; a redrive removes them by it. */
+export const dlqHeaderPrefix = 'dlq-';
+
+/** Every dead-letter header name, in the order of `dlqHeaders`. */
+export const deadLetterHeaders = Object.values(dlqHeaders);
 
 /**
  * The input record unchanged (same key and value bytes, original headers and timestamp) plus
@@ -23,12 +45,12 @@ export function deadLetterFor(raw: RawRecord, cause: DeadLetterCause, topic: str
     node: 'dead-letter',
     headers: {
       ...raw.headers,
-      'dlq-reason': cause.reason,
-      'dlq-detail': cause.detail,
-      'dlq-source': `${raw.topic}/${raw.partition}/${raw.offset}`,
-      'dlq-attempts': String(cause.attempts),
-      'dlq-failed-at': String(now),
-      'dlq-node': cause.node,
+      [dlqHeaders.reason]: cause.reason,
+      [dlqHeaders.detail]: cause.detail,
+      [dlqHeaders.source]: `${raw.topic}/${raw.partition}/${raw.offset}`,
+      [dlqHeaders.attempts]: String(cause.attempts),
+      [dlqHeaders.failedAt]: String(now),
+      [dlqHeaders.node]: cause.node,
     },
   };
 }

@@ -2,11 +2,14 @@ import type { Topology } from './topology.ts';
 
 export interface NodeDescription {
   readonly name: string;
-  readonly type: 'source' | 'processor' | 'sink';
-  /** Processor kind (`map`, `filter`, …), or `source` / `sink`. */
+  readonly type: 'source' | 'processor' | 'sink' | 'store';
+  /** Processor kind (`map`, `filter`, …), or `source` / `sink` / `store`. */
   readonly kind: string;
   /** Source topics (names or `/pattern/`), or the sink topic (`<dynamic>` when computed per record). */
   readonly topics: readonly string[];
+  /** Store nodes: records per write and writes at once. */
+  readonly maxBatch?: number;
+  readonly maxInFlight?: number;
   readonly keySerde?: string;
   readonly valueSerde?: string;
   /** Branch labels, in successor order. */
@@ -19,6 +22,8 @@ export interface TopologyDescription {
   readonly name: string;
   readonly groupId: string;
   readonly deadLetterTopic: string;
+  /** Records of one partition processed at once (same key: in order). */
+  readonly recordConcurrency: number;
   readonly nodes: readonly NodeDescription[];
   toString(): string;
 }
@@ -39,21 +44,25 @@ export function describeTopology(topology: Topology): TopologyDescription {
           valueSerde: node.value.name,
           ...links,
         };
+      case 'store':
+        return { name: node.name, type: 'store', kind: 'store', topics: [], maxBatch: node.maxBatch, maxInFlight: node.maxInFlight, ...links };
       case 'processor':
         return { name: node.name, type: 'processor', kind: node.kind, topics: [], ...(node.labels ? { labels: node.labels } : {}), ...links };
     }
   });
-  const description = { name: topology.name, groupId: topology.groupId, deadLetterTopic: topology.deadLetterTopic, nodes };
+  const description = { name: topology.name, groupId: topology.groupId, deadLetterTopic: topology.deadLetterTopic, recordConcurrency: topology.recordConcurrency, nodes };
   return { ...description, toString: () => formatDescription(description) };
 }
 
 function formatDescription(d: Omit<TopologyDescription, 'toString'>): string {
-  const lines = [`Topology: ${d.name} (group ${d.groupId}, dead letters ${d.deadLetterTopic})`];
+  const concurrency = d.recordConcurrency > 1 ? `, ${d.recordConcurrency} records at once per partition` : '';
+  const lines = [`Topology: ${d.name} (group ${d.groupId}, dead letters ${d.deadLetterTopic}${concurrency})`];
   for (const node of d.nodes) {
     const serdes = node.keySerde ? `; key: ${node.keySerde}, value: ${node.valueSerde}` : '';
     if (node.type === 'source') lines.push(`  Source: ${node.name} (topics: [${node.topics.join(', ')}]${serdes})`);
     if (node.type === 'processor') lines.push(`  Processor: ${node.name} (${node.kind})`);
     if (node.type === 'sink') lines.push(`  Sink: ${node.name} (topic: ${node.topics[0]}${serdes})`);
+    if (node.type === 'store') lines.push(`  Store: ${node.name} (max batch: ${node.maxBatch}, in flight: ${node.maxInFlight})`);
     node.successors.forEach((successor, i) => {
       const label = node.labels?.[i];
       lines.push(`    --> ${successor}${label ? ` [${label}]` : ''}`);

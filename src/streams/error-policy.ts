@@ -1,10 +1,10 @@
-import { ExponentialBackoff, handleWhen, retry, type IPolicy, type IRetryContext } from 'cockatiel';
+import { ExponentialBackoff, handleWhen, retry, type IPolicy, type IRetryContext, type RetryPolicy } from 'cockatiel';
 import type { Logger } from '../obs/logger.ts';
 import { DependencyUnavailableError, RecordError } from './errors.ts';
 import type { StreamEvents } from './events.ts';
 import { executeRecord, NodeFailure } from './execute.ts';
 import type { OutgoingRecord, RawRecord } from './record.ts';
-import type { Topology } from './topology.ts';
+import type { StoreEntry, Topology } from './topology.ts';
 
 export interface RetryOptions {
   /** Retries after the first attempt before a record is dead-lettered. */
@@ -21,7 +21,7 @@ export const defaultRetry: RetryOptions = {
 
 /** What became of one input record. */
 export type Outcome =
-  | { kind: 'processed'; outputs: OutgoingRecord[] }
+  | { kind: 'processed'; outputs: OutgoingRecord[]; stored: StoreEntry[] }
   | { kind: 'dead-letter'; node: string; reason: string; detail: string; attempts: number }
   | { kind: 'unavailable'; node: string; error: DependencyUnavailableError };
 
@@ -48,10 +48,7 @@ export class ErrorPolicy {
     this.#log = options.log;
     if (settings.maxRetries > 0) {
       // One policy for the topology: building it per record costs more than a pass-through step.
-      const policy = retry(handleWhen(isTransient), {
-        maxAttempts: settings.maxRetries,
-        backoff: new ExponentialBackoff({ initialDelay: settings.initialDelayMs, maxDelay: settings.maxDelayMs }),
-      });
+      const policy = retryPolicy(settings);
       policy.onRetry((reason) => {
         const error = 'error' in reason ? reason.error : undefined;
         options.events?.emit('retried', { topology: topology.name, node: nodeOf(error), attempt: reason.attempt + 1, error: errorName(causeOf(error)) });
@@ -65,21 +62,21 @@ export class ErrorPolicy {
     let failure: unknown;
     try {
       // The first attempt runs bare: the retry machinery is only paid for by records that fail.
-      return { kind: 'processed', outputs: await executeRecord(this.#topology, raw, this.#log, attempts) };
+      return { kind: 'processed', ...(await executeRecord(this.#topology, raw, this.#log, attempts)) };
     } catch (error) {
       failure = error;
     }
     if (this.#retry && isTransient(failure)) {
       const first = failure;
       try {
-        const outputs = await this.#retry.execute(({ attempt }) => {
+        const result = await this.#retry.execute(({ attempt }) => {
           // cockatiel's call 0 stands for the bare attempt that already failed: replay its error
           // so the policy backs off before the real retries 1..maxRetries.
           if (attempt === 0) throw first;
           attempts = attempt + 1;
           return executeRecord(this.#topology, raw, this.#log, attempts);
         });
-        return { kind: 'processed', outputs };
+        return { kind: 'processed', ...result };
       } catch (error) {
         failure = error;
       }
@@ -92,6 +89,14 @@ export class ErrorPolicy {
     this.#log.warn({ node, error: errorName(cause), attempts }, 'record failed after retries; dead-lettering it');
     return { kind: 'dead-letter', node, reason: 'processing_failed', detail: `${node}: ${errorName(cause)} after ${attempts} attempts`, attempts };
   }
+}
+
+/** Exponential backoff over transient errors only: RecordError and DependencyUnavailableError are final. */
+export function retryPolicy(settings: RetryOptions): RetryPolicy {
+  return retry(handleWhen(isTransient), {
+    maxAttempts: settings.maxRetries,
+    backoff: new ExponentialBackoff({ initialDelay: settings.initialDelayMs, maxDelay: settings.maxDelayMs }),
+  });
 }
 
 export function errorName(error: unknown): string {

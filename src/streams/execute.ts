@@ -1,7 +1,7 @@
 import type { Logger } from '../obs/logger.ts';
 import { DependencyUnavailableError, RecordError } from './errors.ts';
 import { decodeHeaders, type OutgoingRecord, type RawRecord } from './record.ts';
-import type { AnyRecord, Execution, GraphNode, SourceNode, Topology } from './topology.ts';
+import type { AnyRecord, Execution, GraphNode, SourceNode, StoreEntry, Topology } from './topology.ts';
 
 /** A failure inside the graph, tagged with the node that raised it. */
 export class NodeFailure extends Error {
@@ -13,12 +13,18 @@ export class NodeFailure extends Error {
   }
 }
 
+/** What one input record produced: serialized outputs and the records that reached store nodes. */
+export interface RecordResult {
+  readonly outputs: OutgoingRecord[];
+  readonly stored: StoreEntry[];
+}
+
 /**
  * Runs one raw record through every source that reads its topic and returns the serialized
- * outputs. Nothing is written here: the caller sends outputs only once the whole record
- * succeeded, so a retried record never leaves half of its outputs behind.
+ * outputs and store entries. Nothing is written here: the caller writes only once the whole
+ * record succeeded, so a retried record never leaves half of its outputs behind.
  */
-export async function executeRecord(topology: Topology, raw: RawRecord, log: Logger, attempt: number): Promise<OutgoingRecord[]> {
+export async function executeRecord(topology: Topology, raw: RawRecord, log: Logger, attempt: number): Promise<RecordResult> {
   const sources = topology.sourcesFor(raw.topic);
   if (sources.length === 0) throw new NodeFailure('source', new RecordError('unknown_topic', `no source of ${topology.name} reads ${raw.topic}`));
   const execution: Execution = {
@@ -26,13 +32,14 @@ export async function executeRecord(topology: Topology, raw: RawRecord, log: Log
     attempt,
     log,
     outputs: [],
+    stored: [],
     node: '',
   };
   for (const source of sources) {
     const record = await decode(source, raw, execution);
     await forwardAll(source, record, execution);
   }
-  return execution.outputs;
+  return { outputs: execution.outputs, stored: execution.stored };
 }
 
 async function decode(source: SourceNode, raw: RawRecord, execution: Execution): Promise<AnyRecord> {
@@ -68,6 +75,10 @@ async function run(node: GraphNode, record: AnyRecord, execution: Execution): Pr
   execution.node = node.name;
   if (node.type === 'sink') {
     execution.outputs.push(await serialize(node, record));
+    return;
+  }
+  if (node.type === 'store') {
+    execution.stored.push({ node, record });
     return;
   }
   if (node.type === 'source') return forwardAll(node, record, execution);

@@ -21,6 +21,14 @@
  *   .filter('drop-replays', async (record) => firstDelivery(record));
  * verified.to('verified', { topic: (r) => r.topic.replace('raw.', 'verified.'), key: serdes.string(), value: serdes.bytes() });
  * const topology = builder.build();
+ *
+ * // A stage that ends in a store: one idempotent multi-row write per chunk, offsets after it.
+ * const sink = new StreamsBuilder('sink');
+ * sink.stream('enriched', { topics: ['biometric.enriched'], key: serdes.string(), value })
+ *   .toStore('insert-rows', { write: (records) => writer.write(records.map(toRow)) }, { maxBatch: 2_000, maxInFlight: 20 });
+ *
+ * // A stage whose steps wait on slow lookups: 64 records of a partition at once, each key in order.
+ * const hydrate = new StreamsBuilder('hydrate', { recordConcurrency: 64 });
  * console.log(topology.describe().toString());
  *
  * const running = await runTopology(topology, { kafka, delivery: 'exactly-once', log, events });
@@ -37,17 +45,20 @@
  *   in production and `memorySchemaStore()` with the test driver.
  * - Patterns in `topics` are matched when the runner subscribes; topics created later need a restart.
  * - exactly-once covers Kafka outputs only; a step's side effects (Redis, HTTP) may run again
- *   after a crash, as in any consume-transform-produce loop.
+ *   after a crash, as in any consume-transform-produce loop. A store's writes are kept once by
+ *   the writer's idempotence: they resolve before the chunk's transaction (or commit) starts.
+ * - A chunk (up to `maxBatchRecords` of one partition, fewer when a store's `maxBatch` is lower)
+ *   is the unit of commit: its outputs, dead letters and offset become durable together.
  */
-export { StreamsBuilder, KStream, type SourceOptions, type SinkOptions, type BuilderOptions } from './builder.ts';
-export { Topology, type StepContext } from './topology.ts';
+export { StreamsBuilder, KStream, type SourceOptions, type SinkOptions, type StoreOptions, type BuilderOptions } from './builder.ts';
+export { Topology, type StepContext, type StoreWriter } from './topology.ts';
 export type { TopologyDescription, NodeDescription } from './describe.ts';
 export type { StreamRecord, RawRecord, RawHeaders, SourceCoordinates, Awaitable } from './record.ts';
 export { serdes, type Serde, type Serializer } from './serdes.ts';
 export { registrySchemaStore, memorySchemaStore, type AvroSchemaStore, type AvroSerdeOptions, type WithSchemaId } from './avro-serde.ts';
 export { RecordError, DependencyUnavailableError } from './errors.ts';
 export { defaultRetry, type RetryOptions } from './error-policy.ts';
-export { deadLetterHeaders } from './dead-letter.ts';
+export { deadLetterHeaders, dlqHeaders } from './dead-letter.ts';
 export { StreamEvents, type StreamEventMap, type StreamEventName, type PartitionRef } from './events.ts';
-export type { DeliveryMode } from './delivery.ts';
+export { deliveryModes, type DeliveryMode } from './delivery.ts';
 export { runTopology, stopOnSignals, type RunOptions, type RunningTopology } from './runner.ts';

@@ -1,12 +1,13 @@
-import { performance } from 'node:perf_hooks';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { createLogger, type Logger } from '../obs/logger.ts';
+import { processChunk, type ChunkContext } from './chunk.ts';
 import { atLeastOnceCommitter, exactlyOnceCommitter, type Committer } from './committers.ts';
-import { deadLetterFor } from './dead-letter.ts';
 import type { DeliveryMode } from './delivery.ts';
 import { ErrorPolicy, errorName, type RetryOptions } from './error-policy.ts';
 import { StreamEvents, type PartitionRef } from './events.ts';
+import { PartitionWork } from './partition-work.ts';
 import type { OutgoingRecord, RawRecord } from './record.ts';
+import { StoreWrites } from './store-writes.ts';
 import type { Topology } from './topology.ts';
 
 export interface RunOptions {
@@ -16,9 +17,9 @@ export interface RunOptions {
   /** Shared by every topology of a process so one metrics binder sees them all. */
   events?: StreamEvents;
   retry?: Partial<RetryOptions>;
-  /** Records of one partition processed between two commits; bounds work in flight. */
+  /** Records of one partition processed between two commits (a store's maxBatch lowers it); bounds work in flight. */
   maxBatchRecords?: number; // 2_000
-  /** Partitions processed at the same time (each one strictly in order). */
+  /** Partitions processed at the same time (each one in order); at least every store's maxInFlight. */
   partitionsConsumedConcurrently?: number; // 3
   sessionTimeoutMs?: number; // 30_000
   heartbeatIntervalMs?: number; // 3_000
@@ -45,8 +46,15 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
   const delivery = options.delivery ?? 'at-least-once';
   const events = options.events ?? new StreamEvents();
   const log = (options.log ?? createLogger({ level: 'silent' })).child({ topology: topology.name });
-  const maxBatchRecords = options.maxBatchRecords ?? 2_000;
-  const policy = new ErrorPolicy(topology, { ...(options.retry ? { retry: options.retry } : {}), log, events });
+  const chunkSize = topology.chunkSize(options.maxBatchRecords ?? 2_000);
+  const retry = options.retry ? { retry: options.retry } : {};
+  const chunks: ChunkContext = {
+    topology,
+    policy: new ErrorPolicy(topology, { ...retry, log, events }),
+    stores: new StoreWrites(topology, { ...retry, log, events }),
+    events,
+    now: Date.now,
+  };
 
   const consumer: Consumer = options.kafka.consumer({
     groupId: topology.groupId,
@@ -67,8 +75,10 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
   const committer: Committer = delivery === 'exactly-once' ? exactlyOnceCommitter(committerOptions) : atLeastOnceCommitter(committerOptions);
 
   let ready = false;
+  let running = true;
   let assigned: PartitionRef[] = [];
   const resumeTimers = new Set<NodeJS.Timeout>();
+  const partitions = new PartitionWork();
 
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     assigned = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
@@ -101,55 +111,63 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
   const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> => {
     const ref = { topic: batch.topic, partition: batch.partition };
     const sourceNames = topology.sourcesFor(batch.topic).map((source) => source.name);
-    for (let start = 0; start < batch.messages.length; start += maxBatchRecords) {
+    for (let start = 0; start < batch.messages.length; start += chunkSize) {
       if (!isRunning() || isStale()) return;
-      const chunk = batch.messages.slice(start, start + maxBatchRecords);
-      const outputs: OutgoingRecord[] = [];
-      const latenciesMs: number[] = [];
-      let lastOffset: string | undefined;
-      let unavailable: { dependency: string; retryAfterMs: number } | undefined;
+      const chunk = batch.messages.slice(start, start + chunkSize).map((message) => toRawRecord(ref, message));
+      const result = await processChunk(chunk, chunks);
 
-      for (const message of chunk) {
-        const raw = toRawRecord(ref, message);
-        const began = performance.now();
-        const outcome = await policy.process(raw);
-        if (outcome.kind === 'unavailable') {
-          unavailable = { dependency: outcome.error.dependency, retryAfterMs: outcome.error.retryAfterMs };
-          break;
-        }
-        if (outcome.kind === 'processed') {
-          outputs.push(...outcome.outputs);
-        } else {
-          outputs.push(deadLetterFor(raw, outcome, topology.deadLetterTopic));
-          events.emit('dead-lettered', { topology: topology.name, ...ref, offset: raw.offset, node: outcome.node, reason: outcome.reason, attempts: outcome.attempts });
-        }
-        latenciesMs.push(performance.now() - began);
-        lastOffset = message.offset;
-      }
-
-      if (lastOffset !== undefined) {
-        const nextOffset = (BigInt(lastOffset) + 1n).toString();
-        const commitConsumerOffset = () => commitOffsetsIfNecessary({ topics: [{ topic: ref.topic, partitions: [{ partition: ref.partition, offset: nextOffset }] }] });
-        await committer.commit({ ...ref, outputs, nextOffset, commitConsumerOffset });
+      if (result.finished > 0) {
+        const lastOffset = chunk[result.finished - 1]!.offset;
+        // The consumer's position: past the transaction markers (and aborted records) that end the
+        // batch once all of it is processed, so a drained group's committed offset reaches the
+        // partition's end and its lag reads 0 after exactly-once traffic upstream.
+        const endOfBatch = start + result.finished === batch.messages.length;
+        const nextOffset = (BigInt(endOfBatch ? batch.lastOffset() : lastOffset) + 1n).toString();
+        await partitions.commit(ref, nextOffset, () =>
+          committer.commit({
+            ...ref,
+            outputs: result.outputs,
+            nextOffset,
+            commitConsumerOffset: () => commitOffsetsIfNecessary({ topics: [{ topic: ref.topic, partitions: [{ partition: ref.partition, offset: nextOffset }] }] }),
+          }),
+        );
         // Reported once durable, so a failed commit (and its replay) is not counted twice.
         events.emit('processed', {
           topology: topology.name,
           ...ref,
-          recordsIn: Object.fromEntries(sourceNames.map((name) => [name, latenciesMs.length])),
-          recordsOut: countByNode(outputs),
-          latenciesMs,
-          lag: Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(nextOffset))),
+          recordsIn: Object.fromEntries(sourceNames.map((name) => [name, result.finished])),
+          recordsOut: { ...countByNode(result.outputs), ...result.stored },
+          latenciesMs: result.latenciesMs,
+          lag: lagAfter(batch.highWatermark, nextOffset),
         });
+        // kafkajs resolves the control records after the batch's last message along with it.
         resolveOffset(lastOffset);
       }
       await heartbeat();
-      if (unavailable) {
+      if (result.unavailable) {
         // The failed record stays unresolved, so the next fetch after resume starts with it.
-        pauseFor(ref, unavailable.dependency, unavailable.retryAfterMs);
+        pauseFor(ref, result.unavailable.dependency, result.unavailable.retryAfterMs);
         return;
       }
     }
   };
+
+  // A fetch that held only transaction markers or aborted records never reaches eachBatch;
+  // kafkajs moves its position without committing it (autoCommit is off), so commit it here or a
+  // drained group shows the markers as lag for ever.
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    if (payload.batchSize > 0) return;
+    const ref = { topic: payload.topic, partition: payload.partition };
+    const nextOffset = (BigInt(payload.lastOffset) + 1n).toString();
+    const owned = () => running && assigned.some((a) => a.topic === ref.topic && a.partition === ref.partition);
+    partitions
+      .commitIfAhead(ref, nextOffset, owned, async () => {
+        const commitConsumerOffset = () => consumer.commitOffsets([{ ...ref, offset: nextOffset }]);
+        await committer.commit({ ...ref, outputs: [], nextOffset, commitConsumerOffset });
+        events.emit('processed', { topology: topology.name, ...ref, recordsIn: {}, recordsOut: {}, latenciesMs: [], lag: lagAfter(payload.highWatermark, nextOffset) });
+      })
+      .catch((error: unknown) => log.warn({ error: errorName(error), topic: ref.topic, partition: ref.partition }, 'committing the position past transaction markers failed; the next chunk commits it'));
+  });
 
   await committer.connect();
   await consumer.connect();
@@ -157,8 +175,9 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
-    eachBatch,
+    // A store takes maxInFlight chunks at once, each of a different partition.
+    partitionsConsumedConcurrently: Math.max(options.partitionsConsumedConcurrently ?? 3, ...topology.stores.map((store) => store.maxInFlight)),
+    eachBatch: (payload) => partitions.run(payload.batch, () => eachBatch(payload)),
   });
   events.emit('started', { topology: topology.name, groupId: topology.groupId, delivery });
   log.info({ delivery, groupId: topology.groupId }, 'topology started');
@@ -171,10 +190,12 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
     assigned: () => [...assigned],
     stop() {
       stopping ??= (async () => {
+        running = false;
         for (const timer of resumeTimers) clearTimeout(timer);
         resumeTimers.clear();
         // kafkajs waits for the batch in flight (which commits its chunk) and leaves the group.
         await consumer.disconnect();
+        await partitions.idle();
         await committer.close();
         events.emit('stopped', { topology: topology.name });
         log.info('topology stopped');
@@ -203,6 +224,10 @@ export function stopOnSignals(stop: () => Promise<void>, log: Logger): () => voi
 
 function toRawRecord(ref: PartitionRef, message: KafkaMessage): RawRecord {
   return { ...ref, offset: message.offset, timestamp: Number(message.timestamp), key: message.key ?? null, value: message.value, headers: message.headers ?? {} };
+}
+
+function lagAfter(highWatermark: string, nextOffset: string): number {
+  return Math.max(0, Number(BigInt(highWatermark) - BigInt(nextOffset)));
 }
 
 function countByNode(outputs: readonly OutgoingRecord[]): Record<string, number> {

@@ -22,6 +22,7 @@ export interface Execution {
   readonly attempt: number;
   readonly log: Logger;
   readonly outputs: OutgoingRecord[];
+  readonly stored: StoreEntry[];
   /** The node running now; the error policy names it when the record fails. */
   node: string;
 }
@@ -61,7 +62,32 @@ export interface SinkNode extends NodeBase {
   readonly value: Serializer<unknown>;
 }
 
-export type GraphNode = SourceNode | ProcessorNode | SinkNode;
+/** Writes a chunk's records to an external store (a database table); `write` must be idempotent. */
+export interface StoreWriter<K, V> {
+  /**
+   * One multi-row write. A replay after a crash between write and commit writes the same records
+   * again, so it must be idempotent. Throw DependencyUnavailableError when the store is down
+   * (the partition pauses), RecordError when the records can never be written.
+   */
+  write(records: ReadonlyArray<StreamRecord<K, V>>): Promise<unknown>;
+}
+
+export interface StoreNode extends NodeBase {
+  readonly type: 'store';
+  readonly writer: StoreWriter<unknown, unknown>;
+  /** Most records one `write` receives; also bounds the records one commit covers. */
+  readonly maxBatch: number;
+  /** Writes (chunks of different partitions) running at once, e.g. the connection pool's size. */
+  readonly maxInFlight: number;
+}
+
+export type GraphNode = SourceNode | ProcessorNode | SinkNode | StoreNode;
+
+/** A record that reached a store node; written once the whole chunk went through the graph. */
+export interface StoreEntry {
+  readonly node: StoreNode;
+  readonly record: AnyRecord;
+}
 
 /**
  * A built, immutable topology: named nodes from sources through steps to sinks. Run it with
@@ -74,14 +100,27 @@ export class Topology {
   /** Where records that cannot be processed go, `dlq.<name>` by default. */
   readonly deadLetterTopic: string;
   readonly sources: readonly SourceNode[];
+  readonly stores: readonly StoreNode[];
   readonly nodes: readonly GraphNode[];
+  /**
+   * Records of one partition processed at once (1: one after another). Records with the same key
+   * always run in order; outputs keep the input order either way.
+   */
+  readonly recordConcurrency: number;
 
-  constructor(init: { name: string; groupId: string; deadLetterTopic: string; nodes: readonly GraphNode[] }) {
+  constructor(init: { name: string; groupId: string; deadLetterTopic: string; nodes: readonly GraphNode[]; recordConcurrency?: number }) {
     this.name = init.name;
     this.groupId = init.groupId;
     this.deadLetterTopic = init.deadLetterTopic;
     this.nodes = init.nodes;
+    this.recordConcurrency = init.recordConcurrency ?? 1;
     this.sources = init.nodes.filter((node): node is SourceNode => node.type === 'source');
+    this.stores = init.nodes.filter((node): node is StoreNode => node.type === 'store');
+  }
+
+  /** Records one commit covers at most: the runner's chunk, bounded by every store's maxBatch. */
+  chunkSize(maxBatchRecords: number): number {
+    return Math.min(maxBatchRecords, ...this.stores.map((store) => store.maxBatch));
   }
 
   /** Topic names and patterns to subscribe to. */

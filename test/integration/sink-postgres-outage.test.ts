@@ -7,8 +7,7 @@ import type { EnrichedBiometricEvent } from '../../src/events/index.ts';
 import { createLogger } from '../../src/obs/logger.ts';
 import { bridgeSchemas } from '../../src/schemas/index.ts';
 import { createEventWriter, createPostgresBreaker, createPostgresPool, migrate } from '../../src/sink/index.ts';
-import { runBatchSink, type RunningBatchSink } from '../../src/streams/batch-sink.ts';
-import { registrySchemaStore, serdes } from '../../src/streams/index.ts';
+import { registrySchemaStore, runTopology, serdes, type RunningTopology } from '../../src/streams/index.ts';
 import { sinkStage } from '../../topologies/sink.ts';
 import { sampleEnriched } from '../support/enriched-event.ts';
 import { config, createTopics, kafkaClient, pgPool, registry, unique } from '../support/services.ts';
@@ -25,7 +24,7 @@ let producer: Producer;
 let proxy: TcpProxy;
 let direct: pg.Pool;
 let proxied: pg.Pool;
-let running: RunningBatchSink | undefined;
+let running: RunningTopology | undefined;
 
 test.before(async () => {
   admin = kafka.admin();
@@ -74,7 +73,7 @@ test('rows are batched into Postgres; an outage loses nothing and dead-letters n
   breaker.onStateChange((s) => states.push(s));
   const groupId = unique('test.sink');
   const sink = sinkStage({ schemaStore: store, writer: createEventWriter({ pool: proxied, breaker }), sourceTopic: source, groupId, deadLetterTopic: dlq });
-  running = await runBatchSink(sink, { kafka, retry: { initialDelayMs: 10, maxDelayMs: 50 } });
+  running = await runTopology(sink, { kafka, retry: { initialDelayMs: 10, maxDelayMs: 50 } });
   const paused = running.events.next('paused');
   const deadLettered: string[] = [];
   running.events.on('dead-lettered', (e) => deadLettered.push(e.reason));

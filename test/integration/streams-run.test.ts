@@ -32,7 +32,7 @@ test('run: a registered stage consumes, serves /ready, /health and /metrics, and
     return builder.build();
   };
   const base = `http://127.0.0.1:${port}`;
-  const done = runStages(config, name, { topologies: { [name]: stage }, batchSinks: {} });
+  const done = runStages(config, name, { topologies: { [name]: stage } });
   try {
     await waitUntil(async () => (await fetch(`${base}/ready`).catch(() => undefined))?.status === 200, 30_000, () => '/ready never answered 200');
     const health = (await (await fetch(`${base}/health`)).json()) as { status: string; service: string; connections: Record<string, boolean> };

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DependencyUnavailableError, RecordError, StreamsBuilder, serdes } from '../../src/streams/index.ts';
+import { DependencyUnavailableError, RecordError, StreamsBuilder, dlqHeaders, serdes, type StreamRecord } from '../../src/streams/index.ts';
 import { TopologyTestDriver, memorySchemaStore } from '../../src/streams/testing/index.ts';
 
 interface Reading {
@@ -66,7 +66,7 @@ test('driver: transient errors are retried, then dead-lettered as processing_fai
   const [letter] = driver.deadLetters();
   assert.is(letter?.reason, 'processing_failed', 'generic failure reason');
   assert.is(letter?.headers['dlq-attempts'], '3', 'attempts counted');
-  assert.is(letter?.headers['dlq-node'], 'flaky-lookup', 'the failing node is named');
+  assert.is(letter?.headers[dlqHeaders.node], 'flaky-lookup', 'the failing node is named');
 });
 
 test('driver: a RecordError is dead-lettered at once with its reason and no retry', async () => {
@@ -129,6 +129,36 @@ test('driver: Avro values round-trip through the memory schema store', async () 
   await driver.inputTopic('in', serdes.string(), ping).pipe({ value: { n: 21 } });
   const [out] = await driver.outputTopic('out', serdes.string(), ping).readRecords();
   assert.equal({ ...out?.value }, { n: 42 }, 'decoded through the schema store');
+});
+
+test('driver: a store and a topic in one topology; a record the store refuses is dead-lettered without its topic output', async () => {
+  const batches: string[][] = [];
+  const builder = new StreamsBuilder('store-and-topic');
+  const readings = builder.stream('in', { topics: ['in'], key: serdes.string(), value: serdes.string() });
+  readings.to('copy', { topic: 'copy', key: serdes.string(), value: serdes.string() });
+  readings.toStore(
+    'rows',
+    {
+      async write(records: ReadonlyArray<StreamRecord<string, string>>) {
+        batches.push(records.map((r) => r.value));
+        if (records.some((r) => r.value === 'poison')) throw new RecordError('constraint_violation', 'row refused');
+      },
+    },
+    { maxBatch: 3 },
+  );
+  const driver = new TopologyTestDriver(builder.build());
+  const input = driver.inputTopic('in', serdes.string(), serdes.string());
+  for (const value of ['a', 'poison', 'b', 'c']) await input.queue({ key: value, value });
+  const retries: string[] = [];
+  driver.events.on('retried', (e) => retries.push(e.node));
+  assert.equal(await driver.flush(), { written: 6 }, 'expected three rows and three topic records written');
+  assert.equal(batches, [['a', 'poison', 'b'], ['a'], ['poison'], ['b'], ['c']], 'expected a batch of maxBatch rows, narrowed record by record when refused, then the rest');
+  assert.equal(retries, [], 'expected a RecordError from the store not to be retried');
+  const copies = await driver.outputTopic('copy', serdes.string(), serdes.string()).readRecords();
+  assert.equal(copies.map((r) => r.value), ['a', 'b', 'c'], 'expected the refused record to leave no topic output behind');
+  const letters = driver.deadLetters();
+  assert.equal(letters.map((l) => [l.value?.toString(), l.reason, l.headers[dlqHeaders.node]]), [['poison', 'constraint_violation', 'rows']], 'expected the refused record dead-lettered by the store node');
+  assert.is(driver.committedOffset('in'), '4', 'expected the chunk committed after the writes');
 });
 
 test.run();

@@ -3,20 +3,18 @@ import { loadConfig, type Env } from '../../config/index.ts';
 import { createLogger } from '../../obs/logger.ts';
 import { createMetricsRegistry } from '../../obs/metrics.ts';
 import type { TopologyDescription } from '../../streams/index.ts';
-import { batchSinks as registeredBatchSinks, topologies as registeredTopologies, type BatchSinkFactory, type TopologyFactory } from '../../../topologies/index.ts';
+import { topologies as registeredTopologies, type TopologyFactory } from '../../../topologies/index.ts';
 import { createStageResources } from './stage-resources.ts';
 
 /** Builds every registered topology (no connection is opened) and returns their descriptions. */
 export async function describeStages(
   config: Readonly<Env>,
   registry: Partial<Record<string, TopologyFactory>> = registeredTopologies,
-  sinks: Partial<Record<string, BatchSinkFactory>> = registeredBatchSinks,
 ): Promise<TopologyDescription[]> {
   const resources = createStageResources(config, createLogger({ level: 'silent' }), createMetricsRegistry());
   try {
     const descriptions: TopologyDescription[] = [];
     for (const factory of Object.values(registry)) if (factory) descriptions.push((await factory(resources)).describe());
-    for (const factory of Object.values(sinks)) if (factory) descriptions.push((await factory(resources)).describe());
     return descriptions;
   } finally {
     await resources.close();

@@ -7,9 +7,8 @@ import { deliveryFor, loadConfig, stageNames, type Env, type StageName } from '.
 import { startObsServer } from '../../obs/http-server.ts';
 import { createLogger, type Logger } from '../../obs/logger.ts';
 import { bindStreamMetrics, createMetricsRegistry } from '../../obs/metrics.ts';
-import { runTopology, StreamEvents, stopOnSignals } from '../../streams/index.ts';
-import { runBatchSink } from '../../streams/batch-sink.ts';
-import { batchSinks as registeredBatchSinks, topologies as registeredTopologies, type BatchSinkFactory, type TopologyFactory } from '../../../topologies/index.ts';
+import { runTopology, StreamEvents, stopOnSignals, type RunningTopology } from '../../streams/index.ts';
+import { topologies as registeredTopologies, type TopologyFactory } from '../../../topologies/index.ts';
 import { startIngress } from './ingress.ts';
 import { createStageResources } from './stage-resources.ts';
 
@@ -30,15 +29,8 @@ async function connectAdmin(kafka: Kafka, log: Logger): Promise<Admin> {
 }
 
 export interface RunStagesOptions {
-  /** The stage registries; tests pass their own. */
+  /** The stage registry; tests pass their own. */
   topologies?: Partial<Record<string, TopologyFactory>>;
-  batchSinks?: Partial<Record<string, BatchSinkFactory>>;
-}
-
-/** What run needs of a running stage, whichever runtime runs it. */
-interface RunningStage {
-  isReady(): boolean;
-  stop(): Promise<void>;
 }
 
 /**
@@ -47,8 +39,7 @@ interface RunningStage {
  */
 export async function runStages(config: Readonly<Env>, stage: string, options: RunStagesOptions = {}): Promise<void> {
   const registry: Partial<Record<string, TopologyFactory>> = options.topologies ?? registeredTopologies;
-  const sinks: Partial<Record<string, BatchSinkFactory>> = options.batchSinks ?? registeredBatchSinks;
-  const known = [...Object.keys(registry), ...Object.keys(sinks)];
+  const known = Object.keys(registry);
   const names = stage === 'all' ? known : [stage];
   const unknown = names.filter((name) => !known.includes(name));
   if (unknown.length > 0 || names.length === 0) {
@@ -63,7 +54,7 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
   const kafka = new Kafka({ clientId: `${config.KAFKA_CLIENT_ID}-${stage}`, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.WARN, logCreator: kafkaLogs(log) });
   const admin = await connectAdmin(kafka, log);
 
-  const running: RunningStage[] = [];
+  const running: RunningTopology[] = [];
   let crashed = false;
   events.on('crashed', () => {
     crashed = true;
@@ -98,15 +89,10 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
 
   try {
     for (const name of names) {
-      const topologyFactory = registry[name];
-      const sinkFactory = sinks[name];
-      if (topologyFactory) {
-        const delivery = (stageNames as readonly string[]).includes(name) ? deliveryFor(config, name as StageName) : config.DELIVERY;
-        running.push(await runTopology(await topologyFactory(resources), { kafka, delivery, log, events, partitionsConsumedConcurrently: config.STAGE_PARTITION_CONCURRENCY }));
-      } else if (sinkFactory) {
-        // A store sink commits after its write is durable; Kafka transactions cannot cover it.
-        running.push(await runBatchSink(await sinkFactory(resources), { kafka, log, events }));
-      }
+      const factory = registry[name];
+      if (!factory) continue;
+      const delivery = (stageNames as readonly string[]).includes(name) ? deliveryFor(config, name as StageName) : config.DELIVERY;
+      running.push(await runTopology(await factory(resources), { kafka, delivery, log, events, partitionsConsumedConcurrently: config.STAGE_PARTITION_CONCURRENCY }));
     }
   } catch (error) {
     await shutdown();

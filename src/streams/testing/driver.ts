@@ -1,9 +1,11 @@
 import { createLogger, type Logger } from '../../obs/logger.ts';
-import { deadLetterFor } from '../dead-letter.ts';
+import { processChunk, type ChunkContext } from '../chunk.ts';
+import { dlqHeaders } from '../dead-letter.ts';
 import { ErrorPolicy, type RetryOptions } from '../error-policy.ts';
 import { StreamEvents } from '../events.ts';
 import { decodeHeaders, type OutgoingRecord, type RawRecord } from '../record.ts';
 import type { Serde } from '../serdes.ts';
+import { StoreWrites } from '../store-writes.ts';
 import type { Topology } from '../topology.ts';
 
 export interface DriverOptions {
@@ -12,6 +14,14 @@ export interface DriverOptions {
   retry?: Partial<RetryOptions>;
   /** Clock for `dlq-failed-at` and default timestamps. */
   now?: () => number;
+  /** Records per chunk in `flush()`, as the runner's maxBatchRecords (a store's maxBatch lowers it). */
+  maxBatchRecords?: number; // 2_000
+}
+
+/** A source topic of the driver: `pipe` runs a record at once, `queue` holds it for `flush()`. */
+export interface TestInputTopic<K, V> {
+  pipe(record: TestInput<K, V>): Promise<void>;
+  queue(record: TestInput<K, V>): Promise<void>;
 }
 
 export interface TestInput<K, V> {
@@ -41,57 +51,111 @@ export interface DeadLetter {
 
 /**
  * Runs a topology in memory, as Kafka Streams' TopologyTestDriver does: pipe records into a
- * source topic, read what sinks and the dead-letter path wrote. The same graph execution and
- * error policy as the Kafka runner; a DependencyUnavailableError rejects `pipe` (the runner
- * would pause the partition and try the record again later).
+ * source topic, read what sinks, stores and the dead-letter path wrote. The same chunk
+ * processing, error policy and store writes as the Kafka runner.
+ *
+ * `pipe` runs one record as a chunk of its own; a DependencyUnavailableError rejects it (the
+ * runner would pause the partition and read the record again later). `queue` holds records until
+ * `flush()`, which runs them per partition in chunks as the runner does (record concurrency and
+ * store batches included) and commits each chunk's offset.
  */
 export class TopologyTestDriver {
   readonly topology: Topology;
-  /** Lifecycle events (`retried`, `dead-lettered`) as the runner emits them. */
+  /** Lifecycle events (`retried`, `dead-lettered`, `processed`, `committed`) as the runner emits them. */
   readonly events = new StreamEvents();
-  readonly #policy: ErrorPolicy;
+  readonly #chunks: ChunkContext;
   readonly #now: () => number;
+  readonly #chunkSize: number;
   readonly #topics = new Map<string, OutgoingRecord[]>();
   readonly #read = new Map<string, number>();
   readonly #offsets = new Map<string, number>();
+  readonly #committed = new Map<string, string>();
+  #pending: RawRecord[] = [];
 
   constructor(topology: Topology, options: DriverOptions = {}) {
     this.topology = topology;
     this.#now = options.now ?? Date.now;
-    this.#policy = new ErrorPolicy(topology, {
+    this.#chunkSize = topology.chunkSize(options.maxBatchRecords ?? 2_000);
+    const settings = {
       retry: { initialDelayMs: 0, maxDelayMs: 0, ...options.retry },
       log: options.log ?? createLogger({ level: 'silent' }),
       events: this.events,
-    });
+    };
+    this.#chunks = { topology, policy: new ErrorPolicy(topology, settings), stores: new StoreWrites(topology, settings), events: this.events, now: this.#now };
   }
 
-  inputTopic<K, V>(topic: string, key: Serde<K>, value: Serde<V>): { pipe(record: TestInput<K, V>): Promise<void> } {
+  inputTopic<K, V>(topic: string, key: Serde<K>, value: Serde<V>): TestInputTopic<K, V> {
+    const toRaw = async (record: TestInput<K, V>): Promise<RawRecord> => ({
+      topic,
+      partition: record.partition ?? 0,
+      offset: String(this.#nextOffset(`${topic}/${record.partition ?? 0}`)),
+      timestamp: record.timestamp ?? this.#now(),
+      key: record.key === undefined ? null : await key.serialize(record.key, topic),
+      value: await value.serialize(record.value, topic),
+      headers: { ...record.headers },
+    });
     return {
-      pipe: async (record) => {
-        const raw: RawRecord = {
-          topic,
-          partition: record.partition ?? 0,
-          offset: String(this.#nextOffset(`${topic}/${record.partition ?? 0}`)),
-          timestamp: record.timestamp ?? this.#now(),
-          key: record.key === undefined ? null : await key.serialize(record.key, topic),
-          value: await value.serialize(record.value, topic),
-          headers: { ...record.headers },
-        };
-        await this.pipeRaw(raw);
-      },
+      pipe: async (record) => this.pipeRaw(await toRaw(record)),
+      queue: async (record) => this.queueRaw(await toRaw(record)),
     };
   }
 
   /** Pipes bytes as they would sit in Kafka (for malformed-input tests). */
   async pipeRaw(raw: RawRecord): Promise<void> {
-    const outcome = await this.#policy.process(raw);
-    if (outcome.kind === 'unavailable') throw outcome.error;
-    if (outcome.kind === 'processed') {
-      for (const out of outcome.outputs) this.#append(out);
-      return;
+    await this.#process([raw]);
+  }
+
+  /** Queues bytes as they would sit in Kafka, for `flush()`. */
+  queueRaw(raw: RawRecord): void {
+    this.#pending.push(raw);
+  }
+
+  /**
+   * Runs every queued record, per partition in chunks, as the runner does. Rejects with the
+   * DependencyUnavailableError when the runner would pause; the records from the one that met
+   * it on stay queued (the runner reads them again). Resolves with the records sinks and stores
+   * wrote (dead letters not counted).
+   */
+  async flush(): Promise<{ written: number }> {
+    let written = 0;
+    const byPartition = new Map<string, RawRecord[]>();
+    for (const raw of this.#pending) {
+      const key = `${raw.topic}/${raw.partition}`;
+      byPartition.set(key, [...(byPartition.get(key) ?? []), raw]);
     }
-    this.events.emit('dead-lettered', { topology: this.topology.name, topic: raw.topic, partition: raw.partition, offset: raw.offset, node: outcome.node, reason: outcome.reason, attempts: outcome.attempts });
-    this.#append(deadLetterFor(raw, outcome, this.topology.deadLetterTopic, this.#now()));
+    for (const records of byPartition.values()) {
+      for (let start = 0; start < records.length; start += this.#chunkSize) {
+        written += await this.#process(records.slice(start, start + this.#chunkSize));
+      }
+    }
+    return { written };
+  }
+
+  /** Records queued and not yet committed. */
+  pendingCount(): number {
+    return this.#pending.length;
+  }
+
+  /** The next offset to read of a partition, as committed after its last chunk (undefined before). */
+  committedOffset(topic: string, partition = 0): string | undefined {
+    return this.#committed.get(`${topic}/${partition}`);
+  }
+
+  /** Runs one chunk and commits what finished; returns the records written by sinks and stores. */
+  async #process(chunk: readonly RawRecord[]): Promise<number> {
+    const result = await processChunk(chunk, this.#chunks);
+    if (result.finished > 0) {
+      const last = chunk[result.finished - 1]!;
+      const nextOffset = String(BigInt(last.offset) + 1n);
+      for (const out of result.outputs) this.#append(out);
+      this.#committed.set(`${last.topic}/${last.partition}`, nextOffset);
+      const done = new Set(chunk.slice(0, result.finished));
+      this.#pending = this.#pending.filter((raw) => !done.has(raw));
+      this.events.emit('committed', { topology: this.topology.name, topic: last.topic, partition: last.partition, offset: nextOffset, transactional: false });
+    }
+    if (result.unavailable) throw result.unavailable;
+    const stored = Object.values(result.stored).reduce((sum, n) => sum + n, 0);
+    return stored + result.outputs.filter((out) => out.node !== 'dead-letter').length;
   }
 
   outputTopic<K, V>(topic: string, key: Serde<K>, value: Serde<V>): { readRecords(): Promise<TestOutput<K, V>[]>; isEmpty(): boolean } {
@@ -120,7 +184,7 @@ export class TopologyTestDriver {
   deadLetters(): DeadLetter[] {
     return (this.#topics.get(this.topology.deadLetterTopic) ?? []).map((out) => {
       const headers = decodeHeaders(out.headers);
-      return { key: out.key, value: out.value, headers, reason: headers['dlq-reason'] ?? '', detail: headers['dlq-detail'] ?? '' };
+      return { key: out.key, value: out.value, headers, reason: headers[dlqHeaders.reason] ?? '', detail: headers[dlqHeaders.detail] ?? '' };
     });
   }
 

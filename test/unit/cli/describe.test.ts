@@ -14,7 +14,7 @@ test('describeStages: builds each registered factory without connecting and retu
       builder.stream('in', { topics: ['a'], key: serdes.string(), value: serdes.string() }).to('out', { topic: 'b', key: serdes.string(), value: serdes.string() });
       return builder.build();
     },
-  }, {});
+  });
   assert.ok(sawResources, 'factories get the stage resources');
   assert.equal(descriptions.map((d) => d.name), ['example'], 'one description per factory');
   assert.match(String(descriptions[0]), /Source: in \(topics: \[a\]/, 'text form');

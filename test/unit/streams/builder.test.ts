@@ -78,6 +78,39 @@ test('describe: text reads like Kafka Streams TopologyDescription', () => {
   assert.fixture(text, expected, 'text snapshot');
 });
 
+test('toStore: a store node ends the chain and shows in describe() with its batch size and writes at once', () => {
+  const builder = new StreamsBuilder('sink', { recordConcurrency: 4 });
+  const chain = builder.stream('in', { topics: ['t'], key: serdes.string(), value: serdes.string() });
+  chain.toStore('insert-rows', { write: async () => undefined }, { maxBatch: 500, maxInFlight: 6 });
+  const topology = builder.build();
+  assert.equal(topology.stores.map((s) => [s.name, s.maxBatch, s.maxInFlight]), [['insert-rows', 500, 6]], 'the store node with its options');
+  assert.is(topology.chunkSize(2_000), 500, 'a store lowers the records one commit covers to its maxBatch');
+  const d = topology.describe();
+  assert.equal(d.nodes.map((n) => [n.name, n.type, n.successors, n.predecessors]), [['in', 'source', ['insert-rows'], []], ['insert-rows', 'store', [], ['in']]], 'data form');
+  assert.is(d.recordConcurrency, 4, 'record concurrency in the data form');
+  assert.fixture(
+    d.toString(),
+    [
+      'Topology: sink (group bridge.sink, dead letters dlq.sink, 4 records at once per partition)',
+      '  Source: in (topics: [t]; key: string, value: string)',
+      '    --> insert-rows',
+      '  Store: insert-rows (max batch: 500, in flight: 6)',
+      '    <-- in',
+    ].join('\n'),
+    'text form',
+  );
+});
+
+test('toStore and recordConcurrency: defaults, and bad numbers refused with what to change', () => {
+  const builder = new StreamsBuilder('defaults');
+  builder.stream('in', { topics: ['t'], key: serdes.string(), value: serdes.string() }).toStore('rows', { write: async () => undefined });
+  const topology = builder.build();
+  assert.equal([topology.recordConcurrency, topology.stores[0]?.maxBatch, topology.stores[0]?.maxInFlight], [1, 2_000, 3], 'one record at a time; the runner chunk and partitions at once');
+  assert.throws(() => new StreamsBuilder('x', { recordConcurrency: 0 }), /recordConcurrency of topology "x" must be a positive integer, got 0/, 'record concurrency checked');
+  const bad = new StreamsBuilder('y').stream('in', { topics: ['t'], key: serdes.string(), value: serdes.string() });
+  assert.throws(() => bad.toStore('rows', { write: async () => undefined }, { maxBatch: 1.5 }), /maxBatch of store "rows" must be a positive integer/, 'maxBatch checked');
+});
+
 test('sourcesFor matches names and patterns', () => {
   const topology = example();
   assert.equal(topology.sourcesFor('raw.oura').map((s) => s.name), ['raw-webhooks'], 'pattern match');

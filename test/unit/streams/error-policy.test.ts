@@ -74,6 +74,8 @@ test('dead letter: input bytes and headers unchanged, plus every dlq header', ()
     ['r', 'd', 'in/2/41', '2', '1000'],
     'header values',
   );
+  assert.is(letter.headers['dlq-node'], 'step', 'the failing node named');
+  assert.equal(deadLetterHeaders, ['dlq-reason', 'dlq-detail', 'dlq-source', 'dlq-attempts', 'dlq-failed-at', 'dlq-node'], 'the header names docs/design.md §2 documents, and no other');
 });
 
 test.run();

@@ -1,0 +1,136 @@
+import { performance } from 'node:perf_hooks';
+import { bulkhead } from 'cockatiel';
+import { deadLetterFor } from './dead-letter.ts';
+import type { DependencyUnavailableError } from './errors.ts';
+import type { ErrorPolicy, Outcome } from './error-policy.ts';
+import type { StreamEvents } from './events.ts';
+import type { OutgoingRecord, RawRecord } from './record.ts';
+import type { StoreWrites } from './store-writes.ts';
+import type { StoreEntry, Topology } from './topology.ts';
+
+/** What processing a chunk needs; the runner and the test driver build one per topology. */
+export interface ChunkContext {
+  readonly topology: Topology;
+  readonly policy: ErrorPolicy;
+  readonly stores: StoreWrites;
+  readonly events: StreamEvents;
+  /** Clock for `dlq-failed-at`. */
+  readonly now: () => number;
+}
+
+/** What became of a chunk of one partition (records in offset order). */
+export interface ChunkResult {
+  /** Leading records that finished (processed or dead-lettered): the commit covers exactly these. */
+  readonly finished: number;
+  /** Outputs and dead letters of the finished records, in input order. */
+  readonly outputs: OutgoingRecord[];
+  /** Store node → records written (durable before this resolves). */
+  readonly stored: Record<string, number>;
+  /** Per finished record, its time through the graph and its store writes, in ms. */
+  readonly latenciesMs: number[];
+  /** A dependency was down: pause the partition; records from `finished` on are read again. */
+  readonly unavailable?: DependencyUnavailableError;
+}
+
+interface Timed {
+  readonly outcome: Outcome;
+  readonly latencyMs: number;
+}
+
+/**
+ * Runs a chunk through the graph, then writes what reached store nodes. Nothing goes to Kafka
+ * here: the caller sends `outputs` and commits the offset after `finished` records, so outputs,
+ * dead letters and offsets follow the store writes (in one transaction when exactly-once).
+ */
+export async function processChunk(chunk: readonly RawRecord[], ctx: ChunkContext): Promise<ChunkResult> {
+  const ran = ctx.topology.recordConcurrency > 1 ? await runConcurrently(chunk, ctx) : await runInOrder(chunk, ctx);
+  const finished = ran.findIndex((timed) => timed === undefined || timed.outcome.kind === 'unavailable');
+  const done = finished === -1 ? chunk.length : finished;
+  const stopped = ran[done]?.outcome;
+  const unavailable = stopped?.kind === 'unavailable' ? stopped.error : undefined;
+
+  const perRecord: OutgoingRecord[][] = [];
+  const stored: StoreEntry[][] = [];
+  for (let i = 0; i < done; i += 1) {
+    const outcome = ran[i]!.outcome;
+    if (outcome.kind === 'processed') {
+      perRecord.push(outcome.outputs);
+      stored.push(outcome.stored);
+    } else if (outcome.kind === 'dead-letter') {
+      perRecord.push([deadLetter(chunk[i]!, outcome, ctx)]);
+      stored.push([]);
+    }
+  }
+
+  let written: Record<string, number> = {};
+  let writeMs = 0;
+  if (stored.some((entries) => entries.length > 0)) {
+    const began = performance.now();
+    const outcome = await ctx.stores.write(stored);
+    writeMs = performance.now() - began;
+    // Nothing of the chunk is committed: it is read again after the pause, and the writes that
+    // did land are idempotent.
+    if (outcome.kind === 'unavailable') return { finished: 0, outputs: [], stored: {}, latenciesMs: [], unavailable: outcome.error };
+    written = outcome.written;
+    for (const [index, cause] of outcome.refused) perRecord[index] = [deadLetter(chunk[index]!, cause, ctx)];
+  }
+  return {
+    finished: done,
+    outputs: perRecord.flat(),
+    stored: written,
+    // A record that reached a store is processed once its write resolved.
+    latenciesMs: ran.slice(0, done).map((timed, i) => timed!.latencyMs + (stored[i]!.length > 0 ? writeMs : 0)),
+    ...(unavailable ? { unavailable } : {}),
+  };
+}
+
+function deadLetter(raw: RawRecord, cause: { node: string; reason: string; detail: string; attempts: number }, ctx: ChunkContext): OutgoingRecord {
+  ctx.events.emit('dead-lettered', { topology: ctx.topology.name, topic: raw.topic, partition: raw.partition, offset: raw.offset, node: cause.node, reason: cause.reason, attempts: cause.attempts });
+  return deadLetterFor(raw, cause, ctx.topology.deadLetterTopic, ctx.now());
+}
+
+async function timed(raw: RawRecord, ctx: ChunkContext): Promise<Timed> {
+  const began = performance.now();
+  const outcome = await ctx.policy.process(raw);
+  return { outcome, latencyMs: performance.now() - began };
+}
+
+/** One record after another, stopping at the first whose dependency is down. */
+async function runInOrder(chunk: readonly RawRecord[], ctx: ChunkContext): Promise<Array<Timed | undefined>> {
+  const ran: Timed[] = [];
+  for (const raw of chunk) {
+    const result = await timed(raw, ctx);
+    ran.push(result);
+    if (result.outcome.kind === 'unavailable') break;
+  }
+  return ran;
+}
+
+/**
+ * Up to `recordConcurrency` records at once; a record waits for the one before it with the same
+ * key (records without a key count as one key), so each key keeps its order. Once a record
+ * finds a dependency down, no record after it starts: they are read again after the pause, and
+ * the results of those that already ran are dropped (their side effects may run twice, as after
+ * any crash).
+ */
+async function runConcurrently(chunk: readonly RawRecord[], ctx: ChunkContext): Promise<Array<Timed | undefined>> {
+  const slots = bulkhead(ctx.topology.recordConcurrency, Number.POSITIVE_INFINITY);
+  const ran: Array<Timed | undefined> = new Array<Timed | undefined>(chunk.length);
+  const tails = new Map<string | null, Promise<void>>();
+  let firstUnavailable = chunk.length;
+  const tasks = chunk.map((raw, index) => {
+    const key = raw.key === null ? null : raw.key.toString('base64');
+    const task = (tails.get(key) ?? Promise.resolve()).then(() =>
+      slots.execute(async () => {
+        if (index > firstUnavailable) return;
+        const result = await timed(raw, ctx);
+        ran[index] = result;
+        if (result.outcome.kind === 'unavailable') firstUnavailable = Math.min(firstUnavailable, index);
+      }),
+    );
+    tails.set(key, task);
+    return task;
+  });
+  await Promise.all(tasks);
+  return ran;
+}
