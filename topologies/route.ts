@@ -3,7 +3,6 @@ import type { EnrichedBiometricEvent } from '../src/events/index.ts';
 import { bridgeSchemas } from '../src/schemas/index.ts';
 import { serdes, StreamsBuilder, type AvroSchemaStore, type StreamRecord, type Topology } from '../src/streams/index.ts';
 import { priorityTopic, topics } from '../src/topics.ts';
-import type { StageResources } from './index.ts';
 
 export interface RouteOptions {
   readonly schemaStore: AvroSchemaStore;
@@ -98,9 +97,4 @@ export function routeTopology(options: RouteOptions): Topology {
       .to('legacy-events', { topic: topics.legacyEvents, key: serdes.string(), value: serdes.json<LegacyBiometricEvent>() });
   }
   return builder.build();
-}
-
-/** `bridge run route`. */
-export function routeStage(resources: StageResources): Topology {
-  return routeTopology({ schemaStore: resources.schemaStore(), legacyMirror: resources.config.ROUTE_LEGACY_MIRROR });
 }

@@ -10,11 +10,7 @@ import {
   type ConnectionDirectory,
   type ReplayGuard,
   type VerifySettings,
-  postgresConnectionDirectory,
-  redisReplayGuard,
-  verifySettings,
 } from '../src/verify/index.ts';
-import type { StageResources } from './index.ts';
 
 export interface VerifyOptions {
   readonly settings: VerifySettings;
@@ -103,14 +99,4 @@ export function verifyTopology(options: VerifyOptions): Topology {
       value: serdes.bytes(),
     });
   return builder.build();
-}
-
-/** The stage as `bridge run verify` starts it: Redis replay guard, Postgres directory, config. */
-export function verifyStage(resources: StageResources): Topology {
-  return verifyTopology({
-    settings: verifySettings(resources.config, (vendor) => vendors[vendor].retryHorizonMs),
-    replayGuard: redisReplayGuard(resources.redis()),
-    connections: postgresConnectionDirectory(resources.pgPool()),
-    metrics: resources.metrics,
-  });
 }

@@ -1,0 +1,33 @@
+import type { StageName } from '../../config/index.ts';
+import type { BatchSink } from '../../streams/batch-sink.ts';
+import type { Topology } from '../../streams/index.ts';
+import type { StageResources } from '../resources.ts';
+import { enrichStage } from './enrich.ts';
+import { normalizeStage } from './normalize.ts';
+import { routeStage } from './route.ts';
+import { sinkStageFor } from './sink.ts';
+import { verifyStage } from './verify.ts';
+
+export type TopologyFactory = (resources: StageResources) => Topology | Promise<Topology>;
+
+/**
+ * The one registry of stages: stage name → production factory (the pure graph lives in
+ * topologies/<stage>.ts). `bridge run <stage>` and `bridge describe` read it. Add a stage with
+ * one file in this folder and one line here.
+ */
+export const topologies: Partial<Record<StageName, TopologyFactory>> = {
+  verify: verifyStage,
+  normalize: normalizeStage,
+  enrich: enrichStage,
+  route: routeStage,
+};
+
+export type BatchSinkFactory = (resources: StageResources) => BatchSink | Promise<BatchSink>;
+
+/**
+ * Stages whose output is an external store: run with `runBatchSink` (src/streams/batch-sink.ts),
+ * which commits offsets only after each chunk's write resolved.
+ */
+export const batchSinks: Partial<Record<StageName, BatchSinkFactory>> = {
+  sink: sinkStageFor as BatchSinkFactory,
+};
