@@ -9,3 +9,4 @@ export { batchSinks, topologies, type BatchSinkFactory, type TopologyFactory } f
 export { applyMigrations, migrationOwners, type MigrationOwnerName } from './migrations.ts';
 export { reportedPostgresBreaker } from './breakers.ts';
 export { waitFor, type WaitOptions } from './wait-for.ts';
+export { bindStreamMetrics } from './stream-metrics.ts';

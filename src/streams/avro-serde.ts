@@ -1,6 +1,6 @@
 import avsc from 'avsc';
 import { RecordError } from './errors.ts';
-import type { Serde } from './serdes.ts';
+import type { Serde } from './serde.ts';
 
 /**
  * Where Avro schemas live: the registry in production (`registrySchemaStore` in src/schemas),

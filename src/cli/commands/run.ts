@@ -5,10 +5,10 @@ import { kafkaLogs } from '../../obs/kafka-log.ts';
 import { deliveryFor, loadConfig, stageNames, type Env, type StageName } from '../../config/index.ts';
 import { startObsServer } from '../../obs/http-server.ts';
 import { createLogger, type Logger } from '../../obs/logger.ts';
-import { bindStreamMetrics, createMetricsRegistry } from '../../obs/metrics.ts';
+import { createMetricsRegistry } from '../../obs/metrics.ts';
 import { runTopology, StreamEvents, stopOnSignals } from '../../streams/index.ts';
 import { runBatchSink } from '../../streams/batch-sink.ts';
-import { batchSinks as registeredBatchSinks, createStageResources, topologies as registeredTopologies, waitFor, type BatchSinkFactory, type TopologyFactory } from '../../app/index.ts';
+import { batchSinks as registeredBatchSinks, bindStreamMetrics, createStageResources, topologies as registeredTopologies, waitFor, type BatchSinkFactory, type TopologyFactory } from '../../app/index.ts';
 import { startIngress } from './ingress.ts';
 
 function packageVersion(): string {
