@@ -4,6 +4,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { kafkaLogs } from '../../obs/kafka-log.ts';
 import { deliveryFor, loadConfig, stageNames, type Env, type StageName } from '../../config/index.ts';
 import { startObsServer } from '../../obs/http-server.ts';
+import type { DestinationStream } from 'pino';
 import { createLogger, type Logger } from '../../obs/logger.ts';
 import { createMetricsRegistry } from '../../obs/metrics.ts';
 import { runTopology, StreamEvents, stopOnSignals } from '../../streams/index.ts';
@@ -30,6 +31,8 @@ export interface RunStagesOptions {
   /** The stage registries; tests pass their own. */
   topologies?: Partial<Record<string, TopologyFactory>>;
   batchSinks?: Partial<Record<string, BatchSinkFactory>>;
+  /** Where log lines go (stdout unless a test reads them). */
+  logDestination?: DestinationStream;
 }
 
 /** What run needs of a running stage, whichever runtime runs it. */
@@ -52,7 +55,7 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
     throw new Error(`unknown stage "${stage}"; registered: ${known.length > 0 ? known.join(', ') : 'none yet'} (stages: ${stageNames.join(', ')})`);
   }
 
-  const log = createLogger({ level: config.LOG_LEVEL, name: `bridge-${stage}` });
+  const log = createLogger({ level: config.LOG_LEVEL, name: `bridge-${stage}` }, options.logDestination);
   const metrics = createMetricsRegistry();
   const events = new StreamEvents();
   bindStreamMetrics(metrics, events);
