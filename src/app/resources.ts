@@ -65,7 +65,12 @@ export function createStageResources(config: Readonly<Env>, log: Logger, metrics
       return store;
     },
     redis() {
-      redis ??= new Redis(config.REDIS_URL, { lazyConnect: true });
+      if (!redis) {
+        redis = new Redis(config.REDIS_URL, { lazyConnect: true });
+        // ioredis reconnects by itself; without a listener each failed attempt is printed as an
+        // unhandled error. The replay guard pauses the stage while Redis is away.
+        redis.on('error', (error: Error & { code?: string }) => log.warn({ dependency: 'redis', code: error.code }, 'redis connection error'));
+      }
       return redis;
     },
     pgPool() {
