@@ -1,5 +1,4 @@
 import { createServer as createHttpServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,15 +11,7 @@ import { StreamsBuilder, serdes } from '../../src/streams/index.ts';
 import { topics, valueSubject } from '../../src/topics.ts';
 import { config, createTopics, kafkaClient, registryClient, unique } from '../support/services.ts';
 import { waitUntil } from '../support/wait-until.ts';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+import { freePort } from './pipeline-support.ts';
 
 type Mode = 'unreachable' | 'failing' | 'read-only';
 

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -91,7 +91,7 @@ test('the project migrations create biometric_events with its (user_id, occurred
     'expected 001_biometric_events.sql applied now or before',
   );
   const { rows } = await pool.query<{ indexdef: string }>(
-    `SELECT indexdef FROM pg_indexes WHERE tablename = 'biometric_events' AND indexdef LIKE '%(user_id, occurred_at)%'`,
+    `SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'biometric_events' AND indexdef LIKE '%(user_id, occurred_at)%'`,
   );
   assert.is(rows.length, 1, 'expected the (user_id, occurred_at) index');
   const recorded = await pool.query(`SELECT 1 FROM schema_migrations WHERE name = '001_biometric_events.sql'`);
@@ -114,27 +114,16 @@ test('a database migrated when the sink owned vendor_connections keeps working u
   try {
     // The sink's folder as it was: 001 as today, 002 creating vendor_connections (as landed).
     await copyFile(join(migrationsDirectory, '001_biometric_events.sql'), join(old, '001_biometric_events.sql'));
-    await writeFile(
-      join(old, '002_vendor_connections.sql'),
-      `CREATE TABLE vendor_connections (
-  vendor          text        NOT NULL,
-  vendor_user_id  text        NOT NULL,
-  user_id         text        NOT NULL,
-  connected_at    timestamptz NOT NULL DEFAULT now(),
-  disconnected_at timestamptz,
-  PRIMARY KEY (vendor, vendor_user_id)
-);
-
-CREATE INDEX vendor_connections_user ON vendor_connections (user_id);
-`,
-    );
+    // The sink's 002 as landed: the same table and index, created without IF NOT EXISTS.
+    const connections = await readFile(join(connectionsMigrations.directory, '001_vendor_connections.sql'), 'utf8');
+    await writeFile(join(old, '002_vendor_connections.sql'), connections.replaceAll(' IF NOT EXISTS', ''));
     await migrate({ pool: scoped, directory: old, table: 'schema_migrations', lockKey });
     await scoped.query(`INSERT INTO vendor_connections (vendor, vendor_user_id, user_id) VALUES ('garmin', 'g-1', 'u-1')`);
 
     const sink = await migrate({ pool: scoped, ...sinkMigrations, lockKey });
     assert.equal([sink.applied, sink.alreadyApplied], [[], ['001_biometric_events.sql']], 'expected the sink to find its 001 applied and 002 (moved) left alone');
-    const connections = await migrate({ pool: scoped, ...connectionsMigrations, lockKey });
-    assert.equal(connections.applied, ['001_vendor_connections.sql'], 'expected the connections owner to record its first file');
+    const moved = await migrate({ pool: scoped, ...connectionsMigrations, lockKey });
+    assert.equal(moved.applied, ['001_vendor_connections.sql'], 'expected the connections owner to record its first file');
     const { rows } = await scoped.query<{ vendor_user_id: string }>('SELECT vendor_user_id FROM vendor_connections');
     assert.equal(rows, [{ vendor_user_id: 'g-1' }], 'expected the existing connection kept');
     const recorded = await scoped.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY version');
