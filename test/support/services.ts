@@ -4,7 +4,9 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config/index.ts';
+import { createLogger } from '../../src/obs/logger.ts';
 import { createRegistryClient, registrySchemaStore, type RegistryClient } from '../../src/schemas/index.ts';
+import { createPostgresPool } from '../../src/sink/index.ts';
 import type { AvroSchemaStore } from '../../src/streams/index.ts';
 
 /** The endpoints the test runner exported (native stack, containers or the user's own). */
@@ -38,8 +40,9 @@ export function schemaStore(): AvroSchemaStore {
   return registrySchemaStore(registryClient());
 }
 
+/** The project's pool factory, so a test survives an idle connection being cut like a stage does. */
 export function pgPool(): pg.Pool {
-  return new pg.Pool({ connectionString: config.DATABASE_URL, max: 4 });
+  return createPostgresPool({ connectionString: config.DATABASE_URL, max: 4, logger: createLogger({ level: 'warn', name: 'test' }), applicationName: 'biometric-bridge-test' });
 }
 
 export function redis(): Redis {
