@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createStageResources } from '../../src/app/index.ts';
@@ -6,17 +5,13 @@ import { loadConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/obs/logger.ts';
 import { createMetricsRegistry } from '../../src/obs/metrics.ts';
 import { pgPool, unique } from '../support/services.ts';
+import { logLines } from '../support/log-lines.ts';
 import { waitUntil } from '../support/wait-until.ts';
 
 test("an idle pooled connection terminated by Postgres is a counted warning: the process lives and the next query works", async () => {
   const name = unique('pool-test');
-  const lines: string[] = [];
-  const log = createLogger({ level: 'warn', name }, new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  }));
+  const { lines, destination } = logLines();
+  const log = createLogger({ level: 'warn', name }, destination);
   const metrics = createMetricsRegistry();
   // The pool every stage process gets, named after the process in pg_stat_activity.
   const resources = createStageResources(loadConfig({ ...process.env, PG_POOL_MAX: '2' }), log, metrics);

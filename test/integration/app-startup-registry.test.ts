@@ -1,5 +1,4 @@
 import { createServer as createHttpServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
-import { Writable } from 'node:stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ensureOutputSchema } from '../../src/app/stages/normalize.ts';
@@ -11,6 +10,7 @@ import { StreamsBuilder, serdes } from '../../src/streams/index.ts';
 import { topics, valueSubject } from '../../src/topics.ts';
 import { config, createTopics, kafkaClient, registryClient, unique } from '../support/services.ts';
 import { waitUntil } from '../support/wait-until.ts';
+import { logLines } from '../support/log-lines.ts';
 import { freePort } from './pipeline-support.ts';
 
 type Mode = 'unreachable' | 'failing' | 'read-only';
@@ -71,13 +71,7 @@ test('a stage waits while the registry is away or failing, never exits, and star
   const name = unique('startup');
   await createTopics(admin, [`${name}.in`, `${name}.out`, `dlq.${name}`], 1);
   const port = await freePort();
-  const lines: string[] = [];
-  const logSink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
+  const { lines, destination: logSink } = logLines();
   const stageConfig = loadConfig({ ...process.env, METRICS_PORT: String(port), LOG_LEVEL: 'warn', SCHEMA_REGISTRY_URL: proxy.url });
   // normalize's real start-up on an isolated graph, so the test never joins bridge.normalize.
   const stage = async (resources: StageResources) => {
