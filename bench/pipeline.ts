@@ -16,8 +16,9 @@
 import { readFileSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Message } from 'kafkajs';
-import pg from 'pg';
 import { loadConfig, type DeliveryMode } from '../src/config/index.ts';
+import { createLogger } from '../src/obs/logger.ts';
+import { createPostgresPool } from '../src/sink/index.ts';
 import { priorities, priorityTopic, rawTopic, topics } from '../src/topics.ts';
 import { freePort, healthkitHeaders, startBridge, terraHeaders, type BridgeProcess } from '../test/integration/pipeline-support.ts';
 
@@ -34,7 +35,7 @@ const stages = ['verify', 'normalize', 'enrich', 'route', 'sink'] as const;
 const usersPerRun = 1_000;
 
 const kafka = new Kafka({ clientId: `bench-pipeline-${randomUUID().slice(0, 6)}`, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
-const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 2 });
+const pool = createPostgresPool({ connectionString: config.DATABASE_URL, max: 2, logger: createLogger({ level: 'warn', name: 'bench-pipeline' }), applicationName: 'bench-pipeline' });
 
 interface StageStats {
   peakRssMb: number;

@@ -4,7 +4,6 @@
 // backends: those move less than wall time when other benchmarks run beside it.
 import type { Schema } from 'avsc';
 import { Kafka, logLevel } from 'kafkajs';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -13,7 +12,8 @@ import type { EnrichedBiometricEvent } from '../src/events/index.ts';
 import { createLogger } from '../src/obs/logger.ts';
 import { bridgeSchemas } from '../src/schemas/index.ts';
 import { createEventWriter, createPostgresBreaker, createPostgresPool, migrate } from '../src/sink/index.ts';
-import { registrySchemaStore, runTopology, serdes } from '../src/streams/index.ts';
+import { runTopology, serdes } from '../src/streams/index.ts';
+import { createRegistryClient, registrySchemaStore } from '../src/schemas/index.ts';
 import { sinkStage } from '../topologies/sink.ts';
 
 const config = loadConfig();
@@ -25,7 +25,7 @@ const run = randomUUID().slice(0, 8);
 const topic = `bench.enriched-${run}`;
 const log = createLogger({ level: 'warn' });
 const kafka = new Kafka({ clientId: `bench-sink-${run}`, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
-const store = registrySchemaStore(new SchemaRegistry({ host: config.SCHEMA_REGISTRY_URL }));
+const store = registrySchemaStore(createRegistryClient(config.SCHEMA_REGISTRY_URL));
 const serde = serdes.avro<EnrichedBiometricEvent>({ store, schema: bridgeSchemas().EnrichedBiometricEvent.json as Schema });
 const pool = createPostgresPool({ connectionString: config.DATABASE_URL, max: config.PG_POOL_MAX, logger: log });
 

@@ -1,17 +1,16 @@
 import { stageNames, type StageName } from './config/schema.ts';
+import { priorities, type Priority } from './events/enriched-biometric-event.ts';
 import { rawTopic, verifiedTopic } from './vendors/kit/topic-names.ts';
 import { terraDestination } from './vendors/terra/destination.ts';
 import { vendorIds } from './vendors/index.ts';
 
 export { rawTopic, verifiedTopic } from './vendors/kit/topic-names.ts';
+export { priorities, type Priority };
 
 /**
  * Every topic name of docs/design.md §2, in one place. Code never spells a topic as a literal: it asks
  * this module, so a rename is one edit and `bridge topics create` always covers what code uses.
  */
-
-export const priorities = ['high', 'medium', 'normal'] as const;
-export type Priority = (typeof priorities)[number];
 
 /** Stages that write dead letters; ingress answers its errors over HTTP and has none. */
 export const dlqStages: readonly StageName[] = stageNames;

@@ -5,8 +5,7 @@ import type { BiometricEvent, EnrichedBiometricEvent } from '../src/events/index
 import { bridgeSchemas } from '../src/schemas/index.ts';
 import { serdes, StreamsBuilder, type AvroSchemaStore, type Topology } from '../src/streams/index.ts';
 import { topics } from '../src/topics.ts';
-import { createTriggerMetrics, evaluateTriggers, loadRuleSet, priorityOf, type RuleSet } from '../src/triggers/index.ts';
-import type { StageResources } from './index.ts';
+import { createTriggerMetrics, evaluateTriggers, priorityOf, type RuleSet } from '../src/triggers/index.ts';
 
 /** The rules shipped with the bridge; TRIGGER_RULES_FILE points elsewhere to override them. */
 export const defaultRulesFile = fileURLToPath(new URL('./rules/cognitive-triggers.json', import.meta.url));
@@ -43,11 +42,4 @@ export function enrichTopology(options: EnrichOptions): Topology {
       value: serdes.avro<EnrichedBiometricEvent>({ store: options.schemaStore, schema: schemas.EnrichedBiometricEvent.json as Schema }),
     });
   return builder.build();
-}
-
-/** `bridge run enrich`: rules from TRIGGER_RULES_FILE (or the shipped file), validated before any record. */
-export async function enrichStage(resources: StageResources): Promise<Topology> {
-  const rules = await loadRuleSet(resources.config.TRIGGER_RULES_FILE ?? defaultRulesFile);
-  resources.log.info({ rules: rules.rules.length }, 'trigger rules loaded');
-  return enrichTopology({ rules, schemaStore: resources.schemaStore(), metrics: resources.metrics });
 }

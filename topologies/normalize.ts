@@ -2,16 +2,13 @@ import type { Schema } from 'avsc';
 import { Counter, type Registry } from 'prom-client';
 import type { BiometricEvent } from '../src/events/index.ts';
 import { normalizeVerified } from '../src/vendors/normalize-record.ts';
-import { createTerraPayloadFetcher, terraStorageDependency, type TerraPayloadFetcher } from '../src/vendors/terra/payload-fetch.ts';
+import { createTerraPayloadFetcher, type TerraPayloadFetcher } from '../src/vendors/terra/payload-fetch.ts';
 import { terraDestination } from '../src/vendors/terra/destination.ts';
-import { breakerStateGauge } from '../src/obs/breaker-state.ts';
 import type { MappingResult } from '../src/vendors/kit/vendor-mapping.ts';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { bridgeSchemas, pipelineSchemaStore, registerSubject } from '../src/schemas/index.ts';
+import { bridgeSchemas } from '../src/schemas/index.ts';
 import { serdes, StreamsBuilder, type AvroSchemaStore, type StreamRecord, type Topology } from '../src/streams/index.ts';
-import { topics, valueSubject, verifiedTopic } from '../src/topics.ts';
+import { topics, verifiedTopic } from '../src/topics.ts';
 import { vendorIds } from '../src/vendors/index.ts';
-import type { StageResources } from './index.ts';
 
 export interface NormalizeOptions {
   readonly schemaStore: AvroSchemaStore;
@@ -82,24 +79,4 @@ export function normalizeTopology(options: NormalizeOptions): Topology {
     .flatMap('fetch-and-map-terra', async (record) => toEvents(record, await terraDestination.map(fetcher, record)))
     .to('terra-biometric-events', sink);
   return builder.build();
-}
-
-/**
- * `bridge run normalize`: registers the output subject (BACKWARD_TRANSITIVE) before the first
- * record, so an incompatible schema stops the stage at start rather than on its first event.
- */
-export async function normalizeStage(resources: StageResources): Promise<Topology> {
-  const registryUrl = resources.config.SCHEMA_REGISTRY_URL;
-  const registry = new SchemaRegistry({ host: registryUrl });
-  const id = await registerSubject(registry, registryUrl, valueSubject(topics.events), bridgeSchemas().BiometricEvent.json);
-  resources.log.info({ subject: valueSubject(topics.events), schemaId: id }, 'BiometricEvent schema registered');
-  const reportBreaker = breakerStateGauge(resources.metrics);
-  reportBreaker(terraStorageDependency, 'closed');
-  const terraFetcher = createTerraPayloadFetcher({
-    onBreakerStateChange: (state) => {
-      resources.log.warn({ dependency: terraStorageDependency, state }, 'terra storage circuit breaker changed state');
-      reportBreaker(terraStorageDependency, state);
-    },
-  });
-  return normalizeTopology({ schemaStore: pipelineSchemaStore(registry, { registryUrl }), metrics: resources.metrics, terraFetcher });
 }

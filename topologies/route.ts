@@ -1,9 +1,8 @@
 import type { Schema } from 'avsc';
-import type { EnrichedBiometricEvent } from '../src/events/index.ts';
+import { headlineFields, type EnrichedBiometricEvent, type HeadlineField } from '../src/events/index.ts';
 import { bridgeSchemas } from '../src/schemas/index.ts';
 import { serdes, StreamsBuilder, type AvroSchemaStore, type StreamRecord, type Topology } from '../src/streams/index.ts';
 import { priorityTopic, topics } from '../src/topics.ts';
-import type { StageResources } from './index.ts';
 
 export interface RouteOptions {
   readonly schemaStore: AvroSchemaStore;
@@ -46,19 +45,28 @@ export interface LegacyBiometricEvent {
   priority: string;
 }
 
+/**
+ * The legacy name of every headline field. `satisfies` makes a new headline in
+ * src/events/biometric-event.ts a compile error here until it is named, so the mirror never
+ * silently drops it.
+ */
+export const legacyMetricNames = {
+  hrvRmssdMs: 'hrv_rmssd_ms',
+  restingHeartRateBpm: 'resting_heart_rate_bpm',
+  sleepScore: 'sleep_score',
+  recoveryScore: 'recovery_score',
+  readinessScore: 'readiness_score',
+  temperatureDeltaC: 'temperature_delta_c',
+  stressLevel: 'stress_level',
+} as const satisfies Record<HeadlineField, string>;
+
 export function toLegacyEvent(enriched: EnrichedBiometricEvent): LegacyBiometricEvent {
   const { event } = enriched;
   const metrics: Record<string, number> = {};
-  const headline = {
-    hrv_rmssd_ms: event.hrvRmssdMs,
-    resting_heart_rate_bpm: event.restingHeartRateBpm,
-    sleep_score: event.sleepScore,
-    recovery_score: event.recoveryScore,
-    readiness_score: event.readinessScore,
-    temperature_delta_c: event.temperatureDeltaC,
-    stress_level: event.stressLevel,
-  };
-  for (const [name, value] of Object.entries(headline)) if (value !== null) metrics[name] = value;
+  for (const field of headlineFields) {
+    const value = event[field];
+    if (value !== null) metrics[legacyMetricNames[field]] = value;
+  }
   return {
     event_id: event.eventId,
     user_id: event.userId,
@@ -98,9 +106,4 @@ export function routeTopology(options: RouteOptions): Topology {
       .to('legacy-events', { topic: topics.legacyEvents, key: serdes.string(), value: serdes.json<LegacyBiometricEvent>() });
   }
   return builder.build();
-}
-
-/** `bridge run route`. */
-export function routeStage(resources: StageResources): Topology {
-  return routeTopology({ schemaStore: resources.schemaStore(), legacyMirror: resources.config.ROUTE_LEGACY_MIRROR });
 }

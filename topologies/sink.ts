@@ -2,11 +2,8 @@ import type { Schema } from 'avsc';
 import type { EnrichedBiometricEvent } from '../src/events/index.ts';
 import { bridgeSchemas } from '../src/schemas/index.ts';
 import { StreamsBuilder, serdes, type AvroSchemaStore, type Serde, type Topology, type WithSchemaId } from '../src/streams/index.ts';
-import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
-import { createEventWriter, createPostgresBreaker, isPostgresUnavailable, migrate, toEventRow, type EventWriter } from '../src/sink/index.ts';
+import { toEventRow, type EventWriter } from '../src/sink/index.ts';
 import { topics } from '../src/topics.ts';
-import type { StageResources } from './index.ts';
-import { breakerStateGauge } from '../src/obs/breaker-state.ts';
 
 export interface SinkOptions {
   readonly schemaStore: AvroSchemaStore;
@@ -54,32 +51,4 @@ export function sinkStage(options: SinkOptions): Topology {
     },
   );
   return builder.build();
-}
-
-/**
- * `bridge run sink`: applies the migrations (waiting, with a bounded and logged retry, for
- * Postgres to answer), then builds the stage on the process's bounded pool (PG_POOL_MAX).
- */
-export async function sinkStageFor(resources: StageResources): Promise<Topology> {
-  const pool = resources.pgPool();
-  const startup = retry(handleWhen(isPostgresUnavailable), { maxAttempts: 20, backoff: new ExponentialBackoff({ initialDelay: 500, maxDelay: 5_000 }) });
-  startup.onRetry((reason) => {
-    const error = 'error' in reason ? reason.error : undefined;
-    resources.log.warn({ error: error instanceof Error ? error.name : 'unknown' }, 'waiting for postgres to apply migrations');
-  });
-  const { applied } = await startup.execute(() => migrate({ pool }));
-  resources.log.info({ applied }, 'migrations up to date');
-  const breaker = createPostgresBreaker({ halfOpenAfterMs: resources.config.PG_BREAKER_HALF_OPEN_MS });
-  const reportBreaker = breakerStateGauge(resources.metrics);
-  reportBreaker('postgres', 'closed');
-  breaker.onStateChange((state) => {
-    resources.log.warn({ dependency: 'postgres', state }, 'postgres circuit breaker changed state');
-    reportBreaker('postgres', state);
-  });
-  return sinkStage({
-    schemaStore: resources.schemaStore(),
-    writer: createEventWriter({ pool, breaker }),
-    maxConcurrentWrites: resources.config.PG_POOL_MAX,
-    maxBatchRecords: resources.config.SINK_BATCH_MAX,
-  });
 }

@@ -1,5 +1,4 @@
 import { Counter, type Registry } from 'prom-client';
-import { createPostgresBreaker } from '../src/sink/postgres-breaker.ts';
 import { DependencyUnavailableError, RecordError, serdes, StreamsBuilder, type Topology } from '../src/streams/index.ts';
 import { rawTopic, verifiedTopic } from '../src/topics.ts';
 import { vendorIds, vendorOfTopic, vendors, type VendorId } from '../src/vendors/index.ts';
@@ -9,11 +8,7 @@ import {
   type ConnectionDirectory,
   type ReplayGuard,
   type VerifySettings,
-  postgresConnectionDirectory,
-  redisReplayGuard,
-  verifySettings,
 } from '../src/verify/index.ts';
-import type { StageResources } from './index.ts';
 
 export interface VerifyOptions {
   readonly settings: VerifySettings;
@@ -57,7 +52,6 @@ export function verifyTopology(options: VerifyOptions): Topology {
     labelNames: ['vendor'] as const,
     registers,
   });
-  const postgres = createPostgresBreaker();
   const rawOf = options.topics?.raw ?? rawTopic;
   const verifiedOf = options.topics?.verified ?? verifiedTopic;
   const vendorOf = (topic: string) => {
@@ -78,7 +72,8 @@ export function verifyTopology(options: VerifyOptions): Topology {
     .filter('check-connected-user', async ({ value: { webhook } }) => {
       if (!vendors[webhook.vendor].requiresConnection) return true;
       for (const id of webhook.userIds) {
-        const connected = await postgres.run(() => options.connections.isConnected(webhook.vendor, id));
+        // The directory carries its own reported breaker (src/app): an outage pauses, never dead-letters.
+        const connected = await options.connections.isConnected(webhook.vendor, id);
         if (!connected) throw new RecordError('unknown_user', `a ${webhook.vendor} user in the body is not connected`);
       }
       return true;
@@ -101,14 +96,4 @@ export function verifyTopology(options: VerifyOptions): Topology {
       value: serdes.bytes(),
     });
   return builder.build();
-}
-
-/** The stage as `bridge run verify` starts it: Redis replay guard, Postgres directory, config. */
-export function verifyStage(resources: StageResources): Topology {
-  return verifyTopology({
-    settings: verifySettings(resources.config, (vendor) => vendors[vendor].retryHorizonMs),
-    replayGuard: redisReplayGuard(resources.redis()),
-    connections: postgresConnectionDirectory(resources.pgPool()),
-    metrics: resources.metrics,
-  });
 }

@@ -1,9 +1,8 @@
-import { SchemaType, type SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-
-type ReaderSchema = NonNullable<NonNullable<Parameters<SchemaRegistry['decode']>[1]>[SchemaType.AVRO]>['readerSchema'];
+import type { Schema } from 'avsc';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { EnrichedBiometricEvent } from '../events/index.ts';
 import { bridgeSchemas } from '../schemas/index.ts';
+import { RecordError, serdes, type AvroSchemaStore } from '../streams/index.ts';
 import { priorities, priorityTopic, type Priority } from '../topics.ts';
 
 /** One routed event as NEUROS sees it: the decoded value plus the routing headers. */
@@ -21,7 +20,8 @@ export interface NeurosMessage {
 
 export interface NeurosConsumerOptions {
   readonly kafka: Kafka;
-  readonly registry: SchemaRegistry;
+  /** Where writer schemas are looked up by id: `registrySchemaStore(createRegistryClient(url))`. */
+  readonly schemaStore: AvroSchemaStore;
   /** NEUROS's own consumer group; every group gets every routed event once. */
   readonly groupId: string;
   /** Which priority topics to read; all three by default. */
@@ -40,8 +40,9 @@ export interface NeurosConsumerOptions {
   handle(message: NeurosMessage): Promise<void>;
   /**
    * A record that does not decode as EnrichedBiometricEvent (not from the bridge, or a schema the
-   * registry no longer has). It is skipped after this call; by default the error is thrown,
-   * which stops the consumer on the record.
+   * registry does not have). It is skipped after this call; by default the error is thrown,
+   * which stops the consumer on the record. A registry that does not answer is never reported
+   * here: the record is retried.
    */
   onUndecodable?(info: { topic: string; partition: number; offset: string; error: Error }): void | Promise<void>;
 }
@@ -58,8 +59,8 @@ const priorityOfTopic = new Map(priorities.map((p) => [priorityTopic(p), p]));
  * code was built with, so events written by older or newer bridge versions read the same.
  */
 export async function startNeurosConsumer(options: NeurosConsumerOptions): Promise<NeurosConsumer> {
-  // The schema file is a record schema, which is what the client's reader-schema type describes.
-  const readerSchema = bridgeSchemas().EnrichedBiometricEvent.json as unknown as ReaderSchema;
+  // The same Avro codec the stages use, so NEUROS reads exactly what route wrote.
+  const values = serdes.avro<EnrichedBiometricEvent>({ store: options.schemaStore, schema: bridgeSchemas().EnrichedBiometricEvent.json as Schema });
   const topicsToRead = (options.priorities ?? priorities).map(priorityTopic);
   const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
   // Resolving only once partitions are assigned means "started" really is reading, not still
@@ -76,10 +77,12 @@ export async function startNeurosConsumer(options: NeurosConsumerOptions): Promi
         const position = { topic, partition, offset: message.offset };
         let enriched: EnrichedBiometricEvent;
         try {
-          if (message.value === null) throw new Error('record has no value');
-          enriched = (await options.registry.decode(message.value, { [SchemaType.AVRO]: { readerSchema } })) as EnrichedBiometricEvent;
+          if (message.value === null) throw new RecordError('deserialization_failed', 'record has no value');
+          enriched = await values.deserialize(message.value, topic);
         } catch (error) {
-          if (!options.onUndecodable) throw error;
+          // Only a record that can never decode is skipped; a registry that does not answer is
+          // thrown, so kafkajs retries the record instead of losing it.
+          if (!(error instanceof RecordError) || !options.onUndecodable) throw error;
           await options.onUndecodable({ ...position, error: error as Error });
           return;
         }

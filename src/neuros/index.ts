@@ -4,3 +4,4 @@
  */
 export { startNeurosConsumer, type NeurosConsumer, type NeurosConsumerOptions, type NeurosMessage } from './consumer.ts';
 export type { EnrichedBiometricEvent, BiometricEvent, Trigger } from '../events/index.ts';
+export { createRegistryClient, registrySchemaStore } from '../schemas/index.ts';

@@ -17,5 +17,4 @@ export {
   type RedriveResult,
 } from './dlq.ts';
 export { createTopics, type TopicReport, type TopicSettings } from './topics-create.ts';
-export { createRegistryClient, RegistryError, type RegistryClient } from './registry-client.ts';
 export { checkSchema, explainIncompatibility, type LocalSchema, type SchemaCheck } from './schema-check.ts';

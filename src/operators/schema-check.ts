@@ -1,5 +1,5 @@
 import avro from 'avsc';
-import type { RegistryClient } from './registry-client.ts';
+import type { RegistryClient } from '../schemas/index.ts';
 
 export interface LocalSchema {
   subject: string;

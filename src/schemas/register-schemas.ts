@@ -1,6 +1,7 @@
-import { SchemaRegistry, SchemaType, COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
 import { priorities, priorityTopic, topics, valueSubject } from '../topics.ts';
 import { bridgeSchemas, type BridgeSchemas, type SchemaName } from './load-schemas.ts';
+import type { RegistryClient } from './registry-client.ts';
+import { defaultCompatibility } from './schema-store.ts';
 
 export interface SubjectRegistration {
   /** `<topic>-value` (topic name strategy), or a record-name subject for Trigger. */
@@ -23,9 +24,7 @@ export function pipelineSubjects(schemas: BridgeSchemas = bridgeSchemas()): Subj
 }
 
 export interface RegisterOptions {
-  /** Confluent-compatible base URL, e.g. http://127.0.0.1:18081/apis/ccompat/v7. */
-  readonly registryUrl: string;
-  readonly compatibility?: COMPATIBILITY;
+  readonly compatibility?: string;
   readonly schemas?: BridgeSchemas;
 }
 
@@ -39,55 +38,26 @@ export class SchemaRegistrationError extends Error {
   }
 }
 
-async function putSubjectCompatibility(registryUrl: string, subject: string, compatibility: COMPATIBILITY): Promise<void> {
-  // The client library sets a subject's level only on its very first registration and refuses
-  // to register when the level differs, so the level is put first, explicitly and idempotently.
-  const response = await fetch(`${registryUrl.replace(/\/$/, '')}/config/${encodeURIComponent(subject)}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
-    body: JSON.stringify({ compatibility }),
-    signal: AbortSignal.timeout(10_000), // ten seconds
-  });
-  if (!response.ok) {
-    throw new SchemaRegistrationError(subject, `setting compatibility ${compatibility} answered ${response.status}: ${await response.text()}`, {
-      cause: { status: response.status },
-    });
-  }
-}
-
 /**
- * Registers every pipeline subject (idempotent: an unchanged schema keeps its id) and returns the
- * id per subject. Called when a stage starts and by `bridge schemas register`; the registry
- * client caches the ids and parsed schemas, so encoding needs no further round trip.
+ * `bridge schemas register` and `bridge start`: puts each subject's compatibility level, then
+ * registers its schema (idempotent: an unchanged schema keeps its id), and returns the id per
+ * subject. Stages do not call this; they only look their schema up (ensureRegistered).
  */
 export async function registerSchemas(
-  registry: SchemaRegistry,
-  options: RegisterOptions,
+  client: RegistryClient,
+  options: RegisterOptions = {},
   subjects: readonly SubjectRegistration[] = pipelineSubjects(options.schemas),
 ): Promise<Map<string, number>> {
   const schemas = options.schemas ?? bridgeSchemas();
-  const compatibility = options.compatibility ?? COMPATIBILITY.BACKWARD_TRANSITIVE;
+  const compatibility = options.compatibility ?? defaultCompatibility;
   const ids = new Map<string, number>();
   for (const { subject, schema } of subjects) {
-    ids.set(subject, await registerSubject(registry, options.registryUrl, subject, schemas[schema].json, compatibility));
+    try {
+      await client.setCompatibilityLevel(subject, compatibility);
+      ids.set(subject, await client.register(subject, JSON.stringify(schemas[schema].json)));
+    } catch (error) {
+      throw new SchemaRegistrationError(subject, error instanceof Error ? error.message : String(error), { cause: error });
+    }
   }
   return ids;
-}
-
-/** Puts the subject's compatibility level, then registers one schema under it; returns its id. */
-export async function registerSubject(
-  registry: SchemaRegistry,
-  registryUrl: string,
-  subject: string,
-  schema: object,
-  compatibility: COMPATIBILITY = COMPATIBILITY.BACKWARD_TRANSITIVE,
-): Promise<number> {
-  await putSubjectCompatibility(registryUrl, subject, compatibility);
-  try {
-    const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject, compatibility });
-    return id;
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new SchemaRegistrationError(subject, message, { cause: error });
-  }
 }

@@ -1,47 +1,95 @@
-import type { Schema } from 'avsc';
-import { COMPATIBILITY, type SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import avsc from 'avsc';
 import { DependencyUnavailableError, RecordError } from '../streams/errors.ts';
-import { registrySchemaStore, type AvroSchemaStore } from '../streams/index.ts';
-import { registerSubject } from './register-schemas.ts';
+import type { AvroSchemaStore } from '../streams/avro-serde.ts';
+import { RegistryError, type RegistryClient } from './registry-client.ts';
 
-export interface PipelineSchemaStoreOptions {
-  readonly registryUrl: string;
-  readonly compatibility?: COMPATIBILITY;
+/** docs/design.md §4: every subject the bridge creates evolves under BACKWARD_TRANSITIVE. */
+export const defaultCompatibility = 'BACKWARD_TRANSITIVE';
+
+export interface RegistrySchemaStoreOptions {
+  /** The level a subject gets when this store registers its first version. */
+  readonly compatibility?: string;
   /** How long a stage pauses when the registry does not answer, in ms. */
   readonly retryAfterMs?: number;
 }
 
-function statusOf(error: unknown): number | undefined {
-  for (let e: unknown = error; e !== null && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
-    const status = (e as { status?: unknown }).status;
-    if (typeof status === 'number') return status;
+/** Answers no retry will change: invalid request, unknown subject or id, incompatible or invalid schema. */
+const permanentStatuses = new Set([400, 404, 409, 422]);
+
+/**
+ * The one classification of registry failures: an answer no retry changes is a RecordError
+ * (dead letter, or a stop at start-up); no answer or a 5xx is the registry being away, so the
+ * stage pauses and tries again.
+ */
+export function registryFailure(error: unknown, what: string, retryAfterMs = 5_000): Error {
+  if (error instanceof RegistryError && permanentStatuses.has(error.status)) {
+    return new RecordError('schema_unavailable', `${what}: the registry answered ${error.status}`, { cause: error });
   }
-  return undefined;
+  return new DependencyUnavailableError('registry', retryAfterMs, { cause: error });
+}
+
+export interface EnsuredSchema {
+  readonly id: number;
+  /** False when the schema was already there and only read. */
+  readonly registered: boolean;
 }
 
 /**
- * The Avro schema store for stages on the real registry. It registers with the subject's
- * compatibility set to BACKWARD_TRANSITIVE (docs/design.md §4): the registry client on its own sets a new
- * subject to BACKWARD and refuses to register under a subject whose level differs from its
- * default, which would stall a stage on every BACKWARD_TRANSITIVE subject.
+ * Looks the schema up under the subject and registers it only when it is missing, setting the
+ * subject's compatibility level first. A stage whose schema is already registered therefore
+ * starts on a registry that only answers reads.
  */
-export function pipelineSchemaStore(registry: SchemaRegistry, options: PipelineSchemaStoreOptions): AvroSchemaStore {
-  const base = registrySchemaStore(registry);
-  const compatibility = options.compatibility ?? COMPATIBILITY.BACKWARD_TRANSITIVE;
-  const retryAfterMs = options.retryAfterMs ?? 5_000; // a registry restart
+export async function ensureRegistered(client: RegistryClient, subject: string, schema: string, compatibility = defaultCompatibility): Promise<EnsuredSchema> {
+  const found = await client.lookup(subject, schema);
+  if (found) return { id: found.id, registered: false };
+  // A new subject gets its level before its first version, so that version is checked under it.
+  await client.setCompatibilityLevel(subject, compatibility);
+  return { id: await client.register(subject, schema), registered: true };
+}
+
+/**
+ * The Avro schema store on the registry, used by every stage and the NEUROS consumer. Ids and
+ * writer schemas are asked for once per process; a failed question is asked again next time.
+ */
+export function registrySchemaStore(client: RegistryClient, options: RegistrySchemaStoreOptions = {}): AvroSchemaStore {
+  const compatibility = options.compatibility ?? defaultCompatibility;
+  const retryAfterMs = options.retryAfterMs ?? 5_000; // long enough for a registry restart, short enough to catch up
+  const ids = new Map<string, Promise<number>>();
+  const writers = new Map<number, Promise<avsc.Type>>();
+  const remember = <K, V>(cache: Map<K, Promise<V>>, key: K, lookup: () => Promise<V>): Promise<V> => {
+    let promise = cache.get(key);
+    if (!promise) {
+      promise = lookup();
+      cache.set(key, promise);
+      promise.catch(() => cache.delete(key));
+    }
+    return promise;
+  };
   return {
-    async register(subject: string, schema: Schema) {
-      try {
-        return await registerSubject(registry, options.registryUrl, subject, schema as object, compatibility);
-      } catch (error) {
-        const status = statusOf(error);
-        // Incompatible or invalid schemas will not fix themselves; anything else is the registry being away.
-        if (status === 409 || status === 422) {
-          throw new RecordError('schema_unavailable', `the registry refused the schema for ${subject} (${status})`, { cause: error });
+    register(subject, schema) {
+      const text = JSON.stringify(schema);
+      return remember(ids, `${subject}\n${text}`, async () => {
+        try {
+          return (await ensureRegistered(client, subject, text, compatibility)).id;
+        } catch (error) {
+          throw registryFailure(error, `registering the schema under ${subject}`, retryAfterMs);
         }
-        throw new DependencyUnavailableError('registry', retryAfterMs, { cause: error });
-      }
+      });
     },
-    writerType: (id) => base.writerType(id),
+    writerType(id) {
+      return remember(writers, id, async () => {
+        let text: string;
+        try {
+          text = await client.schemaById(id);
+        } catch (error) {
+          throw registryFailure(error, `schema id ${id} is unknown to the registry`, retryAfterMs);
+        }
+        try {
+          return avsc.Type.forSchema(JSON.parse(text) as avsc.Schema);
+        } catch (error) {
+          throw new RecordError('schema_unavailable', `schema id ${id} is not an Avro schema`, { cause: error });
+        }
+      });
+    },
   };
 }

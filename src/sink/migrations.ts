@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 
-/** The project's migrations: `NNN_name.sql`, applied in NNN order, never edited once landed. */
+/**
+ * The sink's migrations: `NNN_name.sql`, applied in NNN order, never edited once landed. Version
+ * 002 (vendor_connections) moved to its own owner (src/verify/migrations); databases that ran it
+ * here keep its record, which is why the sink's next file is 003.
+ */
 export const migrationsDirectory = fileURLToPath(new URL('./migrations/', import.meta.url));
 
 export interface Migration {
@@ -15,10 +19,23 @@ export interface Migration {
   readonly checksum: string;
 }
 
+/**
+ * Who owns a set of migrations: its folder and the table recording what ran. Each owner counts
+ * its versions on its own, so two owners never wait on each other's numbering.
+ */
+export interface MigrationOwner {
+  readonly directory: string;
+  readonly table: string;
+}
+
+/** The sink's own: biometric_events. */
+export const sinkMigrations: MigrationOwner = { directory: migrationsDirectory, table: 'schema_migrations' };
+
 export interface MigrateOptions {
   readonly pool: pg.Pool;
+  /** The sink's folder unless said otherwise. */
   readonly directory?: string;
-  /** Table recording what ran; a test may use its own. */
+  /** Table recording what ran (the sink's `schema_migrations` unless said otherwise). */
   readonly table?: string;
   /** Key of the session-wide advisory lock that serialises concurrent starters. */
   readonly lockKey?: number;
@@ -82,6 +99,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     const { rows } = await client.query<{ version: number; name: string; checksum: string }>(
       `SELECT version, name, checksum FROM ${table} ORDER BY version`,
     );
+    // A recorded version without a file is one that moved to another owner; its record stays.
     const recorded = new Map(rows.map((row) => [row.version, row]));
     const applied: string[] = [];
     const alreadyApplied: string[] = [];

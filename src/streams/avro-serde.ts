@@ -1,61 +1,16 @@
 import avsc from 'avsc';
-import { COMPATIBILITY, SchemaType, type SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { DependencyUnavailableError, RecordError } from './errors.ts';
-import type { Serde } from './serdes.ts';
+import { RecordError } from './errors.ts';
+import type { Serde } from './serde.ts';
 
-/** Where Avro schemas live: the registry in production, memory in driver tests. */
+/**
+ * Where Avro schemas live: the registry in production (`registrySchemaStore` in src/schemas),
+ * memory in driver tests.
+ */
 export interface AvroSchemaStore {
   /** Registers the schema under the subject (a no-op when already there) and returns its id. */
   register(subject: string, schema: avsc.Schema): Promise<number>;
   /** The writer's schema for an id taken from a record's wire header. */
   writerType(id: number): Promise<avsc.Type>;
-}
-
-const registryRetryAfterMs = 5_000; // long enough for a registry restart, short enough to catch up
-
-/** Registry answers that no retry will change (unknown id, invalid or incompatible schema). */
-function isPermanentRegistryAnswer(error: unknown): boolean {
-  const status = (error as { status?: unknown }).status;
-  return status === 404 || status === 409 || status === 422;
-}
-
-function registryFailure(error: unknown, what: string): Error {
-  if (isPermanentRegistryAnswer(error)) return new RecordError('schema_unavailable', what, { cause: error });
-  return new DependencyUnavailableError('registry', registryRetryAfterMs, { cause: error });
-}
-
-/**
- * A store on a Confluent-compatible registry; the client caches ids and schemas itself. The
- * client refuses to register under a subject whose compatibility level differs from the one it is
- * given (its own default is BACKWARD), so the level is passed explicitly: BACKWARD_TRANSITIVE
- * unless said otherwise, which is also what a new subject gets.
- */
-export function registrySchemaStore(
-  registry: SchemaRegistry,
-  options: { compatibility?: COMPATIBILITY } = {},
-): AvroSchemaStore {
-  const compatibility = options.compatibility ?? COMPATIBILITY.BACKWARD_TRANSITIVE;
-  return {
-    async register(subject, schema) {
-      try {
-        const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject, compatibility });
-        return id;
-      } catch (error) {
-        throw registryFailure(error, `registering the schema under ${subject} failed`);
-      }
-    },
-    async writerType(id) {
-      let schema: unknown;
-      try {
-        schema = await registry.getSchema(id);
-      } catch (error) {
-        throw registryFailure(error, `schema id ${id} is unknown to the registry`);
-      }
-      if (!avsc.Type.isType(schema)) throw new RecordError('schema_unavailable', `schema id ${id} is not an Avro schema`);
-      // The registry client parses Avro schemas with avsc, so after isType this is an avsc Type.
-      return schema as avsc.Type;
-    },
-  };
 }
 
 /** A store in memory for the test driver: ids count up from 1, no compatibility checks. */

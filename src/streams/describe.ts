@@ -1,4 +1,13 @@
-import type { Topology } from './topology.ts';
+import type { GraphNode } from './graph.ts';
+
+/** What describe() reads of a built topology. */
+export interface DescribableTopology {
+  readonly name: string;
+  readonly groupId: string;
+  readonly deadLetterTopic: string;
+  readonly recordConcurrency: number;
+  readonly nodes: readonly GraphNode[];
+}
 
 export interface NodeDescription {
   readonly name: string;
@@ -28,7 +37,7 @@ export interface TopologyDescription {
   toString(): string;
 }
 
-export function describeTopology(topology: Topology): TopologyDescription {
+export function describeTopology(topology: DescribableTopology): TopologyDescription {
   const nodes: NodeDescription[] = topology.nodes.map((node) => {
     const links = { successors: node.successors.map((n) => n.name), predecessors: node.predecessors.map((n) => n.name) };
     switch (node.type) {

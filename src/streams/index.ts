@@ -41,8 +41,8 @@
  *   record never leaves half its outputs behind; a sink keeps the input's timestamp and headers.
  * - Sink topics (fixed or computed) and `dlq.<name>` must exist: topics are never auto-created.
  * - `serdes.avro({ store, schema })` decodes into avsc record instances; spread them
- *   (`{ ...value }`) before comparing with plain objects in tests. Use `registrySchemaStore(registry)`
- *   in production and `memorySchemaStore()` with the test driver.
+ *   (`{ ...value }`) before comparing with plain objects in tests. Use `registrySchemaStore(client)`
+ *   from src/schemas in production and `memorySchemaStore()` with the test driver.
  * - Patterns in `topics` are matched when the runner subscribes; topics created later need a restart.
  * - exactly-once covers Kafka outputs only; a step's side effects (Redis, HTTP) may run again
  *   after a crash, as in any consume-transform-produce loop. A store's writes are kept once by
@@ -55,7 +55,7 @@ export { Topology, type StepContext, type StoreWriter } from './topology.ts';
 export type { TopologyDescription, NodeDescription } from './describe.ts';
 export type { StreamRecord, RawRecord, RawHeaders, SourceCoordinates, Awaitable } from './record.ts';
 export { serdes, type Serde, type Serializer } from './serdes.ts';
-export { registrySchemaStore, memorySchemaStore, type AvroSchemaStore, type AvroSerdeOptions, type WithSchemaId } from './avro-serde.ts';
+export { memorySchemaStore, type AvroSchemaStore, type AvroSerdeOptions, type WithSchemaId } from './avro-serde.ts';
 export { RecordError, DependencyUnavailableError } from './errors.ts';
 export { defaultRetry, type RetryOptions } from './error-policy.ts';
 export { deadLetterHeaders, dlqHeaders } from './dead-letter.ts';

@@ -1,7 +1,6 @@
-import type { Severity } from './rule-set.ts';
-import type { Priority } from '../topics.ts';
+import type { Priority, Severity } from '../events/index.ts';
 
-export { priorities, type Priority } from '../topics.ts';
+export { priorities, type Priority } from '../events/index.ts';
 
 /** docs/design.md §5: any CRITICAL → high; else any HIGH → medium; else normal. */
 export function priorityOf(triggers: ReadonlyArray<{ readonly severity: Severity | string }>): Priority {

@@ -1,13 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { headlineFields } from '../events/biometric-event.ts';
+import { headlineFields, severities } from '../events/index.ts';
 
 /** A rule may test any `BiometricEvent` headline field (docs/design.md §4). */
 export const ruleMetrics = headlineFields;
 export type RuleMetric = (typeof ruleMetrics)[number];
 
-export const severities = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const;
-export type Severity = (typeof severities)[number];
+export { severities, type Severity } from '../events/index.ts';
+
+/** Most severe first, as an operator reads a list of allowed values. */
+const severitiesMostSevereFirst = [...severities].reverse();
 
 const upperSnake = z
   .string()
@@ -25,7 +27,7 @@ const ruleSchema = z
     /** Exclusive upper bound: the rule fires when value < below. */
     below: z.number().finite().optional(),
     type: upperSnake,
-    severity: z.enum(severities, { message: `must be one of ${severities.join(', ')}` }),
+    severity: z.enum(severities, { message: `must be one of ${severitiesMostSevereFirst.join(', ')}` }),
     recommendation: z
       .string()
       .regex(/^[a-z][a-z0-9_]*$/, { message: 'must be lower_snake_case, e.g. breathing_exercise' }),

@@ -1,6 +1,16 @@
+import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 
-/** The users connected to a vendor (table `vendor_connections`, migration 002). */
+/**
+ * The migrations that own `vendor_connections`, recorded in their own table. Plain data (no
+ * import of the runner), so the domain stays free of the sink; src/app applies them.
+ */
+export const connectionsMigrations = {
+  directory: fileURLToPath(new URL('./migrations/', import.meta.url)),
+  table: 'connections_migrations',
+} as const;
+
+/** The users connected to a vendor (table `vendor_connections`, connectionsMigrations). */
 export interface ConnectionDirectory {
   isConnected(vendor: string, vendorUserId: string): Promise<boolean>;
 }

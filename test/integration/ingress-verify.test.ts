@@ -9,6 +9,7 @@ import { migrate } from '../../src/sink/index.ts';
 import { runTopology, type RunningTopology } from '../../src/streams/index.ts';
 import { vendors } from '../../src/vendors/index.ts';
 import { postgresConnectionDirectory, redisReplayGuard, verifySettings } from '../../src/verify/index.ts';
+import { connectionsMigrations } from '../../src/verify/connections.ts';
 import { verifyTopology } from '../../topologies/verify.ts';
 import { kafkaClient, pgPool, redis, unique } from '../support/services.ts';
 import { collector, eventually, header, isolatedTopics, secrets, testIngressOptions, type IsolatedTopics, whoopRequest } from './ingress-support.ts';
@@ -37,7 +38,7 @@ test.before.each(async (context) => {
   context.pool = pgPool();
   context.redis = redis();
   context.metrics = new Registry();
-  await migrate({ pool: context.pool });
+  await migrate({ pool: context.pool, ...connectionsMigrations });
   context.garminUser = unique('garmin-user');
   await context.pool.query('INSERT INTO vendor_connections (vendor, vendor_user_id, user_id) VALUES ($1, $2, $3)', ['garmin', context.garminUser, unique('user')]);
   const sink = createKafkaRawSink({ kafka: kafkaClient(), timeoutMs: 10_000 });

@@ -5,14 +5,14 @@ import type { Admin, Producer } from 'kafkajs';
 import type { EnrichedBiometricEvent } from '../../src/events/index.ts';
 import { startNeurosConsumer, type NeurosConsumer, type NeurosMessage } from '../../src/neuros/index.ts';
 import { bridgeSchemas } from '../../src/schemas/index.ts';
-import { registrySchemaStore, serdes } from '../../src/streams/index.ts';
+import { serdes } from '../../src/streams/index.ts';
 import { priorities, priorityTopic } from '../../src/topics.ts';
 import { sampleEnriched } from '../support/enriched-event.ts';
-import { createTopics, kafkaClient, registry, unique } from '../support/services.ts';
+import { createTopics, kafkaClient, schemaStore, unique } from '../support/services.ts';
 import { waitUntil } from '../support/wait-until.ts';
 
 const kafka = kafkaClient();
-const serde = serdes.avro<EnrichedBiometricEvent>({ store: registrySchemaStore(registry()), schema: bridgeSchemas().EnrichedBiometricEvent.json as Schema });
+const serde = serdes.avro<EnrichedBiometricEvent>({ store: schemaStore(), schema: bridgeSchemas().EnrichedBiometricEvent.json as Schema });
 let admin: Admin;
 let producer: Producer;
 let reader: NeurosConsumer | undefined;
@@ -33,7 +33,7 @@ test.before(async () => {
   await producer.connect();
   reader = await startNeurosConsumer({
     kafka,
-    registry: registry(),
+    schemaStore: schemaStore(),
     groupId: unique('test.neuros'),
     priorities: ['high', 'medium'],
     handle: async (message) => {

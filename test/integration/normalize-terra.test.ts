@@ -6,10 +6,9 @@ import * as assert from 'uvu/assert';
 import type { Admin, Consumer, Producer } from 'kafkajs';
 import type { BiometricEvent } from '../../src/events/index.ts';
 import { createTerraPayloadFetcher } from '../../src/vendors/terra/payload-fetch.ts';
-import { pipelineSchemaStore } from '../../src/schemas/index.ts';
 import { runTopology, type RunningTopology } from '../../src/streams/index.ts';
 import { normalizeTopology } from '../../topologies/normalize.ts';
-import { config, createTopics, kafkaClient, registry, unique } from '../support/services.ts';
+import { createTopics, kafkaClient, registry, schemaStore, unique } from '../support/services.ts';
 import { waitUntil } from '../support/wait-until.ts';
 
 // Terra's storage is outside our system: a local HTTP server stands in for the pre-signed URLs.
@@ -49,7 +48,7 @@ test.before(async () => {
   producer = kafka.producer();
   await producer.connect();
   const topology = normalizeTopology({
-    schemaStore: pipelineSchemaStore(client, { registryUrl: config.SCHEMA_REGISTRY_URL }),
+    schemaStore: schemaStore(),
     terraFetcher: createTerraPayloadFetcher({ maxAttempts: 2 }),
     verifiedTopics: [verifiedTerra, verifiedHealthkit],
     terraTopics: [terraTopic],

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import avro from 'avsc';
 import { config, registry, unique } from '../support/services.ts';
-import { checkSchema, createRegistryClient } from '../../src/operators/index.ts';
+import { checkSchema } from '../../src/operators/index.ts';
+import { createRegistryClient } from '../../src/schemas/index.ts';
 import { bridge } from './operators-cli.ts';
 
 const client = createRegistryClient(config.SCHEMA_REGISTRY_URL);

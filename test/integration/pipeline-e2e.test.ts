@@ -12,8 +12,9 @@ import type { Admin, Consumer, Producer } from 'kafkajs';
 import { vendorIds } from '../../src/config/schema.ts';
 import { startNeurosConsumer, type NeurosConsumer, type NeurosMessage } from '../../src/neuros/index.ts';
 import { migrate } from '../../src/sink/index.ts';
+import { connectionsMigrations } from '../../src/verify/connections.ts';
 import { dlqTopic, priorities, priorityTopic, rawTopic, topics, verifiedTopic } from '../../src/topics.ts';
-import { kafkaClient, pgPool, registry, unique } from '../support/services.ts';
+import { kafkaClient, pgPool, schemaStore, unique } from '../support/services.ts';
 import { waitUntil } from '../support/wait-until.ts';
 import { bridge } from './operators-cli.ts';
 import { freePort, garminHeaders, groupLag, healthkitHeaders, ouraHeaders, startBridge, terraHeaders, type BridgeProcess, type SignedHeaders } from './pipeline-support.ts';
@@ -154,12 +155,13 @@ test.before(async () => {
   producer = kafka.producer({ idempotent: true });
   await producer.connect();
   await migrate({ pool });
+  await migrate({ pool, ...connectionsMigrations });
   await pool.query('INSERT INTO vendor_connections (vendor, vendor_user_id, user_id) VALUES ($1, $2, $3)', ['garmin', users.garmin, `${run}-neuros-user`]);
   await new Promise<void>((resolve) => storage.listen(0, '127.0.0.1', resolve));
 
   neuros = await startNeurosConsumer({
     kafka,
-    registry: registry(),
+    schemaStore: schemaStore(),
     groupId: unique('test.e2e.neuros'),
     // Shared priority topics may hold many older records; only this run's records matter.
     fromBeginning: false,

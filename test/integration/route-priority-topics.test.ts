@@ -5,16 +5,16 @@ import type { Admin, Producer } from 'kafkajs';
 import type { EnrichedBiometricEvent } from '../../src/events/index.ts';
 import { startNeurosConsumer, type NeurosConsumer, type NeurosMessage } from '../../src/neuros/index.ts';
 import { bridgeSchemas } from '../../src/schemas/index.ts';
-import { registrySchemaStore, runTopology, serdes, type RunningTopology } from '../../src/streams/index.ts';
+import { runTopology, serdes, type RunningTopology } from '../../src/streams/index.ts';
 import { dlqTopic, priorities, priorityTopic } from '../../src/topics.ts';
 import { routeTopology } from '../../topologies/route.ts';
 import { sampleEnriched } from '../support/enriched-event.ts';
-import { createTopics, kafkaClient, registry, unique } from '../support/services.ts';
+import { createTopics, kafkaClient, schemaStore, unique } from '../support/services.ts';
 import { waitUntil } from '../support/wait-until.ts';
 import { createLogger } from '../../src/obs/logger.ts';
 
 const kafka = kafkaClient();
-const store = registrySchemaStore(registry());
+const store = schemaStore();
 const source = unique('test.enriched');
 let admin: Admin;
 let producer: Producer;
@@ -39,7 +39,7 @@ test.before(async () => {
   running = await runTopology(routeTopology({ schemaStore: store, sourceTopic: source, groupId: unique('test.route') }), { kafka, log });
   reader = await startNeurosConsumer({
     kafka,
-    registry: registry(),
+    schemaStore: store,
     groupId: unique('test.neuros'),
     handle: async (message) => {
       seen.set(message.enriched.event.eventId, message);

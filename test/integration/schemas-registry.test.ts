@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { COMPATIBILITY, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { BiometricEvent, EnrichedBiometricEvent } from '../../src/events/index.ts';
 import { bridgeSchemas, pipelineSubjects, registerSchemas, type SubjectRegistration } from '../../src/schemas/index.ts';
-import { config, registry, unique } from '../support/services.ts';
+import { config, registry, registryClient, unique } from '../support/services.ts';
 
 // Fresh subjects per run: the shared registry keeps every version, so tests never touch the
 // pipeline's own subjects (another run's schema could make ours look incompatible).
@@ -39,7 +39,7 @@ async function subjectCompatibility(subject: string): Promise<string> {
 }
 
 test('the three schemas register under their subjects with BACKWARD_TRANSITIVE', async () => {
-  const ids = await registerSchemas(registry(), { registryUrl: config.SCHEMA_REGISTRY_URL }, subjects);
+  const ids = await registerSchemas(registryClient(), {}, subjects);
   for (const { subject } of subjects) {
     assert.type(ids.get(subject), 'number', `expected an id for ${subject}`);
     assert.is(await subjectCompatibility(subject), 'BACKWARD_TRANSITIVE', `expected ${subject} to be BACKWARD_TRANSITIVE`);
@@ -47,8 +47,8 @@ test('the three schemas register under their subjects with BACKWARD_TRANSITIVE',
 });
 
 test('re-registration is idempotent: same ids, no new version', async () => {
-  const first = await registerSchemas(registry(), { registryUrl: config.SCHEMA_REGISTRY_URL }, subjects);
-  const second = await registerSchemas(registry(), { registryUrl: config.SCHEMA_REGISTRY_URL }, subjects);
+  const first = await registerSchemas(registryClient(), {}, subjects);
+  const second = await registerSchemas(registryClient(), {}, subjects);
   assert.equal([...second], [...first], 'expected the same id per subject on a second registration');
   for (const { subject } of subjects) {
     const response = await fetch(`${config.SCHEMA_REGISTRY_URL}/subjects/${encodeURIComponent(subject)}/versions`);
@@ -58,7 +58,8 @@ test('re-registration is idempotent: same ids, no new version', async () => {
 
 test('an event and an enriched event round-trip in Confluent wire format', async () => {
   const client = registry();
-  const ids = await registerSchemas(client, { registryUrl: config.SCHEMA_REGISTRY_URL }, subjects);
+  // Registered by the project's client, encoded and decoded by a third-party one: the wire format is the standard.
+  const ids = await registerSchemas(registryClient(), {}, subjects);
   const eventId = ids.get(subjects[0]!.subject)!;
   const encoded = await client.encode(eventId, event);
   assert.is(encoded[0], 0, 'expected the Confluent magic byte');
@@ -79,7 +80,7 @@ test('an event and an enriched event round-trip in Confluent wire format', async
 test('an incompatible change is refused with the subject named', async () => {
   const subject = `${prefix}.incompatible-value`;
   const schemas = bridgeSchemas();
-  await registerSchemas(registry(), { registryUrl: config.SCHEMA_REGISTRY_URL }, [{ subject, schema: 'Trigger' }]);
+  await registerSchemas(registryClient(), {}, [{ subject, schema: 'Trigger' }]);
   // A new required field without a default cannot read old data: BACKWARD_TRANSITIVE refuses it.
   const broken = { ...schemas.Trigger.json, fields: [...(schemas.Trigger.json['fields'] as object[]), { name: 'mandatory', type: 'string' }] };
   const error = await registry()

@@ -6,10 +6,10 @@ import type { Schema } from 'avsc';
 import type { EnrichedBiometricEvent } from '../../src/events/index.ts';
 import { bridgeSchemas } from '../../src/schemas/index.ts';
 import { createEventWriter, createPostgresBreaker, migrate } from '../../src/sink/index.ts';
-import { dlqHeaders, registrySchemaStore, runTopology, serdes } from '../../src/streams/index.ts';
+import { dlqHeaders, runTopology, serdes } from '../../src/streams/index.ts';
 import { sinkStage } from '../../topologies/sink.ts';
 import { sampleEnriched } from '../support/enriched-event.ts';
-import { createTopics, kafkaClient, pgPool, registry, unique } from '../support/services.ts';
+import { createTopics, kafkaClient, pgPool, schemaStore, unique } from '../support/services.ts';
 import { waitUntil } from '../support/wait-until.ts';
 import { produce, readAll } from './streams-support.ts';
 
@@ -22,7 +22,7 @@ test('exactly-once sink: every row once, the bad record dead-lettered in the tra
   const source = unique('test.enriched-eos');
   const dlq = unique('test.dlq.sink-eos');
   await createTopics(admin, [source, dlq], 2);
-  const store = registrySchemaStore(registry());
+  const store = schemaStore();
   const serde = serdes.avro<EnrichedBiometricEvent>({ store, schema: bridgeSchemas().EnrichedBiometricEvent.json as Schema });
   const groupId = unique('test.sink-eos');
   const topology = sinkStage({

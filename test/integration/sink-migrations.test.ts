@@ -1,11 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type pg from 'pg';
-import { migrate, MigrationError } from '../../src/sink/index.ts';
-import { pgPool, unique } from '../support/services.ts';
+import pg from 'pg';
+import { migrate, MigrationError, migrationsDirectory, sinkMigrations } from '../../src/sink/index.ts';
+import { connectionsMigrations } from '../../src/verify/connections.ts';
+import { config, pgPool, unique } from '../support/services.ts';
 
 let pool: pg.Pool;
 let dir: string;
@@ -90,11 +91,68 @@ test('the project migrations create biometric_events with its (user_id, occurred
     'expected 001_biometric_events.sql applied now or before',
   );
   const { rows } = await pool.query<{ indexdef: string }>(
-    `SELECT indexdef FROM pg_indexes WHERE tablename = 'biometric_events' AND indexdef LIKE '%(user_id, occurred_at)%'`,
+    `SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'biometric_events' AND indexdef LIKE '%(user_id, occurred_at)%'`,
   );
   assert.is(rows.length, 1, 'expected the (user_id, occurred_at) index');
   const recorded = await pool.query(`SELECT 1 FROM schema_migrations WHERE name = '001_biometric_events.sql'`);
   assert.is(recorded.rowCount, 1, 'expected 001 recorded exactly once');
+});
+
+/** A pool whose unqualified tables live in a schema of its own: a database of its own, in effect. */
+function poolIn(schemaName: string): pg.Pool {
+  return new pg.Pool({ connectionString: config.DATABASE_URL, max: 2, options: `-c search_path=${schemaName}` });
+}
+
+const tablesIn = async (schemaName: string) =>
+  (await pool.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schemaName])).rows.map((r) => r.table_name);
+
+test('a database migrated when the sink owned vendor_connections keeps working under the two owners', async () => {
+  const existing = unique('mig_old').replace(/-/g, '_');
+  const old = await mkdtemp(join(tmpdir(), 'migrations-old-'));
+  await pool.query(`CREATE SCHEMA ${existing}`);
+  const scoped = poolIn(existing);
+  try {
+    // The sink's folder as it was: 001 as today, 002 creating vendor_connections (as landed).
+    await copyFile(join(migrationsDirectory, '001_biometric_events.sql'), join(old, '001_biometric_events.sql'));
+    // The sink's 002 as landed: the same table and index, created without IF NOT EXISTS.
+    const connections = await readFile(join(connectionsMigrations.directory, '001_vendor_connections.sql'), 'utf8');
+    await writeFile(join(old, '002_vendor_connections.sql'), connections.replaceAll(' IF NOT EXISTS', ''));
+    await migrate({ pool: scoped, directory: old, table: 'schema_migrations', lockKey });
+    await scoped.query(`INSERT INTO vendor_connections (vendor, vendor_user_id, user_id) VALUES ('garmin', 'g-1', 'u-1')`);
+
+    const sink = await migrate({ pool: scoped, ...sinkMigrations, lockKey });
+    assert.equal([sink.applied, sink.alreadyApplied], [[], ['001_biometric_events.sql']], 'expected the sink to find its 001 applied and 002 (moved) left alone');
+    const moved = await migrate({ pool: scoped, ...connectionsMigrations, lockKey });
+    assert.equal(moved.applied, ['001_vendor_connections.sql'], 'expected the connections owner to record its first file');
+    const { rows } = await scoped.query<{ vendor_user_id: string }>('SELECT vendor_user_id FROM vendor_connections');
+    assert.equal(rows, [{ vendor_user_id: 'g-1' }], 'expected the existing connection kept');
+    const recorded = await scoped.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY version');
+    assert.equal(recorded.rows.map((r) => r.name), ['001_biometric_events.sql', '002_vendor_connections.sql'], "expected the sink's history untouched");
+    const again = await migrate({ pool: scoped, ...connectionsMigrations, lockKey });
+    assert.equal(again.applied, [], 'expected nothing applied on the next start');
+  } finally {
+    await scoped.end();
+    await pool.query(`DROP SCHEMA IF EXISTS ${existing} CASCADE`);
+    await rm(old, { recursive: true, force: true });
+  }
+});
+
+test("a fresh database gets each owner's tables from its own migrations", async () => {
+  const fresh = unique('mig_new').replace(/-/g, '_');
+  await pool.query(`CREATE SCHEMA ${fresh}`);
+  const scoped = poolIn(fresh);
+  try {
+    assert.equal((await migrate({ pool: scoped, ...sinkMigrations, lockKey })).applied, ['001_biometric_events.sql'], 'expected the sink to apply its file');
+    assert.equal((await migrate({ pool: scoped, ...connectionsMigrations, lockKey })).applied, ['001_vendor_connections.sql'], 'expected connections to apply its file');
+    assert.equal(
+      await tablesIn(fresh),
+      ['biometric_events', 'connections_migrations', 'schema_migrations', 'vendor_connections'],
+      'expected each table created, with one record table per owner',
+    );
+  } finally {
+    await scoped.end();
+    await pool.query(`DROP SCHEMA IF EXISTS ${fresh} CASCADE`);
+  }
 });
 
 test.run();

@@ -7,15 +7,15 @@ import type { EnrichedBiometricEvent } from '../../src/events/index.ts';
 import { createLogger } from '../../src/obs/logger.ts';
 import { bridgeSchemas } from '../../src/schemas/index.ts';
 import { createEventWriter, createPostgresBreaker, createPostgresPool, migrate } from '../../src/sink/index.ts';
-import { registrySchemaStore, runTopology, serdes, type RunningTopology } from '../../src/streams/index.ts';
+import { runTopology, serdes, type RunningTopology } from '../../src/streams/index.ts';
 import { sinkStage } from '../../topologies/sink.ts';
 import { sampleEnriched } from '../support/enriched-event.ts';
-import { config, createTopics, kafkaClient, pgPool, registry, unique } from '../support/services.ts';
+import { config, createTopics, kafkaClient, pgPool, schemaStore, unique } from '../support/services.ts';
 import { startTcpProxy, viaProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 import { waitUntil } from '../support/wait-until.ts';
 
 const kafka = kafkaClient();
-const store = registrySchemaStore(registry());
+const store = schemaStore();
 const source = unique('test.enriched');
 const dlq = unique('test.dlq.sink');
 const serde = serdes.avro<EnrichedBiometricEvent>({ store, schema: bridgeSchemas().EnrichedBiometricEvent.json as Schema });

@@ -4,6 +4,10 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config/index.ts';
+import { createLogger } from '../../src/obs/logger.ts';
+import { createRegistryClient, registrySchemaStore, type RegistryClient } from '../../src/schemas/index.ts';
+import { createPostgresPool } from '../../src/sink/index.ts';
+import type { AvroSchemaStore } from '../../src/streams/index.ts';
 
 /** The endpoints the test runner exported (native stack, containers or the user's own). */
 export const config = loadConfig();
@@ -21,12 +25,24 @@ export async function createTopics(admin: Admin, topics: string[], numPartitions
   await admin.createTopics({ waitForLeaders: true, topics: topics.map((topic) => ({ topic, numPartitions })) });
 }
 
+/** A third-party registry client, for tests that check our wire format independently. */
 export function registry(): SchemaRegistry {
   return new SchemaRegistry({ host: config.SCHEMA_REGISTRY_URL });
 }
 
+/** The project's own registry client. */
+export function registryClient(): RegistryClient {
+  return createRegistryClient(config.SCHEMA_REGISTRY_URL);
+}
+
+/** The schema store the stages use in production, on the real registry. */
+export function schemaStore(): AvroSchemaStore {
+  return registrySchemaStore(registryClient());
+}
+
+/** The project's pool factory, so a test survives an idle connection being cut like a stage does. */
 export function pgPool(): pg.Pool {
-  return new pg.Pool({ connectionString: config.DATABASE_URL, max: 4 });
+  return createPostgresPool({ connectionString: config.DATABASE_URL, max: 4, logger: createLogger({ level: 'warn', name: 'test' }), applicationName: 'biometric-bridge-test' });
 }
 
 export function redis(): Redis {

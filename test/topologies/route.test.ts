@@ -1,12 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Schema } from 'avsc';
-import type { EnrichedBiometricEvent } from '../../src/events/index.ts';
+import { headlineFields, type EnrichedBiometricEvent } from '../../src/events/index.ts';
 import { bridgeSchemas } from '../../src/schemas/index.ts';
 import { serdes } from '../../src/streams/index.ts';
 import { memorySchemaStore, TopologyTestDriver } from '../../src/streams/testing/index.ts';
 import { priorityTopic, topics } from '../../src/topics.ts';
-import { routeTopology, type LegacyBiometricEvent } from '../../topologies/route.ts';
+import { routeTopology, toLegacyEvent, type LegacyBiometricEvent } from '../../topologies/route.ts';
 import { sampleEnriched } from '../support/enriched-event.ts';
 
 const enrichedSchema = bridgeSchemas().EnrichedBiometricEvent.json as Schema;
@@ -83,6 +83,19 @@ test('with the mirror on, biometric-events gets the snake_case JSON as well', as
   assert.is(legacy.value.priority, 'high', 'expected the priority');
   assert.is(legacy.headers['priority'], 'high', 'expected the routing headers on the mirror too');
   assert.is((await out('high').readRecords()).length, 1, 'expected the priority topic still written');
+});
+
+test('the legacy mirror carries every headline field under its snake_case name', () => {
+  const values = Object.fromEntries(headlineFields.map((field, i) => [field, i + 1]));
+  const legacy = toLegacyEvent(sampleEnriched(values));
+  const snake = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  assert.equal(
+    legacy.metrics,
+    Object.fromEntries(headlineFields.map((field, i) => [snake(field), i + 1])),
+    'expected one legacy metric per headline field, none missing',
+  );
+  const none = toLegacyEvent(sampleEnriched(Object.fromEntries(headlineFields.map((field) => [field, null]))));
+  assert.equal(none.metrics, {}, 'expected absent headlines left out');
 });
 
 test.run();

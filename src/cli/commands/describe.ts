@@ -3,15 +3,14 @@ import { loadConfig, type Env } from '../../config/index.ts';
 import { createLogger } from '../../obs/logger.ts';
 import { createMetricsRegistry } from '../../obs/metrics.ts';
 import type { TopologyDescription } from '../../streams/index.ts';
-import { topologies as registeredTopologies, type TopologyFactory } from '../../../topologies/index.ts';
-import { createStageResources } from './stage-resources.ts';
+import { createStageResources, topologies as registeredTopologies, type TopologyFactory } from '../../app/index.ts';
 
-/** Builds every registered topology (no connection is opened) and returns their descriptions. */
+/** Builds every registered topology without its start-up work (no connection is opened) and returns their descriptions. */
 export async function describeStages(
   config: Readonly<Env>,
   registry: Partial<Record<string, TopologyFactory>> = registeredTopologies,
 ): Promise<TopologyDescription[]> {
-  const resources = createStageResources(config, createLogger({ level: 'silent' }), createMetricsRegistry());
+  const resources = createStageResources(config, createLogger({ level: 'silent' }), createMetricsRegistry(), { startUp: false });
   try {
     const descriptions: TopologyDescription[] = [];
     for (const factory of Object.values(registry)) if (factory) descriptions.push((await factory(resources)).describe());
@@ -28,7 +27,7 @@ export function registerDescribe(program: Command): void {
     .option('--json', 'print the graphs as JSON')
     .action(async (options: { json?: boolean }) => {
       const descriptions = await describeStages(loadConfig());
-      if (descriptions.length === 0) console.log('no stages registered yet (topologies/index.ts)');
+      if (descriptions.length === 0) console.log('no stages registered yet (src/app/stages/index.ts)');
       else if (options.json) console.log(JSON.stringify(descriptions, null, 2));
       else console.log(descriptions.map(String).join('\n\n'));
     });

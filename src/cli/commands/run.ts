@@ -1,36 +1,36 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ExponentialBackoff, handleAll, retry } from 'cockatiel';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { kafkaLogs } from '../../obs/kafka-log.ts';
 import { deliveryFor, loadConfig, stageNames, type Env, type StageName } from '../../config/index.ts';
 import { startObsServer } from '../../obs/http-server.ts';
+import type { DestinationStream } from 'pino';
 import { createLogger, type Logger } from '../../obs/logger.ts';
-import { bindStreamMetrics, createMetricsRegistry } from '../../obs/metrics.ts';
+import { createMetricsRegistry } from '../../obs/metrics.ts';
 import { runTopology, StreamEvents, stopOnSignals, type RunningTopology } from '../../streams/index.ts';
-import { topologies as registeredTopologies, type TopologyFactory } from '../../../topologies/index.ts';
+import { bindStreamMetrics, createStageResources, topologies as registeredTopologies, waitFor, type TopologyFactory } from '../../app/index.ts';
 import { startIngress } from './ingress.ts';
-import { createStageResources } from './stage-resources.ts';
 
 function packageVersion(): string {
   return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
-/** Start-up waits for Kafka with a bounded, logged retry rather than a fixed sleep. */
-async function connectAdmin(kafka: Kafka, log: Logger): Promise<Admin> {
-  const admin = kafka.admin();
-  const policy = retry(handleAll, { maxAttempts: 8, backoff: new ExponentialBackoff({ initialDelay: 500, maxDelay: 10_000 }) });
-  policy.onRetry(({ attempt }) => log.warn({ attempt }, 'Kafka not reachable yet; retrying'));
-  await policy.execute(async () => {
-    await admin.connect();
-    await admin.describeCluster();
-  });
-  return admin;
+/** Start-up waits for Kafka with a bounded, logged backoff for as long as it takes, never a fixed sleep. */
+async function connectAdmin(admin: Admin, log: Logger, signal: AbortSignal): Promise<void> {
+  await waitFor(
+    async () => {
+      await admin.connect();
+      await admin.describeCluster();
+    },
+    { log, dependency: 'kafka', what: 'to answer', isUnavailable: () => true, signal },
+  );
 }
 
 export interface RunStagesOptions {
   /** The stage registry; tests pass their own. */
   topologies?: Partial<Record<string, TopologyFactory>>;
+  /** Where log lines go (stdout unless a test reads them). */
+  logDestination?: DestinationStream;
 }
 
 /**
@@ -46,13 +46,13 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
     throw new Error(`unknown stage "${stage}"; registered: ${known.length > 0 ? known.join(', ') : 'none yet'} (stages: ${stageNames.join(', ')})`);
   }
 
-  const log = createLogger({ level: config.LOG_LEVEL, name: `bridge-${stage}` });
+  const log = createLogger({ level: config.LOG_LEVEL, name: `bridge-${stage}` }, options.logDestination);
   const metrics = createMetricsRegistry();
   const events = new StreamEvents();
   bindStreamMetrics(metrics, events);
   const resources = createStageResources(config, log, metrics);
   const kafka = new Kafka({ clientId: `${config.KAFKA_CLIENT_ID}-${stage}`, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.WARN, logCreator: kafkaLogs(log) });
-  const admin = await connectAdmin(kafka, log);
+  const admin = kafka.admin();
 
   const running: RunningTopology[] = [];
   let crashed = false;
@@ -71,7 +71,7 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
     }),
     ready: () => running.length === names.length && running.every((r) => r.isReady()),
   });
-  const ingress = stage === 'all' ? await startIngress(config, log) : undefined;
+  let ingress: Awaited<ReturnType<typeof startIngress>> | undefined;
 
   let stopping: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
@@ -88,6 +88,9 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
   const removeSignalHandlers = stopOnSignals(shutdown, log);
 
   try {
+    // /health and /ready answer while start-up still waits for a dependency (ready: false).
+    await connectAdmin(admin, log, resources.signal);
+    if (stage === 'all') ingress = await startIngress(config, log);
     for (const name of names) {
       const factory = registry[name];
       if (!factory) continue;
@@ -95,8 +98,11 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
       running.push(await runTopology(await factory(resources), { kafka, delivery, log, events, partitionsConsumedConcurrently: config.STAGE_PARTITION_CONCURRENCY }));
     }
   } catch (error) {
+    const stoppedWhileStarting = stopping !== undefined;
     await shutdown();
     removeSignalHandlers();
+    // A SIGTERM during start-up ends the waits with an abort: that is a graceful stop.
+    if (stoppedWhileStarting && resources.signal.aborted) return;
     throw error;
   }
   await new Promise<void>((resolve) => events.on('stopped', () => running.every((r) => !r.isReady()) && resolve()));

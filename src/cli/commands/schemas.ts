@@ -4,13 +4,11 @@ import { loadConfig } from '../../config/index.ts';
 import {
   OperatorError,
   checkSchema,
-  createRegistryClient,
   exitCodes,
   type LocalSchema,
   type SchemaCheck,
 } from '../../operators/index.ts';
-import { loadSchemas, pipelineSubjects, registerSchemas, schemaDir } from '../../schemas/index.ts';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { createRegistryClient, loadSchemas, pipelineSubjects, registerSchemas, schemaDir, type RegistryClient } from '../../schemas/index.ts';
 import { refusable } from './operator-kafka.ts';
 
 interface SchemaOptions {
@@ -53,8 +51,7 @@ function describe(check: SchemaCheck): string {
   }
 }
 
-async function runChecks(options: SchemaOptions): Promise<{ locals: LocalSchema[]; failed: number }> {
-  const client = createRegistryClient(loadConfig().SCHEMA_REGISTRY_URL);
+async function runChecks(client: RegistryClient, options: SchemaOptions): Promise<{ locals: LocalSchema[]; failed: number }> {
   const locals = localSchemas(options);
   let failed = 0;
   for (const local of locals) {
@@ -78,7 +75,7 @@ export function registerSchemasCommand(program: Command): void {
     .description('per subject: registered, compatible, or which compatibility rule it breaks (exit 65 if any is incompatible)')
     .action((options: SchemaOptions) =>
       refusable(async () => {
-        const { failed } = await runChecks(options);
+        const { failed } = await runChecks(createRegistryClient(loadConfig().SCHEMA_REGISTRY_URL), options);
         if (failed > 0) throw new OperatorError(`${failed} schema(s) incompatible with the registry`, exitCodes.incompatible);
       }),
     );
@@ -87,20 +84,16 @@ export function registerSchemasCommand(program: Command): void {
     .description('register every schema after checking it; nothing is registered when any is incompatible')
     .action((options: SchemaOptions) =>
       refusable(async () => {
-        const { locals, failed } = await runChecks(options);
+        const client = createRegistryClient(loadConfig().SCHEMA_REGISTRY_URL);
+        const { locals, failed } = await runChecks(client, options);
         if (failed > 0) {
           throw new OperatorError(`${failed} schema(s) incompatible with the registry: nothing registered`, exitCodes.incompatible);
         }
-        const url = loadConfig().SCHEMA_REGISTRY_URL;
         if (options.file) {
-          const client = createRegistryClient(url);
           for (const local of locals) console.log(`${local.subject}: id ${await client.register(local.subject, local.schema)}`);
           return;
         }
-        const ids = await registerSchemas(new SchemaRegistry({ host: url }), {
-          registryUrl: url,
-          ...(options.dir ? { schemas: loadSchemas(withSlash(options.dir)) } : {}),
-        });
+        const ids = await registerSchemas(client, options.dir ? { schemas: loadSchemas(withSlash(options.dir)) } : {});
         for (const [subject, id] of ids) console.log(`${subject}: id ${id}`);
       }),
     );

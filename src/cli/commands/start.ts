@@ -1,8 +1,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { loadConfig, usesExternalStack, type Env } from '../../config/index.ts';
-import { registerSchemas } from '../../schemas/index.ts';
+import { createRegistryClient, registerSchemas } from '../../schemas/index.ts';
 import { vendorIds } from '../../vendors/index.ts';
 import { stackUp } from '../stack/index.ts';
 import { waitUntil } from '../stack/processes.ts';
@@ -14,7 +13,7 @@ const say = (line: string) => console.log(line);
 async function prepareTopicsAndSchemas(config: Readonly<Env>): Promise<void> {
   const reports = await createPipelineTopics(config);
   say(`topics: ${reports.filter((r) => r.status === 'created').length} created, ${reports.length} in all`);
-  const ids = await registerSchemas(new SchemaRegistry({ host: config.SCHEMA_REGISTRY_URL }), { registryUrl: config.SCHEMA_REGISTRY_URL });
+  const ids = await registerSchemas(createRegistryClient(config.SCHEMA_REGISTRY_URL));
   say(`schemas: ${ids.size} subjects registered`);
 }
 

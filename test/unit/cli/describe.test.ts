@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { loadConfig } from '../../../src/config/index.ts';
 import { describeStages } from '../../../src/cli/commands/describe.ts';
 import { StreamsBuilder, serdes } from '../../../src/streams/index.ts';
-import { topologies } from '../../../topologies/index.ts';
+import { topologies } from '../../../src/app/index.ts';
 
 test('describeStages: builds each registered factory without connecting and returns its graph', async () => {
   let sawResources = false;

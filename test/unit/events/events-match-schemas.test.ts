@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import type avro from 'avsc';
 import {
   headlineFields,
-  prioritySymbols,
+  priorities,
   severities,
   sources,
   type BiometricEvent,
@@ -105,7 +105,7 @@ for (const { name, sample } of cases) {
 test('enum symbols match the TypeScript constants', () => {
   assert.equal(enumSymbols(schemas.BiometricEvent.type, ['source']), [...sources], 'expected Source symbols in the design order');
   assert.equal(enumSymbols(schemas.Trigger.type, ['severity']), [...severities], 'expected Severity symbols');
-  assert.equal(enumSymbols(schemas.EnrichedBiometricEvent.type, ['priority']), [...prioritySymbols], 'expected Priority symbols');
+  assert.equal(enumSymbols(schemas.EnrichedBiometricEvent.type, ['priority']), [...priorities], 'expected Priority symbols');
 });
 
 test('Source lists the design vendors first and defaults to its last symbol, so symbols can be appended', () => {

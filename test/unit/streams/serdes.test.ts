@@ -1,7 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DependencyUnavailableError, RecordError, memorySchemaStore, registrySchemaStore, serdes, type AvroSchemaStore } from '../../../src/streams/index.ts';
-import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { RecordError, memorySchemaStore, serdes, type AvroSchemaStore } from '../../../src/streams/index.ts';
 
 const v1 = { type: 'record' as const, name: 'Reading', namespace: 'test', fields: [{ name: 'metric', type: 'string' }] };
 const v2 = {
@@ -71,17 +70,6 @@ test('avro: bad input and bad values are RecordErrors naming paths, not values',
   assert.is((invalid as RecordError).reason, 'serialization_failed', 'invalid value refused');
   assert.match((invalid as RecordError).detail, /metric/, 'the path is named');
   assert.not.match((invalid as RecordError).detail, /42/, 'the value is not');
-});
-
-test('avro on a registry: an unreachable registry means pause, a 404 means dead letter', async () => {
-  const down = { getSchema: async () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })), register: async () => Promise.reject(new Error('down')) } as unknown as SchemaRegistry;
-  const avroDown = serdes.avro({ store: registrySchemaStore(down), schema: v1 });
-  const wire = Buffer.from([0, 0, 0, 0, 7, 2, 0x61]);
-  assert.instance(await rejection(() => avroDown.deserialize(wire, 't')), DependencyUnavailableError, 'network failure → DependencyUnavailableError');
-  assert.instance(await rejection(() => avroDown.serialize({ metric: 'x' }, 't')), DependencyUnavailableError, 'registration failure → DependencyUnavailableError');
-  const missing = { getSchema: async () => Promise.reject(Object.assign(new Error('not found'), { status: 404 })) } as unknown as SchemaRegistry;
-  const error = await rejection(() => serdes.avro({ store: registrySchemaStore(missing), schema: v1 }).deserialize(wire, 't'));
-  assert.is((error as RecordError).reason, 'schema_unavailable', '404 → RecordError');
 });
 
 test.run();

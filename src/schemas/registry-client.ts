@@ -1,7 +1,8 @@
 /**
- * The few Confluent-compatible registry calls the schema tools need, over fetch. Kept apart from
- * @kafkajs/confluent-schema-registry because that client hides the compatibility endpoint and
- * the 404/409 bodies an operator needs to see.
+ * The one client of the Confluent-compatible schema registry (Apicurio's ccompat API in the
+ * stack): stages reach it through the schema store, operators' commands directly. It speaks the
+ * REST API over fetch because the compatibility endpoint and the 404/409 bodies an operator needs
+ * to see are exactly what off-the-shelf clients hide.
  */
 export interface RegisteredVersion {
   version: number;
@@ -10,19 +11,30 @@ export interface RegisteredVersion {
 }
 
 export interface RegistryClient {
+  readonly url: string;
   versions(subject: string): Promise<number[]>;
   version(subject: string, version: number): Promise<RegisteredVersion>;
-  /** The registered version equal to this schema, if any. */
+  /** The registered version equal to this schema, if any: a read, so it works on a read-only registry. */
   lookup(subject: string, schema: string): Promise<RegisteredVersion | undefined>;
   compatibleWithLatest(subject: string, schema: string): Promise<boolean>;
+  /** Registers the schema (idempotent: an unchanged schema keeps its id) and returns its id. */
   register(subject: string, schema: string): Promise<number>;
   compatibilityLevel(subject: string): Promise<string>;
+  setCompatibilityLevel(subject: string, level: string): Promise<void>;
+  /** The schema text registered under a global id (what a record's wire header names). */
+  schemaById(id: number): Promise<string>;
+  /** True when the registry answers a read. */
+  ping(): Promise<boolean>;
 }
 
+/**
+ * A registry call that did not succeed. `status` is the HTTP status, or 0 when the registry did
+ * not answer at all (refused, reset, timed out).
+ */
 export class RegistryError extends Error {
   readonly status: number;
-  constructor(message: string, status: number) {
-    super(message);
+  constructor(message: string, status: number, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'RegistryError';
     this.status = status;
   }
@@ -30,16 +42,35 @@ export class RegistryError extends Error {
 
 const contentType = 'application/vnd.schemaregistry.v1+json';
 
-export function createRegistryClient(baseUrl: string): RegistryClient {
+export interface RegistryClientOptions {
+  /** Longest wait for one answer, in ms. */
+  readonly timeoutMs?: number;
+}
+
+export function createRegistryClient(baseUrl: string, options: RegistryClientOptions = {}): RegistryClient {
   const base = baseUrl.replace(/\/+$/, '');
+  const timeoutMs = options.timeoutMs ?? 10_000; // ten seconds
   const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> => {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: { accept: contentType, ...(body === undefined ? {} : { 'content-type': contentType }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, json: text === '' ? undefined : (JSON.parse(text) as unknown) };
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(`${base}${path}`, {
+        method,
+        headers: { accept: contentType, ...(body === undefined ? {} : { 'content-type': contentType }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      text = await response.text();
+    } catch (error) {
+      const code = (error as { cause?: { code?: unknown } }).cause?.code ?? (error as Error).name;
+      throw new RegistryError(`registry ${method} ${path}: no answer (${String(code)})`, 0, { cause: error });
+    }
+    try {
+      return { status: response.status, json: text === '' ? undefined : (JSON.parse(text) as unknown) };
+    } catch {
+      // A proxy's or a failing registry's HTML error page: the status says enough.
+      return { status: response.status, json: { message: `non-JSON answer of ${text.length} bytes` } };
+    }
   };
   const fail = (what: string, status: number, json: unknown): never => {
     const message = (json as { message?: string } | undefined)?.message ?? JSON.stringify(json);
@@ -48,6 +79,7 @@ export function createRegistryClient(baseUrl: string): RegistryClient {
   const subjectPath = (subject: string) => `/subjects/${encodeURIComponent(subject)}`;
 
   return {
+    url: base,
     async versions(subject) {
       const { status, json } = await call('GET', `${subjectPath(subject)}/versions`);
       if (status === 404) return [];
@@ -84,6 +116,19 @@ export function createRegistryClient(baseUrl: string): RegistryClient {
       const global = await call('GET', '/config');
       if (global.status !== 200) return fail('global compatibility', global.status, global.json);
       return (global.json as { compatibilityLevel: string }).compatibilityLevel;
+    },
+    async setCompatibilityLevel(subject, level) {
+      const { status, json } = await call('PUT', `/config/${encodeURIComponent(subject)}`, { compatibility: level });
+      if (status !== 200) fail(`setting compatibility ${level} on ${subject}`, status, json);
+    },
+    async schemaById(id) {
+      const { status, json } = await call('GET', `/schemas/ids/${id}`);
+      if (status !== 200) return fail(`schema id ${id}`, status, json);
+      return (json as { schema: string }).schema;
+    },
+    async ping() {
+      const { status } = await call('GET', '/subjects');
+      return status === 200;
     },
   };
 }

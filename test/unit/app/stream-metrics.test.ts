@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Writable } from 'node:stream';
-import { bindStreamMetrics, createMetricsRegistry } from '../../../src/obs/metrics.ts';
+import { bindStreamMetrics } from '../../../src/app/index.ts';
+import { createMetricsRegistry } from '../../../src/obs/metrics.ts';
 import { startObsServer } from '../../../src/obs/http-server.ts';
 import { createLogger } from '../../../src/obs/logger.ts';
 import { StreamEvents } from '../../../src/streams/index.ts';

@@ -1,0 +1,105 @@
+import { Redis } from 'ioredis';
+import type pg from 'pg';
+import type { Registry } from 'prom-client';
+import type { Env } from '../config/index.ts';
+import type { ConnectionProbe } from '../obs/http-server.ts';
+import type { Logger } from '../obs/logger.ts';
+import { createRegistryClient, registrySchemaStore, type RegistryClient } from '../schemas/index.ts';
+import { createPostgresPool } from '../sink/postgres-pool.ts';
+import type { AvroSchemaStore } from '../streams/index.ts';
+
+/**
+ * What a stage factory may use, handed over by `bridge run`. Clients are created on first call
+ * and shared by every stage of the process; the health endpoint reports exactly the ones used.
+ */
+export interface StageResources {
+  readonly config: Readonly<Env>;
+  readonly log: Logger;
+  /** The process's one Prometheus registry. */
+  readonly metrics: Registry;
+  /** Aborted when the process stops, so a start-up still waiting for a dependency gives up. */
+  readonly signal: AbortSignal;
+  /**
+   * Runs a stage's start-up work (migrations, schema look-ups) before its first record;
+   * `bridge describe` builds the graphs without it, so describing needs no dependency.
+   */
+  startUp(work: () => Promise<void>): Promise<void>;
+  registry(): RegistryClient;
+  schemaStore(): AvroSchemaStore;
+  redis(): Redis;
+  pgPool(): pg.Pool;
+}
+
+export interface ManagedResources extends StageResources {
+  /** Probes for the clients created so far (the health body lists only those). */
+  probes(): Record<string, ConnectionProbe>;
+  close(): Promise<void>;
+}
+
+export interface StageResourcesOptions {
+  /** False to build topologies only (describe): start-up work is skipped. */
+  readonly startUp?: boolean;
+}
+
+/** Shared clients for the stages of one process, each created on first use. */
+export function createStageResources(config: Readonly<Env>, log: Logger, metrics: Registry, options: StageResourcesOptions = {}): ManagedResources {
+  const stopping = new AbortController();
+  let registry: RegistryClient | undefined;
+  let store: AvroSchemaStore | undefined;
+  let redis: Redis | undefined;
+  let pool: pg.Pool | undefined;
+  const resources: ManagedResources = {
+    config,
+    log,
+    metrics,
+    signal: stopping.signal,
+    async startUp(work) {
+      if (options.startUp !== false) await work();
+    },
+    registry() {
+      registry ??= createRegistryClient(config.SCHEMA_REGISTRY_URL);
+      return registry;
+    },
+    schemaStore() {
+      store ??= registrySchemaStore(resources.registry());
+      return store;
+    },
+    redis() {
+      if (!redis) {
+        redis = new Redis(config.REDIS_URL, { lazyConnect: true });
+        // ioredis reconnects by itself; without a listener each failed attempt is printed as an
+        // unhandled error. The replay guard pauses the stage while Redis is away.
+        redis.on('error', (error: Error & { code?: string }) => log.warn({ dependency: 'redis', code: error.code }, 'redis connection error'));
+      }
+      return redis;
+    },
+    pgPool() {
+      pool ??= createPostgresPool({ connectionString: config.DATABASE_URL, max: config.PG_POOL_MAX, logger: log, metrics, applicationName: String(log.bindings()['name'] ?? 'biometric-bridge') });
+      return pool;
+    },
+    probes() {
+      const probes: Record<string, ConnectionProbe> = {};
+      if (registry) {
+        const client = registry;
+        probes['registry'] = () => client.ping();
+      }
+      if (redis) {
+        const client = redis;
+        probes['redis'] = async () => (await client.ping()) === 'PONG';
+      }
+      if (pool) {
+        const client = pool;
+        probes['postgres'] = async () => (await client.query('select 1 as ok')).rows.length === 1;
+      }
+      return probes;
+    },
+    async close() {
+      stopping.abort();
+      // A lazy client that never connected has nothing to flush; quit() would connect first.
+      if (redis?.status === 'ready') await redis.quit();
+      else redis?.disconnect();
+      await pool?.end();
+    },
+  };
+  return resources;
+}
