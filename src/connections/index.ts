@@ -12,3 +12,4 @@ export { rekeyTokens, type RekeyResult } from './rekey.ts';
 export { importConnections, parseImport, type ImportResult } from './import-tokens.ts';
 export { OAuthGrantError, VendorUnavailableError, VendorAnswerError } from './oauth-errors.ts';
 export type { VendorOAuth, TokenGrant } from './vendor-oauth.ts';
+export { subscribeOura, ouraSubscriptionDataTypes, ouraSubscriptionEventTypes, type SubscribeOuraResult } from './oura-subscriptions.ts';

@@ -115,6 +115,14 @@ export type ScriptedAnswer =
 
 export type SimEndpoint = 'token' | 'user-id';
 
+export interface SimSubscription {
+  id: string;
+  callback_url: string;
+  event_type: string;
+  data_type: string;
+  expiration_time: string;
+}
+
 export interface OAuthSimulatorOptions {
   readonly vendor: SimVendor;
   readonly clientId?: string;
@@ -147,6 +155,8 @@ export interface OAuthSimulator {
   expireAccessTokens(): void;
   /** The user revoked the app: every refresh token answers invalid_grant. */
   revokeGrants(): void;
+  /** Oura's per-app webhook subscriptions (`/v2/webhook/subscription`), as the app would list them. */
+  readonly subscriptions: SimSubscription[];
   /** Follows the authorize redirect as a consenting user's browser would; returns the callback URL. */
   authorize(authorizeUrl: string): Promise<string>;
   close(): Promise<void>;
@@ -268,9 +278,45 @@ export async function startOAuthSimulator(options: OAuthSimulatorOptions): Promi
     return known !== undefined && known.expiresAtMs > Date.now() ? known : undefined;
   }
 
+  const subscriptions: SimSubscription[] = [];
+  const subscriptionLifetimeMs = 90 * 86_400_000; // Oura's subscriptions lapse unless renewed
+
+  /** Oura's webhook subscription routes, authenticated per app with x-client-id / x-client-secret. */
+  async function subscriptionRoutes(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    if (req.headers['x-client-id'] !== clientId || req.headers['x-client-secret'] !== clientSecret) {
+      return send(res, 403, { status: 403, title: 'Forbidden', detail: 'invalid client credentials' });
+    }
+    if (req.method === 'GET' && path === '/v2/webhook/subscription') return send(res, 200, subscriptions);
+    if (req.method === 'POST' && path === '/v2/webhook/subscription') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, string>;
+      if (!body['callback_url'] || !body['verification_token'] || !body['event_type'] || !body['data_type']) {
+        return send(res, 422, { detail: [{ msg: 'field required' }] });
+      }
+      const created = {
+        id: token().slice(0, 12),
+        callback_url: body['callback_url'],
+        event_type: body['event_type'],
+        data_type: body['data_type'],
+        expiration_time: new Date(Date.now() + subscriptionLifetimeMs).toISOString(),
+      };
+      subscriptions.push(created);
+      return send(res, 201, created);
+    }
+    const renew = /^\/v2\/webhook\/subscription\/renew\/([^/]+)$/.exec(path);
+    const subscription = renew === null ? undefined : subscriptions.find((s) => s.id === decodeURIComponent(renew[1]!));
+    if (req.method === 'PUT' && subscription !== undefined) {
+      subscription.expiration_time = new Date(Date.now() + subscriptionLifetimeMs).toISOString();
+      return send(res, 200, subscription);
+    }
+    send(res, 404, { status: 404, title: 'Not Found' });
+  }
+
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://sim.invalid');
     const handle = async () => {
+      if (options.vendor === 'oura' && url.pathname.startsWith('/v2/webhook/subscription')) return subscriptionRoutes(req, res, url.pathname);
       if (req.method === 'GET' && url.pathname === profile.authorizePath) {
         lastAuthorize = url.searchParams;
         const redirectUri = url.searchParams.get('redirect_uri');
@@ -334,6 +380,7 @@ export async function startOAuthSimulator(options: OAuthSimulatorOptions): Promi
       return lastTokenForm;
     },
     issuedTokens,
+    subscriptions,
     denyNextAuthorization() {
       denyNext = true;
     },
