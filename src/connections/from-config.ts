@@ -1,6 +1,7 @@
 import type pg from 'pg';
-import type { Env, VendorId } from '../config/schema.ts';
+import { ConfigError, type Env, type VendorId } from '../config/index.ts';
 import type { Logger } from '../obs/logger.ts';
+import { createPostgresPool } from '../sink/postgres-pool.ts';
 import { revokeConnectionRow } from './connection-rows.ts';
 import { createConnectRoutes, type ConnectRoutes } from './http/connect-routes.ts';
 import { vendorClientsFromConfig } from './oauth-vendors.ts';
@@ -18,15 +19,8 @@ export interface Connections extends UserIdDirectory {
   revokeConnection(vendor: VendorId, vendorUserId: string, reason: string): Promise<boolean>;
 }
 
-export class ConnectionsConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConnectionsConfigError';
-  }
-}
-
 export function createConnections(config: Env, pool: pg.Pool, logger: Logger): Connections {
-  const cipher = createTokenCipher(config.TOKEN_ENCRYPTION_KEYS);
+  const cipher = tokenCipherFromConfig(config);
   const clients = vendorClientsFromConfig(config);
   const directory = postgresUserIds(pool);
   return {
@@ -38,21 +32,41 @@ export function createConnections(config: Env, pool: pg.Pool, logger: Logger): C
   };
 }
 
+/** The ingress's `/connect/…` routes with the Postgres pool they own. */
+export interface ConnectRoutesService {
+  readonly routes: ConnectRoutes;
+  /** Ends the pool; call after the ingress closed. */
+  close(): Promise<void>;
+}
+
+/** A cipher from TOKEN_ENCRYPTION_KEYS, or a ConfigError (exit 78) naming the variable. */
+export function tokenCipherFromConfig(config: Env): TokenCipher {
+  if (config.TOKEN_ENCRYPTION_KEYS.length === 0) {
+    throw new ConfigError(['TOKEN_ENCRYPTION_KEYS: required for vendor connections (tokens are stored encrypted); e.g. openssl rand -hex 32']);
+  }
+  return createTokenCipher(config.TOKEN_ENCRYPTION_KEYS);
+}
+
 /**
  * The ingress's `/connect/…` routes, or undefined when connections are not configured (no
- * CONNECT_LINK_SECRET): then those paths answer 404 like any other unknown path.
+ * CONNECT_LINK_SECRET): then those paths answer 404 like any other unknown path. The entry point
+ * passes `routes` as the ingress's `connectRoutes` and calls `close()` after the ingress closed.
  */
-export function connectRoutesFromConfig(config: Env, pool: pg.Pool, logger: Logger): ConnectRoutes | undefined {
+export function connectRoutesFromConfig(config: Env, logger: Logger): ConnectRoutesService | undefined {
   if (config.CONNECT_LINK_SECRET === undefined) return undefined;
-  if (config.PUBLIC_BASE_URL === undefined) throw new ConnectionsConfigError('PUBLIC_BASE_URL is required with CONNECT_LINK_SECRET: it builds the OAuth redirect URL');
-  if (config.TOKEN_ENCRYPTION_KEYS.length === 0) throw new ConnectionsConfigError('TOKEN_ENCRYPTION_KEYS is required with CONNECT_LINK_SECRET: tokens are stored encrypted');
-  return createConnectRoutes({
-    pool,
-    cipher: createTokenCipher(config.TOKEN_ENCRYPTION_KEYS),
-    clients: vendorClientsFromConfig(config),
-    linkSecret: config.CONNECT_LINK_SECRET,
-    publicBaseUrl: config.PUBLIC_BASE_URL,
-    linkMaxAgeSeconds: config.CONNECT_LINK_MAX_AGE_SECONDS,
-    logger,
-  });
+  if (config.PUBLIC_BASE_URL === undefined) throw new ConfigError(['PUBLIC_BASE_URL: required with CONNECT_LINK_SECRET (it builds the OAuth redirect URL)']);
+  const cipher = tokenCipherFromConfig(config);
+  const pool = createPostgresPool({ connectionString: config.DATABASE_URL, max: 4, logger });
+  return {
+    routes: createConnectRoutes({
+      pool,
+      cipher,
+      clients: vendorClientsFromConfig(config),
+      linkSecret: config.CONNECT_LINK_SECRET,
+      publicBaseUrl: config.PUBLIC_BASE_URL,
+      linkMaxAgeSeconds: config.CONNECT_LINK_MAX_AGE_SECONDS,
+      logger,
+    }),
+    close: () => pool.end(),
+  };
 }

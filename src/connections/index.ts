@@ -1,6 +1,6 @@
 /** Vendor connections: OAuth 2.0 connect flow, tokens sealed at rest, single-flight refresh. */
 export { ConnectionRevokedError, type Connection, type TokenSource } from './token-source.ts';
-export { createConnections, connectRoutesFromConfig, ConnectionsConfigError, type Connections } from './from-config.ts';
+export { createConnections, connectRoutesFromConfig, tokenCipherFromConfig, type Connections, type ConnectRoutesService } from './from-config.ts';
 export { createConnectRoutes, callbackUrl, type ConnectRoutes, type ConnectRoutesOptions } from './http/connect-routes.ts';
 export { createPostgresTokenSource, type VendorClient, type VendorClients, type PostgresTokenSourceOptions } from './postgres-token-source.ts';
 export { postgresUserIds, type UserIdDirectory } from './user-ids.ts';

@@ -3,13 +3,13 @@ import { extname } from 'node:path';
 import { Argument, Option, type Command } from 'commander';
 import { loadConfig, vendorIds, type Env, type VendorId } from '../../config/index.ts';
 import {
-  createTokenCipher,
   findConnection,
   importConnections,
   listConnections,
   rekeyTokens,
   revokeConnectionRow,
   subscribeOura,
+  tokenCipherFromConfig,
   vendorClientsFromConfig,
   type ConnectionSummary,
 } from '../../connections/index.ts';
@@ -115,7 +115,7 @@ export function registerConnections(program: Command): void {
         const content = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
           throw new OperatorError(`cannot read ${file}: ${error.code ?? error.message}`, exitCodes.notFound);
         });
-        const cipher = createTokenCipher(config.TOKEN_ENCRYPTION_KEYS);
+        const cipher = tokenCipherFromConfig(config);
         const result = await withDatabase(config, (pool) => importConnections(pool, cipher, content, format));
         if (result.problems.length > 0) {
           for (const problem of result.problems) console.error(problem);
@@ -131,7 +131,7 @@ export function registerConnections(program: Command): void {
     .action(() =>
       refusable(async () => {
         const config = loadConfig();
-        const cipher = createTokenCipher(config.TOKEN_ENCRYPTION_KEYS);
+        const cipher = tokenCipherFromConfig(config);
         const result = await withDatabase(config, (pool) => rekeyTokens(pool, cipher));
         console.log(`rekeyed ${result.rekeyed} connection(s) to key ${cipher.currentKeyId}; ${result.alreadyCurrent} already on it`);
       }),

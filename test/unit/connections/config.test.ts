@@ -2,6 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig } from '../../../src/config/index.ts';
+import { connectRoutesFromConfig } from '../../../src/connections/index.ts';
+import { createLogger } from '../../../src/obs/logger.ts';
 
 test('TOKEN_ENCRYPTION_KEYS reads hex and base64 keys, newest first', () => {
   const hex = randomBytes(32);
@@ -35,6 +37,17 @@ test('CONNECT_LINK_SECRET must be long, and is not echoed', () => {
 test('vendor base overrides must be URLs; unset means the real hosts', () => {
   assert.is(loadConfig({}).OURA_AUTH_BASE_URL, undefined, 'expected no override by default');
   assert.throws(() => loadConfig({ WHOOP_API_BASE_URL: 'not a url' }), /WHOOP_API_BASE_URL: must be a URL/, 'expected a bad override named');
+});
+
+test('the /connect routes exist only with CONNECT_LINK_SECRET, and then need PUBLIC_BASE_URL and keys', async () => {
+  const logger = createLogger({ level: 'silent' });
+  assert.is(connectRoutesFromConfig(loadConfig({}), logger), undefined, 'expected no routes without CONNECT_LINK_SECRET');
+  const secret = randomBytes(32).toString('hex');
+  assert.throws(() => connectRoutesFromConfig(loadConfig({ CONNECT_LINK_SECRET: secret, TOKEN_ENCRYPTION_KEYS: randomBytes(32).toString('hex') }), logger), /PUBLIC_BASE_URL: required/, 'expected PUBLIC_BASE_URL asked for');
+  assert.throws(() => connectRoutesFromConfig(loadConfig({ CONNECT_LINK_SECRET: secret, PUBLIC_BASE_URL: 'https://bridge.example.com' }), logger), /TOKEN_ENCRYPTION_KEYS: required/, 'expected keys asked for');
+  const service = connectRoutesFromConfig(loadConfig({ CONNECT_LINK_SECRET: secret, PUBLIC_BASE_URL: 'https://bridge.example.com', TOKEN_ENCRYPTION_KEYS: randomBytes(32).toString('hex') }), logger);
+  assert.type(service?.routes, 'function', 'expected the routes when everything is set');
+  await service?.close();
 });
 
 test.run();
