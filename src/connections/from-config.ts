@@ -1,9 +1,11 @@
 import type pg from 'pg';
+import type { Registry } from 'prom-client';
 import { ConfigError, type Env, type VendorId } from '../config/index.ts';
 import type { Logger } from '../obs/logger.ts';
 import { createPostgresPool } from '../sink/postgres-pool.ts';
 import { revokeConnectionRow } from './connection-rows.ts';
 import { createConnectRoutes, type ConnectRoutes } from './http/connect-routes.ts';
+import { createConnectionMetrics } from './metrics.ts';
 import { vendorClientsFromConfig } from './oauth-vendors.ts';
 import { createPostgresTokenSource, type VendorClients } from './postgres-token-source.ts';
 import { createTokenCipher, type TokenCipher } from './token-cipher.ts';
@@ -19,14 +21,15 @@ export interface Connections extends UserIdDirectory {
   revokeConnection(vendor: VendorId, vendorUserId: string, reason: string): Promise<boolean>;
 }
 
-export function createConnections(config: Env, pool: pg.Pool, logger: Logger): Connections {
+/** `registry`: where the refresh counters go (the process's metrics registry). */
+export function createConnections(config: Env, pool: pg.Pool, logger: Logger, registry?: Registry): Connections {
   const cipher = tokenCipherFromConfig(config);
   const clients = vendorClientsFromConfig(config);
   const directory = postgresUserIds(pool);
   return {
     cipher,
     clients,
-    tokenSource: createPostgresTokenSource({ pool, cipher, clients, logger }),
+    tokenSource: createPostgresTokenSource({ pool, cipher, clients, logger, metrics: createConnectionMetrics(registry) }),
     userIdFor: (vendor, vendorUserId) => directory.userIdFor(vendor, vendorUserId),
     revokeConnection: (vendor, vendorUserId, reason) => revokeConnectionRow(pool, vendor, vendorUserId, reason),
   };
@@ -50,9 +53,10 @@ export function tokenCipherFromConfig(config: Env): TokenCipher {
 /**
  * The ingress's `/connect/…` routes, or undefined when connections are not configured (no
  * CONNECT_LINK_SECRET): then those paths answer 404 like any other unknown path. The entry point
- * passes `routes` as the ingress's `connectRoutes` and calls `close()` after the ingress closed.
+ * passes `routes` as the ingress's `connectRoutes` (and its metrics registry as `registry`) and
+ * calls `close()` after the ingress closed.
  */
-export function connectRoutesFromConfig(config: Env, logger: Logger): ConnectRoutesService | undefined {
+export function connectRoutesFromConfig(config: Env, logger: Logger, registry?: Registry): ConnectRoutesService | undefined {
   if (config.CONNECT_LINK_SECRET === undefined) return undefined;
   if (config.PUBLIC_BASE_URL === undefined) throw new ConfigError(['PUBLIC_BASE_URL: required with CONNECT_LINK_SECRET (it builds the OAuth redirect URL)']);
   const cipher = tokenCipherFromConfig(config);
@@ -66,6 +70,7 @@ export function connectRoutesFromConfig(config: Env, logger: Logger): ConnectRou
       publicBaseUrl: config.PUBLIC_BASE_URL,
       linkMaxAgeSeconds: config.CONNECT_LINK_MAX_AGE_SECONDS,
       logger,
+      metrics: createConnectionMetrics(registry),
     }),
     close: () => pool.end(),
   };

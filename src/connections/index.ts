@@ -13,3 +13,4 @@ export { importConnections, parseImport, type ImportResult } from './import-toke
 export { OAuthGrantError, VendorUnavailableError, VendorAnswerError } from './oauth-errors.ts';
 export type { VendorOAuth, TokenGrant } from './vendor-oauth.ts';
 export { subscribeOura, ouraSubscriptionDataTypes, ouraSubscriptionEventTypes, type SubscribeOuraResult } from './oura-subscriptions.ts';
+export { createConnectionMetrics, type ConnectionMetrics, type RefreshOutcome } from './metrics.ts';

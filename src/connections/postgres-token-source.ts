@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { VendorId } from '../config/schema.ts';
 import type { Logger } from '../obs/logger.ts';
+import type { ConnectionMetrics } from './metrics.ts';
 import { revokeConnectionRow, sealTokens, tokenBinding } from './connection-rows.ts';
 import { refreshGrant, type OAuthClientCredentials } from './oauth-client.ts';
 import { OAuthGrantError } from './oauth-errors.ts';
@@ -23,6 +24,7 @@ export interface PostgresTokenSourceOptions {
   readonly logger: Logger;
   /** Refresh when the token expires within this many ms. */
   readonly refreshMarginMs?: number;
+  readonly metrics?: ConnectionMetrics;
 }
 
 interface TokenRow {
@@ -45,6 +47,7 @@ export function createPostgresTokenSource(options: PostgresTokenSourceOptions): 
   // Decrypted access tokens while fresh: hydrate asks once per fetch, Postgres once per token.
   const fresh = new Map<string, { token: string; untilMs: number }>();
   const inFlight = new Map<string, Promise<string>>();
+  const count: ConnectionMetrics['refresh'] = (vendor, outcome) => options.metrics?.refresh(vendor, outcome);
 
   const decryptAccess = (connection: Connection, envelope: string) =>
     cipher.decrypt(envelope, tokenBinding(connection.vendor, connection.vendorUserId, 'access'));
@@ -62,6 +65,7 @@ export function createPostgresTokenSource(options: PostgresTokenSourceOptions): 
       await client.query('COMMIT');
       open = false;
       fresh.delete(connection.id);
+      count(connection.vendor, 'revoked');
       log.warn({ vendor: connection.vendor, connectionId: connection.id, reason }, 'connection revoked');
       throw new ConnectionRevokedError(connection.vendor, cause === undefined ? undefined : { cause });
     };
@@ -83,6 +87,7 @@ export function createPostgresTokenSource(options: PostgresTokenSourceOptions): 
       if (alreadyDone) {
         await client.query('COMMIT');
         open = false;
+        count(connection.vendor, 'joined');
         remember(connection, current, row.expires_at);
         return current;
       }
@@ -114,6 +119,7 @@ export function createPostgresTokenSource(options: PostgresTokenSourceOptions): 
         ]);
         await client.query('COMMIT');
         open = false;
+        count(connection.vendor, status === 'error' ? 'refused' : 'unavailable');
         throw error;
       }
       const expiresAt = grant.expiresInSeconds === undefined ? null : new Date(Date.now() + grant.expiresInSeconds * 1000);
@@ -133,6 +139,7 @@ export function createPostgresTokenSource(options: PostgresTokenSourceOptions): 
       await client.query('COMMIT');
       open = false;
       remember(connection, grant.accessToken, expiresAt);
+      count(connection.vendor, 'refreshed');
       log.info({ vendor: connection.vendor, connectionId: connection.id }, 'access token refreshed');
       return grant.accessToken;
     } finally {

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import type pg from 'pg';
 import type { VendorId } from '../../src/config/index.ts';
-import { createConnectRoutes, createTokenCipher, oauthVendors, signConnectLink, type VendorClient } from '../../src/connections/index.ts';
+import { createConnectionMetrics, createConnectRoutes, createTokenCipher, oauthVendors, signConnectLink, type VendorClient } from '../../src/connections/index.ts';
 import { withBases } from '../../src/connections/vendor-oauth.ts';
 import { createIngress, createKafkaRawSink, type Ingress } from '../../src/ingress/index.ts';
 import { startOAuthSimulator, type OAuthSimulator, type SimVendor } from '../support/vendor-sim/oauth-server.ts';
@@ -15,6 +15,7 @@ import { capturedLogger, isolatedConnectionsDb, linkSecret, type ConnectionsDb }
 const simulated: SimVendor[] = ['oura', 'garmin', 'polar', 'withings', 'whoop'];
 const cipher = createTokenCipher([randomBytes(32)]);
 const { logger, lines } = capturedLogger();
+const metrics = createConnectionMetrics();
 let db: ConnectionsDb;
 let pool: pg.Pool;
 let ingress: Ingress;
@@ -45,6 +46,7 @@ test.before(async () => {
     linkMaxAgeSeconds: 3_600,
     logger,
     nowSeconds: () => clock ?? Math.floor(Date.now() / 1000),
+    metrics,
   });
   ingress = createIngress({
     sink: createKafkaRawSink({ kafka, timeoutMs: 5_000, producers: 1 }),
@@ -215,6 +217,17 @@ test('the vendor failing the exchange → 502; a used code → 400', async () =>
   const reused = await sim.authorize((await startAt('oura', 'user-46')).toString());
   assert.is((await fetch(reused)).status, 200, 'expected a fresh attempt to succeed');
   assert.is((await fetch(reused)).status, 400, 'expected the same code refused the second time (invalid_grant)');
+});
+
+test('metrics count connect outcomes by vendor, without tokens or users', async () => {
+  const text = await metrics.registry.metrics();
+  assert.match(text, 'bridge_connection_connects_total{vendor="oura",outcome="connected"} 3', 'expected the three Oura connections');
+  assert.match(text, 'bridge_connection_connects_total{vendor="oura",outcome="declined"} 1', 'expected the declined one');
+  assert.match(text, 'bridge_connection_connects_total{vendor="oura",outcome="bad_state"} 2', 'expected the forged and the expired state (the foreign one counts at WHOOP)');
+  assert.match(text, 'bridge_connection_connects_total{vendor="oura",outcome="vendor_error"} 1', 'expected the failed exchange');
+  assert.match(text, 'bridge_connection_connects_total{vendor="oura",outcome="code_invalid"} 1', 'expected the reused code');
+  for (const sim of sims.values()) for (const token of sim.issuedTokens) assert.not.ok(text.includes(token), 'expected no token in the metrics');
+  assert.not.ok(text.includes('user-42'), 'expected no user id in the metrics');
 });
 
 test('no token, code, client secret, link secret or user id in any log line', () => {

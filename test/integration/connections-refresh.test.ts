@@ -5,6 +5,7 @@ import type pg from 'pg';
 import type { VendorId } from '../../src/config/index.ts';
 import {
   ConnectionRevokedError,
+  createConnectionMetrics,
   createPostgresTokenSource,
   createTokenCipher,
   importConnections,
@@ -28,6 +29,7 @@ const oldKey = randomBytes(32);
 const newKey = randomBytes(32);
 const cipher = createTokenCipher([oldKey]);
 const { logger, lines } = capturedLogger();
+const metrics = createConnectionMetrics();
 let db: ConnectionsDb;
 let poolA: pg.Pool;
 let poolB: pg.Pool;
@@ -44,8 +46,8 @@ test.before(async () => {
   client = { oauth: withBases(oauthVendors.get('whoop')!, { authBaseUrl: sim.url, apiBaseUrl: sim.url }), credentials: { clientId: sim.clientId, clientSecret: sim.clientSecret } };
   const clients = new Map<VendorId, VendorClient>([['whoop', client]]);
   // Two token sources on two pools: two processes as far as Postgres can tell.
-  sourceA = createPostgresTokenSource({ pool: poolA, cipher, clients, logger });
-  sourceB = createPostgresTokenSource({ pool: poolB, cipher, clients, logger });
+  sourceA = createPostgresTokenSource({ pool: poolA, cipher, clients, logger, metrics });
+  sourceB = createPostgresTokenSource({ pool: poolB, cipher, clients, logger, metrics });
 });
 
 test.after(async () => {
@@ -166,6 +168,16 @@ test('import: tokens sealed on the way in, all or nothing', async () => {
   assert.equal(result, { imported: 0, problems: ['record 2: unknown vendor "nope"'] }, 'expected the bad record named and nothing imported');
   const none = await poolA.query(`SELECT 1 FROM vendor_connections WHERE vendor_user_id = 'IMP-3'`);
   assert.is(none.rowCount, 0, 'expected the good record of a bad file not imported');
+});
+
+test('metrics count refreshes by vendor and outcome, and carry no token or user', async () => {
+  const text = await metrics.registry.metrics();
+  assert.match(text, 'bridge_connection_refreshes_total{vendor="whoop",outcome="refreshed"} 3', 'expected the three refreshes that reached the vendor');
+  assert.match(text, /bridge_connection_refreshes_total\{vendor="whoop",outcome="joined"\} [1-9]/, 'expected callers that found the token already refreshed');
+  assert.match(text, 'bridge_connection_refreshes_total{vendor="whoop",outcome="revoked"} 1', 'expected the invalid_grant revocation');
+  assert.match(text, 'bridge_connection_refreshes_total{vendor="whoop",outcome="unavailable"} 2', 'expected the 429 and the 503');
+  for (const token of sim.issuedTokens) assert.not.ok(text.includes(token), 'expected no token in the metrics');
+  assert.not.ok(/user-\d|2000\d/.test(text), 'expected no user id in the metrics');
 });
 
 test('no token or client secret in any log line; refreshes and revocations are logged', () => {

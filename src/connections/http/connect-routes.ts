@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type pg from 'pg';
 import type { VendorId } from '../../config/schema.ts';
 import type { Logger } from '../../obs/logger.ts';
+import type { ConnectionMetrics } from '../metrics.ts';
 import { isVendorId, saveConnection } from '../connection-rows.ts';
 import { authorizeUrl, exchangeCode, registerVendorUser, vendorUserIdFor } from '../oauth-client.ts';
 import { OAuthGrantError, VendorAnswerError, VendorUnavailableError } from '../oauth-errors.ts';
@@ -23,6 +24,7 @@ export interface ConnectRoutesOptions {
   readonly logger: Logger;
   /** Unix seconds; tests move the clock. */
   readonly nowSeconds?: () => number;
+  readonly metrics?: ConnectionMetrics;
 }
 
 /** Serves `<base>/connect/…`; `rest` is the request target after that prefix (path and query). */
@@ -42,6 +44,7 @@ export function callbackUrl(publicBaseUrl: string, vendor: VendorId): string {
 export function createConnectRoutes(options: ConnectRoutesOptions): ConnectRoutes {
   const log = options.logger.child({ component: 'connect' });
   const now = options.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
+  const count: ConnectionMetrics['connect'] = (vendor, outcome) => options.metrics?.connect(vendor, outcome);
 
   function start(res: ServerResponse, vendor: VendorId, client: VendorClient, query: URLSearchParams): void {
     const link = verifyConnectLink(options.linkSecret, vendor, query, now(), options.linkMaxAgeSeconds);
@@ -62,12 +65,17 @@ export function createConnectRoutes(options: ConnectRoutesOptions): ConnectRoute
     if (!stateText) return sendPage(res, 400, 'Connection failed', 'The answer from the vendor has no state; start again from the app.');
     const state = verifyState(options.linkSecret, vendor, stateText, now());
     if (!state.ok) {
+      count(vendor, 'bad_state');
       const why = state.reason === 'expired' ? 'The connection attempt took longer than ten minutes' : 'This answer was not started by us';
       return sendPage(res, 400, 'Connection failed', `${why}; start again from the app.`);
     }
     const error = query.get('error');
-    if (error === 'access_denied') return sendPage(res, 403, `${name} was not connected`, `You declined access at ${name}. Start again from the app if you change your mind.`);
+    if (error === 'access_denied') {
+      count(vendor, 'declined');
+      return sendPage(res, 403, `${name} was not connected`, `You declined access at ${name}. Start again from the app if you change your mind.`);
+    }
     if (error) {
+      count(vendor, 'vendor_error');
       log.warn({ vendor, vendorError: error.slice(0, 64) }, 'vendor refused the authorization');
       return sendPage(res, 502, 'Connection failed', `${name} reported a problem (${error.slice(0, 64)}); try again later.`);
     }
@@ -99,13 +107,16 @@ export function createConnectRoutes(options: ConnectRoutesOptions): ConnectRoute
         await options.pool.query(`UPDATE vendor_connections SET status = 'error', last_error = $2 WHERE id = $1`, [connection.id, (registration as Error).message.slice(0, 200)]);
         throw registration;
       }
+      count(vendor, 'connected');
       log.info({ vendor, connectionId: connection.id }, 'vendor connected');
       sendPage(res, 200, `${name} is connected`, `Your ${name} data will now reach the app. You can close this window.`);
     } catch (failure) {
       if (failure instanceof OAuthGrantError && failure.code === 'invalid_grant') {
+        count(vendor, 'code_invalid');
         return sendPage(res, 400, 'Connection failed', `The authorization from ${name} was already used or has expired; start again from the app.`);
       }
       if (failure instanceof OAuthGrantError || failure instanceof VendorUnavailableError || failure instanceof VendorAnswerError) {
+        count(vendor, 'vendor_error');
         log.warn({ vendor, err: { message: failure.message } }, 'connecting a vendor account failed');
         return sendPage(res, 502, 'Connection failed', `${name} did not complete the connection; try again in a few minutes.`);
       }
