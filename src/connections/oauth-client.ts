@@ -138,7 +138,7 @@ export async function vendorUserIdFor(oauth: VendorOAuth, grant: TokenGrant): Pr
     if (response.status === 429 || response.status >= 500) {
       throw new VendorUnavailableError(oauth.vendor, source.path, response.status, retryAfter(response));
     }
-    if (!response.ok) throw new VendorAnswerError(oauth.vendor, `${source.path} answered ${response.status}`);
+    if (!response.ok) throw new VendorAnswerError(oauth.vendor, `${source.path} answered ${response.status}`, response.status);
     const json = await readJson(response);
     value = typeof json === 'object' && json !== null ? (json as Record<string, unknown>)[source.field] : undefined;
   }

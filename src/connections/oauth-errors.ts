@@ -32,9 +32,12 @@ export class VendorUnavailableError extends Error {
 /** The vendor answered something the bridge cannot use (a missing field, not JSON). */
 export class VendorAnswerError extends Error {
   readonly vendor: VendorId;
-  constructor(vendor: VendorId, message: string) {
+  /** The HTTP status behind it, when the vendor answered one. */
+  readonly status: number | undefined;
+  constructor(vendor: VendorId, message: string, status?: number) {
     super(`${vendor}: ${message}`);
     this.name = 'VendorAnswerError';
     this.vendor = vendor;
+    this.status = status;
   }
 }

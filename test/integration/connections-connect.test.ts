@@ -206,6 +206,16 @@ test('a bad link: wrong signature or expired → 403; unknown vendor → 404; no
   assert.is((await fetch(`${base}/connect/oura`, { method: 'POST' })).status, 405, 'expected POST refused');
 });
 
+test('the user unticked the profile scope (user-id endpoint answers 401) → 403 page asking to keep it, nothing stored', async () => {
+  const sim = sims.get('oura')!;
+  sim.vendorUserId = 'OURA-NO-PROFILE';
+  sim.script('user-id', { status: 401, body: { status: 401, title: 'Missing Scopes' } });
+  const page = await connect('oura', 'user-47');
+  assert.is(page.status, 403, 'expected 403 when the vendor refuses the user id');
+  assert.match(await page.text(), 'keep the profile permission enabled', 'expected the page to say what to do');
+  assert.is(await rowOf('oura', 'OURA-NO-PROFILE'), undefined, 'expected no row');
+});
+
 test('the vendor failing the exchange → 502; a used code → 400', async () => {
   const sim = sims.get('oura')!;
   sim.vendorUserId = 'OURA-FLAKY';
@@ -222,7 +232,7 @@ test('the vendor failing the exchange → 502; a used code → 400', async () =>
 test('metrics count connect outcomes by vendor, without tokens or users', async () => {
   const text = await metrics.registry.metrics();
   assert.match(text, 'bridge_connection_connects_total{vendor="oura",outcome="connected"} 3', 'expected the three Oura connections');
-  assert.match(text, 'bridge_connection_connects_total{vendor="oura",outcome="declined"} 1', 'expected the declined one');
+  assert.match(text, 'bridge_connection_connects_total{vendor="oura",outcome="declined"} 2', 'expected the declined one and the one without the profile scope');
   assert.match(text, 'bridge_connection_connects_total{vendor="oura",outcome="bad_state"} 2', 'expected the forged and the expired state (the foreign one counts at WHOOP)');
   assert.match(text, 'bridge_connection_connects_total{vendor="oura",outcome="vendor_error"} 1', 'expected the failed exchange');
   assert.match(text, 'bridge_connection_connects_total{vendor="oura",outcome="code_invalid"} 1', 'expected the reused code');

@@ -115,6 +115,12 @@ export function createConnectRoutes(options: ConnectRoutesOptions): ConnectRoute
         count(vendor, 'code_invalid');
         return sendPage(res, 400, 'Connection failed', `The authorization from ${name} was already used or has expired; start again from the app.`);
       }
+      if (failure instanceof VendorAnswerError && (failure.status === 401 || failure.status === 403)) {
+        // Oura lets the user untick scopes on its consent page; without the profile scope the
+        // bridge cannot tell whose data arrives.
+        count(vendor, 'declined');
+        return sendPage(res, 403, `${name} was not connected`, `${name} did not let us read your account id. Connect again and keep the profile permission enabled.`);
+      }
       if (failure instanceof OAuthGrantError || failure instanceof VendorUnavailableError || failure instanceof VendorAnswerError) {
         count(vendor, 'vendor_error');
         log.warn({ vendor, err: { message: failure.message } }, 'connecting a vendor account failed');
