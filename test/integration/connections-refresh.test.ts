@@ -13,17 +13,14 @@ import {
   postgresUserIds,
   rekeyTokens,
   revokeConnectionRow,
-  saveConnection,
   VendorUnavailableError,
-  type Connection,
   type TokenCipher,
   type TokenSource,
   type VendorClient,
 } from '../../src/connections/index.ts';
-import { authorizeUrl, exchangeCode } from '../../src/connections/oauth-client.ts';
 import { withBases } from '../../src/connections/vendor-oauth.ts';
 import { startOAuthSimulator, type OAuthSimulator } from '../support/vendor-sim/oauth-server.ts';
-import { capturedLogger, isolatedConnectionsDb, type ConnectionsDb } from './connections-support.ts';
+import { capturedLogger, connectThroughSimulator, isolatedConnectionsDb, type ConnectionsDb } from './connections-support.ts';
 
 const oldKey = randomBytes(32);
 const newKey = randomBytes(32);
@@ -55,14 +52,8 @@ test.after(async () => {
   await db.drop();
 });
 
-/** A WHOOP user connected through the simulator, with the row's expiry set by the test. */
-async function connectedUser(vendorUserId: string, userId: string, expiresAt: Date): Promise<Connection> {
-  sim.vendorUserId = vendorUserId;
-  const redirectUri = 'http://127.0.0.1/connect/whoop/callback';
-  const callback = new URL(await sim.authorize(authorizeUrl(client.oauth, client.credentials, { redirectUri, state: 'state-123456' })));
-  const grant = await exchangeCode(client.oauth, client.credentials, { code: callback.searchParams.get('code')!, redirectUri });
-  return saveConnection(poolA, cipher, { vendor: 'whoop', vendorUserId, userId, scopes: ['offline'], tokens: { accessToken: grant.accessToken, refreshToken: grant.refreshToken!, expiresAt } });
-}
+const connectedUser = (vendorUserId: string, userId: string, expiresAt: Date) =>
+  connectThroughSimulator(sim, client, poolA, cipher, { vendorUserId, userId, expiresAt });
 
 const expired = () => new Date(Date.now() - 60_000);
 

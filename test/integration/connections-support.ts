@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pg from 'pg';
+import { saveConnection, type Connection, type TokenCipher, type VendorClient } from '../../src/connections/index.ts';
+import { authorizeUrl, exchangeCode } from '../../src/connections/oauth-client.ts';
+import { pkceChallenge, pkceVerifier } from '../../src/connections/signing.ts';
 import { migrate } from '../../src/sink/index.ts';
+import type { OAuthSimulator } from '../support/vendor-sim/oauth-server.ts';
 import { createLogger, type Logger } from '../../src/obs/logger.ts';
 import { config, unique } from '../support/services.ts';
 
@@ -51,3 +55,34 @@ export function capturedLogger(): { logger: Logger; lines: string[] } {
 }
 
 export const linkSecret = randomBytes(32).toString('hex');
+
+/**
+ * A user connected through the simulator's authorize and token endpoints (PKCE where the vendor
+ * uses it), stored with the expiry the test chooses.
+ */
+export async function connectThroughSimulator(
+  sim: OAuthSimulator,
+  client: VendorClient,
+  pool: pg.Pool,
+  cipher: TokenCipher,
+  user: { readonly vendorUserId: string; readonly userId: string; readonly expiresAt?: Date },
+): Promise<Connection> {
+  sim.vendorUserId = user.vendorUserId;
+  const redirectUri = `http://127.0.0.1/connect/${client.oauth.vendor}/callback`;
+  const codeVerifier = pkceVerifier(linkSecret, user.vendorUserId);
+  const authorize = authorizeUrl(client.oauth, client.credentials, { redirectUri, state: 'state-123456', codeChallenge: pkceChallenge(codeVerifier) });
+  const code = new URL(await sim.authorize(authorize)).searchParams.get('code');
+  if (code === null) throw new Error('the simulator did not issue a code');
+  const grant = await exchangeCode(client.oauth, client.credentials, { code, redirectUri, codeVerifier });
+  return saveConnection(pool, cipher, {
+    vendor: client.oauth.vendor,
+    vendorUserId: user.vendorUserId,
+    userId: user.userId,
+    scopes: grant.scopes ?? [],
+    tokens: {
+      accessToken: grant.accessToken,
+      ...(grant.refreshToken === undefined ? {} : { refreshToken: grant.refreshToken }),
+      ...(user.expiresAt === undefined ? {} : { expiresAt: user.expiresAt }),
+    },
+  });
+}
