@@ -11,6 +11,7 @@ import { createIngress, createKafkaRawSink, type Ingress } from '../../src/ingre
 import { startOAuthSimulator, type OAuthSimulator, type SimVendor } from '../support/vendor-sim/oauth-server.ts';
 import { config } from '../support/services.ts';
 import { capturedLogger, isolatedConnectionsDb, linkSecret, type ConnectionsDb } from './connections-support.ts';
+import { testIngressOptions, type IsolatedTopics } from './ingress-support.ts';
 
 const simulated: SimVendor[] = ['oura', 'garmin', 'polar', 'withings', 'whoop'];
 const cipher = createTokenCipher([randomBytes(32)]);
@@ -48,21 +49,11 @@ test.before(async () => {
     nowSeconds: () => clock ?? Math.floor(Date.now() / 1000),
     metrics,
   });
-  ingress = createIngress({
-    sink: createKafkaRawSink({ kafka, timeoutMs: 5_000, producers: 1 }),
-    logger,
-    host: '127.0.0.1',
-    port: 0,
-    basePath: '/api/bridge',
-    maxBodyBytes: 1_048_576,
-    maxInFlight: 10,
-    trustProxy: false,
-    shutdownGraceMs: 1_000,
-    version: 'test',
-    ouraVerificationToken: undefined,
-    googleHealthSecrets: [],
-    connectRoutes: routes,
-  });
+  // The connect flow never writes a raw record: no topics are created for these names.
+  const noTopics: IsolatedTopics = { raw: (v) => `connect-test.raw.${v}`, verified: (v) => `connect-test.verified.${v}`, deadLetter: 'connect-test.dlq', groupId: 'connect-test' };
+  ingress = createIngress(
+    testIngressOptions(noTopics, { sink: createKafkaRawSink({ kafka, timeoutMs: 5_000, producers: 1 }), logger, basePath: '/api/bridge', connectRoutes: routes }),
+  );
   const address: AddressInfo = await ingress.listen();
   base = `http://127.0.0.1:${address.port}/api/bridge`;
   publicBaseUrl = base;
