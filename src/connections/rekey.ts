@@ -5,12 +5,14 @@ import type { TokenCipher } from './token-cipher.ts';
 export interface RekeyResult {
   readonly rekeyed: number;
   readonly alreadyCurrent: number;
+  /** Rows a process still configured with an older key re-sealed meanwhile (a refresh): run again after restarting it. */
+  readonly remaining: number;
 }
 
 /**
  * Re-encrypts every token not under the newest key, a batch per transaction. Rows are locked as a
- * refresh would lock them, so a refresh running meanwhile waits and then sees the new envelopes.
- * Once it reports nothing left, the old key can leave TOKEN_ENCRYPTION_KEYS.
+ * refresh locks them (a row being refreshed is waited for, not skipped), so neither overwrites the
+ * other. Once it reports nothing remaining, the old key can leave TOKEN_ENCRYPTION_KEYS.
  */
 export async function rekeyTokens(pool: pg.Pool, cipher: TokenCipher, batchSize = 500): Promise<RekeyResult> {
   let rekeyed = 0;
@@ -21,7 +23,7 @@ export async function rekeyTokens(pool: pg.Pool, cipher: TokenCipher, batchSize 
       const { rows } = await client.query<{ id: string; vendor: string; vendor_user_id: string; access_token: string | null; refresh_token: string | null }>(
         `SELECT id, vendor, vendor_user_id, access_token, refresh_token FROM vendor_connections
           WHERE token_key_id IS DISTINCT FROM $1 AND (access_token IS NOT NULL OR refresh_token IS NOT NULL)
-          LIMIT $2 FOR UPDATE SKIP LOCKED`,
+          LIMIT $2 FOR UPDATE`,
         [cipher.currentKeyId, batchSize],
       );
       for (const row of rows) {
@@ -47,6 +49,10 @@ export async function rekeyTokens(pool: pg.Pool, cipher: TokenCipher, batchSize 
       client.release();
     }
   }
-  const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM vendor_connections WHERE token_key_id = $1', [cipher.currentKeyId]);
-  return { rekeyed, alreadyCurrent: Number(rows[0]?.n ?? 0) - rekeyed };
+  const { rows } = await pool.query<{ current: string; other: string }>(
+    `SELECT count(*) FILTER (WHERE token_key_id = $1) AS current, count(*) FILTER (WHERE token_key_id <> $1) AS other
+       FROM vendor_connections WHERE token_key_id IS NOT NULL`,
+    [cipher.currentKeyId],
+  );
+  return { rekeyed, alreadyCurrent: Number(rows[0]?.current ?? 0) - rekeyed, remaining: Number(rows[0]?.other ?? 0) };
 }

@@ -139,7 +139,7 @@ test('rekey: every token re-sealed under the newest key; the old key can then go
     assert.is(row.token_key_id, rotated.currentKeyId, 'expected the new key id on every row');
     assert.ok(newOnly.decrypt(row.access_token, `whoop\n${row.vendor_user_id}\naccess`).length > 0, 'expected the new key alone to decrypt');
   }
-  assert.equal(await rekeyTokens(poolA, rotated), { rekeyed: 0, alreadyCurrent: rows.length }, 'expected a second rekey to find nothing to do');
+  assert.equal(await rekeyTokens(poolA, rotated), { rekeyed: 0, alreadyCurrent: rows.length, remaining: 0 }, 'expected a second rekey to find nothing to do');
 });
 
 test('import: tokens sealed on the way in, all or nothing', async () => {

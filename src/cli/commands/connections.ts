@@ -134,6 +134,12 @@ export function registerConnections(program: Command): void {
         const cipher = tokenCipherFromConfig(config);
         const result = await withDatabase(config, (pool) => rekeyTokens(pool, cipher));
         console.log(`rekeyed ${result.rekeyed} connection(s) to key ${cipher.currentKeyId}; ${result.alreadyCurrent} already on it`);
+        if (result.remaining > 0) {
+          throw new OperatorError(
+            `${result.remaining} connection(s) were re-sealed under an older key meanwhile by a process not yet given the new key; restart it and run rekey again`,
+            exitCodes.busy,
+          );
+        }
       }),
     );
 
