@@ -97,6 +97,7 @@ export function createPostgresTokenSource(options: PostgresTokenSourceOptions): 
         if (rejectedToken === undefined) {
           await client.query('COMMIT');
           open = false;
+          remember(connection, current, null);
           return current;
         }
         return await revoke('unauthorized_without_refresh_token');
@@ -122,6 +123,8 @@ export function createPostgresTokenSource(options: PostgresTokenSourceOptions): 
         count(connection.vendor, status === 'error' ? 'refused' : 'unavailable');
         throw error;
       }
+      // From here until COMMIT a rotating vendor has already retired the old refresh token: if
+      // Postgres fails now, the new one is lost and the user must reconnect (no order avoids it).
       const expiresAt = grant.expiresInSeconds === undefined ? null : new Date(Date.now() + grant.expiresInSeconds * 1000);
       // A vendor that does not rotate sends no new refresh token: the old one stays (re-sealed
       // under the current key, so one row never mixes keys).
