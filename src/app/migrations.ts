@@ -1,5 +1,5 @@
 import { isPostgresUnavailable, migrate, sinkMigrations, type MigrationOwner } from '../sink/index.ts';
-import { connectionsMigrations } from '../verify/connections.ts';
+import { connectionsMigrations } from '../connections/migrations.ts';
 import type { StageResources } from './resources.ts';
 import { waitFor } from './wait-for.ts';
 

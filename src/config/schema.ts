@@ -112,6 +112,60 @@ const pipelineShape = {
   SINK_BATCH_MAX: positiveInt.default(2_000),
   /** sink: how long the Postgres breaker stays open after 5 consecutive failures, in ms. */
   PG_BREAKER_HALF_OPEN_MS: positiveInt.default(60_000), // one minute
+
+  // ── Vendor connections (OAuth 2.0, src/connections) ─────────────────────────────────────────
+  /** HMAC key the app backend signs connect links with; the bridge signs its OAuth `state` with it too. */
+  CONNECT_LINK_SECRET: z.string().min(32, { message: 'must be at least 32 characters (e.g. openssl rand -hex 32)' }).optional(),
+  /**
+   * AES-256-GCM keys for tokens at rest, newest first (`new,old` while rotating): 32 bytes each as
+   * 64 hex digits or base64. Errors name the key by position only, so a key is never echoed.
+   */
+  TOKEN_ENCRYPTION_KEYS: csv
+    .transform((keys, ctx) =>
+      keys.map((text, index) => {
+        const key = /^[0-9a-f]{64}$/i.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
+        const canonical = (b64: string) => b64.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
+        const readable = key.length === 32 && (/^[0-9a-f]{64}$/i.test(text) || canonical(key.toString('base64')) === canonical(text));
+        if (!readable) {
+          ctx.addIssue({ code: 'custom', path: [index], message: `key ${index + 1} must be 32 bytes as 64 hex digits or base64 (e.g. openssl rand -hex 32)` });
+        }
+        return key;
+      }),
+    )
+    .default([]),
+  /** Where browsers reach the ingress's base path, e.g. https://bridge.example.com/api/bridge (builds the OAuth redirect URL). */
+  PUBLIC_BASE_URL: url(['http:', 'https:']).optional(),
+  /** Longest validity an app backend may give a connect link, in seconds. */
+  CONNECT_LINK_MAX_AGE_SECONDS: positiveInt.default(86_400), // one day
+  /** Each vendor app's OAuth client; GARMIN_CLIENT_ID (above) is Garmin's. */
+  OURA_CLIENT_ID: z.string().min(1).optional(),
+  OURA_CLIENT_SECRET: z.string().min(1).optional(),
+  WHOOP_CLIENT_ID: z.string().min(1).optional(),
+  WHOOP_CLIENT_SECRET: z.string().min(1).optional(),
+  POLAR_CLIENT_ID: z.string().min(1).optional(),
+  POLAR_CLIENT_SECRET: z.string().min(1).optional(),
+  WITHINGS_CLIENT_ID: z.string().min(1).optional(),
+  WITHINGS_CLIENT_SECRET: z.string().min(1).optional(),
+  GOOGLE_HEALTH_CLIENT_ID: z.string().min(1).optional(),
+  GOOGLE_HEALTH_CLIENT_SECRET: z.string().min(1).optional(),
+  GARMIN_CLIENT_SECRET: z.string().min(1).optional(),
+  /**
+   * Replace the origin of a vendor's OAuth (authorize + token) and API hosts, keeping their paths:
+   * only the vendor simulator in tests sets them. Unset = the vendor's real hosts.
+   */
+  OURA_AUTH_BASE_URL: url(['http:', 'https:']).optional(),
+  OURA_API_BASE_URL: url(['http:', 'https:']).optional(),
+  WHOOP_AUTH_BASE_URL: url(['http:', 'https:']).optional(),
+  WHOOP_API_BASE_URL: url(['http:', 'https:']).optional(),
+  POLAR_AUTH_BASE_URL: url(['http:', 'https:']).optional(),
+  POLAR_API_BASE_URL: url(['http:', 'https:']).optional(),
+  WITHINGS_AUTH_BASE_URL: url(['http:', 'https:']).optional(),
+  WITHINGS_API_BASE_URL: url(['http:', 'https:']).optional(),
+  GOOGLE_HEALTH_AUTH_BASE_URL: url(['http:', 'https:']).optional(),
+  GOOGLE_HEALTH_API_BASE_URL: url(['http:', 'https:']).optional(),
+  GARMIN_AUTH_BASE_URL: url(['http:', 'https:']).optional(),
+  GARMIN_API_BASE_URL: url(['http:', 'https:']).optional(),
+  // ── end of vendor connections ───────────────────────────────────────────────────────────────
 };
 
 /**

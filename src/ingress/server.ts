@@ -35,6 +35,8 @@ export interface IngressOptions extends HandshakeSettings {
   readonly rawTopic?: (vendor: VendorEntry) => string;
   /** One in this many 2xx answers is access-logged at info (see access-log.ts); 1 logs them all. */
   readonly accessLogSampleEvery?: number;
+  /** Serves `<base>/connect/…` (src/connections/http), given the request target after that prefix. */
+  readonly connectRoutes?: (req: IncomingMessage, res: ServerResponse, rest: string) => Promise<void>;
 }
 
 export interface Ingress {
@@ -188,6 +190,7 @@ export function createIngress(options: IngressOptions): Ingress {
     const path = q === -1 ? url : url.slice(0, q);
     const query = q === -1 ? '' : url.slice(q + 1);
     if (path.startsWith(webhookPrefix)) return handleWebhook(req, res, path.slice(webhookPrefix.length), query);
+    if (options.connectRoutes && path.startsWith(`${base}/connect/`)) return options.connectRoutes(req, res, url.slice(`${base}/connect`.length));
     if (req.method !== 'GET') return send(res, 404, { error: 'not found' });
     if (path === `${base}/health`) {
       const kafka = options.sink.ready();

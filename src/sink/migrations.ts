@@ -6,7 +6,7 @@ import type pg from 'pg';
 
 /**
  * The sink's migrations: `NNN_name.sql`, applied in NNN order, never edited once landed. Version
- * 002 (vendor_connections) moved to its own owner (src/verify/migrations); databases that ran it
+ * 002 (vendor_connections) moved to its own owner (src/connections/migrations); databases that ran it
  * here keep its record, which is why the sink's next file is 003.
  */
 export const migrationsDirectory = fileURLToPath(new URL('./migrations/', import.meta.url));

@@ -1,16 +1,6 @@
-import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 
-/**
- * The migrations that own `vendor_connections`, recorded in their own table. Plain data (no
- * import of the runner), so the domain stays free of the sink; src/app applies them.
- */
-export const connectionsMigrations = {
-  directory: fileURLToPath(new URL('./migrations/', import.meta.url)),
-  table: 'connections_migrations',
-} as const;
-
-/** The users connected to a vendor (table `vendor_connections`, connectionsMigrations). */
+/** The users connected to a vendor (table `vendor_connections`, src/connections/migrations). */
 export interface ConnectionDirectory {
   isConnected(vendor: string, vendorUserId: string): Promise<boolean>;
 }

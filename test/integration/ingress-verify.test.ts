@@ -9,7 +9,7 @@ import { migrate } from '../../src/sink/index.ts';
 import { runTopology, type RunningTopology } from '../../src/streams/index.ts';
 import { vendors } from '../../src/vendors/index.ts';
 import { postgresConnectionDirectory, redisReplayGuard, verifySettings } from '../../src/verify/index.ts';
-import { connectionsMigrations } from '../../src/verify/connections.ts';
+import { connectionsMigrations } from '../../src/connections/migrations.ts';
 import { verifyTopology } from '../../topologies/verify.ts';
 import { kafkaClient, pgPool, redis, unique } from '../support/services.ts';
 import { collector, eventually, header, isolatedTopics, secrets, testIngressOptions, type IsolatedTopics, whoopRequest } from './ingress-support.ts';

@@ -12,7 +12,7 @@ import type { Admin, Consumer, Producer } from 'kafkajs';
 import { vendorIds } from '../../src/config/schema.ts';
 import { startNeurosConsumer, type NeurosConsumer, type NeurosMessage } from '../../src/neuros/index.ts';
 import { migrate } from '../../src/sink/index.ts';
-import { connectionsMigrations } from '../../src/verify/connections.ts';
+import { connectionsMigrations } from '../../src/connections/migrations.ts';
 import { dlqTopic, priorities, priorityTopic, rawTopic, topics, verifiedTopic } from '../../src/topics.ts';
 import { kafkaClient, pgPool, schemaStore, unique } from '../support/services.ts';
 import { waitUntil } from '../support/wait-until.ts';

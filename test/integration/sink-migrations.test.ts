@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { migrate, MigrationError, migrationsDirectory, sinkMigrations } from '../../src/sink/index.ts';
-import { connectionsMigrations } from '../../src/verify/connections.ts';
+import { connectionsMigrations } from '../../src/connections/migrations.ts';
 import { config, pgPool, unique } from '../support/services.ts';
 
 let pool: pg.Pool;

@@ -9,6 +9,10 @@ import { vendors } from '../../vendors/index.ts';
 import { breakerStateGauge } from '../../obs/breaker-state.ts';
 import { kafkaLogs } from '../../obs/kafka-log.ts';
 import { createLogger, type Logger } from '../../obs/logger.ts';
+import { waitFor } from '../../app/wait-for.ts';
+import { connectionsMigrations } from '../../connections/migrations.ts';
+import { connectRoutesFromConfig } from '../../connections/index.ts';
+import { createPostgresPool, isPostgresUnavailable, migrate } from '../../sink/index.ts';
 
 function packageVersion(): string {
   const text = readFileSync(new URL('../../../package.json', import.meta.url), 'utf8');
@@ -50,9 +54,28 @@ export async function startIngress(config: Readonly<Env>, log: Logger): Promise<
       metrics.producerReplacements.inc({ reason });
     },
   });
-  const ingress = createIngress({ ...ingressSettings(config), sink, metrics, logger: log, version: packageVersion() });
+  const connect = connectRoutesFromConfig(config, log, metrics.registry);
+  if (connect) await applyConnectionsMigrations(config, log);
+  const ingress = createIngress({ ...ingressSettings(config), sink, metrics, logger: log, version: packageVersion(), ...(connect ? { connectRoutes: connect.routes } : {}) });
   await ingress.listen();
-  return ingress;
+  if (!connect) return ingress;
+  return {
+    ...ingress,
+    async close() {
+      await ingress.close();
+      await connect.close();
+    },
+  };
+}
+
+/** The connect routes write `vendor_connections`: its migrations first, waiting for Postgres. */
+async function applyConnectionsMigrations(config: Readonly<Env>, log: Logger): Promise<void> {
+  const pool = createPostgresPool({ connectionString: config.DATABASE_URL, max: 1, logger: log });
+  try {
+    await waitFor(() => migrate({ pool, ...connectionsMigrations }), { log, dependency: 'postgres', what: 'to apply the connections migrations', isUnavailable: isPostgresUnavailable });
+  } finally {
+    await pool.end();
+  }
 }
 
 /** Runs until SIGINT/SIGTERM, then drains in-flight requests and disconnects the producer. */
