@@ -1,4 +1,4 @@
-import type { VendorOAuth } from '../../connections/vendor-oauth.ts';
+import type { VendorOAuth } from '../kit/oauth.ts';
 
 /**
  * Garmin Connect Developer Program, OAuth 2.0 PKCE specification (developer portal, behind the
@@ -7,7 +7,7 @@ import type { VendorOAuth } from '../../connections/vendor-oauth.ts';
  * (no scope parameter). Refresh answers carry a new refresh token. The user id is
  * `GET /wellness-api/rest/user/id` → `userId`, the id Garmin's pushes and pings carry.
  */
-export const garminOAuth: VendorOAuth = {
+export const garminOAuth: VendorOAuth<'garmin'> = {
   vendor: 'garmin',
   authorizeUrl: 'https://connect.garmin.com/oauth2Confirm',
   tokenUrl: 'https://diauth.garmin.com/di-oauth2-service/oauth/token',

@@ -1,4 +1,4 @@
-import type { VendorOAuth } from '../../connections/vendor-oauth.ts';
+import type { VendorOAuth } from '../kit/oauth.ts';
 
 const scope = (name: string) => `https://www.googleapis.com/auth/googlehealth.${name}`;
 
@@ -9,7 +9,7 @@ const scope = (name: string) => `https://www.googleapis.com/auth/googlehealth.${
  * Refresh answers carry no new refresh token (it does not rotate). The user id is
  * `GET /v4/users/me/identity` → `healthUserId`, the id in the API's resource names.
  */
-export const googleHealthOAuth: VendorOAuth = {
+export const googleHealthOAuth: VendorOAuth<'google-health'> = {
   vendor: 'google-health',
   authorizeUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
   tokenUrl: 'https://oauth2.googleapis.com/token',

@@ -1,4 +1,4 @@
-import type { VendorOAuth } from '../../connections/vendor-oauth.ts';
+import type { VendorOAuth } from '../kit/oauth.ts';
 
 /**
  * Oura API v2 (cloud.ouraring.com/docs/authentication): server-side code flow, client id and
@@ -6,7 +6,7 @@ import type { VendorOAuth } from '../../connections/vendor-oauth.ts';
  * (cloud.ouraring.com/docs/error-handling), so refreshes rotate it. The user id is
  * `GET /v2/usercollection/personal_info` → `id`.
  */
-export const ouraOAuth: VendorOAuth = {
+export const ouraOAuth: VendorOAuth<'oura'> = {
   vendor: 'oura',
   authorizeUrl: 'https://cloud.ouraring.com/oauth/authorize',
   tokenUrl: 'https://api.ouraring.com/oauth/token',

@@ -1,4 +1,4 @@
-import type { VendorOAuth } from '../../connections/vendor-oauth.ts';
+import type { VendorOAuth } from '../kit/oauth.ts';
 
 /**
  * Polar AccessLink v3 (www.polar.com/accesslink-api/#authorization): code flow at flow.polar.com,
@@ -7,7 +7,7 @@ import type { VendorOAuth } from '../../connections/vendor-oauth.ts';
  * must reconnect. A user is registered once (`POST /v3/users` with our `member-id`; 409 = already
  * registered) before any data call.
  */
-export const polarOAuth: VendorOAuth = {
+export const polarOAuth: VendorOAuth<'polar'> = {
   vendor: 'polar',
   authorizeUrl: 'https://flow.polar.com/oauth2/authorization',
   tokenUrl: 'https://polarremote.com/v2/oauth2/token',

@@ -1,4 +1,4 @@
-import type { VendorOAuth } from '../../connections/vendor-oauth.ts';
+import type { VendorOAuth } from '../kit/oauth.ts';
 
 /**
  * WHOOP developer API (developer.whoop.com/docs/developing/oauth): code flow, client id and
@@ -7,7 +7,7 @@ import type { VendorOAuth } from '../../connections/vendor-oauth.ts';
  * new refresh token. `state` must be at least 8 characters (ours is far longer). The user id is
  * `GET /developer/v2/user/profile/basic` → `user_id` (an integer, kept as text).
  */
-export const whoopOAuth: VendorOAuth = {
+export const whoopOAuth: VendorOAuth<'whoop'> = {
   vendor: 'whoop',
   authorizeUrl: 'https://api.prod.whoop.com/oauth/oauth2/auth',
   tokenUrl: 'https://api.prod.whoop.com/oauth/oauth2/token',

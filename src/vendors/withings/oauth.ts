@@ -1,4 +1,4 @@
-import type { TokenAnswer, VendorOAuth } from '../../connections/vendor-oauth.ts';
+import type { TokenAnswer, VendorOAuth } from '../kit/oauth.ts';
 
 // Withings answers HTTP 200 with its own status: 0 is success; 100–102, 200 and 401 are
 // authentication failures (the grant is gone); 601 is its rate limit
@@ -22,7 +22,7 @@ function unwrap(json: unknown): TokenAnswer {
  * comma-separated. The answer is wrapped in `{status, body}` and carries `userid`. Every refresh
  * returns a new refresh token; the old one dies 8 h later or once the new access token is used.
  */
-export const withingsOAuth: VendorOAuth = {
+export const withingsOAuth: VendorOAuth<'withings'> = {
   vendor: 'withings',
   authorizeUrl: 'https://account.withings.com/oauth2_user/authorize2',
   tokenUrl: 'https://wbsapi.withings.net/v2/oauth2',
