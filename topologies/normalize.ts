@@ -8,7 +8,8 @@ import type { MappingResult } from '../src/vendors/kit/vendor-mapping.ts';
 import { bridgeSchemas } from '../src/schemas/index.ts';
 import { serdes, StreamsBuilder, type AvroSchemaStore, type StreamRecord, type Topology } from '../src/streams/index.ts';
 import { topics, verifiedTopic } from '../src/topics.ts';
-import { vendorIds } from '../src/vendors/index.ts';
+import { plugins, vendorIds, type VendorId } from '../src/vendors/index.ts';
+import type { UserIdDirectory } from '../src/connections/user-ids.ts';
 
 export interface NormalizeOptions {
   readonly schemaStore: AvroSchemaStore;
@@ -22,7 +23,15 @@ export interface NormalizeOptions {
   readonly outputTopic?: string;
   readonly groupId?: string;
   readonly deadLetterTopic?: string;
+  /**
+   * Our user id behind a vendor's (a connection maps it): events carry ours when one exists,
+   * the vendor's otherwise (docs/design.md §4). Omitted: the vendor's id stays.
+   */
+  readonly userIds?: UserIdDirectory;
 }
+
+/** Which vendor wrote an event, by its Avro `source` symbol. */
+const vendorBySource: ReadonlyMap<string, VendorId> = new Map(plugins.map((plugin) => [plugin.mapping.source, plugin.id]));
 
 /** Headers that travel from the verified record onto each event; vendor signatures stay behind. */
 const carriedHeaders = ['x-request-id', 'received-at'] as const;
@@ -52,6 +61,17 @@ export function normalizeTopology(options: NormalizeOptions): Topology {
       return { ...record, key: event.userId, value: event, headers };
     });
   };
+  const userIds = options.userIds;
+  const withOurUserIds = async (events: StreamRecord<string, BiometricEvent>[]): Promise<StreamRecord<string, BiometricEvent>[]> => {
+    if (userIds === undefined) return events;
+    const out: StreamRecord<string, BiometricEvent>[] = [];
+    for (const event of events) {
+      const vendor = vendorBySource.get(event.value.source);
+      const ours = vendor === undefined ? undefined : await userIds.userIdFor(vendor, event.value.userId);
+      out.push(ours === undefined ? event : { ...event, key: ours, value: { ...event.value, userId: ours } });
+    }
+    return out;
+  };
   const sink = {
     topic: options.outputTopic ?? topics.events,
     key: serdes.string(),
@@ -68,7 +88,7 @@ export function normalizeTopology(options: NormalizeOptions): Topology {
       key: serdes.string(),
       value: serdes.bytes(),
     })
-    .flatMap('map-vendor-payload', (record) => toEvents(record, normalizeVerified(record)))
+    .flatMap('map-vendor-payload', (record) => withOurUserIds(toEvents(record, normalizeVerified(record))))
     .to('biometric-events', sink);
   builder
     .stream('terra-destination', {
@@ -76,7 +96,7 @@ export function normalizeTopology(options: NormalizeOptions): Topology {
       key: serdes.bytes(),
       value: serdes.bytes(),
     })
-    .flatMap('fetch-and-map-terra', async (record) => toEvents(record, await terraDestination.map(fetcher, record)))
+    .flatMap('fetch-and-map-terra', async (record) => withOurUserIds(toEvents(record, await terraDestination.map(fetcher, record))))
     .to('terra-biometric-events', sink);
   return builder.build();
 }

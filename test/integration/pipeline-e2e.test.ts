@@ -30,7 +30,9 @@ const users = {
   garmin: `${run}-garmin`,
   oura: `${run}-oura`,
 };
-const ourUsers = Object.values(users);
+/** Our id for the Garmin user: its connection maps it, so its events carry this one. */
+const garminOurUser = `${run}-neuros-user`;
+const ourUsers = [...Object.values(users), garminOurUser];
 
 const kafka = kafkaClient();
 const pool = pgPool();
@@ -156,7 +158,7 @@ test.before(async () => {
   await producer.connect();
   await migrate({ pool });
   await migrate({ pool, ...connectionsMigrations });
-  await pool.query('INSERT INTO vendor_connections (vendor, vendor_user_id, user_id) VALUES ($1, $2, $3)', ['garmin', users.garmin, `${run}-neuros-user`]);
+  await pool.query('INSERT INTO vendor_connections (vendor, vendor_user_id, user_id) VALUES ($1, $2, $3)', ['garmin', users.garmin, garminOurUser]);
   await new Promise<void>((resolve) => storage.listen(0, '127.0.0.1', resolve));
 
   neuros = await startNeurosConsumer({
@@ -285,8 +287,8 @@ const expected: Expected[] = [
   { what: 'Terra webhook sleep, score 60 only', userId: users.terraHook, dataType: 'sleep', occurredAt: day + 79_200_000, priority: 'normal', triggerTypes: ['RECOVERY_INTERVENTION'], source: 'terra', deviceType: 'OURA' },
   { what: 'Terra Kafka inline body, HRV 20', userId: users.terraInline, dataType: 'body', occurredAt: day + 28_800_000, priority: 'high', triggerTypes: ['URGENT_INTERVENTION'], source: 'terra', deviceType: 'terra' },
   { what: 'Terra Kafka s3_payload sleep, temperature +1.2', userId: users.terraS3, dataType: 'sleep', occurredAt: day - 3_600_000, priority: 'medium', triggerTypes: ['TEMPERATURE_DEVIATION'], source: 'terra', deviceType: 'GARMIN' },
-  { what: 'Garmin daily', userId: users.garmin, dataType: 'daily', occurredAt: day, priority: 'normal', triggerTypes: [], source: 'bridge', deviceType: 'garmin' },
-  { what: 'Garmin overnight HRV 39', userId: users.garmin, dataType: 'hrv', occurredAt: day + 600_000, priority: 'medium', triggerTypes: ['STRESS_INTERVENTION'], source: 'bridge', deviceType: 'garmin' },
+  { what: 'Garmin daily (our user id from the connection)', userId: garminOurUser, dataType: 'daily', occurredAt: day, priority: 'normal', triggerTypes: [], source: 'bridge', deviceType: 'garmin' },
+  { what: 'Garmin overnight HRV 39', userId: garminOurUser, dataType: 'hrv', occurredAt: day + 600_000, priority: 'medium', triggerTypes: ['STRESS_INTERVENTION'], source: 'bridge', deviceType: 'garmin' },
 ];
 
 function routedFor(e: Expected): NeurosMessage[] {

@@ -10,14 +10,15 @@ import { DependencyUnavailableError, serdes } from '../../src/streams/index.ts';
 import { memorySchemaStore, TopologyTestDriver } from '../../src/streams/testing/index.ts';
 import { topics, verifiedTopic } from '../../src/topics.ts';
 import { normalizeTopology } from '../../topologies/normalize.ts';
+import type { UserIdDirectory } from '../../src/connections/user-ids.ts';
 
 const fixture = (vendor: string, name: string) => readFileSync(new URL(`../fixtures/vendors/${vendor}/${name}`, import.meta.url));
 const receivedAt = 1_736_942_400_000;
 
-function setup(terraFetcher?: TerraPayloadFetcher) {
+function setup(terraFetcher?: TerraPayloadFetcher, userIds?: UserIdDirectory) {
   const store = memorySchemaStore();
   const metrics = new Registry();
-  const driver = new TopologyTestDriver(normalizeTopology({ schemaStore: store, metrics, ...(terraFetcher ? { terraFetcher } : {}) }));
+  const driver = new TopologyTestDriver(normalizeTopology({ schemaStore: store, metrics, ...(terraFetcher ? { terraFetcher } : {}), ...(userIds ? { userIds } : {}) }));
   const verified = (vendor: string) => driver.inputTopic(verifiedTopic(vendor as never), serdes.string(), serdes.bytes());
   const terraTopic = driver.inputTopic(topics.terraEvents, serdes.bytes(), serdes.bytes());
   const output = driver.outputTopic(topics.events, serdes.string(), serdes.avro<BiometricEvent>({ store, schema: bridgeSchemas().BiometricEvent.json as Schema }));
@@ -39,6 +40,30 @@ test('a verified Terra sleep becomes an Avro BiometricEvent keyed by user id wit
   assert.is(out!.value.hrvRmssdMs, 22.7, 'expected Terra HRV from heart_rate_data.summary');
   assert.is(out!.value.receivedAt, receivedAt, 'expected receivedAt from the received-at header');
   assert.equal(out!.headers, { 'x-request-id': 'req-1', 'received-at': String(receivedAt) }, 'expected request headers carried, signatures dropped');
+});
+
+test('events carry our user id where a connection maps the vendor user, the vendor id otherwise', async () => {
+  const asked: string[] = [];
+  const userIds: UserIdDirectory = {
+    userIdFor: async (vendor, vendorUserId) => {
+      asked.push(`${vendor}:${vendorUserId}`);
+      return vendor === 'garmin' && vendorUserId === '4aacafe82427c251df9c9592d0c06768' ? 'our-user-17' : undefined;
+    },
+  };
+  const { verified, output } = setup(undefined, userIds);
+  await verified('garmin').pipe({ key: 'garmin:4aacafe82427c251df9c9592d0c06768', value: fixture('garmin', 'dailies-push.json') });
+  const records = await output.readRecords();
+  assert.equal(records.map((r) => [r.key, r.value.userId]), [['our-user-17', 'our-user-17'], ['7bd0e2c1a9f3b4d5e6f708192a3b4c5d', '7bd0e2c1a9f3b4d5e6f708192a3b4c5d']], 'expected the mapped user replaced in key and value, the unmapped one kept');
+  assert.equal(asked, ['garmin:4aacafe82427c251df9c9592d0c06768', 'garmin:7bd0e2c1a9f3b4d5e6f708192a3b4c5d'], 'expected one lookup per event, by the vendor of its source');
+});
+
+test('a user-id lookup that cannot reach Postgres pauses instead of dead-lettering', async () => {
+  const userIds: UserIdDirectory = { userIdFor: async () => Promise.reject(new DependencyUnavailableError('postgres-user-ids', 1_000)) };
+  const { driver, verified, output } = setup(undefined, userIds);
+  const error = await verified('garmin').pipe({ key: 'garmin:4aacafe82427c251df9c9592d0c06768', value: fixture('garmin', 'dailies-push.json') }).catch((e: unknown) => e);
+  assert.instance(error, DependencyUnavailableError, 'expected the driver to surface the pause');
+  assert.is((await output.readRecords()).length, 0, 'expected no event while the lookup is unavailable');
+  assert.is(driver.deadLetters().length, 0, 'expected no dead letter for an unavailable dependency');
 });
 
 test('a HealthKit batch and a Garmin push fan out to one event per sample or summary', async () => {

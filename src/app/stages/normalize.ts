@@ -5,6 +5,9 @@ import { breakerStateGauge } from '../../obs/breaker-state.ts';
 import { bridgeSchemas } from '../../schemas/index.ts';
 import { DependencyUnavailableError, type Topology } from '../../streams/index.ts';
 import { topics, valueSubject } from '../../topics.ts';
+import { postgresUserIds } from '../../connections/user-ids.ts';
+import { reportedPostgresBreaker } from '../breakers.ts';
+import { applyMigrations } from '../migrations.ts';
 import type { StageResources } from '../resources.ts';
 import { waitFor } from '../wait-for.ts';
 
@@ -27,10 +30,17 @@ export async function ensureOutputSchema(resources: StageResources): Promise<num
   return id;
 }
 
-/** `bridge run normalize`: the output schema first (ensureOutputSchema), then the graph. */
+/**
+ * `bridge run normalize`: the output schema first (ensureOutputSchema) and the connections'
+ * tables (events carry our user id where a connection maps the vendor's), then the graph.
+ */
 export async function normalizeStage(resources: StageResources): Promise<Topology> {
   const schemaStore = resources.schemaStore();
   await resources.startUp(async () => void (await ensureOutputSchema(resources)));
+  await resources.startUp(() => applyMigrations(resources, 'connections'));
+  const directory = postgresUserIds(resources.pgPool());
+  const breaker = reportedPostgresBreaker(resources, 'postgres-user-ids');
+  const userIds = { userIdFor: (vendor: Parameters<typeof directory.userIdFor>[0], id: string) => breaker.run(() => directory.userIdFor(vendor, id)) };
   const reportBreaker = breakerStateGauge(resources.metrics);
   reportBreaker(terraStorageDependency, 'closed');
   const terraFetcher = createTerraPayloadFetcher({
@@ -39,5 +49,5 @@ export async function normalizeStage(resources: StageResources): Promise<Topolog
       reportBreaker(terraStorageDependency, state);
     },
   });
-  return normalizeTopology({ schemaStore, metrics: resources.metrics, terraFetcher });
+  return normalizeTopology({ schemaStore, metrics: resources.metrics, terraFetcher, userIds });
 }
