@@ -1,5 +1,9 @@
 import { stageNames, vendorIds, type StageName, type VendorId } from './config/schema.ts';
 
+/** Vendors whose webhooks carry ids only, so their data is fetched by the hydrate stage. */
+export const hydratedVendorIds = ['oura', 'whoop'] as const satisfies readonly VendorId[];
+export type HydratedVendorId = (typeof hydratedVendorIds)[number];
+
 /**
  * Every topic name of docs/design.md §2, in one place. Code never spells a topic as a literal: it asks
  * this module, so a rename is one edit and `bridge topics create` always covers what code uses.
@@ -28,6 +32,11 @@ export function verifiedTopic(vendor: VendorId): string {
   return `verified.${vendor}`;
 }
 
+/** The hydrate stage's output: an id-only notification with the vendor documents it names. */
+export function hydratedTopic(vendor: VendorId): string {
+  return `hydrated.${vendor}`;
+}
+
 export function priorityTopic(priority: Priority): string {
   return `neuros.priority.${priority}`;
 }
@@ -46,6 +55,7 @@ export function allTopics(): string[] {
   return [
     ...vendorIds.map(rawTopic),
     ...vendorIds.map(verifiedTopic),
+    ...hydratedVendorIds.map(hydratedTopic),
     topics.terraEvents,
     topics.events,
     topics.enriched,
