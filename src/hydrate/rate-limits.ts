@@ -30,7 +30,15 @@ export const unlimited: RateLimits = { take: async () => undefined };
  * Budgets kept in Redis (rate-limiter-flexible's atomic INCR + TTL script), so every hydrate
  * instance draws from the same counters: one key per vendor app, one per vendor user.
  */
-export function redisRateLimits(redis: Redis, limits: Readonly<Record<string, VendorRateLimits>>, keyPrefix = 'bridge:hydrate:rl'): RateLimits {
+export interface RedisRateLimitOptions {
+  /** Redis key prefix; tests and benchmarks isolate their counters with their own. */
+  readonly keyPrefix?: string;
+  /** Told of every request a vendor app's budget admitted and when that window ends (epoch ms). */
+  readonly onAdmitted?: (vendor: string, windowEndsAt: number) => void;
+}
+
+export function redisRateLimits(redis: Redis, limits: Readonly<Record<string, VendorRateLimits>>, options: RedisRateLimitOptions = {}): RateLimits {
+  const keyPrefix = options.keyPrefix ?? 'bridge:hydrate:rl';
   const limiters = new Map(
     Object.entries(limits).map(([vendor, { app, user }]) => [
       vendor,
@@ -40,9 +48,9 @@ export function redisRateLimits(redis: Redis, limits: Readonly<Record<string, Ve
       },
     ]),
   );
-  const consume = async (limiter: RateLimiterRedis, key: string, vendor: string) => {
+  const consume = async (limiter: RateLimiterRedis, key: string, vendor: string): Promise<RateLimiterRes> => {
     try {
-      await limiter.consume(key);
+      return await limiter.consume(key);
     } catch (error) {
       if (error instanceof RateLimiterRes) throw new DependencyUnavailableError(`${vendor}-rate-limit`, Math.max(1, error.msBeforeNext));
       throw new DependencyUnavailableError('redis', 1_000, { cause: error });
@@ -52,8 +60,9 @@ export function redisRateLimits(redis: Redis, limits: Readonly<Record<string, Ve
     async take(vendor, vendorUserId) {
       const limiter = limiters.get(vendor);
       if (limiter === undefined) return;
-      await consume(limiter.app, 'app', vendor);
+      const app = await consume(limiter.app, 'app', vendor);
       await consume(limiter.user, vendorUserId, vendor);
+      options.onAdmitted?.(vendor, Date.now() + app.msBeforeNext);
     },
   };
 }

@@ -60,7 +60,7 @@ test.before(async () => {
       oura: { app: { requests: 5_000, windowSeconds: 300 }, user: { requests: 2, windowSeconds: 2 } },
       whoop: { app: { requests: 100, windowSeconds: 60 }, user: { requests: 100, windowSeconds: 60 } },
     },
-    unique('test:hydrate:rl'),
+    { keyPrefix: unique('test:hydrate:rl') },
   );
   const hydration: Hydration = { hydrators, http: { oura: http('oura'), whoop: http('whoop') }, tokens, limits };
   const topology = hydrateTopology({

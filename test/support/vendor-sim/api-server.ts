@@ -43,7 +43,14 @@ export interface VendorApiSim {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function startVendorApiSim(options: { latencyMs?: number; logRequests?: boolean } = {}): Promise<VendorApiSim> {
+export interface VendorApiSimOptions {
+  readonly latencyMs?: number;
+  /** Keep every request for requests(); the benchmark turns it off and counts through onAnswer. */
+  readonly logRequests?: boolean;
+  readonly onAnswer?: (request: SimRequest) => void;
+}
+
+export async function startVendorApiSim(options: VendorApiSimOptions = {}): Promise<VendorApiSim> {
   const documents = new Map<string, string>();
   const scripts: { vendor: string; prefix: string; answers: ScriptedAnswer[] }[] = [];
   const tokens = new Set<string>();
@@ -53,6 +60,7 @@ export async function startVendorApiSim(options: { latencyMs?: number; logReques
   const answer = async (res: ServerResponse, vendor: string, path: string, reply: ScriptedAnswer) => {
     if (reply.delayMs) await sleep(reply.delayMs);
     if (keepLog) log.push({ vendor, path, status: reply.status });
+    options.onAnswer?.({ vendor, path, status: reply.status });
     const body = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
     res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers }).end(body);
   };
