@@ -40,8 +40,7 @@ async function drive(hydration: Hydration, until: number, onPause: (error: Depen
     Array.from({ length: inFlight }, async (_, lane) => {
       for (let user = lane; Date.now() < until; user = (user + inFlight) % users) {
         try {
-          await hydrateNotification(hydration, 'whoop', notification(user));
-          hydrated += 1;
+          hydrated += (await hydrateNotification(hydration, 'whoop', notification(user))).length;
         } catch (error) {
           if (!(error instanceof DependencyUnavailableError)) throw error;
           await onPause(error);

@@ -54,12 +54,19 @@ export function hydrateTopology(options: HydrateOptions): Topology {
     .stream('verified-notifications', { topics: hydratedVendorIds.map(verifiedOf), key: serdes.string(), value: serdes.bytes() })
     .flatMap('fetch-documents', async (record): Promise<StreamRecord<string | null, Buffer>[]> => {
       const vendor = vendorOf(record.topic);
-      const hydrated = await hydrateNotification(options.hydration, vendor, record.value);
-      outcomes.inc({ vendor, outcome: hydrated.kind });
-      if (hydrated.kind === 'gone') return [];
-      if (hydrated.kind === 'carries-data') return [{ ...record, value: record.value ?? Buffer.alloc(0), headers: carried(record.headers) }];
-      const headers = hydrated.kind === 'deleted' ? { ...carried(record.headers), op: 'delete' } : carried(record.headers);
-      return [{ ...record, value: Buffer.from(JSON.stringify(hydrated.value)), headers }];
+      const outputs: StreamRecord<string | null, Buffer>[] = [];
+      for (const hydrated of await hydrateNotification(options.hydration, vendor, record.value)) {
+        outcomes.inc({ vendor, outcome: hydrated.kind });
+        if (hydrated.kind === 'gone') continue;
+        if (hydrated.kind === 'carries-data') {
+          outputs.push({ ...record, value: record.value ?? Buffer.alloc(0), headers: carried(record.headers) });
+          continue;
+        }
+        const headers = hydrated.kind === 'deleted' ? { ...carried(record.headers), op: 'delete' } : carried(record.headers);
+        // Keyed by the document's user: the notification's key, except for pings naming several users.
+        outputs.push({ ...record, key: `${vendor}:${hydrated.vendorUserId}`, value: Buffer.from(JSON.stringify(hydrated.value)), headers });
+      }
+      return outputs;
     })
     .to('hydrated-documents', {
       topic: (record) => hydratedOf(vendorOf(record.topic)),

@@ -1,4 +1,4 @@
-import { stringAt, type JsonObject } from '../normalize/payload-fields.ts';
+import { parseJsonBody, stringAt, type JsonObject } from '../normalize/payload-fields.ts';
 import { RecordError } from '../streams/errors.ts';
 import { ouraApi } from '../vendors/oura/api.ts';
 import { deletion, type VendorHydrator } from './vendor-hydrator.ts';
@@ -17,16 +17,17 @@ export interface OuraFetch {
  */
 export const ouraHydrator: VendorHydrator<OuraFetch> = {
   vendor: 'oura',
-  read(notification) {
+  read(body) {
+    const notification = parseJsonBody(body, 'oura');
     const dataType = stringAt(notification, 'data_type');
     const objectId = stringAt(notification, 'object_id');
-    if (dataType === undefined && objectId === undefined) return { kind: 'carries-data' };
+    if (dataType === undefined && objectId === undefined) return [{ kind: 'carries-data' }];
     const vendorUserId = stringAt(notification, 'user_id');
     if (dataType === undefined || objectId === undefined || vendorUserId === undefined) {
       throw new RecordError('malformed_notification', 'oura notification lacks data_type, object_id or user_id');
     }
-    if (stringAt(notification, 'event_type') === 'delete') return { kind: 'delete', vendorUserId, value: deletion(vendorUserId, dataType, objectId) };
-    return { kind: 'fetch', vendorUserId, what: { dataType, objectId } };
+    if (stringAt(notification, 'event_type') === 'delete') return [{ kind: 'delete', vendorUserId, value: deletion(vendorUserId, dataType, objectId) }];
+    return [{ kind: 'fetch', vendorUserId, what: { dataType, objectId } }];
   },
   async fetch({ dataType, objectId }, get, vendorUserId) {
     const api = ouraApi(get);

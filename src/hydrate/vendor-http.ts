@@ -9,9 +9,9 @@ import {
   type IPolicy,
 } from 'cockatiel';
 import { onBreakerState, type BreakerState } from '../obs/breaker-state.ts';
-import { isObject, type JsonObject } from '../normalize/payload-fields.ts';
+import { isObject } from '../normalize/payload-fields.ts';
 import { DependencyUnavailableError, RecordError } from '../streams/errors.ts';
-import { ResourceGoneError, TokenRejectedError } from './api-get.ts';
+import { ResourceGoneError, TokenRejectedError, type JsonResponse } from './api-get.ts';
 
 /**
  * HTTP to one vendor's resource API, shared by every user of that vendor in a process so its
@@ -36,13 +36,19 @@ export interface VendorHttpOptions {
   readonly maxDelayMs?: number;
   readonly onBreakerStateChange?: (state: BreakerState) => void;
   readonly now?: () => number;
+  /**
+   * Reads a 200's body for errors a vendor reports inside it (Withings answers HTTP 200 with
+   * `status: 401`): throws TokenRejectedError, DependencyUnavailableError or RecordError as a
+   * status would, or returns the answer to use.
+   */
+  readonly inspect?: (answer: JsonResponse) => JsonResponse;
 }
 
 export interface VendorHttp {
   readonly vendor: string;
   /** The breaker's and 429's dependency name, e.g. `oura-api`. */
   readonly dependency: string;
-  get(path: string, accessToken: string, query?: Readonly<Record<string, string>>): Promise<JsonObject>;
+  get(path: string, accessToken: string, query?: Readonly<Record<string, string>>): Promise<JsonResponse>;
 }
 
 const defaults = {
@@ -92,7 +98,7 @@ export function createVendorHttp(options: VendorHttpOptions): VendorHttp {
   // Retry outside the breaker: every attempt counts towards opening it.
   const policy: IPolicy = wrap(retries, breaker);
 
-  async function once(url: URL, accessToken: string, signal: AbortSignal): Promise<JsonObject> {
+  async function once(url: URL, accessToken: string, signal: AbortSignal): Promise<JsonResponse> {
     const response = await fetch(url, {
       headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
       signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
@@ -107,8 +113,8 @@ export function createVendorHttp(options: VendorHttpOptions): VendorHttp {
         // The parser's message quotes the body (PHI): keep only the size.
         throw new RecordError('malformed_resource', `${vendor} answered ${bytes.length} bytes that are not JSON`, { cause: error });
       }
-      if (!isObject(parsed)) throw new RecordError('malformed_resource', `${vendor} answered JSON that is not an object`);
-      return parsed;
+      if (!isObject(parsed) && !Array.isArray(parsed)) throw new RecordError('malformed_resource', `${vendor} answered JSON that is neither an object nor a list`);
+      return options.inspect ? options.inspect(parsed) : parsed;
     }
     await response.body?.cancel();
     if (status === 404 || status === 410) throw new ResourceGoneError(vendor, status);

@@ -14,7 +14,11 @@ export type HydrationRequest<F> =
 /** One id-only vendor: which notification needs which fetches, and how to make them. */
 export interface VendorHydrator<F = unknown> {
   readonly vendor: HydratedVendorId;
-  read(notification: JsonObject): HydrationRequest<F>;
+  /**
+   * What the notification's body asks for: a request per document it names (Garmin pings may name
+   * several users), or `carries-data` alone. Unreadable bodies throw a RecordError.
+   */
+  read(body: Buffer | null): readonly HydrationRequest<F>[];
   /** The document(s) as hydrated.<vendor> carries them, read through `get` (one user's API). */
   fetch(what: F, get: ApiGet, vendorUserId: string): Promise<JsonObject>;
 }

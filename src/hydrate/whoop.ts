@@ -1,4 +1,4 @@
-import { objectAt, stringAt } from '../normalize/payload-fields.ts';
+import { objectAt, parseJsonBody, stringAt } from '../normalize/payload-fields.ts';
 import { RecordError } from '../streams/errors.ts';
 import { whoopApi } from '../vendors/whoop/api.ts';
 import { deletion, type VendorHydrator } from './vendor-hydrator.ts';
@@ -19,9 +19,10 @@ export interface WhoopFetch {
  */
 export const whoopHydrator: VendorHydrator<WhoopFetch> = {
   vendor: 'whoop',
-  read(notification) {
+  read(body) {
+    const notification = parseJsonBody(body, 'whoop');
     const type = stringAt(notification, 'type');
-    if (type === undefined || objectAt(notification, 'score') !== undefined) return { kind: 'carries-data' };
+    if (type === undefined || objectAt(notification, 'score') !== undefined) return [{ kind: 'carries-data' }];
     const vendorUserId = stringAt(notification, 'user_id');
     const id = stringAt(notification, 'id');
     if (vendorUserId === undefined || id === undefined) throw new RecordError('malformed_notification', 'whoop notification lacks user_id or id');
@@ -29,8 +30,8 @@ export const whoopHydrator: VendorHydrator<WhoopFetch> = {
     if (!(resources as readonly string[]).includes(resource ?? '') || (action !== 'updated' && action !== 'deleted')) {
       throw new RecordError('unsupported_notification', `whoop notification type ${type} is not one the bridge hydrates`);
     }
-    if (action === 'deleted') return { kind: 'delete', vendorUserId, value: deletion(vendorUserId, resource!, id) };
-    return { kind: 'fetch', vendorUserId, what: { resource: resource as WhoopResource, id } };
+    if (action === 'deleted') return [{ kind: 'delete', vendorUserId, value: deletion(vendorUserId, resource!, id) }];
+    return [{ kind: 'fetch', vendorUserId, what: { resource: resource as WhoopResource, id } }];
   },
   async fetch({ resource, id }, get) {
     const api = whoopApi(get);

@@ -1,4 +1,4 @@
-import type { ApiGet } from '../../hydrate/api-get.ts';
+import { objectAnswer, type ApiGet } from '../../hydrate/api-get.ts';
 import { arrayAt, isObject, type JsonObject } from '../../normalize/payload-fields.ts';
 
 /** Oura API v2 (https://cloud.ouraring.com/v2/docs); `OURA_API_BASE_URL` overrides the host. */
@@ -25,16 +25,16 @@ export interface OuraApi {
 
 export function ouraApi(get: ApiGet): OuraApi {
   return {
-    document: (dataType, documentId) => get(`/v2/usercollection/${ouraPathSegment(dataType)}/${encodeURIComponent(documentId)}`),
+    document: async (dataType, documentId) => objectAnswer('oura', await get(`/v2/usercollection/${ouraPathSegment(dataType)}/${encodeURIComponent(documentId)}`)),
     async documentsOfDay(dataType, day) {
       const documents: JsonObject[] = [];
       let nextToken: string | undefined;
       do {
-        const page = await get(`/v2/usercollection/${ouraPathSegment(dataType)}`, {
+        const page = objectAnswer('oura', await get(`/v2/usercollection/${ouraPathSegment(dataType)}`, {
           start_date: day,
           end_date: nextDay(day),
           ...(nextToken === undefined ? {} : { next_token: nextToken }),
-        });
+        }));
         documents.push(...(arrayAt(page, 'data') ?? []).filter(isObject));
         nextToken = typeof page['next_token'] === 'string' && page['next_token'] !== '' ? page['next_token'] : undefined;
       } while (nextToken !== undefined);

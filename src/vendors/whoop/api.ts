@@ -1,4 +1,4 @@
-import type { ApiGet } from '../../hydrate/api-get.ts';
+import { objectAnswer, type ApiGet } from '../../hydrate/api-get.ts';
 import type { JsonObject } from '../../normalize/payload-fields.ts';
 
 /** WHOOP developer API v2 (https://developer.whoop.com/api); `WHOOP_API_BASE_URL` overrides it. */
@@ -14,10 +14,11 @@ export interface WhoopApi {
 }
 
 export function whoopApi(get: ApiGet): WhoopApi {
+  const document = async (path: string) => objectAnswer('whoop', await get(path));
   const id = (value: string) => encodeURIComponent(value);
   return {
-    sleep: (sleepId) => get(`/v2/activity/sleep/${id(sleepId)}`),
-    workout: (workoutId) => get(`/v2/activity/workout/${id(workoutId)}`),
-    recoveryOfCycle: (cycleId) => get(`/v2/cycle/${id(cycleId)}/recovery`),
+    sleep: (sleepId) => document(`/v2/activity/sleep/${id(sleepId)}`),
+    workout: (workoutId) => document(`/v2/activity/workout/${id(workoutId)}`),
+    recoveryOfCycle: (cycleId) => document(`/v2/cycle/${id(cycleId)}/recovery`),
   };
 }

@@ -37,10 +37,13 @@ test('an Oura daily_sleep notification fetches the document and the sleep period
   const result = await hydrateNotification(hydration(), 'oura', body(documented.ouraNotification));
   assert.equal(
     result,
-    {
-      kind: 'document',
-      value: { user_id: ouraUser, data_type: 'daily_sleep', documents: { daily_sleep: [documented.ouraDailySleep], sleep: documented.ouraSleepOfDay['data'] } },
-    },
+    [
+      {
+        kind: 'document',
+        vendorUserId: ouraUser,
+        value: { user_id: ouraUser, data_type: 'daily_sleep', documents: { daily_sleep: [documented.ouraDailySleep], sleep: documented.ouraSleepOfDay['data'] } },
+      },
+    ],
     'expected the daily_sleep document and the day’s sleep periods for the notification user',
   );
   assert.equal(
@@ -53,13 +56,13 @@ test('an Oura daily_sleep notification fetches the document and the sleep period
 test('an Oura daily_readiness notification fetches only its document', async () => {
   const notification = { ...documented.ouraNotification, data_type: 'daily_readiness', object_id: documented.ouraDailyReadiness['id'] };
   const result = await hydrateNotification(hydration(), 'oura', body(notification));
-  assert.equal(result, { kind: 'document', value: { user_id: ouraUser, data_type: 'daily_readiness', documents: { daily_readiness: [documented.ouraDailyReadiness] } } }, 'expected the readiness document');
+  assert.equal(result, [{ kind: 'document', vendorUserId: ouraUser, value: { user_id: ouraUser, data_type: 'daily_readiness', documents: { daily_readiness: [documented.ouraDailyReadiness] } } }], 'expected the readiness document');
   assert.is(sim.requests('oura').length, 1, 'expected one request');
 });
 
 test('a WHOOP recovery.updated goes sleep → cycle → recovery and yields the recovery', async () => {
   const result = await hydrateNotification(hydration(), 'whoop', body(documented.whoopNotification));
-  assert.equal(result, { kind: 'document', value: documented.whoopRecovery }, 'expected the recovery document');
+  assert.equal(result, [{ kind: 'document', vendorUserId: '10129', value: documented.whoopRecovery }], 'expected the recovery document');
   assert.equal(
     sim.requests('whoop').map((r) => r.path),
     ['/v2/activity/sleep/ecfc6a15-4661-442f-a9a4-f160dd7afae8', '/v2/cycle/93845/recovery'],
@@ -70,7 +73,7 @@ test('a WHOOP recovery.updated goes sleep → cycle → recovery and yields the 
 test('401 → exactly one refresh, then the request succeeds with the new token', async () => {
   sim.revoke('oura-token');
   const result = await hydrateNotification(hydration(), 'oura', body({ ...documented.ouraNotification, data_type: 'daily_readiness', object_id: documented.ouraDailyReadiness['id'] }));
-  assert.is(result.kind, 'document', 'expected success after the refresh');
+  assert.equal(result.map((r) => r.kind), ['document'], 'expected success after the refresh');
   assert.equal([...tokens.refreshes.values()], [1], 'expected exactly one refresh');
   assert.equal(sim.requests('oura').map((r) => r.status), [401, 200], 'expected a 401, then a 200');
 });
@@ -96,11 +99,11 @@ test('a refresh the vendor still refuses, and a user with no connection, are con
 
 test('404 → gone (acknowledged); deletions and inline documents need no request', async () => {
   const gone = await hydrateNotification(hydration(), 'whoop', body({ ...documented.whoopNotification, type: 'sleep.updated', id: 'no-such-sleep' }));
-  assert.equal(gone, { kind: 'gone' }, 'expected a deleted resource to be acknowledged');
+  assert.equal(gone, [{ kind: 'gone', vendorUserId: '10129' }], 'expected a deleted resource to be acknowledged');
   const deleted = await hydrateNotification(hydration(), 'whoop', body({ ...documented.whoopNotification, type: 'recovery.deleted' }));
-  assert.is(deleted.kind, 'deleted', 'expected a deletion');
+  assert.equal(deleted.map((r) => r.kind), ['deleted'], 'expected a deletion');
   const inline = await hydrateNotification(hydration(), 'whoop', body(documented.whoopRecovery));
-  assert.is(inline.kind, 'carries-data', 'expected the inline document to pass');
+  assert.equal(inline, [{ kind: 'carries-data' }], 'expected the inline document to pass');
   assert.is(sim.requests('whoop').length, 1, 'expected only the 404 request');
 });
 

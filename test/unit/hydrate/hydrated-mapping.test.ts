@@ -27,8 +27,8 @@ test.before(async () => {
 test.after(() => sim.close());
 
 const hydratedValue = async (notification: object): Promise<Buffer> => {
-  const result = await hydrateNotification(hydration, 'whoop', Buffer.from(JSON.stringify(notification)));
-  if (result.kind !== 'document') throw new Error(`expected a document, got ${result.kind}`);
+  const [result] = await hydrateNotification(hydration, 'whoop', Buffer.from(JSON.stringify(notification)));
+  if (result?.kind !== 'document') throw new Error(`expected a document, got ${result?.kind}`);
   return Buffer.from(JSON.stringify(result.value));
 };
 
