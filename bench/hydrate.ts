@@ -12,13 +12,12 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../src/config/index.ts';
 import { hydrateNotification, type Hydration } from '../src/hydrate/hydrate-notification.ts';
-import { hydrators } from '../src/hydrate/hydration.ts';
 import { redisRateLimits, unlimited, type RateLimits } from '../src/hydrate/rate-limits.ts';
-import { createVendorHttp } from '../src/hydrate/vendor-http.ts';
 import { DependencyUnavailableError } from '../src/streams/errors.ts';
 import { MemoryTokenSource } from '../test/support/memory-token-source.ts';
 import { startVendorApiSim } from '../test/support/vendor-sim/api-server.ts';
 import { documented, serveDocumented } from '../test/support/vendor-sim/documented-resources.ts';
+import { simHydration } from '../test/support/vendor-sim/sim-hydration.ts';
 
 const users = 2_000;
 const inFlight = Number(process.env['BENCH_IN_FLIGHT'] ?? 200); // notifications in flight at once
@@ -27,8 +26,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 function hydrationAgainst(baseUrl: (vendor: string) => string, limits: RateLimits): Hydration {
   const tokens = new MemoryTokenSource();
   for (let i = 0; i < users; i += 1) tokens.connect('whoop', String(i), 'bench-token');
-  const http = (vendor: 'oura' | 'whoop') => createVendorHttp({ vendor, baseUrl: baseUrl(vendor) });
-  return { hydrators, http: { oura: http('oura'), whoop: http('whoop') }, tokens, limits };
+  return simHydration(baseUrl, tokens, { limits, http: { initialDelayMs: 200, maxDelayMs: 2_000 } });
 }
 
 const notification = (user: number) => Buffer.from(JSON.stringify({ ...documented.whoopNotification, type: 'sleep.updated', user_id: user }));

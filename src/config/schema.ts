@@ -145,10 +145,19 @@ export const envSchema = z.object({
   // Hitting one pauses the partition like a vendor 429; nothing is dead-lettered.
   OURA_API_BASE_URL: url(['http:', 'https:']).default('https://api.ouraring.com'),
   WHOOP_API_BASE_URL: url(['http:', 'https:']).default('https://api.prod.whoop.com/developer'),
+  POLAR_API_BASE_URL: url(['http:', 'https:']).default('https://www.polaraccesslink.com'),
+  WITHINGS_API_BASE_URL: url(['http:', 'https:']).default('https://wbsapi.withings.net'),
+  GARMIN_API_BASE_URL: url(['http:', 'https:']).default('https://apis.garmin.com'),
   OURA_API_APP_RATE_LIMIT: rateLimit.default({ requests: 5000, windowSeconds: 300 }), // Oura: 5000 requests per 5 minutes
   OURA_API_USER_RATE_LIMIT: rateLimit.default({ requests: 5000, windowSeconds: 300 }), // the same budget applies to each token
   WHOOP_API_APP_RATE_LIMIT: rateLimit.default({ requests: 100, windowSeconds: 60 }), // WHOOP: 100 a minute (and 10,000 a day)
   WHOOP_API_USER_RATE_LIMIT: rateLimit.default({ requests: 100, windowSeconds: 60 }),
+  POLAR_API_APP_RATE_LIMIT: rateLimit.default({ requests: 500, windowSeconds: 900 }), // Polar: 500 (+20 per user) per 15 minutes
+  POLAR_API_USER_RATE_LIMIT: rateLimit.default({ requests: 20, windowSeconds: 900 }), // each user's share of that budget
+  WITHINGS_API_APP_RATE_LIMIT: rateLimit.default({ requests: 120, windowSeconds: 60 }), // Withings: 120 a minute
+  WITHINGS_API_USER_RATE_LIMIT: rateLimit.default({ requests: 120, windowSeconds: 60 }),
+  GARMIN_API_APP_RATE_LIMIT: rateLimit.default({ requests: 100, windowSeconds: 60 }), // Garmin publishes none: a cautious guess
+  GARMIN_API_USER_RATE_LIMIT: rateLimit.default({ requests: 100, windowSeconds: 60 }),
   /** `false` lifts every hydrate rate limit (benchmarks against the simulator only). */
   HYDRATE_RATE_LIMITS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   /** One vendor API request, in ms, before it counts as a failure (retried, then the breaker). */

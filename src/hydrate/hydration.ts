@@ -3,24 +3,36 @@ import type { TokenSource } from '../connections/token-source.ts';
 import type { BreakerState } from '../obs/breaker-state.ts';
 import { hydratedVendorIds, type HydratedVendorId } from '../topics.ts';
 import type { Hydration } from './hydrate-notification.ts';
+import { garminHydrator } from './garmin.ts';
 import { ouraHydrator } from './oura.ts';
-import { redisRateLimits, unlimited } from './rate-limits.ts';
+import { polarHydrator } from './polar.ts';
+import { redisRateLimits, unlimited, type RateLimits } from './rate-limits.ts';
 import type { HydrateSettings } from './settings.ts';
 import { createVendorHttp, type VendorHttp, type VendorHttpOptions } from './vendor-http.ts';
 import type { VendorHydrator } from './vendor-hydrator.ts';
 import { whoopHydrator } from './whoop.ts';
+import { withingsHydrator } from './withings.ts';
+import { withingsStatus } from '../vendors/withings/api.ts';
 
 /** The one place an id-only vendor's hydrator is registered. */
 export const hydrators: Readonly<Record<HydratedVendorId, VendorHydrator>> = {
   oura: ouraHydrator as VendorHydrator,
   whoop: whoopHydrator as VendorHydrator,
+  polar: polarHydrator as VendorHydrator,
+  withings: withingsHydrator as VendorHydrator,
+  garmin: garminHydrator as VendorHydrator,
 };
+
+/** Vendors that report failures inside a 200 body. */
+const inspectors: Partial<Record<HydratedVendorId, VendorHttpOptions['inspect']>> = { withings: withingsStatus };
 
 export interface HydrationOptions {
   readonly settings: HydrateSettings;
   readonly tokens: TokenSource;
   /** Holds the shared rate-limit counters; unused when the settings lift the limits. */
   readonly redis?: Redis;
+  /** Rate limits to use instead of the settings' (tests, benchmarks). */
+  readonly limits?: RateLimits;
   /** Overrides of the vendor HTTP clients' retry timing (tests). */
   readonly http?: Partial<Omit<VendorHttpOptions, 'vendor' | 'baseUrl'>>;
   /** Told of every breaker transition, per vendor dependency (`oura-api`…). */
@@ -38,13 +50,14 @@ export function createHydration(options: HydrationOptions): Hydration {
         baseUrl: settings.baseUrls[vendor],
         timeoutMs: settings.requestTimeoutMs,
         halfOpenAfterMs: settings.breakerHalfOpenMs,
+        ...(inspectors[vendor] ? { inspect: inspectors[vendor] } : {}),
         ...options.http,
         ...(options.onBreakerStateChange ? { onBreakerStateChange: (state: BreakerState) => options.onBreakerStateChange!(`${vendor}-api`, state) } : {}),
       }),
     ]),
   ) as Record<HydratedVendorId, VendorHttp>;
-  let limits = unlimited;
-  if (settings.rateLimits !== undefined) {
+  let limits = options.limits ?? unlimited;
+  if (options.limits === undefined && settings.rateLimits !== undefined) {
     if (options.redis === undefined) throw new Error('hydrate rate limits need Redis; pass redis or set HYDRATE_RATE_LIMITS=false');
     limits = redisRateLimits(options.redis, settings.rateLimits);
   }

@@ -3,25 +3,24 @@ import * as assert from 'uvu/assert';
 import type { Admin, Consumer, Producer } from 'kafkajs';
 import { Registry } from 'prom-client';
 import type { Redis } from 'ioredis';
-import type { Hydration } from '../../src/hydrate/hydrate-notification.ts';
-import { hydrators } from '../../src/hydrate/hydration.ts';
 import { redisRateLimits } from '../../src/hydrate/rate-limits.ts';
-import { createVendorHttp } from '../../src/hydrate/vendor-http.ts';
 import { redriveDeadLetters } from '../../src/operators/index.ts';
 import { runTopology, StreamEvents, type RunningTopology } from '../../src/streams/index.ts';
-import type { HydratedVendorId } from '../../src/topics.ts';
+import { hydratedVendorIds, type HydratedVendorId } from '../../src/topics.ts';
 import { hydrateTopology } from '../../topologies/hydrate.ts';
 import { MemoryTokenSource } from '../support/memory-token-source.ts';
 import { createTopics, kafkaClient, redis as redisClient, unique } from '../support/services.ts';
 import { startVendorApiSim, type VendorApiSim } from '../support/vendor-sim/api-server.ts';
 import { documented, serveDocumented } from '../support/vendor-sim/documented-resources.ts';
+import { simHydration } from '../support/vendor-sim/sim-hydration.ts';
 import { waitUntil } from '../support/wait-until.ts';
 
 // The hydrate stage on the real Kafka and Redis; only the vendors' APIs are the local simulator.
 
 const kafka = kafkaClient();
-const verified = { oura: unique('test.verified.oura'), whoop: unique('test.verified.whoop') };
-const hydrated = { oura: unique('test.hydrated.oura'), whoop: unique('test.hydrated.whoop') };
+const topicsOf = (stage: string) => Object.fromEntries(hydratedVendorIds.map((vendor) => [vendor, unique(`test.${stage}.${vendor}`)])) as Record<HydratedVendorId, string>;
+const verified = topicsOf('verified');
+const hydrated = topicsOf('hydrated');
 const deadLetters = unique('test.dlq.hydrate');
 const allTopics = [...Object.values(verified), ...Object.values(hydrated), deadLetters];
 const ouraUser = String(documented.ouraNotification['user_id']);
@@ -53,16 +52,16 @@ test.before(async () => {
   await createTopics(admin, allTopics);
   producer = kafka.producer();
   await producer.connect();
-  const http = (vendor: HydratedVendorId) => createVendorHttp({ vendor, baseUrl: sim.baseUrl(vendor), initialDelayMs: 20, maxDelayMs: 100 });
   const limits = redisRateLimits(
     redis,
     {
       oura: { app: { requests: 5_000, windowSeconds: 300 }, user: { requests: 2, windowSeconds: 2 } },
       whoop: { app: { requests: 100, windowSeconds: 60 }, user: { requests: 100, windowSeconds: 60 } },
+      garmin: { app: { requests: 100, windowSeconds: 60 }, user: { requests: 100, windowSeconds: 60 } },
     },
     { keyPrefix: unique('test:hydrate:rl') },
   );
-  const hydration: Hydration = { hydrators, http: { oura: http('oura'), whoop: http('whoop') }, tokens, limits };
+  const hydration = simHydration(sim.baseUrl, tokens, { limits, http: { initialDelayMs: 20, maxDelayMs: 100 } });
   const topology = hydrateTopology({
     hydration,
     metrics,
@@ -164,6 +163,16 @@ test('404 is acknowledged and counted; a deletion is an op: delete record', asyn
   const gone = (await metrics.getSingleMetricAsString('hydrate_notifications_total')).split('\n').find((l) => l.includes('vendor="whoop"') && l.includes('outcome="gone"'));
   assert.is(gone?.split(' ')[1], '1', 'expected the gone counter at 1');
   assert.is(dead.filter((d) => d.reason !== 'connection_revoked').length, 0, 'expected no other dead letters');
+});
+
+test('a Garmin ping becomes the pulled summaries on hydrated.garmin, keyed by the ping user', async () => {
+  const user = '4aacafe82427c251df9c9592d0c06768';
+  sim.grant('garmin-token');
+  tokens.connect('garmin', user, 'garmin-token');
+  await producer.send({ topic: verified.garmin, messages: [{ key: `garmin:${user}`, value: JSON.stringify(documented.garminPing) }] });
+  const out = await waitUntil('the pulled dailies', () => outputsOf(user)[0]);
+  assert.is(out.topic, hydrated.garmin, 'expected hydrated.garmin');
+  assert.equal((out.value['dailies'] as Record<string, unknown>[]).map((d) => d['summaryId']), ['x153a9f3-5f5d5c80-6'], 'expected the user’s daily summary');
 });
 
 test.run();

@@ -1,16 +1,13 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Registry } from 'prom-client';
-import type { Hydration } from '../../src/hydrate/hydrate-notification.ts';
-import { hydrators } from '../../src/hydrate/hydration.ts';
-import { unlimited } from '../../src/hydrate/rate-limits.ts';
-import { createVendorHttp } from '../../src/hydrate/vendor-http.ts';
 import { DependencyUnavailableError, serdes } from '../../src/streams/index.ts';
 import { TopologyTestDriver } from '../../src/streams/testing/index.ts';
 import { hydrateTopology } from '../../topologies/hydrate.ts';
 import { MemoryTokenSource } from '../support/memory-token-source.ts';
 import { startVendorApiSim, type VendorApiSim } from '../support/vendor-sim/api-server.ts';
 import { documented, serveDocumented } from '../support/vendor-sim/documented-resources.ts';
+import { simHydration } from '../support/vendor-sim/sim-hydration.ts';
 
 const ouraUser = String(documented.ouraNotification['user_id']);
 const headers = { 'x-request-id': 'r-1', 'received-at': '1736925163418', 'x-oura-signature': 'ABC', 'x-oura-timestamp': '1736925163' };
@@ -24,8 +21,7 @@ async function setup() {
   const tokens = new MemoryTokenSource((token) => sim.grant(token));
   tokens.connect('oura', ouraUser, 'oura-token');
   tokens.connect('whoop', '10129', 'whoop-token');
-  const http = (vendor: 'oura' | 'whoop') => createVendorHttp({ vendor, baseUrl: sim.baseUrl(vendor), initialDelayMs: 1, maxDelayMs: 1 });
-  const hydration: Hydration = { hydrators, http: { oura: http('oura'), whoop: http('whoop') }, tokens, limits: unlimited };
+  const hydration = simHydration(sim.baseUrl, tokens);
   const metrics = new Registry();
   const driver = new TopologyTestDriver(hydrateTopology({ hydration, metrics }));
   const pipe = (vendor: 'oura' | 'whoop', key: string, value: object) =>

@@ -13,6 +13,13 @@ export const documented = {
   whoopSleep: json('src/vendors/whoop/fixtures/sleep-document.json'),
   whoopRecovery: json('src/vendors/whoop/fixtures/recovery-document.json'),
   whoopWorkout: json('test/fixtures/vendors/whoop/api/workout.json'),
+  polarNotification: json('src/vendors/polar/fixtures/exercise-notification.json'),
+  polarExercise: json('test/fixtures/vendors/polar/api/exercise.json'),
+  withingsMeasures: json('test/fixtures/vendors/withings/api/getmeas.json'),
+  withingsSleep: json('test/fixtures/vendors/withings/api/sleep-getsummary.json'),
+  garminPing: json('src/vendors/garmin/fixtures/ping.json'),
+  /** Garmin's pull answers with the summaries a push would carry: the push fixture's list. */
+  garminDailies: json('src/vendors/garmin/fixtures/dailies-push.json')['dailies'] as Record<string, unknown>[],
 };
 
 /** Serves every documented resource at the path its vendor serves it. */
@@ -23,4 +30,9 @@ export function serveDocumented(sim: VendorApiSim): void {
   sim.serve('whoop', `/v2/activity/sleep/${String(documented.whoopSleep['id'])}`, documented.whoopSleep);
   sim.serve('whoop', `/v2/activity/workout/${String(documented.whoopWorkout['id'])}`, documented.whoopWorkout);
   sim.serve('whoop', `/v2/cycle/${String(documented.whoopRecovery['cycle_id'])}/recovery`, documented.whoopRecovery);
+  sim.serve('polar', `/v3/exercises/${String(documented.polarExercise['id'])}`, documented.polarExercise);
+  sim.serve('withings', '/measure', documented.withingsMeasures);
+  sim.serve('withings', '/v2/sleep', documented.withingsSleep);
+  const garminUser = (documented.garminPing['dailies'] as Record<string, unknown>[])[0]!['userId'];
+  sim.serve('garmin', '/wellness-api/rest/dailies', documented.garminDailies.filter((summary) => summary['userId'] === garminUser));
 }

@@ -1,13 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { hydrateNotification, type Hydration } from '../../../src/hydrate/hydrate-notification.ts';
-import { hydrators } from '../../../src/hydrate/hydration.ts';
-import { unlimited, type RateLimits } from '../../../src/hydrate/rate-limits.ts';
-import { createVendorHttp } from '../../../src/hydrate/vendor-http.ts';
+import { hydrateNotification } from '../../../src/hydrate/hydrate-notification.ts';
+import type { RateLimits } from '../../../src/hydrate/rate-limits.ts';
 import { DependencyUnavailableError, RecordError } from '../../../src/streams/errors.ts';
 import { MemoryTokenSource } from '../../support/memory-token-source.ts';
 import { startVendorApiSim, type VendorApiSim } from '../../support/vendor-sim/api-server.ts';
 import { documented, serveDocumented } from '../../support/vendor-sim/documented-resources.ts';
+import { simHydration } from '../../support/vendor-sim/sim-hydration.ts';
 
 // One notification → the fetches it needs, through the simulator, with the user's token.
 
@@ -16,10 +15,7 @@ let tokens: MemoryTokenSource;
 const ouraUser = String(documented.ouraNotification['user_id']);
 const body = (json: object) => Buffer.from(JSON.stringify(json));
 
-function hydration(limits: RateLimits = unlimited): Hydration {
-  const http = (vendor: 'oura' | 'whoop') => createVendorHttp({ vendor, baseUrl: sim.baseUrl(vendor), initialDelayMs: 1, maxDelayMs: 1 });
-  return { hydrators, http: { oura: http('oura'), whoop: http('whoop') }, tokens, limits };
-}
+const hydration = (limits?: RateLimits) => simHydration(sim.baseUrl, tokens, limits ? { limits } : {});
 const failure = (promise: Promise<unknown>) => promise.then(() => assert.unreachable('expected hydration to fail'), (error: unknown) => error);
 
 test.before.each(async () => {

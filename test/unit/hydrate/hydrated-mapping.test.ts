@@ -1,13 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hydrateNotification, type Hydration } from '../../../src/hydrate/hydrate-notification.ts';
-import { hydrators } from '../../../src/hydrate/hydration.ts';
-import { unlimited } from '../../../src/hydrate/rate-limits.ts';
-import { createVendorHttp } from '../../../src/hydrate/vendor-http.ts';
 import { whoopMapping } from '../../../src/vendors/whoop/mapping.ts';
 import { MemoryTokenSource } from '../../support/memory-token-source.ts';
 import { startVendorApiSim, type VendorApiSim } from '../../support/vendor-sim/api-server.ts';
 import { documented, serveDocumented } from '../../support/vendor-sim/documented-resources.ts';
+import { simHydration } from '../../support/vendor-sim/sim-hydration.ts';
 
 // What hydrate writes is what normalize's existing vendor mapping reads.
 
@@ -21,8 +19,7 @@ test.before(async () => {
   sim.grant('whoop-token');
   const tokens = new MemoryTokenSource();
   tokens.connect('whoop', '10129', 'whoop-token');
-  const http = (vendor: 'oura' | 'whoop') => createVendorHttp({ vendor, baseUrl: sim.baseUrl(vendor) });
-  hydration = { hydrators, http: { oura: http('oura'), whoop: http('whoop') }, tokens, limits: unlimited };
+  hydration = simHydration(sim.baseUrl, tokens);
 });
 test.after(() => sim.close());
 
