@@ -1,7 +1,7 @@
 import { stageNames, vendorIds, type StageName, type VendorId } from './config/schema.ts';
 
 /** Vendors whose webhooks carry ids only, so their data is fetched by the hydrate stage. */
-export const hydratedVendorIds = ['oura', 'whoop', 'polar', 'withings', 'garmin'] as const satisfies readonly VendorId[];
+export const hydratedVendorIds = ['oura', 'whoop', 'google-health', 'polar', 'withings', 'garmin'] as const satisfies readonly VendorId[];
 export type HydratedVendorId = (typeof hydratedVendorIds)[number];
 
 /**

@@ -145,6 +145,7 @@ export const envSchema = z.object({
   // Hitting one pauses the partition like a vendor 429; nothing is dead-lettered.
   OURA_API_BASE_URL: url(['http:', 'https:']).default('https://api.ouraring.com'),
   WHOOP_API_BASE_URL: url(['http:', 'https:']).default('https://api.prod.whoop.com/developer'),
+  GOOGLE_HEALTH_API_BASE_URL: url(['http:', 'https:']).default('https://health.googleapis.com'),
   POLAR_API_BASE_URL: url(['http:', 'https:']).default('https://www.polaraccesslink.com'),
   WITHINGS_API_BASE_URL: url(['http:', 'https:']).default('https://wbsapi.withings.net'),
   GARMIN_API_BASE_URL: url(['http:', 'https:']).default('https://apis.garmin.com'),
@@ -152,6 +153,8 @@ export const envSchema = z.object({
   OURA_API_USER_RATE_LIMIT: rateLimit.default({ requests: 5000, windowSeconds: 300 }), // the same budget applies to each token
   WHOOP_API_APP_RATE_LIMIT: rateLimit.default({ requests: 100, windowSeconds: 60 }), // WHOOP: 100 a minute (and 10,000 a day)
   WHOOP_API_USER_RATE_LIMIT: rateLimit.default({ requests: 100, windowSeconds: 60 }),
+  GOOGLE_HEALTH_API_APP_RATE_LIMIT: rateLimit.default({ requests: 1000, windowSeconds: 60 }), // Google publishes per-project quotas: set yours
+  GOOGLE_HEALTH_API_USER_RATE_LIMIT: rateLimit.default({ requests: 100, windowSeconds: 60 }),
   POLAR_API_APP_RATE_LIMIT: rateLimit.default({ requests: 500, windowSeconds: 900 }), // Polar: 500 (+20 per user) per 15 minutes
   POLAR_API_USER_RATE_LIMIT: rateLimit.default({ requests: 20, windowSeconds: 900 }), // each user's share of that budget
   WITHINGS_API_APP_RATE_LIMIT: rateLimit.default({ requests: 120, windowSeconds: 60 }), // Withings: 120 a minute

@@ -4,6 +4,7 @@ import type { BreakerState } from '../obs/breaker-state.ts';
 import { hydratedVendorIds, type HydratedVendorId } from '../topics.ts';
 import type { Hydration } from './hydrate-notification.ts';
 import { garminHydrator } from './garmin.ts';
+import { googleHealthHydrator } from './google-health.ts';
 import { ouraHydrator } from './oura.ts';
 import { polarHydrator } from './polar.ts';
 import { redisRateLimits, unlimited, type RateLimits } from './rate-limits.ts';
@@ -18,6 +19,7 @@ import { withingsStatus } from '../vendors/withings/api.ts';
 export const hydrators: Readonly<Record<HydratedVendorId, VendorHydrator>> = {
   oura: ouraHydrator as VendorHydrator,
   whoop: whoopHydrator as VendorHydrator,
+  'google-health': googleHealthHydrator as VendorHydrator,
   polar: polarHydrator as VendorHydrator,
   withings: withingsHydrator as VendorHydrator,
   garmin: garminHydrator as VendorHydrator,

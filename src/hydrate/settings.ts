@@ -16,6 +16,7 @@ export function hydrateSettings(config: Readonly<Env>): HydrateSettings {
     baseUrls: {
       oura: config.OURA_API_BASE_URL,
       whoop: config.WHOOP_API_BASE_URL,
+      'google-health': config.GOOGLE_HEALTH_API_BASE_URL,
       polar: config.POLAR_API_BASE_URL,
       withings: config.WITHINGS_API_BASE_URL,
       garmin: config.GARMIN_API_BASE_URL,
@@ -24,6 +25,7 @@ export function hydrateSettings(config: Readonly<Env>): HydrateSettings {
       ? {
           oura: { app: config.OURA_API_APP_RATE_LIMIT, user: config.OURA_API_USER_RATE_LIMIT },
           whoop: { app: config.WHOOP_API_APP_RATE_LIMIT, user: config.WHOOP_API_USER_RATE_LIMIT },
+          'google-health': { app: config.GOOGLE_HEALTH_API_APP_RATE_LIMIT, user: config.GOOGLE_HEALTH_API_USER_RATE_LIMIT },
           polar: { app: config.POLAR_API_APP_RATE_LIMIT, user: config.POLAR_API_USER_RATE_LIMIT },
           withings: { app: config.WITHINGS_API_APP_RATE_LIMIT, user: config.WITHINGS_API_USER_RATE_LIMIT },
           garmin: { app: config.GARMIN_API_APP_RATE_LIMIT, user: config.GARMIN_API_USER_RATE_LIMIT },

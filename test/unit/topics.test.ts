@@ -14,8 +14,8 @@ test('names follow docs/design.md §2', () => {
 test('allTopics lists every topic once', () => {
   const all = allTopics();
   assert.is(new Set(all).size, all.length, 'no topic appears twice');
-  // 8 raw + 8 verified + 5 hydrated (oura, whoop, polar, withings, garmin) + terra + events + enriched + 3 priorities + 5 dlq + legacy
-  assert.is(all.length, 33, 'expected 33 topics');
+  // 8 raw + 8 verified + 6 hydrated (all but healthkit, terra) + terra + events + enriched + 3 priorities + 5 dlq + legacy
+  assert.is(all.length, 34, 'expected 34 topics');
   for (const name of ['hydrated.oura', 'hydrated.whoop', 'terra-biometric-events', 'biometric.events', 'biometric.enriched', 'biometric-events', 'dlq.verify', 'raw.withings']) {
     assert.ok(all.includes(name), `expected ${name} in allTopics()`);
   }

@@ -13,6 +13,8 @@ export const documented = {
   whoopSleep: json('src/vendors/whoop/fixtures/sleep-document.json'),
   whoopRecovery: json('src/vendors/whoop/fixtures/recovery-document.json'),
   whoopWorkout: json('test/fixtures/vendors/whoop/api/workout.json'),
+  googleHealthNotification: json('src/vendors/google-health/fixtures/notification.json'),
+  googleHealthHrv: json('test/fixtures/vendors/google-health/api/heart-rate-variability.json'),
   polarNotification: json('src/vendors/polar/fixtures/exercise-notification.json'),
   polarExercise: json('test/fixtures/vendors/polar/api/exercise.json'),
   withingsMeasures: json('test/fixtures/vendors/withings/api/getmeas.json'),
@@ -30,6 +32,7 @@ export function serveDocumented(sim: VendorApiSim): void {
   sim.serve('whoop', `/v2/activity/sleep/${String(documented.whoopSleep['id'])}`, documented.whoopSleep);
   sim.serve('whoop', `/v2/activity/workout/${String(documented.whoopWorkout['id'])}`, documented.whoopWorkout);
   sim.serve('whoop', `/v2/cycle/${String(documented.whoopRecovery['cycle_id'])}/recovery`, documented.whoopRecovery);
+  sim.serve('google-health', '/v4/users/me/dataTypes/heart-rate-variability/dataPoints', documented.googleHealthHrv);
   sim.serve('polar', `/v3/exercises/${String(documented.polarExercise['id'])}`, documented.polarExercise);
   sim.serve('withings', '/measure', documented.withingsMeasures);
   sim.serve('withings', '/v2/sleep', documented.withingsSleep);

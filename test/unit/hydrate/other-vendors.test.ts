@@ -8,7 +8,7 @@ import { startVendorApiSim, type VendorApiSim } from '../../support/vendor-sim/a
 import { documented, serveDocumented } from '../../support/vendor-sim/documented-resources.ts';
 import { simHydration } from '../../support/vendor-sim/sim-hydration.ts';
 
-// Polar, Withings and Garmin ping notifications → the fetches they need, through the simulator.
+// Google Health, Polar, Withings and Garmin ping notifications → the fetches they need, through the simulator.
 
 let sim: VendorApiSim;
 let tokens: MemoryTokenSource;
@@ -22,12 +22,49 @@ test.before.each(async () => {
   sim = await startVendorApiSim();
   serveDocumented(sim);
   tokens = new MemoryTokenSource((token) => sim.grant(token));
-  for (const [vendor, user] of [['polar', '475'], ['withings', '38271645'], ['garmin', garminUser]] as const) {
+  for (const [vendor, user] of [['google-health', '118234567890123456789'], ['polar', '475'], ['withings', '38271645'], ['garmin', garminUser]] as const) {
     sim.grant(`${vendor}-token`);
     tokens.connect(vendor, user, `${vendor}-token`);
   }
 });
 test.after.each(() => sim.close());
+
+test('a Google Health UPSERT lists the data points of each notified interval with a time filter', async () => {
+  const result = await hydrateNotification(hydration(), 'google-health', json(documented.googleHealthNotification));
+  assert.equal(
+    result,
+    [
+      {
+        kind: 'document',
+        vendorUserId: '118234567890123456789',
+        value: { user_id: '118234567890123456789', data_type: 'heart-rate-variability', data_points: documented.googleHealthHrv['dataPoints'] },
+      },
+    ],
+    'expected the HRV data points of the interval',
+  );
+  const [request] = sim.requests('google-health');
+  const filter = new URL(`http://sim${request!.path}`).searchParams.get('filter');
+  assert.is(
+    filter,
+    'heart_rate_variability.sample_time.physical_time >= "2025-01-14T22:00:00Z" AND heart_rate_variability.sample_time.physical_time < "2025-01-15T07:00:00Z"',
+    'expected a sample-time filter in snake case for the interval',
+  );
+});
+
+test('a Google Health DELETE names the data type and intervals, with no request', async () => {
+  const notification = { data: { ...(documented.googleHealthNotification['data'] as object), operation: 'DELETE' } };
+  const [deleted] = await hydrateNotification(hydration(), 'google-health', json(notification));
+  assert.equal(
+    deleted,
+    {
+      kind: 'deleted',
+      vendorUserId: '118234567890123456789',
+      value: { user_id: '118234567890123456789', deleted: { type: 'heart-rate-variability', intervals: [{ startTime: '2025-01-14T22:00:00Z', endTime: '2025-01-15T07:00:00Z' }] } },
+    },
+    'expected a deletion of the interval',
+  );
+  assert.is(sim.requests('google-health').length, 0, 'expected no request');
+});
 
 test("a Polar EXERCISE notification fetches its url's path on the configured host", async () => {
   const result = await hydrateNotification(hydration(), 'polar', json(documented.polarNotification));
