@@ -3,7 +3,7 @@ import type { JsonObject } from '../normalize/payload-fields.ts';
 import type { HydratedVendorId } from '../topics.ts';
 import { ResourceGoneError } from './api-get.ts';
 import type { RateLimits } from './rate-limits.ts';
-import { revokedRecordError, userApi } from './user-api.ts';
+import { fromTokens, revokedRecordError, userApi } from './user-api.ts';
 import type { VendorHttp } from './vendor-http.ts';
 import type { HydrationRequest, VendorHydrator } from './vendor-hydrator.ts';
 
@@ -41,7 +41,7 @@ export async function hydrateNotification(hydration: Hydration, vendor: Hydrated
 async function hydrate(hydration: Hydration, vendor: HydratedVendorId, hydrator: VendorHydrator, request: HydrationRequest<unknown>): Promise<Hydrated> {
   if (request.kind === 'carries-data') return request;
   if (request.kind === 'delete') return { kind: 'deleted', vendorUserId: request.vendorUserId, value: request.value };
-  const connection = await hydration.tokens.connectionFor(vendor, request.vendorUserId);
+  const connection = await fromTokens(() => hydration.tokens.connectionFor(vendor, request.vendorUserId));
   if (connection === undefined || connection.status !== 'active') throw revokedRecordError(vendor);
   const get = userApi(hydration.http[vendor], hydration.tokens, hydration.limits, connection);
   try {

@@ -122,7 +122,8 @@ export function createVendorHttp(options: VendorHttpOptions): VendorHttp {
     if (status === 429) {
       throw new DependencyUnavailableError(dependency, retryAfterMs(response.headers.get('retry-after'), now()) ?? defaults.retryAfterMs);
     }
-    if (status >= 400 && status < 500) throw new RecordError('vendor_refused', `${vendor} answered ${status} to ${url.pathname.split('/').slice(0, 4).join('/')}`);
+    // The path stays out of the detail: some vendors put user ids in it.
+    if (status >= 400 && status < 500) throw new RecordError('vendor_refused', `${vendor} answered ${status}`);
     throw new Error(`${vendor} answered ${status}`);
   }
 

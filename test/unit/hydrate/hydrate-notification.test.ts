@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { TokenSource } from '../../../src/connections/token-source.ts';
 import { hydrateNotification } from '../../../src/hydrate/hydrate-notification.ts';
 import type { RateLimits } from '../../../src/hydrate/rate-limits.ts';
 import { DependencyUnavailableError, RecordError } from '../../../src/streams/errors.ts';
@@ -101,6 +102,15 @@ test('404 → gone (acknowledged); deletions and inline documents need no reques
   const inline = await hydrateNotification(hydration(), 'whoop', body(documented.whoopRecovery));
   assert.equal(inline, [{ kind: 'carries-data' }], 'expected the inline document to pass');
   assert.is(sim.requests('whoop').length, 1, 'expected only the 404 request');
+});
+
+test('a token source that fails (its store down) pauses instead of dead-lettering', async () => {
+  const down = () => Promise.reject(new Error('connect ECONNREFUSED'));
+  const storeDown: TokenSource = { connectionFor: down, accessToken: down, refreshAfterUnauthorized: down };
+  const broken = simHydration(sim.baseUrl, storeDown);
+  const error = await failure(hydrateNotification(broken, 'oura', body(documented.ouraNotification)));
+  assert.instance(error, DependencyUnavailableError, 'expected a pause');
+  assert.is((error as DependencyUnavailableError).dependency, 'connections', 'expected the connections as the dependency');
 });
 
 test('an exhausted rate limit pauses before any request', async () => {
