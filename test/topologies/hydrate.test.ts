@@ -6,7 +6,7 @@ import { TopologyTestDriver } from '../../src/streams/testing/index.ts';
 import { hydrateTopology } from '../../topologies/hydrate.ts';
 import { MemoryTokenSource } from '../support/memory-token-source.ts';
 import { startVendorApiSim, type VendorApiSim } from '../support/vendor-sim/api-server.ts';
-import { documented, serveDocumented } from '../support/vendor-sim/documented-resources.ts';
+import { connectDocumentedUsers, documented, serveDocumented } from '../support/vendor-sim/documented-resources.ts';
 import { simHydration } from '../support/vendor-sim/sim-hydration.ts';
 
 const ouraUser = String(documented.ouraNotification['user_id']);
@@ -16,11 +16,8 @@ let sim: VendorApiSim;
 async function setup() {
   sim = await startVendorApiSim();
   serveDocumented(sim);
-  sim.grant('oura-token');
-  sim.grant('whoop-token');
   const tokens = new MemoryTokenSource((token) => sim.grant(token));
-  tokens.connect('oura', ouraUser, 'oura-token');
-  tokens.connect('whoop', '10129', 'whoop-token');
+  connectDocumentedUsers(sim, tokens);
   const hydration = simHydration(sim.baseUrl, tokens);
   const metrics = new Registry();
   const driver = new TopologyTestDriver(hydrateTopology({ hydration, metrics }));

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import type { HydratedVendorId } from '../../../src/topics.ts';
+import type { MemoryTokenSource } from '../memory-token-source.ts';
 import type { VendorApiSim } from './api-server.ts';
 
 const json = (path: string): Record<string, unknown> => JSON.parse(readFileSync(new URL(`../../../${path}`, import.meta.url), 'utf8')) as Record<string, unknown>;
@@ -38,4 +40,22 @@ export function serveDocumented(sim: VendorApiSim): void {
   sim.serve('withings', '/v2/sleep', documented.withingsSleep);
   const garminUser = (documented.garminPing['dailies'] as Record<string, unknown>[])[0]!['userId'];
   sim.serve('garmin', '/wellness-api/rest/dailies', documented.garminDailies.filter((summary) => summary['userId'] === garminUser));
+}
+
+/** The vendor user each notification fixture names. */
+export const documentedUsers: Readonly<Record<HydratedVendorId, string>> = {
+  oura: 'c2b1f6d0-4e7a-4b8e-9a3c-1d5e7f9a2b4c',
+  whoop: '10129',
+  'google-health': '118234567890123456789',
+  polar: '475',
+  withings: '38271645',
+  garmin: '4aacafe82427c251df9c9592d0c06768',
+};
+
+/** Connects every documented user with the token `<vendor>-token`, which the simulator accepts. */
+export function connectDocumentedUsers(sim: VendorApiSim, tokens: MemoryTokenSource): void {
+  for (const [vendor, user] of Object.entries(documentedUsers) as [HydratedVendorId, string][]) {
+    sim.grant(`${vendor}-token`);
+    tokens.connect(vendor, user, `${vendor}-token`);
+  }
 }

@@ -6,7 +6,7 @@ import type { RateLimits } from '../../../src/hydrate/rate-limits.ts';
 import { DependencyUnavailableError, RecordError } from '../../../src/streams/errors.ts';
 import { MemoryTokenSource } from '../../support/memory-token-source.ts';
 import { startVendorApiSim, type VendorApiSim } from '../../support/vendor-sim/api-server.ts';
-import { documented, serveDocumented } from '../../support/vendor-sim/documented-resources.ts';
+import { connectDocumentedUsers, documented, serveDocumented } from '../../support/vendor-sim/documented-resources.ts';
 import { simHydration } from '../../support/vendor-sim/sim-hydration.ts';
 
 // One notification → the fetches it needs, through the simulator, with the user's token.
@@ -23,10 +23,7 @@ test.before.each(async () => {
   sim = await startVendorApiSim();
   serveDocumented(sim);
   tokens = new MemoryTokenSource((token) => sim.grant(token));
-  sim.grant('oura-token');
-  sim.grant('whoop-token');
-  tokens.connect('oura', ouraUser, 'oura-token');
-  tokens.connect('whoop', '10129', 'whoop-token');
+  connectDocumentedUsers(sim, tokens);
 });
 test.after.each(() => sim.close());
 

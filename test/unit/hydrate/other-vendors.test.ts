@@ -5,7 +5,7 @@ import { DependencyUnavailableError, RecordError } from '../../../src/streams/er
 import { garminMapping } from '../../../src/vendors/garmin/mapping.ts';
 import { MemoryTokenSource } from '../../support/memory-token-source.ts';
 import { startVendorApiSim, type VendorApiSim } from '../../support/vendor-sim/api-server.ts';
-import { documented, serveDocumented } from '../../support/vendor-sim/documented-resources.ts';
+import { connectDocumentedUsers, documented, serveDocumented } from '../../support/vendor-sim/documented-resources.ts';
 import { simHydration } from '../../support/vendor-sim/sim-hydration.ts';
 
 // Google Health, Polar, Withings and Garmin ping notifications → the fetches they need, through the simulator.
@@ -22,10 +22,7 @@ test.before.each(async () => {
   sim = await startVendorApiSim();
   serveDocumented(sim);
   tokens = new MemoryTokenSource((token) => sim.grant(token));
-  for (const [vendor, user] of [['google-health', '118234567890123456789'], ['polar', '475'], ['withings', '38271645'], ['garmin', garminUser]] as const) {
-    sim.grant(`${vendor}-token`);
-    tokens.connect(vendor, user, `${vendor}-token`);
-  }
+  connectDocumentedUsers(sim, tokens);
 });
 test.after.each(() => sim.close());
 
