@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { HydratedVendorId } from '../../../src/topics.ts';
-import type { MemoryTokenSource } from '../memory-token-source.ts';
-import type { VendorApiSim } from './api-server.ts';
+import { MemoryTokenSource } from '../memory-token-source.ts';
+import { startVendorApiSim, type VendorApiSim } from './api-server.ts';
 
 const json = (path: string): Record<string, unknown> => JSON.parse(readFileSync(new URL(`../../../${path}`, import.meta.url), 'utf8')) as Record<string, unknown>;
 
@@ -58,4 +58,13 @@ export function connectDocumentedUsers(sim: VendorApiSim, tokens: MemoryTokenSou
     sim.grant(`${vendor}-token`);
     tokens.connect(vendor, user, `${vendor}-token`);
   }
+}
+
+/** A simulator serving every documented resource, and a token source with every documented user connected. */
+export async function startDocumentedSim(): Promise<{ sim: VendorApiSim; tokens: MemoryTokenSource }> {
+  const sim = await startVendorApiSim();
+  serveDocumented(sim);
+  const tokens = new MemoryTokenSource((token) => sim.grant(token));
+  connectDocumentedUsers(sim, tokens);
+  return { sim, tokens };
 }

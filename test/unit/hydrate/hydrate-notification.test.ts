@@ -4,9 +4,9 @@ import type { TokenSource } from '../../../src/connections/token-source.ts';
 import { hydrateNotification } from '../../../src/hydrate/hydrate-notification.ts';
 import type { RateLimits } from '../../../src/hydrate/rate-limits.ts';
 import { DependencyUnavailableError, RecordError } from '../../../src/streams/errors.ts';
-import { MemoryTokenSource } from '../../support/memory-token-source.ts';
-import { startVendorApiSim, type VendorApiSim } from '../../support/vendor-sim/api-server.ts';
-import { connectDocumentedUsers, documented, serveDocumented } from '../../support/vendor-sim/documented-resources.ts';
+import type { MemoryTokenSource } from '../../support/memory-token-source.ts';
+import type { VendorApiSim } from '../../support/vendor-sim/api-server.ts';
+import { documented, startDocumentedSim } from '../../support/vendor-sim/documented-resources.ts';
 import { simHydration } from '../../support/vendor-sim/sim-hydration.ts';
 
 // One notification → the fetches it needs, through the simulator, with the user's token.
@@ -19,12 +19,7 @@ const body = (json: object) => Buffer.from(JSON.stringify(json));
 const hydration = (limits?: RateLimits) => simHydration(sim.baseUrl, tokens, limits ? { limits } : {});
 const failure = (promise: Promise<unknown>) => promise.then(() => assert.unreachable('expected hydration to fail'), (error: unknown) => error);
 
-test.before.each(async () => {
-  sim = await startVendorApiSim();
-  serveDocumented(sim);
-  tokens = new MemoryTokenSource((token) => sim.grant(token));
-  connectDocumentedUsers(sim, tokens);
-});
+test.before.each(async () => void ({ sim, tokens } = await startDocumentedSim()));
 test.after.each(() => sim.close());
 
 test('an Oura daily_sleep notification fetches the document and the sleep periods of its day', async () => {

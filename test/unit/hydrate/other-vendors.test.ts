@@ -3,9 +3,9 @@ import * as assert from 'uvu/assert';
 import { hydrateNotification } from '../../../src/hydrate/hydrate-notification.ts';
 import { DependencyUnavailableError, RecordError } from '../../../src/streams/errors.ts';
 import { garminMapping } from '../../../src/vendors/garmin/mapping.ts';
-import { MemoryTokenSource } from '../../support/memory-token-source.ts';
-import { startVendorApiSim, type VendorApiSim } from '../../support/vendor-sim/api-server.ts';
-import { connectDocumentedUsers, documented, serveDocumented } from '../../support/vendor-sim/documented-resources.ts';
+import type { MemoryTokenSource } from '../../support/memory-token-source.ts';
+import type { VendorApiSim } from '../../support/vendor-sim/api-server.ts';
+import { documented, startDocumentedSim } from '../../support/vendor-sim/documented-resources.ts';
 import { simHydration } from '../../support/vendor-sim/sim-hydration.ts';
 
 // Google Health, Polar, Withings and Garmin ping notifications → the fetches they need, through the simulator.
@@ -18,12 +18,7 @@ const json = (value: object) => Buffer.from(JSON.stringify(value));
 const hydration = () => simHydration(sim.baseUrl, tokens);
 const failure = (promise: Promise<unknown>) => promise.then(() => assert.unreachable('expected hydration to fail'), (error: unknown) => error);
 
-test.before.each(async () => {
-  sim = await startVendorApiSim();
-  serveDocumented(sim);
-  tokens = new MemoryTokenSource((token) => sim.grant(token));
-  connectDocumentedUsers(sim, tokens);
-});
+test.before.each(async () => void ({ sim, tokens } = await startDocumentedSim()));
 test.after.each(() => sim.close());
 
 test('a Google Health UPSERT lists the data points of each notified interval with a time filter', async () => {
