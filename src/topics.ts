@@ -1,9 +1,5 @@
 import { stageNames, vendorIds, type StageName, type VendorId } from './config/schema.ts';
 
-/** Vendors whose webhooks carry ids only, so their data is fetched by the hydrate stage. */
-export const hydratedVendorIds = ['oura', 'whoop', 'google-health', 'polar', 'withings', 'garmin'] as const satisfies readonly VendorId[];
-export type HydratedVendorId = (typeof hydratedVendorIds)[number];
-
 /**
  * Every topic name of docs/design.md §2, in one place. Code never spells a topic as a literal: it asks
  * this module, so a rename is one edit and `bridge topics create` always covers what code uses.
@@ -32,11 +28,6 @@ export function verifiedTopic(vendor: VendorId): string {
   return `verified.${vendor}`;
 }
 
-/** The hydrate stage's output: an id-only notification with the vendor documents it names. */
-export function hydratedTopic(vendor: VendorId): string {
-  return `hydrated.${vendor}`;
-}
-
 export function priorityTopic(priority: Priority): string {
   return `neuros.priority.${priority}`;
 }
@@ -48,6 +39,15 @@ export function dlqTopic(stage: StageName): string {
 /** The Schema Registry subject of a topic's values (topic name strategy, docs/design.md §4). */
 export function valueSubject(topic: string): string {
   return `${topic}-value`;
+}
+
+/** Vendors whose webhooks carry ids only: the hydrate stage fetches their data (src/hydrate). */
+export const hydratedVendorIds = ['oura', 'whoop', 'google-health', 'polar', 'withings', 'garmin'] as const;
+export type HydratedVendorId = (typeof hydratedVendorIds)[number];
+
+/** The hydrate stage's output: an id-only notification with the vendor documents it names. */
+export function hydratedTopic(vendor: HydratedVendorId): string {
+  return `hydrated.${vendor}`;
 }
 
 /** Every topic the pipeline reads or writes, in flow order. */
