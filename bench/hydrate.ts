@@ -38,7 +38,8 @@ async function drive(hydration: Hydration, until: number, onPause: (error: Depen
     Array.from({ length: inFlight }, async (_, lane) => {
       for (let user = lane; Date.now() < until; user = (user + inFlight) % users) {
         try {
-          hydrated += (await hydrateNotification(hydration, 'whoop', notification(user))).length;
+          const results = await hydrateNotification(hydration, 'whoop', notification(user));
+          hydrated += results.length; // after the await: `x += await …` would read x before it
         } catch (error) {
           if (!(error instanceof DependencyUnavailableError)) throw error;
           await onPause(error);
