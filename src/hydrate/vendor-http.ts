@@ -120,7 +120,9 @@ export function createVendorHttp(options: VendorHttpOptions): VendorHttp {
     if (status === 404 || status === 410) throw new ResourceGoneError(vendor, status);
     if (status === 401) throw new TokenRejectedError(vendor);
     if (status === 429) {
-      throw new DependencyUnavailableError(dependency, retryAfterMs(response.headers.get('retry-after'), now()) ?? defaults.retryAfterMs);
+      // WHOOP documents X-RateLimit-Reset (seconds until its window frees a request) rather than Retry-After.
+      const waitMs = retryAfterMs(response.headers.get('retry-after'), now()) ?? retryAfterMs(response.headers.get('x-ratelimit-reset'), now());
+      throw new DependencyUnavailableError(dependency, waitMs ?? defaults.retryAfterMs);
     }
     // The path stays out of the detail: some vendors put user ids in it.
     if (status >= 400 && status < 500) throw new RecordError('vendor_refused', `${vendor} answered ${status}`);

@@ -43,6 +43,14 @@ test("429 is DependencyUnavailableError with the vendor's Retry-After, not retri
   assert.is(sim.requests('oura').length - before, 1, 'expected no retry of a 429');
 });
 
+test('a 429 without Retry-After waits for X-RateLimit-Reset (WHOOP), else a minute', async () => {
+  sim.script('oura', '/v2/usercollection/daily_sleep/d1', [{ status: 429, headers: { 'x-ratelimit-reset': '3' } }, { status: 429 }]);
+  const reset = await failure(http().get('/v2/usercollection/daily_sleep/d1', token));
+  assert.is((reset as DependencyUnavailableError).retryAfterMs, 3_000, 'expected X-RateLimit-Reset: 3 → 3 s');
+  const bare = await failure(http().get('/v2/usercollection/daily_sleep/d1', token));
+  assert.is((bare as DependencyUnavailableError).retryAfterMs, 60_000, 'expected a minute without either header');
+});
+
 test('5xx is retried with backoff and then succeeds', async () => {
   sim.script('oura', '/v2/usercollection/daily_sleep/d1', [{ status: 503 }, { status: 500 }]);
   const doc = await http().get('/v2/usercollection/daily_sleep/d1', token);
