@@ -28,13 +28,15 @@ const carriedHeaders = ['x-request-id', 'received-at'] as const;
  * longer has is counted and acknowledged; a body that already carries its data goes on unchanged.
  */
 export function hydrateTopology(options: HydrateOptions): Topology {
-  const registers = options.metrics ? [options.metrics] : [];
-  const outcomes = new Counter({
-    name: 'hydrate_notifications_total',
-    help: 'Notifications hydrated, by vendor and outcome (document, deleted, gone, carries-data)',
-    labelNames: ['vendor', 'outcome'] as const,
-    registers,
-  });
+  // One counter per registry, however many times the graph is built (describe, then run).
+  const outcomes =
+    (options.metrics?.getSingleMetric('hydrate_notifications_total') as Counter<'vendor' | 'outcome'> | undefined) ??
+    new Counter({
+      name: 'hydrate_notifications_total',
+      help: 'Notifications hydrated, by vendor and outcome (document, deleted, gone, carries-data)',
+      labelNames: ['vendor', 'outcome'] as const,
+      registers: options.metrics ? [options.metrics] : [],
+    });
   const verifiedOf = options.topics?.verified ?? verifiedTopic;
   const hydratedOf = options.topics?.hydrated ?? hydratedTopic;
   const vendorByTopic = new Map(hydratedVendorIds.map((id) => [verifiedOf(id), id]));

@@ -39,6 +39,8 @@ export interface HydrationOptions {
   readonly http?: Partial<Omit<VendorHttpOptions, 'vendor' | 'baseUrl'>>;
   /** Told of every breaker transition, per vendor dependency (`oura-api`…). */
   readonly onBreakerStateChange?: (dependency: string, state: BreakerState) => void;
+  /** Told of every vendor API attempt's outcome (metrics). */
+  readonly onResponse?: (vendor: HydratedVendorId, status: number | 'error') => void;
 }
 
 /** One process's hydration: an HTTP client and breaker per vendor, the token source, the limits. */
@@ -55,6 +57,7 @@ export function createHydration(options: HydrationOptions): Hydration {
         ...(inspectors[vendor] ? { inspect: inspectors[vendor] } : {}),
         ...options.http,
         ...(options.onBreakerStateChange ? { onBreakerStateChange: (state: BreakerState) => options.onBreakerStateChange!(`${vendor}-api`, state) } : {}),
+        ...(options.onResponse ? { onResponse: (status: number | 'error') => options.onResponse!(vendor, status) } : {}),
       }),
     ]),
   ) as Record<HydratedVendorId, VendorHttp>;

@@ -42,6 +42,8 @@ export interface VendorHttpOptions {
    * status would, or returns the answer to use.
    */
   readonly inspect?: (answer: JsonResponse) => JsonResponse;
+  /** Told of every attempt's outcome: the HTTP status, or `error` for a timeout or a broken connection. */
+  readonly onResponse?: (status: number | 'error') => void;
 }
 
 export interface VendorHttp {
@@ -99,11 +101,18 @@ export function createVendorHttp(options: VendorHttpOptions): VendorHttp {
   const policy: IPolicy = wrap(retries, breaker);
 
   async function once(url: URL, accessToken: string, signal: AbortSignal): Promise<JsonResponse> {
-    const response = await fetch(url, {
-      headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
-      signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
-    });
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+        signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+      });
+    } catch (error) {
+      options.onResponse?.('error');
+      throw error;
+    }
     const { status } = response;
+    options.onResponse?.(status);
     if (status === 200) {
       const bytes = Buffer.from(await response.arrayBuffer());
       let parsed: unknown;

@@ -27,10 +27,11 @@ test('200 resolves the JSON document, with the bearer token and query', async ()
 });
 
 test('404 is ResourceGoneError, 401 is TokenRejectedError, neither retried', async () => {
-  const before = sim.requests('oura').length;
-  assert.instance(await failure(http().get('/v2/usercollection/daily_sleep/missing', token)), ResourceGoneError, 'expected 404 → gone');
-  assert.instance(await failure(http().get('/v2/usercollection/daily_sleep/d1', 'token-unknown')), TokenRejectedError, 'expected 401 → token rejected');
-  assert.is(sim.requests('oura').length - before, 2, 'expected one request each');
+  const statuses: (number | 'error')[] = [];
+  const client = http({ onResponse: (status) => void statuses.push(status) });
+  assert.instance(await failure(client.get('/v2/usercollection/daily_sleep/missing', token)), ResourceGoneError, 'expected 404 → gone');
+  assert.instance(await failure(client.get('/v2/usercollection/daily_sleep/d1', 'token-unknown')), TokenRejectedError, 'expected 401 → token rejected');
+  assert.equal(statuses, [404, 401], 'expected one attempt each, reported by status');
 });
 
 test("429 is DependencyUnavailableError with the vendor's Retry-After, not retried", async () => {
@@ -59,8 +60,10 @@ test('5xx is retried with backoff and then succeeds', async () => {
 
 test('a slow answer times out and counts as a failure', async () => {
   sim.script('oura', '/v2/usercollection/daily_sleep/d1', [{ status: 200, body: {}, delayMs: 300 }]);
-  const error = await failure(http({ timeoutMs: 50, maxAttempts: 1 }).get('/v2/usercollection/daily_sleep/d1', token));
+  const statuses: (number | 'error')[] = [];
+  const error = await failure(http({ timeoutMs: 50, maxAttempts: 1, onResponse: (status) => void statuses.push(status) }).get('/v2/usercollection/daily_sleep/d1', token));
   assert.ok(!(error instanceof RecordError) && !(error instanceof DependencyUnavailableError), 'expected a transient failure');
+  assert.equal(statuses, ['error'], 'expected the timeout reported as error');
 });
 
 test('5 consecutive failures open the breaker: then DependencyUnavailableError without a request', async () => {
