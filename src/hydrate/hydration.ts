@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { TokenSource } from '../connections/token-source.ts';
 import type { BreakerState } from '../obs/breaker-state.ts';
+import { withingsStatus } from '../vendors/withings/api.ts';
 import { hydratedVendorIds, type HydratedVendorId } from '../topics.ts';
 import type { Hydration } from './hydrate-notification.ts';
 import { garminHydrator } from './garmin.ts';
@@ -13,7 +14,6 @@ import { createVendorHttp, type VendorHttp, type VendorHttpOptions } from './ven
 import type { VendorHydrator } from './vendor-hydrator.ts';
 import { whoopHydrator } from './whoop.ts';
 import { withingsHydrator } from './withings.ts';
-import { withingsStatus } from '../vendors/withings/api.ts';
 
 /** The one place an id-only vendor's hydrator is registered. */
 export const hydrators: Readonly<Record<HydratedVendorId, VendorHydrator>> = {
