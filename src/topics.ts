@@ -37,11 +37,21 @@ export function valueSubject(topic: string): string {
   return `${topic}-value`;
 }
 
+/** Vendors whose webhooks carry ids only: the hydrate stage fetches their data (src/hydrate). */
+export const hydratedVendorIds = ['oura', 'whoop', 'google-health', 'polar', 'withings', 'garmin'] as const;
+export type HydratedVendorId = (typeof hydratedVendorIds)[number];
+
+/** The hydrate stage's output: an id-only notification with the vendor documents it names. */
+export function hydratedTopic(vendor: HydratedVendorId): string {
+  return `hydrated.${vendor}`;
+}
+
 /** Every topic the pipeline reads or writes, in flow order. */
 export function allTopics(): string[] {
   return [
     ...vendorIds.map(rawTopic),
     ...vendorIds.map(verifiedTopic),
+    ...hydratedVendorIds.map(hydratedTopic),
     topics.terraEvents,
     topics.events,
     topics.enriched,

@@ -6,8 +6,8 @@ import { createTerraPayloadFetcher, type TerraPayloadFetcher } from '../src/vend
 import { terraDestination } from '../src/vendors/terra/destination.ts';
 import type { MappingResult } from '../src/vendors/kit/vendor-mapping.ts';
 import { bridgeSchemas } from '../src/schemas/index.ts';
-import { serdes, StreamsBuilder, type AvroSchemaStore, type StreamRecord, type Topology } from '../src/streams/index.ts';
-import { topics, verifiedTopic } from '../src/topics.ts';
+import { RecordError, serdes, StreamsBuilder, type AvroSchemaStore, type StreamRecord, type Topology } from '../src/streams/index.ts';
+import { hydratedTopic, hydratedVendorIds, topics, verifiedTopic, type HydratedVendorId } from '../src/topics.ts';
 import { plugins, vendorIds, type VendorId } from '../src/vendors/index.ts';
 import type { UserIdDirectory } from '../src/connections/user-ids.ts';
 
@@ -17,7 +17,7 @@ export interface NormalizeOptions {
   readonly terraFetcher?: TerraPayloadFetcher;
   /** Where normalize's counters live; omitted in tests that do not look. */
   readonly metrics?: Registry;
-  /** Overrides for tests: which topics to read. */
+  /** Overrides for tests: which topics to read (default: each vendor's input topic, vendorInputTopic). */
   readonly verifiedTopics?: ReadonlyArray<string | RegExp>;
   readonly terraTopics?: readonly string[];
   readonly outputTopic?: string;
@@ -28,6 +28,14 @@ export interface NormalizeOptions {
    * the vendor's otherwise (docs/design.md §4). Omitted: the vendor's id stays.
    */
   readonly userIds?: UserIdDirectory;
+}
+
+/**
+ * Where normalize reads a vendor: the documents hydrate fetched for the vendors whose webhooks
+ * carry only ids, the verified webhook itself for the others.
+ */
+export function vendorInputTopic(vendor: VendorId): string {
+  return (hydratedVendorIds as readonly string[]).includes(vendor) ? hydratedTopic(vendor as HydratedVendorId) : verifiedTopic(vendor);
 }
 
 /** Which vendor wrote an event, by its Avro `source` symbol. */
@@ -84,11 +92,15 @@ export function normalizeTopology(options: NormalizeOptions): Topology {
   });
   builder
     .stream('verified-records', {
-      topics: options.verifiedTopics ?? vendorIds.map(verifiedTopic),
+      topics: options.verifiedTopics ?? vendorIds.map(vendorInputTopic),
       key: serdes.string(),
       value: serdes.bytes(),
     })
-    .flatMap('map-vendor-payload', (record) => withOurUserIds(toEvents(record, normalizeVerified(record))))
+    .flatMap('map-vendor-payload', (record) => {
+      // Not applied yet: kept as a dead letter (redrivable) rather than mapped or dropped.
+      if (record.headers['op'] === 'delete') throw new RecordError('deletion_not_applied', 'the vendor deleted a document; deletions are not applied downstream yet');
+      return withOurUserIds(toEvents(record, normalizeVerified(record)));
+    })
     .to('biometric-events', sink);
   builder
     .stream('terra-destination', {

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { csv, positiveInt } from '../vendors/kit/env.ts';
 import { plugins } from '../vendors/index.ts';
 import { nativeEndpoints } from './native-stack.ts';
+import { hydrateEnvShape } from './hydrate-env.ts';
 
-export const stageNames = ['verify', 'normalize', 'enrich', 'route', 'sink'] as const;
+export const stageNames = ['verify', 'hydrate', 'normalize', 'enrich', 'route', 'sink'] as const;
 export type StageName = (typeof stageNames)[number];
 
 export { vendorIds, type VendorId } from '../vendors/index.ts';
@@ -75,6 +76,7 @@ const pipelineShape = {
   METRICS_PORT: port.default(9464),
   DELIVERY: z.enum(deliveryModes).default('at-least-once'),
   DELIVERY_VERIFY: z.enum(deliveryModes).optional(),
+  DELIVERY_HYDRATE: z.enum(deliveryModes).optional(),
   DELIVERY_NORMALIZE: z.enum(deliveryModes).optional(),
   DELIVERY_ENRICH: z.enum(deliveryModes).optional(),
   DELIVERY_ROUTE: z.enum(deliveryModes).optional(),
@@ -150,21 +152,16 @@ const pipelineShape = {
   GOOGLE_HEALTH_CLIENT_SECRET: z.string().min(1).optional(),
   GARMIN_CLIENT_SECRET: z.string().min(1).optional(),
   /**
-   * Replace the origin of a vendor's OAuth (authorize + token) and API hosts, keeping their paths:
-   * only the vendor simulator in tests sets them. Unset = the vendor's real hosts.
+   * Replace the origin of a vendor's OAuth (authorize + token) hosts, keeping their paths: only the
+   * vendor simulator in tests sets them. Unset = the vendor's real hosts. The API hosts are the
+   * hydrate stage's <VENDOR>_API_BASE_URL (src/hydrate/env.ts).
    */
   OURA_AUTH_BASE_URL: url(['http:', 'https:']).optional(),
-  OURA_API_BASE_URL: url(['http:', 'https:']).optional(),
   WHOOP_AUTH_BASE_URL: url(['http:', 'https:']).optional(),
-  WHOOP_API_BASE_URL: url(['http:', 'https:']).optional(),
   POLAR_AUTH_BASE_URL: url(['http:', 'https:']).optional(),
-  POLAR_API_BASE_URL: url(['http:', 'https:']).optional(),
   WITHINGS_AUTH_BASE_URL: url(['http:', 'https:']).optional(),
-  WITHINGS_API_BASE_URL: url(['http:', 'https:']).optional(),
   GOOGLE_HEALTH_AUTH_BASE_URL: url(['http:', 'https:']).optional(),
-  GOOGLE_HEALTH_API_BASE_URL: url(['http:', 'https:']).optional(),
   GARMIN_AUTH_BASE_URL: url(['http:', 'https:']).optional(),
-  GARMIN_API_BASE_URL: url(['http:', 'https:']).optional(),
   // ── end of vendor connections ───────────────────────────────────────────────────────────────
 };
 
@@ -175,6 +172,7 @@ const pipelineShape = {
 export const envSchema = z.object({
   ...pipelineShape,
   ...(mergeEnvFragments(pipelineShape, plugins) as VendorEnvShape),
+  ...hydrateEnvShape,
 });
 
 export type Env = z.infer<typeof envSchema>;

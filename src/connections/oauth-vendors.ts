@@ -24,7 +24,7 @@ export const vendorDisplayNames: Readonly<Partial<Record<VendorId, string>>> = {
 
 /** The vendor apps configured with a client id and secret, their hosts overridden where set. */
 export function vendorClientsFromConfig(config: Env): Map<VendorId, VendorClient> {
-  const settings: Array<[VendorOAuth, string | undefined, string | undefined, string | undefined, string | undefined]> = [
+  const settings: Array<[VendorOAuth, string | undefined, string | undefined, string | undefined, string]> = [
     [ouraOAuth, config.OURA_CLIENT_ID, config.OURA_CLIENT_SECRET, config.OURA_AUTH_BASE_URL, config.OURA_API_BASE_URL],
     [whoopOAuth, config.WHOOP_CLIENT_ID, config.WHOOP_CLIENT_SECRET, config.WHOOP_AUTH_BASE_URL, config.WHOOP_API_BASE_URL],
     [polarOAuth, config.POLAR_CLIENT_ID, config.POLAR_CLIENT_SECRET, config.POLAR_AUTH_BASE_URL, config.POLAR_API_BASE_URL],
@@ -35,7 +35,8 @@ export function vendorClientsFromConfig(config: Env): Map<VendorId, VendorClient
   const clients = new Map<VendorId, VendorClient>();
   for (const [oauth, clientId, clientSecret, authBaseUrl, apiBaseUrl] of settings) {
     if (clientId === undefined || clientSecret === undefined) continue;
-    clients.set(oauth.vendor, { oauth: withBases(oauth, { authBaseUrl, apiBaseUrl }), credentials: { clientId, clientSecret } });
+    // <VENDOR>_API_BASE_URL is the whole API base (the hydrate stage reads the same variable).
+    clients.set(oauth.vendor, { oauth: { ...withBases(oauth, { authBaseUrl }), apiBaseUrl }, credentials: { clientId, clientSecret } });
   }
   return clients;
 }

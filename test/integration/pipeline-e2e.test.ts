@@ -13,7 +13,8 @@ import { vendorIds } from '../../src/config/schema.ts';
 import { startNeurosConsumer, type NeurosConsumer, type NeurosMessage } from '../../src/neuros/index.ts';
 import { migrate } from '../../src/sink/index.ts';
 import { connectionsMigrations } from '../../src/connections/migrations.ts';
-import { dlqTopic, priorities, priorityTopic, rawTopic, topics, verifiedTopic } from '../../src/topics.ts';
+import { dlqTopic, hydratedVendorIds, priorities, priorityTopic, rawTopic, topics, verifiedTopic } from '../../src/topics.ts';
+import { vendorInputTopic } from '../../topologies/normalize.ts';
 import { kafkaClient, pgPool, schemaStore, unique } from '../support/services.ts';
 import { waitUntil } from '../support/wait-until.ts';
 import { bridge } from './operators-cli.ts';
@@ -110,7 +111,8 @@ async function rowsOfRun(): Promise<Array<{ event_id: string; user_id: string; p
 
 const stageInputs: Array<[string, string[]]> = [
   ['bridge.verify', vendorIds.map(rawTopic)],
-  ['bridge.normalize', [...vendorIds.map(verifiedTopic), topics.terraEvents]],
+  ['bridge.hydrate', hydratedVendorIds.map(verifiedTopic)],
+  ['bridge.normalize', [...vendorIds.map(vendorInputTopic), topics.terraEvents]],
   ['bridge.enrich', [topics.events]],
   ['bridge.route', [topics.enriched]],
   ['bridge.sink', [topics.enriched]],
@@ -177,7 +179,7 @@ test.before(async () => {
   });
   dlqReader = kafka.consumer({ groupId: unique('test.e2e.dlq') });
   await dlqReader.connect();
-  await dlqReader.subscribe({ topics: [dlqTopic('normalize')], fromBeginning: true });
+  await dlqReader.subscribe({ topics: [dlqTopic('hydrate'), dlqTopic('normalize')], fromBeginning: true });
   await dlqReader.run({
     eachMessage: async ({ message }) => {
       const value = message.value?.toString() ?? '';
@@ -386,7 +388,7 @@ test('signed webhooks and Terra messages reach their priority topics and Postgre
     for (const type of e.triggerTypes) assert.ok(rowTypes.includes(type), `${e.what}: expected ${type} in the row's triggers`);
   }
 
-  assert.equal(deadLetters.map((d) => d.reason), ['needs_hydration'], 'expected the oura id-only notification in dlq.normalize with dlq-reason needs_hydration');
+  assert.equal(deadLetters.map((d) => d.reason), ['connection_revoked'], 'expected the oura id-only notification, whose user has no connection, dead-lettered by hydrate as connection_revoked (redrivable once the user connects)');
   assert.not.match(pipeline!.output(), /"level":(50|60)/, 'expected no ERROR or FATAL lines from the pipeline');
 });
 

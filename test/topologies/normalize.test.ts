@@ -9,7 +9,7 @@ import { bridgeSchemas } from '../../src/schemas/index.ts';
 import { DependencyUnavailableError, serdes } from '../../src/streams/index.ts';
 import { memorySchemaStore, TopologyTestDriver } from '../../src/streams/testing/index.ts';
 import { topics, verifiedTopic } from '../../src/topics.ts';
-import { normalizeTopology } from '../../topologies/normalize.ts';
+import { normalizeTopology, vendorInputTopic } from '../../topologies/normalize.ts';
 import type { UserIdDirectory } from '../../src/connections/user-ids.ts';
 
 const fixture = (vendor: string, name: string) => readFileSync(new URL(`../fixtures/vendors/${vendor}/${name}`, import.meta.url));
@@ -19,7 +19,8 @@ function setup(terraFetcher?: TerraPayloadFetcher, userIds?: UserIdDirectory) {
   const store = memorySchemaStore();
   const metrics = new Registry();
   const driver = new TopologyTestDriver(normalizeTopology({ schemaStore: store, metrics, ...(terraFetcher ? { terraFetcher } : {}), ...(userIds ? { userIds } : {}) }));
-  const verified = (vendor: string) => driver.inputTopic(verifiedTopic(vendor as never), serdes.string(), serdes.bytes());
+  // Each vendor's input: hydrated.<vendor> for the id-only vendors, verified.<vendor> for the others.
+  const verified = (vendor: string) => driver.inputTopic(vendorInputTopic(vendor as never), serdes.string(), serdes.bytes());
   const terraTopic = driver.inputTopic(topics.terraEvents, serdes.bytes(), serdes.bytes());
   const output = driver.outputTopic(topics.events, serdes.string(), serdes.avro<BiometricEvent>({ store, schema: bridgeSchemas().BiometricEvent.json as Schema }));
   return { driver, verified, terraTopic, output, metrics };

@@ -2,6 +2,7 @@ import type { StageName } from '../../config/index.ts';
 import type { Topology } from '../../streams/index.ts';
 import type { StageResources } from '../resources.ts';
 import { enrichStage } from './enrich.ts';
+import { hydrateStage } from './hydrate.ts';
 import { normalizeStage } from './normalize.ts';
 import { routeStage } from './route.ts';
 import { sinkStageFor } from './sink.ts';
@@ -16,6 +17,7 @@ export type TopologyFactory = (resources: StageResources) => Topology | Promise<
  */
 export const topologies: Partial<Record<StageName, TopologyFactory>> = {
   verify: verifyStage,
+  hydrate: hydrateStage,
   normalize: normalizeStage,
   enrich: enrichStage,
   route: routeStage,

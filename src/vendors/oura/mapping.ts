@@ -1,9 +1,10 @@
-import { numberAt, objectAt, objectBody, stringAt, timeAt, type JsonObject } from '../kit/payload-fields.ts';
+import { arrayAt, isObject, numberAt, objectAt, objectBody, stringAt, timeAt, type JsonObject } from '../kit/payload-fields.ts';
 import { buildEvent, needsHydration, unmappable, type MappingContext, type VendorMapping } from '../kit/vendor-mapping.ts';
 
 /**
  * Oura webhooks name a changed object (`{event_type, data_type, object_id, event_time, user_id}`);
- * its data lives behind the v2 API, so they need hydration. The seeds' senders post an inline,
+ * its data lives behind the v2 API, so the hydrate stage fetches it and normalize maps what it
+ * fetched (mapHydrated); a notification that reaches normalize unhydrated needs hydration. The seeds' senders post an inline,
  * Oura-like document (`{user_id, timestamp, hrv_data: {rmssd}, sleep: {score}, recovery: {score}}`),
  * which maps directly.
  */
@@ -31,10 +32,52 @@ function mapSeedDocument(body: JsonObject, context: MappingContext) {
   return { events: [event] };
 }
 
+/** Oura's data types → the event vocabulary (docs/design.md §4); others keep Oura's name. */
+const dataTypes: Readonly<Record<string, string>> = { daily_sleep: 'sleep', sleep: 'sleep', daily_readiness: 'readiness', daily_activity: 'activity' };
+
+/**
+ * What hydrate fetched (src/hydrate/oura.ts): `{user_id, data_type, documents: {<data_type>:
+ * [doc], sleep?: [periods]}}`. Oura documents do not name their user, so the envelope does. A
+ * `daily_sleep` holds the score; the night's HRV and lowest heart rate live on its sleep periods
+ * (the long sleep when there is one).
+ */
+function mapHydrated(body: JsonObject, documents: JsonObject, context: MappingContext) {
+  const userId = stringAt(body, 'user_id') ?? unmappable('oura', 'hydrated document has no user_id');
+  const dataType = stringAt(body, 'data_type') ?? unmappable('oura', 'hydrated document has no data_type');
+  const objectsAt = (key: string) => (arrayAt(documents, key) ?? []).filter(isObject);
+  const periods = objectsAt('sleep');
+  const night = periods.find((period) => stringAt(period, 'type') === 'long_sleep') ?? periods[0];
+  const events = objectsAt(dataType).map((doc) => {
+    const id = stringAt(doc, 'id') ?? unmappable('oura', `${dataType} document has no id`);
+    const occurredAt = timeAt(doc, 'timestamp') ?? timeAt(doc, 'bedtime_end') ?? unmappable('oura', `${dataType} document has no timestamp`);
+    const sleepPeriod = dataType === 'sleep' ? doc : night;
+    return buildEvent(
+      {
+        source: 'OURA',
+        userId,
+        dataType: dataTypes[dataType] ?? dataType,
+        occurredAt,
+        identity: [dataType, id],
+        headlines: {
+          sleepScore: dataType === 'daily_sleep' ? numberAt(doc, 'score') : undefined,
+          readinessScore: dataType === 'daily_readiness' ? numberAt(doc, 'score') : undefined,
+          temperatureDeltaC: numberAt(doc, 'temperature_deviation'),
+          hrvRmssdMs: numberAt(sleepPeriod, 'average_hrv'),
+          restingHeartRateBpm: numberAt(sleepPeriod, 'lowest_heart_rate'),
+        },
+      },
+      context,
+    );
+  });
+  return { events };
+}
+
 export const ouraMapping: VendorMapping = {
   source: 'OURA',
   map(body, context) {
     const json = objectBody(body, 'oura');
+    const documents = objectAt(json, 'documents');
+    if (documents !== undefined) return mapHydrated(json, documents, context);
     if (typeof json['object_id'] === 'string' || typeof json['data_type'] === 'string') {
       needsHydration('oura', `${stringAt(json, 'event_type') ?? 'unknown'} notification for ${stringAt(json, 'data_type') ?? 'unknown data type'}`);
     }

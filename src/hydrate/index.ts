@@ -1,0 +1,12 @@
+/**
+ * The hydrate stage's domain side: id-only vendor notifications → the vendor documents they name.
+ * The graph is topologies/hydrate.ts; src/app/stages/hydrate.ts is its production wiring.
+ */
+export { ResourceGoneError, type ApiGet } from '../vendors/kit/api-get.ts';
+export { hydrateNotification, type Hydrated, type Hydration } from './hydrate-notification.ts';
+export { createHydration, hydrators, type HydrationOptions } from './hydration.ts';
+export { redisRateLimits, unlimited, type RateLimit, type RateLimits, type VendorRateLimits } from './rate-limits.ts';
+export { hydrateSettings, type HydrateSettings } from './settings.ts';
+export { connectionRevoked } from './user-api.ts';
+export { createVendorHttp, retryAfterMs, type VendorHttp, type VendorHttpOptions } from './vendor-http.ts';
+export { deletion, type HydrationRequest, type VendorHydrator } from './vendor-hydrator.ts';

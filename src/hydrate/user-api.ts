@@ -1,0 +1,57 @@
+import { ConnectionRevokedError, type Connection, type TokenSource } from '../connections/token-source.ts';
+import { DependencyUnavailableError, RecordError } from '../streams/errors.ts';
+import { TokenRejectedError, type ApiGet } from '../vendors/kit/api-get.ts';
+import type { RateLimits } from './rate-limits.ts';
+import type { VendorHttp } from './vendor-http.ts';
+
+/** The dead-letter reason of a notification whose user must reconnect; redrive it after they do. */
+export const connectionRevoked = 'connection_revoked';
+
+export function revokedRecordError(vendor: string, cause?: unknown): RecordError {
+  return new RecordError(connectionRevoked, `the ${vendor} connection is revoked or missing; redrive once the user reconnects`, cause === undefined ? undefined : { cause });
+}
+
+/** How long a partition waits when the connections' store (or the vendor's token endpoint) fails, in ms. */
+const tokenStoreRetryMs = 5_000;
+
+/**
+ * A call into the token source. Its failures other than a revoked grant are the connections'
+ * store or the vendor's token endpoint being unavailable: the partition waits for them rather
+ * than dead-lettering notifications that would succeed a moment later.
+ */
+export async function fromTokens<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof ConnectionRevokedError || error instanceof DependencyUnavailableError || error instanceof RecordError) throw error;
+    throw new DependencyUnavailableError('connections', tokenStoreRetryMs, { cause: error });
+  }
+}
+
+/**
+ * The ApiGet of one connection: every request takes from the rate limits first, carries the
+ * connection's access token, and on a 401 asks the token source to refresh once and tries again.
+ * A second 401, or a refresh the vendor refuses, means the grant is gone: `connection_revoked`.
+ */
+export function userApi(http: VendorHttp, tokens: TokenSource, limits: RateLimits, connection: Connection): ApiGet {
+  let token: string | undefined;
+  const revoked = (cause: unknown) => revokedRecordError(http.vendor, cause);
+  return async (path, query) => {
+    await limits.take(http.vendor, connection.vendorUserId);
+    try {
+      token ??= await fromTokens(() => tokens.accessToken(connection));
+      try {
+        return await http.get(path, token, query);
+      } catch (error) {
+        if (!(error instanceof TokenRejectedError)) throw error;
+        const rejected = token;
+        token = await fromTokens(() => tokens.refreshAfterUnauthorized(connection, rejected));
+      }
+      await limits.take(http.vendor, connection.vendorUserId);
+      return await http.get(path, token, query);
+    } catch (error) {
+      if (error instanceof ConnectionRevokedError || error instanceof TokenRejectedError) throw revoked(error);
+      throw error;
+    }
+  };
+}

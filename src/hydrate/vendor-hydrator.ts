@@ -1,0 +1,29 @@
+import type { HydratedVendorId } from '../topics.ts';
+import type { JsonObject } from '../vendors/kit/payload-fields.ts';
+import type { ApiGet } from '../vendors/kit/api-get.ts';
+
+/** What one verified record asks of the hydrate stage; decided from the body alone (pure). */
+export type HydrationRequest<F> =
+  /** Fetch `what` for the vendor user; the result goes on hydrated.<vendor>. */
+  | { readonly kind: 'fetch'; readonly vendorUserId: string; readonly what: F }
+  /** The vendor deleted a document: `value` names it and goes on with header `op: delete`. */
+  | { readonly kind: 'delete'; readonly vendorUserId: string; readonly value: JsonObject }
+  /** The body already carries its data (an inline document): forwarded unchanged. */
+  | { readonly kind: 'carries-data' };
+
+/** One id-only vendor: which notification needs which fetches, and how to make them. */
+export interface VendorHydrator<F = unknown> {
+  readonly vendor: HydratedVendorId;
+  /**
+   * What the notification's body asks for: a request per document it names (Garmin pings may name
+   * several users), or `carries-data` alone. Unreadable bodies throw a RecordError.
+   */
+  read(body: Buffer | null): readonly HydrationRequest<F>[];
+  /** The document(s) as hydrated.<vendor> carries them, read through `get` (one user's API). */
+  fetch(what: F, get: ApiGet, vendorUserId: string): Promise<JsonObject>;
+}
+
+/** The value of a deletion record on hydrated.<vendor>: whose document, which type, which id. */
+export function deletion(vendorUserId: string, type: string, id: string): JsonObject {
+  return { user_id: vendorUserId, deleted: { type, id } };
+}

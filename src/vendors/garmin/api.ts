@@ -1,0 +1,33 @@
+import type { ApiGet, JsonResponse } from '../kit/api-get.ts';
+import { RecordError } from '../../streams/errors.ts';
+
+/** Garmin Health API (partner-gated spec); `GARMIN_API_BASE_URL` overrides the host. */
+export const garminApiBaseUrl = 'https://apis.garmin.com';
+
+/**
+ * A ping's `callbackURL` as a path and query on the configured host: the stage never follows a
+ * host named in a request body, so a forged ping cannot point it (and the user's token) elsewhere.
+ */
+export function garminCallbackPath(callbackUrl: string): { path: string; query: Record<string, string> } {
+  let url: URL;
+  try {
+    url = new URL(callbackUrl);
+  } catch (error) {
+    throw new RecordError('malformed_notification', 'garmin ping has a callbackURL that is not a URL', { cause: error });
+  }
+  return { path: url.pathname, query: Object.fromEntries(url.searchParams) };
+}
+
+export interface GarminApi {
+  /** `GET <callbackURL>`: the summaries of one type uploaded in the ping's window (a list). */
+  pull(callbackUrl: string): Promise<JsonResponse>;
+}
+
+export function garminApi(get: ApiGet): GarminApi {
+  return {
+    pull(callbackUrl) {
+      const { path, query } = garminCallbackPath(callbackUrl);
+      return get(path, query);
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { objectAnswer, type ApiGet } from '../kit/api-get.ts';
+import { arrayAt, isObject, type JsonObject } from '../kit/payload-fields.ts';
+
+/** Oura API v2 (https://cloud.ouraring.com/v2/docs); `OURA_API_BASE_URL` overrides the host. */
+export const ouraApiBaseUrl = 'https://api.ouraring.com';
+
+/** A data type's path segment: the API spells `vo2_max` as `vO2_max` (docs/vendors.md). */
+export function ouraPathSegment(dataType: string): string {
+  return dataType === 'vo2_max' ? 'vO2_max' : dataType;
+}
+
+/** The day after an ISO date (`2025-01-15` → `2025-01-16`); list endpoints take an end date. */
+function nextDay(day: string): string {
+  const date = new Date(`${day}T00:00:00Z`);
+  date.setUTCDate(date.getUTCDate() + 1);
+  return date.toISOString().slice(0, 10);
+}
+
+export interface OuraApi {
+  /** `GET /v2/usercollection/<data_type>/<document_id>`: one document. */
+  document(dataType: string, documentId: string): Promise<JsonObject>;
+  /** `GET /v2/usercollection/<data_type>?start_date&end_date`: every document of one day, all pages. */
+  documentsOfDay(dataType: string, day: string): Promise<JsonObject[]>;
+}
+
+export function ouraApi(get: ApiGet): OuraApi {
+  return {
+    document: async (dataType, documentId) => objectAnswer('oura', await get(`/v2/usercollection/${ouraPathSegment(dataType)}/${encodeURIComponent(documentId)}`)),
+    async documentsOfDay(dataType, day) {
+      const documents: JsonObject[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = objectAnswer('oura', await get(`/v2/usercollection/${ouraPathSegment(dataType)}`, {
+          start_date: day,
+          end_date: nextDay(day),
+          ...(nextToken === undefined ? {} : { next_token: nextToken }),
+        }));
+        documents.push(...(arrayAt(page, 'data') ?? []).filter(isObject));
+        nextToken = typeof page['next_token'] === 'string' && page['next_token'] !== '' ? page['next_token'] : undefined;
+      } while (nextToken !== undefined);
+      return documents;
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local stand-in for the vendors' resource APIs (Oura v2, WHOOP v2): a real HTTP server on
+ * loopback, port 0. Each vendor lives under its own prefix (`<url>/oura`, `<url>/whoop`), so a
+ * client's base URL is `sim.baseUrl(vendor)` and the paths are the vendor's own. Documents are the
+ * shapes of the vendors' docs (test/fixtures/vendors/<vendor>/api/). It checks bearer tokens
+ * against the set a test granted (401 otherwise), answers 404 for unknown resources, and plays
+ * scripted answers (401, 404, 429 with Retry-After, 5xx, slow) before the normal one.
+ */
+export interface ScriptedAnswer {
+  readonly status: number;
+  /** e.g. `{ 'retry-after': '1' }` */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: unknown;
+  /** Wait this long before answering, in ms (timeouts, slow vendors). */
+  readonly delayMs?: number;
+}
+
+export interface SimRequest {
+  readonly vendor: string;
+  /** The vendor's path, without the simulator's prefix, with its query string. */
+  readonly path: string;
+  readonly status: number;
+}
+
+export interface VendorApiSim {
+  readonly url: string;
+  baseUrl(vendor: string): string;
+  /** Serves `body` (JSON) at the vendor's `path`; a path with a query matches that query exactly. */
+  serve(vendor: string, path: string, body: unknown): void;
+  /** Answers the next requests whose path starts with `pathPrefix` with these, in order. */
+  script(vendor: string, pathPrefix: string, answers: readonly ScriptedAnswer[]): void;
+  grant(token: string): void;
+  revoke(token: string): void;
+  /** Every request answered so far, in order. */
+  requests(vendor?: string): SimRequest[];
+  /** Extra latency of every normal answer, in ms (the benchmark's 100 ms vendor). */
+  latencyMs: number;
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface VendorApiSimOptions {
+  readonly latencyMs?: number;
+  /** Keep every request for requests(); the benchmark turns it off and counts through onAnswer. */
+  readonly logRequests?: boolean;
+  readonly onAnswer?: (request: SimRequest) => void;
+}
+
+export async function startVendorApiSim(options: VendorApiSimOptions = {}): Promise<VendorApiSim> {
+  const documents = new Map<string, string>();
+  const scripts: { vendor: string; prefix: string; answers: ScriptedAnswer[] }[] = [];
+  const tokens = new Set<string>();
+  const log: SimRequest[] = [];
+  const keepLog = options.logRequests ?? true;
+
+  const answer = async (res: ServerResponse, vendor: string, path: string, reply: ScriptedAnswer) => {
+    if (reply.delayMs) await sleep(reply.delayMs);
+    if (keepLog) log.push({ vendor, path, status: reply.status });
+    options.onAnswer?.({ vendor, path, status: reply.status });
+    const body = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+    res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers }).end(body);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = req.url ?? '/';
+    const slash = url.indexOf('/', 1);
+    const vendor = url.slice(1, slash === -1 ? undefined : slash);
+    const path = slash === -1 ? '/' : url.slice(slash);
+    const scripted = scripts.find((s) => s.vendor === vendor && path.startsWith(s.prefix) && s.answers.length > 0);
+    if (scripted) return answer(res, vendor, path, scripted.answers.shift()!);
+    const auth = req.headers.authorization ?? '';
+    if (req.method !== 'GET') return answer(res, vendor, path, { status: 405, body: { detail: 'Method Not Allowed' } });
+    if (!auth.startsWith('Bearer ') || !tokens.has(auth.slice('Bearer '.length))) {
+      return answer(res, vendor, path, { status: 401, body: { detail: 'Unauthorized' } });
+    }
+    const document = documents.get(`${vendor}${path}`) ?? documents.get(`${vendor}${path.split('?')[0]}`);
+    if (document === undefined) return answer(res, vendor, path, { status: 404, body: { detail: 'Not Found' } });
+    return answer(res, vendor, path, { status: 200, body: document, delayMs: sim.latencyMs });
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => res.writeHead(500).end());
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const sim: VendorApiSim = {
+    url,
+    latencyMs: options.latencyMs ?? 0,
+    baseUrl: (vendor) => `${url}/${vendor}`,
+    serve: (vendor, path, body) => void documents.set(`${vendor}${path}`, JSON.stringify(body)),
+    script: (vendor, prefix, answers) => void scripts.push({ vendor, prefix, answers: [...answers] }),
+    grant: (token) => void tokens.add(token),
+    revoke: (token) => void tokens.delete(token),
+    requests: (vendor) => (vendor === undefined ? [...log] : log.filter((r) => r.vendor === vendor)),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+  return sim;
+}

@@ -1,0 +1,91 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Registry } from 'prom-client';
+import { DependencyUnavailableError, serdes } from '../../src/streams/index.ts';
+import { TopologyTestDriver } from '../../src/streams/testing/index.ts';
+import { hydrateTopology } from '../../topologies/hydrate.ts';
+import { MemoryTokenSource } from '../support/memory-token-source.ts';
+import { startVendorApiSim, type VendorApiSim } from '../support/vendor-sim/api-server.ts';
+import { connectDocumentedUsers, documented, serveDocumented } from '../support/vendor-sim/documented-resources.ts';
+import { simHydration } from '../support/vendor-sim/sim-hydration.ts';
+
+const ouraUser = String(documented.ouraNotification['user_id']);
+const headers = { 'x-request-id': 'r-1', 'received-at': '1736925163418', 'x-oura-signature': 'ABC', 'x-oura-timestamp': '1736925163' };
+let sim: VendorApiSim;
+
+async function setup() {
+  sim = await startVendorApiSim();
+  serveDocumented(sim);
+  const tokens = new MemoryTokenSource((token) => sim.grant(token));
+  connectDocumentedUsers(sim, tokens);
+  const hydration = simHydration(sim.baseUrl, tokens);
+  const metrics = new Registry();
+  const driver = new TopologyTestDriver(hydrateTopology({ hydration, metrics }));
+  const pipe = (vendor: 'oura' | 'whoop', key: string, value: object) =>
+    driver.inputTopic(`verified.${vendor}`, serdes.string(), serdes.bytes()).pipe({ key, value: Buffer.from(JSON.stringify(value)), headers });
+  const read = (vendor: 'oura' | 'whoop') => driver.outputTopic(`hydrated.${vendor}`, serdes.string(), serdes.json<Record<string, unknown>>()).readRecords();
+  const count = async (outcome: string) => (await metrics.getSingleMetricAsString('hydrate_notifications_total')).split('\n').find((l) => l.includes(`outcome="${outcome}"`))?.split(' ')[1];
+  return { driver, pipe, read, tokens, count };
+}
+
+const test = suite('hydrate topology');
+test.after.each(() => sim.close());
+
+test('an Oura daily_sleep notification becomes its documents on hydrated.oura, same key, carried headers only', async () => {
+  const { driver, pipe, read } = await setup();
+  await pipe('oura', `oura:${ouraUser}`, documented.ouraNotification);
+  const out = await read('oura');
+  assert.is(out.length, 1, 'expected one hydrated record');
+  assert.is(out[0]!.key, `oura:${ouraUser}`, 'expected the notification key');
+  assert.equal(out[0]!.headers, { 'x-request-id': 'r-1', 'received-at': '1736925163418', 'content-type': 'application/json' }, 'expected the carried headers and the document’s JSON type, no signature');
+  assert.equal(out[0]!.value['documents'], { daily_sleep: [documented.ouraDailySleep], sleep: documented.ouraSleepOfDay['data'] }, 'expected the fetched documents');
+  assert.is(driver.deadLetters().length, 0, 'expected no dead letters');
+});
+
+test('a WHOOP recovery.updated becomes the recovery document on hydrated.whoop', async () => {
+  const { pipe, read } = await setup();
+  await pipe('whoop', 'whoop:10129', documented.whoopNotification);
+  const out = await read('whoop');
+  assert.equal(out.map((r) => r.value), [documented.whoopRecovery], 'expected the recovery document');
+});
+
+test('deletions become op: delete records naming the document', async () => {
+  const { pipe, read } = await setup();
+  await pipe('oura', `oura:${ouraUser}`, { ...documented.ouraNotification, event_type: 'delete' });
+  await pipe('whoop', 'whoop:10129', { ...documented.whoopNotification, type: 'workout.deleted' });
+  const oura = await read('oura');
+  assert.is(oura[0]!.headers['op'], 'delete', 'expected op: delete on the Oura deletion');
+  assert.equal(oura[0]!.value, { user_id: ouraUser, deleted: { type: 'daily_sleep', id: '8f9a5221-639e-4a85-81cb-4065ef23f979' } }, 'expected the deleted document named');
+  const whoop = await read('whoop');
+  assert.is(whoop[0]!.headers['op'], 'delete', 'expected op: delete on the WHOOP deletion');
+  assert.equal(whoop[0]!.value['deleted'], { type: 'workout', id: 'ecfc6a15-4661-442f-a9a4-f160dd7afae8' }, 'expected the deleted workout named');
+});
+
+test('a resource the vendor no longer has is acknowledged and counted, not dead-lettered', async () => {
+  const { driver, pipe, read, count } = await setup();
+  await pipe('whoop', 'whoop:10129', { ...documented.whoopNotification, type: 'workout.updated', id: 'deleted-meanwhile' });
+  assert.is((await read('whoop')).length, 0, 'expected no output');
+  assert.is(driver.deadLetters().length, 0, 'expected no dead letter');
+  assert.is(await count('gone'), '1', 'expected the gone counter at 1');
+});
+
+test('an inline document passes unchanged; a revoked connection is the dead letter connection_revoked', async () => {
+  const { driver, pipe, read, tokens } = await setup();
+  await pipe('whoop', 'whoop:10129', documented.whoopRecovery);
+  assert.equal((await read('whoop')).map((r) => r.value), [documented.whoopRecovery], 'expected the inline document as it came');
+  tokens.revokeGrant('oura', ouraUser);
+  await pipe('oura', `oura:${ouraUser}`, documented.ouraNotification);
+  assert.equal(driver.deadLetters().map((d) => d.reason), ['connection_revoked'], 'expected one connection_revoked dead letter');
+  assert.is(driver.deadLetters()[0]!.headers['dlq-source'], 'verified.oura/0/0', 'expected the source for a redrive');
+});
+
+test('a 429 rejects the record with the vendor’s Retry-After (the runner pauses), no dead letter', async () => {
+  const { driver, pipe } = await setup();
+  sim.script('oura', '/v2/usercollection/daily_sleep', [{ status: 429, headers: { 'retry-after': '2' } }]);
+  const error = await pipe('oura', `oura:${ouraUser}`, documented.ouraNotification).then(() => undefined, (e: unknown) => e);
+  assert.instance(error, DependencyUnavailableError, 'expected the record to be unavailable');
+  assert.is((error as DependencyUnavailableError).retryAfterMs, 2_000, 'expected the vendor’s 2 s');
+  assert.is(driver.deadLetters().length, 0, 'expected no dead letter');
+});
+
+test.run();

@@ -1,0 +1,54 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Registry } from 'prom-client';
+import { loadConfig } from '../../../src/config/index.ts';
+import { hydrateTopologyFor } from '../../../src/app/stages/hydrate.ts';
+import type { StageResources } from '../../../src/app/resources.ts';
+import { createLogger } from '../../../src/obs/logger.ts';
+import { MemoryTokenSource } from '../../support/memory-token-source.ts';
+
+// The production wiring builds from configuration alone; Redis is asked for only when limits are on.
+
+function resources(env: Record<string, string>, redisAsked: string[]): StageResources {
+  const unused = (what: string) => () => {
+    redisAsked.push(what);
+    throw new Error(`${what} is not used by this test`);
+  };
+  return {
+    config: loadConfig(env),
+    log: createLogger({ level: 'silent' }),
+    metrics: new Registry(),
+    schemaStore: unused('schema store'),
+    redis: unused('redis'),
+    pgPool: unused('postgres'),
+    registry: unused('registry'),
+    signal: new AbortController().signal,
+    startUp: (work) => work(),
+  };
+}
+
+test('the hydrate stage reads every id-only verified topic into the hydrated topics, in group bridge.hydrate', () => {
+  const asked: string[] = [];
+  const topology = hydrateTopologyFor(resources({ HYDRATE_RATE_LIMITS: 'false' }, asked), new MemoryTokenSource());
+  const described = topology.describe().toString();
+  assert.is(topology.groupId, 'bridge.hydrate', 'expected the stage group');
+  assert.is(topology.deadLetterTopic, 'dlq.hydrate', 'expected dlq.hydrate');
+  for (const vendor of ['oura', 'whoop', 'google-health', 'polar', 'withings', 'garmin']) {
+    assert.match(described, `verified.${vendor}`, `expected verified.${vendor} as a source`);
+  }
+  assert.match(described, 'fetch-documents', 'expected the fetch step named');
+  assert.equal(asked, [], 'expected no Redis with the limits off');
+});
+
+test('with the limits on, the stage takes Redis for the shared counters; building twice on one registry works', () => {
+  const asked: string[] = [];
+  const stage = resources({}, asked);
+  assert.throws(() => hydrateTopologyFor(stage, new MemoryTokenSource()), /redis is not used/, 'expected the stage to ask for Redis');
+  const twice = resources({ HYDRATE_RATE_LIMITS: 'false' }, []);
+  hydrateTopologyFor(twice, new MemoryTokenSource());
+  hydrateTopologyFor(twice, new MemoryTokenSource());
+  assert.ok(twice.metrics.getSingleMetric('hydrate_notifications_total'), 'expected the outcome counter registered once');
+  assert.equal(asked, ['redis'], 'expected Redis asked for once');
+});
+
+test.run();

@@ -1,0 +1,88 @@
+import { Counter, type Registry } from 'prom-client';
+import { hydrateNotification, type Hydration } from '../src/hydrate/hydrate-notification.ts';
+import { RecordError, serdes, StreamsBuilder, type StreamRecord, type Topology } from '../src/streams/index.ts';
+import { hydratedTopic, hydratedVendorIds, verifiedTopic, type HydratedVendorId } from '../src/topics.ts';
+
+export interface HydrateOptions {
+  readonly hydration: Hydration;
+  /** Where hydrate's counters live; omitted in tests that do not look. */
+  readonly metrics?: Registry;
+  /** Topic names; the registry's verified/hydrated topics and dlq.hydrate unless a test isolates its own. */
+  readonly topics?: HydrateTopics;
+  /** Notifications of one partition hydrated at once (HYDRATE_RECORD_CONCURRENCY); one user's in order. */
+  readonly recordConcurrency?: number;
+}
+
+export interface HydrateTopics {
+  readonly verified: (vendor: HydratedVendorId) => string;
+  readonly hydrated: (vendor: HydratedVendorId) => string;
+  readonly deadLetter: string;
+  readonly groupId: string;
+}
+
+/** Headers that travel from the notification onto its documents; vendor signatures stay behind. */
+const carriedHeaders = ['x-request-id', 'received-at', 'content-type'] as const;
+/** What hydrate writes for a fetched document, whatever the notification's own body was (Withings: a form). */
+const documentContentType = 'application/json';
+
+/**
+ * verified.<vendor> of the id-only vendors → the vendor's API with the user's token →
+ * hydrated.<vendor>, keyed like the input (`<vendor>:<vendor user id>`), so one user's documents
+ * stay in order. A deletion becomes a record with header `op: delete`; a resource the vendor no
+ * longer has is counted and acknowledged; a body that already carries its data goes on unchanged.
+ */
+export function hydrateTopology(options: HydrateOptions): Topology {
+  // One counter per registry, however many times the graph is built (describe, then run).
+  const outcomes =
+    (options.metrics?.getSingleMetric('hydrate_notifications_total') as Counter<'vendor' | 'outcome'> | undefined) ??
+    new Counter({
+      name: 'hydrate_notifications_total',
+      help: 'Notifications hydrated, by vendor and outcome (document, deleted, gone, carries-data)',
+      labelNames: ['vendor', 'outcome'] as const,
+      registers: options.metrics ? [options.metrics] : [],
+    });
+  const verifiedOf = options.topics?.verified ?? verifiedTopic;
+  const hydratedOf = options.topics?.hydrated ?? hydratedTopic;
+  const vendorByTopic = new Map(hydratedVendorIds.map((id) => [verifiedOf(id), id]));
+  const vendorOf = (topic: string): HydratedVendorId => {
+    const vendor = vendorByTopic.get(topic);
+    if (vendor === undefined) throw new RecordError('unknown_vendor', `no id-only vendor reads ${topic}`);
+    return vendor;
+  };
+  const carried = (headers: Readonly<Record<string, string>>): Record<string, string> => {
+    const kept: Record<string, string> = {};
+    for (const name of carriedHeaders) if (headers[name] !== undefined) kept[name] = headers[name];
+    return kept;
+  };
+
+  // Many fetches in flight per partition; records of one key (one vendor user) stay in order.
+  const builder = new StreamsBuilder('hydrate', {
+    recordConcurrency: options.recordConcurrency ?? 32,
+    ...(options.topics ? { groupId: options.topics.groupId, deadLetterTopic: options.topics.deadLetter } : {}),
+  });
+  builder
+    .stream('verified-notifications', { topics: hydratedVendorIds.map(verifiedOf), key: serdes.string(), value: serdes.bytes() })
+    .flatMap('fetch-documents', async (record): Promise<StreamRecord<string | null, Buffer>[]> => {
+      const vendor = vendorOf(record.topic);
+      const outputs: StreamRecord<string | null, Buffer>[] = [];
+      for (const hydrated of await hydrateNotification(options.hydration, vendor, record.value)) {
+        outcomes.inc({ vendor, outcome: hydrated.kind });
+        if (hydrated.kind === 'gone') continue;
+        if (hydrated.kind === 'carries-data') {
+          outputs.push({ ...record, value: record.value ?? Buffer.alloc(0), headers: carried(record.headers) });
+          continue;
+        }
+        const documentHeaders = { ...carried(record.headers), 'content-type': documentContentType };
+        const headers = hydrated.kind === 'deleted' ? { ...documentHeaders, op: 'delete' } : documentHeaders;
+        // Keyed by the document's user: the notification's key, except for pings naming several users.
+        outputs.push({ ...record, key: `${vendor}:${hydrated.vendorUserId}`, value: Buffer.from(JSON.stringify(hydrated.value)), headers });
+      }
+      return outputs;
+    })
+    .to('hydrated-documents', {
+      topic: (record) => hydratedOf(vendorOf(record.topic)),
+      key: serdes.string(),
+      value: serdes.bytes(),
+    });
+  return builder.build();
+}
