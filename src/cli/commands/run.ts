@@ -125,6 +125,7 @@ export function registerRun(program: Command): void {
     .description('run a stage until SIGTERM/SIGINT (graceful: finish in-flight work, commit, leave the group); DELIVERY / DELIVERY_<STAGE> pick the mode')
     .action(async (stage: string) => {
       const config = loadConfig();
+      if (stage === 'push') return (await import('./push.ts')).runPush(config);
       if (stage === 'ingress') {
         const { runIngress } = await import('./ingress.ts');
         return runIngress(config);
