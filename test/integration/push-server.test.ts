@@ -99,6 +99,16 @@ test('bad and expired tokens are refused: 401 over SSE, close 1008 over WebSocke
   assert.ok((await metricValue('bridge_push_refusals_total', { reason: 'expired' })) >= 1, 'expected the expired refusal counted');
 });
 
+test('a token that expires mid-stream ends the stream with that reason', async () => {
+  const user = unique('short-lived');
+  const sse = await openSse(push.port, await userToken(secret, user, Math.floor(Date.now() / 1_000) + 2));
+  assert.is(sse.status, 200, 'expected a still-valid token accepted');
+  await waitUntil('the stream ended at expiry', () => sse.closed(), { timeoutMs: 10_000 });
+  const last = sse.frames.at(-1);
+  assert.is(last?.event, 'dropped', 'expected a final dropped frame');
+  assert.equal(JSON.parse(last?.data ?? '{}'), { reason: 'token-expired' }, 'expected the reason token-expired');
+});
+
 test('reconnecting with Last-Event-ID (SSE) or a resume token (WebSocket) misses nothing', async () => {
   const alice = unique('alice');
   const token = await userToken(secret, alice);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { ExponentialBackoff, handleAll, retry } from 'cockatiel';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import type { Env } from '../../config/index.ts';
+import { ConfigError, type Env } from '../../config/index.ts';
 import { startObsServer } from '../../obs/http-server.ts';
 import { kafkaLogs } from '../../obs/kafka-log.ts';
 import { createLogger, type Logger } from '../../obs/logger.ts';
@@ -42,6 +42,9 @@ async function waitForKafka(kafka: Kafka, log: Logger): Promise<Admin> {
  * until SIGTERM/SIGINT.
  */
 export async function runPush(config: Readonly<Env>): Promise<void> {
+  if ((config.PUSH_JWT_SECRETS ?? []).length === 0 && config.PUSH_JWKS_URL === undefined) {
+    throw new ConfigError(['PUSH_JWT_SECRETS or PUSH_JWKS_URL: push needs one to verify user tokens (secrets newest first, e.g. new,old)']);
+  }
   const log = createLogger({ level: config.LOG_LEVEL, name: 'bridge-push' });
   const metrics = createMetricsRegistry();
   const kafka = new Kafka({ clientId: `${config.KAFKA_CLIENT_ID}-push`, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.WARN, logCreator: kafkaLogs(log) });

@@ -1,6 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SignJWT } from 'jose';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { createTokenVerifier } from '../../../src/push/auth.ts';
 
 const key = (secret: string) => new TextEncoder().encode(secret);
@@ -35,6 +37,28 @@ test('missing, foreign, expired, subject-less and non-HS256 tokens are refused w
 
 test('a verifier without secrets or JWKS says which variables to set', () => {
   assert.throws(() => createTokenVerifier({}), /PUSH_JWT_SECRETS.*PUSH_JWKS_URL/, 'expected the variables named');
+});
+
+test('with a JWKS URL, tokens signed by a published key are accepted and the issuer is checked', async () => {
+  const { publicKey, privateKey } = await generateKeyPair('ES256');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+  // A real HTTP endpoint serving the key set, as an identity provider does.
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ keys: [jwk] }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    const viaJwks = createTokenVerifier({ jwksUrl: `http://127.0.0.1:${port}/jwks.json`, issuer: 'https://id.example' });
+    const sign = (issuer: string) => new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setSubject('user-9').setIssuer(issuer).setExpirationTime('5m').sign(privateKey);
+    const good = await viaJwks(await sign('https://id.example'));
+    assert.equal(good.ok && good.userId, 'user-9', 'expected the sub of a token signed by the published key');
+    assert.equal(await viaJwks(await sign('https://elsewhere.example')), { ok: false, reason: 'invalid' }, 'expected another issuer refused');
+    assert.equal(await viaJwks(await token('new-secret-of-enough-length', { sub: 'user-9' })), { ok: false, reason: 'invalid' }, 'expected an HS256 token refused in JWKS mode');
+  } finally {
+    server.close();
+  }
 });
 
 test.run();
