@@ -52,6 +52,11 @@ export interface Session {
 interface State {
   readonly subscriber: Subscriber;
   cursor: Cursor;
+  /**
+   * Topics whose position was not delivered to this client but estimated at subscribe time: a
+   * record there is sent even if it sits behind the estimate (the live feed may lag the log end).
+   */
+  readonly estimated: Set<string>;
   /** Live records that arrived while the start position was being read; undefined once live. */
   pending: RoutedRecord[] | undefined;
   closed: boolean;
@@ -63,6 +68,8 @@ interface State {
  */
 export function createHub(options: HubOptions): Hub {
   const byUser = new Map<string, Set<State>>();
+  /** The last offset the live feed handed over per topic/partition: what a new client starts after. */
+  const published = new Map<string, bigint>();
   let connected = 0;
 
   const remove = (state: State): void => {
@@ -82,7 +89,9 @@ export function createHub(options: HubOptions): Hub {
   };
 
   const offer = (state: State, record: RoutedRecord, live = true): void => {
-    if (state.closed || isBehind(state.cursor, record.topic, record.partition, record.offset)) return;
+    if (state.closed) return;
+    if (!state.estimated.has(record.topic) && isBehind(state.cursor, record.topic, record.partition, record.offset)) return;
+    state.estimated.delete(record.topic);
     state.cursor = advance(state.cursor, record.topic, record.partition, record.offset);
     if (!state.subscriber.send({ kind: 'event', id: encodeCursor(state.cursor), data: eventBody(record) })) return drop(state, 'slow-client');
     options.onDelivered?.(record, state.subscriber, live);
@@ -90,7 +99,9 @@ export function createHub(options: HubOptions): Hub {
 
   return {
     async subscribe(subscriber, resumeFrom) {
-      const state: State = { subscriber, cursor: new Map(), pending: [], closed: false };
+      const state: State = { subscriber, cursor: new Map(), estimated: new Set(), pending: [], closed: false };
+      // Taken with the registration, so every later record of the feed reaches this client.
+      const publishedAtStart = new Map(published);
       connected += 1;
       const states = byUser.get(subscriber.userId) ?? new Set<State>();
       byUser.set(subscriber.userId, states);
@@ -98,7 +109,14 @@ export function createHub(options: HubOptions): Hub {
       try {
         // Positions for every topic first, so the ready id resumes even topics with nothing sent yet.
         const latest = await options.log.latest(subscriber.userId);
-        state.cursor = new Map([...latest, ...(resumeFrom ?? [])]);
+        const cursor = new Map(resumeFrom);
+        for (const [topic, position] of latest) {
+          if (cursor.has(topic)) continue;
+          const fed = publishedAtStart.get(`${topic}/${position.partition}`);
+          cursor.set(topic, { partition: position.partition, offset: fed ?? position.offset });
+          state.estimated.add(topic);
+        }
+        state.cursor = cursor;
         if (resumeFrom !== undefined && resumeFrom.size > 0) await options.log.replay(subscriber.userId, resumeFrom, (record) => offer(state, record, false));
       } catch {
         drop(state, 'replay-failed');
@@ -114,6 +132,7 @@ export function createHub(options: HubOptions): Hub {
     },
 
     publish(record) {
+      published.set(`${record.topic}/${record.partition}`, record.offset);
       for (const state of byUser.get(record.userId) ?? []) {
         if (state.pending === undefined) offer(state, record);
         else if (state.pending.length < options.maxPending) state.pending.push(record);

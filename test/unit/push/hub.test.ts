@@ -46,6 +46,20 @@ test('each user receives only their own records, after a ready frame carrying th
   assert.is(hub.size(), 2, 'expected two connected clients');
 });
 
+test('a new client gets what the live feed brings after it subscribed, even behind the log end it read', async () => {
+  const hub = createHub({ log: log(), maxPending: 10 });
+  const early = subscriber('dora');
+  await hub.subscribe(early);
+  hub.publish(record('dora', 3n)); // routed before the log end was read (4), fed only now
+  assert.equal(early.frames.map((f) => `${f.kind}@${f.id}`), ['ready@h0-4', 'event@h0-3'], 'expected the lagging record delivered, its position as the id');
+  hub.publish(record('erin', 9n));
+  const late = subscriber('dora');
+  await hub.subscribe(late);
+  assert.is(late.frames[0]?.id, 'h0-9', 'expected a later client to start after what the feed already handed over');
+  hub.publish(record('dora', 10n));
+  assert.equal(late.frames.map((f) => f.id), ['h0-9', 'h0-10'], 'expected the next record after the feed position');
+});
+
 test('a resume replays what was missed, holds live records meanwhile, and sends each once', async () => {
   let open!: () => void;
   const gate = new Promise<void>((resolve) => (open = resolve));
