@@ -21,8 +21,10 @@ export interface LiveFeed {
 
 /**
  * Reads every partition of the priority topics from their end, in a group of this process alone:
- * every process sees every user, so a client may connect to any of them. Offsets are never
- * committed: a new process starts at the end, and clients resume from their own cursors.
+ * every process sees every user, so a client may connect to any of them. A new process starts at
+ * the end (clients resume from their own cursors); offsets are committed only so that the consumer
+ * restarting inside this process (after a crash of its fetch loop) goes on where it was instead
+ * of skipping to the end under connected clients.
  */
 export async function startLiveFeed(options: LiveFeedOptions): Promise<LiveFeed> {
   const groupId = `${options.groupPrefix}-${hostname()}-${randomUUID().slice(0, 8)}`;
@@ -34,7 +36,6 @@ export async function startLiveFeed(options: LiveFeedOptions): Promise<LiveFeed>
   await consumer.connect();
   await consumer.subscribe({ topics: [...priorityTopics], fromBeginning: false });
   await consumer.run({
-    autoCommit: false,
     partitionsConsumedConcurrently: priorityTopics.length * 4,
     eachMessage: async ({ topic, partition, message }) => {
       const record = await options.decode(topic, partition, message);
