@@ -173,6 +173,28 @@ export const envSchema = z.object({
   ...pipelineShape,
   ...(mergeEnvFragments(pipelineShape, plugins) as VendorEnvShape),
   ...hydrateEnvShape,
+
+  // ── bridge run push: real-time push of routed events to apps (src/push, docs/operations.md) ──
+  /** Port of the SSE (/events) and WebSocket (/ws) server; /metrics stays on METRICS_PORT. */
+  PUSH_PORT: port.default(8890),
+  PUSH_HOST: z.string().min(1).default('127.0.0.1'),
+  /** HS256 secrets for user tokens, newest first: `new,old` while rotating. Never logged. */
+  PUSH_JWT_SECRETS: csv.optional(),
+  /** A JWKS endpoint for user tokens instead of the secrets (keys rotated by the issuer). */
+  PUSH_JWKS_URL: url(['http:', 'https:']).optional(),
+  /** Expected `iss` and `aud` of user tokens, checked when set. */
+  PUSH_JWT_ISSUER: z.string().min(1).optional(),
+  PUSH_JWT_AUDIENCE: z.string().min(1).optional(),
+  /** Bytes one client may leave unread before it is dropped as slow. */
+  PUSH_MAX_BUFFERED_BYTES: positiveInt.default(1_048_576), // 1 MiB
+  /** Live events held for one client while its resume replay runs; past this it is dropped. */
+  PUSH_MAX_PENDING: positiveInt.default(1_000),
+  /** Longest a resume replay may take, in ms. */
+  PUSH_REPLAY_TIMEOUT_MS: positiveInt.default(30_000),
+  /** Resume replays run at once; more wait their turn. */
+  PUSH_MAX_CONCURRENT_REPLAYS: positiveInt.default(8),
+  /** Keep-alive interval for idle connections (SSE comment, WebSocket ping), in ms. */
+  PUSH_KEEPALIVE_MS: positiveInt.default(15_000),
 });
 
 export type Env = z.infer<typeof envSchema>;

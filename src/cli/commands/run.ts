@@ -113,10 +113,11 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .argument('<stage>', `a registered stage (${stageNames.join(', ')}), "ingress", or "all"`)
+    .argument('<stage>', `a registered stage (${stageNames.join(', ')}), "ingress", "push", or "all"`)
     .description('run a stage until SIGTERM/SIGINT (graceful: finish in-flight work, commit, leave the group); DELIVERY / DELIVERY_<STAGE> pick the mode')
     .action(async (stage: string) => {
       const config = loadConfig();
+      if (stage === 'push') return (await import('./push.ts')).runPush(config);
       if (stage === 'ingress') {
         const { runIngress } = await import('./ingress.ts');
         return runIngress(config);

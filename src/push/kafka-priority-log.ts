@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import { Partitioners, type Admin, type Kafka } from 'kafkajs';
+import type { Cursor, TopicPosition } from './cursor.ts';
+import type { PriorityLog } from './hub.ts';
+import { priorityTopics, type PriorityRecordDecoder } from './priority-records.ts';
+
+export interface KafkaPriorityLogOptions {
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly decode: PriorityRecordDecoder;
+  /** Prefix of the short-lived groups a replay reads through. */
+  readonly groupPrefix: string;
+  /** Longest a replay may take before the client is dropped, in ms. */
+  readonly replayTimeoutMs: number;
+}
+
+const partitionOf = Partitioners.DefaultPartitioner();
+const partitionCountTtlMs = 60_000; // one minute: topics are rarely repartitioned
+
+/**
+ * The priority topics read by position. A user's records sit in one partition per topic (route
+ * keys by user id with the Java-compatible partitioner), so a replay re-reads only those.
+ */
+export function kafkaPriorityLog(options: KafkaPriorityLogOptions): PriorityLog {
+  const counts = new Map<string, { count: number; at: number }>();
+  // Many clients connect at once after a deploy; they share one offsets request per topic.
+  const inFlightEnds = new Map<string, Promise<Map<number, bigint>>>();
+
+  const partitionCount = async (topic: string): Promise<number> => {
+    const known = counts.get(topic);
+    if (known && Date.now() - known.at < partitionCountTtlMs) return known.count;
+    const { topics } = await options.admin.fetchTopicMetadata({ topics: [topic] });
+    const count = topics[0]?.partitions.length ?? 0;
+    if (count === 0) throw new Error(`topic ${topic} has no partitions`);
+    counts.set(topic, { count, at: Date.now() });
+    return count;
+  };
+
+  /** The next offset to be written per partition (the high watermark). */
+  const ends = (topic: string): Promise<Map<number, bigint>> => {
+    const current = inFlightEnds.get(topic);
+    if (current) return current;
+    const request = options.admin
+      .fetchTopicOffsets(topic)
+      .then((offsets) => new Map(offsets.map((o) => [o.partition, BigInt(o.high)])))
+      .finally(() => inFlightEnds.delete(topic));
+    inFlightEnds.set(topic, request);
+    return request;
+  };
+
+  const userPartition = async (topic: string, userId: string): Promise<number> => {
+    const count = await partitionCount(topic);
+    const partitionMetadata = Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }));
+    return partitionOf({ topic, partitionMetadata, message: { key: userId, value: null } });
+  };
+
+  return {
+    async latest(userId) {
+      const positions = await Promise.all(
+        priorityTopics.map(async (topic): Promise<[string, TopicPosition]> => {
+          const partition = await userPartition(topic, userId);
+          const end = (await ends(topic)).get(partition) ?? 0n;
+          return [topic, { partition, offset: end - 1n }];
+        }),
+      );
+      return new Map(positions);
+    },
+
+    async replay(userId, from, deliver) {
+      const targets = await replayTargets(from, ends);
+      if (targets.length === 0) return;
+      const consumer = options.kafka.consumer({ groupId: `${options.groupPrefix}-${randomUUID()}`, allowAutoTopicCreation: false });
+      const remaining = new Map(targets.map((t) => [`${t.topic}/${t.partition}`, t.end]));
+      let finished!: () => void;
+      const done = new Promise<void>((resolve) => (finished = resolve));
+      const reached = (topic: string, partition: number, offset: bigint): void => {
+        const key = `${topic}/${partition}`;
+        const end = remaining.get(key);
+        if (end !== undefined && offset >= end - 1n) remaining.delete(key);
+        if (remaining.size === 0) finished();
+      };
+      // Batches of only transaction markers carry no message but still move the position.
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        if (payload.batchSize === 0) reached(payload.topic, payload.partition, BigInt(payload.lastOffset));
+      });
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        for (const t of targets) consumer.seek({ topic: t.topic, partition: t.partition, offset: String(t.after + 1n) });
+      });
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await consumer.connect();
+        // From the beginning: a position older than retention resumes at the oldest record kept.
+        await consumer.subscribe({ topics: [...new Set(targets.map((t) => t.topic))], fromBeginning: true });
+        await consumer.run({
+          autoCommit: false,
+          eachMessage: async ({ topic, partition, message }) => {
+            const target = targets.find((t) => t.topic === topic && t.partition === partition);
+            if (target === undefined || BigInt(message.offset) <= target.after) return;
+            if (message.key?.toString('utf8') === userId) {
+              const record = await options.decode(topic, partition, message);
+              if (typeof record !== 'string') deliver(record);
+            }
+            reached(topic, partition, BigInt(message.offset));
+          },
+        });
+        await Promise.race([
+          done,
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`replay not finished within ${options.replayTimeoutMs} ms`)), options.replayTimeoutMs);
+          }),
+        ]);
+      } finally {
+        clearTimeout(timer);
+        await consumer.disconnect();
+      }
+    },
+  };
+}
+
+interface ReplayTarget {
+  readonly topic: string;
+  readonly partition: number;
+  /** The last offset the client has. */
+  readonly after: bigint;
+  /** The high watermark when the replay started. */
+  readonly end: bigint;
+}
+
+async function replayTargets(from: Cursor, ends: (topic: string) => Promise<Map<number, bigint>>): Promise<ReplayTarget[]> {
+  const targets: ReplayTarget[] = [];
+  for (const [topic, { partition, offset }] of from) {
+    const end = (await ends(topic)).get(partition);
+    if (end !== undefined && offset + 1n < end) targets.push({ topic, partition, after: offset, end });
+  }
+  return targets;
+}

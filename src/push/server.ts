@@ -1,0 +1,184 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from '../obs/logger.ts';
+import type { RefusalReason, TokenVerifier } from './auth.ts';
+import { CursorError, decodeCursor, type Cursor } from './cursor.ts';
+import type { Hub, Session, Subscriber } from './hub.ts';
+import type { PushMetrics } from './metrics.ts';
+import { sseSubscriber } from './sse.ts';
+import { closeCodes, closeSocket, webSocketSubscriber } from './websocket.ts';
+
+export const pushPaths = { sse: '/events', websocket: '/ws' } as const;
+
+export interface PushServerOptions {
+  readonly port: number; // 0 picks a free one
+  readonly host: string;
+  readonly hub: Hub;
+  readonly verify: TokenVerifier;
+  readonly metrics: PushMetrics;
+  readonly log: Logger;
+  /** Bytes written but not yet taken by one client before it is dropped. */
+  readonly maxBufferedBytes: number;
+  /** How often idle connections get a keep-alive (SSE comment, WebSocket ping), in ms. */
+  readonly keepAliveMs: number;
+}
+
+export interface PushServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const refusalText: Record<RefusalReason, string> = {
+  missing: 'a bearer token is required (Authorization header or access_token parameter)',
+  expired: 'token expired',
+  invalid: 'invalid token',
+};
+
+/** The client-facing server: SSE on /events, WebSocket on /ws, both for the token's user only. */
+export async function startPushServer(options: PushServerOptions): Promise<PushServer> {
+  const open = new Set<{ keepAlive(): void }>();
+
+  /** Streams to one authenticated client until it leaves, its token expires or it is dropped. */
+  const stream = (subscriber: Subscriber & { keepAlive(): void }, expiresAt: number | undefined, resumeFrom: Cursor | undefined, onGone: (listener: () => void) => void): void => {
+    const { transport } = subscriber;
+    options.metrics.connected(transport, 1);
+    let session: Session | undefined;
+    let expiry: NodeJS.Timeout | undefined;
+    let gone = false;
+    const entry = { keepAlive: () => subscriber.keepAlive() };
+    open.add(entry);
+    onGone(() => {
+      gone = true;
+      open.delete(entry);
+      clearTimeout(expiry);
+      session?.close();
+      options.metrics.connected(transport, -1);
+    });
+    if (expiresAt !== undefined) {
+      // setTimeout holds at most ~24.8 days; a token living longer is re-checked then.
+      expiry = setTimeout(() => {
+        session?.close();
+        options.metrics.dropped('token-expired');
+        subscriber.drop('token-expired');
+      }, Math.min(Math.max(0, expiresAt - Date.now()), 2_147_483_647));
+    }
+    void options.hub.subscribe(subscriber, resumeFrom).then((s) => {
+      session = s;
+      if (gone) s.close();
+    });
+  };
+
+  const refuse = (transport: Subscriber['transport'], reason: RefusalReason | 'bad-resume'): void => {
+    options.metrics.refused(transport, reason);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== pushPaths.sse) return send(res, 404, { error: `no such path ${url.pathname}; events are at ${pushPaths.sse} (SSE) and ${pushPaths.websocket} (WebSocket)` });
+    if (req.method !== 'GET') return send(res, 405, { error: 'only GET is served' });
+    const verified = await options.verify(bearer(req, url));
+    if (!verified.ok) {
+      refuse('sse', verified.reason);
+      res.setHeader('www-authenticate', `Bearer error="invalid_token", error_description="${refusalText[verified.reason]}"`);
+      return send(res, 401, { error: refusalText[verified.reason] });
+    }
+    const resumeText = header(req, 'last-event-id') ?? url.searchParams.get('last_event_id') ?? undefined;
+    let resumeFrom: Cursor | undefined;
+    try {
+      resumeFrom = resumeText === undefined || resumeText === '' ? undefined : decodeCursor(resumeText);
+    } catch (error) {
+      if (!(error instanceof CursorError)) throw error;
+      refuse('sse', 'bad-resume');
+      return send(res, 400, { error: error.message });
+    }
+    const subscriber = sseSubscriber(res, verified.userId, options.maxBufferedBytes);
+    stream(subscriber, verified.expiresAt, resumeFrom, (listener) => res.once('close', listener));
+  };
+
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: 4_096 }); // clients only listen
+  const accept = async (socket: WebSocket, req: IncomingMessage): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    // Listen for the close at once: a client may leave while its token is being checked.
+    let closed = false;
+    const closeListeners: Array<() => void> = [];
+    socket.once('close', () => {
+      closed = true;
+      closeListeners.forEach((listener) => listener());
+    });
+    const verified = await options.verify(bearer(req, url));
+    if (!verified.ok) {
+      refuse('websocket', verified.reason);
+      return closeSocket(socket, closeCodes.refused, refusalText[verified.reason]);
+    }
+    let resumeFrom: Cursor | undefined;
+    const resumeText = url.searchParams.get('resume');
+    try {
+      resumeFrom = resumeText === null || resumeText === '' ? undefined : decodeCursor(resumeText);
+    } catch (error) {
+      if (!(error instanceof CursorError)) throw error;
+      refuse('websocket', 'bad-resume');
+      return closeSocket(socket, closeCodes.refused, error.message.slice(0, 120)); // close reasons hold 123 bytes
+    }
+    if (closed) return;
+    stream(webSocketSubscriber(socket, verified.userId, options.maxBufferedBytes), verified.expiresAt, resumeFrom, (listener) => closeListeners.push(listener));
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      options.log.warn({ error: error instanceof Error ? error.name : typeof error }, 'push request failed');
+      if (!res.headersSent) send(res, 500, { error: 'internal error' });
+      else res.destroy();
+    });
+  });
+  server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://localhost').pathname !== pushPaths.websocket) {
+      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    sockets.handleUpgrade(req, socket, head, (ws) => {
+      accept(ws, req).catch((error: unknown) => {
+        options.log.warn({ error: error instanceof Error ? error.name : typeof error }, 'push socket failed');
+        closeSocket(ws, closeCodes['replay-failed'], 'internal error');
+      });
+    });
+  });
+  // Many idle clients: one timer for all of them, not one each.
+  const keepAlive = setInterval(() => open.forEach((entry) => entry.keepAlive()), options.keepAliveMs);
+  keepAlive.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  options.log.info({ port, paths: pushPaths }, 'serving push (SSE and WebSocket)');
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        clearInterval(keepAlive);
+        for (const socket of sockets.clients) socket.close(1001, 'server shutting down');
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+        for (const socket of sockets.clients) socket.terminate();
+      }),
+  };
+}
+
+/** The bearer token: the Authorization header, or `access_token` for browsers' EventSource and WebSocket, which cannot set headers. */
+function bearer(req: IncomingMessage, url: URL): string | undefined {
+  const authorization = header(req, 'authorization');
+  const match = authorization === undefined ? null : /^Bearer\s+(\S+)$/i.exec(authorization);
+  return match?.[1] ?? url.searchParams.get('access_token') ?? undefined;
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
