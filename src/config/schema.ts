@@ -52,6 +52,15 @@ export function mergeEnvFragments(pipeline: z.ZodRawShape, fragments: ReadonlyAr
 const pipelineShape = {
   KAFKA_BROKERS: brokers.default([nativeEndpoints.kafkaBrokers]),
   KAFKA_CLIENT_ID: z.string().min(1).default('biometric-bridge'),
+  /**
+   * How long the group waits for a stage instance that stopped heartbeating (a SIGKILL, a lost
+   * host) before its partitions move, in ms; the broker's floor is 6000. Shorter recovers a
+   * killed instance's partitions sooner, but an instance whose chunk takes longer than this
+   * between heartbeats (a slow vendor API in hydrate) is taken for dead.
+   */
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000), // thirty seconds
+  /** How often a stage instance heartbeats while it waits for records, in ms. */
+  KAFKA_HEARTBEAT_INTERVAL_MS: positiveInt.default(3_000), // three seconds
   SCHEMA_REGISTRY_URL: url(['http:', 'https:']).default(nativeEndpoints.schemaRegistryUrl),
   DATABASE_URL: url(['postgres:', 'postgresql:']).default(nativeEndpoints.databaseUrl),
   REDIS_URL: url(['redis:', 'rediss:']).default(nativeEndpoints.redisUrl),

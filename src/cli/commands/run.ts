@@ -95,7 +95,17 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
       const factory = registry[name];
       if (!factory) continue;
       const delivery = (stageNames as readonly string[]).includes(name) ? deliveryFor(config, name as StageName) : config.DELIVERY;
-      running.push(await runTopology(await factory(resources), { kafka, delivery, log, events, partitionsConsumedConcurrently: config.STAGE_PARTITION_CONCURRENCY }));
+      running.push(
+        await runTopology(await factory(resources), {
+          kafka,
+          delivery,
+          log,
+          events,
+          partitionsConsumedConcurrently: config.STAGE_PARTITION_CONCURRENCY,
+          sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+          heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL_MS,
+        }),
+      );
     }
   } catch (error) {
     const stoppedWhileStarting = stopping !== undefined;
