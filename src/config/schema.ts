@@ -121,6 +121,15 @@ const pipelineShape = {
 export const envSchema = z.object({
   ...pipelineShape,
   ...(mergeEnvFragments(pipelineShape, plugins) as VendorEnvShape),
+  // --- State stores (enrich's per-user baselines) ---
+  /**
+   * Directory for stages' state stores (LMDB, one environment per store partition), so a restart
+   * after a clean stop restores only the changelog's tail. Unset: stores live in memory and every
+   * start restores them from their changelog topics.
+   */
+  STATE_DIR: z.string().min(1).optional(),
+  /** Replication of the changelog topics a stage creates; the broker's default when unset. */
+  STATE_CHANGELOG_REPLICATION_FACTOR: positiveInt.optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

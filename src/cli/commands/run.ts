@@ -7,7 +7,7 @@ import { startObsServer } from '../../obs/http-server.ts';
 import type { DestinationStream } from 'pino';
 import { createLogger, type Logger } from '../../obs/logger.ts';
 import { createMetricsRegistry } from '../../obs/metrics.ts';
-import { runTopology, StreamEvents, stopOnSignals, type RunningTopology } from '../../streams/index.ts';
+import { lmdbBackend, runTopology, StreamEvents, stopOnSignals, type RunningTopology } from '../../streams/index.ts';
 import { bindStreamMetrics, createStageResources, topologies as registeredTopologies, waitFor, type TopologyFactory } from '../../app/index.ts';
 import { startIngress } from './ingress.ts';
 
@@ -95,7 +95,11 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
       const factory = registry[name];
       if (!factory) continue;
       const delivery = (stageNames as readonly string[]).includes(name) ? deliveryFor(config, name as StageName) : config.DELIVERY;
-      running.push(await runTopology(await factory(resources), { kafka, delivery, log, events, partitionsConsumedConcurrently: config.STAGE_PARTITION_CONCURRENCY }));
+      const state = {
+        ...(config.STATE_DIR ? { stateBackend: lmdbBackend(config.STATE_DIR) } : {}),
+        ...(config.STATE_CHANGELOG_REPLICATION_FACTOR ? { changelogReplicationFactor: config.STATE_CHANGELOG_REPLICATION_FACTOR } : {}),
+      };
+      running.push(await runTopology(await factory(resources), { kafka, delivery, log, events, partitionsConsumedConcurrently: config.STAGE_PARTITION_CONCURRENCY, ...state }));
     }
   } catch (error) {
     const stoppedWhileStarting = stopping !== undefined;
