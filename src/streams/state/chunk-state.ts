@@ -19,6 +19,36 @@ export function markerKey(topic: string): Buffer {
 export interface OpenStore {
   readonly spec: StateStoreSpec;
   readonly storage: PartitionStorage;
+  /** Decoded values of recently used keys, so a hot key is not decoded on every record. */
+  readonly decoded: DecodedCache;
+}
+
+/** A bounded map of decoded values (oldest entry dropped first); `undefined` caches an absent key. */
+export class DecodedCache {
+  readonly #entries = new Map<string, unknown>();
+  readonly #capacity: number;
+
+  constructor(capacity = 20_000) {
+    this.#capacity = capacity;
+  }
+
+  has(id: string): boolean {
+    return this.#entries.has(id);
+  }
+
+  get(id: string): unknown {
+    return this.#entries.get(id);
+  }
+
+  set(id: string, value: unknown): void {
+    this.#entries.delete(id);
+    this.#entries.set(id, value);
+    if (this.#entries.size > this.#capacity) this.#entries.delete(this.#entries.keys().next().value!);
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
 }
 
 interface Pending {
@@ -85,8 +115,7 @@ export class RecordState {
         const id = bytes.toString('latin1');
         const pending = this.writes.get(spec.name)?.get(id) ?? this.#chunk.pending(spec.name, id);
         if (pending) return pending.value;
-        const stored = open.storage.get(bytes);
-        return stored === undefined ? undefined : spec.value.deserialize(stored, topic);
+        return this.#chunk.read(open, bytes, id);
       },
       put: async (key, value) => {
         const bytes = await keyBytes(key);
@@ -157,7 +186,10 @@ export class ChunkState {
 
   /** Writes the accepted changes to local storage, once the changelog holding them is durable. */
   async apply(markers: ReadonlyArray<{ topic: string; nextOffset: string }>): Promise<void> {
-    for (const open of this.#stores.values()) await open.storage.write(this.#entries(open.spec.name, markers));
+    for (const open of this.#stores.values()) {
+      await open.storage.write(this.#entries(open.spec.name, markers));
+      for (const [id, pending] of this.#pending.get(open.spec.name) ?? []) open.decoded.set(id, pending.value);
+    }
   }
 
   /** @internal read path of RecordState */
@@ -165,6 +197,19 @@ export class ChunkState {
     const open = this.#stores.get(name);
     if (!open) throw new Error(`no state store named "${name}" in this topology; declare it with addStateStore or addWindowStore`);
     return open;
+  }
+
+  /**
+   * @internal read path of RecordState: a value from local storage, decoded once and kept in
+   * the store's cache. Steps get the decoded object itself, so they must not mutate it: writes
+   * go through put.
+   */
+  async read(open: OpenStore, bytes: Buffer, id: string): Promise<unknown> {
+    if (open.decoded.has(id)) return open.decoded.get(id);
+    const stored = open.storage.get(bytes);
+    const value = stored === undefined ? undefined : await open.spec.value.deserialize(stored, open.spec.changelogTopic);
+    open.decoded.set(id, value);
+    return value;
   }
 
   /** @internal read path of RecordState */

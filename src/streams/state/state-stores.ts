@@ -3,7 +3,7 @@ import type { Logger } from '../../obs/logger.ts';
 import type { StreamEvents } from '../events.ts';
 import type { StateBackend } from './backend.ts';
 import type { ChangelogReader } from './changelog-reader.ts';
-import { ChunkState, markerKey, type OpenStore } from './chunk-state.ts';
+import { ChunkState, DecodedCache, markerKey, type OpenStore } from './chunk-state.ts';
 import type { StateStoreSpec } from './spec.ts';
 
 interface PartitionStores {
@@ -127,7 +127,7 @@ export class StateStores {
     try {
       for (const spec of specs) {
         const storage = await backend.open(groupId, spec.name, partition);
-        stores.set(spec.name, { spec, storage });
+        stores.set(spec.name, { spec, storage, decoded: new DecodedCache() });
         await this.#restore(spec, partition, storage);
       }
       return stores;

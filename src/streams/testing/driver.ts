@@ -138,7 +138,9 @@ export class TopologyTestDriver {
     const byPartition = new Map<string, RawRecord[]>();
     for (const raw of this.#pending) {
       const key = `${raw.topic}/${raw.partition}`;
-      byPartition.set(key, [...(byPartition.get(key) ?? []), raw]);
+      const records = byPartition.get(key) ?? [];
+      records.push(raw);
+      byPartition.set(key, records);
     }
     for (const records of byPartition.values()) {
       for (let start = 0; start < records.length; start += this.#chunkSize) {
@@ -173,7 +175,7 @@ export class TopologyTestDriver {
       }
       this.#committed.set(`${last.topic}/${last.partition}`, nextOffset);
       const done = new Set(chunk.slice(0, result.finished));
-      this.#pending = this.#pending.filter((raw) => !done.has(raw));
+      if (this.#pending.length > 0) this.#pending = this.#pending.filter((raw) => !done.has(raw));
       this.events.emit('committed', { topology: this.topology.name, topic: last.topic, partition: last.partition, offset: nextOffset, transactional: false });
     }
     if (result.unavailable) throw result.unavailable;
