@@ -130,6 +130,11 @@ export const envSchema = z.object({
   STATE_DIR: z.string().min(1).optional(),
   /** Replication of the changelog topics a stage creates; the broker's default when unset. */
   STATE_CHANGELOG_REPLICATION_FACTOR: positiveInt.optional(),
+  /**
+   * enrich: serve `GET /state/baselines/<user id>` on METRICS_PORT without authentication. Off by
+   * default: the answer is health data, so only turn it on where the port is private.
+   */
+  STATE_QUERY_UNAUTHENTICATED: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
 });
 
 export type Env = z.infer<typeof envSchema>;

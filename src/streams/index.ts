@@ -63,6 +63,7 @@ export { memoryBackend, type StateBackend } from './state/backend.ts';
 export { lmdbBackend } from './state/lmdb-backend.ts';
 export { changelogConfig } from './state/changelog-topics.ts';
 export type { StateStores } from './state/state-stores.ts';
+export type { StateQueryAnswer } from './state/query.ts';
 export { Topology, type StepContext, type StoreWriter } from './topology.ts';
 export type { TopologyDescription, NodeDescription, StateStoreDescription } from './describe.ts';
 export type { StreamRecord, RawRecord, RawHeaders, SourceCoordinates, Awaitable } from './record.ts';

@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { createLogger, type Logger } from '../obs/logger.ts';
 import { processChunk, type ChunkContext } from './chunk.ts';
 import { atLeastOnceCommitter, exactlyOnceCommitter, type Committer } from './committers.ts';
@@ -10,6 +10,7 @@ import type { OutgoingRecord, RawRecord } from './record.ts';
 import { memoryBackend, type StateBackend } from './state/backend.ts';
 import { kafkaChangelogReader } from './state/changelog-reader.ts';
 import { ensureChangelogTopics } from './state/changelog-topics.ts';
+import { queryStore, type StateQueryAnswer } from './state/query.ts';
 import { StateStores } from './state/state-stores.ts';
 import { StoreWrites } from './store-writes.ts';
 import type { Topology } from './topology.ts';
@@ -49,8 +50,13 @@ export interface RunningTopology {
   isReady(): boolean;
   /** Partitions assigned to this instance now. */
   assigned(): PartitionRef[];
-  /** The topology's state stores (for queries), when it declares some. */
+  /** The topology's state stores, when it declares some. */
   readonly stateStores?: StateStores;
+  /**
+   * Where a key of a state store lives: its value when this instance holds the key's partition,
+   * else the group member that does (for interactive queries).
+   */
+  queryStore(store: string, key: unknown): Promise<StateQueryAnswer>;
   /** Graceful: stop fetching, finish the chunk in flight, commit it, leave the group. Idempotent. */
   stop(): Promise<void>;
 }
@@ -229,12 +235,21 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
   log.info({ delivery, groupId: topology.groupId }, 'topology started');
 
   let stopping: Promise<void> | undefined;
+  let queryAdmin: Admin | undefined;
+  let queryConnected: Promise<void> | undefined;
   return {
     topology,
     events,
     isReady: () => ready && stopping === undefined && !state?.isRestoring(),
     assigned: () => [...assigned],
     ...(state ? { stateStores: state } : {}),
+    async queryStore(store, key) {
+      const spec = topology.stateStores.find((s) => s.name === store);
+      if (!state || !spec) throw new Error(`topology "${topology.name}" has no state store "${store}"`);
+      const admin = (queryAdmin ??= options.kafka.admin());
+      await (queryConnected ??= admin.connect());
+      return queryStore({ admin, groupId: topology.groupId, state, store, changelogTopic: spec.changelogTopic, key, isMine: (p) => ready && assigned.some((a) => a.partition === p) });
+    },
     stop() {
       stopping ??= (async () => {
         running = false;
@@ -246,6 +261,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
         await committer.close();
         // Every chunk is committed and applied: checkpoints let the next start restore only the tail.
         await state?.close();
+        await queryAdmin?.disconnect();
         events.emit('stopped', { topology: topology.name });
         log.info('topology stopped');
       })();

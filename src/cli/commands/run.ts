@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../../obs/logger.ts';
 import { createMetricsRegistry } from '../../obs/metrics.ts';
 import { lmdbBackend, runTopology, StreamEvents, stopOnSignals, type RunningTopology } from '../../streams/index.ts';
 import { bindStreamMetrics, createStageResources, topologies as registeredTopologies, waitFor, type TopologyFactory } from '../../app/index.ts';
+import { baselineQueryRoute } from '../../app/stages/enrich.ts';
 import { startIngress } from './ingress.ts';
 
 function packageVersion(): string {
@@ -70,6 +71,7 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
       ...resources.probes(),
     }),
     ready: () => running.length === names.length && running.every((r) => r.isReady()),
+    ...(names.includes('enrich') ? { routes: { '/state/': baselineQueryRoute(config, () => running.find((r) => r.topology.name === 'enrich')) } } : {}),
   });
   let ingress: Awaited<ReturnType<typeof startIngress>> | undefined;
 

@@ -83,18 +83,25 @@ export class StateStores {
     return covered;
   }
 
-  /** The value of `key` (already serialized) in a store, from whichever local partition holds it. */
-  async lookup(store: string, key: unknown): Promise<{ partition: number; value: unknown } | undefined> {
+  /** The store's key as bytes (what partitioning and the changelog use). */
+  async keyBytes(store: string, key: unknown): Promise<Buffer> {
+    const spec = this.#spec(store);
+    const bytes = await spec.key.serialize(key, spec.changelogTopic);
+    if (!bytes) throw new Error(`store "${store}" has no null keys`);
+    return bytes;
+  }
+
+  /** The committed value of a key in a partition open here (restored first), or undefined. */
+  async lookup(store: string, partition: number, key: Buffer): Promise<unknown> {
+    const spec = this.#spec(store);
+    const value = (await this.ready(partition)).get(store)?.storage.get(key);
+    return value === undefined ? undefined : spec.value.deserialize(value, spec.changelogTopic);
+  }
+
+  #spec(store: string): StateStoreSpec {
     const spec = this.#options.specs.find((s) => s.name === store);
     if (!spec) throw new Error(`no state store named "${store}"`);
-    const bytes = await spec.key.serialize(key, spec.changelogTopic);
-    if (!bytes) return undefined;
-    for (const [partition, stores] of this.#partitions) {
-      const open = (await stores.opened).get(store);
-      const value = open?.storage.get(bytes);
-      if (value !== undefined) return { partition, value: await spec.value.deserialize(value, spec.changelogTopic) };
-    }
-    return undefined;
+    return spec;
   }
 
   /** Partitions open here now. */
