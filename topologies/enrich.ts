@@ -3,7 +3,7 @@ import type { Schema } from 'avsc';
 import type { Registry } from 'prom-client';
 import type { Baseline, BiometricEvent, EnrichedBiometricEvent } from '../src/events/index.ts';
 import { bridgeSchemas } from '../src/schemas/index.ts';
-import { serdes, StreamsBuilder, type AvroSchemaStore, type Topology, type WindowStore, type WindowStoreRef } from '../src/streams/index.ts';
+import { serdes, StreamsBuilder, type AvroSchemaStore, type Topology, type WindowStore } from '../src/streams/index.ts';
 import { topics } from '../src/topics.ts';
 import {
   addToDay,
@@ -80,5 +80,3 @@ async function judgeAndRemember(store: WindowStore<string | null, DailyValues>, 
 function asRecords(baselines: Baselines): Baseline[] {
   return Object.entries(baselines).map(([metric, b]) => ({ metric, median: b.median, days: b.days, windowDays: baselineDays }));
 }
-
-export type BaselineStoreRef = WindowStoreRef<string | null, DailyValues>;

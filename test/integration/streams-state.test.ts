@@ -1,5 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,10 +6,10 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import kafkajs, { type Kafka } from 'kafkajs';
+import kafkajs from 'kafkajs';
 import type { DeliveryMode } from '../../src/streams/index.ts';
 import { config, createTopics, kafkaClient, unique } from '../support/services.ts';
-import { produce, readAll, waitUntil, type Seen } from './streams-support.ts';
+import { follow, produce, readAll, startWorker, stopWorker, waitUntil, type Seen } from './streams-support.ts';
 
 const { ConfigResourceTypes } = kafkajs;
 const worker = fileURLToPath(new URL('./streams-state-worker.ts', import.meta.url));
@@ -26,7 +25,7 @@ interface Worker {
 }
 
 function start(env: Record<string, string>): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', worker], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = startWorker(worker, env);
   const restored = new Map<number, number>();
   createInterface({ input: child.stdout! }).on('line', (line) => {
     if (!line.startsWith('{')) return;
@@ -36,24 +35,7 @@ function start(env: Record<string, string>): Worker {
   return { child, restored };
 }
 
-async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill(signal);
-  await exited;
-}
-
-async function follow(kafka: Kafka, topic: string, readUncommitted: boolean, seen: Seen[]) {
-  const consumer = kafka.consumer({ groupId: unique('follow'), readUncommitted });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message, partition }) => {
-      seen.push({ key: message.key?.toString() ?? '', value: message.value?.toString() ?? '', headers: {}, partition, offset: message.offset });
-    },
-  });
-  return consumer;
-}
+const stop = stopWorker;
 
 interface RunResult {
   outputs: Seen[];

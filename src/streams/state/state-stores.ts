@@ -104,11 +104,6 @@ export class StateStores {
     return spec;
   }
 
-  /** Partitions open here now. */
-  partitions(): number[] {
-    return [...this.#partitions.keys()];
-  }
-
   /** Writes each store's checkpoint and closes it; the next owner here restores only the tail. */
   async release(partition: number): Promise<void> {
     const stores = this.#partitions.get(partition);
