@@ -1,14 +1,33 @@
 import { fileURLToPath } from 'node:url';
 import type { Schema } from 'avsc';
 import type { Registry } from 'prom-client';
-import type { BiometricEvent, EnrichedBiometricEvent } from '../src/events/index.ts';
+import type { Baseline, BiometricEvent, EnrichedBiometricEvent } from '../src/events/index.ts';
 import { bridgeSchemas } from '../src/schemas/index.ts';
-import { serdes, StreamsBuilder, type AvroSchemaStore, type Topology } from '../src/streams/index.ts';
+import { serdes, StreamsBuilder, type AvroSchemaStore, type Topology, type WindowStore } from '../src/streams/index.ts';
 import { topics } from '../src/topics.ts';
-import { createTriggerMetrics, evaluateTriggers, priorityOf, type RuleSet } from '../src/triggers/index.ts';
+import {
+  addToDay,
+  baselineDays,
+  baselineMetrics,
+  baselinesAt,
+  createTriggerMetrics,
+  dayMs,
+  evaluateTriggers,
+  priorityOf,
+  type Baselines,
+  type DailyValues,
+  type RuleMetric,
+  type RuleSet,
+} from '../src/triggers/index.ts';
 
 /** The rules shipped with the bridge; TRIGGER_RULES_FILE points elsewhere to override them. */
 export const defaultRulesFile = fileURLToPath(new URL('./rules/cognitive-triggers.json', import.meta.url));
+
+/** The window store of users' daily values (changelog `bridge.enrich-baselines-changelog`). */
+export const baselineStoreName = 'baselines';
+
+/** Daily windows of event time, kept for the baseline's seven days; values up to two days late still count. */
+export const baselineWindows = { sizeMs: dayMs, graceMs: 2 * dayMs, retentionMs: baselineDays * dayMs } as const;
 
 export interface EnrichOptions {
   /** Loaded and validated at start (`loadRuleSet`), so a bad file stops the stage, not a record. */
@@ -19,21 +38,28 @@ export interface EnrichOptions {
   readonly now?: () => number;
 }
 
-/** biometric.events → trigger rules and priority (docs/design.md §5) → biometric.enriched. */
+/**
+ * biometric.events → trigger rules and priority (docs/design.md §5) → biometric.enriched. When
+ * the rules judge some metric against the user's baseline, a window store keeps each user's
+ * daily values of those metrics (keyed by user id, as the input is).
+ */
 export function enrichTopology(options: EnrichOptions): Topology {
   const schemas = bridgeSchemas();
   const now = options.now ?? Date.now;
   const triggerMetrics = options.metrics ? createTriggerMetrics(options.metrics) : undefined;
+  const metrics = baselineMetrics(options.rules);
   const builder = new StreamsBuilder('enrich');
+  const baselineStore = metrics.length > 0 ? builder.addWindowStore<string | null, DailyValues>({ name: baselineStoreName, key: serdes.string(), windows: baselineWindows }) : undefined;
   builder
     .stream('biometric-events', {
       topics: [topics.events],
       key: serdes.string(),
       value: serdes.avro<BiometricEvent>({ store: options.schemaStore, schema: schemas.BiometricEvent.json as Schema }),
     })
-    .mapValues('evaluate-triggers', (event): EnrichedBiometricEvent => {
-      const triggers = evaluateTriggers(options.rules, event);
-      return { event, triggers, priority: priorityOf(triggers), enrichedAt: now() };
+    .mapValues('evaluate-triggers', async (event, _record, ctx): Promise<EnrichedBiometricEvent> => {
+      const baselines = baselineStore ? await judgeAndRemember(ctx.store(baselineStore), event, metrics) : {};
+      const triggers = evaluateTriggers(options.rules, event, baselines);
+      return { event, triggers, priority: priorityOf(triggers), enrichedAt: now(), baselines: asRecords(baselines) };
     })
     .peek('count-triggers', (record) => triggerMetrics?.count(record.value.triggers))
     .to('enriched-events', {
@@ -42,4 +68,15 @@ export function enrichTopology(options: EnrichOptions): Topology {
       value: serdes.avro<EnrichedBiometricEvent>({ store: options.schemaStore, schema: schemas.EnrichedBiometricEvent.json as Schema }),
     });
   return builder.build();
+}
+
+/** The user's baselines before this event, then the event's values added to its day. */
+async function judgeAndRemember(store: WindowStore<string | null, DailyValues>, event: BiometricEvent, metrics: readonly RuleMetric[]): Promise<Baselines> {
+  const baselines = baselinesAt(await store.fetch(event.userId), event.occurredAt, metrics);
+  if (addToDay(undefined, event, metrics)) await store.update(event.userId, event.occurredAt, (day) => addToDay(day, event, metrics) ?? day ?? {});
+  return baselines;
+}
+
+function asRecords(baselines: Baselines): Baseline[] {
+  return Object.entries(baselines).map(([metric, b]) => ({ metric, median: b.median, days: b.days, windowDays: baselineDays }));
 }

@@ -26,6 +26,14 @@ export function bindStreamMetrics(registry: Registry, events: StreamEvents): () 
   const commits = new Counter({ name: 'bridge_stream_commits_total', help: 'Offset commits (in or out of transactions)', labelNames: ['topology'], registers: [registry] });
   const retries = new Counter({ name: 'bridge_stream_retries_total', help: 'Record retries after transient errors, by node', labelNames: ['topology', 'node'], registers: [registry] });
   const paused = new Gauge({ name: 'bridge_stream_paused_partitions', help: 'Partitions paused for an unavailable dependency', labelNames: ['topology'], registers: [registry] });
+  const restoring = new Gauge({
+    name: 'bridge_state_restore_remaining_records',
+    help: 'Changelog records a state store partition still has to restore (0 once restored)',
+    labelNames: ['topology', 'store', 'partition'],
+    registers: [registry],
+  });
+  const restored = new Counter({ name: 'bridge_state_restored_records_total', help: 'Changelog records restored into state stores', labelNames: ['topology', 'store'], registers: [registry] });
+  const late = new Counter({ name: 'bridge_state_late_records_dropped_total', help: 'Records a window store dropped because their window had closed', labelNames: ['topology', 'store'], registers: [registry] });
   const pauses = new Counter({ name: 'bridge_stream_pauses_total', help: 'Partition pauses, by dependency', labelNames: ['topology', 'dependency'], registers: [registry] });
 
   const unsubscribe = [
@@ -49,6 +57,12 @@ export function bindStreamMetrics(registry: Registry, events: StreamEvents): () 
     }),
     events.on('resumed', (e) => paused.dec({ topology: e.topology })),
     events.on('stopped', (e) => paused.set({ topology: e.topology }, 0)),
+    events.on('restoring', (e) => restoring.set({ topology: e.topology, store: e.store, partition: String(e.partition) }, e.total - e.restored)),
+    events.on('restored', (e) => {
+      restoring.set({ topology: e.topology, store: e.store, partition: String(e.partition) }, 0);
+      restored.inc({ topology: e.topology, store: e.store }, e.restored);
+    }),
+    events.on('late-dropped', (e) => late.inc({ topology: e.topology, store: e.store }, e.count)),
   ];
   return () => unsubscribe.forEach((off) => off());
 }

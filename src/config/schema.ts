@@ -204,6 +204,21 @@ export const envSchema = z.object({
   PUSH_MAX_CONCURRENT_REPLAYS: positiveInt.default(8),
   /** Keep-alive interval for idle connections (SSE comment, WebSocket ping), in ms. */
   PUSH_KEEPALIVE_MS: positiveInt.default(15_000),
+
+  // --- State stores (enrich's per-user baselines) ---
+  /**
+   * Directory for stages' state stores (LMDB, one environment per store partition), so a restart
+   * after a clean stop restores only the changelog's tail. Unset: stores live in memory and every
+   * start restores them from their changelog topics.
+   */
+  STATE_DIR: z.string().min(1).optional(),
+  /** Replication of the changelog topics a stage creates; the broker's default when unset. */
+  STATE_CHANGELOG_REPLICATION_FACTOR: positiveInt.optional(),
+  /**
+   * enrich: serve `GET /state/baselines/<user id>` on METRICS_PORT without authentication. Off by
+   * default: the answer is health data, so only turn it on where the port is private.
+   */
+  STATE_QUERY_UNAUTHENTICATED: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -17,6 +17,11 @@ export interface ObsServerOptions {
   ready: () => boolean;
   log: Logger;
   probeTimeoutMs?: number; // 2_000
+  /**
+   * Further GET paths by prefix (e.g. `/state/`), answered with a status and a JSON body. The
+   * handler gets the path after the prefix, URL-decoded, and the request (for its headers).
+   */
+  routes?: Readonly<Record<string, (rest: string, req: IncomingMessage) => Promise<{ status: number; body: unknown }>>>;
 }
 
 export interface ObsServer {
@@ -59,6 +64,17 @@ export async function startObsServer(options: ObsServerOptions): Promise<ObsServ
     if (path === '/ready') {
       const ready = options.ready();
       return send(res, ready ? 200 : 503, { ready });
+    }
+    for (const [prefix, route] of Object.entries(options.routes ?? {})) {
+      if (!path.startsWith(prefix)) continue;
+      let rest: string;
+      try {
+        rest = decodeURIComponent(path.slice(prefix.length));
+      } catch {
+        return send(res, 400, { error: 'the path is not valid percent-encoding' });
+      }
+      const answer = await route(rest, req);
+      return send(res, answer.status, answer.body);
     }
     return send(res, 404, { error: `no such path ${path}; try /metrics, /health or /ready` });
   };

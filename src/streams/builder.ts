@@ -1,5 +1,9 @@
 import type { Awaitable, StreamRecord } from './record.ts';
 import type { Serde, Serializer } from './serdes.ts';
+import { changelogTopicOf, type KeyValueStoreRef, type StateStoreSpec, type WindowSpec, type WindowStoreRef } from './state/spec.ts';
+import type { Windowed } from './state/stores.ts';
+import { validateWindows } from './state/windows.ts';
+import { serdes } from './serdes.ts';
 import { Topology, type AnyRecord, type GraphNode, type ProcessorKind, type ProcessorNode, type StepContext, type StoreNode, type StoreWriter } from './topology.ts';
 
 export interface SourceOptions<K, V> {
@@ -24,6 +28,20 @@ export interface StoreOptions {
    * size); the runner consumes at least that many partitions at once.
    */
   maxInFlight?: number; // 3, the runner's partitions at once
+}
+
+export interface StateStoreOptions<K, V> {
+  /** Unique in the topology; the changelog is `<group>-<name>-changelog`. */
+  name: string;
+  key: Serde<K>;
+  value: Serde<V>;
+}
+
+export interface WindowStoreOptions<K> {
+  name: string;
+  key: Serde<K>;
+  /** Aggregates are kept as JSON, so they must be plain data. */
+  windows: WindowSpec;
 }
 
 export interface BuilderOptions {
@@ -53,6 +71,7 @@ export class StreamsBuilder {
   readonly name: string;
   readonly #options: BuilderOptions;
   readonly #nodes: GraphNode[] = [];
+  readonly #stateStores: Array<Omit<StateStoreSpec, 'changelogTopic'>> = [];
   #built = false;
 
   constructor(name: string, options: BuilderOptions = {}) {
@@ -69,18 +88,46 @@ export class StreamsBuilder {
     return new KStream<K, V>(this, node);
   }
 
+  /**
+   * Declares a keyed store any step reads and writes through `ctx.store(ref)`, kept per input
+   * partition and backed by a compacted changelog topic.
+   */
+  addStateStore<K, V>(options: StateStoreOptions<K, V>): KeyValueStoreRef<K, V> {
+    this.#addStore({ name: options.name, key: options.key as Serde<unknown>, value: options.value as Serde<unknown> });
+    return { kind: 'key-value', name: options.name };
+  }
+
+  /** Declares a store of event-time windows per key (`ctx.store(ref).update(key, time, fold)`). */
+  addWindowStore<K, A>(options: WindowStoreOptions<K>): WindowStoreRef<K, A> {
+    const windows = validateWindows(options.windows, options.name);
+    this.#addStore({ name: options.name, key: options.key as Serde<unknown>, value: serdes.json<Windowed<A>>() as Serde<unknown>, windows });
+    return { kind: 'window', name: options.name, windows };
+  }
+
   build(): Topology {
     if (this.#nodes.length === 0) throw new Error(`topology "${this.name}" has no source: call stream() first`);
+    if (this.#stateStores.length > 0 && (this.#options.recordConcurrency ?? 1) > 1) {
+      throw new Error(`topology "${this.name}" declares state stores, which need records in order: drop recordConcurrency`);
+    }
     const dangling = this.#nodes.filter((node) => node.type !== 'sink' && node.type !== 'store' && node.successors.length === 0).map((node) => node.name);
     if (dangling.length > 0) throw new Error(`topology "${this.name}": ${dangling.join(', ')} lead nowhere; end every chain with to() or toStore() (or drop the step)`);
     this.#built = true;
+    const groupId = this.#options.groupId ?? `bridge.${this.name}`;
     return new Topology({
+      stateStores: this.#stateStores.map((store) => ({ ...store, changelogTopic: changelogTopicOf(groupId, store.name) })),
       name: this.name,
-      groupId: this.#options.groupId ?? `bridge.${this.name}`,
+      groupId,
       deadLetterTopic: this.#options.deadLetterTopic ?? `dlq.${this.name}`,
       nodes: [...this.#nodes],
       ...(this.#options.recordConcurrency ? { recordConcurrency: this.#options.recordConcurrency } : {}),
     });
+  }
+
+  #addStore(store: Omit<StateStoreSpec, 'changelogTopic'>): void {
+    if (this.#built) throw new Error(`topology "${this.name}" is already built; build a new one instead of extending it`);
+    if (!namePattern.test(store.name)) throw new Error(`state store name "${store.name}" must be lowercase letters, digits, '.', '_' or '-'`);
+    if (this.#stateStores.some((s) => s.name === store.name)) throw new Error(`topology "${this.name}" already has a state store named "${store.name}"`);
+    this.#stateStores.push(store);
   }
 
   /** @internal used by KStream */

@@ -5,6 +5,8 @@ import type { DependencyUnavailableError } from './errors.ts';
 import type { ErrorPolicy, Outcome } from './error-policy.ts';
 import type { StreamEvents } from './events.ts';
 import type { OutgoingRecord, RawRecord } from './record.ts';
+import type { ChunkState } from './state/chunk-state.ts';
+import type { StateStores } from './state/state-stores.ts';
 import type { StoreWrites } from './store-writes.ts';
 import type { StoreEntry, Topology } from './topology.ts';
 
@@ -16,6 +18,8 @@ export interface ChunkContext {
   readonly events: StreamEvents;
   /** Clock for `dlq-failed-at`. */
   readonly now: () => number;
+  /** The topology's state stores, when it declares some. */
+  readonly state?: StateStores;
 }
 
 /** What became of a chunk of one partition (records in offset order). */
@@ -30,6 +34,8 @@ export interface ChunkResult {
   readonly latenciesMs: number[];
   /** A dependency was down: pause the partition; records from `finished` on are read again. */
   readonly unavailable?: DependencyUnavailableError;
+  /** The finished records' state writes: their changelog goes with the commit, then local storage. */
+  readonly state?: ChunkState;
 }
 
 interface Timed {
@@ -43,7 +49,12 @@ interface Timed {
  * dead letters and offsets follow the store writes (in one transaction when exactly-once).
  */
 export async function processChunk(chunk: readonly RawRecord[], ctx: ChunkContext): Promise<ChunkResult> {
-  const ran = ctx.topology.recordConcurrency > 1 ? await runConcurrently(chunk, ctx) : await runInOrder(chunk, ctx);
+  const first = chunk[0];
+  const state = ctx.state && first ? await ctx.state.begin(first.partition) : undefined;
+  // Records whose state updates are already in the changelog (acknowledged, offset not yet
+  // committed when the previous owner died) run no more: their outputs were acknowledged first.
+  const covered = state && first ? await ctx.state!.covered(first.partition, first.topic) : undefined;
+  const ran = ctx.topology.recordConcurrency > 1 ? await runConcurrently(chunk, ctx) : await runInOrder(chunk, ctx, state, covered);
   const finished = ran.findIndex((timed) => timed === undefined || timed.outcome.kind === 'unavailable');
   const done = finished === -1 ? chunk.length : finished;
   const stopped = ran[done]?.outcome;
@@ -71,6 +82,8 @@ export async function processChunk(chunk: readonly RawRecord[], ctx: ChunkContex
     // Nothing of the chunk is committed: it is read again after the pause, and the writes that
     // did land are idempotent.
     if (outcome.kind === 'unavailable') return { finished: 0, outputs: [], stored: {}, latenciesMs: [], unavailable: outcome.error };
+    // A record an external store refused is dead-lettered; its state writes (already seen by the
+    // records after it) still count, as they would for any step's side effect.
     written = outcome.written;
     for (const [index, cause] of outcome.refused) perRecord[index] = [deadLetter(chunk[index]!, cause, ctx)];
   }
@@ -81,6 +94,7 @@ export async function processChunk(chunk: readonly RawRecord[], ctx: ChunkContex
     // A record that reached a store is processed once its write resolved.
     latenciesMs: ran.slice(0, done).map((timed, i) => timed!.latencyMs + (stored[i]!.length > 0 ? writeMs : 0)),
     ...(unavailable ? { unavailable } : {}),
+    ...(state ? { state } : {}),
   };
 }
 
@@ -89,18 +103,28 @@ function deadLetter(raw: RawRecord, cause: { node: string; reason: string; detai
   return deadLetterFor(raw, cause, ctx.topology.deadLetterTopic, ctx.now());
 }
 
-async function timed(raw: RawRecord, ctx: ChunkContext): Promise<Timed> {
+async function timed(raw: RawRecord, ctx: ChunkContext, state?: ChunkState): Promise<Timed> {
   const began = performance.now();
-  const outcome = await ctx.policy.process(raw);
+  const outcome = await ctx.policy.process(raw, state);
   return { outcome, latencyMs: performance.now() - began };
 }
 
-/** One record after another, stopping at the first whose dependency is down. */
-async function runInOrder(chunk: readonly RawRecord[], ctx: ChunkContext): Promise<Array<Timed | undefined>> {
+const alreadyApplied: Timed = { outcome: { kind: 'processed', outputs: [], stored: [] }, latencyMs: 0 };
+
+/**
+ * One record after another, stopping at the first whose dependency is down. Each processed
+ * record's state writes are accepted before the next record runs, so it sees them.
+ */
+async function runInOrder(chunk: readonly RawRecord[], ctx: ChunkContext, state?: ChunkState, covered?: bigint): Promise<Array<Timed | undefined>> {
   const ran: Timed[] = [];
   for (const raw of chunk) {
-    const result = await timed(raw, ctx);
+    if (covered !== undefined && BigInt(raw.offset) < covered) {
+      ran.push(alreadyApplied);
+      continue;
+    }
+    const result = await timed(raw, ctx, state);
     ran.push(result);
+    if (result.outcome.kind === 'processed' && result.outcome.state) state?.accept(result.outcome.state);
     if (result.outcome.kind === 'unavailable') break;
   }
   return ran;

@@ -10,6 +10,10 @@ export interface Chunk extends PartitionRef {
   outputs: readonly OutgoingRecord[];
   /** The offset to resume from: last processed + 1. */
   nextOffset: string;
+  /** State store changes of the chunk, for the stores' changelog topics. */
+  changelog?: readonly OutgoingRecord[];
+  /** Writes the chunk's state changes to local storage, once the changelog holds them. */
+  applyState?(): Promise<void>;
   /**
    * Commits `nextOffset` through the consumer group. It comes from the batch being handled
    * because kafkajs' consumer.commitOffsets is a no-op once stop() began, which would lose the
@@ -36,13 +40,19 @@ interface CommitterOptions {
   log: Logger;
 }
 
-/** Send, wait for acks=all, then commit the offsets: a crash in between replays, never loses. */
+/**
+ * Send, wait for acks=all, then commit the offsets: a crash in between replays, never loses.
+ * The changelog goes after the outputs, so a restored store's input-offset marker never covers
+ * a record whose outputs were not acknowledged; the offsets go last.
+ */
 export function atLeastOnceCommitter(options: CommitterOptions): Committer {
   const producer = reliableProducer(options.kafka);
   return {
     connect: () => producer.connect(),
     async commit(chunk) {
       if (chunk.outputs.length > 0) await producer.sendBatch({ topicMessages: toTopicMessages(chunk.outputs), acks: -1 });
+      if (chunk.changelog && chunk.changelog.length > 0) await producer.sendBatch({ topicMessages: toTopicMessages(chunk.changelog), acks: -1 });
+      await chunk.applyState?.();
       await chunk.commitConsumerOffset();
       options.events.emit('committed', { topology: options.topology, topic: chunk.topic, partition: chunk.partition, offset: chunk.nextOffset, transactional: false });
     },
@@ -84,7 +94,8 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
       const producer = await producerFor(chunk);
       const transaction = await producer.transaction();
       try {
-        if (chunk.outputs.length > 0) await transaction.sendBatch({ topicMessages: toTopicMessages(chunk.outputs), acks: -1 });
+        const records = chunk.changelog && chunk.changelog.length > 0 ? [...chunk.outputs, ...chunk.changelog] : chunk.outputs;
+        if (records.length > 0) await transaction.sendBatch({ topicMessages: toTopicMessages(records), acks: -1 });
         await transaction.sendOffsets({
           consumerGroupId: options.groupId,
           topics: [{ topic: chunk.topic, partitions: [{ partition: chunk.partition, offset: chunk.nextOffset }] }],
@@ -97,6 +108,8 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
         await drop(idFor(chunk));
         throw error;
       }
+      // Only a committed transaction's state changes reach local storage.
+      await chunk.applyState?.();
       options.events.emit('committed', { topology: options.topology, topic: chunk.topic, partition: chunk.partition, offset: chunk.nextOffset, transactional: true });
     },
     async assigned(partitions) {

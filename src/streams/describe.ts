@@ -1,4 +1,5 @@
 import type { GraphNode } from './graph.ts';
+import type { StateStoreSpec } from './state/spec.ts';
 
 /** What describe() reads of a built topology. */
 export interface DescribableTopology {
@@ -7,6 +8,17 @@ export interface DescribableTopology {
   readonly deadLetterTopic: string;
   readonly recordConcurrency: number;
   readonly nodes: readonly GraphNode[];
+  readonly stateStores: readonly StateStoreSpec[];
+}
+
+export interface StateStoreDescription {
+  readonly name: string;
+  readonly kind: 'key-value' | 'window';
+  readonly changelogTopic: string;
+  readonly keySerde: string;
+  readonly valueSerde: string;
+  /** Window stores: size, grace and retention in ms. */
+  readonly windows?: { readonly sizeMs: number; readonly graceMs: number; readonly retentionMs: number };
 }
 
 export interface NodeDescription {
@@ -34,6 +46,7 @@ export interface TopologyDescription {
   /** Records of one partition processed at once (same key: in order). */
   readonly recordConcurrency: number;
   readonly nodes: readonly NodeDescription[];
+  readonly stateStores: readonly StateStoreDescription[];
   toString(): string;
 }
 
@@ -59,7 +72,15 @@ export function describeTopology(topology: DescribableTopology): TopologyDescrip
         return { name: node.name, type: 'processor', kind: node.kind, topics: [], ...(node.labels ? { labels: node.labels } : {}), ...links };
     }
   });
-  const description = { name: topology.name, groupId: topology.groupId, deadLetterTopic: topology.deadLetterTopic, recordConcurrency: topology.recordConcurrency, nodes };
+  const stateStores: StateStoreDescription[] = topology.stateStores.map((store) => ({
+    name: store.name,
+    kind: store.windows ? 'window' : 'key-value',
+    changelogTopic: store.changelogTopic,
+    keySerde: store.key.name,
+    valueSerde: store.value.name,
+    ...(store.windows ? { windows: { ...store.windows } } : {}),
+  }));
+  const description = { name: topology.name, groupId: topology.groupId, deadLetterTopic: topology.deadLetterTopic, recordConcurrency: topology.recordConcurrency, nodes, stateStores };
   return { ...description, toString: () => formatDescription(description) };
 }
 
@@ -77,6 +98,10 @@ function formatDescription(d: Omit<TopologyDescription, 'toString'>): string {
       lines.push(`    --> ${successor}${label ? ` [${label}]` : ''}`);
     });
     if (node.predecessors.length > 0) lines.push(`    <-- ${node.predecessors.join(', ')}`);
+  }
+  for (const store of d.stateStores) {
+    const windows = store.windows ? `, windows of ${store.windows.sizeMs} ms, grace ${store.windows.graceMs} ms, retention ${store.windows.retentionMs} ms` : '';
+    lines.push(`  State store: ${store.name} (${store.kind}, changelog: ${store.changelogTopic}; key: ${store.keySerde}, value: ${store.valueSerde}${windows})`);
   }
   return lines.join('\n');
 }

@@ -4,6 +4,7 @@ import { DependencyUnavailableError, RecordError } from './errors.ts';
 import type { StreamEvents } from './events.ts';
 import { executeRecord, NodeFailure } from './execute.ts';
 import type { OutgoingRecord, RawRecord } from './record.ts';
+import type { ChunkState, RecordState } from './state/chunk-state.ts';
 import type { StoreEntry, Topology } from './topology.ts';
 
 export interface RetryOptions {
@@ -21,7 +22,7 @@ export const defaultRetry: RetryOptions = {
 
 /** What became of one input record. */
 export type Outcome =
-  | { kind: 'processed'; outputs: OutgoingRecord[]; stored: StoreEntry[] }
+  | { kind: 'processed'; outputs: OutgoingRecord[]; stored: StoreEntry[]; state?: RecordState }
   | { kind: 'dead-letter'; node: string; reason: string; detail: string; attempts: number }
   | { kind: 'unavailable'; node: string; error: DependencyUnavailableError };
 
@@ -57,26 +58,32 @@ export class ErrorPolicy {
     }
   }
 
-  async process(raw: RawRecord): Promise<Outcome> {
+  /** `state`: the chunk's stores; each attempt gets a fresh view, so a failed one leaves no writes. */
+  async process(raw: RawRecord, state?: ChunkState): Promise<Outcome> {
     let attempts = 1;
     let failure: unknown;
+    const attempt = async (n: number) => {
+      const view = state?.record();
+      const result = await executeRecord(this.#topology, raw, this.#log, n, view);
+      return { kind: 'processed' as const, ...result, ...(view ? { state: view } : {}) };
+    };
     try {
       // The first attempt runs bare: the retry machinery is only paid for by records that fail.
-      return { kind: 'processed', ...(await executeRecord(this.#topology, raw, this.#log, attempts)) };
+      return await attempt(attempts);
     } catch (error) {
       failure = error;
     }
     if (this.#retry && isTransient(failure)) {
       const first = failure;
       try {
-        const result = await this.#retry.execute(({ attempt }) => {
+        const result = await this.#retry.execute(({ attempt: call }) => {
           // cockatiel's call 0 stands for the bare attempt that already failed: replay its error
           // so the policy backs off before the real retries 1..maxRetries.
-          if (attempt === 0) throw first;
-          attempts = attempt + 1;
-          return executeRecord(this.#topology, raw, this.#log, attempts);
+          if (call === 0) throw first;
+          attempts = call + 1;
+          return attempt(attempts);
         });
-        return { kind: 'processed', ...result };
+        return result;
       } catch (error) {
         failure = error;
       }

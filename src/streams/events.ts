@@ -30,6 +30,11 @@ export interface StreamEventMap {
   paused: PartitionRef & { topology: string; dependency: string; retryAfterMs: number };
   resumed: PartitionRef & { topology: string };
   stopped: { topology: string };
+  /** A state store's partition is being restored from its changelog (`restored` of `total` records). */
+  restoring: { topology: string; store: string; partition: number; restored: number; total: number };
+  restored: { topology: string; store: string; partition: number; restored: number; seconds: number };
+  /** Records a window store dropped because their window had closed (past the grace period). */
+  'late-dropped': { topology: string; store: string; partition: number; count: number };
   /** The consumer gave up (kafkajs will not restart it); the process should exit. */
   crashed: { topology: string; error: string };
 }

@@ -1,7 +1,8 @@
 import type { Logger } from '../obs/logger.ts';
 import { DependencyUnavailableError, RecordError } from './errors.ts';
 import { decodeHeaders, type OutgoingRecord, type RawRecord } from './record.ts';
-import type { AnyRecord, Execution, GraphNode, SourceNode, StoreEntry, Topology } from './topology.ts';
+import type { RecordState } from './state/chunk-state.ts';
+import type { AnyRecord, Execution, GraphNode, SourceNode, StepContext, StoreEntry, Topology } from './topology.ts';
 
 /** A failure inside the graph, tagged with the node that raised it. */
 export class NodeFailure extends Error {
@@ -24,7 +25,7 @@ export interface RecordResult {
  * outputs and store entries. Nothing is written here: the caller writes only once the whole
  * record succeeded, so a retried record never leaves half of its outputs behind.
  */
-export async function executeRecord(topology: Topology, raw: RawRecord, log: Logger, attempt: number): Promise<RecordResult> {
+export async function executeRecord(topology: Topology, raw: RawRecord, log: Logger, attempt: number, state?: RecordState): Promise<RecordResult> {
   const sources = topology.sourcesFor(raw.topic);
   if (sources.length === 0) throw new NodeFailure('source', new RecordError('unknown_topic', `no source of ${topology.name} reads ${raw.topic}`));
   const execution: Execution = {
@@ -33,6 +34,7 @@ export async function executeRecord(topology: Topology, raw: RawRecord, log: Log
     log,
     outputs: [],
     stored: [],
+    ...(state ? { state } : {}),
     node: '',
   };
   for (const source of sources) {
@@ -82,7 +84,16 @@ async function run(node: GraphNode, record: AnyRecord, execution: Execution): Pr
     return;
   }
   if (node.type === 'source') return forwardAll(node, record, execution);
-  const ctx = { log: nodeLogger(execution.log, node.name), node: node.name, source: execution.source, attempt: execution.attempt };
+  const ctx: StepContext = {
+    log: nodeLogger(execution.log, node.name),
+    node: node.name,
+    source: execution.source,
+    attempt: execution.attempt,
+    store: ((ref: Parameters<RecordState['store']>[0]) => {
+      if (!execution.state) throw new Error(`step "${node.name}" asked for state store "${ref.name}", but the topology declares none`);
+      return execution.state.store(ref);
+    }) as StepContext['store'],
+  };
   try {
     await node.process(record, ctx, async (out, successor) => {
       if (successor === undefined) return forwardAll(node, out, execution);

@@ -3,6 +3,9 @@
 import type { Logger } from '../obs/logger.ts';
 import type { OutgoingRecord, SourceCoordinates, StreamRecord } from './record.ts';
 import type { Serde, Serializer } from './serdes.ts';
+import type { RecordState } from './state/chunk-state.ts';
+import type { KeyValueStoreRef, WindowStoreRef } from './state/spec.ts';
+import type { KeyValueStore, WindowStore } from './state/stores.ts';
 
 /** What every step receives besides the record. */
 export interface StepContext {
@@ -13,6 +16,13 @@ export interface StepContext {
   readonly source: SourceCoordinates;
   /** 1 on the first try, then 2, 3, … when the error policy retries the record. */
   readonly attempt: number;
+  /**
+   * A state store declared with `builder.addStateStore` / `addWindowStore`, for the record's
+   * partition. Writes count only if the record succeeds; they reach the store's changelog with
+   * the chunk's outputs and offsets.
+   */
+  store<K, V>(ref: KeyValueStoreRef<K, V>): KeyValueStore<K, V>;
+  store<K, A>(ref: WindowStoreRef<K, A>): WindowStore<K, A>;
 }
 
 export type AnyRecord = StreamRecord<unknown, unknown>;
@@ -24,6 +34,8 @@ export interface Execution {
   readonly log: Logger;
   readonly outputs: OutgoingRecord[];
   readonly stored: StoreEntry[];
+  /** The record's view of the state stores (topologies that declare some). */
+  readonly state?: RecordState;
   /** The node running now; the error policy names it when the record fails. */
   node: string;
 }

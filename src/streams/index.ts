@@ -47,12 +47,25 @@
  * - exactly-once covers Kafka outputs only; a step's side effects (Redis, HTTP) may run again
  *   after a crash, as in any consume-transform-produce loop. A store's writes are kept once by
  *   the writer's idempotence: they resolve before the chunk's transaction (or commit) starts.
+ * - State: `builder.addStateStore({ name, key, value })` (or `addWindowStore` with event-time
+ *   windows) returns a handle a step passes to `ctx.store(handle)`. Stores are kept per input
+ *   partition, backed by the compacted topic `<group>-<store>-changelog` (created by the runner)
+ *   and restored before a partition's first record; their changes go with the chunk's outputs
+ *   and offsets (one transaction when exactly-once; acknowledged before the offset commit when
+ *   at-least-once).
  * - A chunk (up to `maxBatchRecords` of one partition, fewer when a store's `maxBatch` is lower)
  *   is the unit of commit: its outputs, dead letters and offset become durable together.
  */
-export { StreamsBuilder, KStream, type SourceOptions, type SinkOptions, type StoreOptions, type BuilderOptions } from './builder.ts';
+export { StreamsBuilder, KStream, type SourceOptions, type SinkOptions, type StoreOptions, type BuilderOptions, type StateStoreOptions, type WindowStoreOptions } from './builder.ts';
+export type { KeyValueStoreRef, WindowStoreRef, WindowSpec } from './state/spec.ts';
+export type { KeyValueStore, WindowStore, TimeWindow, Windowed } from './state/stores.ts';
+export { memoryBackend, type StateBackend } from './state/backend.ts';
+export { lmdbBackend } from './state/lmdb-backend.ts';
+export { changelogConfig } from './state/changelog-topics.ts';
+export type { StateStores } from './state/state-stores.ts';
+export type { StateQueryAnswer } from './state/query.ts';
 export { Topology, type StepContext, type StoreWriter } from './topology.ts';
-export type { TopologyDescription, NodeDescription } from './describe.ts';
+export type { TopologyDescription, NodeDescription, StateStoreDescription } from './describe.ts';
 export type { StreamRecord, RawRecord, RawHeaders, SourceCoordinates, Awaitable } from './record.ts';
 export { serdes, type Serde, type Serializer } from './serdes.ts';
 export { memorySchemaStore, type AvroSchemaStore, type AvroSerdeOptions, type WithSchemaId } from './avro-serde.ts';

@@ -18,7 +18,7 @@ export function toTopicMessages(records: readonly OutgoingRecord[]): TopicMessag
   const byTopic = new Map<string, Message[]>();
   for (const record of records) {
     const messages = byTopic.get(record.topic) ?? [];
-    messages.push({ key: record.key, value: record.value, headers: record.headers, timestamp: String(record.timestamp) });
+    messages.push({ key: record.key, value: record.value, headers: record.headers, timestamp: String(record.timestamp), ...(record.partition === undefined ? {} : { partition: record.partition }) });
     byTopic.set(record.topic, messages);
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));

@@ -36,6 +36,8 @@ export interface RawRecord extends SourceCoordinates {
 /** A serialized record a sink (or the dead-letter path) wants written. */
 export interface OutgoingRecord {
   readonly topic: string;
+  /** Set for changelog records, which go to the partition of the input they came from; else by key. */
+  readonly partition?: number;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   readonly headers: RawHeaders;

@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { createLogger, type Logger } from '../obs/logger.ts';
 import { processChunk, type ChunkContext } from './chunk.ts';
 import { atLeastOnceCommitter, exactlyOnceCommitter, type Committer } from './committers.ts';
@@ -7,6 +7,11 @@ import { ErrorPolicy, errorName, type RetryOptions } from './error-policy.ts';
 import { StreamEvents, type PartitionRef } from './events.ts';
 import { PartitionWork } from './partition-work.ts';
 import type { OutgoingRecord, RawRecord } from './record.ts';
+import { memoryBackend, type StateBackend } from './state/backend.ts';
+import { kafkaChangelogReader } from './state/changelog-reader.ts';
+import { ensureChangelogTopics } from './state/changelog-topics.ts';
+import { queryStore, type StateQueryAnswer } from './state/query.ts';
+import { StateStores } from './state/state-stores.ts';
 import { StoreWrites } from './store-writes.ts';
 import type { Topology } from './topology.ts';
 
@@ -28,6 +33,14 @@ export interface RunOptions {
   transactionalIdPrefix?: string; // bridge
   /** Where a new group starts; a pipeline stage wants everything already on its topics. */
   fromBeginning?: boolean; // true
+  /**
+   * Local storage of the topology's state stores: `lmdbBackend(dir)` keeps them across restarts
+   * (only the changelog's tail is restored after a clean stop); memory restores the whole
+   * changelog on every start.
+   */
+  stateBackend?: StateBackend; // memoryBackend()
+  /** Replication of changelog topics the runner creates; the broker's default when unset. */
+  changelogReplicationFactor?: number;
 }
 
 export interface RunningTopology {
@@ -37,6 +50,13 @@ export interface RunningTopology {
   isReady(): boolean;
   /** Partitions assigned to this instance now. */
   assigned(): PartitionRef[];
+  /** The topology's state stores, when it declares some. */
+  readonly stateStores?: StateStores;
+  /**
+   * Where a key of a state store lives: its value when this instance holds the key's partition,
+   * else the group member that does (for interactive queries).
+   */
+  queryStore(store: string, key: unknown): Promise<StateQueryAnswer>;
   /** Graceful: stop fetching, finish the chunk in flight, commit it, leave the group. Idempotent. */
   stop(): Promise<void>;
 }
@@ -48,7 +68,20 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
   const log = (options.log ?? createLogger({ level: 'silent' })).child({ topology: topology.name });
   const chunkSize = topology.chunkSize(options.maxBatchRecords ?? 2_000);
   const retry = options.retry ? { retry: options.retry } : {};
+  const state =
+    topology.stateStores.length > 0
+      ? new StateStores({
+          topology: topology.name,
+          groupId: topology.groupId,
+          specs: topology.stateStores,
+          backend: options.stateBackend ?? memoryBackend(),
+          changelog: kafkaChangelogReader(options.kafka, topology.groupId),
+          events,
+          log,
+        })
+      : undefined;
   const chunks: ChunkContext = {
+    ...(state ? { state } : {}),
     topology,
     policy: new ErrorPolicy(topology, { ...retry, log, events }),
     stores: new StoreWrites(topology, { ...retry, log, events }),
@@ -85,7 +118,12 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
     ready = true;
     events.emit('rebalanced', { topology: topology.name, assigned });
     log.info({ partitions: assigned.length }, 'joined group');
-    committer.assigned(assigned).catch((error: unknown) => log.warn({ error: errorName(error) }, 'releasing producers of revoked partitions failed'));
+    const fenced = committer.assigned(assigned).catch((error: unknown) => log.warn({ error: errorName(error) }, 'releasing producers of revoked partitions failed'));
+    // After fencing, so a previous owner's open transaction is aborted before the restore reads.
+    if (state) {
+      const numbers = [...new Set(assigned.map((ref) => ref.partition))];
+      void fenced.then(() => state.assign(numbers)).catch((error: unknown) => log.warn({ error: errorName(error) }, 'restoring state stores failed; retried when the partition is read'));
+    }
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     log.warn({ error: errorName(payload.error), restart: payload.restart }, 'consumer crashed');
@@ -111,6 +149,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
   const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> => {
     const ref = { topic: batch.topic, partition: batch.partition };
     const sourceNames = topology.sourcesFor(batch.topic).map((source) => source.name);
+    if (state) await restored(state, ref.partition, heartbeat);
     for (let start = 0; start < batch.messages.length; start += chunkSize) {
       if (!isRunning() || isStale()) return;
       const chunk = batch.messages.slice(start, start + chunkSize).map((message) => toRawRecord(ref, message));
@@ -123,11 +162,14 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
         // partition's end and its lag reads 0 after exactly-once traffic upstream.
         const endOfBatch = start + result.finished === batch.messages.length;
         const nextOffset = (BigInt(endOfBatch ? batch.lastOffset() : lastOffset) + 1n).toString();
+        const markers = [{ topic: ref.topic, nextOffset }];
+        const chunkState = result.state;
         await partitions.commit(ref, nextOffset, () =>
           committer.commit({
             ...ref,
             outputs: result.outputs,
             nextOffset,
+            ...(chunkState ? { changelog: chunkState.changelog(markers, Date.now()), applyState: () => chunkState.apply(markers) } : {}),
             commitConsumerOffset: () => commitOffsetsIfNecessary({ topics: [{ topic: ref.topic, partitions: [{ partition: ref.partition, offset: nextOffset }] }] }),
           }),
         );
@@ -140,6 +182,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
           latenciesMs: result.latenciesMs,
           lag: lagAfter(batch.highWatermark, nextOffset),
         });
+        for (const [store, count] of chunkState?.lateCounts() ?? []) events.emit('late-dropped', { topology: topology.name, store, partition: ref.partition, count });
         // kafkajs resolves the control records after the batch's last message along with it.
         resolveOffset(lastOffset);
       }
@@ -169,6 +212,15 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
       .catch((error: unknown) => log.warn({ error: errorName(error), topic: ref.topic, partition: ref.partition }, 'committing the position past transaction markers failed; the next chunk commits it'));
   });
 
+  if (state) {
+    const admin = options.kafka.admin();
+    await admin.connect();
+    try {
+      await ensureChangelogTopics(admin, topology.stateStores, topology.sourceTopics, options.changelogReplicationFactor);
+    } finally {
+      await admin.disconnect();
+    }
+  }
   await committer.connect();
   await consumer.connect();
   await consumer.subscribe({ topics: topology.sourceTopics, fromBeginning: options.fromBeginning ?? true });
@@ -183,11 +235,21 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
   log.info({ delivery, groupId: topology.groupId }, 'topology started');
 
   let stopping: Promise<void> | undefined;
+  let queryAdmin: Admin | undefined;
+  let queryConnected: Promise<void> | undefined;
   return {
     topology,
     events,
-    isReady: () => ready && stopping === undefined,
+    isReady: () => ready && stopping === undefined && !state?.isRestoring(),
     assigned: () => [...assigned],
+    ...(state ? { stateStores: state } : {}),
+    async queryStore(store, key) {
+      const spec = topology.stateStores.find((s) => s.name === store);
+      if (!state || !spec) throw new Error(`topology "${topology.name}" has no state store "${store}"`);
+      const admin = (queryAdmin ??= options.kafka.admin());
+      await (queryConnected ??= admin.connect());
+      return queryStore({ admin, groupId: topology.groupId, state, store, changelogTopic: spec.changelogTopic, key, isMine: (p) => ready && assigned.some((a) => a.partition === p) });
+    },
     stop() {
       stopping ??= (async () => {
         running = false;
@@ -197,6 +259,9 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
         await consumer.disconnect();
         await partitions.idle();
         await committer.close();
+        // Every chunk is committed and applied: checkpoints let the next start restore only the tail.
+        await state?.close();
+        await queryAdmin?.disconnect();
         events.emit('stopped', { topology: topology.name });
         log.info('topology stopped');
       })();
@@ -220,6 +285,21 @@ export function stopOnSignals(stop: () => Promise<void>, log: Logger): () => voi
     process.off('SIGTERM', handler);
     process.off('SIGINT', handler);
   };
+}
+
+/** Waits for a partition's stores, heartbeating so a long restore does not cost the group membership. */
+async function restored(state: StateStores, partition: number, heartbeat: () => Promise<void>): Promise<void> {
+  const ready = state.ready(partition);
+  let done = false;
+  void ready.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  while (!done) {
+    await Promise.race([ready, new Promise((resolve) => setTimeout(resolve, 1_000))]);
+    if (!done) await heartbeat();
+  }
+  await ready;
 }
 
 function toRawRecord(ref: PartitionRef, message: KafkaMessage): RawRecord {

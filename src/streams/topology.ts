@@ -1,5 +1,6 @@
 import { describeTopology, type TopologyDescription } from './describe.ts';
 import type { GraphNode, SourceNode, StoreNode } from './graph.ts';
+import type { StateStoreSpec } from './state/spec.ts';
 
 export type { AnyRecord, Execution, GraphNode, ProcessorKind, ProcessorNode, SinkNode, SourceNode, StepContext, StoreEntry, StoreNode, StoreWriter } from './graph.ts';
 
@@ -21,13 +22,16 @@ export class Topology {
    * always run in order; outputs keep the input order either way.
    */
   readonly recordConcurrency: number;
+  /** State stores steps use through `ctx.store`, each with its changelog topic. */
+  readonly stateStores: readonly StateStoreSpec[];
 
-  constructor(init: { name: string; groupId: string; deadLetterTopic: string; nodes: readonly GraphNode[]; recordConcurrency?: number }) {
+  constructor(init: { name: string; groupId: string; deadLetterTopic: string; nodes: readonly GraphNode[]; recordConcurrency?: number; stateStores?: readonly StateStoreSpec[] }) {
     this.name = init.name;
     this.groupId = init.groupId;
     this.deadLetterTopic = init.deadLetterTopic;
     this.nodes = init.nodes;
     this.recordConcurrency = init.recordConcurrency ?? 1;
+    this.stateStores = init.stateStores ?? [];
     this.sources = init.nodes.filter((node): node is SourceNode => node.type === 'source');
     this.stores = init.nodes.filter((node): node is StoreNode => node.type === 'store');
   }

@@ -1,5 +1,15 @@
 import type { RuleMetric, RuleSet, Severity, TriggerRule } from './rule-set.ts';
 
+/** A user's baseline of one metric, as enrich computed it before the event (see baseline.ts). */
+export interface MetricBaseline {
+  /** Median of the daily values. */
+  readonly median: number;
+  /** Days with a value in the window. */
+  readonly days: number;
+}
+
+export type Baselines = Readonly<Partial<Record<RuleMetric, MetricBaseline>>>;
+
 /** The headline values of one event; a missing or null metric never fires a rule. */
 export type MetricValues = Readonly<Partial<Record<RuleMetric, number | null | undefined>>>;
 
@@ -13,13 +23,16 @@ export interface FiredTrigger {
   ruleId: string;
 }
 
-/** Every rule that fires for these values, in rule-file order. */
-export function evaluateTriggers(ruleSet: RuleSet, values: MetricValues): FiredTrigger[] {
+/**
+ * Every rule that fires for these values, in rule-file order. A rule with a baseline condition
+ * fires only with a baseline of enough days for its metric.
+ */
+export function evaluateTriggers(ruleSet: RuleSet, values: MetricValues, baselines: Baselines = {}): FiredTrigger[] {
   const fired: FiredTrigger[] = [];
   for (const rule of ruleSet.rules) {
     const value = values[rule.metric];
     if (typeof value !== 'number' || !Number.isFinite(value)) continue;
-    if (matches(rule, value)) {
+    if (matches(rule, value) && matchesBaseline(rule, value, baselines[rule.metric])) {
       fired.push({
         type: rule.type,
         severity: rule.severity,
@@ -31,6 +44,18 @@ export function evaluateTriggers(ruleSet: RuleSet, values: MetricValues): FiredT
     }
   }
   return fired;
+}
+
+function matchesBaseline(rule: TriggerRule, value: number, baseline: MetricBaseline | undefined): boolean {
+  const condition = rule.baseline;
+  if (!condition) return true;
+  if (!baseline || baseline.days < condition.minDays || !(baseline.median > 0)) return false;
+  const change = (value - baseline.median) / baseline.median;
+  // Rounded so that exactly 30 % below a baseline counts as 30 %, not 29.999…
+  const rounded = Math.round(change * 1e9) / 1e9;
+  if (condition.changeAtMost !== undefined && rounded > condition.changeAtMost) return false;
+  if (condition.changeAtLeast !== undefined && rounded < condition.changeAtLeast) return false;
+  return true;
 }
 
 function matches(rule: TriggerRule, value: number): boolean {

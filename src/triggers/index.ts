@@ -1,6 +1,8 @@
-export { evaluateTriggers, type FiredTrigger, type MetricValues } from './evaluate.ts';
+export { evaluateTriggers, type Baselines, type FiredTrigger, type MetricBaseline, type MetricValues } from './evaluate.ts';
+export { addToDay, baselineDays, baselinesAt, dayMs, type DailyValues, type DayWindow } from './baseline.ts';
 export { priorityOf, priorities, type Priority } from './priority.ts';
 export {
+  baselineMetrics,
   loadRuleSet,
   parseRuleSet,
   RuleSetError,
@@ -9,6 +11,7 @@ export {
   type RuleMetric,
   type RuleSet,
   type Severity,
+  type BaselineCondition,
   type TriggerRule,
 } from './rule-set.ts';
 export { createTriggerMetrics, type TriggerMetrics } from './metrics.ts';

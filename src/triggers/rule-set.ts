@@ -15,6 +15,24 @@ const upperSnake = z
   .string()
   .regex(/^[A-Z][A-Z0-9_]*$/, { message: 'must be UPPER_SNAKE_CASE, e.g. STRESS_INTERVENTION' });
 
+/**
+ * A condition relative to the user's own baseline (the median of their daily values over the
+ * seven days before the event's day): change = (value − baseline) / baseline.
+ */
+const baselineSchema = z
+  .object({
+    /** Fires when change <= changeAtMost, e.g. -0.3: at least 30 % below the baseline. */
+    changeAtMost: z.number().finite().optional(),
+    /** Fires when change >= changeAtLeast, e.g. 0.1: at least 10 % above the baseline. */
+    changeAtLeast: z.number().finite().optional(),
+    /** Days with a value the baseline needs before the rule may fire. */
+    minDays: z.number().int().min(1).max(7, { message: 'must be at most 7, the days a baseline covers' }),
+  })
+  .strict()
+  .refine((b) => b.changeAtMost !== undefined || b.changeAtLeast !== undefined, {
+    message: 'needs a bound: "changeAtMost" (e.g. -0.3) or "changeAtLeast" (e.g. 0.1)',
+  });
+
 const ruleSchema = z
   .object({
     /** Stable name of the rule, carried on each trigger it fires as `ruleId`. */
@@ -26,6 +44,8 @@ const ruleSchema = z
     atLeast: z.number().finite().optional(),
     /** Exclusive upper bound: the rule fires when value < below. */
     below: z.number().finite().optional(),
+    /** Relative to the user's baseline; combined with atLeast / below when both are given. */
+    baseline: baselineSchema.optional(),
     type: upperSnake,
     severity: z.enum(severities, { message: `must be one of ${severitiesMostSevereFirst.join(', ')}` }),
     recommendation: z
@@ -33,8 +53,8 @@ const ruleSchema = z
       .regex(/^[a-z][a-z0-9_]*$/, { message: 'must be lower_snake_case, e.g. breathing_exercise' }),
   })
   .strict()
-  .refine((rule) => rule.atLeast !== undefined || rule.below !== undefined, {
-    message: 'needs a bound: "atLeast" (inclusive), "below" (exclusive) or both',
+  .refine((rule) => rule.atLeast !== undefined || rule.below !== undefined || rule.baseline !== undefined, {
+    message: 'needs a bound: "atLeast" (inclusive), "below" (exclusive), "baseline" (relative to the user) or several',
   })
   .refine((rule) => rule.atLeast === undefined || rule.below === undefined || rule.atLeast < rule.below, {
     message: '"atLeast" must be smaller than "below", otherwise the rule can never fire',
@@ -48,6 +68,12 @@ const ruleSetSchema = z
   .strict();
 
 export type TriggerRule = Readonly<z.infer<typeof ruleSchema>>;
+export type BaselineCondition = Readonly<z.infer<typeof baselineSchema>>;
+
+/** The metrics some rule judges against a baseline: the ones enrich keeps daily values of. */
+export function baselineMetrics(ruleSet: RuleSet): RuleMetric[] {
+  return [...new Set(ruleSet.rules.filter((rule) => rule.baseline).map((rule) => rule.metric))];
+}
 export interface RuleSet {
   readonly rules: readonly TriggerRule[];
 }
@@ -72,7 +98,7 @@ export function parseRuleSet(data: unknown, source = 'rule set'): RuleSet {
   }
   const problems = duplicateProblems(parsed.data.rules);
   if (problems.length > 0) throw new RuleSetError(source, problems);
-  return Object.freeze({ rules: Object.freeze(parsed.data.rules.map((rule) => Object.freeze(rule))) });
+  return Object.freeze({ rules: Object.freeze(parsed.data.rules.map((rule) => Object.freeze(rule.baseline ? { ...rule, baseline: Object.freeze(rule.baseline) } : rule))) });
 }
 
 /** Reads and validates a JSON rule file at start, so a typo stops the stage with a clear message. */

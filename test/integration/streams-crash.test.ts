@@ -1,40 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Kafka } from 'kafkajs';
 import type { DeliveryMode } from '../../src/streams/index.ts';
 import { config, createTopics, kafkaClient, unique } from '../support/services.ts';
-import { produce, readAll, waitUntil, type Seen } from './streams-support.ts';
+import { follow, produce, readAll, startWorker, stopWorker, waitUntil, type Seen } from './streams-support.ts';
 
 const worker = fileURLToPath(new URL('./streams-worker.ts', import.meta.url));
 const total = 10_000;
 const killAt = [1_000, 4_000, 7_000]; // outputs seen before each SIGKILL
 
-function start(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', worker], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-}
-
-async function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill(signal);
-  await exited;
-}
-
-/** Follows the output topic while the worker runs, so the test knows how far it got. */
-async function follow(kafka: Kafka, topic: string, readUncommitted: boolean, seen: Seen[]) {
-  const consumer = kafka.consumer({ groupId: unique('follow'), readUncommitted });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message, partition }) => {
-      seen.push({ key: message.key?.toString() ?? '', value: message.value?.toString() ?? '', headers: {}, partition, offset: message.offset });
-    },
-  });
-  return consumer;
-}
+const start = (env: Record<string, string>) => startWorker(worker, env);
+const kill = stopWorker;
 
 async function crashRun(delivery: DeliveryMode): Promise<{ outputs: Seen[]; kills: number }> {
   const kafka = kafkaClient();

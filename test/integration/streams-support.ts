@@ -1,4 +1,6 @@
 // Helpers shared by the stream runtime's integration tests (not a test file itself).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import type { Kafka, Message } from 'kafkajs';
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -113,4 +115,30 @@ export async function readAll(kafka: Kafka, topic: string, options: { readUncomm
   } finally {
     await consumer.disconnect();
   }
+}
+
+/** Starts a worker script in its own process (the crash tests kill it), stdout piped. */
+export function startWorker(script: string, env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+/** Sends `signal` and waits for the process to exit (at once if it already has). */
+export async function stopWorker(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill(signal);
+  await exited;
+}
+
+/** Follows a topic from the beginning into `seen` while a worker runs, so a test knows how far it got. */
+export async function follow(kafka: Kafka, topic: string, readUncommitted: boolean, seen: Seen[]) {
+  const consumer = kafka.consumer({ groupId: `follow-${topic}-${Math.random().toString(16).slice(2)}`, readUncommitted });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message, partition }) => {
+      seen.push({ key: message.key?.toString() ?? '', value: message.value?.toString() ?? '', headers: {}, partition, offset: message.offset });
+    },
+  });
+  return consumer;
 }

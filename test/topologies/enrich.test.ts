@@ -71,11 +71,72 @@ test('a value that is not Avro is dead-lettered, not dropped', async () => {
   assert.ok(output.isEmpty(), 'expected nothing enriched');
 });
 
+const day = 86_400_000;
+const lastNight = Date.UTC(2026, 10, 20, 4); // the event judged: 04:00 UTC after seven logged nights
+
+/** One event per night before `lastNight`, oldest first, with the given values. */
+async function logNights(input: ReturnType<typeof setup>['input'], userId: string, nights: ReadonlyArray<Partial<BiometricEvent>>) {
+  for (const [i, values] of nights.entries()) {
+    const event = sampleEvent({ userId, occurredAt: lastNight - (nights.length - i) * day, sleepScore: null, temperatureDeltaC: null, ...values });
+    await input.pipe({ key: userId, value: event });
+  }
+}
+
+test('a user whose 7-day HRV median is 65 ms and who logs 40 ms gets HRV_BASELINE_DROP (HIGH → medium)', async () => {
+  const { input, output } = setup();
+  await logNights(input, 'athlete', [60, 62, 65, 65, 66, 68, 70].map((hrvRmssdMs) => ({ hrvRmssdMs, restingHeartRateBpm: 48 })));
+  await output.readRecords();
+  const bad = sampleEvent({ userId: 'athlete', occurredAt: lastNight, hrvRmssdMs: 40, restingHeartRateBpm: 48, sleepScore: null, temperatureDeltaC: null });
+  await input.pipe({ key: 'athlete', value: bad });
+  const [out] = await output.readRecords();
+  assert.equal(out?.value.triggers.map((t) => [t.type, t.severity, t.ruleId]), [['HRV_BASELINE_DROP', 'HIGH', 'hrv-baseline-drop']], 'only the baseline rule fires: 40 ms is not below the fixed 40');
+  assert.is(out?.value.priority, 'medium', 'HIGH → medium, as for any fixed rule');
+  assert.equal(
+    out?.value.baselines?.map((b) => ({ ...b })),
+    [
+      { metric: 'hrvRmssdMs', median: 65, days: 7, windowDays: 7 },
+      { metric: 'restingHeartRateBpm', median: 48, days: 7, windowDays: 7 },
+    ],
+    'the enriched event carries the baselines it was judged against',
+  );
+});
+
+test('a user at 40 ms every night gets no HRV_BASELINE_DROP, and no fixed trigger at the boundary', async () => {
+  const { input, output } = setup();
+  await logNights(input, 'steady', Array.from({ length: 7 }, () => ({ hrvRmssdMs: 40 })));
+  await input.pipe({ key: 'steady', value: sampleEvent({ userId: 'steady', occurredAt: lastNight, hrvRmssdMs: 40, sleepScore: null, temperatureDeltaC: null }) });
+  const all = await output.readRecords();
+  assert.equal(all.flatMap((r) => r.value.triggers.map((t) => t.type)), [], 'no trigger on any night');
+  assert.equal(all.at(-1)?.value.baselines?.find((b) => b.metric === 'hrvRmssdMs')?.median, 40, 'judged against a baseline of 40');
+});
+
+test('with fewer than 5 days of history the baseline rule stays quiet; the fixed rules still fire', async () => {
+  const { input, output } = setup();
+  await logNights(input, 'new-user', [65, 66, 64, 65].map((hrvRmssdMs) => ({ hrvRmssdMs })));
+  await input.pipe({ key: 'new-user', value: sampleEvent({ userId: 'new-user', occurredAt: lastNight, hrvRmssdMs: 24, sleepScore: null, temperatureDeltaC: null }) });
+  const last = (await output.readRecords()).at(-1);
+  assert.equal(last?.value.triggers.map((t) => t.type), ['URGENT_INTERVENTION'], 'the fixed critical rule only: 4 days are not enough history');
+  assert.is(last?.value.priority, 'high', 'CRITICAL → high, unchanged');
+});
+
+test('resting heart rate 10 % above the baseline fires a MEDIUM trigger, which leaves the priority normal', async () => {
+  const { input, output } = setup();
+  await logNights(input, 'runner', Array.from({ length: 6 }, () => ({ hrvRmssdMs: 55, restingHeartRateBpm: 50 })));
+  await input.pipe({ key: 'runner', value: sampleEvent({ userId: 'runner', occurredAt: lastNight, hrvRmssdMs: 55, restingHeartRateBpm: 55, sleepScore: null, temperatureDeltaC: null }) });
+  await input.pipe({ key: 'runner', value: sampleEvent({ userId: 'runner', occurredAt: lastNight + day, hrvRmssdMs: 55, restingHeartRateBpm: 54.9, sleepScore: null, temperatureDeltaC: null }) });
+  const records = await output.readRecords();
+  const [elevated, below] = records.slice(-2);
+  assert.equal(elevated?.value.triggers.map((t) => [t.type, t.severity]), [['RESTING_HEART_RATE_ELEVATED', 'MEDIUM']], '55 bpm is 10 % above 50');
+  assert.is(elevated?.value.priority, 'normal', 'MEDIUM alone does not raise the priority (docs/design.md §5)');
+  assert.equal(below?.value.triggers, [], '54.9 bpm is under 10 % above the baseline');
+});
+
 test('describe() names every node', () => {
   const text = enrichTopology({ rules, schemaStore: memorySchemaStore() }).describe().toString();
   for (const name of ['biometric-events', 'evaluate-triggers', 'count-triggers', 'enriched-events']) {
     assert.match(text, name, `expected node ${name} in the description`);
   }
+  assert.match(text, 'State store: baselines (window, changelog: bridge.enrich-baselines-changelog', 'expected the baseline store and its changelog');
 });
 
 test.run();

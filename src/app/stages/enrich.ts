@@ -1,6 +1,9 @@
-import { defaultRulesFile, enrichTopology } from '../../../topologies/enrich.ts';
-import type { Topology } from '../../streams/index.ts';
-import { loadRuleSet } from '../../triggers/index.ts';
+import type { IncomingMessage } from 'node:http';
+import { baselineStoreName, baselineWindows, defaultRulesFile, enrichTopology } from '../../../topologies/enrich.ts';
+import type { Env } from '../../config/index.ts';
+import type { RunningTopology, TimeWindow, Topology } from '../../streams/index.ts';
+import { baselineDays, baselinesAt, loadRuleSet, ruleMetrics, type DailyValues } from '../../triggers/index.ts';
+import { createTokenVerifier, type TokenVerifier } from '../../push/auth.ts';
 import type { StageResources } from '../resources.ts';
 
 /** `bridge run enrich`: rules from TRIGGER_RULES_FILE (or the shipped file), validated before any record. */
@@ -8,4 +11,63 @@ export async function enrichStage(resources: StageResources): Promise<Topology> 
   const rules = await loadRuleSet(resources.config.TRIGGER_RULES_FILE ?? defaultRulesFile);
   resources.log.info({ rules: rules.rules.length }, 'trigger rules loaded');
   return enrichTopology({ rules, schemaStore: resources.schemaStore(), metrics: resources.metrics });
+}
+
+type Route = (rest: string, req: IncomingMessage) => Promise<{ status: number; body: unknown }>;
+
+/** The users' bearer JWTs, as the push server verifies them (PUSH_JWT_SECRETS or PUSH_JWKS_URL); undefined when neither is set. */
+function userTokens(config: Readonly<Env>): TokenVerifier | undefined {
+  if ((config.PUSH_JWT_SECRETS ?? []).length === 0 && config.PUSH_JWKS_URL === undefined) return undefined;
+  return createTokenVerifier({
+    ...(config.PUSH_JWT_SECRETS ? { secrets: config.PUSH_JWT_SECRETS } : {}),
+    ...(config.PUSH_JWKS_URL ? { jwksUrl: config.PUSH_JWKS_URL } : {}),
+    ...(config.PUSH_JWT_ISSUER ? { issuer: config.PUSH_JWT_ISSUER } : {}),
+    ...(config.PUSH_JWT_AUDIENCE ? { audience: config.PUSH_JWT_AUDIENCE } : {}),
+  });
+}
+
+function bearer(req: IncomingMessage): string | undefined {
+  const match = /^bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  return match?.[1];
+}
+
+/**
+ * `GET /state/baselines/<user id>`: the user's baselines as enrich would judge an event now,
+ * from this instance's store, or the instance that holds the user. A user reads only their own:
+ * a bearer JWT whose `sub` is the user id, verified like the push server's. Without token keys
+ * configured it answers only with STATE_QUERY_UNAUTHENTICATED=true (a private port).
+ */
+export function baselineQueryRoute(config: Readonly<Env>, enrich: () => RunningTopology | undefined, now: () => number = Date.now): Route {
+  const tokens = userTokens(config);
+  return async (rest, req) => {
+    const match = /^baselines\/([^/]{1,200})$/.exec(rest);
+    if (tokens === undefined && !config.STATE_QUERY_UNAUTHENTICATED) {
+      return { status: 403, body: { error: 'state queries are off: set PUSH_JWT_SECRETS or PUSH_JWKS_URL (users query their own), or STATE_QUERY_UNAUTHENTICATED=true on a private port' } };
+    }
+    if (!match) return { status: 404, body: { error: 'expected /state/baselines/<user id>' } };
+    if (tokens !== undefined && !config.STATE_QUERY_UNAUTHENTICATED) {
+      const verified = await tokens(bearer(req));
+      if (!verified.ok) return { status: 401, body: { error: `bearer token ${verified.reason}` } };
+      if (verified.userId !== decodeURIComponent(match[1]!)) return { status: 403, body: { error: 'a token reads only its own user’s baselines' } };
+    }
+    const running = enrich();
+    if (!running?.stateStores) return { status: 404, body: { error: 'this process does not run enrich with a baseline store' } };
+    if (!running.isReady()) return { status: 503, body: { error: 'enrich is not ready (joining its group or restoring state)' } };
+    const userId = decodeURIComponent(match[1]!);
+    const answer = await running.queryStore(baselineStoreName, userId);
+    if (answer.where === 'elsewhere') return { status: 409, body: { userId, partition: answer.partition, instance: answer.owner, error: 'the user is held by another enrich instance; ask it' } };
+    if (answer.where === 'unassigned') return { status: 503, body: { userId, partition: answer.partition, error: 'no instance holds the user right now (rebalancing)' } };
+    const value = answer.value as { observedUntil: number; windows: ReadonlyArray<readonly [number, DailyValues]> } | undefined;
+    const windows: Array<TimeWindow<DailyValues>> = (value?.windows ?? []).map(([start, day]) => ({ start, end: start + baselineWindows.sizeMs, value: day }));
+    const baselines = baselinesAt(windows, now(), ruleMetrics);
+    return {
+      status: 200,
+      body: {
+        userId,
+        partition: answer.partition,
+        baselines: Object.entries(baselines).map(([metric, b]) => ({ metric, median: b.median, days: b.days, windowDays: baselineDays })),
+        days: windows.map((w) => ({ start: new Date(w.start).toISOString(), means: Object.fromEntries(Object.entries(w.value).map(([m, v]) => [m, v.sum / v.count])) })),
+      },
+    };
+  };
 }

@@ -7,8 +7,9 @@ import { startObsServer } from '../../obs/http-server.ts';
 import type { DestinationStream } from 'pino';
 import { createLogger, type Logger } from '../../obs/logger.ts';
 import { createMetricsRegistry } from '../../obs/metrics.ts';
-import { runTopology, StreamEvents, stopOnSignals, type RunningTopology } from '../../streams/index.ts';
+import { lmdbBackend, runTopology, StreamEvents, stopOnSignals, type RunningTopology } from '../../streams/index.ts';
 import { bindStreamMetrics, createStageResources, topologies as registeredTopologies, waitFor, type TopologyFactory } from '../../app/index.ts';
+import { baselineQueryRoute } from '../../app/stages/enrich.ts';
 import { startIngress } from './ingress.ts';
 
 function packageVersion(): string {
@@ -70,6 +71,7 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
       ...resources.probes(),
     }),
     ready: () => running.length === names.length && running.every((r) => r.isReady()),
+    ...(names.includes('enrich') ? { routes: { '/state/': baselineQueryRoute(config, () => running.find((r) => r.topology.name === 'enrich')) } } : {}),
   });
   let ingress: Awaited<ReturnType<typeof startIngress>> | undefined;
 
@@ -95,6 +97,10 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
       const factory = registry[name];
       if (!factory) continue;
       const delivery = (stageNames as readonly string[]).includes(name) ? deliveryFor(config, name as StageName) : config.DELIVERY;
+      const state = {
+        ...(config.STATE_DIR ? { stateBackend: lmdbBackend(config.STATE_DIR) } : {}),
+        ...(config.STATE_CHANGELOG_REPLICATION_FACTOR ? { changelogReplicationFactor: config.STATE_CHANGELOG_REPLICATION_FACTOR } : {}),
+      };
       running.push(
         await runTopology(await factory(resources), {
           kafka,
@@ -104,6 +110,7 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
           partitionsConsumedConcurrently: config.STAGE_PARTITION_CONCURRENCY,
           sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
           heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL_MS,
+          ...state,
         }),
       );
     }

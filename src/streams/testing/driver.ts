@@ -5,6 +5,10 @@ import { ErrorPolicy, type RetryOptions } from '../error-policy.ts';
 import { StreamEvents } from '../events.ts';
 import { decodeHeaders, type OutgoingRecord, type RawRecord } from '../record.ts';
 import type { Serde } from '../serdes.ts';
+import { memoryBackend } from '../state/backend.ts';
+import type { KeyValueStoreRef, WindowStoreRef } from '../state/spec.ts';
+import { StateStores } from '../state/state-stores.ts';
+import type { KeyValueStore, WindowStore } from '../state/stores.ts';
 import { StoreWrites } from '../store-writes.ts';
 import type { Topology } from '../topology.ts';
 
@@ -64,6 +68,7 @@ export class TopologyTestDriver {
   /** Lifecycle events (`retried`, `dead-lettered`, `processed`, `committed`) as the runner emits them. */
   readonly events = new StreamEvents();
   readonly #chunks: ChunkContext;
+  readonly #state: StateStores | undefined;
   readonly #now: () => number;
   readonly #chunkSize: number;
   readonly #topics = new Map<string, OutgoingRecord[]>();
@@ -81,7 +86,19 @@ export class TopologyTestDriver {
       log: options.log ?? createLogger({ level: 'silent' }),
       events: this.events,
     };
-    this.#chunks = { topology, policy: new ErrorPolicy(topology, settings), stores: new StoreWrites(topology, settings), events: this.events, now: this.#now };
+    // State stores live in memory as long as the driver; their changelogs are written like any topic.
+    this.#state =
+      topology.stateStores.length > 0
+        ? new StateStores({ topology: topology.name, groupId: topology.groupId, specs: topology.stateStores, backend: memoryBackend(), events: this.events, log: settings.log })
+        : undefined;
+    this.#chunks = {
+      topology,
+      policy: new ErrorPolicy(topology, settings),
+      stores: new StoreWrites(topology, settings),
+      events: this.events,
+      now: this.#now,
+      ...(this.#state ? { state: this.#state } : {}),
+    };
   }
 
   inputTopic<K, V>(topic: string, key: Serde<K>, value: Serde<V>): TestInputTopic<K, V> {
@@ -121,7 +138,9 @@ export class TopologyTestDriver {
     const byPartition = new Map<string, RawRecord[]>();
     for (const raw of this.#pending) {
       const key = `${raw.topic}/${raw.partition}`;
-      byPartition.set(key, [...(byPartition.get(key) ?? []), raw]);
+      const records = byPartition.get(key) ?? [];
+      records.push(raw);
+      byPartition.set(key, records);
     }
     for (const records of byPartition.values()) {
       for (let start = 0; start < records.length; start += this.#chunkSize) {
@@ -148,9 +167,15 @@ export class TopologyTestDriver {
       const last = chunk[result.finished - 1]!;
       const nextOffset = String(BigInt(last.offset) + 1n);
       for (const out of result.outputs) this.#append(out);
+      if (result.state) {
+        const markers = [{ topic: last.topic, nextOffset }];
+        for (const out of result.state.changelog(markers, this.#now())) this.#append(out);
+        await result.state.apply(markers);
+        for (const [store, count] of result.state.lateCounts()) this.events.emit('late-dropped', { topology: this.topology.name, store, partition: last.partition, count });
+      }
       this.#committed.set(`${last.topic}/${last.partition}`, nextOffset);
       const done = new Set(chunk.slice(0, result.finished));
-      this.#pending = this.#pending.filter((raw) => !done.has(raw));
+      if (this.#pending.length > 0) this.#pending = this.#pending.filter((raw) => !done.has(raw));
       this.events.emit('committed', { topology: this.topology.name, topic: last.topic, partition: last.partition, offset: nextOffset, transactional: false });
     }
     if (result.unavailable) throw result.unavailable;
@@ -178,6 +203,18 @@ export class TopologyTestDriver {
       },
       isEmpty: () => (this.#topics.get(topic)?.length ?? 0) <= (this.#read.get(topic) ?? 0),
     };
+  }
+
+  /**
+   * A state store of one partition as committed so far (read it; writes here bypass the
+   * changelog and are for setting up a test only).
+   */
+  store<K, V>(ref: KeyValueStoreRef<K, V>, partition?: number): Promise<KeyValueStore<K, V>>;
+  store<K, A>(ref: WindowStoreRef<K, A>, partition?: number): Promise<WindowStore<K, A>>;
+  async store(ref: KeyValueStoreRef<unknown, unknown> | WindowStoreRef<unknown, unknown>, partition = 0): Promise<KeyValueStore<unknown, unknown> | WindowStore<unknown, unknown>> {
+    if (!this.#state) throw new Error(`topology "${this.topology.name}" declares no state stores`);
+    const view = (await this.#state.begin(partition)).record();
+    return ref.kind === 'key-value' ? view.store(ref) : view.store(ref);
   }
 
   /** Every dead letter written so far, with its reason. */

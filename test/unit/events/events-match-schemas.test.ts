@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type avro from 'avsc';
+import avro from 'avsc';
 import {
   headlineFields,
   priorities,
@@ -39,7 +39,13 @@ const trigger: Trigger = {
   recommendation: 'breathing_exercise',
   ruleId: 'hrv-stress',
 };
-const enriched: EnrichedBiometricEvent = { event, triggers: [trigger], priority: 'medium', enrichedAt: 1_735_718_400_500 };
+const enriched: EnrichedBiometricEvent = {
+  event,
+  triggers: [trigger],
+  priority: 'medium',
+  enrichedAt: 1_735_718_400_500,
+  baselines: [{ metric: 'hrvRmssdMs', median: 48.5, days: 6, windowDays: 7 }],
+};
 
 const nullableInTs = {
   BiometricEvent: ['deviceType', ...headlineFields],
@@ -53,6 +59,8 @@ const cases = [
   { name: 'Trigger', sample: trigger },
   { name: 'EnrichedBiometricEvent', sample: enriched },
 ] as const;
+
+const avroType = (json: AvroSchemaJson) => avro.Type.forSchema(json as avro.Schema);
 
 /** avsc decodes into record-class instances; compare plain data. */
 function plain(value: unknown): unknown {
@@ -134,6 +142,15 @@ test('EnrichedBiometricEvent is self-contained: BiometricEvent and Trigger are i
   const text = JSON.stringify(schemas.EnrichedBiometricEvent.json);
   assert.is(text.split('"name":"BiometricEvent"').length - 1, 1, 'expected one inline BiometricEvent definition');
   assert.is(text.split('"name":"Trigger"').length - 1, 1, 'expected one inline Trigger definition');
+});
+
+test('EnrichedBiometricEvent: a record written before baselines existed reads with none', () => {
+  const { baselines: _dropped, ...older } = enriched;
+  const previous = JSON.parse(JSON.stringify(schemas.EnrichedBiometricEvent.json)) as AvroSchemaJson;
+  previous['fields'] = fieldsOf(previous).filter((f) => f.name !== 'baselines');
+  const writer = avroType(previous);
+  const resolver = schemas.EnrichedBiometricEvent.type.createResolver(writer);
+  assert.equal(plain(schemas.EnrichedBiometricEvent.type.fromBuffer(writer.toBuffer(older), resolver)), { ...plain(older) as object, baselines: [] }, 'expected the default []');
 });
 
 test('a reader of the current schema reads an event written without optional fields set', () => {

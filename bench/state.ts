@@ -1,0 +1,130 @@
+// `npm run bench:state`: what enrich's baseline store costs, and how fast a changelog restores.
+// 1. enrich in memory (the topology test driver, so Kafka round trips do not hide the cost):
+//    the shipped rules with the baseline window store against the same rules without baseline
+//    rules (no store), records/s and CPU µs per record, BENCH_STATE_RECORDS events (default
+//    100000) over BENCH_STATE_USERS users (5000), BENCH_ROUNDS rounds (3), median reported.
+// 2. restore: BENCH_STATE_CHANGELOG entries (default 1000000) written to a compacted changelog
+//    topic on Kafka (the stack must be up), then read back into memory and LMDB storage as a
+//    restarting instance does; entries/s.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Schema } from 'avsc';
+import { Kafka, logLevel } from 'kafkajs';
+import { loadConfig } from '../src/config/index.ts';
+import type { BiometricEvent } from '../src/events/index.ts';
+import { bridgeSchemas } from '../src/schemas/index.ts';
+import { changelogConfig, lmdbBackend, memoryBackend, serdes, type StateBackend } from '../src/streams/index.ts';
+import { reliableProducer } from '../src/streams/producers.ts';
+import { kafkaChangelogReader } from '../src/streams/state/changelog-reader.ts';
+import { memorySchemaStore, TopologyTestDriver } from '../src/streams/testing/index.ts';
+import { topics } from '../src/topics.ts';
+import { loadRuleSet, parseRuleSet, type RuleSet } from '../src/triggers/index.ts';
+import { defaultRulesFile, enrichTopology } from '../topologies/enrich.ts';
+
+const records = Number(process.env['BENCH_STATE_RECORDS'] ?? 100_000);
+const users = Number(process.env['BENCH_STATE_USERS'] ?? 5_000);
+const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const changelogEntries = Number(process.env['BENCH_STATE_CHANGELOG'] ?? 1_000_000);
+const day = 86_400_000;
+
+interface Measured {
+  recordsPerSecond: number;
+  cpuMicrosPerRecord: number;
+}
+
+/** Events of `users` users, one a night each, over as many nights as it takes. */
+function events(): BiometricEvent[] {
+  const start = Date.UTC(2026, 0, 1, 4);
+  return Array.from({ length: records }, (_, i) => ({
+    eventId: `e${i}`,
+    userId: `user-${i % users}`,
+    source: 'OURA',
+    dataType: 'sleep',
+    deviceType: null,
+    occurredAt: start + Math.floor(i / users) * day,
+    receivedAt: start + Math.floor(i / users) * day + 60_000,
+    hrvRmssdMs: 40 + (i % 37),
+    restingHeartRateBpm: 48 + (i % 11),
+    sleepScore: 60 + (i % 40),
+    recoveryScore: null,
+    readinessScore: null,
+    temperatureDeltaC: 0.1,
+    stressLevel: null,
+    readings: [],
+  }));
+}
+
+async function enrichRun(rules: RuleSet, input: readonly BiometricEvent[]): Promise<Measured> {
+  const store = memorySchemaStore();
+  const schemas = bridgeSchemas();
+  const driver = new TopologyTestDriver(enrichTopology({ rules, schemaStore: store, now: () => 0 }));
+  const topic = driver.inputTopic(topics.events, serdes.string(), serdes.avro<BiometricEvent>({ store, schema: schemas.BiometricEvent.json as Schema }));
+  for (const event of input) await topic.queue({ key: event.userId, value: event, partition: Number(event.userId.slice(5)) % 6 });
+  const cpu = process.cpuUsage();
+  const began = performance.now();
+  await driver.flush();
+  const seconds = (performance.now() - began) / 1_000;
+  const used = process.cpuUsage(cpu);
+  return { recordsPerSecond: input.length / seconds, cpuMicrosPerRecord: (used.user + used.system) / input.length };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+async function enrichBench(): Promise<void> {
+  const withBaselines = await loadRuleSet(defaultRulesFile);
+  const withoutBaselines = parseRuleSet({ $schemaVersion: 1, rules: withBaselines.rules.filter((rule) => !rule.baseline) });
+  const input = events();
+  const results: Record<'with store' | 'without store', Measured[]> = { 'with store': [], 'without store': [] };
+  for (let round = 0; round < rounds; round += 1) {
+    results['without store'].push(await enrichRun(withoutBaselines, input));
+    results['with store'].push(await enrichRun(withBaselines, input));
+  }
+  console.log(`enrich, ${records} events of ${users} users, median of ${rounds} rounds:`);
+  for (const [scenario, runs] of Object.entries(results)) {
+    console.log(`  ${scenario.padEnd(14)} ${median(runs.map((r) => r.recordsPerSecond)).toFixed(0).padStart(8)} records/s  ${median(runs.map((r) => r.cpuMicrosPerRecord)).toFixed(1).padStart(7)} µs CPU/record`);
+  }
+  const ratio = median(results['with store'].map((r) => r.recordsPerSecond)) / median(results['without store'].map((r) => r.recordsPerSecond));
+  console.log(`  the store keeps ${(ratio * 100).toFixed(0)} % of the stage's throughput`);
+}
+
+async function restoreBench(): Promise<void> {
+  const config = loadConfig();
+  const kafka = new Kafka({ clientId: 'bench-state', brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const topic = `bench-state-${Date.now()}-changelog`;
+  const dir = await mkdtemp(join(tmpdir(), 'bench-state-'));
+  try {
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, configEntries: Object.entries(changelogConfig).map(([name, value]) => ({ name, value })) }] });
+    const producer = reliableProducer(kafka);
+    await producer.connect();
+    const value = Buffer.from(JSON.stringify({ observedUntil: 0, windows: [[0, { hrvRmssdMs: { sum: 65, count: 1 } }]] }));
+    for (let i = 0; i < changelogEntries; i += 10_000) {
+      const messages = Array.from({ length: Math.min(10_000, changelogEntries - i) }, (_, j) => ({ key: `user-${i + j}`, value }));
+      await producer.send({ topic, acks: -1, messages });
+    }
+    await producer.disconnect();
+    for (const [name, backend] of [['memory', memoryBackend()], ['lmdb', lmdbBackend(dir)]] as Array<[string, StateBackend]>) {
+      const storage = await backend.open('bench', 'baselines', 0);
+      const reader = kafkaChangelogReader(kafka, 'bench.state');
+      const began = performance.now();
+      let restored = 0;
+      await reader.restore(topic, new Map([[0, undefined]]), async (_partition, entries) => {
+        await storage.write(entries);
+        restored += entries.length;
+      });
+      const seconds = (performance.now() - began) / 1_000;
+      console.log(`restore into ${name.padEnd(6)} ${restored} entries in ${seconds.toFixed(2)} s: ${(restored / seconds).toFixed(0)} entries/s (group join included)`);
+      await storage.close();
+      await reader.close();
+    }
+  } finally {
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await enrichBench();
+await restoreBench();

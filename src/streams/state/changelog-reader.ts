@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import type { StateEntry } from './backend.ts';
+
+/** Reads changelog partitions back into local storage. */
+export interface ChangelogReader {
+  /**
+   * Reads each partition from its offset (undefined: the beginning) up to the end it had when
+   * the restore began, handing entries in offset order to `apply`.
+   */
+  restore(topic: string, from: ReadonlyMap<number, string | undefined>, apply: (partition: number, entries: StateEntry[]) => Promise<void>): Promise<void>;
+  /** Records to read per partition for `restore` with the same offsets (for progress). */
+  remaining(topic: string, from: ReadonlyMap<number, string | undefined>): Promise<Map<number, number>>;
+  /** The offset after the partition's last record: what local storage covers after a clean close. */
+  endOffset(topic: string, partition: number): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * A changelog reader on kafkajs. kafkajs has no manual assignment, so each restore subscribes a
+ * consumer of a throwaway group (deleted afterwards), seeks the partitions it needs and pauses
+ * the others. read_committed: aborted writes of an exactly-once stage are never restored.
+ */
+export function kafkaChangelogReader(kafka: Kafka, groupId: string): ChangelogReader {
+  const admin = kafka.admin();
+  let connected: Promise<void> | undefined;
+  const connect = () => (connected ??= admin.connect());
+
+  const bounds = async (topic: string, from: ReadonlyMap<number, string | undefined>) => {
+    await connect();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    const ranges = new Map<number, { start: bigint; end: bigint }>();
+    for (const [partition, offset] of from) {
+      const found = offsets.find((o) => o.partition === partition);
+      if (!found) throw new Error(`changelog ${topic} has no partition ${partition}; it needs as many partitions as the input`);
+      const low = BigInt(found.low);
+      const start = offset === undefined || BigInt(offset) < low ? low : BigInt(offset);
+      ranges.set(partition, { start, end: BigInt(found.high) });
+    }
+    return ranges;
+  };
+
+  return {
+    async remaining(topic, from) {
+      const ranges = await bounds(topic, from);
+      return new Map([...ranges].map(([p, r]) => [p, Math.max(0, Number(r.end - r.start))]));
+    },
+    async endOffset(topic, partition) {
+      await connect();
+      const found = (await admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition);
+      if (!found) throw new Error(`changelog ${topic} has no partition ${partition}`);
+      return found.high;
+    },
+    async restore(topic, from, apply) {
+      const ranges = [...(await bounds(topic, from))].filter(([, r]) => r.start < r.end);
+      if (ranges.length === 0) return;
+      const open = new Map(ranges);
+      const restoreGroup = `${groupId}-restore-${randomUUID()}`;
+      const consumer = kafka.consumer({ groupId: restoreGroup, readUncommitted: false, allowAutoTopicCreation: false, sessionTimeout: 30_000 });
+      let finish!: () => void;
+      let fail!: (error: unknown) => void;
+      const finished = new Promise<void>((resolve, reject) => {
+        finish = resolve;
+        fail = reject;
+      });
+      const reached = (partition: number, next: bigint) => {
+        const range = open.get(partition);
+        if (range && next >= range.end) open.delete(partition);
+        if (open.size === 0) finish();
+      };
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (!payload.restart) fail(payload.error);
+      });
+      // A fetch of transaction markers only never reaches eachBatch; its end still counts.
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        if (payload.topic === topic) reached(payload.partition, BigInt(payload.lastOffset) + 1n);
+      });
+      await consumer.connect();
+      try {
+        await consumer.subscribe({ topic, fromBeginning: true });
+        await consumer.run({
+          autoCommit: false,
+          eachBatch: async ({ batch }) => {
+            const range = open.get(batch.partition);
+            if (!range) return;
+            const entries: StateEntry[] = [];
+            for (const message of batch.messages) {
+              const offset = BigInt(message.offset);
+              if (offset < range.start || offset >= range.end || !message.key) continue;
+              entries.push({ key: message.key, value: message.value });
+            }
+            if (entries.length > 0) await apply(batch.partition, entries);
+            reached(batch.partition, BigInt(batch.lastOffset()) + 1n);
+          },
+        });
+        const others = (await admin.fetchTopicOffsets(topic)).map((o) => o.partition).filter((p) => !open.has(p));
+        if (others.length > 0) consumer.pause([{ topic, partitions: others }]);
+        for (const [partition, range] of ranges) consumer.seek({ topic, partition, offset: range.start.toString() });
+        await finished;
+      } finally {
+        await consumer.disconnect();
+        await admin.deleteGroups([restoreGroup]).catch(() => undefined);
+      }
+    },
+    async close() {
+      if (connected) await admin.disconnect();
+    },
+  };
+}

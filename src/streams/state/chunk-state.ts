@@ -1,0 +1,225 @@
+import type { OutgoingRecord } from '../record.ts';
+import type { PartitionStorage, StateEntry } from './backend.ts';
+import type { KeyValueStoreRef, StateStoreSpec, WindowStoreRef } from './spec.ts';
+import type { KeyValueStore, WindowStore, Windowed } from './stores.ts';
+import { foldIntoWindow, windowsOf } from './windows.ts';
+
+/** The header that tells a marker from a store entry in a changelog. */
+export const markerHeader = 'bridge-state-marker';
+
+/**
+ * The changelog key of the marker that says up to which input offset (of one source topic) the
+ * store's changelog holds the effects: restored with the data, it lets a restarted instance skip
+ * records whose updates already reached the changelog but whose offsets were never committed.
+ */
+export function markerKey(topic: string): Buffer {
+  return Buffer.from(`\u0000input-offset:${topic}`, 'utf8');
+}
+
+export interface OpenStore {
+  readonly spec: StateStoreSpec;
+  readonly storage: PartitionStorage;
+  /** Decoded values of recently used keys, so a hot key is not decoded on every record. */
+  readonly decoded: DecodedCache;
+}
+
+/** A bounded map of decoded values (oldest entry dropped first); `undefined` caches an absent key. */
+export class DecodedCache {
+  readonly #entries = new Map<string, unknown>();
+  readonly #capacity: number;
+
+  constructor(capacity = 20_000) {
+    this.#capacity = capacity;
+  }
+
+  has(id: string): boolean {
+    return this.#entries.has(id);
+  }
+
+  get(id: string): unknown {
+    return this.#entries.get(id);
+  }
+
+  set(id: string, value: unknown): void {
+    this.#entries.delete(id);
+    this.#entries.set(id, value);
+    if (this.#entries.size > this.#capacity) this.#entries.delete(this.#entries.keys().next().value!);
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+}
+
+interface Pending {
+  readonly key: Buffer;
+  readonly bytes: Buffer | null;
+  /** The decoded value (undefined after delete), so reads in the same chunk skip the serde. */
+  readonly value: unknown;
+}
+
+type Overlay = Map<string, Map<string, Pending>>;
+
+/** Stores as one attempt of one record sees them; its writes count only once the record is accepted. */
+export class RecordState {
+  readonly #chunk: ChunkState;
+  readonly writes: Overlay = new Map();
+  /** Store name → records dropped as late. */
+  readonly late = new Map<string, number>();
+
+  constructor(chunk: ChunkState) {
+    this.#chunk = chunk;
+  }
+
+  store<K, V>(ref: KeyValueStoreRef<K, V>): KeyValueStore<K, V>;
+  store<K, A>(ref: WindowStoreRef<K, A>): WindowStore<K, A>;
+  store(ref: KeyValueStoreRef<unknown, unknown> | WindowStoreRef<unknown, unknown>): KeyValueStore<unknown, unknown> | WindowStore<unknown, unknown> {
+    const open = this.#chunk.open(ref.name);
+    if (ref.kind === 'key-value') {
+      if (open.spec.windows) throw new Error(`store "${ref.name}" is a window store; declare it with addStateStore to use it as a key-value store`);
+      return this.#keyValue(open);
+    }
+    const windows = open.spec.windows;
+    if (!windows) throw new Error(`store "${ref.name}" is a key-value store, not a window store`);
+    const kv = this.#keyValue(open) as KeyValueStore<unknown, Windowed<unknown>>;
+    return {
+      update: async (key, timestamp, fold) => {
+        const next = foldIntoWindow(windows, await kv.get(key), timestamp, fold);
+        if (!next) {
+          this.late.set(ref.name, (this.late.get(ref.name) ?? 0) + 1);
+          return false;
+        }
+        await kv.put(key, next);
+        return true;
+      },
+      fetch: async (key) => windowsOf(windows, await kv.get(key)),
+    };
+  }
+
+  #keyValue(open: OpenStore): KeyValueStore<unknown, unknown> {
+    const { spec } = open;
+    const topic = spec.changelogTopic;
+    const keyBytes = async (key: unknown): Promise<Buffer> => {
+      const bytes = await spec.key.serialize(key, topic);
+      if (bytes === null) throw new Error(`store "${spec.name}" cannot hold a null key`);
+      return bytes;
+    };
+    const write = (bytes: Buffer, pending: Pending) => {
+      const writes = this.writes.get(spec.name) ?? new Map<string, Pending>();
+      writes.set(bytes.toString('latin1'), pending);
+      this.writes.set(spec.name, writes);
+    };
+    return {
+      get: async (key) => {
+        const bytes = await keyBytes(key);
+        const id = bytes.toString('latin1');
+        const pending = this.writes.get(spec.name)?.get(id) ?? this.#chunk.pending(spec.name, id);
+        if (pending) return pending.value;
+        return this.#chunk.read(open, bytes, id);
+      },
+      put: async (key, value) => {
+        const bytes = await keyBytes(key);
+        write(bytes, { key: bytes, bytes: await spec.value.serialize(value, topic), value });
+      },
+      delete: async (key) => {
+        const bytes = await keyBytes(key);
+        write(bytes, { key: bytes, bytes: null, value: undefined });
+      },
+    };
+  }
+}
+
+/**
+ * The stores of one partition while a chunk runs: accepted records' writes wait here until the
+ * chunk's changelog is durable, then go to local storage.
+ */
+export class ChunkState {
+  readonly partition: number;
+  readonly #stores: ReadonlyMap<string, OpenStore>;
+  readonly #pending: Overlay = new Map();
+  readonly #late = new Map<string, number>();
+
+  constructor(partition: number, stores: ReadonlyMap<string, OpenStore>) {
+    this.partition = partition;
+    this.#stores = stores;
+  }
+
+  /** A fresh view for one attempt of one record. */
+  record(): RecordState {
+    return new RecordState(this);
+  }
+
+  /** The record finished: later records of the chunk see its writes, and the chunk's changelog carries them. */
+  accept(record: RecordState): void {
+    for (const [store, writes] of record.writes) {
+      const pending = this.#pending.get(store) ?? new Map<string, Pending>();
+      for (const [id, entry] of writes) pending.set(id, entry);
+      this.#pending.set(store, pending);
+    }
+    for (const [store, n] of record.late) this.#late.set(store, (this.#late.get(store) ?? 0) + n);
+  }
+
+  /** Store name → records dropped as late, of the accepted records. */
+  lateCounts(): ReadonlyMap<string, number> {
+    return this.#late;
+  }
+
+  /** Changelog records of the accepted writes, each store's ending with its input-offset markers. */
+  changelog(markers: ReadonlyArray<{ topic: string; nextOffset: string }>, timestamp: number): OutgoingRecord[] {
+    const out: OutgoingRecord[] = [];
+    for (const { spec } of this.#stores.values()) {
+      for (const entry of this.#entries(spec.name, markers)) {
+        const marker = entry.key[0] === 0 && markers.some((m) => markerKey(m.topic).equals(entry.key));
+        out.push({
+          topic: spec.changelogTopic,
+          partition: this.partition,
+          key: entry.key,
+          value: entry.value,
+          headers: marker ? { [markerHeader]: 'input-offset' } : {},
+          timestamp,
+          node: `${spec.name}-changelog`,
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Writes the accepted changes to local storage, once the changelog holding them is durable. */
+  async apply(markers: ReadonlyArray<{ topic: string; nextOffset: string }>): Promise<void> {
+    for (const open of this.#stores.values()) {
+      await open.storage.write(this.#entries(open.spec.name, markers));
+      for (const [id, pending] of this.#pending.get(open.spec.name) ?? []) open.decoded.set(id, pending.value);
+    }
+  }
+
+  /** @internal read path of RecordState */
+  open(name: string): OpenStore {
+    const open = this.#stores.get(name);
+    if (!open) throw new Error(`no state store named "${name}" in this topology; declare it with addStateStore or addWindowStore`);
+    return open;
+  }
+
+  /**
+   * @internal read path of RecordState: a value from local storage, decoded once and kept in
+   * the store's cache. Steps get the decoded object itself, so they must not mutate it: writes
+   * go through put.
+   */
+  async read(open: OpenStore, bytes: Buffer, id: string): Promise<unknown> {
+    if (open.decoded.has(id)) return open.decoded.get(id);
+    const stored = open.storage.get(bytes);
+    const value = stored === undefined ? undefined : await open.spec.value.deserialize(stored, open.spec.changelogTopic);
+    open.decoded.set(id, value);
+    return value;
+  }
+
+  /** @internal read path of RecordState */
+  pending(store: string, id: string): Pending | undefined {
+    return this.#pending.get(store)?.get(id);
+  }
+
+  #entries(store: string, markers: ReadonlyArray<{ topic: string; nextOffset: string }>): StateEntry[] {
+    const entries: StateEntry[] = [...(this.#pending.get(store)?.values() ?? [])].map((p) => ({ key: p.key, value: p.bytes }));
+    for (const m of markers) entries.push({ key: markerKey(m.topic), value: Buffer.from(m.nextOffset, 'utf8') });
+    return entries;
+  }
+}

@@ -1,0 +1,35 @@
+/** A keyed store as a step sees it: reads see the step's own writes and those of earlier records. */
+export interface KeyValueStore<K, V> {
+  get(key: K): Promise<V | undefined>;
+  put(key: K, value: V): Promise<void>;
+  delete(key: K): Promise<void>;
+}
+
+/** One window of a window store. */
+export interface TimeWindow<A> {
+  /** Epoch ms, inclusive. */
+  readonly start: number;
+  /** Epoch ms, exclusive. */
+  readonly end: number;
+  readonly value: A;
+}
+
+/** Event-time windows per key, with a grace period for late records and a retention. */
+export interface WindowStore<K, A> {
+  /**
+   * Folds a record at event time `timestamp` into its window. Returns false, and counts the
+   * record as dropped, when that window closed (it ended more than the grace period before the
+   * latest event time seen for the key).
+   */
+  update(key: K, timestamp: number, fold: (current: A | undefined) => A): Promise<boolean>;
+  /** The key's retained windows, oldest first. */
+  fetch(key: K): Promise<Array<TimeWindow<A>>>;
+}
+
+/** What a window store keeps per key (as JSON in its changelog). */
+export interface Windowed<A> {
+  /** The latest event time seen for the key: lateness and retention are measured from it. */
+  readonly observedUntil: number;
+  /** Window start → aggregate, oldest first. */
+  readonly windows: ReadonlyArray<readonly [number, A]>;
+}

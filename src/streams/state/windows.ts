@@ -1,0 +1,38 @@
+import type { WindowSpec } from './spec.ts';
+import type { TimeWindow, Windowed } from './stores.ts';
+
+export function validateWindows(spec: WindowSpec, store: string): WindowSpec {
+  const positive = (value: number, what: string) => {
+    if (!Number.isInteger(value) || value < 0) throw new Error(`${what} of window store "${store}" must be a non-negative integer of ms, got ${value}`);
+  };
+  positive(spec.sizeMs, 'sizeMs');
+  positive(spec.graceMs, 'graceMs');
+  positive(spec.retentionMs, 'retentionMs');
+  if (spec.sizeMs === 0) throw new Error(`sizeMs of window store "${store}" must be at least 1`);
+  if (spec.retentionMs < spec.graceMs) throw new Error(`retentionMs of window store "${store}" must be at least its graceMs, or open windows would be dropped`);
+  return spec;
+}
+
+export function windowStart(spec: WindowSpec, timestamp: number): number {
+  return Math.floor(timestamp / spec.sizeMs) * spec.sizeMs;
+}
+
+/**
+ * Folds a record into its window: undefined when the window is closed (late past grace), else
+ * the key's new windows without those past retention.
+ */
+export function foldIntoWindow<A>(spec: WindowSpec, current: Windowed<A> | undefined, timestamp: number, fold: (aggregate: A | undefined) => A): Windowed<A> | undefined {
+  const observedUntil = Math.max(current?.observedUntil ?? timestamp, timestamp);
+  const start = windowStart(spec, timestamp);
+  if (start + spec.sizeMs + spec.graceMs <= observedUntil) return undefined;
+  const kept = (current?.windows ?? []).filter(([s]) => s + spec.sizeMs + spec.retentionMs > observedUntil);
+  const index = kept.findIndex(([s]) => s === start);
+  const next = fold(index === -1 ? undefined : kept[index]![1]);
+  const windows = index === -1 ? [...kept, [start, next] as const].sort((a, b) => a[0] - b[0]) : kept.map((w, i) => (i === index ? ([start, next] as const) : w));
+  return { observedUntil, windows };
+}
+
+export function windowsOf<A>(spec: WindowSpec, value: Windowed<A> | undefined): Array<TimeWindow<A>> {
+  if (!value) return [];
+  return value.windows.filter(([s]) => s + spec.sizeMs + spec.retentionMs > value.observedUntil).map(([start, aggregate]) => ({ start, end: start + spec.sizeMs, value: aggregate }));
+}

@@ -1,0 +1,44 @@
+// A stateful topology in its own process, for the state crash tests: counts records per key of
+// STREAMS_INPUT in a state store and writes each running count to STREAMS_OUTPUT, in
+// STREAMS_DELIVERY mode, with LMDB under STREAMS_STATE_DIR when set (else memory). Prints "ready"
+// on joining and one JSON line per restored store partition.
+import { Kafka, logLevel } from 'kafkajs';
+import { StreamsBuilder, lmdbBackend, memoryBackend, runTopology, serdes, stopOnSignals, type DeliveryMode } from '../../src/streams/index.ts';
+import { createLogger } from '../../src/obs/logger.ts';
+
+const required = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is required`);
+  return value;
+};
+
+const builder = new StreamsBuilder(required('STREAMS_NAME'));
+const counts = builder.addStateStore({ name: 'counts', key: serdes.string(), value: serdes.json<number>() });
+builder
+  .stream('in', { topics: [required('STREAMS_INPUT')], key: serdes.string(), value: serdes.string() })
+  .mapValues('count', async (_value, record, ctx) => {
+    const store = ctx.store(counts);
+    const next = ((await store.get(record.key)) ?? 0) + 1;
+    await store.put(record.key, next);
+    return String(next);
+  })
+  .to('out', { topic: required('STREAMS_OUTPUT'), key: serdes.string(), value: serdes.string() });
+
+const kafka = new Kafka({ clientId: 'streams-state-worker', brokers: required('STREAMS_BROKERS').split(','), logLevel: logLevel.NOTHING });
+const log = createLogger({ level: 'warn' });
+const stateDir = process.env.STREAMS_STATE_DIR;
+const running = await runTopology(builder.build(), {
+  kafka,
+  log,
+  delivery: required('STREAMS_DELIVERY') as DeliveryMode,
+  stateBackend: stateDir ? lmdbBackend(stateDir) : memoryBackend(),
+  maxBatchRecords: 50, // small chunks: a kill lands between commits, not after everything
+  sessionTimeoutMs: 6_000,
+  heartbeatIntervalMs: 1_000,
+  rebalanceTimeoutMs: 10_000,
+});
+running.events.on('restored', (e) => process.stdout.write(`${JSON.stringify({ restored: e.partition, records: e.restored })}\n`));
+running.events.on('rebalanced', (e) => {
+  if (e.assigned.length > 0) process.stdout.write('ready\n');
+});
+stopOnSignals(running.stop, log);

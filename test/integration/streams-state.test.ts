@@ -1,0 +1,151 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import kafkajs from 'kafkajs';
+import type { DeliveryMode } from '../../src/streams/index.ts';
+import { config, createTopics, kafkaClient, unique } from '../support/services.ts';
+import { follow, produce, readAll, startWorker, stopWorker, waitUntil, type Seen } from './streams-support.ts';
+
+const { ConfigResourceTypes } = kafkajs;
+const worker = fileURLToPath(new URL('./streams-state-worker.ts', import.meta.url));
+const keys = 30;
+const perKey = 100;
+const total = keys * perKey;
+const killAt = [600, 1_800]; // distinct running counts seen before each SIGKILL
+
+interface Worker {
+  child: ChildProcess;
+  /** Records restored per partition, from the worker's restore lines. */
+  restored: Map<number, number>;
+}
+
+function start(env: Record<string, string>): Worker {
+  const child = startWorker(worker, env);
+  const restored = new Map<number, number>();
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (!line.startsWith('{')) return;
+    const event = JSON.parse(line) as { restored: number; records: number };
+    restored.set(event.restored, event.records);
+  });
+  return { child, restored };
+}
+
+const stop = stopWorker;
+
+interface RunResult {
+  outputs: Seen[];
+  changelog: Seen[];
+  changelogPolicy: string | undefined;
+  changelogPartitions: number;
+  /** Records restored by the last start, which followed a graceful stop. */
+  restoredAfterCleanStop: number;
+  restoredAfterKill: number;
+}
+
+async function stateRun(delivery: DeliveryMode, stateDir?: string): Promise<RunResult> {
+  const kafka = kafkaClient();
+  const admin = kafka.admin();
+  await admin.connect();
+  const name = unique(`state-${delivery}`);
+  const input = `${name}.in`;
+  const output = `${name}.out`;
+  const changelogTopic = `bridge.${name}-counts-changelog`;
+  await createTopics(admin, [input, output, `dlq.${name}`], 2);
+  const env: Record<string, string> = { STREAMS_NAME: name, STREAMS_INPUT: input, STREAMS_OUTPUT: output, STREAMS_DELIVERY: delivery, STREAMS_BROKERS: config.KAFKA_BROKERS.join(',') };
+  if (stateDir) env.STREAMS_STATE_DIR = stateDir;
+  const followed: Seen[] = [];
+  const follower = await follow(kafka, output, delivery === 'at-least-once', followed);
+  const distinct = () => new Set(followed.map((s) => `${s.key}=${s.value}`)).size;
+  let current = start(env);
+  let restoredAfterKill = 0;
+  try {
+    const producing = (async () => {
+      for (let n = 0; n < perKey; n += 10) {
+        await produce(kafka, input, Array.from({ length: 10 * keys }, (_, i) => ({ key: `k${i % keys}`, value: '1' })));
+        await new Promise((resolve) => setTimeout(resolve, 100)); // pacing the producer, not synchronising
+      }
+    })();
+    for (const threshold of killAt) {
+      await waitUntil(() => distinct() >= threshold, 90_000, () => `${distinct()} distinct counts, waiting for ${threshold}`);
+      await stop(current.child, 'SIGKILL');
+      current = start(env);
+    }
+    await producing;
+    await waitUntil(() => distinct() >= total, 120_000, () => `${distinct()} of ${total} distinct counts`);
+    restoredAfterKill = [...current.restored.values()].reduce((a, b) => a + b, 0);
+    await stop(current.child, 'SIGTERM');
+    // A clean stop leaves checkpoints: the next start restores only what it did not write itself.
+    current = start(env);
+    await produce(kafka, input, Array.from({ length: keys }, (_, i) => ({ key: `k${i}`, value: '1' })));
+    await waitUntil(() => distinct() >= total + keys, 90_000, () => `${distinct()} of ${total + keys} distinct counts`);
+    const restoredAfterCleanStop = [...current.restored.values()].reduce((a, b) => a + b, 0);
+    await stop(current.child, 'SIGTERM');
+    await follower.disconnect();
+    const outputs = await readAll(kafka, output, { readUncommitted: delivery === 'at-least-once' });
+    const changelog = await readAll(kafka, changelogTopic);
+    const [configs] = (await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: changelogTopic, configNames: ['cleanup.policy'] }] })).resources;
+    const changelogPolicy = configs?.configEntries.find((c) => c.configName === 'cleanup.policy')?.configValue;
+    const changelogPartitions = (await admin.fetchTopicOffsets(changelogTopic)).length;
+    return { outputs, changelog, changelogPolicy, changelogPartitions, restoredAfterCleanStop, restoredAfterKill };
+  } finally {
+    await stop(current.child, 'SIGKILL');
+    await follower.disconnect();
+    await admin.deleteTopics({ topics: [input, output, `dlq.${name}`, changelogTopic] }).catch(() => undefined);
+    await admin.disconnect();
+  }
+}
+
+/** The latest value per key, as a compacted changelog keeps it (markers left out). */
+function latest(changelog: readonly Seen[]): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const record of changelog) if (!record.headers['bridge-state-marker']) values.set(record.key, record.value);
+  return values;
+}
+
+function countsPerKey(outputs: readonly Seen[]): Map<string, string[]> {
+  const byKey = new Map<string, string[]>();
+  for (const o of outputs) byKey.set(o.key, [...(byKey.get(o.key) ?? []), o.value]);
+  return byKey;
+}
+
+const expected = Array.from({ length: perKey + 1 }, (_, i) => String(i + 1));
+const lmdbDir = await mkdtemp(join(tmpdir(), 'streams-state-'));
+const runs = { 'at-least-once': stateRun('at-least-once'), 'exactly-once': stateRun('exactly-once', lmdbDir) };
+for (const run of Object.values(runs)) run.catch(() => undefined);
+
+test('at-least-once (memory stores) under SIGKILL: every key counted exactly, no count skipped or repeated in the store', async () => {
+  const { outputs, changelog, restoredAfterKill } = await runs['at-least-once'];
+  const stored = latest(changelog);
+  const wrong = [...Array(keys).keys()].map((i) => `k${i}`).filter((key) => stored.get(key) !== String(perKey + 1));
+  assert.equal(wrong, [], `every key's count in the changelog is ${perKey + 1}`);
+  for (const [key, values] of countsPerKey(outputs)) {
+    assert.equal([...new Set(values)].sort((a, b) => Number(a) - Number(b)), expected, `${key}: running counts 1..${perKey + 1} (a double count would skip one)`);
+  }
+  assert.ok(restoredAfterKill > 0, 'after a kill the memory stores were restored from the changelog');
+});
+
+test('exactly-once (LMDB stores) under SIGKILL: every key counted exactly, each running count output once', async () => {
+  const { outputs, changelog, restoredAfterCleanStop } = await runs['exactly-once'];
+  const stored = latest(changelog);
+  const wrong = [...Array(keys).keys()].map((i) => `k${i}`).filter((key) => stored.get(key) !== String(perKey + 1));
+  assert.equal(wrong, [], `every key's count in the changelog is ${perKey + 1}`);
+  assert.is(outputs.length, total + keys, 'one committed output per input');
+  for (const [key, values] of countsPerKey(outputs)) assert.equal(values, expected, `${key}: running counts 1..${perKey + 1} in order, once each`);
+  assert.is(restoredAfterCleanStop, 0, 'after a clean stop LMDB kept the state: nothing to restore from the changelog');
+});
+
+test('changelogs are compacted and have one partition per input partition', async () => {
+  for (const run of Object.values(runs)) {
+    const { changelogPolicy, changelogPartitions } = await run;
+    assert.is(changelogPolicy, 'compact', 'cleanup.policy of the changelog');
+    assert.is(changelogPartitions, 2, 'as many partitions as the input');
+  }
+  await rm(lmdbDir, { recursive: true, force: true });
+});
+
+test.run();

@@ -1,0 +1,131 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { lmdbBackend, RecordError, StreamsBuilder, serdes } from '../../../src/streams/index.ts';
+import { TopologyTestDriver } from '../../../src/streams/testing/index.ts';
+
+const day = 86_400_000;
+
+/** Counts records per key in a store and writes the running count. */
+function counter(failOn?: string) {
+  const builder = new StreamsBuilder('count');
+  const counts = builder.addStateStore({ name: 'counts', key: serdes.string(), value: serdes.json<number>() });
+  let failures = 0;
+  builder
+    .stream('in', { topics: ['in'], key: serdes.string(), value: serdes.string() })
+    .mapValues('count', async (value, record, ctx) => {
+      const store = ctx.store(counts);
+      const next = ((await store.get(record.key!)) ?? 0) + 1;
+      await store.put(record.key!, next);
+      if (value === 'poison') throw new RecordError('poison', 'never countable');
+      if (value === failOn && failures++ === 0) throw new Error('transient');
+      return String(next);
+    })
+    .to('out', { topic: 'out', key: serdes.string(), value: serdes.string() });
+  return { topology: builder.build(), counts };
+}
+
+test('a key-value store counts per key; later records of a chunk see earlier writes; the changelog carries them', async () => {
+  const { topology, counts } = counter();
+  const driver = new TopologyTestDriver(topology);
+  const input = driver.inputTopic('in', serdes.string(), serdes.string());
+  for (const key of ['a', 'b', 'a', 'a']) await input.queue({ key, value: 'x' });
+  await driver.flush();
+  const out = await driver.outputTopic('out', serdes.string(), serdes.string()).readRecords();
+  assert.equal(out.map((r) => `${r.key}=${r.value}`), ['a=1', 'b=1', 'a=2', 'a=3'], 'running counts');
+  const store = await driver.store(counts);
+  assert.is(await store.get('a'), 3, 'committed count of a');
+  assert.is(await store.get('b'), 1, 'committed count of b');
+  const changelog = await driver.outputTopic('bridge.count-counts-changelog', serdes.string(), serdes.bytes()).readRecords();
+  const entries = changelog.filter((r) => !r.headers['bridge-state-marker']).map((r) => `${r.key}=${r.value?.toString()}`);
+  assert.equal(entries, ['a=3', 'b=1'], 'one changelog entry per key per chunk: the latest value');
+  const markers = changelog.filter((r) => r.headers['bridge-state-marker'] === 'input-offset').map((r) => r.value?.toString());
+  assert.equal(markers, ['4'], 'the chunk marks the input offset its changes cover');
+});
+
+test('a retried record writes once; a dead-lettered record leaves no writes', async () => {
+  const { topology, counts } = counter('flaky');
+  const driver = new TopologyTestDriver(topology);
+  const input = driver.inputTopic('in', serdes.string(), serdes.string());
+  await input.pipe({ key: 'a', value: 'flaky' });
+  await input.pipe({ key: 'a', value: 'poison' });
+  await input.pipe({ key: 'a', value: 'x' });
+  const store = await driver.store(counts);
+  assert.is(await store.get('a'), 2, 'the retry counted once, the poison record not at all');
+  assert.equal(driver.deadLetters().map((d) => d.reason), ['poison'], 'poison dead-lettered');
+});
+
+test('window store: records within grace update their window, later ones are dropped and counted', async () => {
+  const builder = new StreamsBuilder('windows');
+  const daily = builder.addWindowStore<string | null, number>({ name: 'daily', key: serdes.string(), windows: { sizeMs: day, graceMs: day, retentionMs: 3 * day } });
+  builder
+    .stream('in', { topics: ['in'], key: serdes.string(), value: serdes.json<number>() })
+    .mapValues('sum', async (value, record, ctx) => String(await ctx.store(daily).update(record.key!, record.timestamp, (sum) => (sum ?? 0) + value)))
+    .to('out', { topic: 'out', key: serdes.string(), value: serdes.string() });
+  const driver = new TopologyTestDriver(builder.build());
+  let late = 0;
+  driver.events.on('late-dropped', (e) => (late += e.count));
+  const input = driver.inputTopic('in', serdes.string(), serdes.json<number>());
+  await input.pipe({ key: 'u', value: 1, timestamp: 10 * day + 5 });
+  await input.pipe({ key: 'u', value: 2, timestamp: 11 * day + 5 });
+  await input.pipe({ key: 'u', value: 4, timestamp: 10 * day + 9 }); // a day late: within grace
+  await input.pipe({ key: 'u', value: 8, timestamp: 12 * day + 1 });
+  await input.pipe({ key: 'u', value: 16, timestamp: 10 * day + 1 }); // window ended 2 days ago: past grace
+  await input.pipe({ key: 'v', value: 32, timestamp: 10 * day + 1 }); // another key keeps its own event time
+  const out = await driver.outputTopic('out', serdes.string(), serdes.string()).readRecords();
+  assert.equal(out.map((r) => r.value), ['true', 'true', 'true', 'true', 'false', 'true'], 'accepted per record');
+  assert.is(late, 1, 'one record dropped as late, counted');
+  const windows = await (await driver.store(daily)).fetch('u');
+  assert.equal(windows.map((w) => [w.start / day, w.value]), [[10, 5], [11, 2], [12, 8]], 'late record within grace added, the one past grace not');
+  await input.pipe({ key: 'u', value: 64, timestamp: 14 * day });
+  const retained = await (await driver.store(daily)).fetch('u');
+  assert.equal(retained.map((w) => w.start / day), [11, 12, 14], 'windows past retention are dropped');
+});
+
+test('describe lists state stores with their changelog topics', () => {
+  const { topology } = counter();
+  const d = topology.describe();
+  assert.equal(d.stateStores.map((s) => [s.name, s.kind, s.changelogTopic]), [['counts', 'key-value', 'bridge.count-counts-changelog']], 'store described');
+  assert.match(d.toString(), 'State store: counts (key-value, changelog: bridge.count-counts-changelog; key: string, value: json)');
+});
+
+test('state stores need records in order; window settings are checked', () => {
+  const builder = new StreamsBuilder('x', { recordConcurrency: 4 });
+  builder.addStateStore({ name: 's', key: serdes.string(), value: serdes.string() });
+  builder.stream('in', { topics: ['in'], key: serdes.string(), value: serdes.string() }).to('o', { topic: 'o', key: serdes.string(), value: serdes.string() });
+  assert.throws(() => builder.build(), /declares state stores, which need records in order/);
+  const other = new StreamsBuilder('y');
+  assert.throws(() => other.addWindowStore({ name: 'w', key: serdes.string(), windows: { sizeMs: day, graceMs: 2 * day, retentionMs: day } }), /retentionMs of window store "w" must be at least its graceMs/);
+  other.addStateStore({ name: 'w', key: serdes.string(), value: serdes.string() });
+  assert.throws(() => other.addStateStore({ name: 'w', key: serdes.string(), value: serdes.string() }), /already has a state store named "w"/);
+});
+
+test('LMDB storage keeps data across a clean close and reopen; without a checkpoint it must be cleared', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'state-'));
+  try {
+    const backend = lmdbBackend(dir);
+    const first = await backend.open('g', 's', 0);
+    assert.is(await first.takeCheckpoint(), undefined, 'a fresh partition has no checkpoint');
+    await first.write([{ key: Buffer.from('a'), value: Buffer.from('1') }, { key: Buffer.from('b'), value: Buffer.from('2') }]);
+    await first.write([{ key: Buffer.from('b'), value: null }]);
+    assert.is(first.get(Buffer.from('a'))?.toString(), '1', 'write visible at once');
+    assert.is(first.get(Buffer.from('b')), undefined, 'delete visible at once');
+    await first.writeCheckpoint('42');
+    await first.close();
+    const second = await backend.open('g', 's', 0);
+    assert.is(await second.takeCheckpoint(), '42', 'checkpoint of the clean close');
+    assert.is(second.get(Buffer.from('a'))?.toString(), '1', 'data survived the reopen');
+    await second.close();
+    const third = await backend.open('g', 's', 0);
+    assert.is(await third.takeCheckpoint(), undefined, 'taking the checkpoint removed it: a crash now means a full restore');
+    await third.clear();
+    assert.equal([...third.entries()], [], 'cleared');
+    await third.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
