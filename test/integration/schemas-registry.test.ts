@@ -72,6 +72,7 @@ test('an event and an enriched event round-trip in Confluent wire format', async
     triggers: [{ type: 'STRESS_INTERVENTION', severity: 'HIGH', metric: 'hrvRmssdMs', value: 38.4, recommendation: 'breathing_exercise', ruleId: null }],
     priority: 'medium',
     enrichedAt: 1_735_718_400_900,
+    baselines: [{ metric: 'hrvRmssdMs', median: 55, days: 7, windowDays: 7 }],
   };
   const enrichedBytes = await client.encode(ids.get(subjects[1]!.subject)!, enriched);
   assert.equal(JSON.parse(JSON.stringify(await registry().decode(enrichedBytes))), enriched, 'expected the enriched event to round-trip');
