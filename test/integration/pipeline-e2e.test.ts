@@ -3,22 +3,34 @@
 // and Terra messages onto its Kafka destination; the test reads what NEUROS reads (the priority
 // topics, through the NEUROS consumer module) and what the sink wrote to Postgres, then proves a
 // replay (sink group reset with `bridge replay`) adds no rows.
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Admin, Consumer, Producer } from 'kafkajs';
-import { vendorIds } from '../../src/config/schema.ts';
 import { startNeurosConsumer, type NeurosConsumer, type NeurosMessage } from '../../src/neuros/index.ts';
 import { migrate } from '../../src/sink/index.ts';
 import { connectionsMigrations } from '../../src/connections/migrations.ts';
-import { dlqTopic, hydratedVendorIds, priorities, priorityTopic, rawTopic, topics, verifiedTopic } from '../../src/topics.ts';
-import { vendorInputTopic } from '../../topologies/normalize.ts';
+import { dlqTopic, priorities, priorityTopic, topics } from '../../src/topics.ts';
 import { kafkaClient, pgPool, schemaStore, unique } from '../support/services.ts';
 import { waitUntil } from '../support/wait-until.ts';
 import { bridge } from './operators-cli.ts';
-import { freePort, garminHeaders, groupLag, healthkitHeaders, ouraHeaders, startBridge, terraHeaders, type BridgeProcess, type SignedHeaders } from './pipeline-support.ts';
+import {
+  freePort,
+  garminHeaders,
+  groupLag,
+  healthkitHeaders,
+  ouraHeaders,
+  postWebhook,
+  stageInputs,
+  stageLags,
+  startBridge,
+  terraHeaders,
+  waitFor as waitForExplained,
+  type BridgeProcess,
+  type SignedHeaders,
+} from './pipeline-support.ts';
 
 const run = unique('e2e');
 const secret = () => randomBytes(24).toString('hex');
@@ -61,38 +73,12 @@ const storage: Server = createServer((req, res) => {
   else res.writeHead(200, { 'content-type': 'application/json' }).end(doc);
 });
 
-/** waitUntil for checks that explain themselves: `true` when done, else what is still missing. */
-async function waitFor(what: string, check: () => Promise<true | string> | true | string, timeoutMs: number): Promise<void> {
-  let last = '';
-  try {
-    await waitUntil(what, async () => {
-      const result = await check();
-      if (result === true) return true;
-      last = result;
-      return false;
-    }, { timeoutMs, intervalMs: 200 });
-  } catch (error) {
-    throw new Error(`${(error as Error).message}; ${last}; ${await stageLags().catch((e: unknown) => String(e))}`);
-  }
+/** A wait whose failure says what is missing and where records stopped. */
+function waitFor(what: string, check: () => Promise<true | string> | true | string, timeoutMs: number): Promise<void> {
+  return waitForExplained(what, check, timeoutMs, () => stageLags(admin));
 }
 
-/** Each stage group's uncommitted records, for a failure message that says where records stopped. */
-async function stageLags(): Promise<string> {
-  const lags = await Promise.all(stageInputs.map(async ([group, inputs]) => `${group} ${await groupLag(admin, group, inputs)}`));
-  return `lag: ${lags.join(', ')}`;
-}
-
-function post(vendor: string, headers: SignedHeaders, body: Buffer): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${ingressUrl}/webhooks/${vendor}`, { method: 'POST', headers }, (res) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const post = (vendor: string, headers: SignedHeaders, body: Buffer) => postWebhook(ingressUrl, vendor, headers, body);
 
 async function postAccepted(vendor: string, headers: SignedHeaders, body: Buffer): Promise<void> {
   const res = await post(vendor, headers, body);
@@ -108,15 +94,6 @@ async function rowsOfRun(): Promise<Array<{ event_id: string; user_id: string; p
   );
   return rows;
 }
-
-const stageInputs: Array<[string, string[]]> = [
-  ['bridge.verify', vendorIds.map(rawTopic)],
-  ['bridge.hydrate', hydratedVendorIds.map(verifiedTopic)],
-  ['bridge.normalize', [...vendorIds.map(vendorInputTopic), topics.terraEvents]],
-  ['bridge.enrich', [topics.events]],
-  ['bridge.route', [topics.enriched]],
-  ['bridge.sink', [topics.enriched]],
-];
 
 /** Every stage's group has committed everything on its inputs: nothing is in flight. */
 async function drained(): Promise<boolean> {
