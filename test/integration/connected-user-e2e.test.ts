@@ -110,7 +110,7 @@ const whoopLaterNight = whoopSleep(`${run}-whoop-sleep-2`, whoopCycle + 1, '2025
 function serveRunDocuments(): void {
   api.serve('oura', `/v2/usercollection/daily_sleep/${ouraDailySleep.id}`, ouraDailySleep);
   api.serve('oura', '/v2/usercollection/sleep', { data: [ouraNight], next_token: null });
-  for (let n = 0; n < 22; n += 1) api.serve('oura', `/v2/usercollection/daily_readiness/${ouraReadiness(n).id}`, ouraReadiness(n));
+  for (let n = 0; n < 23; n += 1) api.serve('oura', `/v2/usercollection/daily_readiness/${ouraReadiness(n).id}`, ouraReadiness(n));
   api.serve('whoop', `/v2/activity/sleep/${whoopNight.id}`, whoopNight);
   api.serve('whoop', `/v2/activity/sleep/${whoopLaterNight.id}`, whoopLaterNight);
   api.serve('whoop', `/v2/cycle/${whoopCycle}/recovery`, whoopRecovery);
@@ -346,6 +346,18 @@ test('an expired token: 20 notifications at once → exactly one refresh at the 
     return rows[0]!.n === 20 || `${rows[0]!.n} rows`;
   });
   assert.is(deadLetters.length, 0, `expected no dead letters, got ${deadLetters.map((d) => d.reason).join(', ')}`);
+});
+
+test('the token endpoint refuses a refresh once (invalid_client while our client secret is rotated) → the connection recovers on the next try, nothing dead-lettered', async () => {
+  oura.script('token', { status: 401, body: { error: 'invalid_client', error_description: 'client authentication failed' } });
+  oura.expireAccessTokens();
+  const doc = ouraReadiness(22);
+  await sendOura('daily_readiness', doc.id);
+
+  const readiness = await waitRouted('the readiness after the refused refresh', 'readiness', doc.timestamp);
+  assert.is((await waitRow(readiness)).user_id, ourUser, 'expected the row under our user id');
+  assert.is((await connectionRow('oura', ouraUser))?.status, 'active', 'expected the connection active again once a refresh succeeded');
+  assert.is(deadLetters.length, 0, `expected no dead letters: the user revoked nothing, got ${deadLetters.map((d) => d.reason).join(', ')}`);
 });
 
 test('a revoked grant → connection_revoked dead letter → the user reconnects → bridge dlq redrive → the row appears', async () => {
