@@ -7,7 +7,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Admin, Consumer } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { signConnectLink } from '../../src/connections/index.ts';
 import { startNeurosConsumer, type NeurosConsumer, type NeurosMessage } from '../../src/neuros/index.ts';
 import { dlqTopic, priorityTopic, verifiedTopic } from '../../src/topics.ts';
@@ -16,7 +16,7 @@ import { startVendorApiSim, type VendorApiSim } from '../support/vendor-sim/api-
 import { connectableVendorEnv, startConnectableVendor } from '../support/vendor-sim/connectable-vendor.ts';
 import type { OAuthSimulator } from '../support/vendor-sim/oauth-server.ts';
 import { bridge } from './operators-cli.ts';
-import { freePort, ouraHeaders, postWebhook, stageLags, startBridge, waitFor as waitForExplained, whoopHeaders, type BridgeProcess } from './pipeline-support.ts';
+import { freePort, ouraHeaders, postWebhook, stageLags, startBridge, waitFor as waitForExplained, watchRunDeadLetters, whoopHeaders, type BridgeProcess, type DeadLetterWatch } from './pipeline-support.ts';
 
 const run = unique('cu');
 const secret = () => randomBytes(32).toString('hex');
@@ -33,15 +33,13 @@ let api: VendorApiSim;
 let oura: OAuthSimulator;
 let whoop: OAuthSimulator;
 let neuros: NeurosConsumer | undefined;
-let dlqReader: Consumer | undefined;
+let dlqWatch: DeadLetterWatch | undefined;
 let pipeline: BridgeProcess | undefined;
 let ingressUrl = '';
 let metricsPort = 0;
 
 /** Routed events of our user, in arrival order. */
 const routed: NeurosMessage[] = [];
-/** Dead letters of this run's records on dlq.hydrate and dlq.normalize. */
-const deadLetters: { topic: string; reason: string; value: string }[] = [];
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 const waitFor = (what: string, check: () => Promise<true | string> | true | string, timeoutMs = 30_000) =>
@@ -211,16 +209,7 @@ test.before(async () => {
       if (message.enriched.event.userId === ourUser) routed.push(message);
     },
   });
-  dlqReader = kafka.consumer({ groupId: unique('test.connected.dlq') });
-  await dlqReader.connect();
-  await dlqReader.subscribe({ topics: [dlqTopic('hydrate'), dlqTopic('normalize')], fromBeginning: false });
-  await dlqReader.run({
-    eachMessage: async ({ topic, message }) => {
-      const value = message.value?.toString() ?? '';
-      // Every record of this run names the run (Oura's user, WHOOP's document ids).
-      if (value.includes(run)) deadLetters.push({ topic, reason: message.headers?.['dlq-reason']?.toString() ?? '', value });
-    },
-  });
+  dlqWatch = await watchRunDeadLetters(kafka, run);
 
   const ingressPort = await freePort();
   metricsPort = await freePort();
@@ -249,7 +238,7 @@ test.before(async () => {
 test.after(async () => {
   await pipeline?.stop().catch((error: unknown) => console.error('pipeline stop failed', error));
   await neuros?.stop();
-  await dlqReader?.disconnect();
+  await dlqWatch?.stop();
   await admin?.disconnect();
   await pool.query('DELETE FROM biometric_events WHERE user_id = $1', [ourUser]);
   await pool.query('DELETE FROM vendor_connections WHERE (vendor, vendor_user_id) IN ((\'oura\', $1), (\'whoop\', $2))', [ouraUser, whoopUser]);
@@ -345,7 +334,7 @@ test('an expired token: 20 notifications at once → exactly one refresh at the 
     );
     return rows[0]!.n === 20 || `${rows[0]!.n} rows`;
   });
-  assert.is(deadLetters.length, 0, `expected no dead letters, got ${deadLetters.map((d) => d.reason).join(', ')}`);
+  assert.is(dlqWatch!.seen.length, 0, `expected no dead letters, got ${dlqWatch!.seen.map((d) => d.reason).join(', ')}`);
 });
 
 test('the token endpoint refuses a refresh once (invalid_client while our client secret is rotated) → the connection recovers on the next try, nothing dead-lettered', async () => {
@@ -357,7 +346,7 @@ test('the token endpoint refuses a refresh once (invalid_client while our client
   const readiness = await waitRouted('the readiness after the refused refresh', 'readiness', doc.timestamp);
   assert.is((await waitRow(readiness)).user_id, ourUser, 'expected the row under our user id');
   assert.is((await connectionRow('oura', ouraUser))?.status, 'active', 'expected the connection active again once a refresh succeeded');
-  assert.is(deadLetters.length, 0, `expected no dead letters: the user revoked nothing, got ${deadLetters.map((d) => d.reason).join(', ')}`);
+  assert.is(dlqWatch!.seen.length, 0, `expected no dead letters: the user revoked nothing, got ${dlqWatch!.seen.map((d) => d.reason).join(', ')}`);
 });
 
 test('a revoked grant → connection_revoked dead letter → the user reconnects → bridge dlq redrive → the row appears', async () => {
@@ -366,8 +355,8 @@ test('a revoked grant → connection_revoked dead letter → the user reconnects
   await sendWhoop('sleep.updated', whoopLaterNight.id);
 
   await waitFor('the connection_revoked dead letter', () =>
-    deadLetters.some((d) => d.topic === dlqTopic('hydrate') && d.reason === 'connection_revoked' && d.value.includes(whoopLaterNight.id)) ||
-    `dead letters so far: ${deadLetters.map((d) => d.reason).join(', ') || 'none'}`,
+    dlqWatch!.seen.some((d) => d.topic === dlqTopic('hydrate') && d.reason === 'connection_revoked' && d.value.includes(whoopLaterNight.id)) ||
+    `dead letters so far: ${dlqWatch!.seen.map((d) => d.reason).join(', ') || 'none'}`,
   );
   assert.is((await connectionRow('whoop', whoopUser))?.status, 'revoked', 'expected the connection marked revoked after invalid_grant');
   assert.is(routedAt('sleep', whoopLaterNight.start).length, 0, 'expected no event while the grant is revoked');
@@ -398,10 +387,12 @@ test('429 with Retry-After → the partition pauses and resumes, the record goes
   assert.ok((await metric('bridge_stream_pauses_total', { dependency: 'oura-api' })) > pausesBefore, 'expected hydrate to pause on oura-api');
   await waitFor('no partition paused any more', async () => (await metric('bridge_stream_paused_partitions', {})) === 0 || 'still paused');
 
-  const unexpected = deadLetters.filter((d) => !(d.reason === 'connection_revoked' && d.value.includes(whoopLaterNight.id)));
+  const unexpected = dlqWatch!.seen.filter((d) => !(d.reason === 'connection_revoked' && d.value.includes(whoopLaterNight.id)));
   assert.equal(unexpected.map((d) => `${d.topic} ${d.reason}`), [], 'expected no dead letter but the revoked one');
   assert.not.match(pipeline!.output(), /"level":(50|60)/, `expected no ERROR or FATAL lines from the pipeline: ${pipeline!.output().slice(-2_000)}`);
   for (const token of [...oura.issuedTokens, ...whoop.issuedTokens]) assert.not.ok(pipeline!.output().includes(token), 'expected no token in the pipeline’s output');
+  for (const id of [ourUser, ouraUser, whoopUser]) assert.not.ok(pipeline!.output().includes(id), `expected no user id (${id}) in the pipeline’s output`);
+  for (const secretValue of Object.values(secrets)) assert.not.ok(pipeline!.output().includes(secretValue), 'expected no secret in the pipeline’s output');
 });
 
 test.run();

@@ -8,11 +8,11 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Admin, Consumer, Producer } from 'kafkajs';
+import type { Admin, Producer } from 'kafkajs';
 import { startNeurosConsumer, type NeurosConsumer, type NeurosMessage } from '../../src/neuros/index.ts';
 import { migrate } from '../../src/sink/index.ts';
 import { connectionsMigrations } from '../../src/connections/migrations.ts';
-import { dlqTopic, priorities, priorityTopic, topics } from '../../src/topics.ts';
+import { priorities, priorityTopic, topics } from '../../src/topics.ts';
 import { kafkaClient, pgPool, schemaStore, unique } from '../support/services.ts';
 import { waitUntil } from '../support/wait-until.ts';
 import { bridge } from './operators-cli.ts';
@@ -26,6 +26,8 @@ import {
   stageInputs,
   stageLags,
   startBridge,
+  watchRunDeadLetters,
+  type DeadLetterWatch,
   terraHeaders,
   waitFor as waitForExplained,
   type BridgeProcess,
@@ -52,7 +54,7 @@ const pool = pgPool();
 let admin: Admin;
 let producer: Producer;
 let neuros: NeurosConsumer | undefined;
-let dlqReader: Consumer | undefined;
+let dlqWatch: DeadLetterWatch | undefined;
 let pipeline: BridgeProcess | undefined;
 let ingressUrl = '';
 let pipelineEnv: Record<string, string> = {};
@@ -63,7 +65,6 @@ const startedAt = Date.now();
 const routed = new Map<string, NeurosMessage[]>();
 /** Next offset NEUROS has read per priority topic partition. */
 const neurosPosition = new Map<string, number>();
-const deadLetters: { reason: string; value: string }[] = [];
 
 // Terra's storage is outside our system: a loopback server stands in for the pre-signed URLs.
 const storageDocuments = new Map<string, Buffer>();
@@ -154,15 +155,7 @@ test.before(async () => {
       routed.set(message.enriched.event.eventId, list);
     },
   });
-  dlqReader = kafka.consumer({ groupId: unique('test.e2e.dlq') });
-  await dlqReader.connect();
-  await dlqReader.subscribe({ topics: [dlqTopic('hydrate'), dlqTopic('normalize')], fromBeginning: true });
-  await dlqReader.run({
-    eachMessage: async ({ message }) => {
-      const value = message.value?.toString() ?? '';
-      if (value.includes(run)) deadLetters.push({ reason: message.headers?.['dlq-reason']?.toString() ?? '', value });
-    },
-  });
+  dlqWatch = await watchRunDeadLetters(kafka, run);
 
   const ingressPort = await freePort();
   metricsPort = await freePort();
@@ -181,7 +174,7 @@ test.before(async () => {
 test.after(async () => {
   await pipeline?.stop().catch((error: unknown) => console.error('pipeline stop failed', error));
   await neuros?.stop();
-  await dlqReader?.disconnect();
+  await dlqWatch?.stop();
   await producer?.disconnect();
   await admin?.disconnect();
   await pool.query('DELETE FROM vendor_connections WHERE vendor = $1 AND vendor_user_id = $2', ['garmin', users.garmin]);
@@ -325,7 +318,7 @@ test('signed webhooks and Terra messages reach their priority topics and Postgre
     const missing = expected.filter((e) => !ids.has(routedFor(e)[0]!.enriched.event.eventId));
     return missing.length === 0 ? true : `missing rows for: ${missing.map((e) => e.what).join('; ')}`;
   }, 30_000);
-  await waitUntil('the oura notification dead-lettered', () => deadLetters.length >= 1, { timeoutMs: 30_000 });
+  await waitUntil('the oura notification dead-lettered', () => dlqWatch!.seen.length >= 1, { timeoutMs: 30_000 });
   await waitUntil('every stage drained its inputs', drained, { timeoutMs: 30_000, intervalMs: 250 });
   await waitUntil('NEUROS read to the end of the priority topics', () => neurosCaughtUp(endsBefore), { timeoutMs: 30_000 });
 
@@ -365,7 +358,7 @@ test('signed webhooks and Terra messages reach their priority topics and Postgre
     for (const type of e.triggerTypes) assert.ok(rowTypes.includes(type), `${e.what}: expected ${type} in the row's triggers`);
   }
 
-  assert.equal(deadLetters.map((d) => d.reason), ['connection_revoked'], 'expected the oura id-only notification, whose user has no connection, dead-lettered by hydrate as connection_revoked (redrivable once the user connects)');
+  assert.equal(dlqWatch!.seen.map((d) => d.reason), ['connection_revoked'], 'expected the oura id-only notification, whose user has no connection, dead-lettered by hydrate as connection_revoked (redrivable once the user connects)');
   assert.not.match(pipeline!.output(), /"level":(50|60)/, 'expected no ERROR or FATAL lines from the pipeline');
 });
 

@@ -5,11 +5,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { request } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
-import type { Admin } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { projectRoot } from '../../src/cli/stack/paths.ts';
 import { vendorIds } from '../../src/config/schema.ts';
-import { hydratedVendorIds, rawTopic, topics, verifiedTopic } from '../../src/topics.ts';
+import { dlqTopic, hydratedVendorIds, rawTopic, topics, verifiedTopic } from '../../src/topics.ts';
 import { vendorInputTopic } from '../../topologies/normalize.ts';
+import { unique } from '../support/services.ts';
 import { waitUntil } from '../support/wait-until.ts';
 
 export type SignedHeaders = Record<string, string>;
@@ -199,4 +200,34 @@ export async function waitFor(
     const more = context === undefined ? '' : `; ${await context().catch((e: unknown) => String(e))}`;
     throw new Error(`${(error as Error).message}; ${last}${more}`);
   }
+}
+
+export interface SeenDeadLetter {
+  readonly topic: string;
+  readonly reason: string;
+  readonly value: string;
+}
+
+export interface DeadLetterWatch {
+  /** Dead letters seen so far, in arrival order. */
+  readonly seen: SeenDeadLetter[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Watches dlq.hydrate and dlq.normalize for the dead letters of one run: those whose value names
+ * `run` (every record a run sends does). The topics are shared, so others' letters are ignored.
+ */
+export async function watchRunDeadLetters(kafka: Kafka, run: string): Promise<DeadLetterWatch> {
+  const seen: SeenDeadLetter[] = [];
+  const consumer = kafka.consumer({ groupId: unique('test.dlq-watch') });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [dlqTopic('hydrate'), dlqTopic('normalize')], fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ topic, message }) => {
+      const value = message.value?.toString() ?? '';
+      if (value.includes(run)) seen.push({ topic, reason: message.headers?.['dlq-reason']?.toString() ?? '', value });
+    },
+  });
+  return { seen, stop: () => consumer.disconnect() };
 }

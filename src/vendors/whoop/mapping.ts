@@ -33,18 +33,22 @@ function mapRecovery(doc: JsonObject, context: MappingContext) {
   );
 }
 
+/** What a sleep and a workout both carry: their user, their id (the event's identity) and start. */
+function activityOf(doc: JsonObject, kind: 'sleep' | 'workout') {
+  return {
+    source: 'WHOOP' as const,
+    userId: stringAt(doc, 'user_id') ?? unmappable('whoop', `${kind} has no user_id`),
+    identity: [stringAt(doc, 'id') ?? unmappable('whoop', `${kind} has no id`)],
+    occurredAt: timeAt(doc, 'start') ?? unmappable('whoop', `${kind} has no start`),
+  };
+}
+
 function mapSleep(doc: JsonObject, context: MappingContext) {
-  const userId = stringAt(doc, 'user_id') ?? unmappable('whoop', 'sleep has no user_id');
-  const id = stringAt(doc, 'id') ?? unmappable('whoop', 'sleep has no id');
-  const occurredAt = timeAt(doc, 'start') ?? unmappable('whoop', 'sleep has no start');
   const stages = 'stage_summary';
   return buildEvent(
     {
-      source: 'WHOOP',
-      userId,
+      ...activityOf(doc, 'sleep'),
       dataType: 'sleep',
-      occurredAt,
-      identity: [id],
       headlines: { sleepScore: numberAt(doc, 'score', 'sleep_performance_percentage') },
       readings: [
         readingAt(doc, 'sleep_efficiency', 'percent', 'score', 'sleep_efficiency_percentage'),
@@ -61,16 +65,10 @@ function mapSleep(doc: JsonObject, context: MappingContext) {
 }
 
 function mapWorkout(doc: JsonObject, context: MappingContext) {
-  const userId = stringAt(doc, 'user_id') ?? unmappable('whoop', 'workout has no user_id');
-  const id = stringAt(doc, 'id') ?? unmappable('whoop', 'workout has no id');
-  const occurredAt = timeAt(doc, 'start') ?? unmappable('whoop', 'workout has no start');
   return buildEvent(
     {
-      source: 'WHOOP',
-      userId,
+      ...activityOf(doc, 'workout'),
       dataType: 'activity',
-      occurredAt,
-      identity: [id],
       readings: [
         // WHOOP's strain is its own 0–21 scale of cardiovascular load.
         readingAt(doc, 'strain', 'whoop_strain', 'score', 'strain'),
