@@ -359,6 +359,9 @@ test('a revoked grant → connection_revoked dead letter → the user reconnects
     `dead letters so far: ${dlqWatch!.seen.map((d) => d.reason).join(', ') || 'none'}`,
   );
   assert.is((await connectionRow('whoop', whoopUser))?.status, 'revoked', 'expected the connection marked revoked after invalid_grant');
+  const letter = dlqWatch!.seen.find((d) => d.reason === 'connection_revoked')!;
+  assert.match(letter.dlqHeaders, 'dlq-source: verified.whoop/', `expected the letter to name verified.whoop as its source: ${letter.dlqHeaders}`);
+  for (const token of whoop.issuedTokens) assert.not.ok(letter.dlqHeaders.includes(token) || letter.value.includes(token), 'expected no token in the dead letter');
   assert.is(routedAt('sleep', whoopLaterNight.start).length, 0, 'expected no event while the grant is revoked');
 
   const { status, page } = await connect('whoop', whoop);

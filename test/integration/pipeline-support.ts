@@ -205,6 +205,8 @@ export async function waitFor(
 export interface SeenDeadLetter {
   readonly topic: string;
   readonly reason: string;
+  /** Every dlq-* header, joined: what an operator reads of the letter besides its value. */
+  readonly dlqHeaders: string;
   readonly value: string;
 }
 
@@ -226,7 +228,9 @@ export async function watchRunDeadLetters(kafka: Kafka, run: string): Promise<De
   await consumer.run({
     eachMessage: async ({ topic, message }) => {
       const value = message.value?.toString() ?? '';
-      if (value.includes(run)) seen.push({ topic, reason: message.headers?.['dlq-reason']?.toString() ?? '', value });
+      if (!value.includes(run)) return;
+      const headers = Object.entries(message.headers ?? {}).filter(([name]) => name.startsWith('dlq-'));
+      seen.push({ topic, reason: message.headers?.['dlq-reason']?.toString() ?? '', dlqHeaders: headers.map(([name, v]) => `${name}: ${String(v)}`).join('\n'), value });
     },
   });
   return { seen, stop: () => consumer.disconnect() };
