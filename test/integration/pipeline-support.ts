@@ -2,7 +2,7 @@
 // vendor request signing as each vendor does it, posting webhooks, free ports, a `bridge run …`
 // child process, consumer-group lag and waits that say where records stopped.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import type { Admin, Kafka } from 'kafkajs';
@@ -10,7 +10,6 @@ import { projectRoot } from '../../src/cli/stack/paths.ts';
 import { vendorIds } from '../../src/config/schema.ts';
 import { dlqTopic, hydratedVendorIds, rawTopic, topics, verifiedTopic } from '../../src/topics.ts';
 import { vendorInputTopic } from '../../topologies/normalize.ts';
-import { unique } from '../support/services.ts';
 import { waitUntil } from '../support/wait-until.ts';
 
 export type SignedHeaders = Record<string, string>;
@@ -222,7 +221,7 @@ export interface DeadLetterWatch {
  */
 export async function watchRunDeadLetters(kafka: Kafka, run: string): Promise<DeadLetterWatch> {
   const seen: SeenDeadLetter[] = [];
-  const consumer = kafka.consumer({ groupId: unique('test.dlq-watch') });
+  const consumer = kafka.consumer({ groupId: `test.dlq-watch.${randomUUID()}` });
   await consumer.connect();
   await consumer.subscribe({ topics: [dlqTopic('hydrate'), dlqTopic('normalize')], fromBeginning: true });
   await consumer.run({
