@@ -42,7 +42,10 @@ async function hydrate(hydration: Hydration, vendor: HydratedVendorId, hydrator:
   if (request.kind === 'carries-data') return request;
   if (request.kind === 'delete') return { kind: 'deleted', vendorUserId: request.vendorUserId, value: request.value };
   const connection = await fromTokens(() => hydration.tokens.connectionFor(vendor, request.vendorUserId));
-  if (connection === undefined || connection.status !== 'active') throw revokedRecordError(vendor);
+  // `error`: the vendor refused a refresh for another reason than a revoked grant (say, our client
+  // secret mid-rotation). The user revoked nothing; the connection is tried, and the next refresh
+  // that succeeds makes it active again.
+  if (connection === undefined || connection.status === 'revoked') throw revokedRecordError(vendor);
   const get = userApi(hydration.http[vendor], hydration.tokens, hydration.limits, connection);
   try {
     return { kind: 'document', vendorUserId: request.vendorUserId, value: await hydrator.fetch(request.what, get, request.vendorUserId) };

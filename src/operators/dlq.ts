@@ -89,6 +89,19 @@ export interface RedriveResult {
   withoutSource: number;
   /** Dead letters whose source topic no longer exists: left where they are. */
   unknownTopic: number;
+  /** Dead letters of a record already sent back in this redrive (it failed again after an earlier one). */
+  repeats: number;
+}
+
+/**
+ * The first dead letter of a record: where an earlier redrive took it from (its `redriven-from`
+ * header, when that names this dead-letter topic), else the dead letter itself. A record that
+ * failed again after a redrive is in the topic twice; both have one origin and go back once, so
+ * repeated redrives of records that keep failing do not double them each time.
+ */
+export function deadLetterOrigin(dlqTopic: string, partition: number, message: KafkaMessage): string {
+  const from = parseDlqSource(headerText(message.headers, redrivenFromHeader));
+  return from?.topic === dlqTopic ? `${from.partition}/${from.offset}` : `${partition}/${message.offset}`;
 }
 
 /** The record as it was before it failed: same key and value, its own headers without dlq-*. */
@@ -102,8 +115,9 @@ export function redriveMessage(dlqTopic: string, partition: number, message: Kaf
 }
 
 /**
- * Sends dead letters back to the topic each came from (its `dlq-source` header). The dead-letter
- * topic is left as it is, so a redrive can be repeated; the stages are idempotent by event id.
+ * Sends dead letters back to the topic each came from (its `dlq-source` header), each record once
+ * (deadLetterOrigin). The dead-letter topic is left as it is, so a redrive can be repeated; the
+ * stages are idempotent by event id.
  */
 export async function redriveDeadLetters(kafka: Kafka, topic: string, options: RedriveOptions = {}): Promise<RedriveResult> {
   const admin = kafka.admin();
@@ -117,7 +131,8 @@ export async function redriveDeadLetters(kafka: Kafka, topic: string, options: R
     await admin.disconnect();
   }
 
-  const result: RedriveResult = { byTopic: {}, withoutSource: 0, unknownTopic: 0 };
+  const result: RedriveResult = { byTopic: {}, withoutSource: 0, unknownTopic: 0, repeats: 0 };
+  const origins = new Set<string>();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   if (!options.dryRun) await producer.connect();
   try {
@@ -125,6 +140,12 @@ export async function redriveDeadLetters(kafka: Kafka, topic: string, options: R
       const outgoing = new Map<string, Message[]>();
       for (const m of messages) {
         if (options.reason !== undefined && headerText(m.headers, dlqHeaders.reason) !== options.reason) continue;
+        const origin = deadLetterOrigin(topic, partition, m);
+        if (origins.has(origin)) {
+          result.repeats += 1;
+          continue;
+        }
+        origins.add(origin);
         const source = parseDlqSource(headerText(m.headers, dlqHeaders.source));
         if (!source) {
           result.withoutSource += 1;

@@ -22,7 +22,7 @@ test.after(async () => {
   await Promise.all([admin.disconnect(), producer.disconnect()]);
 });
 
-async function deadLetters(reason: string, source: string, count: number, when: number): Promise<void> {
+async function deadLetters(reason: string, source: string, count: number, when: number, extraHeaders: Record<string, string> = {}): Promise<void> {
   await producer.send({
     topic: dlqTopic('enrich'),
     messages: Array.from({ length: count }, (_, i) => ({
@@ -35,6 +35,7 @@ async function deadLetters(reason: string, source: string, count: number, when: 
         'dlq-source': `${source}/0/${i}`,
         'dlq-attempts': '3',
         'x-request-id': `req-${i}`,
+        ...extraHeaders,
       },
     })),
   });
@@ -80,6 +81,24 @@ test('dlq redrive --reason sends matching records back to their source topic; --
   assert.ok(back.every((m) => m.headers?.['dlq-reason'] === undefined), 'expected dlq-* headers removed');
   assert.ok(back.every((m) => String(m.headers?.['redriven-from']).startsWith('dlq.enrich/')), 'expected redriven-from');
   assert.is((await admin.fetchTopicOffsets(source))[0]?.high, '2', 'expected the other reason left in the DLQ');
+});
+
+test('dlq redrive sends a record that failed again after an earlier redrive back once, not once per failure', async () => {
+  const reason = unique('test_reason').replace('-', '_');
+  const source = unique('dlq-src');
+  await createTopics(admin, [source]);
+  await deadLetters(reason, source, 1, Date.now());
+  const first = await bridge('dlq', 'redrive', 'enrich', '--reason', reason);
+  assert.match(first.stdout, `redrove 1 to ${source}`, `expected the first redrive to send the record: ${first.stdout}`);
+  // It fails again: the stage dead-letters the redriven record, whose headers name the first dead letter.
+  const [redriven] = await readTopic(kafka, source, 1);
+  await deadLetters(reason, source, 1, Date.now(), { 'redriven-from': String(redriven!.headers?.['redriven-from']) });
+
+  const second = await bridge('dlq', 'redrive', 'enrich', '--reason', reason);
+  assert.is(second.code, 0, `expected exit 0: ${second.stderr}`);
+  assert.match(second.stdout, `redrove 1 to ${source}`, `expected the record sent back once: ${second.stdout}`);
+  assert.match(second.stdout, 'skipped 1 of records that failed again', 'expected the repeat counted');
+  assert.is((await admin.fetchTopicOffsets(source))[0]?.high, '2', 'expected two records on the source in all: one per redrive');
 });
 
 test('dlq list refuses an unknown stage', async () => {

@@ -3,22 +3,36 @@
 // and Terra messages onto its Kafka destination; the test reads what NEUROS reads (the priority
 // topics, through the NEUROS consumer module) and what the sink wrote to Postgres, then proves a
 // replay (sink group reset with `bridge replay`) adds no rows.
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Admin, Consumer, Producer } from 'kafkajs';
-import { vendorIds } from '../../src/config/schema.ts';
+import type { Admin, Producer } from 'kafkajs';
 import { startNeurosConsumer, type NeurosConsumer, type NeurosMessage } from '../../src/neuros/index.ts';
 import { migrate } from '../../src/sink/index.ts';
 import { connectionsMigrations } from '../../src/connections/migrations.ts';
-import { dlqTopic, hydratedVendorIds, priorities, priorityTopic, rawTopic, topics, verifiedTopic } from '../../src/topics.ts';
-import { vendorInputTopic } from '../../topologies/normalize.ts';
+import { priorities, priorityTopic, topics } from '../../src/topics.ts';
 import { kafkaClient, pgPool, schemaStore, unique } from '../support/services.ts';
 import { waitUntil } from '../support/wait-until.ts';
 import { bridge } from './operators-cli.ts';
-import { freePort, garminHeaders, groupLag, healthkitHeaders, ouraHeaders, startBridge, terraHeaders, type BridgeProcess, type SignedHeaders } from './pipeline-support.ts';
+import {
+  freePort,
+  garminHeaders,
+  groupLag,
+  healthkitHeaders,
+  ouraHeaders,
+  postWebhook,
+  stageInputs,
+  stageLags,
+  startBridge,
+  watchRunDeadLetters,
+  type DeadLetterWatch,
+  terraHeaders,
+  waitFor as waitForExplained,
+  type BridgeProcess,
+  type SignedHeaders,
+} from './pipeline-support.ts';
 
 const run = unique('e2e');
 const secret = () => randomBytes(24).toString('hex');
@@ -40,7 +54,7 @@ const pool = pgPool();
 let admin: Admin;
 let producer: Producer;
 let neuros: NeurosConsumer | undefined;
-let dlqReader: Consumer | undefined;
+let dlqWatch: DeadLetterWatch | undefined;
 let pipeline: BridgeProcess | undefined;
 let ingressUrl = '';
 let pipelineEnv: Record<string, string> = {};
@@ -51,7 +65,6 @@ const startedAt = Date.now();
 const routed = new Map<string, NeurosMessage[]>();
 /** Next offset NEUROS has read per priority topic partition. */
 const neurosPosition = new Map<string, number>();
-const deadLetters: { reason: string; value: string }[] = [];
 
 // Terra's storage is outside our system: a loopback server stands in for the pre-signed URLs.
 const storageDocuments = new Map<string, Buffer>();
@@ -61,38 +74,12 @@ const storage: Server = createServer((req, res) => {
   else res.writeHead(200, { 'content-type': 'application/json' }).end(doc);
 });
 
-/** waitUntil for checks that explain themselves: `true` when done, else what is still missing. */
-async function waitFor(what: string, check: () => Promise<true | string> | true | string, timeoutMs: number): Promise<void> {
-  let last = '';
-  try {
-    await waitUntil(what, async () => {
-      const result = await check();
-      if (result === true) return true;
-      last = result;
-      return false;
-    }, { timeoutMs, intervalMs: 200 });
-  } catch (error) {
-    throw new Error(`${(error as Error).message}; ${last}; ${await stageLags().catch((e: unknown) => String(e))}`);
-  }
+/** A wait whose failure says what is missing and where records stopped. */
+function waitFor(what: string, check: () => Promise<true | string> | true | string, timeoutMs: number): Promise<void> {
+  return waitForExplained(what, check, timeoutMs, () => stageLags(admin));
 }
 
-/** Each stage group's uncommitted records, for a failure message that says where records stopped. */
-async function stageLags(): Promise<string> {
-  const lags = await Promise.all(stageInputs.map(async ([group, inputs]) => `${group} ${await groupLag(admin, group, inputs)}`));
-  return `lag: ${lags.join(', ')}`;
-}
-
-function post(vendor: string, headers: SignedHeaders, body: Buffer): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${ingressUrl}/webhooks/${vendor}`, { method: 'POST', headers }, (res) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const post = (vendor: string, headers: SignedHeaders, body: Buffer) => postWebhook(ingressUrl, vendor, headers, body);
 
 async function postAccepted(vendor: string, headers: SignedHeaders, body: Buffer): Promise<void> {
   const res = await post(vendor, headers, body);
@@ -108,15 +95,6 @@ async function rowsOfRun(): Promise<Array<{ event_id: string; user_id: string; p
   );
   return rows;
 }
-
-const stageInputs: Array<[string, string[]]> = [
-  ['bridge.verify', vendorIds.map(rawTopic)],
-  ['bridge.hydrate', hydratedVendorIds.map(verifiedTopic)],
-  ['bridge.normalize', [...vendorIds.map(vendorInputTopic), topics.terraEvents]],
-  ['bridge.enrich', [topics.events]],
-  ['bridge.route', [topics.enriched]],
-  ['bridge.sink', [topics.enriched]],
-];
 
 /** Every stage's group has committed everything on its inputs: nothing is in flight. */
 async function drained(): Promise<boolean> {
@@ -177,15 +155,7 @@ test.before(async () => {
       routed.set(message.enriched.event.eventId, list);
     },
   });
-  dlqReader = kafka.consumer({ groupId: unique('test.e2e.dlq') });
-  await dlqReader.connect();
-  await dlqReader.subscribe({ topics: [dlqTopic('hydrate'), dlqTopic('normalize')], fromBeginning: true });
-  await dlqReader.run({
-    eachMessage: async ({ message }) => {
-      const value = message.value?.toString() ?? '';
-      if (value.includes(run)) deadLetters.push({ reason: message.headers?.['dlq-reason']?.toString() ?? '', value });
-    },
-  });
+  dlqWatch = await watchRunDeadLetters(kafka, run);
 
   const ingressPort = await freePort();
   metricsPort = await freePort();
@@ -204,7 +174,7 @@ test.before(async () => {
 test.after(async () => {
   await pipeline?.stop().catch((error: unknown) => console.error('pipeline stop failed', error));
   await neuros?.stop();
-  await dlqReader?.disconnect();
+  await dlqWatch?.stop();
   await producer?.disconnect();
   await admin?.disconnect();
   await pool.query('DELETE FROM vendor_connections WHERE vendor = $1 AND vendor_user_id = $2', ['garmin', users.garmin]);
@@ -348,7 +318,7 @@ test('signed webhooks and Terra messages reach their priority topics and Postgre
     const missing = expected.filter((e) => !ids.has(routedFor(e)[0]!.enriched.event.eventId));
     return missing.length === 0 ? true : `missing rows for: ${missing.map((e) => e.what).join('; ')}`;
   }, 30_000);
-  await waitUntil('the oura notification dead-lettered', () => deadLetters.length >= 1, { timeoutMs: 30_000 });
+  await waitUntil('the oura notification dead-lettered', () => dlqWatch!.seen.length >= 1, { timeoutMs: 30_000 });
   await waitUntil('every stage drained its inputs', drained, { timeoutMs: 30_000, intervalMs: 250 });
   await waitUntil('NEUROS read to the end of the priority topics', () => neurosCaughtUp(endsBefore), { timeoutMs: 30_000 });
 
@@ -388,7 +358,7 @@ test('signed webhooks and Terra messages reach their priority topics and Postgre
     for (const type of e.triggerTypes) assert.ok(rowTypes.includes(type), `${e.what}: expected ${type} in the row's triggers`);
   }
 
-  assert.equal(deadLetters.map((d) => d.reason), ['connection_revoked'], 'expected the oura id-only notification, whose user has no connection, dead-lettered by hydrate as connection_revoked (redrivable once the user connects)');
+  assert.equal(dlqWatch!.seen.map((d) => d.reason), ['connection_revoked'], 'expected the oura id-only notification, whose user has no connection, dead-lettered by hydrate as connection_revoked (redrivable once the user connects)');
   assert.not.match(pipeline!.output(), /"level":(50|60)/, 'expected no ERROR or FATAL lines from the pipeline');
 });
 

@@ -1,11 +1,15 @@
 // Helpers for the whole-pipeline tests and bench/pipeline.ts (not a test file: no `.test.ts`):
-// vendor request signing as each vendor does it, free ports, a `bridge run …` child process, and
-// consumer-group lag.
+// vendor request signing as each vendor does it, posting webhooks, free ports, a `bridge run …`
+// child process, consumer-group lag and waits that say where records stopped.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
-import type { Admin } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { projectRoot } from '../../src/cli/stack/paths.ts';
+import { vendorIds } from '../../src/config/schema.ts';
+import { dlqTopic, hydratedVendorIds, rawTopic, topics, verifiedTopic } from '../../src/topics.ts';
+import { vendorInputTopic } from '../../topologies/normalize.ts';
 import { waitUntil } from '../support/wait-until.ts';
 
 export type SignedHeaders = Record<string, string>;
@@ -40,9 +44,37 @@ export function ouraHeaders(body: Buffer, secret: string, signedAtMs: number): S
   };
 }
 
+/** WHOOP (webhook model v2): base64 HMAC-SHA256 over `<unix ms><body>`, no separator. */
+export function whoopHeaders(body: Buffer, secret: string, signedAtMs: number): SignedHeaders {
+  const timestamp = String(signedAtMs);
+  return {
+    'content-type': 'application/json',
+    'x-whoop-signature-timestamp': timestamp,
+    'x-whoop-signature': createHmac('sha256', secret).update(timestamp).update(body).digest('base64'),
+  };
+}
+
 /** Garmin signs nothing: its pushes carry our consumer key in `garmin-client-id`. */
 export function garminHeaders(clientId: string): SignedHeaders {
   return { 'content-type': 'application/json', 'garmin-client-id': clientId };
+}
+
+export interface IngressAnswer {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** POSTs a webhook to `<ingressUrl>/webhooks/<vendor>` as the vendor sends it. */
+export function postWebhook(ingressUrl: string, vendor: string, headers: SignedHeaders, body: Buffer): Promise<IngressAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${ingressUrl}/webhooks/${vendor}`, { method: 'POST', headers }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** A port nothing listens on right now (the OS picks it), for a child process to bind. */
@@ -109,10 +141,6 @@ export function startBridge(args: readonly string[], env: Record<string, string>
 }
 
 /**
- * Records on `topics` the group has not committed yet (sum over partitions). A group that never
- * committed on a partition counts its whole log from the low watermark.
- */
-/**
  * Records the group has not committed past, summed over the topics' partitions. A partition whose
  * last offset is a transaction marker (an exactly-once writer was there) can never be committed
  * past that marker, so a gap of exactly one is not counted: the waits that use this follow waits
@@ -131,4 +159,78 @@ export async function groupLag(admin: Admin, groupId: string, topics: readonly s
     }
   }
   return lag;
+}
+
+/** Every stage's consumer group and the topics it reads, in pipeline order. */
+export const stageInputs: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ['bridge.verify', vendorIds.map(rawTopic)],
+  ['bridge.hydrate', hydratedVendorIds.map(verifiedTopic)],
+  ['bridge.normalize', [...vendorIds.map(vendorInputTopic), topics.terraEvents]],
+  ['bridge.enrich', [topics.events]],
+  ['bridge.route', [topics.enriched]],
+  ['bridge.sink', [topics.enriched]],
+];
+
+/** Each stage group's uncommitted records, for a failure message that says where records stopped. */
+export async function stageLags(admin: Admin): Promise<string> {
+  const lags = await Promise.all(stageInputs.map(async ([group, inputs]) => `${group} ${await groupLag(admin, group, inputs)}`));
+  return `lag: ${lags.join(', ')}`;
+}
+
+/**
+ * waitUntil for checks that explain themselves: `true` when done, else what is still missing.
+ * On timeout the error carries the last explanation and, when given, `context()` (e.g. stageLags).
+ */
+export async function waitFor(
+  what: string,
+  check: () => Promise<true | string> | true | string,
+  timeoutMs: number,
+  context?: () => Promise<string>,
+): Promise<void> {
+  let last = '';
+  try {
+    await waitUntil(what, async () => {
+      const result = await check();
+      if (result === true) return true;
+      last = result;
+      return false;
+    }, { timeoutMs, intervalMs: 200 });
+  } catch (error) {
+    const more = context === undefined ? '' : `; ${await context().catch((e: unknown) => String(e))}`;
+    throw new Error(`${(error as Error).message}; ${last}${more}`);
+  }
+}
+
+export interface SeenDeadLetter {
+  readonly topic: string;
+  readonly reason: string;
+  /** Every dlq-* header, joined: what an operator reads of the letter besides its value. */
+  readonly dlqHeaders: string;
+  readonly value: string;
+}
+
+export interface DeadLetterWatch {
+  /** Dead letters seen so far, in arrival order. */
+  readonly seen: SeenDeadLetter[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Watches dlq.hydrate and dlq.normalize for the dead letters of one run: those whose value names
+ * `run` (every record a run sends does). The topics are shared, so others' letters are ignored.
+ */
+export async function watchRunDeadLetters(kafka: Kafka, run: string): Promise<DeadLetterWatch> {
+  const seen: SeenDeadLetter[] = [];
+  const consumer = kafka.consumer({ groupId: `test.dlq-watch.${randomUUID()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [dlqTopic('hydrate'), dlqTopic('normalize')], fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ topic, message }) => {
+      const value = message.value?.toString() ?? '';
+      if (!value.includes(run)) return;
+      const headers = Object.entries(message.headers ?? {}).filter(([name]) => name.startsWith('dlq-'));
+      seen.push({ topic, reason: message.headers?.['dlq-reason']?.toString() ?? '', dlqHeaders: headers.map(([name, v]) => `${name}: ${String(v)}`).join('\n'), value });
+    },
+  });
+  return { seen, stop: () => consumer.disconnect() };
 }

@@ -47,6 +47,7 @@ export function registerDlq(program: Command): void {
         const total = entries.reduce((n, [, c]) => n + c, 0);
         if (result.withoutSource > 0) console.log(`skipped ${result.withoutSource} without a usable dlq-source header`);
         if (result.unknownTopic > 0) console.log(`skipped ${result.unknownTopic} whose source topic no longer exists`);
+        if (result.repeats > 0) console.log(`skipped ${result.repeats} of records that failed again after an earlier redrive (sent once)`);
         console.log(`${topic}: ${verb} ${total} record(s)${options.reason ? ` with reason ${options.reason}` : ''}${options.dryRun ? ' (dry run: nothing sent)' : ''}`);
       }),
     );

@@ -3,8 +3,10 @@ import { buildEvent, needsHydration, readingAt, unmappable, type MappingContext,
 
 /**
  * WHOOP webhooks (model v2) carry `{user_id, id, type, trace_id}` only: they need hydration.
- * A hydrated recovery (`GET /v2/cycle/{id}/recovery`) or sleep document maps directly, so the
- * future hydrate step can hand its fetch results to this same mapping.
+ * The hydrate stage hands over the documents WHOOP serves, which map directly: a recovery
+ * (`GET /v2/cycle/{id}/recovery`), a sleep (`GET /v2/activity/sleep/{id}`) or a workout
+ * (`GET /v2/activity/workout/{id}`). Sleeps and workouts share `id`, `start` and `score`; only a
+ * sleep's score has `stage_summary`, only a workout's has `strain`.
  */
 function mapRecovery(doc: JsonObject, context: MappingContext) {
   const userId = stringAt(doc, 'user_id') ?? unmappable('whoop', 'recovery has no user_id');
@@ -31,18 +33,22 @@ function mapRecovery(doc: JsonObject, context: MappingContext) {
   );
 }
 
+/** What a sleep and a workout both carry: their user, their id (the event's identity) and start. */
+function activityOf(doc: JsonObject, kind: 'sleep' | 'workout') {
+  return {
+    source: 'WHOOP' as const,
+    userId: stringAt(doc, 'user_id') ?? unmappable('whoop', `${kind} has no user_id`),
+    identity: [stringAt(doc, 'id') ?? unmappable('whoop', `${kind} has no id`)],
+    occurredAt: timeAt(doc, 'start') ?? unmappable('whoop', `${kind} has no start`),
+  };
+}
+
 function mapSleep(doc: JsonObject, context: MappingContext) {
-  const userId = stringAt(doc, 'user_id') ?? unmappable('whoop', 'sleep has no user_id');
-  const id = stringAt(doc, 'id') ?? unmappable('whoop', 'sleep has no id');
-  const occurredAt = timeAt(doc, 'start') ?? unmappable('whoop', 'sleep has no start');
   const stages = 'stage_summary';
   return buildEvent(
     {
-      source: 'WHOOP',
-      userId,
+      ...activityOf(doc, 'sleep'),
       dataType: 'sleep',
-      occurredAt,
-      identity: [id],
       headlines: { sleepScore: numberAt(doc, 'score', 'sleep_performance_percentage') },
       readings: [
         readingAt(doc, 'sleep_efficiency', 'percent', 'score', 'sleep_efficiency_percentage'),
@@ -52,6 +58,24 @@ function mapSleep(doc: JsonObject, context: MappingContext) {
         readingAt(doc, 'rem_sleep_duration', 'ms', 'score', stages, 'total_rem_sleep_time_milli'),
         readingAt(doc, 'light_sleep_duration', 'ms', 'score', stages, 'total_light_sleep_time_milli'),
         readingAt(doc, 'awake_duration', 'ms', 'score', stages, 'total_awake_time_milli'),
+      ],
+    },
+    context,
+  );
+}
+
+function mapWorkout(doc: JsonObject, context: MappingContext) {
+  return buildEvent(
+    {
+      ...activityOf(doc, 'workout'),
+      dataType: 'activity',
+      readings: [
+        // WHOOP's strain is its own 0–21 scale of cardiovascular load.
+        readingAt(doc, 'strain', 'whoop_strain', 'score', 'strain'),
+        readingAt(doc, 'avg_heart_rate', 'bpm', 'score', 'average_heart_rate'),
+        readingAt(doc, 'max_heart_rate', 'bpm', 'score', 'max_heart_rate'),
+        readingAt(doc, 'energy', 'kj', 'score', 'kilojoule'),
+        readingAt(doc, 'distance', 'm', 'score', 'distance_meter'),
       ],
     },
     context,
@@ -69,7 +93,10 @@ export const whoopMapping: VendorMapping = {
     if (numberAt(json, 'score', 'recovery_score') !== undefined) {
       return { events: [mapRecovery(json, context)] };
     }
-    if (objectAt(json, 'score') && stringAt(json, 'start') !== undefined) return { events: [mapSleep(json, context)] };
-    return unmappable('whoop', 'body is neither a webhook notification nor a recovery or sleep document');
+    if (stringAt(json, 'start') !== undefined) {
+      if (objectAt(json, 'score', 'stage_summary') !== undefined) return { events: [mapSleep(json, context)] };
+      if (numberAt(json, 'score', 'strain') !== undefined) return { events: [mapWorkout(json, context)] };
+    }
+    return unmappable('whoop', 'body is neither a webhook notification nor a recovery, sleep or workout document');
   },
 };

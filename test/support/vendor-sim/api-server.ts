@@ -34,6 +34,11 @@ export interface VendorApiSim {
   script(vendor: string, pathPrefix: string, answers: readonly ScriptedAnswer[]): void;
   grant(token: string): void;
   revoke(token: string): void;
+  /**
+   * Also accepts the bearer tokens `accepts` vouches for: the vendor's OAuth simulator, so a
+   * token it issued works here until it expires or is revoked there, as at the real vendor.
+   */
+  trust(vendor: string, accepts: (token: string) => boolean): void;
   /** Every request answered so far, in order. */
   requests(vendor?: string): SimRequest[];
   /** Extra latency of every normal answer, in ms (the benchmark's 100 ms vendor). */
@@ -54,6 +59,7 @@ export async function startVendorApiSim(options: VendorApiSimOptions = {}): Prom
   const documents = new Map<string, string>();
   const scripts: { vendor: string; prefix: string; answers: ScriptedAnswer[] }[] = [];
   const tokens = new Set<string>();
+  const issuers = new Map<string, (token: string) => boolean>();
   const log: SimRequest[] = [];
   const keepLog = options.logRequests ?? true;
 
@@ -74,7 +80,8 @@ export async function startVendorApiSim(options: VendorApiSimOptions = {}): Prom
     if (scripted) return answer(res, vendor, path, scripted.answers.shift()!);
     const auth = req.headers.authorization ?? '';
     if (req.method !== 'GET') return answer(res, vendor, path, { status: 405, body: { detail: 'Method Not Allowed' } });
-    if (!auth.startsWith('Bearer ') || !tokens.has(auth.slice('Bearer '.length))) {
+    const bearer = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : undefined;
+    if (bearer === undefined || !(tokens.has(bearer) || issuers.get(vendor)?.(bearer) === true)) {
       return answer(res, vendor, path, { status: 401, body: { detail: 'Unauthorized' } });
     }
     const document = documents.get(`${vendor}${path}`) ?? documents.get(`${vendor}${path.split('?')[0]}`);
@@ -97,6 +104,7 @@ export async function startVendorApiSim(options: VendorApiSimOptions = {}): Prom
     script: (vendor, prefix, answers) => void scripts.push({ vendor, prefix, answers: [...answers] }),
     grant: (token) => void tokens.add(token),
     revoke: (token) => void tokens.delete(token),
+    trust: (vendor, accepts) => void issuers.set(vendor, accepts),
     requests: (vendor) => (vendor === undefined ? [...log] : log.filter((r) => r.vendor === vendor)),
     close: () =>
       new Promise<void>((resolve) => {

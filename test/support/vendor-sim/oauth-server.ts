@@ -151,6 +151,10 @@ export interface OAuthSimulator {
   /** The next authorize answers `error=access_denied`, as when the user declines. */
   denyNextAuthorization(): void;
   script(endpoint: SimEndpoint, ...answers: ScriptedAnswer[]): void;
+  /** True while `accessToken` is one this server issued and it has not expired. */
+  accepts(accessToken: string): boolean;
+  /** What the vendor's user-id endpoint answers for the consenting user (undefined: the id comes with the token). */
+  userIdAnswer(): Record<string, unknown> | undefined;
   /** Every access token issued so far stops working (401). */
   expireAccessTokens(): void;
   /** The user revoked the app: every refresh token answers invalid_grant. */
@@ -272,10 +276,15 @@ export async function startOAuthSimulator(options: OAuthSimulatorOptions): Promi
     tokenError(res, 400, 'unsupported_grant_type');
   }
 
+  /** The holder of an access token this server issued, while it has not expired. */
+  function holder(accessToken: string): { vendorUserId: string } | undefined {
+    const known = accessTokens.get(accessToken);
+    return known !== undefined && known.expiresAtMs > Date.now() ? known : undefined;
+  }
+
   function bearer(req: IncomingMessage): { vendorUserId: string } | undefined {
     const presented = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    const known = presented === undefined ? undefined : accessTokens.get(presented);
-    return known !== undefined && known.expiresAtMs > Date.now() ? known : undefined;
+    return presented === undefined ? undefined : holder(presented);
   }
 
   const subscriptions: SimSubscription[] = [];
@@ -386,6 +395,10 @@ export async function startOAuthSimulator(options: OAuthSimulatorOptions): Promi
     },
     script(endpoint, ...answers) {
       scripts[endpoint].push(...answers);
+    },
+    accepts: (accessToken) => holder(accessToken) !== undefined,
+    userIdAnswer() {
+      return profile.userIdEndpoint?.answer(state.vendorUserId);
     },
     expireAccessTokens() {
       for (const entry of accessTokens.values()) entry.expiresAtMs = 0;

@@ -86,6 +86,17 @@ test('a refresh the vendor still refuses, and a user with no connection, are con
   assert.not.match((stranger as RecordError).detail, '999', 'expected no user id in the detail');
 });
 
+test('a connection in error (a refresh refused for another reason than a revoked grant) is still tried', async () => {
+  const connected = await tokens.connectionFor('oura', ouraUser);
+  const inError: TokenSource = {
+    connectionFor: async () => ({ ...connected!, status: 'error' }),
+    accessToken: (connection) => tokens.accessToken(connection),
+    refreshAfterUnauthorized: (connection, rejected) => tokens.refreshAfterUnauthorized(connection, rejected),
+  };
+  const [result] = await hydrateNotification(simHydration(sim.baseUrl, inError), 'oura', body(documented.ouraNotification));
+  assert.is(result?.kind, 'document', 'expected the document fetched with the connection’s token, not connection_revoked');
+});
+
 test('404 → gone (acknowledged); deletions and inline documents need no request', async () => {
   const gone = await hydrateNotification(hydration(), 'whoop', body({ ...documented.whoopNotification, type: 'sleep.updated', id: 'no-such-sleep' }));
   assert.equal(gone, [{ kind: 'gone', vendorUserId: '10129' }], 'expected a deleted resource to be acknowledged');

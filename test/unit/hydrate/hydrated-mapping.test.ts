@@ -48,4 +48,11 @@ test('a hydrated WHOOP sleep maps to a sleep event with its performance score', 
   assert.is(events[0]!.sleepScore, 98, 'expected sleep_performance_percentage');
 });
 
+test('a hydrated WHOOP workout maps to an activity event with its strain, not an empty sleep', async () => {
+  const { events } = whoopMapping.map(await hydratedValue({ ...documented.whoopNotification, type: 'workout.updated' }), context);
+  assert.is(events.length, 1, 'expected one event');
+  assert.is(events[0]!.dataType, 'activity', 'expected an activity event');
+  assert.is(events[0]!.readings.find((r) => r.metric === 'strain')?.value, 8.2463, 'expected the workout strain');
+});
+
 test.run();

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { KafkaMessage } from 'kafkajs';
-import { parseDlqSource, redriveMessage, summarize } from '../../../src/operators/dlq.ts';
+import { deadLetterOrigin, parseDlqSource, redriveMessage, summarize } from '../../../src/operators/dlq.ts';
 
 const letter = (reason: string | undefined, at: number, source = 'raw.oura/0/1'): KafkaMessage => ({
   key: Buffer.from('oura:user-123'),
@@ -48,6 +48,17 @@ test('redriveMessage restores the record and drops the dlq-* headers', () => {
   assert.is(String(message.value), '{"hrv": 12}', 'expected the value kept');
   assert.equal(Object.keys(message.headers ?? {}).sort(), ['redriven-from', 'x-request-id'], 'expected own headers plus redriven-from');
   assert.is(message.headers?.['redriven-from'], 'dlq.verify/4/7', 'expected where it was redriven from');
+});
+
+test('a record that failed again after a redrive has the origin of its first dead letter', () => {
+  const first = letter('connection_revoked', 1);
+  assert.is(deadLetterOrigin('dlq.hydrate', 2, first), '2/7', 'expected a first dead letter to be its own origin');
+  const again = Object.assign(letter('connection_revoked', 2), { offset: '90' });
+  again.headers = { ...again.headers, 'redriven-from': Buffer.from('dlq.hydrate/2/7') };
+  assert.is(deadLetterOrigin('dlq.hydrate', 5, again), '2/7', 'expected the dead letter it was redriven from as its origin');
+  const foreign = Object.assign(letter('connection_revoked', 3), { offset: '90' });
+  foreign.headers = { ...foreign.headers, 'redriven-from': Buffer.from('dlq.verify/2/7') };
+  assert.is(deadLetterOrigin('dlq.hydrate', 5, foreign), '5/90', 'expected a redrive from another dead-letter topic not to count');
 });
 
 test.run();

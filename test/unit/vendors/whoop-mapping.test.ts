@@ -27,6 +27,28 @@ test('a hydrated sleep maps the performance score and stage durations', () => {
   assert.is(reading(event, 'deep_sleep_duration'), 6630370, 'expected slow wave sleep ms');
 });
 
+test('a hydrated workout maps to an activity event with strain and heart rates, never a sleep', () => {
+  const event = mapOne(whoop, fixture('whoop', 'api/workout.json'));
+  assert.is(event.dataType, 'activity', 'expected a workout to be an activity event');
+  assert.is(event.occurredAt, Date.parse('2025-01-15T02:25:44.774Z'), 'expected the workout start');
+  assert.is(reading(event, 'strain'), 8.2463, 'expected the strain');
+  assert.is(reading(event, 'avg_heart_rate'), 123, 'expected average_heart_rate');
+  assert.is(reading(event, 'max_heart_rate'), 146, 'expected max_heart_rate');
+  assert.is(event.sleepScore, null, 'expected no sleep score on a workout');
+  assert.is(reading(event, 'deep_sleep_duration'), undefined, 'expected no sleep stages on a workout');
+});
+
+test('a sleep and a workout with the same id are different events', () => {
+  const sleep = mapOne(whoop, fixture('whoop', 'sleep-document.json'));
+  const workout = mapOne(whoop, fixture('whoop', 'api/workout.json'));
+  assert.is.not(workout.eventId, sleep.eventId, 'expected distinct event ids for a sleep and a workout sharing an id');
+});
+
+test('a scored document that is neither a sleep (no stage_summary) nor a workout (no strain) is unmappable', () => {
+  const scoredOnly = json({ id: 'x', user_id: 1, start: '2025-01-15T02:25:44.774Z', score: { respiratory_rate: 16 } });
+  assert.is(mapError(whoop, scoredOnly).reason, 'unmappable', 'expected unmappable rather than an empty sleep event');
+});
+
 test('an unknown shape is unmappable', () => {
   assert.is(mapError(whoop, json({ user_id: 1 })).reason, 'unmappable', 'expected unmappable');
 });
