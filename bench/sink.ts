@@ -27,7 +27,7 @@ const log = createLogger({ level: 'warn' });
 const kafka = new Kafka({ clientId: `bench-sink-${run}`, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
 const store = registrySchemaStore(createRegistryClient(config.SCHEMA_REGISTRY_URL));
 const serde = serdes.avro<EnrichedBiometricEvent>({ store, schema: bridgeSchemas().EnrichedBiometricEvent.json as Schema });
-const pool = createPostgresPool({ connectionString: config.DATABASE_URL, max: config.PG_POOL_MAX, logger: log });
+const pool = createPostgresPool({ connectionString: config.DATABASE_URL, max: config.PG_POOL_MAX, logger: log, applicationName: 'biometric-bridge-sink' });
 
 const admin = kafka.admin();
 await admin.connect();
