@@ -11,6 +11,7 @@ interface FileResult {
   passed: number;
   failed: number;
   note?: string;
+  ms?: number;
 }
 
 const unitOnly = process.argv.includes('--unit');
@@ -85,12 +86,16 @@ const started = Date.now();
 const results: FileResult[] = [];
 for (const file of files) {
   console.log(`\n▶ ${relative(projectRoot, file)}`);
-  results.push(await runFile(file, env));
+  const fileStarted = Date.now();
+  results.push({ ...(await runFile(file, env)), ms: Date.now() - fileStarted });
 }
 
 const passed = results.reduce((sum, r) => sum + r.passed, 0);
 const failed = results.reduce((sum, r) => sum + r.failed, 0);
 console.log(`\n${files.length} test files in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+// The slowest files first, so the suite's time is easy to keep down.
+const slowest = [...results].sort((a, b) => (b.ms ?? 0) - (a.ms ?? 0)).slice(0, 12);
+console.log(`  slowest: ${slowest.map((r) => `${r.file} ${((r.ms ?? 0) / 1000).toFixed(1)} s`).join(', ')}`);
 for (const r of results.filter((r) => r.failed > 0)) console.log(`  failing: ${r.file} (${r.failed}${r.note ? `, ${r.note}` : ''})`);
 if (files.length === 0) console.log('no test files matched');
 console.log(`${passed} passed, ${failed} failed`);

@@ -236,16 +236,21 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  await pipeline?.stop().catch((error: unknown) => console.error('pipeline stop failed', error));
-  await neuros?.stop();
-  await dlqWatch?.stop();
-  await admin?.disconnect();
-  await pool.query('DELETE FROM biometric_events WHERE user_id = $1', [ourUser]);
-  await pool.query('DELETE FROM vendor_connections WHERE (vendor, vendor_user_id) IN ((\'oura\', $1), (\'whoop\', $2))', [ouraUser, whoopUser]);
-  await pool.end();
-  await oura?.close();
-  await whoop?.close();
-  await api?.close();
+  // Each step on its own: a start-up that failed half way leaves some undone (the tables may not
+  // even exist), and a throw here would hide the failure `before` reported.
+  const steps: Array<[string, () => Promise<unknown> | undefined]> = [
+    ['pipeline stop', () => pipeline?.stop()],
+    ['neuros stop', () => neuros?.stop()],
+    ['dead-letter watch stop', () => dlqWatch?.stop()],
+    ['admin disconnect', () => admin?.disconnect()],
+    ['event rows cleanup', () => pool.query('DELETE FROM biometric_events WHERE user_id = $1', [ourUser])],
+    ['connection rows cleanup', () => pool.query('DELETE FROM vendor_connections WHERE (vendor, vendor_user_id) IN ((\'oura\', $1), (\'whoop\', $2))', [ouraUser, whoopUser])],
+    ['pool end', () => pool.end()],
+    ['oura close', () => oura?.close()],
+    ['whoop close', () => whoop?.close()],
+    ['api close', () => api?.close()],
+  ];
+  for (const [name, step] of steps) await Promise.resolve(step()).catch((error: unknown) => console.error(`${name} failed:`, error instanceof Error ? error.message : error));
 });
 
 test('connecting: signed link → the vendor’s consent page → callback → success page → an encrypted row with our user id', async () => {
