@@ -70,6 +70,7 @@ export type { StreamRecord, RawRecord, RawHeaders, SourceCoordinates, Awaitable 
 export { serdes, type Serde, type Serializer } from './serdes.ts';
 export { memorySchemaStore, type AvroSchemaStore, type AvroSerdeOptions, type WithSchemaId } from './avro-serde.ts';
 export { RecordError, DependencyUnavailableError } from './errors.ts';
+export { isKafkaUnavailable } from './kafka-unavailable.ts';
 export { defaultRetry, type RetryOptions } from './error-policy.ts';
 export { deadLetterHeaders, dlqHeaders } from './dead-letter.ts';
 export { StreamEvents, type StreamEventMap, type StreamEventName, type PartitionRef } from './events.ts';

@@ -212,25 +212,34 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
       .catch((error: unknown) => log.warn({ error: errorName(error), topic: ref.topic, partition: ref.partition }, 'committing the position past transaction markers failed; the next chunk commits it'));
   });
 
-  if (state) {
-    const admin = options.kafka.admin();
-    await admin.connect();
-    try {
-      await ensureChangelogTopics(admin, topology.stateStores, topology.sourceTopics, options.changelogReplicationFactor);
-    } finally {
-      await admin.disconnect();
+  try {
+    if (state) {
+      const admin = options.kafka.admin();
+      await admin.connect();
+      try {
+        await ensureChangelogTopics(admin, topology.stateStores, topology.sourceTopics, options.changelogReplicationFactor);
+      } finally {
+        await admin.disconnect();
+      }
     }
+    await committer.connect();
+    await consumer.connect();
+    await consumer.subscribe({ topics: topology.sourceTopics, fromBeginning: options.fromBeginning ?? true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      // A store takes maxInFlight chunks at once, each of a different partition.
+      partitionsConsumedConcurrently: Math.max(options.partitionsConsumedConcurrently ?? 3, ...topology.stores.map((store) => store.maxInFlight)),
+      eachBatch: (payload) => partitions.run(payload.batch, () => eachBatch(payload)),
+    });
+  } catch (error) {
+    // Leave nothing connected, so the caller may start the topology again (it waits on Kafka).
+    running = false;
+    await consumer.disconnect().catch(() => undefined);
+    await committer.close().catch(() => undefined);
+    await state?.close().catch(() => undefined);
+    throw error;
   }
-  await committer.connect();
-  await consumer.connect();
-  await consumer.subscribe({ topics: topology.sourceTopics, fromBeginning: options.fromBeginning ?? true });
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    // A store takes maxInFlight chunks at once, each of a different partition.
-    partitionsConsumedConcurrently: Math.max(options.partitionsConsumedConcurrently ?? 3, ...topology.stores.map((store) => store.maxInFlight)),
-    eachBatch: (payload) => partitions.run(payload.batch, () => eachBatch(payload)),
-  });
   events.emit('started', { topology: topology.name, groupId: topology.groupId, delivery });
   log.info({ delivery, groupId: topology.groupId }, 'topology started');
 

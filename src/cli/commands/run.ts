@@ -7,7 +7,7 @@ import { startObsServer } from '../../obs/http-server.ts';
 import type { DestinationStream } from 'pino';
 import { createLogger, type Logger } from '../../obs/logger.ts';
 import { createMetricsRegistry } from '../../obs/metrics.ts';
-import { lmdbBackend, runTopology, StreamEvents, stopOnSignals, type RunningTopology } from '../../streams/index.ts';
+import { isKafkaUnavailable, lmdbBackend, runTopology, StreamEvents, stopOnSignals, type RunningTopology } from '../../streams/index.ts';
 import { bindStreamMetrics, createStageResources, topologies as registeredTopologies, waitFor, type TopologyFactory } from '../../app/index.ts';
 import { baselineQueryRoute } from '../../app/stages/enrich.ts';
 import { startIngress } from './ingress.ts';
@@ -101,18 +101,19 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
         ...(config.STATE_DIR ? { stateBackend: lmdbBackend(config.STATE_DIR) } : {}),
         ...(config.STATE_CHANGELOG_REPLICATION_FACTOR ? { changelogReplicationFactor: config.STATE_CHANGELOG_REPLICATION_FACTOR } : {}),
       };
-      running.push(
-        await runTopology(await factory(resources), {
-          kafka,
-          delivery,
-          log,
-          events,
-          partitionsConsumedConcurrently: config.STAGE_PARTITION_CONCURRENCY,
-          sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
-          heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL_MS,
-          ...state,
-        }),
-      );
+      const topology = await factory(resources);
+      const options = {
+        kafka,
+        delivery,
+        log,
+        events,
+        partitionsConsumedConcurrently: config.STAGE_PARTITION_CONCURRENCY,
+        sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+        heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL_MS,
+        ...state,
+      };
+      // A topic created a moment ago may have no leader yet, a broker may be restarting: wait.
+      running.push(await waitFor(() => runTopology(topology, options), { log, dependency: 'kafka', what: `to start ${name}`, isUnavailable: isKafkaUnavailable, signal: resources.signal }));
     }
   } catch (error) {
     const stoppedWhileStarting = stopping !== undefined;
