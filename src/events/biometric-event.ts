@@ -74,3 +74,14 @@ export const headlineFields = [
 ] as const satisfies readonly (keyof BiometricEvent)[];
 export type HeadlineField = (typeof headlineFields)[number];
 export type Headlines = Partial<Record<HeadlineField, number>>;
+
+/**
+ * Every headline field of `from`, in schema order, `missing` where it has none: the one place the
+ * fields are listed for a copy, so a new one reaches events and rows alike. Built in one order,
+ * so every result shares one object shape.
+ */
+export function headlineValues<M extends null | undefined>(from: Readonly<Partial<Record<HeadlineField, number | null>>>, missing: M): Record<HeadlineField, number | M> {
+  const values = {} as Record<HeadlineField, number | M>;
+  for (const field of headlineFields) values[field] = from[field] ?? missing;
+  return values;
+}

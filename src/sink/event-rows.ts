@@ -1,4 +1,4 @@
-import type { EnrichedBiometricEvent, HeadlineField, Reading, Trigger } from '../events/index.ts';
+import { headlineValues, type EnrichedBiometricEvent, type HeadlineField, type Reading, type Trigger } from '../events/index.ts';
 
 /** Where a row's record came from, kept for audits and replays (docs/design.md §8). */
 export interface SourcePosition {
@@ -57,13 +57,7 @@ export function toEventRow(enriched: EnrichedBiometricEvent, position: SourcePos
     occurredAt: event.occurredAt,
     receivedAt: event.receivedAt,
     metrics: {
-      hrvRmssdMs: event.hrvRmssdMs ?? undefined,
-      restingHeartRateBpm: event.restingHeartRateBpm ?? undefined,
-      sleepScore: event.sleepScore ?? undefined,
-      recoveryScore: event.recoveryScore ?? undefined,
-      readinessScore: event.readinessScore ?? undefined,
-      temperatureDeltaC: event.temperatureDeltaC ?? undefined,
-      stressLevel: event.stressLevel ?? undefined,
+      ...headlineValues(event, undefined),
       deviceType: event.deviceType,
       readings: event.readings,
     },

@@ -1,4 +1,4 @@
-import type { BiometricEvent, Headlines, Reading, Source } from '../../events/index.ts';
+import { headlineValues, type BiometricEvent, type Headlines, type Reading, type Source } from '../../events/index.ts';
 import { RecordError } from '../../streams/errors.ts';
 import { eventIdFor } from './event-id.ts';
 import { numberAt } from './payload-fields.ts';
@@ -42,7 +42,6 @@ export interface EventDraft {
 }
 
 export function buildEvent(draft: EventDraft, context: MappingContext): BiometricEvent {
-  const h = draft.headlines ?? {};
   return {
     eventId: eventIdFor([draft.source, draft.userId, draft.dataType, ...draft.identity]),
     userId: draft.userId,
@@ -51,13 +50,7 @@ export function buildEvent(draft: EventDraft, context: MappingContext): Biometri
     deviceType: draft.deviceType ?? null,
     occurredAt: draft.occurredAt,
     receivedAt: context.receivedAt,
-    hrvRmssdMs: h.hrvRmssdMs ?? null,
-    restingHeartRateBpm: h.restingHeartRateBpm ?? null,
-    sleepScore: h.sleepScore ?? null,
-    recoveryScore: h.recoveryScore ?? null,
-    readinessScore: h.readinessScore ?? null,
-    temperatureDeltaC: h.temperatureDeltaC ?? null,
-    stressLevel: h.stressLevel ?? null,
+    ...headlineValues(draft.headlines ?? {}, null),
     readings: (draft.readings ?? []).filter((r): r is Reading => r !== undefined),
   };
 }
