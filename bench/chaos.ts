@@ -51,7 +51,7 @@ interface Managed {
   /** Output of every incarnation, for the ERROR count. */
   outputs: string[];
   restarts: number;
-  unexpectedExits: Array<number | null>;
+  unexpectedExits: string[];
   killedByUs: boolean;
 }
 
@@ -76,6 +76,13 @@ interface ModeReport {
 }
 
 const say = (line: string) => console.log(`[chaos] ${line}`);
+
+/** What a process said last before it exited on its own: its last warning or error, or stderr text. */
+function lastWords(output: string): string {
+  const lines = output.split('\n').filter((line) => line.trim() !== '');
+  const said = lines.filter((line) => !line.startsWith('{') || /"level":(40|50|60)/.test(line)).slice(-3);
+  return said.length === 0 ? '(nothing)' : said.map((line) => line.slice(0, 300)).join(' | ');
+}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function waitForService(service: StackService, timeoutMs: number): Promise<void> {
@@ -131,7 +138,7 @@ async function runMode(mode: DeliveryMode): Promise<ModeReport> {
     void proc.exited.then((code) => {
       if (entry.current !== proc || entry.killedByUs || stopping) return;
       // A process that exits on its own is a finding; bring it back and count it.
-      entry.unexpectedExits.push(code);
+      entry.unexpectedExits.push(`exited ${String(code)} on its own; last words: ${lastWords(proc.output())}`);
       entry.outputs.push(proc.output());
       entry.current = spawnProcess(entry.name, entry.port);
       entry.restarts++;
@@ -322,7 +329,7 @@ async function runMode(mode: DeliveryMode): Promise<ModeReport> {
     entry.outputs.push(entry.current.output());
     if (code !== 0) report.unexpectedExits.push(`${entry.name} exited ${String(code)} at the end`);
     report.restarts += entry.restarts;
-    for (const code of entry.unexpectedExits) report.unexpectedExits.push(`${entry.name} exited ${String(code)} on its own`);
+    for (const exit of entry.unexpectedExits) report.unexpectedExits.push(`${entry.name} ${exit}`);
     for (const line of entry.outputs.join('\n').split('\n')) {
       if (/"level":(50|60)/.test(line)) report.errorLines.push(`${entry.name}: ${line.slice(0, 300)}`);
     }
