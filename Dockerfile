@@ -3,6 +3,8 @@ FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
+# npm ci applies these (patch-package, README "Patched dependencies"), so they come first.
+COPY patches ./patches
 # tsx and typescript are runtime dependencies: the sources run as they are, never stale output.
 RUN npm ci --omit=dev
 COPY bin ./bin
