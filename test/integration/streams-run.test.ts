@@ -1,20 +1,11 @@
-import { createServer } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadConfig } from '../../src/config/index.ts';
 import { runStages } from '../../src/cli/commands/run.ts';
 import { StreamsBuilder, serdes } from '../../src/streams/index.ts';
 import { createTopics, kafkaClient, unique } from '../support/services.ts';
+import { freePort } from './pipeline-support.ts';
 import { produce, readUntil, waitUntil } from './streams-support.ts';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 /** A stage that copies `<name>.in` to `<name>.out`. */
 function passThrough(name: string) {
