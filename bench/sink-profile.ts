@@ -29,14 +29,14 @@ function event(i: number, round: number): EnrichedBiometricEvent {
     event: {
       eventId: `${run}-${round}-${i}`, userId: `bench-user-${i % 1_000}`, source: 'OURA', dataType: 'sleep', deviceType: null, occurredAt: now - i, receivedAt: now,
       hrvRmssdMs: 20 + (i % 40), restingHeartRateBpm: 55, sleepScore: 60 + (i % 30), recoveryScore: null, readinessScore: 80,
-      temperatureDeltaC: 0.1, stressLevel: null, readings: [{ metric: 'steps', value: i, unit: 'count' }],
+      temperatureDeltaC: 0.1, stressLevel: null, readings: [{ metric: 'steps', value: i, unit: 'count' }], op: 'UPSERT',
     },
     triggers: [], priority: 'normal', enrichedAt: now,
   };
 }
 
 let captured: EventRow[] = [];
-const stage = sinkStage({ schemaStore: store, writer: { write: async (rows) => ((captured = [...rows]), { inserted: rows.length }) } });
+const stage = sinkStage({ schemaStore: store, writer: { write: async (rows) => ((captured = [...rows]), { inserted: rows.length, retracted: 0 }) } });
 const timings: Record<string, number[]> = { decodeAndRows: [], insert: [], insertParallel3: [] };
 const cpu = (f: () => Promise<void> | void) => async (label: string) => {
   const t = performance.now();

@@ -45,7 +45,7 @@ for (let sent = 0; sent < total; sent += 5_000) {
       event: {
         eventId: `${run}-${i}`, userId, source: 'OURA', dataType: 'sleep', deviceType: null, occurredAt: now - i, receivedAt: now,
         hrvRmssdMs: 20 + (i % 40), restingHeartRateBpm: 55, sleepScore: 60 + (i % 30), recoveryScore: null, readinessScore: 80,
-        temperatureDeltaC: 0.1, stressLevel: null, readings: [{ metric: 'steps', value: i, unit: 'count' }],
+        temperatureDeltaC: 0.1, stressLevel: null, readings: [{ metric: 'steps', value: i, unit: 'count' }], op: 'UPSERT',
       },
       triggers: [], priority: 'normal', enrichedAt: now,
     };

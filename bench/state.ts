@@ -52,6 +52,7 @@ function events(): BiometricEvent[] {
     temperatureDeltaC: 0.1,
     stressLevel: null,
     readings: [],
+    op: 'UPSERT' as const,
   }));
 }
 

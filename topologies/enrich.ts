@@ -57,6 +57,8 @@ export function enrichTopology(options: EnrichOptions): Topology {
       value: serdes.avro<BiometricEvent>({ store: options.schemaStore, schema: schemas.BiometricEvent.json as Schema }),
     })
     .mapValues('evaluate-triggers', async (event, _record, ctx): Promise<EnrichedBiometricEvent> => {
+      // A deletion carries no values: nothing to judge, nothing to add to a baseline.
+      if (event.op === 'DELETE') return { event, triggers: [], priority: 'normal', enrichedAt: now(), baselines: [] };
       const baselines = baselineStore ? await judgeAndRemember(ctx.store(baselineStore), event, metrics) : {};
       const triggers = evaluateTriggers(options.rules, event, baselines);
       return { event, triggers, priority: priorityOf(triggers), enrichedAt: now(), baselines: asRecords(baselines) };

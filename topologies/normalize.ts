@@ -1,7 +1,7 @@
 import type { Schema } from 'avsc';
 import { Counter, type Registry } from 'prom-client';
 import type { BiometricEvent } from '../src/events/index.ts';
-import { normalizeVerified } from '../src/vendors/normalize-record.ts';
+import { isDeletion, normalizeDeletion, normalizeVerified } from '../src/vendors/normalize-record.ts';
 import { createTerraPayloadFetcher, type TerraPayloadFetcher } from '../src/vendors/terra/payload-fetch.ts';
 import { terraDestination } from '../src/vendors/terra/destination.ts';
 import type { MappingResult } from '../src/vendors/kit/vendor-mapping.ts';
@@ -96,11 +96,7 @@ export function normalizeTopology(options: NormalizeOptions): Topology {
       key: serdes.string(),
       value: serdes.bytes(),
     })
-    .flatMap('map-vendor-payload', (record) => {
-      // Not applied yet: kept as a dead letter (redrivable) rather than mapped or dropped.
-      if (record.headers['op'] === 'delete') throw new RecordError('deletion_not_applied', 'the vendor deleted a document; deletions are not applied downstream yet');
-      return withOurUserIds(toEvents(record, normalizeVerified(record)));
-    })
+    .flatMap('map-vendor-payload', (record) => withOurUserIds(toEvents(record, isDeletion(record.headers) ? normalizeDeletion(record) : normalizeVerified(record))))
     .to('biometric-events', sink);
   builder
     .stream('terra-destination', {

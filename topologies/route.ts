@@ -1,5 +1,5 @@
 import type { Schema } from 'avsc';
-import { headlineFields, type EnrichedBiometricEvent, type HeadlineField } from '../src/events/index.ts';
+import { headlineFields, priorities, type EnrichedBiometricEvent, type HeadlineField } from '../src/events/index.ts';
 import { bridgeSchemas } from '../src/schemas/index.ts';
 import { serdes, StreamsBuilder, type AvroSchemaStore, type StreamRecord, type Topology } from '../src/streams/index.ts';
 import { priorityTopic, topics } from '../src/topics.ts';
@@ -27,7 +27,20 @@ export function routingHeaders(enriched: EnrichedBiometricEvent): Record<string,
     source: event.source === 'TERRA' ? 'terra' : 'bridge',
     has_triggers: String(triggers.length > 0),
     triggers: JSON.stringify(triggers.map((t) => ({ type: t.type, severity: t.severity, metric: t.metric, recommendation: t.recommendation }))),
+    op: event.op === 'DELETE' ? 'delete' : 'upsert',
   };
+}
+
+/**
+ * Route does not remember which priority topic carried the deleted event, so a deletion goes to
+ * every priority topic (its `priority` naming the topic it is on): a reader of any one of them
+ * learns of it. Deletions are rare; readers apply them by eventId, idempotently.
+ */
+function everyPriorityCopy(record: StreamRecord<string | null, EnrichedBiometricEvent>): StreamRecord<string | null, EnrichedBiometricEvent>[] {
+  return priorities.map((priority) => {
+    const value = { ...record.value, priority };
+    return { ...record, value, headers: { ...record.headers, ...routingHeaders(value) } };
+  });
 }
 
 /** The legacy `biometric-events` JSON (snake_case, ISO times), as the NEUROS reader of today expects. */
@@ -91,10 +104,11 @@ export function routeTopology(options: RouteOptions): Topology {
   const builder = new StreamsBuilder('route', options.groupId ? { groupId: options.groupId } : {});
   const routed = builder
     .stream('enriched-events', { topics: [options.sourceTopic ?? topics.enriched], key: serdes.string(), value: enrichedSerde })
-    .map('add-routing-headers', (record): StreamRecord<string | null, EnrichedBiometricEvent> => ({
-      ...record,
-      headers: { ...record.headers, ...routingHeaders(record.value) },
-    }));
+    .flatMap('add-routing-headers', (record): StreamRecord<string | null, EnrichedBiometricEvent>[] =>
+      record.value.event.op === 'DELETE'
+        ? everyPriorityCopy(record)
+        : [{ ...record, headers: { ...record.headers, ...routingHeaders(record.value) } }],
+    );
   routed.to('priority-topic', {
     topic: (record) => priorityTopic(record.value.priority),
     key: serdes.string(),
@@ -102,6 +116,8 @@ export function routeTopology(options: RouteOptions): Topology {
   });
   if (options.legacyMirror === true) {
     routed
+      // The legacy JSON has no way to say "deleted", and one copy per priority would repeat it.
+      .filter('skip-deletions', (record) => record.value.event.op !== 'DELETE')
       .mapValues('to-legacy-json', (value) => toLegacyEvent(value))
       .to('legacy-events', { topic: topics.legacyEvents, key: serdes.string(), value: serdes.json<LegacyBiometricEvent>() });
   }

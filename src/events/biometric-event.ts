@@ -34,6 +34,10 @@ export const dataTypes = [
 ] as const;
 export type DataType = (typeof dataTypes)[number];
 
+/** Symbols of the Avro `Operation` enum in schema order. Append only. */
+export const operations = ['UPSERT', 'DELETE'] as const;
+export type Operation = (typeof operations)[number];
+
 export interface Reading {
   /** snake_case metric name, e.g. `steps`, `hrv_sdnn`. */
   metric: string;
@@ -60,6 +64,8 @@ export interface BiometricEvent {
   temperatureDeltaC: number | null;
   stressLevel: number | null;
   readings: Reading[];
+  /** `DELETE`: the vendor deleted the record with this eventId; no values travel with it. */
+  op: Operation;
 }
 
 /** The optional headline measurements, in schema order. */

@@ -93,6 +93,8 @@ export function createHub(options: HubOptions): Hub {
     if (!state.estimated.has(record.topic) && isBehind(state.cursor, record.topic, record.partition, record.offset)) return;
     state.estimated.delete(record.topic);
     state.cursor = advance(state.cursor, record.topic, record.partition, record.offset);
+    // Route writes a deletion to every priority topic; a client gets it once, from normal's copy.
+    if (record.enriched.event.op === 'DELETE' && record.priority !== 'normal') return;
     if (!state.subscriber.send({ kind: 'event', id: encodeCursor(state.cursor), data: eventBody(record) })) return drop(state, 'slow-client');
     options.onDelivered?.(record, state.subscriber, live);
   };

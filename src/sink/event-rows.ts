@@ -40,6 +40,8 @@ export interface EventRow {
   readonly srcTopic: string;
   readonly srcPartition: number;
   readonly srcOffset: string;
+  /** Epoch milliseconds of the vendor's deletion (an `op: DELETE` event), else null. */
+  readonly deletedAt: number | null;
 }
 
 /**
@@ -67,5 +69,6 @@ export function toEventRow(enriched: EnrichedBiometricEvent, position: SourcePos
     srcTopic: position.topic,
     srcPartition: position.partition,
     srcOffset: position.offset,
+    deletedAt: event.op === 'DELETE' ? event.receivedAt : null,
   };
 }

@@ -1,6 +1,7 @@
 import { RecordError } from '../streams/errors.ts';
 import { formatFor } from './kit/body.ts';
 import { decodePayload } from './kit/decode-payload.ts';
+import { objectBody } from './kit/payload-fields.ts';
 import type { VendorPlugin } from './kit/plugin.ts';
 import type { MappingContext, MappingResult } from './kit/vendor-mapping.ts';
 import { isVendorId, vendorOfTopic, vendors, type VendorEntry, type VendorId } from './index.ts';
@@ -30,13 +31,34 @@ export function mapPayload(vendor: Pick<VendorPlugin, 'id' | 'bodyFormats' | 'ma
   return vendor.mapping.map(decodePayload(formatFor(vendor.bodyFormats, contentType), body, vendor.id), context);
 }
 
-export function normalizeVerified(record: {
-  key: string | null;
-  topic: string;
-  value: Buffer | null;
-  headers: Readonly<Record<string, string>>;
-  timestamp: number;
-}): MappingResult {
+/** The parts of a verified or hydrated record that mapping reads. */
+export interface VendorRecord {
+  readonly key: string | null;
+  readonly topic: string;
+  readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly timestamp: number;
+}
+
+export function normalizeVerified(record: VendorRecord): MappingResult {
   const vendor = vendors[vendorOf(record.key, record.topic)];
   return mapPayload(vendor, record.value, record.headers['content-type'], { receivedAt: receivedAtOf(record.headers, record.timestamp) });
+}
+
+/**
+ * A deletion hydrate wrote (header `op: delete`) → the events that retract what the vendor
+ * deleted, through the vendor's `mapDeletion`.
+ */
+export function normalizeDeletion(record: VendorRecord): MappingResult {
+  const vendor = vendors[vendorOf(record.key, record.topic)];
+  if (vendor.mapping.mapDeletion === undefined) {
+    throw new RecordError('deletion_unsupported', `${vendor.id} deletions name no event the bridge can retract`);
+  }
+  const body = objectBody(decodePayload('json', record.value, vendor.id), vendor.id);
+  return vendor.mapping.mapDeletion(body, { receivedAt: receivedAtOf(record.headers, record.timestamp) });
+}
+
+/** Hydrate marks a deletion with this header (docs/design.md §3). */
+export function isDeletion(headers: Readonly<Record<string, string>>): boolean {
+  return headers['op'] === 'delete';
 }

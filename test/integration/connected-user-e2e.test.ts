@@ -139,8 +139,8 @@ async function connectionRow(vendor: string, vendorUserId: string) {
   return rows[0];
 }
 
-async function sendOura(dataType: string, objectId: string): Promise<void> {
-  const body = json({ event_type: 'create', data_type: dataType, object_id: objectId, event_time: new Date().toISOString(), user_id: ouraUser });
+async function sendOura(dataType: string, objectId: string, eventType = 'create'): Promise<void> {
+  const body = json({ event_type: eventType, data_type: dataType, object_id: objectId, event_time: new Date().toISOString(), user_id: ouraUser });
   const answer = await postWebhook(ingressUrl, 'oura', ouraHeaders(body, secrets.oura, Date.now()), body);
   assert.is(answer.status, 202, `expected 202 for the Oura ${dataType} webhook, got ${answer.status} ${answer.body}`);
 }
@@ -317,6 +317,43 @@ test('WHOOP recovery.updated → the sleep → its cycle’s recovery → a reco
   assert.is(strain, 8.2463, 'expected the workout’s strain as a reading');
   assert.is(workout.enriched.event.sleepScore, null, 'expected a workout not to be a sleep');
   assert.is((await waitRow(workout)).data_type, 'activity', 'expected the workout row as activity');
+});
+
+async function waitDeletedAt(eventId: string): Promise<{ user_id: string; deleted_at: Date | null; metrics: Record<string, unknown> }> {
+  let row: { user_id: string; deleted_at: Date | null; metrics: Record<string, unknown> } | undefined;
+  await waitFor(`the row of event ${eventId} marked deleted`, async () => {
+    const { rows } = await pool.query<NonNullable<typeof row>>('SELECT user_id, deleted_at, metrics FROM biometric_events WHERE event_id = $1', [eventId]);
+    row = rows[0];
+    return row?.deleted_at != null || `deleted_at is ${String(row?.deleted_at)}`;
+  });
+  return row!;
+}
+
+test('Oura delete and WHOOP workout.deleted → op: delete on every priority topic → the rows soft-deleted, the others kept', async () => {
+  const sleep = routedAt('sleep', ouraDailySleep.timestamp)[0];
+  const workout = routedAt('activity', whoopWorkout.start)[0];
+  assert.ok(sleep && workout, 'expected the Oura sleep and WHOOP workout routed by the tests before');
+  await sendOura('daily_sleep', ouraDailySleep.id, 'delete');
+  await sendWhoop('workout.deleted', whoopWorkout.id);
+
+  for (const live of [sleep, workout]) {
+    const eventId = live.enriched.event.eventId;
+    const deletions = () => routed.filter((m) => m.enriched.event.eventId === eventId && m.enriched.event.op === 'DELETE');
+    await waitFor(`the deletion of ${live.enriched.event.dataType} on all three priority topics`, () => deletions().length >= 3 || `${deletions().length} copies routed`, 60_000);
+    assert.equal(deletions().map((m) => m.topic).sort(), [priorityTopic('high'), priorityTopic('medium'), priorityTopic('normal')].sort(), 'expected one copy per priority topic');
+    for (const copy of deletions()) {
+      assert.is(copy.headers['op'], 'delete', 'expected header op: delete');
+      assert.is(copy.userId, ourUser, 'expected the deletion keyed by our user id, like the event it retracts');
+      assert.equal(copy.enriched.triggers, [], 'expected no trigger on a deletion');
+    }
+    const row = await waitDeletedAt(eventId);
+    assert.is(row.user_id, ourUser, 'expected the soft-deleted row still under our user id');
+    assert.ok(Object.keys(row.metrics).length > 0, 'expected the soft-deleted row to keep what it measured');
+  }
+  assert.is(sleep.enriched.event.op, 'UPSERT', 'expected the live sleep routed before as UPSERT');
+  const recovery = routedAt('recovery', whoopRecovery.created_at)[0]!;
+  const { rows } = await pool.query<{ deleted_at: Date | null }>('SELECT deleted_at FROM biometric_events WHERE event_id = $1', [recovery.enriched.event.eventId]);
+  assert.is(rows[0]?.deleted_at, null, 'expected the WHOOP recovery, not deleted, kept live');
 });
 
 test('an expired token: 20 notifications at once → exactly one refresh at the vendor, every one hydrated', async () => {

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import avro from 'avsc';
 import { config, registry, unique } from '../support/services.ts';
 import { checkSchema } from '../../src/operators/index.ts';
-import { createRegistryClient } from '../../src/schemas/index.ts';
+import { bridgeSchemas, createRegistryClient } from '../../src/schemas/index.ts';
+import { sampleEnriched, sampleEvent } from '../support/enriched-event.ts';
 import { bridge } from './operators-cli.ts';
 
 const client = createRegistryClient(config.SCHEMA_REGISTRY_URL);
@@ -99,6 +100,45 @@ test('schemas check of the project schemas answers per pipeline subject', async 
   assert.ok(run.code === 0 || run.code === 65, `expected 0 or 65, got ${run.code}: ${run.stderr}`);
   assert.match(run.stdout, 'biometric.events-value', 'expected the events subject reported');
   assert.match(run.stdout, 'neuros.priority.high-value', 'expected the priority subjects reported');
+});
+
+test('deletions (BiometricEvent.op) are a compatible evolution of the events written before them', async () => {
+  // Fully expanded JSON, so the enriched schema carries the nested event as the registry stores it.
+  const withoutOp = (json: unknown): unknown => {
+    if (Array.isArray(json)) return json.map(withoutOp);
+    if (json === null || typeof json !== 'object') return json;
+    const object = json as Record<string, unknown>;
+    const copy = Object.fromEntries(Object.entries(object).map(([key, value]) => [key, withoutOp(value)]));
+    if (/(^|\.)BiometricEvent$/.test(String(object['name'])) && Array.isArray(object['fields'])) {
+      copy['fields'] = (copy['fields'] as Array<{ name: string }>).filter((field) => field.name !== 'op');
+    }
+    return copy;
+  };
+  const schemas = bridgeSchemas();
+  for (const name of ['BiometricEvent', 'EnrichedBiometricEvent'] as const) {
+    const current = schemas[name].type.schema({ exportAttrs: true });
+    const before = JSON.stringify(withoutOp(current));
+    assert.not.match(before, 'Operation', `expected the ${name} of before deletions to lack op`);
+    const subject = `${unique('ops-op')}-value`;
+    const id1 = await client.register(subject, before);
+    const encodedBefore = await registry().encode(id1, name === 'BiometricEvent' ? sampleEvent() : sampleEnriched());
+
+    const check = await bridge('schemas', 'check', '--file', file(`${name}.avsc`, JSON.stringify(current)), '--subject', subject);
+    assert.is(check.code, 0, `expected ${name} with op compatible: ${check.stdout}${check.stderr}`);
+    assert.match(check.stdout, 'compatible with version 1 under BACKWARD_TRANSITIVE', `expected ${name} reported compatible with the version before op`);
+    const reg = await bridge('schemas', 'register', '--file', file(`${name}.avsc`, JSON.stringify(current)), '--subject', subject);
+    assert.is(reg.code, 0, `expected ${name} with op registered: ${reg.stdout}${reg.stderr}`);
+
+    const read = (await decodeWith(JSON.stringify(current), encodedBefore)) as { op?: string; event?: { op: string } };
+    assert.is(read.op ?? read.event?.op, 'UPSERT', `expected ${name} data from before op to read as UPSERT`);
+  }
+  // The same field without its default would strand every event written before it.
+  const broken = JSON.parse(JSON.stringify(schemas.BiometricEvent.json)) as { fields: Array<Record<string, unknown>> };
+  delete broken.fields.find((field) => field['name'] === 'op')!['default'];
+  const subject = `${unique('ops-op')}-value`;
+  await client.register(subject, JSON.stringify(withoutOp(schemas.BiometricEvent.json)));
+  const refused = await bridge('schemas', 'check', '--file', file('op-without-default.avsc', JSON.stringify(broken)), '--subject', subject);
+  assert.is(refused.code, 65, `expected op without a default refused, got ${refused.code}: ${refused.stdout}`);
 });
 
 test.run();

@@ -30,6 +30,7 @@ const event: BiometricEvent = {
   temperatureDeltaC: -0.2,
   stressLevel: null,
   readings: [{ metric: 'sleep_efficiency', value: 91, unit: 'percent' }],
+  op: 'UPSERT',
 };
 
 async function subjectCompatibility(subject: string): Promise<string> {

@@ -65,7 +65,60 @@ test('writing the same events again inserts nothing (idempotent on event_id)', a
 
 test('an empty batch is a no-op', async () => {
   const writer = createEventWriter({ pool, breaker: createPostgresBreaker() });
-  assert.equal(await writer.write([]), { inserted: 0 }, 'expected nothing inserted for no rows');
+  assert.equal(await writer.write([]), { inserted: 0, retracted: 0 }, 'expected nothing inserted for no rows');
+});
+
+/** The deletion of `row`'s event, as normalize → enrich → sink would deliver it later. */
+function deletionOf(row: EventRow, offset: number, deletedAt: number): EventRow {
+  return { ...row, metrics: { ...row.metrics, readings: [] }, triggers: [], priority: 'normal', srcOffset: String(offset), deletedAt };
+}
+
+async function deletedAtOf(eventIds: readonly string[]): Promise<Map<string, number | null>> {
+  const { rows: found } = await pool.query<{ event_id: string; deleted_at: Date | null }>(
+    'SELECT event_id, deleted_at FROM biometric_events WHERE event_id = ANY($1)',
+    [eventIds],
+  );
+  return new Map(found.map((row) => [row.event_id, row.deleted_at?.getTime() ?? null]));
+}
+
+test('a deletion marks the stored row deleted, keeps it, and a repeat changes nothing', async () => {
+  const topic = unique('enriched');
+  const writer = createEventWriter({ pool, breaker: createPostgresBreaker() });
+  const [kept, gone] = rows(2, topic);
+  await writer.write([kept!, gone!]);
+  const deletedAt = Date.now();
+  assert.equal(await writer.write([deletionOf(gone!, 10, deletedAt)]), { inserted: 0, retracted: 1 }, 'expected the deletion to retract the one stored row');
+  assert.equal(await writer.write([deletionOf(gone!, 10, deletedAt + 5)]), { inserted: 0, retracted: 0 }, 'expected a redelivered deletion to change nothing');
+  const states = await deletedAtOf([kept!.eventId, gone!.eventId]);
+  assert.is(states.get(gone!.eventId), deletedAt, 'expected deleted_at from the first deletion, to the millisecond');
+  assert.is(states.get(kept!.eventId), null, 'expected the other event untouched');
+  const { rows: stored } = await pool.query('SELECT metrics FROM biometric_events WHERE event_id = $1', [gone!.eventId]);
+  assert.is(stored[0].metrics.hrvRmssdMs, 20, 'expected the deleted row to keep its values (soft delete)');
+});
+
+test('a deletion before its event leaves a tombstone, so the event arriving later stays deleted', async () => {
+  const topic = unique('enriched');
+  const writer = createEventWriter({ pool, breaker: createPostgresBreaker() });
+  const [event] = rows(1, topic);
+  const deletedAt = Date.now();
+  assert.equal(await writer.write([deletionOf(event!, 0, deletedAt)]), { inserted: 1, retracted: 0 }, 'expected a tombstone row inserted');
+  assert.equal(await writer.write([event!]), { inserted: 0, retracted: 0 }, 'expected the late event not to resurrect the row');
+  assert.is((await deletedAtOf([event!.eventId])).get(event!.eventId), deletedAt, 'expected the row still deleted');
+});
+
+test('an event and its deletion in one chunk land deleted, beside rows the chunk keeps', async () => {
+  const topic = unique('enriched');
+  const writer = createEventWriter({ pool, breaker: createPostgresBreaker() });
+  const batch = rows(4, topic);
+  const deletedAt = Date.now();
+  const result = await writer.write([...batch, deletionOf(batch[1]!, 4, deletedAt), batch[1]!]);
+  assert.equal(result, { inserted: 4, retracted: 0 }, 'expected 4 rows, the deleted one inserted as deleted');
+  const states = await deletedAtOf(batch.map((row) => row.eventId));
+  assert.equal(
+    batch.map((row) => states.get(row.eventId)),
+    [null, deletedAt, null, null],
+    'expected only the second event deleted',
+  );
 });
 
 test.run();

@@ -20,6 +20,7 @@ export function sampleEvent(overrides: Partial<BiometricEvent> = {}): BiometricE
     temperatureDeltaC: 0.2,
     stressLevel: null,
     readings: [{ metric: 'steps', value: 1200, unit: 'count' }],
+    op: 'UPSERT',
     ...overrides,
   };
 }

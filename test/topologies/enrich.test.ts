@@ -131,6 +131,25 @@ test('resting heart rate 10 % above the baseline fires a MEDIUM trigger, which l
   assert.equal(below?.value.triggers, [], '54.9 bpm is under 10 % above the baseline');
 });
 
+test('a deletion is judged by no rule and leaves the baseline alone', async () => {
+  const { input, output } = setup();
+  await logNights(input, 'retracting', [60, 62, 65, 65, 66, 68, 70].map((hrvRmssdMs) => ({ hrvRmssdMs, restingHeartRateBpm: 48 })));
+  await output.readRecords();
+  // Values on a deletion never come from a mapping; they are here to prove nothing judges them.
+  const deletion = sampleEvent({ userId: 'retracting', occurredAt: lastNight, hrvRmssdMs: 20, op: 'DELETE' });
+  await input.pipe({ key: 'retracting', value: deletion });
+  const [out] = await output.readRecords();
+  assert.equal(out?.value.triggers, [], 'expected no trigger for a deletion');
+  assert.is(out?.value.priority, 'normal', 'expected priority normal');
+  assert.equal(out?.value.baselines, [], 'expected no baselines on a deletion');
+  // The next day's window holds the six later logged nights and the deletion's day.
+  const after = sampleEvent({ userId: 'retracting', occurredAt: lastNight + day, hrvRmssdMs: 64, restingHeartRateBpm: 48, sleepScore: null, temperatureDeltaC: null });
+  await input.pipe({ key: 'retracting', value: after });
+  const [next] = await output.readRecords();
+  const hrv = next?.value.baselines?.find((b) => b.metric === 'hrvRmssdMs');
+  assert.equal({ median: hrv?.median, days: hrv?.days }, { median: 65.5, days: 6 }, 'expected the baseline of the six logged nights, without the deletion’s day');
+});
+
 test('describe() names every node', () => {
   const text = enrichTopology({ rules, schemaStore: memorySchemaStore() }).describe().toString();
   for (const name of ['biometric-events', 'evaluate-triggers', 'count-triggers', 'enriched-events']) {

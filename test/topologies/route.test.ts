@@ -98,4 +98,24 @@ test('the legacy mirror carries every headline field under its snake_case name',
   assert.equal(none.metrics, {}, 'expected absent headlines left out');
 });
 
+test('a deletion goes to every priority topic with header op: delete, and not to the legacy mirror', async () => {
+  const { driver, input, out } = setup(true);
+  const deletion: EnrichedBiometricEvent = { ...sampleEnriched({ op: 'DELETE', hrvRmssdMs: null, sleepScore: null, temperatureDeltaC: null, restingHeartRateBpm: null, readings: [] }) };
+  const live = sampleEnriched();
+  await input.pipe({ key: deletion.event.userId, value: deletion });
+  await input.pipe({ key: live.event.userId, value: live });
+  const routed = { high: await out('high').readRecords(), medium: await out('medium').readRecords(), normal: await out('normal').readRecords() };
+  for (const priority of ['high', 'medium', 'normal'] as const) {
+    const records = routed[priority].filter((record) => record.value.event.eventId === deletion.event.eventId);
+    assert.is(records.length, 1, `expected the deletion once on neuros.priority.${priority}`);
+    assert.is(records[0]?.headers['op'], 'delete', 'expected header op: delete');
+    assert.is(records[0]?.headers['priority'], priority, 'expected the priority header naming the topic it is on');
+    assert.is(records[0]?.value.priority, priority, 'expected the value’s priority naming the topic it is on');
+  }
+  const normal = routed.normal.find((record) => record.value.event.eventId === live.event.eventId);
+  assert.is(normal?.headers['op'], 'upsert', 'expected header op: upsert on a live event');
+  const legacy = await driver.outputTopic(topics.legacyEvents, serdes.string(), serdes.json<LegacyBiometricEvent>()).readRecords();
+  assert.equal(legacy.map((record) => record.value.event_id), [live.event.eventId], 'expected only the live event mirrored as legacy JSON');
+});
+
 test.run();

@@ -23,7 +23,7 @@ function fakeWriter() {
         if (!state.stored.has(row.eventId)) inserted += 1;
         state.stored.set(row.eventId, row);
       }
-      return { inserted };
+      return { inserted, retracted: 0 };
     },
   };
   return { state, writer };

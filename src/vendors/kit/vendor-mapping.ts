@@ -1,7 +1,7 @@
 import { headlineValues, type BiometricEvent, type Headlines, type Reading, type Source } from '../../events/index.ts';
 import { RecordError } from '../../streams/errors.ts';
 import { eventIdFor } from './event-id.ts';
-import { numberAt } from './payload-fields.ts';
+import { numberAt, stringAt, type JsonObject } from './payload-fields.ts';
 
 export interface MappingContext {
   /** When the bridge received the record (ingress `received-at` header), epoch ms. */
@@ -27,6 +27,12 @@ export interface VendorMapping {
   /** The Avro `Source` symbol of every event it writes. */
   readonly source: Source;
   map(body: unknown, context: MappingContext): MappingResult;
+  /**
+   * A deletion hydrate wrote (header `op: delete`, value `{user_id, deleted: {...}}`) → the
+   * events it retracts, built with `deletionEvent` so they carry the eventIds `map` gave the
+   * deleted record. Absent where the vendor sends no deletions.
+   */
+  mapDeletion?(deletion: JsonObject, context: MappingContext): MappingResult;
 }
 
 export interface EventDraft {
@@ -52,7 +58,30 @@ export function buildEvent(draft: EventDraft, context: MappingContext): Biometri
     receivedAt: context.receivedAt,
     ...headlineValues(draft.headlines ?? {}, null),
     readings: (draft.readings ?? []).filter((r): r is Reading => r !== undefined),
+    op: 'UPSERT',
   };
+}
+
+/** What names a deleted record: the same source, vendor user, data type and identity `map` used. */
+export type DeletionDraft = Pick<EventDraft, 'source' | 'userId' | 'dataType' | 'identity'>;
+
+/**
+ * The event that retracts a record: `buildEvent`'s eventId for the same identity, no values, `op:
+ * DELETE`. The document is gone, so the deletion's own arrival time stands in for occurredAt.
+ */
+export function deletionEvent(draft: DeletionDraft, context: MappingContext): BiometricEvent {
+  return {
+    ...buildEvent({ ...draft, occurredAt: context.receivedAt }, context),
+    op: 'DELETE',
+  };
+}
+
+/** `{user_id, deleted: {type, id}}` as src/hydrate/vendor-hydrator.ts `deletion` writes it. */
+export function deletedDocument(vendor: string, body: JsonObject): { readonly userId: string; readonly type: string; readonly id: string } {
+  const userId = stringAt(body, 'user_id') ?? unmappable(vendor, 'deletion has no user_id');
+  const type = stringAt(body, 'deleted', 'type') ?? unmappable(vendor, 'deletion has no deleted.type');
+  const id = stringAt(body, 'deleted', 'id') ?? unmappable(vendor, 'deletion has no deleted.id');
+  return { userId, type, id };
 }
 
 /** A reading from `root` at `path`, or undefined when the vendor left it out. */

@@ -1,5 +1,5 @@
 import { arrayAt, isObject, numberAt, objectAt, objectBody, stringAt, timeAt, type JsonObject } from '../kit/payload-fields.ts';
-import { buildEvent, needsHydration, unmappable, type MappingContext, type VendorMapping } from '../kit/vendor-mapping.ts';
+import { buildEvent, deletedDocument, deletionEvent, needsHydration, unmappable, type MappingContext, type VendorMapping } from '../kit/vendor-mapping.ts';
 
 /**
  * Oura webhooks name a changed object (`{event_type, data_type, object_id, event_time, user_id}`);
@@ -85,5 +85,10 @@ export const ouraMapping: VendorMapping = {
       return mapSeedDocument(json, context);
     }
     return unmappable('oura', 'body is neither a webhook notification nor an inline document');
+  },
+  // Same data type and identity as mapHydrated, so the deletion names the event that document gave.
+  mapDeletion(deletion, context) {
+    const { userId, type, id } = deletedDocument('oura', deletion);
+    return { events: [deletionEvent({ source: 'OURA', userId, dataType: dataTypes[type] ?? type, identity: [type, id] }, context)] };
   },
 };

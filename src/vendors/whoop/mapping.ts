@@ -1,5 +1,5 @@
 import { numberAt, objectAt, objectBody, stringAt, timeAt, type JsonObject } from '../kit/payload-fields.ts';
-import { buildEvent, needsHydration, readingAt, unmappable, type MappingContext, type VendorMapping } from '../kit/vendor-mapping.ts';
+import { buildEvent, deletedDocument, deletionEvent, needsHydration, readingAt, unmappable, type MappingContext, type VendorMapping } from '../kit/vendor-mapping.ts';
 
 /**
  * WHOOP webhooks (model v2) carry `{user_id, id, type, trace_id}` only: they need hydration.
@@ -99,4 +99,15 @@ export const whoopMapping: VendorMapping = {
     }
     return unmappable('whoop', 'body is neither a webhook notification nor a recovery, sleep or workout document');
   },
+  mapDeletion(deletion, context) {
+    const { userId, type, id } = deletedDocument('whoop', deletion);
+    const dataType = deletedDataTypes[type] ?? unmappable('whoop', `deletion of unknown resource ${type}`);
+    // A recovery event's identity is its sleep's UUID (mapRecovery); a model v1 recovery deletion
+    // names a numeric cycle id instead, which names no event the bridge wrote.
+    if (type === 'recovery' && /^\d+$/.test(id)) unmappable('whoop', 'recovery deletion names a cycle id (model v1), not the sleep UUID the event was keyed by');
+    return { events: [deletionEvent({ source: 'WHOOP', userId, dataType, identity: [id] }, context)] };
+  },
 };
+
+/** The event data type each WHOOP resource maps to (mapRecovery, mapSleep, mapWorkout). */
+const deletedDataTypes: Readonly<Record<string, string>> = { recovery: 'recovery', sleep: 'sleep', workout: 'activity' };

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import avro from 'avsc';
 import {
   headlineFields,
+  operations,
   priorities,
   severities,
   sources,
@@ -30,6 +31,7 @@ const event: BiometricEvent = {
   temperatureDeltaC: 0.3,
   stressLevel: 21,
   readings: [{ metric: 'hrv_sdnn', value: 61.2, unit: 'ms' }],
+  op: 'UPSERT',
 };
 const trigger: Trigger = {
   type: 'STRESS_INTERVENTION',
@@ -112,6 +114,7 @@ for (const { name, sample } of cases) {
 
 test('enum symbols match the TypeScript constants', () => {
   assert.equal(enumSymbols(schemas.BiometricEvent.type, ['source']), [...sources], 'expected Source symbols in the design order');
+  assert.equal(enumSymbols(schemas.BiometricEvent.type, ['op']), [...operations], 'expected Operation symbols');
   assert.equal(enumSymbols(schemas.Trigger.type, ['severity']), [...severities], 'expected Severity symbols');
   assert.equal(enumSymbols(schemas.EnrichedBiometricEvent.type, ['priority']), [...priorities], 'expected Priority symbols');
 });
@@ -160,3 +163,12 @@ test('a reader of the current schema reads an event written without optional fie
 });
 
 test.run();
+
+test('an event written before op existed reads as UPSERT (compatible evolution, default on the field)', () => {
+  const fields = fieldsOf(schemas.BiometricEvent.json).filter((f) => f.name !== 'op');
+  const before = avro.Type.forSchema({ ...schemas.BiometricEvent.json, fields } as avro.Schema);
+  const { op: _op, ...withoutOp } = event;
+  const resolver = schemas.BiometricEvent.type.createResolver(before);
+  const read = schemas.BiometricEvent.type.fromBuffer(before.toBuffer(withoutOp), resolver) as BiometricEvent;
+  assert.is(read.op, 'UPSERT', 'expected the default UPSERT for an old writer');
+});

@@ -109,4 +109,18 @@ test('live records beyond the pending limit during a replay drop the client; a f
   assert.equal(bob.dropped, ['replay-failed'], 'expected a failed replay to drop the client with that reason');
 });
 
+test('a deletion, which route writes to every priority topic, reaches a client once', async () => {
+  const hub = createHub({ log: log(), maxPending: 10 });
+  const fay = subscriber('fay');
+  await hub.subscribe(fay);
+  const enriched = sampleEnriched({ userId: 'fay', op: 'DELETE' });
+  for (const [priority, offset] of [['high', 5n], ['medium', 6n], ['normal', 7n]] as const) {
+    hub.publish({ topic: priorityTopic(priority), partition: 0, offset, userId: 'fay', priority, enriched: { ...enriched, priority }, routedAt: Date.now() });
+  }
+  const events = fay.frames.filter((frame) => frame.kind === 'event');
+  assert.is(events.length, 1, 'expected one frame for the three copies');
+  assert.match(events[0]?.data ?? '', /"op":"DELETE"/, 'expected the frame to say DELETE');
+  assert.match(events[0]?.id ?? '', /h0-5/, 'expected the cursor past the skipped high copy too, so a resume does not re-read it');
+});
+
 test.run();
