@@ -4,6 +4,12 @@ import { once } from 'node:events';
 import type { Kafka, Message } from 'kafkajs';
 import { setTimeout as delay } from 'node:timers/promises';
 
+/**
+ * Run options of the crash tests' workers: small chunks, so a kill lands between commits rather
+ * than after everything; the broker's minimum session, so a killed member is noticed quickly.
+ */
+export const crashWorkerRunOptions = { maxBatchRecords: 100, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000, rebalanceTimeoutMs: 10_000 } as const;
+
 export interface Seen {
   key: string;
   value: string;

@@ -3,6 +3,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { StreamsBuilder, runTopology, serdes, stopOnSignals, type DeliveryMode } from '../../src/streams/index.ts';
 import { createLogger } from '../../src/obs/logger.ts';
+import { crashWorkerRunOptions } from './streams-support.ts';
 
 const required = (name: string): string => {
   const value = process.env[name];
@@ -22,10 +23,7 @@ const running = await runTopology(builder.build(), {
   kafka,
   log,
   delivery: required('STREAMS_DELIVERY') as DeliveryMode,
-  maxBatchRecords: 100, // small chunks: a kill lands between commits, not after everything
-  sessionTimeoutMs: 6_000, // the broker's minimum: a killed member is noticed quickly
-  heartbeatIntervalMs: 1_000,
-  rebalanceTimeoutMs: 10_000,
+  ...crashWorkerRunOptions,
   partitionsConsumedConcurrently: 2,
 });
 running.events.on('rebalanced', (e) => {
