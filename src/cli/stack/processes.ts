@@ -78,7 +78,11 @@ export interface WaitOptions {
   intervalMs?: number;
   logFile?: string;
   onRetry?: (attempt: number, error: string) => void;
-  /** Stops waiting early when the process died. */
+  /**
+   * Stops waiting early when the process died: when it answers false on three checks in a row.
+   * One miss is not enough: a server that was seen starting (postgres, right after its first
+   * launch on a data folder) once read as gone for a moment and `stack up` failed with it running.
+   */
   alive?: () => boolean;
 }
 
@@ -87,6 +91,7 @@ export async function waitUntil(check: () => Promise<boolean>, options: WaitOpti
   const started = Date.now();
   let attempt = 0;
   let lastError = 'not ready';
+  let missed = 0;
   for (;;) {
     attempt += 1;
     try {
@@ -95,7 +100,8 @@ export async function waitUntil(check: () => Promise<boolean>, options: WaitOpti
       lastError = error instanceof Error ? error.message : String(error);
     }
     const see = options.logFile ? `; see ${options.logFile}` : '';
-    if (options.alive && !options.alive()) throw new Error(`${options.what} exited during start-up${see}`);
+    missed = options.alive && !options.alive() ? missed + 1 : 0;
+    if (missed >= 3) throw new Error(`${options.what} exited during start-up${see}`);
     const elapsed = Date.now() - started;
     if (elapsed >= options.timeoutMs) {
       throw new Error(`${options.what} did not answer within ${options.timeoutMs / 1000} s (${lastError})${see}`);
