@@ -1,7 +1,8 @@
-import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import type { Admin } from 'kafkajs';
 import { ConfigError } from '../config/index.ts';
 import type { Logger } from '../obs/logger.ts';
+import { waitFor } from '../app/wait-for.ts';
+import { isKafkaUnavailable } from '../streams/kafka-unavailable.ts';
 import { topicMessageLimits } from '../operators/topics-create.ts';
 import { rawTopicMessageBytes } from '../topic-limits.ts';
 
@@ -31,15 +32,7 @@ export async function checkRawTopicLimits(
   maxBodyBytes: number,
   log: Logger,
 ): Promise<number> {
-  const policy = retry(
-    handleWhen((error) => !(error instanceof RawTopicLimitError)),
-    { maxAttempts: Number.POSITIVE_INFINITY, backoff: new ExponentialBackoff({ initialDelay: 500, maxDelay: 10_000 }) },
-  );
-  policy.onRetry((event) => {
-    const reason = 'error' in event && event.error instanceof Error ? event.error.message : 'no answer';
-    log.warn({ attempt: event.attempt, reason }, 'ingress waiting for Kafka to read the raw topics\' record limits');
-  });
-  return policy.execute(async () => {
+  return waitFor(async () => {
     await admin.connect();
     const existing = new Set(await admin.listTopics());
     const missing = rawTopics.filter((topic) => !existing.has(topic));
@@ -55,5 +48,12 @@ export async function checkRawTopicLimits(
       );
     }
     return Math.min(...rawTopics.map((topic) => limits.get(topic)!));
+  }, {
+    log,
+    dependency: 'kafka',
+    what: "to read the raw topics' record limits",
+    // Missing topics and a Kafka that does not answer are waited for; a topic too small, an
+    // authorization failure or any answer no retry changes stops the start with its reason.
+    isUnavailable: (error) => error instanceof NotYetError || isKafkaUnavailable(error),
   });
 }

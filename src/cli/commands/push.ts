@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { createRegistryClient, registrySchemaStore } from '../../schemas/index.ts';
-import { ExponentialBackoff, handleAll, retry } from 'cockatiel';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { ConfigError, type Env } from '../../config/index.ts';
 import { startObsServer } from '../../obs/http-server.ts';
@@ -8,7 +7,8 @@ import { kafkaLogs } from '../../obs/kafka-log.ts';
 import { createLogger, type Logger } from '../../obs/logger.ts';
 import { createMetricsRegistry } from '../../obs/metrics.ts';
 import { startPush, type PushOptions } from '../../push/index.ts';
-import { stopOnSignals } from '../../streams/index.ts';
+import { isKafkaUnavailable, stopOnSignals } from '../../streams/index.ts';
+import { waitFor } from '../../app/index.ts';
 
 /** The push server's settings from configuration (tests and the bench pass their own). */
 export function pushSettings(config: Readonly<Env>): Pick<PushOptions, 'auth' | 'port' | 'host' | 'groupPrefix' | 'maxBufferedBytes' | 'maxPending' | 'replayTimeoutMs' | 'maxConcurrentReplays' | 'keepAliveMs'> {
@@ -28,12 +28,13 @@ export function pushSettings(config: Readonly<Env>): Pick<PushOptions, 'auth' | 
 /** Push clients reconnect to whichever process is up, so this one waits for Kafka as long as it takes. */
 async function waitForKafka(kafka: Kafka, log: Logger): Promise<Admin> {
   const admin = kafka.admin();
-  const policy = retry(handleAll, { backoff: new ExponentialBackoff({ initialDelay: 500, maxDelay: 30_000 }) });
-  policy.onRetry(({ attempt }) => log.warn({ attempt }, 'Kafka not reachable yet; retrying'));
-  await policy.execute(async () => {
-    await admin.connect();
-    await admin.describeCluster();
-  });
+  await waitFor(
+    async () => {
+      await admin.connect();
+      await admin.describeCluster();
+    },
+    { log, dependency: 'kafka', what: 'to answer', isUnavailable: isKafkaUnavailable, maxDelayMs: 30_000 },
+  );
   return admin;
 }
 

@@ -23,7 +23,7 @@ async function connectAdmin(admin: Admin, log: Logger, signal: AbortSignal): Pro
       await admin.connect();
       await admin.describeCluster();
     },
-    { log, dependency: 'kafka', what: 'to answer', isUnavailable: () => true, signal },
+    { log, dependency: 'kafka', what: 'to answer', isUnavailable: isKafkaUnavailable, signal },
   );
 }
 

@@ -1,20 +1,29 @@
 import { Writable } from 'node:stream';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Admin, DescribeConfigResponse } from 'kafkajs';
+import kafkajs, { type Admin, type DescribeConfigResponse } from 'kafkajs';
 import { checkRawTopicLimits, RawTopicLimitError } from '../../../src/ingress/index.ts';
 import { createLogger } from '../../../src/obs/logger.ts';
 import { rawTopicMessageBytes } from '../../../src/topic-limits.ts';
 
+// kafkajs is CommonJS and assigns its error classes in a way Node's named-export detection misses.
+const { KafkaJSConnectionError, KafkaJSSASLAuthenticationError } = kafkajs;
+// Its typings declare no argument, but kafkajs builds it from a message, as its SASL code does.
+const authenticationFailed = () => new (KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error)('SASL PLAIN authentication failed');
+
 type CheckAdmin = Pick<Admin, 'connect' | 'listTopics' | 'describeConfigs'>;
 
-/** An admin that fails `unreachableFor` connects, then answers with `limits` for the topics it has. */
-function fakeAdmin(limits: Record<string, number>, unreachableFor = 0): CheckAdmin & { connects: number } {
+/** An admin that fails `unreachableFor` connects (with `failure`), then answers with `limits` for the topics it has. */
+function fakeAdmin(
+  limits: Record<string, number>,
+  unreachableFor = 0,
+  failure: () => Error = () => new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:19092'),
+): CheckAdmin & { connects: number } {
   const admin = {
     connects: 0,
     async connect() {
       admin.connects++;
-      if (admin.connects <= unreachableFor) throw new Error('Connection error: connect ECONNREFUSED 127.0.0.1:19092');
+      if (admin.connects <= unreachableFor) throw failure();
     },
     listTopics: async () => Object.keys(limits),
     describeConfigs: async ({ resources }: Parameters<Admin['describeConfigs']>[0]) =>
@@ -70,6 +79,14 @@ test('Kafka not reachable yet: waits with a warning per attempt, never fails', a
   assert.is(admin.connects, 3, 'expected two failed attempts, then one that worked');
   assert.is(lines.filter((l) => l.level === 40).length, 2, 'expected one warning per retry');
   assert.is(lines.filter((l) => l.level >= 50).length, 0, 'expected no error line');
+});
+
+test('a refusal no retry changes (authentication) stops the start at once', async () => {
+  const { log } = logLines();
+  const admin = fakeAdmin({ 'raw.oura': enough }, 5, authenticationFailed);
+  const error = await checkRawTopicLimits(admin, ['raw.oura'], body, log).catch((e: unknown) => e);
+  assert.instance(error, KafkaJSSASLAuthenticationError, 'expected the authentication failure itself');
+  assert.is(admin.connects, 1, 'expected no retry of a refusal');
 });
 
 test('raw topics missing (topics create still running): waits for them', async () => {
