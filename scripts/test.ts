@@ -79,12 +79,15 @@ const files = dirs
   })
   .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)));
 
-const needsStack = files.some((file) => file.includes(`${join('test', 'integration')}`));
-const env = needsStack ? await ensureTestStack((line) => console.log(`[stack] ${line}`)) : process.env;
-
+const isIntegration = (file: string) => file.includes(join('test', 'integration'));
 const started = Date.now();
+// Unit and topology files need no services, and they come first: they run while the stack
+// starts, which on a fresh machine takes longer than all of them together.
+const stack = files.some(isIntegration) ? ensureTestStack((line) => console.log(`[stack] ${line}`)) : undefined;
+stack?.catch(() => undefined); // awaited before the first integration file, which reports it
 const results: FileResult[] = [];
 for (const file of files) {
+  const env = isIntegration(file) ? await stack! : process.env;
   console.log(`\n▶ ${relative(projectRoot, file)}`);
   const fileStarted = Date.now();
   results.push({ ...(await runFile(file, env)), ms: Date.now() - fileStarted });
