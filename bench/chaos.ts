@@ -36,6 +36,9 @@ const timeoutMs = Number(flag('timeout-s') ?? 1_800) * 1000;
 const modeFlag = flag('mode') ?? 'both';
 if (modeFlag !== 'both' && !(deliveryModes as readonly string[]).includes(modeFlag)) throw new Error(`--mode must be both, ${deliveryModes.join(' or ')}`);
 const modes: DeliveryMode[] = modeFlag === 'both' ? [...deliveryModes] : [modeFlag as DeliveryMode];
+// static: each stage process keeps one KAFKA_GROUP_INSTANCE_ID across its restarts, as a pod does.
+const membership = flag('membership') ?? 'static';
+if (membership !== 'static' && membership !== 'dynamic') throw new Error('--membership must be static or dynamic');
 if (usesExternalStack()) throw new Error('npm run chaos restarts the native stack’s services; unset KAFKA_BROKERS, SCHEMA_REGISTRY_URL, DATABASE_URL and REDIS_URL');
 
 const config = loadConfig();
@@ -124,7 +127,8 @@ async function runMode(mode: DeliveryMode): Promise<ModeReport> {
   const managed = new Map<ProcessName, Managed>();
   const spawnProcess = (name: ProcessName, port: number): BridgeProcess => {
     const args = name === 'ingress' ? ['run', 'ingress'] : ['run', name];
-    const extra: Record<string, string> = name === 'ingress' ? { INGRESS_PORT: String(port) } : {};
+    const extra: Record<string, string> =
+      name === 'ingress' ? { INGRESS_PORT: String(port) } : membership === 'static' ? { KAFKA_GROUP_INSTANCE_ID: `${prefix}-${name}` } : {};
     return startBridge(args, { ...env, ...extra }, port);
   };
   for (const name of processNames) {
@@ -350,7 +354,7 @@ const quantile = (values: number[], q: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 };
-console.log(`\nchaos — ${events.toLocaleString()} events offered at ${rate}/s per mode, ${kills} kills, ${brokerRestarts} broker restarts, postgres and redis 30 s each`);
+console.log(`\nchaos — ${events.toLocaleString()} events offered at ${rate}/s per mode, ${kills} kills, ${brokerRestarts} broker restarts, postgres and redis 30 s each, ${membership} group membership`);
 console.log('| mode | accepted | rows | lost | routed missing | routed duplicates | restarts | unexpected exits | ready after kill p50 / max | max accept | ERROR lines | quiesced |');
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of reports) {

@@ -59,6 +59,17 @@ const pipelineShape = {
    * between heartbeats (a slow vendor API in hydrate) is taken for dead.
    */
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000), // thirty seconds
+  /**
+   * Static membership (KIP-345): a name for this process that stays the same across its restarts
+   * and is unique among the instances of a stage (a pod name, a systemd instance). A restarted
+   * instance then takes its partitions back at once instead of after the session timeout, and the
+   * other instances are not stopped by a rebalance. Each stage's group gets `<id>-<stage>`.
+   * Unset: dynamic membership.
+   */
+  KAFKA_GROUP_INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,200}$/, 'letters, digits, ".", "_" or "-" only, at most 200')
+    .optional(),
   /** How often a stage instance heartbeats while it waits for records, in ms. */
   KAFKA_HEARTBEAT_INTERVAL_MS: positiveInt.default(3_000), // three seconds
   SCHEMA_REGISTRY_URL: url(['http:', 'https:']).default(nativeEndpoints.schemaRegistryUrl),

@@ -29,6 +29,13 @@ export interface RunOptions {
   sessionTimeoutMs?: number; // 30_000
   heartbeatIntervalMs?: number; // 3_000
   rebalanceTimeoutMs?: number; // 60_000
+  /**
+   * KIP-345 static membership: a stable id per instance (unique within the group). A restarted
+   * instance that joins with it gets its partitions back at once, without a rebalance of the
+   * group; an instance that does not come back keeps them until the session times out. Two
+   * live instances with one id fence each other. Unset: dynamic membership.
+   */
+  groupInstanceId?: string;
   /** Transactional ids are `<prefix>-<group>-<topic>-<partition>`. */
   transactionalIdPrefix?: string; // bridge
   /** Where a new group starts; a pipeline stage wants everything already on its topics. */
@@ -96,6 +103,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
     rebalanceTimeout: options.rebalanceTimeoutMs ?? 60_000,
     readUncommitted: false, // read_committed: aborted upstream transactions never reach a step
     allowAutoTopicCreation: false,
+    ...(options.groupInstanceId ? { groupInstanceId: options.groupInstanceId } : {}),
   });
   const committerOptions = {
     kafka: options.kafka,

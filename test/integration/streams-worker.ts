@@ -1,7 +1,7 @@
 // A topology in its own process, for the crash tests: copies STREAMS_INPUT to STREAMS_OUTPUT in
 // STREAMS_DELIVERY mode until SIGTERM (graceful) or SIGKILL (crash). Prints "ready" on joining.
 import { Kafka, logLevel } from 'kafkajs';
-import { StreamsBuilder, runTopology, serdes, stopOnSignals, type DeliveryMode } from '../../src/streams/index.ts';
+import { StreamEvents, StreamsBuilder, runTopology, serdes, stopOnSignals, type DeliveryMode } from '../../src/streams/index.ts';
 import { createLogger } from '../../src/obs/logger.ts';
 import { crashWorkerRunOptions } from './streams-support.ts';
 
@@ -19,14 +19,19 @@ builder
 
 const kafka = new Kafka({ clientId: 'streams-worker', brokers: required('STREAMS_BROKERS').split(','), logLevel: logLevel.NOTHING });
 const log = createLogger({ level: 'warn' });
+// Listening before the start: the first assignment happens while runTopology joins the group.
+const events = new StreamEvents();
+events.on('rebalanced', (e) => {
+  if (e.assigned.length > 0) process.stdout.write(`ready ${JSON.stringify(e.assigned.map((p) => p.partition).sort())}\n`);
+});
 const running = await runTopology(builder.build(), {
   kafka,
   log,
+  events,
   delivery: required('STREAMS_DELIVERY') as DeliveryMode,
   ...crashWorkerRunOptions,
   partitionsConsumedConcurrently: 2,
-});
-running.events.on('rebalanced', (e) => {
-  if (e.assigned.length > 0) process.stdout.write('ready\n');
+  ...(process.env['STREAMS_SESSION_TIMEOUT_MS'] ? { sessionTimeoutMs: Number(process.env['STREAMS_SESSION_TIMEOUT_MS']) } : {}),
+  ...(process.env['STREAMS_INSTANCE_ID'] ? { groupInstanceId: process.env['STREAMS_INSTANCE_ID'] } : {}),
 });
 stopOnSignals(running.stop, log);

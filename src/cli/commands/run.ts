@@ -110,6 +110,7 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
         partitionsConsumedConcurrently: config.STAGE_PARTITION_CONCURRENCY,
         sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
         heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL_MS,
+        ...(config.KAFKA_GROUP_INSTANCE_ID ? { groupInstanceId: `${config.KAFKA_GROUP_INSTANCE_ID}-${name}` } : {}),
         ...state,
       };
       // A topic created a moment ago may have no leader yet, a broker may be restarting: wait.

@@ -51,6 +51,14 @@ test('STAGE_PARTITION_CONCURRENCY: 12 partitions at once unless set, and a posit
   }
 });
 
+test('KAFKA_GROUP_INSTANCE_ID: unset means dynamic membership; a name of plain characters is kept', () => {
+  assert.is(loadConfig({}).KAFKA_GROUP_INSTANCE_ID, undefined, 'expected no static membership by default');
+  assert.is(loadConfig({ KAFKA_GROUP_INSTANCE_ID: 'bridge-7f9c.pod_2' }).KAFKA_GROUP_INSTANCE_ID, 'bridge-7f9c.pod_2', 'expected the id kept');
+  for (const bad of ['has space', 'a/b', 'x'.repeat(201)]) {
+    assert.throws(() => loadConfig({ KAFKA_GROUP_INSTANCE_ID: bad }), (error: unknown) => error instanceof ConfigError && error.problems.some((p) => p.startsWith('KAFKA_GROUP_INSTANCE_ID:')), bad);
+  }
+});
+
 test('the README documents every variable the code reads', () => {
   const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
   const missing = Object.keys(envSchema.shape).filter((name) => !readme.includes(`\`${name}\``));
