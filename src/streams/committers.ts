@@ -28,6 +28,11 @@ export interface Committer {
   commit(chunk: Chunk): Promise<void>;
   /** The partitions this instance owns now (after a rebalance). */
   assigned(partitions: readonly PartitionRef[]): Promise<void>;
+  /**
+   * The first offset of a newly assigned partition that is not yet durable, when the mode knows
+   * it better than the consumer's own offset fetch (undefined: trust the consumer's position).
+   */
+  resumeFrom(ref: PartitionRef): Promise<bigint | undefined>;
   close(): Promise<void>;
 }
 
@@ -57,6 +62,7 @@ export function atLeastOnceCommitter(options: CommitterOptions): Committer {
       options.events.emit('committed', { topology: options.topology, topic: chunk.topic, partition: chunk.partition, offset: chunk.nextOffset, transactional: false });
     },
     assigned: async () => {},
+    resumeFrom: async () => undefined,
     close: () => producer.disconnect(),
   };
 }
@@ -66,10 +72,26 @@ export function atLeastOnceCommitter(options: CommitterOptions): Committer {
  * in the transaction), so zombies are fenced the classic way: one transactional producer per
  * input partition, its id derived from group, topic and partition. Whoever gets the partition
  * next initialises the same id, which bumps the epoch and fences the previous owner.
+ *
+ * Fencing alone left duplicates: the consumer fetches its committed offsets when it joins, and
+ * an offset a previous owner committed in a transaction whose markers are still being written
+ * is not visible yet (KIP-447's require_stable fetch is what kafkajs lacks), so the new owner
+ * read the older offset and processed again records whose outputs were already committed.
+ * Initialising the id returns only once the previous owner's transaction is complete, so the
+ * committed offset read after it is the stable one; `resumeFrom` gives it, and the runner skips
+ * what lies below it.
  */
 export function exactlyOnceCommitter(options: CommitterOptions): Committer {
   const producers = new Map<string, Promise<Producer>>();
   const idFor = (ref: PartitionRef) => `${options.transactionalIdPrefix}-${options.groupId}-${ref.topic}-${ref.partition}`;
+  const admin = options.kafka.admin();
+  let resumeOffsets = new Map<string, Promise<bigint | undefined>>();
+
+  const committedOffset = async (ref: PartitionRef): Promise<bigint | undefined> => {
+    const [topic] = await admin.fetchOffsets({ groupId: options.groupId, topics: [ref.topic] });
+    const offset = topic?.partitions.find((p) => p.partition === ref.partition)?.offset;
+    return offset === undefined || offset === '-1' ? undefined : BigInt(offset);
+  };
 
   const producerFor = (ref: PartitionRef): Promise<Producer> => {
     const id = idFor(ref);
@@ -89,7 +111,7 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
   };
 
   return {
-    connect: async () => {},
+    connect: () => admin.connect(),
     async commit(chunk) {
       const producer = await producerFor(chunk);
       const transaction = await producer.transaction();
@@ -114,13 +136,26 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
     },
     async assigned(partitions) {
       const keep = new Set(partitions.map(idFor));
-      await Promise.all([...producers.keys()].filter((id) => !keep.has(id)).map(drop));
-      // Initialising the ids right away fences a previous owner before our first transaction,
-      // narrowing the window in which a zombie could still commit (KIP-447 would close it).
-      await Promise.all(partitions.map((ref) => producerFor(ref).catch((error: unknown) => options.log.warn({ error: errorName(error) }, 'initialising a transactional producer failed'))));
+      const released = Promise.all([...producers.keys()].filter((id) => !keep.has(id)).map(drop));
+      // Set before any await: the first batch of a new partition may ask for it right away.
+      // Initialising the ids right away fences a previous owner before our first transaction and
+      // waits for its last one to complete; only then is its committed offset the stable one.
+      const fenced = partitions.map((ref) => producerFor(ref).catch((error: unknown) => options.log.warn({ error: errorName(error) }, 'initialising a transactional producer failed')));
+      resumeOffsets = new Map(
+        partitions.map((ref, i) => [
+          idFor(ref),
+          fenced[i]!.then(() => committedOffset(ref)).catch((error: unknown) => {
+            options.log.warn({ error: errorName(error), topic: ref.topic, partition: ref.partition }, 'reading the committed offset after fencing failed; resuming where the consumer fetched');
+            return undefined;
+          }),
+        ]),
+      );
+      await Promise.all([released, ...fenced]);
     },
+    resumeFrom: (ref) => resumeOffsets.get(idFor(ref)) ?? Promise.resolve(undefined),
     close: async () => {
       await Promise.all([...producers.keys()].map(drop));
+      await admin.disconnect();
     },
   };
 }

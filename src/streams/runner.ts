@@ -154,13 +154,29 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
     resumeTimers.add(timer);
   };
 
+  /**
+   * The batch's records from where the committer says the partition resumes: in exactly-once
+   * mode, those below the stable committed offset are a previous owner's, already committed with
+   * their outputs, and are skipped rather than processed twice.
+   */
+  const unprocessed = async (ref: PartitionRef, batch: EachBatchPayload['batch'], resolveOffset: EachBatchPayload['resolveOffset']) => {
+    const from = await committer.resumeFrom(ref);
+    if (from === undefined || batch.messages.length === 0 || BigInt(batch.messages[0]!.offset) >= from) return batch.messages;
+    const kept = batch.messages.filter((message) => BigInt(message.offset) >= from);
+    const skipped = batch.messages.length - kept.length;
+    log.info({ topic: ref.topic, partition: ref.partition, skipped }, 'skipped records a previous owner already committed');
+    if (kept.length === 0) resolveOffset(batch.messages.at(-1)!.offset);
+    return kept;
+  };
+
   const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> => {
     const ref = { topic: batch.topic, partition: batch.partition };
     const sourceNames = topology.sourcesFor(batch.topic).map((source) => source.name);
     if (state) await restored(state, ref.partition, heartbeat);
-    for (let start = 0; start < batch.messages.length; start += chunkSize) {
+    const messages = await unprocessed(ref, batch, resolveOffset);
+    for (let start = 0; start < messages.length; start += chunkSize) {
       if (!isRunning() || isStale()) return;
-      const chunk = batch.messages.slice(start, start + chunkSize).map((message) => toRawRecord(ref, message));
+      const chunk = messages.slice(start, start + chunkSize).map((message) => toRawRecord(ref, message));
       const result = await processChunk(chunk, chunks);
 
       if (result.finished > 0) {
@@ -168,7 +184,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
         // The consumer's position: past the transaction markers (and aborted records) that end the
         // batch once all of it is processed, so a drained group's committed offset reaches the
         // partition's end and its lag reads 0 after exactly-once traffic upstream.
-        const endOfBatch = start + result.finished === batch.messages.length;
+        const endOfBatch = start + result.finished === messages.length;
         const nextOffset = (BigInt(endOfBatch ? batch.lastOffset() : lastOffset) + 1n).toString();
         const markers = [{ topic: ref.topic, nextOffset }];
         const chunkState = result.state;
