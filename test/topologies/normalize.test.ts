@@ -86,6 +86,20 @@ test('id-only notifications are dead-lettered with needs_hydration, never droppe
   assert.equal(driver.deadLetters()[0]!.value, fixture('oura', 'notification.json'), 'expected the input bytes unchanged in the dead letter');
 });
 
+test('hydrated Polar, Withings and Google Health documents become events; a Google Health deletion is a dead letter deletion_unsupported', async () => {
+  const { driver, verified, output } = setup();
+  const api = (vendor: string, name: string) => JSON.parse(fixture(vendor, `api/${name}`).toString()) as Record<string, unknown>;
+  const hydrated = (value: unknown) => Buffer.from(JSON.stringify(value));
+  const headers = { 'content-type': 'application/json', 'received-at': String(receivedAt) };
+  await verified('polar').pipe({ key: 'polar:475', value: hydrated({ user_id: '475', event: 'EXERCISE', document: api('polar', 'exercise.json') }), headers });
+  await verified('withings').pipe({ key: 'withings:38271645', value: hydrated({ user_id: '38271645', appli: '44', startdate: '1', enddate: '2', document: api('withings', 'sleep-getsummary.json')['body'] }), headers });
+  await verified('google-health').pipe({ key: 'google-health:1182', value: hydrated({ user_id: '1182', data_type: 'heart-rate-variability', data_points: api('google-health', 'heart-rate-variability.json')['dataPoints'] }), headers });
+  await verified('google-health').pipe({ key: 'google-health:1182', value: hydrated({ user_id: '1182', deleted: { type: 'heart-rate-variability', intervals: [] } }), headers: { ...headers, op: 'delete' } });
+  const events = await output.readRecords();
+  assert.equal(events.map((r) => [r.value.source, r.value.dataType, r.key]), [['POLAR', 'activity', '475'], ['WITHINGS', 'sleep', '38271645'], ['GOOGLE_HEALTH', 'hrv', '1182']], 'expected one event per hydrated document, keyed by the user');
+  assert.equal(driver.deadLetters().map((d) => d.reason), ['deletion_unsupported'], 'expected the Google Health deletion dead-lettered as deletion_unsupported');
+});
+
 test('malformed and unmappable input are dead-lettered with their reason', async () => {
   const { driver, verified } = setup();
   await verified('terra').pipe({ key: 'terra:u', value: Buffer.from('{"type": "sleep", ') });

@@ -1,0 +1,102 @@
+// What hydrate writes for Polar, Withings and Google Health (src/hydrate/<vendor>.ts) → events.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { googleHealth } from '../../../src/vendors/google-health/index.ts';
+import { polar } from '../../../src/vendors/polar/index.ts';
+import { isoDurationSeconds } from '../../../src/vendors/polar/mapping.ts';
+import { withings } from '../../../src/vendors/withings/index.ts';
+import { fixture, json, mapError, mapOne, mapValid, reading } from './mapping-fixtures.ts';
+
+const api = (vendor: string, name: string) => JSON.parse(fixture(vendor, `api/${name}`).toString()) as Record<string, unknown>;
+const polarDocument = (event: string, name: string) => json({ user_id: '475', event, document: api('polar', name) });
+const withingsDocument = (appli: string, name: string) =>
+  json({ user_id: '38271645', appli, startdate: '1736895600', enddate: '1736924400', document: api('withings', name)['body'] });
+const googleHealthPoints = (dataType: string, name: string) => json({ user_id: '118234567890123456789', data_type: dataType, data_points: api('google-health', name)['dataPoints'] });
+
+test('Polar: an exercise is an activity from its local start and offset, with duration, energy, distance and heart rates', () => {
+  const event = mapOne(polar, polarDocument('EXERCISE', 'exercise.json'), 'application/json');
+  assert.is(event.dataType, 'activity', 'expected an activity event');
+  assert.is(event.userId, '475', 'expected the Polar user');
+  assert.is(event.occurredAt, Date.parse('2025-01-15T12:00:00Z'), 'expected 13:00 local at UTC+60 min → 12:00 UTC');
+  assert.is(event.deviceType, 'Polar Vantage V3', 'expected the device');
+  assert.is(reading(event, 'duration'), 3725, 'expected PT1H2M5S as 3725 s');
+  assert.is(reading(event, 'energy'), 612, 'expected calories in kcal');
+  assert.is(reading(event, 'distance'), 10250.5, 'expected the distance in m');
+  assert.is(reading(event, 'avg_heart_rate'), 148, 'expected the average heart rate');
+  assert.is(reading(event, 'max_heart_rate'), 176, 'expected the maximum heart rate');
+  assert.is(mapOne(polar, polarDocument('EXERCISE', 'exercise.json'), 'application/json').eventId, event.eventId, 'expected a stable id for the same exercise');
+});
+
+test('Polar: a sleep carries its score and stage durations in seconds; a day of heart rate samples is one heart_rate event', () => {
+  const sleep = mapOne(polar, polarDocument('SLEEP', 'sleep.json'), 'application/json');
+  assert.is(sleep.dataType, 'sleep', 'expected a sleep event');
+  assert.is(sleep.sleepScore, 78, 'expected sleep_score');
+  assert.is(sleep.occurredAt, Date.parse('2025-01-14T22:08:51Z'), 'expected the sleep start with its offset applied');
+  assert.is(reading(sleep, 'deep_sleep_duration'), 4560, 'expected deep sleep in s');
+  assert.is(reading(sleep, 'awake_duration'), 2910, 'expected the interruptions in s');
+  const heart = mapOne(polar, polarDocument('CONTINUOUS_HEART_RATE', 'continuous-heart-rate.json'), 'application/json');
+  assert.is(heart.dataType, 'heart_rate', 'expected a heart_rate event');
+  assert.equal([reading(heart, 'min_heart_rate'), reading(heart, 'max_heart_rate'), reading(heart, 'heart_rate_samples')], [48, 63, 3], 'expected min, max and the sample count');
+  assert.is(reading(heart, 'avg_heart_rate'), (52 + 48 + 63) / 3, 'expected the mean of the samples');
+});
+
+test('Polar: PING is acknowledged, a notification still needs hydration, an unmapped kind is a dead letter naming it', () => {
+  assert.is(mapValid(polar, json({ event: 'PING', timestamp: '2025-01-15T14:22:24Z' }), 'application/json').acknowledged, 'polar_ping', 'expected PING acknowledged');
+  assert.is(mapError(polar, fixture('polar', 'exercise-notification.json'), 'application/json').reason, 'needs_hydration', 'expected a bare notification to need hydration');
+  const unmapped = mapError(polar, json({ user_id: '475', event: 'SLEEP_WISE_ALERTNESS', document: {} }), 'application/json');
+  assert.is(unmapped.reason, 'unmappable', 'expected an unmapped kind unmappable');
+  assert.match(unmapped.detail, 'SLEEP_WISE_ALERTNESS', 'expected the kind named');
+  assert.is(mapError(polar, json({ user_id: '475', event: 'EXERCISE', document: { duration: 'PT1H' } }), 'application/json').reason, 'unmappable', 'expected an exercise without id or start unmappable');
+  assert.equal([isoDurationSeconds('PT45M'), isoDurationSeconds('PT1.5S'), isoDurationSeconds('P1D'), isoDurationSeconds('PT')], [2700, 1.5, undefined, undefined], 'expected ISO durations read, others refused');
+});
+
+test('Withings: a measure group is a body event with value × 10^unit per measure type', () => {
+  const event = mapOne(withings, withingsDocument('1', 'getmeas.json'), 'application/json');
+  assert.is(event.dataType, 'body', 'expected a body event');
+  assert.is(event.userId, '38271645', 'expected the Withings user');
+  assert.is(event.occurredAt, 1736920000 * 1000, 'expected the group date');
+  assert.is(reading(event, 'weight'), 72.345, 'expected 72345 × 10^-3 kg');
+  assert.is(reading(event, 'heart_rate'), 61, 'expected the heart pulse');
+  assert.is(event.deviceType, 'Body Cardio', 'expected the model');
+});
+
+test('Withings: a sleep summary is a sleep event with its score; an activity day has steps and energy', () => {
+  const sleep = mapOne(withings, withingsDocument('44', 'sleep-getsummary.json'), 'application/json');
+  assert.is(sleep.sleepScore, 82, 'expected sleep_score');
+  assert.is(sleep.occurredAt, 1736895600 * 1000, 'expected the night start');
+  assert.is(reading(sleep, 'deep_sleep_duration'), 6300, 'expected deep sleep in s');
+  assert.is(reading(sleep, 'min_heart_rate'), 48, 'expected the lowest heart rate');
+  const day = mapOne(withings, withingsDocument('16', 'getactivity.json'), 'application/json');
+  assert.is(day.dataType, 'activity', 'expected an activity event');
+  assert.is(day.occurredAt, Date.parse('2025-01-15T00:00:00Z'), 'expected the day');
+  assert.equal([reading(day, 'steps'), reading(day, 'active_energy'), reading(day, 'energy')], [9123, 412.3, 2398.7], 'expected steps and kcal');
+});
+
+test('Withings: an empty window is acknowledged; objectives (category 2) are not measures; the raw notification needs hydration', () => {
+  const empty = json({ user_id: '1', appli: '44', startdate: '1', enddate: '2', document: { series: [] } });
+  assert.is(mapValid(withings, empty, 'application/json').acknowledged, 'withings_no_sleep', 'expected an empty window acknowledged');
+  const goals = json({ user_id: '1', appli: '1', startdate: '1', enddate: '2', document: { measuregrps: [{ grpid: 1, date: 1736920000, category: 2, measures: [{ value: 70, type: 1, unit: 0 }] }] } });
+  assert.is(mapValid(withings, goals, 'application/json').acknowledged, 'withings_no_measures', 'expected an objective not taken for a measure');
+  assert.is(mapError(withings, fixture('withings', 'notification.form'), 'application/x-www-form-urlencoded').reason, 'needs_hydration', 'expected the form notification to need hydration');
+});
+
+test('Google Health: HRV samples carry RMSSD as the headline, daily resting heart rate its date, each with its data point as identity', () => {
+  const hrv = mapOne(googleHealth, googleHealthPoints('heart-rate-variability', 'heart-rate-variability.json'), 'application/json');
+  assert.is(hrv.dataType, 'hrv', 'expected an hrv event');
+  assert.is(hrv.hrvRmssdMs, 42.7, 'expected RMSSD as hrvRmssdMs');
+  assert.is(reading(hrv, 'hrv_sdnn'), 55.1, 'expected SDNN as a reading, never as RMSSD');
+  assert.is(hrv.occurredAt, Date.parse('2025-01-15T03:12:00Z'), 'expected the sample time');
+  const resting = mapOne(googleHealth, googleHealthPoints('daily-resting-heart-rate', 'daily-resting-heart-rate.json'), 'application/json');
+  assert.is(resting.restingHeartRateBpm, 57, 'expected beatsPerMinute');
+  assert.is(resting.occurredAt, Date.UTC(2025, 0, 15), 'expected the civil date at UTC midnight');
+  assert.is.not(resting.eventId, hrv.eventId, 'expected distinct ids for distinct data points');
+});
+
+test('Google Health: no data points is acknowledged, an unmapped type is a dead letter naming it', () => {
+  assert.is(mapValid(googleHealth, json({ user_id: 'u', data_type: 'steps', data_points: [] }), 'application/json').acknowledged, 'google_health_no_data_points', 'expected an empty list acknowledged');
+  const unmapped = mapError(googleHealth, json({ user_id: 'u', data_type: 'steps', data_points: [{ name: 'n', steps: { count: 5 } }] }), 'application/json');
+  assert.is(unmapped.reason, 'unmappable', 'expected an unmapped type unmappable');
+  assert.match(unmapped.detail, 'steps', 'expected the data type named');
+});
+
+test.run();
