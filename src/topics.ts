@@ -22,6 +22,8 @@ export const topics = {
   enriched: 'biometric.enriched',
   /** The JSON topic NEUROS reads today; route mirrors to it only when asked. */
   legacyEvents: 'biometric-events',
+  /** Requests for a user's history (`bridge connections backfill`, a new connection); hydrate reads it. */
+  backfill: 'hydrate.backfill',
 } as const;
 
 export function priorityTopic(priority: Priority): string {
@@ -51,6 +53,7 @@ export function allTopics(): string[] {
   return [
     ...vendorIds.map(rawTopic),
     ...vendorIds.map(verifiedTopic),
+    topics.backfill,
     ...hydratedVendorIds.map(hydratedTopic),
     topics.terraEvents,
     topics.events,

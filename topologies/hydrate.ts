@@ -1,7 +1,8 @@
 import { Counter, type Registry } from 'prom-client';
 import { hydrateNotification, type Hydration } from '../src/hydrate/hydrate-notification.ts';
 import { RecordError, serdes, StreamsBuilder, type StreamRecord, type Topology } from '../src/streams/index.ts';
-import { hydratedTopic, hydratedVendorIds, verifiedTopic, type HydratedVendorId } from '../src/topics.ts';
+import { hydratedTopic, hydratedVendorIds, topics, verifiedTopic, type HydratedVendorId } from '../src/topics.ts';
+import { backfillDocuments, readBackfillRequest } from '../src/hydrate/backfill.ts';
 
 export interface HydrateOptions {
   readonly hydration: Hydration;
@@ -18,6 +19,8 @@ export interface HydrateTopics {
   readonly hydrated: (vendor: HydratedVendorId) => string;
   readonly deadLetter: string;
   readonly groupId: string;
+  /** Where backfill requests arrive. */
+  readonly backfill: string;
 }
 
 /** Headers that travel from the notification onto its documents; vendor signatures stay behind. */
@@ -39,6 +42,14 @@ export function hydrateTopology(options: HydrateOptions): Topology {
       name: 'hydrate_notifications_total',
       help: 'Notifications hydrated, by vendor and outcome (document, deleted, gone, carries-data)',
       labelNames: ['vendor', 'outcome'] as const,
+      registers: options.metrics ? [options.metrics] : [],
+    });
+  const backfilled =
+    (options.metrics?.getSingleMetric('hydrate_backfilled_documents_total') as Counter<'vendor'> | undefined) ??
+    new Counter({
+      name: 'hydrate_backfilled_documents_total',
+      help: 'Documents of users\' history written by backfills, by vendor',
+      labelNames: ['vendor'] as const,
       registers: options.metrics ? [options.metrics] : [],
     });
   const verifiedOf = options.topics?.verified ?? verifiedTopic;
@@ -81,6 +92,23 @@ export function hydrateTopology(options: HydrateOptions): Topology {
     })
     .to('hydrated-documents', {
       topic: (record) => hydratedOf(vendorOf(record.topic)),
+      key: serdes.string(),
+      value: serdes.bytes(),
+    });
+  // A user's history, in the live shape so normalize maps it alike; its requests draw on the
+  // backfill lane of the rate limits, so live notifications keep the rest of every window.
+  builder
+    .stream('backfill-requests', { topics: [options.topics?.backfill ?? topics.backfill], key: serdes.string(), value: serdes.bytes() })
+    .flatMap('fetch-backfill-window', async (record): Promise<StreamRecord<string | null, Buffer>[]> => {
+      const request = readBackfillRequest(record.value);
+      const documents = await backfillDocuments(options.hydration, request);
+      backfilled.inc({ vendor: request.vendor }, documents.length);
+      const headers = { 'content-type': documentContentType, 'received-at': String(Date.now()), backfill: `${request.startDate}/${request.endDate}` };
+      return documents.map((document) => ({ ...record, key: `${request.vendor}:${request.vendorUserId}`, value: Buffer.from(JSON.stringify(document)), headers }));
+    })
+    .to('backfilled-documents', {
+      // The key is `<vendor>:<vendor user id>`, the vendor one of hydratedVendorIds (readBackfillRequest).
+      topic: (record) => hydratedOf(record.key!.slice(0, record.key!.indexOf(':')) as HydratedVendorId),
       key: serdes.string(),
       value: serdes.bytes(),
     });

@@ -40,6 +40,8 @@ export const hydrateEnvShape = {
   GARMIN_API_USER_RATE_LIMIT: rateLimit.default({ requests: 100, windowSeconds: 60 }),
   /** `false` lifts every hydrate rate limit (benchmarks against the simulator only). */
   HYDRATE_RATE_LIMITS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  /** The part of each vendor app's rate window that backfills may use; live notifications keep the rest. */
+  HYDRATE_BACKFILL_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
   /** Notifications of one partition hydrated at once; records of one vendor user stay in order. */
   HYDRATE_RECORD_CONCURRENCY: z.coerce.number().int().positive().max(1_000).default(32),
   /** One vendor API request, in ms, before it counts as a failure (retried, then the breaker). */

@@ -159,6 +159,8 @@ const pipelineShape = {
   PUBLIC_BASE_URL: url(['http:', 'https:']).optional(),
   /** Longest validity an app backend may give a connect link, in seconds. */
   CONNECT_LINK_MAX_AGE_SECONDS: positiveInt.default(86_400), // one day
+  /** Days of history a new connection queues for backfill (vendors that serve it); 0 turns it off. */
+  BACKFILL_DAYS_ON_CONNECT: z.coerce.number().int().min(0).max(365).default(30),
   /** Each vendor app's OAuth client; GARMIN_CLIENT_ID (above) is Garmin's. */
   OURA_CLIENT_ID: z.string().min(1).optional(),
   OURA_CLIENT_SECRET: z.string().min(1).optional(),

@@ -4,7 +4,7 @@ import { ConfigError, type Env, type VendorId } from '../config/index.ts';
 import type { Logger } from '../obs/logger.ts';
 import { createPostgresPool } from '../sink/postgres-pool.ts';
 import { revokeConnectionRow } from './connection-rows.ts';
-import { createConnectRoutes, type ConnectRoutes } from './http/connect-routes.ts';
+import { createConnectRoutes, type ConnectRoutes, type ConnectRoutesOptions } from './http/connect-routes.ts';
 import { createConnectionMetrics } from './metrics.ts';
 import { vendorClientsFromConfig } from './oauth-vendors.ts';
 import { createPostgresTokenSource, type VendorClients } from './postgres-token-source.ts';
@@ -56,7 +56,7 @@ export function tokenCipherFromConfig(config: Env): TokenCipher {
  * passes `routes` as the ingress's `connectRoutes` (and its metrics registry as `registry`) and
  * calls `close()` after the ingress closed.
  */
-export function connectRoutesFromConfig(config: Env, logger: Logger, registry?: Registry): ConnectRoutesService | undefined {
+export function connectRoutesFromConfig(config: Env, logger: Logger, registry?: Registry, onConnected?: ConnectRoutesOptions['onConnected']): ConnectRoutesService | undefined {
   if (config.CONNECT_LINK_SECRET === undefined) return undefined;
   if (config.PUBLIC_BASE_URL === undefined) throw new ConfigError(['PUBLIC_BASE_URL: required with CONNECT_LINK_SECRET (it builds the OAuth redirect URL)']);
   const cipher = tokenCipherFromConfig(config);
@@ -71,6 +71,7 @@ export function connectRoutesFromConfig(config: Env, logger: Logger, registry?: 
       linkMaxAgeSeconds: config.CONNECT_LINK_MAX_AGE_SECONDS,
       logger,
       metrics: createConnectionMetrics(registry),
+      ...(onConnected ? { onConnected } : {}),
     }),
     close: () => pool.end(),
   };

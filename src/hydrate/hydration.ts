@@ -64,7 +64,7 @@ export function createHydration(options: HydrationOptions): Hydration {
   let limits = options.limits ?? unlimited;
   if (options.limits === undefined && settings.rateLimits !== undefined) {
     if (options.redis === undefined) throw new Error('hydrate rate limits need Redis; pass redis or set HYDRATE_RATE_LIMITS=false');
-    limits = redisRateLimits(options.redis, settings.rateLimits);
+    limits = redisRateLimits(options.redis, settings.rateLimits, { backfillShare: settings.backfillShare });
   }
   return { hydrators, http, tokens: options.tokens, limits };
 }

@@ -40,4 +40,22 @@ export const ouraHydrator: VendorHydrator<OuraFetch> = {
     }
     return { user_id: vendorUserId, data_type: dataType, documents };
   },
+  // The scored daily documents of the window; a daily_sleep gets its day's sleep periods as `fetch` gives them.
+  async backfill({ startDate, endDate }, get, vendorUserId) {
+    const api = ouraApi(get);
+    const periods = await api.documentsBetween('sleep', startDate, endDate);
+    const values: JsonObject[] = [];
+    for (const dataType of backfilledTypes) {
+      for (const document of await api.documentsBetween(dataType, startDate, endDate)) {
+        const day = stringAt(document, 'day');
+        const documents: Record<string, JsonObject[]> = { [dataType]: [document] };
+        if (dataType === 'daily_sleep' && day !== undefined) documents['sleep'] = periods.filter((period) => stringAt(period, 'day') === day);
+        values.push({ user_id: vendorUserId, data_type: dataType, documents });
+      }
+    }
+    return values;
+  },
 };
+
+/** What a backfill lists: the daily documents normalize maps (src/vendors/oura/mapping.ts). */
+const backfilledTypes = ['daily_sleep', 'daily_readiness'] as const;

@@ -21,8 +21,12 @@ export interface VendorRateLimits {
  * partition as it does for the vendor's own 429 and nothing is dead-lettered.
  */
 export interface RateLimits {
-  take(vendor: string, vendorUserId: string): Promise<void>;
+  /** `backfill`: a backfill's request, which may use only its share of the app's budget. */
+  take(vendor: string, vendorUserId: string, lane?: Lane): Promise<void>;
 }
+
+/** Live notifications first: a backfill draws on a share of each window, the rest stays theirs. */
+export type Lane = 'live' | 'backfill';
 
 export const unlimited: RateLimits = { take: async () => undefined };
 
@@ -35,6 +39,8 @@ export interface RedisRateLimitOptions {
   readonly keyPrefix?: string;
   /** Told of every request a vendor app's budget admitted and when that window ends (epoch ms). */
   readonly onAdmitted?: (vendor: string, windowEndsAt: number) => void;
+  /** The part of each app window backfills may use, 0–1 (HYDRATE_BACKFILL_SHARE). */
+  readonly backfillShare?: number; // 0.5
 }
 
 export function redisRateLimits(redis: Redis, limits: Readonly<Record<string, VendorRateLimits>>, options: RedisRateLimitOptions = {}): RateLimits {
@@ -45,6 +51,12 @@ export function redisRateLimits(redis: Redis, limits: Readonly<Record<string, Ve
       {
         app: new RateLimiterRedis({ storeClient: redis, keyPrefix: `${keyPrefix}:${vendor}:app`, points: app.requests, duration: app.windowSeconds }),
         user: new RateLimiterRedis({ storeClient: redis, keyPrefix: `${keyPrefix}:${vendor}:user`, points: user.requests, duration: user.windowSeconds }),
+        backfill: new RateLimiterRedis({
+          storeClient: redis,
+          keyPrefix: `${keyPrefix}:${vendor}:backfill`,
+          points: Math.max(1, Math.floor(app.requests * (options.backfillShare ?? 0.5))),
+          duration: app.windowSeconds,
+        }),
       },
     ]),
   );
@@ -57,9 +69,10 @@ export function redisRateLimits(redis: Redis, limits: Readonly<Record<string, Ve
     }
   };
   return {
-    async take(vendor, vendorUserId) {
+    async take(vendor, vendorUserId, lane = 'live') {
       const limiter = limiters.get(vendor);
       if (limiter === undefined) return;
+      if (lane === 'backfill') await consume(limiter.backfill, 'app', vendor);
       const app = await consume(limiter.app, 'app', vendor);
       await consume(limiter.user, vendorUserId, vendor);
       options.onAdmitted?.(vendor, Date.now() + app.msBeforeNext);

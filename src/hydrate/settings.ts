@@ -7,6 +7,8 @@ export interface HydrateSettings {
   readonly baseUrls: Readonly<Record<HydratedVendorId, string>>;
   /** Undefined when HYDRATE_RATE_LIMITS=false. */
   readonly rateLimits: Readonly<Record<HydratedVendorId, VendorRateLimits>> | undefined;
+  /** The part of each app rate window a backfill may use (HYDRATE_BACKFILL_SHARE). */
+  readonly backfillShare: number;
   readonly requestTimeoutMs: number;
   readonly breakerHalfOpenMs: number;
 }
@@ -31,6 +33,7 @@ export function hydrateSettings(config: Readonly<Env>): HydrateSettings {
           garmin: { app: config.GARMIN_API_APP_RATE_LIMIT, user: config.GARMIN_API_USER_RATE_LIMIT },
         }
       : undefined,
+    backfillShare: config.HYDRATE_BACKFILL_SHARE,
     requestTimeoutMs: config.HYDRATE_REQUEST_TIMEOUT_MS,
     breakerHalfOpenMs: config.HYDRATE_BREAKER_HALF_OPEN_MS,
   };

@@ -1,7 +1,7 @@
 import { ConnectionRevokedError, type Connection, type TokenSource } from '../connections/token-source.ts';
 import { DependencyUnavailableError, RecordError } from '../streams/errors.ts';
 import { TokenRejectedError, type ApiGet } from '../vendors/kit/api-get.ts';
-import type { RateLimits } from './rate-limits.ts';
+import type { Lane, RateLimits } from './rate-limits.ts';
 import type { VendorHttp } from './vendor-http.ts';
 
 /** The dead-letter reason of a notification whose user must reconnect; redrive it after they do. */
@@ -33,11 +33,11 @@ export async function fromTokens<T>(call: () => Promise<T>): Promise<T> {
  * connection's access token, and on a 401 asks the token source to refresh once and tries again.
  * A second 401, or a refresh the vendor refuses, means the grant is gone: `connection_revoked`.
  */
-export function userApi(http: VendorHttp, tokens: TokenSource, limits: RateLimits, connection: Connection): ApiGet {
+export function userApi(http: VendorHttp, tokens: TokenSource, limits: RateLimits, connection: Connection, lane: Lane = 'live'): ApiGet {
   let token: string | undefined;
   const revoked = (cause: unknown) => revokedRecordError(http.vendor, cause);
   return async (path, query) => {
-    await limits.take(http.vendor, connection.vendorUserId);
+    await limits.take(http.vendor, connection.vendorUserId, lane);
     try {
       token ??= await fromTokens(() => tokens.accessToken(connection));
       try {
@@ -47,7 +47,7 @@ export function userApi(http: VendorHttp, tokens: TokenSource, limits: RateLimit
         const rejected = token;
         token = await fromTokens(() => tokens.refreshAfterUnauthorized(connection, rejected));
       }
-      await limits.take(http.vendor, connection.vendorUserId);
+      await limits.take(http.vendor, connection.vendorUserId, lane);
       return await http.get(path, token, query);
     } catch (error) {
       if (error instanceof ConnectionRevokedError || error instanceof TokenRejectedError) throw revoked(error);

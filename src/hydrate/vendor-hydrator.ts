@@ -21,6 +21,17 @@ export interface VendorHydrator<F = unknown> {
   read(body: Buffer | null): readonly HydrationRequest<F>[];
   /** The document(s) as hydrated.<vendor> carries them, read through `get` (one user's API). */
   fetch(what: F, get: ApiGet, vendorUserId: string): Promise<JsonObject>;
+  /**
+   * Every document of a window of days, each a value exactly as `fetch` makes it, so normalize
+   * maps a backfill like live data. Absent: the vendor serves no history by date range.
+   */
+  backfill?(window: BackfillWindow, get: ApiGet, vendorUserId: string): Promise<JsonObject[]>;
+}
+
+/** Days from `startDate` up to, not including, `endDate` (ISO dates, UTC). */
+export interface BackfillWindow {
+  readonly startDate: string;
+  readonly endDate: string;
 }
 
 /** The value of a deletion record on hydrated.<vendor>: whose document, which type, which id. */

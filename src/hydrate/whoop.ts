@@ -1,4 +1,4 @@
-import { objectAt, objectBody, stringAt } from '../vendors/kit/payload-fields.ts';
+import { objectAt, objectBody, stringAt, type JsonObject } from '../vendors/kit/payload-fields.ts';
 import { decodePayload } from '../vendors/kit/decode-payload.ts';
 import { RecordError } from '../streams/errors.ts';
 import { whoopApi } from '../vendors/whoop/api.ts';
@@ -42,5 +42,13 @@ export const whoopHydrator: VendorHydrator<WhoopFetch> = {
     const cycleId = stringAt(await api.sleep(id), 'cycle_id');
     if (cycleId === undefined) throw new RecordError('malformed_resource', 'whoop sleep of a recovery notification has no cycle_id');
     return api.recoveryOfCycle(cycleId);
+  },
+  // WHOOP's documents name their user and go on as served, like `fetch`'s.
+  async backfill({ startDate, endDate }, get) {
+    const api = whoopApi(get);
+    const [start, end] = [`${startDate}T00:00:00.000Z`, `${endDate}T00:00:00.000Z`];
+    const values: JsonObject[] = [];
+    for (const path of ['/v2/recovery', '/v2/activity/sleep', '/v2/activity/workout'] as const) values.push(...(await api.collection(path, start, end)));
+    return values;
   },
 };

@@ -9,6 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Admin } from 'kafkajs';
 import { signConnectLink } from '../../src/connections/index.ts';
+import { backfillChunks, backfillWindow } from '../../src/hydrate/backfill.ts';
 import { startNeurosConsumer, type NeurosConsumer, type NeurosMessage } from '../../src/neuros/index.ts';
 import { dlqTopic, priorityTopic, verifiedTopic } from '../../src/topics.ts';
 import { kafkaClient, pgPool, schemaStore, unique } from '../support/services.ts';
@@ -113,7 +114,16 @@ function serveRunDocuments(): void {
   api.serve('whoop', `/v2/activity/sleep/${whoopLaterNight.id}`, whoopLaterNight);
   api.serve('whoop', `/v2/cycle/${whoopCycle}/recovery`, whoopRecovery);
   api.serve('whoop', `/v2/activity/workout/${whoopWorkout.id}`, whoopWorkout);
+  // History a new connection's backfill lists (BACKFILL_DAYS_ON_CONNECT, 30 days by default): one
+  // readiness two days ago, nothing else; a list path without its query answers every other week.
+  const week = backfillChunks(backfillWindow(30)).find((chunk) => chunk.startDate <= backfilledDay && backfilledDay < chunk.endDate)!;
+  api.serve('oura', `/v2/usercollection/daily_readiness?start_date=${week.startDate}&end_date=${week.endDate}`, { data: [backfilledReadiness], next_token: null });
+  for (const type of ['daily_readiness', 'daily_sleep']) api.serve('oura', `/v2/usercollection/${type}`, { data: [], next_token: null });
+  for (const path of ['/v2/recovery', '/v2/activity/sleep', '/v2/activity/workout']) api.serve('whoop', path, { records: [] });
 }
+
+const backfilledDay = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
+const backfilledReadiness = { ...ouraReadiness(0), id: `${run}-backfilled-readiness`, day: backfilledDay, score: 81, timestamp: `${backfilledDay}T00:00:00+00:00` };
 
 // ---- what the user, the vendors and NEUROS do ----
 
@@ -264,6 +274,13 @@ test('connecting: signed link → the vendor’s consent page → callback → s
     assert.is(row!.status, 'active', `expected an active ${name} connection`);
     for (const token of sim.issuedTokens) assert.not.ok(row!.whole.includes(token), `expected no ${name} token in clear in the row`);
   }
+  // Each new connection queued its last 30 days: hydrate listed them week by week.
+  const history = await waitRouted('the readiness the Oura backfill found', 'readiness', backfilledReadiness.timestamp);
+  assert.is(history.enriched.event.readinessScore, 81, 'expected the backfilled readiness score');
+  assert.is(history.userId, ourUser, 'expected the backfilled event under our user id');
+  const lists = (vendor: string, path: string) => api.requests(vendor).filter((r) => r.status === 200 && r.path.startsWith(`${path}?`)).length;
+  assert.is(lists('oura', '/v2/usercollection/daily_readiness'), 5, 'expected the 30 days listed as five week-long requests');
+  await waitFor('the WHOOP backfill', () => lists('whoop', '/v2/activity/workout') === 5 || `${lists('whoop', '/v2/activity/workout')} workout lists`);
 });
 
 test('Oura daily_sleep and daily_readiness webhooks → hydrated → events with the score and HRV → priority topic → rows with our user id', async () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { createTokenCipher } from '../../src/connections/index.ts';
 import { startOAuthSimulator, type OAuthSimulator } from '../support/vendor-sim/oauth-server.ts';
-import { config } from '../support/services.ts';
+import { config, kafkaClient } from '../support/services.ts';
 import { bridge } from './operators-cli.ts';
 import { isolatedConnectionsDb, type ConnectionsDb } from './connections-support.ts';
 
@@ -88,6 +88,34 @@ test('rekey moves every token to the new key; show of an unknown connection exit
   const { rows } = await pool.query<{ access_token: string }>(`SELECT access_token FROM vendor_connections WHERE vendor_user_id = 'CLI-OURA-1'`);
   assert.is(only.decrypt(rows[0]!.access_token, 'oura\nCLI-OURA-1\naccess'), tokens[0], 'expected the new key alone to open the token');
   assert.is((await bridge('connections', 'show', 'oura', 'nobody')).code, 66, 'expected exit 66 for an unknown connection');
+});
+
+test('backfill queues the user’s window as week-long requests; bad days, a vendor without history and no connection are refused', async () => {
+  const kafka = kafkaClient();
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    assert.is((await bridge('topics', 'create')).code, 0, 'expected the pipeline topics to exist');
+    const total = async () => (await admin.fetchTopicOffsets('hydrate.backfill')).reduce((sum, p) => sum + Number(p.high), 0);
+    const before = await total();
+    const queued = await bridge('connections', 'backfill', 'oura', 'cli-user-1', '--days', '10');
+    assert.is(queued.code, 0, `expected the backfill queued: ${queued.stderr}`);
+    assert.match(queued.stdout, 'in 2 request(s) of at most a week', 'expected 10 days as two requests');
+    assert.is((await total()) - before, 2, 'expected two requests on hydrate.backfill');
+
+    const badDays = await bridge('connections', 'backfill', 'oura', 'cli-user-1', '--days', '400');
+    assert.is(badDays.code, 64, 'expected exit 64 for days out of range');
+    assert.match(badDays.stderr, '--days must be a whole number from 1 to 365', 'expected the rule named');
+    const polar = await bridge('connections', 'backfill', 'polar', 'cli-user-1');
+    assert.is(polar.code, 64, 'expected exit 64 for a vendor without history');
+    assert.match(polar.stderr, 'AccessLink serves new data only', 'expected the reason');
+    const nobody = await bridge('connections', 'backfill', 'oura', 'no-such-user');
+    assert.is(nobody.code, 66, 'expected exit 66 without an active connection');
+    assert.not.match(nobody.stderr, /\n\s+at /, 'expected no stack trace');
+    assert.is((await total()) - before, 2, 'expected nothing queued by the refusals');
+  } finally {
+    await admin.disconnect();
+  }
 });
 
 test('revoke marks the connection revoked and drops its tokens', async () => {

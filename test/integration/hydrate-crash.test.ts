@@ -48,8 +48,8 @@ test('two hydrate instances, each SIGKILLed once mid-stream: no notification los
   const pool = pgPool();
   const sim = await startVendorApiSim({ latencyMs: 100, logRequests: false });
   const topicsOf = (stage: string) => Object.fromEntries(hydratedVendorIds.map((vendor) => [vendor, `${run}.${stage}.${vendor}`])) as Record<HydratedVendorId, string>;
-  const topics = { verified: topicsOf('verified'), hydrated: topicsOf('hydrated'), deadLetter: `${run}.dlq`, groupId: `${run}.group` };
-  const allTopics = [...Object.values(topics.verified), ...Object.values(topics.hydrated), topics.deadLetter];
+  const topics = { verified: topicsOf('verified'), hydrated: topicsOf('hydrated'), deadLetter: `${run}.dlq`, groupId: `${run}.group`, backfill: `${run}.backfill` };
+  const allTopics = [...Object.values(topics.verified), ...Object.values(topics.hydrated), topics.deadLetter, topics.backfill];
   const table = run.replace(/[^a-z0-9]/g, '_');
   const children: ChildProcess[] = [];
   let follower: Awaited<ReturnType<typeof follow>> | undefined;

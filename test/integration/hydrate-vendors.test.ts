@@ -22,7 +22,8 @@ const topicsOf = (stage: string) => Object.fromEntries(hydratedVendorIds.map((ve
 const verified = topicsOf('verified');
 const hydrated = topicsOf('hydrated');
 const deadLetters = unique('test.dlq.hydrate');
-const allTopics = [...Object.values(verified), ...Object.values(hydrated), deadLetters];
+const backfillRequests = unique('test.backfill');
+const allTopics = [...Object.values(verified), ...Object.values(hydrated), deadLetters, backfillRequests];
 const ouraUser = String(documented.ouraNotification['user_id']);
 
 let sim: VendorApiSim;
@@ -65,7 +66,7 @@ test.before(async () => {
   const topology = hydrateTopology({
     hydration,
     metrics,
-    topics: { verified: (v) => verified[v], hydrated: (v) => hydrated[v], deadLetter: deadLetters, groupId: unique('test.hydrate') },
+    topics: { verified: (v) => verified[v], hydrated: (v) => hydrated[v], deadLetter: deadLetters, groupId: unique('test.hydrate'), backfill: backfillRequests },
   });
   events.on('paused', ({ dependency }) => void paused.push(dependency));
   events.on('resumed', () => void resumed.push(Date.now()));

@@ -21,6 +21,7 @@ interface WorkerTopics {
   hydrated: Record<HydratedVendorId, string>;
   deadLetter: string;
   groupId: string;
+  backfill: string;
 }
 const topics = JSON.parse(required('HYDRATE_TOPICS')) as WorkerTopics;
 const baseUrls = JSON.parse(required('HYDRATE_SIM_URLS')) as Record<HydratedVendorId, string>;
@@ -30,7 +31,7 @@ for (const user of required('HYDRATE_OURA_USERS').split(',')) tokens.connect('ou
 
 const topology = hydrateTopology({
   hydration: simHydration((vendor) => baseUrls[vendor as HydratedVendorId], tokens, { http: { initialDelayMs: 20, maxDelayMs: 200 } }),
-  topics: { verified: (v) => topics.verified[v], hydrated: (v) => topics.hydrated[v], deadLetter: topics.deadLetter, groupId: topics.groupId },
+  topics: { verified: (v) => topics.verified[v], hydrated: (v) => topics.hydrated[v], deadLetter: topics.deadLetter, groupId: topics.groupId, backfill: topics.backfill },
 });
 const kafka = new Kafka({ clientId: 'hydrate-worker', brokers: required('HYDRATE_BROKERS').split(','), logLevel: logLevel.NOTHING });
 const log = createLogger({ level: 'warn' });

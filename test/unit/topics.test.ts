@@ -14,9 +14,9 @@ test('names follow docs/design.md §2', () => {
 test('allTopics lists every topic once', () => {
   const all = allTopics();
   assert.is(new Set(all).size, all.length, 'no topic appears twice');
-  // 8 raw + 8 verified + 6 hydrated (all but healthkit, terra) + terra + events + enriched + 3 priorities + 5 dlq + legacy
-  assert.is(all.length, 35, 'expected 35 topics');
-  for (const name of ['hydrated.oura', 'hydrated.whoop', 'terra-biometric-events', 'biometric.events', 'biometric.enriched', 'biometric-events', 'dlq.verify', 'raw.withings']) {
+  // 8 raw + 8 verified + backfill requests + 6 hydrated (all but healthkit, terra) + terra + events + enriched + 3 priorities + 5 dlq + legacy
+  assert.is(all.length, 36, 'expected 36 topics');
+  for (const name of ['hydrate.backfill', 'hydrated.oura', 'hydrated.whoop', 'terra-biometric-events', 'biometric.events', 'biometric.enriched', 'biometric-events', 'dlq.verify', 'raw.withings']) {
     assert.ok(all.includes(name), `expected ${name} in allTopics()`);
   }
 });

@@ -17,7 +17,17 @@ import { createLogger } from '../../obs/logger.ts';
 import { exitCodes, OperatorError } from '../../operators/errors.ts';
 import { connectionsMigrations } from '../../connections/migrations.ts';
 import { createPostgresPool, migrate } from '../../sink/index.ts';
-import { refusable } from './operator-kafka.ts';
+import { operatorKafka, refusable } from './operator-kafka.ts';
+import { backfillChunks, backfillMessages, backfillVendors, backfillWindow, defaultBackfillDays, maxBackfillDays } from '../../hydrate/backfill.ts';
+import { topics, type HydratedVendorId } from '../../topics.ts';
+
+/** Why a vendor has no backfill, for the refusal. */
+const backfillRefusals: Partial<Record<VendorId, string>> = {
+  polar: 'AccessLink serves new data only, through its notifications',
+  withings: 'not built yet (its measure calls take a date range)',
+  'google-health': 'not built yet (its list call takes a time filter)',
+  garmin: "its summaries are pushed or pulled per notification; Garmin's own backfill request re-sends them",
+};
 
 const vendorArgument = () => new Argument('<vendor>', 'the vendor').choices(vendorIds);
 const statuses = ['active', 'revoked', 'error'] as const;
@@ -54,7 +64,7 @@ function describe(c: ConnectionSummary): string {
 }
 
 export function registerConnections(program: Command): void {
-  const connections = program.command('connections').description('users’ vendor connections (OAuth): list, show, revoke, import, rekey, subscribe');
+  const connections = program.command('connections').description('users’ vendor connections (OAuth): list, show, backfill, revoke, import, rekey, subscribe');
 
   connections
     .command('list')
@@ -86,6 +96,35 @@ export function registerConnections(program: Command): void {
           console.log(describe(connection));
         }),
       ),
+    );
+
+  connections
+    .command('backfill')
+    .addArgument(vendorArgument())
+    .argument('<userId>', 'our user id (as the connect link named it)')
+    .option('--days <n>', `days of history, 1 to ${maxBackfillDays}`, String(defaultBackfillDays))
+    .description("fetch the user's last days from the vendor through the hydrate stage, behind live notifications")
+    .action((vendor: VendorId, userId: string, options: { days: string }) =>
+      refusable(async () => {
+        const config = loadConfig();
+        const days = Number(options.days);
+        if (!Number.isInteger(days) || days < 1 || days > maxBackfillDays) throw new OperatorError(`--days must be a whole number from 1 to ${maxBackfillDays}, not ${options.days}`, exitCodes.usage);
+        if (!(backfillVendors as readonly string[]).includes(vendor)) {
+          throw new OperatorError(`${vendor} cannot be backfilled: ${backfillRefusals[vendor] ?? 'its webhooks carry the data'} (docs/vendors.md)`, exitCodes.usage);
+        }
+        const active = await withDatabase(config, (pool) => listConnections(pool, { vendor, userId, status: 'active' }));
+        if (active.length === 0) throw new OperatorError(`no active ${vendor} connection for that user`, exitCodes.notFound);
+        const window = backfillWindow(days);
+        const producer = operatorKafka(config).producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+        await producer.connect();
+        try {
+          const messages = active.flatMap((c) => backfillMessages(vendor as HydratedVendorId, c.vendorUserId, days));
+          await producer.send({ topic: topics.backfill, acks: -1, messages });
+        } finally {
+          await producer.disconnect();
+        }
+        console.log(`queued a ${vendor} backfill of ${window.startDate} up to ${window.endDate} for ${active.length} connection(s) on ${topics.backfill}, in ${backfillChunks(window).length} request(s) of at most a week`);
+      }),
     );
 
   connections

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { Kafka, logLevel } from 'kafkajs';
-import { loadConfig, type Env } from '../../config/index.ts';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { loadConfig, type Env, type VendorId } from '../../config/index.ts';
+import { backfillMessages, backfillVendors } from '../../hydrate/backfill.ts';
+import { topics, type HydratedVendorId } from '../../topics.ts';
 import { createIngress, createKafkaRawSink, ingressSettings, type Ingress } from '../../ingress/index.ts';
 import { createIngressMetrics } from '../../ingress/metrics.ts';
 import { checkRawTopicLimits } from '../../ingress/raw-topic-limits.ts';
@@ -54,7 +56,8 @@ export async function startIngress(config: Readonly<Env>, log: Logger): Promise<
       metrics.producerReplacements.inc({ reason });
     },
   });
-  const connect = connectRoutesFromConfig(config, log, metrics.registry);
+  const backfills = config.BACKFILL_DAYS_ON_CONNECT > 0 ? backfillQueue(kafka, config.BACKFILL_DAYS_ON_CONNECT) : undefined;
+  const connect = connectRoutesFromConfig(config, log, metrics.registry, backfills?.queue);
   if (connect) await applyConnectionsMigrations(config, log);
   const ingress = createIngress({ ...ingressSettings(config), sink, metrics, logger: log, version: packageVersion(), ...(connect ? { connectRoutes: connect.routes } : {}) });
   await ingress.listen();
@@ -64,6 +67,33 @@ export async function startIngress(config: Readonly<Env>, log: Logger): Promise<
     async close() {
       await ingress.close();
       await connect.close();
+      await backfills?.close();
+    },
+  };
+}
+
+/**
+ * A new connection's history, queued on hydrate.backfill for the vendors that serve it; the
+ * producer connects on the first connection, so an ingress without connections never opens it.
+ */
+function backfillQueue(kafka: Kafka, days: number): { queue: (vendor: VendorId, vendorUserId: string) => Promise<void>; close: () => Promise<void> } {
+  let producer: Promise<Producer> | undefined;
+  const connected = () => {
+    producer ??= (async () => {
+      const created = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      await created.connect();
+      return created;
+    })();
+    producer.catch(() => (producer = undefined));
+    return producer;
+  };
+  return {
+    async queue(vendor, vendorUserId) {
+      if (!(backfillVendors as readonly string[]).includes(vendor)) return;
+      await (await connected()).send({ topic: topics.backfill, acks: -1, messages: backfillMessages(vendor as HydratedVendorId, vendorUserId, days) });
+    },
+    close: async () => {
+      await (await producer?.catch(() => undefined))?.disconnect();
     },
   };
 }

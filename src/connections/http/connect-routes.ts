@@ -25,6 +25,11 @@ export interface ConnectRoutesOptions {
   /** Unix seconds; tests move the clock. */
   readonly nowSeconds?: () => number;
   readonly metrics?: ConnectionMetrics;
+  /**
+   * Told of every connection stored (the ingress queues its backfill). Not awaited by the page;
+   * a failure is logged, the connection stays, and `bridge connections backfill` can redo it.
+   */
+  readonly onConnected?: (vendor: VendorId, vendorUserId: string) => Promise<void>;
 }
 
 /** Serves `<base>/connect/…`; `rest` is the request target after that prefix (path and query). */
@@ -109,6 +114,9 @@ export function createConnectRoutes(options: ConnectRoutesOptions): ConnectRoute
       }
       count(vendor, 'connected');
       log.info({ vendor, connectionId: connection.id }, 'vendor connected');
+      options.onConnected?.(vendor, vendorUserId).catch((error: unknown) =>
+        log.warn({ vendor, connectionId: connection.id, error: (error as Error).name }, 'queueing the new connection’s backfill failed; `bridge connections backfill` queues it'),
+      );
       sendPage(res, 200, `${name} is connected`, `Your ${name} data will now reach the app. You can close this window.`);
     } catch (failure) {
       if (failure instanceof OAuthGrantError && failure.code === 'invalid_grant') {

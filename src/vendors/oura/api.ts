@@ -21,24 +21,28 @@ export interface OuraApi {
   document(dataType: string, documentId: string): Promise<JsonObject>;
   /** `GET /v2/usercollection/<data_type>?start_date&end_date`: every document of one day, all pages. */
   documentsOfDay(dataType: string, day: string): Promise<JsonObject[]>;
+  /** The same list from `startDate` up to, not including, `endDate` (ISO dates), all pages. */
+  documentsBetween(dataType: string, startDate: string, endDate: string): Promise<JsonObject[]>;
 }
 
 export function ouraApi(get: ApiGet): OuraApi {
+  const documentsBetween = async (dataType: string, startDate: string, endDate: string): Promise<JsonObject[]> => {
+    const documents: JsonObject[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = objectAnswer('oura', await get(`/v2/usercollection/${ouraPathSegment(dataType)}`, {
+        start_date: startDate,
+        end_date: endDate,
+        ...(nextToken === undefined ? {} : { next_token: nextToken }),
+      }));
+      documents.push(...(arrayAt(page, 'data') ?? []).filter(isObject));
+      nextToken = typeof page['next_token'] === 'string' && page['next_token'] !== '' ? page['next_token'] : undefined;
+    } while (nextToken !== undefined);
+    return documents;
+  };
   return {
     document: async (dataType, documentId) => objectAnswer('oura', await get(`/v2/usercollection/${ouraPathSegment(dataType)}/${encodeURIComponent(documentId)}`)),
-    async documentsOfDay(dataType, day) {
-      const documents: JsonObject[] = [];
-      let nextToken: string | undefined;
-      do {
-        const page = objectAnswer('oura', await get(`/v2/usercollection/${ouraPathSegment(dataType)}`, {
-          start_date: day,
-          end_date: nextDay(day),
-          ...(nextToken === undefined ? {} : { next_token: nextToken }),
-        }));
-        documents.push(...(arrayAt(page, 'data') ?? []).filter(isObject));
-        nextToken = typeof page['next_token'] === 'string' && page['next_token'] !== '' ? page['next_token'] : undefined;
-      } while (nextToken !== undefined);
-      return documents;
-    },
+    documentsOfDay: (dataType, day) => documentsBetween(dataType, day, nextDay(day)),
+    documentsBetween,
   };
 }

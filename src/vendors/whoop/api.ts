@@ -1,5 +1,5 @@
 import { objectAnswer, type ApiGet } from '../kit/api-get.ts';
-import type { JsonObject } from '../kit/payload-fields.ts';
+import { arrayAt, isObject, stringAt, type JsonObject } from '../kit/payload-fields.ts';
 
 /** WHOOP developer API v2 (https://developer.whoop.com/api); `WHOOP_API_BASE_URL` overrides it. */
 export const whoopApiBaseUrl = 'https://api.prod.whoop.com/developer';
@@ -11,7 +11,14 @@ export interface WhoopApi {
   workout(workoutId: string): Promise<JsonObject>;
   /** `GET /v2/cycle/{cycleId}/recovery`: the recovery scored for a physiological cycle. */
   recoveryOfCycle(cycleId: string): Promise<JsonObject>;
+  /**
+   * A collection between two times (ISO), every page: `GET /v2/recovery`, `/v2/activity/sleep` or
+   * `/v2/activity/workout` with `start`, `end`, `limit` (25, the most WHOOP serves) and `nextToken`.
+   */
+  collection(path: WhoopCollection, start: string, end: string): Promise<JsonObject[]>;
 }
+
+export type WhoopCollection = '/v2/recovery' | '/v2/activity/sleep' | '/v2/activity/workout';
 
 export function whoopApi(get: ApiGet): WhoopApi {
   const document = async (path: string) => objectAnswer('whoop', await get(path));
@@ -20,5 +27,15 @@ export function whoopApi(get: ApiGet): WhoopApi {
     sleep: (sleepId) => document(`/v2/activity/sleep/${id(sleepId)}`),
     workout: (workoutId) => document(`/v2/activity/workout/${id(workoutId)}`),
     recoveryOfCycle: (cycleId) => document(`/v2/cycle/${id(cycleId)}/recovery`),
+    async collection(path, start, end) {
+      const records: JsonObject[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = objectAnswer('whoop', await get(path, { start, end, limit: '25', ...(nextToken === undefined ? {} : { nextToken }) }));
+        records.push(...(arrayAt(page, 'records') ?? []).filter(isObject));
+        nextToken = stringAt(page, 'next_token');
+      } while (nextToken !== undefined);
+      return records;
+    },
   };
 }

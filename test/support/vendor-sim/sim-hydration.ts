@@ -12,6 +12,7 @@ export function simHydration(baseUrl: VendorApiSim['baseUrl'], tokens: TokenSour
     settings: {
       baseUrls: Object.fromEntries(hydratedVendorIds.map((vendor) => [vendor, baseUrl(vendor)])) as Record<HydratedVendorId, string>,
       rateLimits: undefined,
+      backfillShare: 0.5,
       requestTimeoutMs: 10_000, // ten seconds
       breakerHalfOpenMs: 60_000, // one minute
     },
