@@ -154,8 +154,12 @@ async function runMode(mode: DeliveryMode): Promise<ModeReport> {
   await Promise.all([...managed.values()].map((m) => m.current.waitReady(180_000)));
   say(`[${mode}] ingress and five stages ready (run ${prefix})`);
 
-  // NEUROS side: routed records of this run, by key (one user per event).
+  // NEUROS side: routed records of this run, by key (one user per event). Counted by position, so
+  // a record this reader reads again (its own group rebalancing over a broker restart) is not
+  // taken for a second record: only two offsets with one key are a duplicate.
   const routed = new Map<string, number>();
+  const positions = new Set<string>();
+  const duplicatedAt: string[] = [];
   const reader = kafka.consumer({ groupId: `chaos.reader.${prefix}`, maxBytesPerPartition: 4_194_304 });
   await reader.connect();
   await reader.subscribe({ topics: priorities.map(priorityTopic), fromBeginning: false });
@@ -164,7 +168,11 @@ async function runMode(mode: DeliveryMode): Promise<ModeReport> {
     eachBatch: async ({ batch }) => {
       for (const message of batch.messages) {
         const key = message.key?.toString();
-        if (key?.startsWith(prefix)) routed.set(key, (routed.get(key) ?? 0) + 1);
+        const position = `${batch.topic}/${batch.partition}/${message.offset}`;
+        if (!key?.startsWith(prefix) || positions.has(position)) continue;
+        positions.add(position);
+        routed.set(key, (routed.get(key) ?? 0) + 1);
+        if (routed.get(key)! > 1) duplicatedAt.push(`${key.slice(prefix.length)} again at ${position} (x-request-id ${message.headers?.['x-request-id']?.toString() ?? '-'})`);
       }
     },
   });
@@ -300,6 +308,7 @@ async function runMode(mode: DeliveryMode): Promise<ModeReport> {
   report.routedKeys = routed.size;
   report.routedMissing = [...accepted].filter((user) => !routed.has(user)).length;
   report.routedDuplicates = [...routed.values()].reduce((n, count) => n + Math.max(0, count - 1), 0);
+  report.faults.push(...duplicatedAt.slice(0, 10).map((line) => `routed twice: ${line}`));
 
   // Dead letters of this run, by reason.
   const dlqReader = kafka.consumer({ groupId: `chaos.dlq.${prefix}` });

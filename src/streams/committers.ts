@@ -3,6 +3,7 @@ import type { Logger } from '../obs/logger.ts';
 import { errorName } from './error-policy.ts';
 import type { PartitionRef, StreamEvents } from './events.ts';
 import { reliableProducer, toTopicMessages } from './producers.ts';
+import { isKafkaUnavailable } from './kafka-unavailable.ts';
 import type { OutgoingRecord } from './record.ts';
 
 /** A processed chunk of one partition: its outputs (dead letters included) and the next offset. */
@@ -87,6 +88,23 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
   const admin = options.kafka.admin();
   let resumeOffsets = new Map<string, Promise<bigint | undefined>>();
 
+  /** The group's committed offset once the partition's transactional id is initialised (`fenced`). */
+  const stableOffset = async (ref: PartitionRef, fenced?: Promise<unknown>): Promise<bigint | undefined> => {
+    // While Kafka does not answer (a broker restarting), keep trying: a guess would mean duplicates.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await (attempt === 1 && fenced ? fenced : producerFor(ref));
+        return await committedOffset(ref);
+      } catch (error) {
+        if (!isKafkaUnavailable(error) || attempt >= 60) {
+          options.log.warn({ error: errorName(error), topic: ref.topic, partition: ref.partition }, 'reading the committed offset after fencing failed; resuming where the consumer fetched');
+          return undefined;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }
+  };
+
   const committedOffset = async (ref: PartitionRef): Promise<bigint | undefined> => {
     const [topic] = await admin.fetchOffsets({ groupId: options.groupId, topics: [ref.topic] });
     const offset = topic?.partitions.find((p) => p.partition === ref.partition)?.offset;
@@ -128,6 +146,10 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
         options.events.emit('transaction-aborted', { topology: options.topology, topic: chunk.topic, partition: chunk.partition, error: errorName(error) });
         // A fenced or broken producer cannot be reused; the next owner of the partition makes a new one.
         await drop(idFor(chunk));
+        // The commit may have reached the coordinator even so (a broker restarting under the
+        // EndTxn): the chunk is retried, so resume from what the group really committed, read once
+        // a new producer has completed that transaction either way.
+        resumeOffsets.set(idFor(chunk), stableOffset(chunk));
         throw error;
       }
       // Only a committed transaction's state changes reach local storage.
@@ -140,16 +162,9 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
       // Set before any await: the first batch of a new partition may ask for it right away.
       // Initialising the ids right away fences a previous owner before our first transaction and
       // waits for its last one to complete; only then is its committed offset the stable one.
-      const fenced = partitions.map((ref) => producerFor(ref).catch((error: unknown) => options.log.warn({ error: errorName(error) }, 'initialising a transactional producer failed')));
-      resumeOffsets = new Map(
-        partitions.map((ref, i) => [
-          idFor(ref),
-          fenced[i]!.then(() => committedOffset(ref)).catch((error: unknown) => {
-            options.log.warn({ error: errorName(error), topic: ref.topic, partition: ref.partition }, 'reading the committed offset after fencing failed; resuming where the consumer fetched');
-            return undefined;
-          }),
-        ]),
-      );
+      const inits = partitions.map((ref) => producerFor(ref));
+      resumeOffsets = new Map(partitions.map((ref, i) => [idFor(ref), stableOffset(ref, inits[i])]));
+      const fenced = inits.map((init) => init.catch((error: unknown) => options.log.warn({ error: errorName(error) }, 'initialising a transactional producer failed')));
       await Promise.all([released, ...fenced]);
     },
     resumeFrom: (ref) => resumeOffsets.get(idFor(ref)) ?? Promise.resolve(undefined),

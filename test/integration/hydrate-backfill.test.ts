@@ -3,84 +3,37 @@
 // shape live hydration writes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Consumer, Producer } from 'kafkajs';
-import type { Redis } from 'ioredis';
+import type { Producer } from 'kafkajs';
 import { backfillRecord } from '../../src/hydrate/backfill.ts';
-import { redisRateLimits } from '../../src/hydrate/rate-limits.ts';
-import { runTopology, StreamEvents, type RunningTopology } from '../../src/streams/index.ts';
-import { hydratedVendorIds, type HydratedVendorId } from '../../src/topics.ts';
+import type { HydratedVendorId } from '../../src/topics.ts';
 import { mapPayload } from '../../src/vendors/normalize-record.ts';
 import { oura as ouraPlugin } from '../../src/vendors/oura/index.ts';
-import { hydrateTopology } from '../../topologies/hydrate.ts';
-import { MemoryTokenSource } from '../support/memory-token-source.ts';
-import { createTopics, kafkaClient, redis as redisClient, unique } from '../support/services.ts';
-import { startVendorApiSim, type VendorApiSim } from '../support/vendor-sim/api-server.ts';
+import type { MemoryTokenSource } from '../support/memory-token-source.ts';
+import type { VendorApiSim } from '../support/vendor-sim/api-server.ts';
 import { documented } from '../support/vendor-sim/documented-resources.ts';
-import { simHydration } from '../support/vendor-sim/sim-hydration.ts';
 import { waitUntil } from '../support/wait-until.ts';
+import { startHydrateHarness, type HydrateHarness } from './hydrate-support.ts';
 
-const kafka = kafkaClient();
-const topicsOf = (stage: string) => Object.fromEntries(hydratedVendorIds.map((vendor) => [vendor, unique(`test.${stage}.${vendor}`)])) as Record<HydratedVendorId, string>;
-const verified = topicsOf('verified');
-const hydrated = topicsOf('hydrated');
-const deadLetters = unique('test.dlq.hydrate');
-const backfillRequests = unique('test.backfill');
-const allTopics = [...Object.values(verified), ...Object.values(hydrated), deadLetters, backfillRequests];
-
+let harness: HydrateHarness;
 let sim: VendorApiSim;
-let redis: Redis;
+let tokens: MemoryTokenSource;
 let producer: Producer;
-let reader: Consumer;
-let running: RunningTopology | undefined;
-const tokens = new MemoryTokenSource((token) => sim.grant(token));
-const events = new StreamEvents();
-const paused: string[] = [];
-const outputs: { topic: string; key: string; value: Record<string, unknown>; headers: Record<string, string> }[] = [];
-const dead: { reason: string }[] = [];
-const outputsOf = (vendorUserId: string) => outputs.filter((o) => o.key.endsWith(`:${vendorUserId}`));
-const admin = kafka.admin();
+let hydrated: Record<HydratedVendorId, string>;
+let backfillRequests: string;
+let paused: string[];
+let dead: HydrateHarness['dead'];
+const outputsOf = (vendorUserId: string) => harness.outputsOf(vendorUserId);
 
 test.before(async () => {
-  sim = await startVendorApiSim();
-  redis = redisClient();
-  await admin.connect();
-  await createTopics(admin, allTopics);
-  producer = kafka.producer();
-  await producer.connect();
-  const limits = redisRateLimits(
-    redis,
-    {
-      oura: { app: { requests: 5_000, windowSeconds: 300 }, user: { requests: 100, windowSeconds: 60 } },
-      whoop: { app: { requests: 100, windowSeconds: 60 }, user: { requests: 100, windowSeconds: 60 } },
-    },
-    { keyPrefix: unique('test:backfill:rl') },
-  );
-  const topology = hydrateTopology({
-    hydration: simHydration(sim.baseUrl, tokens, { limits, http: { initialDelayMs: 20, maxDelayMs: 100 } }),
-    topics: { verified: (v) => verified[v], hydrated: (v) => hydrated[v], deadLetter: deadLetters, groupId: unique('test.backfill'), backfill: backfillRequests },
+  harness = await startHydrateHarness({
+    oura: { app: { requests: 5_000, windowSeconds: 300 }, user: { requests: 100, windowSeconds: 60 } },
+    whoop: { app: { requests: 100, windowSeconds: 60 }, user: { requests: 100, windowSeconds: 60 } },
   });
-  events.on('paused', ({ dependency }) => void paused.push(dependency));
-  running = await runTopology(topology, { kafka, events });
-  reader = kafka.consumer({ groupId: unique('test.reader') });
-  await reader.connect();
-  await reader.subscribe({ topics: [...Object.values(hydrated), deadLetters], fromBeginning: true });
-  await reader.run({
-    eachMessage: async ({ topic, message }) => {
-      const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
-      if (topic === deadLetters) dead.push({ reason: headers['dlq-reason'] ?? '' });
-      else outputs.push({ topic, key: message.key?.toString() ?? '', value: JSON.parse(message.value?.toString() ?? 'null') as Record<string, unknown>, headers });
-    },
-  });
+  ({ sim, tokens, producer, hydrated, backfillRequests, paused, dead } = harness);
 });
 
 test.after(async () => {
-  await running?.stop();
-  await reader?.disconnect();
-  await producer?.disconnect();
-  await admin.deleteTopics({ topics: allTopics }).catch(() => undefined);
-  await admin.disconnect();
-  redis?.disconnect();
-  await sim?.close();
+  await harness?.stop();
 });
 
 test('a backfill lists the window page by page and writes each document in the live shape, behind a 429 it waits out', async () => {

@@ -1,96 +1,50 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Admin, Consumer, Producer } from 'kafkajs';
-import { Registry } from 'prom-client';
-import type { Redis } from 'ioredis';
-import { redisRateLimits } from '../../src/hydrate/rate-limits.ts';
+import type { Producer } from 'kafkajs';
+import type { Registry } from 'prom-client';
 import { redriveDeadLetters } from '../../src/operators/index.ts';
-import { runTopology, StreamEvents, type RunningTopology } from '../../src/streams/index.ts';
-import { hydratedVendorIds, type HydratedVendorId } from '../../src/topics.ts';
-import { hydrateTopology } from '../../topologies/hydrate.ts';
-import { MemoryTokenSource } from '../support/memory-token-source.ts';
-import { createTopics, kafkaClient, redis as redisClient, unique } from '../support/services.ts';
-import { startVendorApiSim, type VendorApiSim } from '../support/vendor-sim/api-server.ts';
+import type { HydratedVendorId } from '../../src/topics.ts';
+import type { MemoryTokenSource } from '../support/memory-token-source.ts';
+import { kafkaClient, unique } from '../support/services.ts';
+import type { VendorApiSim } from '../support/vendor-sim/api-server.ts';
 import { documented, serveDocumented } from '../support/vendor-sim/documented-resources.ts';
-import { simHydration } from '../support/vendor-sim/sim-hydration.ts';
 import { waitUntil } from '../support/wait-until.ts';
+import { startHydrateHarness, type HydrateHarness } from './hydrate-support.ts';
 
 // The hydrate stage on the real Kafka and Redis; only the vendors' APIs are the local simulator.
 
-const kafka = kafkaClient();
-const topicsOf = (stage: string) => Object.fromEntries(hydratedVendorIds.map((vendor) => [vendor, unique(`test.${stage}.${vendor}`)])) as Record<HydratedVendorId, string>;
-const verified = topicsOf('verified');
-const hydrated = topicsOf('hydrated');
-const deadLetters = unique('test.dlq.hydrate');
-const backfillRequests = unique('test.backfill');
-const allTopics = [...Object.values(verified), ...Object.values(hydrated), deadLetters, backfillRequests];
 const ouraUser = String(documented.ouraNotification['user_id']);
-
+let harness: HydrateHarness;
 let sim: VendorApiSim;
-let redis: Redis;
-let admin: Admin;
+let tokens: MemoryTokenSource;
 let producer: Producer;
-let reader: Consumer;
-let running: RunningTopology | undefined;
-const tokens = new MemoryTokenSource((token) => sim.grant(token));
-const metrics = new Registry();
-const events = new StreamEvents();
-const paused: string[] = [];
-const resumed: number[] = [];
-const outputs: { topic: string; key: string; value: Record<string, unknown>; headers: Record<string, string> }[] = [];
-const dead: { reason: string; source: string }[] = [];
+let metrics: Registry;
+let verified: Record<HydratedVendorId, string>;
+let hydrated: Record<HydratedVendorId, string>;
+let deadLetters: string;
+let paused: string[];
+let resumed: number[];
+let dead: HydrateHarness['dead'];
+const kafka = kafkaClient();
 
 const send = (vendor: HydratedVendorId, vendorUserId: string, body: object) =>
   producer.send({ topic: verified[vendor], messages: [{ key: `${vendor}:${vendorUserId}`, value: JSON.stringify({ ...body, user_id: vendorUserId }), headers: { 'x-request-id': unique('r'), 'received-at': String(Date.now()) } }] });
-const outputsOf = (vendorUserId: string) => outputs.filter((o) => o.key.endsWith(`:${vendorUserId}`));
+const outputsOf = (vendorUserId: string) => harness.outputsOf(vendorUserId);
 
 test.before(async () => {
-  sim = await startVendorApiSim();
-  serveDocumented(sim);
-  redis = redisClient();
-  admin = kafka.admin();
-  await admin.connect();
-  await createTopics(admin, allTopics);
-  producer = kafka.producer();
-  await producer.connect();
-  const limits = redisRateLimits(
-    redis,
+  harness = await startHydrateHarness(
     {
       oura: { app: { requests: 5_000, windowSeconds: 300 }, user: { requests: 2, windowSeconds: 2 } },
       whoop: { app: { requests: 100, windowSeconds: 60 }, user: { requests: 100, windowSeconds: 60 } },
       garmin: { app: { requests: 100, windowSeconds: 60 }, user: { requests: 100, windowSeconds: 60 } },
     },
-    { keyPrefix: unique('test:hydrate:rl') },
+    serveDocumented,
   );
-  const hydration = simHydration(sim.baseUrl, tokens, { limits, http: { initialDelayMs: 20, maxDelayMs: 100 } });
-  const topology = hydrateTopology({
-    hydration,
-    metrics,
-    topics: { verified: (v) => verified[v], hydrated: (v) => hydrated[v], deadLetter: deadLetters, groupId: unique('test.hydrate'), backfill: backfillRequests },
-  });
-  events.on('paused', ({ dependency }) => void paused.push(dependency));
-  events.on('resumed', () => void resumed.push(Date.now()));
-  running = await runTopology(topology, { kafka, events });
-  reader = kafka.consumer({ groupId: unique('test.reader') });
-  await reader.connect();
-  await reader.subscribe({ topics: [...Object.values(hydrated), deadLetters], fromBeginning: true });
-  await reader.run({
-    eachMessage: async ({ topic, message }) => {
-      const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
-      if (topic === deadLetters) dead.push({ reason: headers['dlq-reason'] ?? '', source: headers['dlq-source'] ?? '' });
-      else outputs.push({ topic, key: message.key?.toString() ?? '', value: JSON.parse(message.value?.toString() ?? 'null') as Record<string, unknown>, headers });
-    },
-  });
+  ({ sim, tokens, producer, metrics, verified, hydrated, deadLetters, paused, resumed, dead } = harness);
 });
 
 test.after(async () => {
-  await running?.stop();
-  await reader?.disconnect();
-  await producer?.disconnect();
-  await admin?.deleteTopics({ topics: allTopics }).catch((error: unknown) => console.error('cleanup failed', error));
-  await admin?.disconnect();
-  redis?.disconnect();
-  await sim?.close();
+  await harness?.stop();
 });
 
 test('an Oura daily_sleep notification on verified.oura becomes its documents on hydrated.oura', async () => {
