@@ -70,12 +70,12 @@ test('two hydrate instances, each SIGKILLed once mid-stream: no notification los
       HYDRATE_BROKERS: config.KAFKA_BROKERS.join(','),
       HYDRATE_DELIVERY: 'at-least-once',
     };
-    const start = () => {
-      const child = startWorker(worker, env);
+    const start = (slot: number) => {
+      const child = startWorker(worker, { ...env, HYDRATE_INSTANCE_ID: `${run}-${slot}` });
       children.push(child);
       return child;
     };
-    let instances = [start(), start()];
+    let instances = [start(0), start(1)];
     await Promise.all(instances.map(readyOf));
 
     const seen: Seen[] = [];
@@ -94,7 +94,7 @@ test('two hydrate instances, each SIGKILLed once mid-stream: no notification los
       await waitUntil(() => distinct() >= threshold, 90_000, () => `${distinct()} distinct documents, waiting for ${threshold}`);
       assert.ok(distinct() < total, `expected the kill at ${threshold} to land mid-stream, but all ${total} were done`);
       await stopWorker(instances[n]!, 'SIGKILL');
-      instances = instances.map((child, i) => (i === n ? start() : child));
+      instances = instances.map((child, i) => (i === n ? start(i) : child));
     }
     await waitUntil(() => distinct() >= total, 120_000, () => `${distinct()} of ${total} distinct documents`);
     await Promise.all(instances.map((child) => stopWorker(child, 'SIGTERM')));

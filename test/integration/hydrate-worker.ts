@@ -46,5 +46,8 @@ const running = await runTopology(topology, {
   events,
   delivery: required('HYDRATE_DELIVERY') as DeliveryMode,
   ...crashWorkerRunOptions,
+  // Static membership: a restarted instance takes its partitions back at once, so the test waits
+  // for no session to expire.
+  ...(process.env['HYDRATE_INSTANCE_ID'] ? { groupInstanceId: process.env['HYDRATE_INSTANCE_ID'] } : {}),
 });
 stopOnSignals(running.stop, log);
