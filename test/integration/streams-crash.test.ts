@@ -20,7 +20,10 @@ async function crashRun(delivery: DeliveryMode): Promise<{ outputs: Seen[]; kill
   const input = `${name}.in`;
   const output = `${name}.out`;
   await createTopics(admin, [input, output, `dlq.${name}`], 2);
-  const env = { STREAMS_NAME: name, STREAMS_INPUT: input, STREAMS_OUTPUT: output, STREAMS_DELIVERY: delivery, STREAMS_BROKERS: config.KAFKA_BROKERS.join(',') };
+  // One instance id across restarts (static membership): a restart takes the partitions back at
+  // once, so the new owner reads its offsets while the killed one's last transaction may still be
+  // completing, the hand-over exactly-once must survive.
+  const env = { STREAMS_NAME: name, STREAMS_INPUT: input, STREAMS_OUTPUT: output, STREAMS_DELIVERY: delivery, STREAMS_BROKERS: config.KAFKA_BROKERS.join(','), STREAMS_INSTANCE_ID: `${name}-0` };
   const followed: Seen[] = [];
   const follower = await follow(kafka, output, delivery === 'at-least-once', followed);
   const distinct = () => new Set(followed.map((s) => s.value)).size;

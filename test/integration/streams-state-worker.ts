@@ -36,6 +36,7 @@ const running = await runTopology(builder.build(), {
   sessionTimeoutMs: 6_000,
   heartbeatIntervalMs: 1_000,
   rebalanceTimeoutMs: 10_000,
+  ...(process.env['STREAMS_INSTANCE_ID'] ? { groupInstanceId: process.env['STREAMS_INSTANCE_ID'] } : {}),
 });
 running.events.on('restored', (e) => process.stdout.write(`${JSON.stringify({ restored: e.partition, records: e.restored })}\n`));
 running.events.on('rebalanced', (e) => {

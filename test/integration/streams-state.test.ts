@@ -56,7 +56,8 @@ async function stateRun(delivery: DeliveryMode, stateDir?: string): Promise<RunR
   const output = `${name}.out`;
   const changelogTopic = `bridge.${name}-counts-changelog`;
   await createTopics(admin, [input, output, `dlq.${name}`], 2);
-  const env: Record<string, string> = { STREAMS_NAME: name, STREAMS_INPUT: input, STREAMS_OUTPUT: output, STREAMS_DELIVERY: delivery, STREAMS_BROKERS: config.KAFKA_BROKERS.join(',') };
+  // One instance id across restarts (static membership): a restart restores and resumes at once.
+  const env: Record<string, string> = { STREAMS_NAME: name, STREAMS_INPUT: input, STREAMS_OUTPUT: output, STREAMS_DELIVERY: delivery, STREAMS_BROKERS: config.KAFKA_BROKERS.join(','), STREAMS_INSTANCE_ID: `${name}-0` };
   if (stateDir) env.STREAMS_STATE_DIR = stateDir;
   const followed: Seen[] = [];
   const follower = await follow(kafka, output, delivery === 'at-least-once', followed);
