@@ -1,6 +1,6 @@
 import { arrayAt, isObject, numberAt, objectAt, objectBody, stringAt, timeAt, type JsonObject } from '../kit/payload-fields.ts';
-import { buildEvent, needsHydration, readingAt, unmappable, type MappingContext, type VendorMapping } from '../kit/vendor-mapping.ts';
-import type { BiometricEvent } from '../../events/index.ts';
+import { buildEvent, needsHydration, readingAt, unmappable, type MappingContext, type MappingResult, type VendorMapping } from '../kit/vendor-mapping.ts';
+import { headlineFields, type BiometricEvent, type Headlines, type Reading } from '../../events/index.ts';
 
 /** A `{year, month, day}` date of the daily types, as UTC midnight. */
 function civilDate(date: JsonObject | undefined): number | undefined {
@@ -10,47 +10,125 @@ function civilDate(date: JsonObject | undefined): number | undefined {
   return year === undefined || month === undefined || day === undefined ? undefined : Date.UTC(year, month - 1, day);
 }
 
-type PointMapper = (userId: string, name: string, value: JsonObject, context: MappingContext) => BiometricEvent;
+/** A reading scaled into the bridge's unit (Google Health keeps grams and millimetres). */
+function scaledAt(value: JsonObject, metric: string, unit: string, factor: number, field: string): Reading | undefined {
+  const raw = numberAt(value, field);
+  return raw === undefined ? undefined : { metric, value: raw * factor, unit };
+}
+
+interface PointKind {
+  readonly dataType: string;
+  readonly headlines?: (value: JsonObject) => Headlines;
+  readonly readings?: (value: JsonObject) => readonly (Reading | undefined)[];
+}
 
 /**
- * The DataPoint union fields the bridge maps (users.dataTypes.dataPoints reference), each to one
- * event whose identity is the data point's resource name.
+ * The DataPoint union fields the bridge maps (users.dataTypes.dataPoints reference), by the field
+ * that carries the value. int64 values (`beatsPerMinute`, `count`, `millimeters`) arrive as JSON
+ * strings; numberAt reads both.
  */
-const points: Readonly<Record<string, PointMapper>> = {
-  heartRateVariability: (userId, name, value, context) =>
-    buildEvent(
-      {
-        source: 'GOOGLE_HEALTH',
-        userId,
-        dataType: 'hrv',
-        occurredAt: timeAt(value, 'sampleTime', 'physicalTime') ?? unmappable('google-health', 'heart rate variability has no sampleTime.physicalTime'),
-        identity: [name],
-        headlines: { hrvRmssdMs: numberAt(value, 'rootMeanSquareOfSuccessiveDifferencesMilliseconds') },
-        readings: [readingAt(value, 'hrv_sdnn', 'ms', 'standardDeviationMilliseconds')],
-      },
-      context,
-    ),
-  dailyRestingHeartRate: (userId, name, value, context) =>
-    buildEvent(
-      {
-        source: 'GOOGLE_HEALTH',
-        userId,
-        dataType: 'heart_rate',
-        occurredAt: civilDate(objectAt(value, 'date')) ?? unmappable('google-health', 'daily resting heart rate has no date'),
-        identity: [name],
-        headlines: { restingHeartRateBpm: numberAt(value, 'beatsPerMinute') },
-      },
-      context,
-    ),
+const kinds: Readonly<Record<string, PointKind>> = {
+  heartRateVariability: {
+    dataType: 'hrv',
+    headlines: (v) => ({ hrvRmssdMs: numberAt(v, 'rootMeanSquareOfSuccessiveDifferencesMilliseconds') }),
+    readings: (v) => [readingAt(v, 'hrv_sdnn', 'ms', 'standardDeviationMilliseconds')],
+  },
+  dailyHeartRateVariability: {
+    dataType: 'hrv',
+    headlines: (v) => ({ hrvRmssdMs: numberAt(v, 'averageHeartRateVariabilityMilliseconds') }),
+    readings: (v) => [
+      readingAt(v, 'hrv_rmssd_deep_sleep', 'ms', 'deepSleepRootMeanSquareOfSuccessiveDifferencesMilliseconds'),
+      readingAt(v, 'non_rem_heart_rate', 'bpm', 'nonRemHeartRateBeatsPerMinute'),
+      readingAt(v, 'hrv_entropy', 'entropy', 'entropy'),
+    ],
+  },
+  dailyRestingHeartRate: { dataType: 'heart_rate', headlines: (v) => ({ restingHeartRateBpm: numberAt(v, 'beatsPerMinute') }) },
+  heartRate: { dataType: 'heart_rate', readings: (v) => [readingAt(v, 'heart_rate', 'bpm', 'beatsPerMinute')] },
+  oxygenSaturation: { dataType: 'body', readings: (v) => [readingAt(v, 'spo2', 'percent', 'percentage')] },
+  dailyOxygenSaturation: {
+    dataType: 'daily',
+    readings: (v) => [
+      readingAt(v, 'avg_spo2', 'percent', 'averagePercentage'),
+      readingAt(v, 'min_spo2', 'percent', 'lowerBoundPercentage'),
+      readingAt(v, 'max_spo2', 'percent', 'upperBoundPercentage'),
+    ],
+  },
+  dailyRespiratoryRate: { dataType: 'daily', readings: (v) => [readingAt(v, 'respiratory_rate', 'breaths_per_min', 'breathsPerMinute')] },
+  dailySleepTemperatureDerivations: {
+    dataType: 'daily',
+    // Google gives the night's skin temperature and its baseline, not their difference.
+    headlines: (v) => {
+      const nightly = numberAt(v, 'nightlyTemperatureCelsius');
+      const baseline = numberAt(v, 'baselineTemperatureCelsius');
+      return { temperatureDeltaC: nightly === undefined || baseline === undefined ? undefined : nightly - baseline };
+    },
+    readings: (v) => [readingAt(v, 'skin_temperature', 'celsius', 'nightlyTemperatureCelsius')],
+  },
+  weight: { dataType: 'body', readings: (v) => [scaledAt(v, 'weight', 'kg', 1e-3, 'weightGrams')] },
+  bodyFat: { dataType: 'body', readings: (v) => [readingAt(v, 'fat_ratio', 'percent', 'percentage')] },
+  height: { dataType: 'body', readings: (v) => [scaledAt(v, 'height', 'm', 1e-3, 'heightMillimeters')] },
+  steps: { dataType: 'activity', readings: (v) => [readingAt(v, 'steps', 'count', 'count')] },
+  distance: { dataType: 'activity', readings: (v) => [scaledAt(v, 'distance', 'm', 1e-3, 'millimeters')] },
+  activeEnergyBurned: { dataType: 'activity', readings: (v) => [readingAt(v, 'active_energy', 'kcal', 'kcal')] },
+  floors: { dataType: 'activity', readings: (v) => [readingAt(v, 'floors', 'count', 'count')] },
 };
+
+/** When a value was observed: samples at `sampleTime`, intervals from `interval`, daily types on `date`. */
+function observedAt(value: JsonObject): { readonly at: number; readonly until?: number } | undefined {
+  const sample = timeAt(value, 'sampleTime', 'physicalTime');
+  if (sample !== undefined) return { at: sample };
+  const start = timeAt(value, 'interval', 'startTime');
+  if (start !== undefined) return { at: start, until: timeAt(value, 'interval', 'endTime') ?? start };
+  const day = civilDate(objectAt(value, 'date'));
+  return day === undefined ? undefined : { at: day };
+}
+
+/**
+ * Most data types serve points without a `name` (the reference: "for the majority of the data
+ * types ... this field would be empty"), so a nameless point is identified by its type, its time
+ * and its data source: the same point served again gives the same eventId, two devices' points
+ * of one minute do not collapse.
+ */
+function identityOf(point: JsonObject, field: string, time: { readonly at: number; readonly until?: number }): (string | number)[] {
+  const name = stringAt(point, 'name');
+  if (name !== undefined) return [name];
+  const source = ['platform', 'recordingMethod'].map((key) => stringAt(point, 'dataSource', key) ?? '');
+  const device = stringAt(point, 'dataSource', 'device', 'displayName') ?? '';
+  const app = stringAt(point, 'dataSource', 'application', 'packageName') ?? '';
+  return [field, time.at, time.until ?? '', ...source, device, app];
+}
+
+function mapPoint(userId: string, dataType: string, point: JsonObject, context: MappingContext): BiometricEvent {
+  const field = Object.keys(kinds).find((key) => objectAt(point, key) !== undefined);
+  if (field === undefined) unmappable('google-health', `${dataType.slice(0, 60)} data points are not mapped to events`);
+  const kind = kinds[field]!;
+  const value = objectAt(point, field)!;
+  const time = observedAt(value) ?? unmappable('google-health', `${field} data point has no sampleTime, interval or date`);
+  const event = buildEvent(
+    {
+      source: 'GOOGLE_HEALTH',
+      userId,
+      dataType: kind.dataType,
+      occurredAt: time.at,
+      identity: identityOf(point, field, time),
+      deviceType: stringAt(point, 'dataSource', 'device', 'displayName'),
+      headlines: kind.headlines?.(value) ?? {},
+      readings: kind.readings?.(value) ?? [],
+    },
+    context,
+  );
+  if (event.readings.length === 0 && headlineFields.every((headline) => event[headline] === null)) unmappable('google-health', `${field} data point has no value`);
+  return event;
+}
 
 /**
  * Google Health API notifications `{data: {healthUserId, operation, dataType, intervals}}` say
  * which data changed, not what it is: they need hydration. Normalize maps what hydrate listed,
  * `{user_id, data_type, data_points}` (src/hydrate/google-health.ts). Verification POSTs are
  * answered by ingress; one that reaches normalize anyway is acknowledged. A deletion names only
- * a data type and time intervals, not the data points it removed, so it names no event: there is
- * no mapDeletion, and normalize dead-letters it as `deletion_unsupported`.
+ * a data type and time intervals: the points it removed (their names, or for nameless points
+ * their times and data sources) are not in it, so it names no event. There is no mapDeletion,
+ * and normalize dead-letters it as `deletion_unsupported`.
  */
 export const googleHealthMapping: VendorMapping = {
   source: 'GOOGLE_HEALTH',
@@ -60,12 +138,8 @@ export const googleHealthMapping: VendorMapping = {
     const listed = arrayAt(json, 'data_points');
     if (listed !== undefined) {
       const userId = stringAt(json, 'user_id') ?? unmappable('google-health', 'hydrated data points have no user_id');
-      const events = listed.filter(isObject).map((point) => {
-        const name = stringAt(point, 'name') ?? unmappable('google-health', 'data point has no name');
-        const field = Object.keys(points).find((key) => objectAt(point, key) !== undefined);
-        if (field === undefined) unmappable('google-health', `${(stringAt(json, 'data_type') ?? 'unknown').slice(0, 60)} data points are not mapped to events`);
-        return points[field]!(userId, name, objectAt(point, field)!, context);
-      });
+      const dataType = stringAt(json, 'data_type') ?? 'unknown';
+      const events = listed.map((point) => (isObject(point) ? mapPoint(userId, dataType, point, context) : unmappable('google-health', `${dataType.slice(0, 60)} data point is not an object`)));
       return events.length > 0 ? { events } : { events: [], acknowledged: 'google_health_no_data_points' };
     }
     const data = objectAt(json, 'data') ?? unmappable('google-health', 'notification has no data object');

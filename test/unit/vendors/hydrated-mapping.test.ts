@@ -1,7 +1,6 @@
-// What hydrate writes for Polar, Withings and Google Health (src/hydrate/<vendor>.ts) → events.
+// What hydrate writes for Polar and Withings (src/hydrate/<vendor>.ts) → events.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { googleHealth } from '../../../src/vendors/google-health/index.ts';
 import { polar } from '../../../src/vendors/polar/index.ts';
 import { isoDurationSeconds } from '../../../src/vendors/polar/mapping.ts';
 import { withings } from '../../../src/vendors/withings/index.ts';
@@ -11,7 +10,6 @@ const api = (vendor: string, name: string) => JSON.parse(fixture(vendor, `api/${
 const polarDocument = (event: string, name: string) => json({ user_id: '475', event, document: api('polar', name) });
 const withingsDocument = (appli: string, name: string) =>
   json({ user_id: '38271645', appli, startdate: '1736895600', enddate: '1736924400', document: api('withings', name)['body'] });
-const googleHealthPoints = (dataType: string, name: string) => json({ user_id: '118234567890123456789', data_type: dataType, data_points: api('google-health', name)['dataPoints'] });
 
 test('Polar: an exercise is an activity from its local start and offset, with duration, energy, distance and heart rates', () => {
   const event = mapOne(polar, polarDocument('EXERCISE', 'exercise.json'), 'application/json');
@@ -78,25 +76,6 @@ test('Withings: an empty window is acknowledged; objectives (category 2) are not
   const goals = json({ user_id: '1', appli: '1', startdate: '1', enddate: '2', document: { measuregrps: [{ grpid: 1, date: 1736920000, category: 2, measures: [{ value: 70, type: 1, unit: 0 }] }] } });
   assert.is(mapValid(withings, goals, 'application/json').acknowledged, 'withings_no_measures', 'expected an objective not taken for a measure');
   assert.is(mapError(withings, fixture('withings', 'notification.form'), 'application/x-www-form-urlencoded').reason, 'needs_hydration', 'expected the form notification to need hydration');
-});
-
-test('Google Health: HRV samples carry RMSSD as the headline, daily resting heart rate its date, each with its data point as identity', () => {
-  const hrv = mapOne(googleHealth, googleHealthPoints('heart-rate-variability', 'heart-rate-variability.json'), 'application/json');
-  assert.is(hrv.dataType, 'hrv', 'expected an hrv event');
-  assert.is(hrv.hrvRmssdMs, 42.7, 'expected RMSSD as hrvRmssdMs');
-  assert.is(reading(hrv, 'hrv_sdnn'), 55.1, 'expected SDNN as a reading, never as RMSSD');
-  assert.is(hrv.occurredAt, Date.parse('2025-01-15T03:12:00Z'), 'expected the sample time');
-  const resting = mapOne(googleHealth, googleHealthPoints('daily-resting-heart-rate', 'daily-resting-heart-rate.json'), 'application/json');
-  assert.is(resting.restingHeartRateBpm, 57, 'expected beatsPerMinute');
-  assert.is(resting.occurredAt, Date.UTC(2025, 0, 15), 'expected the civil date at UTC midnight');
-  assert.is.not(resting.eventId, hrv.eventId, 'expected distinct ids for distinct data points');
-});
-
-test('Google Health: no data points is acknowledged, an unmapped type is a dead letter naming it', () => {
-  assert.is(mapValid(googleHealth, json({ user_id: 'u', data_type: 'steps', data_points: [] }), 'application/json').acknowledged, 'google_health_no_data_points', 'expected an empty list acknowledged');
-  const unmapped = mapError(googleHealth, json({ user_id: 'u', data_type: 'steps', data_points: [{ name: 'n', steps: { count: 5 } }] }), 'application/json');
-  assert.is(unmapped.reason, 'unmappable', 'expected an unmapped type unmappable');
-  assert.match(unmapped.detail, 'steps', 'expected the data type named');
 });
 
 test.run();

@@ -1,0 +1,79 @@
+// What hydrate writes for Google Health (src/hydrate/google-health.ts, `{user_id, data_type, data_points}`) → events.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { googleHealth } from '../../../src/vendors/google-health/index.ts';
+import { fixture, json, mapError, mapOne, mapValid, reading } from './mapping-fixtures.ts';
+
+const user = '118234567890123456789';
+const points = (name: string) => (JSON.parse(fixture('google-health', `api/${name}.json`).toString()) as { dataPoints: Record<string, unknown>[] }).dataPoints;
+const listed = (dataType: string, data_points: unknown[] = points(dataType)) => json({ user_id: user, data_type: dataType, data_points });
+
+test('a raw notification needs hydration; a verification POST is acknowledged', () => {
+  const error = mapError(googleHealth, fixture('google-health', 'notification.json'), 'application/json');
+  assert.is(error.reason, 'needs_hydration', 'expected an id-only notification to need hydration');
+  assert.match(error.detail, 'heart-rate-variability', 'expected the detail to name the data type');
+  assert.is(mapValid(googleHealth, json({ type: 'verification' }), 'application/json').acknowledged, 'google_health_verification', 'expected a verification acknowledged');
+});
+
+test('an HRV sample carries RMSSD as the headline and SDNN as a reading, identified by its name', () => {
+  const hrv = mapOne(googleHealth, listed('heart-rate-variability'), 'application/json');
+  assert.is(hrv.source, 'GOOGLE_HEALTH', 'expected source GOOGLE_HEALTH');
+  assert.is(hrv.userId, user, 'expected the Google Health user');
+  assert.is(hrv.dataType, 'hrv', 'expected an hrv event');
+  assert.is(hrv.hrvRmssdMs, 42.7, 'expected RMSSD as hrvRmssdMs');
+  assert.is(reading(hrv, 'hrv_sdnn'), 55.1, 'expected SDNN as a reading, never as RMSSD');
+  assert.is(hrv.occurredAt, Date.parse('2025-01-15T03:12:00Z'), 'expected the sample time');
+  const renamed = [{ ...points('heart-rate-variability')[0], name: 'users/me/dataTypes/heart-rate-variability/dataPoints/other' }];
+  assert.is.not(mapOne(googleHealth, listed('heart-rate-variability', renamed), 'application/json').eventId, hrv.eventId, 'expected another name to be another event');
+});
+
+test('daily resting heart rate, served without a name and with int64 as a string, is the resting headline on its date', () => {
+  const resting = mapOne(googleHealth, listed('daily-resting-heart-rate'), 'application/json');
+  assert.is(resting.dataType, 'heart_rate', 'expected a heart_rate event');
+  assert.is(resting.restingHeartRateBpm, 57, 'expected beatsPerMinute "57" read as 57');
+  assert.is(resting.occurredAt, Date.UTC(2025, 0, 15), 'expected the civil date at UTC midnight');
+  assert.is(resting.deviceType, 'Pixel Watch 3', 'expected the data source device');
+  assert.is(mapOne(googleHealth, listed('daily-resting-heart-rate'), 'application/json').eventId, resting.eventId, 'expected the same nameless point served again to keep its eventId');
+});
+
+test('nameless heart rate samples of one minute from two devices are two events, each stable on replay', () => {
+  const { events } = mapValid(googleHealth, listed('heart-rate'), 'application/json');
+  assert.equal(events.map((e) => reading(e, 'heart_rate')), [52, 54], 'expected one heart_rate reading per sample, in bpm');
+  assert.equal(events.map((e) => e.dataType), ['heart_rate', 'heart_rate'], 'expected heart_rate events');
+  assert.is.not(events[0]!.eventId, events[1]!.eventId, 'expected distinct ids for distinct data sources at the same time');
+  const again = mapValid(googleHealth, listed('heart-rate'), 'application/json').events;
+  assert.equal(again.map((e) => e.eventId), events.map((e) => e.eventId), 'expected the same ids when the list is served again');
+});
+
+test('sleep temperature derivations give the nightly deviation from baseline as temperatureDeltaC', () => {
+  const night = mapOne(googleHealth, listed('daily-sleep-temperature-derivations'), 'application/json');
+  assert.is(night.dataType, 'daily', 'expected a daily event');
+  assert.ok(Math.abs(night.temperatureDeltaC! - 0.4) < 1e-9, 'expected 34.6 − 34.2 °C as temperatureDeltaC');
+  assert.is(reading(night, 'skin_temperature'), 34.6, 'expected the nightly skin temperature in °C');
+});
+
+test('weight in grams becomes kg; steps of an interval start at the interval', () => {
+  const weight = mapOne(googleHealth, listed('weight'), 'application/json');
+  assert.is(weight.dataType, 'body', 'expected a body event');
+  assert.is(reading(weight, 'weight'), 72.345, 'expected 72345 g as 72.345 kg');
+  const steps = mapOne(googleHealth, listed('steps'), 'application/json');
+  assert.is(steps.dataType, 'activity', 'expected an activity event');
+  assert.is(reading(steps, 'steps'), 112, 'expected count "112" as 112 steps');
+  assert.is(steps.occurredAt, Date.parse('2025-01-15T08:01:00Z'), 'expected the interval start');
+});
+
+test('an empty list is acknowledged; an unmapped type, a point without time or value is a dead letter saying so', () => {
+  assert.is(mapValid(googleHealth, listed('steps', []), 'application/json').acknowledged, 'google_health_no_data_points', 'expected an empty list acknowledged');
+  const unmapped = mapError(googleHealth, listed('sleep', [{ name: 'n', sleep: { interval: {} } }]), 'application/json');
+  assert.is(unmapped.reason, 'unmappable', 'expected an unmapped type unmappable');
+  assert.match(unmapped.detail, 'sleep data points are not mapped', 'expected the data type named');
+  const timeless = mapError(googleHealth, listed('heart-rate', [{ heartRate: { beatsPerMinute: '60' } }]), 'application/json');
+  assert.is(timeless.reason, 'unmappable', 'expected a point without time unmappable');
+  assert.match(timeless.detail, 'heartRate data point has no sampleTime', 'expected the missing time named');
+  const valueless = mapError(googleHealth, listed('heart-rate', [{ heartRate: { sampleTime: { physicalTime: '2025-01-15T03:12:00Z' } } }]), 'application/json');
+  assert.match(valueless.detail, 'heartRate data point has no value', 'expected the missing value named');
+  assert.is(mapError(googleHealth, listed('steps', ['oops']), 'application/json').reason, 'unmappable', 'expected a point that is not an object unmappable');
+  assert.is(mapError(googleHealth, json({ data_type: 'steps', data_points: [] }), 'application/json').reason, 'unmappable', 'expected a list without user unmappable');
+});
+
+test.run();
