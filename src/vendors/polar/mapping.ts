@@ -8,17 +8,29 @@ export function isoDurationSeconds(value: string | undefined): number | undefine
   return Number(match[1] ?? 0) * 3600 + Number(match[2] ?? 0) * 60 + Number(match[3] ?? 0);
 }
 
+/** A reading in seconds from an ISO 8601 duration field, or undefined when absent. */
+function durationAt(doc: JsonObject, metric: string, field: string) {
+  const value = isoDurationSeconds(stringAt(doc, field));
+  return value === undefined ? undefined : { metric, value, unit: 's' };
+}
+
+const hasZone = (time: string) => /[zZ]|[+-]\d\d:\d\d$/.test(time);
+
+/** A Polar time without a zone read as UTC (activity summaries say their times are UTC). */
+function utcTime(value: string | undefined): number | undefined {
+  const parsed = value === undefined ? NaN : Date.parse(hasZone(value) ? value : `${value}Z`);
+  return Number.isNaN(parsed) ? undefined : parsed;
+}
+
 /** Polar writes an exercise's start in local time with its offset apart (minutes east of UTC). */
 function exerciseStart(doc: JsonObject): number {
   const local = stringAt(doc, 'start_time') ?? unmappable('polar', 'exercise has no start_time');
-  const asUtc = Date.parse(/[zZ]|[+-]\d\d:\d\d$/.test(local) ? local : `${local}Z`);
-  if (Number.isNaN(asUtc)) unmappable('polar', 'exercise start_time is not a time');
-  return /[zZ]|[+-]\d\d:\d\d$/.test(local) ? asUtc : asUtc - (numberAt(doc, 'start_time_utc_offset') ?? 0) * 60_000;
+  const asUtc = utcTime(local) ?? unmappable('polar', 'exercise start_time is not a time');
+  return hasZone(local) ? asUtc : asUtc - (numberAt(doc, 'start_time_utc_offset') ?? 0) * 60_000;
 }
 
 /** `GET /v3/exercises/{id}` → an activity event. */
 function mapExercise(userId: string, doc: JsonObject, context: MappingContext) {
-  const duration = isoDurationSeconds(stringAt(doc, 'duration'));
   return buildEvent(
     {
       source: 'POLAR',
@@ -28,7 +40,7 @@ function mapExercise(userId: string, doc: JsonObject, context: MappingContext) {
       identity: ['exercise', stringAt(doc, 'id') ?? unmappable('polar', 'exercise has no id')],
       deviceType: stringAt(doc, 'device'),
       readings: [
-        duration === undefined ? undefined : { metric: 'duration', value: duration, unit: 's' },
+        durationAt(doc, 'duration', 'duration'),
         readingAt(doc, 'energy', 'kcal', 'calories'),
         readingAt(doc, 'distance', 'm', 'distance'),
         readingAt(doc, 'avg_heart_rate', 'bpm', 'heart_rate', 'average'),
@@ -91,17 +103,81 @@ function mapContinuousHeartRate(userId: string, doc: JsonObject, context: Mappin
   return { events: [event] };
 }
 
+/** `GET /v3/users/activities/{date}` → the day's activity summary (start and end in UTC). */
+function mapActivitySummary(userId: string, doc: JsonObject, context: MappingContext) {
+  const start = stringAt(doc, 'start_time');
+  const occurredAt = utcTime(start) ?? unmappable('polar', 'activity summary has no start_time');
+  // The summary names its day only inside `samples`; else the day of its start.
+  const day = stringAt(doc, 'samples', 'date') ?? start!.slice(0, 10);
+  return buildEvent(
+    {
+      source: 'POLAR',
+      userId,
+      dataType: 'daily',
+      occurredAt,
+      identity: ['activity_summary', day],
+      readings: [
+        readingAt(doc, 'steps', 'count', 'steps'),
+        readingAt(doc, 'energy', 'kcal', 'calories'),
+        readingAt(doc, 'active_energy', 'kcal', 'active_calories'),
+        readingAt(doc, 'distance', 'm', 'distance_from_steps'),
+        durationAt(doc, 'active_duration', 'active_duration'),
+        durationAt(doc, 'inactive_duration', 'inactive_duration'),
+        readingAt(doc, 'daily_activity', 'percent', 'daily_activity'),
+        readingAt(doc, 'inactivity_alerts', 'count', 'inactivity_alert_count'),
+      ],
+    },
+    context,
+  );
+}
+
+/**
+ * `GET /v3/users/physical-info` → the user's body settings as of their last change. Its resting
+ * and maximum heart rates are profile values, not a night's measurement: readings, not headlines.
+ */
+function mapPhysicalInformation(userId: string, doc: JsonObject, context: MappingContext) {
+  const changed = stringAt(doc, 'modified') ?? stringAt(doc, 'created') ?? unmappable('polar', 'physical information has no modified or created time');
+  const height = numberAt(doc, 'height');
+  return buildEvent(
+    {
+      source: 'POLAR',
+      userId,
+      dataType: 'body',
+      occurredAt: utcTime(changed) ?? unmappable('polar', 'physical information modified is not a time'),
+      identity: ['physical_information', changed],
+      readings: [
+        readingAt(doc, 'weight', 'kg', 'weight'),
+        height === undefined ? undefined : { metric: 'height', value: height / 100, unit: 'm' }, // Polar gives cm
+        readingAt(doc, 'resting_heart_rate', 'bpm', 'resting_heart_rate'),
+        readingAt(doc, 'max_heart_rate', 'bpm', 'maximum_heart_rate'),
+        readingAt(doc, 'aerobic_threshold', 'bpm', 'aerobic_threshold'),
+        readingAt(doc, 'anaerobic_threshold', 'bpm', 'anaerobic_threshold'),
+        readingAt(doc, 'vo2_max', 'ml/kg/min', 'vo2_max'),
+      ],
+    },
+    context,
+  );
+}
+
+/** SleepWise alertness and circadian bedtime are Polar's predictions for the days ahead, not measurements. */
+const prediction = (): MappingResult => ({ events: [], acknowledged: 'polar_sleep_wise_prediction' });
+
 const hydratedEvents: Readonly<Record<string, (userId: string, doc: JsonObject, context: MappingContext) => MappingResult>> = {
   EXERCISE: (userId, doc, context) => ({ events: [mapExercise(userId, doc, context)] }),
   SLEEP: (userId, doc, context) => ({ events: [mapSleep(userId, doc, context)] }),
   CONTINUOUS_HEART_RATE: mapContinuousHeartRate,
+  ACTIVITY_SUMMARY: (userId, doc, context) => ({ events: [mapActivitySummary(userId, doc, context)] }),
+  PHYSICAL_INFORMATION: (userId, doc, context) => ({ events: [mapPhysicalInformation(userId, doc, context)] }),
+  SLEEP_WISE_ALERTNESS: prediction,
+  SLEEP_WISE_CIRCADIAN_BEDTIME: prediction,
 };
 
 /**
  * Polar AccessLink notifications `{event, user_id, entity_id|date, timestamp, url}` point at the
  * data (`url`): they need hydration, and normalize maps what hydrate fetched, `{user_id, event,
- * document}` (src/hydrate/polar.ts). PING only announces the webhook and is acknowledged. A
- * document kind the bridge does not map yet is a dead letter naming it, redrivable once it is.
+ * document}` (src/hydrate/polar.ts). PING only announces the webhook and is acknowledged, as are
+ * SleepWise predictions. A kind the bridge does not know is a dead letter naming it, redrivable
+ * once it is mapped.
  */
 export const polarMapping: VendorMapping = {
   source: 'POLAR',

@@ -38,14 +38,40 @@ test('Polar: a sleep carries its score and stage durations in seconds; a day of 
   assert.is(reading(heart, 'avg_heart_rate'), (52 + 48 + 63) / 3, 'expected the mean of the samples');
 });
 
-test('Polar: PING is acknowledged, a notification still needs hydration, an unmapped kind is a dead letter naming it', () => {
+test('Polar: PING is acknowledged, a notification still needs hydration, an unknown kind is a dead letter naming it', () => {
   assert.is(mapValid(polar, json({ event: 'PING', timestamp: '2025-01-15T14:22:24Z' }), 'application/json').acknowledged, 'polar_ping', 'expected PING acknowledged');
   assert.is(mapError(polar, fixture('polar', 'exercise-notification.json'), 'application/json').reason, 'needs_hydration', 'expected a bare notification to need hydration');
-  const unmapped = mapError(polar, json({ user_id: '475', event: 'SLEEP_WISE_ALERTNESS', document: {} }), 'application/json');
-  assert.is(unmapped.reason, 'unmappable', 'expected an unmapped kind unmappable');
-  assert.match(unmapped.detail, 'SLEEP_WISE_ALERTNESS', 'expected the kind named');
+  const unmapped = mapError(polar, json({ user_id: '475', event: 'NEW_KIND', document: {} }), 'application/json');
+  assert.is(unmapped.reason, 'unmappable', 'expected an unknown kind unmappable');
+  assert.match(unmapped.detail, 'NEW_KIND', 'expected the kind named');
   assert.is(mapError(polar, json({ user_id: '475', event: 'EXERCISE', document: { duration: 'PT1H' } }), 'application/json').reason, 'unmappable', 'expected an exercise without id or start unmappable');
   assert.equal([isoDurationSeconds('PT45M'), isoDurationSeconds('PT1.5S'), isoDurationSeconds('P1D'), isoDurationSeconds('PT')], [2700, 1.5, undefined, undefined], 'expected ISO durations read, others refused');
+});
+
+test('Polar: an activity summary is the day’s steps, energy, distance and active time; physical information is body settings in m and kg', () => {
+  const day = mapOne(polar, polarDocument('ACTIVITY_SUMMARY', 'activity-summary.json'), 'application/json');
+  assert.is(day.dataType, 'daily', 'expected a daily event');
+  assert.is(day.occurredAt, Date.parse('2025-01-14T23:00:00Z'), 'expected the start, which Polar gives in UTC');
+  assert.equal([reading(day, 'steps'), reading(day, 'energy'), reading(day, 'active_energy'), reading(day, 'distance')], [8823, 2500, 1500, 4590.53], 'expected steps, kcal and m');
+  assert.equal([reading(day, 'active_duration'), reading(day, 'inactive_duration')], [11460, 66210], 'expected PT3H11M and PT18H23M30S in s');
+  assert.is(mapOne(polar, polarDocument('ACTIVITY_SUMMARY', 'activity-summary.json'), 'application/json').eventId, day.eventId, 'expected a stable id for the same day');
+  const body = mapOne(polar, polarDocument('PHYSICAL_INFORMATION', 'physical-info.json'), 'application/json');
+  assert.is(body.dataType, 'body', 'expected a body event');
+  assert.is(body.occurredAt, Date.parse('2025-01-15T07:30:00Z'), 'expected the last change');
+  assert.equal([reading(body, 'weight'), reading(body, 'height'), reading(body, 'vo2_max')], [70.5, 1.75, 50], 'expected kg, 175 cm as 1.75 m, and VO2max');
+  assert.is(reading(body, 'resting_heart_rate'), 60, 'expected the profile resting heart rate as a reading');
+  assert.is(body.restingHeartRateBpm, null, 'expected no resting headline from a profile setting');
+});
+
+test('Polar: SleepWise predictions are acknowledged; documents without their time are dead letters saying so', () => {
+  const alertness = mapValid(polar, json({ user_id: '475', event: 'SLEEP_WISE_ALERTNESS', document: { grade: 7 } }), 'application/json');
+  assert.is(alertness.acknowledged, 'polar_sleep_wise_prediction', 'expected an alertness prediction acknowledged');
+  assert.is(mapValid(polar, json({ user_id: '475', event: 'SLEEP_WISE_CIRCADIAN_BEDTIME', document: {} }), 'application/json').acknowledged, 'polar_sleep_wise_prediction', 'expected a bedtime prediction acknowledged');
+  const noStart = mapError(polar, json({ user_id: '475', event: 'ACTIVITY_SUMMARY', document: { steps: 1 } }), 'application/json');
+  assert.is(noStart.reason, 'unmappable', 'expected a summary without start unmappable');
+  assert.match(noStart.detail, 'activity summary has no start_time', 'expected the missing field named');
+  const noChange = mapError(polar, json({ user_id: '475', event: 'PHYSICAL_INFORMATION', document: { weight: 70 } }), 'application/json');
+  assert.match(noChange.detail, 'physical information has no modified or created time', 'expected the missing field named');
 });
 
 test('Withings: a measure group is a body event with value × 10^unit per measure type', () => {
