@@ -102,6 +102,10 @@ test('Withings: an empty window is acknowledged; objectives (category 2) are not
   const goals = json({ user_id: '1', appli: '1', startdate: '1', enddate: '2', document: { measuregrps: [{ grpid: 1, date: 1736920000, category: 2, measures: [{ value: 70, type: 1, unit: 0 }] }] } });
   assert.is(mapValid(withings, goals, 'application/json').acknowledged, 'withings_no_measures', 'expected an objective not taken for a measure');
   assert.is(mapError(withings, fixture('withings', 'notification.form'), 'application/x-www-form-urlencoded').reason, 'needs_hydration', 'expected the form notification to need hydration');
+  const noGroupId = mapError(withings, json({ user_id: '1', appli: '1', startdate: '1', enddate: '2', document: { measuregrps: [{ date: 1736920000, category: 1, measures: [{ value: 70, type: 1, unit: 0 }] }] } }), 'application/json');
+  assert.is(noGroupId.reason, 'unmappable', 'expected a measure group without grpid unmappable');
+  assert.match(noGroupId.detail, 'measure group has no grpid', 'expected the missing field named');
+  assert.is(mapOne(withings, withingsDocument('1', 'getmeas.json'), 'application/json').eventId, mapOne(withings, withingsDocument('1', 'getmeas.json'), 'application/json').eventId, 'expected a stable id for the same measure group');
 });
 
 test.run();
