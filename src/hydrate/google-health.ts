@@ -1,4 +1,4 @@
-import { arrayAt, isObject, objectAt, objectBody, stringAt } from '../vendors/kit/payload-fields.ts';
+import { arrayAt, isObject, objectAt, objectBody, stringAt, type JsonObject } from '../vendors/kit/payload-fields.ts';
 import { decodePayload } from '../vendors/kit/decode-payload.ts';
 import { RecordError } from '../streams/errors.ts';
 import { googleHealthApi } from '../vendors/google-health/api.ts';
@@ -46,4 +46,15 @@ export const googleHealthHydrator: VendorHydrator<GoogleHealthFetch> = {
     for (const { startTime, endTime } of intervals) points.push(...(await api.dataPoints(dataType, startTime, endTime)));
     return { user_id: vendorUserId, data_type: dataType, data_points: points };
   },
+  // The data types normalize maps (src/vendors/google-health/mapping.ts), over the whole window.
+  async backfill({ startDate, endDate }, get, vendorUserId) {
+    const values: JsonObject[] = [];
+    for (const dataType of backfilledTypes) {
+      const value = await this.fetch({ dataType, intervals: [{ startTime: `${startDate}T00:00:00Z`, endTime: `${endDate}T00:00:00Z` }] }, get, vendorUserId);
+      if ((arrayAt(value, 'data_points') ?? []).length > 0) values.push(value);
+    }
+    return values;
+  },
 };
+
+const backfilledTypes = ['heart-rate-variability', 'daily-resting-heart-rate'] as const;

@@ -52,4 +52,12 @@ export const withingsHydrator: VendorHydrator<WithingsFetch> = {
     const document = await calls[what.appli]!(withingsApi(get), what);
     return { user_id: vendorUserId, appli: what.appli, startdate: what.startdate, enddate: what.enddate, document };
   },
+  // The window as a notification of each category would name it: measures, sleep, activity.
+  async backfill({ startDate, endDate }, get, vendorUserId) {
+    const seconds = (day: string) => String(Date.parse(`${day}T00:00:00Z`) / 1000);
+    const window = { startdate: seconds(startDate), enddate: seconds(endDate) };
+    const values: JsonObject[] = [];
+    for (const appli of ['1', '44', '16']) values.push(await this.fetch({ appli, ...window }, get, vendorUserId));
+    return values;
+  },
 };

@@ -1,6 +1,7 @@
 // Backfill on the real Kafka and Redis: a request on the backfill topic → the vendor's collection
 // endpoints (the local simulator), every page → the user's history on hydrated.<vendor>, in the
 // shape live hydration writes.
+import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Producer } from 'kafkajs';
@@ -8,6 +9,8 @@ import { backfillRecord } from '../../src/hydrate/backfill.ts';
 import type { HydratedVendorId } from '../../src/topics.ts';
 import { mapPayload } from '../../src/vendors/normalize-record.ts';
 import { oura as ouraPlugin } from '../../src/vendors/oura/index.ts';
+import { withings as withingsPlugin } from '../../src/vendors/withings/index.ts';
+import { googleHealth as googleHealthPlugin } from '../../src/vendors/google-health/index.ts';
 import type { MemoryTokenSource } from '../support/memory-token-source.ts';
 import type { VendorApiSim } from '../support/vendor-sim/api-server.ts';
 import { documented } from '../support/vendor-sim/documented-resources.ts';
@@ -77,6 +80,34 @@ test('a backfill lists the window page by page and writes each document in the l
   const whoop = outputsOf(whoopBackfillUser);
   assert.equal(whoop.map((o) => o.value['sleep_id'] ?? o.value['id']), [documented.whoopRecovery['sleep_id'], 'second-night', documented.whoopSleep['id']], 'expected both recovery pages, then the sleep, as WHOOP serves them');
   assert.ok(paused.slice(pausedBefore).includes('oura-api'), `expected the 429 to pause, saw ${paused.slice(pausedBefore).join(', ')}`);
+  assert.is(dead.length, 0, 'expected zero dead letters');
+});
+
+test('Withings and Google Health backfills write what their notifications would have fetched, and normalize maps it', async () => {
+  const window = { startDate: '2025-01-14', endDate: '2025-01-21' };
+  const fixture = (vendor: string, name: string) => JSON.parse(readFileSync(new URL(`../fixtures/vendors/${vendor}/api/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
+  sim.serve('withings', '/measure', documented.withingsMeasures);
+  sim.serve('withings', '/v2/sleep', documented.withingsSleep);
+  sim.serve('withings', '/v2/measure', fixture('withings', 'getactivity.json'));
+  sim.serve('google-health', '/v4/users/me/dataTypes/heart-rate-variability/dataPoints', documented.googleHealthHrv);
+  sim.serve('google-health', '/v4/users/me/dataTypes/daily-resting-heart-rate/dataPoints', fixture('google-health', 'daily-resting-heart-rate.json'));
+  for (const [vendor, user] of [['withings', 'w-backfill'], ['google-health', 'gh-backfill']] as const) {
+    sim.grant(`${vendor}-token-backfill`);
+    tokens.connect(vendor, user, `${vendor}-token-backfill`);
+  }
+  await producer.send({
+    topic: backfillRequests,
+    messages: [backfillRecord({ vendor: 'withings', vendorUserId: 'w-backfill', ...window }), backfillRecord({ vendor: 'google-health', vendorUserId: 'gh-backfill', ...window })],
+  });
+  await waitUntil('the Withings and Google Health history', () => outputsOf('w-backfill').length >= 3 && outputsOf('gh-backfill').length >= 2, { timeoutMs: 30_000 });
+  const withings = outputsOf('w-backfill');
+  assert.equal(withings.map((o) => o.value['appli']), ['1', '44', '16'], 'expected measures, sleep and activity of the window');
+  assert.is(withings[0]!.value['startdate'], String(Date.parse('2025-01-14T00:00:00Z') / 1000), 'expected the window as Unix seconds, as a notification names it');
+  const mapped = (plugin: Parameters<typeof mapPayload>[0], o: (typeof withings)[number]) => mapPayload(plugin, Buffer.from(JSON.stringify(o.value)), 'application/json', { receivedAt: Date.now() }).events;
+  assert.equal(withings.flatMap((o) => mapped(withingsPlugin, o)).map((e) => e.dataType), ['body', 'sleep', 'activity'], 'expected normalize to map each like a live document');
+  const google = outputsOf('gh-backfill');
+  assert.equal(google.map((o) => o.value['data_type']), ['heart-rate-variability', 'daily-resting-heart-rate'], 'expected the two mapped data types');
+  assert.equal(google.flatMap((o) => mapped(googleHealthPlugin, o)).map((e) => e.dataType), ['hrv', 'heart_rate'], 'expected HRV and resting heart rate events');
   assert.is(dead.length, 0, 'expected zero dead letters');
 });
 

@@ -24,8 +24,6 @@ import { topics, type HydratedVendorId } from '../../topics.ts';
 /** Why a vendor has no backfill, for the refusal. */
 const backfillRefusals: Partial<Record<VendorId, string>> = {
   polar: 'AccessLink serves new data only, through its notifications',
-  withings: 'not built yet (its measure calls take a date range)',
-  'google-health': 'not built yet (its list call takes a time filter)',
   garmin: "its summaries are pushed or pulled per notification; Garmin's own backfill request re-sends them",
 };
 

@@ -32,7 +32,7 @@ test('a request round-trips through its record, keyed by vendor and vendor user'
   const record = backfillRecord(request);
   assert.is(record.key, 'oura:u-1', 'expected the key hydrate keys that user by');
   assert.equal(readBackfillRequest(record.value), request, 'expected the same request back');
-  assert.equal([...backfillVendors].sort(), ['oura', 'whoop'], 'expected the vendors whose hydrator lists history');
+  assert.equal([...backfillVendors].sort(), ['google-health', 'oura', 'whoop', 'withings'], 'expected the vendors whose hydrator lists history');
 });
 
 test('a malformed request or a vendor without history is a dead letter with its reason', () => {
