@@ -18,7 +18,8 @@ import { exitCodes, OperatorError } from '../../operators/errors.ts';
 import { connectionsMigrations } from '../../connections/migrations.ts';
 import { createPostgresPool, migrate } from '../../sink/index.ts';
 import { operatorKafka, refusable } from './operator-kafka.ts';
-import { backfillChunks, backfillMessages, backfillVendors, backfillWindow, defaultBackfillDays, maxBackfillDays } from '../../hydrate/backfill.ts';
+import { reliableProducer } from '../../streams/index.ts';
+import { backfillMessages, backfillVendors, backfillWindow, defaultBackfillDays, maxBackfillDays } from '../../hydrate/backfill.ts';
 import { topics, type HydratedVendorId } from '../../topics.ts';
 
 /** Why a vendor has no backfill, for the refusal. */
@@ -113,15 +114,15 @@ export function registerConnections(program: Command): void {
         const active = await withDatabase(config, (pool) => listConnections(pool, { vendor, userId, status: 'active' }));
         if (active.length === 0) throw new OperatorError(`no active ${vendor} connection for that user`, exitCodes.notFound);
         const window = backfillWindow(days);
-        const producer = operatorKafka(config).producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+        const messages = active.flatMap((c) => backfillMessages(vendor as HydratedVendorId, c.vendorUserId, days));
+        const producer = reliableProducer(operatorKafka(config));
         await producer.connect();
         try {
-          const messages = active.flatMap((c) => backfillMessages(vendor as HydratedVendorId, c.vendorUserId, days));
           await producer.send({ topic: topics.backfill, acks: -1, messages });
         } finally {
           await producer.disconnect();
         }
-        console.log(`queued a ${vendor} backfill of ${window.startDate} up to ${window.endDate} for ${active.length} connection(s) on ${topics.backfill}, in ${backfillChunks(window).length} request(s) of at most a week`);
+        console.log(`queued a ${vendor} backfill of ${window.startDate} up to ${window.endDate} for ${active.length} connection(s) on ${topics.backfill}, in ${messages.length / active.length} request(s) of at most a week`);
       }),
     );
 

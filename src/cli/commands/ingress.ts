@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { loadConfig, type Env, type VendorId } from '../../config/index.ts';
 import { backfillMessages, backfillVendors } from '../../hydrate/backfill.ts';
+import { reliableProducer } from '../../streams/index.ts';
 import { topics, type HydratedVendorId } from '../../topics.ts';
 import { createIngress, createKafkaRawSink, ingressSettings, type Ingress } from '../../ingress/index.ts';
 import { createIngressMetrics } from '../../ingress/metrics.ts';
@@ -80,7 +81,7 @@ function backfillQueue(kafka: Kafka, days: number): { queue: (vendor: VendorId, 
   let producer: Promise<Producer> | undefined;
   const connected = () => {
     producer ??= (async () => {
-      const created = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      const created = reliableProducer(kafka);
       await created.connect();
       return created;
     })();
