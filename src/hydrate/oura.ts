@@ -40,22 +40,28 @@ export const ouraHydrator: VendorHydrator<OuraFetch> = {
     }
     return { user_id: vendorUserId, data_type: dataType, documents };
   },
-  // The scored daily documents of the window; a daily_sleep gets its day's sleep periods as `fetch` gives them.
+  // Every document of the window of the types normalize maps, each as `fetch` makes it: a
+  // daily_sleep with its day's sleep periods, a sleep period alone. The periods are listed once.
   async backfill({ startDate, endDate }, get, vendorUserId) {
     const api = ouraApi(get);
     const periods = await api.documentsBetween('sleep', startDate, endDate);
+    const envelope = (dataType: string, documents: Record<string, JsonObject[]>): JsonObject => ({ user_id: vendorUserId, data_type: dataType, documents });
     const values: JsonObject[] = [];
-    for (const dataType of backfilledTypes) {
+    for (const dataType of backfilledDailyTypes) {
       for (const document of await api.documentsBetween(dataType, startDate, endDate)) {
         const day = stringAt(document, 'day');
-        const documents: Record<string, JsonObject[]> = { [dataType]: [document] };
-        if (dataType === 'daily_sleep' && day !== undefined) documents['sleep'] = periods.filter((period) => stringAt(period, 'day') === day);
-        values.push({ user_id: vendorUserId, data_type: dataType, documents });
+        const nights: Record<string, JsonObject[]> = dataType === 'daily_sleep' && day !== undefined ? { sleep: periods.filter((period) => stringAt(period, 'day') === day) } : {};
+        values.push(envelope(dataType, { [dataType]: [document], ...nights }));
       }
     }
+    for (const period of periods) values.push(envelope('sleep', { sleep: [period] }));
     return values;
   },
 };
 
-/** What a backfill lists: the daily documents normalize maps (src/vendors/oura/mapping.ts). */
-const backfilledTypes = ['daily_sleep', 'daily_readiness'] as const;
+/**
+ * The daily types a backfill lists besides `sleep`: those normalize maps (src/vendors/oura/mapping.ts).
+ * workout, session and daily_spo2 are subscribed to but map to no event yet, so listing them
+ * would only fill dlq.normalize.
+ */
+export const backfilledDailyTypes = ['daily_sleep', 'daily_readiness', 'daily_activity'] as const;

@@ -118,7 +118,9 @@ function serveRunDocuments(): void {
   // readiness two days ago, nothing else; a list path without its query answers every other week.
   const week = backfillChunks(backfillWindow(30)).find((chunk) => chunk.startDate <= backfilledDay && backfilledDay < chunk.endDate)!;
   api.serve('oura', `/v2/usercollection/daily_readiness?start_date=${week.startDate}&end_date=${week.endDate}`, { data: [backfilledReadiness], next_token: null });
-  for (const type of ['daily_readiness', 'daily_sleep']) api.serve('oura', `/v2/usercollection/${type}`, { data: [], next_token: null });
+  for (const type of ['daily_readiness', 'daily_sleep', 'daily_activity']) api.serve('oura', `/v2/usercollection/${type}`, { data: [], next_token: null });
+  // The backfill's weeks list no sleep periods (the path alone answers the live fetch of a day's night).
+  for (const chunk of backfillChunks(backfillWindow(30))) api.serve('oura', `/v2/usercollection/sleep?start_date=${chunk.startDate}&end_date=${chunk.endDate}`, { data: [], next_token: null });
   for (const path of ['/v2/recovery', '/v2/activity/sleep', '/v2/activity/workout']) api.serve('whoop', path, { records: [] });
 }
 

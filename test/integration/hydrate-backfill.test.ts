@@ -50,6 +50,7 @@ test('a backfill lists the window page by page and writes each document in the l
   sim.serve('oura', `/v2/usercollection/daily_sleep?${between}`, { data: [day('2025-01-14')], next_token: 'page-2' });
   sim.serve('oura', `/v2/usercollection/daily_sleep?${between}&next_token=page-2`, { data: [day('2025-01-15')], next_token: null });
   sim.serve('oura', `/v2/usercollection/daily_readiness?${between}`, { data: [documented.ouraDailyReadiness], next_token: null });
+  sim.serve('oura', `/v2/usercollection/daily_activity?${between}`, { data: [], next_token: null });
   sim.script('oura', '/v2/usercollection/daily_readiness', [{ status: 429, headers: { 'retry-after': '1' } }]);
 
   const whoopBackfillUser = '777001';
@@ -66,16 +67,20 @@ test('a backfill lists the window page by page and writes each document in the l
     topic: backfillRequests,
     messages: [backfillRecord({ vendor: 'oura', vendorUserId: ouraBackfillUser, ...window }), backfillRecord({ vendor: 'whoop', vendorUserId: whoopBackfillUser, ...window })],
   });
-  await waitUntil('the Oura and WHOOP history', () => outputsOf(ouraBackfillUser).length >= 3 && outputsOf(whoopBackfillUser).length >= 3, { timeoutMs: 30_000 });
+  await waitUntil('the Oura and WHOOP history', () => outputsOf(ouraBackfillUser).length >= 4 && outputsOf(whoopBackfillUser).length >= 3, { timeoutMs: 30_000 });
 
   const oura = outputsOf(ouraBackfillUser);
-  assert.equal(oura.map((o) => [o.topic, o.value['data_type']]), [[hydrated.oura, 'daily_sleep'], [hydrated.oura, 'daily_sleep'], [hydrated.oura, 'daily_readiness']], 'expected both pages of daily_sleep, then the readiness');
+  assert.equal(
+    oura.map((o) => [o.topic, o.value['data_type']]),
+    [[hydrated.oura, 'daily_sleep'], [hydrated.oura, 'daily_sleep'], [hydrated.oura, 'daily_readiness'], [hydrated.oura, 'sleep']],
+    'expected both pages of daily_sleep, then the readiness, then the sleep period as a sleep notification hydrates it',
+  );
   const firstNight = oura[0]!.value['documents'] as Record<string, unknown[]>;
   assert.is(firstNight['sleep']?.length, 1, 'expected the night’s sleep period beside its daily_sleep, as live hydration adds it');
   assert.is((oura[1]!.value['documents'] as Record<string, unknown[]>)['sleep']?.length, 0, 'expected no period for a day that has none');
   assert.is(oura[0]!.headers['backfill'], `${window.startDate}/${window.endDate}`, 'expected the window named in a header');
   const events = oura.flatMap((o) => mapPayload(ouraPlugin, Buffer.from(JSON.stringify(o.value)), 'application/json', { receivedAt: Date.now() }).events);
-  assert.equal(events.map((e) => e.dataType), ['sleep', 'sleep', 'readiness'], 'expected normalize to map the backfill like live documents');
+  assert.equal(events.map((e) => e.dataType), ['sleep', 'sleep', 'readiness', 'sleep'], 'expected normalize to map the backfill like live documents');
 
   const whoop = outputsOf(whoopBackfillUser);
   assert.equal(whoop.map((o) => o.value['sleep_id'] ?? o.value['id']), [documented.whoopRecovery['sleep_id'], 'second-night', documented.whoopSleep['id']], 'expected both recovery pages, then the sleep, as WHOOP serves them');

@@ -30,6 +30,12 @@ export interface VendorApiSim {
   baseUrl(vendor: string): string;
   /** Serves `body` (JSON) at the vendor's `path`; a path with a query matches that query exactly. */
   serve(vendor: string, path: string, body: unknown): void;
+  /**
+   * Serves a list endpoint over `documents` as the vendor pages it (collectionStyles): the query's
+   * window picks the documents, `pageSize` of them a page, a token names the next. An exact
+   * `serve` of the same path and query wins.
+   */
+  collection(vendor: string, path: string, style: CollectionStyle, documents: readonly Record<string, unknown>[], pageSize?: number): void;
   /** Answers the next requests whose path starts with `pathPrefix` with these, in order. */
   script(vendor: string, pathPrefix: string, answers: readonly ScriptedAnswer[]): void;
   grant(token: string): void;
@@ -46,6 +52,36 @@ export interface VendorApiSim {
   close(): Promise<void>;
 }
 
+/**
+ * How a vendor's list endpoints take a window and page (docs/vendors.md, Backfill):
+ * Oura `?start_date&end_date&next_token` → `{data, next_token}` (null on the last page), a
+ * document in the window by its `day`; WHOOP `?start&end&limit&nextToken` → `{records,
+ * next_token}` (absent on the last page), a record in the window by its `start` (recoveries by
+ * `created_at`), `limit` at most 25.
+ */
+export interface CollectionStyle {
+  readonly from: string;
+  readonly to: string;
+  readonly token: string;
+  /** The field of each document that places it in the window. */
+  readonly at: (document: Record<string, unknown>) => string;
+  readonly page: (documents: readonly Record<string, unknown>[], nextToken: string | undefined) => unknown;
+  /** The largest page a client may ask for with `limit`; absent: the vendor takes no limit. */
+  readonly maxLimit?: number;
+}
+
+export const collectionStyles = {
+  oura: { from: 'start_date', to: 'end_date', token: 'next_token', at: (d) => String(d['day']), page: (data, next) => ({ data, next_token: next ?? null }) },
+  whoop: {
+    from: 'start',
+    to: 'end',
+    token: 'nextToken',
+    at: (d) => String(d['start'] ?? d['created_at']),
+    page: (records, next) => ({ records, ...(next === undefined ? {} : { next_token: next }) }),
+    maxLimit: 25,
+  },
+} satisfies Record<string, CollectionStyle>;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface VendorApiSimOptions {
@@ -57,6 +93,7 @@ export interface VendorApiSimOptions {
 
 export async function startVendorApiSim(options: VendorApiSimOptions = {}): Promise<VendorApiSim> {
   const documents = new Map<string, string>();
+  const collections = new Map<string, { style: CollectionStyle; documents: readonly Record<string, unknown>[]; pageSize: number }>();
   const scripts: { vendor: string; prefix: string; answers: ScriptedAnswer[] }[] = [];
   const tokens = new Set<string>();
   const issuers = new Map<string, (token: string) => boolean>();
@@ -84,7 +121,10 @@ export async function startVendorApiSim(options: VendorApiSimOptions = {}): Prom
     if (bearer === undefined || !(tokens.has(bearer) || issuers.get(vendor)?.(bearer) === true)) {
       return answer(res, vendor, path, { status: 401, body: { detail: 'Unauthorized' } });
     }
-    const document = documents.get(`${vendor}${path}`) ?? documents.get(`${vendor}${path.split('?')[0]}`);
+    const [pathname = path, search = ''] = path.split('?');
+    const collection = documents.has(`${vendor}${path}`) ? undefined : collections.get(`${vendor}${pathname}`);
+    if (collection) return answer(res, vendor, path, { ...pageOf(collection, new URLSearchParams(search)), delayMs: sim.latencyMs });
+    const document = documents.get(`${vendor}${path}`) ?? documents.get(`${vendor}${pathname}`);
     if (document === undefined) return answer(res, vendor, path, { status: 404, body: { detail: 'Not Found' } });
     return answer(res, vendor, path, { status: 200, body: document, delayMs: sim.latencyMs });
   };
@@ -101,6 +141,7 @@ export async function startVendorApiSim(options: VendorApiSimOptions = {}): Prom
     latencyMs: options.latencyMs ?? 0,
     baseUrl: (vendor) => `${url}/${vendor}`,
     serve: (vendor, path, body) => void documents.set(`${vendor}${path}`, JSON.stringify(body)),
+    collection: (vendor, path, style, listed, pageSize = 25) => void collections.set(`${vendor}${path}`, { style, documents: listed, pageSize }),
     script: (vendor, prefix, answers) => void scripts.push({ vendor, prefix, answers: [...answers] }),
     grant: (token) => void tokens.add(token),
     revoke: (token) => void tokens.delete(token),
@@ -113,4 +154,18 @@ export async function startVendorApiSim(options: VendorApiSimOptions = {}): Prom
       }),
   };
   return sim;
+}
+
+/** One page of a collection, or the 400 the vendor answers to a window or limit it refuses. */
+function pageOf(collection: { style: CollectionStyle; documents: readonly Record<string, unknown>[]; pageSize: number }, query: URLSearchParams): ScriptedAnswer {
+  const { style, documents, pageSize } = collection;
+  const [from, to] = [query.get(style.from), query.get(style.to)];
+  if (from === null || to === null || from >= to) return { status: 400, body: { detail: `${style.from} before ${style.to} required` } };
+  const limit = style.maxLimit === undefined ? pageSize : Number(query.get('limit') ?? pageSize);
+  if (!Number.isInteger(limit) || limit < 1 || limit > (style.maxLimit ?? Infinity)) return { status: 400, body: { detail: `limit must be 1 to ${style.maxLimit}` } };
+  const inWindow = documents.filter((document) => from <= style.at(document) && style.at(document) < to);
+  const offset = Number(query.get(style.token) ?? 0);
+  const page = inWindow.slice(offset, offset + Math.min(limit, pageSize));
+  const next = offset + page.length < inWindow.length ? String(offset + page.length) : undefined;
+  return { status: 200, body: style.page(page, next) };
 }
