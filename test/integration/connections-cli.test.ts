@@ -109,6 +109,10 @@ test('backfill queues the user’s window as week-long requests; bad days, a ven
     const polar = await bridge('connections', 'backfill', 'polar', 'cli-user-1');
     assert.is(polar.code, 64, 'expected exit 64 for a vendor without history');
     assert.match(polar.stderr, 'AccessLink serves new data only', 'expected the reason');
+    const unknown = await bridge('connections', 'backfill', 'fitbit', 'cli-user-1');
+    assert.is(unknown.code, 1, 'expected a non-zero exit for an unknown vendor');
+    assert.is(unknown.stderr.trim().split('\n').length, 1, `expected one line naming the choices, got ${unknown.stderr}`);
+    assert.match(unknown.stderr, 'Allowed choices are oura', 'expected the vendors listed');
     const nobody = await bridge('connections', 'backfill', 'oura', 'no-such-user');
     assert.is(nobody.code, 66, 'expected exit 66 without an active connection');
     assert.not.match(nobody.stderr, /\n\s+at /, 'expected no stack trace');

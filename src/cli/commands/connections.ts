@@ -103,6 +103,8 @@ export function registerConnections(program: Command): void {
     .argument('<userId>', 'our user id (as the connect link named it)')
     .option('--days <n>', `days of history, 1 to ${maxBackfillDays}`, String(defaultBackfillDays))
     .description("fetch the user's last days from the vendor through the hydrate stage, behind live notifications")
+    // Its refusals are one line each, like the ones below: an unknown vendor lists the choices.
+    .showHelpAfterError(false)
     .action((vendor: VendorId, userId: string, options: { days: string }) =>
       refusable(async () => {
         const config = loadConfig();
