@@ -1,7 +1,7 @@
 import { Counter, type Registry } from 'prom-client';
 import { hydrateNotification, type Hydration } from '../src/hydrate/hydrate-notification.ts';
 import { RecordError, serdes, StreamsBuilder, type StreamRecord, type Topology } from '../src/streams/index.ts';
-import { hydratedTopic, hydratedVendorIds, topics, verifiedTopic, type HydratedVendorId } from '../src/topics.ts';
+import { dlqTopic, hydratedTopic, hydratedVendorIds, topics, verifiedTopic, type HydratedVendorId } from '../src/topics.ts';
 import { backfillDocuments, readBackfillRequest } from '../src/hydrate/backfill.ts';
 
 export interface HydrateOptions {
@@ -12,12 +12,15 @@ export interface HydrateOptions {
   readonly topics?: HydrateTopics;
   /** Notifications of one partition hydrated at once (HYDRATE_RECORD_CONCURRENCY); one user's in order. */
   readonly recordConcurrency?: number;
+  /** Backfill requests of one partition fetched at once (HYDRATE_BACKFILL_CONCURRENCY). */
+  readonly backfillConcurrency?: number;
 }
 
 export interface HydrateTopics {
   readonly verified: (vendor: HydratedVendorId) => string;
   readonly hydrated: (vendor: HydratedVendorId) => string;
   readonly deadLetter: string;
+  /** The live notifications' group; backfill requests are read by `<groupId>-backfill`. */
   readonly groupId: string;
   /** Where backfill requests arrive. */
   readonly backfill: string;
@@ -42,14 +45,6 @@ export function hydrateTopology(options: HydrateOptions): Topology {
       name: 'hydrate_notifications_total',
       help: 'Notifications hydrated, by vendor and outcome (document, deleted, gone, carries-data)',
       labelNames: ['vendor', 'outcome'] as const,
-      registers: options.metrics ? [options.metrics] : [],
-    });
-  const backfilled =
-    (options.metrics?.getSingleMetric('hydrate_backfilled_documents_total') as Counter<'vendor'> | undefined) ??
-    new Counter({
-      name: 'hydrate_backfilled_documents_total',
-      help: 'Documents of users\' history written by backfills, by vendor',
-      labelNames: ['vendor'] as const,
       registers: options.metrics ? [options.metrics] : [],
     });
   const verifiedOf = options.topics?.verified ?? verifiedTopic;
@@ -95,8 +90,36 @@ export function hydrateTopology(options: HydrateOptions): Topology {
       key: serdes.string(),
       value: serdes.bytes(),
     });
-  // A user's history, in the live shape so normalize maps it alike; its requests draw on the
-  // backfill lane of the rate limits, so live notifications keep the rest of every window.
+  return builder.build();
+}
+
+/**
+ * hydrate.backfill → the vendor's collection endpoints, page by page, with the user's token →
+ * hydrated.<vendor>, in the shape live hydration writes, so normalize maps a user's history alike.
+ * Lower priority than live notifications, by construction rather than by luck:
+ *   - its own consumer group (`bridge.hydrate-backfill`), so a backfill never holds a partition
+ *     worker of the live topology, whose lag it therefore cannot grow;
+ *   - few requests at once (`backfillConcurrency`, 2 per partition): a request is a week of pages;
+ *   - the `backfill` lane of the rate limits, a share of each vendor app window (Redis, every
+ *     instance), so live notifications keep the rest of the budget.
+ * It runs in the hydrate process beside `hydrateTopology`, on the same Hydration (one breaker and
+ * one set of rate counters per vendor), and dead-letters into dlq.hydrate.
+ */
+export function hydrateBackfillTopology(options: HydrateOptions): Topology {
+  const backfilled =
+    (options.metrics?.getSingleMetric('hydrate_backfilled_documents_total') as Counter<'vendor'> | undefined) ??
+    new Counter({
+      name: 'hydrate_backfilled_documents_total',
+      help: 'Documents of users\' history written by backfills, by vendor',
+      labelNames: ['vendor'] as const,
+      registers: options.metrics ? [options.metrics] : [],
+    });
+  const hydratedOf = options.topics?.hydrated ?? hydratedTopic;
+  const builder = new StreamsBuilder('hydrate-backfill', {
+    recordConcurrency: options.backfillConcurrency ?? 2,
+    groupId: options.topics ? `${options.topics.groupId}-backfill` : 'bridge.hydrate-backfill',
+    deadLetterTopic: options.topics?.deadLetter ?? dlqTopic('hydrate'),
+  });
   builder
     .stream('backfill-requests', { topics: [options.topics?.backfill ?? topics.backfill], key: serdes.string(), value: serdes.bytes() })
     .flatMap('fetch-backfill-window', async (record): Promise<StreamRecord<string | null, Buffer>[]> => {

@@ -5,7 +5,7 @@
  * only part of src/ that imports them.
  */
 export { createStageResources, type ManagedResources, type StageResources, type StageResourcesOptions } from './resources.ts';
-export { topologies, type TopologyFactory } from './stages/index.ts';
+export { stageTopologies, topologies, type TopologyFactory } from './stages/index.ts';
 export { applyMigrations, migrationOwners, type MigrationOwnerName } from './migrations.ts';
 export { reportedPostgresBreaker } from './breakers.ts';
 export { waitFor, type WaitOptions } from './wait-for.ts';

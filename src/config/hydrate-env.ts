@@ -42,6 +42,11 @@ export const hydrateEnvShape = {
   HYDRATE_RATE_LIMITS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   /** The part of each vendor app's rate window that backfills may use; live notifications keep the rest. */
   HYDRATE_BACKFILL_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
+  /**
+   * Backfill requests of one partition of hydrate.backfill fetched at once (each a week of pages),
+   * in the backfill's own consumer group: live notifications never wait for them.
+   */
+  HYDRATE_BACKFILL_CONCURRENCY: z.coerce.number().int().positive().max(100).default(2),
   /** Notifications of one partition hydrated at once; records of one vendor user stay in order. */
   HYDRATE_RECORD_CONCURRENCY: z.coerce.number().int().positive().max(1_000).default(32),
   /** One vendor API request, in ms, before it counts as a failure (retried, then the breaker). */

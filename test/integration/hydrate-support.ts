@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { redisRateLimits, type VendorRateLimits } from '../../src/hydrate/rate-limits.ts';
 import { runTopology, StreamEvents } from '../../src/streams/index.ts';
 import { hydratedVendorIds, type HydratedVendorId } from '../../src/topics.ts';
-import { hydrateTopology } from '../../topologies/hydrate.ts';
+import { hydrateBackfillTopology, hydrateTopology } from '../../topologies/hydrate.ts';
 import { MemoryTokenSource } from '../support/memory-token-source.ts';
 import { createTopics, kafkaClient, redis as redisClient, unique } from '../support/services.ts';
 import { startVendorApiSim, type VendorApiSim } from '../support/vendor-sim/api-server.ts';
@@ -62,12 +62,13 @@ export async function startHydrateHarness(limits: Readonly<Record<string, Vendor
   const dead: { reason: string; source: string }[] = [];
   events.on('paused', ({ dependency }) => void paused.push(dependency));
   events.on('resumed', () => void resumed.push(Date.now()));
-  const topology = hydrateTopology({
+  // Both graphs of the stage on one Hydration, as `bridge run hydrate` runs them.
+  const options = {
     hydration: simHydration(sim.baseUrl, tokens, { limits: redisRateLimits(redis, limits, { keyPrefix: unique('test:hydrate:rl') }), http: { initialDelayMs: 20, maxDelayMs: 100 } }),
     metrics,
-    topics: { verified: (v) => verified[v], hydrated: (v) => hydrated[v], deadLetter: deadLetters, groupId: unique('test.hydrate'), backfill: backfillRequests },
-  });
-  const running = await runTopology(topology, { kafka, events });
+    topics: { verified: (v: HydratedVendorId) => verified[v], hydrated: (v: HydratedVendorId) => hydrated[v], deadLetter: deadLetters, groupId: unique('test.hydrate'), backfill: backfillRequests },
+  };
+  const running = [await runTopology(hydrateTopology(options), { kafka, events }), await runTopology(hydrateBackfillTopology(options), { kafka, events })];
   const reader = kafka.consumer({ groupId: unique('test.reader') });
   await reader.connect();
   await reader.subscribe({ topics: [...Object.values(hydrated), deadLetters], fromBeginning: true });
@@ -82,7 +83,7 @@ export async function startHydrateHarness(limits: Readonly<Record<string, Vendor
     verified, hydrated, deadLetters, backfillRequests, sim, tokens, producer, metrics, paused, resumed, outputs, dead,
     outputsOf: (vendorUserId) => outputs.filter((o) => o.key.endsWith(`:${vendorUserId}`)),
     async stop() {
-      await running.stop();
+      await Promise.all(running.map((r) => r.stop()));
       await reader.disconnect();
       await producer.disconnect();
       await admin.deleteTopics({ topics: allTopics }).catch((error: unknown) => console.error('cleanup failed', error));

@@ -3,7 +3,9 @@ import * as assert from 'uvu/assert';
 import { Registry } from 'prom-client';
 import { DependencyUnavailableError, serdes } from '../../src/streams/index.ts';
 import { TopologyTestDriver } from '../../src/streams/testing/index.ts';
-import { hydrateTopology } from '../../topologies/hydrate.ts';
+import { hydrateBackfillTopology, hydrateTopology } from '../../topologies/hydrate.ts';
+import { backfillRecord } from '../../src/hydrate/backfill.ts';
+import { collectionStyles } from '../support/vendor-sim/api-server.ts';
 import { MemoryTokenSource } from '../support/memory-token-source.ts';
 import { startVendorApiSim, type VendorApiSim } from '../support/vendor-sim/api-server.ts';
 import { connectDocumentedUsers, documented, serveDocumented } from '../support/vendor-sim/documented-resources.ts';
@@ -86,6 +88,30 @@ test('a 429 rejects the record with the vendor’s Retry-After (the runner pause
   assert.instance(error, DependencyUnavailableError, 'expected the record to be unavailable');
   assert.is((error as DependencyUnavailableError).retryAfterMs, 2_000, 'expected the vendor’s 2 s');
   assert.is(driver.deadLetters().length, 0, 'expected no dead letter');
+});
+
+test('a backfill request on hydrate.backfill becomes the window’s documents on hydrated.<vendor>, keyed by the user, the window in a header', async () => {
+  sim = await startVendorApiSim();
+  const tokens = new MemoryTokenSource((token) => sim.grant(token));
+  connectDocumentedUsers(sim, tokens);
+  sim.collection('whoop', '/v2/recovery', collectionStyles.whoop, [documented.whoopRecovery]);
+  sim.collection('whoop', '/v2/activity/sleep', collectionStyles.whoop, [documented.whoopSleep]);
+  sim.collection('whoop', '/v2/activity/workout', collectionStyles.whoop, []);
+  const metrics = new Registry();
+  const driver = new TopologyTestDriver(hydrateBackfillTopology({ hydration: simHydration(sim.baseUrl, tokens), metrics }));
+  const input = driver.inputTopic('hydrate.backfill', serdes.string(), serdes.bytes());
+  const { key, value } = backfillRecord({ vendor: 'whoop', vendorUserId: '10129', startDate: '2025-01-13', endDate: '2025-01-20' });
+  await input.pipe({ key, value });
+  const out = await driver.outputTopic('hydrated.whoop', serdes.string(), serdes.json<Record<string, unknown>>()).readRecords();
+  assert.equal(out.map((r) => r.value), [documented.whoopRecovery, documented.whoopSleep], 'expected the recovery and the sleep of the window, as WHOOP serves them');
+  assert.ok(out.every((r) => r.key === 'whoop:10129'), 'expected every document keyed <vendor>:<vendor user id>');
+  assert.is(out[0]!.headers['backfill'], '2025-01-13/2025-01-20', 'expected the window named in a header');
+  assert.is(out[0]!.headers['content-type'], 'application/json', 'expected the live documents’ content type');
+  assert.match(await metrics.getSingleMetricAsString('hydrate_backfilled_documents_total'), 'vendor="whoop"} 2', 'expected two backfilled WHOOP documents counted');
+
+  await input.pipe({ key: 'polar:1', value: Buffer.from(JSON.stringify({ vendor: 'polar', vendor_user_id: '1', start_date: '2025-01-01', end_date: '2025-01-02' })) });
+  assert.equal(driver.deadLetters().map((d) => d.reason), ['unsupported_backfill'], 'expected a vendor without history dead-lettered as unsupported_backfill');
+  assert.is(driver.deadLetters()[0]!.headers['dlq-source'], 'hydrate.backfill/0/1', 'expected the request’s source for a redrive');
 });
 
 test.run();

@@ -1,5 +1,5 @@
 import { Counter } from 'prom-client';
-import { hydrateTopology } from '../../../topologies/hydrate.ts';
+import { hydrateBackfillTopology, hydrateTopology } from '../../../topologies/hydrate.ts';
 import { createConnections } from '../../connections/index.ts';
 import type { Connection, TokenSource } from '../../connections/token-source.ts';
 import { createHydration } from '../../hydrate/hydration.ts';
@@ -11,16 +11,18 @@ import { applyMigrations } from '../migrations.ts';
 import type { StageResources } from '../resources.ts';
 
 /**
- * `bridge run hydrate`: the connections' tables first, then the graph on the users' tokens. With
+ * `bridge run hydrate`: the connections' tables first, then the two graphs on the users' tokens:
+ * live notifications, and backfill requests in a consumer group of their own (lower priority,
+ * docs/design.md §3). With
  * no TOKEN_ENCRYPTION_KEYS no connection can be read, so every id-only notification becomes a
  * `connection_revoked` dead letter (redrivable once connections are configured), said once at start.
  */
-export async function hydrateStage(resources: StageResources): Promise<Topology> {
+export async function hydrateStage(resources: StageResources): Promise<readonly Topology[]> {
   await resources.startUp(() => applyMigrations(resources, 'connections'));
   const configured = resources.config.TOKEN_ENCRYPTION_KEYS.length > 0;
   if (!configured) resources.log.warn('TOKEN_ENCRYPTION_KEYS is not set: no vendor connection can be used, id-only notifications are dead-lettered as connection_revoked');
   const tokens = configured ? createConnections(resources.config, resources.pgPool(), resources.log, resources.metrics).tokenSource : noConnections;
-  return hydrateTopologyFor(resources, tokens);
+  return hydrateTopologiesFor(resources, tokens);
 }
 
 /** Nobody is connected: what hydrate reads when tokens cannot be decrypted at all. */
@@ -30,8 +32,11 @@ const noConnections: TokenSource = {
   refreshAfterUnauthorized: (connection: Connection) => Promise.reject(new Error(`no token for the ${connection.vendor} connection`)),
 };
 
-/** The stage on a given token source: config, Redis-shared rate limits, breaker metrics. */
-export function hydrateTopologyFor(resources: StageResources, tokens: TokenSource): Topology {
+/**
+ * The stage on a given token source: config, Redis-shared rate limits, breaker metrics. Both
+ * graphs share one Hydration, so a vendor's breaker and rate counters see all of its traffic.
+ */
+export function hydrateTopologiesFor(resources: StageResources, tokens: TokenSource): readonly [live: Topology, backfill: Topology] {
   const settings = hydrateSettings(resources.config);
   const reportBreaker = breakerStateGauge(resources.metrics);
   for (const vendor of hydratedVendorIds) reportBreaker(`${vendor}-api`, 'closed');
@@ -53,5 +58,6 @@ export function hydrateTopologyFor(resources: StageResources, tokens: TokenSourc
     },
     onResponse: (vendor, status) => responses.inc({ vendor, status: String(status) }),
   });
-  return hydrateTopology({ hydration, metrics: resources.metrics, recordConcurrency: resources.config.HYDRATE_RECORD_CONCURRENCY });
+  const options = { hydration, metrics: resources.metrics, recordConcurrency: resources.config.HYDRATE_RECORD_CONCURRENCY, backfillConcurrency: resources.config.HYDRATE_BACKFILL_CONCURRENCY };
+  return [hydrateTopology(options), hydrateBackfillTopology(options)];
 }

@@ -8,7 +8,14 @@ import { routeStage } from './route.ts';
 import { sinkStageFor } from './sink.ts';
 import { verifyStage } from './verify.ts';
 
-export type TopologyFactory = (resources: StageResources) => Topology | Promise<Topology>;
+/** A stage's graphs: most stages are one; hydrate runs its backfill as a second group in the same process. */
+export type TopologyFactory = (resources: StageResources) => Topology | readonly Topology[] | Promise<Topology | readonly Topology[]>;
+
+/** The graphs a factory built, always as a list. */
+export async function stageTopologies(factory: TopologyFactory, resources: StageResources): Promise<readonly Topology[]> {
+  const built = await factory(resources);
+  return Array.isArray(built) ? built : [built as Topology];
+}
 
 /**
  * The one registry of stages: stage name → production factory (the pure graph lives in

@@ -3,7 +3,7 @@ import { loadConfig, type Env } from '../../config/index.ts';
 import { createLogger } from '../../obs/logger.ts';
 import { createMetricsRegistry } from '../../obs/metrics.ts';
 import type { TopologyDescription } from '../../streams/index.ts';
-import { createStageResources, topologies as registeredTopologies, type TopologyFactory } from '../../app/index.ts';
+import { createStageResources, stageTopologies, topologies as registeredTopologies, type TopologyFactory } from '../../app/index.ts';
 
 /** Builds every registered topology without its start-up work (no connection is opened) and returns their descriptions. */
 export async function describeStages(
@@ -13,7 +13,7 @@ export async function describeStages(
   const resources = createStageResources(config, createLogger({ level: 'silent' }), createMetricsRegistry(), { startUp: false });
   try {
     const descriptions: TopologyDescription[] = [];
-    for (const factory of Object.values(registry)) if (factory) descriptions.push((await factory(resources)).describe());
+    for (const factory of Object.values(registry)) if (factory) for (const topology of await stageTopologies(factory, resources)) descriptions.push(topology.describe());
     return descriptions;
   } finally {
     await resources.close();

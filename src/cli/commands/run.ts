@@ -7,8 +7,8 @@ import { startObsServer } from '../../obs/http-server.ts';
 import type { DestinationStream } from 'pino';
 import { createLogger, type Logger } from '../../obs/logger.ts';
 import { createMetricsRegistry } from '../../obs/metrics.ts';
-import { isKafkaUnavailable, lmdbBackend, runTopology, StreamEvents, stopOnSignals, type RunningTopology } from '../../streams/index.ts';
-import { bindStreamMetrics, createStageResources, topologies as registeredTopologies, waitFor, type TopologyFactory } from '../../app/index.ts';
+import { isKafkaUnavailable, lmdbBackend, runTopology, StreamEvents, stopOnSignals, type RunningTopology, type Topology } from '../../streams/index.ts';
+import { bindStreamMetrics, createStageResources, stageTopologies, topologies as registeredTopologies, waitFor, type TopologyFactory } from '../../app/index.ts';
 import { baselineQueryRoute } from '../../app/stages/enrich.ts';
 import { startIngress } from './ingress.ts';
 
@@ -56,6 +56,8 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
   const admin = kafka.admin();
 
   const running: RunningTopology[] = [];
+  /** Graphs to start; known once every factory has built (hydrate builds two). */
+  let expected = Number.POSITIVE_INFINITY;
   let crashed = false;
   events.on('crashed', () => {
     crashed = true;
@@ -70,7 +72,7 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
       kafka: async () => (await admin.describeCluster()).brokers.length > 0,
       ...resources.probes(),
     }),
-    ready: () => running.length === names.length && running.every((r) => r.isReady()),
+    ready: () => running.length === expected && running.every((r) => r.isReady()),
     ...(names.includes('enrich') ? { routes: { '/state/': baselineQueryRoute(config, () => running.find((r) => r.topology.name === 'enrich')) } } : {}),
   });
   let ingress: Awaited<ReturnType<typeof startIngress>> | undefined;
@@ -93,28 +95,34 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
     // /health and /ready answer while start-up still waits for a dependency (ready: false).
     await connectAdmin(admin, log, resources.signal);
     if (stage === 'all') ingress = await startIngress(config, log);
+    const built: { name: string; topologies: readonly Topology[] }[] = [];
     for (const name of names) {
       const factory = registry[name];
-      if (!factory) continue;
+      if (factory) built.push({ name, topologies: await stageTopologies(factory, resources) });
+    }
+    expected = built.reduce((sum, stage) => sum + stage.topologies.length, 0);
+    for (const { name, topologies } of built) {
       const delivery = (stageNames as readonly string[]).includes(name) ? deliveryFor(config, name as StageName) : config.DELIVERY;
       const state = {
         ...(config.STATE_DIR ? { stateBackend: lmdbBackend(config.STATE_DIR) } : {}),
         ...(config.STATE_CHANGELOG_REPLICATION_FACTOR ? { changelogReplicationFactor: config.STATE_CHANGELOG_REPLICATION_FACTOR } : {}),
       };
-      const topology = await factory(resources);
-      const options = {
-        kafka,
-        delivery,
-        log,
-        events,
-        partitionsConsumedConcurrently: config.STAGE_PARTITION_CONCURRENCY,
-        sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
-        heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL_MS,
-        ...(config.KAFKA_GROUP_INSTANCE_ID ? { groupInstanceId: `${config.KAFKA_GROUP_INSTANCE_ID}-${name}` } : {}),
-        ...state,
-      };
-      // A topic created a moment ago may have no leader yet, a broker may be restarting: wait.
-      running.push(await waitFor(() => runTopology(topology, options), { log, dependency: 'kafka', what: `to start ${name}`, isUnavailable: isKafkaUnavailable, signal: resources.signal }));
+      for (const topology of topologies) {
+        const options = {
+          kafka,
+          delivery,
+          log,
+          events,
+          partitionsConsumedConcurrently: config.STAGE_PARTITION_CONCURRENCY,
+          sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+          heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL_MS,
+          // Unique per group: a stage's second graph (hydrate-backfill) is a member of its own group.
+          ...(config.KAFKA_GROUP_INSTANCE_ID ? { groupInstanceId: `${config.KAFKA_GROUP_INSTANCE_ID}-${topology.name}` } : {}),
+          ...state,
+        };
+        // A topic created a moment ago may have no leader yet, a broker may be restarting: wait.
+        running.push(await waitFor(() => runTopology(topology, options), { log, dependency: 'kafka', what: `to start ${topology.name}`, isUnavailable: isKafkaUnavailable, signal: resources.signal }));
+      }
     }
   } catch (error) {
     const stoppedWhileStarting = stopping !== undefined;

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Registry } from 'prom-client';
 import { loadConfig } from '../../../src/config/index.ts';
-import { hydrateTopologyFor } from '../../../src/app/stages/hydrate.ts';
+import { hydrateTopologiesFor } from '../../../src/app/stages/hydrate.ts';
 import type { StageResources } from '../../../src/app/resources.ts';
 import { createLogger } from '../../../src/obs/logger.ts';
 import { MemoryTokenSource } from '../../support/memory-token-source.ts';
@@ -29,7 +29,7 @@ function resources(env: Record<string, string>, redisAsked: string[]): StageReso
 
 test('the hydrate stage reads every id-only verified topic into the hydrated topics, in group bridge.hydrate', () => {
   const asked: string[] = [];
-  const topology = hydrateTopologyFor(resources({ HYDRATE_RATE_LIMITS: 'false' }, asked), new MemoryTokenSource());
+  const [topology] = hydrateTopologiesFor(resources({ HYDRATE_RATE_LIMITS: 'false' }, asked), new MemoryTokenSource());
   const described = topology.describe().toString();
   assert.is(topology.groupId, 'bridge.hydrate', 'expected the stage group');
   assert.is(topology.deadLetterTopic, 'dlq.hydrate', 'expected dlq.hydrate');
@@ -37,17 +37,32 @@ test('the hydrate stage reads every id-only verified topic into the hydrated top
     assert.match(described, `verified.${vendor}`, `expected verified.${vendor} as a source`);
   }
   assert.match(described, 'fetch-documents', 'expected the fetch step named');
+  assert.not.match(described, 'hydrate.backfill', 'expected backfill requests kept out of the live graph');
   assert.equal(asked, [], 'expected no Redis with the limits off');
+});
+
+test('backfill requests are a second graph in a group of their own, with few requests at once, dead-lettered to dlq.hydrate', () => {
+  const [live, backfill] = hydrateTopologiesFor(resources({ HYDRATE_RATE_LIMITS: 'false', HYDRATE_BACKFILL_CONCURRENCY: '3' }, []), new MemoryTokenSource());
+  assert.is(backfill.name, 'hydrate-backfill', 'expected the graph named for its logs and metrics');
+  assert.is(backfill.groupId, 'bridge.hydrate-backfill', 'expected a group apart from the live notifications’ bridge.hydrate');
+  assert.is.not(backfill.groupId, live.groupId, 'expected the two graphs in different groups');
+  assert.is(backfill.deadLetterTopic, 'dlq.hydrate', 'expected the stage’s dead-letter topic');
+  assert.is(backfill.recordConcurrency, 3, 'expected HYDRATE_BACKFILL_CONCURRENCY requests of a partition at once');
+  assert.is(live.recordConcurrency, 32, 'expected the live graph to keep HYDRATE_RECORD_CONCURRENCY');
+  const described = backfill.describe().toString();
+  assert.match(described, 'hydrate.backfill', 'expected hydrate.backfill as the source');
+  assert.match(described, 'fetch-backfill-window', 'expected the backfill step named');
 });
 
 test('with the limits on, the stage takes Redis for the shared counters; building twice on one registry works', () => {
   const asked: string[] = [];
   const stage = resources({}, asked);
-  assert.throws(() => hydrateTopologyFor(stage, new MemoryTokenSource()), /redis is not used/, 'expected the stage to ask for Redis');
+  assert.throws(() => hydrateTopologiesFor(stage, new MemoryTokenSource()), /redis is not used/, 'expected the stage to ask for Redis');
   const twice = resources({ HYDRATE_RATE_LIMITS: 'false' }, []);
-  hydrateTopologyFor(twice, new MemoryTokenSource());
-  hydrateTopologyFor(twice, new MemoryTokenSource());
+  hydrateTopologiesFor(twice, new MemoryTokenSource());
+  hydrateTopologiesFor(twice, new MemoryTokenSource());
   assert.ok(twice.metrics.getSingleMetric('hydrate_notifications_total'), 'expected the outcome counter registered once');
+  assert.ok(twice.metrics.getSingleMetric('hydrate_backfilled_documents_total'), 'expected the backfill counter registered once');
   assert.equal(asked, ['redis'], 'expected Redis asked for once');
 });
 
