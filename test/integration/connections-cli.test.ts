@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { createTokenCipher } from '../../src/connections/index.ts';
 import { startOAuthSimulator, type OAuthSimulator } from '../support/vendor-sim/oauth-server.ts';
-import { config, kafkaClient } from '../support/services.ts';
+import type { Kafka } from 'kafkajs';
+import { config, createTopics, kafkaClient, unique } from '../support/services.ts';
 import { bridge } from './operators-cli.ts';
+import { waitUntil } from '../support/wait-until.ts';
 import { isolatedConnectionsDb, type ConnectionsDb } from './connections-support.ts';
 
 const oldKey = randomBytes(32).toString('hex');
@@ -43,6 +45,25 @@ test.after(async () => {
   await db.drop();
   await rm(dir, { recursive: true, force: true });
 });
+
+/** The first `count` records of `topic`, value parsed. */
+async function readRequests(kafka: Kafka, topic: string, count: number): Promise<{ key: string; value: Record<string, unknown> }[]> {
+  const consumer = kafka.consumer({ groupId: unique('test.reader') });
+  const read: { key: string; value: Record<string, unknown> }[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        read.push({ key: message.key?.toString() ?? '', value: JSON.parse(message.value?.toString() ?? 'null') as Record<string, unknown> });
+      },
+    });
+    await waitUntil(`${count} records on ${topic}`, () => read.length >= count, { timeoutMs: 20_000 });
+  } finally {
+    await consumer.disconnect();
+  }
+  return read;
+}
 
 const tokens = ['cli-access-token-1', 'cli-refresh-token-1', 'cli-access-token-2'];
 
@@ -94,30 +115,39 @@ test('backfill queues the user’s window as week-long requests; bad days, a ven
   const kafka = kafkaClient();
   const admin = kafka.admin();
   await admin.connect();
+  // A topic of this run's own, not the pipeline's hydrate.backfill another run may be reading.
+  const requests = unique('test.backfill');
+  await createTopics(admin, [requests]);
   try {
-    assert.is((await bridge('topics', 'create')).code, 0, 'expected the pipeline topics to exist');
-    const total = async () => (await admin.fetchTopicOffsets('hydrate.backfill')).reduce((sum, p) => sum + Number(p.high), 0);
-    const before = await total();
-    const queued = await bridge('connections', 'backfill', 'oura', 'cli-user-1', '--days', '10');
+    const total = async () => (await admin.fetchTopicOffsets(requests)).reduce((sum, p) => sum + Number(p.high), 0);
+    const queued = await bridge('connections', 'backfill', 'oura', 'cli-user-1', '--days', '10', '--topic', requests);
     assert.is(queued.code, 0, `expected the backfill queued: ${queued.stderr}`);
     assert.match(queued.stdout, 'in 2 request(s) of at most a week', 'expected 10 days as two requests');
-    assert.is((await total()) - before, 2, 'expected two requests on hydrate.backfill');
+    assert.is(await total(), 2, 'expected two requests on the backfill topic');
+    const [first] = await readRequests(kafka, requests, 2);
+    assert.is(first!.key, 'oura:CLI-OURA-1', 'expected the request keyed by vendor and the vendor’s user id, not ours');
+    assert.equal(Object.keys(first!.value).sort(), ['end_date', 'start_date', 'vendor', 'vendor_user_id'], 'expected the request to name vendor, user and window only (no token)');
+    assert.is(first!.value['vendor_user_id'], 'CLI-OURA-1', 'expected the vendor user the connection names');
 
-    const badDays = await bridge('connections', 'backfill', 'oura', 'cli-user-1', '--days', '400');
+    const badDays = await bridge('connections', 'backfill', 'oura', 'cli-user-1', '--days', '400', '--topic', requests);
     assert.is(badDays.code, 64, 'expected exit 64 for days out of range');
     assert.match(badDays.stderr, '--days must be a whole number from 1 to 365', 'expected the rule named');
-    const polar = await bridge('connections', 'backfill', 'polar', 'cli-user-1');
+    const polar = await bridge('connections', 'backfill', 'polar', 'cli-user-1', '--topic', requests);
     assert.is(polar.code, 64, 'expected exit 64 for a vendor without history');
     assert.match(polar.stderr, 'AccessLink serves new data only', 'expected the reason');
-    const unknown = await bridge('connections', 'backfill', 'fitbit', 'cli-user-1');
+    const unknown = await bridge('connections', 'backfill', 'fitbit', 'cli-user-1', '--topic', requests);
     assert.is(unknown.code, 1, 'expected a non-zero exit for an unknown vendor');
     assert.is(unknown.stderr.trim().split('\n').length, 1, `expected one line naming the choices, got ${unknown.stderr}`);
     assert.match(unknown.stderr, 'Allowed choices are oura', 'expected the vendors listed');
-    const nobody = await bridge('connections', 'backfill', 'oura', 'no-such-user');
+    const nobody = await bridge('connections', 'backfill', 'oura', 'no-such-user', '--topic', requests);
     assert.is(nobody.code, 66, 'expected exit 66 without an active connection');
     assert.not.match(nobody.stderr, /\n\s+at /, 'expected no stack trace');
-    assert.is((await total()) - before, 2, 'expected nothing queued by the refusals');
+    const missing = await bridge('connections', 'backfill', 'oura', 'cli-user-1', '--topic', `${requests}-missing`);
+    assert.is(missing.code, 66, 'expected exit 66 for a requests topic that does not exist');
+    assert.match(missing.stderr, 'bridge topics create', 'expected the refusal to say how to create it');
+    assert.is(await total(), 2, 'expected nothing queued by the refusals');
   } finally {
+    await admin.deleteTopics({ topics: [requests] }).catch((error: unknown) => console.error('cleanup failed', error));
     await admin.disconnect();
   }
 });

@@ -15,6 +15,7 @@ import {
 } from '../../connections/index.ts';
 import { createLogger } from '../../obs/logger.ts';
 import { exitCodes, OperatorError } from '../../operators/errors.ts';
+import { assertTopicsExist } from '../../operators/index.ts';
 import { connectionsMigrations } from '../../connections/migrations.ts';
 import { createPostgresPool, migrate } from '../../sink/index.ts';
 import { operatorKafka, refusable } from './operator-kafka.ts';
@@ -102,10 +103,12 @@ export function registerConnections(program: Command): void {
     .addArgument(vendorArgument())
     .argument('<userId>', 'our user id (as the connect link named it)')
     .option('--days <n>', `days of history, 1 to ${maxBackfillDays}`, String(defaultBackfillDays))
+    // A second pipeline on the same cluster, or a test, reads its own requests topic.
+    .option('--topic <name>', 'the topic the hydrate stage reads backfill requests from', topics.backfill)
     .description("fetch the user's last days from the vendor through the hydrate stage, behind live notifications")
     // Its refusals are one line each, like the ones below: an unknown vendor lists the choices.
     .showHelpAfterError(false)
-    .action((vendor: VendorId, userId: string, options: { days: string }) =>
+    .action((vendor: VendorId, userId: string, options: { days: string; topic: string }) =>
       refusable(async () => {
         const config = loadConfig();
         const days = Number(options.days);
@@ -116,15 +119,23 @@ export function registerConnections(program: Command): void {
         const active = await withDatabase(config, (pool) => listConnections(pool, { vendor, userId, status: 'active' }));
         if (active.length === 0) throw new OperatorError(`no active ${vendor} connection for that user`, exitCodes.notFound);
         const window = backfillWindow(days);
+        const kafka = operatorKafka(config);
+        const admin = kafka.admin();
+        await admin.connect();
+        try {
+          await assertTopicsExist(admin, [options.topic]);
+        } finally {
+          await admin.disconnect();
+        }
         const messages = active.flatMap((c) => backfillMessages(vendor as HydratedVendorId, c.vendorUserId, days));
-        const producer = reliableProducer(operatorKafka(config));
+        const producer = reliableProducer(kafka);
         await producer.connect();
         try {
-          await producer.send({ topic: topics.backfill, acks: -1, messages });
+          await producer.send({ topic: options.topic, acks: -1, messages });
         } finally {
           await producer.disconnect();
         }
-        console.log(`queued a ${vendor} backfill of ${window.startDate} up to ${window.endDate} for ${active.length} connection(s) on ${topics.backfill}, in ${messages.length / active.length} request(s) of at most a week`);
+        console.log(`queued a ${vendor} backfill of ${window.startDate} up to ${window.endDate} for ${active.length} connection(s) on ${options.topic}, in ${messages.length / active.length} request(s) of at most a week`);
       }),
     );
 
