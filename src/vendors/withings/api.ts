@@ -25,12 +25,25 @@ export interface WithingsWindow {
   readonly enddate: string;
 }
 
+/**
+ * Sleep v2 Getsummary and Measure v2 Getactivity return most of their fields only when
+ * `data_fields` names them (API reference: "Use 'data_fields' to request this data"): the fields
+ * normalize maps (src/vendors/withings/mapping.ts).
+ */
+const sleepFields = [
+  'total_timeinbed', 'total_sleep_time', 'asleepduration', 'lightsleepduration', 'deepsleepduration', 'remsleepduration',
+  'sleep_latency', 'wakeup_latency', 'wakeupduration', 'wakeupcount', 'waso', 'nb_rem_episodes', 'out_of_bed_count',
+  'hr_average', 'hr_min', 'hr_max', 'rr_average', 'rr_min', 'rr_max', 'breathing_disturbances_intensity', 'apnea_hypopnea_index',
+  'snoring', 'snoringepisodecount', 'sleep_score', 'rmssd_start_avg', 'rmssd_end_avg', 'core_body_temperature_avg',
+].join(',');
+const activityFields = ['steps', 'distance', 'elevation', 'soft', 'moderate', 'intense', 'active', 'calories', 'totalcalories', 'hr_average', 'hr_min', 'hr_max'].join(',');
+
 export interface WithingsApi {
   /** `GET /measure?action=getmeas&category=1&startdate&enddate`: weight, body, blood pressure, heart rate. */
   measures(window: WithingsWindow): Promise<JsonObject>;
-  /** `GET /v2/sleep?action=getsummary&lastupdate`: sleep summaries changed since the window's start. */
+  /** `GET /v2/sleep?action=getsummary&lastupdate&data_fields`: sleep summaries changed since the window's start. */
   sleepSummaries(window: WithingsWindow): Promise<JsonObject>;
-  /** `GET /v2/measure?action=getactivity&lastupdate`: daily activity changed since the window's start. */
+  /** `GET /v2/measure?action=getactivity&lastupdate&data_fields`: daily activity changed since the window's start. */
   activity(window: WithingsWindow): Promise<JsonObject>;
 }
 
@@ -38,7 +51,7 @@ export function withingsApi(get: ApiGet): WithingsApi {
   const body = async (path: string, query: Record<string, string>) => objectAt(objectAnswer('withings', await get(path, query)), 'body') ?? {};
   return {
     measures: ({ startdate, enddate }) => body('/measure', { action: 'getmeas', category: '1', startdate, enddate }),
-    sleepSummaries: ({ startdate }) => body('/v2/sleep', { action: 'getsummary', lastupdate: startdate }),
-    activity: ({ startdate }) => body('/v2/measure', { action: 'getactivity', lastupdate: startdate }),
+    sleepSummaries: ({ startdate }) => body('/v2/sleep', { action: 'getsummary', lastupdate: startdate, data_fields: sleepFields }),
+    activity: ({ startdate }) => body('/v2/measure', { action: 'getactivity', lastupdate: startdate, data_fields: activityFields }),
   };
 }

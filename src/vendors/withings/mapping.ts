@@ -23,18 +23,31 @@ const measureTypes: Readonly<Record<number, { metric: string; unit: string }>> =
   77: { metric: 'hydration', unit: 'kg' },
   88: { metric: 'bone_mass', unit: 'kg' },
   91: { metric: 'pulse_wave_velocity', unit: 'm/s' },
+  123: { metric: 'vo2_max', unit: 'ml_per_kg_min' },
+  155: { metric: 'vascular_age', unit: 'years' },
+  168: { metric: 'extracellular_water', unit: 'kg' },
+  169: { metric: 'intracellular_water', unit: 'kg' },
+  170: { metric: 'visceral_fat', unit: 'index' }, // "without unity"
 };
+
+/**
+ * A measure's real value is `value × 10^unit` (72345 and -3 → 72.345 kg). Dividing by the power
+ * of ten keeps decimal values exact where multiplying by 10^-n would not (3675 × 0.01 ≠ 36.75 in
+ * binary floating point for every value).
+ */
+export function realValue(value: number, unit: number): number {
+  return unit < 0 ? value / 10 ** -unit : value * 10 ** unit;
+}
 
 /** `measuregrps[]` of getmeas (appli 1 and 4): one body event per group of real measures. */
 function mapMeasureGroups(userId: string, document: JsonObject, context: MappingContext): MappingResult {
   // Category 2 groups are the user's objectives, not measurements.
   const groups = (arrayAt(document, 'measuregrps') ?? []).filter(isObject).filter((group) => numberAt(group, 'category') !== 2);
   const events = groups.flatMap((group) => {
-    // A value is `value × 10^unit` (e.g. 72345 and -3 → 72.345 kg).
     const readings: Reading[] = (arrayAt(group, 'measures') ?? []).filter(isObject).flatMap((measure) => {
       const kind = measureTypes[numberAt(measure, 'type') ?? -1];
       const value = numberAt(measure, 'value');
-      return kind === undefined || value === undefined ? [] : [{ ...kind, value: value * 10 ** (numberAt(measure, 'unit') ?? 0) }];
+      return kind === undefined || value === undefined ? [] : [{ ...kind, value: realValue(value, numberAt(measure, 'unit') ?? 0) }];
     });
     if (readings.length === 0) return [];
     const taken = numberAt(group, 'date') ?? unmappable('withings', 'measure group has no date');
@@ -62,6 +75,22 @@ function eachItem(document: JsonObject, key: string, acknowledged: string, build
   return events.length > 0 ? { events } : { events: [], acknowledged };
 }
 
+/** The first of `fields` Withings filled, as one reading (it renamed some and keeps the old names). */
+function firstReadingAt(data: JsonObject, metric: string, unit: string, ...fields: string[]): Reading | undefined {
+  return fields.map((field) => readingAt(data, metric, unit, field)).find((r) => r !== undefined);
+}
+
+/**
+ * Sleep efficiency as the percentage of time in bed spent asleep, from the two durations it is
+ * defined by: Withings' own `sleep_efficiency` is documented as a ratio yet shown as a percentage
+ * in examples, so its scale is not certain.
+ */
+function sleepEfficiency(data: JsonObject): Reading | undefined {
+  const asleep = numberAt(data, 'total_sleep_time');
+  const inBed = numberAt(data, 'total_timeinbed');
+  return asleep === undefined || inBed === undefined || inBed <= 0 ? undefined : { metric: 'sleep_efficiency', value: (asleep / inBed) * 100, unit: 'percent' };
+}
+
 /** `series[]` of sleep v2 getsummary (appli 44): one sleep event per night; durations are seconds. */
 function mapSleepSummaries(userId: string, document: JsonObject, context: MappingContext): MappingResult {
   return eachItem(document, 'series', 'withings_no_sleep', (night) => {
@@ -75,15 +104,34 @@ function mapSleepSummaries(userId: string, document: JsonObject, context: Mappin
         identity: ['sleep', stringAt(night, 'id') ?? unmappable('withings', 'sleep summary has no id')],
         headlines: { sleepScore: numberAt(data, 'sleep_score') },
         readings: [
+          readingAt(data, 'time_in_bed', 's', 'total_timeinbed'),
+          // `asleepduration` stands for the total when the night comes from another source (no stages).
+          firstReadingAt(data, 'sleep_duration', 's', 'total_sleep_time', 'asleepduration'),
+          sleepEfficiency(data),
           readingAt(data, 'light_sleep_duration', 's', 'lightsleepduration'),
           readingAt(data, 'deep_sleep_duration', 's', 'deepsleepduration'),
           readingAt(data, 'rem_sleep_duration', 's', 'remsleepduration'),
           readingAt(data, 'awake_duration', 's', 'wakeupduration'),
+          readingAt(data, 'waso', 's', 'waso'),
           readingAt(data, 'wakeup_count', 'count', 'wakeupcount'),
-          readingAt(data, 'sleep_latency', 's', 'durationtosleep'),
+          readingAt(data, 'out_of_bed_count', 'count', 'out_of_bed_count'),
+          readingAt(data, 'rem_episodes', 'count', 'nb_rem_episodes'),
+          firstReadingAt(data, 'sleep_latency', 's', 'sleep_latency', 'durationtosleep'),
+          firstReadingAt(data, 'wakeup_latency', 's', 'wakeup_latency', 'durationtowakeup'),
           readingAt(data, 'avg_heart_rate', 'bpm', 'hr_average'),
           readingAt(data, 'min_heart_rate', 'bpm', 'hr_min'),
+          readingAt(data, 'max_heart_rate', 'bpm', 'hr_max'),
           readingAt(data, 'respiratory_rate', 'breaths_per_min', 'rr_average'),
+          readingAt(data, 'min_respiratory_rate', 'breaths_per_min', 'rr_min'),
+          readingAt(data, 'max_respiratory_rate', 'breaths_per_min', 'rr_max'),
+          // RMSSD averaged at the start and at the end of the night, not over it: readings, no headline.
+          readingAt(data, 'hrv_rmssd_start', 'ms', 'rmssd_start_avg'),
+          readingAt(data, 'hrv_rmssd_end', 'ms', 'rmssd_end_avg'),
+          readingAt(data, 'breathing_disturbances', 'index', 'breathing_disturbances_intensity'),
+          readingAt(data, 'apnea_hypopnea_index', 'events_per_hour', 'apnea_hypopnea_index'),
+          readingAt(data, 'snoring_duration', 's', 'snoring'),
+          readingAt(data, 'snoring_episodes', 'count', 'snoringepisodecount'),
+          readingAt(data, 'core_body_temperature', 'celsius', 'core_body_temperature_avg'),
         ],
       },
       context,
@@ -107,8 +155,13 @@ function mapActivities(userId: string, document: JsonObject, context: MappingCon
         readings: [
           readingAt(day, 'steps', 'count', 'steps'),
           readingAt(day, 'distance', 'm', 'distance'),
+          readingAt(day, 'floors', 'count', 'elevation'), // "number of floors climbed"
           readingAt(day, 'active_energy', 'kcal', 'calories'),
           readingAt(day, 'energy', 'kcal', 'totalcalories'),
+          readingAt(day, 'soft_activity_duration', 's', 'soft'),
+          readingAt(day, 'moderate_activity_duration', 's', 'moderate'),
+          readingAt(day, 'intense_activity_duration', 's', 'intense'),
+          readingAt(day, 'active_duration', 's', 'active'),
           readingAt(day, 'avg_heart_rate', 'bpm', 'hr_average'),
           readingAt(day, 'min_heart_rate', 'bpm', 'hr_min'),
           readingAt(day, 'max_heart_rate', 'bpm', 'hr_max'),

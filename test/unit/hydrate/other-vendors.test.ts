@@ -78,11 +78,12 @@ test('a Withings weight notification fetches getmeas for its window; sleep fetch
   );
   const [sleep] = await hydrateNotification(hydration(), 'withings', withingsForm(44));
   assert.equal(sleep?.kind === 'document' ? sleep.value['document'] : undefined, documented.withingsSleep['body'], 'expected the sleep summaries');
-  assert.equal(
-    sim.requests('withings').map((r) => r.path),
-    ['/measure?action=getmeas&category=1&startdate=1736895600&enddate=1736924400', '/v2/sleep?action=getsummary&lastupdate=1736895600'],
-    'expected getmeas for the window, then getsummary since its start',
-  );
+  const [measures, summaries] = sim.requests('withings').map((r) => new URL(r.path, 'http://sim'));
+  assert.is(`${measures?.pathname}${measures?.search}`, '/measure?action=getmeas&category=1&startdate=1736895600&enddate=1736924400', 'expected getmeas for the window');
+  assert.is(summaries?.pathname, '/v2/sleep', 'expected the sleep summaries next');
+  assert.equal([summaries?.searchParams.get('action'), summaries?.searchParams.get('lastupdate')], ['getsummary', '1736895600'], 'expected getsummary since the window start');
+  const fields = summaries?.searchParams.get('data_fields')?.split(',') ?? [];
+  assert.ok(['sleep_score', 'deepsleepduration', 'hr_average', 'rmssd_start_avg'].every((field) => fields.includes(field)), `expected data_fields to request the mapped fields, got ${fields.join(',')}`);
 });
 
 test('Withings reports errors inside a 200: status 401 refreshes once, 601 pauses, an unknown appli is a dead letter', async () => {

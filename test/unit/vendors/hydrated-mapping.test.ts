@@ -1,15 +1,12 @@
-// What hydrate writes for Polar and Withings (src/hydrate/<vendor>.ts) → events.
+// What hydrate writes for Polar (src/hydrate/polar.ts) → events; Withings is in withings-mapping.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { polar } from '../../../src/vendors/polar/index.ts';
 import { isoDurationSeconds } from '../../../src/vendors/polar/mapping.ts';
-import { withings } from '../../../src/vendors/withings/index.ts';
 import { fixture, json, mapError, mapOne, mapValid, reading } from './mapping-fixtures.ts';
 
 const api = (vendor: string, name: string) => JSON.parse(fixture(vendor, `api/${name}`).toString()) as Record<string, unknown>;
 const polarDocument = (event: string, name: string) => json({ user_id: '475', event, document: api('polar', name) });
-const withingsDocument = (appli: string, name: string) =>
-  json({ user_id: '38271645', appli, startdate: '1736895600', enddate: '1736924400', document: api('withings', name)['body'] });
 
 test('Polar: an exercise is an activity from its local start and offset, with duration, energy, distance and heart rates', () => {
   const event = mapOne(polar, polarDocument('EXERCISE', 'exercise.json'), 'application/json');
@@ -72,40 +69,6 @@ test('Polar: SleepWise predictions are acknowledged; documents without their tim
   assert.match(noStart.detail, 'activity summary has no start_time', 'expected the missing field named');
   const noChange = mapError(polar, json({ user_id: '475', event: 'PHYSICAL_INFORMATION', document: { weight: 70 } }), 'application/json');
   assert.match(noChange.detail, 'physical information has no modified or created time', 'expected the missing field named');
-});
-
-test('Withings: a measure group is a body event with value × 10^unit per measure type', () => {
-  const event = mapOne(withings, withingsDocument('1', 'getmeas.json'), 'application/json');
-  assert.is(event.dataType, 'body', 'expected a body event');
-  assert.is(event.userId, '38271645', 'expected the Withings user');
-  assert.is(event.occurredAt, 1736920000 * 1000, 'expected the group date');
-  assert.is(reading(event, 'weight'), 72.345, 'expected 72345 × 10^-3 kg');
-  assert.is(reading(event, 'heart_rate'), 61, 'expected the heart pulse');
-  assert.is(event.deviceType, 'Body Cardio', 'expected the model');
-});
-
-test('Withings: a sleep summary is a sleep event with its score; an activity day has steps and energy', () => {
-  const sleep = mapOne(withings, withingsDocument('44', 'sleep-getsummary.json'), 'application/json');
-  assert.is(sleep.sleepScore, 82, 'expected sleep_score');
-  assert.is(sleep.occurredAt, 1736895600 * 1000, 'expected the night start');
-  assert.is(reading(sleep, 'deep_sleep_duration'), 6300, 'expected deep sleep in s');
-  assert.is(reading(sleep, 'min_heart_rate'), 48, 'expected the lowest heart rate');
-  const day = mapOne(withings, withingsDocument('16', 'getactivity.json'), 'application/json');
-  assert.is(day.dataType, 'activity', 'expected an activity event');
-  assert.is(day.occurredAt, Date.parse('2025-01-15T00:00:00Z'), 'expected the day');
-  assert.equal([reading(day, 'steps'), reading(day, 'active_energy'), reading(day, 'energy')], [9123, 412.3, 2398.7], 'expected steps and kcal');
-});
-
-test('Withings: an empty window is acknowledged; objectives (category 2) are not measures; the raw notification needs hydration', () => {
-  const empty = json({ user_id: '1', appli: '44', startdate: '1', enddate: '2', document: { series: [] } });
-  assert.is(mapValid(withings, empty, 'application/json').acknowledged, 'withings_no_sleep', 'expected an empty window acknowledged');
-  const goals = json({ user_id: '1', appli: '1', startdate: '1', enddate: '2', document: { measuregrps: [{ grpid: 1, date: 1736920000, category: 2, measures: [{ value: 70, type: 1, unit: 0 }] }] } });
-  assert.is(mapValid(withings, goals, 'application/json').acknowledged, 'withings_no_measures', 'expected an objective not taken for a measure');
-  assert.is(mapError(withings, fixture('withings', 'notification.form'), 'application/x-www-form-urlencoded').reason, 'needs_hydration', 'expected the form notification to need hydration');
-  const noGroupId = mapError(withings, json({ user_id: '1', appli: '1', startdate: '1', enddate: '2', document: { measuregrps: [{ date: 1736920000, category: 1, measures: [{ value: 70, type: 1, unit: 0 }] }] } }), 'application/json');
-  assert.is(noGroupId.reason, 'unmappable', 'expected a measure group without grpid unmappable');
-  assert.match(noGroupId.detail, 'measure group has no grpid', 'expected the missing field named');
-  assert.is(mapOne(withings, withingsDocument('1', 'getmeas.json'), 'application/json').eventId, mapOne(withings, withingsDocument('1', 'getmeas.json'), 'application/json').eventId, 'expected a stable id for the same measure group');
 });
 
 test.run();
