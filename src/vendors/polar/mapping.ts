@@ -1,5 +1,6 @@
 import { arrayAt, isObject, numberAt, objectAt, objectBody, stringAt, timeAt, type JsonObject } from '../kit/payload-fields.ts';
 import { buildEvent, needsHydration, readingAt, unmappable, type MappingContext, type MappingResult, type VendorMapping } from '../kit/vendor-mapping.ts';
+import type { Reading } from '../../events/index.ts';
 
 /** ISO 8601 duration of Polar exercises (`PT1H2M5S`) in seconds, or undefined. */
 export function isoDurationSeconds(value: string | undefined): number | undefined {
@@ -47,13 +48,32 @@ function mapExercise(userId: string, doc: JsonObject, context: MappingContext) {
         readingAt(doc, 'max_heart_rate', 'bpm', 'heart_rate', 'maximum'),
         // Polar's own training load score (its "cardio load" of the session).
         readingAt(doc, 'training_load', 'polar_training_load', 'training_load'),
+        readingAt(doc, 'running_index', 'polar_running_index', 'running-index'),
+        // Energy sources of the session's calories, from devices that measure them.
+        readingAt(doc, 'fat_energy_share', 'percent', 'fat_percentage'),
+        readingAt(doc, 'carbohydrate_energy_share', 'percent', 'carbohydrate_percentage'),
+        readingAt(doc, 'protein_energy_share', 'percent', 'protein_percentage'),
       ],
     },
     context,
   );
 }
 
-/** `GET /v3/users/sleep/{date}` → a sleep event; stage durations are seconds. */
+/** Average, lowest and highest of a list of heart rates (bpm), and how many there were. */
+function heartRateReadings(rates: readonly number[]): Reading[] {
+  if (rates.length === 0) return [];
+  return [
+    { metric: 'avg_heart_rate', value: rates.reduce((sum, rate) => sum + rate, 0) / rates.length, unit: 'bpm' },
+    { metric: 'min_heart_rate', value: Math.min(...rates), unit: 'bpm' },
+    { metric: 'max_heart_rate', value: Math.max(...rates), unit: 'bpm' },
+    { metric: 'heart_rate_samples', value: rates.length, unit: 'count' },
+  ];
+}
+
+/**
+ * `GET /v3/users/sleep/{date}` → a sleep event; stage durations are seconds. Its
+ * `heart_rate_samples` are five-minute averages keyed by clock time (`{"00:41": 76}`).
+ */
 function mapSleep(userId: string, doc: JsonObject, context: MappingContext) {
   const night = stringAt(doc, 'date') ?? unmappable('polar', 'sleep has no date');
   return buildEvent(
@@ -68,9 +88,14 @@ function mapSleep(userId: string, doc: JsonObject, context: MappingContext) {
         readingAt(doc, 'light_sleep_duration', 's', 'light_sleep'),
         readingAt(doc, 'deep_sleep_duration', 's', 'deep_sleep'),
         readingAt(doc, 'rem_sleep_duration', 's', 'rem_sleep'),
+        readingAt(doc, 'unrecognized_sleep_duration', 's', 'unrecognized_sleep_stage'),
         readingAt(doc, 'awake_duration', 's', 'total_interruption_duration'),
+        readingAt(doc, 'short_interruption_duration', 's', 'short_interruption_duration'),
+        readingAt(doc, 'long_interruption_duration', 's', 'long_interruption_duration'),
+        readingAt(doc, 'sleep_cycles', 'count', 'sleep_cycles'),
         readingAt(doc, 'sleep_charge', 'polar_scale', 'sleep_charge'),
         readingAt(doc, 'sleep_continuity', 'polar_scale', 'continuity'),
+        ...heartRateReadings(Object.values(objectAt(doc, 'heart_rate_samples') ?? {}).filter((rate): rate is number => typeof rate === 'number' && Number.isFinite(rate))),
       ],
     },
     context,
@@ -84,22 +109,7 @@ function mapContinuousHeartRate(userId: string, doc: JsonObject, context: Mappin
   if (rates.length === 0) return { events: [], acknowledged: 'polar_no_samples' };
   const occurredAt = Date.parse(`${day}T00:00:00Z`);
   if (Number.isNaN(occurredAt)) unmappable('polar', 'continuous heart rate date is not a date');
-  const event = buildEvent(
-    {
-      source: 'POLAR',
-      userId,
-      dataType: 'heart_rate',
-      occurredAt,
-      identity: ['continuous_heart_rate', day],
-      readings: [
-        { metric: 'avg_heart_rate', value: rates.reduce((sum, rate) => sum + rate, 0) / rates.length, unit: 'bpm' },
-        { metric: 'min_heart_rate', value: Math.min(...rates), unit: 'bpm' },
-        { metric: 'max_heart_rate', value: Math.max(...rates), unit: 'bpm' },
-        { metric: 'heart_rate_samples', value: rates.length, unit: 'count' },
-      ],
-    },
-    context,
-  );
+  const event = buildEvent({ source: 'POLAR', userId, dataType: 'heart_rate', occurredAt, identity: ['continuous_heart_rate', day], readings: heartRateReadings(rates) }, context);
   return { events: [event] };
 }
 
@@ -152,7 +162,7 @@ function mapPhysicalInformation(userId: string, doc: JsonObject, context: Mappin
         readingAt(doc, 'max_heart_rate', 'bpm', 'maximum_heart_rate'),
         readingAt(doc, 'aerobic_threshold', 'bpm', 'aerobic_threshold'),
         readingAt(doc, 'anaerobic_threshold', 'bpm', 'anaerobic_threshold'),
-        readingAt(doc, 'vo2_max', 'ml/kg/min', 'vo2_max'),
+        readingAt(doc, 'vo2_max', 'ml_per_kg_min', 'vo2_max'),
       ],
     },
     context,
