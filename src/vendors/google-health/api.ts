@@ -5,7 +5,7 @@ import { arrayAt, isObject, stringAt, type JsonObject } from '../kit/payload-fie
 export const googleHealthApiBaseUrl = 'https://health.googleapis.com';
 
 /** Data types recorded as samples (a point in time) rather than intervals: their filter field differs. */
-const sampleTypes = new Set(['heart-rate', 'heart-rate-variability', 'weight', 'height', 'body-fat', 'oxygen-saturation', 'blood-glucose', 'run-vo2-max', 'vo2-max', 'core-body-temperature']);
+const sampleTypes = new Set(['heart-rate', 'heart-rate-variability', 'weight', 'height', 'body-fat', 'oxygen-saturation', 'blood-glucose', 'run-vo2-max', 'vo2-max', 'core-body-temperature', 'respiratory-rate-sleep-summary']);
 
 /**
  * The `list` filter (AIP-160) for one notified interval: the data type in snake case, then

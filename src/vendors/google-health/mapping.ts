@@ -10,10 +10,33 @@ function civilDate(date: JsonObject | undefined): number | undefined {
   return year === undefined || month === undefined || day === undefined ? undefined : Date.UTC(year, month - 1, day);
 }
 
-/** A reading scaled into the bridge's unit (Google Health keeps grams and millimetres). */
-function scaledAt(value: JsonObject, metric: string, unit: string, factor: number, field: string): Reading | undefined {
-  const raw = numberAt(value, field);
-  return raw === undefined ? undefined : { metric, value: raw * factor, unit };
+/** A reading converted into the bridge's unit (Google Health keeps grams, millimetres and minutes). */
+function scaledAt(value: JsonObject, metric: string, unit: string, convert: (raw: number) => number, ...path: string[]): Reading | undefined {
+  const raw = numberAt(value, ...path);
+  return raw === undefined ? undefined : { metric, value: convert(raw), unit };
+}
+
+// Dividing keeps decimals exact where multiplying by 1e-3 would not (7004 × 1e-3 = 7.0040000000000004).
+const thousandths = (raw: number) => raw / 1000; // g → kg, mm → m, mm/s → m/s
+const minutes = (raw: number) => raw * 60; // → s
+
+/** A protobuf Duration as JSON writes it (`"1800s"`, `"0.5s"`), in seconds. */
+export function durationSeconds(value: unknown): number | undefined {
+  const match = typeof value === 'string' ? /^(-?\d+(?:\.\d+)?)s$/.exec(value) : null;
+  return match ? Number(match[1]) : undefined;
+}
+
+/** How long an interval or session lasted, in seconds. */
+function intervalDuration(value: JsonObject): Reading | undefined {
+  const start = timeAt(value, 'interval', 'startTime');
+  const end = timeAt(value, 'interval', 'endTime');
+  return start === undefined || end === undefined ? undefined : { metric: 'duration', value: (end - start) / 1000, unit: 's' };
+}
+
+/** A sleep's minutes in one stage (`summary.stagesSummary[{type, minutes}]`), in seconds. */
+function stageAt(sleep: JsonObject, metric: string, stage: string): Reading | undefined {
+  const entry = (arrayAt(sleep, 'summary', 'stagesSummary') ?? []).filter(isObject).find((summary) => stringAt(summary, 'type') === stage);
+  return entry === undefined ? undefined : scaledAt(entry, metric, 's', minutes, 'minutes');
 }
 
 interface PointKind {
@@ -64,13 +87,62 @@ const kinds: Readonly<Record<string, PointKind>> = {
     },
     readings: (v) => [readingAt(v, 'skin_temperature', 'celsius', 'nightlyTemperatureCelsius')],
   },
-  weight: { dataType: 'body', readings: (v) => [scaledAt(v, 'weight', 'kg', 1e-3, 'weightGrams')] },
+  weight: { dataType: 'body', readings: (v) => [scaledAt(v, 'weight', 'kg', thousandths, 'weightGrams')] },
   bodyFat: { dataType: 'body', readings: (v) => [readingAt(v, 'fat_ratio', 'percent', 'percentage')] },
-  height: { dataType: 'body', readings: (v) => [scaledAt(v, 'height', 'm', 1e-3, 'heightMillimeters')] },
+  height: { dataType: 'body', readings: (v) => [scaledAt(v, 'height', 'm', thousandths, 'heightMillimeters')] },
+  vo2Max: { dataType: 'body', readings: (v) => [readingAt(v, 'vo2_max', 'ml_per_kg_min', 'vo2Max')] },
+  runVo2Max: { dataType: 'body', readings: (v) => [readingAt(v, 'vo2_max', 'ml_per_kg_min', 'runVo2Max')] },
+  dailyVo2Max: { dataType: 'daily', readings: (v) => [readingAt(v, 'vo2_max', 'ml_per_kg_min', 'vo2Max')] },
   steps: { dataType: 'activity', readings: (v) => [readingAt(v, 'steps', 'count', 'count')] },
-  distance: { dataType: 'activity', readings: (v) => [scaledAt(v, 'distance', 'm', 1e-3, 'millimeters')] },
+  distance: { dataType: 'activity', readings: (v) => [scaledAt(v, 'distance', 'm', thousandths, 'millimeters')] },
+  // Altitude is the gain over the interval, not the height above sea level.
+  altitude: { dataType: 'activity', readings: (v) => [scaledAt(v, 'elevation_gain', 'm', thousandths, 'gainMillimeters')] },
   activeEnergyBurned: { dataType: 'activity', readings: (v) => [readingAt(v, 'active_energy', 'kcal', 'kcal')] },
   floors: { dataType: 'activity', readings: (v) => [readingAt(v, 'floors', 'count', 'count')] },
+  // One minute in a fat-burn zone counts 1, in cardio or peak 2 (the reference's definition).
+  activeZoneMinutes: { dataType: 'activity', readings: (v) => [readingAt(v, 'active_zone_minutes', 'min', 'activeZoneMinutes')] },
+  exercise: {
+    dataType: 'activity',
+    readings: (v) => {
+      const active = durationSeconds(v['activeDuration']);
+      return [
+        intervalDuration(v),
+        active === undefined ? undefined : { metric: 'active_duration', value: active, unit: 's' },
+        readingAt(v, 'energy', 'kcal', 'metricsSummary', 'caloriesKcal'),
+        scaledAt(v, 'distance', 'm', thousandths, 'metricsSummary', 'distanceMillimeters'),
+        readingAt(v, 'steps', 'count', 'metricsSummary', 'steps'),
+        readingAt(v, 'avg_heart_rate', 'bpm', 'metricsSummary', 'averageHeartRateBeatsPerMinute'),
+        scaledAt(v, 'avg_speed', 'm/s', thousandths, 'metricsSummary', 'averageSpeedMillimetersPerSecond'),
+        scaledAt(v, 'elevation_gain', 'm', thousandths, 'metricsSummary', 'elevationGainMillimeters'),
+        readingAt(v, 'active_zone_minutes', 'min', 'metricsSummary', 'activeZoneMinutes'),
+        readingAt(v, 'vo2_max', 'ml_per_kg_min', 'metricsSummary', 'runVo2Max'),
+      ];
+    },
+  },
+  // A sleep session: its summary in minutes (int64 strings); CLASSIC sleep has ASLEEP and RESTLESS stages, STAGES sleep LIGHT, DEEP and REM.
+  sleep: {
+    dataType: 'sleep',
+    readings: (v) => [
+      scaledAt(v, 'time_in_bed', 's', minutes, 'summary', 'minutesInSleepPeriod'),
+      scaledAt(v, 'sleep_duration', 's', minutes, 'summary', 'minutesAsleep'),
+      scaledAt(v, 'awake_duration', 's', minutes, 'summary', 'minutesAwake'),
+      scaledAt(v, 'sleep_latency', 's', minutes, 'summary', 'minutesToFallAsleep'),
+      scaledAt(v, 'wakeup_latency', 's', minutes, 'summary', 'minutesAfterWakeUp'),
+      stageAt(v, 'light_sleep_duration', 'LIGHT'),
+      stageAt(v, 'deep_sleep_duration', 'DEEP'),
+      stageAt(v, 'rem_sleep_duration', 'REM'),
+      stageAt(v, 'restless_duration', 'RESTLESS'),
+    ],
+  },
+  respiratoryRateSleepSummary: {
+    dataType: 'sleep',
+    readings: (v) => [
+      readingAt(v, 'respiratory_rate', 'breaths_per_min', 'fullSleepStats', 'breathsPerMinute'),
+      readingAt(v, 'deep_sleep_respiratory_rate', 'breaths_per_min', 'deepSleepStats', 'breathsPerMinute'),
+      readingAt(v, 'light_sleep_respiratory_rate', 'breaths_per_min', 'lightSleepStats', 'breathsPerMinute'),
+      readingAt(v, 'rem_sleep_respiratory_rate', 'breaths_per_min', 'remSleepStats', 'breathsPerMinute'),
+    ],
+  },
 };
 
 /** When a value was observed: samples at `sampleTime`, intervals from `interval`, daily types on `date`. */

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { hydrateNotification } from '../../../src/hydrate/hydrate-notification.ts';
 import { DependencyUnavailableError, RecordError } from '../../../src/streams/errors.ts';
 import { garminMapping } from '../../../src/vendors/garmin/mapping.ts';
+import { googleHealthFilter } from '../../../src/vendors/google-health/api.ts';
 import type { MemoryTokenSource } from '../../support/memory-token-source.ts';
 import type { VendorApiSim } from '../../support/vendor-sim/api-server.ts';
 import { documented, startDocumentedSim } from '../../support/vendor-sim/documented-resources.ts';
@@ -41,6 +42,13 @@ test('a Google Health UPSERT lists the data points of each notified interval wit
     'heart_rate_variability.sample_time.physical_time >= "2025-01-14T22:00:00Z" AND heart_rate_variability.sample_time.physical_time < "2025-01-15T07:00:00Z"',
     'expected a sample-time filter in snake case for the interval',
   );
+});
+
+test('Google Health filters: samples by sample time, sessions and intervals by start time, daily types by date', () => {
+  const [start, end] = ['2025-01-14T22:00:00Z', '2025-01-15T07:00:00Z'];
+  assert.is(googleHealthFilter('respiratory-rate-sleep-summary', start, end), `respiratory_rate_sleep_summary.sample_time.physical_time >= "${start}" AND respiratory_rate_sleep_summary.sample_time.physical_time < "${end}"`, 'expected the sleep respiratory summary filtered as a sample');
+  assert.is(googleHealthFilter('sleep', start, end), `sleep.interval.start_time >= "${start}" AND sleep.interval.start_time < "${end}"`, 'expected a sleep session filtered by its start');
+  assert.is(googleHealthFilter('daily-vo2-max', start, end), 'daily_vo2_max.date >= "2025-01-14" AND daily_vo2_max.date < "2025-01-15"', 'expected a daily type filtered by date');
 });
 
 test('a Google Health DELETE names the data type and intervals, with no request', async () => {

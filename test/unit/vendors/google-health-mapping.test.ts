@@ -2,6 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { googleHealth } from '../../../src/vendors/google-health/index.ts';
+import { durationSeconds } from '../../../src/vendors/google-health/mapping.ts';
 import { fixture, json, mapError, mapOne, mapValid, reading } from './mapping-fixtures.ts';
 
 const user = '118234567890123456789';
@@ -62,11 +63,54 @@ test('weight in grams becomes kg; steps of an interval start at the interval', (
   assert.is(steps.occurredAt, Date.parse('2025-01-15T08:01:00Z'), 'expected the interval start');
 });
 
+test('a sleep session carries its summary and stage minutes as seconds, identified by its name', () => {
+  const sleep = mapOne(googleHealth, listed('sleep'), 'application/json');
+  assert.is(sleep.dataType, 'sleep', 'expected a sleep event');
+  assert.is(sleep.occurredAt, Date.parse('2025-01-14T22:41:00Z'), 'expected the session start');
+  assert.equal(
+    ['time_in_bed', 'sleep_duration', 'awake_duration', 'sleep_latency', 'wakeup_latency', 'light_sleep_duration', 'deep_sleep_duration', 'rem_sleep_duration'].map((m) => reading(sleep, m)),
+    [472, 421, 51, 14, 3, 232, 87, 102].map((minutes) => minutes * 60),
+    'expected int64 minutes as seconds',
+  );
+  assert.is(sleep.readings.find((r) => r.metric === 'deep_sleep_duration')?.unit, 's', 'expected seconds as the unit');
+  assert.is(reading(sleep, 'restless_duration'), undefined, 'expected no restless stage in STAGES sleep');
+  assert.is(sleep.sleepScore, null, 'expected no sleep score: Google Health serves none');
+  assert.is(mapOne(googleHealth, listed('sleep'), 'application/json').eventId, sleep.eventId, 'expected the same session to keep its eventId');
+});
+
+test('an exercise is an activity with its length, active time and summary metrics in the bridge units', () => {
+  const run = mapOne(googleHealth, listed('exercise'), 'application/json');
+  assert.is(run.dataType, 'activity', 'expected an activity event');
+  assert.is(run.occurredAt, Date.parse('2025-01-15T17:02:00Z'), 'expected the exercise start');
+  assert.equal([reading(run, 'duration'), reading(run, 'active_duration')], [2790, 2670], 'expected 46.5 min of interval and "2670s" active, in s');
+  assert.equal([reading(run, 'energy'), reading(run, 'distance'), reading(run, 'steps'), reading(run, 'avg_heart_rate')], [498.5, 8012, 7214, 151], 'expected kcal, mm as m, steps and bpm');
+  assert.ok(Math.abs(reading(run, 'avg_speed')! - 3.0007) < 1e-9, 'expected mm/s as m/s');
+  assert.equal([reading(run, 'elevation_gain'), reading(run, 'active_zone_minutes'), reading(run, 'vo2_max')], [42, 61, 48.3], 'expected elevation in m, zone minutes and VO2max');
+  assert.is(mapOne(googleHealth, listed('exercise'), 'application/json').eventId, run.eventId, 'expected the same exercise to keep its eventId');
+});
+
+test('altitude gain, sleep respiratory rate and run VO2max each map to their reading', () => {
+  const climb = mapOne(googleHealth, listed('altitude'), 'application/json');
+  assert.equal([climb.dataType, reading(climb, 'elevation_gain')], ['activity', 3.048], 'expected "3048" mm of gain as 3.048 m');
+  const breathing = mapOne(googleHealth, listed('respiratory-rate-sleep-summary'), 'application/json');
+  assert.is(breathing.dataType, 'sleep', 'expected a sleep event');
+  assert.equal(
+    ['respiratory_rate', 'deep_sleep_respiratory_rate', 'light_sleep_respiratory_rate', 'rem_sleep_respiratory_rate'].map((m) => reading(breathing, m)),
+    [14.6, 13.9, 14.8, 15.4],
+    'expected breaths per minute over the night and per stage',
+  );
+  const vo2 = mapOne(googleHealth, listed('run-vo2-max'), 'application/json');
+  assert.equal(vo2.readings, [{ metric: 'vo2_max', value: 48.3, unit: 'ml_per_kg_min' }], 'expected VO2max in ml/kg/min');
+  assert.is(vo2.dataType, 'body', 'expected a body event');
+});
+
 test('an empty list is acknowledged; an unmapped type, a point without time or value is a dead letter saying so', () => {
   assert.is(mapValid(googleHealth, listed('steps', []), 'application/json').acknowledged, 'google_health_no_data_points', 'expected an empty list acknowledged');
-  const unmapped = mapError(googleHealth, listed('sleep', [{ name: 'n', sleep: { interval: {} } }]), 'application/json');
+  const unmapped = mapError(googleHealth, listed('hydration-log', [{ name: 'n', hydrationLog: { interval: {} } }]), 'application/json');
   assert.is(unmapped.reason, 'unmappable', 'expected an unmapped type unmappable');
-  assert.match(unmapped.detail, 'sleep data points are not mapped', 'expected the data type named');
+  assert.match(unmapped.detail, 'hydration-log data points are not mapped', 'expected the data type named');
+  const sleepless = mapError(googleHealth, listed('sleep', [{ name: 'n', sleep: { interval: { startTime: '2025-01-14T22:41:00Z', endTime: '2025-01-15T06:33:00Z' } } }]), 'application/json');
+  assert.match(sleepless.detail, 'sleep data point has no value', 'expected a sleep without its summary named as valueless');
   const timeless = mapError(googleHealth, listed('heart-rate', [{ heartRate: { beatsPerMinute: '60' } }]), 'application/json');
   assert.is(timeless.reason, 'unmappable', 'expected a point without time unmappable');
   assert.match(timeless.detail, 'heartRate data point has no sampleTime', 'expected the missing time named');
@@ -74,6 +118,10 @@ test('an empty list is acknowledged; an unmapped type, a point without time or v
   assert.match(valueless.detail, 'heartRate data point has no value', 'expected the missing value named');
   assert.is(mapError(googleHealth, listed('steps', ['oops']), 'application/json').reason, 'unmappable', 'expected a point that is not an object unmappable');
   assert.is(mapError(googleHealth, json({ data_type: 'steps', data_points: [] }), 'application/json').reason, 'unmappable', 'expected a list without user unmappable');
+});
+
+test('a protobuf Duration is read in seconds, anything else is not', () => {
+  assert.equal([durationSeconds('2670s'), durationSeconds('0.5s'), durationSeconds('PT1H'), durationSeconds(60)], [2670, 0.5, undefined, undefined], 'expected "<n>s" strings only');
 });
 
 test.run();
