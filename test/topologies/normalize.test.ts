@@ -100,6 +100,35 @@ test('hydrated Polar, Withings and Google Health documents become events; a Goog
   assert.equal(driver.deadLetters().map((d) => d.reason), ['deletion_unsupported'], 'expected the Google Health deletion dead-lettered as deletion_unsupported');
 });
 
+test('every document kind the Polar, Withings and Google Health hydrators write flows to its event; empty windows are counted, malformed documents dead-lettered', async () => {
+  const { driver, verified, output, metrics } = setup();
+  const api = (vendor: string, name: string) => JSON.parse(fixture(vendor, `api/${name}`).toString()) as Record<string, unknown>;
+  const headers = { 'content-type': 'application/json', 'received-at': String(receivedAt) };
+  const pipe = (vendor: string, user: string, value: unknown) => verified(vendor).pipe({ key: `${vendor}:${user}`, value: Buffer.from(JSON.stringify(value)), headers });
+  for (const [event, name] of [['EXERCISE', 'exercise'], ['SLEEP', 'sleep'], ['CONTINUOUS_HEART_RATE', 'continuous-heart-rate'], ['ACTIVITY_SUMMARY', 'activity-summary'], ['PHYSICAL_INFORMATION', 'physical-info']]) {
+    await pipe('polar', '475', { user_id: '475', event, document: api('polar', `${name}.json`) });
+  }
+  for (const [appli, name] of [['1', 'getmeas'], ['4', 'getmeas-blood-pressure'], ['44', 'sleep-getsummary'], ['16', 'getactivity']]) {
+    await pipe('withings', '38271645', { user_id: '38271645', appli, startdate: '1', enddate: '2', document: api('withings', `${name}.json`)['body'] });
+  }
+  const googleTypes = ['heart-rate-variability', 'daily-resting-heart-rate', 'heart-rate', 'daily-sleep-temperature-derivations', 'weight', 'steps', 'sleep', 'exercise', 'altitude', 'respiratory-rate-sleep-summary', 'run-vo2-max'];
+  for (const dataType of googleTypes) await pipe('google-health', '1182', { user_id: '1182', data_type: dataType, data_points: api('google-health', `${dataType}.json`)['dataPoints'] });
+  await pipe('withings', '38271645', { user_id: '38271645', appli: '44', startdate: '1', enddate: '2', document: { series: [] } });
+  await pipe('google-health', '1182', { user_id: '1182', data_type: 'steps', data_points: [] });
+  await pipe('polar', '475', { user_id: '475', event: 'SLEEP', document: { date: '2025-01-15' } });
+  const events = await output.readRecords();
+  const kinds = (source: string) => events.filter((r) => r.value.source === source).map((r) => r.value.dataType);
+  assert.equal(kinds('POLAR'), ['activity', 'sleep', 'heart_rate', 'daily', 'body'], 'expected one Polar event per document kind');
+  assert.equal(kinds('WITHINGS'), ['body', 'body', 'body', 'sleep', 'activity'], 'expected a body event per measure group, then the night and the day');
+  assert.equal(kinds('GOOGLE_HEALTH'), ['hrv', 'heart_rate', 'heart_rate', 'heart_rate', 'daily', 'body', 'activity', 'sleep', 'activity', 'activity', 'sleep', 'body'], 'expected one Google Health event per data point');
+  assert.ok(events.every((r) => r.value.readings.length > 0 || r.value.hrvRmssdMs !== null || r.value.restingHeartRateBpm !== null), 'expected every event to carry a value');
+  assert.is(await counterValue(metrics, 'normalize_acknowledged_total', { reason: 'withings_no_sleep' }), 1, 'expected the empty Withings window counted');
+  assert.is(await counterValue(metrics, 'normalize_acknowledged_total', { reason: 'google_health_no_data_points' }), 1, 'expected the empty Google Health list counted');
+  const dead = driver.deadLetters();
+  assert.equal(dead.map((d) => d.reason), ['unmappable'], 'expected only the malformed Polar sleep dead-lettered');
+  assert.match(dead[0]!.detail ?? '', 'sleep has no sleep_start_time', 'expected the dead letter to say what is missing');
+});
+
 test('malformed and unmappable input are dead-lettered with their reason', async () => {
   const { driver, verified } = setup();
   await verified('terra').pipe({ key: 'terra:u', value: Buffer.from('{"type": "sleep", ') });
