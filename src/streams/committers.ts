@@ -1,4 +1,4 @@
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka, Producer, RecordMetadata } from 'kafkajs';
 import type { Logger } from '../obs/logger.ts';
 import { errorName } from './error-policy.ts';
 import type { PartitionRef, StreamEvents } from './events.ts';
@@ -13,8 +13,11 @@ export interface Chunk extends PartitionRef {
   nextOffset: string;
   /** State store changes of the chunk, for the stores' changelog topics. */
   changelog?: readonly OutgoingRecord[];
-  /** Writes the chunk's state changes to local storage, once the changelog holds them. */
-  applyState?(): Promise<void>;
+  /**
+   * Writes the chunk's state changes to local storage, once the changelog holds them, with the
+   * offset where each changelog topic's records of the chunk begin (when the send reported it).
+   */
+  applyState?(changelogOffsets?: ReadonlyMap<string, string>): Promise<void>;
   /**
    * Commits `nextOffset` through the consumer group. It comes from the batch being handled
    * because kafkajs' consumer.commitOffsets is a no-op once stop() began, which would lose the
@@ -57,8 +60,8 @@ export function atLeastOnceCommitter(options: CommitterOptions): Committer {
     connect: () => producer.connect(),
     async commit(chunk) {
       if (chunk.outputs.length > 0) await producer.sendBatch({ topicMessages: toTopicMessages(chunk.outputs), acks: -1 });
-      if (chunk.changelog && chunk.changelog.length > 0) await producer.sendBatch({ topicMessages: toTopicMessages(chunk.changelog), acks: -1 });
-      await chunk.applyState?.();
+      const written = chunk.changelog && chunk.changelog.length > 0 ? await producer.sendBatch({ topicMessages: toTopicMessages(chunk.changelog), acks: -1 }) : [];
+      await chunk.applyState?.(firstOffsets(written, chunk.changelog));
       await chunk.commitConsumerOffset();
       options.events.emit('committed', { topology: options.topology, topic: chunk.topic, partition: chunk.partition, offset: chunk.nextOffset, transactional: false });
     },
@@ -81,12 +84,19 @@ export function atLeastOnceCommitter(options: CommitterOptions): Committer {
  * Initialising the id returns only once the previous owner's transaction is complete, so the
  * committed offset read after it is the stable one; `resumeFrom` gives it, and the runner skips
  * what lies below it.
+ *
+ * The same stale fetch happens to a partition this instance keeps across a rebalance (a broker
+ * restart makes every member rejoin): kafkajs fetches the offsets again at every join, and our
+ * own last transaction, acknowledged before its markers are written, may not be visible yet.
+ * Nothing fences there, so the offset this instance itself committed last is the floor.
  */
 export function exactlyOnceCommitter(options: CommitterOptions): Committer {
   const producers = new Map<string, Promise<Producer>>();
   const idFor = (ref: PartitionRef) => `${options.transactionalIdPrefix}-${options.groupId}-${ref.topic}-${ref.partition}`;
   const admin = options.kafka.admin();
   let resumeOffsets = new Map<string, Promise<bigint | undefined>>();
+  /** The input offset of the last transaction committed per transactional id, while we own it. */
+  const committedByUs = new Map<string, bigint>();
 
   /** The group's committed offset once the partition's transactional id is initialised (`fenced`). */
   const stableOffset = async (ref: PartitionRef, fenced?: Promise<unknown>): Promise<bigint | undefined> => {
@@ -94,7 +104,9 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
     for (let attempt = 1; ; attempt++) {
       try {
         await (attempt === 1 && fenced ? fenced : producerFor(ref));
-        return await committedOffset(ref);
+        const committed = await committedOffset(ref);
+        const ours = committedByUs.get(idFor(ref));
+        return ours !== undefined && (committed === undefined || ours > committed) ? ours : committed;
       } catch (error) {
         if (!isKafkaUnavailable(error) || attempt >= 60) {
           options.log.warn({ error: errorName(error), topic: ref.topic, partition: ref.partition }, 'reading the committed offset after fencing failed; resuming where the consumer fetched');
@@ -125,6 +137,8 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
   const drop = async (id: string) => {
     const producer = producers.get(id);
     producers.delete(id);
+    // A new producer of this id fences, so the offset read after it is stable without our floor.
+    committedByUs.delete(id);
     await producer?.then((p) => p.disconnect()).catch((error: unknown) => options.log.warn({ error: errorName(error) }, 'closing a transactional producer failed'));
   };
 
@@ -133,14 +147,17 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
     async commit(chunk) {
       const producer = await producerFor(chunk);
       const transaction = await producer.transaction();
+      let changelogOffsets: Map<string, string> | undefined;
       try {
         const records = chunk.changelog && chunk.changelog.length > 0 ? [...chunk.outputs, ...chunk.changelog] : chunk.outputs;
-        if (records.length > 0) await transaction.sendBatch({ topicMessages: toTopicMessages(records), acks: -1 });
+        const written = records.length > 0 ? await transaction.sendBatch({ topicMessages: toTopicMessages(records), acks: -1 }) : [];
+        changelogOffsets = firstOffsets(written, chunk.changelog);
         await transaction.sendOffsets({
           consumerGroupId: options.groupId,
           topics: [{ topic: chunk.topic, partitions: [{ partition: chunk.partition, offset: chunk.nextOffset }] }],
         });
         await transaction.commit();
+        committedByUs.set(idFor(chunk), BigInt(chunk.nextOffset));
       } catch (error) {
         await transaction.abort().catch((abortError: unknown) => options.log.warn({ error: errorName(abortError) }, 'aborting a transaction failed'));
         options.events.emit('transaction-aborted', { topology: options.topology, topic: chunk.topic, partition: chunk.partition, error: errorName(error) });
@@ -149,11 +166,18 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
         // The commit may have reached the coordinator even so (a broker restarting under the
         // EndTxn): the chunk is retried, so resume from what the group really committed, read once
         // a new producer has completed that transaction either way.
-        resumeOffsets.set(idFor(chunk), stableOffset(chunk));
+        // If it did commit, the retry skips the chunk, so its state changes are applied here.
+        const resumed = stableOffset(chunk).then(async (offset) => {
+          if (offset !== undefined && offset >= BigInt(chunk.nextOffset)) {
+            await chunk.applyState?.().catch((applyError: unknown) => options.log.warn({ error: errorName(applyError), topic: chunk.topic, partition: chunk.partition }, 'applying a committed chunk to local state failed; a restore from the changelog repairs it'));
+          }
+          return offset;
+        });
+        resumeOffsets.set(idFor(chunk), resumed);
         throw error;
       }
       // Only a committed transaction's state changes reach local storage.
-      await chunk.applyState?.();
+      await chunk.applyState?.(changelogOffsets);
       options.events.emit('committed', { topology: options.topology, topic: chunk.topic, partition: chunk.partition, offset: chunk.nextOffset, transactional: true });
     },
     async assigned(partitions) {
@@ -173,4 +197,16 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
       await admin.disconnect();
     },
   };
+}
+
+/**
+ * Where the chunk's changelog records begin in each changelog topic, from the send's answer
+ * (one partition per changelog topic per chunk); undefined without changelog records.
+ */
+function firstOffsets(written: readonly RecordMetadata[], changelog: readonly OutgoingRecord[] | undefined): Map<string, string> | undefined {
+  if (!changelog || changelog.length === 0) return undefined;
+  const topics = new Set(changelog.map((record) => record.topic));
+  const offsets = new Map<string, string>();
+  for (const meta of written) if (topics.has(meta.topicName) && meta.baseOffset !== undefined) offsets.set(meta.topicName, meta.baseOffset);
+  return offsets;
 }

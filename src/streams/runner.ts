@@ -41,9 +41,9 @@ export interface RunOptions {
   /** Where a new group starts; a pipeline stage wants everything already on its topics. */
   fromBeginning?: boolean; // true
   /**
-   * Local storage of the topology's state stores: `lmdbBackend(dir)` keeps them across restarts
-   * (only the changelog's tail is restored after a clean stop); memory restores the whole
-   * changelog on every start.
+   * Local storage of the topology's state stores: `lmdbBackend(dir)` keeps them across restarts,
+   * killed or not (only the changelog's tail is restored); memory restores the whole changelog
+   * on every start.
    */
   stateBackend?: StateBackend; // memoryBackend()
   /** Replication of changelog topics the runner creates; the broker's default when unset. */
@@ -193,7 +193,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
             ...ref,
             outputs: result.outputs,
             nextOffset,
-            ...(chunkState ? { changelog: chunkState.changelog(markers, Date.now()), applyState: () => chunkState.apply(markers) } : {}),
+            ...(chunkState ? { changelog: chunkState.changelog(markers, Date.now()), applyState: (changelogOffsets) => chunkState.apply(markers, changelogOffsets) } : {}),
             commitConsumerOffset: () => commitOffsetsIfNecessary({ topics: [{ topic: ref.topic, partitions: [{ partition: ref.partition, offset: nextOffset }] }] }),
           }),
         );

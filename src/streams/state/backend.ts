@@ -10,18 +10,22 @@ export interface StateEntry {
  */
 export interface PartitionStorage {
   get(key: Buffer): Buffer | undefined;
-  /** Applies entries in order, atomically; resolves once readable. */
-  write(entries: readonly StateEntry[]): Promise<void>;
+  /**
+   * Applies entries in order, atomically. `checkpoint`, when given, is a changelog offset at or
+   * below the first record holding these entries: stored with them, so a restore from it replays
+   * nothing the data lacks.
+   */
+  write(entries: readonly StateEntry[], checkpoint?: string): Promise<void>;
   /** Every entry, for queries and tests. */
   entries(): Iterable<StateEntry & { value: Buffer }>;
   /**
-   * The changelog offset the local data covers, as left by a clean close, or undefined when the
-   * data cannot be trusted (first open, or the process died while the partition was open).
+   * The changelog offset a restore starts from: the data holds every change of the changelog
+   * below it. Undefined when nothing was checkpointed (a fresh store: restore everything).
    */
-  takeCheckpoint(): Promise<string | undefined>;
-  /** Written on a clean close or hand-over, after every write of the partition. */
+  checkpoint(): string | undefined;
+  /** Records that everything below `offset` is applied (a clean close, after every write). */
   writeCheckpoint(offset: string): Promise<void>;
-  /** Drops every entry (before a full restore). */
+  /** Drops every entry and the checkpoint (before a full restore). */
   clear(): Promise<void>;
   close(): Promise<void>;
 }
@@ -50,23 +54,21 @@ export function memoryBackend(): StateBackend {
       const held = state;
       return {
         get: (key) => held.data.get(key.toString('latin1'))?.value,
-        async write(entries) {
+        async write(entries, checkpoint) {
           for (const entry of entries) {
             if (entry.value === null) held.data.delete(entry.key.toString('latin1'));
             else held.data.set(entry.key.toString('latin1'), { key: entry.key, value: entry.value });
           }
+          if (checkpoint !== undefined) held.checkpoint = checkpoint;
         },
         entries: () => held.data.values(),
-        async takeCheckpoint() {
-          const checkpoint = held.checkpoint;
-          delete held.checkpoint;
-          return checkpoint;
-        },
+        checkpoint: () => held.checkpoint,
         async writeCheckpoint(offset) {
           held.checkpoint = offset;
         },
         async clear() {
           held.data.clear();
+          delete held.checkpoint;
         },
         async close() {},
       };

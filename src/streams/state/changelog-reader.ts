@@ -6,13 +6,13 @@ import type { StateEntry } from './backend.ts';
 export interface ChangelogReader {
   /**
    * Reads each partition from its offset (undefined: the beginning) up to the end it had when
-   * the restore began, handing entries in offset order to `apply`.
+   * the restore began, handing entries in offset order to `apply` with the offset after them.
    */
-  restore(topic: string, from: ReadonlyMap<number, string | undefined>, apply: (partition: number, entries: StateEntry[]) => Promise<void>): Promise<void>;
+  restore(topic: string, from: ReadonlyMap<number, string | undefined>, apply: (partition: number, entries: StateEntry[], nextOffset: string) => Promise<void>): Promise<void>;
   /** Records to read per partition for `restore` with the same offsets (for progress). */
   remaining(topic: string, from: ReadonlyMap<number, string | undefined>): Promise<Map<number, number>>;
-  /** The offset after the partition's last record: what local storage covers after a clean close. */
-  endOffset(topic: string, partition: number): Promise<string>;
+  /** The partition's first offset and the offset after its last record. */
+  offsets(topic: string, partition: number): Promise<{ low: string; high: string }>;
   close(): Promise<void>;
 }
 
@@ -45,11 +45,11 @@ export function kafkaChangelogReader(kafka: Kafka, groupId: string): ChangelogRe
       const ranges = await bounds(topic, from);
       return new Map([...ranges].map(([p, r]) => [p, Math.max(0, Number(r.end - r.start))]));
     },
-    async endOffset(topic, partition) {
+    async offsets(topic, partition) {
       await connect();
       const found = (await admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition);
       if (!found) throw new Error(`changelog ${topic} has no partition ${partition}`);
-      return found.high;
+      return { low: found.low, high: found.high };
     },
     async restore(topic, from, apply) {
       const ranges = [...(await bounds(topic, from))].filter(([, r]) => r.start < r.end);
@@ -89,8 +89,9 @@ export function kafkaChangelogReader(kafka: Kafka, groupId: string): ChangelogRe
               if (offset < range.start || offset >= range.end || !message.key) continue;
               entries.push({ key: message.key, value: message.value });
             }
-            if (entries.length > 0) await apply(batch.partition, entries);
-            reached(batch.partition, BigInt(batch.lastOffset()) + 1n);
+            const next = BigInt(batch.lastOffset()) + 1n;
+            if (entries.length > 0) await apply(batch.partition, entries, (next < range.end ? next : range.end).toString());
+            reached(batch.partition, next);
           },
         });
         const others = (await admin.fetchTopicOffsets(topic)).map((o) => o.partition).filter((p) => !open.has(p));

@@ -184,10 +184,14 @@ export class ChunkState {
     return out;
   }
 
-  /** Writes the accepted changes to local storage, once the changelog holding them is durable. */
-  async apply(markers: ReadonlyArray<{ topic: string; nextOffset: string }>): Promise<void> {
+  /**
+   * Writes the accepted changes to local storage, once the changelog holding them is durable.
+   * `changelogOffsets`: where each changelog topic's records of this chunk begin, the store's
+   * checkpoint from now on (a restore replays this chunk's records at most).
+   */
+  async apply(markers: ReadonlyArray<{ topic: string; nextOffset: string }>, changelogOffsets?: ReadonlyMap<string, string>): Promise<void> {
     for (const open of this.#stores.values()) {
-      await open.storage.write(this.#entries(open.spec.name, markers));
+      await open.storage.write(this.#entries(open.spec.name, markers), changelogOffsets?.get(open.spec.changelogTopic));
       for (const [id, pending] of this.#pending.get(open.spec.name) ?? []) open.decoded.set(id, pending.value);
     }
   }

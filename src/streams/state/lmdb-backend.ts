@@ -1,45 +1,41 @@
-import { mkdir, readFile, rm, writeFile, rename } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { open, type Database } from 'lmdb';
 import type { PartitionStorage, StateBackend } from './backend.ts';
 
 /**
- * LMDB environments under `dir`, one per store partition (`<dir>/<group>/<store>/<partition>`),
- * next to a `checkpoint` file naming the changelog offset the data covers. The file exists only
- * between a clean close and the next open: a process that dies with the partition open leaves
- * none, so the next owner clears the data and restores the whole changelog.
+ * LMDB environments under `dir`, one per store partition (`<dir>/<group>/<store>/<partition>`).
+ * The changelog checkpoint lives in the same database, written in the transaction of the entries
+ * it covers: whether the process stops cleanly or is killed, data and checkpoint agree, and the
+ * next open restores only the changelog's tail.
  */
 export function lmdbBackend(dir: string): StateBackend {
   return {
     kind: 'lmdb',
     async open(group, store, partition) {
       const path = join(dir, safe(group), safe(store), String(partition));
-      const checkpointFile = join(path, 'checkpoint');
       await mkdir(path, { recursive: true });
       let db: Database<Buffer, Buffer> = openAt(path);
       return {
         get: (key) => db.getBinary(key) ?? undefined,
-        async write(entries) {
+        async write(entries, checkpoint) {
           // One synchronous transaction: visible to the next get, and all or nothing.
           db.transactionSync(() => {
             for (const entry of entries) {
               if (entry.value === null) db.removeSync(entry.key);
               else db.putSync(entry.key, entry.value);
             }
+            if (checkpoint !== undefined) db.putSync(checkpointKey, Buffer.from(checkpoint, 'utf8'));
           });
         },
         *entries() {
-          for (const { key, value } of db.getRange()) yield { key: Buffer.from(key), value: Buffer.from(value) };
+          for (const { key, value } of db.getRange()) {
+            if (!checkpointKey.equals(key)) yield { key: Buffer.from(key), value: Buffer.from(value) };
+          }
         },
-        async takeCheckpoint() {
-          const text = await readFile(checkpointFile, 'utf8').catch(() => undefined);
-          await rm(checkpointFile, { force: true });
-          return text?.trim() || undefined;
-        },
+        checkpoint: () => db.getBinary(checkpointKey)?.toString('utf8'),
         async writeCheckpoint(offset) {
-          await db.flushed;
-          await writeFile(`${checkpointFile}.tmp`, offset);
-          await rename(`${checkpointFile}.tmp`, checkpointFile);
+          db.transactionSync(() => db.putSync(checkpointKey, Buffer.from(offset, 'utf8')));
         },
         async clear() {
           await db.close();
@@ -52,6 +48,9 @@ export function lmdbBackend(dir: string): StateBackend {
     },
   };
 }
+
+/** In the NUL-led key space the runtime keeps for itself (input-offset markers live there too). */
+const checkpointKey = Buffer.from('\u0000changelog-checkpoint', 'utf8');
 
 function openAt(path: string): Database<Buffer, Buffer> {
   return open<Buffer, Buffer>({ path: join(path, 'data.mdb'), encoding: 'binary', keyEncoding: 'binary', compression: false });

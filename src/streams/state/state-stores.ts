@@ -24,7 +24,8 @@ export interface StateStoresOptions {
 /**
  * The state stores of one topology instance, per input partition (partition n of every source
  * topic writes partition n of every changelog). A partition is opened and restored before its
- * first record runs, and closed with a checkpoint when it leaves this instance.
+ * first record runs, from the checkpoint its local storage keeps with every chunk, and closed
+ * with a checkpoint at the changelog's end when it leaves this instance.
  */
 export class StateStores {
   readonly #options: StateStoresOptions;
@@ -104,14 +105,14 @@ export class StateStores {
     return spec;
   }
 
-  /** Writes each store's checkpoint and closes it; the next owner here restores only the tail. */
+  /** Checkpoints each store at its changelog's end and closes it: nothing is left to restore here. */
   async release(partition: number): Promise<void> {
     const stores = this.#partitions.get(partition);
     if (!stores) return;
     this.#partitions.delete(partition);
     const opened = await stores.opened.catch(() => undefined);
     for (const { spec, storage } of opened?.values() ?? []) {
-      const end = this.#options.changelog ? await this.#options.changelog.endOffset(spec.changelogTopic, partition).catch(() => undefined) : '0';
+      const end = this.#options.changelog ? await this.#options.changelog.offsets(spec.changelogTopic, partition).then((o) => o.high, () => undefined) : '0';
       if (end !== undefined) await storage.writeCheckpoint(end);
       await storage.close();
     }
@@ -140,24 +141,37 @@ export class StateStores {
 
   async #restore(spec: StateStoreSpec, partition: number, storage: OpenStore['storage']): Promise<void> {
     const { changelog, events, log, topology } = this.#options;
-    // Taken (and removed) now: should the process die while the partition is open, the next
-    // open finds no checkpoint and restores everything.
-    const checkpoint = await storage.takeCheckpoint();
-    if (checkpoint === undefined) await storage.clear();
     if (!changelog) return;
+    const checkpoint = await this.#usableCheckpoint(spec, partition, storage);
     const from = new Map([[partition, checkpoint]]);
     const total = (await changelog.remaining(spec.changelogTopic, from)).get(partition) ?? 0;
     const began = performance.now();
     let restored = 0;
     events.emit('restoring', { topology, store: spec.name, partition, restored, total });
     log.info({ store: spec.name, partition, fromCheckpoint: checkpoint !== undefined, records: total }, 'restoring state store');
-    await changelog.restore(spec.changelogTopic, from, async (_partition, entries) => {
-      await storage.write(entries);
+    await changelog.restore(spec.changelogTopic, from, async (_partition, entries, nextOffset) => {
+      await storage.write(entries, nextOffset);
       restored += entries.length;
       events.emit('restoring', { topology, store: spec.name, partition, restored, total });
     });
     const seconds = (performance.now() - began) / 1_000;
     events.emit('restored', { topology, store: spec.name, partition, restored, seconds });
     log.info({ store: spec.name, partition, restored, seconds: Number(seconds.toFixed(3)) }, 'state store restored');
+  }
+
+  /**
+   * The local checkpoint when the changelog still holds everything after it; otherwise the data
+   * is cleared for a full restore: a checkpoint past the end means the changelog was recreated,
+   * one below its start that records after it are gone.
+   */
+  async #usableCheckpoint(spec: StateStoreSpec, partition: number, storage: OpenStore['storage']): Promise<string | undefined> {
+    const checkpoint = storage.checkpoint();
+    if (checkpoint !== undefined) {
+      const { low, high } = await this.#options.changelog!.offsets(spec.changelogTopic, partition);
+      if (BigInt(checkpoint) >= BigInt(low) && BigInt(checkpoint) <= BigInt(high)) return checkpoint;
+      this.#options.log.warn({ store: spec.name, partition, checkpoint, low, high }, 'state store checkpoint outside its changelog; restoring all of it');
+    }
+    await storage.clear();
+    return undefined;
   }
 }

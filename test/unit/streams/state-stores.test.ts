@@ -102,26 +102,30 @@ test('state stores need records in order; window settings are checked', () => {
   assert.throws(() => other.addStateStore({ name: 'w', key: serdes.string(), value: serdes.string() }), /already has a state store named "w"/);
 });
 
-test('LMDB storage keeps data across a clean close and reopen; without a checkpoint it must be cleared', async () => {
+test('LMDB storage keeps its data and the checkpoint written with it across a reopen, closed cleanly or not', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'state-'));
   try {
     const backend = lmdbBackend(dir);
     const first = await backend.open('g', 's', 0);
-    assert.is(await first.takeCheckpoint(), undefined, 'a fresh partition has no checkpoint');
-    await first.write([{ key: Buffer.from('a'), value: Buffer.from('1') }, { key: Buffer.from('b'), value: Buffer.from('2') }]);
+    assert.is(first.checkpoint(), undefined, 'a fresh partition has no checkpoint');
+    await first.write([{ key: Buffer.from('a'), value: Buffer.from('1') }, { key: Buffer.from('b'), value: Buffer.from('2') }], '10');
     await first.write([{ key: Buffer.from('b'), value: null }]);
     assert.is(first.get(Buffer.from('a'))?.toString(), '1', 'write visible at once');
     assert.is(first.get(Buffer.from('b')), undefined, 'delete visible at once');
-    await first.writeCheckpoint('42');
-    await first.close();
-    const second = await backend.open('g', 's', 0);
-    assert.is(await second.takeCheckpoint(), '42', 'checkpoint of the clean close');
-    assert.is(second.get(Buffer.from('a'))?.toString(), '1', 'data survived the reopen');
+    assert.is(first.checkpoint(), '10', 'a write without a checkpoint keeps the last one');
+    assert.equal([...first.entries()].map((e) => e.key.toString()), ['a'], 'the checkpoint is not an entry');
+    // Not closed: what a killed process leaves behind.
+    const second = await lmdbBackend(dir).open('g', 's', 0);
+    assert.is(second.checkpoint(), '10', 'the checkpoint written with the data survives without a close');
+    assert.is(second.get(Buffer.from('a'))?.toString(), '1', 'data survived');
+    await second.writeCheckpoint('42');
     await second.close();
+    await first.close();
     const third = await backend.open('g', 's', 0);
-    assert.is(await third.takeCheckpoint(), undefined, 'taking the checkpoint removed it: a crash now means a full restore');
+    assert.is(third.checkpoint(), '42', 'checkpoint of the clean close');
     await third.clear();
     assert.equal([...third.entries()], [], 'cleared');
+    assert.is(third.checkpoint(), undefined, 'clearing drops the checkpoint');
     await third.close();
   } finally {
     await rm(dir, { recursive: true, force: true });
