@@ -12,6 +12,9 @@
 // event, so lost and duplicated events are counted exactly. Loopback only; bounded in count and time.
 // It restarts the native stack's services, so it refuses to run against an external stack.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { deliveryModes, loadConfig, type DeliveryMode } from '../src/config/index.ts';
@@ -106,7 +109,9 @@ async function restartService(service: StackService, downMs: number): Promise<vo
 async function runMode(mode: DeliveryMode): Promise<ModeReport> {
   const prefix = `chaos-${randomUUID().slice(0, 8)}`;
   const secret = randomBytes(24).toString('hex');
-  const env = { DELIVERY: mode, LOG_LEVEL: 'warn', HEALTHKIT_WEBHOOK_SECRETS: secret };
+  // enrich keeps its baselines in LMDB as a deployment does, so a kill restores only the tail.
+  const stateDir = await mkdtemp(join(tmpdir(), `${prefix}-state-`));
+  const env = { DELIVERY: mode, LOG_LEVEL: 'warn', HEALTHKIT_WEBHOOK_SECRETS: secret, STATE_DIR: stateDir };
   const kafka = new Kafka({ clientId: `chaos-${prefix}`, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
   const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 2 });
   pool.on('error', () => undefined); // Postgres is stopped on purpose during the run
@@ -351,6 +356,11 @@ async function runMode(mode: DeliveryMode): Promise<ModeReport> {
   await admin.disconnect();
   await pool.query('DELETE FROM biometric_events WHERE user_id >= $1 AND user_id < $2', [`${prefix}-`, `${prefix}.`]).catch(() => undefined);
   await pool.end();
+  await rm(stateDir, { recursive: true, force: true });
+  // Every process's log lines (warn and above), to see what a stage did around a fault.
+  const logDir = await mkdtemp(join(tmpdir(), `${prefix}-logs-`));
+  for (const entry of managed.values()) await writeFile(join(logDir, `${entry.name}.log`), entry.outputs.join('\n'));
+  say(`[${mode}] process logs in ${logDir}`);
   return report;
 }
 

@@ -86,9 +86,10 @@ export function atLeastOnceCommitter(options: CommitterOptions): Committer {
  * what lies below it.
  *
  * The same stale fetch happens to a partition this instance keeps across a rebalance (a broker
- * restart makes every member rejoin): kafkajs fetches the offsets again at every join, and our
- * own last transaction, acknowledged before its markers are written, may not be visible yet.
- * Nothing fences there, so the offset this instance itself committed last is the floor.
+ * restart makes every member rejoin): kafkajs fetches the offsets again at every join, even while
+ * batches of other partitions are still committing, and our own last transaction may not be
+ * visible yet. Nothing fences there, so the offset this instance itself committed last (read
+ * when the partition's next batch starts, after any commit in flight) is the floor.
  */
 export function exactlyOnceCommitter(options: CommitterOptions): Committer {
   const producers = new Map<string, Promise<Producer>>();
@@ -104,9 +105,7 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
     for (let attempt = 1; ; attempt++) {
       try {
         await (attempt === 1 && fenced ? fenced : producerFor(ref));
-        const committed = await committedOffset(ref);
-        const ours = committedByUs.get(idFor(ref));
-        return ours !== undefined && (committed === undefined || ours > committed) ? ours : committed;
+        return await committedOffset(ref);
       } catch (error) {
         if (!isKafkaUnavailable(error) || attempt >= 60) {
           options.log.warn({ error: errorName(error), topic: ref.topic, partition: ref.partition }, 'reading the committed offset after fencing failed; resuming where the consumer fetched');
@@ -191,7 +190,14 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
       const fenced = inits.map((init) => init.catch((error: unknown) => options.log.warn({ error: errorName(error) }, 'initialising a transactional producer failed')));
       await Promise.all([released, ...fenced]);
     },
-    resumeFrom: (ref) => resumeOffsets.get(idFor(ref)) ?? Promise.resolve(undefined),
+    async resumeFrom(ref) {
+      const id = idFor(ref);
+      const stable = await resumeOffsets.get(id);
+      // Read now, not at the join: a commit of this partition still in flight then (kafkajs
+      // rejoins while other partitions' batches run) has finished by the time its next batch asks.
+      const ours = committedByUs.get(id);
+      return ours !== undefined && (stable === undefined || ours > stable) ? ours : stable;
+    },
     close: async () => {
       await Promise.all([...producers.keys()].map(drop));
       await admin.disconnect();

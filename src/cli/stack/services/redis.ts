@@ -28,9 +28,11 @@ export const redisService: StackService = {
         `port ${nativeStack.redisPort}`,
         'bind 127.0.0.1',
         `dir ${dataDir}`,
-        // The replay guard only needs keys for hours; persistence would only slow a dev stack.
+        // The replay guard's claims must outlive a Redis restart, or a vendor's retry of a
+        // delivery that already went on is forwarded again: an append-only file, synced each second.
         'save ""',
-        'appendonly no',
+        'appendonly yes',
+        'appendfsync everysec',
         // Redis rewrites its process title; keeping the config path in it lets `stack` find it.
         'proc-title-template "{title} {listen-addr} {config-file}"',
         '',
