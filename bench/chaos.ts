@@ -1,5 +1,6 @@
 // `npm run chaos [-- --events N] [-- --kills K] [-- --rate R] [-- --mode at-least-once|exactly-once|both]
-//                [-- --broker-restarts B] [-- --timeout-s S]`
+//                [-- --broker-restarts B] [-- --timeout-s S] [-- --membership static|dynamic]
+//                [-- --log-level warn|info|debug]`
 //
 // The fault soak: the native stack, the ingress and every stage as separate processes, a steady
 // signed load through the ingress from clients that retry like vendors do (same delivery again,
@@ -42,6 +43,8 @@ const modes: DeliveryMode[] = modeFlag === 'both' ? [...deliveryModes] : [modeFl
 // static: each stage process keeps one KAFKA_GROUP_INSTANCE_ID across its restarts, as a pod does.
 const membership = flag('membership') ?? 'static';
 if (membership !== 'static' && membership !== 'dynamic') throw new Error('--membership must be static or dynamic');
+// The processes' LOG_LEVEL: info adds the runtime's hand-over lines (skipped records, resumes).
+const processLogLevel = flag('log-level') ?? 'warn';
 if (usesExternalStack()) throw new Error('npm run chaos restarts the native stack’s services; unset KAFKA_BROKERS, SCHEMA_REGISTRY_URL, DATABASE_URL and REDIS_URL');
 
 const config = loadConfig();
@@ -111,7 +114,7 @@ async function runMode(mode: DeliveryMode): Promise<ModeReport> {
   const secret = randomBytes(24).toString('hex');
   // enrich keeps its baselines in LMDB as a deployment does, so a kill restores only the tail.
   const stateDir = await mkdtemp(join(tmpdir(), `${prefix}-state-`));
-  const env = { DELIVERY: mode, LOG_LEVEL: 'warn', HEALTHKIT_WEBHOOK_SECRETS: secret, STATE_DIR: stateDir };
+  const env = { DELIVERY: mode, LOG_LEVEL: processLogLevel, HEALTHKIT_WEBHOOK_SECRETS: secret, STATE_DIR: stateDir };
   const kafka = new Kafka({ clientId: `chaos-${prefix}`, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
   const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 2 });
   pool.on('error', () => undefined); // Postgres is stopped on purpose during the run

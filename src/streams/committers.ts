@@ -167,7 +167,9 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
         // a new producer has completed that transaction either way.
         // If it did commit, the retry skips the chunk, so its state changes are applied here.
         const resumed = stableOffset(chunk).then(async (offset) => {
-          if (offset !== undefined && offset >= BigInt(chunk.nextOffset)) {
+          const committed = offset !== undefined && offset >= BigInt(chunk.nextOffset);
+          options.log.info({ topic: chunk.topic, partition: chunk.partition, error: errorName(error), committed }, committed ? 'a failed commit had committed; its chunk is not processed again' : 'a failed commit did not commit; its chunk is processed again');
+          if (committed) {
             await chunk.applyState?.().catch((applyError: unknown) => options.log.warn({ error: errorName(applyError), topic: chunk.topic, partition: chunk.partition }, 'applying a committed chunk to local state failed; a restore from the changelog repairs it'));
           }
           return offset;
