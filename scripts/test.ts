@@ -31,7 +31,15 @@ function testFiles(dir: string): string[] {
   return out.sort();
 }
 
-function runFile(file: string, env: NodeJS.ProcessEnv): Promise<FileResult> {
+/**
+ * Integration files that run two at a time: each has topics and consumer groups of its own and
+ * asserts no timing, and they spend their time waiting on the broker, not on the CPU. The rest
+ * run alone (the pipeline's shared topics and groups, SIGKILL and hand-over timing).
+ */
+const besideAnother = new Set(['streams-avro', 'streams-backpressure', 'streams-lag', 'streams-poison', 'streams-run', 'streams-shutdown', 'streams-state-query', 'streams-state-http'].map((name) => join('test', 'integration', `${name}.test.ts`)));
+
+/** Runs a file, printing its output as it comes, or all at once when it ends (`buffered`). */
+function runFile(file: string, env: NodeJS.ProcessEnv, buffered = false): Promise<FileResult> {
   const name = relative(projectRoot, file);
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', file], {
@@ -42,7 +50,7 @@ function runFile(file: string, env: NodeJS.ProcessEnv): Promise<FileResult> {
     let output = '';
     const collect = (chunk: Buffer) => {
       output += chunk.toString();
-      process.stdout.write(chunk);
+      if (!buffered) process.stdout.write(chunk);
     };
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
@@ -53,6 +61,7 @@ function runFile(file: string, env: NodeJS.ProcessEnv): Promise<FileResult> {
     }, fileTimeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);
+      if (buffered) process.stdout.write(`\n▶ ${name}\n${output}`);
       const total = Number(/Total:\s+(\d+)/.exec(output)?.[1] ?? NaN);
       const passed = Number(/Passed:\s+(\d+)/.exec(output)?.[1] ?? NaN);
       const skipped = Number(/Skipped:\s+(\d+)/.exec(output)?.[1] ?? 0);
@@ -86,11 +95,23 @@ const started = Date.now();
 const stack = files.some(isIntegration) ? ensureTestStack((line) => console.log(`[stack] ${line}`)) : undefined;
 stack?.catch(() => undefined); // awaited before the first integration file, which reports it
 const results: FileResult[] = [];
-for (const file of files) {
+const timed = async (file: string, env: NodeJS.ProcessEnv, buffered: boolean) => {
+  const fileStarted = Date.now();
+  results.push({ ...(await runFile(file, env, buffered)), ms: Date.now() - fileStarted });
+};
+const pairable = files.filter((file) => besideAnother.has(relative(projectRoot, file)));
+for (const file of files.filter((f) => !pairable.includes(f))) {
   const env = isIntegration(file) ? await stack! : process.env;
   console.log(`\n▶ ${relative(projectRoot, file)}`);
-  const fileStarted = Date.now();
-  results.push({ ...(await runFile(file, env)), ms: Date.now() - fileStarted });
+  await timed(file, env, false);
+}
+if (pairable.length > 0) {
+  const env = await stack!;
+  const queue = [...pairable];
+  const lane = async () => {
+    for (let file = queue.shift(); file; file = queue.shift()) await timed(file, env, true);
+  };
+  await Promise.all([lane(), lane()]);
 }
 
 const passed = results.reduce((sum, r) => sum + r.passed, 0);
