@@ -96,7 +96,12 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
   const idFor = (ref: PartitionRef) => `${options.transactionalIdPrefix}-${options.groupId}-${ref.topic}-${ref.partition}`;
   const admin = options.kafka.admin();
   let resumeOffsets = new Map<string, Promise<bigint | undefined>>();
-  /** The input offset of the last transaction committed per transactional id, while we own it. */
+  /**
+   * The input offset of the last transaction this process committed per transactional id. Kept
+   * when a producer is dropped: a committed offset only moves forward (a reset needs the group
+   * empty, so a new process), so it is a floor even after fencing, when a fetch during a broker
+   * restart answered stale or empty.
+   */
   const committedByUs = new Map<string, bigint>();
 
   /** The group's committed offset once the partition's transactional id is initialised (`fenced`). */
@@ -136,8 +141,6 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
   const drop = async (id: string) => {
     const producer = producers.get(id);
     producers.delete(id);
-    // A new producer of this id fences, so the offset read after it is stable without our floor.
-    committedByUs.delete(id);
     await producer?.then((p) => p.disconnect()).catch((error: unknown) => options.log.warn({ error: errorName(error) }, 'closing a transactional producer failed'));
   };
 
@@ -168,9 +171,9 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
         // If it did commit, the retry skips the chunk, so its state changes are applied here.
         const resumed = stableOffset(chunk).then(async (offset) => {
           const committed = offset !== undefined && offset >= BigInt(chunk.nextOffset);
-          options.log.info({ topic: chunk.topic, partition: chunk.partition, error: errorName(error), committed }, committed ? 'a failed commit had committed; its chunk is not processed again' : 'a failed commit did not commit; its chunk is processed again');
+          options.log.info({ topic: chunk.topic, partition: chunk.partition, error: errorName(error), committed, groupOffset: offset?.toString(), nextOffset: chunk.nextOffset, ownLastCommit: committedByUs.get(idFor(chunk))?.toString() }, committed ? 'a failed commit had committed; its chunk is not processed again' : 'a failed commit did not commit; its chunk is processed again');
           if (committed) {
-            await chunk.applyState?.().catch((applyError: unknown) => options.log.warn({ error: errorName(applyError), topic: chunk.topic, partition: chunk.partition }, 'applying a committed chunk to local state failed; a restore from the changelog repairs it'));
+            await chunk.applyState?.().catch((applyError: unknown) => options.log.warn({ error: errorName(applyError), topic: chunk.topic, partition: chunk.partition }, 'applying a committed chunk to local state failed; the local store lacks its changes until its directory is removed and it is restored'));
           }
           return offset;
         });
