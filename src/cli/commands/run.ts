@@ -149,6 +149,19 @@ export function registerRun(program: Command): void {
         const { runIngress } = await import('./ingress.ts');
         return runIngress(config);
       }
-      return runStages(config, stage);
+      await runStages(config, stage);
+      exitIfStillRunning(createLogger({ level: config.LOG_LEVEL, name: `bridge-${stage}` }));
     });
+}
+
+/**
+ * Once the stages stopped, everything is committed and closed. A client that still holds a
+ * socket or a timer (seen after broker restarts) must not keep a stopped stage alive until the
+ * orchestrator kills it: name what holds it, and exit.
+ */
+export function exitIfStillRunning(log: Logger, afterMs = 5_000): void {
+  setTimeout(() => {
+    log.warn({ resources: process.getActiveResourcesInfo() }, 'stopped, but something still holds the process; exiting');
+    process.exit(process.exitCode ?? 0);
+  }, afterMs).unref();
 }
