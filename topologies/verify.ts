@@ -16,6 +16,12 @@ export interface VerifyOptions {
   readonly connections: ConnectionDirectory;
   readonly metrics?: Registry;
   readonly now?: () => number;
+  /**
+   * Records of one raw partition checked at once. Raw records have no key, and no check depends
+   * on another record's (a delivery id is claimed atomically, so of two copies in flight exactly
+   * one goes on); outputs keep the input order, so one user's deliveries stay ordered.
+   */
+  readonly recordConcurrency?: number; // 1
   /** Topic names; the registry's raw/verified topics and dlq.verify unless a test isolates its own. */
   readonly topics?: VerifyTopics;
 }
@@ -60,7 +66,10 @@ export function verifyTopology(options: VerifyOptions): Topology {
     return vendor;
   };
 
-  const builder = new StreamsBuilder('verify', options.topics ? { groupId: options.topics.groupId, deadLetterTopic: options.topics.deadLetter } : {});
+  const builder = new StreamsBuilder('verify', {
+    ...(options.topics ? { groupId: options.topics.groupId, deadLetterTopic: options.topics.deadLetter } : {}),
+    ...(options.recordConcurrency && options.recordConcurrency > 1 ? { recordConcurrency: options.recordConcurrency, orderedByKey: false } : {}),
+  });
   builder
     .stream('raw-webhooks', { topics: vendorIds.map(rawOf), key: serdes.bytes(), value: serdes.bytes() })
     .map('check-signature', (record) => {

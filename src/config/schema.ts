@@ -130,6 +130,11 @@ const pipelineShape = {
    * in order. Stages that wait on a round trip per record (verify's Redis replay guard) scale with it.
    */
   STAGE_PARTITION_CONCURRENCY: positiveInt.default(12),
+  /**
+   * verify: records of one partition checked at once. Each waits on a Redis round trip (and a
+   * Postgres lookup for Garmin); outputs keep the input order whatever finishes first.
+   */
+  VERIFY_RECORD_CONCURRENCY: positiveInt.default(16),
   /** sink: rows per multi-row INSERT (one offset commit each). */
   SINK_BATCH_MAX: positiveInt.default(2_000),
   /** sink: how long the Postgres breaker stays open after 5 consecutive failures, in ms. */

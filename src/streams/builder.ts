@@ -55,6 +55,12 @@ export interface BuilderOptions {
    * and a chunk is committed only after every record of it finished.
    */
   recordConcurrency?: number; // 1: one record after another
+  /**
+   * With recordConcurrency: false lets records with the same key run at once too (outputs still
+   * keep the input order). Only for steps whose side effects do not depend on each other's order,
+   * and for sources whose records have no key worth ordering by.
+   */
+  orderedByKey?: boolean; // true
 }
 
 const defaultStore = { maxBatch: 2_000, maxInFlight: 3 } as const;
@@ -120,6 +126,7 @@ export class StreamsBuilder {
       deadLetterTopic: this.#options.deadLetterTopic ?? `dlq.${this.name}`,
       nodes: [...this.#nodes],
       ...(this.#options.recordConcurrency ? { recordConcurrency: this.#options.recordConcurrency } : {}),
+      ...(this.#options.orderedByKey === false ? { orderedByKey: false } : {}),
     });
   }
 

@@ -132,7 +132,8 @@ async function runInOrder(chunk: readonly RawRecord[], ctx: ChunkContext, state?
 
 /**
  * Up to `recordConcurrency` records at once; a record waits for the one before it with the same
- * key (records without a key count as one key), so each key keeps its order. Once a record
+ * key (records without a key count as one key), so each key keeps its order, unless the topology
+ * is not ordered by key. Once a record
  * finds a dependency down, no record after it starts: they are read again after the pause, and
  * the results of those that already ran are dropped (their side effects may run twice, as after
  * any crash).
@@ -143,7 +144,7 @@ async function runConcurrently(chunk: readonly RawRecord[], ctx: ChunkContext): 
   const tails = new Map<string | null, Promise<void>>();
   let firstUnavailable = chunk.length;
   const tasks = chunk.map((raw, index) => {
-    const key = raw.key === null ? null : raw.key.toString('base64');
+    const key = !ctx.topology.orderedByKey ? String(index) : raw.key === null ? null : raw.key.toString('base64');
     const task = (tails.get(key) ?? Promise.resolve()).then(() =>
       slots.execute(async () => {
         if (index > firstUnavailable) return;

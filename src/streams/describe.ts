@@ -7,6 +7,7 @@ export interface DescribableTopology {
   readonly groupId: string;
   readonly deadLetterTopic: string;
   readonly recordConcurrency: number;
+  readonly orderedByKey: boolean;
   readonly nodes: readonly GraphNode[];
   readonly stateStores: readonly StateStoreSpec[];
 }
@@ -43,8 +44,9 @@ export interface TopologyDescription {
   readonly name: string;
   readonly groupId: string;
   readonly deadLetterTopic: string;
-  /** Records of one partition processed at once (same key: in order). */
+  /** Records of one partition processed at once (same key: in order, unless orderedByKey is false). */
   readonly recordConcurrency: number;
+  readonly orderedByKey: boolean;
   readonly nodes: readonly NodeDescription[];
   readonly stateStores: readonly StateStoreDescription[];
   toString(): string;
@@ -80,12 +82,12 @@ export function describeTopology(topology: DescribableTopology): TopologyDescrip
     valueSerde: store.value.name,
     ...(store.windows ? { windows: { ...store.windows } } : {}),
   }));
-  const description = { name: topology.name, groupId: topology.groupId, deadLetterTopic: topology.deadLetterTopic, recordConcurrency: topology.recordConcurrency, nodes, stateStores };
+  const description = { name: topology.name, groupId: topology.groupId, deadLetterTopic: topology.deadLetterTopic, recordConcurrency: topology.recordConcurrency, orderedByKey: topology.orderedByKey, nodes, stateStores };
   return { ...description, toString: () => formatDescription(description) };
 }
 
 function formatDescription(d: Omit<TopologyDescription, 'toString'>): string {
-  const concurrency = d.recordConcurrency > 1 ? `, ${d.recordConcurrency} records at once per partition` : '';
+  const concurrency = d.recordConcurrency > 1 ? `, ${d.recordConcurrency} records at once per partition${d.orderedByKey ? '' : ' in any order'}` : '';
   const lines = [`Topology: ${d.name} (group ${d.groupId}, dead letters ${d.deadLetterTopic}${concurrency})`];
   for (const node of d.nodes) {
     const serdes = node.keySerde ? `; key: ${node.keySerde}, value: ${node.valueSerde}` : '';

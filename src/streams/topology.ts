@@ -22,15 +22,18 @@ export class Topology {
    * always run in order; outputs keep the input order either way.
    */
   readonly recordConcurrency: number;
+  /** False when records with the same key may run at once too (recordConcurrency > 1). */
+  readonly orderedByKey: boolean;
   /** State stores steps use through `ctx.store`, each with its changelog topic. */
   readonly stateStores: readonly StateStoreSpec[];
 
-  constructor(init: { name: string; groupId: string; deadLetterTopic: string; nodes: readonly GraphNode[]; recordConcurrency?: number; stateStores?: readonly StateStoreSpec[] }) {
+  constructor(init: { name: string; groupId: string; deadLetterTopic: string; nodes: readonly GraphNode[]; recordConcurrency?: number; orderedByKey?: boolean; stateStores?: readonly StateStoreSpec[] }) {
     this.name = init.name;
     this.groupId = init.groupId;
     this.deadLetterTopic = init.deadLetterTopic;
     this.nodes = init.nodes;
     this.recordConcurrency = init.recordConcurrency ?? 1;
+    this.orderedByKey = init.orderedByKey ?? true;
     this.stateStores = init.stateStores ?? [];
     this.sources = init.nodes.filter((node): node is SourceNode => node.type === 'source');
     this.stores = init.nodes.filter((node): node is StoreNode => node.type === 'store');

@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config/index.ts';
 import { serdes } from '../../src/streams/index.ts';
 import { TopologyTestDriver } from '../../src/streams/testing/index.ts';
 import { vendors } from '../../src/vendors/index.ts';
-import { memoryConnectionDirectory, memoryReplayGuard, verifySettings } from '../../src/verify/index.ts';
+import { memoryConnectionDirectory, memoryReplayGuard, verifySettings, type ReplayGuard } from '../../src/verify/index.ts';
 import { verifyTopology } from '../../topologies/verify.ts';
 
 const now = Date.UTC(2026, 5, 1, 12, 0, 0);
@@ -18,12 +18,13 @@ const config = loadConfig({
 });
 const settings = verifySettings(config, (vendor) => vendors[vendor].retryHorizonMs);
 
-function setup() {
+function setup(options: { replayGuard?: ReplayGuard; recordConcurrency?: number } = {}) {
   const metrics = new Registry();
   const driver = new TopologyTestDriver(
     verifyTopology({
       settings,
-      replayGuard: memoryReplayGuard(),
+      replayGuard: options.replayGuard ?? memoryReplayGuard(),
+      ...(options.recordConcurrency ? { recordConcurrency: options.recordConcurrency } : {}),
       connections: memoryConnectionDirectory([['garmin', 'g-user'], ['withings', '1001']]),
       metrics,
       now: () => now,
@@ -67,6 +68,34 @@ test('a repeated delivery (same trace_id) is forwarded once and counted, not dea
   assert.is(out.length, 1, 'forwarded once');
   assert.is(driver.deadLetters().length, 0, 'not a dead letter');
   assert.match(await metrics.metrics(), /verify_repeated_deliveries_total\{vendor="whoop"\} 1/, 'counted once');
+});
+
+test('recordConcurrency: claims run at once, each delivery goes on once, outputs keep the input order', async () => {
+  // A guard on a slow link: later claims answer sooner, so an ordered result is the runtime's doing.
+  const guard = memoryReplayGuard();
+  const flight = { now: 0, max: 0 };
+  const slowGuard: ReplayGuard = {
+    async claim(vendor, deliveryId, claimant, ttl) {
+      flight.now += 1;
+      flight.max = Math.max(flight.max, flight.now);
+      await new Promise((resolve) => setTimeout(resolve, 20 - (Number(deliveryId.split('-')[1]) % 20)));
+      flight.now -= 1;
+      return guard.claim(vendor, deliveryId, claimant, ttl);
+    },
+  };
+  const { driver, input, metrics } = setup({ replayGuard: slowGuard, recordConcurrency: 8 });
+  // 20 deliveries of 4 users, every fifth sent twice in a row (the copy is a retry, re-signed).
+  for (let n = 0; n < 20; n += 1) {
+    const body = { ...whoopBody, user_id: 1000 + (n % 4), trace_id: `trace-${n}` };
+    await input('raw.whoop').queue(whoop(body));
+    if (n % 5 === 0) await input('raw.whoop').queue(whoop(body, 'whoop-new', now + 1_000));
+  }
+  await driver.flush();
+  const out = await driver.outputTopic('verified.whoop', serdes.string(), serdes.bytes()).readRecords();
+  const traces = out.map((r) => (JSON.parse(r.value!.toString()) as { trace_id: string }).trace_id);
+  assert.equal(traces, Array.from({ length: 20 }, (_, n) => `trace-${n}`), 'each delivery once, in the order they arrived');
+  assert.ok(flight.max > 1, `claims were in flight together (at most ${flight.max})`);
+  assert.match(await metrics.metrics(), /verify_repeated_deliveries_total\{vendor="whoop"\} 4/, 'the four copies counted');
 });
 
 test('each failure reason lands in dlq.verify with its reason and the input unchanged', async () => {

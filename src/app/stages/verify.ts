@@ -23,5 +23,6 @@ export async function verifyStage(resources: StageResources): Promise<Topology> 
     replayGuard: redisReplayGuard(resources.redis()),
     connections,
     metrics: resources.metrics,
+    recordConcurrency: resources.config.VERIFY_RECORD_CONCURRENCY,
   });
 }

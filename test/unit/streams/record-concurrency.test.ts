@@ -10,9 +10,9 @@ interface Lookup {
 }
 
 /** A hydrate-like stage: each record waits on a slow lookup; the trace says what ran when. */
-function lookupTopology(recordConcurrency: number | undefined, unavailableOnce = new Set<number>()) {
+function lookupTopology(recordConcurrency: number | undefined, unavailableOnce = new Set<number>(), orderedByKey = true) {
   const trace = { active: 0, maxActive: 0, events: [] as string[] };
-  const builder = new StreamsBuilder('lookup', recordConcurrency === undefined ? {} : { recordConcurrency });
+  const builder = new StreamsBuilder('lookup', { ...(recordConcurrency === undefined ? {} : { recordConcurrency }), ...(orderedByKey ? {} : { orderedByKey }) });
   builder
     .stream('in', { topics: ['in'], key: serdes.string(), value: serdes.json<Lookup>() })
     .mapValues('fetch', async (value) => {
@@ -61,6 +61,19 @@ test('recordConcurrency: different keys run at once up to the limit, one key in 
   const out = await driver.outputTopic('out', serdes.string(), serdes.json<Lookup>()).readRecords();
   assert.equal(out.map((r) => r.value.n), keys.map((_, n) => n), 'expected outputs in input order');
   assert.is(driver.committedOffset('in'), String(keys.length), 'expected the chunk committed after its last record');
+});
+
+test('orderedByKey false: records of one key run at once too, outputs still in input order', async () => {
+  const { topology, trace } = lookupTopology(4, new Set(), false);
+  assert.match(topology.describe().toString(), /4 records at once per partition in any order/);
+  const driver = new TopologyTestDriver(topology);
+  await queueAll(driver);
+  assert.equal(await driver.flush(), { written: keys.length }, 'expected every record written');
+  assert.is(trace.maxActive, 4, 'expected four records in flight at the most');
+  // Record 0 of key a takes longest; record 3 of the same key starts before it ends.
+  assert.ok(trace.events.indexOf('start 3') < trace.events.indexOf('end 0'), `expected record 3 to start while record 0 of its key ran: ${trace.events.join(', ')}`);
+  const out = await driver.outputTopic('out', serdes.string(), serdes.json<Lookup>()).readRecords();
+  assert.equal(out.map((r) => r.value.n), keys.map((_, n) => n), 'expected outputs in input order');
 });
 
 test('recordConcurrency: by default one record after another', async () => {
