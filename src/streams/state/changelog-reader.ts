@@ -9,8 +9,6 @@ export interface ChangelogReader {
    * the restore began, handing entries in offset order to `apply` with the offset after them.
    */
   restore(topic: string, from: ReadonlyMap<number, string | undefined>, apply: (partition: number, entries: StateEntry[], nextOffset: string) => Promise<void>): Promise<void>;
-  /** Records to read per partition for `restore` with the same offsets (for progress). */
-  remaining(topic: string, from: ReadonlyMap<number, string | undefined>): Promise<Map<number, number>>;
   /** The partition's first offset and the offset after its last record. */
   offsets(topic: string, partition: number): Promise<{ low: string; high: string }>;
   close(): Promise<void>;
@@ -41,10 +39,6 @@ export function kafkaChangelogReader(kafka: Kafka, groupId: string): ChangelogRe
   };
 
   return {
-    async remaining(topic, from) {
-      const ranges = await bounds(topic, from);
-      return new Map([...ranges].map(([p, r]) => [p, Math.max(0, Number(r.end - r.start))]));
-    },
     async offsets(topic, partition) {
       await connect();
       const found = (await admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition);

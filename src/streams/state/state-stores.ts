@@ -142,9 +142,10 @@ export class StateStores {
   async #restore(spec: StateStoreSpec, partition: number, storage: OpenStore['storage']): Promise<void> {
     const { changelog, events, log, topology } = this.#options;
     if (!changelog) return;
-    const checkpoint = await this.#usableCheckpoint(spec, partition, storage);
+    const offsets = await changelog.offsets(spec.changelogTopic, partition);
+    const checkpoint = await this.#usableCheckpoint(spec, partition, storage, offsets);
     const from = new Map([[partition, checkpoint]]);
-    const total = (await changelog.remaining(spec.changelogTopic, from)).get(partition) ?? 0;
+    const total = Math.max(0, Number(BigInt(offsets.high) - BigInt(checkpoint ?? offsets.low)));
     const began = performance.now();
     let restored = 0;
     events.emit('restoring', { topology, store: spec.name, partition, restored, total });
@@ -164,10 +165,9 @@ export class StateStores {
    * is cleared for a full restore: a checkpoint past the end means the changelog was recreated,
    * one below its start that records after it are gone.
    */
-  async #usableCheckpoint(spec: StateStoreSpec, partition: number, storage: OpenStore['storage']): Promise<string | undefined> {
+  async #usableCheckpoint(spec: StateStoreSpec, partition: number, storage: OpenStore['storage'], { low, high }: { low: string; high: string }): Promise<string | undefined> {
     const checkpoint = storage.checkpoint();
     if (checkpoint !== undefined) {
-      const { low, high } = await this.#options.changelog!.offsets(spec.changelogTopic, partition);
       if (BigInt(checkpoint) >= BigInt(low) && BigInt(checkpoint) <= BigInt(high)) return checkpoint;
       this.#options.log.warn({ store: spec.name, partition, checkpoint, low, high }, 'state store checkpoint outside its changelog; restoring all of it');
     }
