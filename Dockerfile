@@ -5,7 +5,7 @@ ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 # npm ci applies these (patch-package, README "Patched dependencies"), so they come first.
 COPY patches ./patches
-# tsx and typescript are runtime dependencies: the sources run as they are, never stale output.
+# Node.js 24 runs the TypeScript sources as they are (type stripping): never stale output.
 RUN npm ci --omit=dev
 COPY bin ./bin
 COPY src ./src

@@ -51,7 +51,7 @@ interface Summary {
 
 /** Starts a target; `summary` resolves with what it prints on exit (the ingress: its 202 count). */
 async function startTarget(args: string[]): Promise<{ child: ChildProcess; port: number; summary: Promise<Summary> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./ingress-target.ts', import.meta.url).pathname, ...args], {
+  const child = spawn(process.execPath, [new URL('./ingress-target.ts', import.meta.url).pathname, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();

@@ -1,5 +1,5 @@
 // Hot-path cost of normalize without Kafka: vendor mapping + Avro encoding of the events.
-// Run: node --import tsx bench/normalize-mapping.ts [records]
+// Run: node bench/normalize-mapping.ts [records]
 import { readFileSync } from 'node:fs';
 import { bridgeSchemas } from '../src/schemas/index.ts';
 import { normalizeVerified } from '../src/vendors/normalize-record.ts';

@@ -1,4 +1,4 @@
-// `node --import tsx bench/sink-profile.ts [rounds]`: where one 2,000-record chunk of the sink spends
+// `node bench/sink-profile.ts [rounds]`: where one 2,000-record chunk of the sink spends
 // its time, without Kafka: the stage's decode and row building (the topology test driver's flush
 // with a writer that only keeps the rows), then the INSERT itself, alone and three chunks at once.
 import type { Schema } from 'avsc';

@@ -42,7 +42,7 @@ const besideAnother = new Set(['streams-avro', 'streams-backpressure', 'streams-
 function runFile(file: string, env: NodeJS.ProcessEnv, buffered = false): Promise<FileResult> {
   const name = relative(projectRoot, file);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+    const child = spawn(process.execPath, [file], {
       cwd: projectRoot,
       env: { ...env, FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],

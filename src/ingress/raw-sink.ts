@@ -27,25 +27,25 @@ export interface RawSink {
 
 /** Kafka could not take the record in time, or the breaker is open: answer 503, the vendor retries. */
 export class SinkUnavailableError extends Error {
-  constructor(
-    readonly kind: 'timeout' | 'breaker_open' | 'send_failed',
-    readonly retryAfterSeconds: number,
-    options?: ErrorOptions,
-  ) {
+  readonly kind: 'timeout' | 'breaker_open' | 'send_failed';
+  readonly retryAfterSeconds: number;
+  constructor(kind: SinkUnavailableError['kind'], retryAfterSeconds: number, options?: ErrorOptions) {
     super(`kafka unavailable (${kind})`, options);
     this.name = 'SinkUnavailableError';
+    this.kind = kind;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 
 /** The record can never be stored: larger than the raw topic accepts. Answer 413, the vendor must not retry. */
 export class RecordTooLargeError extends Error {
-  constructor(
-    readonly bytes: number,
-    readonly limitBytes: number,
-    options?: ErrorOptions,
-  ) {
+  readonly bytes: number;
+  readonly limitBytes: number;
+  constructor(bytes: number, limitBytes: number, options?: ErrorOptions) {
     super(`record of ${bytes} bytes (body and headers) is larger than the raw topic accepts (${limitBytes} bytes)`, options);
     this.name = 'RecordTooLargeError';
+    this.bytes = bytes;
+    this.limitBytes = limitBytes;
   }
 }
 

@@ -125,7 +125,7 @@ export async function readAll(kafka: Kafka, topic: string, options: { readUncomm
 
 /** Starts a worker script in its own process (the crash tests kill it), stdout piped. */
 export function startWorker(script: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
 /** Sends `signal` and waits for the process to exit (at once if it already has). */

@@ -9,9 +9,11 @@ export const maxJsonDepth = 64;
 
 export class BodyError extends Error {
   readonly reason = 'malformed_body';
-  constructor(readonly detail: string) {
+  readonly detail: string;
+  constructor(detail: string) {
     super(`malformed_body: ${detail}`);
     this.name = 'BodyError';
+    this.detail = detail;
   }
 }
 
