@@ -1,9 +1,10 @@
-// `npm run bench:pipeline [-- --records N] [-- --mode at-least-once|exactly-once|both]`
+// `npm run bench:pipeline [-- --records N] [-- --mode at-least-once|exactly-once|both] [-- --mix mixed|terra]`
 //
 // The whole chain as production runs it: one process per stage (`bridge run verify|normalize|
 // enrich|route|sink`), real Kafka, registry, Redis and Postgres. N signed raw records (default
 // 200 000: 70 % HealthKit batches of two samples, 20 % Terra sleep webhooks, 10 % Terra inline
-// documents on its Kafka destination) go straight onto the raw topics with the headers ingress
+// documents on its Kafka destination; `--mix terra`: every record a Terra sleep webhook, the chain
+// the Kafka Streams comparison measures) go straight onto the raw topics with the headers ingress
 // writes, bypassing HTTP. The stages are started and ready first; the clock starts at the first
 // produced record, so the produce phase overlaps the processing (as live traffic would) and is
 // included in the time. It stops when every event of this run is on its priority topic and every
@@ -18,6 +19,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Message } from 'kafkajs';
 import { loadConfig, type DeliveryMode } from '../src/config/index.ts';
 import { createLogger } from '../src/obs/logger.ts';
+import { stackPaths } from '../src/cli/stack/paths.ts';
 import { createPostgresPool } from '../src/sink/index.ts';
 import { priorities, priorityTopic, rawTopic, topics } from '../src/topics.ts';
 import { freePort, healthkitHeaders, startBridge, terraHeaders, type BridgeProcess } from '../test/integration/pipeline-support.ts';
@@ -31,6 +33,10 @@ const records = Number(flag('records') ?? 200_000);
 const modeFlag = flag('mode') ?? 'both';
 const modes: DeliveryMode[] = modeFlag === 'both' ? ['at-least-once', 'exactly-once'] : [modeFlag as DeliveryMode];
 const timeoutMs = Number(flag('timeout-s') ?? 1_200) * 1000;
+const mix = flag('mix') ?? 'mixed';
+if (mix !== 'mixed' && mix !== 'terra') throw new Error(`--mix must be mixed or terra, got ${mix}`);
+/** The stages whose CPU the chain's per-record target counts (the sink is measured apart). */
+const chainStages = ['verify', 'normalize', 'enrich', 'route'] as const;
 const stages = ['verify', 'normalize', 'enrich', 'route', 'sink'] as const;
 const usersPerRun = 1_000;
 
@@ -59,6 +65,8 @@ interface ModeResult {
   sinkPeakRowsPerSecond: number;
   /** Share of the machine's CPU busy (all processes) from ready to the end. */
   machineBusy: number;
+  /** The broker's CPU from ready to the end, seconds (undefined when its pid is unknown). */
+  brokerCpuSeconds: number | undefined;
   p50: number;
   p99: number;
   max: number;
@@ -119,6 +127,16 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 
+/** The native stack's broker (its pid file); the broker's CPU per record is part of the chain's bill. */
+function brokerPid(): number | undefined {
+  try {
+    const pid = Number(readFileSync(stackPaths.pid('kafka'), 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function percentile(sorted: Float64Array, p: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
@@ -133,7 +151,7 @@ function buildRecords(prefix: string, secrets: { healthkit: string; terra: strin
   for (let i = 0; i < records; i++) {
     const user = `${prefix}-u${i % usersPerRun}`;
     const at = new Date(base + i * 1_000).toISOString();
-    const slot = i % 10;
+    const slot = mix === 'terra' ? 7 : i % 10;
     if (slot < 7) {
       const body = Buffer.from(JSON.stringify({
         user_id: user,
@@ -185,6 +203,8 @@ async function runMode(mode: DeliveryMode, metricsPorts: number[]): Promise<Mode
   // CPU counts from here: start-up (transpiling, connecting) is not per-record work.
   const machineAtReady = machineCpu();
   const cpuAtReady = Object.fromEntries(stages.map((s) => [s, cpuSeconds(children[s]!.child.pid)]));
+  const broker = brokerPid();
+  const brokerAtReady = cpuSeconds(broker);
 
   // NEUROS side: counts this run's routed records by key prefix; no decoding needed.
   const latencies = new Float64Array(built.events);
@@ -298,6 +318,7 @@ async function runMode(mode: DeliveryMode, metricsPorts: number[]): Promise<Mode
     s.cpuSeconds = Math.max(s.cpuSeconds, cpuSeconds(children[stage]!.child.pid)) - cpuAtReady[stage]!;
     Object.assign(s, await scrapeTotals(metricsPorts[stages.indexOf(stage)]!).catch(() => ({})));
   }
+  const brokerCpuSeconds = broker === undefined ? undefined : cpuSeconds(broker) - brokerAtReady;
   const machineAtEnd = machineCpu();
   const machineBusy = (machineAtEnd.busy - machineAtReady.busy) / Math.max(1, machineAtEnd.total - machineAtReady.total);
 
@@ -319,6 +340,7 @@ async function runMode(mode: DeliveryMode, metricsPorts: number[]): Promise<Mode
     sinkRowsPerSecond: built.events / Math.max(0.001, (rowsAt - firstRowAt) / 1000),
     sinkPeakRowsPerSecond: sinkPeak,
     machineBusy,
+    brokerCpuSeconds,
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
     max: sorted[sorted.length - 1] ?? NaN,
@@ -337,7 +359,7 @@ await pool.end();
 
 const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
 const s1 = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-console.log(`\nbench:pipeline — ${records.toLocaleString()} raw records per mode, five stage processes, ${(await import('node:os')).cpus().length} CPUs (shared machine: other benchmarks may run beside it)`);
+console.log(`\nbench:pipeline — ${records.toLocaleString()} raw records per mode (${mix === 'terra' ? 'Terra webhooks only' : '70 % HealthKit, 20 % Terra webhooks, 10 % Terra on Kafka'}), five stage processes, ${(await import('node:os')).cpus().length} CPUs (shared machine: other benchmarks may run beside it)`);
 console.log('| mode | events | produce | all routed | all rows | chain events/s | sink rows/s (avg / peak 5 s) | latency p50 / p99 / max |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const r of results) {
@@ -352,4 +374,14 @@ for (const r of results) {
     const s = r.stages[stage]!;
     console.log(`| ${r.mode} | ${stage} | ${f0(s.recordsIn)} | ${f0(s.peakRate)} | ${f0(s.peakLag)} | ${s.peakRssMb.toFixed(0)} MB | ${s.cpuSeconds.toFixed(1)} s | ${s.recordsIn > 0 ? f0((s.cpuSeconds * 1e6) / s.recordsIn) : '–'} | ${s.meanRecordMs.toFixed(2)} | ${f0(s.commits)} |`);
   }
+}
+
+// The issue's target: CPU of verify + normalize + enrich + route per raw input record (Terra's
+// Kafka documents count as input records too), with the broker's CPU per input record beside it.
+console.log('\n| mode | input records | records/s (all routed) | verify+normalize+enrich+route µs CPU/input record | broker µs CPU/input record |');
+console.log('|---|---|---|---|---|');
+for (const r of results) {
+  const chainCpu = chainStages.reduce((sum, stage) => sum + r.stages[stage]!.cpuSeconds, 0);
+  const broker = r.brokerCpuSeconds === undefined ? '–' : f0((r.brokerCpuSeconds * 1e6) / records);
+  console.log(`| ${r.mode} | ${f0(records)} | ${f0(records / r.routedSeconds)} | ${f0((chainCpu * 1e6) / records)} | ${broker} |`);
 }
