@@ -66,7 +66,9 @@ export function createStageResources(config: Readonly<Env>, log: Logger, metrics
     },
     redis() {
       if (!redis) {
-        redis = new Redis(config.REDIS_URL, { lazyConnect: true });
+        // Auto-pipelining sends the commands of one tick (a chunk's replay-guard claims, checked
+        // concurrently) as one socket write: a write per command cost verify about 9 % of its CPU.
+        redis = new Redis(config.REDIS_URL, { lazyConnect: true, enableAutoPipelining: true });
         // ioredis reconnects by itself; without a listener each failed attempt is printed as an
         // unhandled error. The replay guard pauses the stage while Redis is away.
         redis.on('error', (error: Error & { code?: string }) => log.warn({ dependency: 'redis', code: error.code }, 'redis connection error'));

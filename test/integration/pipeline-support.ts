@@ -99,7 +99,10 @@ export interface BridgeProcess {
 
 /** `node bin/bridge.js <args>` as a long-running child, with its own environment on top of ours. */
 export function startBridge(args: readonly string[], env: Record<string, string>, metricsPort: number): BridgeProcess {
-  const child = spawn(process.execPath, ['bin/bridge.js', ...args], {
+  // STAGE_NODE_ARGS: Node.js flags for the spawned processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
+  // to profile each stage of a benchmark (NODE_OPTIONS refuses --cpu-prof).
+  const nodeArgs = process.env['STAGE_NODE_ARGS']?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, 'bin/bridge.js', ...args], {
     cwd: projectRoot,
     env: { ...process.env, FORCE_COLOR: '0', ...env, METRICS_PORT: String(metricsPort) },
     stdio: ['ignore', 'pipe', 'pipe'],
