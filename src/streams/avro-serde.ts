@@ -82,12 +82,20 @@ function avroCodec<T>(options: AvroSerdeOptions) {
     return promise;
   }
 
+  // Records are written behind the wire header into one growing scratch buffer and copied out
+  // once: toBuffer, a header buffer and their concatenation cost three allocations per record.
+  let scratch = Buffer.allocUnsafe(4_096);
   const frame = (id: number, value: T): Buffer => {
-    const body = readerType.toBuffer(value);
-    const header = Buffer.alloc(headerBytes);
-    header.writeUInt8(magicByte, 0);
-    header.writeInt32BE(id, 1);
-    return Buffer.concat([header, body]);
+    let end = readerType.encode(value, scratch, headerBytes);
+    if (end < 0) {
+      scratch = Buffer.allocUnsafe(Math.max(scratch.length * 2, scratch.length - end + headerBytes));
+      end = readerType.encode(value, scratch, headerBytes);
+    }
+    scratch.writeUInt8(magicByte, 0);
+    scratch.writeInt32BE(id, 1);
+    const out = Buffer.allocUnsafe(end);
+    scratch.copy(out, 0, 0, end);
+    return out;
   };
   const read = (data: Buffer, id: number, resolver: avsc.Resolver | null): WithSchemaId<T> => {
     try {
@@ -101,8 +109,10 @@ function avroCodec<T>(options: AvroSerdeOptions) {
   return {
     name: `avro(${typeof options.subject === 'string' ? options.subject : '<topic>-value'})`,
     encode(value: T, topic: string): Buffer | Promise<Buffer> {
-      const paths: string[] = [];
-      if (!readerType.isValid(value, { errorHook: (path) => paths.push(path.join('.') || '<root>') })) {
+      // Checked without a hook first: the hook makes avsc track the path of every field it visits.
+      if (!readerType.isValid(value)) {
+        const paths: string[] = [];
+        readerType.isValid(value, { errorHook: (path) => paths.push(path.join('.') || '<root>') });
         // Field paths only: the values themselves may be PHI.
         throw new RecordError('serialization_failed', `value does not match ${readerType.name ?? 'the schema'} at ${paths.join(', ')}`);
       }

@@ -37,20 +37,24 @@ export function addToDay(day: DailyValues | undefined, values: MetricValues, met
 export function baselinesAt(windows: readonly DayWindow[], eventTime: number, metrics: readonly RuleMetric[]): Baselines {
   const today = Math.floor(eventTime / dayMs) * dayMs;
   const from = today - baselineDays * dayMs;
-  const inRange = windows.filter((w) => w.start >= from && w.start < today);
   const baselines: Partial<Record<RuleMetric, MetricBaseline>> = {};
+  // Runs once per event: plain loops over at most seven days, no intermediate arrays.
+  const daily: number[] = [];
   for (const metric of metrics) {
-    const daily = inRange.flatMap((w) => {
+    daily.length = 0;
+    for (const w of windows) {
+      if (w.start < from || w.start >= today) continue;
       const v = w.value[metric];
-      return v && v.count > 0 ? [v.sum / v.count] : [];
-    });
-    if (daily.length > 0) baselines[metric] = { median: median(daily), days: daily.length };
+      if (v && v.count > 0) daily.push(v.sum / v.count);
+    }
+    if (daily.length > 0) baselines[metric] = { median: medianInPlace(daily), days: daily.length };
   }
   return baselines;
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+/** The median of `values`, which it sorts in place. */
+function medianInPlace(values: number[]): number {
+  values.sort((a, b) => a - b);
+  const middle = Math.floor(values.length / 2);
+  return values.length % 2 === 1 ? values[middle]! : (values[middle - 1]! + values[middle]!) / 2;
 }

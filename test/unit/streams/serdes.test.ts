@@ -72,4 +72,15 @@ test('avro: bad input and bad values are RecordErrors naming paths, not values',
   assert.not.match((invalid as RecordError).detail, /42/, 'the value is not');
 });
 
+test('avro: each encoded record owns its bytes, however large, while the serde reuses its scratch space', async () => {
+  const avro = serdes.avro<{ metric: string }>({ store: memorySchemaStore(), schema: v1 });
+  const small = (await avro.serialize({ metric: 'hrv' }, 't')) as Buffer;
+  const large = (await avro.serialize({ metric: 'x'.repeat(10_000) }, 't')) as Buffer;
+  const after = (await avro.serialize({ metric: 'rhr' }, 't')) as Buffer;
+  assert.equal({ ...(await avro.deserialize(small, 't')) }, { metric: 'hrv' }, 'an earlier record is not overwritten by later ones');
+  assert.is((await avro.deserialize(large, 't')).metric.length, 10_000, 'a record larger than the scratch space round-trips');
+  assert.equal({ ...(await avro.deserialize(after, 't')) }, { metric: 'rhr' }, 'after growing, records still round-trip');
+  assert.is(large.readInt32BE(1), small.readInt32BE(1), 'every record carries the schema id');
+});
+
 test.run();
