@@ -1,6 +1,6 @@
 // `node bench/sink-profile.ts [rounds]`: where one 2,000-record chunk of the sink spends
 // its time, without Kafka: the stage's decode and row building (the topology test driver's flush
-// with a writer that only keeps the rows), then the INSERT itself, alone and three chunks at once.
+// with a writer that only keeps the rows), then the write itself, alone and three chunks at once.
 import type { Schema } from 'avsc';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../src/config/index.ts';

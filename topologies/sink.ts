@@ -18,7 +18,7 @@ export interface SinkOptions {
    * pool bounds it; bench:sink measured 6 partitions at once ~30 % faster than the runner's 3.
    */
   readonly maxConcurrentWrites?: number;
-  /** Rows per multi-row INSERT, i.e. per offset commit (SINK_BATCH_MAX). */
+  /** Rows per write (one COPY and one INSERT), i.e. per offset commit (SINK_BATCH_MAX). */
   readonly maxBatchRecords?: number;
 }
 
@@ -28,8 +28,8 @@ function enrichedEventSerde(store: AvroSchemaStore): Serde<WithSchemaId<Enriched
 }
 
 /**
- * biometric.enriched → Postgres `biometric_events`, one multi-row insert per chunk. The runner
- * commits a chunk's offsets (and dead letters) only after the insert resolved (rows durable); a
+ * biometric.enriched → Postgres `biometric_events`, one transaction per chunk. The runner
+ * commits a chunk's offsets (and dead letters) only after the write resolved (rows durable); a
  * Postgres outage pauses the partitions through the breaker instead of dead-lettering.
  */
 export function sinkStage(options: SinkOptions): Topology {

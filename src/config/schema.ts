@@ -135,7 +135,7 @@ const pipelineShape = {
    * Postgres lookup for Garmin); outputs keep the input order whatever finishes first.
    */
   VERIFY_RECORD_CONCURRENCY: positiveInt.default(16),
-  /** sink: rows per multi-row INSERT (one offset commit each). */
+  /** sink: rows per write, one COPY and one INSERT in a transaction (one offset commit each). */
   SINK_BATCH_MAX: positiveInt.default(2_000),
   /** sink: how long the Postgres breaker stays open after 5 consecutive failures, in ms. */
   PG_BREAKER_HALF_OPEN_MS: positiveInt.default(60_000), // one minute

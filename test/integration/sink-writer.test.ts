@@ -63,6 +63,24 @@ test('writing the same events again inserts nothing (idempotent on event_id)', a
   assert.is(counted[0].n, 50, 'expected exactly one row per event_id');
 });
 
+test('values holding COPY\'s special characters are stored as sent', async () => {
+  const topic = unique('enriched');
+  const writer = createEventWriter({ pool, breaker: createPostgresBreaker() });
+  // Backslash, tab, newline and carriage return mean something in COPY's text format; a JSON
+  // string escape (\" or \\) puts a backslash in the jsonb text, and a literal \N must stay text.
+  const odd = 'a\\b\tc\nd\re "q" \\N é';
+  const row = toEventRow(
+    sampleEnriched({ userId: odd, deviceType: odd, readings: [{ metric: odd, value: 1, unit: odd }] }),
+    { topic, partition: 0, offset: '0', schemaId: null },
+  );
+  assert.equal(await writer.write([row]), { inserted: 1, retracted: 0 }, 'expected the row inserted');
+  const { rows: stored } = await pool.query('SELECT user_id, metrics, schema_id FROM biometric_events WHERE event_id = $1', [row.eventId]);
+  assert.is(stored[0].user_id, odd, 'expected user_id to round-trip unchanged');
+  assert.is(stored[0].metrics.deviceType, odd, 'expected a jsonb string to round-trip unchanged');
+  assert.equal(stored[0].metrics.readings, [{ metric: odd, value: 1, unit: odd }], 'expected the readings to round-trip unchanged');
+  assert.is(stored[0].schema_id, null, 'expected a null schema id stored as NULL');
+});
+
 test('an empty batch is a no-op', async () => {
   const writer = createEventWriter({ pool, breaker: createPostgresBreaker() });
   assert.equal(await writer.write([]), { inserted: 0, retracted: 0 }, 'expected nothing inserted for no rows');
