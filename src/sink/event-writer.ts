@@ -50,8 +50,9 @@ function insertSql(table: string): string {
 }
 
 // Only for chunks that hold a deletion, so the common chunk keeps the plain insert. The insert and
-// the retraction are one statement, so its UPDATE sees the rows from before the statement, which is why copies of a deleted event inside the chunk arrive already marked
-// (retractCopies) and the first one inserted is a tombstone. A deletion that arrives before its
+// the retraction are one statement, so its UPDATE sees the rows from before the statement, which
+// is why copies of a deleted event inside the chunk arrive already marked (retractCopies) and the
+// first one inserted is a tombstone. A deletion that arrives before its
 // event inserts that tombstone, so the event arriving later (a replay) stays deleted.
 function insertAndRetractSql(table: string): string {
   return `WITH inserted AS (${insertSql(table)} RETURNING 1),
