@@ -3,9 +3,15 @@
 //    the shipped rules with the baseline window store against the same rules without baseline
 //    rules (no store), records/s and CPU µs per record, BENCH_STATE_RECORDS events (default
 //    100000) over BENCH_STATE_USERS users (5000), BENCH_ROUNDS rounds (3), median reported.
-// 2. restore: BENCH_STATE_CHANGELOG entries (default 1000000) written to a compacted changelog
+// 2. enrich as a stage: the same events as Avro on a fresh topic on Kafka, run by the runtime
+//    (group join, fetch, LMDB state as STATE_DIR gives a deployment, changelog, produce, commits)
+//    with and without the baseline rules, alternating, BENCH_ROUNDS rounds; records/s after the
+//    first chunk and this process's CPU µs per record. The stage's throughput is what the store's
+//    cost is judged against.
+// 3. restore: BENCH_STATE_CHANGELOG entries (default 1000000) written to a compacted changelog
 //    topic on Kafka (the stack must be up), then read back into memory and LMDB storage as a
 //    restarting instance does; entries/s.
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +20,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { loadConfig } from '../src/config/index.ts';
 import type { BiometricEvent } from '../src/events/index.ts';
 import { bridgeSchemas } from '../src/schemas/index.ts';
-import { changelogConfig, lmdbBackend, memoryBackend, serdes, type StateBackend } from '../src/streams/index.ts';
+import { createRegistryClient, registrySchemaStore } from '../src/schemas/index.ts';
+import { changelogConfig, lmdbBackend, memoryBackend, runTopology, serdes, type StateBackend } from '../src/streams/index.ts';
 import { reliableProducer } from '../src/streams/producers.ts';
 import { kafkaChangelogReader } from '../src/streams/state/changelog-reader.ts';
 import { memorySchemaStore, TopologyTestDriver } from '../src/streams/testing/index.ts';
@@ -81,12 +88,77 @@ async function enrichBench(): Promise<void> {
     results['without store'].push(await enrichRun(withoutBaselines, input));
     results['with store'].push(await enrichRun(withBaselines, input));
   }
-  console.log(`enrich, ${records} events of ${users} users, median of ${rounds} rounds:`);
+  console.log(`enrich in memory (the test driver), ${records} events of ${users} users, median of ${rounds} rounds:`);
+  report(results);
+}
+
+function report(results: Record<'with store' | 'without store', Measured[]>): void {
   for (const [scenario, runs] of Object.entries(results)) {
     console.log(`  ${scenario.padEnd(14)} ${median(runs.map((r) => r.recordsPerSecond)).toFixed(0).padStart(8)} records/s  ${median(runs.map((r) => r.cpuMicrosPerRecord)).toFixed(1).padStart(7)} µs CPU/record`);
   }
   const ratio = median(results['with store'].map((r) => r.recordsPerSecond)) / median(results['without store'].map((r) => r.recordsPerSecond));
-  console.log(`  the store keeps ${(ratio * 100).toFixed(0)} % of the stage's throughput`);
+  const cpuRatio = median(results['without store'].map((r) => r.cpuMicrosPerRecord)) / median(results['with store'].map((r) => r.cpuMicrosPerRecord));
+  console.log(`  the store keeps ${(ratio * 100).toFixed(0)} % of the stage's throughput (${(cpuRatio * 100).toFixed(0)} % by CPU per record)`);
+}
+
+async function stageRun(kafka: Kafka, rules: RuleSet, source: string, output: string, groupId: string): Promise<Measured> {
+  const config = loadConfig();
+  const dir = await mkdtemp(join(tmpdir(), 'bench-state-stage-'));
+  const schemaStore = registrySchemaStore(createRegistryClient(config.SCHEMA_REGISTRY_URL));
+  const cpu = process.cpuUsage();
+  const running = await runTopology(enrichTopology({ rules, schemaStore, topics: { source, output, deadLetters: output }, groupId }), { kafka, stateBackend: lmdbBackend(dir) });
+  let done = 0;
+  let firstAt = 0;
+  running.events.on('processed', (e) => {
+    firstAt ||= performance.now();
+    done += Object.values(e.recordsIn).reduce((a, b) => a + b, 0);
+  });
+  while (done < records) await new Promise((resolve) => setTimeout(resolve, 50));
+  const seconds = (performance.now() - firstAt) / 1_000;
+  const used = process.cpuUsage(cpu);
+  await running.stop();
+  await rm(dir, { recursive: true, force: true });
+  return { recordsPerSecond: records / seconds, cpuMicrosPerRecord: (used.user + used.system) / records };
+}
+
+async function stageBench(): Promise<void> {
+  const config = loadConfig();
+  const kafka = new Kafka({ clientId: 'bench-state-stage', brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const run = randomUUID().slice(0, 8);
+  const source = `bench.state-events-${run}`;
+  const output = `bench.state-enriched-${run}`;
+  const groups: string[] = [];
+  try {
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: source, numPartitions: 6 }, { topic: output, numPartitions: 6 }] });
+    const value = serdes.avro<BiometricEvent>({ store: registrySchemaStore(createRegistryClient(config.SCHEMA_REGISTRY_URL)), schema: bridgeSchemas().BiometricEvent.json as Schema });
+    const producer = reliableProducer(kafka);
+    await producer.connect();
+    const input = events();
+    for (let at = 0; at < input.length; at += 5_000) {
+      const messages = await Promise.all(input.slice(at, at + 5_000).map(async (event) => ({ key: event.userId, value: await value.serialize(event, source) })));
+      await producer.send({ topic: source, acks: -1, messages });
+    }
+    await producer.disconnect();
+    const withBaselines = await loadRuleSet(defaultRulesFile);
+    const withoutBaselines = parseRuleSet({ $schemaVersion: 1, rules: withBaselines.rules.filter((rule) => !rule.baseline) });
+    const results: Record<'with store' | 'without store', Measured[]> = { 'with store': [], 'without store': [] };
+    for (let round = 0; round < rounds; round += 1) {
+      for (const [scenario, rules] of [['without store', withoutBaselines], ['with store', withBaselines]] as const) {
+        const groupId = `bench.state-${run}-${scenario === 'with store' ? 'store' : 'plain'}-${round}`;
+        groups.push(groupId);
+        results[scenario].push(await stageRun(kafka, rules, source, output, groupId));
+      }
+    }
+    console.log(`enrich as a stage on Kafka (LMDB state, at-least-once), ${records} events of ${users} users, median of ${rounds} rounds:`);
+    report(results);
+  } finally {
+    const changelogs = (await admin.listTopics()).filter((topic) => groups.some((group) => topic.startsWith(`${group}-`)));
+    await admin.deleteTopics({ topics: [source, output, ...changelogs] }).catch(() => undefined);
+    await admin.deleteGroups(groups).catch(() => undefined);
+    await admin.disconnect();
+  }
 }
 
 async function restoreBench(): Promise<void> {
@@ -127,5 +199,8 @@ async function restoreBench(): Promise<void> {
   }
 }
 
-await enrichBench();
-await restoreBench();
+// BENCH_STATE_PARTS=memory,stage,restore (all by default) runs some of them, e.g. under a profiler.
+const parts = new Set((process.env['BENCH_STATE_PARTS'] ?? 'memory,stage,restore').split(','));
+if (parts.has('memory')) await enrichBench();
+if (parts.has('stage')) await stageBench();
+if (parts.has('restore')) await restoreBench();

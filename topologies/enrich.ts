@@ -36,6 +36,9 @@ export interface EnrichOptions {
   /** Where `cognitive_mode_triggers_total` is counted; omitted in tests that do not look. */
   readonly metrics?: Registry;
   readonly now?: () => number;
+  /** Where the stage reads and writes and its group (the pipeline's by default; benchmarks use their own). */
+  readonly topics?: { readonly source: string; readonly output: string; readonly deadLetters: string };
+  readonly groupId?: string;
 }
 
 /**
@@ -48,11 +51,14 @@ export function enrichTopology(options: EnrichOptions): Topology {
   const now = options.now ?? Date.now;
   const triggerMetrics = options.metrics ? createTriggerMetrics(options.metrics) : undefined;
   const metrics = baselineMetrics(options.rules);
-  const builder = new StreamsBuilder('enrich');
+  const builder = new StreamsBuilder('enrich', {
+    ...(options.groupId ? { groupId: options.groupId } : {}),
+    ...(options.topics ? { deadLetterTopic: options.topics.deadLetters } : {}),
+  });
   const baselineStore = metrics.length > 0 ? builder.addWindowStore<string | null, DailyValues>({ name: baselineStoreName, key: serdes.string(), windows: baselineWindows }) : undefined;
   builder
     .stream('biometric-events', {
-      topics: [topics.events],
+      topics: [options.topics?.source ?? topics.events],
       key: serdes.string(),
       value: serdes.avro<BiometricEvent>({ store: options.schemaStore, schema: schemas.BiometricEvent.json as Schema }),
     })
@@ -65,7 +71,7 @@ export function enrichTopology(options: EnrichOptions): Topology {
     })
     .peek('count-triggers', (record) => triggerMetrics?.count(record.value.triggers))
     .to('enriched-events', {
-      topic: topics.enriched,
+      topic: options.topics?.output ?? topics.enriched,
       key: serdes.string(),
       value: serdes.avro<EnrichedBiometricEvent>({ store: options.schemaStore, schema: schemas.EnrichedBiometricEvent.json as Schema }),
     });
