@@ -43,6 +43,9 @@ if (mode === 'bare') {
     ...ingressSettings(config),
     port: 0,
     maxInFlight: 1_000,
+    // Every bench connection comes from 127.0.0.1; in production they come from many vendors'
+    // addresses. At the default (64) the 100 connections would meet 429s that close connections.
+    maxConnectionsPerSource: 1_000,
     sink: mode === 'ingress-no-kafka' ? acknowledgingSink() : createKafkaRawSink({ kafka, timeoutMs: config.INGRESS_KAFKA_TIMEOUT_MS, producers: Number(producers) }),
     logger,
     version: 'bench',

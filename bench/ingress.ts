@@ -109,6 +109,8 @@ async function load(name: string, port: number, path: string) {
     'p99 ms': percentile(latencies, 99),
     errors: result.errors + result.timeouts,
     non202: latencies.length - accepted,
+    /** Status → count of the answers that were not 202, e.g. `503:120`. */
+    statuses: [...statuses].filter(([status]) => status !== 202).map(([status, n]) => `${status}:${n}`).join(' ') || '-',
     /** The target's CPU time (from listening to exit) per 202 it sent; the bare target does not report it. */
     'cpu µs/202': undefined as number | undefined,
   };
