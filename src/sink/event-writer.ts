@@ -40,6 +40,17 @@ const copy = `COPY ${staging} FROM STDIN`;
 /** Connections that already hold the staging table (a dropped connection's client is never reused). */
 const withStaging = new WeakSet<pg.PoolClient>();
 
+/** Connections the writer listens on for errors. */
+const listened = new WeakSet<pg.PoolClient>();
+
+/**
+ * The pool stops listening to a connection while it is checked out, and an error that arrives
+ * between two statements (Postgres shutting down sends its FATAL to every backend) is emitted on
+ * the connection: unheard, it kills the process. The statement that follows fails with it, which
+ * fails the chunk and drops the connection, so hearing it is all this needs to do.
+ */
+function heard(): void {}
+
 function insertSql(table: string): string {
   return `INSERT INTO ${table} (event_id, user_id, source, data_type, occurred_at, received_at, metrics,
       triggers, priority, schema_id, src_topic, src_partition, src_offset, deleted_at)
@@ -103,6 +114,10 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
       const lines = copyLines(deletes ? retractCopies(rows) : rows);
       return options.breaker.run(async () => {
         const client = await options.pool.connect();
+        if (!listened.has(client)) {
+          client.on('error', heard);
+          listened.add(client);
+        }
         try {
           if (!withStaging.has(client)) {
             await client.query(createStaging);

@@ -1,7 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type pg from 'pg';
-import { createEventWriter, createPostgresBreaker, migrate, toEventRow, type EventRow } from '../../src/sink/index.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { createLogger } from '../../src/obs/logger.ts';
+import { createEventWriter, createPostgresBreaker, createPostgresPool, migrate, toEventRow, type EventRow } from '../../src/sink/index.ts';
 import { pgPool, unique } from '../support/services.ts';
 import { sampleEnriched } from '../support/enriched-event.ts';
 
@@ -137,6 +139,42 @@ test('an event and its deletion in one chunk land deleted, beside rows the chunk
     [null, deletedAt, null, null],
     'expected only the second event deleted',
   );
+});
+
+test('a backend terminated between two statements of a write fails that write, not the process; the next write reconnects', async () => {
+  const app = unique('sink-writer-terminated');
+  const own = createPostgresPool({ connectionString: loadConfig().DATABASE_URL, max: 1, logger: createLogger({ level: 'silent' }), applicationName: app });
+  const writer = createEventWriter({ pool: own, breaker: createPostgresBreaker() });
+  const topic = unique('enriched');
+  try {
+    assert.is((await writer.write(rows(5, topic))).inserted, 5, 'a first write opens the connection');
+    // The next BEGIN answers, then Postgres ends the backend before the writer's next statement:
+    // its FATAL reaches the connection while no statement runs, as when Postgres shuts down.
+    const connect = own.connect.bind(own);
+    let terminated = false;
+    (own as { connect: () => Promise<pg.PoolClient> }).connect = async () => {
+      const client = await connect();
+      const query = client.query.bind(client) as (statement: unknown) => unknown;
+      (client as { query: unknown }).query = (statement: unknown) => {
+        if (statement !== 'BEGIN' || terminated) return query(statement);
+        terminated = true;
+        return (async () => {
+          const result = await query(statement);
+          const closed = new Promise((resolve) => client.once('end', resolve));
+          await pool.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [app]);
+          await closed;
+          return result;
+        })();
+      };
+      return client;
+    };
+    const failed = await writer.write(rows(5, `${topic}-b`)).then(() => undefined, (error: unknown) => error);
+    assert.ok(terminated, 'the backend was terminated mid-write');
+    assert.instance(failed, Error, 'that write failed, so its chunk is retried');
+    assert.is((await writer.write(rows(5, `${topic}-b`))).inserted, 5, 'the next write reconnects and creates the staging table again');
+  } finally {
+    await own.end();
+  }
 });
 
 test.run();
