@@ -1,8 +1,8 @@
 import { isObject, stringAt, type JsonObject } from '../vendors/kit/payload-fields.ts';
 import { BodyError, decodeBody } from '../vendors/kit/body.ts';
 import { RecordError } from '../streams/errors.ts';
-import { withingsApi, type WithingsApi, type WithingsWindow } from '../vendors/withings/api.ts';
-import type { VendorHydrator } from './vendor-hydrator.ts';
+import { withingsApi, type WithingsApi, type WithingsDays, type WithingsWindow } from '../vendors/withings/api.ts';
+import type { BackfillWindow, VendorHydrator } from './vendor-hydrator.ts';
 
 /** Withings `appli` categories the stage fetches, and the call that serves each. */
 const calls: Readonly<Record<string, (api: WithingsApi, window: WithingsWindow) => Promise<JsonObject>>> = {
@@ -11,6 +11,20 @@ const calls: Readonly<Record<string, (api: WithingsApi, window: WithingsWindow) 
   '16': (api, window) => api.activity(window),
   '44': (api, window) => api.sleepSummaries(window),
 };
+
+/** A backfill's call of each category: measures by the window's instants, sleep and activity by its days. */
+const backfillCalls: Readonly<Record<'1' | '44' | '16', (api: WithingsApi, window: WithingsWindow, days: WithingsDays) => Promise<JsonObject>>> = {
+  '1': (api, window) => api.measures(window),
+  '44': (api, _window, days) => api.sleepSummariesOfDays(days),
+  '16': (api, _window, days) => api.activityOfDays(days),
+};
+
+const unixSeconds = (day: string) => String(Date.parse(`${day}T00:00:00Z`) / 1000);
+
+/** A backfill window (end excluded) as Withings' days, whose `enddateymd` is included: its last day. */
+function withingsDays({ startDate, endDate }: BackfillWindow): WithingsDays {
+  return { startdateymd: startDate, enddateymd: new Date(Date.parse(`${endDate}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10) };
+}
 
 export interface WithingsFetch extends WithingsWindow {
   readonly appli: string;
@@ -52,12 +66,17 @@ export const withingsHydrator: VendorHydrator<WithingsFetch> = {
     const document = await calls[what.appli]!(withingsApi(get), what);
     return { user_id: vendorUserId, appli: what.appli, startdate: what.startdate, enddate: what.enddate, document };
   },
-  // The window as a notification of each category would name it: measures, sleep, activity.
-  async backfill({ startDate, endDate }, get, vendorUserId) {
-    const seconds = (day: string) => String(Date.parse(`${day}T00:00:00Z`) / 1000);
-    const window = { startdate: seconds(startDate), enddate: seconds(endDate) };
+  // The window's three categories (measures, sleep, activity), each value as a notification of the
+  // window would have hydrated it. Sleep and activity ask for the window's days only: their live
+  // form, `lastupdate` = the window's start, returns everything changed since then, so each week of
+  // a backfill would fetch every later week again.
+  async backfill(window, get, vendorUserId) {
+    const notified = { startdate: unixSeconds(window.startDate), enddate: unixSeconds(window.endDate) };
+    const [api, days] = [withingsApi(get), withingsDays(window)];
     const values: JsonObject[] = [];
-    for (const appli of ['1', '44', '16']) values.push(await this.fetch({ appli, ...window }, get, vendorUserId));
+    for (const appli of ['1', '44', '16'] as const) {
+      values.push({ user_id: vendorUserId, appli, ...notified, document: await backfillCalls[appli](api, notified, days) });
+    }
     return values;
   },
 };

@@ -12,7 +12,7 @@ import { oura as ouraPlugin } from '../../src/vendors/oura/index.ts';
 import { withings as withingsPlugin } from '../../src/vendors/withings/index.ts';
 import { googleHealth as googleHealthPlugin } from '../../src/vendors/google-health/index.ts';
 import type { MemoryTokenSource } from '../support/memory-token-source.ts';
-import type { VendorApiSim } from '../support/vendor-sim/api-server.ts';
+import { collectionStyles, type VendorApiSim } from '../support/vendor-sim/api-server.ts';
 import { documented } from '../support/vendor-sim/documented-resources.ts';
 import { waitUntil } from '../support/wait-until.ts';
 import { startHydrateHarness, type HydrateHarness } from './hydrate-support.ts';
@@ -92,8 +92,13 @@ test('Withings and Google Health backfills write what their notifications would 
   const window = { startDate: '2025-01-14', endDate: '2025-01-21' };
   const fixture = (vendor: string, name: string) => JSON.parse(readFileSync(new URL(`../fixtures/vendors/${vendor}/api/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
   sim.serve('withings', '/measure', documented.withingsMeasures);
-  sim.serve('withings', '/v2/sleep', documented.withingsSleep);
-  sim.serve('withings', '/v2/measure', fixture('withings', 'getactivity.json'));
+  // Sleep and activity listed as Withings lists them: by day range, so the nights and days just
+  // outside the window (the 13th, the 21st) must not come back.
+  const [night] = (documented.withingsSleep['body'] as { series: Record<string, unknown>[] }).series;
+  const [day] = (fixture('withings', 'getactivity.json')['body'] as { activities: Record<string, unknown>[] }).activities;
+  const outside = ['2025-01-13', '2025-01-21'];
+  sim.collection('withings', '/v2/sleep', collectionStyles.withingsSleep, [...outside.map((date, n) => ({ ...night, id: n + 1, date })), night!]);
+  sim.collection('withings', '/v2/measure', collectionStyles.withingsActivity, [...outside.map((date) => ({ ...day, date })), day!]);
   sim.serve('google-health', '/v4/users/me/dataTypes/heart-rate-variability/dataPoints', documented.googleHealthHrv);
   sim.serve('google-health', '/v4/users/me/dataTypes/daily-resting-heart-rate/dataPoints', fixture('google-health', 'daily-resting-heart-rate.json'));
   for (const [vendor, user] of [['withings', 'w-backfill'], ['google-health', 'gh-backfill']] as const) {
@@ -107,9 +112,19 @@ test('Withings and Google Health backfills write what their notifications would 
   await waitUntil('the Withings and Google Health history', () => outputsOf('w-backfill').length >= 3 && outputsOf('gh-backfill').length >= 2, { timeoutMs: 30_000 });
   const withings = outputsOf('w-backfill');
   assert.equal(withings.map((o) => o.value['appli']), ['1', '44', '16'], 'expected measures, sleep and activity of the window');
+  const asked = sim.requests('withings').filter((r) => /^\/v2\/(sleep|measure)\?/.test(r.path)).map((r) => new URL(r.path, 'http://sim').searchParams);
+  assert.equal(asked.map((q) => [q.get('action'), q.get('startdateymd'), q.get('enddateymd'), q.has('lastupdate')]), [['getsummary', '2025-01-14', '2025-01-20', false], ['getactivity', '2025-01-14', '2025-01-20', false]], 'expected sleep and activity asked for the week’s days, its last day included');
   assert.is(withings[0]!.value['startdate'], String(Date.parse('2025-01-14T00:00:00Z') / 1000), 'expected the window as Unix seconds, as a notification names it');
   const mapped = (plugin: Parameters<typeof mapPayload>[0], o: (typeof withings)[number]) => mapPayload(plugin, Buffer.from(JSON.stringify(o.value)), 'application/json', { receivedAt: Date.now() }).events;
-  assert.equal(withings.flatMap((o) => mapped(withingsPlugin, o)).map((e) => e.dataType), ['body', 'sleep', 'activity'], 'expected normalize to map each like a live document');
+  const withingsEvents = withings.flatMap((o) => mapped(withingsPlugin, o));
+  assert.equal(withingsEvents.map((e) => e.dataType), ['body', 'sleep', 'activity'], 'expected normalize to map each like a live document, and no night or day outside the window');
+  // The same events as live notifications of those categories hydrate to (their eventIds).
+  const live = [
+    { appli: '1', document: documented.withingsMeasures['body'] },
+    { appli: '44', document: { series: [night], more: false, offset: 0 } },
+    { appli: '16', document: { activities: [day], more: false, offset: 0 } },
+  ].flatMap((v) => mapPayload(withingsPlugin, Buffer.from(JSON.stringify({ user_id: 'w-backfill', startdate: '1', enddate: '2', ...v })), 'application/json', { receivedAt: Date.now() }).events);
+  assert.equal(withingsEvents.map((e) => e.eventId), live.map((e) => e.eventId), 'expected the eventIds live documents of that week give');
   const google = outputsOf('gh-backfill');
   assert.equal(google.map((o) => o.value['data_type']), ['heart-rate-variability', 'daily-resting-heart-rate'], 'expected the two mapped data types');
   assert.equal(google.flatMap((o) => mapped(googleHealthPlugin, o)).map((e) => e.dataType), ['hrv', 'heart_rate'], 'expected HRV and resting heart rate events');

@@ -38,6 +38,17 @@ const sleepFields = [
 ].join(',');
 const activityFields = ['steps', 'distance', 'elevation', 'soft', 'moderate', 'intense', 'active', 'calories', 'totalcalories', 'hr_average', 'hr_min', 'hr_max'].join(',');
 
+/**
+ * Days from `startdateymd` to `enddateymd` (YYYY-MM-DD), both taken as included (the reference does
+ * not say; docs/vendors.md, Withings backfill): the bounded form of sleep v2 Getsummary and
+ * measure v2 Getactivity, never sent with `lastupdate` (API reference: "DO NOT USE WITH FOLLOWING
+ * PARAMS: [lastupdate]").
+ */
+export interface WithingsDays {
+  readonly startdateymd: string;
+  readonly enddateymd: string;
+}
+
 export interface WithingsApi {
   /** `GET /measure?action=getmeas&category=1&startdate&enddate`: weight, body, blood pressure, heart rate. */
   measures(window: WithingsWindow): Promise<JsonObject>;
@@ -45,6 +56,10 @@ export interface WithingsApi {
   sleepSummaries(window: WithingsWindow): Promise<JsonObject>;
   /** `GET /v2/measure?action=getactivity&lastupdate&data_fields`: daily activity changed since the window's start. */
   activity(window: WithingsWindow): Promise<JsonObject>;
+  /** `GET /v2/sleep?action=getsummary&startdateymd&enddateymd&data_fields`: the nights of those days only (backfill). */
+  sleepSummariesOfDays(days: WithingsDays): Promise<JsonObject>;
+  /** `GET /v2/measure?action=getactivity&startdateymd&enddateymd&data_fields`: those days' activity only (backfill). */
+  activityOfDays(days: WithingsDays): Promise<JsonObject>;
 }
 
 export function withingsApi(get: ApiGet): WithingsApi {
@@ -53,5 +68,7 @@ export function withingsApi(get: ApiGet): WithingsApi {
     measures: ({ startdate, enddate }) => body('/measure', { action: 'getmeas', category: '1', startdate, enddate }),
     sleepSummaries: ({ startdate }) => body('/v2/sleep', { action: 'getsummary', lastupdate: startdate, data_fields: sleepFields }),
     activity: ({ startdate }) => body('/v2/measure', { action: 'getactivity', lastupdate: startdate, data_fields: activityFields }),
+    sleepSummariesOfDays: ({ startdateymd, enddateymd }) => body('/v2/sleep', { action: 'getsummary', startdateymd, enddateymd, data_fields: sleepFields }),
+    activityOfDays: ({ startdateymd, enddateymd }) => body('/v2/measure', { action: 'getactivity', startdateymd, enddateymd, data_fields: activityFields }),
   };
 }

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 
 /**
- * A local stand-in for the vendors' resource APIs (Oura v2, WHOOP v2): a real HTTP server on
+ * A local stand-in for the vendors' resource APIs (Oura v2, WHOOP v2, Withings…): a real HTTP server on
  * loopback, port 0. Each vendor lives under its own prefix (`<url>/oura`, `<url>/whoop`), so a
  * client's base URL is `sim.baseUrl(vendor)` and the paths are the vendor's own. Documents are the
  * shapes of the vendors' docs (test/fixtures/vendors/<vendor>/api/). It checks bearer tokens
@@ -57,7 +57,10 @@ export interface VendorApiSim {
  * Oura `?start_date&end_date&next_token` → `{data, next_token}` (null on the last page), a
  * document in the window by its `day`; WHOOP `?start&end&limit&nextToken` → `{records,
  * next_token}` (absent on the last page), a record in the window by its `start` (recoveries by
- * `created_at`), `limit` at most 25.
+ * `created_at`), `limit` at most 25; Withings sleep v2 Getsummary and measure v2 Getactivity
+ * `?startdateymd&enddateymd` (both days included) or, never with them, `?lastupdate` (changed
+ * after that Unix time), `offset` → HTTP 200 `{status: 0, body: {series|activities, more,
+ * offset}}`, a document in the window by its `date`, refusals as `{status: 503}` inside a 200.
  */
 export interface CollectionStyle {
   readonly from: string;
@@ -68,7 +71,32 @@ export interface CollectionStyle {
   readonly page: (documents: readonly Record<string, unknown>[], nextToken: string | undefined) => unknown;
   /** The largest page a client may ask for with `limit`; absent: the vendor takes no limit. */
   readonly maxLimit?: number;
+  /** `to` names the window's last day, included (Withings' `enddateymd`); absent: the first instant after the window. */
+  readonly toIncluded?: boolean;
+  /** The form `from` and `to` must have (Withings' Y-m-d); absent: any. */
+  readonly bound?: RegExp;
+  /** The other way to ask, never with the window: documents changed after a Unix time (Withings' `lastupdate`). */
+  readonly since?: { readonly param: string; readonly at: (document: Record<string, unknown>) => number };
+  /** How the vendor refuses a query it cannot answer; absent: HTTP 400 `{detail}`. */
+  readonly refuse?: (detail: string) => ScriptedAnswer;
 }
+
+/**
+ * Withings' list calls (https://developer.withings.com/api-reference, sleepv2-getsummary and
+ * measurev2-getactivity): HTTP 200 always, the outcome in `status`; 503 is one of its "Invalid
+ * params" statuses (501..511 in its status table), answered with an `error` that says which.
+ */
+const withingsList = (list: 'series' | 'activities'): CollectionStyle => ({
+  from: 'startdateymd',
+  to: 'enddateymd',
+  token: 'offset',
+  at: (d) => String(d['date']),
+  page: (documents, next) => ({ status: 0, body: { [list]: documents, more: next !== undefined, offset: Number(next ?? 0) } }),
+  toIncluded: true,
+  bound: /^\d{4}-\d{2}-\d{2}$/,
+  since: { param: 'lastupdate', at: (d) => Number(d['modified']) },
+  refuse: (detail) => ({ status: 200, body: { status: 503, body: {}, error: `Invalid Params: ${detail}` } }),
+});
 
 export const collectionStyles = {
   oura: { from: 'start_date', to: 'end_date', token: 'next_token', at: (d) => String(d['day']), page: (data, next) => ({ data, next_token: next ?? null }) },
@@ -80,6 +108,10 @@ export const collectionStyles = {
     page: (records, next) => ({ records, ...(next === undefined ? {} : { next_token: next }) }),
     maxLimit: 25,
   },
+  /** `GET /v2/sleep?action=getsummary`: nights by their `date`. */
+  withingsSleep: withingsList('series'),
+  /** `GET /v2/measure?action=getactivity`: days by their `date`. */
+  withingsActivity: withingsList('activities'),
 } satisfies Record<string, CollectionStyle>;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -156,16 +188,34 @@ export async function startVendorApiSim(options: VendorApiSimOptions = {}): Prom
   return sim;
 }
 
-/** One page of a collection, or the 400 the vendor answers to a window or limit it refuses. */
+/** One page of a collection, or the vendor's refusal (400 unless it has its own) of a window or limit. */
 function pageOf(collection: { style: CollectionStyle; documents: readonly Record<string, unknown>[]; pageSize: number }, query: URLSearchParams): ScriptedAnswer {
   const { style, documents, pageSize } = collection;
-  const [from, to] = [query.get(style.from), query.get(style.to)];
-  if (from === null || to === null || from >= to) return { status: 400, body: { detail: `${style.from} before ${style.to} required` } };
+  const refuse = style.refuse ?? ((detail: string) => ({ status: 400, body: { detail } }));
+  const inWindow = listedDocuments(style, documents, query);
+  if (typeof inWindow === 'string') return refuse(inWindow);
   const limit = style.maxLimit === undefined ? pageSize : Number(query.get('limit') ?? pageSize);
-  if (!Number.isInteger(limit) || limit < 1 || limit > (style.maxLimit ?? Infinity)) return { status: 400, body: { detail: `limit must be 1 to ${style.maxLimit}` } };
-  const inWindow = documents.filter((document) => from <= style.at(document) && style.at(document) < to);
+  if (!Number.isInteger(limit) || limit < 1 || limit > (style.maxLimit ?? Infinity)) return refuse(`limit must be 1 to ${style.maxLimit}`);
   const offset = Number(query.get(style.token) ?? 0);
   const page = inWindow.slice(offset, offset + Math.min(limit, pageSize));
   const next = offset + page.length < inWindow.length ? String(offset + page.length) : undefined;
   return { status: 200, body: style.page(page, next) };
+}
+
+/** The documents a query names (its window, or what changed since its `since`), or why the vendor refuses it. */
+function listedDocuments(style: CollectionStyle, documents: readonly Record<string, unknown>[], query: URLSearchParams): readonly Record<string, unknown>[] | string {
+  const [from, to] = [query.get(style.from), query.get(style.to)];
+  if (style.since !== undefined && query.has(style.since.param)) {
+    const { param, at: changedAt } = style.since;
+    const since = query.get(param)!;
+    if (from !== null || to !== null) return `${param} cannot go with ${style.from} or ${style.to}`;
+    if (!/^\d+$/.test(since)) return `${param} must be a Unix time`;
+    return documents.filter((document) => changedAt(document) > Number(since));
+  }
+  if (from === null || to === null || (style.toIncluded ? from > to : from >= to)) {
+    return `${style.from} ${style.toIncluded ? 'up to' : 'before'} ${style.to} required${style.since ? ` (or ${style.since.param})` : ''}`;
+  }
+  if (style.bound !== undefined && !(style.bound.test(from) && style.bound.test(to))) return `${style.from} and ${style.to} must match ${String(style.bound)}`;
+  const last = style.toIncluded ? (at: string) => at <= to : (at: string) => at < to;
+  return documents.filter((document) => from <= style.at(document) && last(style.at(document)));
 }

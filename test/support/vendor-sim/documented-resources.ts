@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { HydratedVendorId } from '../../../src/topics.ts';
 import { MemoryTokenSource } from '../memory-token-source.ts';
-import { startVendorApiSim, type VendorApiSim } from './api-server.ts';
+import { collectionStyles, startVendorApiSim, type VendorApiSim } from './api-server.ts';
 
 const json = (path: string): Record<string, unknown> => JSON.parse(readFileSync(new URL(`../../../${path}`, import.meta.url), 'utf8')) as Record<string, unknown>;
 
@@ -37,7 +37,8 @@ export function serveDocumented(sim: VendorApiSim): void {
   sim.serve('google-health', '/v4/users/me/dataTypes/heart-rate-variability/dataPoints', documented.googleHealthHrv);
   sim.serve('polar', `/v3/exercises/${String(documented.polarExercise['id'])}`, documented.polarExercise);
   sim.serve('withings', '/measure', documented.withingsMeasures);
-  sim.serve('withings', '/v2/sleep', documented.withingsSleep);
+  // Listed as Withings lists nights: by `lastupdate` (live notifications) or by days (backfill).
+  sim.collection('withings', '/v2/sleep', collectionStyles.withingsSleep, (documented.withingsSleep['body'] as { series: Record<string, unknown>[] }).series);
   const garminUser = (documented.garminPing['dailies'] as Record<string, unknown>[])[0]!['userId'];
   sim.serve('garmin', '/wellness-api/rest/dailies', documented.garminDailies.filter((summary) => summary['userId'] === garminUser));
 }
