@@ -72,18 +72,18 @@ export function atLeastOnceCommitter(options: CommitterOptions): Committer {
 }
 
 /**
- * Outputs and input offsets in one transaction. kafkajs lacks KIP-447 (consumer group metadata
- * in the transaction), so zombies are fenced the classic way: one transactional producer per
+ * Outputs and input offsets in one transaction. kafkajs lacks KIP-447's consumer group metadata
+ * in the transaction, so zombies are fenced the classic way: one transactional producer per
  * input partition, its id derived from group, topic and partition. Whoever gets the partition
  * next initialises the same id, which bumps the epoch and fences the previous owner.
  *
  * Fencing alone left duplicates: the consumer fetches its committed offsets when it joins, and
  * an offset a previous owner committed in a transaction whose markers are still being written
- * is not visible yet (KIP-447's require_stable fetch is what kafkajs lacks), so the new owner
- * read the older offset and processed again records whose outputs were already committed.
- * Initialising the id returns only once the previous owner's transaction is complete, so the
- * committed offset read after it is the stable one; `resumeFrom` gives it, and the runner skips
- * what lies below it.
+ * was not visible yet, so the new owner read the older offset and processed again records whose
+ * outputs were already committed. Initialising the id returns only once the previous owner's
+ * transaction is complete, and the read after it asks for stable offsets (the patched client's
+ * KIP-447 require_stable fetch, which the consumer's own fetch at join uses too); `resumeFrom`
+ * gives it, and the runner skips what lies below it.
  *
  * The same stale fetch happens to a partition this instance keeps across a rebalance (a broker
  * restart makes every member rejoin): kafkajs fetches the offsets again at every join, even while
@@ -132,7 +132,15 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
     let producer = producers.get(id);
     if (!producer) {
       const created = reliableProducer(options.kafka, id);
-      producer = created.connect().then(() => created);
+      // kafkajs's connect() asks for a producer id without the transactional id; the
+      // transactional one, which fences the previous owner and completes (aborts) its open
+      // transaction, only comes with the first transaction. An empty one begun and dropped at
+      // once (its abort sends nothing) fences now, at assignment, before the offset is read.
+      producer = created.connect().then(async () => {
+        const fence = await created.transaction();
+        await fence.abort();
+        return created;
+      });
       producers.set(id, producer);
       producer.catch(() => producers.delete(id));
     }
