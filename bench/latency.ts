@@ -28,6 +28,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 interface Result {
   mode: DeliveryMode;
   offered: number;
+  /** Why the others were not accepted: status → count, `error` for requests that got no answer. */
+  refused: string;
   accepted: number;
   arrived: number;
   p50: number;
@@ -79,6 +81,10 @@ async function runMode(mode: DeliveryMode): Promise<Result> {
 
   const url = `http://127.0.0.1:${ingressPort}/webhooks/healthkit`;
   let accepted = 0;
+  const refused = new Map<string, number>();
+  const count = (why: string): void => {
+    refused.set(why, (refused.get(why) ?? 0) + 1);
+  };
   const sends: Array<Promise<void>> = [];
   const started = performance.now();
   for (let i = 0; i < total; i++) {
@@ -93,9 +99,9 @@ async function runMode(mode: DeliveryMode): Promise<Result> {
           if (res.status === 202) {
             acceptedAt[i] = performance.now();
             accepted++;
-          }
+          } else count(String(res.status));
         })
-        .catch(() => undefined),
+        .catch((error: unknown) => count(`error ${(error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).name}`)),
     );
   }
   await Promise.all(sends);
@@ -112,7 +118,7 @@ async function runMode(mode: DeliveryMode): Promise<Result> {
     if (!Number.isNaN(a) && !Number.isNaN(b)) latencies.push(Math.max(0, b - a));
   }
   const sorted = Float64Array.from(latencies).sort();
-  return { mode, offered: total, accepted, arrived, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1] ?? NaN };
+  return { mode, offered: total, refused: [...refused].map(([why, n]) => `${why}: ${n}`).join(', ') || '-', accepted, arrived, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1] ?? NaN };
 }
 
 const created = startBridge(['topics', 'create'], {}, await freePort());
@@ -120,6 +126,6 @@ if ((await created.exited) !== 0) throw new Error(`bridge topics create failed: 
 const results: Result[] = [];
 for (const mode of modes) results.push(await runMode(mode));
 console.log(`\nbench:latency — ${rate}/s offered for ${seconds} s through the ingress; ingress 202 → NEUROS reader of the priority topics`);
-console.log('| mode | offered | accepted | arrived | p50 | p99 | max |');
-console.log('|---|---|---|---|---|---|---|');
-for (const r of results) console.log(`| ${r.mode} | ${r.offered} | ${r.accepted} | ${r.arrived} | ${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms | ${r.max.toFixed(1)} ms |`);
+console.log('| mode | offered | accepted | not accepted (why) | arrived | p50 | p99 | max |');
+console.log('|---|---|---|---|---|---|---|---|');
+for (const r of results) console.log(`| ${r.mode} | ${r.offered} | ${r.accepted} | ${r.refused} | ${r.arrived} | ${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms | ${r.max.toFixed(1)} ms |`);
