@@ -19,7 +19,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Message } from 'kafkajs';
 import { loadConfig, type DeliveryMode } from '../src/config/index.ts';
 import { createLogger } from '../src/obs/logger.ts';
-import { stackPaths } from '../src/cli/stack/paths.ts';
+import { runningPid } from '../src/cli/stack/processes.ts';
 import { createPostgresPool } from '../src/sink/index.ts';
 import { priorities, priorityTopic, rawTopic, topics } from '../src/topics.ts';
 import { freePort, healthkitHeaders, startBridge, terraHeaders, type BridgeProcess } from '../test/integration/pipeline-support.ts';
@@ -127,16 +127,6 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 
-/** The native stack's broker (its pid file); the broker's CPU per record is part of the chain's bill. */
-function brokerPid(): number | undefined {
-  try {
-    const pid = Number(readFileSync(stackPaths.pid('kafka'), 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function percentile(sorted: Float64Array, p: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
@@ -203,7 +193,8 @@ async function runMode(mode: DeliveryMode, metricsPorts: number[]): Promise<Mode
   // CPU counts from here: start-up (transpiling, connecting) is not per-record work.
   const machineAtReady = machineCpu();
   const cpuAtReady = Object.fromEntries(stages.map((s) => [s, cpuSeconds(children[s]!.child.pid)]));
-  const broker = brokerPid();
+  // The native stack's broker: its CPU per record is part of the chain's bill.
+  const broker = runningPid('kafka');
   const brokerAtReady = cpuSeconds(broker);
 
   // NEUROS side: counts this run's routed records by key prefix; no decoding needed.

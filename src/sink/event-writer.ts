@@ -37,11 +37,11 @@ const createStaging = `CREATE TEMP TABLE IF NOT EXISTS sink_staging (event_id te
   ON COMMIT DELETE ROWS`;
 const copy = `COPY ${staging} FROM STDIN`;
 
-/** Connections that already hold the staging table (a dropped connection's client is never reused). */
-const withStaging = new WeakSet<pg.PoolClient>();
-
-/** Connections the writer listens on for errors. */
-const listened = new WeakSet<pg.PoolClient>();
+/**
+ * Connections the writer listens on and that hold the staging table. A connection whose
+ * preparing failed is dropped (released with the error), so its client is never seen again.
+ */
+const prepared = new WeakSet<pg.PoolClient>();
 
 /**
  * The pool stops listening to a connection while it is checked out, and an error that arrives
@@ -50,6 +50,13 @@ const listened = new WeakSet<pg.PoolClient>();
  * fails the chunk and drops the connection, so hearing it is all this needs to do.
  */
 function heard(): void {}
+
+async function prepare(client: pg.PoolClient): Promise<void> {
+  if (prepared.has(client)) return;
+  client.on('error', heard);
+  await client.query(createStaging);
+  prepared.add(client);
+}
 
 function insertSql(table: string): string {
   return `INSERT INTO ${table} (event_id, user_id, source, data_type, occurred_at, received_at, metrics,
@@ -114,15 +121,8 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
       const lines = copyLines(deletes ? retractCopies(rows) : rows);
       return options.breaker.run(async () => {
         const client = await options.pool.connect();
-        if (!listened.has(client)) {
-          client.on('error', heard);
-          listened.add(client);
-        }
         try {
-          if (!withStaging.has(client)) {
-            await client.query(createStaging);
-            withStaging.add(client);
-          }
+          await prepare(client);
           // The staged rows must not outlive the chunk (ON COMMIT DELETE ROWS), and the chunk's
           // rows are durable when COMMIT resolves (synchronous_commit stays on).
           await client.query('BEGIN');

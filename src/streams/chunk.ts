@@ -133,10 +133,9 @@ async function runInOrder(chunk: readonly RawRecord[], ctx: ChunkContext, state?
 /**
  * Up to `recordConcurrency` records at once; a record waits for the one before it with the same
  * key (records without a key count as one key), so each key keeps its order, unless the topology
- * is not ordered by key. Once a record
- * finds a dependency down, no record after it starts: they are read again after the pause, and
- * the results of those that already ran are dropped (their side effects may run twice, as after
- * any crash).
+ * is not ordered by key. Once a record finds a dependency down, no record after it starts: they
+ * are read again after the pause, and the results of those that already ran are dropped (their
+ * side effects may run twice, as after any crash).
  */
 async function runConcurrently(chunk: readonly RawRecord[], ctx: ChunkContext): Promise<Array<Timed | undefined>> {
   const slots = bulkhead(ctx.topology.recordConcurrency, Number.POSITIVE_INFINITY);

@@ -60,10 +60,12 @@ export function formatFor(formats: BodyFormats, contentType: string | undefined)
   return declared ?? Object.values(formats)[0] ?? 'json';
 }
 
+const openingBrackets = [0x7b, 0x5b] as const; // { [
+
 /** Whether the bytes hold more than `limit` opening brackets (`{` or `[`), inside strings or not. */
 function bracketsExceed(bytes: Buffer, limit: number): boolean {
   let seen = 0;
-  for (const bracket of [0x7b, 0x5b]) {
+  for (const bracket of openingBrackets) {
     for (let at = bytes.indexOf(bracket); at !== -1; at = bytes.indexOf(bracket, at + 1)) {
       if (++seen > limit) return true;
     }
