@@ -1,16 +1,22 @@
-// `npm run bench:latency [-- --rate R] [-- --seconds S] [-- --mode at-least-once|exactly-once|both]`
+// `npm run bench:latency [-- --rate R] [-- --seconds S] [-- --mode at-least-once|exactly-once|both] [-- --hops]`
 //
 // End-to-end latency under a steady load, as NEUROS sees it: signed HealthKit uploads offered at
 // R per second (default 1 000) for S seconds (default 60) through the ingress, with the ingress and
 // every stage as its own process on the native stack. For each event: the ingress's 202 → the
 // routed record's arrival at a reader of the priority topics (read_committed). Prints p50, p99 and
 // max per delivery mode, plus how many events arrived and how many requests were not accepted.
+// With --hops the same reader follows each event through the intermediate topics, and a second
+// table shows where the time goes: for each hop, the time from the event's arrival on the topic
+// before it. A last table bills each process's CPU per accepted event.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Agent, request } from 'node:http';
 import { Kafka, logLevel } from 'kafkajs';
 import { deliveryModes, loadConfig, type DeliveryMode } from '../src/config/index.ts';
-import { priorities, priorityTopic } from '../src/topics.ts';
+import { priorities, priorityTopic, rawTopic, topics, verifiedTopic } from '../src/topics.ts';
 import { freePort, startBridge, type BridgeProcess } from '../test/integration/pipeline-support.ts';
-import { eventUser, healthkitUpload } from './support/signed-load.ts';
+import { runningPid } from '../src/cli/stack/processes.ts';
+import { cpuSeconds, machineCpu } from './support/process-cpu.ts';
+import { healthkitUpload } from './support/signed-load.ts';
 
 const flag = (name: string) => {
   const at = process.argv.indexOf(`--${name}`);
@@ -19,6 +25,9 @@ const flag = (name: string) => {
 const rate = Number(flag('rate') ?? 1_000);
 const seconds = Number(flag('seconds') ?? 60);
 const modeFlag = flag('mode') ?? 'both';
+// Following every event through the intermediate topics reads five times the records on the same
+// two cores, so it is asked for; the headline numbers come from runs without it.
+const traceHops = process.argv.includes('--hops');
 if (modeFlag !== 'both' && !(deliveryModes as readonly string[]).includes(modeFlag)) throw new Error(`--mode must be both, ${deliveryModes.join(' or ')}`);
 const modes: DeliveryMode[] = modeFlag === 'both' ? [...deliveryModes] : [modeFlag as DeliveryMode];
 const config = loadConfig();
@@ -35,10 +44,40 @@ interface Result {
   p50: number;
   p99: number;
   max: number;
+  hops: Hop[];
+  /** CPU µs per accepted event of each process while the load was offered, and the machine's busy share. */
+  cpuPerEvent: Record<string, number>;
+  machineBusy: number;
+  /** Mean records per produce request of the ingress (its batch histogram). */
+  ingressBatch: number;
 }
+
+/** One topic on the way: when events reached it, counted from the 202 and from the topic before it. */
+interface Hop {
+  topic: string;
+  sinceAccepted: Quantiles;
+  sincePrevious: Quantiles;
+}
+interface Quantiles {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** The topics an upload passes, in order; the last is any priority topic. */
+const route = [rawTopic('healthkit'), verifiedTopic('healthkit'), topics.events, topics.enriched, 'neuros.priority'] as const;
+const hopOf = (topic: string): number => (topic.startsWith('neuros.priority.') ? route.length - 1 : route.indexOf(topic as (typeof route)[number]));
 
 function quantile(sorted: Float64Array, q: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+/** Quantiles of `to[i] - from[i]` over the events that have both. */
+function spread(from: Float64Array, to: Float64Array): Quantiles {
+  const values: number[] = [];
+  for (let i = 0; i < from.length; i++) if (!Number.isNaN(from[i]!) && !Number.isNaN(to[i]!)) values.push(to[i]! - from[i]!);
+  const sorted = Float64Array.from(values).sort();
+  return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1] ?? NaN };
 }
 
 async function runMode(mode: DeliveryMode): Promise<Result> {
@@ -55,21 +94,27 @@ async function runMode(mode: DeliveryMode): Promise<Result> {
   const total = Math.round(rate * seconds);
   const acceptedAt = new Float64Array(total).fill(NaN);
   const arrivedAt = new Float64Array(total).fill(NaN);
+  const reachedAt = route.map(() => new Float64Array(total).fill(NaN));
+  // Raw records have no key: their body names the event's user.
+  const eventIndex = new RegExp(`${prefix}-(\\d{7})`);
   const kafka = new Kafka({ clientId: `bench-latency-${prefix}`, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
   const reader = kafka.consumer({ groupId: `bench.latency.${prefix}`, maxWaitTimeInMs: 50 });
   await reader.connect();
-  await reader.subscribe({ topics: priorities.map(priorityTopic), fromBeginning: false });
+  await reader.subscribe({ topics: [...(traceHops ? route.slice(0, -1) : []), ...priorities.map(priorityTopic)], fromBeginning: false });
   const joined = new Promise<void>((resolve) => reader.on(reader.events.GROUP_JOIN, () => resolve()));
   let arrived = 0;
   await reader.run({
-    partitionsConsumedConcurrently: 6,
+    partitionsConsumedConcurrently: 30,
     eachBatch: async ({ batch }) => {
       const now = performance.now();
+      const hop = hopOf(batch.topic);
+      const last = hop === route.length - 1;
       for (const message of batch.messages) {
-        const key = message.key?.toString();
-        if (!key?.startsWith(prefix)) continue;
-        const i = Number(key.slice(prefix.length + 1));
-        if (Number.isNaN(arrivedAt[i]!)) {
+        const found = eventIndex.exec((message.key ?? message.value)?.toString('latin1') ?? '');
+        if (!found) continue;
+        const i = Number(found[1]);
+        if (Number.isNaN(reachedAt[hop]![i]!)) reachedAt[hop]![i] = now;
+        if (last && Number.isNaN(arrivedAt[i]!)) {
           arrivedAt[i] = now;
           arrived++;
         }
@@ -79,7 +124,23 @@ async function runMode(mode: DeliveryMode): Promise<Result> {
   await joined;
   console.log(`[${mode}] ingress and five stages ready; offering ${rate}/s for ${seconds} s`);
 
-  const url = `http://127.0.0.1:${ingressPort}/webhooks/healthkit`;
+  const pids: Record<string, number | undefined> = { broker: runningPid('kafka'), ingress: processes[0]!.child.pid, ...Object.fromEntries(stages.map((stage, i) => [stage, processes[i + 1]!.child.pid])) };
+  const cpuAtStart = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
+  const benchAtStart = process.cpuUsage();
+  const machineAtStart = machineCpu();
+  // node:http with kept-alive sockets: the load generator shares the two cores with what it
+  // measures, and fetch() cost it about three times the CPU per request.
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const post = (upload: ReturnType<typeof healthkitUpload>): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const req = request({ agent, host: '127.0.0.1', port: ingressPort, path: '/webhooks/healthkit', method: 'POST', headers: { ...upload.headers, 'content-length': String(Buffer.byteLength(upload.body)) } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(upload.body);
+    });
   let accepted = 0;
   const refused = new Map<string, number>();
   const count = (why: string): void => {
@@ -91,22 +152,29 @@ async function runMode(mode: DeliveryMode): Promise<Result> {
     const due = started + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 1) await sleep(wait);
-    const upload = healthkitUpload(prefix, i, secret);
     sends.push(
-      fetch(url, { method: 'POST', body: upload.body, headers: upload.headers })
-        .then(async (res) => {
-          await res.arrayBuffer();
-          if (res.status === 202) {
+      post(healthkitUpload(prefix, i, secret))
+        .then((status) => {
+          if (status === 202) {
             acceptedAt[i] = performance.now();
             accepted++;
-          } else count(String(res.status));
+          } else count(String(status));
         })
-        .catch((error: unknown) => count(`error ${(error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).name}`)),
+        .catch((error: unknown) => count(`error ${(error as NodeJS.ErrnoException).code ?? (error as Error).name}`)),
     );
   }
   await Promise.all(sends);
+  agent.destroy();
   const deadline = performance.now() + 60_000;
   while (arrived < accepted && performance.now() < deadline) await sleep(200);
+  const ingressMetrics = await (await fetch(`http://127.0.0.1:${ingressPort}/metrics`)).text();
+  const metric = (name: string) => Number(/^(\S+) (\S+)$/m.exec(ingressMetrics.split('\n').find((line) => line.startsWith(`${name} `)) ?? '')?.[2] ?? NaN);
+  const ingressBatch = metric('ingress_produce_batch_records_sum') / metric('ingress_produce_batch_records_count');
+  const benchUsed = process.cpuUsage(benchAtStart);
+  const cpuPerEvent = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, ((cpuSeconds(pid) - cpuAtStart[name]!) * 1e6) / Math.max(1, accepted)]));
+  cpuPerEvent['bench (load + reader)'] = (benchUsed.user + benchUsed.system) / Math.max(1, accepted);
+  const machineAtEnd = machineCpu();
+  const machineBusy = (machineAtEnd.busy - machineAtStart.busy) / Math.max(1, machineAtEnd.total - machineAtStart.total);
   await reader.disconnect();
   for (const p of processes) await p.stop(60_000);
 
@@ -118,7 +186,8 @@ async function runMode(mode: DeliveryMode): Promise<Result> {
     if (!Number.isNaN(a) && !Number.isNaN(b)) latencies.push(Math.max(0, b - a));
   }
   const sorted = Float64Array.from(latencies).sort();
-  return { mode, offered: total, refused: [...refused].map(([why, n]) => `${why}: ${n}`).join(', ') || '-', accepted, arrived, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1] ?? NaN };
+  const hops = route.map((topic, hop) => ({ topic: hop === route.length - 1 ? 'neuros.priority.*' : topic, sinceAccepted: spread(acceptedAt, reachedAt[hop]!), sincePrevious: spread(hop === 0 ? acceptedAt : reachedAt[hop - 1]!, reachedAt[hop]!) }));
+  return { ingressBatch, cpuPerEvent, machineBusy, hops, mode, offered: total, refused: [...refused].map(([why, n]) => `${why}: ${n}`).join(', ') || '-', accepted, arrived, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1] ?? NaN };
 }
 
 const created = startBridge(['topics', 'create'], {}, await freePort());
@@ -126,6 +195,15 @@ if ((await created.exited) !== 0) throw new Error(`bridge topics create failed: 
 const results: Result[] = [];
 for (const mode of modes) results.push(await runMode(mode));
 console.log(`\nbench:latency — ${rate}/s offered for ${seconds} s through the ingress; ingress 202 → NEUROS reader of the priority topics`);
-console.log('| mode | offered | accepted | not accepted (why) | arrived | p50 | p99 | max |');
-console.log('|---|---|---|---|---|---|---|---|');
-for (const r of results) console.log(`| ${r.mode} | ${r.offered} | ${r.accepted} | ${r.refused} | ${r.arrived} | ${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms | ${r.max.toFixed(1)} ms |`);
+console.log('| mode | offered | accepted | not accepted (why) | arrived | p50 | p99 | max | records per ingress produce request |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const r of results) console.log(`| ${r.mode} | ${r.offered} | ${r.accepted} | ${r.refused} | ${r.arrived} | ${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms | ${r.max.toFixed(1)} ms | ${r.ingressBatch.toFixed(1)} |`);
+const ms = (q: Quantiles) => `${q.p50.toFixed(1)} / ${q.p99.toFixed(1)} / ${q.max.toFixed(1)}`;
+if (traceHops) console.log('\nWhere the time goes (ms, p50 / p99 / max; the raw topic is read against the 202, so it can be negative):');
+if (traceHops) console.log('| mode | topic | since the 202 | since the topic before |\n|---|---|---|---|');
+if (traceHops) for (const r of results) for (const h of r.hops) console.log(`| ${r.mode} | ${h.topic} | ${ms(h.sinceAccepted)} | ${ms(h.sincePrevious)} |`);
+console.log('\nCPU µs per accepted event, from the first upload until the last event arrived (machine busy share in brackets):');
+const names = Object.keys(results[0]!.cpuPerEvent);
+console.log(`| mode | ${names.join(' | ')} |`);
+console.log(`|---|${names.map(() => '---').join('|')}|`);
+for (const r of results) console.log(`| ${r.mode} (${(r.machineBusy * 100).toFixed(0)} % busy) | ${names.map((n) => r.cpuPerEvent[n]!.toFixed(0)).join(' | ')} |`);

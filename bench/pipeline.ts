@@ -20,6 +20,7 @@ import { Kafka, logLevel, type Message } from 'kafkajs';
 import { loadConfig, type DeliveryMode } from '../src/config/index.ts';
 import { createLogger } from '../src/obs/logger.ts';
 import { runningPid } from '../src/cli/stack/processes.ts';
+import { cpuSeconds, machineCpu } from './support/process-cpu.ts';
 import { createPostgresPool } from '../src/sink/index.ts';
 import { priorities, priorityTopic, rawTopic, topics } from '../src/topics.ts';
 import { freePort, healthkitHeaders, startBridge, terraHeaders, type BridgeProcess } from '../test/integration/pipeline-support.ts';
@@ -97,13 +98,6 @@ async function scrapeTotals(port: number): Promise<{ meanRecordMs: number; commi
   return { meanRecordMs: count > 0 ? (sum * 1000) / count : NaN, commits };
 }
 
-/** Busy and total jiffies of the whole machine (/proc/stat), to show how contended a run was. */
-function machineCpu(): { busy: number; total: number } {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const total = fields.reduce((a, b) => a + b, 0);
-  return { busy: total - fields[3]! - (fields[4] ?? 0), total };
-}
-
 async function scrape(port: number): Promise<{ recordsIn: number; lag: number }> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
   let recordsIn = 0;
@@ -113,18 +107,6 @@ async function scrape(port: number): Promise<{ recordsIn: number; lag: number }>
     else if (line.startsWith('bridge_stream_consumer_lag')) lag += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return { recordsIn, lag };
-}
-
-/** utime + stime of a process in seconds (/proc/<pid>/stat fields 14 and 15, 100 ticks/s). */
-function cpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
 }
 
 function percentile(sorted: Float64Array, p: number): number {

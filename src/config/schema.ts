@@ -119,6 +119,11 @@ const pipelineShape = {
    * in flight per idempotent producer, so one producer would serialise every ack round trip.
    */
   INGRESS_PRODUCERS: positiveInt.max(16).default(3),
+  /**
+   * How long a free ingress producer waits for more webhooks before a produce request, in ms
+   * (linger.ms; Kafka's own producer waits 5 ms by default). Busy producers fill batches anyway.
+   */
+  INGRESS_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(5),
   /** How long shutdown waits for in-flight requests before closing anyway, in ms. */
   INGRESS_SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
   /** enrich: a JSON rule file replacing topologies/rules/cognitive-triggers.json. */
@@ -130,6 +135,20 @@ const pipelineShape = {
    * in order. Stages that wait on a round trip per record (verify's Redis replay guard) scale with it.
    */
   STAGE_PARTITION_CONCURRENCY: positiveInt.default(12),
+  /**
+   * at-least-once stages: the least time between two commits of input offsets, in ms (one
+   * OffsetCommit for every partition instead of one per chunk); a crash replays at most about this
+   * much input, which the stages' idempotence absorbs. 0 commits every chunk. Exactly-once commits
+   * offsets inside each chunk's transaction.
+   */
+  STAGE_COMMIT_INTERVAL_MS: z.coerce.number().int().min(0).default(1_000),
+  /**
+   * Stages: a fetch answers once this many bytes are ready or STAGE_FETCH_MAX_WAIT_MS passed, so
+   * a trickle of records is read (and written on) in chunks rather than one request per record.
+   * The wait is added to each hop's latency only while a stage is nearly idle.
+   */
+  STAGE_FETCH_MIN_BYTES: positiveInt.default(65_536),
+  STAGE_FETCH_MAX_WAIT_MS: positiveInt.max(5_000).default(10),
   /**
    * verify: records of one partition checked at once. Each waits on a Redis round trip (and a
    * Postgres lookup for Garmin); outputs keep the input order whatever finishes first.

@@ -63,6 +63,13 @@ export interface KafkaRawSinkOptions {
   /** Upper bound of records in one produce request. */
   readonly maxBatch?: number;
   /**
+   * How long a free producer waits for more requests before sending fewer than `maxBatch`, in ms
+   * (Kafka's producer linger.ms). Under load producers are busy and batches fill while they wait
+   * for acks, so it only delays requests at a trickle, where it turns a produce request per
+   * webhook into one per few ms. 0: send as soon as a producer is free.
+   */
+  readonly lingerMs?: number;
+  /**
    * The raw topics' `max.message.bytes` (the smallest, read at start): a larger record is refused
    * at once, and a produce request carries at most this many bytes so records never share a
    * batch the broker would refuse. Defaults to the broker's own default (1 MiB + 12 bytes).
@@ -82,6 +89,8 @@ interface Pending {
   readonly bytes: number;
   /** The broker refused a batch holding this record for size: it goes in a produce request of its own. */
   alone: boolean;
+  /** `Date.now()` when it was queued. */
+  readonly queuedAt: number;
   /** `Date.now()` after which the request is answered 503 wherever it is (queued or in a batch). */
   readonly deadline: number;
   settled: boolean;
@@ -156,6 +165,8 @@ export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
   let queue: Pending[] = [];
   const inFlight = new Set<Pending[]>();
   let dispatchScheduled = false;
+  let lingering: NodeJS.Timeout | undefined;
+  const lingerMs = options.lingerMs ?? 0;
   let sweeper: NodeJS.Timeout | undefined;
   let idleWaiter: (() => void) | undefined;
 
@@ -198,8 +209,22 @@ export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
     sweeper = undefined;
   }
 
+  /** How much longer the queue may wait for company: none once full or its oldest request lingered enough. */
+  function lingerLeft(): number {
+    if (lingerMs <= 0 || queue.length === 0 || queue.length >= maxBatch) return 0;
+    return lingerMs - (Date.now() - queue[0]!.queuedAt);
+  }
+
   function dispatch(): void {
     dispatchScheduled = false;
+    const wait = lingerLeft();
+    if (wait > 0) {
+      lingering ??= setTimeout(() => {
+        lingering = undefined;
+        dispatch();
+      }, wait);
+      return;
+    }
     for (const lane of lanes) {
       if (queue.length === 0) break;
       if (!lane.busy) void produce(lane);
@@ -315,10 +340,11 @@ export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
       const bytes = recordBytes(message);
       if (bytes > maxRecordBytes) return Promise.reject(new RecordTooLargeError(bytes, maxRecordBytes));
       return new Promise<void>((resolve, reject) => {
-        queue.push({ topic, message, bytes, alone: false, deadline: Date.now() + options.timeoutMs, settled: false, resolve, reject });
+        const now = Date.now();
+        queue.push({ topic, message, bytes, alone: false, queuedAt: now, deadline: now + options.timeoutMs, settled: false, resolve, reject });
         sweeper ??= setInterval(sweep, sweepEveryMs).unref();
         // Wait one turn of the event loop so every request already read joins the same batch.
-        if (!dispatchScheduled && lanes.some((lane) => !lane.busy)) {
+        if (!dispatchScheduled && lingering === undefined && lanes.some((lane) => !lane.busy)) {
           dispatchScheduled = true;
           setImmediate(dispatch);
         }

@@ -2,6 +2,8 @@ import type { Kafka, Producer, RecordMetadata } from 'kafkajs';
 import type { Logger } from '../obs/logger.ts';
 import { errorName } from './error-policy.ts';
 import type { PartitionRef, StreamEvents } from './events.ts';
+import { CoalescedSends } from './coalesced-sends.ts';
+import { OffsetSchedule, type CommitOffsets, type PartitionOffset } from './offset-schedule.ts';
 import { reliableProducer, toTopicMessages } from './producers.ts';
 import { isKafkaUnavailable } from './kafka-unavailable.ts';
 import type { OutgoingRecord } from './record.ts';
@@ -19,17 +21,19 @@ export interface Chunk extends PartitionRef {
    */
   applyState?(changelogOffsets?: ReadonlyMap<string, string>): Promise<void>;
   /**
-   * Commits `nextOffset` through the consumer group. It comes from the batch being handled
-   * because kafkajs' consumer.commitOffsets is a no-op once stop() began, which would lose the
-   * commit of the last chunk of a graceful shutdown.
+   * Commits offsets through the consumer group (at-least-once). It comes from the batch being
+   * handled because kafkajs' consumer.commitOffsets is a no-op once stop() began, which would lose
+   * the commit of the last chunks of a graceful shutdown.
    */
-  commitConsumerOffset(): Promise<void>;
+  commitConsumerOffsets: CommitOffsets;
 }
 
 /** How a delivery mode makes a chunk durable. */
 export interface Committer {
   connect(): Promise<void>;
   commit(chunk: Chunk): Promise<void>;
+  /** Commits input offsets held back for the commit interval (before a rebalance or a stop). */
+  flush(): Promise<void>;
   /** The partitions this instance owns now (after a rebalance). */
   assigned(partitions: readonly PartitionRef[]): Promise<void>;
   /**
@@ -42,6 +46,12 @@ export interface Committer {
 
 interface CommitterOptions {
   kafka: Kafka;
+  /** at-least-once: the least time between two offset commits, ms (0: every chunk). */
+  commitIntervalMs: number;
+  /** at-least-once: the consumer's commit, for offsets committed by the timer or before a rebalance. */
+  commitOffsets: CommitOffsets;
+  /** at-least-once: true once the runner stops, so every chunk still finishing commits at once. */
+  stopping: () => boolean;
   topology: string;
   groupId: string;
   transactionalIdPrefix: string;
@@ -52,22 +62,39 @@ interface CommitterOptions {
 /**
  * Send, wait for acks=all, then commit the offsets: a crash in between replays, never loses.
  * The changelog goes after the outputs, so a restored store's input-offset marker never covers
- * a record whose outputs were not acknowledged; the offsets go last.
+ * a record whose outputs were not acknowledged; the offsets go last, held back for the commit
+ * interval and committed for every partition at once. Sends of chunks handled at once share one
+ * produce request.
  */
 export function atLeastOnceCommitter(options: CommitterOptions): Committer {
   const producer = reliableProducer(options.kafka);
-  return {
-    connect: () => producer.connect(),
-    async commit(chunk) {
-      if (chunk.outputs.length > 0) await producer.sendBatch({ topicMessages: toTopicMessages(chunk.outputs), acks: -1 });
-      const written = chunk.changelog && chunk.changelog.length > 0 ? await producer.sendBatch({ topicMessages: toTopicMessages(chunk.changelog), acks: -1 }) : [];
-      await chunk.applyState?.(firstOffsets(written, chunk.changelog));
-      await chunk.commitConsumerOffset();
-      options.events.emit('committed', { topology: options.topology, topic: chunk.topic, partition: chunk.partition, offset: chunk.nextOffset, transactional: false });
+  const sends = new CoalescedSends((topicMessages) => producer.sendBatch({ topicMessages, acks: -1 }));
+  const schedule = new OffsetSchedule({
+    intervalMs: options.commitIntervalMs,
+    commit: options.commitOffsets,
+    onCommitted: (offsets: readonly PartitionOffset[]) => {
+      for (const { topic, partition, offset } of offsets) options.events.emit('committed', { topology: options.topology, topic, partition, offset, transactional: false });
     },
-    assigned: async () => {},
+    onTimerError: (error) => options.log.warn({ error: errorName(error) }, 'committing offsets failed; the next commit carries them'),
+  });
+  return {
+    async connect() {
+      await producer.connect();
+      schedule.start();
+    },
+    async commit(chunk) {
+      if (chunk.outputs.length > 0) await sends.send(toTopicMessages(chunk.outputs));
+      const written = chunk.changelog && chunk.changelog.length > 0 ? await sends.send(toTopicMessages(chunk.changelog)) : [];
+      await chunk.applyState?.(firstOffsets(written, chunk.changelog));
+      await schedule.add({ topic: chunk.topic, partition: chunk.partition, offset: chunk.nextOffset }, chunk.commitConsumerOffsets, options.stopping());
+    },
+    flush: () => schedule.flush(),
+    assigned: async (partitions) => schedule.keepOnly(partitions),
     resumeFrom: async () => undefined,
-    close: () => producer.disconnect(),
+    async close() {
+      schedule.stop();
+      await producer.disconnect();
+    },
   };
 }
 
@@ -154,6 +181,8 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
 
   return {
     connect: () => admin.connect(),
+    // Offsets go inside each chunk's transaction: nothing is held back.
+    flush: async () => {},
     async commit(chunk) {
       const producer = await producerFor(chunk);
       const transaction = await producer.transaction();
@@ -219,13 +248,14 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
 }
 
 /**
- * Where the chunk's changelog records begin in each changelog topic, from the send's answer
- * (one partition per changelog topic per chunk); undefined without changelog records.
+ * Where the chunk's changelog records begin in each changelog topic, from the send's answer (one
+ * partition per changelog topic per chunk, the input's; the answer may cover other chunks' writes
+ * to other partitions); undefined without changelog records.
  */
 function firstOffsets(written: readonly RecordMetadata[], changelog: readonly OutgoingRecord[] | undefined): Map<string, string> | undefined {
   if (!changelog || changelog.length === 0) return undefined;
-  const topics = new Set(changelog.map((record) => record.topic));
+  const partitions = new Map(changelog.map((record) => [record.topic, record.partition]));
   const offsets = new Map<string, string>();
-  for (const meta of written) if (topics.has(meta.topicName) && meta.baseOffset !== undefined) offsets.set(meta.topicName, meta.baseOffset);
+  for (const meta of written) if (partitions.get(meta.topicName) === meta.partition && meta.baseOffset !== undefined) offsets.set(meta.topicName, meta.baseOffset);
   return offsets;
 }

@@ -5,6 +5,7 @@ import { atLeastOnceCommitter, exactlyOnceCommitter, type Committer } from './co
 import type { DeliveryMode } from './delivery.ts';
 import { ErrorPolicy, errorName, type RetryOptions } from './error-policy.ts';
 import { StreamEvents, type PartitionRef } from './events.ts';
+import type { PartitionOffset } from './offset-schedule.ts';
 import { PartitionWork } from './partition-work.ts';
 import type { OutgoingRecord, RawRecord } from './record.ts';
 import { memoryBackend, type StateBackend } from './state/backend.ts';
@@ -36,6 +37,19 @@ export interface RunOptions {
    * live instances with one id fence each other. Unset: dynamic membership.
    */
   groupInstanceId?: string;
+  /**
+   * at-least-once: the least time between two commits of input offsets, ms (Kafka Streams'
+   * commit.interval.ms); a crash replays at most about this much input. 0 commits every chunk.
+   * Exactly-once commits offsets in each chunk's transaction.
+   */
+  commitIntervalMs?: number; // 1_000
+  /**
+   * A fetch waits until this many bytes are ready or `fetchMaxWaitMs` passed. At a trickle, one
+   * record per fetch meant a fetch, a produce and their socket writes per record (most of a
+   * stage's CPU at 1 000 events/s); waiting a few ms gathers a chunk. Under load fetches fill at once.
+   */
+  fetchMinBytes?: number; // 1
+  fetchMaxWaitMs?: number; // 5_000
   /** Transactional ids are `<prefix>-<group>-<topic>-<partition>`. */
   transactionalIdPrefix?: string; // bridge
   /** Where a new group starts; a pipeline stage wants everything already on its topics. */
@@ -102,11 +116,17 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
     heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
     rebalanceTimeout: options.rebalanceTimeoutMs ?? 60_000,
     readUncommitted: false, // read_committed: aborted upstream transactions never reach a step
+    minBytes: options.fetchMinBytes ?? 1,
+    maxWaitTimeInMs: options.fetchMaxWaitMs ?? 5_000,
     allowAutoTopicCreation: false,
     ...(options.groupInstanceId ? { groupInstanceId: options.groupInstanceId } : {}),
   });
+  let running = true;
   const committerOptions = {
     kafka: options.kafka,
+    commitIntervalMs: options.commitIntervalMs ?? 1_000,
+    commitOffsets: (offsets: readonly PartitionOffset[]) => consumer.commitOffsets(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset }))),
+    stopping: () => !running,
     topology: topology.name,
     groupId: topology.groupId,
     transactionalIdPrefix: options.transactionalIdPrefix ?? 'bridge',
@@ -116,7 +136,6 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
   const committer: Committer = delivery === 'exactly-once' ? exactlyOnceCommitter(committerOptions) : atLeastOnceCommitter(committerOptions);
 
   let ready = false;
-  let running = true;
   let assigned: PartitionRef[] = [];
   const resumeTimers = new Set<NodeJS.Timeout>();
   const partitions = new PartitionWork();
@@ -132,6 +151,10 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
       const numbers = [...new Set(assigned.map((ref) => ref.partition))];
       void fenced.then(() => state.assign(numbers)).catch((error: unknown) => log.warn({ error: errorName(error) }, 'restoring state stores failed; retried when the partition is read'));
     }
+  });
+  // The group is about to rebalance: commit what is held back while this generation still owns it.
+  consumer.on(consumer.events.REBALANCING, () => {
+    committer.flush().catch((error: unknown) => log.warn({ error: errorName(error) }, 'committing offsets before a rebalance failed; their records are processed again'));
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     log.warn({ error: errorName(payload.error), restart: payload.restart }, 'consumer crashed');
@@ -194,7 +217,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
             outputs: result.outputs,
             nextOffset,
             ...(chunkState ? { changelog: chunkState.changelog(markers, Date.now()), applyState: (changelogOffsets) => chunkState.apply(markers, changelogOffsets) } : {}),
-            commitConsumerOffset: () => commitOffsetsIfNecessary({ topics: [{ topic: ref.topic, partitions: [{ partition: ref.partition, offset: nextOffset }] }] }),
+            commitConsumerOffsets: (offsets) => commitOffsetsIfNecessary({ topics: byTopic(offsets) }),
           }),
         );
         // Reported once durable, so a failed commit (and its replay) is not counted twice.
@@ -229,8 +252,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
     const owned = () => running && assigned.some((a) => a.topic === ref.topic && a.partition === ref.partition);
     partitions
       .commitIfAhead(ref, nextOffset, owned, async () => {
-        const commitConsumerOffset = () => consumer.commitOffsets([{ ...ref, offset: nextOffset }]);
-        await committer.commit({ ...ref, outputs: [], nextOffset, commitConsumerOffset });
+        await committer.commit({ ...ref, outputs: [], nextOffset, commitConsumerOffsets: committerOptions.commitOffsets });
         events.emit('processed', { topology: topology.name, ...ref, recordsIn: {}, recordsOut: {}, latenciesMs: [], lag: lagAfter(payload.highWatermark, nextOffset) });
       })
       .catch((error: unknown) => log.warn({ error: errorName(error), topic: ref.topic, partition: ref.partition }, 'committing the position past transaction markers failed; the next chunk commits it'));
@@ -288,6 +310,10 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
         running = false;
         for (const timer of resumeTimers) clearTimeout(timer);
         resumeTimers.clear();
+        // No new batches from here; while the consumer still commits, the held-back offsets go
+        // (chunks finishing later commit at once).
+        consumer.pause([...new Set(assigned.map((ref) => ref.topic))].map((topic) => ({ topic })));
+        await committer.flush().catch((error: unknown) => log.warn({ error: errorName(error) }, 'committing offsets at stop failed; their records are processed again'));
         // kafkajs waits for the batch in flight (which commits its chunk) and leaves the group.
         await consumer.disconnect();
         await partitions.idle();
@@ -337,6 +363,16 @@ async function restored(state: StateStores, partition: number, heartbeat: () => 
 
 function toRawRecord(ref: PartitionRef, message: KafkaMessage): RawRecord {
   return { ...ref, offset: message.offset, timestamp: Number(message.timestamp), key: message.key ?? null, value: message.value, headers: message.headers ?? {} };
+}
+
+function byTopic(offsets: readonly PartitionOffset[]): Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> {
+  const topics = new Map<string, Array<{ partition: number; offset: string }>>();
+  for (const { topic, partition, offset } of offsets) {
+    const partitions = topics.get(topic);
+    if (partitions) partitions.push({ partition, offset });
+    else topics.set(topic, [{ partition, offset }]);
+  }
+  return [...topics].map(([topic, partitions]) => ({ topic, partitions }));
 }
 
 function lagAfter(highWatermark: string, nextOffset: string): number {

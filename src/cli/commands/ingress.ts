@@ -46,6 +46,7 @@ export async function startIngress(config: Readonly<Env>, log: Logger): Promise<
     kafka,
     timeoutMs: config.INGRESS_KAFKA_TIMEOUT_MS,
     producers: config.INGRESS_PRODUCERS,
+    lingerMs: config.INGRESS_LINGER_MS,
     maxRecordBytes,
     onBatch: (size) => metrics.batchSize.observe(size),
     onBreakerStateChange: (state) => {

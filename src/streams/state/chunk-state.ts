@@ -223,7 +223,15 @@ export class ChunkState {
 
   #entries(store: string, markers: ReadonlyArray<{ topic: string; nextOffset: string }>): StateEntry[] {
     const entries: StateEntry[] = [...(this.#pending.get(store)?.values() ?? [])].map((p) => ({ key: p.key, value: p.bytes }));
-    for (const m of markers) entries.push({ key: markerKey(m.topic), value: Buffer.from(m.nextOffset, 'utf8') });
+    const storage = this.#stores.get(store)?.storage;
+    for (const m of markers) {
+      // Never backwards: a replay of records the changelog already covers (input offsets that were
+      // not committed when the previous owner stopped) ends below the marker it skipped them by.
+      const key = markerKey(m.topic);
+      const current = storage?.get(key);
+      const ahead = current !== undefined && BigInt(current.toString('utf8')) > BigInt(m.nextOffset);
+      entries.push({ key, value: ahead ? current : Buffer.from(m.nextOffset, 'utf8') });
+    }
     return entries;
   }
 }

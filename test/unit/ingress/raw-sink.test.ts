@@ -109,6 +109,30 @@ test('while every producer is busy, requests queue and leave as one batch when a
   await sink.disconnect();
 });
 
+test('with a linger, a free producer waits for company; a full batch or an old enough request goes at once', async () => {
+  const { kafka, producers } = fakeKafka();
+  const sink = createKafkaRawSink({ kafka, timeoutMs: 5_000, producers: 1, maxBatch: 3, lingerMs: 40 });
+  await sink.connect();
+  const early = outcome(sink.send('raw.whoop', message(0)));
+  await sleep(10);
+  const later = outcome(sink.send('raw.whoop', message(1)));
+  await turn();
+  assert.is(producers[0]!.calls.length, 0, 'nothing sent before the oldest request lingered 40 ms');
+  await sleep(45);
+  assert.is(producers[0]!.calls.length, 1, 'one request once the oldest lingered');
+  assert.is(producers[0]!.calls[0]!.records, 2, 'carrying both');
+  producers[0]!.calls[0]!.ack();
+  await turn();
+  assert.equal([early.value, later.value], ['acked', 'acked']);
+  const full = [2, 3, 4].map((n) => outcome(sink.send('raw.whoop', message(n))));
+  await turn();
+  assert.is(producers[0]!.calls.length, 2, 'a full batch does not wait');
+  producers[0]!.calls[1]!.ack();
+  await turn();
+  assert.ok(full.every((o) => o.value === 'acked'));
+  await sink.disconnect();
+});
+
 test('a failed batch rejects each of its requests, none half-accepted; repeated failures open the breaker', async () => {
   const { kafka, producers } = fakeKafka();
   const errors: string[] = [];

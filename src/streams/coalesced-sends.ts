@@ -1,0 +1,67 @@
+import type { Message, RecordMetadata, TopicMessages } from 'kafkajs';
+
+type Send = (topicMessages: TopicMessages[]) => Promise<RecordMetadata[]>;
+
+interface Waiting {
+  readonly topicMessages: readonly TopicMessages[];
+  readonly resolve: (written: RecordMetadata[]) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Sends of chunks handled at once (different input partitions) share one produce request. An
+ * idempotent kafkajs producer keeps one request in flight, so a send waited for the one before it
+ * anyway; now whatever queued meanwhile goes in the next request together. At a steady trickle
+ * this turns a produce request per partition per fetch into one per round trip, which is most of
+ * the broker's and the client's cost per record at low load.
+ *
+ * Each caller learns the outcome of the request that carried its records: a failed request fails
+ * every chunk in it, and each is retried as it would have been alone (nothing is acknowledged
+ * that the broker did not take).
+ */
+export class CoalescedSends {
+  readonly #send: Send;
+  #waiting: Waiting[] = [];
+  #busy = false;
+
+  constructor(send: Send) {
+    this.#send = send;
+  }
+
+  /** Resolves with the metadata of the whole request that carried these records. */
+  send(topicMessages: readonly TopicMessages[]): Promise<RecordMetadata[]> {
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ topicMessages, resolve, reject });
+      if (!this.#busy) void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    this.#busy = true;
+    while (this.#waiting.length > 0) {
+      const batch = this.#waiting;
+      this.#waiting = [];
+      try {
+        const written = await this.#send(merged(batch));
+        for (const waiting of batch) waiting.resolve(written);
+      } catch (error) {
+        for (const waiting of batch) waiting.reject(error);
+      }
+    }
+    this.#busy = false;
+  }
+}
+
+/** One list per topic, each caller's records in its order. */
+function merged(batch: readonly Waiting[]): TopicMessages[] {
+  if (batch.length === 1) return [...batch[0]!.topicMessages];
+  const byTopic = new Map<string, Message[]>();
+  for (const waiting of batch) {
+    for (const { topic, messages } of waiting.topicMessages) {
+      const list = byTopic.get(topic);
+      if (!list) byTopic.set(topic, [...messages]);
+      else for (const message of messages) list.push(message);
+    }
+  }
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+}

@@ -1,0 +1,68 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { RecordMetadata, TopicMessages } from 'kafkajs';
+import { CoalescedSends } from '../../../src/streams/coalesced-sends.ts';
+
+/** A send that holds each request until released, recording what each request carried. */
+function heldSend() {
+  const requests: TopicMessages[][] = [];
+  const releases: Array<(error?: Error) => void> = [];
+  const send = (topicMessages: TopicMessages[]) =>
+    new Promise<RecordMetadata[]>((resolve, reject) => {
+      requests.push(topicMessages);
+      const n = requests.length;
+      releases.push((error) => (error ? reject(error) : resolve([{ topicName: `request-${n}`, partition: 0, errorCode: 0 }])));
+    });
+  return { send, requests, releases };
+}
+
+const messages = (topic: string, ...values: string[]): TopicMessages => ({ topic, messages: values.map((value) => ({ value })) });
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+/** The error a promise rejects with (undefined when it resolves). */
+const rejection = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => undefined, (error: unknown) => error);
+
+test('sends made while a request is in flight go together in the next one, each topic in the callers order', async () => {
+  const { send, requests, releases } = heldSend();
+  const sends = new CoalescedSends(send);
+  const first = sends.send([messages('a', '1')]);
+  const second = sends.send([messages('a', '2'), messages('b', 'x')]);
+  const third = sends.send([messages('a', '3')]);
+  await tick();
+  assert.is(requests.length, 1, 'one request in flight at a time');
+  releases[0]!();
+  assert.equal((await first).map((m) => m.topicName), ['request-1']);
+  await tick();
+  assert.is(requests.length, 2, 'the queued sends went out as one request');
+  assert.equal(
+    requests[1]!.map((t) => [t.topic, t.messages.map((m) => m.value)]),
+    [
+      ['a', ['2', '3']],
+      ['b', ['x']],
+    ],
+  );
+  releases[1]!();
+  assert.equal((await second).map((m) => m.topicName), ['request-2'], 'each caller gets the answer of the request that carried it');
+  assert.equal((await third).map((m) => m.topicName), ['request-2']);
+});
+
+test('a failed request fails every send in it, and the next request still goes', async () => {
+  const { send, requests, releases } = heldSend();
+  const sends = new CoalescedSends(send);
+  const first = sends.send([messages('a', '1')]);
+  const second = rejection(sends.send([messages('a', '2')]));
+  const third = rejection(sends.send([messages('a', '3')]));
+  releases[0]!();
+  await first;
+  await tick();
+  releases[1]!(new Error('NOT_LEADER_OR_FOLLOWER'));
+  assert.match(String(await second), /NOT_LEADER/);
+  assert.match(String(await third), /NOT_LEADER/);
+  const fourth = sends.send([messages('a', '4')]);
+  await tick();
+  assert.is(requests.length, 3, 'a new request after the failure');
+  releases[2]!();
+  assert.equal((await fourth).map((m) => m.topicName), ['request-3']);
+});
+
+test.run();
