@@ -1,6 +1,15 @@
 import { Partitioners, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import type { OutgoingRecord } from './record.ts';
 
+/**
+ * A transaction begun right after a commit gets CONCURRENT_TRANSACTIONS until the coordinator has
+ * written the previous one's markers, a few ms. kafkajs's default first retry waits 300 ms, so
+ * most transactions waited that long (the Java client retries this after 20 ms). Retries stay
+ * unlimited, as kafkajs has them for idempotent producers (a send that gave up mid-sequence could
+ * break exactly-once); each wait doubles up to kafkajs's 30 s.
+ */
+const transactionalRetry = { initialRetryTime: 20, retries: Number.MAX_SAFE_INTEGER };
+
 /** acks=all and idempotence: an acknowledged output is on every in-sync replica, once. */
 export function reliableProducer(kafka: Kafka, transactionalId?: string): Producer {
   return kafka.producer({
@@ -9,7 +18,7 @@ export function reliableProducer(kafka: Kafka, transactionalId?: string): Produc
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
     createPartitioner: Partitioners.DefaultPartitioner, // Java-compatible murmur2: same key → same partition as other clients
-    ...(transactionalId ? { transactionalId, transactionTimeout: 60_000 } : {}),
+    ...(transactionalId ? { transactionalId, transactionTimeout: 60_000, retry: transactionalRetry } : {}),
   });
 }
 
