@@ -42,7 +42,7 @@ export interface RunOptions {
    * commit.interval.ms); a crash replays at most about this much input. 0 commits every chunk.
    * Exactly-once commits offsets in each chunk's transaction.
    */
-  commitIntervalMs?: number; // 1_000
+  commitIntervalMs?: number; // 100
   /**
    * A fetch waits until this many bytes are ready or `fetchMaxWaitMs` passed. At a trickle, one
    * record per fetch meant a fetch, a produce and their socket writes per record (most of a
@@ -124,7 +124,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
   let running = true;
   const committerOptions = {
     kafka: options.kafka,
-    commitIntervalMs: options.commitIntervalMs ?? 1_000,
+    commitIntervalMs: options.commitIntervalMs ?? 100,
     commitOffsets: (offsets: readonly PartitionOffset[]) => consumer.commitOffsets(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset }))),
     stopping: () => !running,
     topology: topology.name,

@@ -32,6 +32,8 @@ const running = await runTopology(builder.build(), {
   log,
   delivery: required('STREAMS_DELIVERY') as DeliveryMode,
   stateBackend: stateDir ? lmdbBackend(stateDir) : memoryBackend(),
+  // Offsets held back a second: a kill replays many chunks whose changes the changelog holds.
+  commitIntervalMs: 1_000,
   maxBatchRecords: 50, // small chunks: a kill lands between commits, not after everything
   sessionTimeoutMs: 6_000,
   heartbeatIntervalMs: 1_000,
