@@ -20,7 +20,7 @@ const killAt = [600, 1_800]; // distinct running counts seen before each SIGKILL
 
 interface Worker {
   child: ChildProcess;
-  /** Records restored per partition, from the worker's restore lines. */
+  /** Records restored per partition (summed over restores), from the worker's restore lines. */
   restored: Map<number, number>;
 }
 
@@ -30,7 +30,9 @@ function start(env: Record<string, string>): Worker {
   createInterface({ input: child.stdout! }).on('line', (line) => {
     if (!line.startsWith('{')) return;
     const event = JSON.parse(line) as { restored: number; records: number };
-    restored.set(event.restored, event.records);
+    // Summed: a partition restored again in the same process (after a rebalance, from its own
+    // checkpoint) reports 0 and must not hide the restore after the kill.
+    restored.set(event.restored, (restored.get(event.restored) ?? 0) + event.records);
   });
   return { child, restored };
 }
