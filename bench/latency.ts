@@ -168,7 +168,10 @@ async function runMode(mode: DeliveryMode): Promise<Result> {
   const deadline = performance.now() + 60_000;
   while (arrived < accepted && performance.now() < deadline) await sleep(200);
   const ingressMetrics = await (await fetch(`http://127.0.0.1:${ingressPort}/metrics`)).text();
-  const metric = (name: string) => Number(/^(\S+) (\S+)$/m.exec(ingressMetrics.split('\n').find((line) => line.startsWith(`${name} `)) ?? '')?.[2] ?? NaN);
+  const metric = (name: string) => {
+    const line = ingressMetrics.split('\n').find((l) => l.startsWith(`${name} `));
+    return line === undefined ? NaN : Number(line.slice(line.lastIndexOf(' ') + 1));
+  };
   const ingressBatch = metric('ingress_produce_batch_records_sum') / metric('ingress_produce_batch_records_count');
   const benchUsed = process.cpuUsage(benchAtStart);
   const cpuPerEvent = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, ((cpuSeconds(pid) - cpuAtStart[name]!) * 1e6) / Math.max(1, accepted)]));

@@ -125,7 +125,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
   const committerOptions = {
     kafka: options.kafka,
     commitIntervalMs: options.commitIntervalMs ?? 100,
-    commitOffsets: (offsets: readonly PartitionOffset[]) => consumer.commitOffsets(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset }))),
+    commitOffsets: (offsets: readonly PartitionOffset[]) => consumer.commitOffsets([...offsets]),
     stopping: () => !running,
     topology: topology.name,
     groupId: topology.groupId,
