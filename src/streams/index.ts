@@ -71,7 +71,7 @@ export { serdes, type Serde, type Serializer } from './serdes.ts';
 export { memorySchemaStore, type AvroSchemaStore, type AvroSerdeOptions, type WithSchemaId } from './avro-serde.ts';
 export { RecordError, DependencyUnavailableError } from './errors.ts';
 export { isKafkaUnavailable } from './kafka-unavailable.ts';
-export { defaultRetry, type RetryOptions } from './error-policy.ts';
+export { defaultRetry, errorName, type RetryOptions } from './error-policy.ts';
 export { deadLetterHeaders, dlqHeaders } from './dead-letter.ts';
 export { StreamEvents, type StreamEventMap, type StreamEventName, type PartitionRef } from './events.ts';
 export { deliveryModes, type DeliveryMode } from './delivery.ts';

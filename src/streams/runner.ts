@@ -164,13 +164,26 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
     }
   });
 
+  /**
+   * kafkajs throws from pause and resume while it restarts its consumer after a crash (a broker
+   * restart): a batch that was still running then, or a resume timer, must not take the process
+   * down. The restarted consumer fetches again from the committed offsets either way.
+   */
+  const onConsumer = (what: string, ref: PartitionRef | undefined, act: () => void) => {
+    try {
+      act();
+    } catch (error) {
+      log.warn({ error: errorName(error), topic: ref?.topic, partition: ref?.partition }, `${what} skipped: the consumer is restarting`);
+    }
+  };
+
   const pauseFor = (ref: PartitionRef, dependency: string, retryAfterMs: number) => {
-    consumer.pause([{ topic: ref.topic, partitions: [ref.partition] }]);
+    onConsumer('pausing a partition', ref, () => consumer.pause([{ topic: ref.topic, partitions: [ref.partition] }]));
     events.emit('paused', { topology: topology.name, ...ref, dependency, retryAfterMs });
     log.warn({ dependency, retryAfterMs, topic: ref.topic, partition: ref.partition }, 'dependency unavailable; partition paused');
     const timer = setTimeout(() => {
       resumeTimers.delete(timer);
-      consumer.resume([{ topic: ref.topic, partitions: [ref.partition] }]);
+      onConsumer('resuming a partition', ref, () => consumer.resume([{ topic: ref.topic, partitions: [ref.partition] }]));
       events.emit('resumed', { topology: topology.name, ...ref });
       log.info({ topic: ref.topic, partition: ref.partition }, 'partition resumed');
     }, retryAfterMs);
@@ -312,7 +325,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
         resumeTimers.clear();
         // No new batches from here; while the consumer still commits, the held-back offsets go
         // (chunks finishing later commit at once).
-        consumer.pause([...new Set(assigned.map((ref) => ref.topic))].map((topic) => ({ topic })));
+        onConsumer('pausing at stop', undefined, () => consumer.pause([...new Set(assigned.map((ref) => ref.topic))].map((topic) => ({ topic }))));
         await committer.flush().catch((error: unknown) => log.warn({ error: errorName(error) }, 'committing offsets at stop failed; their records are processed again'));
         // kafkajs waits for the batch in flight (which commits its chunk) and leaves the group.
         await consumer.disconnect();

@@ -7,7 +7,7 @@ import { startObsServer } from '../../obs/http-server.ts';
 import type { DestinationStream } from 'pino';
 import { createLogger, type Logger } from '../../obs/logger.ts';
 import { createMetricsRegistry } from '../../obs/metrics.ts';
-import { isKafkaUnavailable, lmdbBackend, runTopology, StreamEvents, stopOnSignals, type RunningTopology, type Topology } from '../../streams/index.ts';
+import { errorName, isKafkaUnavailable, lmdbBackend, runTopology, StreamEvents, stopOnSignals, type RunningTopology, type Topology } from '../../streams/index.ts';
 import { bindStreamMetrics, createStageResources, stageTopologies, topologies as registeredTopologies, waitFor, type TopologyFactory } from '../../app/index.ts';
 import { baselineQueryRoute } from '../../app/stages/enrich.ts';
 import { startIngress } from './ingress.ts';
@@ -61,7 +61,7 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
   let crashed = false;
   events.on('crashed', () => {
     crashed = true;
-    void shutdown();
+    shutdown().catch((error: unknown) => log.error({ error: errorName(error) }, 'shutdown after a crash failed'));
   });
   const server = await startObsServer({
     port: config.METRICS_PORT,
@@ -80,7 +80,9 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
   let stopping: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
     stopping ??= (async () => {
-      await Promise.all(running.map((r) => r.stop()));
+      // One topology failing to stop cleanly must not keep the others' resources open.
+      const stopped = await Promise.allSettled(running.map((r) => r.stop()));
+      for (const result of stopped) if (result.status === 'rejected') log.warn({ error: errorName(result.reason) }, 'a topology did not stop cleanly');
       await ingress?.close();
       await server.close();
       await admin.disconnect();
