@@ -3,7 +3,7 @@ import type { Schema } from 'avsc';
 import type { Registry } from 'prom-client';
 import type { Baseline, BiometricEvent, EnrichedBiometricEvent } from '../src/events/index.ts';
 import { bridgeSchemas } from '../src/schemas/index.ts';
-import { serdes, StreamsBuilder, type AvroSchemaStore, type Topology, type WindowStore } from '../src/streams/index.ts';
+import { serdes, StreamsBuilder, type AvroSchemaStore, type Serde, type Topology, type WindowStore } from '../src/streams/index.ts';
 import { topics } from '../src/topics.ts';
 import {
   addToDay,
@@ -12,6 +12,8 @@ import {
   baselinesAt,
   createTriggerMetrics,
   dayMs,
+  decodeDailyValues,
+  encodeDailyValues,
   evaluateTriggers,
   priorityOf,
   type Baselines,
@@ -28,6 +30,9 @@ export const baselineStoreName = 'baselines';
 
 /** Daily windows of event time, kept for the baseline's seven days; values up to two days late still count. */
 export const baselineWindows = { sizeMs: dayMs, graceMs: 2 * dayMs, retentionMs: baselineDays * dayMs } as const;
+
+/** A day of the baseline store as its changelog holds it (binary: the store writes every retained day at each event). */
+const dailyValuesSerde: Serde<DailyValues> = { name: 'daily-values', serialize: encodeDailyValues, deserialize: (data) => decodeDailyValues(data ?? Buffer.alloc(0)) };
 
 export interface EnrichOptions {
   /** Loaded and validated at start (`loadRuleSet`), so a bad file stops the stage, not a record. */
@@ -55,7 +60,7 @@ export function enrichTopology(options: EnrichOptions): Topology {
     ...(options.groupId ? { groupId: options.groupId } : {}),
     ...(options.topics ? { deadLetterTopic: options.topics.deadLetters } : {}),
   });
-  const baselineStore = metrics.length > 0 ? builder.addWindowStore<string | null, DailyValues>({ name: baselineStoreName, key: serdes.string(), windows: baselineWindows }) : undefined;
+  const baselineStore = metrics.length > 0 ? builder.addWindowStore<string | null, DailyValues>({ name: baselineStoreName, key: serdes.string(), windows: baselineWindows, aggregate: dailyValuesSerde }) : undefined;
   builder
     .stream('biometric-events', {
       topics: [options.topics?.source ?? topics.events],

@@ -1,8 +1,8 @@
 import type { Awaitable, StreamRecord } from './record.ts';
 import type { Serde, Serializer } from './serdes.ts';
 import { changelogTopicOf, type KeyValueStoreRef, type StateStoreSpec, type WindowSpec, type WindowStoreRef } from './state/spec.ts';
-import type { Windowed } from './state/stores.ts';
 import { validateWindows } from './state/windows.ts';
+import { windowedSerde } from './state/windowed-serde.ts';
 import { serdes } from './serdes.ts';
 import { Topology, type AnyRecord, type GraphNode, type ProcessorKind, type ProcessorNode, type StepContext, type StoreNode, type StoreWriter } from './topology.ts';
 
@@ -37,11 +37,12 @@ export interface StateStoreOptions<K, V> {
   value: Serde<V>;
 }
 
-export interface WindowStoreOptions<K> {
+export interface WindowStoreOptions<K, A> {
   name: string;
   key: Serde<K>;
-  /** Aggregates are kept as JSON, so they must be plain data. */
   windows: WindowSpec;
+  /** How one window's aggregate is written; JSON (plain data) when omitted. */
+  aggregate?: Serde<A>;
 }
 
 export interface BuilderOptions {
@@ -104,9 +105,10 @@ export class StreamsBuilder {
   }
 
   /** Declares a store of event-time windows per key (`ctx.store(ref).update(key, time, fold)`). */
-  addWindowStore<K, A>(options: WindowStoreOptions<K>): WindowStoreRef<K, A> {
+  addWindowStore<K, A>(options: WindowStoreOptions<K, A>): WindowStoreRef<K, A> {
     const windows = validateWindows(options.windows, options.name);
-    this.#addStore({ name: options.name, key: options.key as Serde<unknown>, value: serdes.json<Windowed<A>>() as Serde<unknown>, windows });
+    const value = windowedSerde<A>(options.aggregate ?? serdes.json<A>());
+    this.#addStore({ name: options.name, key: options.key as Serde<unknown>, value: value as Serde<unknown>, windows });
     return { kind: 'window', name: options.name, windows };
   }
 

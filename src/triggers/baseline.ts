@@ -52,9 +52,14 @@ export function baselinesAt(windows: readonly DayWindow[], eventTime: number, me
   return baselines;
 }
 
-/** The median of `values`, which it sorts in place. */
+/** The median of `values`, which it sorts in place (insertion sort: at most seven values). */
 function medianInPlace(values: number[]): number {
-  values.sort((a, b) => a - b);
+  for (let i = 1; i < values.length; i += 1) {
+    const v = values[i]!;
+    let j = i - 1;
+    for (; j >= 0 && values[j]! > v; j -= 1) values[j + 1] = values[j]!;
+    values[j + 1] = v;
+  }
   const middle = Math.floor(values.length / 2);
   return values.length % 2 === 1 ? values[middle]! : (values[middle - 1]! + values[middle]!) / 2;
 }

@@ -99,9 +99,18 @@ export class RecordState {
   #keyValue(open: OpenStore): KeyValueStore<unknown, unknown> {
     const { spec } = open;
     const topic = spec.changelogTopic;
+    // A step reads and writes the same key (a window store's update is a get and a put): serialize it once.
+    let lastKey: unknown;
+    let lastBytes: Buffer | undefined;
     const keyBytes = async (key: unknown): Promise<Buffer> => {
+      if (lastBytes !== undefined && Object.is(key, lastKey)) return lastBytes;
       const bytes = await spec.key.serialize(key, topic);
       if (bytes === null) throw new Error(`store "${spec.name}" cannot hold a null key`);
+      // Only a primitive key is known not to have changed since.
+      if (typeof key !== 'object' && typeof key !== 'function') {
+        lastKey = key;
+        lastBytes = bytes;
+      }
       return bytes;
     };
     const write = (bytes: Buffer, pending: Pending) => {

@@ -19,7 +19,8 @@ export interface WindowStore<K, A> {
   /**
    * Folds a record at event time `timestamp` into its window. Returns false, and counts the
    * record as dropped, when that window closed (it ended more than the grace period before the
-   * latest event time seen for the key).
+   * latest event time seen for the key). `fold` returns a new aggregate and leaves `current`
+   * as it is: the store keeps the current one (and its serialized form) as it was written.
    */
   update(key: K, timestamp: number, fold: (current: A | undefined) => A): Promise<boolean>;
   /** The key's retained windows, oldest first. */

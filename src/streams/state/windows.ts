@@ -19,20 +19,37 @@ export function windowStart(spec: WindowSpec, timestamp: number): number {
 
 /**
  * Folds a record into its window: undefined when the window is closed (late past grace), else
- * the key's new windows without those past retention.
+ * the key's new windows without those past retention. Runs for every record of a window store:
+ * one pass over the retained windows, no intermediate arrays.
  */
 export function foldIntoWindow<A>(spec: WindowSpec, current: Windowed<A> | undefined, timestamp: number, fold: (aggregate: A | undefined) => A): Windowed<A> | undefined {
   const observedUntil = Math.max(current?.observedUntil ?? timestamp, timestamp);
   const start = windowStart(spec, timestamp);
   if (start + spec.sizeMs + spec.graceMs <= observedUntil) return undefined;
-  const kept = (current?.windows ?? []).filter(([s]) => s + spec.sizeMs + spec.retentionMs > observedUntil);
-  const index = kept.findIndex(([s]) => s === start);
-  const next = fold(index === -1 ? undefined : kept[index]![1]);
-  const windows = index === -1 ? [...kept, [start, next] as const].sort((a, b) => a[0] - b[0]) : kept.map((w, i) => (i === index ? ([start, next] as const) : w));
+  const windows: Array<readonly [number, A]> = [];
+  let placed = false;
+  for (const window of current?.windows ?? []) {
+    const s = window[0];
+    if (s + spec.sizeMs + spec.retentionMs <= observedUntil) continue;
+    if (!placed && s >= start) {
+      placed = true;
+      if (s === start) {
+        windows.push([start, fold(window[1])]);
+        continue;
+      }
+      windows.push([start, fold(undefined)]);
+    }
+    windows.push(window);
+  }
+  if (!placed) windows.push([start, fold(undefined)]);
   return { observedUntil, windows };
 }
 
 export function windowsOf<A>(spec: WindowSpec, value: Windowed<A> | undefined): Array<TimeWindow<A>> {
-  if (!value) return [];
-  return value.windows.filter(([s]) => s + spec.sizeMs + spec.retentionMs > value.observedUntil).map(([start, aggregate]) => ({ start, end: start + spec.sizeMs, value: aggregate }));
+  const windows: Array<TimeWindow<A>> = [];
+  if (!value) return windows;
+  for (const [start, aggregate] of value.windows) {
+    if (start + spec.sizeMs + spec.retentionMs > value.observedUntil) windows.push({ start, end: start + spec.sizeMs, value: aggregate });
+  }
+  return windows;
 }

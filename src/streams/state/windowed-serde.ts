@@ -1,0 +1,82 @@
+import { RecordError } from '../errors.ts';
+import type { Serde } from '../serde.ts';
+import type { Windowed } from './stores.ts';
+
+/** First byte of a window store value in the binary layout; a JSON value begins with `{`. */
+const binaryV1 = 0x01;
+const jsonOpen = 0x7b;
+
+/**
+ * A window store's value in its changelog and local storage: version byte 0x01, observedUntil
+ * (float64 LE), the window count (uint16 LE), then per window its start (float64 LE), the
+ * aggregate's length (uint32 LE) and the aggregate as `aggregate` writes it. Every record of a
+ * window store writes the key's whole value, so the layout is binary: JSON of the retained
+ * windows was the store's largest cost per record. Values written as JSON
+ * (`{"observedUntil":…,"windows":[[start, aggregate],…]}`, the layout before this one) still read,
+ * their aggregates as parsed JSON.
+ */
+export function windowedSerde<A>(aggregate: Serde<A>): Serde<Windowed<A>> {
+  return {
+    name: `windowed(${aggregate.name})`,
+    serialize: (value, topic) => {
+      const parts: Buffer[] = [];
+      let pending: Array<Promise<Buffer | null>> | undefined;
+      for (const [, a] of value.windows) {
+        const bytes = aggregate.serialize(a, topic);
+        if (bytes instanceof Promise) (pending ??= []).push(bytes);
+        else parts.push(bytes ?? empty);
+      }
+      if (pending) return Promise.all(value.windows.map(([, a]) => aggregate.serialize(a, topic))).then((all) => layout(value, all.map((b) => b ?? empty)));
+      return layout(value, parts);
+    },
+    deserialize: async (data, topic) => {
+      if (data === null || data.length === 0) throw new RecordError('deserialization_failed', 'expected a window store value, got an empty payload');
+      if (data[0] === jsonOpen) return legacyJson<A>(data);
+      if (data[0] !== binaryV1) throw new RecordError('deserialization_failed', `window store value of ${data.length} bytes has unknown layout version ${data[0]}`);
+      if (data.length < 11) throw new RecordError('deserialization_failed', `window store value of ${data.length} bytes is shorter than its header`);
+      const observedUntil = data.readDoubleLE(1);
+      const count = data.readUInt16LE(9);
+      const windows: Array<readonly [number, A]> = [];
+      let at = 11;
+      for (let i = 0; i < count; i += 1) {
+        if (at + 12 > data.length) throw new RecordError('deserialization_failed', `window store value of ${data.length} bytes ends inside window ${i + 1} of ${count}`);
+        const start = data.readDoubleLE(at);
+        const length = data.readUInt32LE(at + 8);
+        at += 12;
+        if (at + length > data.length) throw new RecordError('deserialization_failed', `window store value of ${data.length} bytes ends inside window ${i + 1} of ${count}`);
+        windows.push([start, await aggregate.deserialize(data.subarray(at, at + length), topic)]);
+        at += length;
+      }
+      return { observedUntil, windows };
+    },
+  };
+}
+
+const empty = Buffer.alloc(0);
+
+function layout<A>(value: Windowed<A>, aggregates: readonly Buffer[]): Buffer {
+  let size = 11;
+  for (const bytes of aggregates) size += 12 + bytes.length;
+  const out = Buffer.allocUnsafe(size);
+  out[0] = binaryV1;
+  out.writeDoubleLE(value.observedUntil, 1);
+  out.writeUInt16LE(value.windows.length, 9);
+  let at = 11;
+  for (let i = 0; i < aggregates.length; i += 1) {
+    const bytes = aggregates[i]!;
+    out.writeDoubleLE(value.windows[i]![0], at);
+    out.writeUInt32LE(bytes.length, at + 8);
+    bytes.copy(out, at + 12);
+    at += 12 + bytes.length;
+  }
+  return out;
+}
+
+function legacyJson<A>(data: Buffer): Windowed<A> {
+  try {
+    return JSON.parse(data.toString('utf8')) as Windowed<A>;
+  } catch (error) {
+    // The parser's message quotes the input; keep it out of the detail (it may carry PHI).
+    throw new RecordError('deserialization_failed', `window store value of ${data.length} bytes is not valid JSON`, { cause: error });
+  }
+}
