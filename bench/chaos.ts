@@ -168,7 +168,18 @@ async function runMode(mode: DeliveryMode): Promise<ModeReport> {
   const routed = new Map<string, number>();
   const positions = new Set<string>();
   const duplicatedAt: string[] = [];
-  const reader = kafka.consumer({ groupId: `chaos.reader.${prefix}`, maxBytesPerPartition: 4_194_304 });
+  const readerGroup = `chaos.reader.${prefix}`;
+  // Start at today's ends as committed offsets, not at "latest": a reader that rejoins before its
+  // first commit (its group rebalancing over a broker restart) would otherwise jump to the end again
+  // and skip what was routed meanwhile.
+  for (const topic of priorities.map(priorityTopic)) {
+    const ends = await admin.fetchTopicOffsets(topic);
+    await admin.setOffsets({ groupId: readerGroup, topic, partitions: ends.map((end) => ({ partition: end.partition, offset: end.high })) });
+  }
+  const reader = kafka.consumer({ groupId: readerGroup, maxBytesPerPartition: 4_194_304 });
+  reader.on(reader.events.CRASH, ({ payload }) => {
+    if (!payload.restart) report.faults.push(`the routed reader crashed and stopped: ${payload.error.message}; routed counts are incomplete`);
+  });
   await reader.connect();
   await reader.subscribe({ topics: priorities.map(priorityTopic), fromBeginning: false });
   const joined = new Promise<void>((resolve) => reader.on(reader.events.GROUP_JOIN, () => resolve()));
