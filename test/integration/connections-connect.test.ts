@@ -50,7 +50,7 @@ test.before(async () => {
     metrics,
   });
   // The connect flow never writes a raw record: no topics are created for these names.
-  const noTopics: IsolatedTopics = { raw: (v) => `connect-test.raw.${v}`, verified: (v) => `connect-test.verified.${v}`, deadLetter: 'connect-test.dlq', groupId: 'connect-test' };
+  const noTopics: Omit<IsolatedTopics, 'remove'> = { raw: (v) => `connect-test.raw.${v}`, verified: (v) => `connect-test.verified.${v}`, deadLetter: 'connect-test.dlq', groupId: 'connect-test' };
   ingress = createIngress(
     testIngressOptions(noTopics, { sink: createKafkaRawSink({ kafka, timeoutMs: 5_000, producers: 1 }), logger, basePath: '/api/bridge', connectRoutes: routes }),
   );

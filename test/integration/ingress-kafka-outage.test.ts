@@ -47,6 +47,7 @@ test('503s within a bounded time while cut; every 202 is on Kafka after it retur
   } finally {
     network.restore();
     await ingress.close();
+    await topics.remove();
   }
 });
 

@@ -65,6 +65,7 @@ test('a body of exactly INGRESS_MAX_BODY_BYTES is answered 202 and its record is
   } finally {
     await raw.stop();
     await ingress.close();
+    await topics.remove();
   }
 });
 
@@ -103,6 +104,7 @@ test('a record the broker refuses for size is answered 413 with a reason, never 
     assert.is(next.status, 202, 'expected the next, ordinary webhook accepted');
   } finally {
     await ingress.close();
+    await topics.remove();
   }
 });
 

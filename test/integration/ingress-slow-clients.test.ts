@@ -32,7 +32,12 @@ async function startIngress(overrides: { bodyTimeoutMs: number; maxConnectionsPe
   const sink = createKafkaRawSink({ kafka: kafkaClient(), timeoutMs: 5_000 });
   const ingress: Ingress = createIngress(testIngressOptions(topics, { sink, logger, maxInFlight: 100, ...overrides }));
   const { port } = await ingress.listen();
-  return { ingress, port };
+  // Closing the ingress also deletes its topics.
+  const close = async () => {
+    await ingress.close();
+    await topics.remove();
+  };
+  return { ingress, port, close };
 }
 
 async function webhook(port: number, n: number): Promise<number> {
@@ -43,7 +48,7 @@ async function webhook(port: number, n: number): Promise<number> {
 }
 
 test('100 slow uploads do not make ordinary webhooks get 503', async () => {
-  const { ingress, port } = await startIngress({ bodyTimeoutMs: 20_000, maxConnectionsPerSource: 200 });
+  const { ingress, port, close } = await startIngress({ bodyTimeoutMs: 20_000, maxConnectionsPerSource: 200 });
   const slow = Array.from({ length: 100 }, () => slowUpload(port, '127.0.0.2'));
   try {
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -51,12 +56,12 @@ test('100 slow uploads do not make ordinary webhooks get 503', async () => {
     assert.equal(statuses, Array.from({ length: 20 }, () => 202), 'expected every ordinary webhook accepted while 100 uploads stall (in-flight limit 100)');
   } finally {
     await endSlowRequests(slow);
-    await ingress.close();
+    await close();
   }
 });
 
 test('slow uploads from one address are bounded by the per-source limit (429) while other addresses are served', async () => {
-  const { ingress, port } = await startIngress({ bodyTimeoutMs: 20_000, maxConnectionsPerSource: 10 });
+  const { ingress, port, close } = await startIngress({ bodyTimeoutMs: 20_000, maxConnectionsPerSource: 10 });
   const slow = Array.from({ length: 10 }, () => slowUpload(port, '127.0.0.2'));
   try {
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -68,12 +73,12 @@ test('slow uploads from one address are bounded by the per-source limit (429) wh
     assert.match(text, /ingress_source_limit_refusals_total 1/, 'expected the refusal counted');
   } finally {
     await endSlowRequests(slow);
-    await ingress.close();
+    await close();
   }
 });
 
 test('a body not complete within INGRESS_BODY_TIMEOUT_MS gets 408 at that time', async () => {
-  const { ingress, port } = await startIngress({ bodyTimeoutMs: 700, maxConnectionsPerSource: 10 });
+  const { ingress, port, close } = await startIngress({ bodyTimeoutMs: 700, maxConnectionsPerSource: 10 });
   try {
     const started = Date.now();
     const { status, body } = await slowUpload(port, '127.0.0.1').answer;
@@ -83,13 +88,13 @@ test('a body not complete within INGRESS_BODY_TIMEOUT_MS gets 408 at that time',
     assert.ok(ms >= 650 && ms < 2_000, `expected the answer at about 700 ms, got ${ms} ms`);
     assert.is(await webhook(port, 2), 202, 'expected the ingress to go on accepting');
   } finally {
-    await ingress.close();
+    await close();
   }
 });
 
 test('a client that disconnects mid-body logs no error line; it is counted', async () => {
   const sink = logSink();
-  const { ingress, port } = await startIngress({ bodyTimeoutMs: 20_000, maxConnectionsPerSource: 64 }, sink.logger);
+  const { ingress, port, close } = await startIngress({ bodyTimeoutMs: 20_000, maxConnectionsPerSource: 64 }, sink.logger);
   try {
     const uploads = Array.from({ length: 20 }, () => slowUpload(port, '127.0.0.1'));
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -101,7 +106,7 @@ test('a client that disconnects mid-body logs no error line; it is counted', asy
     assert.equal(sink.lines.filter((line) => line.level >= 50).map((line) => line.msg), [], 'expected no error-level log line');
     assert.is(sink.lines.filter((line) => line.msg === 'webhook' && line.status === 499).length, 20, 'expected an info access-log line (499) for each');
   } finally {
-    await ingress.close();
+    await close();
   }
 });
 

@@ -1,7 +1,7 @@
 // Helpers for the ingress and verify integration tests (not a test file: no `.test.ts`).
 import { createHmac } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { Kafka, logLevel, type Consumer, type ISocketFactory, type KafkaMessage } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Consumer, type ISocketFactory, type KafkaMessage } from 'kafkajs';
 import { vendorIds, type VendorId } from '../../src/config/schema.ts';
 import { config, createTopics, kafkaClient, unique } from '../support/services.ts';
 import type { IngressOptions } from '../../src/ingress/server.ts';
@@ -12,25 +12,37 @@ export interface IsolatedTopics {
   readonly verified: (vendor: VendorId) => string;
   readonly deadLetter: string;
   readonly groupId: string;
+  /** Deletes the topics and the group, so a developer's stack does not collect them run after run. */
+  remove(): Promise<void>;
 }
 
 /** Fresh raw/verified/dlq topics for one test, so tests never see each other's records. */
 export async function isolatedTopics(): Promise<IsolatedTopics> {
   const prefix = unique('it');
-  const topics: IsolatedTopics = {
-    raw: (vendor) => `${prefix}.raw.${vendor}`,
-    verified: (vendor) => `${prefix}.verified.${vendor}`,
+  const raw = (vendor: VendorId) => `${prefix}.raw.${vendor}`;
+  const verified = (vendor: VendorId) => `${prefix}.verified.${vendor}`;
+  const names = [...vendorIds.map(raw), ...vendorIds.map(verified), `${prefix}.dlq.verify`];
+  const withAdmin = async (work: (admin: Admin) => Promise<void>) => {
+    const admin = kafkaClient().admin();
+    await admin.connect();
+    try {
+      await work(admin);
+    } finally {
+      await admin.disconnect();
+    }
+  };
+  await withAdmin((admin) => createTopics(admin, names));
+  return {
+    raw,
+    verified,
     deadLetter: `${prefix}.dlq.verify`,
     groupId: `${prefix}.verify`,
+    remove: () =>
+      withAdmin(async (admin) => {
+        await admin.deleteTopics({ topics: names }).catch(() => undefined);
+        await admin.deleteGroups([`${prefix}.verify`]).catch(() => undefined);
+      }),
   };
-  const admin = kafkaClient().admin();
-  await admin.connect();
-  try {
-    await createTopics(admin, [...vendorIds.map(topics.raw), ...vendorIds.map(topics.verified), topics.deadLetter]);
-  } finally {
-    await admin.disconnect();
-  }
-  return topics;
 }
 
 /** A Kafka client whose sockets the test can cut and restore, as a network outage would. */
@@ -101,7 +113,7 @@ export function header(message: KafkaMessage, name: string): string | undefined 
 
 /** Ingress settings for tests: loopback, a free port, the defaults; raw records to the test's topics. */
 export function testIngressOptions(
-  topics: IsolatedTopics,
+  topics: Omit<IsolatedTopics, 'remove'>,
   overrides: Partial<IngressOptions> & Pick<IngressOptions, 'sink'>,
 ): IngressOptions {
   return {

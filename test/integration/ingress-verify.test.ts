@@ -64,6 +64,7 @@ test.after.each(async (context) => {
   await context.pool.query('DELETE FROM vendor_connections WHERE vendor_user_id = $1', [context.garminUser]);
   await context.pool.end();
   context.redis.disconnect();
+  await context.topics.remove();
 });
 
 function post(url: string, headers: OutgoingHttpHeaders, body: Buffer | string): Promise<{ status: number; body: string }> {
