@@ -203,6 +203,7 @@ async function runMode(mode: DeliveryMode): Promise<ModeReport> {
   const loadStarted = Date.now();
   const loadSeconds = events / rate;
   let inFlight = 0;
+  let lastAcceptedAt = 0;
   const deliver = async (i: number): Promise<void> => {
     const user = eventUser(prefix, i);
     const request = healthkitUpload(prefix, i, secret);
@@ -212,6 +213,7 @@ async function runMode(mode: DeliveryMode): Promise<ModeReport> {
         const res = await fetch(ingressUrl(), { method: 'POST', body: request.body, headers: request.headers, signal: AbortSignal.timeout(15_000) });
         await res.arrayBuffer();
         if (res.status === 202) {
+          lastAcceptedAt = Date.now();
           accepted.add(user);
           report.maxAcceptMs = Math.max(report.maxAcceptMs, Date.now() - began);
           return;
@@ -272,7 +274,13 @@ async function runMode(mode: DeliveryMode): Promise<ModeReport> {
       schedule.push({ at: at((b + 0.3) / Math.max(1, brokerRestarts)), what: 'broker', run: async () => {
         const began = Date.now();
         await restartService(kafkaService, 1_000);
-        report.faults.push(`broker restarted, answering again after ${((Date.now() - began) / 1000).toFixed(1)} s`);
+        const answered = Date.now();
+        // How long the ingress takes to accept again once the broker answers (new offers arrive
+        // every 1/rate s, so the first 202 after this moment says when it recovered).
+        while (lastAcceptedAt < answered && inFlight > 0 && Date.now() - answered < 120_000) await sleep(50);
+        const resumed =
+          lastAcceptedAt >= answered ? `the ingress accepting again ${((lastAcceptedAt - answered) / 1000).toFixed(1)} s later` : inFlight === 0 ? 'no request waiting by then' : 'the ingress not accepting within 120 s';
+        report.faults.push(`broker restarted, answering again after ${((answered - began) / 1000).toFixed(1)} s, ${resumed}`);
       } });
     }
     schedule.push({ at: at(0.5), what: 'postgres', run: async () => {
