@@ -20,14 +20,14 @@ export interface WindowStore<K, A> {
    * Folds a record at event time `timestamp` into its window. Returns false, and counts the
    * record as dropped, when that window closed (it ended more than the grace period before the
    * latest event time seen for the key). `fold` returns a new aggregate and leaves `current`
-   * as it is: the store keeps the current one (and its serialized form) as it was written.
+   * as it is: the store's cache hands the same object to the key's later records.
    */
   update(key: K, timestamp: number, fold: (current: A | undefined) => A): Promise<boolean>;
   /** The key's retained windows, oldest first. */
   fetch(key: K): Promise<Array<TimeWindow<A>>>;
 }
 
-/** What a window store keeps per key (as JSON in its changelog). */
+/** What a window store keeps per key (binary in its changelog: `windowedSerde`). */
 export interface Windowed<A> {
   /** The latest event time seen for the key: lateness and retention are measured from it. */
   readonly observedUntil: number;

@@ -1,5 +1,6 @@
 import { RecordError } from '../errors.ts';
 import type { Serde } from '../serde.ts';
+import { serdes } from '../serdes.ts';
 import type { Windowed } from './stores.ts';
 
 /** First byte of a window store value in the binary layout; a JSON value begins with `{`. */
@@ -16,22 +17,18 @@ const jsonOpen = 0x7b;
  * their aggregates as parsed JSON.
  */
 export function windowedSerde<A>(aggregate: Serde<A>): Serde<Windowed<A>> {
+  const legacy = serdes.json<Windowed<A>>();
   return {
     name: `windowed(${aggregate.name})`,
     serialize: (value, topic) => {
-      const parts: Buffer[] = [];
-      let pending: Array<Promise<Buffer | null>> | undefined;
-      for (const [, a] of value.windows) {
-        const bytes = aggregate.serialize(a, topic);
-        if (bytes instanceof Promise) (pending ??= []).push(bytes);
-        else parts.push(bytes ?? empty);
-      }
-      if (pending) return Promise.all(value.windows.map(([, a]) => aggregate.serialize(a, topic))).then((all) => layout(value, all.map((b) => b ?? empty)));
-      return layout(value, parts);
+      const parts = value.windows.map(([, a]) => aggregate.serialize(a, topic));
+      // Synchronous serdes (the usual case) skip the promise per value.
+      if (parts.some((part) => part instanceof Promise)) return Promise.all(parts).then((all) => layout(value, all));
+      return layout(value, parts as Array<Buffer | null>);
     },
     deserialize: async (data, topic) => {
       if (data === null || data.length === 0) throw new RecordError('deserialization_failed', 'expected a window store value, got an empty payload');
-      if (data[0] === jsonOpen) return legacyJson<A>(data);
+      if (data[0] === jsonOpen) return legacy.deserialize(data, topic);
       if (data[0] !== binaryV1) throw new RecordError('deserialization_failed', `window store value of ${data.length} bytes has unknown layout version ${data[0]}`);
       if (data.length < 11) throw new RecordError('deserialization_failed', `window store value of ${data.length} bytes is shorter than its header`);
       const observedUntil = data.readDoubleLE(1);
@@ -52,31 +49,20 @@ export function windowedSerde<A>(aggregate: Serde<A>): Serde<Windowed<A>> {
   };
 }
 
-const empty = Buffer.alloc(0);
-
-function layout<A>(value: Windowed<A>, aggregates: readonly Buffer[]): Buffer {
+function layout<A>(value: Windowed<A>, aggregates: ReadonlyArray<Buffer | null>): Buffer {
   let size = 11;
-  for (const bytes of aggregates) size += 12 + bytes.length;
+  for (const bytes of aggregates) size += 12 + (bytes?.length ?? 0);
   const out = Buffer.allocUnsafe(size);
   out[0] = binaryV1;
   out.writeDoubleLE(value.observedUntil, 1);
   out.writeUInt16LE(value.windows.length, 9);
   let at = 11;
   for (let i = 0; i < aggregates.length; i += 1) {
-    const bytes = aggregates[i]!;
+    const bytes = aggregates[i] ?? null;
     out.writeDoubleLE(value.windows[i]![0], at);
-    out.writeUInt32LE(bytes.length, at + 8);
-    bytes.copy(out, at + 12);
-    at += 12 + bytes.length;
+    out.writeUInt32LE(bytes?.length ?? 0, at + 8);
+    bytes?.copy(out, at + 12);
+    at += 12 + (bytes?.length ?? 0);
   }
   return out;
-}
-
-function legacyJson<A>(data: Buffer): Windowed<A> {
-  try {
-    return JSON.parse(data.toString('utf8')) as Windowed<A>;
-  } catch (error) {
-    // The parser's message quotes the input; keep it out of the detail (it may carry PHI).
-    throw new RecordError('deserialization_failed', `window store value of ${data.length} bytes is not valid JSON`, { cause: error });
-  }
 }

@@ -9,6 +9,8 @@ export function validateWindows(spec: WindowSpec, store: string): WindowSpec {
   positive(spec.graceMs, 'graceMs');
   positive(spec.retentionMs, 'retentionMs');
   if (spec.sizeMs === 0) throw new Error(`sizeMs of window store "${store}" must be at least 1`);
+  // A key keeps at most (size + retention) / size + 1 windows, and its value counts them in 16 bits.
+  if (Math.ceil((spec.sizeMs + spec.retentionMs) / spec.sizeMs) + 1 > 0xffff) throw new Error(`window store "${store}" would keep more than 65,535 windows per key: make sizeMs larger or retentionMs shorter`);
   if (spec.retentionMs < spec.graceMs) throw new Error(`retentionMs of window store "${store}" must be at least its graceMs, or open windows would be dropped`);
   return spec;
 }

@@ -98,6 +98,7 @@ test('state stores need records in order; window settings are checked', () => {
   assert.throws(() => builder.build(), /declares state stores, which need records in order/);
   const other = new StreamsBuilder('y');
   assert.throws(() => other.addWindowStore({ name: 'w', key: serdes.string(), windows: { sizeMs: day, graceMs: 2 * day, retentionMs: day } }), /retentionMs of window store "w" must be at least its graceMs/);
+  assert.throws(() => other.addWindowStore({ name: 'm', key: serdes.string(), windows: { sizeMs: 1_000, graceMs: 0, retentionMs: 365 * day } }), /window store "m" would keep more than 65,535 windows per key/);
   other.addStateStore({ name: 'w', key: serdes.string(), value: serdes.string() });
   assert.throws(() => other.addStateStore({ name: 'w', key: serdes.string(), value: serdes.string() }), /already has a state store named "w"/);
 });
