@@ -1,4 +1,4 @@
-import type { Kafka, Producer, RecordMetadata } from 'kafkajs';
+import type { ConsumerGroupMetadata, Kafka, Producer, RecordMetadata, Transaction } from 'kafkajs';
 import type { Logger } from '../obs/logger.ts';
 import { errorName } from './error-policy.ts';
 import type { PartitionRef, StreamEvents } from './events.ts';
@@ -13,6 +13,11 @@ export interface Chunk extends PartitionRef {
   outputs: readonly OutgoingRecord[];
   /** The offset to resume from: last processed + 1. */
   nextOffset: string;
+  /**
+   * exactly-once: the consumer's group membership when the chunk's records were fetched; the
+   * transaction carrying its offset is refused if the member has left that generation since.
+   */
+  groupMetadata?: ConsumerGroupMetadata;
   /** State store changes of the chunk, for the stores' changelog topics. */
   changelog?: readonly OutgoingRecord[];
   /**
@@ -55,6 +60,8 @@ interface CommitterOptions {
   topology: string;
   groupId: string;
   transactionalIdPrefix: string;
+  /** exactly-once: this process among the group's (its group.instance.id, else unique per start), for its transactional id. */
+  instanceId: string;
   events: StreamEvents;
   log: Logger;
 }
@@ -98,54 +105,74 @@ export function atLeastOnceCommitter(options: CommitterOptions): Committer {
   };
 }
 
+interface Waiting {
+  readonly chunk: Chunk;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Chunks fetched under one group generation (KIP-447 metadata) may share a transaction. */
+const generationOf = (chunk: Chunk) => (chunk.groupMetadata ? `${chunk.groupMetadata.generationId}/${chunk.groupMetadata.memberId}` : '');
+const keyOf = (ref: PartitionRef) => `${ref.topic}/${ref.partition}`;
+
 /**
- * Outputs and input offsets in one transaction. kafkajs lacks KIP-447's consumer group metadata
- * in the transaction, so zombies are fenced the classic way: one transactional producer per
- * input partition, its id derived from group, topic and partition. Whoever gets the partition
- * next initialises the same id, which bumps the epoch and fences the previous owner.
+ * Outputs, changelogs and input offsets in one transaction, the KIP-447 model: one transactional
+ * producer per process, and each transaction carries every chunk that is ready when it begins,
+ * across partitions (as sends share a produce request at-least-once). At a trickle that is one
+ * transaction per chunk; under load one per round trip, so transaction markers and coordinator
+ * requests no longer grow with the number of partitions an instance owns.
  *
- * Fencing alone left duplicates: the consumer fetches its committed offsets when it joins, and
- * an offset a previous owner committed in a transaction whose markers are still being written
- * was not visible yet, so the new owner read the older offset and processed again records whose
- * outputs were already committed. Initialising the id returns only once the previous owner's
- * transaction is complete, and the read after it asks for stable offsets (the patched client's
- * KIP-447 require_stable fetch, which the consumer's own fetch at join uses too); `resumeFrom`
- * gives it, and the runner skips what lies below it.
+ * Zombies are fenced by the consumer group itself: the offsets go with the generation and member
+ * id of the fetch that read the chunk's records (patched client, TxnOffsetCommit v3), so a member
+ * that lost the partition in a rebalance since has its transaction refused and aborted. A new
+ * owner reads the group's committed offsets with `require_stable` (OffsetFetch v7): while another
+ * member's transaction still holds a partition's offset, the broker answers UNSTABLE_OFFSET_COMMIT
+ * and the fetch asks again, so it never resumes from the offset before a transaction that then
+ * commits. A process that died mid-transaction holds that offset until its transaction times out
+ * (10 s), or until it restarts under the same `group.instance.id`: the transactional id is derived
+ * from it, and initialising it aborts the dead incarnation's transaction at once.
  *
- * The same stale fetch happens to a partition this instance keeps across a rebalance (a broker
- * restart makes every member rejoin): kafkajs fetches the offsets again at every join, even while
- * batches of other partitions are still committing, and our own last transaction may not be
- * visible yet. Nothing fences there, so the offset this instance itself committed last (read
- * when the partition's next batch starts, after any commit in flight) is the floor.
+ * The consumer fetches its offsets again at every join (a broker restart makes every member
+ * rejoin), even while this instance's own transaction of a partition it keeps is committing; the
+ * offset of its own last committed transaction is the floor there.
  */
 export function exactlyOnceCommitter(options: CommitterOptions): Committer {
-  const producers = new Map<string, Promise<Producer>>();
-  const idFor = (ref: PartitionRef) => `${options.transactionalIdPrefix}-${options.groupId}-${ref.topic}-${ref.partition}`;
+  const transactionalId = `${options.transactionalIdPrefix}-${options.groupId}-${options.instanceId}`;
   const admin = options.kafka.admin();
+  let producer: Promise<Producer> | undefined;
+  let queue: Waiting[] = [];
+  let busy = false;
   let resumeOffsets = new Map<string, Promise<bigint | undefined>>();
   /**
-   * The input offset of the last transaction this process committed per transactional id. Kept
-   * when a producer is dropped: a committed offset only moves forward (a reset needs the group
-   * empty, so a new process), so it is a floor even after fencing, when a fetch during a broker
-   * restart answered stale or empty.
+   * The input offset of the last transaction this process committed per partition. A committed
+   * offset only moves forward (a reset needs the group empty, so a new process), so it is a floor
+   * even when a fetch during a broker restart answered stale or empty.
    */
   const committedByUs = new Map<string, bigint>();
 
-  /** The group's committed offset once the partition's transactional id is initialised (`fenced`). */
-  const stableOffset = async (ref: PartitionRef, fenced?: Promise<unknown>): Promise<bigint | undefined> => {
-    // While Kafka does not answer (a broker restarting), keep trying: a guess would mean duplicates.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await (attempt === 1 && fenced ? fenced : producerFor(ref));
-        return await committedOffset(ref);
-      } catch (error) {
-        if (!isKafkaUnavailable(error) || attempt >= 60) {
-          options.log.warn({ error: errorName(error), topic: ref.topic, partition: ref.partition }, 'reading the committed offset after fencing failed; resuming where the consumer fetched');
-          return undefined;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
-      }
+  /** The producer, its transactional id initialised: that aborts an open transaction of a previous incarnation. */
+  const producerReady = (): Promise<Producer> => {
+    if (!producer) {
+      const created = reliableProducer(options.kafka, transactionalId);
+      // kafkajs's connect() asks for a producer id without the transactional id; the
+      // transactional one only comes with the first transaction. An empty one begun and dropped
+      // at once (its abort sends nothing) initialises it now, before any offset is read.
+      const ready = created.connect().then(async () => {
+        const fence = await created.transaction();
+        await fence.abort();
+        return created;
+      });
+      producer = ready;
+      ready.catch(() => {
+        if (producer === ready) producer = undefined;
+      });
     }
+    return producer;
+  };
+  const dropProducer = async () => {
+    const dropped = producer;
+    producer = undefined;
+    await dropped?.then((p) => p.disconnect()).catch((error: unknown) => options.log.warn({ error: errorName(error) }, 'closing a transactional producer failed'));
   };
 
   const committedOffset = async (ref: PartitionRef): Promise<bigint | undefined> => {
@@ -154,94 +181,123 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
     return offset === undefined || offset === '-1' ? undefined : BigInt(offset);
   };
 
-  const producerFor = (ref: PartitionRef): Promise<Producer> => {
-    const id = idFor(ref);
-    let producer = producers.get(id);
-    if (!producer) {
-      const created = reliableProducer(options.kafka, id);
-      // kafkajs's connect() asks for a producer id without the transactional id; the
-      // transactional one, which fences the previous owner and completes (aborts) its open
-      // transaction, only comes with the first transaction. An empty one begun and dropped at
-      // once (its abort sends nothing) fences now, at assignment, before the offset is read.
-      producer = created.connect().then(async () => {
-        const fence = await created.transaction();
-        await fence.abort();
-        return created;
-      });
-      producers.set(id, producer);
-      producer.catch(() => producers.delete(id));
+  /** The group's stable committed offset, once `settled` (our own transaction completed) resolved. */
+  const stableOffset = async (ref: PartitionRef, settled?: () => Promise<unknown>): Promise<bigint | undefined> => {
+    // While Kafka does not answer (a broker restarting), keep trying: a guess would mean duplicates.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await settled?.();
+        return await committedOffset(ref);
+      } catch (error) {
+        if (!isKafkaUnavailable(error) || attempt >= 60) {
+          options.log.warn({ error: errorName(error), topic: ref.topic, partition: ref.partition }, 'reading the committed offset failed; resuming where the consumer fetched');
+          return undefined;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
     }
-    return producer;
   };
-  const drop = async (id: string) => {
-    const producer = producers.get(id);
-    producers.delete(id);
-    await producer?.then((p) => p.disconnect()).catch((error: unknown) => options.log.warn({ error: errorName(error) }, 'closing a transactional producer failed'));
+
+  /** Offsets of a round, the furthest per partition. */
+  const offsetsOf = (chunks: readonly Chunk[]) => {
+    const byTopic = new Map<string, Map<number, string>>();
+    for (const chunk of chunks) {
+      const partitions = byTopic.get(chunk.topic) ?? new Map<number, string>();
+      const current = partitions.get(chunk.partition);
+      if (current === undefined || BigInt(chunk.nextOffset) > BigInt(current)) partitions.set(chunk.partition, chunk.nextOffset);
+      byTopic.set(chunk.topic, partitions);
+    }
+    return [...byTopic].map(([topic, partitions]) => ({ topic, partitions: [...partitions].map(([partition, offset]) => ({ partition, offset })) }));
+  };
+
+  const failed = async (round: readonly Waiting[], error: unknown) => {
+    // A fenced or broken producer cannot be reused; a new one of the same id completes (aborts)
+    // this transaction when it initialises, unless the commit reached the coordinator after all.
+    await dropProducer();
+    for (const { chunk, reject } of round) {
+      options.events.emit('transaction-aborted', { topology: options.topology, topic: chunk.topic, partition: chunk.partition, error: errorName(error) });
+      // The chunk is retried, so resume from what the group really committed, read once the new
+      // producer settled the transaction either way. If it did commit, the retry skips the chunk,
+      // so its state changes are applied here.
+      const resumed = stableOffset(chunk, producerReady).then(async (offset) => {
+        const committed = offset !== undefined && offset >= BigInt(chunk.nextOffset);
+        options.log.info({ topic: chunk.topic, partition: chunk.partition, error: errorName(error), committed, groupOffset: offset?.toString(), nextOffset: chunk.nextOffset, ownLastCommit: committedByUs.get(keyOf(chunk))?.toString() }, committed ? 'a failed commit had committed; its chunk is not processed again' : 'a failed commit did not commit; its chunk is processed again');
+        if (committed) {
+          await chunk.applyState?.().catch((applyError: unknown) => options.log.warn({ error: errorName(applyError), topic: chunk.topic, partition: chunk.partition }, 'applying a committed chunk to local state failed; the local store lacks its changes until its directory is removed and it is restored'));
+        }
+        return offset;
+      });
+      resumeOffsets.set(keyOf(chunk), resumed);
+      reject(error);
+    }
+  };
+
+  const commitRound = async (round: readonly Waiting[]): Promise<void> => {
+    const chunks = round.map((waiting) => waiting.chunk);
+    let transaction: Transaction | undefined;
+    let written: RecordMetadata[] = [];
+    try {
+      transaction = await (await producerReady()).transaction();
+      const records = chunks.flatMap((chunk) => (chunk.changelog && chunk.changelog.length > 0 ? [...chunk.outputs, ...chunk.changelog] : chunk.outputs));
+      if (records.length > 0) written = await transaction.sendBatch({ topicMessages: toTopicMessages(records), acks: -1 });
+      const group = chunks[0]!.groupMetadata;
+      await transaction.sendOffsets({ consumerGroupId: options.groupId, topics: offsetsOf(chunks), ...(group ? { consumerGroupMetadata: group } : {}) });
+      await transaction.commit();
+    } catch (error) {
+      await transaction?.abort().catch((abortError: unknown) => options.log.warn({ error: errorName(abortError) }, 'aborting a transaction failed'));
+      await failed(round, error);
+      return;
+    }
+    for (const { chunk, resolve, reject } of round) {
+      committedByUs.set(keyOf(chunk), BigInt(chunk.nextOffset));
+      try {
+        // Only a committed transaction's state changes reach local storage.
+        await chunk.applyState?.(firstOffsets(written, chunk.changelog));
+        options.events.emit('committed', { topology: options.topology, topic: chunk.topic, partition: chunk.partition, offset: chunk.nextOffset, transactional: true });
+        resolve();
+      } catch (error) {
+        reject(error);
+      }
+    }
+  };
+
+  const drain = async (): Promise<void> => {
+    busy = true;
+    while (queue.length > 0) {
+      const generation = generationOf(queue[0]!.chunk);
+      const round = queue.filter((waiting) => generationOf(waiting.chunk) === generation);
+      queue = queue.filter((waiting) => generationOf(waiting.chunk) !== generation);
+      await commitRound(round);
+    }
+    busy = false;
   };
 
   return {
-    connect: () => admin.connect(),
-    // Offsets go inside each chunk's transaction: nothing is held back.
-    flush: async () => {},
-    async commit(chunk) {
-      const producer = await producerFor(chunk);
-      const transaction = await producer.transaction();
-      let changelogOffsets: Map<string, string> | undefined;
-      try {
-        const records = chunk.changelog && chunk.changelog.length > 0 ? [...chunk.outputs, ...chunk.changelog] : chunk.outputs;
-        const written = records.length > 0 ? await transaction.sendBatch({ topicMessages: toTopicMessages(records), acks: -1 }) : [];
-        changelogOffsets = firstOffsets(written, chunk.changelog);
-        await transaction.sendOffsets({
-          consumerGroupId: options.groupId,
-          topics: [{ topic: chunk.topic, partitions: [{ partition: chunk.partition, offset: chunk.nextOffset }] }],
-        });
-        await transaction.commit();
-        committedByUs.set(idFor(chunk), BigInt(chunk.nextOffset));
-      } catch (error) {
-        await transaction.abort().catch((abortError: unknown) => options.log.warn({ error: errorName(abortError) }, 'aborting a transaction failed'));
-        options.events.emit('transaction-aborted', { topology: options.topology, topic: chunk.topic, partition: chunk.partition, error: errorName(error) });
-        // A fenced or broken producer cannot be reused; the next owner of the partition makes a new one.
-        await drop(idFor(chunk));
-        // The commit may have reached the coordinator even so (a broker restarting under the
-        // EndTxn): the chunk is retried, so resume from what the group really committed, read once
-        // a new producer has completed that transaction either way.
-        // If it did commit, the retry skips the chunk, so its state changes are applied here.
-        const resumed = stableOffset(chunk).then(async (offset) => {
-          const committed = offset !== undefined && offset >= BigInt(chunk.nextOffset);
-          options.log.info({ topic: chunk.topic, partition: chunk.partition, error: errorName(error), committed, groupOffset: offset?.toString(), nextOffset: chunk.nextOffset, ownLastCommit: committedByUs.get(idFor(chunk))?.toString() }, committed ? 'a failed commit had committed; its chunk is not processed again' : 'a failed commit did not commit; its chunk is processed again');
-          if (committed) {
-            await chunk.applyState?.().catch((applyError: unknown) => options.log.warn({ error: errorName(applyError), topic: chunk.topic, partition: chunk.partition }, 'applying a committed chunk to local state failed; the local store lacks its changes until its directory is removed and it is restored'));
-          }
-          return offset;
-        });
-        resumeOffsets.set(idFor(chunk), resumed);
-        throw error;
-      }
-      // Only a committed transaction's state changes reach local storage.
-      await chunk.applyState?.(changelogOffsets);
-      options.events.emit('committed', { topology: options.topology, topic: chunk.topic, partition: chunk.partition, offset: chunk.nextOffset, transactional: true });
+    async connect() {
+      await admin.connect();
+      await producerReady();
     },
+    // Offsets go inside each transaction: nothing is held back.
+    flush: async () => {},
+    commit: (chunk) =>
+      new Promise<void>((resolve, reject) => {
+        queue.push({ chunk, resolve, reject });
+        if (!busy) void drain();
+      }),
     async assigned(partitions) {
-      const keep = new Set(partitions.map(idFor));
-      const released = Promise.all([...producers.keys()].filter((id) => !keep.has(id)).map(drop));
-      // Set before any await: the first batch of a new partition may ask for it right away.
-      // Initialising the ids right away fences a previous owner before our first transaction and
-      // waits for its last one to complete; only then is its committed offset the stable one.
-      const inits = partitions.map((ref) => producerFor(ref));
-      resumeOffsets = new Map(partitions.map((ref, i) => [idFor(ref), stableOffset(ref, inits[i])]));
-      const fenced = inits.map((init) => init.catch((error: unknown) => options.log.warn({ error: errorName(error) }, 'initialising a transactional producer failed')));
-      await Promise.all([released, ...fenced]);
+      // Read at once, each with require_stable: a previous owner's transaction still holding a
+      // partition's offset is waited for. Set before any await: the first batch may ask now.
+      resumeOffsets = new Map(partitions.map((ref) => [keyOf(ref), stableOffset(ref)]));
     },
     async resumeFrom(ref) {
-      const id = idFor(ref);
-      const stable = await resumeOffsets.get(id);
+      const stable = await resumeOffsets.get(keyOf(ref));
       // Read now, not at the join: a commit of this partition still in flight then (kafkajs
       // rejoins while other partitions' batches run) has finished by the time its next batch asks.
-      const ours = committedByUs.get(id);
+      const ours = committedByUs.get(keyOf(ref));
       return ours !== undefined && (stable === undefined || ours > stable) ? ours : stable;
     },
     close: async () => {
-      await Promise.all([...producers.keys()].map(drop));
+      await dropProducer();
       await admin.disconnect();
     },
   };

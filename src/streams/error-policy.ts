@@ -108,6 +108,8 @@ export function retryPolicy(settings: RetryOptions): RetryPolicy {
 
 export function errorName(error: unknown): string {
   if (!(error instanceof Error)) return typeof error;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? `${error.name} (${code})` : error.name;
+  // A Kafka protocol error's type (ILLEGAL_GENERATION, NOT_LEADER_OR_FOLLOWER…) names the broker's answer.
+  const { code, type } = error as { code?: unknown; type?: unknown };
+  const detail = typeof code === 'string' ? code : typeof type === 'string' ? type : undefined;
+  return detail === undefined ? error.name : `${error.name} (${detail})`;
 }

@@ -18,7 +18,10 @@ export function reliableProducer(kafka: Kafka, transactionalId?: string): Produc
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
     createPartitioner: Partitioners.DefaultPartitioner, // Java-compatible murmur2: same key → same partition as other clients
-    ...(transactionalId ? { transactionalId, transactionTimeout: 60_000, retry: transactionalRetry } : {}),
+    // A process that dies mid-transaction holds its partitions' offsets and its outputs' last
+    // stable offset until the coordinator aborts the transaction: 10 s, as Kafka Streams sets it
+    // (a restart under the same group.instance.id aborts it at once).
+    ...(transactionalId ? { transactionalId, transactionTimeout: 10_000, retry: transactionalRetry } : {}),
   });
 }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { createLogger, type Logger } from '../obs/logger.ts';
 import { processChunk, type ChunkContext } from './chunk.ts';
@@ -130,6 +131,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
     topology: topology.name,
     groupId: topology.groupId,
     transactionalIdPrefix: options.transactionalIdPrefix ?? 'bridge',
+    instanceId: options.groupInstanceId ?? randomUUID(),
     events,
     log,
   };
@@ -145,7 +147,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
     ready = true;
     events.emit('rebalanced', { topology: topology.name, assigned });
     log.info({ partitions: assigned.length }, 'joined group');
-    const fenced = committer.assigned(assigned).catch((error: unknown) => log.warn({ error: errorName(error) }, 'releasing producers of revoked partitions failed'));
+    const fenced = committer.assigned(assigned).catch((error: unknown) => log.warn({ error: errorName(error) }, 'preparing the assigned partitions for transactions failed'));
     // After fencing, so a previous owner's open transaction is aborted before the restore reads.
     if (state) {
       const numbers = [...new Set(assigned.map((ref) => ref.partition))];
@@ -227,6 +229,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
         await partitions.commit(ref, nextOffset, () =>
           committer.commit({
             ...ref,
+            ...(batch.groupMetadata ? { groupMetadata: batch.groupMetadata } : {}),
             outputs: result.outputs,
             nextOffset,
             ...(chunkState ? { changelog: chunkState.changelog(markers, Date.now()), applyState: (changelogOffsets) => chunkState.apply(markers, changelogOffsets) } : {}),
@@ -265,7 +268,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
     const owned = () => running && assigned.some((a) => a.topic === ref.topic && a.partition === ref.partition);
     partitions
       .commitIfAhead(ref, nextOffset, owned, async () => {
-        await committer.commit({ ...ref, outputs: [], nextOffset, commitConsumerOffsets: committerOptions.commitOffsets });
+        await committer.commit({ ...ref, ...(payload.groupMetadata ? { groupMetadata: payload.groupMetadata } : {}), outputs: [], nextOffset, commitConsumerOffsets: committerOptions.commitOffsets });
         events.emit('processed', { topology: topology.name, ...ref, recordsIn: {}, recordsOut: {}, latenciesMs: [], lag: lagAfter(payload.highWatermark, nextOffset) });
       })
       .catch((error: unknown) => log.warn({ error: errorName(error), topic: ref.topic, partition: ref.partition }, 'committing the position past transaction markers failed; the next chunk commits it'));

@@ -1,36 +1,16 @@
 // The exactly-once hand-over a crash or rebalance causes, staged so it happens every time: the
-// previous owner of a partition commits its last transaction (outputs and input offset) after the
-// new owner's consumer fetched its offsets at join, and before the new owner's transactional id
-// is initialised. The new owner must resume from that transaction's offset, not from its stale
-// fetch, or a read_committed reader sees those records' outputs twice.
+// previous owner of a partition (another process, its own transactional id) has its last
+// transaction (outputs and input offset) still open when the new owner joins, and commits it
+// after. The new owner must wait for that transaction and resume from its offset, not from the
+// offset before it, or a read_committed reader sees those records' outputs twice.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Kafka, ProducerConfig } from 'kafkajs';
 import { runTopology, serdes, StreamEvents, StreamsBuilder } from '../../src/streams/index.ts';
 import { createTopics, kafkaClient, unique } from '../support/services.ts';
 import { committedTotal, produce, readAll, waitUntil } from './streams-support.ts';
 
 const total = 100;
 const zombieCovers = 50; // records the previous owner processed and committed
-
-/** The client the stage uses, with transactional producers held back until `release()`. */
-function holdingTransactionalInit(kafka: Kafka): { kafka: Kafka; release: () => void } {
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  const held = Object.create(kafka) as Kafka;
-  held.producer = (config?: ProducerConfig) => {
-    const producer = kafka.producer(config);
-    if (config?.transactionalId) {
-      const connect = producer.connect.bind(producer);
-      producer.connect = async () => {
-        await released;
-        return connect();
-      };
-    }
-    return producer;
-  };
-  return { kafka: held, release };
-}
 
 test('a transaction the previous owner commits after the new owner joined is not processed again', async () => {
   const kafka = kafkaClient();
@@ -44,7 +24,7 @@ test('a transaction the previous owner commits after the new owner joined is not
   await produce(kafka, input, Array.from({ length: total }, (_, i) => ({ key: `k${i}`, value: String(i) })));
 
   // The previous owner: its transaction holds outputs and the offset for the first records.
-  const zombie = kafka.producer({ transactionalId: `bridge-${groupId}-${input}-0`, idempotent: true, maxInFlightRequests: 1 });
+  const zombie = kafka.producer({ transactionalId: `bridge-${groupId}-previous-owner`, idempotent: true, maxInFlightRequests: 1 });
   await zombie.connect();
   const transaction = await zombie.transaction();
   await transaction.send({ topic: output, messages: Array.from({ length: zombieCovers }, (_, i) => ({ key: `k${i}`, value: `out:${i}` })) });
@@ -57,16 +37,16 @@ test('a transaction the previous owner commits after the new owner joined is not
     .to('out', { topic: output, key: serdes.string(), value: serdes.string() });
   const events = new StreamEvents();
   let joined = false;
+  let processed = 0;
   events.on('rebalanced', () => (joined = true));
-  const held = holdingTransactionalInit(kafka);
-  const running = await runTopology(builder.build(), { kafka: held.kafka, delivery: 'exactly-once', events });
+  events.on('processed', (e) => (processed += Object.values(e.recordsIn).reduce((a, b) => a + b, 0)));
+  const running = await runTopology(builder.build(), { kafka, delivery: 'exactly-once', events });
   try {
     await waitUntil(() => joined, 30_000, () => 'the stage has not joined its group');
-    // The consumer fetches its offsets right after the join; the pending transaction's offset is
-    // not visible to that fetch. Then the previous owner's commit lands, then our fencing runs.
+    // The new owner's offset fetch finds the offset held by the open transaction: it must wait.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
+    assert.is(processed, 0, 'the stage processed records while the previous owner’s transaction held their offset');
     await transaction.commit();
-    held.release();
     await waitUntil(async () => (await committedTotal(kafka, groupId, input)) >= total, 60_000, () => 'the stage has not committed every input');
   } finally {
     await running.stop();
