@@ -123,6 +123,8 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
     ...(options.groupInstanceId ? { groupInstanceId: options.groupInstanceId } : {}),
   });
   let running = true;
+  // A store takes maxInFlight chunks at once, each of a different partition.
+  const partitionsConsumedConcurrently = Math.max(options.partitionsConsumedConcurrently ?? 3, ...topology.stores.map((store) => store.maxInFlight));
   const committerOptions = {
     kafka: options.kafka,
     commitIntervalMs: options.commitIntervalMs ?? 100,
@@ -132,6 +134,8 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
     groupId: topology.groupId,
     transactionalIdPrefix: options.transactionalIdPrefix ?? 'bridge',
     instanceId: options.groupInstanceId ?? randomUUID(),
+    // One per chunk that can be in flight, so no chunk waits for another's transaction.
+    transactionalProducers: partitionsConsumedConcurrently,
     events,
     log,
   };
@@ -290,8 +294,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      // A store takes maxInFlight chunks at once, each of a different partition.
-      partitionsConsumedConcurrently: Math.max(options.partitionsConsumedConcurrently ?? 3, ...topology.stores.map((store) => store.maxInFlight)),
+      partitionsConsumedConcurrently,
       eachBatch: (payload) => partitions.run(payload.batch, () => eachBatch(payload)),
     });
   } catch (error) {

@@ -86,8 +86,9 @@ const chunk = (partition: number, nextOffset: string, group?: ConsumerGroupMetad
   commitConsumerOffsets: async () => {},
 });
 
-function committer(kafka: Kafka, events = new StreamEvents()) {
+function committer(kafka: Kafka, events = new StreamEvents(), transactionalProducers = 1) {
   return exactlyOnceCommitter({
+    transactionalProducers,
     kafka,
     commitIntervalMs: 100,
     commitOffsets: async () => {},
@@ -107,7 +108,7 @@ test('one transactional producer per process, its id from the group and the inst
   await eos.connect();
   await eos.commit(chunk(0, '10', generation(1)));
   await eos.commit(chunk(1, '20', generation(1)));
-  assert.equal(fake.producerIds, ['bridge-bridge.test-pod-a']);
+  assert.equal(fake.producerIds, ['bridge-bridge.test-pod-a-0']);
   await eos.close();
 });
 
@@ -175,7 +176,23 @@ test('a failed transaction fails every chunk in it, and each resumes from the co
   assert.is(await eos.resumeFrom({ topic: 'in', partition: 1 }), 10n);
   // The next transaction uses a new producer of the same id (the failed one is dropped).
   await eos.commit(chunk(0, '25', generation(6)));
-  assert.equal(fake.producerIds, ['bridge-bridge.test-pod-a', 'bridge-bridge.test-pod-a']);
+  assert.equal(fake.producerIds, ['bridge-bridge.test-pod-a-0', 'bridge-bridge.test-pod-a-0']);
+  await eos.close();
+});
+
+test('with several producers, chunks in flight at once commit side by side, and what queues behind them shares the next free one', async () => {
+  const fake = fakeKafka(() => '-1');
+  const eos = committer(fake.kafka, new StreamEvents(), 2);
+  await eos.connect();
+  assert.equal(fake.producerIds, ['bridge-bridge.test-pod-a-0', 'bridge-bridge.test-pod-a-1'], 'every id initialised at start, aborting a previous incarnation’s transactions');
+  const release = fake.hold();
+  const pending = [0, 1, 2, 3].map((partition) => eos.commit(chunk(partition, String(10 * (partition + 1)), generation(7))));
+  await new Promise((resolve) => setImmediate(resolve));
+  release();
+  await Promise.all(pending);
+  const carried = fake.transactions.filter((t) => t.records > 0).map((t) => t.offsets.flatMap((o) => o.partitions.map((p) => p.partition)).sort());
+  assert.equal(carried.slice(0, 2).sort(), [[0], [1]], 'the first two chunks, one transaction each on their own producer');
+  assert.equal(carried.slice(2), [[2, 3]], 'the two that queued meanwhile, together');
   await eos.close();
 });
 
