@@ -296,7 +296,12 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
   return {
     async connect() {
       await admin.connect();
-      await Promise.all(lanes.map(producerReady));
+      // Initialised now (aborting a previous incarnation's transactions) but not awaited: the
+      // group join goes on meanwhile, and its stable offset fetch waits for those aborts anyway.
+      // After a broker restart the transaction coordinator may load for seconds.
+      for (const lane of lanes) {
+        producerReady(lane).catch((error: unknown) => options.log.warn({ error: errorName(error) }, 'initialising a transactional producer failed; the next transaction tries again'));
+      }
     },
     // Offsets go inside each transaction: nothing is held back.
     flush: async () => {},

@@ -59,6 +59,7 @@
 export { StreamsBuilder, KStream, type SourceOptions, type SinkOptions, type StoreOptions, type BuilderOptions, type StateStoreOptions, type WindowStoreOptions } from './builder.ts';
 export type { KeyValueStoreRef, WindowStoreRef, WindowSpec } from './state/spec.ts';
 export type { KeyValueStore, WindowStore, TimeWindow, Windowed } from './state/stores.ts';
+export { windowsOf } from './state/windows.ts';
 export { memoryBackend, type StateBackend } from './state/backend.ts';
 export { lmdbBackend } from './state/lmdb-backend.ts';
 export { changelogConfig } from './state/changelog-topics.ts';

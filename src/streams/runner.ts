@@ -214,7 +214,16 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
   const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> => {
     const ref = { topic: batch.topic, partition: batch.partition };
     const sourceNames = topology.sourcesFor(batch.topic).map((source) => source.name);
-    if (state) await restored(state, ref.partition, heartbeat);
+    if (state) {
+      // A restore that failed (its reader's group coordinator still loading after a broker
+      // restart) is retried: the partition waits and reads these records again, the stage goes on.
+      const failed = await restored(state, ref.partition, heartbeat);
+      if (failed) {
+        log.warn({ error: errorName(failed.error), topic: ref.topic, partition: ref.partition }, 'restoring the partition’s state stores failed; it restores again after a pause');
+        pauseFor(ref, 'kafka', 1_000);
+        return;
+      }
+    }
     const messages = await unprocessed(ref, batch, resolveOffset);
     for (let start = 0; start < messages.length; start += chunkSize) {
       if (!isRunning() || isStale()) return;
@@ -366,18 +375,22 @@ export function stopOnSignals(stop: () => Promise<void>, log: Logger): () => voi
 }
 
 /** Waits for a partition's stores, heartbeating so a long restore does not cost the group membership. */
-async function restored(state: StateStores, partition: number, heartbeat: () => Promise<void>): Promise<void> {
+/**
+ * Waits for the partition's stores to be restored, heartbeating meanwhile; answers the restore's
+ * error if it failed (a heartbeat's own error, a rebalance, is thrown for kafkajs to act on).
+ */
+async function restored(state: StateStores, partition: number, heartbeat: () => Promise<void>): Promise<{ error: unknown } | undefined> {
   const ready = state.ready(partition);
-  let done = false;
+  let outcome: { failed?: { error: unknown } } | undefined;
   void ready.then(
-    () => (done = true),
-    () => (done = true),
+    () => (outcome = {}),
+    (error: unknown) => (outcome = { failed: { error } }),
   );
-  while (!done) {
-    await Promise.race([ready, new Promise((resolve) => setTimeout(resolve, 1_000))]);
-    if (!done) await heartbeat();
+  while (!outcome) {
+    await Promise.race([ready.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1_000))]);
+    if (!outcome) await heartbeat();
   }
-  await ready;
+  return outcome.failed;
 }
 
 function toRawRecord(ref: PartitionRef, message: KafkaMessage): RawRecord {

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { baselineStoreName, baselineWindows, defaultRulesFile, enrichTopology } from '../../../topologies/enrich.ts';
 import type { Env } from '../../config/index.ts';
-import type { RunningTopology, TimeWindow, Topology } from '../../streams/index.ts';
+import { windowsOf, type RunningTopology, type Topology, type Windowed } from '../../streams/index.ts';
 import { baselineDays, baselinesAt, loadRuleSet, ruleMetrics, type DailyValues } from '../../triggers/index.ts';
 import { createTokenVerifier, type TokenVerifier } from '../../push/auth.ts';
 import type { StageResources } from '../resources.ts';
@@ -57,8 +57,8 @@ export function baselineQueryRoute(config: Readonly<Env>, enrich: () => RunningT
     const answer = await running.queryStore(baselineStoreName, userId);
     if (answer.where === 'elsewhere') return { status: 409, body: { userId, partition: answer.partition, instance: answer.owner, error: 'the user is held by another enrich instance; ask it' } };
     if (answer.where === 'unassigned') return { status: 503, body: { userId, partition: answer.partition, error: 'no instance holds the user right now (rebalancing)' } };
-    const value = answer.value as { observedUntil: number; windows: ReadonlyArray<readonly [number, DailyValues]> } | undefined;
-    const windows: Array<TimeWindow<DailyValues>> = (value?.windows ?? []).map(([start, day]) => ({ start, end: start + baselineWindows.sizeMs, value: day }));
+    // The days enrich itself would fetch: those still within the store's retention.
+    const windows = windowsOf(baselineWindows, answer.value as Windowed<DailyValues> | undefined);
     const baselines = baselinesAt(windows, now(), ruleMetrics);
     return {
       status: 200,

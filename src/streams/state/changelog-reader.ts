@@ -57,11 +57,29 @@ export function kafkaChangelogReader(kafka: Kafka, groupId: string): ChangelogRe
         finish = resolve;
         fail = reject;
       });
+      /** Where each partition's restore goes on from: its start, then after what was applied. */
+      const progress = new Map([...ranges].map(([partition, range]) => [partition, range.start]));
       const reached = (partition: number, next: bigint) => {
+        if (next > (progress.get(partition) ?? 0n)) progress.set(partition, next);
         const range = open.get(partition);
         if (range && next >= range.end) open.delete(partition);
         if (open.size === 0) finish();
       };
+      let others: number[] = [];
+      /**
+       * Positions the reader: the other partitions paused, each restoring one at its progress.
+       * Again at every join: kafkajs restarts a consumer whose group coordinator was loading
+       * (after a broker restart), and the restarted one starts over from the group's offsets.
+       */
+      const position = () => {
+        try {
+          if (others.length > 0) consumer.pause([{ topic, partitions: others }]);
+          for (const partition of open.keys()) consumer.seek({ topic, partition, offset: progress.get(partition)!.toString() });
+        } catch {
+          // The consumer is restarting; its next join positions it.
+        }
+      };
+      consumer.on(consumer.events.GROUP_JOIN, position);
       consumer.on(consumer.events.CRASH, ({ payload }) => {
         if (!payload.restart) fail(payload.error);
       });
@@ -88,9 +106,8 @@ export function kafkaChangelogReader(kafka: Kafka, groupId: string): ChangelogRe
             reached(batch.partition, next);
           },
         });
-        const others = (await admin.fetchTopicOffsets(topic)).map((o) => o.partition).filter((p) => !open.has(p));
-        if (others.length > 0) consumer.pause([{ topic, partitions: others }]);
-        for (const [partition, range] of ranges) consumer.seek({ topic, partition, offset: range.start.toString() });
+        others = (await admin.fetchTopicOffsets(topic)).map((o) => o.partition).filter((p) => !open.has(p));
+        position();
         await finished;
       } finally {
         await consumer.disconnect();
