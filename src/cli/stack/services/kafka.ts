@@ -95,12 +95,13 @@ export const kafkaService: StackService = {
     writeFileSync(log4jFile, log4jProperties);
     if (!existsSync(join(dataDir, 'meta.properties'))) {
       say('formatting Kafka storage (first run only)');
-      // Kafka's cluster id is 16 random bytes in URL-safe base64 without padding.
+      // Kafka's cluster id is 16 random bytes in URL-safe base64 without padding. Passed as
+      // `--cluster-id=<id>`: one id in 64 begins with '-', which the tool otherwise reads as a flag.
       const clusterId = randomBytes(16).toString('base64url');
       await runJava('kafka storage format', [
         '-cp', readFileSync(classpathFile, 'utf8').trim(),
         `-Dlog4j2.configurationFile=${log4jFile}`,
-        'kafka.tools.StorageTool', 'format', '--config', propertiesFile, '--cluster-id', clusterId, '--standalone',
+        'kafka.tools.StorageTool', 'format', '--config', propertiesFile, `--cluster-id=${clusterId}`, '--standalone',
       ]);
     }
   },
