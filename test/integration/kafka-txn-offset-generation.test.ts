@@ -6,18 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Consumer, ConsumerGroupMetadata, Kafka } from 'kafkajs';
 import { createTopics, kafkaClient, unique } from '../support/services.ts';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(read: () => T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+import { waitUntil } from './streams-support.ts';
 
 /** A consumer of `topic` in `groupId` that remembers the membership of the latest batch it got. */
 async function member(kafka: Kafka, groupId: string, topic: string): Promise<{ consumer: Consumer; latest: () => ConsumerGroupMetadata | undefined; joins: () => number }> {
@@ -52,7 +41,8 @@ test('offsets sent with the fetch’s generation commit; after a rebalance the o
     await plain.send({ topic, acks: -1, messages: [{ value: 'a', partition: 0 }, { value: 'b', partition: 1 }] });
     const first = await member(kafka, groupId, topic);
     members.push(first.consumer);
-    const before = await until(first.latest, 'a batch for the first member');
+    await waitUntil(() => first.latest() !== undefined, 30_000, () => 'no batch for the first member');
+    const before = first.latest()!;
     assert.ok(before.generationId > 0 && before.memberId !== '', `a batch carries the membership it was fetched under, got ${JSON.stringify(before)}`);
 
     // The current generation: accepted.
@@ -66,7 +56,7 @@ test('offsets sent with the fetch’s generation commit; after a rebalance the o
     // A second member joins: the group moves to a new generation and the first member's old one is gone.
     const second = await member(kafka, groupId, topic);
     members.push(second.consumer);
-    await until(() => (second.joins() > 0 && first.joins() > 1 ? true : undefined), 'both members to join the new generation');
+    await waitUntil(() => second.joins() > 0 && first.joins() > 1, 30_000, () => 'both members have not joined the new generation');
 
     const refused = await transactional.transaction();
     await refused.send({ topic: output, acks: -1, messages: [{ value: 'refused' }] });
