@@ -2,7 +2,7 @@ import type { Schema } from 'avsc';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { EnrichedBiometricEvent } from '../events/index.ts';
 import { bridgeSchemas } from '../schemas/index.ts';
-import { RecordError, serdes, type AvroSchemaStore } from '../streams/index.ts';
+import { fetchMaxWaitMs, RecordError, serdes, type AvroSchemaStore } from '../streams/index.ts';
 import { priorities, priorityTopic, type Priority } from '../topics.ts';
 
 /** One routed event as NEUROS sees it: the decoded value plus the routing headers. */
@@ -62,7 +62,7 @@ export async function startNeurosConsumer(options: NeurosConsumerOptions): Promi
   // The same Avro codec the stages use, so NEUROS reads exactly what route wrote.
   const values = serdes.avro<EnrichedBiometricEvent>({ store: options.schemaStore, schema: bridgeSchemas().EnrichedBiometricEvent.json as Schema });
   const topicsToRead = (options.priorities ?? priorities).map(priorityTopic);
-  const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
+  const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: fetchMaxWaitMs });
   // Resolving only once partitions are assigned means "started" really is reading, not still
   // joining. A group starting at the end positions each partition at its first fetch, so records
   // written in the same instant as the start may fall before that position.

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Partitioners, type Admin, type Kafka } from 'kafkajs';
+import { fetchMaxWaitMs } from '../streams/index.ts';
 import type { Cursor, TopicPosition } from './cursor.ts';
 import type { PriorityLog } from './hub.ts';
 import { priorityTopics, type PriorityRecordDecoder } from './priority-records.ts';
@@ -69,7 +70,7 @@ export function kafkaPriorityLog(options: KafkaPriorityLogOptions): PriorityLog 
     async replay(userId, from, deliver) {
       const targets = await replayTargets(from, ends);
       if (targets.length === 0) return;
-      const consumer = options.kafka.consumer({ groupId: `${options.groupPrefix}-${randomUUID()}`, allowAutoTopicCreation: false });
+      const consumer = options.kafka.consumer({ groupId: `${options.groupPrefix}-${randomUUID()}`, allowAutoTopicCreation: false, maxWaitTimeInMs: fetchMaxWaitMs });
       const remaining = new Map(targets.map((t) => [`${t.topic}/${t.partition}`, t.end]));
       let finished!: () => void;
       const done = new Promise<void>((resolve) => (finished = resolve));

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
+import { fetchMaxWaitMs } from '../streams/index.ts';
 import type { PriorityRecordDecoder, SkipReason } from './priority-records.ts';
 import { priorityTopics } from './priority-records.ts';
 import type { RoutedRecord } from './record.ts';
@@ -28,7 +29,7 @@ export interface LiveFeed {
  */
 export async function startLiveFeed(options: LiveFeedOptions): Promise<LiveFeed> {
   const groupId = `${options.groupPrefix}-${hostname()}-${randomUUID().slice(0, 8)}`;
-  const consumer = options.kafka.consumer({ groupId, allowAutoTopicCreation: false});
+  const consumer = options.kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: fetchMaxWaitMs});
   let joined = false;
   consumer.on(consumer.events.GROUP_JOIN, () => {
     joined = true;

@@ -76,5 +76,6 @@ export { defaultRetry, errorName, type RetryOptions } from './error-policy.ts';
 export { deadLetterHeaders, dlqHeaders } from './dead-letter.ts';
 export { StreamEvents, type StreamEventMap, type StreamEventName, type PartitionRef } from './events.ts';
 export { deliveryModes, type DeliveryMode } from './delivery.ts';
+export { fetchMaxWaitMs } from './fetch-wait.ts';
 export { runTopology, stopOnSignals, type RunOptions, type RunningTopology } from './runner.ts';
 export { reliableProducer } from './producers.ts';

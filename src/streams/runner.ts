@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { createLogger, type Logger } from '../obs/logger.ts';
 import { processChunk, type ChunkContext } from './chunk.ts';
+import { fetchMaxWaitMs } from './fetch-wait.ts';
 import { atLeastOnceCommitter, exactlyOnceCommitter, type Committer } from './committers.ts';
 import type { DeliveryMode } from './delivery.ts';
 import { ErrorPolicy, errorName, type RetryOptions } from './error-policy.ts';
@@ -50,7 +51,7 @@ export interface RunOptions {
    * stage's CPU at 1 000 events/s); waiting a few ms gathers a chunk. Under load fetches fill at once.
    */
   fetchMinBytes?: number; // 1
-  fetchMaxWaitMs?: number; // 5_000
+  fetchMaxWaitMs?: number; // 500, Kafka's fetch.max.wait.ms
   /** Transactional ids are `<prefix>-<group>-<topic>-<partition>`. */
   transactionalIdPrefix?: string; // bridge
   /** Where a new group starts; a pipeline stage wants everything already on its topics. */
@@ -118,7 +119,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
     rebalanceTimeout: options.rebalanceTimeoutMs ?? 60_000,
     readUncommitted: false, // read_committed: aborted upstream transactions never reach a step
     minBytes: options.fetchMinBytes ?? 1,
-    maxWaitTimeInMs: options.fetchMaxWaitMs ?? 5_000,
+    maxWaitTimeInMs: options.fetchMaxWaitMs ?? fetchMaxWaitMs,
     allowAutoTopicCreation: false,
     ...(options.groupInstanceId ? { groupInstanceId: options.groupInstanceId } : {}),
   });

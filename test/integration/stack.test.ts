@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
-import { config, createTopics, kafkaClient, pgPool, redis, registry, unique } from '../support/services.ts';
+import { config, createTopics, kafkaClient, pgPool, redis, registry, unique, testFetchWaitMs } from '../support/services.ts';
 
 test('kafka: a committed transaction is read by a read_committed consumer, an aborted one is not', async () => {
   const kafka = kafkaClient();
@@ -19,7 +19,7 @@ test('kafka: a committed transaction is read by a read_committed consumer, an ab
   await committed.send({ topic, messages: [{ key: 'k', value: 'committed' }] });
   await committed.commit();
 
-  const consumer = kafka.consumer({ groupId: unique('tx-reader'), readUncommitted: false });
+  const consumer = kafka.consumer({ groupId: unique('tx-reader'), readUncommitted: false, maxWaitTimeInMs: testFetchWaitMs });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   const seen: string[] = [];

@@ -17,6 +17,12 @@ export function unique(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
+/**
+ * Fetch wait of the tests' own readers, ms: a reader's disconnect waits for its fetch in flight,
+ * and a test stops many readers.
+ */
+export const testFetchWaitMs = 100;
+
 export function kafkaClient(clientId = unique('test')): Kafka {
   return new Kafka({ clientId, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { StateEntry } from './backend.ts';
+import { fetchMaxWaitMs } from '../fetch-wait.ts';
 
 /** Reads changelog partitions back into local storage. */
 export interface ChangelogReader {
@@ -50,7 +51,7 @@ export function kafkaChangelogReader(kafka: Kafka, groupId: string): ChangelogRe
       if (ranges.length === 0) return;
       const open = new Map(ranges);
       const restoreGroup = `${groupId}-restore-${randomUUID()}`;
-      const consumer = kafka.consumer({ groupId: restoreGroup, readUncommitted: false, allowAutoTopicCreation: false, sessionTimeout: 30_000 });
+      const consumer = kafka.consumer({ groupId: restoreGroup, readUncommitted: false, allowAutoTopicCreation: false, sessionTimeout: 30_000, maxWaitTimeInMs: fetchMaxWaitMs });
       let finish!: () => void;
       let fail!: (error: unknown) => void;
       const finished = new Promise<void>((resolve, reject) => {
