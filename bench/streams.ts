@@ -18,6 +18,8 @@ const backlog = Number(process.env['BENCH_RECORDS'] ?? 20_000);
 const paced = Number(process.env['BENCH_LATENCY_RECORDS'] ?? 2_000);
 const rate = Number(process.env['BENCH_RATE'] ?? 1_000); // records per second in the latency phase
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
+// Exactly-once: the runtime's transactional producers (its default when unset).
+const producers = process.env['BENCH_TRANSACTIONAL_PRODUCERS'] ? { transactionalProducers: Number(process.env['BENCH_TRANSACTIONAL_PRODUCERS']) } : {};
 const partitions = 3;
 const padding = 'x'.repeat(200); // a small webhook-sized body
 
@@ -151,8 +153,8 @@ async function measure(scenario: string, start: (name: string) => Promise<Stoppa
 const scenarios: Array<[string, (name: string) => Promise<Stoppable>]> = [];
 for (const delivery of ['at-least-once', 'exactly-once'] as const) {
   scenarios.push([`plain kafkajs loop, ${delivery}`, (name) => plainLoop(name, delivery)]);
-  scenarios.push([`runtime pass-through, ${delivery}`, (name) => runTopology(passThrough(name), { kafka, delivery })]);
-  scenarios.push([`runtime json-map, ${delivery}`, (name) => runTopology(jsonMap(name), { kafka, delivery })]);
+  scenarios.push([`runtime pass-through, ${delivery}`, (name) => runTopology(passThrough(name), { kafka, delivery, ...producers })]);
+  scenarios.push([`runtime json-map, ${delivery}`, (name) => runTopology(jsonMap(name), { kafka, delivery, ...producers })]);
 }
 
 console.log(`stream runtime benchmark: ${backlog} backlog records, then ${paced} at ${rate}/s; ${partitions} partitions; median of ${rounds} interleaved rounds`);

@@ -114,7 +114,6 @@ export function atLeastOnceCommitter(options: CommitterOptions): Committer {
 interface Lane {
   readonly transactionalId: string;
   producer: Promise<Producer> | undefined;
-  busy: boolean;
 }
 
 interface Waiting {
@@ -129,12 +128,12 @@ const keyOf = (ref: PartitionRef) => `${ref.topic}/${ref.partition}`;
 
 /**
  * Outputs, changelogs and input offsets in one transaction, the KIP-447 model: transactional
- * producers belong to the process, not to input partitions. There are as many as chunks can be
- * in flight at once (the runner's partition concurrency), so no chunk waits for another's
- * transaction; a transaction carries every chunk queued when its producer is free, across
- * partitions. `npm run bench:streams` (exactly-once pass-through): one producer for three
- * partitions in flight doubled p50 latency (17 → 40–47 ms), three matched the per-partition
- * producers' latency at higher throughput.
+ * producers belong to the process, not to input partitions. A transaction carries every chunk
+ * queued while its producer committed the last one, across partitions: at a trickle each chunk
+ * commits at once, under load transactions grow rather than multiply. Each transaction costs the
+ * broker markers on every partition it wrote and transaction-log writes, so there are few
+ * producers (the runner's `transactionalProducers`, 2), taking turns: a producer that has just
+ * committed cannot begin again until the coordinator has written its markers.
  *
  * Zombies are fenced by the consumer group itself: the offsets go with the generation and member
  * id of the fetch that read the chunk's records (patched client, TxnOffsetCommit v3), so a member
@@ -155,8 +154,12 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
   const lanes: Lane[] = Array.from({ length: Math.max(1, options.transactionalProducers ?? 1) }, (_, i) => ({
     transactionalId: `${options.transactionalIdPrefix}-${options.groupId}-${options.instanceId}-${i}`,
     producer: undefined,
-    busy: false,
   }));
+  /**
+   * Free lanes, the longest free first: a producer that has just committed gets
+   * CONCURRENT_TRANSACTIONS until the coordinator has written its markers, another one does not.
+   */
+  const idle: Lane[] = [...lanes];
   let queue: Waiting[] = [];
   let resumeOffsets = new Map<string, Promise<bigint | undefined>>();
   /**
@@ -279,15 +282,15 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
 
   /** Gives each idle lane everything queued of one generation. */
   const drain = (): void => {
-    for (const lane of lanes) {
-      if (queue.length === 0) return;
-      if (lane.busy) continue;
+    while (queue.length > 0 && idle.length > 0) {
+      const lane = idle.shift()!;
       const generation = generationOf(queue[0]!.chunk);
-      const round = queue.filter((waiting) => generationOf(waiting.chunk) === generation);
-      queue = queue.filter((waiting) => generationOf(waiting.chunk) !== generation);
-      lane.busy = true;
+      const round: Waiting[] = [];
+      const later: Waiting[] = [];
+      for (const waiting of queue) (generationOf(waiting.chunk) === generation ? round : later).push(waiting);
+      queue = later;
       void commitRound(lane, round).finally(() => {
-        lane.busy = false;
+        idle.push(lane);
         drain();
       });
     }

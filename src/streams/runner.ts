@@ -29,6 +29,12 @@ export interface RunOptions {
   maxBatchRecords?: number; // 2_000
   /** Partitions processed at the same time (each one in order); at least every store's maxInFlight. */
   partitionsConsumedConcurrently?: number; // 3
+  /**
+   * exactly-once: transactional producers of the process. A transaction carries every chunk
+   * queued while its producer was busy, so fewer producers mean fewer, larger transactions (each
+   * costs the broker markers and transaction-log writes); more let chunks commit side by side.
+   */
+  transactionalProducers?: number; // 2
   sessionTimeoutMs?: number; // 30_000
   heartbeatIntervalMs?: number; // 3_000
   rebalanceTimeoutMs?: number; // 60_000
@@ -135,8 +141,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
     groupId: topology.groupId,
     transactionalIdPrefix: options.transactionalIdPrefix ?? 'bridge',
     instanceId: options.groupInstanceId ?? randomUUID(),
-    // One per chunk that can be in flight, so no chunk waits for another's transaction.
-    transactionalProducers: partitionsConsumedConcurrently,
+    transactionalProducers: options.transactionalProducers ?? 2,
     events,
     log,
   };

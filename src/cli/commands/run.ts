@@ -116,6 +116,7 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
           log,
           events,
           partitionsConsumedConcurrently: config.STAGE_PARTITION_CONCURRENCY,
+          transactionalProducers: config.STAGE_TRANSACTIONAL_PRODUCERS,
           sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
           heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL_MS,
           commitIntervalMs: config.STAGE_COMMIT_INTERVAL_MS,

@@ -10,6 +10,7 @@ import { exactlyOnceCommitter, type Chunk } from '../../../src/streams/committer
 import { StreamEvents } from '../../../src/streams/index.ts';
 
 interface Recorded {
+  producer: string;
   records: number;
   offsets: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>;
   group: ConsumerGroupMetadata | undefined;
@@ -30,7 +31,7 @@ function fakeKafka(committedOffset: () => string) {
         connect: async () => {},
         disconnect: async () => {},
         transaction: async () => {
-          const recorded: Recorded = { records: 0, offsets: [], group: undefined, outcome: 'aborted' };
+          const recorded: Recorded = { producer: config.transactionalId ?? '', records: 0, offsets: [], group: undefined, outcome: 'aborted' };
           return {
             sendBatch: async ({ topicMessages }: { topicMessages: Array<{ messages: unknown[] }> }) => {
               recorded.records += topicMessages.reduce((n, t) => n + t.messages.length, 0);
@@ -193,6 +194,19 @@ test('with several producers, chunks in flight at once commit side by side, and 
   const carried = fake.transactions.filter((t) => t.records > 0).map((t) => t.offsets.flatMap((o) => o.partitions.map((p) => p.partition)).sort());
   assert.equal(carried.slice(0, 2).sort(), [[0], [1]], 'the first two chunks, one transaction each on their own producer');
   assert.equal(carried.slice(2), [[2, 3]], 'the two that queued meanwhile, together');
+  await eos.close();
+});
+
+test('each round goes to the producer free the longest, not the one whose markers are still being written', async () => {
+  const fake = fakeKafka(() => '-1');
+  const eos = committer(fake.kafka, new StreamEvents(), 2);
+  await eos.connect();
+  for (const [i, partition] of [0, 1, 2, 0].entries()) {
+    await eos.commit(chunk(partition, String(10 * (i + 1)), generation(8)));
+    await new Promise((resolve) => setImmediate(resolve)); // both producers free again
+  }
+  const producers = fake.transactions.filter((t) => t.records > 0).map((t) => t.producer.slice(-1));
+  assert.equal(producers, ['0', '1', '0', '1'], 'one after another, the producers alternate');
   await eos.close();
 });
 
