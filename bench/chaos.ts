@@ -16,10 +16,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import pg from 'pg';
 import { deliveryModes, loadConfig, type DeliveryMode } from '../src/config/index.ts';
 import { usesExternalStack } from '../src/config/native-stack.ts';
+import { waitFor } from '../src/app/wait-for.ts';
+import { createLogger } from '../src/obs/logger.ts';
+import { isKafkaUnavailable } from '../src/streams/index.ts';
 import { kafkaService } from '../src/cli/stack/services/kafka.ts';
 import { postgresService } from '../src/cli/stack/services/postgres.ts';
 import { redisService } from '../src/cli/stack/services/redis.ts';
@@ -44,6 +47,9 @@ if (modeFlag !== 'both' && !(deliveryModes as readonly string[]).includes(modeFl
 const modes: DeliveryMode[] = modeFlag === 'both' ? [...deliveryModes] : [modeFlag as DeliveryMode];
 // static: each stage process keeps one KAFKA_GROUP_INSTANCE_ID across its restarts, as a pod does.
 const membership = flag('membership') ?? 'static';
+const log = createLogger({ level: 'warn' });
+/** A topic's offsets, once its partitions have leaders (topics created a moment ago may not yet). */
+const topicOffsets = (admin: Admin, topic: string) => waitFor(() => admin.fetchTopicOffsets(topic), { log, dependency: 'kafka', what: `to answer the offsets of ${topic}`, isUnavailable: isKafkaUnavailable });
 if (membership !== 'static' && membership !== 'dynamic') throw new Error('--membership must be static or dynamic');
 // The processes' LOG_LEVEL: info adds the runtime's hand-over lines (skipped records, resumes).
 const processLogLevel = flag('log-level') ?? 'warn';
@@ -132,7 +138,7 @@ async function runMode(mode: DeliveryMode): Promise<ModeReport> {
   await admin.connect();
   const dlqStart = new Map<string, Map<number, string>>();
   for (const stage of dlqStages) {
-    const offsets = await admin.fetchTopicOffsets(dlqTopic(stage));
+    const offsets = await topicOffsets(admin, dlqTopic(stage));
     dlqStart.set(dlqTopic(stage), new Map(offsets.map((o) => [o.partition, o.high])));
   }
 
@@ -177,7 +183,7 @@ async function runMode(mode: DeliveryMode): Promise<ModeReport> {
   // first commit (its group rebalancing over a broker restart) would otherwise jump to the end again
   // and skip what was routed meanwhile.
   for (const topic of priorities.map(priorityTopic)) {
-    const ends = await admin.fetchTopicOffsets(topic);
+    const ends = await topicOffsets(admin, topic);
     await admin.setOffsets({ groupId: readerGroup, topic, partitions: ends.map((end) => ({ partition: end.partition, offset: end.high })) });
   }
   const reader = kafka.consumer({ groupId: readerGroup, maxBytesPerPartition: 4_194_304 });
@@ -362,7 +368,7 @@ async function runMode(mode: DeliveryMode): Promise<ModeReport> {
   await dlqReader.connect();
   const dlqTopics = [...dlqStart.keys()];
   const ends = new Map<string, Map<number, string>>();
-  for (const topic of dlqTopics) ends.set(topic, new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, o.high])));
+  for (const topic of dlqTopics) ends.set(topic, new Map((await topicOffsets(admin, topic)).map((o) => [o.partition, o.high])));
   let remaining = 0;
   for (const topic of dlqTopics) for (const [partition, high] of ends.get(topic)!) remaining += Number(high) - Number(dlqStart.get(topic)!.get(partition) ?? 0);
   if (remaining > 0) {
