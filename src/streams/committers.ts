@@ -194,23 +194,29 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
     await dropped?.then((p) => p.disconnect()).catch((error: unknown) => options.log.warn({ error: errorName(error) }, 'closing a transactional producer failed'));
   };
 
-  const committedOffset = async (ref: PartitionRef): Promise<bigint | undefined> => {
-    const [topic] = await admin.fetchOffsets({ groupId: options.groupId, topics: [ref.topic] });
-    const offset = topic?.partitions.find((p) => p.partition === ref.partition)?.offset;
-    return offset === undefined || offset === '-1' ? undefined : BigInt(offset);
+  /** The group's committed offsets of every partition of `topics`, by `keyOf`, in one request. */
+  const committedOffsets = async (topics: readonly string[]): Promise<Map<string, bigint>> => {
+    const offsets = new Map<string, bigint>();
+    for (const { topic, partitions } of await admin.fetchOffsets({ groupId: options.groupId, topics: [...topics] })) {
+      for (const { partition, offset } of partitions) if (offset !== '-1') offsets.set(keyOf({ topic, partition }), BigInt(offset));
+    }
+    return offsets;
   };
 
-  /** The group's stable committed offset, once `settled` (our own transaction completed) resolved. */
-  const stableOffset = async (ref: PartitionRef, settled?: () => Promise<unknown>): Promise<bigint | undefined> => {
+  /**
+   * The group's stable committed offsets of `refs` (absent: none committed), read in one request
+   * once `settled` (our own transaction completed) resolved.
+   */
+  const stableOffsets = async (refs: readonly PartitionRef[], settled?: () => Promise<unknown>): Promise<Map<string, bigint>> => {
     // While Kafka does not answer (a broker restarting), keep trying: a guess would mean duplicates.
     for (let attempt = 1; ; attempt++) {
       try {
         await settled?.();
-        return await committedOffset(ref);
+        return await committedOffsets([...new Set(refs.map((ref) => ref.topic))]);
       } catch (error) {
         if (!isKafkaUnavailable(error) || attempt >= 60) {
-          options.log.warn({ error: errorName(error), topic: ref.topic, partition: ref.partition }, 'reading the committed offset failed; resuming where the consumer fetched');
-          return undefined;
+          options.log.warn({ error: errorName(error), partitions: refs.length }, 'reading the committed offsets failed; resuming where the consumer fetched');
+          return new Map();
         }
         await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
@@ -233,12 +239,14 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
     // A fenced or broken producer cannot be reused; a new one of the same id completes (aborts)
     // this transaction when it initialises, unless the commit reached the coordinator after all.
     await dropProducer(lane);
+    // The chunks are retried, so each resumes from what the group really committed, read once the
+    // new producer settled the transaction either way.
+    const stable = stableOffsets(round.map((waiting) => waiting.chunk), () => producerReady(lane));
     for (const { chunk, reject } of round) {
       options.events.emit('transaction-aborted', { topology: options.topology, topic: chunk.topic, partition: chunk.partition, error: errorName(error) });
-      // The chunk is retried, so resume from what the group really committed, read once the new
-      // producer settled the transaction either way. If it did commit, the retry skips the chunk,
-      // so its state changes are applied here.
-      const resumed = stableOffset(chunk, () => producerReady(lane)).then(async (offset) => {
+      // If it did commit, the retry skips the chunk, so its state changes are applied here.
+      const resumed = stable.then(async (offsets) => {
+        const offset = offsets.get(keyOf(chunk));
         const committed = offset !== undefined && offset >= BigInt(chunk.nextOffset);
         options.log.info({ topic: chunk.topic, partition: chunk.partition, error: errorName(error), committed, groupOffset: offset?.toString(), nextOffset: chunk.nextOffset, ownLastCommit: committedByUs.get(keyOf(chunk))?.toString() }, committed ? 'a failed commit had committed; its chunk is not processed again' : 'a failed commit did not commit; its chunk is processed again');
         if (committed) {
@@ -316,7 +324,8 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
     async assigned(partitions) {
       // Read at once, each with require_stable: a previous owner's transaction still holding a
       // partition's offset is waited for. Set before any await: the first batch may ask now.
-      resumeOffsets = new Map(partitions.map((ref) => [keyOf(ref), stableOffset(ref)]));
+      const stable = stableOffsets(partitions);
+      resumeOffsets = new Map(partitions.map((ref) => [keyOf(ref), stable.then((offsets) => offsets.get(keyOf(ref)))]));
     },
     async resumeFrom(ref) {
       const stable = await resumeOffsets.get(keyOf(ref));
