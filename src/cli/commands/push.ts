@@ -3,6 +3,7 @@ import { createRegistryClient, registrySchemaStore } from '../../schemas/index.t
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { ConfigError, type Env } from '../../config/index.ts';
 import { startObsServer } from '../../obs/http-server.ts';
+import { warnOfGroupJoinDelay } from '../../app/group-join-delay.ts';
 import { kafkaLogs } from '../../obs/kafka-log.ts';
 import { createLogger, type Logger } from '../../obs/logger.ts';
 import { createMetricsRegistry } from '../../obs/metrics.ts';
@@ -50,6 +51,7 @@ export async function runPush(config: Readonly<Env>): Promise<void> {
   const metrics = createMetricsRegistry();
   const kafka = new Kafka({ clientId: `${config.KAFKA_CLIENT_ID}-push`, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.WARN, logCreator: kafkaLogs(log) });
   const admin = await waitForKafka(kafka, log);
+  await warnOfGroupJoinDelay(admin, log, 'replay of a reconnecting client');
   const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   const registry = createRegistryClient(config.SCHEMA_REGISTRY_URL);
   const push = await startPush({ ...pushSettings(config), kafka, admin, schemaStore: registrySchemaStore(registry), metrics, log });

@@ -11,6 +11,7 @@ import { errorName, isKafkaUnavailable, lmdbBackend, runTopology, StreamEvents, 
 import { bindStreamMetrics, createStageResources, stageTopologies, topologies as registeredTopologies, waitFor, type TopologyFactory } from '../../app/index.ts';
 import { baselineQueryRoute } from '../../app/stages/enrich.ts';
 import { startIngress } from './ingress.ts';
+import { warnOfGroupJoinDelay } from '../../app/group-join-delay.ts';
 
 function packageVersion(): string {
   return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -103,6 +104,7 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
       if (factory) built.push({ name, topologies: await stageTopologies(factory, resources) });
     }
     expected = built.reduce((sum, stage) => sum + stage.topologies.length, 0);
+    if (built.some((stage) => stage.topologies.some((topology) => topology.stateStores.length > 0))) await warnOfGroupJoinDelay(admin, log, 'state restore');
     for (const { name, topologies } of built) {
       const delivery = (stageNames as readonly string[]).includes(name) ? deliveryFor(config, name as StageName) : config.DELIVERY;
       const state = {
