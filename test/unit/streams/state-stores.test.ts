@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { lmdbBackend, RecordError, StreamsBuilder, serdes } from '../../../src/streams/index.ts';
+import { lmdbBackend, memoryBackend, RecordError, StreamEvents, StreamsBuilder, serdes } from '../../../src/streams/index.ts';
+import { createLogger } from '../../../src/obs/logger.ts';
+import type { ChangelogReader } from '../../../src/streams/state/changelog-reader.ts';
+import { StateStores } from '../../../src/streams/state/state-stores.ts';
 import { TopologyTestDriver } from '../../../src/streams/testing/index.ts';
 
 const day = 86_400_000;
@@ -131,6 +134,37 @@ test('LMDB storage keeps its data and the checkpoint written with it across a re
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('the partitions of one assignment are restored by one changelog read, each into its own storage', async () => {
+  const { topology } = counter();
+  const reads: Array<{ topic: string; partitions: number[] }> = [];
+  let restoringDuringRead = false;
+  // Partition p's changelog holds p + 1 entries, keys `p-<i>`.
+  const changelog: ChangelogReader = {
+    offsets: async (_topic, partition) => ({ low: '0', high: String(partition + 1) }),
+    restore: async (topic, from, apply) => {
+      reads.push({ topic, partitions: [...from.keys()].sort() });
+      restoringDuringRead = stores.isRestoring();
+      for (const partition of from.keys()) {
+        const entries = Array.from({ length: partition + 1 }, (_, i) => ({ key: Buffer.from(`${partition}-${i}`), value: Buffer.from('1') }));
+        await apply(partition, entries, String(partition + 1));
+      }
+    },
+    close: async () => {},
+  };
+  const stores = new StateStores({ topology: 'count', groupId: 'bridge.count', specs: topology.stateStores, backend: memoryBackend(), changelog, events: new StreamEvents(), log: createLogger({ level: 'silent' }) });
+  await stores.assign([0, 1, 2]);
+  assert.ok(restoringDuringRead, 'not ready while the assignment restores');
+  assert.equal(reads, [{ topic: topology.stateStores[0]!.changelogTopic, partitions: [0, 1, 2] }], 'one read for the three partitions');
+  assert.ok(!stores.isRestoring());
+  for (const partition of [0, 1, 2]) {
+    const held = [...(await stores.ready(partition)).get('counts')!.storage.entries()].map((e) => e.key.toString()).filter((k) => !k.startsWith('\u0000'));
+    assert.equal(held.sort(), Array.from({ length: partition + 1 }, (_, i) => `${partition}-${i}`), `partition ${partition} holds its own entries`);
+  }
+  await stores.assign([0, 1, 2, 3]);
+  assert.equal(reads.at(-1)?.partitions, [3], 'a later assignment reads only the partition it adds');
+  await stores.close();
 });
 
 test.run();
