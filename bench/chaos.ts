@@ -186,9 +186,30 @@ async function runMode(mode: DeliveryMode): Promise<ModeReport> {
     const ends = await topicOffsets(admin, topic);
     await admin.setOffsets({ groupId: readerGroup, topic, partitions: ends.map((end) => ({ partition: end.partition, offset: end.high })) });
   }
-  const reader = kafka.consumer({ groupId: readerGroup, maxBytesPerPartition: 4_194_304 });
+  // The reader's own client logs its warnings and lifecycle into reader.log beside the processes'
+  // logs: its count has stalled after broker restarts while the stages went on.
+  const readerLines: string[] = [];
+  const note = (line: string) => readerLines.push(`${new Date().toISOString()} ${line}`);
+  const readerKafka = new Kafka({
+    clientId: `chaos-reader-${prefix}`,
+    brokers: [...config.KAFKA_BROKERS],
+    logLevel: logLevel.WARN,
+    logCreator: () => ({ namespace, log: entry }) => note(`${namespace}: ${entry.message}${entry.error ? ` (${String(entry.error)})` : ''}`),
+  });
+  const reader = readerKafka.consumer({ groupId: readerGroup, maxBytesPerPartition: 4_194_304 });
   reader.on(reader.events.CRASH, ({ payload }) => {
+    note(`crash (restart: ${payload.restart}): ${payload.error.message}`);
     if (!payload.restart) report.faults.push(`the routed reader crashed and stopped: ${payload.error.message}; routed counts are incomplete`);
+  });
+  reader.on(reader.events.GROUP_JOIN, ({ payload }) => note(`joined as ${payload.memberId}, ${Object.values(payload.memberAssignment).flat().length} partitions`));
+  reader.on(reader.events.REBALANCING, () => note('rebalancing'));
+  reader.on(reader.events.STOP, () => note('stopped'));
+  let lastBatchNoted = 0;
+  reader.on(reader.events.END_BATCH_PROCESS, ({ payload }) => {
+    // At most one line per 5 s: enough to see when it stopped fetching.
+    if (Date.now() - lastBatchNoted < 5_000) return;
+    lastBatchNoted = Date.now();
+    note(`batch ${payload.topic}/${payload.partition} at ${payload.lastOffset}, ${payload.batchSize} records`);
   });
   await reader.connect();
   await reader.subscribe({ topics: priorities.map(priorityTopic), fromBeginning: false });
@@ -408,6 +429,7 @@ async function runMode(mode: DeliveryMode): Promise<ModeReport> {
   // Every process's log lines (warn and above), to see what a stage did around a fault.
   const logDir = await mkdtemp(join(tmpdir(), `${prefix}-logs-`));
   for (const entry of managed.values()) await writeFile(join(logDir, `${entry.name}.log`), entry.outputs.join('\n'));
+  await writeFile(join(logDir, 'reader.log'), readerLines.join('\n'));
   say(`[${mode}] process logs in ${logDir}`);
   return report;
 }
