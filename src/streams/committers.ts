@@ -110,7 +110,7 @@ export function atLeastOnceCommitter(options: CommitterOptions): Committer {
   };
 }
 
-/** One transactional producer of the process and whether a transaction of it is under way. */
+/** One transactional producer of the process, created and initialised on first use. */
 interface Lane {
   readonly transactionalId: string;
   producer: Promise<Producer> | undefined;

@@ -58,7 +58,7 @@ export interface RunOptions {
    */
   fetchMinBytes?: number; // 1
   fetchMaxWaitMs?: number; // 500, Kafka's fetch.max.wait.ms
-  /** Transactional ids are `<prefix>-<group>-<topic>-<partition>`. */
+  /** Transactional ids are `<prefix>-<group>-<instance>-<n>` (instance: `groupInstanceId`, else unique per start). */
   transactionalIdPrefix?: string; // bridge
   /** Where a new group starts; a pipeline stage wants everything already on its topics. */
   fromBeginning?: boolean; // true
@@ -380,7 +380,6 @@ export function stopOnSignals(stop: () => Promise<void>, log: Logger): () => voi
   };
 }
 
-/** Waits for a partition's stores, heartbeating so a long restore does not cost the group membership. */
 /**
  * Waits for the partition's stores to be restored, heartbeating meanwhile; answers the restore's
  * error if it failed (a heartbeat's own error, a rebalance, is thrown for kafkajs to act on).

@@ -36,7 +36,7 @@ export function kafkaChangelogReader(kafka: Kafka, groupId: string): ChangelogRe
       const start = offset === undefined || BigInt(offset) < low ? low : BigInt(offset);
       ranges.set(partition, { start, end: BigInt(found.high) });
     }
-    return ranges;
+    return { ranges, partitions: offsets.map((o) => o.partition) };
   };
 
   return {
@@ -47,7 +47,8 @@ export function kafkaChangelogReader(kafka: Kafka, groupId: string): ChangelogRe
       return { low: found.low, high: found.high };
     },
     async restore(topic, from, apply) {
-      const ranges = [...(await bounds(topic, from))].filter(([, r]) => r.start < r.end);
+      const { ranges: all, partitions } = await bounds(topic, from);
+      const ranges = [...all].filter(([, r]) => r.start < r.end);
       if (ranges.length === 0) return;
       const open = new Map(ranges);
       const restoreGroup = `${groupId}-restore-${randomUUID()}`;
@@ -66,7 +67,7 @@ export function kafkaChangelogReader(kafka: Kafka, groupId: string): ChangelogRe
         if (range && next >= range.end) open.delete(partition);
         if (open.size === 0) finish();
       };
-      let others: number[] = [];
+      const others = partitions.filter((p) => !open.has(p));
       /**
        * Positions the reader: the other partitions paused, each restoring one at its progress.
        * Again at every join: kafkajs restarts a consumer whose group coordinator was loading
@@ -107,7 +108,6 @@ export function kafkaChangelogReader(kafka: Kafka, groupId: string): ChangelogRe
             reached(batch.partition, next);
           },
         });
-        others = (await admin.fetchTopicOffsets(topic)).map((o) => o.partition).filter((p) => !open.has(p));
         position();
         await finished;
       } finally {
