@@ -1,7 +1,8 @@
 import kafkajs, { type Admin } from 'kafkajs';
+import { setTopicOverride } from './topic-overrides.ts';
 
 // kafkajs is CommonJS and these enums are not among the names Node can import from it.
-const { ConfigResourceTypes, ConfigSource } = kafkajs;
+const { ConfigResourceTypes } = kafkajs;
 
 export interface TopicSettings {
   partitions: number;
@@ -43,21 +44,6 @@ export async function topicMessageLimits(admin: Pick<Admin, 'describeConfigs'>, 
 }
 
 /**
- * Raises an existing topic's record limit. AlterConfigs replaces a topic's whole set of
- * overrides, so the ones it has (retention, compression…) are sent along unchanged.
- */
-async function raiseMessageLimit(admin: Admin, topic: string, bytes: number): Promise<void> {
-  const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }] });
-  const overrides = (resources[0]?.configEntries ?? [])
-    .filter((e) => e.configSource === ConfigSource.TOPIC_CONFIG && e.configName !== maxMessageBytesName)
-    .map((e) => ({ name: e.configName, value: e.configValue }));
-  await admin.alterConfigs({
-    validateOnly: false,
-    resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [...overrides, { name: maxMessageBytesName, value: String(bytes) }] }],
-  });
-}
-
-/**
  * Creates the topics that are missing and reports the rest. Existing topics keep their
  * partitions (adding some would move keys to other partitions and break per-user order); the
  * only change made to them is raising a record limit that is too small, which moves nothing.
@@ -86,7 +72,7 @@ export async function createTopics(admin: Admin, names: readonly string[], setti
     const wanted = settings.maxMessageBytes(topic);
     const current = limits.get(topic) ?? 0;
     if (current >= wanted) continue;
-    await raiseMessageLimit(admin, topic, wanted);
+    await setTopicOverride(admin, topic, maxMessageBytesName, String(wanted));
     raised.set(topic, current);
     limits.set(topic, wanted);
   }

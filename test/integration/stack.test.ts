@@ -1,6 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
+import kafkajs, { type Admin } from 'kafkajs';
+import { kafkaService } from '../../src/cli/stack/services/kafka.ts';
+import { nativeEndpoints } from '../../src/config/native-stack.ts';
+import { setTopicOverride } from '../../src/operators/topic-overrides.ts';
 import { config, createTopics, kafkaClient, pgPool, redis, registry, unique, testFetchWaitMs } from '../support/services.ts';
 
 test('kafka: a committed transaction is read by a read_committed consumer, an aborted one is not', async () => {
@@ -40,6 +44,41 @@ test('kafka: a committed transaction is read by a read_committed consumer, an ab
   await producer.disconnect();
   await admin.deleteTopics({ topics: [topic] });
   await admin.disconnect();
+});
+
+async function topicConfig(admin: Admin, topic: string): Promise<Record<string, string>> {
+  const { resources } = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configNames: ['segment.bytes', 'cleanup.policy'] }],
+  });
+  return Object.fromEntries((resources[0]?.configEntries ?? []).map((e) => [e.configName, e.configValue]));
+}
+
+// Runs after the transaction test above, so both coordinator topics exist.
+test('kafka: the coordinators\' topics roll 1 MiB compacted segments, and `stack up` sets them on an older stack', async () => {
+  if (config.KAFKA_BROKERS.join(',') !== nativeEndpoints.kafkaBrokers) {
+    console.log(`  (not the native stack's broker: ${config.KAFKA_BROKERS.join(',')}; its settings are its own)`);
+    return;
+  }
+  const admin = kafkaClient().admin();
+  await admin.connect();
+  try {
+    for (const topic of ['__consumer_offsets', '__transaction_state']) {
+      assert.equal(await topicConfig(admin, topic), { 'segment.bytes': '1048576', 'cleanup.policy': 'compact' }, `expected ${topic} to roll 1 MiB segments the cleaner compacts`);
+    }
+    // As a stack formatted before the setting had it.
+    await setTopicOverride(admin, '__transaction_state', 'segment.bytes', '104857600');
+    const said: string[] = [];
+    await kafkaService.settle?.((line) => said.push(line));
+    assert.equal(await topicConfig(admin, '__transaction_state'), { 'segment.bytes': '1048576', 'cleanup.policy': 'compact' }, 'expected settle to set the segments back and keep compaction');
+    assert.equal(said, ['kafka: __transaction_state now rolls segments at 1 MiB (was 104857600 bytes), so the log cleaner compacts it and a restarted broker loads it fast']);
+    said.length = 0;
+    await kafkaService.settle?.((line) => said.push(line));
+    assert.equal(said, [], 'expected nothing to do on a second run');
+  } finally {
+    await setTopicOverride(admin, '__transaction_state', 'segment.bytes', '1048576');
+    await admin.disconnect();
+  }
 });
 
 test('registry: an Avro schema registers and a record round-trips in Confluent wire format', async () => {

@@ -31,6 +31,7 @@ async function bringUp(service: StackService, say: Say): Promise<void> {
     alive: () => service.pid() !== undefined,
     onRetry: (attempt, error) => say(`${service.name}: waiting (${attempt} checks, last: ${error})`),
   });
+  await service.settle?.(say);
   say(`${service.name}: ${wasRunning ? 'already up' : `up in ${((Date.now() - started) / 1000).toFixed(1)} s`} at ${service.endpoint}`);
 }
 
