@@ -196,7 +196,10 @@ async function runMode(mode: DeliveryMode): Promise<ModeReport> {
     logLevel: logLevel.WARN,
     logCreator: () => ({ namespace, log: entry }) => note(`${namespace}: ${entry.message}${entry.error ? ` (${String(entry.error)})` : ''}`),
   });
-  const reader = readerKafka.consumer({ groupId: readerGroup, maxBytesPerPartition: 4_194_304 });
+  // A static member, as NEUROS should run (startNeurosConsumer's groupInstanceId): as a dynamic
+  // one it could not leave while the broker was down, and its rejoin waited out its own old
+  // member's 30 s session after every broker restart.
+  const reader = readerKafka.consumer({ groupId: readerGroup, groupInstanceId: `${readerGroup}-0`, maxBytesPerPartition: 4_194_304 });
   reader.on(reader.events.CRASH, ({ payload }) => {
     note(`crash (restart: ${payload.restart}): ${payload.error.message}`);
     if (!payload.restart) report.faults.push(`the routed reader crashed and stopped: ${payload.error.message}; routed counts are incomplete`);

@@ -34,6 +34,16 @@ export interface NeurosConsumerOptions {
   /** How long to wait for the first group join before giving up, in ms. */
   readonly joinTimeoutMs?: number; // thirty seconds
   /**
+   * A name for this instance that stays the same across its restarts and differs between the
+   * group's instances (a pod or host name). With it the consumer is a static member (KIP-345):
+   * after its own crash or a broker restart it takes its partitions back at once. Without it, a
+   * member that could not leave (the broker was down) keeps the group waiting for its session to
+   * time out before anyone reads again: about 30 s after each broker restart in the fault soak.
+   */
+  readonly groupInstanceId?: string;
+  /** How long the group waits for a member that stopped heartbeating, in ms. */
+  readonly sessionTimeoutMs?: number; // thirty seconds
+  /**
    * Called once per event, in order per user. The offset is committed only after it resolves,
    * so a crash redelivers (at-least-once): make it idempotent on `enriched.event.eventId`.
    */
@@ -62,17 +72,30 @@ export async function startNeurosConsumer(options: NeurosConsumerOptions): Promi
   // The same Avro codec the stages use, so NEUROS reads exactly what route wrote.
   const values = serdes.avro<EnrichedBiometricEvent>({ store: options.schemaStore, schema: bridgeSchemas().EnrichedBiometricEvent.json as Schema });
   const topicsToRead = (options.priorities ?? priorities).map(priorityTopic);
-  const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: fetchMaxWaitMs });
+  const consumer: Consumer = options.kafka.consumer({
+    groupId: options.groupId,
+    allowAutoTopicCreation: false,
+    maxWaitTimeInMs: fetchMaxWaitMs,
+    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+    ...(options.groupInstanceId === undefined ? {} : { groupInstanceId: options.groupInstanceId }),
+  });
   // Resolving only once partitions are assigned means "started" really is reading, not still
   // joining. A group starting at the end positions each partition at its first fetch, so records
   // written in the same instant as the start may fall before that position.
   let joined!: () => void;
   const firstJoin = new Promise<void>((resolve) => (joined = resolve));
   const removeJoinListener = consumer.on(consumer.events.GROUP_JOIN, () => joined());
+  const joinTimeoutMs = options.joinTimeoutMs ?? 30_000;
+  let timer: NodeJS.Timeout | undefined;
+  // Armed before run(): kafkajs's run() itself waits for the first join.
+  const joinTimeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no partitions assigned to ${options.groupId} within ${joinTimeoutMs} ms`)), joinTimeoutMs);
+  });
+  let running: Promise<void> | undefined;
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: topicsToRead, fromBeginning: options.fromBeginning ?? true });
-    await consumer.run({
+    running = consumer.run({
       eachMessage: async ({ topic, partition, message }) => {
         const position = { topic, partition, offset: message.offset };
         let enriched: EnrichedBiometricEvent;
@@ -100,18 +123,15 @@ export async function startNeurosConsumer(options: NeurosConsumerOptions): Promi
         });
       },
     });
-    const joinTimeoutMs = options.joinTimeoutMs ?? 30_000;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      firstJoin,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no partitions assigned to ${options.groupId} within ${joinTimeoutMs} ms`)), joinTimeoutMs);
-      }),
-    ]).finally(() => clearTimeout(timer));
+    await Promise.race([running.then(() => firstJoin), joinTimeout]);
   } catch (error) {
+    // A disconnect while kafkajs is still joining does not stop it: the join, once done, starts
+    // fetching anyway. So the join ends first, either way.
+    await running?.catch(() => undefined);
     await consumer.disconnect();
     throw error;
   } finally {
+    clearTimeout(timer);
     removeJoinListener();
   }
   return { stop: () => consumer.disconnect() };

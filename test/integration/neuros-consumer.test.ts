@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Schema } from 'avsc';
@@ -75,6 +77,29 @@ test('decodes EnrichedBiometricEvent from the chosen priority topics, skipping j
   assert.is(seen.get(sentinel.event.eventId)?.priority, 'medium', 'expected medium read as well');
   assert.not.ok(seen.has(normal.event.eventId), 'expected the normal topic not read when only high and medium were asked for');
   assert.ok(undecodable.length >= 1, 'expected the junk record reported as undecodable, not handled');
+});
+
+test('a static member killed without leaving its group reads again at once when it restarts', async () => {
+  const groupId = unique('test.neuros.static');
+  const member = spawn(process.execPath, ['test/support/neuros-member.ts', groupId, 'neuros-0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  member.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  await waitUntil('the member process to join its group', () => out.includes('joined'));
+  member.kill('SIGKILL');
+  await once(member, 'exit');
+  // The killed member never left. Under its instance id the restart replaces it; a new dynamic
+  // member would wait out the killed one's 30 s session before the group gave it partitions.
+  const restarted = await startNeurosConsumer({
+    kafka,
+    schemaStore: schemaStore(),
+    groupId,
+    groupInstanceId: 'neuros-0',
+    sessionTimeoutMs: 30_000,
+    joinTimeoutMs: 10_000,
+    priorities: ['high'],
+    handle: async () => {},
+  });
+  await restarted.stop();
 });
 
 test.run();
