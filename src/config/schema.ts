@@ -10,6 +10,7 @@ export type StageName = (typeof stageNames)[number];
 export { vendorIds, type VendorId } from '../vendors/index.ts';
 
 import { deliveryModes, type DeliveryMode } from '../streams/delivery.ts';
+import { runnerDefaults } from '../streams/runner-defaults.ts';
 export { deliveryModes, type DeliveryMode };
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -142,7 +143,7 @@ const pipelineShape = {
    * one alone waits for its own markers between transactions (`npm run bench:streams` p50 52 ms
    * against 31 ms with two).
    */
-  STAGE_TRANSACTIONAL_PRODUCERS: positiveInt.default(2),
+  STAGE_TRANSACTIONAL_PRODUCERS: positiveInt.default(runnerDefaults.transactionalProducers),
   /**
    * at-least-once stages: the least time between two commits of input offsets, in ms (one
    * OffsetCommit for every partition instead of one per chunk). A crash or a rebalance replays up
@@ -151,7 +152,7 @@ const pipelineShape = {
    * runtime's pass-through as fast as a plain client loop) while a crash replays little; 0 commits
    * every chunk. Exactly-once commits offsets inside each chunk's transaction.
    */
-  STAGE_COMMIT_INTERVAL_MS: z.coerce.number().int().min(0).default(100),
+  STAGE_COMMIT_INTERVAL_MS: z.coerce.number().int().min(0).default(runnerDefaults.commitIntervalMs),
   /**
    * Stages: a fetch answers once this many bytes are ready or STAGE_FETCH_MAX_WAIT_MS passed, so
    * a trickle of records is read (and written on) in chunks rather than one request per record.

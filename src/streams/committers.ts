@@ -63,10 +63,10 @@ interface CommitterOptions {
   /** exactly-once: this process among the group's (its group.instance.id, else unique per start), for its transactional ids. */
   instanceId: string;
   /**
-   * exactly-once: transactional producers of the process (1 when omitted). A transaction takes
+   * exactly-once: transactional producers of the process. A transaction takes
    * what queued while the others commit, so up to this many are under way at once.
    */
-  transactionalProducers?: number;
+  transactionalProducers: number;
   events: StreamEvents;
   log: Logger;
 }
@@ -151,7 +151,7 @@ const keyOf = (ref: PartitionRef) => `${ref.topic}/${ref.partition}`;
  */
 export function exactlyOnceCommitter(options: CommitterOptions): Committer {
   const admin = options.kafka.admin();
-  const lanes: Lane[] = Array.from({ length: Math.max(1, options.transactionalProducers ?? 1) }, (_, i) => ({
+  const lanes: Lane[] = Array.from({ length: Math.max(1, options.transactionalProducers) }, (_, i) => ({
     transactionalId: `${options.transactionalIdPrefix}-${options.groupId}-${options.instanceId}-${i}`,
     producer: undefined,
   }));

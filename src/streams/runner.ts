@@ -3,6 +3,7 @@ import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kaf
 import { createLogger, type Logger } from '../obs/logger.ts';
 import { processChunk, type ChunkContext } from './chunk.ts';
 import { fetchMaxWaitMs } from './fetch-wait.ts';
+import { runnerDefaults } from './runner-defaults.ts';
 import { atLeastOnceCommitter, exactlyOnceCommitter, type Committer } from './committers.ts';
 import type { DeliveryMode } from './delivery.ts';
 import { ErrorPolicy, errorName, type RetryOptions } from './error-policy.ts';
@@ -34,7 +35,7 @@ export interface RunOptions {
    * queued while its producer was busy, so fewer producers mean fewer, larger transactions (each
    * costs the broker markers and transaction-log writes); more let chunks commit side by side.
    */
-  transactionalProducers?: number; // 2
+  transactionalProducers?: number; // runnerDefaults
   sessionTimeoutMs?: number; // 30_000
   heartbeatIntervalMs?: number; // 3_000
   rebalanceTimeoutMs?: number; // 60_000
@@ -50,7 +51,7 @@ export interface RunOptions {
    * commit.interval.ms); a crash replays at most about this much input. 0 commits every chunk.
    * Exactly-once commits offsets in each chunk's transaction.
    */
-  commitIntervalMs?: number; // 100
+  commitIntervalMs?: number; // runnerDefaults
   /**
    * A fetch waits until this many bytes are ready or `fetchMaxWaitMs` passed. At a trickle, one
    * record per fetch meant a fetch, a produce and their socket writes per record (most of a
@@ -134,14 +135,14 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
   const partitionsConsumedConcurrently = Math.max(options.partitionsConsumedConcurrently ?? 3, ...topology.stores.map((store) => store.maxInFlight));
   const committerOptions = {
     kafka: options.kafka,
-    commitIntervalMs: options.commitIntervalMs ?? 100,
+    commitIntervalMs: options.commitIntervalMs ?? runnerDefaults.commitIntervalMs,
     commitOffsets: (offsets: readonly PartitionOffset[]) => consumer.commitOffsets([...offsets]),
     stopping: () => !running,
     topology: topology.name,
     groupId: topology.groupId,
     transactionalIdPrefix: options.transactionalIdPrefix ?? 'bridge',
     instanceId: options.groupInstanceId ?? randomUUID(),
-    transactionalProducers: options.transactionalProducers ?? 2,
+    transactionalProducers: options.transactionalProducers ?? runnerDefaults.transactionalProducers,
     events,
     log,
   };

@@ -8,7 +8,7 @@ import type pg from 'pg';
 import { createTokenCipher } from '../../src/connections/index.ts';
 import { startOAuthSimulator, type OAuthSimulator } from '../support/vendor-sim/oauth-server.ts';
 import type { Kafka } from 'kafkajs';
-import { config, createTopics, kafkaClient, unique, testFetchWaitMs } from '../support/services.ts';
+import { config, createTopics, kafkaClient, unique, testConsumer } from '../support/services.ts';
 import { bridge } from './operators-cli.ts';
 import { waitUntil } from '../support/wait-until.ts';
 import { isolatedConnectionsDb, type ConnectionsDb } from './connections-support.ts';
@@ -48,7 +48,7 @@ test.after(async () => {
 
 /** The first `count` records of `topic`, value parsed. */
 async function readRequests(kafka: Kafka, topic: string, count: number): Promise<{ key: string; value: Record<string, unknown> }[]> {
-  const consumer = kafka.consumer({ groupId: unique('test.reader'), maxWaitTimeInMs: testFetchWaitMs });
+  const consumer = testConsumer(kafka, { groupId: unique('test.reader') });
   const read: { key: string; value: Record<string, unknown> }[] = [];
   await consumer.connect();
   try {

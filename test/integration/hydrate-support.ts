@@ -7,7 +7,7 @@ import { runTopology, StreamEvents } from '../../src/streams/index.ts';
 import { hydratedVendorIds, type HydratedVendorId } from '../../src/topics.ts';
 import { hydrateBackfillTopology, hydrateTopology } from '../../topologies/hydrate.ts';
 import { MemoryTokenSource } from '../support/memory-token-source.ts';
-import { createTopics, kafkaClient, redis as redisClient, unique, testFetchWaitMs } from '../support/services.ts';
+import { createTopics, kafkaClient, redis as redisClient, unique, testConsumer } from '../support/services.ts';
 import { startVendorApiSim, type VendorApiSim } from '../support/vendor-sim/api-server.ts';
 import { simHydration } from '../support/vendor-sim/sim-hydration.ts';
 
@@ -69,7 +69,7 @@ export async function startHydrateHarness(limits: Readonly<Record<string, Vendor
     topics: { verified: (v: HydratedVendorId) => verified[v], hydrated: (v: HydratedVendorId) => hydrated[v], deadLetter: deadLetters, groupId: unique('test.hydrate'), backfill: backfillRequests },
   };
   const running = [await runTopology(hydrateTopology(options), { kafka, events }), await runTopology(hydrateBackfillTopology(options), { kafka, events })];
-  const reader = kafka.consumer({ groupId: unique('test.reader'), maxWaitTimeInMs: testFetchWaitMs });
+  const reader = testConsumer(kafka, { groupId: unique('test.reader') });
   await reader.connect();
   await reader.subscribe({ topics: [...Object.values(hydrated), deadLetters], fromBeginning: true });
   await reader.run({

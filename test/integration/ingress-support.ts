@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { Kafka, logLevel, type Admin, type Consumer, type ISocketFactory, type KafkaMessage } from 'kafkajs';
 import { vendorIds, type VendorId } from '../../src/config/schema.ts';
-import { config, createTopics, kafkaClient, unique, testFetchWaitMs } from '../support/services.ts';
+import { config, createTopics, kafkaClient, unique, testConsumer } from '../support/services.ts';
 import type { IngressOptions } from '../../src/ingress/server.ts';
 import { createLogger } from '../../src/obs/logger.ts';
 
@@ -76,7 +76,7 @@ export interface Collected {
 
 /** Reads topics from the beginning into `records` until stopped. */
 export async function collector(topics: readonly string[]): Promise<{ records: Collected[]; stop(): Promise<void> }> {
-  const consumer: Consumer = kafkaClient().consumer({ groupId: unique('collect'), maxWaitTimeInMs: testFetchWaitMs });
+  const consumer: Consumer = testConsumer(kafkaClient(), { groupId: unique('collect') });
   const records: Collected[] = [];
   await consumer.connect();
   await consumer.subscribe({ topics: [...topics], fromBeginning: true });

@@ -5,7 +5,7 @@
 // processed the others' records as committed: duplicates in exactly-once mode.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createTopics, kafkaClient, unique, testFetchWaitMs } from '../support/services.ts';
+import { createTopics, kafkaClient, unique, testConsumer } from '../support/services.ts';
 
 test('a read_committed consumer starting inside interleaved aborted transactions reads none of their records', async () => {
   const kafka = kafkaClient();
@@ -17,7 +17,7 @@ test('a read_committed consumer starting inside interleaved aborted transactions
   const first = kafka.producer({ idempotent: true, maxInFlightRequests: 1, transactionalId: unique('aborted-a') });
   const second = kafka.producer({ idempotent: true, maxInFlightRequests: 1, transactionalId: unique('aborted-b') });
   const plain = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  const consumer = kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: testFetchWaitMs });
+  const consumer = testConsumer(kafka, { groupId, readUncommitted: false });
   await Promise.all([first.connect(), second.connect(), plain.connect()]);
   try {
     const a = await first.transaction();

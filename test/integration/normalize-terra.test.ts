@@ -8,7 +8,7 @@ import type { BiometricEvent } from '../../src/events/index.ts';
 import { createTerraPayloadFetcher } from '../../src/vendors/terra/payload-fetch.ts';
 import { runTopology, type RunningTopology } from '../../src/streams/index.ts';
 import { normalizeTopology } from '../../topologies/normalize.ts';
-import { createTopics, kafkaClient, registry, schemaStore, unique, testFetchWaitMs } from '../support/services.ts';
+import { createTopics, kafkaClient, registry, schemaStore, unique, testConsumer } from '../support/services.ts';
 import { waitUntil } from '../support/wait-until.ts';
 
 // Terra's storage is outside our system: a local HTTP server stands in for the pre-signed URLs.
@@ -57,7 +57,7 @@ test.before(async () => {
     groupId: unique('test.normalize'),
   });
   running = await runTopology(topology, { kafka });
-  reader = kafka.consumer({ groupId: unique('test.reader'), maxWaitTimeInMs: testFetchWaitMs });
+  reader = testConsumer(kafka, { groupId: unique('test.reader') });
   await reader.connect();
   await reader.subscribe({ topics: [output, deadLetters], fromBeginning: true });
   await reader.run({

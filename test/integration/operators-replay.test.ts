@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Admin, Kafka, Producer } from 'kafkajs';
-import { createTopics, kafkaClient, unique, testFetchWaitMs } from '../support/services.ts';
+import { createTopics, kafkaClient, unique, testConsumer } from '../support/services.ts';
 import { bridge, readTopic } from './operators-cli.ts';
 
 const kafka: Kafka = kafkaClient();
@@ -125,7 +125,7 @@ test('refuses to reset a group with active members, exit 75', async () => {
   const topic = unique('reset-src');
   const group = unique('bridge.test');
   await createTopics(admin, [topic], 1);
-  const consumer = kafka.consumer({ groupId: group, maxWaitTimeInMs: testFetchWaitMs });
+  const consumer = testConsumer(kafka, { groupId: group });
   await consumer.connect();
   try {
     let joined: () => void = () => undefined;

@@ -11,7 +11,7 @@ import { vendorIds } from '../../src/config/schema.ts';
 import { dlqTopic, hydratedVendorIds, rawTopic, topics, verifiedTopic } from '../../src/topics.ts';
 import { vendorInputTopic } from '../../topologies/normalize.ts';
 import { waitUntil } from '../support/wait-until.ts';
-import { testFetchWaitMs } from '../support/services.ts';
+import { testConsumer } from '../support/services.ts';
 
 export type SignedHeaders = Record<string, string>;
 
@@ -225,7 +225,7 @@ export interface DeadLetterWatch {
  */
 export async function watchRunDeadLetters(kafka: Kafka, run: string): Promise<DeadLetterWatch> {
   const seen: SeenDeadLetter[] = [];
-  const consumer = kafka.consumer({ groupId: `test.dlq-watch.${randomUUID()}`, maxWaitTimeInMs: testFetchWaitMs });
+  const consumer = testConsumer(kafka, { groupId: `test.dlq-watch.${randomUUID()}` });
   await consumer.connect();
   await consumer.subscribe({ topics: [dlqTopic('hydrate'), dlqTopic('normalize')], fromBeginning: true });
   await consumer.run({

@@ -5,7 +5,7 @@ import kafkajs, { type Admin } from 'kafkajs';
 import { kafkaService } from '../../src/cli/stack/services/kafka.ts';
 import { nativeEndpoints } from '../../src/config/native-stack.ts';
 import { setTopicOverride } from '../../src/operators/topic-overrides.ts';
-import { config, createTopics, kafkaClient, pgPool, redis, registry, unique, testFetchWaitMs } from '../support/services.ts';
+import { config, createTopics, kafkaClient, pgPool, redis, registry, unique, testConsumer } from '../support/services.ts';
 
 test('kafka: a committed transaction is read by a read_committed consumer, an aborted one is not', async () => {
   const kafka = kafkaClient();
@@ -23,7 +23,7 @@ test('kafka: a committed transaction is read by a read_committed consumer, an ab
   await committed.send({ topic, messages: [{ key: 'k', value: 'committed' }] });
   await committed.commit();
 
-  const consumer = kafka.consumer({ groupId: unique('tx-reader'), readUncommitted: false, maxWaitTimeInMs: testFetchWaitMs });
+  const consumer = testConsumer(kafka, { groupId: unique('tx-reader'), readUncommitted: false });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   const seen: string[] = [];

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import type { Kafka, Message } from 'kafkajs';
 import { setTimeout as delay } from 'node:timers/promises';
-import { testFetchWaitMs } from '../support/services.ts';
+import { testConsumer } from '../support/services.ts';
 
 /**
  * Run options of the crash tests' workers: small chunks, so a kill lands between commits rather
@@ -49,7 +49,7 @@ export async function readUntil(
   done: (seen: Seen[]) => boolean,
   options: { deadlineMs?: number; readUncommitted?: boolean } = {},
 ): Promise<Seen[]> {
-  const consumer = kafka.consumer({ groupId: `reader-${topic}-${Math.random().toString(16).slice(2)}`, readUncommitted: options.readUncommitted ?? false, maxWaitTimeInMs: testFetchWaitMs });
+  const consumer = testConsumer(kafka, { groupId: `reader-${topic}-${Math.random().toString(16).slice(2)}`, readUncommitted: options.readUncommitted ?? false });
   const seen: Seen[] = [];
   await consumer.connect();
   try {
@@ -100,7 +100,7 @@ export async function readAll(kafka: Kafka, topic: string, options: { readUncomm
   const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
   await admin.disconnect();
   const reached = new Map<number, bigint>();
-  const consumer = kafka.consumer({ groupId: `read-all-${topic}-${Math.random().toString(16).slice(2)}`, readUncommitted: options.readUncommitted ?? false, maxWaitTimeInMs: testFetchWaitMs });
+  const consumer = testConsumer(kafka, { groupId: `read-all-${topic}-${Math.random().toString(16).slice(2)}`, readUncommitted: options.readUncommitted ?? false });
   const seen: Seen[] = [];
   await consumer.connect();
   try {
@@ -139,7 +139,7 @@ export async function stopWorker(child: ChildProcess, signal: NodeJS.Signals): P
 
 /** Follows a topic from the beginning into `seen` while a worker runs, so a test knows how far it got. */
 export async function follow(kafka: Kafka, topic: string, readUncommitted: boolean, seen: Seen[]) {
-  const consumer = kafka.consumer({ groupId: `follow-${topic}-${Math.random().toString(16).slice(2)}`, readUncommitted, maxWaitTimeInMs: testFetchWaitMs });
+  const consumer = testConsumer(kafka, { groupId: `follow-${topic}-${Math.random().toString(16).slice(2)}`, readUncommitted });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({

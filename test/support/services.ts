@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Consumer, type ConsumerConfig } from 'kafkajs';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import pg from 'pg';
 import { Redis } from 'ioredis';
@@ -22,6 +22,11 @@ export function unique(prefix: string): string {
  * and a test stops many readers.
  */
 export const testFetchWaitMs = 100;
+
+/** A test's own reader, fetching with `testFetchWaitMs` so that stopping it is quick. */
+export function testConsumer(kafka: Kafka, config: Omit<ConsumerConfig, 'maxWaitTimeInMs'>): Consumer {
+  return kafka.consumer({ ...config, maxWaitTimeInMs: testFetchWaitMs });
+}
 
 export function kafkaClient(clientId = unique('test')): Kafka {
   return new Kafka({ clientId, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });

@@ -3,6 +3,11 @@ import type { Kafka } from 'kafkajs';
 import type { StateEntry } from './backend.ts';
 import { fetchMaxWaitMs } from '../fetch-wait.ts';
 
+export interface PartitionBounds {
+  readonly low: string;
+  readonly high: string;
+}
+
 /** Reads changelog partitions back into local storage. */
 export interface ChangelogReader {
   /**
@@ -10,8 +15,8 @@ export interface ChangelogReader {
    * the restore began, handing entries in offset order to `apply` with the offset after them.
    */
   restore(topic: string, from: ReadonlyMap<number, string | undefined>, apply: (partition: number, entries: StateEntry[], nextOffset: string) => Promise<void>): Promise<void>;
-  /** The partition's first offset and the offset after its last record. */
-  offsets(topic: string, partition: number): Promise<{ low: string; high: string }>;
+  /** Each partition's first offset and the offset after its last record, in one request. */
+  offsets(topic: string): Promise<ReadonlyMap<number, PartitionBounds>>;
   close(): Promise<void>;
 }
 
@@ -40,11 +45,9 @@ export function kafkaChangelogReader(kafka: Kafka, groupId: string): ChangelogRe
   };
 
   return {
-    async offsets(topic, partition) {
+    async offsets(topic) {
       await connect();
-      const found = (await admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition);
-      if (!found) throw new Error(`changelog ${topic} has no partition ${partition}`);
-      return { low: found.low, high: found.high };
+      return new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, { low: o.low, high: o.high }]));
     },
     async restore(topic, from, apply) {
       const { ranges: all, partitions } = await bounds(topic, from);

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../obs/logger.ts';
 import type { StreamEvents } from '../events.ts';
 import type { StateBackend } from './backend.ts';
-import type { ChangelogReader } from './changelog-reader.ts';
+import type { ChangelogReader, PartitionBounds } from './changelog-reader.ts';
 import { ChunkState, DecodedCache, markerKey, type OpenStore } from './chunk-state.ts';
 import type { StateStoreSpec } from './spec.ts';
 
@@ -120,7 +120,7 @@ export class StateStores {
     this.#partitions.delete(partition);
     const opened = await stores.opened.catch(() => undefined);
     for (const { spec, storage } of opened?.values() ?? []) {
-      const end = this.#options.changelog ? await this.#options.changelog.offsets(spec.changelogTopic, partition).then((o) => o.high, () => undefined) : '0';
+      const end = this.#options.changelog ? await this.#options.changelog.offsets(spec.changelogTopic).then((o) => o.get(partition)?.high, () => undefined) : '0';
       if (end !== undefined) await storage.writeCheckpoint(end);
       await storage.close();
     }
@@ -169,8 +169,10 @@ export class StateStores {
     if (!changelog) return;
     const from = new Map<number, string | undefined>();
     const progress = new Map<number, { restored: number; total: number }>();
+    const bounds = await changelog.offsets(spec.changelogTopic);
     for (const [partition, storage] of storages) {
-      const offsets = await changelog.offsets(spec.changelogTopic, partition);
+      const offsets = bounds.get(partition);
+      if (!offsets) throw new Error(`changelog ${spec.changelogTopic} has no partition ${partition}; it needs as many partitions as the input`);
       const checkpoint = await this.#usableCheckpoint(spec, partition, storage, offsets);
       from.set(partition, checkpoint);
       const total = Math.max(0, Number(BigInt(offsets.high) - BigInt(checkpoint ?? offsets.low)));
@@ -197,7 +199,7 @@ export class StateStores {
    * is cleared for a full restore: a checkpoint past the end means the changelog was recreated,
    * one below its start that records after it are gone.
    */
-  async #usableCheckpoint(spec: StateStoreSpec, partition: number, storage: OpenStore['storage'], { low, high }: { low: string; high: string }): Promise<string | undefined> {
+  async #usableCheckpoint(spec: StateStoreSpec, partition: number, storage: OpenStore['storage'], { low, high }: PartitionBounds): Promise<string | undefined> {
     const checkpoint = storage.checkpoint();
     if (checkpoint !== undefined) {
       if (BigInt(checkpoint) >= BigInt(low) && BigInt(checkpoint) <= BigInt(high)) return checkpoint;

@@ -139,10 +139,14 @@ test('LMDB storage keeps its data and the checkpoint written with it across a re
 test('the partitions of one assignment are restored by one changelog read, each into its own storage', async () => {
   const { topology } = counter();
   const reads: Array<{ topic: string; partitions: number[] }> = [];
+  let offsetReads = 0;
   let restoringDuringRead = false;
   // Partition p's changelog holds p + 1 entries, keys `p-<i>`.
   const changelog: ChangelogReader = {
-    offsets: async (_topic, partition) => ({ low: '0', high: String(partition + 1) }),
+    offsets: async () => {
+      offsetReads += 1;
+      return new Map([0, 1, 2, 3].map((p) => [p, { low: '0', high: String(p + 1) }]));
+    },
     restore: async (topic, from, apply) => {
       reads.push({ topic, partitions: [...from.keys()].sort() });
       restoringDuringRead = stores.isRestoring();
@@ -157,6 +161,7 @@ test('the partitions of one assignment are restored by one changelog read, each 
   await stores.assign([0, 1, 2]);
   assert.ok(restoringDuringRead, 'not ready while the assignment restores');
   assert.equal(reads, [{ topic: topology.stateStores[0]!.changelogTopic, partitions: [0, 1, 2] }], 'one read for the three partitions');
+  assert.is(offsetReads, 1, 'one offsets request for the three partitions');
   assert.ok(!stores.isRestoring());
   for (const partition of [0, 1, 2]) {
     const held = [...(await stores.ready(partition)).get('counts')!.storage.entries()].map((e) => e.key.toString()).filter((k) => !k.startsWith('\u0000'));
