@@ -3,7 +3,7 @@ import type { Schema } from 'avsc';
 import type { Registry } from 'prom-client';
 import type { Baseline, BiometricEvent, EnrichedBiometricEvent } from '../src/events/index.ts';
 import { bridgeSchemas } from '../src/schemas/index.ts';
-import { serdes, StreamsBuilder, type AvroSchemaStore, type Serde, type Topology, type WindowStore } from '../src/streams/index.ts';
+import { serdes, StreamsBuilder, type AvroSchemaStore, type InPlaceSerde, type Topology, type WindowStore } from '../src/streams/index.ts';
 import { topics } from '../src/topics.ts';
 import {
   addToDay,
@@ -11,11 +11,13 @@ import {
   baselineMetrics,
   baselinesAt,
   createTriggerMetrics,
+  dailyValuesLength,
   dayMs,
   decodeDailyValues,
   encodeDailyValues,
   evaluateTriggers,
   priorityOf,
+  writeDailyValues,
   type Baselines,
   type DailyValues,
   type RuleMetric,
@@ -31,8 +33,14 @@ export const baselineStoreName = 'baselines';
 /** Daily windows of event time, kept for the baseline's seven days; values up to two days late still count. */
 export const baselineWindows = { sizeMs: dayMs, graceMs: 2 * dayMs, retentionMs: baselineDays * dayMs } as const;
 
-/** A day of the baseline store as its changelog holds it (binary: the store writes every retained day at each event). */
-const dailyValuesSerde: Serde<DailyValues> = { name: 'daily-values', serialize: encodeDailyValues, deserialize: (data) => decodeDailyValues(data ?? Buffer.alloc(0)) };
+/** A day of the baseline store as its changelog holds it (binary, written in place: the store writes every retained day at each event). */
+const dailyValuesSerde: InPlaceSerde<DailyValues> = {
+  name: 'daily-values',
+  serialize: encodeDailyValues,
+  deserialize: (data) => decodeDailyValues(data ?? Buffer.alloc(0)),
+  byteLength: dailyValuesLength,
+  serializeInto: writeDailyValues,
+};
 
 export interface EnrichOptions {
   /** Loaded and validated at start (`loadRuleSet`), so a bad file stops the stage, not a record. */

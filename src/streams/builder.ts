@@ -2,7 +2,7 @@ import type { Awaitable, StreamRecord } from './record.ts';
 import type { Serde, Serializer } from './serdes.ts';
 import { changelogTopicOf, type KeyValueStoreRef, type StateStoreSpec, type WindowSpec, type WindowStoreRef } from './state/spec.ts';
 import { validateWindows } from './state/windows.ts';
-import { windowedSerde } from './state/windowed-serde.ts';
+import { windowedSerde, type InPlaceSerde } from './state/windowed-serde.ts';
 import { serdes } from './serdes.ts';
 import { Topology, type AnyRecord, type GraphNode, type ProcessorKind, type ProcessorNode, type StepContext, type StoreNode, type StoreWriter } from './topology.ts';
 
@@ -41,8 +41,8 @@ export interface WindowStoreOptions<K, A> {
   name: string;
   key: Serde<K>;
   windows: WindowSpec;
-  /** How one window's aggregate is written; JSON (plain data) when omitted. */
-  aggregate?: Serde<A>;
+  /** How one window's aggregate is written; JSON (plain data) when omitted. An `InPlaceSerde` saves a Buffer per window at each update. */
+  aggregate?: Serde<A> | InPlaceSerde<A>;
 }
 
 export interface BuilderOptions {

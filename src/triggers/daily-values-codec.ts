@@ -20,18 +20,35 @@ const entryBytes = 13; // code (1), sum (float64), count (uint32)
 
 /** A day's sums and counts: the number of metrics (1 byte), then per metric its code, sum (float64 LE) and count (uint32 LE). */
 export function encodeDailyValues(day: DailyValues): Buffer {
-  const metrics = (Object.keys(day) as RuleMetric[]).filter((metric) => day[metric] !== undefined);
-  const out = Buffer.allocUnsafe(1 + metrics.length * entryBytes);
-  out[0] = metrics.length;
-  let at = 1;
-  for (const metric of metrics) {
-    const value = day[metric]!;
-    out[at] = metricCodes[metric];
+  const out = Buffer.allocUnsafe(dailyValuesLength(day));
+  writeDailyValues(day, out, 0);
+  return out;
+}
+
+/** The bytes `writeDailyValues` takes for `day`. */
+export function dailyValuesLength(day: DailyValues): number {
+  let metrics = 0;
+  // for…in rather than Object.keys: the baseline store writes every retained day at each event, and this allocates nothing.
+  for (const metric in day) if (day[metric as RuleMetric] !== undefined) metrics += 1;
+  return 1 + metrics * entryBytes;
+}
+
+/** Writes `day` as `encodeDailyValues` lays it out, at `at` of `out`, which has room for it; returns the offset after it. */
+export function writeDailyValues(day: DailyValues, out: Buffer, at: number): number {
+  const countAt = at;
+  let metrics = 0;
+  at += 1;
+  for (const metric in day) {
+    const value = day[metric as RuleMetric];
+    if (value === undefined) continue;
+    out[at] = metricCodes[metric as RuleMetric];
     out.writeDoubleLE(value.sum, at + 1);
     out.writeUInt32LE(value.count, at + 9);
     at += entryBytes;
+    metrics += 1;
   }
-  return out;
+  out[countAt] = metrics;
+  return at;
 }
 
 export function decodeDailyValues(data: Buffer): DailyValues {

@@ -3,6 +3,18 @@ import type { Serde } from '../serde.ts';
 import { serdes } from '../serdes.ts';
 import type { Windowed } from './stores.ts';
 
+/**
+ * An aggregate serde that can also write into the window store value's own buffer. A window
+ * store rewrites every retained window of a key at each of its records: written in place, that
+ * is one Buffer per record instead of one per window plus a copy of each.
+ */
+export interface InPlaceSerde<A> extends Serde<A> {
+  /** The bytes `serializeInto` takes for `value`, as many as `serialize` would return. */
+  byteLength(value: A): number;
+  /** Writes the bytes `serialize` would return at `at` of `out`, which has room for them; returns the offset after them. */
+  serializeInto(value: A, out: Buffer, at: number): number;
+}
+
 /** First byte of a window store value in the binary layout; a JSON value begins with `{`. */
 const binaryV1 = 0x01;
 const jsonOpen = 0x7b;
@@ -16,11 +28,13 @@ const jsonOpen = 0x7b;
  * (`{"observedUntil":…,"windows":[[start, aggregate],…]}`, the layout before this one) still read,
  * their aggregates as parsed JSON.
  */
-export function windowedSerde<A>(aggregate: Serde<A>): Serde<Windowed<A>> {
+export function windowedSerde<A>(aggregate: Serde<A> | InPlaceSerde<A>): Serde<Windowed<A>> {
   const legacy = serdes.json<Windowed<A>>();
+  const inPlace = 'serializeInto' in aggregate ? aggregate : undefined;
   return {
     name: `windowed(${aggregate.name})`,
     serialize: (value, topic) => {
+      if (inPlace) return layoutInPlace(value, inPlace);
       const parts = value.windows.map(([, a]) => aggregate.serialize(a, topic));
       // Synchronous serdes (the usual case) skip the promise per value.
       if (parts.some((part) => part instanceof Promise)) return Promise.all(parts).then((all) => layout(value, all));
@@ -63,6 +77,26 @@ function layout<A>(value: Windowed<A>, aggregates: ReadonlyArray<Buffer | null>)
     out.writeUInt32LE(bytes?.length ?? 0, at + 8);
     bytes?.copy(out, at + 12);
     at += 12 + (bytes?.length ?? 0);
+  }
+  return out;
+}
+
+/** The same bytes as `layout`, each aggregate written straight into the value's buffer. */
+function layoutInPlace<A>(value: Windowed<A>, aggregate: InPlaceSerde<A>): Buffer {
+  const { windows } = value;
+  let size = 11;
+  for (let i = 0; i < windows.length; i += 1) size += 12 + aggregate.byteLength(windows[i]![1]);
+  const out = Buffer.allocUnsafe(size);
+  out[0] = binaryV1;
+  out.writeDoubleLE(value.observedUntil, 1);
+  out.writeUInt16LE(windows.length, 9);
+  let at = 11;
+  for (let i = 0; i < windows.length; i += 1) {
+    const [start, a] = windows[i]!;
+    const end = aggregate.serializeInto(a, out, at + 12);
+    out.writeDoubleLE(start, at);
+    out.writeUInt32LE(end - at - 12, at + 8);
+    at = end;
   }
   return out;
 }
