@@ -9,13 +9,14 @@ import {
   addToDay,
   baselineDays,
   baselineMetrics,
-  baselinesAt,
+  baselinesOfStored,
   createTriggerMetrics,
   dailyValuesLength,
   dayMs,
   decodeDailyValues,
   encodeDailyValues,
   evaluateTriggers,
+  hasDailyValues,
   priorityOf,
   writeDailyValues,
   type Baselines,
@@ -91,10 +92,10 @@ export function enrichTopology(options: EnrichOptions): Topology {
   return builder.build();
 }
 
-/** The user's baselines before this event, then the event's values added to its day. */
+/** The user's baselines before this event (read from the stored days in place), then the event's values added to its day. */
 async function judgeAndRemember(store: WindowStore<string | null, DailyValues>, event: BiometricEvent, metrics: readonly RuleMetric[]): Promise<Baselines> {
-  const baselines = baselinesAt(await store.fetch(event.userId), event.occurredAt, metrics);
-  if (addToDay(undefined, event, metrics)) await store.update(event.userId, event.occurredAt, (day) => addToDay(day, event, metrics) ?? day ?? {});
+  const baselines = baselinesOfStored(await store.scan(event.userId), event.occurredAt, metrics);
+  if (hasDailyValues(event, metrics)) await store.update(event.userId, event.occurredAt, (day) => addToDay(day, event, metrics) ?? day ?? {});
   return baselines;
 }
 

@@ -107,8 +107,9 @@ export class StreamsBuilder {
   /** Declares a store of event-time windows per key (`ctx.store(ref).update(key, time, fold)`). */
   addWindowStore<K, A>(options: WindowStoreOptions<K, A>): WindowStoreRef<K, A> {
     const windows = validateWindows(options.windows, options.name);
-    const value = windowedSerde<A>(options.aggregate ?? serdes.json<A>());
-    this.#addStore({ name: options.name, key: options.key as Serde<unknown>, value: value as Serde<unknown>, windows });
+    const aggregate = options.aggregate ?? serdes.json<A>();
+    const value = windowedSerde<A>(aggregate);
+    this.#addStore({ name: options.name, key: options.key as Serde<unknown>, value: value as Serde<unknown>, windows, aggregate: aggregate as Serde<unknown> });
     return { kind: 'window', name: options.name, windows };
   }
 

@@ -1,4 +1,5 @@
 import type { Baselines, MetricBaseline, MetricValues } from './evaluate.ts';
+import { storedDailyMean, type DailyValues } from './daily-values-codec.ts';
 import type { RuleMetric } from './rule-set.ts';
 
 export const dayMs = 86_400_000;
@@ -6,13 +7,19 @@ export const dayMs = 86_400_000;
 /** Days before the event's day a baseline looks at. */
 export const baselineDays = 7;
 
-/** One day of a user's values: sum and count per metric, so late values of the day still average in. */
-export type DailyValues = Partial<Record<RuleMetric, { sum: number; count: number }>>;
-
 /** A day window of the baseline store (start: 00:00 UTC, epoch ms). */
 export interface DayWindow {
   readonly start: number;
   readonly value: DailyValues;
+}
+
+/** Whether the event has a value of any of `metrics` (what `addToDay` would add), without making a day. */
+export function hasDailyValues(values: MetricValues, metrics: readonly RuleMetric[]): boolean {
+  for (const metric of metrics) {
+    const value = values[metric];
+    if (typeof value === 'number' && Number.isFinite(value)) return true;
+  }
+  return false;
 }
 
 /** Adds the event's values of `metrics` to its day; undefined when it has none of them. */
@@ -35,19 +42,62 @@ export function addToDay(day: DailyValues | undefined, values: MetricValues, met
  * outlier night (a late party, a broken strap) does not move it.
  */
 export function baselinesAt(windows: readonly DayWindow[], eventTime: number, metrics: readonly RuleMetric[]): Baselines {
-  const today = Math.floor(eventTime / dayMs) * dayMs;
-  const from = today - baselineDays * dayMs;
-  const baselines: Partial<Record<RuleMetric, MetricBaseline>> = {};
-  // Runs once per event: plain loops over at most seven days, no intermediate arrays.
-  const daily: number[] = [];
-  for (const metric of metrics) {
-    daily.length = 0;
-    for (const w of windows) {
-      if (w.start < from || w.start >= today) continue;
-      const v = w.value[metric];
-      if (v && v.count > 0) daily.push(v.sum / v.count);
+  const { from, today } = baselineRange(eventTime);
+  const daily = dailyMeans(metrics.length);
+  for (const w of windows) {
+    if (w.start < from || w.start >= today) continue;
+    for (let m = 0; m < metrics.length; m += 1) {
+      const v = w.value[metrics[m]!];
+      if (v && v.count > 0) daily[m]!.push(v.sum / v.count);
     }
-    if (daily.length > 0) baselines[metric] = { median: medianInPlace(daily), days: daily.length };
+  }
+  return medians(daily, metrics);
+}
+
+/** Days as the baseline store holds them, encoded (`encodeDailyValues`), read in place: the window store's scan. */
+export interface StoredDays {
+  next(): boolean;
+  readonly start: number;
+  readonly bytes: Buffer;
+  readonly at: number;
+  readonly length: number;
+}
+
+/**
+ * `baselinesAt` read straight from the stored days: it runs for every event, and decoding the
+ * retained days into objects first was most of what the baseline store cost per event.
+ */
+export function baselinesOfStored(days: StoredDays, eventTime: number, metrics: readonly RuleMetric[]): Baselines {
+  const { from, today } = baselineRange(eventTime);
+  const daily = dailyMeans(metrics.length);
+  while (days.next()) {
+    if (days.start < from || days.start >= today) continue;
+    for (let m = 0; m < metrics.length; m += 1) {
+      const mean = storedDailyMean(days.bytes, days.at, days.length, metrics[m]!);
+      if (mean !== undefined) daily[m]!.push(mean);
+    }
+  }
+  return medians(daily, metrics);
+}
+
+function baselineRange(eventTime: number): { from: number; today: number } {
+  const today = Math.floor(eventTime / dayMs) * dayMs;
+  return { from: today - baselineDays * dayMs, today };
+}
+
+/** One list of daily means per metric, emptied and reused: baselines run once per event, synchronously. */
+const scratch: number[][] = [];
+function dailyMeans(metrics: number): number[][] {
+  while (scratch.length < metrics) scratch.push([]);
+  for (let m = 0; m < metrics; m += 1) scratch[m]!.length = 0;
+  return scratch;
+}
+
+function medians(daily: number[][], metrics: readonly RuleMetric[]): Baselines {
+  const baselines: Partial<Record<RuleMetric, MetricBaseline>> = {};
+  for (let m = 0; m < metrics.length; m += 1) {
+    const values = daily[m]!;
+    if (values.length > 0) baselines[metrics[m]!] = { median: medianInPlace(values), days: values.length };
   }
   return baselines;
 }

@@ -1,5 +1,7 @@
-import type { DailyValues } from './baseline.ts';
 import type { RuleMetric } from './rule-set.ts';
+
+/** One day of a user's values: sum and count per metric, so late values of the day still average in. */
+export type DailyValues = Partial<Record<RuleMetric, { sum: number; count: number }>>;
 
 /**
  * One byte per metric in a stored day: part of the baseline store's changelog format, so a code
@@ -49,6 +51,28 @@ export function writeDailyValues(day: DailyValues, out: Buffer, at: number): num
   }
   out[countAt] = metrics;
   return at;
+}
+
+/**
+ * The mean of `metric` on a day where it lies encoded (the `length` bytes of `data` from `at`),
+ * read in place; undefined when the day has no value of it. The same checks as
+ * `decodeDailyValues`, and the same value as its sum / count.
+ */
+export function storedDailyMean(data: Buffer, at: number, length: number, metric: RuleMetric): number | undefined {
+  const count = data[at];
+  if (length === 0 || count === undefined) throw new Error('a stored day is empty: expected at least its metric count');
+  if (length !== 1 + count * entryBytes) throw new Error(`a stored day of ${length} bytes does not hold ${count} metrics`);
+  const code = metricCodes[metric];
+  let mean: number | undefined;
+  for (let entry = at + 1; entry < at + length; entry += entryBytes) {
+    const entryCode = data[entry]!;
+    if (!metricOfCode.has(entryCode)) throw new Error(`a stored day names unknown metric code ${entryCode}`);
+    if (entryCode !== code) continue;
+    // The last entry of a metric wins, as it does when the day is decoded.
+    const n = data.readUInt32LE(entry + 9);
+    mean = n > 0 ? data.readDoubleLE(entry + 1) / n : undefined;
+  }
+  return mean;
 }
 
 export function decodeDailyValues(data: Buffer): DailyValues {

@@ -1,8 +1,9 @@
 import type { OutgoingRecord } from '../record.ts';
 import type { PartitionStorage, StateEntry } from './backend.ts';
+import type { Serde } from '../serde.ts';
 import type { KeyValueStoreRef, StateStoreSpec, WindowStoreRef } from './spec.ts';
-import type { KeyValueStore, WindowStore, Windowed } from './stores.ts';
-import { foldIntoWindow, windowsOf } from './windows.ts';
+import type { KeyValueStore, TimeWindow, WindowStore, Windowed } from './stores.ts';
+import { binaryValue, foldStored, WindowCursor, type WindowedCodec } from './windowed-bytes.ts';
 
 /** The header that tells a marker from a store entry in a changelog. */
 export const markerHeader = 'bridge-state-marker';
@@ -19,7 +20,10 @@ export function markerKey(topic: string): Buffer {
 export interface OpenStore {
   readonly spec: StateStoreSpec;
   readonly storage: PartitionStorage;
-  /** Decoded values of recently used keys, so a hot key is not decoded on every record. */
+  /**
+   * Values of recently used keys as the store's view uses them, so a hot key is not read and
+   * decoded on every record: decoded for a key-value store, the stored bytes for a window store.
+   */
   readonly decoded: DecodedCache;
 }
 
@@ -54,11 +58,17 @@ export class DecodedCache {
 interface Pending {
   readonly key: Buffer;
   readonly bytes: Buffer | null;
-  /** The decoded value (undefined after delete), so reads in the same chunk skip the serde. */
+  /** The value as the store's view uses it (decoded; bytes for a window store; undefined after delete), so reads in the same chunk skip the serde. */
   readonly value: unknown;
 }
 
 type Overlay = Map<string, Map<string, Pending>>;
+
+/** A store key as bytes (what the changelog and storage use) and as the id of the maps that hold writes. */
+interface StoreKey {
+  readonly bytes: Buffer;
+  readonly id: string;
+}
 
 /** Stores as one attempt of one record sees them; its writes count only once the record is accepted. */
 export class RecordState {
@@ -79,62 +89,95 @@ export class RecordState {
       if (open.spec.windows) throw new Error(`store "${ref.name}" is a window store; declare it with addStateStore to use it as a key-value store`);
       return this.#keyValue(open);
     }
-    const windows = open.spec.windows;
-    if (!windows) throw new Error(`store "${ref.name}" is a key-value store, not a window store`);
-    const kv = this.#keyValue(open) as KeyValueStore<unknown, Windowed<unknown>>;
+    const { windows, aggregate } = open.spec;
+    if (!windows || !aggregate) throw new Error(`store "${ref.name}" is a key-value store, not a window store`);
+    return this.#window(open, { windows, aggregate, value: open.spec.value as Serde<Windowed<unknown>>, topic: open.spec.changelogTopic });
+  }
+
+  /** A window store works on its values' bytes (windowed-bytes.ts): its pending writes and cache hold bytes. */
+  #window(open: OpenStore, codec: WindowedCodec<unknown>): WindowStore<unknown, unknown> {
+    const keyOf = this.#keys(open.spec);
+    const current = (key: StoreKey): Buffer | undefined => {
+      const pending = this.#pending(open.spec.name, key.id);
+      return pending ? (pending.bytes ?? undefined) : this.#chunk.stored(open, key.bytes, key.id);
+    };
+    const scan = async (key: unknown): Promise<WindowCursor> => new WindowCursor(codec.windows, await binaryValue(codec, current(await keyOf(key))));
     return {
       update: async (key, timestamp, fold) => {
-        const next = foldIntoWindow(windows, await kv.get(key), timestamp, fold);
+        const k = await keyOf(key);
+        const next = await foldStored(codec, current(k), timestamp, fold);
         if (!next) {
-          this.late.set(ref.name, (this.late.get(ref.name) ?? 0) + 1);
+          this.late.set(open.spec.name, (this.late.get(open.spec.name) ?? 0) + 1);
           return false;
         }
-        await kv.put(key, next);
+        this.#write(open.spec.name, k, { key: k.bytes, bytes: next, value: next });
         return true;
       },
-      fetch: async (key) => windowsOf(windows, await kv.get(key)),
+      scan,
+      fetch: async (key) => {
+        const windows: Array<TimeWindow<unknown>> = [];
+        for (const stored = await scan(key); stored.next(); ) {
+          const aggregate = await codec.aggregate.deserialize(stored.bytes.subarray(stored.at, stored.at + stored.length), codec.topic);
+          windows.push({ start: stored.start, end: stored.start + codec.windows.sizeMs, value: aggregate });
+        }
+        return windows;
+      },
     };
   }
 
   #keyValue(open: OpenStore): KeyValueStore<unknown, unknown> {
     const { spec } = open;
-    const topic = spec.changelogTopic;
-    // A step reads and writes the same key (a window store's update is a get and a put): serialize it once.
+    const keyOf = this.#keys(spec);
+    return {
+      get: async (key) => {
+        const k = await keyOf(key);
+        const pending = this.#pending(spec.name, k.id);
+        if (pending) return pending.value;
+        return this.#chunk.read(open, k.bytes, k.id);
+      },
+      put: async (key, value) => {
+        const k = await keyOf(key);
+        this.#write(spec.name, k, { key: k.bytes, bytes: await spec.value.serialize(value, spec.changelogTopic), value });
+      },
+      delete: async (key) => {
+        const k = await keyOf(key);
+        this.#write(spec.name, k, { key: k.bytes, bytes: null, value: undefined });
+      },
+    };
+  }
+
+  /** A step reads and writes the same key (a window store's scan, then its update): serialize it once. */
+  #keys(spec: StateStoreSpec): (key: unknown) => StoreKey | Promise<StoreKey> {
     let lastKey: unknown;
-    let lastBytes: Buffer | undefined;
-    const keyBytes = async (key: unknown): Promise<Buffer> => {
-      if (lastBytes !== undefined && Object.is(key, lastKey)) return lastBytes;
-      const bytes = await spec.key.serialize(key, topic);
+    let last: StoreKey | undefined;
+    const resolved = (key: unknown, bytes: Buffer | null): StoreKey => {
       if (bytes === null) throw new Error(`store "${spec.name}" cannot hold a null key`);
+      const storeKey = { bytes, id: bytes.toString('latin1') };
       // Only a primitive key is known not to have changed since.
       if (typeof key !== 'object' && typeof key !== 'function') {
         lastKey = key;
-        lastBytes = bytes;
+        last = storeKey;
       }
-      return bytes;
+      return storeKey;
     };
-    const write = (bytes: Buffer, pending: Pending) => {
-      const writes = this.writes.get(spec.name) ?? new Map<string, Pending>();
-      writes.set(bytes.toString('latin1'), pending);
-      this.writes.set(spec.name, writes);
+    return (key) => {
+      if (last !== undefined && Object.is(key, lastKey)) return last;
+      const bytes = spec.key.serialize(key, spec.changelogTopic);
+      return bytes instanceof Promise ? bytes.then((b) => resolved(key, b)) : resolved(key, bytes);
     };
-    return {
-      get: async (key) => {
-        const bytes = await keyBytes(key);
-        const id = bytes.toString('latin1');
-        const pending = this.writes.get(spec.name)?.get(id) ?? this.#chunk.pending(spec.name, id);
-        if (pending) return pending.value;
-        return this.#chunk.read(open, bytes, id);
-      },
-      put: async (key, value) => {
-        const bytes = await keyBytes(key);
-        write(bytes, { key: bytes, bytes: await spec.value.serialize(value, topic), value });
-      },
-      delete: async (key) => {
-        const bytes = await keyBytes(key);
-        write(bytes, { key: bytes, bytes: null, value: undefined });
-      },
-    };
+  }
+
+  #pending(store: string, id: string): Pending | undefined {
+    return this.writes.get(store)?.get(id) ?? this.#chunk.pending(store, id);
+  }
+
+  #write(store: string, key: StoreKey, pending: Pending): void {
+    let writes = this.writes.get(store);
+    if (!writes) {
+      writes = new Map();
+      this.writes.set(store, writes);
+    }
+    writes.set(key.id, pending);
   }
 }
 
@@ -223,6 +266,14 @@ export class ChunkState {
     const value = stored === undefined ? undefined : await open.spec.value.deserialize(stored, open.spec.changelogTopic);
     open.decoded.set(id, value);
     return value;
+  }
+
+  /** @internal read path of a window store: its stored bytes, kept in the store's cache. */
+  stored(open: OpenStore, bytes: Buffer, id: string): Buffer | undefined {
+    if (open.decoded.has(id)) return open.decoded.get(id) as Buffer | undefined;
+    const stored = open.storage.get(bytes);
+    open.decoded.set(id, stored);
+    return stored;
   }
 
   /** @internal read path of RecordState */

@@ -25,6 +25,24 @@ export interface WindowStore<K, A> {
   update(key: K, timestamp: number, fold: (current: A | undefined) => A): Promise<boolean>;
   /** The key's retained windows, oldest first. */
   fetch(key: K): Promise<Array<TimeWindow<A>>>;
+  /**
+   * The key's retained windows, oldest first, read where they lie in the store's bytes: no
+   * object per window, for a step that reads every window at every record. The aggregates are
+   * as the store's aggregate serde wrote them.
+   */
+  scan(key: K): Promise<WindowScan>;
+}
+
+/** A key's retained windows as stored (`WindowStore.scan`). */
+export interface WindowScan {
+  /** Moves to the next retained window, oldest first; false after the last. */
+  next(): boolean;
+  /** The current window's start, epoch ms. */
+  readonly start: number;
+  /** The current window's aggregate is the `length` bytes of `bytes` from `at`. */
+  readonly bytes: Buffer;
+  readonly at: number;
+  readonly length: number;
 }
 
 /** What a window store keeps per key (binary in its changelog: `windowedSerde`). */

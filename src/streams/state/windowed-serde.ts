@@ -16,8 +16,11 @@ export interface InPlaceSerde<A> extends Serde<A> {
 }
 
 /** First byte of a window store value in the binary layout; a JSON value begins with `{`. */
-const binaryV1 = 0x01;
+export const binaryV1 = 0x01;
 const jsonOpen = 0x7b;
+/** Bytes before the first window (version, observedUntil, count), and before each window's aggregate (start, length). */
+export const headerBytes = 11;
+export const windowHeaderBytes = 12;
 
 /**
  * A window store's value in its changelog and local storage: version byte 0x01, observedUntil
@@ -44,16 +47,16 @@ export function windowedSerde<A>(aggregate: Serde<A> | InPlaceSerde<A>): Serde<W
       if (data === null || data.length === 0) throw new RecordError('deserialization_failed', 'expected a window store value, got an empty payload');
       if (data[0] === jsonOpen) return legacy.deserialize(data, topic);
       if (data[0] !== binaryV1) throw new RecordError('deserialization_failed', `window store value of ${data.length} bytes has unknown layout version ${data[0]}`);
-      if (data.length < 11) throw new RecordError('deserialization_failed', `window store value of ${data.length} bytes is shorter than its header`);
+      if (data.length < headerBytes) throw new RecordError('deserialization_failed', `window store value of ${data.length} bytes is shorter than its header`);
       const observedUntil = data.readDoubleLE(1);
       const count = data.readUInt16LE(9);
       const windows: Array<readonly [number, A]> = [];
-      let at = 11;
+      let at = headerBytes;
       for (let i = 0; i < count; i += 1) {
-        if (at + 12 > data.length) throw new RecordError('deserialization_failed', `window store value of ${data.length} bytes ends inside window ${i + 1} of ${count}`);
+        if (at + windowHeaderBytes > data.length) throw new RecordError('deserialization_failed', `window store value of ${data.length} bytes ends inside window ${i + 1} of ${count}`);
         const start = data.readDoubleLE(at);
         const length = data.readUInt32LE(at + 8);
-        at += 12;
+        at += windowHeaderBytes;
         if (at + length > data.length) throw new RecordError('deserialization_failed', `window store value of ${data.length} bytes ends inside window ${i + 1} of ${count}`);
         windows.push([start, await aggregate.deserialize(data.subarray(at, at + length), topic)]);
         at += length;
@@ -64,19 +67,19 @@ export function windowedSerde<A>(aggregate: Serde<A> | InPlaceSerde<A>): Serde<W
 }
 
 function layout<A>(value: Windowed<A>, aggregates: ReadonlyArray<Buffer | null>): Buffer {
-  let size = 11;
-  for (const bytes of aggregates) size += 12 + (bytes?.length ?? 0);
+  let size = headerBytes;
+  for (const bytes of aggregates) size += windowHeaderBytes + (bytes?.length ?? 0);
   const out = Buffer.allocUnsafe(size);
   out[0] = binaryV1;
   out.writeDoubleLE(value.observedUntil, 1);
   out.writeUInt16LE(value.windows.length, 9);
-  let at = 11;
+  let at = headerBytes;
   for (let i = 0; i < aggregates.length; i += 1) {
     const bytes = aggregates[i] ?? null;
     out.writeDoubleLE(value.windows[i]![0], at);
     out.writeUInt32LE(bytes?.length ?? 0, at + 8);
-    bytes?.copy(out, at + 12);
-    at += 12 + (bytes?.length ?? 0);
+    bytes?.copy(out, at + windowHeaderBytes);
+    at += windowHeaderBytes + (bytes?.length ?? 0);
   }
   return out;
 }
@@ -84,18 +87,18 @@ function layout<A>(value: Windowed<A>, aggregates: ReadonlyArray<Buffer | null>)
 /** The same bytes as `layout`, each aggregate written straight into the value's buffer. */
 function layoutInPlace<A>(value: Windowed<A>, aggregate: InPlaceSerde<A>): Buffer {
   const { windows } = value;
-  let size = 11;
-  for (let i = 0; i < windows.length; i += 1) size += 12 + aggregate.byteLength(windows[i]![1]);
+  let size = headerBytes;
+  for (let i = 0; i < windows.length; i += 1) size += windowHeaderBytes + aggregate.byteLength(windows[i]![1]);
   const out = Buffer.allocUnsafe(size);
   out[0] = binaryV1;
   out.writeDoubleLE(value.observedUntil, 1);
   out.writeUInt16LE(windows.length, 9);
-  let at = 11;
+  let at = headerBytes;
   for (let i = 0; i < windows.length; i += 1) {
     const [start, a] = windows[i]!;
-    const end = aggregate.serializeInto(a, out, at + 12);
+    const end = aggregate.serializeInto(a, out, at + windowHeaderBytes);
     out.writeDoubleLE(start, at);
-    out.writeUInt32LE(end - at - 12, at + 8);
+    out.writeUInt32LE(end - at - windowHeaderBytes, at + 8);
     at = end;
   }
   return out;
