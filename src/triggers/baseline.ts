@@ -42,23 +42,25 @@ export function addToDay(day: DailyValues | undefined, values: MetricValues, met
  * outlier night (a late party, a broken strap) does not move it.
  */
 export function baselinesAt(windows: readonly DayWindow[], eventTime: number, metrics: readonly RuleMetric[]): Baselines {
-  const { from, today } = baselineRange(eventTime);
-  const daily = dailyMeans(metrics.length);
+  const today = dayOf(eventTime);
+  const from = today - baselineDays * dayMs;
+  const daily = scratch.reset(metrics.length);
   for (const w of windows) {
     if (w.start < from || w.start >= today) continue;
     for (let m = 0; m < metrics.length; m += 1) {
       const v = w.value[metrics[m]!];
-      if (v && v.count > 0) daily[m]!.push(v.sum / v.count);
+      if (v && v.count > 0) daily.add(m, v.sum / v.count);
     }
   }
-  return medians(daily, metrics);
+  return daily.medians(metrics);
 }
 
 /** Days as the baseline store holds them, encoded (`encodeDailyValues`), read in place: the window store's scan. */
 export interface StoredDays {
   next(): boolean;
   readonly start: number;
-  readonly bytes: Buffer;
+  /** The current day is the `length` bytes of `view` from `at`. */
+  readonly view: DataView;
   readonly at: number;
   readonly length: number;
 }
@@ -68,48 +70,65 @@ export interface StoredDays {
  * retained days into objects first was most of what the baseline store cost per event.
  */
 export function baselinesOfStored(days: StoredDays, eventTime: number, metrics: readonly RuleMetric[]): Baselines {
-  const { from, today } = baselineRange(eventTime);
-  const daily = dailyMeans(metrics.length);
+  const today = dayOf(eventTime);
+  const from = today - baselineDays * dayMs;
+  const daily = scratch.reset(metrics.length);
   while (days.next()) {
     if (days.start < from || days.start >= today) continue;
     for (let m = 0; m < metrics.length; m += 1) {
-      const mean = storedDailyMean(days.bytes, days.at, days.length, metrics[m]!);
-      if (mean !== undefined) daily[m]!.push(mean);
+      const mean = storedDailyMean(days.view, days.at, days.length, metrics[m]!);
+      if (mean !== undefined) daily.add(m, mean);
     }
   }
-  return medians(daily, metrics);
+  return daily.medians(metrics);
 }
 
-function baselineRange(eventTime: number): { from: number; today: number } {
-  const today = Math.floor(eventTime / dayMs) * dayMs;
-  return { from: today - baselineDays * dayMs, today };
+/** 00:00 UTC of the event's day. */
+function dayOf(eventTime: number): number {
+  return Math.floor(eventTime / dayMs) * dayMs;
 }
 
-/** One list of daily means per metric, emptied and reused: baselines run once per event, synchronously. */
-const scratch: number[][] = [];
-function dailyMeans(metrics: number): number[][] {
-  while (scratch.length < metrics) scratch.push([]);
-  for (let m = 0; m < metrics; m += 1) scratch[m]!.length = 0;
-  return scratch;
-}
+/**
+ * Daily means per metric, reused: baselines run once per event, synchronously. The lists keep
+ * their capacity (emptied with `length = 0`, an array let go of its storage, and every event
+ * allocated it again).
+ */
+class DailyMeans {
+  readonly #values: number[][] = [];
+  readonly #counts: number[] = [];
 
-function medians(daily: number[][], metrics: readonly RuleMetric[]): Baselines {
-  const baselines: Partial<Record<RuleMetric, MetricBaseline>> = {};
-  for (let m = 0; m < metrics.length; m += 1) {
-    const values = daily[m]!;
-    if (values.length > 0) baselines[metrics[m]!] = { median: medianInPlace(values), days: values.length };
+  reset(metrics: number): this {
+    while (this.#values.length < metrics) this.#values.push([]);
+    for (let m = 0; m < metrics; m += 1) this.#counts[m] = 0;
+    return this;
   }
-  return baselines;
+
+  add(metric: number, mean: number): void {
+    const count = this.#counts[metric]!;
+    this.#values[metric]![count] = mean;
+    this.#counts[metric] = count + 1;
+  }
+
+  medians(metrics: readonly RuleMetric[]): Baselines {
+    const baselines: Partial<Record<RuleMetric, MetricBaseline>> = {};
+    for (let m = 0; m < metrics.length; m += 1) {
+      const days = this.#counts[m]!;
+      if (days > 0) baselines[metrics[m]!] = { median: medianInPlace(this.#values[m]!, days), days };
+    }
+    return baselines;
+  }
 }
 
-/** The median of `values`, which it sorts in place (insertion sort: at most seven values). */
-function medianInPlace(values: number[]): number {
-  for (let i = 1; i < values.length; i += 1) {
+const scratch = new DailyMeans();
+
+/** The median of the first `count` of `values`, which it sorts in place (insertion sort: at most seven values). */
+function medianInPlace(values: number[], count: number): number {
+  for (let i = 1; i < count; i += 1) {
     const v = values[i]!;
     let j = i - 1;
     for (; j >= 0 && values[j]! > v; j -= 1) values[j + 1] = values[j]!;
     values[j + 1] = v;
   }
-  const middle = Math.floor(values.length / 2);
-  return values.length % 2 === 1 ? values[middle]! : (values[middle - 1]! + values[middle]!) / 2;
+  const middle = Math.floor(count / 2);
+  return count % 2 === 1 ? values[middle]! : (values[middle - 1]! + values[middle]!) / 2;
 }

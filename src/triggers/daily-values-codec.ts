@@ -56,21 +56,22 @@ export function writeDailyValues(day: DailyValues, out: Buffer, at: number): num
 /**
  * The mean of `metric` on a day where it lies encoded (the `length` bytes of `data` from `at`),
  * read in place; undefined when the day has no value of it. The same checks as
- * `decodeDailyValues`, and the same value as its sum / count.
+ * `decodeDailyValues`, and the same value as its sum / count. A DataView: Buffer's read methods
+ * box a double per call, and this runs for every retained day of every event.
  */
-export function storedDailyMean(data: Buffer, at: number, length: number, metric: RuleMetric): number | undefined {
-  const count = data[at];
-  if (length === 0 || count === undefined) throw new Error('a stored day is empty: expected at least its metric count');
+export function storedDailyMean(data: DataView, at: number, length: number, metric: RuleMetric): number | undefined {
+  if (length === 0 || at >= data.byteLength) throw new Error('a stored day is empty: expected at least its metric count');
+  const count = data.getUint8(at);
   if (length !== 1 + count * entryBytes) throw new Error(`a stored day of ${length} bytes does not hold ${count} metrics`);
   const code = metricCodes[metric];
   let mean: number | undefined;
   for (let entry = at + 1; entry < at + length; entry += entryBytes) {
-    const entryCode = data[entry]!;
+    const entryCode = data.getUint8(entry);
     if (!metricOfCode.has(entryCode)) throw new Error(`a stored day names unknown metric code ${entryCode}`);
     if (entryCode !== code) continue;
     // The last entry of a metric wins, as it does when the day is decoded.
-    const n = data.readUInt32LE(entry + 9);
-    mean = n > 0 ? data.readDoubleLE(entry + 1) / n : undefined;
+    const n = data.getUint32(entry + 9, true);
+    mean = n > 0 ? data.getFloat64(entry + 1, true) / n : undefined;
   }
   return mean;
 }

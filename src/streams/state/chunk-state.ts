@@ -1,9 +1,9 @@
 import type { OutgoingRecord } from '../record.ts';
-import type { PartitionStorage, StateEntry } from './backend.ts';
-import type { Serde } from '../serde.ts';
-import type { KeyValueStoreRef, StateStoreSpec, WindowStoreRef } from './spec.ts';
-import type { KeyValueStore, TimeWindow, WindowStore, Windowed } from './stores.ts';
-import { binaryValue, foldStored, WindowCursor, type WindowedCodec } from './windowed-bytes.ts';
+import type { StateEntry } from './backend.ts';
+import type { OpenStore, Pending, RecordAccess } from './open-store.ts';
+import type { KeyValueStoreRef, WindowStoreRef } from './spec.ts';
+import { KeyValueView, WindowView } from './store-views.ts';
+import type { KeyValueStore, WindowStore } from './stores.ts';
 
 /** The header that tells a marker from a store entry in a changelog. */
 export const markerHeader = 'bridge-state-marker';
@@ -17,65 +17,22 @@ export function markerKey(topic: string): Buffer {
   return Buffer.from(`\u0000input-offset:${topic}`, 'utf8');
 }
 
-export interface OpenStore {
-  readonly spec: StateStoreSpec;
-  readonly storage: PartitionStorage;
-  /**
-   * Values of recently used keys as the store's view uses them, so a hot key is not read and
-   * decoded on every record: decoded for a key-value store, the stored bytes for a window store.
-   */
-  readonly decoded: DecodedCache;
-}
-
-/** A bounded map of decoded values (oldest entry dropped first); `undefined` caches an absent key. */
-export class DecodedCache {
-  readonly #entries = new Map<string, unknown>();
-  readonly #capacity: number;
-
-  constructor(capacity = 20_000) {
-    this.#capacity = capacity;
-  }
-
-  has(id: string): boolean {
-    return this.#entries.has(id);
-  }
-
-  get(id: string): unknown {
-    return this.#entries.get(id);
-  }
-
-  set(id: string, value: unknown): void {
-    this.#entries.delete(id);
-    this.#entries.set(id, value);
-    if (this.#entries.size > this.#capacity) this.#entries.delete(this.#entries.keys().next().value!);
-  }
-
-  clear(): void {
-    this.#entries.clear();
-  }
-}
-
-interface Pending {
-  readonly key: Buffer;
-  readonly bytes: Buffer | null;
-  /** The value as the store's view uses it (decoded; bytes for a window store; undefined after delete), so reads in the same chunk skip the serde. */
-  readonly value: unknown;
-}
-
 type Overlay = Map<string, Map<string, Pending>>;
 
-/** A store key as bytes (what the changelog and storage use) and as the id of the maps that hold writes. */
-interface StoreKey {
-  readonly bytes: Buffer;
+/** One write of a record's attempt. */
+interface Write {
+  readonly store: string;
   readonly id: string;
+  readonly pending: Pending;
 }
 
 /** Stores as one attempt of one record sees them; its writes count only once the record is accepted. */
-export class RecordState {
+export class RecordState implements RecordAccess {
   readonly #chunk: ChunkState;
-  readonly writes: Overlay = new Map();
+  /** A record writes a key or two: a list, made on its first write (most attempts of most stages write none). */
+  #writes: Write[] | undefined;
   /** Store name → records dropped as late. */
-  readonly late = new Map<string, number>();
+  #late: Map<string, number> | undefined;
 
   constructor(chunk: ChunkState) {
     this.#chunk = chunk;
@@ -87,97 +44,48 @@ export class RecordState {
     const open = this.#chunk.open(ref.name);
     if (ref.kind === 'key-value') {
       if (open.spec.windows) throw new Error(`store "${ref.name}" is a window store; declare it with addStateStore to use it as a key-value store`);
-      return this.#keyValue(open);
+      return new KeyValueView(this, open);
     }
-    const { windows, aggregate } = open.spec;
-    if (!windows || !aggregate) throw new Error(`store "${ref.name}" is a key-value store, not a window store`);
-    return this.#window(open, { windows, aggregate, value: open.spec.value as Serde<Windowed<unknown>>, topic: open.spec.changelogTopic });
+    if (!open.windowed) throw new Error(`store "${ref.name}" is a key-value store, not a window store`);
+    return new WindowView(this, open, open.windowed);
   }
 
-  /** A window store works on its values' bytes (windowed-bytes.ts): its pending writes and cache hold bytes. */
-  #window(open: OpenStore, codec: WindowedCodec<unknown>): WindowStore<unknown, unknown> {
-    const keyOf = this.#keys(open.spec);
-    const current = (key: StoreKey): Buffer | undefined => {
-      const pending = this.#pending(open.spec.name, key.id);
-      return pending ? (pending.bytes ?? undefined) : this.#chunk.stored(open, key.bytes, key.id);
-    };
-    const scan = async (key: unknown): Promise<WindowCursor> => new WindowCursor(codec.windows, await binaryValue(codec, current(await keyOf(key))));
-    return {
-      update: async (key, timestamp, fold) => {
-        const k = await keyOf(key);
-        const next = await foldStored(codec, current(k), timestamp, fold);
-        if (!next) {
-          this.late.set(open.spec.name, (this.late.get(open.spec.name) ?? 0) + 1);
-          return false;
-        }
-        this.#write(open.spec.name, k, { key: k.bytes, bytes: next, value: next });
-        return true;
-      },
-      scan,
-      fetch: async (key) => {
-        const windows: Array<TimeWindow<unknown>> = [];
-        for (const stored = await scan(key); stored.next(); ) {
-          const aggregate = await codec.aggregate.deserialize(stored.bytes.subarray(stored.at, stored.at + stored.length), codec.topic);
-          windows.push({ start: stored.start, end: stored.start + codec.windows.sizeMs, value: aggregate });
-        }
-        return windows;
-      },
-    };
+  /** The writes of this attempt, oldest first. */
+  writes(): readonly Write[] {
+    return this.#writes ?? [];
   }
 
-  #keyValue(open: OpenStore): KeyValueStore<unknown, unknown> {
-    const { spec } = open;
-    const keyOf = this.#keys(spec);
-    return {
-      get: async (key) => {
-        const k = await keyOf(key);
-        const pending = this.#pending(spec.name, k.id);
-        if (pending) return pending.value;
-        return this.#chunk.read(open, k.bytes, k.id);
-      },
-      put: async (key, value) => {
-        const k = await keyOf(key);
-        this.#write(spec.name, k, { key: k.bytes, bytes: await spec.value.serialize(value, spec.changelogTopic), value });
-      },
-      delete: async (key) => {
-        const k = await keyOf(key);
-        this.#write(spec.name, k, { key: k.bytes, bytes: null, value: undefined });
-      },
-    };
+  /** Store name → records this attempt dropped as late. */
+  late(): ReadonlyMap<string, number> | undefined {
+    return this.#late;
   }
 
-  /** A step reads and writes the same key (a window store's scan, then its update): serialize it once. */
-  #keys(spec: StateStoreSpec): (key: unknown) => StoreKey | Promise<StoreKey> {
-    let lastKey: unknown;
-    let last: StoreKey | undefined;
-    const resolved = (key: unknown, bytes: Buffer | null): StoreKey => {
-      if (bytes === null) throw new Error(`store "${spec.name}" cannot hold a null key`);
-      const storeKey = { bytes, id: bytes.toString('latin1') };
-      // Only a primitive key is known not to have changed since.
-      if (typeof key !== 'object' && typeof key !== 'function') {
-        lastKey = key;
-        last = storeKey;
+  pending(store: string, id: string): Pending | undefined {
+    const writes = this.#writes;
+    if (writes) {
+      for (let i = writes.length - 1; i >= 0; i -= 1) {
+        const write = writes[i]!;
+        if (write.id === id && write.store === store) return write.pending;
       }
-      return storeKey;
-    };
-    return (key) => {
-      if (last !== undefined && Object.is(key, lastKey)) return last;
-      const bytes = spec.key.serialize(key, spec.changelogTopic);
-      return bytes instanceof Promise ? bytes.then((b) => resolved(key, b)) : resolved(key, bytes);
-    };
-  }
-
-  #pending(store: string, id: string): Pending | undefined {
-    return this.writes.get(store)?.get(id) ?? this.#chunk.pending(store, id);
-  }
-
-  #write(store: string, key: StoreKey, pending: Pending): void {
-    let writes = this.writes.get(store);
-    if (!writes) {
-      writes = new Map();
-      this.writes.set(store, writes);
     }
-    writes.set(key.id, pending);
+    return this.#chunk.pending(store, id);
+  }
+
+  write(store: string, id: string, pending: Pending): void {
+    (this.#writes ??= []).push({ store, id, pending });
+  }
+
+  read(open: OpenStore, key: Buffer, id: string): Promise<unknown> {
+    return this.#chunk.read(open, key, id);
+  }
+
+  stored(open: OpenStore, key: Buffer, id: string): Buffer | undefined {
+    return this.#chunk.stored(open, key, id);
+  }
+
+  dropped(store: string): void {
+    this.#late ??= new Map();
+    this.#late.set(store, (this.#late.get(store) ?? 0) + 1);
   }
 }
 
@@ -203,12 +111,15 @@ export class ChunkState {
 
   /** The record finished: later records of the chunk see its writes, and the chunk's changelog carries them. */
   accept(record: RecordState): void {
-    for (const [store, writes] of record.writes) {
-      const pending = this.#pending.get(store) ?? new Map<string, Pending>();
-      for (const [id, entry] of writes) pending.set(id, entry);
-      this.#pending.set(store, pending);
+    for (const { store, id, pending } of record.writes()) {
+      let writes = this.#pending.get(store);
+      if (!writes) {
+        writes = new Map();
+        this.#pending.set(store, writes);
+      }
+      writes.set(id, pending);
     }
-    for (const [store, n] of record.late) this.#late.set(store, (this.#late.get(store) ?? 0) + n);
+    for (const [store, n] of record.late() ?? []) this.#late.set(store, (this.#late.get(store) ?? 0) + n);
   }
 
   /** Store name → records dropped as late, of the accepted records. */

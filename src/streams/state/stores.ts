@@ -41,6 +41,8 @@ export interface WindowScan {
   readonly start: number;
   /** The current window's aggregate is the `length` bytes of `bytes` from `at`. */
   readonly bytes: Buffer;
+  /** The same bytes, to read numbers in place (a Buffer read method boxes a double per call). */
+  readonly view: DataView;
   readonly at: number;
   readonly length: number;
 }

@@ -104,7 +104,9 @@ test('damaged bytes are a deserialization error naming what is wrong, for an upd
     [Buffer.from([9, 0, 0]), /unknown layout version 9/],
   ];
   for (const [data, message] of cases) {
-    const folding = await foldStored(codec, data, day, (a) => (a ?? 0) + 1).then(() => undefined, (e: unknown) => e);
+    const folding = await Promise.resolve()
+      .then(() => foldStored(codec, data, day, (a) => (a ?? 0) + 1))
+      .then(() => undefined, (e: unknown) => e);
     assert.instance(folding, RecordError, `update, ${message}`);
     assert.match((folding as Error).message, message);
     const scanning = await Promise.resolve()

@@ -64,14 +64,15 @@ test('baselines read from the stored days in place equal those of the decoded da
 
 test('a stored day read in place: the mean of a metric, or an error that says what is wrong', () => {
   const day = encodeDailyValues({ hrvRmssdMs: { sum: 131.25, count: 3 }, stressLevel: { sum: 0, count: 1 } });
-  const within = Buffer.concat([Buffer.from([7, 7]), day, Buffer.from([7])]);
+  const bytes = Buffer.concat([Buffer.from([7, 7]), day, Buffer.from([7])]);
+  const within = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   assert.is(storedDailyMean(within, 2, day.length, 'hrvRmssdMs'), 131.25 / 3, 'sum over count');
   assert.is(storedDailyMean(within, 2, day.length, 'stressLevel'), 0, 'a mean of zero is a value');
   assert.is(storedDailyMean(within, 2, day.length, 'sleepScore'), undefined, 'a metric the day lacks');
   assert.throws(() => storedDailyMean(within, 2, day.length - 1, 'hrvRmssdMs'), /a stored day of 26 bytes does not hold 2 metrics/);
   assert.throws(() => storedDailyMean(within, 2, 0, 'hrvRmssdMs'), /a stored day is empty/);
   const unknown = Buffer.from('01' + '63' + '0000000000405040' + '01000000', 'hex');
-  assert.throws(() => storedDailyMean(unknown, 0, unknown.length, 'hrvRmssdMs'), /unknown metric code 99/);
+  assert.throws(() => storedDailyMean(new DataView(unknown.buffer, unknown.byteOffset, unknown.length), 0, unknown.length, 'hrvRmssdMs'), /unknown metric code 99/);
 });
 
 test('addToDay sums the rule metrics of an event and ignores the rest', () => {
