@@ -100,5 +100,11 @@ async function judgeAndRemember(store: WindowStore<string | null, DailyValues>, 
 }
 
 function asRecords(baselines: Baselines): Baseline[] {
-  return Object.entries(baselines).map(([metric, b]) => ({ metric, median: b.median, days: b.days, windowDays: baselineDays }));
+  const records: Baseline[] = [];
+  // for…in rather than Object.entries: once per event, and no pair per metric.
+  for (const metric in baselines) {
+    const b = baselines[metric as RuleMetric]!;
+    records.push({ metric, median: b.median, days: b.days, windowDays: baselineDays });
+  }
+  return records;
 }

@@ -19,11 +19,10 @@ export function markerKey(topic: string): Buffer {
 
 type Overlay = Map<string, Map<string, Pending>>;
 
-/** One write of a record's attempt. */
-interface Write {
+/** One write of a record's attempt: the pending write itself, with where it goes (one object per write, not two). */
+interface Write extends Pending {
   readonly store: string;
   readonly id: string;
-  readonly pending: Pending;
 }
 
 /** Stores as one attempt of one record sees them; its writes count only once the record is accepted. */
@@ -65,14 +64,16 @@ export class RecordState implements RecordAccess {
     if (writes) {
       for (let i = writes.length - 1; i >= 0; i -= 1) {
         const write = writes[i]!;
-        if (write.id === id && write.store === store) return write.pending;
+        if (write.id === id && write.store === store) return write;
       }
     }
     return this.#chunk.pending(store, id);
   }
 
-  write(store: string, id: string, pending: Pending): void {
-    (this.#writes ??= []).push({ store, id, pending });
+  write(store: string, id: string, key: Buffer, bytes: Buffer | null, value: unknown): void {
+    const write: Write = { store, id, key, bytes, value };
+    if (this.#writes) this.#writes.push(write);
+    else this.#writes = [write];
   }
 
   read(open: OpenStore, key: Buffer, id: string): Promise<unknown> {
@@ -111,13 +112,13 @@ export class ChunkState {
 
   /** The record finished: later records of the chunk see its writes, and the chunk's changelog carries them. */
   accept(record: RecordState): void {
-    for (const { store, id, pending } of record.writes()) {
-      let writes = this.#pending.get(store);
+    for (const write of record.writes()) {
+      let writes = this.#pending.get(write.store);
       if (!writes) {
         writes = new Map();
-        this.#pending.set(store, writes);
+        this.#pending.set(write.store, writes);
       }
-      writes.set(id, pending);
+      writes.set(write.id, write);
     }
     for (const [store, n] of record.late() ?? []) this.#late.set(store, (this.#late.get(store) ?? 0) + n);
   }
@@ -131,6 +132,7 @@ export class ChunkState {
   changelog(markers: ReadonlyArray<{ topic: string; nextOffset: string }>, timestamp: number): OutgoingRecord[] {
     const out: OutgoingRecord[] = [];
     for (const { spec } of this.#stores.values()) {
+      const node = `${spec.name}-changelog`;
       for (const entry of this.#entries(spec.name, markers)) {
         const marker = entry.key[0] === 0 && markers.some((m) => markerKey(m.topic).equals(entry.key));
         out.push({
@@ -140,7 +142,7 @@ export class ChunkState {
           value: entry.value,
           headers: marker ? { [markerHeader]: 'input-offset' } : {},
           timestamp,
-          node: `${spec.name}-changelog`,
+          node,
         });
       }
     }
@@ -181,7 +183,8 @@ export class ChunkState {
 
   /** @internal read path of a window store: its stored bytes, kept in the store's cache. */
   stored(open: OpenStore, bytes: Buffer, id: string): Buffer | undefined {
-    if (open.decoded.has(id)) return open.decoded.get(id) as Buffer | undefined;
+    const cached = open.decoded.get(id) as Buffer | undefined;
+    if (cached !== undefined || open.decoded.has(id)) return cached;
     const stored = open.storage.get(bytes);
     open.decoded.set(id, stored);
     return stored;

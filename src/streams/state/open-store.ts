@@ -15,20 +15,34 @@ export interface OpenStore {
   readonly decoded: DecodedCache;
   /** Set for a window store: what its view needs to work on the values' bytes. */
   readonly windowed?: WindowedCodec<unknown>;
+  /**
+   * String keys of recent records as bytes and id: a stage with state serialized its key at
+   * every record, and a user's records come again and again. Emptied when it reaches the cache's size.
+   */
+  readonly keys: Map<string, StoreKey>;
+}
+
+/** A store key as bytes (what the changelog and storage use) and as the id of the maps that hold writes. */
+export interface StoreKey {
+  readonly bytes: Buffer;
+  readonly id: string;
 }
 
 export function openStore(spec: StateStoreSpec, storage: PartitionStorage): OpenStore {
   const { windows, aggregate } = spec;
   const windowed = windows && aggregate ? { windows, aggregate, value: spec.value as Serde<Windowed<unknown>>, topic: spec.changelogTopic } : undefined;
-  return { spec, storage, decoded: new DecodedCache(), ...(windowed ? { windowed } : {}) };
+  return { spec, storage, decoded: new DecodedCache(), keys: new Map(), ...(windowed ? { windowed } : {}) };
 }
+
+/** Entries a store's caches hold at most, per partition. */
+export const cacheCapacity = 20_000;
 
 /** A bounded map of decoded values (oldest entry dropped first); `undefined` caches an absent key. */
 export class DecodedCache {
   readonly #entries = new Map<string, unknown>();
   readonly #capacity: number;
 
-  constructor(capacity = 20_000) {
+  constructor(capacity = cacheCapacity) {
     this.#capacity = capacity;
   }
 
@@ -63,7 +77,8 @@ export interface Pending {
 export interface RecordAccess {
   /** The key's latest write, of this record or an accepted one of the chunk. */
   pending(store: string, id: string): Pending | undefined;
-  write(store: string, id: string, pending: Pending): void;
+  /** A new value of the key (`bytes` null: deleted); `value` as the view uses it (see Pending). */
+  write(store: string, id: string, key: Buffer, bytes: Buffer | null, value: unknown): void;
   /** A value from local storage, decoded once and kept in the store's cache. */
   read(open: OpenStore, key: Buffer, id: string): Promise<unknown>;
   /** A window store's stored bytes, kept in the store's cache. */

@@ -1,4 +1,4 @@
-import type { OpenStore, RecordAccess } from './open-store.ts';
+import { cacheCapacity, type OpenStore, type RecordAccess, type StoreKey } from './open-store.ts';
 import type { KeyValueStore, TimeWindow, WindowStore } from './stores.ts';
 import { binaryValue, foldStored, WindowCursor, type WindowedCodec } from './windowed-bytes.ts';
 
@@ -6,12 +6,6 @@ import { binaryValue, foldStored, WindowCursor, type WindowedCodec } from './win
  * The stores as a step sees them (`ctx.store(ref)`), one view per call. Classes rather than
  * objects of closures: a view is made for every record of a stage with state.
  */
-
-/** A store key as bytes (what the changelog and storage use) and as the id of the maps that hold writes. */
-interface StoreKey {
-  readonly bytes: Buffer;
-  readonly id: string;
-}
 
 class KeyedView {
   protected readonly access: RecordAccess;
@@ -27,6 +21,8 @@ class KeyedView {
   /** A step reads and writes the same key (a window store's scan, then its update): serialize it once. */
   protected keyOf(key: unknown): StoreKey | Promise<StoreKey> {
     if (this.#last !== undefined && Object.is(key, this.#lastKey)) return this.#last;
+    const known = typeof key === 'string' ? this.open.keys.get(key) : undefined;
+    if (known !== undefined) return this.#remember(key, known);
     const bytes = this.open.spec.key.serialize(key, this.open.spec.changelogTopic);
     return bytes instanceof Promise ? bytes.then((b) => this.#resolved(key, b)) : this.#resolved(key, bytes);
   }
@@ -34,11 +30,19 @@ class KeyedView {
   #resolved(key: unknown, bytes: Buffer | null): StoreKey {
     if (bytes === null) throw new Error(`store "${this.open.spec.name}" cannot hold a null key`);
     const storeKey = { bytes, id: bytes.toString('latin1') };
-    // Only a primitive key is known not to have changed since.
-    if (typeof key !== 'object' && typeof key !== 'function') {
-      this.#lastKey = key;
-      this.#last = storeKey;
+    // Only a primitive key is known not to have changed since; a string is kept across records too.
+    if (typeof key === 'object' || typeof key === 'function') return storeKey;
+    if (typeof key === 'string') {
+      const { keys } = this.open;
+      if (keys.size >= cacheCapacity) keys.clear();
+      keys.set(key, storeKey);
     }
+    return this.#remember(key, storeKey);
+  }
+
+  #remember(key: unknown, storeKey: StoreKey): StoreKey {
+    this.#lastKey = key;
+    this.#last = storeKey;
     return storeKey;
   }
 }
@@ -54,12 +58,12 @@ export class KeyValueView extends KeyedView implements KeyValueStore<unknown, un
   async put(key: unknown, value: unknown): Promise<void> {
     const k = await this.keyOf(key);
     const { spec } = this.open;
-    this.access.write(spec.name, k.id, { key: k.bytes, bytes: await spec.value.serialize(value, spec.changelogTopic), value });
+    this.access.write(spec.name, k.id, k.bytes, await spec.value.serialize(value, spec.changelogTopic), value);
   }
 
   async delete(key: unknown): Promise<void> {
     const k = await this.keyOf(key);
-    this.access.write(this.open.spec.name, k.id, { key: k.bytes, bytes: null, value: undefined });
+    this.access.write(this.open.spec.name, k.id, k.bytes, null, undefined);
   }
 }
 
@@ -83,7 +87,7 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
       this.access.dropped(store);
       return false;
     }
-    this.access.write(store, k.id, { key: k.bytes, bytes: next, value: next });
+    this.access.write(store, k.id, k.bytes, next, next);
     return true;
   }
 
