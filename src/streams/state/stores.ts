@@ -19,8 +19,9 @@ export interface WindowStore<K, A> {
   /**
    * Folds a record at event time `timestamp` into its window. Returns false, and counts the
    * record as dropped, when that window closed (it ended more than the grace period before the
-   * latest event time seen for the key). `fold` returns a new aggregate and leaves `current`
-   * as it is: the store's cache hands the same object to the key's later records.
+   * latest event time seen for the key). `fold` gets the window's aggregate decoded from the
+   * stored bytes (undefined for a new window) and returns the new one; of the key's windows,
+   * only that one is written again.
    */
   update(key: K, timestamp: number, fold: (current: A | undefined) => A): Promise<boolean>;
   /** The key's retained windows, oldest first. */
