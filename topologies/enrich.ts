@@ -3,19 +3,22 @@ import type { Schema } from 'avsc';
 import type { Registry } from 'prom-client';
 import type { Baseline, BiometricEvent, EnrichedBiometricEvent } from '../src/events/index.ts';
 import { bridgeSchemas } from '../src/schemas/index.ts';
-import { serdes, StreamsBuilder, type AvroSchemaStore, type Serde, type Topology, type WindowStore } from '../src/streams/index.ts';
+import { serdes, StreamsBuilder, type AvroSchemaStore, type InPlaceSerde, type Topology, type WindowStore } from '../src/streams/index.ts';
 import { topics } from '../src/topics.ts';
 import {
   addToDay,
   baselineDays,
   baselineMetrics,
-  baselinesAt,
+  baselinesOfStored,
   createTriggerMetrics,
+  dailyValuesLength,
   dayMs,
   decodeDailyValues,
   encodeDailyValues,
   evaluateTriggers,
+  hasDailyValues,
   priorityOf,
+  writeDailyValues,
   type Baselines,
   type DailyValues,
   type RuleMetric,
@@ -31,8 +34,14 @@ export const baselineStoreName = 'baselines';
 /** Daily windows of event time, kept for the baseline's seven days; values up to two days late still count. */
 export const baselineWindows = { sizeMs: dayMs, graceMs: 2 * dayMs, retentionMs: baselineDays * dayMs } as const;
 
-/** A day of the baseline store as its changelog holds it (binary: the store writes every retained day at each event). */
-const dailyValuesSerde: Serde<DailyValues> = { name: 'daily-values', serialize: encodeDailyValues, deserialize: (data) => decodeDailyValues(data ?? Buffer.alloc(0)) };
+/** A day of the baseline store as its changelog holds it (binary, written in place: the store writes every retained day at each event). */
+const dailyValuesSerde: InPlaceSerde<DailyValues> = {
+  name: 'daily-values',
+  serialize: encodeDailyValues,
+  deserialize: (data) => decodeDailyValues(data ?? Buffer.alloc(0)),
+  byteLength: dailyValuesLength,
+  serializeInto: writeDailyValues,
+};
 
 export interface EnrichOptions {
   /** Loaded and validated at start (`loadRuleSet`), so a bad file stops the stage, not a record. */
@@ -83,13 +92,19 @@ export function enrichTopology(options: EnrichOptions): Topology {
   return builder.build();
 }
 
-/** The user's baselines before this event, then the event's values added to its day. */
+/** The user's baselines before this event (read from the stored days in place), then the event's values added to its day. */
 async function judgeAndRemember(store: WindowStore<string | null, DailyValues>, event: BiometricEvent, metrics: readonly RuleMetric[]): Promise<Baselines> {
-  const baselines = baselinesAt(await store.fetch(event.userId), event.occurredAt, metrics);
-  if (addToDay(undefined, event, metrics)) await store.update(event.userId, event.occurredAt, (day) => addToDay(day, event, metrics) ?? day ?? {});
+  const baselines = baselinesOfStored(await store.scan(event.userId), event.occurredAt, metrics);
+  if (hasDailyValues(event, metrics)) await store.update(event.userId, event.occurredAt, (day) => addToDay(day, event, metrics) ?? day ?? {});
   return baselines;
 }
 
 function asRecords(baselines: Baselines): Baseline[] {
-  return Object.entries(baselines).map(([metric, b]) => ({ metric, median: b.median, days: b.days, windowDays: baselineDays }));
+  const records: Baseline[] = [];
+  // for…in rather than Object.entries: once per event, and no pair per metric.
+  for (const metric in baselines) {
+    const b = baselines[metric as RuleMetric]!;
+    records.push({ metric, median: b.median, days: b.days, windowDays: baselineDays });
+  }
+  return records;
 }

@@ -2,7 +2,7 @@ import type { Awaitable, StreamRecord } from './record.ts';
 import type { Serde, Serializer } from './serdes.ts';
 import { changelogTopicOf, type KeyValueStoreRef, type StateStoreSpec, type WindowSpec, type WindowStoreRef } from './state/spec.ts';
 import { validateWindows } from './state/windows.ts';
-import { windowedSerde } from './state/windowed-serde.ts';
+import { windowedSerde, type InPlaceSerde } from './state/windowed-serde.ts';
 import { serdes } from './serdes.ts';
 import { Topology, type AnyRecord, type GraphNode, type ProcessorKind, type ProcessorNode, type StepContext, type StoreNode, type StoreWriter } from './topology.ts';
 
@@ -41,8 +41,8 @@ export interface WindowStoreOptions<K, A> {
   name: string;
   key: Serde<K>;
   windows: WindowSpec;
-  /** How one window's aggregate is written; JSON (plain data) when omitted. */
-  aggregate?: Serde<A>;
+  /** How one window's aggregate is written; JSON (plain data) when omitted. An `InPlaceSerde` saves a Buffer per window at each update. */
+  aggregate?: Serde<A> | InPlaceSerde<A>;
 }
 
 export interface BuilderOptions {
@@ -107,8 +107,9 @@ export class StreamsBuilder {
   /** Declares a store of event-time windows per key (`ctx.store(ref).update(key, time, fold)`). */
   addWindowStore<K, A>(options: WindowStoreOptions<K, A>): WindowStoreRef<K, A> {
     const windows = validateWindows(options.windows, options.name);
-    const value = windowedSerde<A>(options.aggregate ?? serdes.json<A>());
-    this.#addStore({ name: options.name, key: options.key as Serde<unknown>, value: value as Serde<unknown>, windows });
+    const aggregate = options.aggregate ?? serdes.json<A>();
+    const value = windowedSerde<A>(aggregate);
+    this.#addStore({ name: options.name, key: options.key as Serde<unknown>, value: value as Serde<unknown>, windows, aggregate: aggregate as Serde<unknown> });
     return { kind: 'window', name: options.name, windows };
   }
 

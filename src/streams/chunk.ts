@@ -117,11 +117,14 @@ const alreadyApplied: Timed = { outcome: { kind: 'processed', outputs: [], store
  */
 async function runInOrder(chunk: readonly RawRecord[], ctx: ChunkContext, state?: ChunkState, covered?: bigint): Promise<Array<Timed | undefined>> {
   const ran: Timed[] = [];
+  // A chunk's offsets ascend: once one is not covered, none after it is (no BigInt per record then).
+  let skipping = covered !== undefined;
   for (const raw of chunk) {
-    if (covered !== undefined && BigInt(raw.offset) < covered) {
+    if (skipping && BigInt(raw.offset) < covered!) {
       ran.push(alreadyApplied);
       continue;
     }
+    skipping = false;
     const result = await timed(raw, ctx, state);
     ran.push(result);
     if (result.outcome.kind === 'processed' && result.outcome.state) state?.accept(result.outcome.state);

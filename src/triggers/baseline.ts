@@ -1,4 +1,5 @@
 import type { Baselines, MetricBaseline, MetricValues } from './evaluate.ts';
+import { storedDailyMean, type DailyValues } from './daily-values-codec.ts';
 import type { RuleMetric } from './rule-set.ts';
 
 export const dayMs = 86_400_000;
@@ -6,13 +7,19 @@ export const dayMs = 86_400_000;
 /** Days before the event's day a baseline looks at. */
 export const baselineDays = 7;
 
-/** One day of a user's values: sum and count per metric, so late values of the day still average in. */
-export type DailyValues = Partial<Record<RuleMetric, { sum: number; count: number }>>;
-
 /** A day window of the baseline store (start: 00:00 UTC, epoch ms). */
 export interface DayWindow {
   readonly start: number;
   readonly value: DailyValues;
+}
+
+/** Whether the event has a value of any of `metrics` (what `addToDay` would add), without making a day. */
+export function hasDailyValues(values: MetricValues, metrics: readonly RuleMetric[]): boolean {
+  for (const metric of metrics) {
+    const value = values[metric];
+    if (typeof value === 'number' && Number.isFinite(value)) return true;
+  }
+  return false;
 }
 
 /** Adds the event's values of `metrics` to its day; undefined when it has none of them. */
@@ -35,31 +42,93 @@ export function addToDay(day: DailyValues | undefined, values: MetricValues, met
  * outlier night (a late party, a broken strap) does not move it.
  */
 export function baselinesAt(windows: readonly DayWindow[], eventTime: number, metrics: readonly RuleMetric[]): Baselines {
-  const today = Math.floor(eventTime / dayMs) * dayMs;
+  const today = dayOf(eventTime);
   const from = today - baselineDays * dayMs;
-  const baselines: Partial<Record<RuleMetric, MetricBaseline>> = {};
-  // Runs once per event: plain loops over at most seven days, no intermediate arrays.
-  const daily: number[] = [];
-  for (const metric of metrics) {
-    daily.length = 0;
-    for (const w of windows) {
-      if (w.start < from || w.start >= today) continue;
-      const v = w.value[metric];
-      if (v && v.count > 0) daily.push(v.sum / v.count);
+  const daily = scratch.reset(metrics.length);
+  for (const w of windows) {
+    if (w.start < from || w.start >= today) continue;
+    for (let m = 0; m < metrics.length; m += 1) {
+      const v = w.value[metrics[m]!];
+      if (v && v.count > 0) daily.add(m, v.sum / v.count);
     }
-    if (daily.length > 0) baselines[metric] = { median: medianInPlace(daily), days: daily.length };
   }
-  return baselines;
+  return daily.medians(metrics);
 }
 
-/** The median of `values`, which it sorts in place (insertion sort: at most seven values). */
-function medianInPlace(values: number[]): number {
-  for (let i = 1; i < values.length; i += 1) {
+/** Days as the baseline store holds them, encoded (`encodeDailyValues`), read in place: the window store's scan. */
+export interface StoredDays {
+  next(): boolean;
+  readonly start: number;
+  /** The current day is the `length` bytes of `view` from `at`. */
+  readonly view: DataView;
+  readonly at: number;
+  readonly length: number;
+}
+
+/**
+ * `baselinesAt` read straight from the stored days: it runs for every event, and decoding the
+ * retained days into objects first was most of what the baseline store cost per event.
+ */
+export function baselinesOfStored(days: StoredDays, eventTime: number, metrics: readonly RuleMetric[]): Baselines {
+  const today = dayOf(eventTime);
+  const from = today - baselineDays * dayMs;
+  const daily = scratch.reset(metrics.length);
+  while (days.next()) {
+    if (days.start < from || days.start >= today) continue;
+    for (let m = 0; m < metrics.length; m += 1) {
+      const mean = storedDailyMean(days.view, days.at, days.length, metrics[m]!);
+      if (mean !== undefined) daily.add(m, mean);
+    }
+  }
+  return daily.medians(metrics);
+}
+
+/** 00:00 UTC of the event's day. */
+function dayOf(eventTime: number): number {
+  return Math.floor(eventTime / dayMs) * dayMs;
+}
+
+/**
+ * Daily means per metric, reused: baselines run once per event, synchronously. The lists keep
+ * their capacity (emptied with `length = 0`, an array let go of its storage, and every event
+ * allocated it again).
+ */
+class DailyMeans {
+  readonly #values: number[][] = [];
+  readonly #counts: number[] = [];
+
+  reset(metrics: number): this {
+    while (this.#values.length < metrics) this.#values.push([]);
+    for (let m = 0; m < metrics; m += 1) this.#counts[m] = 0;
+    return this;
+  }
+
+  add(metric: number, mean: number): void {
+    const count = this.#counts[metric]!;
+    this.#values[metric]![count] = mean;
+    this.#counts[metric] = count + 1;
+  }
+
+  medians(metrics: readonly RuleMetric[]): Baselines {
+    const baselines: Partial<Record<RuleMetric, MetricBaseline>> = {};
+    for (let m = 0; m < metrics.length; m += 1) {
+      const days = this.#counts[m]!;
+      if (days > 0) baselines[metrics[m]!] = { median: medianInPlace(this.#values[m]!, days), days };
+    }
+    return baselines;
+  }
+}
+
+const scratch = new DailyMeans();
+
+/** The median of the first `count` of `values`, which it sorts in place (insertion sort: at most seven values). */
+function medianInPlace(values: number[], count: number): number {
+  for (let i = 1; i < count; i += 1) {
     const v = values[i]!;
     let j = i - 1;
     for (; j >= 0 && values[j]! > v; j -= 1) values[j + 1] = values[j]!;
     values[j + 1] = v;
   }
-  const middle = Math.floor(values.length / 2);
-  return values.length % 2 === 1 ? values[middle]! : (values[middle - 1]! + values[middle]!) / 2;
+  const middle = Math.floor(count / 2);
+  return count % 2 === 1 ? values[middle]! : (values[middle - 1]! + values[middle]!) / 2;
 }

@@ -1,5 +1,7 @@
-import type { DailyValues } from './baseline.ts';
 import type { RuleMetric } from './rule-set.ts';
+
+/** One day of a user's values: sum and count per metric, so late values of the day still average in. */
+export type DailyValues = Partial<Record<RuleMetric, { sum: number; count: number }>>;
 
 /**
  * One byte per metric in a stored day: part of the baseline store's changelog format, so a code
@@ -16,22 +18,65 @@ const metricCodes = {
 } as const satisfies Record<RuleMetric, number>;
 
 const metricOfCode = new Map<number, RuleMetric>(Object.entries(metricCodes).map(([metric, code]) => [code, metric as RuleMetric]));
+/** 1 at each code in use: a stored day's codes are checked at every read in place, and an array index is cheaper than a Map lookup. */
+const knownCodes = new Uint8Array(256);
+for (const code of metricOfCode.keys()) knownCodes[code] = 1;
 const entryBytes = 13; // code (1), sum (float64), count (uint32)
 
 /** A day's sums and counts: the number of metrics (1 byte), then per metric its code, sum (float64 LE) and count (uint32 LE). */
 export function encodeDailyValues(day: DailyValues): Buffer {
-  const metrics = (Object.keys(day) as RuleMetric[]).filter((metric) => day[metric] !== undefined);
-  const out = Buffer.allocUnsafe(1 + metrics.length * entryBytes);
-  out[0] = metrics.length;
-  let at = 1;
-  for (const metric of metrics) {
-    const value = day[metric]!;
-    out[at] = metricCodes[metric];
+  const out = Buffer.allocUnsafe(dailyValuesLength(day));
+  writeDailyValues(day, out, 0);
+  return out;
+}
+
+/** The bytes `writeDailyValues` takes for `day`. */
+export function dailyValuesLength(day: DailyValues): number {
+  let metrics = 0;
+  // for…in rather than Object.keys: the baseline store writes every retained day at each event, and this allocates nothing.
+  for (const metric in day) if (day[metric as RuleMetric] !== undefined) metrics += 1;
+  return 1 + metrics * entryBytes;
+}
+
+/** Writes `day` as `encodeDailyValues` lays it out, at `at` of `out`, which has room for it; returns the offset after it. */
+export function writeDailyValues(day: DailyValues, out: Buffer, at: number): number {
+  const countAt = at;
+  let metrics = 0;
+  at += 1;
+  for (const metric in day) {
+    const value = day[metric as RuleMetric];
+    if (value === undefined) continue;
+    out[at] = metricCodes[metric as RuleMetric];
     out.writeDoubleLE(value.sum, at + 1);
     out.writeUInt32LE(value.count, at + 9);
     at += entryBytes;
+    metrics += 1;
   }
-  return out;
+  out[countAt] = metrics;
+  return at;
+}
+
+/**
+ * The mean of `metric` on a day where it lies encoded (the `length` bytes of `data` from `at`),
+ * read in place; undefined when the day has no value of it. The same checks as
+ * `decodeDailyValues`, and the same value as its sum / count. A DataView: Buffer's read methods
+ * box a double per call, and this runs for every retained day of every event.
+ */
+export function storedDailyMean(data: DataView, at: number, length: number, metric: RuleMetric): number | undefined {
+  if (length === 0 || at >= data.byteLength) throw new Error('a stored day is empty: expected at least its metric count');
+  const count = data.getUint8(at);
+  if (length !== 1 + count * entryBytes) throw new Error(`a stored day of ${length} bytes does not hold ${count} metrics`);
+  const code = metricCodes[metric];
+  let mean: number | undefined;
+  for (let entry = at + 1; entry < at + length; entry += entryBytes) {
+    const entryCode = data.getUint8(entry);
+    if (knownCodes[entryCode] !== 1) throw new Error(`a stored day names unknown metric code ${entryCode}`);
+    if (entryCode !== code) continue;
+    // The last entry of a metric wins, as it does when the day is decoded.
+    const n = data.getUint32(entry + 9, true);
+    mean = n > 0 ? data.getFloat64(entry + 1, true) / n : undefined;
+  }
+  return mean;
 }
 
 export function decodeDailyValues(data: Buffer): DailyValues {

@@ -1,8 +1,9 @@
 import type { OutgoingRecord } from '../record.ts';
-import type { PartitionStorage, StateEntry } from './backend.ts';
-import type { KeyValueStoreRef, StateStoreSpec, WindowStoreRef } from './spec.ts';
-import type { KeyValueStore, WindowStore, Windowed } from './stores.ts';
-import { foldIntoWindow, windowsOf } from './windows.ts';
+import type { StateEntry } from './backend.ts';
+import type { OpenStore, Pending, RecordAccess } from './open-store.ts';
+import type { KeyValueStoreRef, WindowStoreRef } from './spec.ts';
+import { KeyValueView, WindowView } from './store-views.ts';
+import type { KeyValueStore, WindowStore } from './stores.ts';
 
 /** The header that tells a marker from a store entry in a changelog. */
 export const markerHeader = 'bridge-state-marker';
@@ -16,56 +17,21 @@ export function markerKey(topic: string): Buffer {
   return Buffer.from(`\u0000input-offset:${topic}`, 'utf8');
 }
 
-export interface OpenStore {
-  readonly spec: StateStoreSpec;
-  readonly storage: PartitionStorage;
-  /** Decoded values of recently used keys, so a hot key is not decoded on every record. */
-  readonly decoded: DecodedCache;
-}
-
-/** A bounded map of decoded values (oldest entry dropped first); `undefined` caches an absent key. */
-export class DecodedCache {
-  readonly #entries = new Map<string, unknown>();
-  readonly #capacity: number;
-
-  constructor(capacity = 20_000) {
-    this.#capacity = capacity;
-  }
-
-  has(id: string): boolean {
-    return this.#entries.has(id);
-  }
-
-  get(id: string): unknown {
-    return this.#entries.get(id);
-  }
-
-  set(id: string, value: unknown): void {
-    this.#entries.delete(id);
-    this.#entries.set(id, value);
-    if (this.#entries.size > this.#capacity) this.#entries.delete(this.#entries.keys().next().value!);
-  }
-
-  clear(): void {
-    this.#entries.clear();
-  }
-}
-
-interface Pending {
-  readonly key: Buffer;
-  readonly bytes: Buffer | null;
-  /** The decoded value (undefined after delete), so reads in the same chunk skip the serde. */
-  readonly value: unknown;
-}
-
 type Overlay = Map<string, Map<string, Pending>>;
 
+/** One write of a record's attempt: the pending write itself, with where it goes (one object per write, not two). */
+interface Write extends Pending {
+  readonly store: string;
+  readonly id: string;
+}
+
 /** Stores as one attempt of one record sees them; its writes count only once the record is accepted. */
-export class RecordState {
+export class RecordState implements RecordAccess {
   readonly #chunk: ChunkState;
-  readonly writes: Overlay = new Map();
+  /** A record writes a key or two: a list, made on its first write (most attempts of most stages write none). */
+  #writes: Write[] | undefined;
   /** Store name → records dropped as late. */
-  readonly late = new Map<string, number>();
+  #late: Map<string, number> | undefined;
 
   constructor(chunk: ChunkState) {
     this.#chunk = chunk;
@@ -77,64 +43,50 @@ export class RecordState {
     const open = this.#chunk.open(ref.name);
     if (ref.kind === 'key-value') {
       if (open.spec.windows) throw new Error(`store "${ref.name}" is a window store; declare it with addStateStore to use it as a key-value store`);
-      return this.#keyValue(open);
+      return new KeyValueView(this, open);
     }
-    const windows = open.spec.windows;
-    if (!windows) throw new Error(`store "${ref.name}" is a key-value store, not a window store`);
-    const kv = this.#keyValue(open) as KeyValueStore<unknown, Windowed<unknown>>;
-    return {
-      update: async (key, timestamp, fold) => {
-        const next = foldIntoWindow(windows, await kv.get(key), timestamp, fold);
-        if (!next) {
-          this.late.set(ref.name, (this.late.get(ref.name) ?? 0) + 1);
-          return false;
-        }
-        await kv.put(key, next);
-        return true;
-      },
-      fetch: async (key) => windowsOf(windows, await kv.get(key)),
-    };
+    if (!open.windowed) throw new Error(`store "${ref.name}" is a key-value store, not a window store`);
+    return new WindowView(this, open, open.windowed);
   }
 
-  #keyValue(open: OpenStore): KeyValueStore<unknown, unknown> {
-    const { spec } = open;
-    const topic = spec.changelogTopic;
-    // A step reads and writes the same key (a window store's update is a get and a put): serialize it once.
-    let lastKey: unknown;
-    let lastBytes: Buffer | undefined;
-    const keyBytes = async (key: unknown): Promise<Buffer> => {
-      if (lastBytes !== undefined && Object.is(key, lastKey)) return lastBytes;
-      const bytes = await spec.key.serialize(key, topic);
-      if (bytes === null) throw new Error(`store "${spec.name}" cannot hold a null key`);
-      // Only a primitive key is known not to have changed since.
-      if (typeof key !== 'object' && typeof key !== 'function') {
-        lastKey = key;
-        lastBytes = bytes;
+  /** The writes of this attempt, oldest first. */
+  writes(): readonly Write[] {
+    return this.#writes ?? [];
+  }
+
+  /** Store name → records this attempt dropped as late. */
+  late(): ReadonlyMap<string, number> | undefined {
+    return this.#late;
+  }
+
+  pending(store: string, id: string): Pending | undefined {
+    const writes = this.#writes;
+    if (writes) {
+      for (let i = writes.length - 1; i >= 0; i -= 1) {
+        const write = writes[i]!;
+        if (write.id === id && write.store === store) return write;
       }
-      return bytes;
-    };
-    const write = (bytes: Buffer, pending: Pending) => {
-      const writes = this.writes.get(spec.name) ?? new Map<string, Pending>();
-      writes.set(bytes.toString('latin1'), pending);
-      this.writes.set(spec.name, writes);
-    };
-    return {
-      get: async (key) => {
-        const bytes = await keyBytes(key);
-        const id = bytes.toString('latin1');
-        const pending = this.writes.get(spec.name)?.get(id) ?? this.#chunk.pending(spec.name, id);
-        if (pending) return pending.value;
-        return this.#chunk.read(open, bytes, id);
-      },
-      put: async (key, value) => {
-        const bytes = await keyBytes(key);
-        write(bytes, { key: bytes, bytes: await spec.value.serialize(value, topic), value });
-      },
-      delete: async (key) => {
-        const bytes = await keyBytes(key);
-        write(bytes, { key: bytes, bytes: null, value: undefined });
-      },
-    };
+    }
+    return this.#chunk.pending(store, id);
+  }
+
+  write(store: string, id: string, key: Buffer, bytes: Buffer | null, value: unknown): void {
+    const write: Write = { store, id, key, bytes, value };
+    if (this.#writes) this.#writes.push(write);
+    else this.#writes = [write];
+  }
+
+  read(open: OpenStore, key: Buffer, id: string): Promise<unknown> {
+    return this.#chunk.read(open, key, id);
+  }
+
+  stored(open: OpenStore, key: Buffer, id: string): Buffer | undefined {
+    return this.#chunk.stored(open, key, id);
+  }
+
+  dropped(store: string): void {
+    this.#late ??= new Map();
+    this.#late.set(store, (this.#late.get(store) ?? 0) + 1);
   }
 }
 
@@ -160,12 +112,15 @@ export class ChunkState {
 
   /** The record finished: later records of the chunk see its writes, and the chunk's changelog carries them. */
   accept(record: RecordState): void {
-    for (const [store, writes] of record.writes) {
-      const pending = this.#pending.get(store) ?? new Map<string, Pending>();
-      for (const [id, entry] of writes) pending.set(id, entry);
-      this.#pending.set(store, pending);
+    for (const write of record.writes()) {
+      let writes = this.#pending.get(write.store);
+      if (!writes) {
+        writes = new Map();
+        this.#pending.set(write.store, writes);
+      }
+      writes.set(write.id, write);
     }
-    for (const [store, n] of record.late) this.#late.set(store, (this.#late.get(store) ?? 0) + n);
+    for (const [store, n] of record.late() ?? []) this.#late.set(store, (this.#late.get(store) ?? 0) + n);
   }
 
   /** Store name → records dropped as late, of the accepted records. */
@@ -177,6 +132,7 @@ export class ChunkState {
   changelog(markers: ReadonlyArray<{ topic: string; nextOffset: string }>, timestamp: number): OutgoingRecord[] {
     const out: OutgoingRecord[] = [];
     for (const { spec } of this.#stores.values()) {
+      const node = `${spec.name}-changelog`;
       for (const entry of this.#entries(spec.name, markers)) {
         const marker = entry.key[0] === 0 && markers.some((m) => markerKey(m.topic).equals(entry.key));
         out.push({
@@ -186,7 +142,7 @@ export class ChunkState {
           value: entry.value,
           headers: marker ? { [markerHeader]: 'input-offset' } : {},
           timestamp,
-          node: `${spec.name}-changelog`,
+          node,
         });
       }
     }
@@ -223,6 +179,15 @@ export class ChunkState {
     const value = stored === undefined ? undefined : await open.spec.value.deserialize(stored, open.spec.changelogTopic);
     open.decoded.set(id, value);
     return value;
+  }
+
+  /** @internal read path of a window store: its stored bytes, kept in the store's cache. */
+  stored(open: OpenStore, bytes: Buffer, id: string): Buffer | undefined {
+    const cached = open.decoded.get(id) as Buffer | undefined;
+    if (cached !== undefined || open.decoded.has(id)) return cached;
+    const stored = open.storage.get(bytes);
+    open.decoded.set(id, stored);
+    return stored;
   }
 
   /** @internal read path of RecordState */

@@ -17,6 +17,8 @@ export interface StateStoreSpec {
   readonly value: Serde<unknown>;
   /** Set for window stores: values are `Windowed` envelopes. */
   readonly windows?: WindowSpec;
+  /** Set for window stores: how one window's aggregate is written (`value` is windowedSerde of it). */
+  readonly aggregate?: Serde<unknown>;
   /** `<group>-<store>-changelog`, compacted, one partition per input partition. */
   readonly changelogTopic: string;
 }

@@ -3,7 +3,8 @@ import type { Logger } from '../../obs/logger.ts';
 import type { StreamEvents } from '../events.ts';
 import type { StateBackend } from './backend.ts';
 import type { ChangelogReader, PartitionBounds } from './changelog-reader.ts';
-import { ChunkState, DecodedCache, markerKey, type OpenStore } from './chunk-state.ts';
+import { ChunkState, markerKey } from './chunk-state.ts';
+import { openStore, type OpenStore } from './open-store.ts';
 import type { StateStoreSpec } from './spec.ts';
 
 interface PartitionStores {
@@ -152,7 +153,7 @@ export class StateStores {
       const opened = new Map<number, Map<string, OpenStore>>();
       for (const { partition } of batch) {
         const stores = new Map<string, OpenStore>();
-        for (const spec of specs) stores.set(spec.name, { spec, storage: await backend.open(groupId, spec.name, partition), decoded: new DecodedCache() });
+        for (const spec of specs) stores.set(spec.name, openStore(spec, await backend.open(groupId, spec.name, partition)));
         opened.set(partition, stores);
       }
       for (const spec of specs) await this.#restore(spec, new Map([...opened].map(([partition, stores]) => [partition, stores.get(spec.name)!.storage])));

@@ -19,12 +19,33 @@ export interface WindowStore<K, A> {
   /**
    * Folds a record at event time `timestamp` into its window. Returns false, and counts the
    * record as dropped, when that window closed (it ended more than the grace period before the
-   * latest event time seen for the key). `fold` returns a new aggregate and leaves `current`
-   * as it is: the store's cache hands the same object to the key's later records.
+   * latest event time seen for the key). `fold` gets the window's aggregate decoded from the
+   * stored bytes (undefined for a new window) and returns the new one; of the key's windows,
+   * only that one is written again.
    */
   update(key: K, timestamp: number, fold: (current: A | undefined) => A): Promise<boolean>;
   /** The key's retained windows, oldest first. */
   fetch(key: K): Promise<Array<TimeWindow<A>>>;
+  /**
+   * The key's retained windows, oldest first, read where they lie in the store's bytes: no
+   * object per window, for a step that reads every window at every record. The aggregates are
+   * as the store's aggregate serde wrote them.
+   */
+  scan(key: K): Promise<WindowScan>;
+}
+
+/** A key's retained windows as stored (`WindowStore.scan`). */
+export interface WindowScan {
+  /** Moves to the next retained window, oldest first; false after the last. */
+  next(): boolean;
+  /** The current window's start, epoch ms. */
+  readonly start: number;
+  /** The current window's aggregate is the `length` bytes of `bytes` from `at`. */
+  readonly bytes: Buffer;
+  /** The same bytes, to read numbers in place (a Buffer read method boxes a double per call). */
+  readonly view: DataView;
+  readonly at: number;
+  readonly length: number;
 }
 
 /** What a window store keeps per key (binary in its changelog: `windowedSerde`). */

@@ -3,9 +3,24 @@ import type { Serde } from '../serde.ts';
 import { serdes } from '../serdes.ts';
 import type { Windowed } from './stores.ts';
 
+/**
+ * An aggregate serde that can also write into the window store value's own buffer. A window
+ * store rewrites every retained window of a key at each of its records: written in place, that
+ * is one Buffer per record instead of one per window plus a copy of each.
+ */
+export interface InPlaceSerde<A> extends Serde<A> {
+  /** The bytes `serializeInto` takes for `value`, as many as `serialize` would return. */
+  byteLength(value: A): number;
+  /** Writes the bytes `serialize` would return at `at` of `out`, which has room for them; returns the offset after them. */
+  serializeInto(value: A, out: Buffer, at: number): number;
+}
+
 /** First byte of a window store value in the binary layout; a JSON value begins with `{`. */
-const binaryV1 = 0x01;
+export const binaryV1 = 0x01;
 const jsonOpen = 0x7b;
+/** Bytes before the first window (version, observedUntil, count), and before each window's aggregate (start, length). */
+export const headerBytes = 11;
+export const windowHeaderBytes = 12;
 
 /**
  * A window store's value in its changelog and local storage: version byte 0x01, observedUntil
@@ -16,11 +31,13 @@ const jsonOpen = 0x7b;
  * (`{"observedUntil":…,"windows":[[start, aggregate],…]}`, the layout before this one) still read,
  * their aggregates as parsed JSON.
  */
-export function windowedSerde<A>(aggregate: Serde<A>): Serde<Windowed<A>> {
+export function windowedSerde<A>(aggregate: Serde<A> | InPlaceSerde<A>): Serde<Windowed<A>> {
   const legacy = serdes.json<Windowed<A>>();
+  const inPlace = 'serializeInto' in aggregate ? aggregate : undefined;
   return {
     name: `windowed(${aggregate.name})`,
     serialize: (value, topic) => {
+      if (inPlace) return layoutInPlace(value, inPlace);
       const parts = value.windows.map(([, a]) => aggregate.serialize(a, topic));
       // Synchronous serdes (the usual case) skip the promise per value.
       if (parts.some((part) => part instanceof Promise)) return Promise.all(parts).then((all) => layout(value, all));
@@ -30,16 +47,16 @@ export function windowedSerde<A>(aggregate: Serde<A>): Serde<Windowed<A>> {
       if (data === null || data.length === 0) throw new RecordError('deserialization_failed', 'expected a window store value, got an empty payload');
       if (data[0] === jsonOpen) return legacy.deserialize(data, topic);
       if (data[0] !== binaryV1) throw new RecordError('deserialization_failed', `window store value of ${data.length} bytes has unknown layout version ${data[0]}`);
-      if (data.length < 11) throw new RecordError('deserialization_failed', `window store value of ${data.length} bytes is shorter than its header`);
+      if (data.length < headerBytes) throw new RecordError('deserialization_failed', `window store value of ${data.length} bytes is shorter than its header`);
       const observedUntil = data.readDoubleLE(1);
       const count = data.readUInt16LE(9);
       const windows: Array<readonly [number, A]> = [];
-      let at = 11;
+      let at = headerBytes;
       for (let i = 0; i < count; i += 1) {
-        if (at + 12 > data.length) throw new RecordError('deserialization_failed', `window store value of ${data.length} bytes ends inside window ${i + 1} of ${count}`);
+        if (at + windowHeaderBytes > data.length) throw new RecordError('deserialization_failed', `window store value of ${data.length} bytes ends inside window ${i + 1} of ${count}`);
         const start = data.readDoubleLE(at);
         const length = data.readUInt32LE(at + 8);
-        at += 12;
+        at += windowHeaderBytes;
         if (at + length > data.length) throw new RecordError('deserialization_failed', `window store value of ${data.length} bytes ends inside window ${i + 1} of ${count}`);
         windows.push([start, await aggregate.deserialize(data.subarray(at, at + length), topic)]);
         at += length;
@@ -50,19 +67,39 @@ export function windowedSerde<A>(aggregate: Serde<A>): Serde<Windowed<A>> {
 }
 
 function layout<A>(value: Windowed<A>, aggregates: ReadonlyArray<Buffer | null>): Buffer {
-  let size = 11;
-  for (const bytes of aggregates) size += 12 + (bytes?.length ?? 0);
+  let size = headerBytes;
+  for (const bytes of aggregates) size += windowHeaderBytes + (bytes?.length ?? 0);
   const out = Buffer.allocUnsafe(size);
   out[0] = binaryV1;
   out.writeDoubleLE(value.observedUntil, 1);
   out.writeUInt16LE(value.windows.length, 9);
-  let at = 11;
+  let at = headerBytes;
   for (let i = 0; i < aggregates.length; i += 1) {
     const bytes = aggregates[i] ?? null;
     out.writeDoubleLE(value.windows[i]![0], at);
     out.writeUInt32LE(bytes?.length ?? 0, at + 8);
-    bytes?.copy(out, at + 12);
-    at += 12 + (bytes?.length ?? 0);
+    bytes?.copy(out, at + windowHeaderBytes);
+    at += windowHeaderBytes + (bytes?.length ?? 0);
+  }
+  return out;
+}
+
+/** The same bytes as `layout`, each aggregate written straight into the value's buffer. */
+function layoutInPlace<A>(value: Windowed<A>, aggregate: InPlaceSerde<A>): Buffer {
+  const { windows } = value;
+  let size = headerBytes;
+  for (let i = 0; i < windows.length; i += 1) size += windowHeaderBytes + aggregate.byteLength(windows[i]![1]);
+  const out = Buffer.allocUnsafe(size);
+  out[0] = binaryV1;
+  out.writeDoubleLE(value.observedUntil, 1);
+  out.writeUInt16LE(windows.length, 9);
+  let at = headerBytes;
+  for (let i = 0; i < windows.length; i += 1) {
+    const [start, a] = windows[i]!;
+    const end = aggregate.serializeInto(a, out, at + windowHeaderBytes);
+    out.writeDoubleLE(start, at);
+    out.writeUInt32LE(end - at - windowHeaderBytes, at + 8);
+    at = end;
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RecordError, serdes } from '../../../src/streams/index.ts';
-import { windowedSerde } from '../../../src/streams/state/windowed-serde.ts';
+import { windowedSerde, type InPlaceSerde } from '../../../src/streams/state/windowed-serde.ts';
 import { foldIntoWindow, windowsOf } from '../../../src/streams/state/windows.ts';
 import type { Windowed } from '../../../src/streams/state/stores.ts';
 
@@ -17,6 +17,35 @@ test('a window store value reads back as written: observedUntil, every window in
   assert.equal(await serde.deserialize(bytes, 'c'), value, 'the same value back');
   const none = (await serde.serialize({ observedUntil: 5, windows: [] }, 'c'))!;
   assert.equal(await serde.deserialize(none, 'c'), { observedUntil: 5, windows: [] }, 'a key without windows reads back empty');
+});
+
+test('an aggregate serde that writes in place gives the same bytes as its serialize, and they read back', async () => {
+  // A fixed-width aggregate (sum float64, count uint32) written both ways.
+  const fixed: InPlaceSerde<Daily> = {
+    name: 'fixed',
+    serialize: (d) => {
+      const out = Buffer.alloc(12);
+      out.writeDoubleLE(d.sum, 0);
+      out.writeUInt32LE(d.count, 8);
+      return out;
+    },
+    deserialize: (data) => ({ sum: data!.readDoubleLE(0), count: data!.readUInt32LE(8) }),
+    byteLength: () => 12,
+    serializeInto: (d, out, at) => {
+      out.writeDoubleLE(d.sum, at);
+      out.writeUInt32LE(d.count, at + 8);
+      return at + 12;
+    },
+  };
+  const { byteLength: _length, serializeInto: _into, ...perWindow } = fixed;
+  const value: Windowed<Daily> = { observedUntil: 12 * day + 7, windows: [[10 * day, { sum: 65.5, count: 2 }], [11 * day, { sum: 40, count: 1 }], [12 * day, { sum: -1.25, count: 7 }]] };
+  const inPlace = (await windowedSerde(fixed).serialize(value, 'c'))!;
+  const copied = (await windowedSerde<Daily>(perWindow).serialize(value, 'c'))!;
+  assert.is(inPlace.toString('hex'), copied.toString('hex'), 'byte for byte the layout of one Buffer per window');
+  assert.is(inPlace.length, 11 + 3 * (12 + 12), 'header, then per window start, length and the 12 bytes');
+  assert.equal(await windowedSerde(fixed).deserialize(inPlace, 'c'), value, 'the same value back');
+  const none = (await windowedSerde(fixed).serialize({ observedUntil: 5, windows: [] }, 'c'))!;
+  assert.equal(await windowedSerde(fixed).deserialize(none, 'c'), { observedUntil: 5, windows: [] }, 'a key without windows');
 });
 
 test('a value written as JSON (the earlier layout) still reads, so existing changelogs restore', async () => {

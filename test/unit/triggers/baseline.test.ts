@@ -1,6 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { addToDay, baselinesAt, dayMs, evaluateTriggers, parseRuleSet, RuleSetError, type DayWindow } from '../../../src/triggers/index.ts';
+import type { InPlaceSerde, Windowed } from '../../../src/streams/index.ts';
+import { WindowCursor } from '../../../src/streams/state/windowed-bytes.ts';
+import { windowedSerde } from '../../../src/streams/state/windowed-serde.ts';
+import { windowsOf } from '../../../src/streams/state/windows.ts';
+import { addToDay, baselineDays, baselinesAt, baselinesOfStored, dayMs, evaluateTriggers, hasDailyValues, parseRuleSet, RuleSetError, type DailyValues, type DayWindow } from '../../../src/triggers/index.ts';
+import { dailyValuesLength, decodeDailyValues, encodeDailyValues, storedDailyMean, writeDailyValues } from '../../../src/triggers/index.ts';
 
 const rules = parseRuleSet({
   $schemaVersion: 1,
@@ -35,10 +40,47 @@ test('baselines: the median of daily means of the seven days before the event da
   assert.equal(baselinesAt(windows, today + 3_600_000, ['hrvRmssdMs', 'restingHeartRateBpm']), { hrvRmssdMs: { median: 65, days: 4 } }, 'even count: mean of the middle two; no RHR history, no RHR baseline');
 });
 
+test('baselines read from the stored days in place equal those of the decoded days, for any event time', async () => {
+  const days: InPlaceSerde<DailyValues> = { name: 'daily-values', serialize: encodeDailyValues, deserialize: (data) => decodeDailyValues(data!), byteLength: dailyValuesLength, serializeInto: writeDailyValues };
+  const windows = { sizeMs: dayMs, graceMs: 2 * dayMs, retentionMs: baselineDays * dayMs };
+  const stored: Windowed<DailyValues> = {
+    observedUntil: 30 * dayMs + 5,
+    windows: [
+      [21 * dayMs, { hrvRmssdMs: { sum: 10, count: 1 } }], // past retention: neither path sees it
+      ...[60, 70, 64, 66, 58, 90, 61].map((v, i): readonly [number, DailyValues] => [(22 + i) * dayMs, { hrvRmssdMs: { sum: 2 * v, count: 2 }, ...(i % 3 === 0 ? { restingHeartRateBpm: { sum: 50 + i, count: 1 } } : {}) }]),
+      [29 * dayMs, { restingHeartRateBpm: { sum: 0, count: 0 }, hrvRmssdMs: { sum: 33, count: 1 } }], // a count of 0 is no value
+      [30 * dayMs, { hrvRmssdMs: { sum: 5, count: 1 } }],
+    ],
+  };
+  const bytes = (await windowedSerde(days).serialize(stored, 'c'))!;
+  const metrics = ['hrvRmssdMs', 'restingHeartRateBpm', 'sleepScore'] as const;
+  for (let hour = 20 * 24; hour <= 32 * 24; hour += 7) {
+    const eventTime = hour * 3_600_000;
+    const expected = baselinesAt(windowsOf(windows, stored), eventTime, metrics);
+    assert.equal(baselinesOfStored(new WindowCursor(windows, bytes), eventTime, metrics), expected, `at hour ${hour}: ${JSON.stringify(expected)}`);
+  }
+  assert.equal(baselinesOfStored(new WindowCursor(windows, bytes), 30 * dayMs, metrics), { hrvRmssdMs: { median: 64, days: 7 }, restingHeartRateBpm: { median: 54.5, days: 2 } }, 'days 23 to 29 (day 22 is past retention): RHR on days 25 and 28 only, a count of 0 on day 29 left out');
+});
+
+test('a stored day read in place: the mean of a metric, or an error that says what is wrong', () => {
+  const day = encodeDailyValues({ hrvRmssdMs: { sum: 131.25, count: 3 }, stressLevel: { sum: 0, count: 1 } });
+  const bytes = Buffer.concat([Buffer.from([7, 7]), day, Buffer.from([7])]);
+  const within = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  assert.is(storedDailyMean(within, 2, day.length, 'hrvRmssdMs'), 131.25 / 3, 'sum over count');
+  assert.is(storedDailyMean(within, 2, day.length, 'stressLevel'), 0, 'a mean of zero is a value');
+  assert.is(storedDailyMean(within, 2, day.length, 'sleepScore'), undefined, 'a metric the day lacks');
+  assert.throws(() => storedDailyMean(within, 2, day.length - 1, 'hrvRmssdMs'), /a stored day of 26 bytes does not hold 2 metrics/);
+  assert.throws(() => storedDailyMean(within, 2, 0, 'hrvRmssdMs'), /a stored day is empty/);
+  const unknown = Buffer.from('01' + '63' + '0000000000405040' + '01000000', 'hex');
+  assert.throws(() => storedDailyMean(new DataView(unknown.buffer, unknown.byteOffset, unknown.length), 0, unknown.length, 'hrvRmssdMs'), /unknown metric code 99/);
+});
+
 test('addToDay sums the rule metrics of an event and ignores the rest', () => {
   const day = addToDay({ hrvRmssdMs: { sum: 50, count: 1 } }, { hrvRmssdMs: 70, restingHeartRateBpm: null, sleepScore: 80 }, ['hrvRmssdMs', 'restingHeartRateBpm']);
   assert.equal(day, { hrvRmssdMs: { sum: 120, count: 2 } }, 'HRV added, null RHR and the non-baseline sleep score left out');
   assert.is(addToDay(undefined, { sleepScore: 80 }, ['hrvRmssdMs']), undefined, 'nothing to add');
+  assert.is(hasDailyValues({ sleepScore: 80, hrvRmssdMs: Number.NaN }, ['hrvRmssdMs']), false, 'hasDailyValues: no finite value of the metrics');
+  assert.is(hasDailyValues({ hrvRmssdMs: 0 }, ['restingHeartRateBpm', 'hrvRmssdMs']), true, 'hasDailyValues: a zero counts');
 });
 
 test.run();

@@ -1,0 +1,115 @@
+import { cacheCapacity, type OpenStore, type RecordAccess, type StoreKey } from './open-store.ts';
+import type { KeyValueStore, TimeWindow, WindowStore } from './stores.ts';
+import { binaryValue, foldStored, WindowCursor, type WindowedCodec } from './windowed-bytes.ts';
+
+/*
+ * The stores as a step sees them (`ctx.store(ref)`), one view per call. Classes rather than
+ * objects of closures: a view is made for every record of a stage with state.
+ */
+
+class KeyedView {
+  protected readonly access: RecordAccess;
+  protected readonly open: OpenStore;
+  #lastKey: unknown;
+  #last: StoreKey | undefined;
+
+  constructor(access: RecordAccess, open: OpenStore) {
+    this.access = access;
+    this.open = open;
+  }
+
+  /** A step reads and writes the same key (a window store's scan, then its update): serialize it once. */
+  protected keyOf(key: unknown): StoreKey | Promise<StoreKey> {
+    if (this.#last !== undefined && Object.is(key, this.#lastKey)) return this.#last;
+    const known = typeof key === 'string' ? this.open.keys.get(key) : undefined;
+    if (known !== undefined) return this.#remember(key, known);
+    const bytes = this.open.spec.key.serialize(key, this.open.spec.changelogTopic);
+    return bytes instanceof Promise ? bytes.then((b) => this.#resolved(key, b)) : this.#resolved(key, bytes);
+  }
+
+  #resolved(key: unknown, bytes: Buffer | null): StoreKey {
+    if (bytes === null) throw new Error(`store "${this.open.spec.name}" cannot hold a null key`);
+    const storeKey = { bytes, id: bytes.toString('latin1') };
+    // Only a primitive key is known not to have changed since; a string is kept across records too.
+    if (typeof key === 'object' || typeof key === 'function') return storeKey;
+    if (typeof key === 'string') {
+      const { keys } = this.open;
+      if (keys.size >= cacheCapacity) keys.clear();
+      keys.set(key, storeKey);
+    }
+    return this.#remember(key, storeKey);
+  }
+
+  #remember(key: unknown, storeKey: StoreKey): StoreKey {
+    this.#lastKey = key;
+    this.#last = storeKey;
+    return storeKey;
+  }
+}
+
+export class KeyValueView extends KeyedView implements KeyValueStore<unknown, unknown> {
+  async get(key: unknown): Promise<unknown> {
+    const k = await this.keyOf(key);
+    const pending = this.access.pending(this.open.spec.name, k.id);
+    if (pending) return pending.value;
+    return this.access.read(this.open, k.bytes, k.id);
+  }
+
+  async put(key: unknown, value: unknown): Promise<void> {
+    const k = await this.keyOf(key);
+    const { spec } = this.open;
+    this.access.write(spec.name, k.id, k.bytes, await spec.value.serialize(value, spec.changelogTopic), value);
+  }
+
+  async delete(key: unknown): Promise<void> {
+    const k = await this.keyOf(key);
+    this.access.write(this.open.spec.name, k.id, k.bytes, null, undefined);
+  }
+}
+
+/** A window store works on its values' bytes (windowed-bytes.ts): its pending writes and cache hold bytes. */
+export class WindowView extends KeyedView implements WindowStore<unknown, unknown> {
+  readonly #codec: WindowedCodec<unknown>;
+
+  constructor(access: RecordAccess, open: OpenStore, codec: WindowedCodec<unknown>) {
+    super(access, open);
+    this.#codec = codec;
+  }
+
+  // Awaits only what is a promise: each await of a plain value costs a promise and a turn, and these run for every record.
+  async update(key: unknown, timestamp: number, fold: (current: unknown) => unknown): Promise<boolean> {
+    const resolved = this.keyOf(key);
+    const k = resolved instanceof Promise ? await resolved : resolved;
+    const folded = foldStored(this.#codec, this.#current(k), timestamp, fold);
+    const next = folded instanceof Promise ? await folded : folded;
+    const store = this.open.spec.name;
+    if (!next) {
+      this.access.dropped(store);
+      return false;
+    }
+    this.access.write(store, k.id, k.bytes, next, next);
+    return true;
+  }
+
+  async scan(key: unknown): Promise<WindowCursor> {
+    const resolved = this.keyOf(key);
+    const current = this.#current(resolved instanceof Promise ? await resolved : resolved);
+    const binary = binaryValue(this.#codec, current);
+    return new WindowCursor(this.#codec.windows, binary instanceof Promise ? await binary : binary);
+  }
+
+  async fetch(key: unknown): Promise<Array<TimeWindow<unknown>>> {
+    const { aggregate, topic, windows: spec } = this.#codec;
+    const windows: Array<TimeWindow<unknown>> = [];
+    for (const stored = await this.scan(key); stored.next(); ) {
+      const value = await aggregate.deserialize(stored.bytes.subarray(stored.at, stored.at + stored.length), topic);
+      windows.push({ start: stored.start, end: stored.start + spec.sizeMs, value });
+    }
+    return windows;
+  }
+
+  #current(key: StoreKey): Buffer | undefined {
+    const pending = this.access.pending(this.open.spec.name, key.id);
+    return pending ? (pending.bytes ?? undefined) : this.access.stored(this.open, key.bytes, key.id);
+  }
+}
