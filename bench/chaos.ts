@@ -27,7 +27,7 @@ import { kafkaService } from '../src/cli/stack/services/kafka.ts';
 import { postgresService } from '../src/cli/stack/services/postgres.ts';
 import { redisService } from '../src/cli/stack/services/redis.ts';
 import type { StackService } from '../src/cli/stack/index.ts';
-import { dlqTopic, dlqStages, priorities, priorityTopic } from '../src/topics.ts';
+import { dlqTopic, dlqStages, priorities, priorityTopic, rawTopic, topics, verifiedTopic } from '../src/topics.ts';
 import { freePort, startBridge, type BridgeProcess } from '../test/integration/pipeline-support.ts';
 import { eventUser, healthkitUpload } from './support/signed-load.ts';
 
@@ -234,6 +234,31 @@ async function runMode(mode: DeliveryMode): Promise<ModeReport> {
   // The load: `rate` requests a second, each retried like a vendor retries until a 202.
   const ingressUrl = () => `http://127.0.0.1:${managed.get('ingress')!.port}/webhooks/healthkit`;
   const accepted = new Set<string>();
+  // How far each hop's output moved, printed with the progress: a count that stands still says
+  // which process stopped (offsets, so exactly-once counts include transaction markers).
+  const hops = [
+    ['ingress', [rawTopic('healthkit')]],
+    ['verify', [verifiedTopic('healthkit')]],
+    ['normalize', [topics.events]],
+    ['enrich', [topics.enriched]],
+    ['route', priorities.map(priorityTopic)],
+  ] as const;
+  const hopEnd = async (names: readonly string[], wait: boolean) => {
+    let sum = 0n;
+    for (const topic of names) for (const o of await (wait ? topicOffsets(admin, topic) : admin.fetchTopicOffsets(topic))) sum += BigInt(o.high);
+    return sum;
+  };
+  const hopStart = new Map<string, bigint>();
+  for (const [hop, names] of hops) hopStart.set(hop, await hopEnd(names, true));
+  const hopProgress = async () => {
+    try {
+      const moved: string[] = [];
+      for (const [hop, names] of hops) moved.push(`${hop} ${(await hopEnd(names, false)) - hopStart.get(hop)!}`);
+      return `; offsets moved: ${moved.join(', ')}`;
+    } catch {
+      return '; offsets: broker not answering';
+    }
+  };
   const loadStarted = Date.now();
   const loadSeconds = events / rate;
   let inFlight = 0;
@@ -353,7 +378,8 @@ async function runMode(mode: DeliveryMode): Promise<ModeReport> {
   })();
 
   const progress = setInterval(() => {
-    say(`[${mode}] ${((Date.now() - loadStarted) / 1000).toFixed(0)} s: accepted ${accepted.size} / ${events}, in flight ${inFlight}, routed ${routed.size}, restarts ${[...managed.values()].reduce((n, m) => n + m.restarts, 0)}`);
+    const line = `[${mode}] ${((Date.now() - loadStarted) / 1000).toFixed(0)} s: accepted ${accepted.size} / ${events}, in flight ${inFlight}, routed ${routed.size}, restarts ${[...managed.values()].reduce((n, m) => n + m.restarts, 0)}`;
+    void hopProgress().then((hopsLine) => say(line + hopsLine));
   }, 15_000);
   await Promise.all([load, faults]);
   report.accepted = accepted.size;

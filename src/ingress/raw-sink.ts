@@ -11,7 +11,8 @@ import {
   wrap,
 } from 'cockatiel';
 import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
-import { fatalIdempotenceError, recordBytes, tooLargeError } from './kafka-errors.ts';
+import { fatalIdempotenceError, tooLargeError } from '../streams/producer-errors.ts';
+import { recordBytes } from './record-bytes.ts';
 
 /** What ingress needs from Kafka: one durable write per request, and whether writes can succeed. */
 export interface RawSink {

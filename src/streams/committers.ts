@@ -1,9 +1,10 @@
-import type { ConsumerGroupMetadata, Kafka, Producer, RecordMetadata, Transaction } from 'kafkajs';
+import type { ConsumerGroupMetadata, Kafka, Producer, RecordMetadata, TopicMessages, Transaction } from 'kafkajs';
 import type { Logger } from '../obs/logger.ts';
 import { errorName } from './error-policy.ts';
 import type { PartitionRef, StreamEvents } from './events.ts';
 import { CoalescedSends } from './coalesced-sends.ts';
 import { OffsetSchedule, type CommitOffsets, type PartitionOffset } from './offset-schedule.ts';
+import { fatalIdempotenceError } from './producer-errors.ts';
 import { reliableProducer, toTopicMessages } from './producers.ts';
 import { isKafkaUnavailable } from './kafka-unavailable.ts';
 import type { OutgoingRecord } from './record.ts';
@@ -79,8 +80,28 @@ interface CommitterOptions {
  * produce request.
  */
 export function atLeastOnceCommitter(options: CommitterOptions): Committer {
-  const producer = reliableProducer(options.kafka);
-  const sends = new CoalescedSends((topicMessages) => producer.sendBatch({ topicMessages, acks: -1 }));
+  let producer = reliableProducer(options.kafka);
+  /**
+   * After OUT_OF_ORDER_SEQUENCE_NUMBER and its kin (a broker restart lost the producer's state)
+   * every retry of this producer fails the same way, and the error stopped the stage's consumer
+   * for good. A new producer id starts its sequences afresh; the request goes again with it (at
+   * least once: what the broker took of the failed one may be written twice).
+   */
+  const send = async (topicMessages: TopicMessages[]) => {
+    try {
+      return await producer.sendBatch({ topicMessages, acks: -1 });
+    } catch (error) {
+      const fatal = fatalIdempotenceError(error);
+      if (!fatal) throw error;
+      options.log.warn({ error: fatal }, 'the producer lost its sequence at the broker; sending again with a new producer id');
+      const old = producer;
+      producer = reliableProducer(options.kafka);
+      void old.disconnect().catch(() => undefined); // It is dropped: a failed disconnect changes nothing.
+      await producer.connect();
+      return producer.sendBatch({ topicMessages, acks: -1 });
+    }
+  };
+  const sends = new CoalescedSends(send);
   const schedule = new OffsetSchedule({
     intervalMs: options.commitIntervalMs,
     commit: options.commitOffsets,

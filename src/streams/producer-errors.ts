@@ -1,5 +1,3 @@
-import type { Message } from 'kafkajs';
-
 /**
  * Broker answers after which an idempotent producer's id or sequence numbers no longer match the
  * broker's: retrying with the same producer fails the same way forever.
@@ -32,21 +30,4 @@ export function fatalIdempotenceError(error: unknown): string | undefined {
 /** The broker's error name when `error` is a refusal for size, else undefined. */
 export function tooLargeError(error: unknown): string | undefined {
   return protocolType(error, tooLargeTypes);
-}
-
-// A record alone in its batch: the batch header, then the record's varint lengths and deltas.
-const batchHeaderBytes = 61;
-const recordFramingBytes = 21;
-const headerFramingBytes = 10;
-
-const byteLength = (value: Buffer | string | null | undefined) =>
-  value === null || value === undefined ? 0 : typeof value === 'string' ? Buffer.byteLength(value) : value.length;
-
-/** An upper bound of the bytes `message` takes on the broker when sent alone, uncompressed. */
-export function recordBytes(message: Message): number {
-  let bytes = batchHeaderBytes + recordFramingBytes + byteLength(message.key) + byteLength(message.value);
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
-    for (const one of Array.isArray(value) ? value : [value]) bytes += headerFramingBytes + Buffer.byteLength(name) + byteLength(one);
-  }
-  return bytes;
 }
