@@ -13,8 +13,14 @@ export interface ChangelogReader {
   /**
    * Reads each partition from its offset (undefined: the beginning) up to the end it had when
    * the restore began, handing entries in offset order to `apply` with the offset after them.
+   * `bounds`: the topic's offsets as `offsets` just answered them, so they are not asked again.
    */
-  restore(topic: string, from: ReadonlyMap<number, string | undefined>, apply: (partition: number, entries: StateEntry[], nextOffset: string) => Promise<void>): Promise<void>;
+  restore(
+    topic: string,
+    from: ReadonlyMap<number, string | undefined>,
+    apply: (partition: number, entries: StateEntry[], nextOffset: string) => Promise<void>,
+    bounds?: ReadonlyMap<number, PartitionBounds>,
+  ): Promise<void>;
   /** Each partition's first offset and the offset after its last record, in one request. */
   offsets(topic: string): Promise<ReadonlyMap<number, PartitionBounds>>;
   close(): Promise<void>;
@@ -30,28 +36,29 @@ export function kafkaChangelogReader(kafka: Kafka, groupId: string): ChangelogRe
   let connected: Promise<void> | undefined;
   const connect = () => (connected ??= admin.connect());
 
-  const bounds = async (topic: string, from: ReadonlyMap<number, string | undefined>) => {
+  const offsets = async (topic: string): Promise<ReadonlyMap<number, PartitionBounds>> => {
     await connect();
-    const offsets = await admin.fetchTopicOffsets(topic);
-    const ranges = new Map<number, { start: bigint; end: bigint }>();
+    return new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, { low: o.low, high: o.high }]));
+  };
+
+  const rangesFrom = (topic: string, from: ReadonlyMap<number, string | undefined>, all: ReadonlyMap<number, PartitionBounds>) => {
+    const found = new Map<number, { start: bigint; end: bigint }>();
     for (const [partition, offset] of from) {
-      const found = offsets.find((o) => o.partition === partition);
-      if (!found) throw new Error(`changelog ${topic} has no partition ${partition}; it needs as many partitions as the input`);
-      const low = BigInt(found.low);
+      const bounds = all.get(partition);
+      if (!bounds) throw new Error(`changelog ${topic} has no partition ${partition}; it needs as many partitions as the input`);
+      const low = BigInt(bounds.low);
       const start = offset === undefined || BigInt(offset) < low ? low : BigInt(offset);
-      ranges.set(partition, { start, end: BigInt(found.high) });
+      found.set(partition, { start, end: BigInt(bounds.high) });
     }
-    return { ranges, partitions: offsets.map((o) => o.partition) };
+    return found;
   };
 
   return {
-    async offsets(topic) {
-      await connect();
-      return new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, { low: o.low, high: o.high }]));
-    },
-    async restore(topic, from, apply) {
-      const { ranges: all, partitions } = await bounds(topic, from);
-      const ranges = [...all].filter(([, r]) => r.start < r.end);
+    offsets,
+    async restore(topic, from, apply, known) {
+      const bounds = known ?? (await offsets(topic));
+      const partitions = [...bounds.keys()];
+      const ranges = [...rangesFrom(topic, from, bounds)].filter(([, r]) => r.start < r.end);
       if (ranges.length === 0) return;
       const open = new Map(ranges);
       const restoreGroup = `${groupId}-restore-${randomUUID()}`;

@@ -182,12 +182,17 @@ export class StateStores {
       log.info({ store: spec.name, partition, fromCheckpoint: checkpoint !== undefined, records: total }, 'restoring state store');
     }
     const began = performance.now();
-    await changelog.restore(spec.changelogTopic, from, async (partition, entries, nextOffset) => {
-      await storages.get(partition)!.write(entries, nextOffset);
-      const done = progress.get(partition)!;
-      done.restored += entries.length;
-      events.emit('restoring', { topology, store: spec.name, partition, restored: done.restored, total: done.total });
-    });
+    await changelog.restore(
+      spec.changelogTopic,
+      from,
+      async (partition, entries, nextOffset) => {
+        await storages.get(partition)!.write(entries, nextOffset);
+        const done = progress.get(partition)!;
+        done.restored += entries.length;
+        events.emit('restoring', { topology, store: spec.name, partition, restored: done.restored, total: done.total });
+      },
+      bounds,
+    );
     const seconds = (performance.now() - began) / 1_000;
     for (const [partition, { restored }] of progress) {
       events.emit('restored', { topology, store: spec.name, partition, restored, seconds });

@@ -155,6 +155,7 @@ test('the partitions of one assignment are restored by one changelog read, each 
   const { topology } = counter();
   const reads: Array<{ topic: string; partitions: number[] }> = [];
   let offsetReads = 0;
+  let boundsGiven = false;
   let restoringDuringRead = false;
   // Partition p's changelog holds p + 1 entries, keys `p-<i>`.
   const changelog: ChangelogReader = {
@@ -162,8 +163,9 @@ test('the partitions of one assignment are restored by one changelog read, each 
       offsetReads += 1;
       return new Map([0, 1, 2, 3].map((p) => [p, { low: '0', high: String(p + 1) }]));
     },
-    restore: async (topic, from, apply) => {
+    restore: async (topic, from, apply, bounds) => {
       reads.push({ topic, partitions: [...from.keys()].sort() });
+      boundsGiven = bounds !== undefined;
       restoringDuringRead = stores.isRestoring();
       for (const partition of from.keys()) {
         const entries = Array.from({ length: partition + 1 }, (_, i) => ({ key: Buffer.from(`${partition}-${i}`), value: Buffer.from('1') }));
@@ -177,6 +179,7 @@ test('the partitions of one assignment are restored by one changelog read, each 
   assert.ok(restoringDuringRead, 'not ready while the assignment restores');
   assert.equal(reads, [{ topic: topology.stateStores[0]!.changelogTopic, partitions: [0, 1, 2] }], 'one read for the three partitions');
   assert.is(offsetReads, 1, 'one offsets request for the three partitions');
+  assert.ok(boundsGiven, 'the read is handed the offsets already fetched, so it does not ask again');
   assert.ok(!stores.isRestoring());
   for (const partition of [0, 1, 2]) {
     const held = [...(await stores.ready(partition)).get('counts')!.storage.entries()].map((e) => e.key.toString()).filter((k) => !k.startsWith('\u0000'));
