@@ -1,8 +1,8 @@
-import { RecordError } from '../errors.ts';
 import type { Serde } from '../serde.ts';
 import type { WindowSpec } from './spec.ts';
 import type { WindowScan, Windowed } from './stores.ts';
-import { binaryV1, headerBytes, windowHeaderBytes, type InPlaceSerde } from './windowed-serde.ts';
+import { binaryV1, headerBytes, windowCount, windowEnd, windowHeaderBytes, writeHeader } from './windowed-layout.ts';
+import type { InPlaceSerde } from './windowed-serde.ts';
 import { foldIntoWindow, windowStart } from './windows.ts';
 
 /*
@@ -14,26 +14,6 @@ import { foldIntoWindow, windowStart } from './windows.ts';
  */
 
 const noBytes = Buffer.alloc(0);
-
-function damaged(data: Buffer, detail: string): RecordError {
-  return new RecordError('deserialization_failed', `window store value of ${data.length} bytes ${detail}`);
-}
-
-function windowCount(data: Buffer): number {
-  if (data.length < headerBytes) throw damaged(data, 'is shorter than its header');
-  return data.readUInt16LE(9);
-}
-
-/**
- * The offset after window `index` (of `count`) at `at`, checked against the value's end. Numbers
- * are read through a DataView: Buffer's read methods boxed a double per call here.
- */
-function windowEnd(data: Buffer, view: DataView, at: number, index: number, count: number): number {
-  if (at + windowHeaderBytes > data.length) throw damaged(data, `ends inside window ${index + 1} of ${count}`);
-  const end = at + windowHeaderBytes + view.getUint32(at + 8, true);
-  if (end > data.length) throw damaged(data, `ends inside window ${index + 1} of ${count}`);
-  return end;
-}
 
 /**
  * A key's retained windows as they lie in its stored value, oldest first, the ones past
@@ -173,9 +153,7 @@ function assemble<A>(codec: WindowedCodec<A>, plan: Plan, foldedLength: number, 
   const { windows: spec, aggregate } = codec;
   const { value, view, count, observedUntil, placeAt, replacedEnd } = plan;
   const out = Buffer.allocUnsafe(headerBytes + plan.keptBytes + windowHeaderBytes + foldedLength);
-  out[0] = binaryV1;
-  out.writeDoubleLE(observedUntil, 1);
-  out.writeUInt16LE(plan.kept + 1, 9);
+  writeHeader(out, observedUntil, plan.kept + 1);
   let written = headerBytes;
   let runFrom = -1;
   let runTo = -1;

@@ -2,6 +2,7 @@ import { RecordError } from '../errors.ts';
 import type { Serde } from '../serde.ts';
 import { serdes } from '../serdes.ts';
 import type { Windowed } from './stores.ts';
+import { binaryV1, damaged, headerBytes, windowCount, windowEnd, windowHeaderBytes, writeHeader } from './windowed-layout.ts';
 
 /**
  * An aggregate serde that can also write into the window store value's own buffer. A window
@@ -15,12 +16,7 @@ export interface InPlaceSerde<A> extends Serde<A> {
   serializeInto(value: A, out: Buffer, at: number): number;
 }
 
-/** First byte of a window store value in the binary layout; a JSON value begins with `{`. */
-export const binaryV1 = 0x01;
 const jsonOpen = 0x7b;
-/** Bytes before the first window (version, observedUntil, count), and before each window's aggregate (start, length). */
-export const headerBytes = 11;
-export const windowHeaderBytes = 12;
 
 /**
  * A window store's value in its changelog and local storage: version byte 0x01, observedUntil
@@ -46,22 +42,16 @@ export function windowedSerde<A>(aggregate: Serde<A> | InPlaceSerde<A>): Serde<W
     deserialize: async (data, topic) => {
       if (data === null || data.length === 0) throw new RecordError('deserialization_failed', 'expected a window store value, got an empty payload');
       if (data[0] === jsonOpen) return legacy.deserialize(data, topic);
-      if (data[0] !== binaryV1) throw new RecordError('deserialization_failed', `window store value of ${data.length} bytes has unknown layout version ${data[0]}`);
-      if (data.length < headerBytes) throw new RecordError('deserialization_failed', `window store value of ${data.length} bytes is shorter than its header`);
-      const observedUntil = data.readDoubleLE(1);
-      const count = data.readUInt16LE(9);
+      if (data[0] !== binaryV1) throw damaged(data, `has unknown layout version ${data[0]}`);
+      const count = windowCount(data);
+      const view = new DataView(data.buffer, data.byteOffset, data.length);
       const windows: Array<readonly [number, A]> = [];
-      let at = headerBytes;
-      for (let i = 0; i < count; i += 1) {
-        if (at + windowHeaderBytes > data.length) throw new RecordError('deserialization_failed', `window store value of ${data.length} bytes ends inside window ${i + 1} of ${count}`);
-        const start = data.readDoubleLE(at);
-        const length = data.readUInt32LE(at + 8);
-        at += windowHeaderBytes;
-        if (at + length > data.length) throw new RecordError('deserialization_failed', `window store value of ${data.length} bytes ends inside window ${i + 1} of ${count}`);
-        windows.push([start, await aggregate.deserialize(data.subarray(at, at + length), topic)]);
-        at += length;
+      for (let i = 0, at = headerBytes; i < count; i += 1) {
+        const end = windowEnd(data, view, at, i, count);
+        windows.push([view.getFloat64(at, true), await aggregate.deserialize(data.subarray(at + windowHeaderBytes, end), topic)]);
+        at = end;
       }
-      return { observedUntil, windows };
+      return { observedUntil: view.getFloat64(1, true), windows };
     },
   };
 }
@@ -70,9 +60,7 @@ function layout<A>(value: Windowed<A>, aggregates: ReadonlyArray<Buffer | null>)
   let size = headerBytes;
   for (const bytes of aggregates) size += windowHeaderBytes + (bytes?.length ?? 0);
   const out = Buffer.allocUnsafe(size);
-  out[0] = binaryV1;
-  out.writeDoubleLE(value.observedUntil, 1);
-  out.writeUInt16LE(value.windows.length, 9);
+  writeHeader(out, value.observedUntil, value.windows.length);
   let at = headerBytes;
   for (let i = 0; i < aggregates.length; i += 1) {
     const bytes = aggregates[i] ?? null;
@@ -90,9 +78,7 @@ function layoutInPlace<A>(value: Windowed<A>, aggregate: InPlaceSerde<A>): Buffe
   let size = headerBytes;
   for (let i = 0; i < windows.length; i += 1) size += windowHeaderBytes + aggregate.byteLength(windows[i]![1]);
   const out = Buffer.allocUnsafe(size);
-  out[0] = binaryV1;
-  out.writeDoubleLE(value.observedUntil, 1);
-  out.writeUInt16LE(windows.length, 9);
+  writeHeader(out, value.observedUntil, windows.length);
   let at = headerBytes;
   for (let i = 0; i < windows.length; i += 1) {
     const [start, a] = windows[i]!;
