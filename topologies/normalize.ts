@@ -6,7 +6,7 @@ import { createTerraPayloadFetcher, type TerraPayloadFetcher } from '../src/vend
 import { terraDestination } from '../src/vendors/terra/destination.ts';
 import type { MappingResult } from '../src/vendors/kit/vendor-mapping.ts';
 import { bridgeSchemas } from '../src/schemas/index.ts';
-import { RecordError, serdes, StreamsBuilder, type AvroSchemaStore, type StreamRecord, type Topology } from '../src/streams/index.ts';
+import { RecordError, serdes, StreamsBuilder, type AvroSchemaStore, type Awaitable, type StreamRecord, type Topology } from '../src/streams/index.ts';
 import { hydratedTopic, hydratedVendorIds, topics, verifiedTopic, type HydratedVendorId } from '../src/topics.ts';
 import { plugins, vendorIds, type VendorId } from '../src/vendors/index.ts';
 import type { UserIdDirectory } from '../src/connections/user-ids.ts';
@@ -38,8 +38,8 @@ export function vendorInputTopic(vendor: VendorId): string {
   return (hydratedVendorIds as readonly string[]).includes(vendor) ? hydratedTopic(vendor as HydratedVendorId) : verifiedTopic(vendor);
 }
 
-/** Which vendor wrote an event, by its Avro `source` symbol. */
-const vendorBySource: ReadonlyMap<string, VendorId> = new Map(plugins.map((plugin) => [plugin.mapping.source, plugin.id]));
+/** Which vendor wrote an event, by its Avro `source` symbol; only vendors whose user ids are not ours. */
+const mappedVendorBySource: ReadonlyMap<string, VendorId> = new Map(plugins.filter((plugin) => plugin.carriesOurUserIds !== true).map((plugin) => [plugin.mapping.source, plugin.id]));
 
 /** Headers that travel from the verified record onto each event; vendor signatures stay behind. */
 const carriedHeaders = ['x-request-id', 'received-at'] as const;
@@ -70,15 +70,21 @@ export function normalizeTopology(options: NormalizeOptions): Topology {
     });
   };
   const userIds = options.userIds;
-  const withOurUserIds = async (events: StreamRecord<string, BiometricEvent>[]): Promise<StreamRecord<string, BiometricEvent>[]> => {
+  const withOurUserIds = (events: StreamRecord<string, BiometricEvent>[]): Awaitable<StreamRecord<string, BiometricEvent>[]> => {
     if (userIds === undefined) return events;
-    const out: StreamRecord<string, BiometricEvent>[] = [];
-    for (const event of events) {
-      const vendor = vendorBySource.get(event.value.source);
-      const ours = vendor === undefined ? undefined : await userIds.userIdFor(vendor, event.value.userId);
-      out.push(ours === undefined ? event : { ...event, key: ours, value: { ...event.value, userId: ours } });
-    }
-    return out;
+    let waiting = false;
+    const answers = events.map((event) => {
+      const vendor = mappedVendorBySource.get(event.value.source);
+      const answer = vendor === undefined ? undefined : userIds.userIdFor(vendor, event.value.userId);
+      if (answer instanceof Promise) waiting = true;
+      return answer;
+    });
+    const mapped = (ours: ReadonlyArray<string | undefined>) =>
+      events.map((event, i) => {
+        const userId = ours[i];
+        return userId === undefined ? event : { ...event, key: userId, value: { ...event.value, userId } };
+      });
+    return waiting ? Promise.all(answers).then(mapped) : mapped(answers as Array<string | undefined>);
   };
   const sink = {
     topic: options.outputTopic ?? topics.events,

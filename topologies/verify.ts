@@ -78,14 +78,15 @@ export function verifyTopology(options: VerifyOptions): Topology {
       const webhook = checkWebhook(vendor, record.headers, bytes, options.settings[vendor.id], now());
       return { ...record, key: webhook.key, value: { bytes, webhook } satisfies Checked };
     })
-    .filter('check-connected-user', async ({ value: { webhook } }) => {
+    .filter('check-connected-user', ({ value: { webhook } }) => {
       if (!vendors[webhook.vendor].requiresConnection) return true;
-      for (const id of webhook.userIds) {
-        // The directory carries its own reported breaker (src/app): an outage pauses, never dead-letters.
-        const connected = await options.connections.isConnected(webhook.vendor, id);
-        if (!connected) throw new RecordError('unknown_user', `a ${webhook.vendor} user in the body is not connected`);
-      }
-      return true;
+      const answers = webhook.userIds.map((id) => options.connections.isConnected(webhook.vendor, id));
+      const judge = (connected: readonly boolean[]) => {
+        if (connected.includes(false)) throw new RecordError('unknown_user', `a ${webhook.vendor} user in the body is not connected`);
+        return true;
+      };
+      // The stage's directory pauses (DependencyUnavailableError) when it cannot confirm a user.
+      return answers.some((answer) => answer instanceof Promise) ? Promise.all(answers).then(judge) : judge(answers as boolean[]);
     })
     .filter('drop-repeated-deliveries', async ({ value: { webhook }, topic, partition, offset }) => {
       let claim: 'first' | 'repeat';

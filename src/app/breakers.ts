@@ -3,9 +3,8 @@ import { createPostgresBreaker, type PostgresBreaker } from '../sink/postgres-br
 import type { StageResources } from './resources.ts';
 
 /**
- * A Postgres breaker of its own for one use (e.g. `postgres` for the sink's writes,
- * `postgres-connections` for verify's lookups), reported on `bridge_breaker_state{breaker}` and
- * logged on every change. One outage trips each breaker on its own calls, so a stage never pauses
+ * A Postgres breaker of its own for one use (e.g. `postgres` for the sink's writes), reported on
+ * `bridge_breaker_state{breaker}` and logged on every change. One outage trips each breaker on its own calls, so a stage never pauses
  * on another stage's failures.
  */
 export function reportedPostgresBreaker(resources: StageResources, name: string): PostgresBreaker {

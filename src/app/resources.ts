@@ -4,9 +4,12 @@ import type { Registry } from 'prom-client';
 import type { Env } from '../config/index.ts';
 import type { ConnectionProbe } from '../obs/http-server.ts';
 import type { Logger } from '../obs/logger.ts';
+import { createConnectionReplica, type ConnectionReplica } from '../connections/replica.ts';
 import { createRegistryClient, registrySchemaStore, type RegistryClient } from '../schemas/index.ts';
+import { isPostgresUnavailable } from '../sink/postgres-breaker.ts';
 import { createPostgresPool } from '../sink/postgres-pool.ts';
 import type { AvroSchemaStore } from '../streams/index.ts';
+import { waitFor } from './wait-for.ts';
 
 /**
  * What a stage factory may use, handed over by `bridge run`. Clients are created on first call
@@ -28,6 +31,12 @@ export interface StageResources {
   schemaStore(): AvroSchemaStore;
   redis(): Redis;
   pgPool(): pg.Pool;
+  /**
+   * The process's replica of vendor_connections (verify's connected users, normalize's user ids),
+   * read in full on the first call (waiting while Postgres does not answer), then followed.
+   * The caller applies the connections migrations first.
+   */
+  connectionReplica(): Promise<ConnectionReplica>;
 }
 
 export interface ManagedResources extends StageResources {
@@ -48,6 +57,8 @@ export function createStageResources(config: Readonly<Env>, log: Logger, metrics
   let store: AvroSchemaStore | undefined;
   let redis: Redis | undefined;
   let pool: pg.Pool | undefined;
+  let replica: ConnectionReplica | undefined;
+  let replicaStarted: Promise<ConnectionReplica> | undefined;
   const resources: ManagedResources = {
     config,
     log,
@@ -79,6 +90,15 @@ export function createStageResources(config: Readonly<Env>, log: Logger, metrics
       pool ??= createPostgresPool({ connectionString: config.DATABASE_URL, max: config.PG_POOL_MAX, logger: log, metrics, applicationName: String(log.bindings()['name'] ?? 'biometric-bridge') });
       return pool;
     },
+    connectionReplica() {
+      replicaStarted ??= (async () => {
+        const created = createConnectionReplica({ pool: resources.pgPool(), log, metrics, refreshMs: config.CONNECTIONS_REFRESH_MS });
+        replica = created;
+        await waitFor(() => created.start(), { log, dependency: 'postgres', what: 'to read the vendor connections', isUnavailable: isPostgresUnavailable, signal: stopping.signal });
+        return created;
+      })();
+      return replicaStarted;
+    },
     probes() {
       const probes: Record<string, ConnectionProbe> = {};
       if (registry) {
@@ -97,6 +117,7 @@ export function createStageResources(config: Readonly<Env>, log: Logger, metrics
     },
     async close() {
       stopping.abort();
+      replica?.close();
       // A lazy client that never connected has nothing to flush; quit() would connect first.
       if (redis?.status === 'ready') await redis.quit();
       else redis?.disconnect();

@@ -167,6 +167,11 @@ const pipelineShape = {
   VERIFY_RECORD_CONCURRENCY: positiveInt.default(16),
   /** sink: rows per write, one COPY and one INSERT in a transaction (one offset commit each). */
   SINK_BATCH_MAX: positiveInt.default(2_000),
+  /**
+   * verify, normalize: how often the in-memory replica of vendor_connections reads the rows that
+   * changed, in ms; a new or revoked connection reaches the stages within about this.
+   */
+  CONNECTIONS_REFRESH_MS: positiveInt.max(60_000).default(1_000),
   /** sink: how long the Postgres breaker stays open after 5 consecutive failures, in ms. */
   PG_BREAKER_HALF_OPEN_MS: positiveInt.default(60_000), // one minute
 

@@ -10,10 +10,9 @@ import { vendorClientsFromConfig } from './oauth-vendors.ts';
 import { createPostgresTokenSource, type VendorClients } from './postgres-token-source.ts';
 import { createTokenCipher, type TokenCipher } from './token-cipher.ts';
 import type { TokenSource } from './token-source.ts';
-import { postgresUserIds, type UserIdDirectory } from './user-ids.ts';
 
 /** What the rest of the bridge uses of vendor connections. */
-export interface Connections extends UserIdDirectory {
+export interface Connections {
   readonly tokenSource: TokenSource;
   readonly cipher: TokenCipher;
   readonly clients: VendorClients;
@@ -25,12 +24,10 @@ export interface Connections extends UserIdDirectory {
 export function createConnections(config: Env, pool: pg.Pool, logger: Logger, registry?: Registry): Connections {
   const cipher = tokenCipherFromConfig(config);
   const clients = vendorClientsFromConfig(config);
-  const directory = postgresUserIds(pool);
   return {
     cipher,
     clients,
     tokenSource: createPostgresTokenSource({ pool, cipher, clients, logger, metrics: createConnectionMetrics(registry) }),
-    userIdFor: (vendor, vendorUserId) => directory.userIdFor(vendor, vendorUserId),
     revokeConnection: (vendor, vendorUserId, reason) => revokeConnectionRow(pool, vendor, vendorUserId, reason),
   };
 }

@@ -3,7 +3,8 @@ export { ConnectionRevokedError, type Connection, type TokenSource } from './tok
 export { createConnections, connectRoutesFromConfig, tokenCipherFromConfig, type Connections, type ConnectRoutesService } from './from-config.ts';
 export { createConnectRoutes, callbackUrl, type ConnectRoutes, type ConnectRoutesOptions } from './http/connect-routes.ts';
 export { createPostgresTokenSource, type VendorClient, type VendorClients, type PostgresTokenSourceOptions } from './postgres-token-source.ts';
-export { postgresUserIds, type UserIdDirectory } from './user-ids.ts';
+export type { UserIdDirectory } from './user-ids.ts';
+export { createConnectionReplica, ConnectionsUnreadableError, type ConnectionReplica, type ConnectionReplicaOptions } from './replica.ts';
 export { createTokenCipher, tokenKeyId, TokenCipherError, type TokenCipher } from './token-cipher.ts';
 export { connectLinkSignature, signConnectLink } from './signing.ts';
 export { oauthVendors, vendorClientsFromConfig } from './oauth-vendors.ts';

@@ -2,4 +2,4 @@
 export { checkWebhook, vendorOfRawTopic, verifyReasons, type CheckedWebhook, type VerifyReason } from './check-webhook.ts';
 export { verifySettings, networkList, type VendorSettings, type VerifySettings } from './verify-settings.ts';
 export { redisReplayGuard, memoryReplayGuard, type ReplayGuard } from './replay-guard.ts';
-export { postgresConnectionDirectory, memoryConnectionDirectory, type ConnectionDirectory } from './connections.ts';
+export { memoryConnectionDirectory, type ConnectionDirectory } from './connections.ts';

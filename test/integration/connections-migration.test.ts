@@ -8,7 +8,7 @@ import { createPostgresTokenSource, createTokenCipher, ConnectionRevokedError } 
 import { createLogger } from '../../src/obs/logger.ts';
 import { connectionsMigrations } from '../../src/connections/migrations.ts';
 import { migrate } from '../../src/sink/index.ts';
-import { postgresConnectionDirectory } from '../../src/verify/connections.ts';
+import { createConnectionReplica } from '../../src/connections/replica.ts';
 import { config, unique } from '../support/services.ts';
 
 const schema = unique('connmig').replace(/-/g, '_');
@@ -36,9 +36,9 @@ test.after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-test('002 applies over rows from 001: active or revoked, distinct ids, no tokens', async () => {
+test('002 and 003 apply over rows from 001: active or revoked, distinct ids, no tokens', async () => {
   const result = await migrate({ pool, ...connectionsMigrations, table: `${schema}.connections_migrations`, lockKey });
-  assert.equal(result.applied, ['002_vendor_connection_tokens.sql'], 'expected only 002 applied');
+  assert.equal(result.applied, ['002_vendor_connection_tokens.sql', '003_vendor_connections_changes.sql'], 'expected 002 and 003 applied');
   const { rows } = await pool.query<{ vendor_user_id: string; status: string; id: string; access_token: null }>(
     'SELECT vendor_user_id, status, id, access_token FROM vendor_connections ORDER BY vendor_user_id',
   );
@@ -46,10 +46,16 @@ test('002 applies over rows from 001: active or revoked, distinct ids, no tokens
   assert.is(new Set(rows.map((r) => r.id)).size, 3, 'expected a distinct id per existing row');
 });
 
-test("verify's directory query still reads the table", async () => {
-  const directory = postgresConnectionDirectory(pool, 0);
-  assert.ok(await directory.isConnected('garmin', 'g-1'), 'expected a connected 001 user still connected');
-  assert.not.ok(await directory.isConnected('garmin', 'g-2'), 'expected a disconnected 001 user still disconnected');
+test("the stages' replica reads the migrated table", async () => {
+  const replica = createConnectionReplica({ pool, log: createLogger({ level: 'silent' }) });
+  await replica.start();
+  try {
+    assert.is(replica.isConnected('garmin', 'g-1'), true, 'expected a connected 001 user still connected');
+    assert.is(await replica.isConnected('garmin', 'g-2'), false, 'expected a disconnected 001 user still disconnected');
+    assert.is(replica.userIdFor('garmin', 'g-2'), 'user-c', 'expected the disconnected user still mapped');
+  } finally {
+    replica.close();
+  }
 });
 
 test('a connection without tokens (connected before the OAuth flow) asks for a reconnect, not a crash', async () => {

@@ -10,7 +10,6 @@ import {
   createTokenCipher,
   importConnections,
   oauthVendors,
-  postgresUserIds,
   rekeyTokens,
   revokeConnectionRow,
   VendorUnavailableError,
@@ -113,18 +112,14 @@ test('invalid_grant → revoked, tokens dropped, ConnectionRevokedError, connect
   assert.instance(await sourceB.accessToken(connection).catch((e: unknown) => e), ConnectionRevokedError, 'expected the other process to see the revocation');
 });
 
-test('revokeConnection (deauth webhooks) and userIdFor (events carry our user id)', async () => {
+test('revokeConnection (deauth webhooks): the row stays, revoked and disconnected', async () => {
   const connection = await connectedUser('20005', 'user-5', new Date(Date.now() + 3_600_000));
   assert.equal(await sourceA.connectionFor('whoop', '20005'), connection, 'expected the active connection found');
-  const directory = postgresUserIds(poolA, 0);
-  assert.is(await directory.userIdFor('whoop', '20005'), 'user-5', 'expected our user id for the vendor user');
-  assert.is(await directory.userIdFor('whoop', 'nobody'), undefined, 'expected no user id for an unknown vendor user');
   assert.ok(await revokeConnectionRow(poolA, 'whoop', '20005', 'deauth'), 'expected the revocation to match the row');
   assert.not.ok(await revokeConnectionRow(poolA, 'whoop', '20005', 'deauth'), 'expected a second revocation to change nothing');
   assert.is(await sourceA.connectionFor('whoop', '20005'), undefined, 'expected the revoked connection gone from connectionFor');
-  assert.is(await directory.userIdFor('whoop', '20005'), 'user-5', 'expected the mapping kept after revocation (late data is still the same person)');
-  const { rows } = await poolA.query(`SELECT 1 FROM vendor_connections WHERE vendor = 'whoop' AND vendor_user_id = '20005' AND disconnected_at IS NULL`);
-  assert.is(rows.length, 0, 'expected verify’s directory query to see the user as disconnected');
+  const { rows } = await poolA.query(`SELECT user_id, disconnected_at IS NOT NULL AS disconnected FROM vendor_connections WHERE vendor = 'whoop' AND vendor_user_id = '20005'`);
+  assert.equal(rows, [{ user_id: 'user-5', disconnected: true }], "expected the mapping kept (late data is the same person's) and the user disconnected for verify");
 });
 
 test('rekey: every token re-sealed under the newest key; the old key can then go', async () => {

@@ -8,7 +8,8 @@ import { createLogger } from '../../src/obs/logger.ts';
 import { migrate } from '../../src/sink/index.ts';
 import { runTopology, type RunningTopology } from '../../src/streams/index.ts';
 import { vendors } from '../../src/vendors/index.ts';
-import { postgresConnectionDirectory, redisReplayGuard, verifySettings } from '../../src/verify/index.ts';
+import { redisReplayGuard, verifySettings } from '../../src/verify/index.ts';
+import { createConnectionReplica, type ConnectionReplica } from '../../src/connections/replica.ts';
 import { connectionsMigrations } from '../../src/connections/migrations.ts';
 import { verifyTopology } from '../../topologies/verify.ts';
 import { kafkaClient, pgPool, redis, unique } from '../support/services.ts';
@@ -29,6 +30,7 @@ interface Context {
   redis: ReturnType<typeof redis>;
   metrics: Registry;
   garminUser: string;
+  replica: ConnectionReplica;
 }
 
 const test = suite<Context>('ingress → raw → verify → verified (real stack)');
@@ -41,6 +43,8 @@ test.before.each(async (context) => {
   await migrate({ pool: context.pool, ...connectionsMigrations });
   context.garminUser = unique('garmin-user');
   await context.pool.query('INSERT INTO vendor_connections (vendor, vendor_user_id, user_id) VALUES ($1, $2, $3)', ['garmin', context.garminUser, unique('user')]);
+  context.replica = createConnectionReplica({ pool: context.pool, log: silent });
+  await context.replica.start();
   const sink = createKafkaRawSink({ kafka: kafkaClient(), timeoutMs: 10_000 });
   context.ingress = createIngress(testIngressOptions(context.topics, { sink, basePath: '/api/bridge' }));
   const address = await context.ingress.listen();
@@ -49,7 +53,7 @@ test.before.each(async (context) => {
     verifyTopology({
       settings,
       replayGuard: redisReplayGuard(context.redis, unique('seen')),
-      connections: postgresConnectionDirectory(context.pool),
+      connections: context.replica,
       metrics: context.metrics,
       topics: context.topics,
     }),
@@ -60,6 +64,7 @@ test.before.each(async (context) => {
 
 test.after.each(async (context) => {
   await context.verify.stop();
+  context.replica.close();
   await context.ingress.close();
   await context.pool.query('DELETE FROM vendor_connections WHERE vendor_user_id = $1', [context.garminUser]);
   await context.pool.end();

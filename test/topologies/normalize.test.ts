@@ -46,7 +46,7 @@ test('a verified Terra sleep becomes an Avro BiometricEvent keyed by user id wit
 test('events carry our user id where a connection maps the vendor user, the vendor id otherwise', async () => {
   const asked: string[] = [];
   const userIds: UserIdDirectory = {
-    userIdFor: async (vendor, vendorUserId) => {
+    userIdFor: (vendor, vendorUserId) => {
       asked.push(`${vendor}:${vendorUserId}`);
       return vendor === 'garmin' && vendorUserId === '4aacafe82427c251df9c9592d0c06768' ? 'our-user-17' : undefined;
     },
@@ -56,10 +56,12 @@ test('events carry our user id where a connection maps the vendor user, the vend
   const records = await output.readRecords();
   assert.equal(records.map((r) => [r.key, r.value.userId]), [['our-user-17', 'our-user-17'], ['7bd0e2c1a9f3b4d5e6f708192a3b4c5d', '7bd0e2c1a9f3b4d5e6f708192a3b4c5d']], 'expected the mapped user replaced in key and value, the unmapped one kept');
   assert.equal(asked, ['garmin:4aacafe82427c251df9c9592d0c06768', 'garmin:7bd0e2c1a9f3b4d5e6f708192a3b4c5d'], 'expected one lookup per event, by the vendor of its source');
+  await verified('healthkit').pipe({ key: 'healthkit:hk-user-5521', value: fixture('healthkit', 'sample-batch.json') });
+  assert.is(asked.length, 2, 'expected no lookup for HealthKit: our app already sends our user id');
 });
 
-test('a user-id lookup that cannot reach Postgres pauses instead of dead-lettering', async () => {
-  const userIds: UserIdDirectory = { userIdFor: async () => Promise.reject(new DependencyUnavailableError('postgres-user-ids', 1_000)) };
+test('a user-id lookup that cannot be confirmed pauses instead of dead-lettering', async () => {
+  const userIds: UserIdDirectory = { userIdFor: () => Promise.reject(new DependencyUnavailableError('postgres', 1_000)) };
   const { driver, verified, output } = setup(undefined, userIds);
   const error = await verified('garmin').pipe({ key: 'garmin:4aacafe82427c251df9c9592d0c06768', value: fixture('garmin', 'dailies-push.json') }).catch((e: unknown) => e);
   assert.instance(error, DependencyUnavailableError, 'expected the driver to surface the pause');

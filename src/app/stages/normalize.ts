@@ -5,10 +5,11 @@ import { breakerStateGauge } from '../../obs/breaker-state.ts';
 import { bridgeSchemas } from '../../schemas/index.ts';
 import { DependencyUnavailableError, type Topology } from '../../streams/index.ts';
 import { topics, valueSubject } from '../../topics.ts';
-import { postgresUserIds } from '../../connections/user-ids.ts';
-import { reportedPostgresBreaker } from '../breakers.ts';
+import type { ConnectionReplica } from '../../connections/replica.ts';
+import type { UserIdDirectory } from '../../connections/user-ids.ts';
 import { applyMigrations } from '../migrations.ts';
 import type { StageResources } from '../resources.ts';
+import { pausingWhenUnreadable } from '../connection-answers.ts';
 import { waitFor } from '../wait-for.ts';
 
 /**
@@ -31,16 +32,19 @@ export async function ensureOutputSchema(resources: StageResources): Promise<num
 }
 
 /**
- * `bridge run normalize`: the output schema first (ensureOutputSchema) and the connections'
- * tables (events carry our user id where a connection maps the vendor's), then the graph.
+ * `bridge run normalize`: the output schema first (ensureOutputSchema) and the process's replica
+ * of vendor_connections (events carry our user id where a connection maps the vendor's), then
+ * the graph.
  */
 export async function normalizeStage(resources: StageResources): Promise<Topology> {
   const schemaStore = resources.schemaStore();
   await resources.startUp(async () => void (await ensureOutputSchema(resources)));
-  await resources.startUp(() => applyMigrations(resources, 'connections'));
-  const directory = postgresUserIds(resources.pgPool());
-  const breaker = reportedPostgresBreaker(resources, 'postgres-user-ids');
-  const userIds = { userIdFor: (vendor: Parameters<typeof directory.userIdFor>[0], id: string) => breaker.run(() => directory.userIdFor(vendor, id)) };
+  let replica: ConnectionReplica | undefined;
+  await resources.startUp(async () => {
+    await applyMigrations(resources, 'connections');
+    replica = await resources.connectionReplica();
+  });
+  const userIds: UserIdDirectory = { userIdFor: (vendor, id) => (replica === undefined ? undefined : pausingWhenUnreadable(replica.userIdFor(vendor, id))) };
   const reportBreaker = breakerStateGauge(resources.metrics);
   reportBreaker(terraStorageDependency, 'closed');
   const terraFetcher = createTerraPayloadFetcher({

@@ -1,27 +1,28 @@
 import { verifyTopology } from '../../../topologies/verify.ts';
+import type { ConnectionReplica } from '../../connections/replica.ts';
 import type { Topology } from '../../streams/index.ts';
 import { vendors } from '../../vendors/index.ts';
-import { postgresConnectionDirectory, type ConnectionDirectory } from '../../verify/connections.ts';
 import { redisReplayGuard } from '../../verify/replay-guard.ts';
 import { verifySettings } from '../../verify/verify-settings.ts';
-import { reportedPostgresBreaker } from '../breakers.ts';
 import { applyMigrations } from '../migrations.ts';
 import type { StageResources } from '../resources.ts';
+import { pausingWhenUnreadable } from '../connection-answers.ts';
 
 /**
- * `bridge run verify`: Redis replay guard, the connections directory in Postgres behind its own
- * breaker (`postgres-connections`), settings from the config. The connections migrations run
- * first, so a fresh database has vendor_connections before the first Garmin webhook.
+ * `bridge run verify`: Redis replay guard, the process's replica of vendor_connections (read in
+ * full before the first record, so a fresh database has the table before the first Garmin
+ * webhook), settings from the config.
  */
 export async function verifyStage(resources: StageResources): Promise<Topology> {
-  await resources.startUp(() => applyMigrations(resources, 'connections'));
-  const breaker = reportedPostgresBreaker(resources, 'postgres-connections');
-  const directory = postgresConnectionDirectory(resources.pgPool());
-  const connections: ConnectionDirectory = { isConnected: (vendor, id) => breaker.run(() => directory.isConnected(vendor, id)) };
+  let replica: ConnectionReplica | undefined;
+  await resources.startUp(async () => {
+    await applyMigrations(resources, 'connections');
+    replica = await resources.connectionReplica();
+  });
   return verifyTopology({
     settings: verifySettings(resources.config, (vendor) => vendors[vendor].retryHorizonMs),
     replayGuard: redisReplayGuard(resources.redis()),
-    connections,
+    connections: { isConnected: (vendor, id) => (replica === undefined ? false : pausingWhenUnreadable(replica.isConnected(vendor, id))) },
     metrics: resources.metrics,
     recordConcurrency: resources.config.VERIFY_RECORD_CONCURRENCY,
   });

@@ -16,6 +16,7 @@ export const healthkit = vendorPlugin({
   deliveryId: (request) => header(request.headers, 'x-bridge-signature')?.toLowerCase(),
   userIds: userIdAt('user_id'),
   requiresConnection: false,
+  carriesOurUserIds: true,
   checksSourceNetwork: false,
   handshakes: [],
   mapping: healthkitMapping,

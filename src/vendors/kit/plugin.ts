@@ -50,6 +50,8 @@ export interface VendorPlugin<Id extends string = string, Env extends z.ZodRawSh
   userIds(body: unknown): readonly string[];
   /** Unsigned vendors: the user must be in the connected-users directory. */
   readonly requiresConnection: boolean;
+  /** The body's user ids are already ours (our own app): normalize does not map them through connections. */
+  readonly carriesOurUserIds?: boolean;
   /** Unsigned vendors: the source address must be in the configured networks, when any are. */
   readonly checksSourceNetwork: boolean;
   /** The handshakes ingress answers for this vendor. */

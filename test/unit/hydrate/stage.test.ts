@@ -22,6 +22,7 @@ function resources(env: Record<string, string>, redisAsked: string[]): StageReso
     redis: unused('redis'),
     pgPool: unused('postgres'),
     registry: unused('registry'),
+    connectionReplica: unused('connection replica'),
     signal: new AbortController().signal,
     startUp: (work) => work(),
   };
