@@ -3,20 +3,22 @@
 // End-to-end latency under a steady load, as NEUROS sees it: signed HealthKit uploads offered at
 // R per second (default 1 000) for S seconds (default 60) through the ingress, with the ingress and
 // every stage as its own process on the native stack. For each event: the ingress's 202 → the
-// routed record's arrival at a reader of the priority topics (read_committed). Prints p50, p99 and
+// routed record's arrival at a reader of the priority topics (read_committed, on its own thread so
+// the load generator's event loop does not delay its stamps). Prints p50, p99 and
 // max per delivery mode, plus how many events arrived and how many requests were not accepted.
 // With --hops the same reader follows each event through the intermediate topics, and a second
 // table shows where the time goes: for each hop, the time from the event's arrival on the topic
 // before it. A last table bills each process's CPU per accepted event.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import { Kafka, logLevel } from 'kafkajs';
+import { Worker } from 'node:worker_threads';
 import { deliveryModes, loadConfig, type DeliveryMode } from '../src/config/index.ts';
 import { priorities, priorityTopic, rawTopic, topics, verifiedTopic } from '../src/topics.ts';
 import { freePort, startBridge, type BridgeProcess } from '../test/integration/pipeline-support.ts';
 import { runningPid } from '../src/cli/stack/processes.ts';
 import { cpuSeconds, machineCpu } from './support/process-cpu.ts';
 import { healthkitUpload } from './support/signed-load.ts';
+import { nowMs, type LatencyReaderData, type ReaderMessage } from './support/latency-reader.ts';
 
 const flag = (name: string) => {
   const at = process.argv.indexOf(`--${name}`);
@@ -80,6 +82,15 @@ function spread(from: Float64Array, to: Float64Array): Quantiles {
   return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1] ?? NaN };
 }
 
+/** Leaves the reader's group, then ends its thread (at once if it has not left within 10 s). */
+async function stopReader(reader: Worker): Promise<void> {
+  const exited = new Promise<void>((resolve) => reader.once('exit', () => resolve()));
+  reader.postMessage('stop');
+  const timer = setTimeout(() => void reader.terminate(), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
 async function runMode(mode: DeliveryMode): Promise<Result> {
   const prefix = `lat-${randomUUID().slice(0, 8)}`;
   const secret = randomBytes(24).toString('hex');
@@ -95,31 +106,23 @@ async function runMode(mode: DeliveryMode): Promise<Result> {
   const acceptedAt = new Float64Array(total).fill(NaN);
   const arrivedAt = new Float64Array(total).fill(NaN);
   const reachedAt = route.map(() => new Float64Array(total).fill(NaN));
-  // Raw records have no key: their body names the event's user.
-  const eventIndex = new RegExp(`${prefix}-(\\d{7})`);
-  const kafka = new Kafka({ clientId: `bench-latency-${prefix}`, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
-  const reader = kafka.consumer({ groupId: `bench.latency.${prefix}`, maxWaitTimeInMs: 50 });
-  await reader.connect();
-  await reader.subscribe({ topics: [...(traceHops ? route.slice(0, -1) : []), ...priorities.map(priorityTopic)], fromBeginning: false });
-  const joined = new Promise<void>((resolve) => reader.on(reader.events.GROUP_JOIN, () => resolve()));
+  const readTopics = [...(traceHops ? route.slice(0, -1) : []), ...priorities.map(priorityTopic)];
+  const readerData: LatencyReaderData = { brokers: config.KAFKA_BROKERS, groupId: `bench.latency.${prefix}`, topics: readTopics, hops: readTopics.map(hopOf), prefix };
+  const reader = new Worker(new URL('./support/latency-reader.ts', import.meta.url), { workerData: readerData });
   let arrived = 0;
-  await reader.run({
-    partitionsConsumedConcurrently: 30,
-    eachBatch: async ({ batch }) => {
-      const now = performance.now();
-      const hop = hopOf(batch.topic);
-      const last = hop === route.length - 1;
-      for (const message of batch.messages) {
-        const found = eventIndex.exec((message.key ?? message.value)?.toString('latin1') ?? '');
-        if (!found) continue;
-        const i = Number(found[1]);
-        if (Number.isNaN(reachedAt[hop]![i]!)) reachedAt[hop]![i] = now;
+  const joined = new Promise<void>((resolve, reject) => {
+    reader.once('error', reject);
+    reader.on('message', (message: ReaderMessage) => {
+      if (message.kind === 'joined') return resolve();
+      const last = message.hop === route.length - 1;
+      for (const i of message.events) {
+        if (Number.isNaN(reachedAt[message.hop]![i]!)) reachedAt[message.hop]![i] = message.at;
         if (last && Number.isNaN(arrivedAt[i]!)) {
-          arrivedAt[i] = now;
+          arrivedAt[i] = message.at;
           arrived++;
         }
       }
-    },
+    });
   });
   await joined;
   console.log(`[${mode}] ingress and five stages ready; offering ${rate}/s for ${seconds} s`);
@@ -156,7 +159,7 @@ async function runMode(mode: DeliveryMode): Promise<Result> {
       post(healthkitUpload(prefix, i, secret))
         .then((status) => {
           if (status === 202) {
-            acceptedAt[i] = performance.now();
+            acceptedAt[i] = nowMs();
             accepted++;
           } else count(String(status));
         })
@@ -178,7 +181,7 @@ async function runMode(mode: DeliveryMode): Promise<Result> {
   cpuPerEvent['bench (load + reader)'] = (benchUsed.user + benchUsed.system) / Math.max(1, accepted);
   const machineAtEnd = machineCpu();
   const machineBusy = (machineAtEnd.busy - machineAtStart.busy) / Math.max(1, machineAtEnd.total - machineAtStart.total);
-  await reader.disconnect();
+  await stopReader(reader);
   for (const p of processes) await p.stop(60_000);
 
   const latencies: number[] = [];
