@@ -154,6 +154,11 @@ const pipelineShape = {
    */
   STAGE_COMMIT_INTERVAL_MS: z.coerce.number().int().min(0).default(runnerDefaults.commitIntervalMs),
   /**
+   * exactly-once stages: how long a chunk waits for others to join its transaction, in ms. Every
+   * transaction costs the broker a marker on each partition it wrote and transaction-log writes.
+   */
+  STAGE_TRANSACTION_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(runnerDefaults.transactionLingerMs),
+  /**
    * Stages: a fetch answers once this many bytes are ready or STAGE_FETCH_MAX_WAIT_MS passed, so
    * a trickle of records is read (and written on) in chunks rather than one request per record.
    * The wait is added to each hop's latency only while a stage is nearly idle.

@@ -50,7 +50,7 @@ export interface Committer {
   close(): Promise<void>;
 }
 
-interface CommitterOptions {
+export interface CommitterOptions {
   kafka: Kafka;
   /** at-least-once: the least time between two offset commits, ms (0: every chunk). */
   commitIntervalMs: number;
@@ -68,6 +68,8 @@ interface CommitterOptions {
    * what queued while the others commit, so up to this many are under way at once.
    */
   transactionalProducers: number;
+  /** exactly-once: how long a chunk may wait for others to join its transaction, ms (0: none). */
+  transactionLingerMs: number;
   events: StreamEvents;
   log: Logger;
 }
@@ -139,6 +141,8 @@ interface Lane {
 
 interface Waiting {
   readonly chunk: Chunk;
+  /** performance.now() when the chunk was queued. */
+  readonly queuedAt: number;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
@@ -309,9 +313,18 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
     }
   };
 
-  /** Gives each idle lane everything queued of one generation. */
+  let lingering: NodeJS.Timeout | undefined;
+  /** Gives each idle lane everything queued of one generation, once the oldest has lingered. */
   const drain = (): void => {
     while (queue.length > 0 && idle.length > 0) {
+      const wait = options.transactionLingerMs - (performance.now() - queue[0]!.queuedAt);
+      if (wait > 0) {
+        lingering ??= setTimeout(() => {
+          lingering = undefined;
+          drain();
+        }, wait);
+        return;
+      }
       const lane = idle.shift()!;
       const generation = generationOf(queue[0]!.chunk);
       const round: Waiting[] = [];
@@ -339,7 +352,7 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
     flush: async () => {},
     commit: (chunk) =>
       new Promise<void>((resolve, reject) => {
-        queue.push({ chunk, resolve, reject });
+        queue.push({ chunk, queuedAt: performance.now(), resolve, reject });
         drain();
       }),
     async assigned(partitions) {
@@ -356,6 +369,7 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
       return ours !== undefined && (stable === undefined || ours > stable) ? ours : stable;
     },
     close: async () => {
+      clearTimeout(lingering);
       await Promise.all(lanes.map(dropProducer));
       await admin.disconnect();
     },

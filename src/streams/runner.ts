@@ -53,6 +53,12 @@ export interface RunOptions {
    */
   commitIntervalMs?: number; // runnerDefaults
   /**
+   * exactly-once: how long a chunk waits for other chunks to join its transaction, ms. Each
+   * transaction costs the broker markers on every partition it wrote and transaction-log writes;
+   * the chunks of one fetch finish within a few ms of each other.
+   */
+  transactionLingerMs?: number; // runnerDefaults
+  /**
    * A fetch waits until this many bytes are ready or `fetchMaxWaitMs` passed. At a trickle, one
    * record per fetch meant a fetch, a produce and their socket writes per record (most of a
    * stage's CPU at 1 000 events/s); waiting a few ms gathers a chunk. Under load fetches fill at once.
@@ -143,6 +149,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
     transactionalIdPrefix: options.transactionalIdPrefix ?? 'bridge',
     instanceId: options.groupInstanceId ?? randomUUID(),
     transactionalProducers: options.transactionalProducers ?? runnerDefaults.transactionalProducers,
+    transactionLingerMs: options.transactionLingerMs ?? runnerDefaults.transactionLingerMs,
     events,
     log,
   };

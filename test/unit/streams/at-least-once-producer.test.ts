@@ -4,9 +4,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Kafka } from 'kafkajs';
-import { createLogger } from '../../../src/obs/logger.ts';
 import { atLeastOnceCommitter, type Chunk } from '../../../src/streams/committers.ts';
-import { StreamEvents } from '../../../src/streams/index.ts';
+import { testCommitterOptions } from '../../support/committer-options.ts';
 
 /** A client whose n-th producer fails its first send with `failures[n]` (a broker error type). */
 function fakeKafka(failures: ReadonlyArray<string | undefined>) {
@@ -36,19 +35,7 @@ function fakeKafka(failures: ReadonlyArray<string | undefined>) {
 }
 
 function committer(kafka: Kafka) {
-  return atLeastOnceCommitter({
-    kafka,
-    commitIntervalMs: 0,
-    commitOffsets: async () => {},
-    stopping: () => false,
-    topology: 'pass',
-    groupId: 'bridge.pass',
-    transactionalIdPrefix: 'bridge',
-    instanceId: 'i',
-    transactionalProducers: 1,
-    events: new StreamEvents(),
-    log: createLogger({ level: 'silent' }),
-  });
+  return atLeastOnceCommitter(testCommitterOptions(kafka, { commitIntervalMs: 0, topology: 'pass', groupId: 'bridge.pass', instanceId: 'i', transactionalProducers: 1 }));
 }
 
 const chunk = (records: number): Chunk => ({

@@ -5,9 +5,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ConsumerGroupMetadata, Kafka } from 'kafkajs';
-import { createLogger } from '../../../src/obs/logger.ts';
 import { exactlyOnceCommitter, type Chunk } from '../../../src/streams/committers.ts';
 import { StreamEvents } from '../../../src/streams/index.ts';
+import { testCommitterOptions } from '../../support/committer-options.ts';
 
 interface Recorded {
   producer: string;
@@ -88,19 +88,8 @@ const chunk = (partition: number, nextOffset: string, group?: ConsumerGroupMetad
 });
 
 function committer(kafka: Kafka, events = new StreamEvents(), transactionalProducers = 1) {
-  return exactlyOnceCommitter({
-    transactionalProducers,
-    kafka,
-    commitIntervalMs: 100,
-    commitOffsets: async () => {},
-    stopping: () => false,
-    topology: 'test',
-    groupId: 'bridge.test',
-    transactionalIdPrefix: 'bridge',
-    instanceId: 'pod-a',
-    events,
-    log: createLogger({ level: 'silent' }),
-  });
+  // No linger: these rounds are formed by what queues while a transaction commits.
+  return exactlyOnceCommitter(testCommitterOptions(kafka, { events, transactionalProducers, transactionLingerMs: 0 }));
 }
 
 test('one transactional producer per process, its id from the group and the instance', async () => {
@@ -195,6 +184,23 @@ test('with several producers, chunks in flight at once commit side by side, and 
   assert.equal(carried.slice(0, 2).sort(), [[0], [1]], 'the first two chunks, one transaction each on their own producer');
   assert.equal(carried.slice(2), [[2, 3]], 'the two that queued meanwhile, together');
   await eos.close();
+});
+
+test('with a linger, chunks finished a few ms apart share one transaction; without, each takes a free producer', async () => {
+  for (const [lingerMs, expected] of [[20, [[0, 1, 2]]], [0, [[0], [1], [2]]]] as const) {
+    const fake = fakeKafka(() => '-1');
+    const eos = exactlyOnceCommitter(testCommitterOptions(fake.kafka, { transactionalProducers: 2, transactionLingerMs: lingerMs }));
+    await eos.connect();
+    const pending: Array<Promise<void>> = [];
+    for (const partition of [0, 1, 2]) {
+      pending.push(eos.commit(chunk(partition, '10', generation(9))));
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    await Promise.all(pending);
+    const carried = fake.transactions.filter((t) => t.records > 0).map((t) => t.offsets.flatMap((o) => o.partitions.map((p) => p.partition)).sort());
+    assert.equal(carried, expected, `linger ${lingerMs} ms: transactions as expected`);
+    await eos.close();
+  }
 });
 
 test('each round goes to the producer free the longest, not the one whose markers are still being written', async () => {
