@@ -154,10 +154,11 @@ const pipelineShape = {
    */
   STAGE_COMMIT_INTERVAL_MS: z.coerce.number().int().min(0).default(runnerDefaults.commitIntervalMs),
   /**
-   * exactly-once stages: how long a chunk waits for others to join its transaction, in ms. Every
-   * transaction costs the broker a marker on each partition it wrote and transaction-log writes.
+   * Stages: how long a chunk's outputs wait for the other chunks of its fetch to share one produce
+   * request (at-least-once) or one transaction (exactly-once), in ms (Kafka's linger.ms). Every
+   * request, and more so every transaction, costs the broker.
    */
-  STAGE_TRANSACTION_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(runnerDefaults.transactionLingerMs),
+  STAGE_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(runnerDefaults.lingerMs),
   /**
    * Stages: a fetch answers once this many bytes are ready or STAGE_FETCH_MAX_WAIT_MS passed, so
    * a trickle of records is read (and written on) in chunks rather than one request per record.

@@ -68,8 +68,8 @@ export interface CommitterOptions {
    * what queued while the others commit, so up to this many are under way at once.
    */
   transactionalProducers: number;
-  /** exactly-once: how long a chunk may wait for others to join its transaction, ms (0: none). */
-  transactionLingerMs: number;
+  /** How long a chunk's outputs wait for other chunks' to share their produce request (at-least-once) or transaction (exactly-once), ms (0: none). */
+  lingerMs: number;
   events: StreamEvents;
   log: Logger;
 }
@@ -103,7 +103,7 @@ export function atLeastOnceCommitter(options: CommitterOptions): Committer {
       return producer.sendBatch({ topicMessages, acks: -1 });
     }
   };
-  const sends = new CoalescedSends(send);
+  const sends = new CoalescedSends(send, options.lingerMs);
   const schedule = new OffsetSchedule({
     intervalMs: options.commitIntervalMs,
     commit: options.commitOffsets,
@@ -317,7 +317,7 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
   /** Gives each idle lane everything queued of one generation, once the oldest has lingered. */
   const drain = (): void => {
     while (queue.length > 0 && idle.length > 0) {
-      const wait = options.transactionLingerMs - (performance.now() - queue[0]!.queuedAt);
+      const wait = options.lingerMs - (performance.now() - queue[0]!.queuedAt);
       if (wait > 0) {
         lingering ??= setTimeout(() => {
           lingering = undefined;

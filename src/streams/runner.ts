@@ -53,11 +53,12 @@ export interface RunOptions {
    */
   commitIntervalMs?: number; // runnerDefaults
   /**
-   * exactly-once: how long a chunk waits for other chunks to join its transaction, ms. Each
-   * transaction costs the broker markers on every partition it wrote and transaction-log writes;
-   * the chunks of one fetch finish within a few ms of each other.
+   * How long a chunk's outputs wait for other chunks' to share one produce request
+   * (at-least-once) or one transaction (exactly-once), ms: Kafka's linger.ms. The chunks of one
+   * fetch finish within a few ms of each other; each request, and more so each transaction
+   * (markers on every partition it wrote, transaction-log writes), costs the broker.
    */
-  transactionLingerMs?: number; // runnerDefaults
+  lingerMs?: number; // runnerDefaults
   /**
    * A fetch waits until this many bytes are ready or `fetchMaxWaitMs` passed. At a trickle, one
    * record per fetch meant a fetch, a produce and their socket writes per record (most of a
@@ -149,7 +150,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
     transactionalIdPrefix: options.transactionalIdPrefix ?? 'bridge',
     instanceId: options.groupInstanceId ?? randomUUID(),
     transactionalProducers: options.transactionalProducers ?? runnerDefaults.transactionalProducers,
-    transactionLingerMs: options.transactionLingerMs ?? runnerDefaults.transactionLingerMs,
+    lingerMs: options.lingerMs ?? runnerDefaults.lingerMs,
     events,
     log,
   };

@@ -122,7 +122,7 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
           sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
           heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL_MS,
           commitIntervalMs: config.STAGE_COMMIT_INTERVAL_MS,
-          transactionLingerMs: config.STAGE_TRANSACTION_LINGER_MS,
+          lingerMs: config.STAGE_LINGER_MS,
           fetchMinBytes: config.STAGE_FETCH_MIN_BYTES,
           fetchMaxWaitMs: config.STAGE_FETCH_MAX_WAIT_MS,
           // Unique per group: a stage's second graph (hydrate-backfill) is a member of its own group.

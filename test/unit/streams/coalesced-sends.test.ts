@@ -65,4 +65,20 @@ test('a failed request fails every send in it, and the next request still goes',
   assert.equal((await fourth).map((m) => m.topicName), ['request-3']);
 });
 
+test('with a linger, the first send of a quiet spell waits for the sends that follow it within the linger', async () => {
+  const { send, requests, releases } = heldSend();
+  const sends = new CoalescedSends(send, 20);
+  const first = sends.send([messages('a', '1')]);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  const second = sends.send([messages('a', '2')]);
+  await tick();
+  assert.is(requests.length, 0, 'nothing sent while the first send lingers');
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  assert.is(requests.length, 1, 'one request once the linger passed');
+  assert.equal(requests[0]!.map((t) => t.messages.map((m) => m.value)), [['1', '2']], 'both sends in it');
+  releases[0]!();
+  assert.equal((await first).map((m) => m.topicName), ['request-1']);
+  assert.equal((await second).map((m) => m.topicName), ['request-1']);
+});
+
 test.run();

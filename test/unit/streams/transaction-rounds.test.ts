@@ -89,7 +89,7 @@ const chunk = (partition: number, nextOffset: string, group?: ConsumerGroupMetad
 
 function committer(kafka: Kafka, events = new StreamEvents(), transactionalProducers = 1) {
   // No linger: these rounds are formed by what queues while a transaction commits.
-  return exactlyOnceCommitter(testCommitterOptions(kafka, { events, transactionalProducers, transactionLingerMs: 0 }));
+  return exactlyOnceCommitter(testCommitterOptions(kafka, { events, transactionalProducers, lingerMs: 0 }));
 }
 
 test('one transactional producer per process, its id from the group and the instance', async () => {
@@ -189,7 +189,7 @@ test('with several producers, chunks in flight at once commit side by side, and 
 test('with a linger, chunks finished a few ms apart share one transaction; without, each takes a free producer', async () => {
   for (const [lingerMs, expected] of [[20, [[0, 1, 2]]], [0, [[0], [1], [2]]]] as const) {
     const fake = fakeKafka(() => '-1');
-    const eos = exactlyOnceCommitter(testCommitterOptions(fake.kafka, { transactionalProducers: 2, transactionLingerMs: lingerMs }));
+    const eos = exactlyOnceCommitter(testCommitterOptions(fake.kafka, { transactionalProducers: 2, lingerMs: lingerMs }));
     await eos.connect();
     const pending: Array<Promise<void>> = [];
     for (const partition of [0, 1, 2]) {
