@@ -161,6 +161,24 @@ function buildRecords(prefix: string, secrets: { healthkit: string; terra: strin
   return { raw, terraInline, events };
 }
 
+/** Warnings and errors in a stage's JSON log lines, by message, with their counts. */
+function warnings(output: string): string[] {
+  const counts = new Map<string, number>();
+  for (const line of output.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const entry = JSON.parse(line) as { level?: number; msg?: string; error?: string };
+      if ((entry.level ?? 0) >= 40) {
+        const key = entry.error ? `${entry.msg} (${entry.error})` : String(entry.msg);
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+    } catch {
+      // not a log line
+    }
+  }
+  return [...counts].map(([message, n]) => `${n}× ${message}`);
+}
+
 async function runMode(mode: DeliveryMode, metricsPorts: number[]): Promise<ModeResult> {
   const prefix = `bp-${randomUUID().slice(0, 8)}`;
   const secrets = { healthkit: randomBytes(24).toString('hex'), terra: randomBytes(24).toString('hex') };
@@ -298,6 +316,10 @@ async function runMode(mode: DeliveryMode, metricsPorts: number[]): Promise<Mode
   for (const [stage, child] of Object.entries(children)) {
     const code = await child.stop(60_000);
     if (code !== 0) console.log(`[${mode}] ${stage} exited ${code}: ${child.output().slice(-1_000)}`);
+    // A stage that warned (a restarted consumer, a refused request) reads its input again and
+    // costs more: say so beside its numbers.
+    const warned = warnings(child.output());
+    if (warned.length > 0) console.log(`[${mode}] ${stage} warned: ${warned.join('; ')}`);
   }
   await producer.disconnect();
   await reader.disconnect();

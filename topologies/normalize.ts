@@ -75,7 +75,7 @@ export function normalizeTopology(options: NormalizeOptions): Topology {
     let waiting = false;
     const answers = events.map((event) => {
       const vendor = mappedVendorBySource.get(event.value.source);
-      const answer = vendor === undefined ? undefined : userIds.userIdFor(vendor, event.value.userId);
+      const answer = vendor === undefined ? undefined : userIds.userIdFor(vendor, event.value.userId, event.timestamp);
       if (answer instanceof Promise) waiting = true;
       return answer;
     });

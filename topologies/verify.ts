@@ -78,9 +78,9 @@ export function verifyTopology(options: VerifyOptions): Topology {
       const webhook = checkWebhook(vendor, record.headers, bytes, options.settings[vendor.id], now());
       return { ...record, key: webhook.key, value: { bytes, webhook } satisfies Checked };
     })
-    .filter('check-connected-user', ({ value: { webhook } }) => {
+    .filter('check-connected-user', ({ value: { webhook }, timestamp }) => {
       if (!vendors[webhook.vendor].requiresConnection) return true;
-      const answers = webhook.userIds.map((id) => options.connections.isConnected(webhook.vendor, id));
+      const answers = webhook.userIds.map((id) => options.connections.isConnected(webhook.vendor, id, timestamp));
       const judge = (connected: readonly boolean[]) => {
         if (connected.includes(false)) throw new RecordError('unknown_user', `a ${webhook.vendor} user in the body is not connected`);
         return true;

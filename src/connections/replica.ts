@@ -5,18 +5,23 @@ import type { Logger } from '../obs/logger.ts';
 /**
  * `vendor_connections` as the stages read it, held in memory: who is connected (verify trusts
  * unsigned webhooks only for them) and whose user id an event carries (normalize). A row the
- * replica has answers at once, without Postgres, also while Postgres is away. A row it does not
- * have is confirmed by a read that began after the question, because the connection may be
- * younger than the last read (a user connects and the backfill's first events follow at once):
- * such answers are promises, shared by every question asked while one read runs, and reject with
+ * replica has answers at once, without Postgres, also while Postgres is away. So does a question
+ * about a record produced well before the last read began (`producedAtMs`, a backlog): any
+ * connection committed before the record was, that read saw. Otherwise a missing row is confirmed
+ * by a read that began after the question, because the connection may be younger than the last
+ * read (a user connects and the backfill's first events follow at once): such answers are
+ * promises, shared by every question asked while one read runs, and reject with
  * ConnectionsUnreadableError while Postgres does not answer, so a caller pauses rather than
  * deciding on a table it could not read.
  */
 export interface ConnectionReplica {
-  /** Our user id behind a vendor's; a revoked connection still maps (late data is the same person's). */
-  userIdFor(vendor: string, vendorUserId: string): string | undefined | Promise<string | undefined>;
+  /**
+   * Our user id behind a vendor's; a revoked connection still maps (late data is the same
+   * person's). `producedAtMs`: when the record asked about was produced (its Kafka timestamp).
+   */
+  userIdFor(vendor: string, vendorUserId: string, producedAtMs?: number): string | undefined | Promise<string | undefined>;
   /** Connected and not revoked. */
-  isConnected(vendor: string, vendorUserId: string): boolean | Promise<boolean>;
+  isConnected(vendor: string, vendorUserId: string, producedAtMs?: number): boolean | Promise<boolean>;
   /** Reads the whole table, then follows its changes until close(). Rejects when Postgres does not answer. */
   start(): Promise<void>;
   close(): void;
@@ -41,6 +46,11 @@ export interface ConnectionReplicaOptions {
    * but stamped before it would otherwise be skipped; writes to the table are single statements.
    */
   readonly overlapMs?: number;
+  /**
+   * How far the clocks of the record's producer and of this process may disagree, ms: a record
+   * counts as produced before a read only when it was by at least this much.
+   */
+  readonly clockSkewMs?: number;
   /** How often the whole table is read again, as a backstop. */
   readonly fullReadMs?: number;
   readonly pageRows?: number;
@@ -67,10 +77,13 @@ export function createConnectionReplica(options: ConnectionReplicaOptions): Conn
   const overlapMs = options.overlapMs ?? 60_000;
   const fullReadMs = options.fullReadMs ?? 15 * 60_000;
   const pageRows = options.pageRows ?? 10_000;
+  const clockSkewMs = options.clockSkewMs ?? 1_000;
   let entries = new Map<string, Entry>();
   /** The database's clock when the last successful read began; the next read starts `overlapMs` before it. */
   let readFrom: Date | undefined;
   let lastRead = 0;
+  /** When the last successful read began, on this process's clock. */
+  let lastReadBegan = 0;
   let lastFullRead = 0;
   let failingSince: number | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -109,10 +122,12 @@ export function createConnectionReplica(options: ConnectionReplicaOptions): Conn
 
   /** One read: the whole table when due, else the changes. Failures are logged once per outage. */
   async function read(): Promise<boolean> {
+    const began = Date.now();
     try {
       if (Date.now() - lastFullRead >= fullReadMs) await readAll();
       else await readChanges();
       lastRead = Date.now();
+      lastReadBegan = began;
       if (failingSince !== undefined) {
         options.log.info({ dependency: 'postgres', staleForMs: lastRead - failingSince }, 'connections replica reading changes again');
         failingSince = undefined;
@@ -149,6 +164,8 @@ export function createConnectionReplica(options: ConnectionReplicaOptions): Conn
     });
     return queued;
   }
+  /** True when the last read began after a record produced at `producedAtMs`, skew included. */
+  const seenByLastRead = (producedAtMs: number | undefined) => producedAtMs !== undefined && producedAtMs < lastReadBegan - clockSkewMs;
   function confirmed<T>(answer: () => T): Promise<T> {
     return readSince(Date.now()).then((ok) => {
       if (!ok) throw new ConnectionsUnreadableError();
@@ -175,20 +192,24 @@ export function createConnectionReplica(options: ConnectionReplicaOptions): Conn
   }
 
   return {
-    userIdFor(vendor, vendorUserId) {
+    userIdFor(vendor, vendorUserId, producedAtMs) {
       const key = keyOf(vendor, vendorUserId);
       const entry = entries.get(key);
-      return entry !== undefined ? entry.userId : confirmed(() => entries.get(key)?.userId);
+      if (entry !== undefined || seenByLastRead(producedAtMs)) return entry?.userId;
+      return confirmed(() => entries.get(key)?.userId);
     },
-    isConnected(vendor, vendorUserId) {
+    isConnected(vendor, vendorUserId, producedAtMs) {
       const key = keyOf(vendor, vendorUserId);
       const entry = entries.get(key);
       // A revoked connection is confirmed too: the user may have connected again since.
-      return entry?.connected === true ? true : confirmed(() => entries.get(key)?.connected === true);
+      if (entry?.connected === true || seenByLastRead(producedAtMs)) return entry?.connected === true;
+      return confirmed(() => entries.get(key)?.connected === true);
     },
     async start() {
+      const began = Date.now();
       await readAll();
       lastRead = Date.now();
+      lastReadBegan = began;
       options.log.info({ connections: entries.size }, 'connections replica loaded');
       schedule();
     },

@@ -12,7 +12,7 @@ import {
 } from 'cockatiel';
 import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import { fatalIdempotenceError, tooLargeError } from '../streams/producer-errors.ts';
-import { recordBytes } from './record-bytes.ts';
+import { recordBytes } from '../streams/record-bytes.ts';
 
 /** What ingress needs from Kafka: one durable write per request, and whether writes can succeed. */
 export interface RawSink {

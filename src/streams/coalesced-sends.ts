@@ -1,9 +1,11 @@
 import type { Message, RecordMetadata, TopicMessages } from 'kafkajs';
+import { mergedRequestMaxBytes, recordBytes, runsOfBytes } from './record-bytes.ts';
 
 type Send = (topicMessages: TopicMessages[]) => Promise<RecordMetadata[]>;
 
 interface Waiting {
   readonly topicMessages: readonly TopicMessages[];
+  readonly bytes: number;
   readonly resolve: (written: RecordMetadata[]) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -18,6 +20,8 @@ interface Waiting {
  * With a linger, the first send of a quiet spell waits that long for the other chunks of its
  * fetch (Kafka's linger.ms): they finish within a few ms of each other, and the first otherwise
  * went alone.
+ *
+ * A request carries at most about 1 MiB (mergedRequestMaxBytes); what does not fit goes next.
  *
  * Each caller learns the outcome of the request that carried its records: a failed request fails
  * every chunk in it, and each is retried as it would have been alone (nothing is acknowledged
@@ -38,7 +42,9 @@ export class CoalescedSends {
   /** Resolves with the metadata of the whole request that carried these records. */
   send(topicMessages: readonly TopicMessages[]): Promise<RecordMetadata[]> {
     return new Promise((resolve, reject) => {
-      this.#waiting.push({ topicMessages, resolve, reject });
+      let bytes = 0;
+      for (const { messages } of topicMessages) for (const message of messages) bytes += recordBytes(message);
+      this.#waiting.push({ topicMessages, bytes, resolve, reject });
       if (this.#busy || this.#lingering !== undefined) return;
       if (this.#lingerMs <= 0) void this.#drain();
       else {
@@ -53,8 +59,9 @@ export class CoalescedSends {
   async #drain(): Promise<void> {
     this.#busy = true;
     while (this.#waiting.length > 0) {
-      const batch = this.#waiting;
-      this.#waiting = [];
+      // Up to mergedRequestMaxBytes per request: merged, one partition's batch could pass the topic's limit.
+      const [batch = [], ...rest] = runsOfBytes(this.#waiting, (waiting) => waiting.bytes, mergedRequestMaxBytes);
+      this.#waiting = rest.flat();
       try {
         const written = await this.#send(merged(batch));
         for (const waiting of batch) waiting.resolve(written);

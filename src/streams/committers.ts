@@ -8,6 +8,9 @@ import { fatalIdempotenceError } from './producer-errors.ts';
 import { reliableProducer, toTopicMessages } from './producers.ts';
 import { isKafkaUnavailable } from './kafka-unavailable.ts';
 import type { OutgoingRecord } from './record.ts';
+import { mergedRequestMaxBytes, recordBytes, runsOfBytes } from './record-bytes.ts';
+
+const outgoingBytes = (record: OutgoingRecord): number => recordBytes(record);
 
 /** A processed chunk of one partition: its outputs (dead letters included) and the next offset. */
 export interface Chunk extends PartitionRef {
@@ -291,7 +294,10 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
     try {
       transaction = await (await producerReady(lane)).transaction();
       const records = chunks.flatMap((chunk) => (chunk.changelog && chunk.changelog.length > 0 ? [...chunk.outputs, ...chunk.changelog] : chunk.outputs));
-      if (records.length > 0) written = await transaction.sendBatch({ topicMessages: toTopicMessages(records), acks: -1 });
+      // Several sends when the round's records pass a partition batch's limit merged.
+      for (const run of runsOfBytes(records, outgoingBytes, mergedRequestMaxBytes)) {
+        written.push(...(await transaction.sendBatch({ topicMessages: toTopicMessages(run), acks: -1 })));
+      }
       const group = chunks[0]!.groupMetadata;
       await transaction.sendOffsets({ consumerGroupId: options.groupId, topics: offsetsOf(chunks), ...(group ? { consumerGroupMetadata: group } : {}) });
       await transaction.commit();

@@ -3,7 +3,8 @@
  * process's replica of the table (src/connections/replica.ts) answers from memory.
  */
 export interface ConnectionDirectory {
-  isConnected(vendor: string, vendorUserId: string): boolean | Promise<boolean>;
+  /** `producedAtMs`: the record's Kafka timestamp (src/connections/replica.ts says why). */
+  isConnected(vendor: string, vendorUserId: string, producedAtMs?: number): boolean | Promise<boolean>;
 }
 
 export function memoryConnectionDirectory(connected: Iterable<[vendor: string, vendorUserId: string]>): ConnectionDirectory {

@@ -88,6 +88,20 @@ test('a user the replica does not hold is confirmed by a read begun after the qu
   }
 });
 
+test('a record produced before the last read began (beyond the clock skew) is answered at once: a backlog costs no reads', async () => {
+  const replica = createConnectionReplica({ pool, log: logger, refreshMs: 60_000, clockSkewMs: 100 });
+  await replica.start();
+  try {
+    const old = Date.now() - 5_000;
+    assert.is(replica.userIdFor('garmin', 'never-connected', old), undefined, 'expected an old record answered from the replica');
+    assert.is(replica.isConnected('garmin', 'never-connected', old), false, 'expected the same for verify');
+    assert.instance(replica.userIdFor('garmin', 'never-connected', Date.now()), Promise, 'expected a record produced since the last read confirmed');
+    assert.instance(replica.userIdFor('garmin', 'never-connected'), Promise, 'expected a question without a time confirmed');
+  } finally {
+    replica.close();
+  }
+});
+
 test('every write is stamped with its own time, not its transaction start (the replica reads by it)', async () => {
   const client = await pool.connect();
   try {

@@ -44,7 +44,7 @@ export async function normalizeStage(resources: StageResources): Promise<Topolog
     await applyMigrations(resources, 'connections');
     replica = await resources.connectionReplica();
   });
-  const userIds: UserIdDirectory = { userIdFor: (vendor, id) => (replica === undefined ? undefined : pausingWhenUnreadable(replica.userIdFor(vendor, id))) };
+  const userIds: UserIdDirectory = { userIdFor: (vendor, id, producedAtMs) => (replica === undefined ? undefined : pausingWhenUnreadable(replica.userIdFor(vendor, id, producedAtMs))) };
   const reportBreaker = breakerStateGauge(resources.metrics);
   reportBreaker(terraStorageDependency, 'closed');
   const terraFetcher = createTerraPayloadFetcher({

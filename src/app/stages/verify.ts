@@ -22,7 +22,7 @@ export async function verifyStage(resources: StageResources): Promise<Topology> 
   return verifyTopology({
     settings: verifySettings(resources.config, (vendor) => vendors[vendor].retryHorizonMs),
     replayGuard: redisReplayGuard(resources.redis()),
-    connections: { isConnected: (vendor, id) => (replica === undefined ? false : pausingWhenUnreadable(replica.isConnected(vendor, id))) },
+    connections: { isConnected: (vendor, id, producedAtMs) => (replica === undefined ? false : pausingWhenUnreadable(replica.isConnected(vendor, id, producedAtMs))) },
     metrics: resources.metrics,
     recordConcurrency: resources.config.VERIFY_RECORD_CONCURRENCY,
   });

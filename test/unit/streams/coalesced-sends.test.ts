@@ -81,4 +81,19 @@ test('with a linger, the first send of a quiet spell waits for the sends that fo
   assert.equal((await second).map((m) => m.topicName), ['request-1']);
 });
 
+test('merged sends stay under about 1 MiB per request: one partition batch never passes the topic limit', async () => {
+  const { send, requests, releases } = heldSend();
+  const sends = new CoalescedSends(send, 10);
+  const big = (name: string) => ({ topic: 'a', messages: [{ value: Buffer.alloc(400_000, name) }] });
+  const pending = ['x', 'y', 'z'].map((name) => sends.send([big(name)]));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.is(requests.length, 1, 'one request at a time');
+  assert.equal(requests[0]!.map((t) => t.messages.length), [2], 'two 400 KB sends fit in the first request');
+  releases[0]!();
+  await tick();
+  assert.equal(requests[1]!.map((t) => t.messages.length), [1], 'the third goes in the next');
+  releases[1]!();
+  await Promise.all(pending);
+});
+
 test.run();

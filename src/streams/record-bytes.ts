@@ -1,0 +1,45 @@
+import type { Message } from 'kafkajs';
+
+// A record alone in its batch: the batch header, then the record's varint lengths and deltas.
+const batchHeaderBytes = 61;
+const recordFramingBytes = 21;
+const headerFramingBytes = 10;
+
+const byteLength = (value: Buffer | string | null | undefined) =>
+  value === null || value === undefined ? 0 : typeof value === 'string' ? Buffer.byteLength(value) : value.length;
+
+/** An upper bound of the bytes `message` takes on the broker when sent alone, uncompressed. */
+export function recordBytes(message: Pick<Message, 'key' | 'value' | 'headers'>): number {
+  let bytes = batchHeaderBytes + recordFramingBytes + byteLength(message.key) + byteLength(message.value);
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    for (const one of Array.isArray(value) ? value : [value]) bytes += headerFramingBytes + Buffer.byteLength(name) + byteLength(one);
+  }
+  return bytes;
+}
+
+/**
+ * Most bytes the runtime puts in one produce request when it merges chunks' outputs (or in one
+ * send of a transaction): a partition's records go in one batch, which the broker refuses above
+ * the topic's max.message.bytes (1 MiB by default). A single chunk larger than this still goes
+ * alone, as it was fetched.
+ */
+export const mergedRequestMaxBytes = 1_048_576;
+
+/** `items` in order, cut into runs of at most `maxBytes` by `bytesOf` (an item larger goes alone). */
+export function runsOfBytes<T>(items: readonly T[], bytesOf: (item: T) => number, maxBytes: number): T[][] {
+  const runs: T[][] = [];
+  let run: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = bytesOf(item);
+    if (run.length > 0 && bytes + size > maxBytes) {
+      runs.push(run);
+      run = [];
+      bytes = 0;
+    }
+    run.push(item);
+    bytes += size;
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
