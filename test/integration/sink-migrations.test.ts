@@ -123,7 +123,7 @@ test('a database migrated when the sink owned vendor_connections keeps working u
     const sink = await migrate({ pool: scoped, ...sinkMigrations, lockKey });
     assert.equal([sink.applied, sink.alreadyApplied], [['003_soft_delete.sql'], ['001_biometric_events.sql']], 'expected the sink to find its 001 applied, 002 (moved) left alone, and 003 added');
     const moved = await migrate({ pool: scoped, ...connectionsMigrations, lockKey });
-    assert.equal(moved.applied, ['001_vendor_connections.sql', '002_vendor_connection_tokens.sql'], 'expected the connections owner to record its first file (the table found) and add the token columns');
+    assert.equal(moved.applied, ['001_vendor_connections.sql', '002_vendor_connection_tokens.sql', '003_vendor_connections_changes.sql'], 'expected the connections owner to record its first file (the table found), add the token columns and the change stamp');
     const { rows } = await scoped.query<{ vendor_user_id: string }>('SELECT vendor_user_id FROM vendor_connections');
     assert.equal(rows, [{ vendor_user_id: 'g-1' }], 'expected the existing connection kept');
     const recorded = await scoped.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY version');
@@ -143,7 +143,7 @@ test("a fresh database gets each owner's tables from its own migrations", async 
   const scoped = poolIn(fresh);
   try {
     assert.equal((await migrate({ pool: scoped, ...sinkMigrations, lockKey })).applied, ['001_biometric_events.sql', '003_soft_delete.sql'], 'expected the sink to apply its files');
-    assert.equal((await migrate({ pool: scoped, ...connectionsMigrations, lockKey })).applied, ['001_vendor_connections.sql', '002_vendor_connection_tokens.sql'], 'expected connections to apply its files');
+    assert.equal((await migrate({ pool: scoped, ...connectionsMigrations, lockKey })).applied, ['001_vendor_connections.sql', '002_vendor_connection_tokens.sql', '003_vendor_connections_changes.sql'], 'expected connections to apply its files');
     assert.equal(
       await tablesIn(fresh),
       ['biometric_events', 'connections_migrations', 'schema_migrations', 'vendor_connections'],
