@@ -5,7 +5,7 @@ import type { Env } from '../config/index.ts';
 import type { ConnectionProbe } from '../obs/http-server.ts';
 import type { Logger } from '../obs/logger.ts';
 import { createConnectionReplica, type ConnectionReplica } from '../connections/replica.ts';
-import { createRegistryClient, registrySchemaStore, type RegistryClient } from '../schemas/index.ts';
+import { createRegistryClient, fileSchemaCache, registrySchemaStore, type RegistryClient } from '../schemas/index.ts';
 import { isPostgresUnavailable } from '../sink/postgres-breaker.ts';
 import { createPostgresPool } from '../sink/postgres-pool.ts';
 import type { AvroSchemaStore } from '../streams/index.ts';
@@ -72,7 +72,8 @@ export function createStageResources(config: Readonly<Env>, log: Logger, metrics
       return registry;
     },
     schemaStore() {
-      store ??= registrySchemaStore(resources.registry());
+      const cacheDir = config.SCHEMA_CACHE_DIR;
+      store ??= registrySchemaStore(resources.registry(), cacheDir === '' ? {} : { cache: fileSchemaCache(cacheDir, config.SCHEMA_REGISTRY_URL) });
       return store;
     },
     redis() {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { csv, positiveInt } from '../vendors/kit/env.ts';
 import { plugins } from '../vendors/index.ts';
 import { nativeEndpoints } from './native-stack.ts';
@@ -74,6 +76,11 @@ const pipelineShape = {
   /** How often a stage instance heartbeats while it waits for records, in ms. */
   KAFKA_HEARTBEAT_INTERVAL_MS: positiveInt.default(3_000), // three seconds
   SCHEMA_REGISTRY_URL: url(['http:', 'https:']).default(nativeEndpoints.schemaRegistryUrl),
+  /**
+   * Where a process keeps the writer schemas and ids it learned from the registry, for a restart
+   * while the registry is away (src/schemas/schema-cache.ts); empty turns it off.
+   */
+  SCHEMA_CACHE_DIR: z.string().default(join(tmpdir(), 'biometric-bridge-schemas')),
   DATABASE_URL: url(['postgres:', 'postgresql:']).default(nativeEndpoints.databaseUrl),
   REDIS_URL: url(['redis:', 'rediss:']).default(nativeEndpoints.redisUrl),
   PG_POOL_MAX: positiveInt.default(20),

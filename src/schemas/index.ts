@@ -9,4 +9,5 @@ export type { RegisterOptions, SubjectRegistration } from './register-schemas.ts
 export { createRegistryClient, RegistryError } from './registry-client.ts';
 export type { RegisteredVersion, RegistryClient, RegistryClientOptions } from './registry-client.ts';
 export { defaultCompatibility, ensureRegistered, registryFailure, registrySchemaStore } from './schema-store.ts';
+export { fileSchemaCache, type SchemaCache } from './schema-cache.ts';
 export type { EnsuredSchema, RegistrySchemaStoreOptions } from './schema-store.ts';

@@ -2,6 +2,7 @@ import avsc from 'avsc';
 import { DependencyUnavailableError, RecordError } from '../streams/errors.ts';
 import type { AvroSchemaStore } from '../streams/avro-serde.ts';
 import { RegistryError, type RegistryClient } from './registry-client.ts';
+import type { SchemaCache } from './schema-cache.ts';
 
 /** docs/design.md §4: every subject the bridge creates evolves under BACKWARD_TRANSITIVE. */
 export const defaultCompatibility = 'BACKWARD_TRANSITIVE';
@@ -11,6 +12,8 @@ export interface RegistrySchemaStoreOptions {
   readonly compatibility?: string;
   /** How long a stage pauses when the registry does not answer, in ms. */
   readonly retryAfterMs?: number;
+  /** What earlier processes learned, for a start while the registry is away (schema-cache.ts). */
+  readonly cache?: SchemaCache;
 }
 
 /** Answers no retry will change: invalid request, unknown subject or id, incompatible or invalid schema. */
@@ -54,6 +57,7 @@ export async function ensureRegistered(client: RegistryClient, subject: string, 
 export function registrySchemaStore(client: RegistryClient, options: RegistrySchemaStoreOptions = {}): AvroSchemaStore {
   const compatibility = options.compatibility ?? defaultCompatibility;
   const retryAfterMs = options.retryAfterMs ?? 5_000; // long enough for a registry restart, short enough to catch up
+  const cache = options.cache;
   const ids = new Map<string, Promise<number>>();
   const writers = new Map<number, Promise<avsc.Type>>();
   const remember = <K, V>(cache: Map<K, Promise<V>>, key: K, lookup: () => Promise<V>): Promise<V> => {
@@ -70,9 +74,15 @@ export function registrySchemaStore(client: RegistryClient, options: RegistrySch
       const text = JSON.stringify(schema);
       return remember(ids, `${subject}\n${text}`, async () => {
         try {
-          return (await ensureRegistered(client, subject, text, compatibility)).id;
+          const { id } = await ensureRegistered(client, subject, text, compatibility);
+          await cache?.rememberId(subject, text, id);
+          return id;
         } catch (error) {
-          throw registryFailure(error, `registering the schema under ${subject}`, retryAfterMs);
+          const failure = registryFailure(error, `registering the schema under ${subject}`, retryAfterMs);
+          // Registered under this subject before: its id stands while the registry is away.
+          const known = failure instanceof DependencyUnavailableError ? await cache?.idOf(subject, text) : undefined;
+          if (known !== undefined) return known;
+          throw failure;
         }
       });
     },
@@ -81,8 +91,13 @@ export function registrySchemaStore(client: RegistryClient, options: RegistrySch
         let text: string;
         try {
           text = await client.schemaById(id);
+          await cache?.rememberSchema(id, text);
         } catch (error) {
-          throw registryFailure(error, `schema id ${id} is unknown to the registry`, retryAfterMs);
+          const failure = registryFailure(error, `schema id ${id} is unknown to the registry`, retryAfterMs);
+          // The registry first: one recreated at the same address numbers its schemas anew.
+          const known = failure instanceof DependencyUnavailableError ? await cache?.schemaById(id) : undefined;
+          if (known === undefined) throw failure;
+          text = known;
         }
         try {
           return avsc.Type.forSchema(JSON.parse(text) as avsc.Schema);
