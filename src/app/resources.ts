@@ -34,7 +34,8 @@ export interface StageResources {
   /**
    * The process's replica of vendor_connections (verify's connected users, normalize's user ids),
    * read in full on the first call (waiting while Postgres does not answer), then followed.
-   * The caller applies the connections migrations first.
+   * Stages take it through stageConnections (connection-answers.ts), which applies the
+   * connections migrations first.
    */
   connectionReplica(): Promise<ConnectionReplica>;
 }
@@ -72,8 +73,7 @@ export function createStageResources(config: Readonly<Env>, log: Logger, metrics
       return registry;
     },
     schemaStore() {
-      const cacheDir = config.SCHEMA_CACHE_DIR;
-      store ??= registrySchemaStore(resources.registry(), cacheDir === '' ? {} : { cache: fileSchemaCache(cacheDir, config.SCHEMA_REGISTRY_URL) });
+      store ??= registrySchemaStore(resources.registry(), config.SCHEMA_CACHE_DIR === '' ? {} : { cache: fileSchemaCache(config.SCHEMA_CACHE_DIR, config.SCHEMA_REGISTRY_URL) });
       return store;
     },
     redis() {

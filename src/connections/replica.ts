@@ -108,7 +108,7 @@ export function createConnectionReplica(options: ConnectionReplicaOptions): Conn
     lastFullRead = Date.now();
   }
 
-  async function readChanges(): Promise<number> {
+  async function readChanges(): Promise<void> {
     const since = new Date(readFrom!.getTime() - overlapMs);
     const { rows } = await options.pool.query<Row & { at: Date }>(
       `SELECT statement_timestamp() AS at, c.* FROM (SELECT 1) AS one
@@ -117,7 +117,11 @@ export function createConnectionReplica(options: ConnectionReplicaOptions): Conn
     );
     for (const row of rows) if (row.vendor !== null) put(entries, row);
     readFrom = rows[0]!.at;
-    return rows.length;
+  }
+
+  function readSucceeded(began: number): void {
+    lastRead = Date.now();
+    lastReadBegan = began;
   }
 
   /** One read: the whole table when due, else the changes. Failures are logged once per outage. */
@@ -126,8 +130,7 @@ export function createConnectionReplica(options: ConnectionReplicaOptions): Conn
     try {
       if (Date.now() - lastFullRead >= fullReadMs) await readAll();
       else await readChanges();
-      lastRead = Date.now();
-      lastReadBegan = began;
+      readSucceeded(began);
       if (failingSince !== undefined) {
         options.log.info({ dependency: 'postgres', staleForMs: lastRead - failingSince }, 'connections replica reading changes again');
         failingSince = undefined;
@@ -208,8 +211,7 @@ export function createConnectionReplica(options: ConnectionReplicaOptions): Conn
     async start() {
       const began = Date.now();
       await readAll();
-      lastRead = Date.now();
-      lastReadBegan = began;
+      readSucceeded(began);
       options.log.info({ connections: entries.size }, 'connections replica loaded');
       schedule();
     },

@@ -5,11 +5,8 @@ import { breakerStateGauge } from '../../obs/breaker-state.ts';
 import { bridgeSchemas } from '../../schemas/index.ts';
 import { DependencyUnavailableError, type Topology } from '../../streams/index.ts';
 import { topics, valueSubject } from '../../topics.ts';
-import type { ConnectionReplica } from '../../connections/replica.ts';
-import type { UserIdDirectory } from '../../connections/user-ids.ts';
-import { applyMigrations } from '../migrations.ts';
 import type { StageResources } from '../resources.ts';
-import { pausingWhenUnreadable } from '../connection-answers.ts';
+import { stageConnections } from '../connection-answers.ts';
 import { waitFor } from '../wait-for.ts';
 
 /**
@@ -39,12 +36,7 @@ export async function ensureOutputSchema(resources: StageResources): Promise<num
 export async function normalizeStage(resources: StageResources): Promise<Topology> {
   const schemaStore = resources.schemaStore();
   await resources.startUp(async () => void (await ensureOutputSchema(resources)));
-  let replica: ConnectionReplica | undefined;
-  await resources.startUp(async () => {
-    await applyMigrations(resources, 'connections');
-    replica = await resources.connectionReplica();
-  });
-  const userIds: UserIdDirectory = { userIdFor: (vendor, id, producedAtMs) => (replica === undefined ? undefined : pausingWhenUnreadable(replica.userIdFor(vendor, id, producedAtMs))) };
+  const userIds = await stageConnections(resources);
   const reportBreaker = breakerStateGauge(resources.metrics);
   reportBreaker(terraStorageDependency, 'closed');
   const terraFetcher = createTerraPayloadFetcher({

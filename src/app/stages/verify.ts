@@ -1,12 +1,10 @@
 import { verifyTopology } from '../../../topologies/verify.ts';
-import type { ConnectionReplica } from '../../connections/replica.ts';
 import type { Topology } from '../../streams/index.ts';
 import { vendors } from '../../vendors/index.ts';
 import { redisReplayGuard } from '../../verify/replay-guard.ts';
 import { verifySettings } from '../../verify/verify-settings.ts';
-import { applyMigrations } from '../migrations.ts';
 import type { StageResources } from '../resources.ts';
-import { pausingWhenUnreadable } from '../connection-answers.ts';
+import { stageConnections } from '../connection-answers.ts';
 
 /**
  * `bridge run verify`: Redis replay guard, the process's replica of vendor_connections (read in
@@ -14,15 +12,11 @@ import { pausingWhenUnreadable } from '../connection-answers.ts';
  * webhook), settings from the config.
  */
 export async function verifyStage(resources: StageResources): Promise<Topology> {
-  let replica: ConnectionReplica | undefined;
-  await resources.startUp(async () => {
-    await applyMigrations(resources, 'connections');
-    replica = await resources.connectionReplica();
-  });
+  const connections = await stageConnections(resources);
   return verifyTopology({
     settings: verifySettings(resources.config, (vendor) => vendors[vendor].retryHorizonMs),
     replayGuard: redisReplayGuard(resources.redis()),
-    connections: { isConnected: (vendor, id, producedAtMs) => (replica === undefined ? false : pausingWhenUnreadable(replica.isConnected(vendor, id, producedAtMs))) },
+    connections,
     metrics: resources.metrics,
     recordConcurrency: resources.config.VERIFY_RECORD_CONCURRENCY,
   });
