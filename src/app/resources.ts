@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import type { Env } from '../config/index.ts';
@@ -9,6 +9,7 @@ import { createRegistryClient, fileSchemaCache, registrySchemaStore, type Regist
 import { isPostgresUnavailable } from '../sink/postgres-breaker.ts';
 import { createPostgresPool } from '../sink/postgres-pool.ts';
 import type { AvroSchemaStore } from '../streams/index.ts';
+import { createRedisClient } from './redis-client.ts';
 import { waitFor } from './wait-for.ts';
 
 /**
@@ -77,14 +78,8 @@ export function createStageResources(config: Readonly<Env>, log: Logger, metrics
       return store;
     },
     redis() {
-      if (!redis) {
-        // Auto-pipelining sends the commands of one tick (a chunk's replay-guard claims, checked
-        // concurrently) as one socket write: a write per command cost verify about 9 % of its CPU.
-        redis = new Redis(config.REDIS_URL, { lazyConnect: true, enableAutoPipelining: true });
-        // ioredis reconnects by itself; without a listener each failed attempt is printed as an
-        // unhandled error. The replay guard pauses the stage while Redis is away.
-        redis.on('error', (error: Error & { code?: string }) => log.warn({ dependency: 'redis', code: error.code }, 'redis connection error'));
-      }
+      // A failed command pauses the stage's partition (the replay guard) while Redis is away.
+      redis ??= createRedisClient(config.REDIS_URL, log);
       return redis;
     },
     pgPool() {

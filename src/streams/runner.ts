@@ -3,6 +3,7 @@ import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kaf
 import { createLogger, type Logger } from '../obs/logger.ts';
 import { processChunk, type ChunkContext } from './chunk.ts';
 import { fetchMaxWaitMs } from './fetch-wait.ts';
+import { heartbeatWhile } from './heartbeat-while.ts';
 import { runnerDefaults } from './runner-defaults.ts';
 import { atLeastOnceCommitter, exactlyOnceCommitter, type Committer } from './committers.ts';
 import type { DeliveryMode } from './delivery.ts';
@@ -126,10 +127,11 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
     now: Date.now,
   };
 
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3_000;
   const consumer: Consumer = options.kafka.consumer({
     groupId: topology.groupId,
     sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-    heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
+    heartbeatInterval: heartbeatIntervalMs,
     rebalanceTimeout: options.rebalanceTimeoutMs ?? 60_000,
     readUncommitted: false, // read_committed: aborted upstream transactions never reach a step
     minBytes: options.fetchMinBytes ?? 1,
@@ -319,7 +321,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently,
-      eachBatch: (payload) => partitions.run(payload.batch, () => eachBatch(payload)),
+      eachBatch: (payload) => heartbeatWhile(payload.heartbeat, heartbeatIntervalMs, () => partitions.run(payload.batch, () => eachBatch(payload))),
     });
   } catch (error) {
     // Leave nothing connected, so the caller may start the topology again (it waits on Kafka).

@@ -2,7 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DependencyUnavailableError, StreamsBuilder, StreamEvents, runTopology, serdes } from '../../src/streams/index.ts';
 import { createTopics, kafkaClient, unique } from '../support/services.ts';
-import { endOffsetsTotal, produce, readUntil, waitUntil } from './streams-support.ts';
+import { setTimeout as delay } from 'node:timers/promises';
+import { committedTotal, endOffsetsTotal, produce, readUntil, waitUntil } from './streams-support.ts';
 
 test('backpressure: an unavailable dependency pauses consumption without loss or dead letters, then it resumes', async () => {
   const kafka = kafkaClient();
@@ -53,6 +54,48 @@ test('backpressure: an unavailable dependency pauses consumption without loss or
     assert.is(new Set(second).size, 100, 'every record of the second hundred arrived after recovery');
     assert.equal(deadLettered, [], 'nothing dead-lettered');
     assert.is(await endOffsetsTotal(kafka, `dlq.${name}`), 0, 'the dead-letter topic is empty');
+  } finally {
+    await running.stop();
+    await admin.deleteTopics({ topics: [input, output, `dlq.${name}`] });
+    await admin.disconnect();
+  }
+});
+
+test('backpressure: a dependency call longer than the session timeout keeps the member in its group, and each record is written once', async () => {
+  const kafka = kafkaClient();
+  const admin = kafka.admin();
+  await admin.connect();
+  const name = unique('slow-dependency');
+  const input = `${name}.in`;
+  const output = `${name}.out`;
+  await createTopics(admin, [input, output, `dlq.${name}`], 1);
+
+  const sessionTimeoutMs = 6_000; // the broker's least
+  let slowCalls = 0;
+  const builder = new StreamsBuilder(name);
+  builder
+    .stream('in', { topics: [input], key: serdes.string(), value: serdes.string() })
+    .mapAsync('lookup', async (record) => {
+      // One call that answers after half again the session timeout, as a Postgres statement
+      // near its timeout does.
+      if (record.value === 'slow' && slowCalls++ === 0) await delay(sessionTimeoutMs * 1.5);
+      return record;
+    })
+    .to('out', { topic: output, key: serdes.string(), value: serdes.string() });
+  const events = new StreamEvents();
+  let joins = 0;
+  events.on('rebalanced', () => (joins += 1));
+  const running = await runTopology(builder.build(), { kafka, events, sessionTimeoutMs, heartbeatIntervalMs: 1_000, commitIntervalMs: 0 });
+  try {
+    await waitUntil(() => joins === 1, 30_000, () => `joined ${joins} times`);
+    await produce(kafka, input, [{ key: 'a', value: 'slow' }, ...Array.from({ length: 20 }, (_, n) => ({ key: `k${n}`, value: `after-${n}` }))]);
+    await waitUntil(async () => (await committedTotal(kafka, `bridge.${name}`, input)) === 21, 60_000, () => `joined ${joins} times`);
+    // A reader that found every record would also have found copies written before the count settled.
+    const seen = await readUntil(kafka, output, (records) => records.length >= 21, { readUncommitted: true });
+    await delay(1_000);
+    assert.is(await endOffsetsTotal(kafka, output), 21, `each record written once (${seen.length} read)`);
+    assert.is(slowCalls, 1, 'the slow record was processed once');
+    assert.is(joins, 1, 'the member never left the group');
   } finally {
     await running.stop();
     await admin.deleteTopics({ topics: [input, output, `dlq.${name}`] });
