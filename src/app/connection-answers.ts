@@ -3,6 +3,7 @@ import type { UserIdDirectory } from '../connections/user-ids.ts';
 import { DependencyUnavailableError } from '../streams/index.ts';
 import type { ConnectionDirectory } from '../verify/connections.ts';
 import { applyMigrations } from './migrations.ts';
+import { postgresRetryAfterMs, postgresStartUp } from './postgres-start-up.ts';
 import type { StageResources } from './resources.ts';
 
 /**
@@ -13,23 +14,31 @@ import type { StageResources } from './resources.ts';
 export function pausingWhenUnreadable<T>(answer: T | Promise<T>): T | Promise<T> {
   if (!(answer instanceof Promise)) return answer;
   return answer.catch((error: unknown) => {
-    throw error instanceof ConnectionsUnreadableError ? new DependencyUnavailableError('postgres', 1_000, { cause: error }) : error;
+    throw error instanceof ConnectionsUnreadableError ? new DependencyUnavailableError('postgres', postgresRetryAfterMs, { cause: error }) : error;
   });
 }
 
 /**
  * verify's and normalize's view of vendor_connections: the connections migrations, then the
- * process's replica read in full before the first record (skipped by `bridge describe`, whose
- * graphs never run), its answers pausing while they cannot be confirmed.
+ * process's replica read in full, its answers pausing while they cannot be confirmed. While
+ * Postgres does not answer at start the stage starts anyway (postgresStartUp): a question pauses
+ * its partition until the replica is read, and records that ask none (HealthKit's carry our user
+ * ids) go on.
  */
 export async function stageConnections(resources: StageResources): Promise<UserIdDirectory & ConnectionDirectory> {
   let replica: ConnectionReplica | undefined;
-  await resources.startUp(async () => {
+  const startUp = await postgresStartUp(resources, async () => {
     await applyMigrations(resources, 'connections');
     replica = await resources.connectionReplica();
   });
+  const loaded = (): ConnectionReplica => {
+    startUp.pending();
+    // Only `bridge describe` (no start-up) gets here without a replica, and its graphs never run.
+    if (!replica) throw new DependencyUnavailableError('postgres', postgresRetryAfterMs);
+    return replica;
+  };
   return {
-    userIdFor: (vendor, id, producedAtMs) => (replica === undefined ? undefined : pausingWhenUnreadable(replica.userIdFor(vendor, id, producedAtMs))),
-    isConnected: (vendor, id, producedAtMs) => (replica === undefined ? false : pausingWhenUnreadable(replica.isConnected(vendor, id, producedAtMs))),
+    userIdFor: (vendor, id, producedAtMs) => pausingWhenUnreadable(loaded().userIdFor(vendor, id, producedAtMs)),
+    isConnected: (vendor, id, producedAtMs) => pausingWhenUnreadable(loaded().isConnected(vendor, id, producedAtMs)),
   };
 }

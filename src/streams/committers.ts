@@ -11,6 +11,7 @@ import type { OutgoingRecord } from './record.ts';
 import { mergedRequestMaxBytes, recordBytes, runsOfBytes } from './record-bytes.ts';
 
 const outgoingBytes = (record: OutgoingRecord): number => recordBytes(record);
+const keyOf = (ref: PartitionRef) => `${ref.topic}/${ref.partition}`;
 
 /** A processed chunk of one partition: its outputs (dead letters included) and the next offset. */
 export interface Chunk extends PartitionRef {
@@ -46,8 +47,10 @@ export interface Committer {
   /** The partitions this instance owns now (after a rebalance). */
   assigned(partitions: readonly PartitionRef[]): Promise<void>;
   /**
-   * The first offset of a newly assigned partition that is not yet durable, when the mode knows
-   * it better than the consumer's own offset fetch (undefined: trust the consumer's position).
+   * The first offset of a partition whose outputs are not yet durable, when the committer knows it
+   * better than the consumer's offset fetch at its last join (undefined: trust the consumer's
+   * position): exactly-once, a previous owner's stable commit; at-least-once, this instance's own
+   * acknowledged chunks whose commit had not landed when the group rejoined.
    */
   resumeFrom(ref: PartitionRef): Promise<bigint | undefined>;
   close(): Promise<void>;
@@ -107,6 +110,15 @@ export function atLeastOnceCommitter(options: CommitterOptions): Committer {
     }
   };
   const sends = new CoalescedSends(send, options.lingerMs);
+  /**
+   * Per owned partition, the offset up to which outputs are acknowledged. kafkajs rejoins at every
+   * coordinator move (a broker restart) and resumes from the committed offsets, dropping its own
+   * positions; when the commits of acknowledged chunks could not land first (the coordinator was
+   * away), the stage read them again. The fault soak routed 1,531 events twice that way: verify
+   * caught up a Redis outage's backlog just as the broker restarted. A batch starting below this
+   * offset skips what this instance has already written.
+   */
+  const durable = new Map<string, bigint>();
   const schedule = new OffsetSchedule({
     intervalMs: options.commitIntervalMs,
     commit: options.commitOffsets,
@@ -124,11 +136,20 @@ export function atLeastOnceCommitter(options: CommitterOptions): Committer {
       if (chunk.outputs.length > 0) await sends.send(toTopicMessages(chunk.outputs));
       const written = chunk.changelog && chunk.changelog.length > 0 ? await sends.send(toTopicMessages(chunk.changelog)) : [];
       await chunk.applyState?.(firstOffsets(written, chunk.changelog));
+      const key = keyOf(chunk);
+      const next = BigInt(chunk.nextOffset);
+      if (next > (durable.get(key) ?? -1n)) durable.set(key, next);
       await schedule.add({ topic: chunk.topic, partition: chunk.partition, offset: chunk.nextOffset }, chunk.commitConsumerOffsets, options.stopping());
     },
     flush: () => schedule.flush(),
-    assigned: async (partitions) => schedule.keepOnly(partitions),
-    resumeFrom: async () => undefined,
+    async assigned(partitions) {
+      schedule.keepOnly(partitions);
+      // A partition that was another member's meanwhile may have moved on; the committed offset
+      // the consumer fetched is then ahead of this one and wins.
+      const owned = new Set(partitions.map(keyOf));
+      for (const key of durable.keys()) if (!owned.has(key)) durable.delete(key);
+    },
+    resumeFrom: async (ref) => durable.get(keyOf(ref)),
     async close() {
       schedule.stop();
       await producer.disconnect();
@@ -152,7 +173,6 @@ interface Waiting {
 
 /** Chunks fetched under one group generation (KIP-447 metadata) may share a transaction. */
 const generationOf = (chunk: Chunk) => (chunk.groupMetadata ? `${chunk.groupMetadata.generationId}/${chunk.groupMetadata.memberId}` : '');
-const keyOf = (ref: PartitionRef) => `${ref.topic}/${ref.partition}`;
 
 /**
  * Outputs, changelogs and input offsets in one transaction, the KIP-447 model: transactional

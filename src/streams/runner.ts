@@ -214,16 +214,17 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
   };
 
   /**
-   * The batch's records from where the committer says the partition resumes: in exactly-once
-   * mode, those below the stable committed offset are a previous owner's, already committed with
-   * their outputs, and are skipped rather than processed twice.
+   * The batch's records from where the committer says the partition resumes: those below it have
+   * their outputs written already (exactly-once: committed by a previous owner; at-least-once:
+   * acknowledged here before a rejoin fetched an older committed offset) and are skipped rather
+   * than processed twice.
    */
   const unprocessed = async (ref: PartitionRef, batch: EachBatchPayload['batch'], resolveOffset: EachBatchPayload['resolveOffset']) => {
     const from = await committer.resumeFrom(ref);
     if (from === undefined || batch.messages.length === 0 || BigInt(batch.messages[0]!.offset) >= from) return batch.messages;
     const kept = batch.messages.filter((message) => BigInt(message.offset) >= from);
     const skipped = batch.messages.length - kept.length;
-    log.info({ topic: ref.topic, partition: ref.partition, skipped }, 'skipped records a previous owner already committed');
+    log.info({ topic: ref.topic, partition: ref.partition, skipped }, 'skipped records whose outputs are already written');
     if (kept.length === 0) resolveOffset(batch.messages.at(-1)!.offset);
     return kept;
   };

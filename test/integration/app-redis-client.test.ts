@@ -1,42 +1,14 @@
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRedisClient } from '../../src/app/redis-client.ts';
 import { createLogger } from '../../src/obs/logger.ts';
 import { config, unique } from '../support/services.ts';
 import { logLines } from '../support/log-lines.ts';
+import { tcpRelay } from '../support/tcp-relay.ts';
 import { waitUntil } from '../support/wait-until.ts';
 
 const redisTarget = new URL(config.REDIS_URL);
-
-/** A loopback TCP relay to the real Redis that can be taken away and brought back, as an outage does. */
-async function relay(): Promise<{ url: string; down(): Promise<void>; up(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  let server: Server | undefined;
-  let port = 0;
-  const up = async () => {
-    server = createServer((client) => {
-      const upstream = connect(Number(redisTarget.port), redisTarget.hostname);
-      for (const socket of [client, upstream]) {
-        sockets.add(socket);
-        socket.on('error', () => socket.destroy());
-        socket.on('close', () => sockets.delete(socket));
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));
-    port = (server.address() as { port: number }).port;
-  };
-  await up();
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    up,
-    down: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server!.close(() => resolve()));
-    },
-  };
-}
 
 /** The command's rejection, or 'still waiting' once `ms` passed. */
 const settledWithin = async (command: Promise<unknown>, ms: number): Promise<unknown> => {
@@ -51,8 +23,8 @@ const settledWithin = async (command: Promise<unknown>, ms: number): Promise<unk
 
 test('while Redis is away a command fails within seconds rather than waiting for it, and works again once Redis is back', async () => {
   const { lines, destination } = logLines();
-  const link = await relay();
-  const redis = createRedisClient(link.url, createLogger({ level: 'warn' }, destination));
+  const link = await tcpRelay({ host: redisTarget.hostname, port: Number(redisTarget.port) });
+  const redis = createRedisClient(`redis://127.0.0.1:${link.port}`, createLogger({ level: 'warn' }, destination));
   const key = unique('redis-client');
   try {
     assert.is(await redis.set(key, 'before'), 'OK', 'expected the command to work through the relay');

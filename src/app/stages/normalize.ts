@@ -30,8 +30,8 @@ export async function ensureOutputSchema(resources: StageResources): Promise<num
 
 /**
  * `bridge run normalize`: the output schema first (ensureOutputSchema) and the process's replica
- * of vendor_connections (events carry our user id where a connection maps the vendor's), then
- * the graph.
+ * of vendor_connections (events carry our user id where a connection maps the vendor's; loaded
+ * in the background while Postgres does not answer), then the graph.
  */
 export async function normalizeStage(resources: StageResources): Promise<Topology> {
   const schemaStore = resources.schemaStore();

@@ -1,6 +1,7 @@
-// The at-least-once committer's producer after the broker lost its idempotence state: a fake
-// client whose first producer fails as a restarted broker answers it. The ingress's raw sink has
-// its own replacement, tested in test/unit/ingress/raw-sink.test.ts.
+// The at-least-once committer with a fake client: its producer after the broker lost its
+// idempotence state (the first producer fails as a restarted broker answers it; the ingress's raw
+// sink has its own replacement, tested in test/unit/ingress/raw-sink.test.ts), and where a
+// partition resumes after a rejoin.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Kafka } from 'kafkajs';
@@ -38,12 +39,12 @@ function committer(kafka: Kafka) {
   return atLeastOnceCommitter(testCommitterOptions(kafka, { commitIntervalMs: 0, topology: 'pass', groupId: 'bridge.pass', instanceId: 'i', transactionalProducers: 1 }));
 }
 
-const chunk = (records: number): Chunk => ({
+const chunk = (records: number, options: { partition?: number; nextOffset?: number; commitConsumerOffsets?: Chunk['commitConsumerOffsets'] } = {}): Chunk => ({
   topic: 'in',
-  partition: 0,
-  nextOffset: String(records),
+  partition: options.partition ?? 0,
+  nextOffset: String(options.nextOffset ?? records),
   outputs: Array.from({ length: records }, (_, i) => ({ topic: 'out', key: Buffer.from(`k${i}`), value: Buffer.from('v'), headers: {}, timestamp: 0, node: 'out' })),
-  commitConsumerOffsets: async () => {},
+  commitConsumerOffsets: options.commitConsumerOffsets ?? (async () => {}),
 });
 
 test('OUT_OF_ORDER_SEQUENCE_NUMBER: the chunk goes again with a new producer, and the old one is dropped', async () => {
@@ -71,6 +72,39 @@ test('an error that is not about idempotence fails the commit and keeps the prod
     assert.match((error as Error).message, 'MESSAGE_TOO_LARGE');
   }
   assert.is(producers.length, 1, 'no replacement');
+  await c.close();
+});
+
+test('a partition resumes after its acknowledged chunks, also when their offset commit was refused, until it is assigned elsewhere', async () => {
+  const { kafka } = fakeKafka([]);
+  const c = committer(kafka);
+  await c.connect();
+  const p0 = { topic: 'in', partition: 0 };
+  const p1 = { topic: 'in', partition: 1 };
+  assert.is(await c.resumeFrom(p0), undefined, 'nothing written yet: the consumer’s position holds');
+
+  await c.commit(chunk(3, { nextOffset: 10 }));
+  const coordinatorAway = async () => {
+    throw Object.assign(new Error('The coordinator is loading and hence can’t process requests'), { type: 'COORDINATOR_LOAD_IN_PROGRESS' });
+  };
+  // The outputs were acknowledged; only the offset commit failed (the broker restarting).
+  await c.commit(chunk(2, { nextOffset: 12, commitConsumerOffsets: coordinatorAway })).catch(() => undefined);
+  await c.commit(chunk(2, { partition: 1, nextOffset: 5 }));
+  assert.is(await c.resumeFrom(p0), 12n, 'the rejoined consumer skips what this instance already wrote');
+  assert.is(await c.resumeFrom(p1), 5n);
+
+  await c.assigned([p0]);
+  assert.is(await c.resumeFrom(p0), 12n, 'kept for a partition the rejoin gave back');
+  assert.is(await c.resumeFrom(p1), undefined, 'forgotten once another member owns the partition');
+  await c.close();
+});
+
+test('a chunk whose outputs were not acknowledged does not move where its partition resumes', async () => {
+  const c = committer(fakeKafka(['UNKNOWN_SERVER_ERROR']).kafka);
+  await c.connect();
+  const sent = await c.commit(chunk(3, { nextOffset: 10 })).then(() => 'sent', (error: Error) => error.message);
+  assert.match(sent, /UNKNOWN_SERVER_ERROR/, 'expected the send to fail');
+  assert.is(await c.resumeFrom({ topic: 'in', partition: 0 }), undefined, 'nothing acknowledged, nothing skipped');
   await c.close();
 });
 
