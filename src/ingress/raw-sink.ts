@@ -11,7 +11,8 @@ import {
   wrap,
 } from 'cockatiel';
 import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
-import { fatalIdempotenceError, tooLargeError } from '../streams/producer-errors.ts';
+import { tooLargeError } from '../streams/producer-errors.ts';
+import { ReplaceableProducer } from '../streams/replaceable-producer.ts';
 import { recordBytes } from '../streams/record-bytes.ts';
 
 /** What ingress needs from Kafka: one durable write per request, and whether writes can succeed. */
@@ -99,18 +100,10 @@ interface Pending {
   readonly reject: (error: Error) => void;
 }
 
-/** One idempotent producer and whether it has a produce request outstanding. */
+/** One idempotent producer (replaced after a fatal idempotence error) and whether it has a produce request outstanding. */
 interface Lane {
-  /** Replaced after a fatal idempotence error: its producer id can no longer write. */
-  producer: Producer;
-  /** A replacement producer not connected yet: its first batch connects it. */
-  fresh: boolean;
-  /** A connect under way, shared by whoever waits for it. */
-  connecting: Promise<void> | undefined;
+  readonly producer: ReplaceableProducer;
   busy: boolean;
-  connected: boolean;
-  /** sendBatch calls not yet settled: one may outlive its batch's timeout (kafkajs retries in the background). */
-  readonly sending: Set<Promise<unknown>>;
 }
 
 /**
@@ -143,17 +136,10 @@ export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
-  const watch = (lane: Lane) => {
-    const producer = lane.producer;
-    // Events of a replaced producer must not mark its lane up or down.
-    producer.on(producer.events.CONNECT, () => void (lane.producer === producer && (lane.connected = true)));
-    producer.on(producer.events.DISCONNECT, () => void (lane.producer === producer && (lane.connected = false)));
-  };
-  const lanes: Lane[] = Array.from({ length: options.producers ?? 3 }, () => {
-    const lane: Lane = { producer: newProducer(), fresh: false, connecting: undefined, busy: false, connected: false, sending: new Set() };
-    watch(lane);
-    return lane;
-  });
+  const lanes: Lane[] = Array.from({ length: options.producers ?? 3 }, () => ({
+    producer: new ReplaceableProducer(newProducer, (reason) => options.onProducerReplaced?.(reason)),
+    busy: false,
+  }));
   // A record too large for the topic is the request's fault, not Kafka's: it must not open the breaker.
   const breaker = circuitBreaker(handleWhen((error) => tooLargeError(error) === undefined), {
     halfOpenAfter: halfOpenAfterMs,
@@ -248,38 +234,6 @@ export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
     return batch;
   }
 
-  /**
-   * After OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID, a fenced epoch and the like, the
-   * producer's id and sequence numbers no longer match the broker's (typically after a broker
-   * restart lost them) and every retry fails the same way: only a new producer id writes again.
-   * The old producer is disconnected once the sends it still retries have ended.
-   */
-  function replaceProducer(lane: Lane, reason: string): void {
-    const old = lane.producer;
-    const pending = [...lane.sending].map((sent) => sent.catch(() => undefined));
-    lane.producer = newProducer();
-    lane.connected = false;
-    lane.fresh = true;
-    watch(lane);
-    // Connected now rather than at the next batch, so /ready recovers without traffic.
-    void connectReplacement(lane).catch(() => undefined); // The next batch tries again and answers 503 if it fails.
-    options.onProducerReplaced?.(reason);
-    void Promise.all(pending)
-      .then(() => old.disconnect())
-      .catch(() => undefined); // It is being dropped: a failed disconnect changes nothing.
-  }
-
-  /** Connects a replacement producer once, however many batches wait for it. */
-  function connectReplacement(lane: Lane): Promise<void> {
-    const producer = lane.producer;
-    const current = () => lane.producer === producer;
-    lane.connecting ??= producer
-      .connect()
-      .then(() => void (current() && (lane.fresh = false)))
-      .finally(() => void (current() && (lane.connecting = undefined)));
-    return lane.connecting;
-  }
-
   async function produce(lane: Lane): Promise<void> {
     lane.busy = true;
     const batch = takeBatch();
@@ -294,20 +248,7 @@ export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
     try {
       // No early check of breaker.state: cockatiel moves an open breaker to half-open only when a
       // call is attempted, so every batch goes through it (an open breaker fails at once).
-      await batchPolicy.execute(async () => {
-        if (lane.fresh) await connectReplacement(lane);
-        const producer = lane.producer;
-        const sent = producer.sendBatch({ topicMessages, acks: -1, compression: CompressionTypes.None });
-        lane.sending.add(sent);
-        const forget = () => void lane.sending.delete(sent);
-        // Watched on the send itself, not the batch: a fatal answer after the batch's timeout counts too.
-        sent.then(forget, (error: unknown) => {
-          forget();
-          const fatal = fatalIdempotenceError(error);
-          if (fatal !== undefined && lane.producer === producer) replaceProducer(lane, fatal);
-        });
-        return sent;
-      });
+      await batchPolicy.execute(() => lane.producer.send({ topicMessages, acks: -1, compression: CompressionTypes.None }));
       for (const item of batch) settle(item);
     } catch (error) {
       if (tooLargeError(error) !== undefined) refusedForSize(batch, error);
@@ -352,7 +293,7 @@ export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
       });
     },
     // Ready while a producer is connected and the breaker is closed, or open but due for its probe.
-    ready: () => lanes.some((lane) => lane.connected) && (breaker.state !== CircuitState.Open || Date.now() >= openedAt + halfOpenAfterMs),
+    ready: () => lanes.some((lane) => lane.producer.connected) && (breaker.state !== CircuitState.Open || Date.now() >= openedAt + halfOpenAfterMs),
     async connect() {
       await Promise.all(lanes.map((lane) => lane.producer.connect()));
     },
@@ -362,10 +303,7 @@ export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
       stopSweeper();
       // A send that timed out may still be retrying; disconnecting under it lets it reconnect
       // afterwards and keep a socket open. Give such sends up to one more timeout to finish.
-      let timer: NodeJS.Timeout | undefined;
-      const background = lanes.flatMap((lane) => [...lane.sending].map((sent) => sent.catch(() => undefined)));
-      await Promise.race([Promise.all(background), new Promise((resolve) => (timer = setTimeout(resolve, options.timeoutMs)))]);
-      clearTimeout(timer);
+      await Promise.all(lanes.map((lane) => lane.producer.settled(options.timeoutMs)));
       await Promise.all(lanes.map((lane) => lane.producer.disconnect()));
     },
   };

@@ -6,6 +6,7 @@ import { CoalescedSends } from './coalesced-sends.ts';
 import { OffsetSchedule, type CommitOffsets, type PartitionOffset } from './offset-schedule.ts';
 import { fatalIdempotenceError } from './producer-errors.ts';
 import { reliableProducer, toTopicMessages } from './producers.ts';
+import { ReplaceableProducer } from './replaceable-producer.ts';
 import { isKafkaUnavailable } from './kafka-unavailable.ts';
 import type { OutgoingRecord } from './record.ts';
 import { mergedRequestMaxBytes, recordBytes, runsOfBytes } from './record-bytes.ts';
@@ -88,25 +89,20 @@ export interface CommitterOptions {
  * produce request.
  */
 export function atLeastOnceCommitter(options: CommitterOptions): Committer {
-  let producer = reliableProducer(options.kafka);
+  const producer = new ReplaceableProducer(() => reliableProducer(options.kafka), (reason) =>
+    options.log.warn({ error: reason }, 'the producer lost its sequence at the broker; sending again with a new producer id'),
+  );
   /**
    * After OUT_OF_ORDER_SEQUENCE_NUMBER and its kin (a broker restart lost the producer's state)
-   * every retry of this producer fails the same way, and the error stopped the stage's consumer
-   * for good. A new producer id starts its sequences afresh; the request goes again with it (at
+   * the error stopped the stage's consumer for good. The replacement sends the request again (at
    * least once: what the broker took of the failed one may be written twice).
    */
   const send = async (topicMessages: TopicMessages[]) => {
     try {
-      return await producer.sendBatch({ topicMessages, acks: -1 });
+      return await producer.send({ topicMessages, acks: -1 });
     } catch (error) {
-      const fatal = fatalIdempotenceError(error);
-      if (!fatal) throw error;
-      options.log.warn({ error: fatal }, 'the producer lost its sequence at the broker; sending again with a new producer id');
-      const old = producer;
-      producer = reliableProducer(options.kafka);
-      void old.disconnect().catch(() => undefined); // It is dropped: a failed disconnect changes nothing.
-      await producer.connect();
-      return producer.sendBatch({ topicMessages, acks: -1 });
+      if (fatalIdempotenceError(error) === undefined) throw error;
+      return producer.send({ topicMessages, acks: -1 });
     }
   };
   const sends = new CoalescedSends(send, options.lingerMs);

@@ -18,6 +18,8 @@ function fakeKafka(failures: ReadonlyArray<string | undefined>) {
       producers.push(seen);
       let failed = false;
       return {
+        events: { CONNECT: 'producer.connect', DISCONNECT: 'producer.disconnect' },
+        on: () => () => undefined,
         connect: async () => {},
         disconnect: async () => void (seen.disconnected = true),
         sendBatch: async ({ topicMessages }: { topicMessages: Array<{ messages: unknown[] }> }) => {
