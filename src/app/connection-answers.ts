@@ -26,14 +26,13 @@ export function pausingWhenUnreadable<T>(answer: T | Promise<T>): T | Promise<T>
  * ids) go on.
  */
 export async function stageConnections(resources: StageResources): Promise<UserIdDirectory & ConnectionDirectory> {
+  // Set once the start-up work is done; `bridge describe` (no start-up) never runs its graphs.
   let replica: ConnectionReplica | undefined;
-  const startUp = await postgresStartUp(resources, async () => {
+  await postgresStartUp(resources, async () => {
     await applyMigrations(resources, 'connections');
     replica = await resources.connectionReplica();
   });
   const loaded = (): ConnectionReplica => {
-    startUp.pending();
-    // Only `bridge describe` (no start-up) gets here without a replica, and its graphs never run.
     if (!replica) throw new DependencyUnavailableError('postgres', postgresRetryAfterMs);
     return replica;
   };

@@ -11,7 +11,6 @@ import { isKafkaUnavailable } from './kafka-unavailable.ts';
 import type { OutgoingRecord } from './record.ts';
 import { mergedRequestMaxBytes, recordBytes, runsOfBytes } from './record-bytes.ts';
 
-const outgoingBytes = (record: OutgoingRecord): number => recordBytes(record);
 const keyOf = (ref: PartitionRef) => `${ref.topic}/${ref.partition}`;
 
 /** A processed chunk of one partition: its outputs (dead letters included) and the next offset. */
@@ -311,7 +310,7 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
       transaction = await (await producerReady(lane)).transaction();
       const records = chunks.flatMap((chunk) => (chunk.changelog && chunk.changelog.length > 0 ? [...chunk.outputs, ...chunk.changelog] : chunk.outputs));
       // Several sends when the round's records pass a partition batch's limit merged.
-      for (const run of runsOfBytes(records, outgoingBytes, mergedRequestMaxBytes)) {
+      for (const run of runsOfBytes(records, recordBytes, mergedRequestMaxBytes)) {
         written.push(...(await transaction.sendBatch({ topicMessages: toTopicMessages(run), acks: -1 })));
       }
       const group = chunks[0]!.groupMetadata;
