@@ -88,6 +88,8 @@ interface ModeReport {
   readyMs: number[];
   /** Of those, the kills during which no dependency was down: the recovery a stage controls. */
   readyClearMs: number[];
+  /** From the kill, or from the return of a dependency that was down meanwhile, whichever is later. */
+  readySinceDependencyMs: number[];
   maxAcceptMs: number;
   errorLines: string[];
   faults: string[];
@@ -130,7 +132,7 @@ async function runMode(mode: DeliveryMode): Promise<ModeReport> {
   pool.on('error', () => undefined); // Postgres is stopped on purpose during the run
   const report: ModeReport = {
     mode, offered: events, accepted: 0, rejected4xx: 0, rows: 0, lost: 0, routedKeys: 0, routedMissing: 0, routedDuplicates: 0,
-    deadLetters: {}, restarts: 0, unexpectedExits: [], readyMs: [], readyClearMs: [], maxAcceptMs: 0, errorLines: [], faults: [], quiesced: false,
+    deadLetters: {}, restarts: 0, unexpectedExits: [], readyMs: [], readyClearMs: [], readySinceDependencyMs: [], maxAcceptMs: 0, errorLines: [], faults: [], quiesced: false,
   };
 
   // Where this run starts on the dead-letter topics, so only its dead letters are counted.
@@ -311,6 +313,7 @@ async function runMode(mode: DeliveryMode): Promise<ModeReport> {
     }
   };
   const dependencyDown = (from: number, to: number) => outages.some((o) => o.from <= to && o.to >= from);
+  const lastReturn = (from: number, to: number) => Math.max(from, ...outages.filter((o) => o.from <= to && o.to >= from).map((o) => o.to));
 
   // The faults, spread over the load.
   const faults = (async () => {
@@ -334,9 +337,11 @@ async function runMode(mode: DeliveryMode): Promise<ModeReport> {
           watchExit(entry);
           try {
             await entry.current.waitReady(120_000);
-            const ms = Date.now() - killedAt;
-            const waited = dependencyDown(killedAt, Date.now());
+            const readyAt = Date.now();
+            const ms = readyAt - killedAt;
+            const waited = dependencyDown(killedAt, readyAt);
             report.readyMs.push(ms);
+            report.readySinceDependencyMs.push(readyAt - lastReturn(killedAt, readyAt));
             if (!waited) report.readyClearMs.push(ms);
             report.faults.push(`SIGKILL ${entry.name}: ready again in ${(ms / 1000).toFixed(1)} s${waited ? ' (a dependency was down meanwhile)' : ''}`);
           } catch (error) {
@@ -473,10 +478,10 @@ const quantile = (values: number[], q: number) => {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 };
 console.log(`\nchaos — ${events.toLocaleString()} events offered at ${rate}/s per mode, ${kills} kills, ${brokerRestarts} broker restarts, postgres and redis 30 s each, ${membership} group membership`);
-console.log('| mode | accepted | rows | lost | routed missing | routed duplicates | restarts | unexpected exits | ready after kill p50 / max | same, no dependency down (n) | max accept | ERROR lines | quiesced |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('| mode | accepted | rows | lost | routed missing | routed duplicates | restarts | unexpected exits | ready after kill p50 / max | same, no dependency down (n) | ready after the kill or a dependency answering again p50 / max | max accept | ERROR lines | quiesced |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of reports) {
-  console.log(`| ${r.mode} | ${r.accepted} | ${r.rows} | ${r.lost} | ${r.routedMissing} | ${r.routedDuplicates} | ${r.restarts} | ${r.unexpectedExits.length} | ${(quantile(r.readyMs, 0.5) / 1000).toFixed(1)} s / ${(Math.max(0, ...r.readyMs) / 1000).toFixed(1)} s | ${(quantile(r.readyClearMs, 0.5) / 1000).toFixed(1)} s / ${(Math.max(0, ...r.readyClearMs) / 1000).toFixed(1)} s (${r.readyClearMs.length}) | ${(r.maxAcceptMs / 1000).toFixed(1)} s | ${r.errorLines.length} | ${r.quiesced ? 'yes' : 'no'} |`);
+  console.log(`| ${r.mode} | ${r.accepted} | ${r.rows} | ${r.lost} | ${r.routedMissing} | ${r.routedDuplicates} | ${r.restarts} | ${r.unexpectedExits.length} | ${(quantile(r.readyMs, 0.5) / 1000).toFixed(1)} s / ${(Math.max(0, ...r.readyMs) / 1000).toFixed(1)} s | ${(quantile(r.readyClearMs, 0.5) / 1000).toFixed(1)} s / ${(Math.max(0, ...r.readyClearMs) / 1000).toFixed(1)} s (${r.readyClearMs.length}) | ${(quantile(r.readySinceDependencyMs, 0.5) / 1000).toFixed(1)} s / ${(Math.max(0, ...r.readySinceDependencyMs) / 1000).toFixed(1)} s | ${(r.maxAcceptMs / 1000).toFixed(1)} s | ${r.errorLines.length} | ${r.quiesced ? 'yes' : 'no'} |`);
 }
 for (const r of reports) {
   console.log(`\n[${r.mode}] dead letters: ${Object.keys(r.deadLetters).length === 0 ? 'none' : Object.entries(r.deadLetters).map(([k, n]) => `${k} ${n}`).join(', ')}; rejected with 4xx: ${r.rejected4xx}`);
