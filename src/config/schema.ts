@@ -123,6 +123,12 @@ const pipelineShape = {
   /** Longest an ingress request waits for the Kafka ack before answering 503, in ms. */
   INGRESS_KAFKA_TIMEOUT_MS: positiveInt.default(5_000),
   /**
+   * How long the ingress's Kafka breaker (open after 5 failed produce requests in a row) answers
+   * 503 before one request probes Kafka again, ms; also the Retry-After it gives. It bounds how
+   * long the ingress refuses after the broker answers again.
+   */
+  INGRESS_BREAKER_HALF_OPEN_MS: positiveInt.default(3_000),
+  /**
    * Idempotent producers the ingress sends batches through in parallel: kafkajs keeps one request
    * in flight per idempotent producer, so one producer would serialise every ack round trip.
    */
@@ -132,6 +138,11 @@ const pipelineShape = {
    * (linger.ms; Kafka's own producer waits 5 ms by default). Busy producers fill batches anyway.
    */
   INGRESS_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(5),
+  /**
+   * Where the ingress encodes produce requests and reads acks: `http`, on the thread that parses
+   * requests, or `worker`, a thread of its own (each turn's bodies are copied to it once).
+   */
+  INGRESS_KAFKA_THREAD: z.enum(['http', 'worker']).default('http'),
   /** How long shutdown waits for in-flight requests before closing anyway, in ms. */
   INGRESS_SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
   /** enrich: a JSON rule file replacing topologies/rules/cognitive-triggers.json. */
@@ -173,6 +184,8 @@ const pipelineShape = {
    */
   STAGE_FETCH_MIN_BYTES: positiveInt.default(65_536),
   STAGE_FETCH_MAX_WAIT_MS: positiveInt.max(5_000).default(10),
+  /** Stages: the least time between the starts of two fetches, ms (0: fetch again as soon as a chunk is done). */
+  STAGE_FETCH_INTERVAL_MS: z.coerce.number().int().min(0).max(1_000).default(0),
   /**
    * verify: records of one partition checked at once. Each waits on a Redis round trip (and a
    * Postgres lookup for Garmin); outputs keep the input order whatever finishes first.

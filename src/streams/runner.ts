@@ -67,6 +67,14 @@ export interface RunOptions {
    */
   fetchMinBytes?: number; // 1
   fetchMaxWaitMs?: number; // 500, Kafka's fetch.max.wait.ms
+  /**
+   * The least time between the starts of two fetches, ms. With a small `fetchMinBytes` a fetch
+   * answers at the first record, so spacing the fetches is what gathers a chunk at a trickle,
+   * and the broker answers each at once instead of parking it until `fetchMaxWaitMs` (a parked
+   * fetch costs the broker a second read of every partition when it expires). Under load a
+   * chunk takes longer than this to run, so it never delays a fetch then.
+   */
+  fetchIntervalMs?: number; // 0
   /** Transactional ids are `<prefix>-<group>-<instance>-<n>` (instance: `groupInstanceId`, else unique per start). */
   transactionalIdPrefix?: string; // bridge
   /** Where a new group starts; a pipeline stage wants everything already on its topics. */
@@ -136,6 +144,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
     readUncommitted: false, // read_committed: aborted upstream transactions never reach a step
     minBytes: options.fetchMinBytes ?? 1,
     maxWaitTimeInMs: options.fetchMaxWaitMs ?? fetchMaxWaitMs,
+    minFetchIntervalMs: options.fetchIntervalMs ?? 0,
     allowAutoTopicCreation: false,
     ...(options.groupInstanceId ? { groupInstanceId: options.groupInstanceId } : {}),
   });

@@ -1,18 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DependencyUnavailableError, StreamsBuilder, StreamEvents, runTopology, serdes } from '../../src/streams/index.ts';
-import { createTopics, kafkaClient, unique } from '../support/services.ts';
 import { setTimeout as delay } from 'node:timers/promises';
-import { committedTotal, endOffsetsTotal, produce, readUntil, waitUntil } from './streams-support.ts';
+import { committedTotal, endOffsetsTotal, produce, readUntil, waitUntil, stageTopics } from './streams-support.ts';
 
 test('backpressure: an unavailable dependency pauses consumption without loss or dead letters, then it resumes', async () => {
-  const kafka = kafkaClient();
-  const admin = kafka.admin();
-  await admin.connect();
-  const name = unique('backpressure');
-  const input = `${name}.in`;
-  const output = `${name}.out`;
-  await createTopics(admin, [input, output, `dlq.${name}`], 1);
+  const { kafka, admin, name, input, output, remove } = await stageTopics('backpressure', 1);
 
   let dependencyUp = true;
   let attemptsWhileDown = 0;
@@ -56,19 +49,12 @@ test('backpressure: an unavailable dependency pauses consumption without loss or
     assert.is(await endOffsetsTotal(kafka, `dlq.${name}`), 0, 'the dead-letter topic is empty');
   } finally {
     await running.stop();
-    await admin.deleteTopics({ topics: [input, output, `dlq.${name}`] });
-    await admin.disconnect();
+    await remove();
   }
 });
 
 test('backpressure: a dependency call longer than the session timeout keeps the member in its group, and each record is written once', async () => {
-  const kafka = kafkaClient();
-  const admin = kafka.admin();
-  await admin.connect();
-  const name = unique('slow-dependency');
-  const input = `${name}.in`;
-  const output = `${name}.out`;
-  await createTopics(admin, [input, output, `dlq.${name}`], 1);
+  const { kafka, admin, name, input, output, remove } = await stageTopics('slow-dependency', 1);
 
   const sessionTimeoutMs = 6_000; // the broker's least
   let slowCalls = 0;
@@ -98,8 +84,7 @@ test('backpressure: a dependency call longer than the session timeout keeps the 
     assert.is(joins, 1, 'the member never left the group');
   } finally {
     await running.stop();
-    await admin.deleteTopics({ topics: [input, output, `dlq.${name}`] });
-    await admin.disconnect();
+    await remove();
   }
 });
 

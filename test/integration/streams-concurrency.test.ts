@@ -5,20 +5,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DependencyUnavailableError, StreamsBuilder, runTopology, serdes } from '../../src/streams/index.ts';
-import { createTopics, kafkaClient, unique } from '../support/services.ts';
-import { committedTotal, produce, readAll, waitUntil } from './streams-support.ts';
+import { committedTotal, produce, readAll, waitUntil, stageTopics } from './streams-support.ts';
 
 const keys = 10;
 const perKey = 20;
 
 test('recordConcurrency 16, exactly-once: slow lookups overlap, each key keeps its order, an outage pauses and nothing is lost or doubled', async () => {
-  const kafka = kafkaClient();
-  const admin = kafka.admin();
-  await admin.connect();
-  const name = unique('concurrency');
-  const input = `${name}.in`;
-  const output = `${name}.out`;
-  await createTopics(admin, [input, output, `dlq.${name}`], 1);
+  const { kafka, name, input, output, remove } = await stageTopics('concurrency', 1);
 
   const trace = { active: 0, maxActive: 0, unavailableOnce: true };
   const builder = new StreamsBuilder(name, { recordConcurrency: 16 });
@@ -61,8 +54,7 @@ test('recordConcurrency 16, exactly-once: slow lookups overlap, each key keeps i
     assert.equal(outputs.map((o) => o.key), values.map((v) => v.split('-')[0]), 'expected keys kept');
   } finally {
     await running.stop();
-    await admin.deleteTopics({ topics: [input, output, `dlq.${name}`] });
-    await admin.disconnect();
+    await remove();
   }
 });
 

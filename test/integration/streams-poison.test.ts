@@ -3,17 +3,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createLogger } from '../../src/obs/logger.ts';
 import { RecordError, StreamsBuilder, StreamEvents, runTopology, serdes } from '../../src/streams/index.ts';
-import { createTopics, kafkaClient, unique } from '../support/services.ts';
-import { produce, readUntil } from './streams-support.ts';
+import { produce, readUntil, stageTopics } from './streams-support.ts';
 
 test('poison record: 1 bad in 1,000 → 999 outputs and 1 dead letter with its reason; later records flow', async () => {
-  const kafka = kafkaClient();
-  const admin = kafka.admin();
-  await admin.connect();
-  const name = unique('poison');
-  const input = `${name}.in`;
-  const output = `${name}.out`;
-  await createTopics(admin, [input, output, `dlq.${name}`], 1);
+  const { kafka, name, input, output, remove } = await stageTopics('poison', 1);
 
   const builder = new StreamsBuilder(name);
   builder
@@ -53,8 +46,7 @@ test('poison record: 1 bad in 1,000 → 999 outputs and 1 dead letter with its r
     assert.is(letter?.key, 'k500', 'key bytes unchanged');
   } finally {
     await running.stop();
-    await admin.deleteTopics({ topics: [input, output, `dlq.${name}`] });
-    await admin.disconnect();
+    await remove();
   }
 });
 

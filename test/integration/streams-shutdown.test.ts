@@ -1,18 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { StreamsBuilder, StreamEvents, runTopology, serdes } from '../../src/streams/index.ts';
-import { createTopics, kafkaClient, unique } from '../support/services.ts';
-import { committedTotal, endOffsetsTotal, produce, readUntil, waitUntil } from './streams-support.ts';
+import { committedTotal, endOffsetsTotal, produce, readUntil, waitUntil, stageTopics } from './streams-support.ts';
 
 for (const delivery of ['at-least-once', 'exactly-once'] as const) {
   test(`graceful shutdown (${delivery}): a clean stop commits what was processed; a restart reprocesses nothing`, async () => {
-    const kafka = kafkaClient();
-    const admin = kafka.admin();
-    await admin.connect();
-    const name = unique('shutdown');
-    const input = `${name}.in`;
-    const output = `${name}.out`;
-    await createTopics(admin, [input, output, `dlq.${name}`], 2);
+    const { kafka, name, input, output, remove } = await stageTopics('shutdown', 2);
     const processed: string[] = [];
     const topology = () => {
       const builder = new StreamsBuilder(name);
@@ -43,8 +36,7 @@ for (const delivery of ['at-least-once', 'exactly-once'] as const) {
       const outputs = await readUntil(kafka, output, (seen) => seen.length >= 1_000);
       assert.is(outputs.length, 1_000, 'one output per input');
     } finally {
-      await admin.deleteTopics({ topics: [input, output, `dlq.${name}`] });
-      await admin.disconnect();
+      await remove();
     }
   });
 }

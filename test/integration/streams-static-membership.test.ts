@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { config, createTopics, kafkaClient, unique } from '../support/services.ts';
-import { follow, produce, startWorker, stopWorker, waitUntil, type Seen } from './streams-support.ts';
+import { config } from '../support/services.ts';
+import { follow, produce, startWorker, stopWorker, waitUntil, type Seen, stageTopics } from './streams-support.ts';
 
 const worker = fileURLToPath(new URL('./streams-worker.ts', import.meta.url));
 const sessionTimeoutMs = 30_000; // the stages' default: what a restart waited for before
@@ -21,13 +21,7 @@ function assignments(child: ChildProcess): number[][] {
 }
 
 test('a SIGKILLed instance restarted under its group.instance.id gets its partitions back before the session would expire, and the other instance is not rebalanced', async () => {
-  const kafka = kafkaClient();
-  const admin = kafka.admin();
-  await admin.connect();
-  const name = unique('static');
-  const input = `${name}.in`;
-  const output = `${name}.out`;
-  await createTopics(admin, [input, output, `dlq.${name}`], 4);
+  const { kafka, name, input, output, remove } = await stageTopics('static', 4);
   const base = { STREAMS_NAME: name, STREAMS_INPUT: input, STREAMS_OUTPUT: output, STREAMS_DELIVERY: 'at-least-once', STREAMS_BROKERS: config.KAFKA_BROKERS.join(','), STREAMS_SESSION_TIMEOUT_MS: String(sessionTimeoutMs) };
   const children: ChildProcess[] = [];
   const start = (id: string) => {
@@ -61,8 +55,7 @@ test('a SIGKILLed instance restarted under its group.instance.id gets its partit
   } finally {
     await follower.disconnect();
     await Promise.all(children.map((child) => stopWorker(child, 'SIGKILL')));
-    await admin.deleteTopics({ topics: [input, output, `dlq.${name}`] }).catch(() => undefined);
-    await admin.disconnect();
+    await remove();
   }
 });
 

@@ -1,15 +1,46 @@
 // Helpers shared by the stream runtime's integration tests (not a test file itself).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import type { Kafka, Message } from 'kafkajs';
+import type { Admin, Kafka, Message } from 'kafkajs';
 import { setTimeout as delay } from 'node:timers/promises';
-import { testConsumer } from '../support/services.ts';
+import { createTopics, kafkaClient, testConsumer, unique } from '../support/services.ts';
 
 /**
  * Run options of the crash tests' workers: small chunks, so a kill lands between commits rather
  * than after everything; the broker's minimum session, so a killed member is noticed quickly.
  */
 export const crashWorkerRunOptions = { maxBatchRecords: 100, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000, rebalanceTimeoutMs: 10_000 } as const;
+
+export interface StageTopics {
+  readonly kafka: Kafka;
+  /** Connected; `remove` disconnects it. */
+  readonly admin: Admin;
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  readonly deadLetters: string;
+  /** Deletes the topics and disconnects the admin. */
+  remove(): Promise<void>;
+}
+
+/** A one-step stage's topics for one test, on the real broker: `<name>.in`, `<name>.out` and `dlq.<name>`. */
+export async function stageTopics(prefix: string, partitions = 1): Promise<StageTopics> {
+  const kafka = kafkaClient();
+  const admin = kafka.admin();
+  await admin.connect();
+  const name = unique(prefix);
+  const input = `${name}.in`;
+  const output = `${name}.out`;
+  const deadLetters = `dlq.${name}`;
+  await createTopics(admin, [input, output, deadLetters], partitions);
+  return {
+    kafka, admin, name, input, output, deadLetters,
+    async remove() {
+      await admin.deleteTopics({ topics: [input, output, deadLetters] }).catch(() => undefined);
+      await admin.disconnect();
+    },
+  };
+}
 
 export interface Seen {
   key: string;

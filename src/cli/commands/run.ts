@@ -125,6 +125,7 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
           lingerMs: config.STAGE_LINGER_MS,
           fetchMinBytes: config.STAGE_FETCH_MIN_BYTES,
           fetchMaxWaitMs: config.STAGE_FETCH_MAX_WAIT_MS,
+          fetchIntervalMs: config.STAGE_FETCH_INTERVAL_MS,
           // Unique per group: a stage's second graph (hydrate-backfill) is a member of its own group.
           ...(config.KAFKA_GROUP_INSTANCE_ID ? { groupInstanceId: `${config.KAFKA_GROUP_INSTANCE_ID}-${topology.name}` } : {}),
           ...state,
