@@ -124,7 +124,7 @@ interface Lane {
  */
 export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
   const maxBatch = options.maxBatch ?? 500;
-  const halfOpenAfterMs = options.halfOpenAfterMs ?? 10_000; // ten seconds
+  const halfOpenAfterMs = options.halfOpenAfterMs ?? 3_000; // INGRESS_BREAKER_HALF_OPEN_MS
   const retryAfterSeconds = Math.max(1, Math.ceil(halfOpenAfterMs / 1000));
   // Deadlines are enforced to within this: a twentieth of the timeout, 10 ms to 250 ms.
   const sweepEveryMs = Math.min(250, Math.max(10, Math.floor(options.timeoutMs / 20)));
