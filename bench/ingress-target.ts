@@ -9,7 +9,6 @@ import { pino } from 'pino';
 import { loadConfig } from '../src/config/index.ts';
 import { createIngress, createKafkaRawSink, ingressSettings, type RawSink } from '../src/ingress/index.ts';
 import { createLogger } from '../src/obs/logger.ts';
-import { createThreadedRawSink } from '../src/ingress/threaded-raw-sink.ts';
 
 const [mode = 'ingress', topic = 'raw.whoop', producers = '3', accessLog = 'default'] = process.argv.slice(2);
 const config = loadConfig();
@@ -24,13 +23,6 @@ function acknowledgingSink(): RawSink {
   };
 }
 
-/** The real sink, on the HTTP thread or a thread of its own as INGRESS_KAFKA_THREAD says. */
-function kafkaSink(): RawSink {
-  const options = { timeoutMs: config.INGRESS_KAFKA_TIMEOUT_MS, halfOpenAfterMs: config.INGRESS_BREAKER_HALF_OPEN_MS, producers: Number(producers), lingerMs: 0 };
-  if (config.INGRESS_KAFKA_THREAD === 'http') return createKafkaRawSink({ ...options, kafka: new Kafka({ clientId: 'bench-ingress', brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING }) });
-  return createThreadedRawSink({ ...options, clientId: 'bench-ingress', brokers: config.KAFKA_BROKERS, logLevel: 'warn', maxRecordBytes: 1_048_588, log: createLogger({ level: 'warn' }) });
-}
-
 if (mode === 'bare') {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -43,6 +35,7 @@ if (mode === 'bare') {
   });
   server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: (server.address() as AddressInfo).port })));
 } else {
+  const kafka = new Kafka({ clientId: 'bench-ingress', brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
   // Access logs on, as in production, written where they cost the same but do not flood the terminal.
   // `all` logs every success at info (the old default), `off` none (a warn-level logger).
   const logger = createLogger({ level: accessLog === 'off' ? 'warn' : 'info' }, pino.destination({ dest: '/dev/null', sync: false }));
@@ -53,7 +46,7 @@ if (mode === 'bare') {
     // Every bench connection comes from 127.0.0.1; in production they come from many vendors'
     // addresses. At the default (64) the 100 connections would meet 429s that close connections.
     maxConnectionsPerSource: 1_000,
-    sink: mode === 'ingress-no-kafka' ? acknowledgingSink() : kafkaSink(),
+    sink: mode === 'ingress-no-kafka' ? acknowledgingSink() : createKafkaRawSink({ kafka, timeoutMs: config.INGRESS_KAFKA_TIMEOUT_MS, halfOpenAfterMs: config.INGRESS_BREAKER_HALF_OPEN_MS, producers: Number(producers) }),
     logger,
     version: 'bench',
     rawTopic: () => topic,

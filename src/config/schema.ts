@@ -138,11 +138,6 @@ const pipelineShape = {
    * (linger.ms; Kafka's own producer waits 5 ms by default). Busy producers fill batches anyway.
    */
   INGRESS_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(5),
-  /**
-   * Where the ingress encodes produce requests and reads acks: `http`, on the thread that parses
-   * requests, or `worker`, a thread of its own (each turn's bodies are copied to it once).
-   */
-  INGRESS_KAFKA_THREAD: z.enum(['http', 'worker']).default('http'),
   /** How long shutdown waits for in-flight requests before closing anyway, in ms. */
   INGRESS_SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
   /** enrich: a JSON rule file replacing topologies/rules/cognitive-triggers.json. */

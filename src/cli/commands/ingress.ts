@@ -9,8 +9,7 @@ import { createIngress, createKafkaRawSink, ingressSettings, type Ingress } from
 import { createIngressMetrics } from '../../ingress/metrics.ts';
 import { checkRawTopicLimits } from '../../ingress/raw-topic-limits.ts';
 import { vendors } from '../../vendors/index.ts';
-import { breakerStateGauge, type BreakerState } from '../../obs/breaker-state.ts';
-import { createThreadedRawSink } from '../../ingress/threaded-raw-sink.ts';
+import { breakerStateGauge } from '../../obs/breaker-state.ts';
 import { kafkaLogs } from '../../obs/kafka-log.ts';
 import { createLogger, type Logger } from '../../obs/logger.ts';
 import { waitFor } from '../../app/wait-for.ts';
@@ -43,28 +42,23 @@ export async function startIngress(config: Readonly<Env>, log: Logger): Promise<
   const metrics = createIngressMetrics();
   const reportBreaker = breakerStateGauge(metrics.registry);
   reportBreaker('kafka', 'closed');
-  const callbacks = {
-    onBatch: (size: number) => metrics.batchSize.observe(size),
-    onBreakerStateChange: (state: BreakerState) => {
-      log.warn({ dependency: 'kafka', state }, 'ingress kafka circuit breaker changed state');
-      reportBreaker('kafka', state);
-    },
-    onProducerReplaced: (reason: string) => {
-      log.warn({ dependency: 'kafka', reason }, 'ingress producer replaced after a fatal idempotence error');
-      metrics.producerReplacements.inc({ reason });
-    },
-  };
-  const sinkOptions = {
+  const sink = createKafkaRawSink({
+    kafka,
     timeoutMs: config.INGRESS_KAFKA_TIMEOUT_MS,
     halfOpenAfterMs: config.INGRESS_BREAKER_HALF_OPEN_MS,
     producers: config.INGRESS_PRODUCERS,
     lingerMs: config.INGRESS_LINGER_MS,
     maxRecordBytes,
-  };
-  const sink =
-    config.INGRESS_KAFKA_THREAD === 'worker'
-      ? createThreadedRawSink({ ...sinkOptions, ...callbacks, clientId: `${config.KAFKA_CLIENT_ID}-ingress`, brokers: config.KAFKA_BROKERS, logLevel: config.LOG_LEVEL, log })
-      : createKafkaRawSink({ ...sinkOptions, ...callbacks, kafka });
+    onBatch: (size) => metrics.batchSize.observe(size),
+    onBreakerStateChange: (state) => {
+      log.warn({ dependency: 'kafka', state }, 'ingress kafka circuit breaker changed state');
+      reportBreaker('kafka', state);
+    },
+    onProducerReplaced: (reason) => {
+      log.warn({ dependency: 'kafka', reason }, 'ingress producer replaced after a fatal idempotence error');
+      metrics.producerReplacements.inc({ reason });
+    },
+  });
   const backfills = config.BACKFILL_DAYS_ON_CONNECT > 0 ? backfillQueue(kafka, config.BACKFILL_DAYS_ON_CONNECT) : undefined;
   const connect = connectRoutesFromConfig(config, log, metrics.registry, backfills?.queue);
   if (connect) await applyConnectionsMigrations(config, log);
