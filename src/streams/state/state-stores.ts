@@ -149,16 +149,19 @@ export class StateStores {
     const batch = this.#queued;
     this.#queued = [];
     const { backend, groupId, specs } = this.#options;
+    const opened = new Map<number, Map<string, OpenStore>>();
     try {
-      const opened = new Map<number, Map<string, OpenStore>>();
       for (const { partition } of batch) {
         const stores = new Map<string, OpenStore>();
-        for (const spec of specs) stores.set(spec.name, openStore(spec, await backend.open(groupId, spec.name, partition)));
         opened.set(partition, stores);
+        for (const spec of specs) stores.set(spec.name, openStore(spec, await backend.open(groupId, spec.name, partition)));
       }
       for (const spec of specs) await this.#restore(spec, new Map([...opened].map(([partition, stores]) => [partition, stores.get(spec.name)!.storage])));
       for (const { partition, resolve } of batch) resolve(opened.get(partition)!);
     } catch (error) {
+      // Each partition opens again when it is next asked for: close what this attempt opened,
+      // keeping what it restored so far (the checkpoint is written only with the data it covers).
+      for (const stores of opened.values()) for (const { storage } of stores.values()) await storage.close().catch(() => undefined);
       for (const { reject } of batch) reject(error);
     } finally {
       this.#restoring -= batch.length;

@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { lmdbBackend, memoryBackend, RecordError, StreamEvents, StreamsBuilder, serdes } from '../../../src/streams/index.ts';
 import { createLogger } from '../../../src/obs/logger.ts';
 import type { ChangelogReader } from '../../../src/streams/state/changelog-reader.ts';
+import type { StateBackend } from '../../../src/streams/state/backend.ts';
 import { StateStores } from '../../../src/streams/state/state-stores.ts';
 import { TopologyTestDriver } from '../../../src/streams/testing/index.ts';
 
@@ -187,6 +188,43 @@ test('the partitions of one assignment are restored by one changelog read, each 
   }
   await stores.assign([0, 1, 2, 3]);
   assert.equal(reads.at(-1)?.partitions, [3], 'a later assignment reads only the partition it adds');
+  await stores.close();
+});
+
+test('a restore that fails closes the storages it opened; the partitions open and restore again when next asked for', async () => {
+  const { topology } = counter();
+  let opens = 0;
+  let closes = 0;
+  const memory = memoryBackend();
+  const backend: StateBackend = {
+    kind: memory.kind,
+    async open(group, store, partition) {
+      opens += 1;
+      const storage = await memory.open(group, store, partition);
+      return { ...storage, close: async () => void (closes += 1) };
+    },
+  };
+  let failNext = true;
+  const changelog: ChangelogReader = {
+    offsets: async () => new Map([0, 1].map((p) => [p, { low: '0', high: '1' }])),
+    restore: async (_topic, from, apply) => {
+      if (failNext) {
+        failNext = false;
+        throw new Error('changelog unreadable');
+      }
+      for (const partition of from.keys()) await apply(partition, [{ key: Buffer.from(`k${partition}`), value: Buffer.from('1') }], '1');
+    },
+    close: async () => {},
+  };
+  const stores = new StateStores({ topology: 'count', groupId: 'bridge.count', specs: topology.stateStores, backend, changelog, events: new StreamEvents(), log: createLogger({ level: 'silent' }) });
+  const failed = await stores.assign([0, 1]).catch((e: unknown) => e);
+  assert.instance(failed, Error, 'the assignment fails with the restore');
+  assert.is(opens, 2, 'both partitions were opened');
+  assert.is(closes, 2, 'and both closed again');
+  assert.ok(!stores.isRestoring(), 'not restoring once it failed');
+  await stores.assign([0, 1]);
+  assert.is(opens, 4, 'opened again on the next assignment');
+  for (const partition of [0, 1]) assert.ok((await stores.ready(partition)).get('counts')!.storage.get(Buffer.from(`k${partition}`)), `partition ${partition} restored`);
   await stores.close();
 });
 
