@@ -313,7 +313,8 @@ async function runMode(mode: DeliveryMode): Promise<ModeReport> {
     }
   };
   const dependencyDown = (from: number, to: number) => outages.some((o) => o.from <= to && o.to >= from);
-  const lastReturn = (from: number, to: number) => Math.max(from, ...outages.filter((o) => o.from <= to && o.to >= from).map((o) => o.to));
+  // An outage still going on when the stage was ready did not hold it up.
+  const lastReturn = (from: number, to: number) => Math.max(from, ...outages.filter((o) => o.from <= to && o.to >= from && o.to <= to).map((o) => o.to));
 
   // The faults, spread over the load.
   const faults = (async () => {
