@@ -154,6 +154,29 @@ test('a failed batch rejects each of its requests, none half-accepted; repeated 
   assert.equal(errors, ['send_failed', 'send_failed', 'breaker_open'], 'one error event per batch');
 });
 
+test('by default an open breaker answers Retry-After 3 and lets a request probe Kafka 3 s after it opened', async () => {
+  const { kafka, producers } = fakeKafka();
+  const sink = createKafkaRawSink({ kafka, timeoutMs: 5_000, producers: 1, breakerFailures: 1 });
+  await sink.connect();
+  const failed = outcome(sink.send('raw.whoop', message(0)));
+  await turn();
+  producers[0]!.calls.at(-1)!.fail(new Error('NOT_ENOUGH_REPLICAS'));
+  await turn();
+  assert.is(failed.value, 'send_failed');
+  const refusal = await sink.send('raw.whoop', message(1)).catch((error: unknown) => error);
+  assert.instance(refusal, SinkUnavailableError);
+  assert.is((refusal as SinkUnavailableError).kind, 'breaker_open');
+  assert.is((refusal as SinkUnavailableError).retryAfterSeconds, 3, 'Retry-After of the 3 s half-open time');
+  assert.is(producers[0]!.calls.length, 1, 'no produce request while open');
+  await new Promise((resolve) => setTimeout(resolve, 3_100));
+  const probe = outcome(sink.send('raw.whoop', message(2)));
+  await turn();
+  assert.is(producers[0]!.calls.length, 2, 'after 3 s the next request probes Kafka');
+  producers[0]!.calls.at(-1)!.ack();
+  await turn();
+  assert.is(probe.value, 'acked', 'and a successful probe is answered 202');
+});
+
 test('a request gets 503 by its deadline, whether its batch hangs or it waits in the queue behind it', async () => {
   const { kafka, producers } = fakeKafka();
   const sink = createKafkaRawSink({ kafka, timeoutMs: 200, producers: 1 });
