@@ -1,8 +1,9 @@
 // `npm run bench:streams`: what the stream runtime costs next to a plain kafkajs loop.
 // For each scenario: throughput draining a backlog (records/s between the first and last output)
-// and end-to-end latency of a paced stream (input create time → output seen by a
-// read_committed reader), p50/p99. Needs the stack (`node bin/bridge.js stack up`).
-// BENCH_RECORDS (backlog, default 20000), BENCH_LATENCY_RECORDS (2000), BENCH_RATE (1000/s),
+// with this process's CPU per record meanwhile (the stage under test and the reader, which costs
+// the same in every scenario), and end-to-end latency of a paced stream (input create time → output
+// seen by a read_committed reader), p50/p99. Needs the stack (`node bin/bridge.js stack up`).
+// BENCH_RECORDS (backlog, default 200000: a smaller one drains in a tenth of a second and its rate is noise), BENCH_LATENCY_RECORDS (2000), BENCH_RATE (1000/s),
 // BENCH_ROUNDS (3): scenarios run interleaved round by round and the median is reported, so a
 // burst of other load on the machine does not decide a comparison.
 import { randomUUID } from 'node:crypto';
@@ -14,7 +15,7 @@ import { reliableProducer } from '../src/streams/producers.ts';
 
 const config = loadConfig();
 const kafka = new Kafka({ clientId: 'bench-streams', brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
-const backlog = Number(process.env['BENCH_RECORDS'] ?? 20_000);
+const backlog = Number(process.env['BENCH_RECORDS'] ?? 200_000);
 const paced = Number(process.env['BENCH_LATENCY_RECORDS'] ?? 2_000);
 const rate = Number(process.env['BENCH_RATE'] ?? 1_000); // records per second in the latency phase
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
@@ -29,6 +30,8 @@ interface Stoppable {
 interface Result {
   scenario: string;
   recordsPerSecond: number;
+  /** This process's CPU per backlog record while it drained: idle waits show as throughput lost at the same CPU. */
+  cpuMicrosPerRecord: number;
   p50Ms: number;
   p99Ms: number;
 }
@@ -105,6 +108,8 @@ async function measure(scenario: string, start: (name: string) => Promise<Stoppa
   let seen = 0;
   let firstAt = 0;
   let backlogDoneAt = 0;
+  let cpuAtStart = process.cpuUsage();
+  let backlogCpu = { user: 0, system: 0 };
   const latencies: number[] = [];
   const reader = kafka.consumer({ groupId: `${name}-reader`, readUncommitted: false });
   await reader.connect();
@@ -115,12 +120,16 @@ async function measure(scenario: string, start: (name: string) => Promise<Stoppa
       for (const message of batch.messages) {
         seen += 1;
         if (seen === 1) firstAt = now;
-        if (seen === backlog) backlogDoneAt = now;
+        if (seen === backlog) {
+          backlogDoneAt = now;
+          backlogCpu = process.cpuUsage(cpuAtStart);
+        }
         if (seen > backlog) latencies.push(now - Number(message.timestamp));
       }
     },
   });
 
+  cpuAtStart = process.cpuUsage();
   const running = await start(name);
   const waitFor = async (count: number, what: string) => {
     const deadline = Date.now() + 180_000;
@@ -131,6 +140,7 @@ async function measure(scenario: string, start: (name: string) => Promise<Stoppa
   };
   await waitFor(backlog, 'backlog');
   const recordsPerSecond = ((backlog - 1) * 1_000) / Math.max(1, backlogDoneAt - firstAt);
+  const cpuMicrosPerRecord = (backlogCpu.user + backlogCpu.system) / backlog;
 
   // Paced phase: small sends at a steady rate; the sink keeps the input timestamp, so the reader
   // sees create time → visible-downstream time for each record.
@@ -147,7 +157,7 @@ async function measure(scenario: string, start: (name: string) => Promise<Stoppa
   await producer.disconnect();
   await admin.deleteTopics({ topics: [`${name}.in`, `${name}.out`, `dlq.${name}`] });
   await admin.disconnect();
-  return { scenario, recordsPerSecond, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+  return { scenario, recordsPerSecond, cpuMicrosPerRecord, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
 }
 
 const scenarios: Array<[string, (name: string) => Promise<Stoppable>]> = [];
@@ -163,21 +173,22 @@ for (let round = 1; round <= rounds; round += 1) {
   for (const [scenario, start] of scenarios) {
     const result = await measure(scenario, start);
     measured.set(scenario, [...(measured.get(scenario) ?? []), result]);
-    console.log(`  round ${round}: ${scenario.padEnd(38)} ${Math.round(result.recordsPerSecond).toString().padStart(8)} records/s   p50 ${result.p50Ms} ms   p99 ${result.p99Ms} ms`);
+    console.log(`  round ${round}: ${scenario.padEnd(38)} ${Math.round(result.recordsPerSecond).toString().padStart(8)} records/s ${result.cpuMicrosPerRecord.toFixed(1).padStart(6)} µs CPU/record   p50 ${result.p50Ms} ms   p99 ${result.p99Ms} ms`);
   }
 }
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 const results: Result[] = [...measured].map(([scenario, all]) => ({
   scenario,
   recordsPerSecond: median(all.map((r) => r.recordsPerSecond)),
+  cpuMicrosPerRecord: median(all.map((r) => r.cpuMicrosPerRecord)),
   p50Ms: median(all.map((r) => r.p50Ms)),
   p99Ms: median(all.map((r) => r.p99Ms)),
 }));
 console.log('\nmedians');
-for (const r of results) console.log(`${r.scenario.padEnd(38)} ${Math.round(r.recordsPerSecond).toString().padStart(8)} records/s   p50 ${r.p50Ms} ms   p99 ${r.p99Ms} ms`);
+for (const r of results) console.log(`${r.scenario.padEnd(38)} ${Math.round(r.recordsPerSecond).toString().padStart(8)} records/s ${r.cpuMicrosPerRecord.toFixed(1).padStart(6)} µs CPU/record   p50 ${r.p50Ms} ms   p99 ${r.p99Ms} ms`);
 for (const delivery of ['at-least-once', 'exactly-once']) {
   const base = results.find((r) => r.scenario === `plain kafkajs loop, ${delivery}`);
   for (const r of results.filter((x) => x.scenario.startsWith('runtime') && x.scenario.endsWith(delivery))) {
-    if (base) console.log(`${r.scenario}: ${((r.recordsPerSecond / base.recordsPerSecond) * 100).toFixed(0)} % of the plain loop's throughput`);
+    if (base) console.log(`${r.scenario}: ${((r.recordsPerSecond / base.recordsPerSecond) * 100).toFixed(0)} % of the plain loop's throughput, ${(r.cpuMicrosPerRecord / base.cpuMicrosPerRecord).toFixed(2)}× its CPU per record`);
   }
 }
