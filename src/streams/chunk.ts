@@ -103,9 +103,11 @@ function deadLetter(raw: RawRecord, cause: { node: string; reason: string; detai
   return deadLetterFor(raw, cause, ctx.topology.deadLetterTopic, ctx.now());
 }
 
-async function timed(raw: RawRecord, ctx: ChunkContext, state?: ChunkState): Promise<Timed> {
+/** Synchronous when the record's processing is (no promise per record then). */
+function timed(raw: RawRecord, ctx: ChunkContext, state?: ChunkState): Timed | Promise<Timed> {
   const began = performance.now();
-  const outcome = await ctx.policy.process(raw, state);
+  const outcome = ctx.policy.process(raw, state);
+  if (outcome instanceof Promise) return outcome.then((settled) => ({ outcome: settled, latencyMs: performance.now() - began }));
   return { outcome, latencyMs: performance.now() - began };
 }
 
@@ -125,7 +127,8 @@ async function runInOrder(chunk: readonly RawRecord[], ctx: ChunkContext, state?
       continue;
     }
     skipping = false;
-    const result = await timed(raw, ctx, state);
+    let result = timed(raw, ctx, state);
+    if (result instanceof Promise) result = await result;
     ran.push(result);
     if (result.outcome.kind === 'processed' && result.outcome.state) state?.accept(result.outcome.state);
     if (result.outcome.kind === 'unavailable') break;

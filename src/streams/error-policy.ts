@@ -2,7 +2,7 @@ import { ExponentialBackoff, handleWhen, retry, type IPolicy, type IRetryContext
 import type { Logger } from '../obs/logger.ts';
 import { DependencyUnavailableError, RecordError } from './errors.ts';
 import type { StreamEvents } from './events.ts';
-import { executeRecord, NodeFailure } from './execute.ts';
+import { executeRecord, NodeFailure, type RecordResult } from './execute.ts';
 import type { OutgoingRecord, RawRecord } from './record.ts';
 import type { ChunkState, RecordState } from './state/chunk-state.ts';
 import type { StoreEntry, Topology } from './topology.ts';
@@ -58,32 +58,39 @@ export class ErrorPolicy {
     }
   }
 
-  /** `state`: the chunk's stores; each attempt gets a fresh view, so a failed one leaves no writes. */
-  async process(raw: RawRecord, state?: ChunkState): Promise<Outcome> {
-    let attempts = 1;
-    let failure: unknown;
-    const attempt = async (n: number) => {
-      const view = state?.record();
-      const result = await executeRecord(this.#topology, raw, this.#log, n, view);
-      return { kind: 'processed' as const, ...result, ...(view ? { state: view } : {}) };
-    };
+  /**
+   * `state`: the chunk's stores; each attempt gets a fresh view, so a failed one leaves no writes.
+   * Synchronous when the record's graph is (see `executeRecord`).
+   */
+  process(raw: RawRecord, state?: ChunkState): Outcome | Promise<Outcome> {
+    // The first attempt runs bare: the retry machinery is only paid for by records that fail.
+    let first: Outcome | Promise<Outcome>;
     try {
-      // The first attempt runs bare: the retry machinery is only paid for by records that fail.
-      return await attempt(attempts);
+      first = this.#attempt(raw, 1, state);
     } catch (error) {
-      failure = error;
+      return this.#afterFailure(raw, state, error);
     }
+    return first instanceof Promise ? first.catch((error: unknown) => this.#afterFailure(raw, state, error)) : first;
+  }
+
+  #attempt(raw: RawRecord, attempt: number, state?: ChunkState): Outcome | Promise<Outcome> {
+    const view = state?.record();
+    const result = executeRecord(this.#topology, raw, this.#log, attempt, view);
+    return result instanceof Promise ? result.then((r) => processed(r, view)) : processed(result, view);
+  }
+
+  async #afterFailure(raw: RawRecord, state: ChunkState | undefined, firstFailure: unknown): Promise<Outcome> {
+    let attempts = 1;
+    let failure = firstFailure;
     if (this.#retry && isTransient(failure)) {
-      const first = failure;
       try {
-        const result = await this.#retry.execute(({ attempt: call }) => {
+        return await this.#retry.execute(({ attempt: call }) => {
           // cockatiel's call 0 stands for the bare attempt that already failed: replay its error
           // so the policy backs off before the real retries 1..maxRetries.
-          if (call === 0) throw first;
+          if (call === 0) throw firstFailure;
           attempts = call + 1;
-          return attempt(attempts);
+          return this.#attempt(raw, attempts, state);
         });
-        return result;
       } catch (error) {
         failure = error;
       }
@@ -96,6 +103,10 @@ export class ErrorPolicy {
     this.#log.warn({ node, error: errorName(cause), attempts }, 'record failed after retries; dead-lettering it');
     return { kind: 'dead-letter', node, reason: 'processing_failed', detail: `${node}: ${errorName(cause)} after ${attempts} attempts`, attempts };
   }
+}
+
+function processed(result: RecordResult, view: RecordState | undefined): Outcome {
+  return view ? { kind: 'processed', outputs: result.outputs, stored: result.stored, state: view } : { kind: 'processed', outputs: result.outputs, stored: result.stored };
 }
 
 /** Exponential backoff over transient errors only: RecordError and DependencyUnavailableError are final. */

@@ -2,7 +2,7 @@ import type { Logger } from '../obs/logger.ts';
 import { DependencyUnavailableError, RecordError } from './errors.ts';
 import { decodeHeaders, type OutgoingRecord, type RawRecord } from './record.ts';
 import type { RecordState } from './state/chunk-state.ts';
-import type { AnyRecord, Execution, GraphNode, SourceNode, StepContext, StoreEntry, Topology } from './topology.ts';
+import type { AnyRecord, Execution, GraphNode, ProcessorNode, SinkNode, SourceNode, StepContext, StoreEntry, Topology } from './topology.ts';
 
 /** A failure inside the graph, tagged with the node that raised it. */
 export class NodeFailure extends Error {
@@ -24,8 +24,12 @@ export interface RecordResult {
  * Runs one raw record through every source that reads its topic and returns the serialized
  * outputs and store entries. Nothing is written here: the caller writes only once the whole
  * record succeeded, so a retried record never leaves half of its outputs behind.
+ *
+ * Synchronous as long as every serde and step is: a promise per hop (decode, forward, sink,
+ * serialize) was most of what the runtime added to a pass-through record. The first serde or
+ * step that answers with a promise turns the rest of the record asynchronous.
  */
-export async function executeRecord(topology: Topology, raw: RawRecord, log: Logger, attempt: number, state?: RecordState): Promise<RecordResult> {
+export function executeRecord(topology: Topology, raw: RawRecord, log: Logger, attempt: number, state?: RecordState): RecordResult | Promise<RecordResult> {
   const sources = topology.sourcesFor(raw.topic);
   if (sources.length === 0) throw new NodeFailure('source', new RecordError('unknown_topic', `no source of ${topology.name} reads ${raw.topic}`));
   const execution: Execution = {
@@ -37,31 +41,59 @@ export async function executeRecord(topology: Topology, raw: RawRecord, log: Log
     ...(state ? { state } : {}),
     node: '',
   };
-  for (const source of sources) {
-    const record = await decode(source, raw, execution);
-    await forwardAll(source, record, execution);
+  for (let i = 0; i < sources.length; i += 1) {
+    const pending = throughSource(sources[i]!, raw, execution);
+    if (pending) return finishSources(pending, sources, i + 1, raw, execution);
   }
   return { outputs: execution.outputs, stored: execution.stored };
 }
 
-async function decode(source: SourceNode, raw: RawRecord, execution: Execution): Promise<AnyRecord> {
+async function finishSources(pending: Promise<void>, sources: readonly SourceNode[], next: number, raw: RawRecord, execution: Execution): Promise<RecordResult> {
+  await pending;
+  for (let i = next; i < sources.length; i += 1) await throughSource(sources[i]!, raw, execution);
+  return { outputs: execution.outputs, stored: execution.stored };
+}
+
+function throughSource(source: SourceNode, raw: RawRecord, execution: Execution): Promise<void> | undefined {
+  const record = decode(source, raw, execution);
+  if (record instanceof Promise) return record.then((decoded) => forwardAll(source, decoded, execution));
+  return forwardAll(source, record, execution);
+}
+
+function decode(source: SourceNode, raw: RawRecord, execution: Execution): AnyRecord | Promise<AnyRecord> {
   execution.node = source.name;
   let key: unknown;
+  try {
+    key = source.key.deserialize(raw.key, raw.topic);
+  } catch (error) {
+    throw unreadable(source, 'key', error);
+  }
+  if (key instanceof Promise) return decodeLater(source, raw, key);
   let value: unknown;
   try {
-    // Awaited only when a serde is async (Avro): an await per field is a large share of a
-    // pass-through record's cost.
-    key = source.key.deserialize(raw.key, raw.topic);
-    if (key instanceof Promise) key = await key;
+    value = source.value.deserialize(raw.value, raw.topic);
+  } catch (error) {
+    throw unreadable(source, 'value', error);
+  }
+  if (value instanceof Promise) return decodeLater(source, raw, key, value);
+  return decoded(raw, key, value);
+}
+
+/** The rest of `decode` once a serde answered with a promise (Avro); the value is read after the key, as in the synchronous path. */
+async function decodeLater(source: SourceNode, raw: RawRecord, key: unknown, value?: Promise<unknown>): Promise<AnyRecord> {
+  try {
+    key = await key;
   } catch (error) {
     throw unreadable(source, 'key', error);
   }
   try {
-    value = source.value.deserialize(raw.value, raw.topic);
-    if (value instanceof Promise) value = await value;
+    return decoded(raw, key, await (value ?? source.value.deserialize(raw.value, raw.topic)));
   } catch (error) {
     throw unreadable(source, 'value', error);
   }
+}
+
+function decoded(raw: RawRecord, key: unknown, value: unknown): AnyRecord {
   return { topic: raw.topic, partition: raw.partition, offset: raw.offset, key, value, headers: decodeHeaders(raw.headers), timestamp: raw.timestamp };
 }
 
@@ -69,21 +101,40 @@ function unreadable(source: SourceNode, part: 'key' | 'value', error: unknown): 
   return new NodeFailure(source.name, asRecordError(error, 'deserialization_failed', `${part} is not readable as ${source[part].name}`));
 }
 
-async function forwardAll(from: GraphNode, record: AnyRecord, execution: Execution): Promise<void> {
-  for (const next of from.successors) await run(next, record, execution);
+function forwardAll(from: GraphNode, record: AnyRecord, execution: Execution): Promise<void> | undefined {
+  const successors = from.successors;
+  for (let i = 0; i < successors.length; i += 1) {
+    const pending = run(successors[i]!, record, execution);
+    if (pending) return i + 1 < successors.length ? pending.then(() => forwardRest(successors, i + 1, record, execution)) : pending;
+  }
+  return undefined;
 }
 
-async function run(node: GraphNode, record: AnyRecord, execution: Execution): Promise<void> {
+async function forwardRest(successors: readonly GraphNode[], next: number, record: AnyRecord, execution: Execution): Promise<void> {
+  for (let i = next; i < successors.length; i += 1) await run(successors[i]!, record, execution);
+}
+
+function run(node: GraphNode, record: AnyRecord, execution: Execution): Promise<void> | undefined {
   execution.node = node.name;
   if (node.type === 'sink') {
-    execution.outputs.push(await serialize(node, record));
-    return;
+    const out = serialize(node, record);
+    if (out instanceof Promise) {
+      return out.then((serialized) => {
+        execution.outputs.push(serialized);
+      });
+    }
+    execution.outputs.push(out);
+    return undefined;
   }
   if (node.type === 'store') {
     execution.stored.push({ node, record });
-    return;
+    return undefined;
   }
   if (node.type === 'source') return forwardAll(node, record, execution);
+  return step(node, record, execution);
+}
+
+async function step(node: ProcessorNode, record: AnyRecord, execution: Execution): Promise<void> {
   const ctx: StepContext = {
     log: nodeLogger(execution.log, node.name),
     node: node.name,
@@ -106,17 +157,35 @@ async function run(node: GraphNode, record: AnyRecord, execution: Execution): Pr
   }
 }
 
-async function serialize(node: Extract<GraphNode, { type: 'sink' }>, record: AnyRecord): Promise<OutgoingRecord> {
+function serialize(node: SinkNode, record: AnyRecord): OutgoingRecord | Promise<OutgoingRecord> {
   try {
     const topic = typeof node.topic === 'string' ? node.topic : node.topic(record);
-    let key = node.key.serialize(record.key, topic);
-    if (key instanceof Promise) key = await key;
-    let value = node.value.serialize(record.value, topic);
-    if (value instanceof Promise) value = await value;
-    return { topic, key, value, headers: record.headers, timestamp: record.timestamp, node: node.name };
+    const key = node.key.serialize(record.key, topic);
+    if (key instanceof Promise) return serializeLater(node, record, topic, key);
+    const value = node.value.serialize(record.value, topic);
+    if (value instanceof Promise) return serializeLater(node, record, topic, key, value);
+    return outgoing(node, record, topic, key, value);
   } catch (error) {
-    throw new NodeFailure(node.name, asRecordError(error, 'serialization_failed', `record is not writable as ${node.key.name} / ${node.value.name}`));
+    throw unwritable(node, error);
   }
+}
+
+/** The rest of `serialize` once a serde answered with a promise; the value is written after the key, as in the synchronous path. */
+async function serializeLater(node: SinkNode, record: AnyRecord, topic: string, key: Buffer | null | Promise<Buffer | null>, value?: Promise<Buffer | null>): Promise<OutgoingRecord> {
+  try {
+    const keyBytes = await key;
+    return outgoing(node, record, topic, keyBytes, await (value ?? node.value.serialize(record.value, topic)));
+  } catch (error) {
+    throw unwritable(node, error);
+  }
+}
+
+function outgoing(node: SinkNode, record: AnyRecord, topic: string, key: Buffer | null, value: Buffer | null): OutgoingRecord {
+  return { topic, key, value, headers: record.headers, timestamp: record.timestamp, node: node.name };
+}
+
+function unwritable(node: SinkNode, error: unknown): NodeFailure {
+  return new NodeFailure(node.name, asRecordError(error, 'serialization_failed', `record is not writable as ${node.key.name} / ${node.value.name}`));
 }
 
 const nodeLoggers = new WeakMap<Logger, Map<string, Logger>>();
