@@ -4,7 +4,7 @@ import { changelogTopicOf, type KeyValueStoreRef, type StateStoreSpec, type Wind
 import { validateWindows } from './state/windows.ts';
 import { windowedSerde, type InPlaceSerde } from './state/windowed-serde.ts';
 import { serdes } from './serdes.ts';
-import { Topology, type AnyRecord, type GraphNode, type ProcessorKind, type ProcessorNode, type StepContext, type StoreNode, type StoreWriter } from './topology.ts';
+import { Topology, type AnyRecord, type GraphNode, type ProcessorKind, type ProcessorNode, type StepContext, type StoreNode, type StoreWriter, type Forward } from './topology.ts';
 
 export interface SourceOptions<K, V> {
   /** Topic names, or patterns (matched against the topics that exist when the runner subscribes). */
@@ -154,6 +154,39 @@ export class StreamsBuilder {
 
 type Step<K, V, R> = (record: StreamRecord<K, V>, ctx: StepContext) => Awaitable<R>;
 
+/**
+ * `next(value)` now when `value` is not a promise, else once it settles: steps stay synchronous
+ * for records whose step answered synchronously (no promise per step and record).
+ */
+function then<T>(value: Awaitable<T>, next: (settled: T) => Promise<void> | undefined): Promise<void> | undefined {
+  return isThenable(value) ? Promise.resolve(value).then(next) : next(value);
+}
+
+/** Steps are user code: any thenable is awaited, as `await` would. */
+function isThenable<T>(value: Awaitable<T>): value is Promise<T> {
+  return value instanceof Promise || (typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function');
+}
+
+/** Forwards each record in order, each after the one before it settled. */
+function forwardEach<R extends AnyRecord>(records: Iterable<R>, forward: Forward): Promise<void> | undefined {
+  const iterator = records[Symbol.iterator]();
+  for (let next = iterator.next(); !next.done; next = iterator.next()) {
+    const pending = forward(next.value);
+    if (pending) return pending.then(() => forwardEach({ [Symbol.iterator]: () => iterator }, forward));
+  }
+  return undefined;
+}
+
+/** The first label from `from` whose predicate holds goes to `forward` with its index; none: nowhere. */
+function firstBranch<B>(labels: readonly B[], from: number, holds: (label: B) => Awaitable<boolean>, forward: (index: number) => Promise<void> | undefined): Promise<void> | undefined {
+  for (let i = from; i < labels.length; i += 1) {
+    const answer = holds(labels[i]!);
+    if (isThenable(answer)) return Promise.resolve(answer).then((yes) => (yes ? forward(i) : firstBranch(labels, i + 1, holds, forward)));
+    if (answer) return forward(i);
+  }
+  return undefined;
+}
+
 /** A chain of steps over records with keys K and values V. Every step is named. */
 export class KStream<K, V> {
   readonly #builder: StreamsBuilder;
@@ -166,7 +199,7 @@ export class KStream<K, V> {
 
   /** One record in, one out (re-key, re-value, add headers). May be async. */
   map<K2, V2>(name: string, step: Step<K, V, StreamRecord<K2, V2>>): KStream<K2, V2> {
-    return this.#processor(name, 'map', async (record, ctx, forward) => forward(await step(record as StreamRecord<K, V>, ctx)));
+    return this.#processor(name, 'map', (record, ctx, forward) => then(step(record as StreamRecord<K, V>, ctx), (out) => forward(out)));
   }
 
   /** The same as map; the name reads better for steps that await a lookup. */
@@ -176,32 +209,25 @@ export class KStream<K, V> {
 
   /** Replaces the value only, keeping key, headers and coordinates. */
   mapValues<V2>(name: string, step: (value: V, record: StreamRecord<K, V>, ctx: StepContext) => Awaitable<V2>): KStream<K, V2> {
-    return this.#processor(name, 'map-values', async (record, ctx, forward) => {
+    return this.#processor(name, 'map-values', (record, ctx, forward) => {
       const typed = record as StreamRecord<K, V>;
-      await forward({ ...typed, value: await step(typed.value, typed, ctx) });
+      return then(step(typed.value, typed, ctx), (value) => forward({ ...typed, value }));
     });
   }
 
   /** Zero or more records out per record in; an empty list filters the record. */
   flatMap<K2, V2>(name: string, step: Step<K, V, Iterable<StreamRecord<K2, V2>>>): KStream<K2, V2> {
-    return this.#processor(name, 'flat-map', async (record, ctx, forward) => {
-      for (const out of await step(record as StreamRecord<K, V>, ctx)) await forward(out);
-    });
+    return this.#processor(name, 'flat-map', (record, ctx, forward) => then(step(record as StreamRecord<K, V>, ctx), (outs) => forwardEach(outs, forward)));
   }
 
   /** Keeps records for which the predicate holds. */
   filter(name: string, predicate: Step<K, V, boolean>): KStream<K, V> {
-    return this.#processor(name, 'filter', async (record, ctx, forward) => {
-      if (await predicate(record as StreamRecord<K, V>, ctx)) await forward(record);
-    });
+    return this.#processor(name, 'filter', (record, ctx, forward) => then(predicate(record as StreamRecord<K, V>, ctx), (keep) => (keep ? forward(record) : undefined)));
   }
 
   /** Side effect (a count, a debug line) without changing the record. */
   peek(name: string, action: Step<K, V, void>): KStream<K, V> {
-    return this.#processor(name, 'peek', async (record, ctx, forward) => {
-      await action(record as StreamRecord<K, V>, ctx);
-      await forward(record);
-    });
+    return this.#processor(name, 'peek', (record, ctx, forward) => then(action(record as StreamRecord<K, V>, ctx), () => forward(record)));
   }
 
   /**
@@ -218,11 +244,7 @@ export class KStream<K, V> {
       labels,
       successors: [],
       predecessors: [],
-      async process(record, ctx, forward) {
-        for (const [i, label] of labels.entries()) {
-          if (await predicates[label](record as StreamRecord<K, V>, ctx)) return forward(record, i);
-        }
-      },
+      process: (record, ctx, forward) => firstBranch(labels, 0, (label) => predicates[label](record as StreamRecord<K, V>, ctx), (i) => forward(record, i)),
     });
     // Each label gets a pass-through node so its chain has its own attachment point and the
     // branch's successors line up with its labels.

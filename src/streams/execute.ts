@@ -134,7 +134,7 @@ function run(node: GraphNode, record: AnyRecord, execution: Execution): Promise<
   return step(node, record, execution);
 }
 
-async function step(node: ProcessorNode, record: AnyRecord, execution: Execution): Promise<void> {
+function step(node: ProcessorNode, record: AnyRecord, execution: Execution): Promise<void> | undefined {
   const ctx: StepContext = {
     log: nodeLogger(execution.log, node.name),
     node: node.name,
@@ -145,16 +145,24 @@ async function step(node: ProcessorNode, record: AnyRecord, execution: Execution
       return execution.state.store(ref);
     }) as StepContext['store'],
   };
+  let pending: Promise<void> | undefined;
   try {
-    await node.process(record, ctx, async (out, successor) => {
+    pending = node.process(record, ctx, (out, successor) => {
       if (successor === undefined) return forwardAll(node, out, execution);
       const target = node.successors[successor];
-      if (target) await run(target, out, execution);
-      // A failure further down is already tagged; keep its node name.
+      return target ? run(target, out, execution) : undefined;
     });
   } catch (error) {
-    throw error instanceof NodeFailure ? error : new NodeFailure(node.name, error);
+    throw failedIn(node, error);
   }
+  return pending?.catch((error: unknown) => {
+    throw failedIn(node, error);
+  });
+}
+
+/** A failure further down is already tagged; keep its node name. */
+function failedIn(node: ProcessorNode, error: unknown): NodeFailure {
+  return error instanceof NodeFailure ? error : new NodeFailure(node.name, error);
 }
 
 function serialize(node: SinkNode, record: AnyRecord): OutgoingRecord | Promise<OutgoingRecord> {

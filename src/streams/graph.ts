@@ -56,6 +56,9 @@ export interface SourceNode extends NodeBase {
 /** The built-in processor kinds; `kind` is what describe() prints. */
 export type ProcessorKind = 'map' | 'map-values' | 'flat-map' | 'filter' | 'peek' | 'branch' | 'branch-edge';
 
+/** Hands a step's record on; a promise only when something downstream answered with one. */
+export type Forward = (record: AnyRecord, successor?: number) => Promise<void> | undefined;
+
 export interface ProcessorNode extends NodeBase {
   readonly type: 'processor';
   readonly kind: ProcessorKind;
@@ -63,9 +66,10 @@ export interface ProcessorNode extends NodeBase {
   readonly labels?: readonly string[];
   /**
    * Runs the step and hands each resulting record to `forward`; a branch passes the index of
-   * the successor, others forward to all successors.
+   * the successor, others forward to all successors. Both answer synchronously (undefined) when
+   * everything they ran did, else with a promise.
    */
-  process(record: AnyRecord, ctx: StepContext, forward: (record: AnyRecord, successor?: number) => Promise<void>): Promise<void>;
+  process(record: AnyRecord, ctx: StepContext, forward: Forward): Promise<void> | undefined;
 }
 
 export interface SinkNode extends NodeBase {

@@ -2,7 +2,7 @@ import { describeTopology, type TopologyDescription } from './describe.ts';
 import type { GraphNode, SourceNode, StoreNode } from './graph.ts';
 import type { StateStoreSpec } from './state/spec.ts';
 
-export type { AnyRecord, Execution, GraphNode, ProcessorKind, ProcessorNode, SinkNode, SourceNode, StepContext, StoreEntry, StoreNode, StoreWriter } from './graph.ts';
+export type { AnyRecord, Execution, Forward, GraphNode, ProcessorKind, ProcessorNode, SinkNode, SourceNode, StepContext, StoreEntry, StoreNode, StoreWriter } from './graph.ts';
 
 /**
  * A built, immutable topology: named nodes from sources through steps to sinks. Run it with
