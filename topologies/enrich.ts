@@ -3,7 +3,7 @@ import type { Schema } from 'avsc';
 import type { Registry } from 'prom-client';
 import type { Baseline, BiometricEvent, EnrichedBiometricEvent } from '../src/events/index.ts';
 import { bridgeSchemas } from '../src/schemas/index.ts';
-import { serdes, StreamsBuilder, type AvroSchemaStore, type InPlaceSerde, type Topology, type WindowStore } from '../src/streams/index.ts';
+import { serdes, StreamsBuilder, type AvroSchemaStore, type InPlaceSerde, type Topology, type WindowScan, type WindowStore } from '../src/streams/index.ts';
 import { topics } from '../src/topics.ts';
 import {
   addToDay,
@@ -76,12 +76,17 @@ export function enrichTopology(options: EnrichOptions): Topology {
       key: serdes.string(),
       value: serdes.avro<BiometricEvent>({ store: options.schemaStore, schema: schemas.BiometricEvent.json as Schema }),
     })
-    .mapValues('evaluate-triggers', async (event, _record, ctx): Promise<EnrichedBiometricEvent> => {
+    .mapValues('evaluate-triggers', (event, _record, ctx): EnrichedBiometricEvent | Promise<EnrichedBiometricEvent> => {
       // A deletion carries no values: nothing to judge, nothing to add to a baseline.
       if (event.op === 'DELETE') return { event, triggers: [], priority: 'normal', enrichedAt: now(), baselines: [] };
-      const baselines = baselineStore ? await judgeAndRemember(ctx.store(baselineStore), event, metrics) : {};
-      const triggers = evaluateTriggers(options.rules, event, baselines);
-      return { event, triggers, priority: priorityOf(triggers), enrichedAt: now(), baselines: asRecords(baselines) };
+      const judge = (baselines: Baselines): EnrichedBiometricEvent => {
+        const triggers = evaluateTriggers(options.rules, event, baselines);
+        return { event, triggers, priority: priorityOf(triggers), enrichedAt: now(), baselines: asRecords(baselines) };
+      };
+      if (!baselineStore) return judge({});
+      // Synchronous while the store is (it is, once a user's key is known): a promise per event was much of the store's cost.
+      const baselines = judgeAndRemember(ctx.store(baselineStore), event, metrics);
+      return baselines instanceof Promise ? baselines.then(judge) : judge(baselines);
     })
     .peek('count-triggers', (record) => triggerMetrics?.count(record.value.triggers))
     .to('enriched-events', {
@@ -93,10 +98,16 @@ export function enrichTopology(options: EnrichOptions): Topology {
 }
 
 /** The user's baselines before this event (read from the stored days in place), then the event's values added to its day. */
-async function judgeAndRemember(store: WindowStore<string | null, DailyValues>, event: BiometricEvent, metrics: readonly RuleMetric[]): Promise<Baselines> {
-  const baselines = baselinesOfStored(await store.scan(event.userId), event.occurredAt, metrics);
-  if (hasDailyValues(event, metrics)) await store.update(event.userId, event.occurredAt, (day) => addToDay(day, event, metrics) ?? day ?? {});
-  return baselines;
+function judgeAndRemember(store: WindowStore<string | null, DailyValues>, event: BiometricEvent, metrics: readonly RuleMetric[]): Baselines | Promise<Baselines> {
+  const days = store.scan(event.userId);
+  return days instanceof Promise ? days.then((scanned) => remember(store, event, metrics, scanned)) : remember(store, event, metrics, days);
+}
+
+function remember(store: WindowStore<string | null, DailyValues>, event: BiometricEvent, metrics: readonly RuleMetric[], days: WindowScan): Baselines | Promise<Baselines> {
+  const baselines = baselinesOfStored(days, event.occurredAt, metrics);
+  if (!hasDailyValues(event, metrics)) return baselines;
+  const updated = store.update(event.userId, event.occurredAt, (day) => addToDay(day, event, metrics) ?? day ?? {});
+  return updated instanceof Promise ? updated.then(() => baselines) : baselines;
 }
 
 function asRecords(baselines: Baselines): Baseline[] {

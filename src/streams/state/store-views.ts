@@ -76,12 +76,23 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
     this.#codec = codec;
   }
 
-  // Awaits only what is a promise: each await of a plain value costs a promise and a turn, and these run for every record.
-  async update(key: unknown, timestamp: number, fold: (current: unknown) => unknown): Promise<boolean> {
+  // Synchronous unless a serde answers with a promise: these run for every record of a stage with a window store.
+  update(key: unknown, timestamp: number, fold: (current: unknown) => unknown): boolean | Promise<boolean> {
     const resolved = this.keyOf(key);
-    const k = resolved instanceof Promise ? await resolved : resolved;
+    return resolved instanceof Promise ? resolved.then((k) => this.#update(k, timestamp, fold)) : this.#update(resolved, timestamp, fold);
+  }
+
+  scan(key: unknown): WindowCursor | Promise<WindowCursor> {
+    const resolved = this.keyOf(key);
+    return resolved instanceof Promise ? resolved.then((k) => this.#scan(k)) : this.#scan(resolved);
+  }
+
+  #update(k: StoreKey, timestamp: number, fold: (current: unknown) => unknown): boolean | Promise<boolean> {
     const folded = foldStored(this.#codec, this.#current(k), timestamp, fold);
-    const next = folded instanceof Promise ? await folded : folded;
+    return folded instanceof Promise ? folded.then((next) => this.#written(k, next)) : this.#written(k, folded);
+  }
+
+  #written(k: StoreKey, next: Buffer | undefined): boolean {
     const store = this.open.spec.name;
     if (!next) {
       this.access.dropped(store);
@@ -91,11 +102,9 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
     return true;
   }
 
-  async scan(key: unknown): Promise<WindowCursor> {
-    const resolved = this.keyOf(key);
-    const current = this.#current(resolved instanceof Promise ? await resolved : resolved);
-    const binary = binaryValue(this.#codec, current);
-    return new WindowCursor(this.#codec.windows, binary instanceof Promise ? await binary : binary);
+  #scan(k: StoreKey): WindowCursor | Promise<WindowCursor> {
+    const binary = binaryValue(this.#codec, this.#current(k));
+    return binary instanceof Promise ? binary.then((b) => new WindowCursor(this.#codec.windows, b)) : new WindowCursor(this.#codec.windows, binary);
   }
 
   async fetch(key: unknown): Promise<Array<TimeWindow<unknown>>> {

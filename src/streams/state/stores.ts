@@ -1,3 +1,5 @@
+import type { Awaitable } from '../record.ts';
+
 /** A keyed store as a step sees it: reads see the step's own writes and those of earlier records. */
 export interface KeyValueStore<K, V> {
   get(key: K): Promise<V | undefined>;
@@ -23,15 +25,18 @@ export interface WindowStore<K, A> {
    * stored bytes (undefined for a new window) and returns the new one; of the key's windows,
    * only that one is written again.
    */
-  update(key: K, timestamp: number, fold: (current: A | undefined) => A): Promise<boolean>;
+  update(key: K, timestamp: number, fold: (current: A | undefined) => A): Awaitable<boolean>;
   /** The key's retained windows, oldest first. */
   fetch(key: K): Promise<Array<TimeWindow<A>>>;
   /**
    * The key's retained windows, oldest first, read where they lie in the store's bytes: no
    * object per window, for a step that reads every window at every record. The aggregates are
    * as the store's aggregate serde wrote them.
+   *
+   * `update` and `scan` answer synchronously when the key and the aggregate serdes do (a promise
+   * per call and record was much of what a window store cost a step); await them either way.
    */
-  scan(key: K): Promise<WindowScan>;
+  scan(key: K): Awaitable<WindowScan>;
 }
 
 /** A key's retained windows as stored (`WindowStore.scan`). */
