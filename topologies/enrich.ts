@@ -3,7 +3,7 @@ import type { Schema } from 'avsc';
 import type { Registry } from 'prom-client';
 import type { Baseline, BiometricEvent, EnrichedBiometricEvent } from '../src/events/index.ts';
 import { bridgeSchemas } from '../src/schemas/index.ts';
-import { serdes, StreamsBuilder, type AvroSchemaStore, type InPlaceSerde, type Topology, type WindowScan, type WindowStore } from '../src/streams/index.ts';
+import { andThen, serdes, StreamsBuilder, type AvroSchemaStore, type InPlaceSerde, type Topology, type WindowScan, type WindowStore } from '../src/streams/index.ts';
 import { topics } from '../src/topics.ts';
 import {
   addToDay,
@@ -85,8 +85,7 @@ export function enrichTopology(options: EnrichOptions): Topology {
       };
       if (!baselineStore) return judge({});
       // Synchronous while the store is (it is, once a user's key is known): a promise per event was much of the store's cost.
-      const baselines = judgeAndRemember(ctx.store(baselineStore), event, metrics);
-      return baselines instanceof Promise ? baselines.then(judge) : judge(baselines);
+      return andThen(judgeAndRemember(ctx.store(baselineStore), event, metrics), judge);
     })
     .peek('count-triggers', (record) => triggerMetrics?.count(record.value.triggers))
     .to('enriched-events', {
@@ -99,15 +98,13 @@ export function enrichTopology(options: EnrichOptions): Topology {
 
 /** The user's baselines before this event (read from the stored days in place), then the event's values added to its day. */
 function judgeAndRemember(store: WindowStore<string | null, DailyValues>, event: BiometricEvent, metrics: readonly RuleMetric[]): Baselines | Promise<Baselines> {
-  const days = store.scan(event.userId);
-  return days instanceof Promise ? days.then((scanned) => remember(store, event, metrics, scanned)) : remember(store, event, metrics, days);
+  return andThen(store.scan(event.userId), (days) => remember(store, event, metrics, days));
 }
 
 function remember(store: WindowStore<string | null, DailyValues>, event: BiometricEvent, metrics: readonly RuleMetric[], days: WindowScan): Baselines | Promise<Baselines> {
   const baselines = baselinesOfStored(days, event.occurredAt, metrics);
   if (!hasDailyValues(event, metrics)) return baselines;
-  const updated = store.update(event.userId, event.occurredAt, (day) => addToDay(day, event, metrics) ?? day ?? {});
-  return updated instanceof Promise ? updated.then(() => baselines) : baselines;
+  return andThen(store.update(event.userId, event.occurredAt, (day) => addToDay(day, event, metrics) ?? day ?? {}), () => baselines);
 }
 
 function asRecords(baselines: Baselines): Baseline[] {

@@ -1,3 +1,4 @@
+import { andThen, eachInOrder } from './awaitable.ts';
 import type { Awaitable, StreamRecord } from './record.ts';
 import type { Serde, Serializer } from './serdes.ts';
 import { changelogTopicOf, type KeyValueStoreRef, type StateStoreSpec, type WindowSpec, type WindowStoreRef } from './state/spec.ts';
@@ -159,22 +160,12 @@ type Step<K, V, R> = (record: StreamRecord<K, V>, ctx: StepContext) => Awaitable
  * for records whose step answered synchronously (no promise per step and record).
  */
 function then<T>(value: Awaitable<T>, next: (settled: T) => Promise<void> | undefined): Promise<void> | undefined {
-  return isThenable(value) ? Promise.resolve(value).then(next) : next(value);
+  return andThen(isThenable(value) ? Promise.resolve(value) : value, next);
 }
 
 /** Steps are user code: any thenable is awaited, as `await` would. */
 function isThenable<T>(value: Awaitable<T>): value is Promise<T> {
   return value instanceof Promise || (typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function');
-}
-
-/** Forwards each record in order, each after the one before it settled. */
-function forwardEach<R extends AnyRecord>(records: Iterable<R>, forward: Forward): Promise<void> | undefined {
-  const iterator = records[Symbol.iterator]();
-  for (let next = iterator.next(); !next.done; next = iterator.next()) {
-    const pending = forward(next.value);
-    if (pending) return pending.then(() => forwardEach({ [Symbol.iterator]: () => iterator }, forward));
-  }
-  return undefined;
 }
 
 /** The first label from `from` whose predicate holds goes to `forward` with its index; none: nowhere. */
@@ -217,7 +208,7 @@ export class KStream<K, V> {
 
   /** Zero or more records out per record in; an empty list filters the record. */
   flatMap<K2, V2>(name: string, step: Step<K, V, Iterable<StreamRecord<K2, V2>>>): KStream<K2, V2> {
-    return this.#processor(name, 'flat-map', (record, ctx, forward) => then(step(record as StreamRecord<K, V>, ctx), (outs) => forwardEach(outs, forward)));
+    return this.#processor(name, 'flat-map', (record, ctx, forward) => then(step(record as StreamRecord<K, V>, ctx), (outs) => eachInOrder(outs, (out) => forward(out))));
   }
 
   /** Keeps records for which the predicate holds. */

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { bulkhead } from 'cockatiel';
+import { andThen } from './awaitable.ts';
 import { deadLetterFor } from './dead-letter.ts';
 import type { DependencyUnavailableError } from './errors.ts';
 import type { ErrorPolicy, Outcome } from './error-policy.ts';
@@ -106,9 +107,7 @@ function deadLetter(raw: RawRecord, cause: { node: string; reason: string; detai
 /** Synchronous when the record's processing is (no promise per record then). */
 function timed(raw: RawRecord, ctx: ChunkContext, state?: ChunkState): Timed | Promise<Timed> {
   const began = performance.now();
-  const outcome = ctx.policy.process(raw, state);
-  if (outcome instanceof Promise) return outcome.then((settled) => ({ outcome: settled, latencyMs: performance.now() - began }));
-  return { outcome, latencyMs: performance.now() - began };
+  return andThen(ctx.policy.process(raw, state), (outcome): Timed => ({ outcome, latencyMs: performance.now() - began }));
 }
 
 const alreadyApplied: Timed = { outcome: { kind: 'processed', outputs: [], stored: [] }, latencyMs: 0 };

@@ -1,5 +1,6 @@
 import { ExponentialBackoff, handleWhen, retry, type IPolicy, type IRetryContext, type RetryPolicy } from 'cockatiel';
 import type { Logger } from '../obs/logger.ts';
+import { andThen } from './awaitable.ts';
 import { DependencyUnavailableError, RecordError } from './errors.ts';
 import type { StreamEvents } from './events.ts';
 import { executeRecord, NodeFailure, type RecordResult } from './execute.ts';
@@ -75,8 +76,7 @@ export class ErrorPolicy {
 
   #attempt(raw: RawRecord, attempt: number, state?: ChunkState): Outcome | Promise<Outcome> {
     const view = state?.record();
-    const result = executeRecord(this.#topology, raw, this.#log, attempt, view);
-    return result instanceof Promise ? result.then((r) => processed(r, view)) : processed(result, view);
+    return andThen(executeRecord(this.#topology, raw, this.#log, attempt, view), (result) => processed(result, view));
   }
 
   async #afterFailure(raw: RawRecord, state: ChunkState | undefined, firstFailure: unknown): Promise<Outcome> {

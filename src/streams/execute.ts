@@ -1,6 +1,7 @@
 import type { Logger } from '../obs/logger.ts';
 import { DependencyUnavailableError, RecordError } from './errors.ts';
 import { decodeHeaders, type OutgoingRecord, type RawRecord } from './record.ts';
+import { andThen, eachInOrder } from './awaitable.ts';
 import type { RecordState } from './state/chunk-state.ts';
 import type { AnyRecord, Execution, GraphNode, ProcessorNode, SinkNode, SourceNode, StepContext, StoreEntry, Topology } from './topology.ts';
 
@@ -41,23 +42,8 @@ export function executeRecord(topology: Topology, raw: RawRecord, log: Logger, a
     ...(state ? { state } : {}),
     node: '',
   };
-  for (let i = 0; i < sources.length; i += 1) {
-    const pending = throughSource(sources[i]!, raw, execution);
-    if (pending) return finishSources(pending, sources, i + 1, raw, execution);
-  }
-  return { outputs: execution.outputs, stored: execution.stored };
-}
-
-async function finishSources(pending: Promise<void>, sources: readonly SourceNode[], next: number, raw: RawRecord, execution: Execution): Promise<RecordResult> {
-  await pending;
-  for (let i = next; i < sources.length; i += 1) await throughSource(sources[i]!, raw, execution);
-  return { outputs: execution.outputs, stored: execution.stored };
-}
-
-function throughSource(source: SourceNode, raw: RawRecord, execution: Execution): Promise<void> | undefined {
-  const record = decode(source, raw, execution);
-  if (record instanceof Promise) return record.then((decoded) => forwardAll(source, decoded, execution));
-  return forwardAll(source, record, execution);
+  const ran = eachInOrder(sources, (source) => andThen(decode(source, raw, execution), (record) => forwardAll(source, record, execution)));
+  return andThen(ran, (): RecordResult => ({ outputs: execution.outputs, stored: execution.stored }));
 }
 
 function decode(source: SourceNode, raw: RawRecord, execution: Execution): AnyRecord | Promise<AnyRecord> {
@@ -102,29 +88,16 @@ function unreadable(source: SourceNode, part: 'key' | 'value', error: unknown): 
 }
 
 function forwardAll(from: GraphNode, record: AnyRecord, execution: Execution): Promise<void> | undefined {
-  const successors = from.successors;
-  for (let i = 0; i < successors.length; i += 1) {
-    const pending = run(successors[i]!, record, execution);
-    if (pending) return i + 1 < successors.length ? pending.then(() => forwardRest(successors, i + 1, record, execution)) : pending;
-  }
-  return undefined;
-}
-
-async function forwardRest(successors: readonly GraphNode[], next: number, record: AnyRecord, execution: Execution): Promise<void> {
-  for (let i = next; i < successors.length; i += 1) await run(successors[i]!, record, execution);
+  return eachInOrder(from.successors, (next) => run(next, record, execution));
 }
 
 function run(node: GraphNode, record: AnyRecord, execution: Execution): Promise<void> | undefined {
   execution.node = node.name;
   if (node.type === 'sink') {
-    const out = serialize(node, record);
-    if (out instanceof Promise) {
-      return out.then((serialized) => {
-        execution.outputs.push(serialized);
-      });
-    }
-    execution.outputs.push(out);
-    return undefined;
+    return andThen(serialize(node, record), (out) => {
+      execution.outputs.push(out);
+      return undefined;
+    });
   }
   if (node.type === 'store') {
     execution.stored.push({ node, record });

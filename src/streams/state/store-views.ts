@@ -1,3 +1,4 @@
+import { andThen } from '../awaitable.ts';
 import { cacheCapacity, type OpenStore, type RecordAccess, type StoreKey } from './open-store.ts';
 import type { KeyValueStore, TimeWindow, WindowStore } from './stores.ts';
 import { binaryValue, foldStored, WindowCursor, type WindowedCodec } from './windowed-bytes.ts';
@@ -78,18 +79,15 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
 
   // Synchronous unless a serde answers with a promise: these run for every record of a stage with a window store.
   update(key: unknown, timestamp: number, fold: (current: unknown) => unknown): boolean | Promise<boolean> {
-    const resolved = this.keyOf(key);
-    return resolved instanceof Promise ? resolved.then((k) => this.#update(k, timestamp, fold)) : this.#update(resolved, timestamp, fold);
+    return andThen(this.keyOf(key), (k) => this.#update(k, timestamp, fold));
   }
 
   scan(key: unknown): WindowCursor | Promise<WindowCursor> {
-    const resolved = this.keyOf(key);
-    return resolved instanceof Promise ? resolved.then((k) => this.#scan(k)) : this.#scan(resolved);
+    return andThen(this.keyOf(key), (k) => this.#scan(k));
   }
 
   #update(k: StoreKey, timestamp: number, fold: (current: unknown) => unknown): boolean | Promise<boolean> {
-    const folded = foldStored(this.#codec, this.#current(k), timestamp, fold);
-    return folded instanceof Promise ? folded.then((next) => this.#written(k, next)) : this.#written(k, folded);
+    return andThen(foldStored(this.#codec, this.#current(k), timestamp, fold), (next) => this.#written(k, next));
   }
 
   #written(k: StoreKey, next: Buffer | undefined): boolean {
@@ -103,8 +101,7 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
   }
 
   #scan(k: StoreKey): WindowCursor | Promise<WindowCursor> {
-    const binary = binaryValue(this.#codec, this.#current(k));
-    return binary instanceof Promise ? binary.then((b) => new WindowCursor(this.#codec.windows, b)) : new WindowCursor(this.#codec.windows, binary);
+    return andThen(binaryValue(this.#codec, this.#current(k)), (binary) => new WindowCursor(this.#codec.windows, binary));
   }
 
   async fetch(key: unknown): Promise<Array<TimeWindow<unknown>>> {

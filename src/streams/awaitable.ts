@@ -1,0 +1,25 @@
+import type { Awaitable } from './record.ts';
+
+/*
+ * The runtime stays synchronous for a record while its serdes, steps and stores answer
+ * synchronously: a promise per hop was most of what it cost a pass-through record. These two
+ * carry a value or a promise on without making a promise of a value.
+ */
+
+/** `next(value)` now when `value` is not a promise, else once it settles. */
+export function andThen<T, R>(value: Awaitable<T>, next: (settled: T) => R): R | Promise<Awaited<R>> {
+  return value instanceof Promise ? (value.then(next) as Promise<Awaited<R>>) : next(value);
+}
+
+/** `run` on each item in order, each after the one before it settled; synchronous while every call is. */
+export function eachInOrder<T>(items: Iterable<T>, run: (item: T) => Promise<void> | undefined): Promise<void> | undefined {
+  return continueInOrder(items[Symbol.iterator](), run);
+}
+
+function continueInOrder<T>(items: Iterator<T>, run: (item: T) => Promise<void> | undefined): Promise<void> | undefined {
+  for (let next = items.next(); !next.done; next = items.next()) {
+    const pending = run(next.value);
+    if (pending) return pending.then(() => continueInOrder(items, run));
+  }
+  return undefined;
+}
