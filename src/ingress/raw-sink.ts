@@ -122,6 +122,8 @@ interface Lane {
  * verify's replay guard drops the second copy, so a 503 never loses data and a 202 is only ever
  * given after the ack.
  */
+const retryAtMostEveryMs = 1_000;
+
 export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
   const maxBatch = options.maxBatch ?? 500;
   const halfOpenAfterMs = options.halfOpenAfterMs ?? 3_000; // INGRESS_BREAKER_HALF_OPEN_MS
@@ -132,6 +134,9 @@ export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
   const newProducer = () =>
     options.kafka.producer({
       idempotent: true,
+      // Unlimited, as kafkajs has them for idempotence, but at most a second apart: a producer
+      // holding a send over a broker restart is free again about a second after the broker answers.
+      retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: retryAtMostEveryMs },
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
@@ -245,10 +250,11 @@ export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
       else topicMessages.push({ topic: item.topic, messages: [item.message] });
     }
     options.onBatch?.(batch.length);
+    let sent: Promise<unknown> | undefined;
     try {
       // No early check of breaker.state: cockatiel moves an open breaker to half-open only when a
       // call is attempted, so every batch goes through it (an open breaker fails at once).
-      await batchPolicy.execute(() => lane.producer.send({ topicMessages, acks: -1, compression: CompressionTypes.None }));
+      await batchPolicy.execute(() => (sent = lane.producer.send({ topicMessages, acks: -1, compression: CompressionTypes.None })));
       for (const item of batch) settle(item);
     } catch (error) {
       if (tooLargeError(error) !== undefined) refusedForSize(batch, error);
@@ -259,6 +265,10 @@ export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
       }
     }
     inFlight.delete(batch);
+    // A send answered 503 at its deadline goes on retrying inside kafkajs. The producer takes no
+    // other batch until it ends: the requests queued meanwhile get 503 by their own deadlines
+    // rather than being written after their answer, and the producer keeps one send at a time.
+    if (sent !== undefined) await sent.catch(() => undefined);
     lane.busy = false;
     // Whatever queued while this batch waited for its ack goes out now, without a turn's delay.
     dispatch();

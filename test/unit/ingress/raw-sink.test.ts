@@ -196,6 +196,26 @@ test('a request gets 503 by its deadline, whether its batch hangs or it waits in
   await sink.disconnect();
 });
 
+test('a producer whose send outlived its deadline takes no other batch until that send ends', async () => {
+  const { kafka, producers } = fakeKafka();
+  const sink = createKafkaRawSink({ kafka, timeoutMs: 100, producers: 1 });
+  await sink.connect();
+  const late = outcome(sink.send('raw.whoop', message(0)));
+  await sleep(150);
+  assert.is(late.value, 'timeout', 'the first request was answered 503 at its deadline');
+  const next = outcome(sink.send('raw.whoop', message(1)));
+  await sleep(20);
+  assert.is(producers[0]!.calls.length, 1, 'no second send while the first still retries');
+  producers[0]!.calls[0]!.ack();
+  await sleep(5);
+  assert.is(producers[0]!.calls.length, 2, 'the queued request went out once the first send ended');
+  producers[0]!.calls[1]!.ack();
+  await turn();
+  assert.is(next.value, 'acked');
+  assert.is(late.value, 'timeout', 'the late ack does not turn the 503 into a 202');
+  await sink.disconnect();
+});
+
 test('disconnect waits for the batch in flight', async () => {
   const { kafka, producers } = fakeKafka();
   const sink = createKafkaRawSink({ kafka, timeoutMs: 5_000, producers: 2 });
