@@ -106,6 +106,9 @@ interface Lane {
   busy: boolean;
 }
 
+/** The longest wait between a producer's retries of one send, ms (kafkajs's own grows to 30 s). */
+const retryAtMostEveryMs = 1_000;
+
 /**
  * A Kafka sink that coalesces concurrent requests into produce requests sent by a small pool of
  * idempotent producers. An idempotent kafkajs producer keeps one request in flight, so with one
@@ -122,8 +125,6 @@ interface Lane {
  * verify's replay guard drops the second copy, so a 503 never loses data and a 202 is only ever
  * given after the ack.
  */
-const retryAtMostEveryMs = 1_000;
-
 export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
   const maxBatch = options.maxBatch ?? 500;
   const halfOpenAfterMs = options.halfOpenAfterMs ?? 3_000; // INGRESS_BREAKER_HALF_OPEN_MS

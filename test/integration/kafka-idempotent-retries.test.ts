@@ -57,18 +57,23 @@ function lossyTransport() {
   };
 }
 
-test('a send made while an earlier send waits to retry is written, not acknowledged as a duplicate', async () => {
+/** A one-partition topic, and a client that reaches the broker through a lossy transport. */
+async function topicBehindLossyTransport(prefix: string) {
   const admin = kafkaClient().admin();
   await admin.connect();
-  const topic = unique('idempotent-retries');
+  const topic = unique(prefix);
   await createTopics(admin, [topic], 1);
   const transport = lossyTransport();
-  const kafka = new Kafka({
-    clientId: unique('idempotent-retries'),
-    brokers: [...config.KAFKA_BROKERS],
-    logLevel: logLevel.NOTHING,
-    socketFactory: transport.socketFactory,
-  });
+  const kafka = new Kafka({ clientId: unique(prefix), brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING, socketFactory: transport.socketFactory });
+  const remove = async () => {
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+  };
+  return { topic, transport, kafka, remove };
+}
+
+test('a send made while an earlier send waits to retry is written, not acknowledged as a duplicate', async () => {
+  const { topic, transport, kafka, remove } = await topicBehindLossyTransport('idempotent-retries');
   // The first retry waits about a second: the second send is made within that time.
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { initialRetryTime: 1_000, maxRetryTime: 2_000, retries: 5 } });
   const consumer = testConsumer(kafkaClient(), { groupId: unique('idempotent-retries-reader') });
@@ -90,18 +95,12 @@ test('a send made while an earlier send waits to retry is written, not acknowled
   } finally {
     await consumer.disconnect();
     await producer.disconnect();
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
+    await remove();
   }
 });
 
 test('a send still retrying when its producer disconnects fails, and leaves no connection open', async () => {
-  const admin = kafkaClient().admin();
-  await admin.connect();
-  const topic = unique('idempotent-disconnect');
-  await createTopics(admin, [topic], 1);
-  const transport = lossyTransport();
-  const kafka = new Kafka({ clientId: unique('idempotent-disconnect'), brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING, socketFactory: transport.socketFactory });
+  const { topic, transport, kafka, remove } = await topicBehindLossyTransport('idempotent-disconnect');
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 500 } });
   try {
     await producer.connect();
@@ -120,8 +119,7 @@ test('a send still retrying when its producer disconnects fails, and leaves no c
   } finally {
     transport.restore();
     await producer.disconnect();
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
+    await remove();
   }
 });
 
