@@ -39,7 +39,8 @@ export function executeRecord(topology: Topology, raw: RawRecord, log: Logger, a
     log,
     outputs: [],
     stored: [],
-    ...(state ? { state } : {}),
+    // Always set (undefined without stores): one object shape for every record, and no spread per record.
+    state,
     node: '',
   };
   const ran = eachInOrder(sources, (source) => andThen(decode(source, raw, execution), (record) => forwardAll(source, record, execution)));

@@ -70,6 +70,12 @@ test('avro: bad input and bad values are RecordErrors naming paths, not values',
   assert.is((invalid as RecordError).reason, 'serialization_failed', 'invalid value refused');
   assert.match((invalid as RecordError).detail, /metric/, 'the path is named');
   assert.not.match((invalid as RecordError).detail, /42/, 'the value is not');
+  // avsc's writer fails on these with a TypeError of its own, not an invalid-value error.
+  for (const value of [null, 'hrv', [], {}]) {
+    const refused = await rejection(() => avro.serialize(value as unknown as { metric: string }, 't'));
+    assert.instance(refused, RecordError, `${JSON.stringify(value)} refused as a RecordError`);
+    assert.is((refused as RecordError).reason, 'serialization_failed', `${JSON.stringify(value)}: reason`);
+  }
 });
 
 test('avro: each encoded record owns its bytes, however large, while the serde reuses its scratch space', async () => {
