@@ -4,7 +4,7 @@
 // the same in every scenario), and end-to-end latency of a paced stream (input create time → output
 // seen by a read_committed reader), p50/p99. Needs the stack (`node bin/bridge.js stack up`).
 // BENCH_RECORDS (backlog, default 200000: a smaller one drains in a tenth of a second and its rate is noise), BENCH_LATENCY_RECORDS (2000), BENCH_RATE (1000/s),
-// BENCH_ROUNDS (3): scenarios run interleaved round by round and the median is reported, so a
+// BENCH_ROUNDS (3), BENCH_SCENARIOS (below): scenarios run interleaved round by round and the median is reported, so a
 // burst of other load on the machine does not decide a comparison.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -166,6 +166,10 @@ for (const delivery of ['at-least-once', 'exactly-once'] as const) {
   scenarios.push([`runtime pass-through, ${delivery}`, (name) => runTopology(passThrough(name), { kafka, delivery, ...producers })]);
   scenarios.push([`runtime json-map, ${delivery}`, (name) => runTopology(jsonMap(name), { kafka, delivery, ...producers })]);
 }
+
+// BENCH_SCENARIOS=<text>[,<text>…] runs only the scenarios whose names contain one of them (e.g. under a profiler).
+const only = process.env['BENCH_SCENARIOS']?.split(',');
+if (only) scenarios.splice(0, scenarios.length, ...scenarios.filter(([scenario]) => only.some((part) => scenario.includes(part))));
 
 console.log(`stream runtime benchmark: ${backlog} backlog records, then ${paced} at ${rate}/s; ${partitions} partitions; median of ${rounds} interleaved rounds`);
 const measured = new Map<string, Result[]>();
