@@ -167,8 +167,8 @@ for (const delivery of ['at-least-once', 'exactly-once'] as const) {
   scenarios.push([`runtime json-map, ${delivery}`, (name) => runTopology(jsonMap(name), { kafka, delivery, ...producers })]);
 }
 
-// BENCH_SCENARIOS=<text>[,<text>…] runs only the scenarios whose names contain one of them (e.g. under a profiler).
-const only = process.env['BENCH_SCENARIOS']?.split(',');
+// BENCH_SCENARIOS=<text>[|<text>…] runs only the scenarios whose names contain one of them (e.g. under a profiler).
+const only = process.env['BENCH_SCENARIOS']?.split('|');
 if (only) scenarios.splice(0, scenarios.length, ...scenarios.filter(([scenario]) => only.some((part) => scenario.includes(part))));
 
 console.log(`stream runtime benchmark: ${backlog} backlog records, then ${paced} at ${rate}/s; ${partitions} partitions; median of ${rounds} interleaved rounds`);
