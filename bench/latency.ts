@@ -141,7 +141,8 @@ async function runMode(mode: DeliveryMode): Promise<Result> {
         res.on('end', () => resolve(res.statusCode ?? 0));
         res.on('error', reject);
       });
-      req.on('error', reject);
+      // A reset on a kept-alive connection the server was closing (the race an idle timeout shorter than the client's causes) is told apart.
+      req.on('error', (error) => reject(Object.assign(error, { reusedSocket: req.reusedSocket })));
       req.end(upload.body);
     });
   let accepted = 0;
@@ -163,7 +164,7 @@ async function runMode(mode: DeliveryMode): Promise<Result> {
             accepted++;
           } else count(String(status));
         })
-        .catch((error: unknown) => count(`error ${(error as NodeJS.ErrnoException).code ?? (error as Error).name}`)),
+        .catch((error: unknown) => count(`error ${(error as NodeJS.ErrnoException).code ?? (error as Error).name}${(error as { reusedSocket?: boolean }).reusedSocket ? ' on a reused connection' : ''}`)),
     );
   }
   await Promise.all(sends);

@@ -100,6 +100,12 @@ const pipelineShape = {
   INGRESS_BODY_TIMEOUT_MS: positiveInt.default(15_000), // fifteen seconds; vendors give up after 1–10 s
   /** Open requests from one source address (the forwarded one behind INGRESS_TRUST_PROXY); beyond it 429. */
   INGRESS_MAX_CONNECTIONS_PER_SOURCE: positiveInt.default(64),
+  /**
+   * How long an idle kept-alive connection stays open, ms. Above the idle timeout of the proxies
+   * and clients in front (60 s is common): with Node's 5 s, a client reusing a connection just as
+   * the ingress closed it gets a reset instead of an answer (a proxy answers 502).
+   */
+  INGRESS_KEEP_ALIVE_TIMEOUT_MS: positiveInt.default(65_000),
   /** Port of the /metrics, /health, /ready server of a stage process; 0 picks a free one. */
   METRICS_PORT: port.default(9464),
   DELIVERY: z.enum(deliveryModes).default('at-least-once'),

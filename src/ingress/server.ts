@@ -26,6 +26,8 @@ export interface IngressOptions extends HandshakeSettings {
   readonly maxInFlight: number;
   /** Open requests from one source address (each holds a connection); beyond it 429. */
   readonly maxConnectionsPerSource: number;
+  /** How long an idle kept-alive connection stays open, in ms (INGRESS_KEEP_ALIVE_TIMEOUT_MS). */
+  readonly keepAliveTimeoutMs: number;
   /** Take the source address from the last X-Forwarded-For hop (only behind our own proxy). */
   readonly trustProxy: boolean;
   readonly shutdownGraceMs: number;
@@ -243,6 +245,7 @@ export function createIngress(options: IngressOptions): Ingress {
   // (answered 408 by readBody); Node's own request timeout is only the backstop behind both.
   server.headersTimeout = 10_000;
   server.requestTimeout = server.headersTimeout + options.bodyTimeoutMs + 1_000;
+  server.keepAliveTimeout = options.keepAliveTimeoutMs;
 
   return {
     server,

@@ -10,6 +10,7 @@ export function ingressSettings(config: Env) {
     bodyTimeoutMs: config.INGRESS_BODY_TIMEOUT_MS,
     maxInFlight: config.INGRESS_MAX_IN_FLIGHT,
     maxConnectionsPerSource: config.INGRESS_MAX_CONNECTIONS_PER_SOURCE,
+    keepAliveTimeoutMs: config.INGRESS_KEEP_ALIVE_TIMEOUT_MS,
     trustProxy: config.INGRESS_TRUST_PROXY,
     shutdownGraceMs: config.INGRESS_SHUTDOWN_GRACE_MS,
     ouraVerificationToken: config.OURA_VERIFICATION_TOKEN,

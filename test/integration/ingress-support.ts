@@ -125,6 +125,7 @@ export function testIngressOptions(
     bodyTimeoutMs: 15_000,
     maxInFlight: 100,
     maxConnectionsPerSource: 64,
+    keepAliveTimeoutMs: 65_000,
     trustProxy: false,
     shutdownGraceMs: 5_000,
     version: 'test',

@@ -1,10 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { request, type OutgoingHttpHeaders } from 'node:http';
+import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Message } from 'kafkajs';
-import { createIngress, RecordTooLargeError, SinkUnavailableError, type Ingress, type RawSink } from '../../../src/ingress/index.ts';
+import { createIngress, RecordTooLargeError, SinkUnavailableError, type Ingress, type IngressOptions, type RawSink } from '../../../src/ingress/index.ts';
 import { createLogger } from '../../../src/obs/logger.ts';
 import { endSlowRequests, slowRequest } from '../../support/slow-request.ts';
 
@@ -46,6 +47,27 @@ const logSink = new Writable({
   },
 });
 
+function testOptions(sink: RawSink, overrides: Partial<IngressOptions> = {}): IngressOptions {
+  return {
+    sink,
+    logger: createLogger({ level: 'info' }, logSink),
+    host: '127.0.0.1',
+    port: 0,
+    basePath: '/api/bridge',
+    maxBodyBytes: 1024,
+    bodyTimeoutMs: 400,
+    maxInFlight: 2,
+    maxConnectionsPerSource: 8,
+    keepAliveTimeoutMs: 65_000,
+    trustProxy: false,
+    shutdownGraceMs: 2_000,
+    version: '0.0.0-test',
+    ouraVerificationToken: 'oura-token',
+    googleHealthSecrets: ['gh-secret'],
+    ...overrides,
+  };
+}
+
 interface Context {
   ingress: Ingress;
   sink: ReturnType<typeof memorySink>;
@@ -56,22 +78,7 @@ const test = suite<Context>('ingress server');
 
 test.before.each(async (context) => {
   context.sink = memorySink();
-  context.ingress = createIngress({
-    sink: context.sink,
-    logger: createLogger({ level: 'info' }, logSink),
-    host: '127.0.0.1',
-    port: 0,
-    basePath: '/api/bridge',
-    maxBodyBytes: 1024,
-    bodyTimeoutMs: 400,
-    maxInFlight: 2,
-    maxConnectionsPerSource: 8,
-    trustProxy: false,
-    shutdownGraceMs: 2_000,
-    version: '0.0.0-test',
-    ouraVerificationToken: 'oura-token',
-    googleHealthSecrets: ['gh-secret'],
-  });
+  context.ingress = createIngress(testOptions(context.sink));
   const address = await context.ingress.listen();
   context.url = `http://127.0.0.1:${address.port}/api/bridge`;
 });
@@ -304,6 +311,25 @@ test('a record larger than the raw topic accepts is answered 413 with the reason
   assert.is(res.status, 413, 'expected 413');
   assert.match(((await res.json()) as { error: string }).error, 'larger than the raw topic accepts (1048588 bytes)', 'expected the reason');
   assert.is(res.headers.get('retry-after'), null, 'expected no Retry-After: retrying cannot help');
+});
+
+test('an idle kept-alive connection is closed after INGRESS_KEEP_ALIVE_TIMEOUT_MS, not Node\'s 5 s', async () => {
+  const ingress = createIngress(testOptions(memorySink(), { keepAliveTimeoutMs: 300 }));
+  const { port } = await ingress.listen();
+  try {
+    // A raw socket: Node's own client closes an idle connection first, from the server's Keep-Alive hint.
+    const idleMs = await new Promise<number>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write('GET /api/bridge/health HTTP/1.1\r\nHost: ingress\r\nConnection: keep-alive\r\n\r\n'));
+      let answeredAt = 0;
+      socket.on('data', () => (answeredAt ||= performance.now()));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(performance.now() - answeredAt));
+    });
+    // Node adds a second of its own to the timeout (keepAliveTimeoutBuffer); its default would close after 6 s.
+    assert.ok(idleMs >= 250 && idleMs < 3_000, `closed after ${idleMs.toFixed(0)} ms idle`);
+  } finally {
+    await ingress.close();
+  }
 });
 
 test.run();
