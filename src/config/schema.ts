@@ -94,8 +94,14 @@ const pipelineShape = {
       message: 'must be empty or start with / and not end with /, e.g. /api/bridge',
     }),
   INGRESS_MAX_BODY_BYTES: positiveInt.default(1_048_576), // 1 MiB
-  /** Requests waiting for the Kafka ack at once (bodies still arriving do not count); beyond it 503. */
-  INGRESS_MAX_IN_FLIGHT: positiveInt.default(100),
+  /**
+   * Requests waiting for the Kafka ack at once (bodies still arriving do not count); beyond it 503.
+   * Enough for a second of a broker's stall at 1,000 webhooks/s: at 100, stalls of 100 ms and
+   * more refused webhooks under a steady load. Memory is bounded by INGRESS_MAX_IN_FLIGHT_BYTES.
+   */
+  INGRESS_MAX_IN_FLIGHT: positiveInt.default(1_000),
+  /** Body bytes of the requests waiting for the Kafka ack; beyond it 503 (one request is always let through). */
+  INGRESS_MAX_IN_FLIGHT_BYTES: positiveInt.default(67_108_864), // 64 MiB
   /** Longest a request body may take to arrive once its headers are in, in ms; then 408. */
   INGRESS_BODY_TIMEOUT_MS: positiveInt.default(15_000), // fifteen seconds; vendors give up after 1–10 s
   /** Open requests from one source address (the forwarded one behind INGRESS_TRUST_PROXY); beyond it 429. */

@@ -24,6 +24,8 @@ export interface IngressOptions extends HandshakeSettings {
   readonly bodyTimeoutMs: number;
   /** Requests whose body is complete and not yet answered (waiting for Kafka); beyond it 503. */
   readonly maxInFlight: number;
+  /** Body bytes of those requests; beyond it 503, except for a request when none is in flight (a body of any accepted size gets through). */
+  readonly maxInFlightBytes: number;
   /** Open requests from one source address (each holds a connection); beyond it 429. */
   readonly maxConnectionsPerSource: number;
   /** How long an idle kept-alive connection stays open, in ms (INGRESS_KEEP_ALIVE_TIMEOUT_MS). */
@@ -94,6 +96,7 @@ export function createIngress(options: IngressOptions): Ingress {
   const base = options.basePath;
   const webhookPrefix = `${base}/webhooks/`;
   let inFlight = 0;
+  let inFlightBytes = 0;
   const openBySource = new Map<string, number>();
   /** Every request not yet answered, bodies still arriving included: shutdown waits for them. */
   let openRequests = 0;
@@ -137,6 +140,7 @@ export function createIngress(options: IngressOptions): Ingress {
     // Only requests waiting for Kafka count as in flight: a slow body is bounded by its timeout
     // and the per-source limit, and must not crowd out complete webhooks.
     if (inFlight >= options.maxInFlight) return answer(503, { error: 'too many requests in flight' }, { 'retry-after': '1' });
+    if (inFlight > 0 && inFlightBytes + body.length > options.maxInFlightBytes) return answer(503, { error: 'too many bytes in flight' }, { 'retry-after': '1' });
 
     const message = rawMessage(vendor, {
       requestId,
@@ -146,6 +150,7 @@ export function createIngress(options: IngressOptions): Ingress {
       body,
     });
     inFlight++;
+    inFlightBytes += body.length;
     metrics.active.inc();
     try {
       await options.sink.send(options.rawTopic?.(vendor) ?? vendor.rawTopic, message);
@@ -156,6 +161,7 @@ export function createIngress(options: IngressOptions): Ingress {
       return answer(503, { error: 'temporarily unavailable, retry later' }, { 'retry-after': String(error.retryAfterSeconds) });
     } finally {
       inFlight--;
+      inFlightBytes -= body.length;
       metrics.active.dec();
     }
     sendAccepted(res, requestId);

@@ -9,6 +9,7 @@ export function ingressSettings(config: Env) {
     maxBodyBytes: config.INGRESS_MAX_BODY_BYTES,
     bodyTimeoutMs: config.INGRESS_BODY_TIMEOUT_MS,
     maxInFlight: config.INGRESS_MAX_IN_FLIGHT,
+    maxInFlightBytes: config.INGRESS_MAX_IN_FLIGHT_BYTES,
     maxConnectionsPerSource: config.INGRESS_MAX_CONNECTIONS_PER_SOURCE,
     keepAliveTimeoutMs: config.INGRESS_KEEP_ALIVE_TIMEOUT_MS,
     trustProxy: config.INGRESS_TRUST_PROXY,

@@ -124,6 +124,7 @@ export function testIngressOptions(
     maxBodyBytes: 1_048_576,
     bodyTimeoutMs: 15_000,
     maxInFlight: 100,
+    maxInFlightBytes: 67_108_864,
     maxConnectionsPerSource: 64,
     keepAliveTimeoutMs: 65_000,
     trustProxy: false,

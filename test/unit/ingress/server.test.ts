@@ -57,6 +57,7 @@ function testOptions(sink: RawSink, overrides: Partial<IngressOptions> = {}): In
     maxBodyBytes: 1024,
     bodyTimeoutMs: 400,
     maxInFlight: 2,
+    maxInFlightBytes: 1_048_576,
     maxConnectionsPerSource: 8,
     keepAliveTimeoutMs: 65_000,
     trustProxy: false,
@@ -195,20 +196,56 @@ test('Withings form body is accepted without a signature header', async ({ url, 
   assert.ok((sink.sent[0]?.message.headers as Record<string, string>)['source-address'], 'source address recorded for the allow-list');
 });
 
+/** Posts until one is refused (503) or 5 s passed, while earlier posts wait for a held sink: the last answer. */
+async function postUntilRefused(post: () => Promise<Response>): Promise<Response | undefined> {
+  let last: Response | undefined;
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline) {
+    last = await post();
+    if (last.status === 503) break;
+  }
+  return last;
+}
+
 test('beyond the in-flight limit: 503 with Retry-After; accepted ones finish', async ({ url, sink }) => {
   sink.hold();
   const post = () => fetch(`${url}/webhooks/oura`, { method: 'POST', headers: ouraHeaders(ouraBody), body: ouraBody });
   const first = [post(), post()];
-  let third: Response | undefined;
-  const deadline = Date.now() + 5_000;
-  while (Date.now() < deadline) {
-    third = await post();
-    if (third.status === 503) break;
-  }
+  const third = await postUntilRefused(post);
   assert.is(third?.status, 503, 'third concurrent request refused');
   assert.is(third?.headers.get('retry-after'), '1', 'Retry-After');
   sink.release();
   for (const res of await Promise.all(first)) assert.is(res.status, 202, 'held requests accepted once acked');
+});
+
+test('beyond INGRESS_MAX_IN_FLIGHT_BYTES of bodies waiting for Kafka: 503 with Retry-After; a lone body larger than the bound gets through', async () => {
+  const sink = memorySink();
+  const bodyBytes = Buffer.byteLength(ouraBody);
+  const ingress = createIngress(testOptions(sink, { maxInFlight: 10, maxInFlightBytes: bodyBytes + 10 }));
+  const { port } = await ingress.listen();
+  const post = () => fetch(`http://127.0.0.1:${port}/api/bridge/webhooks/oura`, { method: 'POST', headers: ouraHeaders(ouraBody), body: ouraBody });
+  try {
+    sink.hold();
+    const first = post();
+    const second = await postUntilRefused(post);
+    assert.is(second?.status, 503, 'a second body over the byte bound refused while the first waits');
+    assert.is(second?.headers.get('retry-after'), '1', 'Retry-After');
+    assert.match(await second!.text(), 'too many bytes in flight', 'the reason');
+    sink.release();
+    assert.is((await first).status, 202, 'the waiting one accepted once acked');
+  } finally {
+    sink.release();
+    await ingress.close();
+  }
+  const tight = memorySink();
+  const small = createIngress(testOptions(tight, { maxInFlightBytes: bodyBytes - 1 }));
+  const address = await small.listen();
+  try {
+    const res = await fetch(`http://127.0.0.1:${address.port}/api/bridge/webhooks/oura`, { method: 'POST', headers: ouraHeaders(ouraBody), body: ouraBody });
+    assert.is(res.status, 202, 'a body larger than the bound is accepted when nothing else waits');
+  } finally {
+    await small.close();
+  }
 });
 
 test('Kafka unavailable: 503 with Retry-After, and /ready and /health say so', async ({ url, sink }) => {
