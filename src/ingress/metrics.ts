@@ -22,6 +22,11 @@ export function createIngressMetrics(registry: Registry = new Registry()) {
       help: 'Webhook requests in flight: body complete, waiting for the Kafka ack',
       registers: [registry],
     }),
+    inFlightBytes: new Gauge({
+      name: 'ingress_in_flight_bytes',
+      help: 'Body bytes of the webhook requests in flight (bounded by INGRESS_MAX_IN_FLIGHT_BYTES)',
+      registers: [registry],
+    }),
     producerErrors: new Counter({
       name: 'ingress_producer_errors_total',
       help: 'Requests answered 503 because Kafka did not acknowledge, by kind (timeout, breaker_open, send_failed)',

@@ -152,6 +152,7 @@ export function createIngress(options: IngressOptions): Ingress {
     inFlight++;
     inFlightBytes += body.length;
     metrics.active.inc();
+    metrics.inFlightBytes.inc(body.length);
     try {
       await options.sink.send(options.rawTopic?.(vendor) ?? vendor.rawTopic, message);
     } catch (error) {
@@ -163,6 +164,7 @@ export function createIngress(options: IngressOptions): Ingress {
       inFlight--;
       inFlightBytes -= body.length;
       metrics.active.dec();
+      metrics.inFlightBytes.dec(body.length);
     }
     sendAccepted(res, requestId);
     return 202;

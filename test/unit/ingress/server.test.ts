@@ -231,8 +231,10 @@ test('beyond INGRESS_MAX_IN_FLIGHT_BYTES of bodies waiting for Kafka: 503 with R
     assert.is(second?.status, 503, 'a second body over the byte bound refused while the first waits');
     assert.is(second?.headers.get('retry-after'), '1', 'Retry-After');
     assert.match(await second!.text(), 'too many bytes in flight', 'the reason');
+    assert.is((await ingress.metrics.inFlightBytes.get()).values[0]?.value, bodyBytes, 'ingress_in_flight_bytes holds the waiting body');
     sink.release();
     assert.is((await first).status, 202, 'the waiting one accepted once acked');
+    assert.is((await ingress.metrics.inFlightBytes.get()).values[0]?.value, 0, 'and none once it is answered');
   } finally {
     sink.release();
     await ingress.close();
