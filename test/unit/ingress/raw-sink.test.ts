@@ -196,13 +196,19 @@ test('a request gets 503 by its deadline, whether its batch hangs or it waits in
   await sink.disconnect();
 });
 
-test('a producer whose send outlived its deadline takes no other batch until that send ends', async () => {
+/** One producer whose first send is still unanswered after the request's deadline (answered 503). */
+async function sinkWithLateSend() {
   const { kafka, producers } = fakeKafka();
   const sink = createKafkaRawSink({ kafka, timeoutMs: 100, producers: 1 });
   await sink.connect();
   const late = outcome(sink.send('raw.whoop', message(0)));
   await sleep(150);
   assert.is(late.value, 'timeout', 'the first request was answered 503 at its deadline');
+  return { sink, producers, late };
+}
+
+test('a producer whose send outlived its deadline takes no other batch until that send ends', async () => {
+  const { sink, producers, late } = await sinkWithLateSend();
   const next = outcome(sink.send('raw.whoop', message(1)));
   await sleep(20);
   assert.is(producers[0]!.calls.length, 1, 'no second send while the first still retries');
@@ -257,12 +263,7 @@ test('a fatal idempotence error replaces that producer with a new one; the next 
 });
 
 test('a fatal idempotence answer that arrives after its batch timed out still replaces the producer', async () => {
-  const { kafka, producers } = fakeKafka();
-  const sink = createKafkaRawSink({ kafka, timeoutMs: 100, producers: 1 });
-  await sink.connect();
-  const late = outcome(sink.send('raw.whoop', message(0)));
-  await sleep(150);
-  assert.is(late.value, 'timeout', 'the request was answered 503 at its deadline');
+  const { sink, producers } = await sinkWithLateSend();
   assert.is(producers.length, 1, 'no replacement before the broker answers');
   producers[0]!.calls[0]!.fail(brokerError('OUT_OF_ORDER_SEQUENCE_NUMBER', 45));
   await sleep(5);
