@@ -5,7 +5,8 @@
 // every stage as its own process on the native stack. For each event: the ingress's 202 → the
 // routed record's arrival at a reader of the priority topics (read_committed, on its own thread so
 // the load generator's event loop does not delay its stamps). Prints p50, p99 and
-// max per delivery mode, plus how many events arrived and how many requests were not accepted.
+// max per delivery mode, plus how many events arrived and how many requests were not accepted,
+// and the p99 of the events offered in each 10 s: a tail from the stages' cold start shows there.
 // With --hops the same reader follows each event through the intermediate topics, and a second
 // table shows where the time goes: for each hop, the time from the event's arrival on the topic
 // before it. A last table bills each process's CPU per accepted event.
@@ -33,6 +34,8 @@ const traceHops = process.argv.includes('--hops');
 if (modeFlag !== 'both' && !(deliveryModes as readonly string[]).includes(modeFlag)) throw new Error(`--mode must be both, ${deliveryModes.join(' or ')}`);
 const modes: DeliveryMode[] = modeFlag === 'both' ? [...deliveryModes] : [modeFlag as DeliveryMode];
 const config = loadConfig();
+/** Seconds of offered load per slice of the p99-over-time line. */
+const sliceSeconds = 10;
 const stages = ['verify', 'normalize', 'enrich', 'route', 'sink'] as const;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -52,6 +55,8 @@ interface Result {
   machineBusy: number;
   /** Mean records per produce request of the ingress (its batch histogram). */
   ingressBatch: number;
+  /** p99 of the events offered in each 10 s of the run, in order: a tail from a cold start shows in the first. */
+  p99BySlice: number[];
 }
 
 /** One topic on the way: when events reached it, counted from the 202 and from the topic before it. */
@@ -59,6 +64,8 @@ interface Hop {
   topic: string;
   sinceAccepted: Quantiles;
   sincePrevious: Quantiles;
+  /** p99 since the topic before, of the events offered in each 10 s of the run. */
+  p99BySlice: number[];
 }
 interface Quantiles {
   p50: number;
@@ -74,12 +81,18 @@ function quantile(sorted: Float64Array, q: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-/** Quantiles of `to[i] - from[i]` over the events that have both. */
-function spread(from: Float64Array, to: Float64Array): Quantiles {
+/** Quantiles of `to[i] - from[i]` over the events (of `first` up to `end`) that have both. */
+function spread(from: Float64Array, to: Float64Array, first = 0, end = from.length): Quantiles {
   const values: number[] = [];
-  for (let i = 0; i < from.length; i++) if (!Number.isNaN(from[i]!) && !Number.isNaN(to[i]!)) values.push(to[i]! - from[i]!);
+  for (let i = first; i < end; i++) if (!Number.isNaN(from[i]!) && !Number.isNaN(to[i]!)) values.push(to[i]! - from[i]!);
   const sorted = Float64Array.from(values).sort();
   return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1] ?? NaN };
+}
+
+/** `measure` of the events offered in each `sliceSeconds` of the run, in order. */
+function bySlice(total: number, measure: (first: number, end: number) => number): number[] {
+  const perSlice = rate * sliceSeconds;
+  return Array.from({ length: Math.ceil(total / perSlice) }, (_, slice) => measure(slice * perSlice, Math.min(total, (slice + 1) * perSlice)));
 }
 
 /** Leaves the reader's group, then ends its thread (at once if it has not left within 10 s). */
@@ -193,8 +206,17 @@ async function runMode(mode: DeliveryMode): Promise<Result> {
     if (!Number.isNaN(a) && !Number.isNaN(b)) latencies.push(Math.max(0, b - a));
   }
   const sorted = Float64Array.from(latencies).sort();
-  const hops = route.map((topic, hop) => ({ topic: hop === route.length - 1 ? 'neuros.priority.*' : topic, sinceAccepted: spread(acceptedAt, reachedAt[hop]!), sincePrevious: spread(hop === 0 ? acceptedAt : reachedAt[hop - 1]!, reachedAt[hop]!) }));
-  return { ingressBatch, cpuPerEvent, machineBusy, hops, mode, offered: total, refused: [...refused].map(([why, n]) => `${why}: ${n}`).join(', ') || '-', accepted, arrived, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1] ?? NaN };
+  const p99BySlice = bySlice(total, (from, to) => spread(acceptedAt, arrivedAt, from, to).p99);
+  const hops = route.map((topic, hop) => {
+    const before = hop === 0 ? acceptedAt : reachedAt[hop - 1]!;
+    return {
+      topic: hop === route.length - 1 ? 'neuros.priority.*' : topic,
+      sinceAccepted: spread(acceptedAt, reachedAt[hop]!),
+      sincePrevious: spread(before, reachedAt[hop]!),
+      p99BySlice: bySlice(total, (from, to) => spread(before, reachedAt[hop]!, from, to).p99),
+    };
+  });
+  return { ingressBatch, p99BySlice, cpuPerEvent, machineBusy, hops, mode, offered: total, refused: [...refused].map(([why, n]) => `${why}: ${n}`).join(', ') || '-', accepted, arrived, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1] ?? NaN };
 }
 
 const created = startBridge(['topics', 'create'], {}, await freePort());
@@ -205,10 +227,14 @@ console.log(`\nbench:latency — ${rate}/s offered for ${seconds} s through the 
 console.log('| mode | offered | accepted | not accepted (why) | arrived | p50 | p99 | max | records per ingress produce request |');
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of results) console.log(`| ${r.mode} | ${r.offered} | ${r.accepted} | ${r.refused} | ${r.arrived} | ${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms | ${r.max.toFixed(1)} ms | ${r.ingressBatch.toFixed(1)} |`);
+console.log(`\np99 of the events offered in each ${sliceSeconds} s, in order (ms):`);
+for (const r of results) console.log(`| ${r.mode} | ${r.p99BySlice.map((p) => p.toFixed(0)).join(' | ')} |`);
 const ms = (q: Quantiles) => `${q.p50.toFixed(1)} / ${q.p99.toFixed(1)} / ${q.max.toFixed(1)}`;
 if (traceHops) console.log('\nWhere the time goes (ms, p50 / p99 / max; the raw topic is read against the 202, so it can be negative):');
 if (traceHops) console.log('| mode | topic | since the 202 | since the topic before |\n|---|---|---|---|');
 if (traceHops) for (const r of results) for (const h of r.hops) console.log(`| ${r.mode} | ${h.topic} | ${ms(h.sinceAccepted)} | ${ms(h.sincePrevious)} |`);
+if (traceHops) console.log(`\np99 since the topic before, of the events offered in each ${sliceSeconds} s (ms):`);
+if (traceHops) for (const r of results) for (const h of r.hops) console.log(`| ${r.mode} | ${h.topic} | ${h.p99BySlice.map((p) => p.toFixed(0)).join(' | ')} |`);
 console.log('\nCPU µs per accepted event, from the first upload until the last event arrived (machine busy share in brackets):');
 const names = Object.keys(results[0]!.cpuPerEvent);
 console.log(`| mode | ${names.join(' | ')} |`);

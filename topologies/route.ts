@@ -111,6 +111,7 @@ export function routeTopology(options: RouteOptions): Topology {
     );
   routed.to('priority-topic', {
     topic: (record) => priorityTopic(record.value.priority),
+    topics: priorities.map(priorityTopic),
     key: serdes.string(),
     value: enrichedSerde,
   });

@@ -86,6 +86,13 @@ export function registrySchemaStore(client: RegistryClient, options: RegistrySch
         }
       });
     },
+    async idOf(subject, schema) {
+      try {
+        return (await client.lookup(subject, JSON.stringify(schema)))?.id;
+      } catch (error) {
+        throw registryFailure(error, `looking the schema up under ${subject}`, retryAfterMs);
+      }
+    },
     writerType(id) {
       return remember(writers, id, async () => {
         let text: string;

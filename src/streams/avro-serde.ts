@@ -11,6 +11,8 @@ export interface AvroSchemaStore {
   register(subject: string, schema: avsc.Schema): Promise<number>;
   /** The writer's schema for an id taken from a record's wire header. */
   writerType(id: number): Promise<avsc.Type>;
+  /** The id of this schema under the subject, if it is registered there: a read, never a registration. */
+  idOf?(subject: string, schema: avsc.Schema): Promise<number | undefined>;
 }
 
 /** A store in memory for the test driver: ids count up from 1, no compatibility checks. */
@@ -31,6 +33,9 @@ export function memorySchemaStore(): AvroSchemaStore {
       const type = types.get(id);
       if (!type) throw new RecordError('schema_unavailable', `schema id ${id} is unknown`);
       return type;
+    },
+    async idOf(subject, schema) {
+      return ids.get(`${subject}\n${JSON.stringify(schema)}`);
     },
   };
 }
@@ -133,6 +138,20 @@ function avroCodec<T>(options: AvroSerdeOptions) {
       if (id !== undefined) return checkedFrame(id, value);
       return settle(subject, () => options.store.register(subject, options.schema), ids, pendingIds).then((found) => checkedFrame(found, value));
     },
+    /**
+     * Writing: the subject's id, as the first record would register it. Reading: the id this
+     * schema has under the subject, if any; records written with it decode without a resolver,
+     * so the first one does not fetch the schema it already has.
+     */
+    async warm(topic: string, side: 'read' | 'write'): Promise<void> {
+      const subject = subjectFor(topic);
+      if (side === 'write') {
+        if (!ids.has(subject)) await settle(subject, () => options.store.register(subject, options.schema), ids, pendingIds);
+        return;
+      }
+      const id = await options.store.idOf?.(subject, options.schema);
+      if (id !== undefined && !resolvers.has(id)) resolvers.set(id, null);
+    },
     decode(data: Buffer | null): WithSchemaId<T> | Promise<WithSchemaId<T>> {
       if (data === null || data.length < headerBytes || data.readUInt8(0) !== magicByte) {
         throw new RecordError('deserialization_failed', 'payload is not in Confluent Avro wire format');
@@ -157,6 +176,7 @@ export function avro<T>(options: AvroSerdeOptions): Serde<T> {
   return {
     name: codec.name,
     serialize: (value, topic) => codec.encode(value, topic),
+    warm: (topic, side) => codec.warm(topic, side),
     deserialize(data) {
       const decoded = codec.decode(data);
       return decoded instanceof Promise ? decoded.then((d) => d.value) : decoded.value;
@@ -170,6 +190,7 @@ export function avroWithSchemaId<T>(options: AvroSerdeOptions): Serde<WithSchema
   return {
     name: codec.name,
     serialize: (value, topic) => codec.encode(value.value, topic),
+    warm: (topic, side) => codec.warm(topic, side),
     deserialize: (data) => codec.decode(data),
   };
 }

@@ -17,6 +17,11 @@ export interface SourceOptions<K, V> {
 export interface SinkOptions<K, V> {
   /** A fixed topic or one computed per record. Topics are never auto-created: they must exist. */
   topic: string | ((record: StreamRecord<K, V>) => string);
+  /**
+   * When `topic` is a function, the topics it answers with, if known: the runner warms their
+   * serdes at start (schema ids), so the first record to each does not wait on the registry.
+   */
+  topics?: readonly string[];
   key: Serializer<K>;
   value: Serializer<V>;
 }
@@ -261,6 +266,7 @@ export class KStream<K, V> {
       type: 'sink',
       name,
       topic: options.topic as string | ((record: AnyRecord) => string),
+      knownTopics: typeof options.topic === 'string' ? [options.topic] : (options.topics ?? []),
       key: options.key as Serializer<unknown>,
       value: options.value as Serializer<unknown>,
       successors: [],

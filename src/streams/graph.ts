@@ -75,6 +75,8 @@ export interface ProcessorNode extends NodeBase {
 export interface SinkNode extends NodeBase {
   readonly type: 'sink';
   readonly topic: string | ((record: AnyRecord) => string);
+  /** The topic, or the topics a topic function is known to answer with (SinkOptions.topics). */
+  readonly knownTopics: readonly string[];
   readonly key: Serializer<unknown>;
   readonly value: Serializer<unknown>;
 }

@@ -18,6 +18,7 @@ import { ensureChangelogTopics } from './state/changelog-topics.ts';
 import { queryStore, type StateQueryAnswer } from './state/query.ts';
 import { StateStores } from './state/state-stores.ts';
 import { StoreWrites } from './store-writes.ts';
+import { warmSerdes } from './warm-serdes.ts';
 import type { Topology } from './topology.ts';
 
 export interface RunOptions {
@@ -325,6 +326,8 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
   });
 
   try {
+    // While the group joins: by the time partitions are assigned, the schema ids are known.
+    void warmSerdes(topology, log);
     if (state) {
       const admin = options.kafka.admin();
       await admin.connect();

@@ -123,4 +123,16 @@ test('a failed look-up is asked again, not cached', async () => {
   assert.type(await store.register('t-value', v1), 'number', 'expected an id once the registry answers');
 });
 
+test('idOf is a look-up, never a registration; a registry away is a pause', async () => {
+  const { client, calls } = memoryRegistry();
+  const id = await client.register('readings-value', JSON.stringify(v1));
+  calls.length = 0;
+  const store = registrySchemaStore(client);
+  assert.is(await store.idOf?.('readings-value', v1), id, 'expected the registered id');
+  assert.is(await store.idOf?.('other-value', v1), undefined, 'expected nothing under a subject without the schema');
+  assert.equal(calls, ['lookup', 'lookup'], 'expected reads only');
+  const down = registrySchemaStore(memoryRegistry(() => new RegistryError('no answer (ECONNREFUSED)', 0)).client);
+  assert.instance(await rejection(() => down.idOf?.('readings-value', v1)), DependencyUnavailableError, 'expected a pause while the registry is away');
+});
+
 test.run();

@@ -89,4 +89,46 @@ test('avro: each encoded record owns its bytes, however large, while the serde r
   assert.is(large.readInt32BE(1), small.readInt32BE(1), 'every record carries the schema id');
 });
 
+/** A memory store that counts what the serde asks it. */
+function countingStore() {
+  const memory = memorySchemaStore();
+  const asked = { register: 0, writerType: 0, idOf: 0 };
+  const store: AvroSchemaStore = {
+    register: (subject, schema) => ((asked.register += 1), memory.register(subject, schema)),
+    writerType: (id) => ((asked.writerType += 1), memory.writerType(id)),
+    idOf: (subject, schema) => ((asked.idOf += 1), memory.idOf!(subject, schema)),
+  };
+  return { store, asked };
+}
+
+test('avro warm: writing registers up front, so the first record encodes without waiting', async () => {
+  const { store, asked } = countingStore();
+  const avro = serdes.avro<{ metric: string }>({ store, schema: v1 });
+  await avro.warm?.('events', 'write');
+  assert.is(asked.register, 1, 'expected the subject registered by warm');
+  const first = avro.serialize({ metric: 'hrv' }, 'events');
+  assert.instance(first, Buffer, 'expected the first record encoded synchronously');
+  assert.is(asked.register, 1, 'expected no second registration');
+  await avro.warm?.('events', 'write');
+  assert.is(asked.register, 1, 'expected a warm subject not asked again');
+});
+
+test('avro warm: reading learns its own schema id by look-up, so records of it decode without a fetch', async () => {
+  const { store, asked } = countingStore();
+  const wire = (await serdes.avro<{ metric: string }>({ store, schema: v1 }).serialize({ metric: 'hrv' }, 'events')) as Buffer;
+  const reader = serdes.avro<{ metric: string }>({ store, schema: v1 });
+  await reader.warm?.('events', 'read');
+  assert.is(asked.idOf, 1, 'expected one look-up');
+  const decoded = reader.deserialize(wire, 'events');
+  assert.not.instance(decoded, Promise, 'expected the first record decoded synchronously');
+  assert.equal({ ...(decoded as { metric: string }) }, { metric: 'hrv' }, 'expected the record itself');
+  assert.is(asked.writerType, 0, 'expected no fetch of the writer schema');
+  assert.is(asked.register, 1, 'expected reading never to register (the one registration is the writer’s)');
+
+  const unknown = serdes.avro<{ metric: string }>({ store, schema: v2 });
+  await unknown.warm?.('events', 'read');
+  assert.equal({ ...(await unknown.deserialize(wire, 'events')) }, { metric: 'hrv', unit: 'ms' }, 'expected a schema not registered under the subject to warm nothing and still resolve older writers');
+  assert.is(asked.writerType, 1, 'expected that reader to fetch the writer schema at its first record');
+});
+
 test.run();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { lmdbBackend, memoryBackend, RecordError, StreamEvents, StreamsBuilder, serdes } from '../../../src/streams/index.ts';
+import { lmdbBackend, memoryBackend, RecordError, StreamEvents, StreamsBuilder, serdes, type WindowStore } from '../../../src/streams/index.ts';
 import { createLogger } from '../../../src/obs/logger.ts';
 import type { ChangelogReader } from '../../../src/streams/state/changelog-reader.ts';
 import type { StateBackend } from '../../../src/streams/state/backend.ts';
@@ -101,6 +101,36 @@ test('window store: records within grace update their window, later ones are dro
   await input.pipe({ key: 'u', value: 64, timestamp: 14 * day });
   const retained = await (await driver.store(daily)).fetch('u');
   assert.equal(retained.map((w) => w.start / day), [11, 12, 14], 'windows past retention are dropped');
+});
+
+test('window store: within one record, every view of the store reads what any of them wrote, key by key', async () => {
+  const builder = new StreamsBuilder('windows');
+  const daily = builder.addWindowStore<string | null, number>({ name: 'daily', key: serdes.string(), windows: { sizeMs: day, graceMs: day, retentionMs: 3 * day } });
+  /** The key's window aggregates as stored (JSON numbers), or '-' for none. */
+  const stored = async (store: WindowStore<string | null, number>, key: string) => {
+    const seen: string[] = [];
+    for (const scan = await store.scan(key); scan.next(); ) seen.push(scan.bytes.subarray(scan.at, scan.at + scan.length).toString());
+    return seen.join('+') || '-';
+  };
+  builder
+    .stream('in', { topics: ['in'], key: serdes.string(), value: serdes.json<number>() })
+    .mapValues('sum twice', async (value, record, ctx) => {
+      const first = ctx.store(daily);
+      const second = ctx.store(daily);
+      const before = await stored(second, record.key!);
+      await first.update(record.key!, record.timestamp, (sum) => (sum ?? 0) + value);
+      const afterFirst = await stored(second, record.key!);
+      const other = await stored(first, 'other');
+      await second.update(record.key!, record.timestamp, (sum) => (sum ?? 0) + value);
+      return `${before} ${afterFirst} ${await stored(first, record.key!)} ${other}`;
+    })
+    .to('out', { topic: 'out', key: serdes.string(), value: serdes.string() });
+  const driver = new TopologyTestDriver(builder.build());
+  const input = driver.inputTopic('in', serdes.string(), serdes.json<number>());
+  await input.pipe({ key: 'u', value: 1, timestamp: 10 * day });
+  await input.pipe({ key: 'u', value: 2, timestamp: 10 * day + 1 });
+  const out = await driver.outputTopic('out', serdes.string(), serdes.string()).readRecords();
+  assert.equal(out.map((r) => r.value), ['- 1 2 -', '2 4 6 -'], 'each view saw the other view’s write of the same record, and the earlier record’s');
 });
 
 test('describe lists state stores with their changelog topics', () => {
