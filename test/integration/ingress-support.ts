@@ -5,7 +5,7 @@ import { Kafka, logLevel, type Admin, type Consumer, type ISocketFactory, type K
 import { vendorIds, type VendorId } from '../../src/config/schema.ts';
 import { config, createTopics, kafkaClient, unique, testConsumer } from '../support/services.ts';
 import type { IngressOptions } from '../../src/ingress/server.ts';
-import { createLogger } from '../../src/obs/logger.ts';
+import { ingressTestOptions } from '../support/ingress-options.ts';
 
 export interface IsolatedTopics {
   readonly raw: (vendor: VendorId) => string;
@@ -111,28 +111,10 @@ export function header(message: KafkaMessage, name: string): string | undefined 
   return value === undefined ? undefined : String(Array.isArray(value) ? value[0] : value);
 }
 
-/** Ingress settings for tests: loopback, a free port, the defaults; raw records to the test's topics. */
+/** Ingress settings for tests (ingressTestOptions), raw records to the test's topics. */
 export function testIngressOptions(
   topics: Omit<IsolatedTopics, 'remove'>,
   overrides: Partial<IngressOptions> & Pick<IngressOptions, 'sink'>,
 ): IngressOptions {
-  return {
-    logger: createLogger({ level: 'silent' }),
-    host: '127.0.0.1',
-    port: 0,
-    basePath: '',
-    maxBodyBytes: 1_048_576,
-    bodyTimeoutMs: 15_000,
-    maxInFlight: 100,
-    maxInFlightBytes: 67_108_864,
-    maxConnectionsPerSource: 64,
-    keepAliveTimeoutMs: 65_000,
-    trustProxy: false,
-    shutdownGraceMs: 5_000,
-    version: 'test',
-    ouraVerificationToken: undefined,
-    googleHealthSecrets: [],
-    rawTopic: (vendor) => topics.raw(vendor.id),
-    ...overrides,
-  };
+  return ingressTestOptions({ rawTopic: (vendor) => topics.raw(vendor.id), ...overrides });
 }

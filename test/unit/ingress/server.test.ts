@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import type { Message } from 'kafkajs';
 import { createIngress, RecordTooLargeError, SinkUnavailableError, type Ingress, type IngressOptions, type RawSink } from '../../../src/ingress/index.ts';
 import { createLogger } from '../../../src/obs/logger.ts';
+import { ingressTestOptions } from '../../support/ingress-options.ts';
 import { endSlowRequests, slowRequest } from '../../support/slow-request.ts';
 
 /** In-memory sink: records what ingress sends; `hold` keeps acks back to test in-flight limits. */
@@ -47,26 +48,23 @@ const logSink = new Writable({
   },
 });
 
+/** Tight limits, so the tests reach them with a few small requests. */
 function testOptions(sink: RawSink, overrides: Partial<IngressOptions> = {}): IngressOptions {
-  return {
+  return ingressTestOptions({
     sink,
     logger: createLogger({ level: 'info' }, logSink),
-    host: '127.0.0.1',
-    port: 0,
     basePath: '/api/bridge',
     maxBodyBytes: 1024,
     bodyTimeoutMs: 400,
     maxInFlight: 2,
     maxInFlightBytes: 1_048_576,
     maxConnectionsPerSource: 8,
-    keepAliveTimeoutMs: 65_000,
-    trustProxy: false,
     shutdownGraceMs: 2_000,
     version: '0.0.0-test',
     ouraVerificationToken: 'oura-token',
     googleHealthSecrets: ['gh-secret'],
     ...overrides,
-  };
+  });
 }
 
 interface Context {
