@@ -1,5 +1,5 @@
 import kafkajs, { type Admin } from 'kafkajs';
-import { setTopicOverride } from './topic-overrides.ts';
+import { setTopicOverride } from '../streams/topic-overrides.ts';
 
 // kafkajs is CommonJS and these enums are not among the names Node can import from it.
 const { ConfigResourceTypes } = kafkajs;

@@ -332,7 +332,9 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
       const admin = options.kafka.admin();
       await admin.connect();
       try {
-        await ensureChangelogTopics(admin, topology.stateStores, topology.sourceTopics, options.changelogReplicationFactor);
+        for (const { topic, settings } of await ensureChangelogTopics(admin, topology.stateStores, topology.sourceTopics, options.changelogReplicationFactor)) {
+          log.info({ topic, settings }, 'gave an existing changelog topic the settings it lacked');
+        }
       } finally {
         await admin.disconnect();
       }

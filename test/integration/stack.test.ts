@@ -4,7 +4,7 @@ import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import kafkajs, { type Admin } from 'kafkajs';
 import { kafkaService } from '../../src/cli/stack/services/kafka.ts';
 import { nativeEndpoints } from '../../src/config/native-stack.ts';
-import { setTopicOverride } from '../../src/operators/topic-overrides.ts';
+import { setTopicOverride } from '../../src/streams/topic-overrides.ts';
 import { config, createTopics, kafkaClient, pgPool, redis, registry, unique, testConsumer } from '../support/services.ts';
 
 test('kafka: a committed transaction is read by a read_committed consumer, an aborted one is not', async () => {

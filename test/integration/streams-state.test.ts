@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import kafkajs from 'kafkajs';
-import type { DeliveryMode } from '../../src/streams/index.ts';
+import { changelogConfig, type DeliveryMode } from '../../src/streams/index.ts';
 import { config, createTopics, kafkaClient, unique } from '../support/services.ts';
 import { follow, produce, readAll, startWorker, stopWorker, waitUntil, type Seen } from './streams-support.ts';
 
@@ -42,7 +42,8 @@ const stop = stopWorker;
 interface RunResult {
   outputs: Seen[];
   changelog: Seen[];
-  changelogPolicy: string | undefined;
+  /** The changelog topic's settings of those `changelogConfig` names. */
+  changelogSettings: Record<string, string | undefined>;
   changelogPartitions: number;
   /** Records restored by the last start, which followed a graceful stop. */
   restoredAfterCleanStop: number;
@@ -91,10 +92,10 @@ async function stateRun(delivery: DeliveryMode, stateDir?: string): Promise<RunR
     await follower.disconnect();
     const outputs = await readAll(kafka, output, { readUncommitted: delivery === 'at-least-once' });
     const changelog = await readAll(kafka, changelogTopic);
-    const [configs] = (await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: changelogTopic, configNames: ['cleanup.policy'] }] })).resources;
-    const changelogPolicy = configs?.configEntries.find((c) => c.configName === 'cleanup.policy')?.configValue;
+    const [configs] = (await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: changelogTopic, configNames: Object.keys(changelogConfig) }] })).resources;
+    const changelogSettings = Object.fromEntries(Object.keys(changelogConfig).map((name) => [name, configs?.configEntries.find((c) => c.configName === name)?.configValue]));
     const changelogPartitions = (await admin.fetchTopicOffsets(changelogTopic)).length;
-    return { outputs, changelog, changelogPolicy, changelogPartitions, restoredAfterCleanStop, restoredAfterKill };
+    return { outputs, changelog, changelogSettings, changelogPartitions, restoredAfterCleanStop, restoredAfterKill };
   } finally {
     await stop(current.child, 'SIGKILL');
     await follower.disconnect();
@@ -145,10 +146,10 @@ test('exactly-once (LMDB stores) under SIGKILL: every key counted exactly, each 
   assert.ok(restoredAfterKill <= 4 * 51 * 2, `after a SIGKILL LMDB restored only the changelog's tail (${restoredAfterKill} records)`);
 });
 
-test('changelogs are compacted and have one partition per input partition', async () => {
+test('changelogs are compacted, in segments the cleaner reaches within minutes, with one partition per input partition', async () => {
   for (const run of Object.values(runs)) {
-    const { changelogPolicy, changelogPartitions } = await run;
-    assert.is(changelogPolicy, 'compact', 'cleanup.policy of the changelog');
+    const { changelogSettings, changelogPartitions } = await run;
+    assert.equal(changelogSettings, { 'cleanup.policy': 'compact', 'segment.ms': '600000', 'segment.bytes': '52428800' }, 'settings of the changelog');
     assert.is(changelogPartitions, 2, 'as many partitions as the input');
   }
   await rm(lmdbDir, { recursive: true, force: true });

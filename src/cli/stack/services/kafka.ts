@@ -7,7 +7,7 @@ import { findJava, mvn } from '../java.ts';
 import { stackPaths } from '../paths.ts';
 import { run, runningPid, startDetached, stopProcess } from '../processes.ts';
 import type { StackService } from '../service.ts';
-import { setTopicOverride } from '../../../operators/topic-overrides.ts';
+import { setTopicOverride } from '../../../streams/topic-overrides.ts';
 
 // kafkajs is CommonJS and this enum is not among the names Node can import from it.
 const { ConfigResourceTypes } = kafkajs;
