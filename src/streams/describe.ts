@@ -36,6 +36,8 @@ export interface NodeDescription {
   readonly valueSerde?: string;
   /** Branch labels, in successor order. */
   readonly labels?: readonly string[];
+  /** A `<dynamic>` sink's topics, when it names them (SinkOptions.topics). */
+  readonly knownTopics?: readonly string[];
   readonly successors: readonly string[];
   readonly predecessors: readonly string[];
 }
@@ -64,6 +66,7 @@ export function describeTopology(topology: DescribableTopology): TopologyDescrip
           type: 'sink',
           kind: 'sink',
           topics: [typeof node.topic === 'string' ? node.topic : '<dynamic>'],
+          ...(typeof node.topic !== 'string' && node.knownTopics.length > 0 ? { knownTopics: node.knownTopics } : {}),
           keySerde: node.key.name,
           valueSerde: node.value.name,
           ...links,
@@ -93,7 +96,8 @@ function formatDescription(d: Omit<TopologyDescription, 'toString'>): string {
     const serdes = node.keySerde ? `; key: ${node.keySerde}, value: ${node.valueSerde}` : '';
     if (node.type === 'source') lines.push(`  Source: ${node.name} (topics: [${node.topics.join(', ')}]${serdes})`);
     if (node.type === 'processor') lines.push(`  Processor: ${node.name} (${node.kind})`);
-    if (node.type === 'sink') lines.push(`  Sink: ${node.name} (topic: ${node.topics[0]}${serdes})`);
+    const oneOf = node.knownTopics ? `, one of [${node.knownTopics.join(', ')}]` : '';
+    if (node.type === 'sink') lines.push(`  Sink: ${node.name} (topic: ${node.topics[0]}${oneOf}${serdes})`);
     if (node.type === 'store') lines.push(`  Store: ${node.name} (max batch: ${node.maxBatch}, in flight: ${node.maxInFlight})`);
     node.successors.forEach((successor, i) => {
       const label = node.labels?.[i];

@@ -48,6 +48,18 @@ test('describe: data lists nodes with kinds, topics, serdes and links', () => {
   assert.equal(d.nodes.find((n) => n.name === 'drop-replays')?.predecessors, ['check-signature'], 'predecessor link');
 });
 
+test('describe: a dynamic sink that names its topics lists them', () => {
+  const builder = new StreamsBuilder('route');
+  builder
+    .stream('in', { topics: ['enriched'], key: serdes.string(), value: serdes.string() })
+    .to('by-priority', { topic: (r) => `priority.${r.value}`, topics: ['priority.high', 'priority.normal'], key: serdes.string(), value: serdes.string() });
+  const d = builder.build().describe();
+  const sink = d.nodes.find((n) => n.name === 'by-priority');
+  assert.equal([sink?.topics, sink?.knownTopics], [['<dynamic>'], ['priority.high', 'priority.normal']], 'still <dynamic>, with the topics it names');
+  assert.match(d.toString(), '  Sink: by-priority (topic: <dynamic>, one of [priority.high, priority.normal]; key: string, value: string)');
+  assert.is(example().describe().nodes.find((n) => n.name === 'small-out')?.knownTopics, undefined, 'a dynamic sink that names none lists none');
+});
+
 test('describe: text reads like Kafka Streams TopologyDescription', () => {
   const text = example().describe().toString();
   const expected = [
