@@ -130,13 +130,16 @@ function avroCodec<T>(options: AvroSerdeOptions) {
     }
   };
 
+  /** The subject's id, registering the schema once (a failed registration is asked again next time). */
+  const registeredId = (subject: string): Promise<number> => settle(subject, () => options.store.register(subject, options.schema), ids, pendingIds);
+
   return {
     name: `avro(${typeof options.subject === 'string' ? options.subject : '<topic>-value'})`,
     encode(value: T, topic: string): Buffer | Promise<Buffer> {
       const subject = subjectFor(topic);
       const id = ids.get(subject);
       if (id !== undefined) return checkedFrame(id, value);
-      return settle(subject, () => options.store.register(subject, options.schema), ids, pendingIds).then((found) => checkedFrame(found, value));
+      return registeredId(subject).then((found) => checkedFrame(found, value));
     },
     /**
      * Writing: the subject's id, as the first record would register it. Reading: the id this
@@ -146,7 +149,7 @@ function avroCodec<T>(options: AvroSerdeOptions) {
     async warm(topic: string, side: 'read' | 'write'): Promise<void> {
       const subject = subjectFor(topic);
       if (side === 'write') {
-        if (!ids.has(subject)) await settle(subject, () => options.store.register(subject, options.schema), ids, pendingIds);
+        if (!ids.has(subject)) await registeredId(subject);
         return;
       }
       const id = await options.store.idOf?.(subject, options.schema);
