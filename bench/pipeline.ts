@@ -1,4 +1,4 @@
-// `npm run bench:pipeline [-- --records N] [-- --mode at-least-once|exactly-once|both] [-- --mix mixed|terra]`
+// `npm run bench:pipeline [-- --records N] [-- --mode at-least-once|exactly-once|both] [-- --mix mixed|terra] [-- --backlog]`
 //
 // The whole chain as production runs it: one process per stage (`bridge run verify|normalize|
 // enrich|route|sink`), real Kafka, registry, Redis and Postgres. N signed raw records (default
@@ -10,13 +10,18 @@
 // included in the time. It stops when every event of this run is on its priority topic and every
 // row is in Postgres. Only this run's events count (a unique user-id prefix per run).
 //
+// `--backlog`: the records are all on the raw topics before the stages start, and the clock starts
+// at the last look (every 20 ms) at the stages' metrics before any of them had read a record; the
+// stages' CPU counts from there. This is how a chain is measured draining a backlog, without the
+// load generator's CPU on the same cores.
+//
 // Latency is BiometricEvent receivedAt (the `received-at` header, or the Terra message time) →
 // arrival at a NEUROS-side reader of the priority topics. The routed record's own timestamp is
 // not used: stages keep the input's CreateTime (Kafka Streams semantics), so it equals receivedAt.
 // Under a burst of N records it is dominated by queueing behind the backlog.
 import { readFileSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Message } from 'kafkajs';
+import { Kafka, logLevel, type Message, type Producer } from 'kafkajs';
 import { loadConfig, type DeliveryMode } from '../src/config/index.ts';
 import { createLogger } from '../src/obs/logger.ts';
 import { runningPid } from '../src/cli/stack/processes.ts';
@@ -35,6 +40,7 @@ const modeFlag = flag('mode') ?? 'both';
 const modes: DeliveryMode[] = modeFlag === 'both' ? ['at-least-once', 'exactly-once'] : [modeFlag as DeliveryMode];
 const timeoutMs = Number(flag('timeout-s') ?? 1_200) * 1000;
 const mix = flag('mix') ?? 'mixed';
+const backlog = process.argv.includes('--backlog');
 if (mix !== 'mixed' && mix !== 'terra') throw new Error(`--mix must be mixed or terra, got ${mix}`);
 /** The stages whose CPU the chain's per-record target counts (the sink is measured apart). */
 const chainStages = ['verify', 'normalize', 'enrich', 'route'] as const;
@@ -161,92 +167,8 @@ function buildRecords(prefix: string, secrets: { healthkit: string; terra: strin
   return { raw, terraInline, events };
 }
 
-/** Warnings and errors in a stage's JSON log lines, by message, with their counts. */
-function warnings(output: string): string[] {
-  const counts = new Map<string, number>();
-  for (const line of output.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    try {
-      const entry = JSON.parse(line) as { level?: number; msg?: string; error?: string };
-      if ((entry.level ?? 0) >= 40) {
-        const key = entry.error ? `${entry.msg} (${entry.error})` : String(entry.msg);
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-      }
-    } catch {
-      // not a log line
-    }
-  }
-  return [...counts].map(([message, n]) => `${n}× ${message}`);
-}
-
-async function runMode(mode: DeliveryMode, metricsPorts: number[]): Promise<ModeResult> {
-  const prefix = `bp-${randomUUID().slice(0, 8)}`;
-  const secrets = { healthkit: randomBytes(24).toString('hex'), terra: randomBytes(24).toString('hex') };
-  console.log(`\n[${mode}] run ${prefix}: building ${records.toLocaleString()} records…`);
-  const built = buildRecords(prefix, secrets);
-
-  const env = { DELIVERY: mode, LOG_LEVEL: 'warn', HEALTHKIT_WEBHOOK_SECRETS: secrets.healthkit, TERRA_WEBHOOK_SECRETS: secrets.terra };
-  const children: Record<string, BridgeProcess> = {};
-  stages.forEach((stage, i) => (children[stage] = startBridge(['run', stage], env, metricsPorts[i]!)));
-  await Promise.all(Object.values(children).map((c) => c.waitReady(120_000)));
-  console.log(`[${mode}] five stage processes ready`);
-  // CPU counts from here: start-up (transpiling, connecting) is not per-record work.
-  const machineAtReady = machineCpu();
-  const cpuAtReady = Object.fromEntries(stages.map((s) => [s, cpuSeconds(children[s]!.child.pid)]));
-  // The native stack's broker: its CPU per record is part of the chain's bill.
-  const broker = runningPid('kafka');
-  const brokerAtReady = cpuSeconds(broker);
-
-  // NEUROS side: counts this run's routed records by key prefix; no decoding needed.
-  const latencies = new Float64Array(built.events);
-  let routed = 0;
-  let routedAt = 0;
-  const reader = kafka.consumer({ groupId: `bench.pipeline.reader.${prefix}`, maxBytesPerPartition: 4_194_304 });
-  await reader.connect();
-  await reader.subscribe({ topics: priorities.map(priorityTopic), fromBeginning: false });
-  const joined = new Promise<void>((resolve) => reader.on(reader.events.GROUP_JOIN, () => resolve()));
-  await reader.run({
-    partitionsConsumedConcurrently: 3,
-    eachBatch: async ({ batch }) => {
-      const now = Date.now();
-      for (const message of batch.messages) {
-        if (!message.key?.toString('latin1').startsWith(prefix)) continue;
-        const header = message.headers?.['received-at'];
-        const receivedAt = header === undefined ? Number(message.timestamp) : Number(String(header));
-        if (routed < latencies.length) latencies[routed] = now - receivedAt;
-        routed++;
-      }
-      if (routed >= built.events && routedAt === 0) routedAt = now;
-    },
-  });
-  await joined;
-
-  // Samplers: peak RSS per stage, records-in rate and lag from each stage's /metrics.
-  const stats: Record<string, StageStats> = Object.fromEntries(stages.map((s) => [s, { peakRssMb: 0, peakRate: 0, recordsIn: 0, peakLag: 0, cpuSeconds: 0, meanRecordMs: NaN, commits: 0 }]));
-  const lastIn: Record<string, { at: number; n: number } | undefined> = {};
-  // A slow scrape on a loaded machine must not overlap the next: out-of-order samples fake peaks.
-  const scraping = new Set<string>();
-  const sampler = setInterval(() => {
-    for (const [i, stage] of stages.entries()) {
-      const s = stats[stage]!;
-      s.peakRssMb = Math.max(s.peakRssMb, vmRssMb(children[stage]!.child.pid));
-      s.cpuSeconds = Math.max(s.cpuSeconds, cpuSeconds(children[stage]!.child.pid));
-      if (scraping.has(stage)) continue;
-      scraping.add(stage);
-      const askedAt = Date.now();
-      void scrape(metricsPorts[i]!).then(({ recordsIn, lag }) => {
-        const now = askedAt;
-        const prev = lastIn[stage];
-        if (prev && now > prev.at) s.peakRate = Math.max(s.peakRate, ((recordsIn - prev.n) * 1000) / (now - prev.at));
-        lastIn[stage] = { at: now, n: recordsIn };
-        s.recordsIn = recordsIn;
-        s.peakLag = Math.max(s.peakLag, lag);
-      }, () => undefined).finally(() => scraping.delete(stage));
-    }
-  }, 1_000);
-
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5 });
-  await producer.connect();
+/** Sends the run's raw records, 2,000 per request and up to 8 requests in flight; returns the seconds it took. */
+async function produce(producer: Producer, built: ReturnType<typeof buildRecords>, prefix: string): Promise<number> {
   const started = Date.now();
   const chunk = 2_000;
   const sends: Array<Promise<unknown>> = [];
@@ -273,8 +195,114 @@ async function runMode(mode: DeliveryMode, metricsPorts: number[]): Promise<Mode
     if (inline.length > 0) await send(topics.terraEvents, inline);
   }
   await Promise.all(sends);
-  const produced = Date.now();
-  console.log(`[${mode}] produced ${records.toLocaleString()} raw records in ${((produced - started) / 1000).toFixed(1)} s; ${built.events.toLocaleString()} events expected`);
+  return (Date.now() - started) / 1000;
+}
+
+/** Warnings and errors in a stage's JSON log lines, by message, with their counts. */
+function warnings(output: string): string[] {
+  const counts = new Map<string, number>();
+  for (const line of output.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const entry = JSON.parse(line) as { level?: number; msg?: string; error?: string };
+      if ((entry.level ?? 0) >= 40) {
+        const key = entry.error ? `${entry.msg} (${entry.error})` : String(entry.msg);
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+    } catch {
+      // not a log line
+    }
+  }
+  return [...counts].map(([message, n]) => `${n}× ${message}`);
+}
+
+async function runMode(mode: DeliveryMode, metricsPorts: number[]): Promise<ModeResult> {
+  const prefix = `bp-${randomUUID().slice(0, 8)}`;
+  const secrets = { healthkit: randomBytes(24).toString('hex'), terra: randomBytes(24).toString('hex') };
+  console.log(`\n[${mode}] run ${prefix}: building ${records.toLocaleString()} records…`);
+  const built = buildRecords(prefix, secrets);
+
+  const env = { DELIVERY: mode, LOG_LEVEL: 'warn', HEALTHKIT_WEBHOOK_SECRETS: secrets.healthkit, TERRA_WEBHOOK_SECRETS: secrets.terra };
+  // NEUROS side: counts this run's routed records by key prefix; no decoding needed. It joins
+  // before any stage starts, so it reads from the end and misses nothing of this run.
+  const latencies = new Float64Array(built.events);
+  let routed = 0;
+  let routedAt = 0;
+  const reader = kafka.consumer({ groupId: `bench.pipeline.reader.${prefix}`, maxBytesPerPartition: 4_194_304 });
+  await reader.connect();
+  await reader.subscribe({ topics: priorities.map(priorityTopic), fromBeginning: false });
+  const joined = new Promise<void>((resolve) => reader.on(reader.events.GROUP_JOIN, () => resolve()));
+  await reader.run({
+    partitionsConsumedConcurrently: 3,
+    eachBatch: async ({ batch }) => {
+      const now = Date.now();
+      for (const message of batch.messages) {
+        if (!message.key?.toString('latin1').startsWith(prefix)) continue;
+        const header = message.headers?.['received-at'];
+        const receivedAt = header === undefined ? Number(message.timestamp) : Number(String(header));
+        if (routed < latencies.length) latencies[routed] = now - receivedAt;
+        routed++;
+      }
+      if (routed >= built.events && routedAt === 0) routedAt = now;
+    },
+  });
+  await joined;
+
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5 });
+  await producer.connect();
+  const backlogSeconds = backlog ? await produce(producer, built, prefix) : undefined;
+  if (backlogSeconds !== undefined) console.log(`[${mode}] backlog: produced ${records.toLocaleString()} raw records in ${backlogSeconds.toFixed(1)} s before any stage started`);
+
+  const children: Record<string, BridgeProcess> = {};
+  stages.forEach((stage, i) => (children[stage] = startBridge(['run', stage], env, metricsPorts[i]!)));
+  const broker = runningPid('kafka');
+  // CPU counts from the start of the work: start-up (transpiling, connecting) is not per-record work.
+  let start = { at: 0, machine: machineCpu(), broker: 0, stages: {} as Record<string, number> };
+  const snapshot = () => ({ at: Date.now(), machine: machineCpu(), broker: cpuSeconds(broker), stages: Object.fromEntries(stages.map((s) => [s, cpuSeconds(children[s]!.child.pid)])) });
+  if (backlog) {
+    // The clock starts at the last moment no stage had read a record: the time before the first
+    // read is the processes' start-up, and starting later would credit the stages with records
+    // they read unseen.
+    for (;;) {
+      const before = snapshot();
+      const read = await Promise.all(stages.map((_, i) => scrape(metricsPorts[i]!).then((m) => m.recordsIn, () => 0)));
+      if (read.some((n) => n > 0)) break;
+      start = before;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    if (start.at === 0) throw new Error(`[${mode}] a stage had read records before the first look at its metrics`);
+  }
+  await Promise.all(Object.values(children).map((c) => c.waitReady(120_000)));
+  console.log(`[${mode}] five stage processes ready`);
+  if (!backlog) start = snapshot();
+  const started = start.at;
+
+  // Samplers: peak RSS per stage, records-in rate and lag from each stage's /metrics.
+  const stats: Record<string, StageStats> = Object.fromEntries(stages.map((s) => [s, { peakRssMb: 0, peakRate: 0, recordsIn: 0, peakLag: 0, cpuSeconds: 0, meanRecordMs: NaN, commits: 0 }]));
+  const lastIn: Record<string, { at: number; n: number } | undefined> = {};
+  // A slow scrape on a loaded machine must not overlap the next: out-of-order samples fake peaks.
+  const scraping = new Set<string>();
+  const sampler = setInterval(() => {
+    for (const [i, stage] of stages.entries()) {
+      const s = stats[stage]!;
+      s.peakRssMb = Math.max(s.peakRssMb, vmRssMb(children[stage]!.child.pid));
+      s.cpuSeconds = Math.max(s.cpuSeconds, cpuSeconds(children[stage]!.child.pid));
+      if (scraping.has(stage)) continue;
+      scraping.add(stage);
+      const askedAt = Date.now();
+      void scrape(metricsPorts[i]!).then(({ recordsIn, lag }) => {
+        const now = askedAt;
+        const prev = lastIn[stage];
+        if (prev && now > prev.at) s.peakRate = Math.max(s.peakRate, ((recordsIn - prev.n) * 1000) / (now - prev.at));
+        lastIn[stage] = { at: now, n: recordsIn };
+        s.recordsIn = recordsIn;
+        s.peakLag = Math.max(s.peakLag, lag);
+      }, () => undefined).finally(() => scraping.delete(stage));
+    }
+  }, 1_000);
+
+  const produceSeconds = backlogSeconds ?? (await produce(producer, built, prefix));
+  if (backlogSeconds === undefined) console.log(`[${mode}] produced ${records.toLocaleString()} raw records in ${produceSeconds.toFixed(1)} s; ${built.events.toLocaleString()} events expected`);
 
   // Rows: a range on the (user_id, occurred_at) index, polled once a second.
   let rowsAt = 0;
@@ -306,12 +334,12 @@ async function runMode(mode: DeliveryMode, metricsPorts: number[]): Promise<Mode
   clearInterval(sampler);
   for (const stage of stages) {
     const s = stats[stage]!;
-    s.cpuSeconds = Math.max(s.cpuSeconds, cpuSeconds(children[stage]!.child.pid)) - cpuAtReady[stage]!;
+    s.cpuSeconds = Math.max(s.cpuSeconds, cpuSeconds(children[stage]!.child.pid)) - start.stages[stage]!;
     Object.assign(s, await scrapeTotals(metricsPorts[stages.indexOf(stage)]!).catch(() => ({})));
   }
-  const brokerCpuSeconds = broker === undefined ? undefined : cpuSeconds(broker) - brokerAtReady;
+  const brokerCpuSeconds = broker === undefined ? undefined : cpuSeconds(broker) - start.broker;
   const machineAtEnd = machineCpu();
-  const machineBusy = (machineAtEnd.busy - machineAtReady.busy) / Math.max(1, machineAtEnd.total - machineAtReady.total);
+  const machineBusy = (machineAtEnd.busy - start.machine.busy) / Math.max(1, machineAtEnd.total - start.machine.total);
 
   for (const [stage, child] of Object.entries(children)) {
     const code = await child.stop(60_000);
@@ -329,7 +357,7 @@ async function runMode(mode: DeliveryMode, metricsPorts: number[]): Promise<Mode
   const result: ModeResult = {
     mode,
     events: built.events,
-    produceSeconds: (produced - started) / 1000,
+    produceSeconds,
     routedSeconds: (routedAt - started) / 1000,
     rowsSeconds: (rowsAt - started) / 1000,
     sinkRowsPerSecond: built.events / Math.max(0.001, (rowsAt - firstRowAt) / 1000),
@@ -354,7 +382,7 @@ await pool.end();
 
 const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
 const s1 = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-console.log(`\nbench:pipeline — ${records.toLocaleString()} raw records per mode (${mix === 'terra' ? 'Terra webhooks only' : '70 % HealthKit, 20 % Terra webhooks, 10 % Terra on Kafka'}), five stage processes, ${(await import('node:os')).cpus().length} CPUs (shared machine: other benchmarks may run beside it)`);
+console.log(`\nbench:pipeline — ${records.toLocaleString()} raw records per mode (${mix === 'terra' ? 'Terra webhooks only' : '70 % HealthKit, 20 % Terra webhooks, 10 % Terra on Kafka'}), five stage processes, ${backlog ? 'from a backlog produced before they started' : 'produced while they run'}, ${(await import('node:os')).cpus().length} CPUs (shared machine: other benchmarks may run beside it)`);
 console.log('| mode | events | produce | all routed | all rows | chain events/s | sink rows/s (avg / peak 5 s) | latency p50 / p99 / max |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const r of results) {
