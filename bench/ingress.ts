@@ -51,7 +51,9 @@ interface Summary {
 
 /** Starts a target; `summary` resolves with what it prints on exit (the ingress: its 202 count). */
 async function startTarget(args: string[]): Promise<{ child: ChildProcess; port: number; summary: Promise<Summary> }> {
-  const child = spawn(process.execPath, [new URL('./ingress-target.ts', import.meta.url).pathname, ...args], {
+  // STAGE_NODE_ARGS: Node.js flags for the target, as for the stages of the other benchmarks (e.g. --cpu-prof).
+  const nodeArgs = process.env['STAGE_NODE_ARGS']?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, new URL('./ingress-target.ts', import.meta.url).pathname, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();

@@ -1,4 +1,4 @@
-// `npm run bench:pipeline [-- --records N] [-- --mode at-least-once|exactly-once|both] [-- --mix mixed|terra] [-- --backlog]`
+// `npm run bench:pipeline [-- --records N] [-- --mode at-least-once|exactly-once|both] [-- --mix mixed|terra] [-- --backlog] [-- --rounds N]`
 //
 // The whole chain as production runs it: one process per stage (`bridge run verify|normalize|
 // enrich|route|sink`), real Kafka, registry, Redis and Postgres. N signed raw records (default
@@ -13,7 +13,9 @@
 // `--backlog`: the records are all on the raw topics before the stages start, and the clock starts
 // at the last look (every 20 ms) at the stages' metrics before any of them had read a record; the
 // stages' CPU counts from there. This is how a chain is measured draining a backlog, without the
-// load generator's CPU on the same cores.
+// load generator's CPU on the same cores. `--rounds N`: every mode N times, alternating, and the
+// median of each mode's records/s and CPU per record (single runs on this shared machine vary by
+// about ±8 %).
 //
 // Latency is BiometricEvent receivedAt (the `received-at` header, or the Terra message time) →
 // arrival at a NEUROS-side reader of the priority topics. The routed record's own timestamp is
@@ -41,6 +43,8 @@ const modes: DeliveryMode[] = modeFlag === 'both' ? ['at-least-once', 'exactly-o
 const timeoutMs = Number(flag('timeout-s') ?? 1_200) * 1000;
 const mix = flag('mix') ?? 'mixed';
 const backlog = process.argv.includes('--backlog');
+const rounds = Number(flag('rounds') ?? 1);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${flag('rounds')}`);
 if (mix !== 'mixed' && mix !== 'terra') throw new Error(`--mix must be mixed or terra, got ${mix}`);
 /** The stages whose CPU the chain's per-record target counts (the sink is measured apart). */
 const chainStages = ['verify', 'normalize', 'enrich', 'route'] as const;
@@ -64,6 +68,8 @@ interface StageStats {
 
 interface ModeResult {
   mode: DeliveryMode;
+  /** 1-based; `--rounds` runs every mode that many times. */
+  round?: number;
   events: number;
   produceSeconds: number;
   routedSeconds: number;
@@ -377,25 +383,29 @@ const created = startBridge(['topics', 'create'], {}, await freePort());
 if ((await created.exited) !== 0) throw new Error(`bridge topics create failed: ${created.output()}`);
 const ports = await Promise.all(stages.map(() => freePort()));
 const results: ModeResult[] = [];
-for (const mode of modes) results.push(await runMode(mode, ports));
+// Modes alternate round by round, so a slow spell of the shared machine does not fall on one mode only.
+for (let round = 1; round <= rounds; round += 1) {
+  for (const mode of modes) results.push({ ...(await runMode(mode, ports)), round });
+}
 await pool.end();
 
 const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
+const label = (r: ModeResult) => (rounds > 1 ? `${r.mode} #${r.round}` : r.mode);
 const s1 = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 console.log(`\nbench:pipeline — ${records.toLocaleString()} raw records per mode (${mix === 'terra' ? 'Terra webhooks only' : '70 % HealthKit, 20 % Terra webhooks, 10 % Terra on Kafka'}), five stage processes, ${backlog ? 'from a backlog produced before they started' : 'produced while they run'}, ${(await import('node:os')).cpus().length} CPUs (shared machine: other benchmarks may run beside it)`);
 console.log('| mode | events | produce | all routed | all rows | chain events/s | sink rows/s (avg / peak 5 s) | latency p50 / p99 / max |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const r of results) {
   const done = Math.max(r.routedSeconds, r.rowsSeconds);
-  console.log(`| ${r.mode} | ${f0(r.events)} | ${r.produceSeconds.toFixed(1)} s | ${r.routedSeconds.toFixed(1)} s | ${r.rowsSeconds.toFixed(1)} s | ${f0(r.events / done)} | ${f0(r.sinkRowsPerSecond)} / ${f0(r.sinkPeakRowsPerSecond)} | ${s1(r.p50)} / ${s1(r.p99)} / ${s1(r.max)} |`);
+  console.log(`| ${label(r)} | ${f0(r.events)} | ${r.produceSeconds.toFixed(1)} s | ${r.routedSeconds.toFixed(1)} s | ${r.rowsSeconds.toFixed(1)} s | ${f0(r.events / done)} | ${f0(r.sinkRowsPerSecond)} / ${f0(r.sinkPeakRowsPerSecond)} | ${s1(r.p50)} / ${s1(r.p99)} / ${s1(r.max)} |`);
 }
-for (const r of results) console.log(`[${r.mode}] machine CPU busy from ready to end: ${(r.machineBusy * 100).toFixed(0)} %`);
+for (const r of results) console.log(`[${label(r)}] machine CPU busy from ready to end: ${(r.machineBusy * 100).toFixed(0)} %`);
 console.log('\n| mode | stage | records in | peak in/s | peak lag | peak RSS | CPU after ready | CPU µs/record | mean ms in topology | commits |');
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
   for (const stage of stages) {
     const s = r.stages[stage]!;
-    console.log(`| ${r.mode} | ${stage} | ${f0(s.recordsIn)} | ${f0(s.peakRate)} | ${f0(s.peakLag)} | ${s.peakRssMb.toFixed(0)} MB | ${s.cpuSeconds.toFixed(1)} s | ${s.recordsIn > 0 ? f0((s.cpuSeconds * 1e6) / s.recordsIn) : '–'} | ${s.meanRecordMs.toFixed(2)} | ${f0(s.commits)} |`);
+    console.log(`| ${label(r)} | ${stage} | ${f0(s.recordsIn)} | ${f0(s.peakRate)} | ${f0(s.peakLag)} | ${s.peakRssMb.toFixed(0)} MB | ${s.cpuSeconds.toFixed(1)} s | ${s.recordsIn > 0 ? f0((s.cpuSeconds * 1e6) / s.recordsIn) : '–'} | ${s.meanRecordMs.toFixed(2)} | ${f0(s.commits)} |`);
   }
 }
 
@@ -403,8 +413,22 @@ for (const r of results) {
 // Kafka documents count as input records too), with the broker's CPU per input record beside it.
 console.log('\n| mode | input records | records/s (all routed) | verify+normalize+enrich+route µs CPU/input record | broker µs CPU/input record |');
 console.log('|---|---|---|---|---|');
+const chainMicros = (r: ModeResult) => (chainStages.reduce((sum, stage) => sum + r.stages[stage]!.cpuSeconds, 0) * 1e6) / records;
+const brokerMicros = (r: ModeResult) => (r.brokerCpuSeconds === undefined ? undefined : (r.brokerCpuSeconds * 1e6) / records);
 for (const r of results) {
-  const chainCpu = chainStages.reduce((sum, stage) => sum + r.stages[stage]!.cpuSeconds, 0);
-  const broker = r.brokerCpuSeconds === undefined ? '–' : f0((r.brokerCpuSeconds * 1e6) / records);
-  console.log(`| ${r.mode} | ${f0(records)} | ${f0(records / r.routedSeconds)} | ${f0((chainCpu * 1e6) / records)} | ${broker} |`);
+  const broker = brokerMicros(r);
+  console.log(`| ${label(r)} | ${f0(records)} | ${f0(records / r.routedSeconds)} | ${f0(chainMicros(r))} | ${broker === undefined ? '–' : f0(broker)} |`);
+}
+if (rounds > 1) {
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
+  for (const mode of modes) {
+    const own = results.filter((r) => r.mode === mode);
+    const rates = own.map((r) => records / r.routedSeconds);
+    const brokers = own.map(brokerMicros).filter((b): b is number => b !== undefined);
+    console.log(`| ${mode}, median of ${rounds} (range) | ${f0(records)} | ${f0(median(rates))} (${f0(Math.min(...rates))}–${f0(Math.max(...rates))}) | ${f0(median(own.map(chainMicros)))} | ${brokers.length > 0 ? f0(median(brokers)) : '–'} |`);
+  }
 }
