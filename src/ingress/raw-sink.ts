@@ -1,15 +1,5 @@
 import { onBreakerState, type BreakerState } from '../obs/breaker-state.ts';
-import {
-  BrokenCircuitError,
-  CircuitState,
-  ConsecutiveBreaker,
-  TaskCancelledError,
-  TimeoutStrategy,
-  circuitBreaker,
-  handleWhen,
-  timeout,
-  wrap,
-} from 'cockatiel';
+import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, TaskCancelledError, circuitBreaker, handleWhen } from 'cockatiel';
 import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import { tooLargeError } from '../streams/producer-errors.ts';
 import { ReplaceableProducer } from '../streams/replaceable-producer.ts';
@@ -152,7 +142,19 @@ export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
     breaker: new ConsecutiveBreaker(options.breakerFailures ?? 5),
   });
   if (options.onBreakerStateChange) onBreakerState(breaker, options.onBreakerStateChange);
-  const batchPolicy = wrap(breaker, timeout(options.timeoutMs, TimeoutStrategy.Aggressive));
+  /*
+   * A batch not acknowledged within the timeout fails, so a hanging Kafka counts toward opening
+   * the breaker (each request is answered 503 at its own deadline by the sweeper). A timer rather
+   * than cockatiel's timeout policy: that policy aborts an AbortController after every call, and
+   * the DOMException each abort creates cost about 2 % of the ingress's CPU at 17k requests/s.
+   */
+  const withinTimeout = <T>(send: Promise<T>): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TaskCancelledError(`no acknowledgement within ${options.timeoutMs} ms`)), options.timeoutMs);
+    });
+    return Promise.race([send, expired]).finally(() => clearTimeout(timer));
+  };
   let openedAt = 0;
   breaker.onBreak(() => (openedAt = Date.now()));
   let queue: Pending[] = [];
@@ -255,7 +257,7 @@ export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
     try {
       // No early check of breaker.state: cockatiel moves an open breaker to half-open only when a
       // call is attempted, so every batch goes through it (an open breaker fails at once).
-      await batchPolicy.execute(() => (sent = lane.producer.send({ topicMessages, acks: -1, compression: CompressionTypes.None })));
+      await breaker.execute(() => withinTimeout((sent = lane.producer.send({ topicMessages, acks: -1, compression: CompressionTypes.None }))));
       for (const item of batch) settle(item);
     } catch (error) {
       if (tooLargeError(error) !== undefined) refusedForSize(batch, error);

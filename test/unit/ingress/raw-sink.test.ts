@@ -196,6 +196,24 @@ test('a request gets 503 by its deadline, whether its batch hangs or it waits in
   await sink.disconnect();
 });
 
+test('a batch Kafka never acknowledges counts as a failure: it opens the breaker, and later requests are refused at once', async () => {
+  const { kafka, producers } = fakeKafka();
+  const errors: string[] = [];
+  const sink = createKafkaRawSink({ kafka, timeoutMs: 100, producers: 2, breakerFailures: 1, halfOpenAfterMs: 60_000, onError: (kind) => errors.push(kind) });
+  await sink.connect();
+  const hanging = outcome(sink.send('raw.whoop', message(0)));
+  await sleep(150);
+  assert.is(hanging.value, 'timeout', 'the request of the hanging batch got 503 at its deadline');
+  assert.not.ok(sink.ready(), 'the timed-out batch opened the breaker');
+  const refused = outcome(sink.send('raw.whoop', message(1)));
+  await turn();
+  await turn();
+  assert.is(refused.value, 'breaker_open', 'the next request is refused without a produce request');
+  assert.is(producers.reduce((n, p) => n + p.calls.length, 0), 1, 'only the hanging batch reached Kafka');
+  assert.ok(errors.includes('breaker_open'), `expected the refusal counted as breaker_open, got ${errors.join(', ')}`);
+  producers.find((p) => p.calls.length > 0)!.calls[0]!.ack();
+});
+
 /** One producer whose first send is still unanswered after the request's deadline (answered 503). */
 async function sinkWithLateSend() {
   const { kafka, producers } = fakeKafka();
