@@ -41,10 +41,20 @@ export const rejected = (reason: SignatureFailure, detail: string): SignatureChe
 export function header(headers: HeaderBag, name: string): string | undefined {
   const wanted = name.toLowerCase();
   let found: string | undefined;
-  for (const [key, raw] of Object.entries(headers)) {
-    if (key.toLowerCase() !== wanted || raw === undefined) continue;
-    const values = (typeof raw === 'string' ? [raw] : raw).map((v) => v.trim());
-    for (const value of values) {
+  // Runs several times for every record verify checks: no arrays, and a name of another length is
+  // never lowercased.
+  for (const key in headers) {
+    if (key !== wanted && (key.length !== wanted.length || key.toLowerCase() !== wanted)) continue;
+    const raw = headers[key];
+    if (raw === undefined) continue;
+    if (typeof raw === 'string') {
+      const value = raw.trim();
+      if (found !== undefined && found !== value) return undefined;
+      found = value;
+      continue;
+    }
+    for (const each of raw) {
+      const value = each.trim();
       if (found !== undefined && found !== value) return undefined;
       found = value;
     }
