@@ -21,7 +21,8 @@ interface Waiting {
  * fetch (Kafka's linger.ms): they finish within a few ms of each other, and the first otherwise
  * went alone.
  *
- * A request carries at most about 1 MiB (mergedRequestMaxBytes); what does not fit goes next.
+ * A request carries at most about 1 MiB (mergedRequestMaxBytes); what does not fit goes next, and
+ * one send larger than that goes in several requests.
  *
  * Each caller learns the outcome of the request that carried its records: a failed request fails
  * every chunk in it, and each is retried as it would have been alone (nothing is acknowledged
@@ -39,11 +40,44 @@ export class CoalescedSends {
     this.#lingerMs = lingerMs;
   }
 
-  /** Resolves with the metadata of the whole request that carried these records. */
+  /**
+   * Resolves with the metadata of the whole request that carried these records (of every request,
+   * when they needed more than one).
+   */
   send(topicMessages: readonly TopicMessages[]): Promise<RecordMetadata[]> {
-    return new Promise((resolve, reject) => {
+    let bytes = 0;
+    for (const { messages } of topicMessages) for (const message of messages) bytes += recordBytes(message);
+    return bytes > mergedRequestMaxBytes ? this.#sendInRuns(topicMessages) : this.#queue(topicMessages, bytes);
+  }
+
+  /**
+   * A send larger than one request carries: a chunk's changelog (the store's values of up to a
+   * fetch's worth of records, all for the input's partition), or outputs larger than the input
+   * they came from. In one request, its batch for one partition could pass the topic's
+   * max.message.bytes, and the broker refused the whole request: enrich stopped with
+   * MESSAGE_TOO_LARGE on a 1 MiB chunk of events whose baselines took 2 MiB. Runs of at most
+   * mergedRequestMaxBytes go out in order, each acknowledged before the next is queued, so a
+   * failed run leaves none after it written (a changelog's input-offset marker comes last).
+   */
+  async #sendInRuns(topicMessages: readonly TopicMessages[]): Promise<RecordMetadata[]> {
+    const records = topicMessages.flatMap(({ topic, messages }) => messages.map((message) => ({ topic, message, bytes: recordBytes(message) })));
+    const written: RecordMetadata[] = [];
+    for (const run of runsOfBytes(records, (record) => record.bytes, mergedRequestMaxBytes)) {
+      const byTopic = new Map<string, Message[]>();
       let bytes = 0;
-      for (const { messages } of topicMessages) for (const message of messages) bytes += recordBytes(message);
+      for (const { topic, message, bytes: size } of run) {
+        const messages = byTopic.get(topic);
+        if (messages) messages.push(message);
+        else byTopic.set(topic, [message]);
+        bytes += size;
+      }
+      written.push(...(await this.#queue([...byTopic].map(([topic, messages]) => ({ topic, messages })), bytes)));
+    }
+    return written;
+  }
+
+  #queue(topicMessages: readonly TopicMessages[], bytes: number): Promise<RecordMetadata[]> {
+    return new Promise((resolve, reject) => {
       this.#waiting.push({ topicMessages, bytes, resolve, reject });
       if (this.#busy || this.#lingering !== undefined) return;
       if (this.#lingerMs <= 0) void this.#drain();

@@ -406,6 +406,11 @@ function firstOffsets(written: readonly RecordMetadata[], changelog: readonly Ou
   if (!changelog || changelog.length === 0) return undefined;
   const partitions = new Map(changelog.map((record) => [record.topic, record.partition]));
   const offsets = new Map<string, string>();
-  for (const meta of written) if (partitions.get(meta.topicName) === meta.partition && meta.baseOffset !== undefined) offsets.set(meta.topicName, meta.baseOffset);
+  for (const meta of written) {
+    if (partitions.get(meta.topicName) !== meta.partition || meta.baseOffset === undefined) continue;
+    // The chunk's records may have taken several requests: its first offset is the lowest.
+    const known = offsets.get(meta.topicName);
+    if (known === undefined || BigInt(meta.baseOffset) < BigInt(known)) offsets.set(meta.topicName, meta.baseOffset);
+  }
   return offsets;
 }

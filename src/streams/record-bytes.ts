@@ -20,8 +20,8 @@ export function recordBytes(message: Pick<Message, 'key' | 'value' | 'headers'>)
 /**
  * Most bytes the runtime puts in one produce request when it merges chunks' outputs (or in one
  * send of a transaction): a partition's records go in one batch, which the broker refuses above
- * the topic's max.message.bytes (1 MiB by default). A single chunk larger than this still goes
- * alone, as it was fetched.
+ * the topic's max.message.bytes (1 MiB by default). A chunk whose own records pass it goes in
+ * several requests (CoalescedSends, and a transaction's sends).
  */
 export const mergedRequestMaxBytes = 1_048_576;
 

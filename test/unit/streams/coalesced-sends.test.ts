@@ -96,4 +96,32 @@ test('merged sends stay under about 1 MiB per request: one partition batch never
   await Promise.all(pending);
 });
 
+test('one send larger than a request carries goes in runs under the limit, in order, each after the one before is acknowledged', async () => {
+  const { send, requests, releases } = heldSend();
+  const sends = new CoalescedSends(send);
+  const value = 'v'.repeat(300_000); // four of these pass mergedRequestMaxBytes
+  const big = sends.send([messages('changelog', value, value, value), messages('other', value, value)]);
+  await tick();
+  assert.is(requests.length, 1, 'the first run only, until it is acknowledged');
+  assert.equal(requests[0]!.map((t) => [t.topic, t.messages.length]), [['changelog', 3]]);
+  releases[0]!();
+  await tick();
+  assert.is(requests.length, 2, 'then the next run');
+  assert.equal(requests[1]!.map((t) => [t.topic, t.messages.length]), [['other', 2]]);
+  releases[1]!();
+  assert.equal((await big).map((m) => m.topicName), ['request-1', 'request-2'], 'the metadata of both requests');
+});
+
+test('a failed run of a large send fails it, and no later run is sent', async () => {
+  const { send, requests, releases } = heldSend();
+  const sends = new CoalescedSends(send);
+  const value = 'v'.repeat(300_000);
+  const big = rejection(sends.send([messages('changelog', value, value, value, value, value)]));
+  await tick();
+  releases[0]!(new Error('NOT_ENOUGH_REPLICAS'));
+  assert.instance(await big, Error);
+  await tick();
+  assert.is(requests.length, 1, 'the run after the failed one never went out');
+});
+
 test.run();
