@@ -261,6 +261,14 @@ async function runMode(mode: DeliveryMode, metricsPorts: number[]): Promise<Mode
 
   const children: Record<string, BridgeProcess> = {};
   stages.forEach((stage, i) => (children[stage] = startBridge(['run', stage], env, metricsPorts[i]!)));
+  // A stage that exits before the run ends stops the run at once, with what it printed.
+  let stopping = false;
+  let died: string | undefined;
+  for (const stage of stages) {
+    void children[stage]!.exited.then((code) => {
+      if (!stopping) died ??= `${stage} exited with ${code} during the run:\n${children[stage]!.output().slice(-4_000)}`;
+    });
+  }
   const broker = runningPid('kafka');
   // CPU counts from the start of the work: start-up (transpiling, connecting) is not per-record work.
   let start = { at: 0, machine: machineCpu(), broker: 0, stages: {} as Record<string, number> };
@@ -319,6 +327,11 @@ async function runMode(mode: DeliveryMode, metricsPorts: number[]): Promise<Mode
   const deadline = started + timeoutMs;
   let lastPrint = 0;
   while (rowsAt === 0 || routedAt === 0) {
+    if (died !== undefined) {
+      stopping = true;
+      await Promise.all(Object.values(children).map((child) => child.stop(30_000).catch(() => null)));
+      throw new Error(`[${mode}] ${died}`);
+    }
     if (Date.now() > deadline) throw new Error(`[${mode}] timed out: ${routed} routed, ${rows} rows of ${built.events}`);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     if (rowsAt === 0) {
@@ -347,6 +360,7 @@ async function runMode(mode: DeliveryMode, metricsPorts: number[]): Promise<Mode
   const machineAtEnd = machineCpu();
   const machineBusy = (machineAtEnd.busy - start.machine.busy) / Math.max(1, machineAtEnd.total - start.machine.total);
 
+  stopping = true;
   for (const [stage, child] of Object.entries(children)) {
     const code = await child.stop(60_000);
     if (code !== 0) console.log(`[${mode}] ${stage} exited ${code}: ${child.output().slice(-1_000)}`);
@@ -376,6 +390,8 @@ async function runMode(mode: DeliveryMode, metricsPorts: number[]): Promise<Mode
     stages: stats,
   };
   await pool.query('DELETE FROM biometric_events WHERE user_id >= $1 AND user_id < $2', [`${prefix}-`, `${prefix}.`]);
+  // Now rather than by autovacuum during the next run, on the cores that run measures.
+  await pool.query('VACUUM biometric_events');
   return result;
 }
 
