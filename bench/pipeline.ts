@@ -51,6 +51,18 @@ const chainStages = ['verify', 'normalize', 'enrich', 'route'] as const;
 const stages = ['verify', 'normalize', 'enrich', 'route', 'sink'] as const;
 const usersPerRun = 1_000;
 
+/**
+ * Stage processes still running: stopped if the benchmark is interrupted, or they would stay in
+ * the stages' consumer groups and take partitions of the next run (with another run's secrets).
+ */
+const running = new Set<BridgeProcess>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const child of running) child.child.kill('SIGTERM');
+    process.exit(130);
+  });
+}
+
 const kafka = new Kafka({ clientId: `bench-pipeline-${randomUUID().slice(0, 6)}`, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
 const pool = createPostgresPool({ connectionString: config.DATABASE_URL, max: 2, logger: createLogger({ level: 'warn', name: 'bench-pipeline' }), applicationName: 'bench-pipeline' });
 
@@ -260,7 +272,12 @@ async function runMode(mode: DeliveryMode, metricsPorts: number[]): Promise<Mode
   if (backlogSeconds !== undefined) console.log(`[${mode}] backlog: produced ${records.toLocaleString()} raw records in ${backlogSeconds.toFixed(1)} s before any stage started`);
 
   const children: Record<string, BridgeProcess> = {};
-  stages.forEach((stage, i) => (children[stage] = startBridge(['run', stage], env, metricsPorts[i]!)));
+  stages.forEach((stage, i) => {
+    const child = startBridge(['run', stage], env, metricsPorts[i]!);
+    children[stage] = child;
+    running.add(child);
+    void child.exited.then(() => running.delete(child));
+  });
   // A stage that exits before the run ends stops the run at once, with what it printed.
   let stopping = false;
   let died: string | undefined;
@@ -400,8 +417,13 @@ if ((await created.exited) !== 0) throw new Error(`bridge topics create failed: 
 const ports = await Promise.all(stages.map(() => freePort()));
 const results: ModeResult[] = [];
 // Modes alternate round by round, so a slow spell of the shared machine does not fall on one mode only.
-for (let round = 1; round <= rounds; round += 1) {
-  for (const mode of modes) results.push({ ...(await runMode(mode, ports)), round });
+try {
+  for (let round = 1; round <= rounds; round += 1) {
+    for (const mode of modes) results.push({ ...(await runMode(mode, ports)), round });
+  }
+} catch (error) {
+  for (const child of running) child.child.kill('SIGTERM');
+  throw error;
 }
 await pool.end();
 
