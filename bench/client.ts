@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { Consumer, FetchIsolationLevels, Producer, type Message } from '@platformatic/kafka';
 import { loadConfig } from '../src/config/index.ts';
+import { median } from './support/median.ts';
 
 type Client = 'kafkajs' | 'platformatic';
 type Phase = 'produce' | 'consume' | 'transform';
@@ -202,7 +203,6 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 console.log(`\nbench:client — ${records.toLocaleString('en-US')} records of 1 KB + 3 headers, medians of ${rounds} rounds (each run in its own process, includes connecting)`);
 console.log('| phase | kafkajs records/s | kafkajs µs CPU/record | @platformatic/kafka records/s | @platformatic/kafka µs CPU/record |');
 console.log('|---|---|---|---|---|');

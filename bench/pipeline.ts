@@ -27,6 +27,7 @@ import { Kafka, logLevel, type Message, type Producer } from 'kafkajs';
 import { loadConfig, type DeliveryMode } from '../src/config/index.ts';
 import { createLogger } from '../src/obs/logger.ts';
 import { runningPid } from '../src/cli/stack/processes.ts';
+import { median } from './support/median.ts';
 import { cpuSeconds, machineCpu } from './support/process-cpu.ts';
 import { createPostgresPool } from '../src/sink/index.ts';
 import { priorities, priorityTopic, rawTopic, topics } from '../src/topics.ts';
@@ -458,11 +459,6 @@ for (const r of results) {
   console.log(`| ${label(r)} | ${f0(records)} | ${f0(records / r.routedSeconds)} | ${f0(chainMicros(r))} | ${broker === undefined ? '–' : f0(broker)} |`);
 }
 if (rounds > 1) {
-  const median = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  };
   for (const mode of modes) {
     const own = results.filter((r) => r.mode === mode);
     const rates = own.map((r) => records / r.routedSeconds);

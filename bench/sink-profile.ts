@@ -12,6 +12,7 @@ import type { RawRecord } from '../src/streams/record.ts';
 import { TopologyTestDriver } from '../src/streams/testing/index.ts';
 import { sinkStage } from '../topologies/sink.ts';
 import { memorySchemaStore, serdes } from '../src/streams/index.ts';
+import { median } from './support/median.ts';
 
 const config = loadConfig();
 const n = 2_000;
@@ -60,7 +61,6 @@ for (let round = 0; round < rounds; round += 1) {
     await Promise.all(more.map((r) => writer.write(r)));
   })('insertParallel3');
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 for (const [label, xs] of Object.entries(timings)) console.log(`${label.padEnd(16)} median ${median(xs).toFixed(1)} ms per ${n}-record chunk (min ${Math.min(...xs).toFixed(1)})`);
 await pool.query('DELETE FROM biometric_events WHERE src_topic = $1', [`bench.profile-${run}`]);
 await pool.end();

@@ -28,6 +28,7 @@ import { memorySchemaStore, TopologyTestDriver } from '../src/streams/testing/in
 import { topics } from '../src/topics.ts';
 import { loadRuleSet, parseRuleSet, type RuleSet } from '../src/triggers/index.ts';
 import { defaultRulesFile, enrichTopology } from '../topologies/enrich.ts';
+import { median } from './support/median.ts';
 
 const records = Number(process.env['BENCH_STATE_RECORDS'] ?? 100_000);
 const users = Number(process.env['BENCH_STATE_USERS'] ?? 5_000);
@@ -77,7 +78,6 @@ async function enrichRun(rules: RuleSet, input: readonly BiometricEvent[]): Prom
   return { recordsPerSecond: input.length / seconds, cpuMicrosPerRecord: (used.user + used.system) / input.length };
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function enrichBench(): Promise<void> {
   const withBaselines = await loadRuleSet(defaultRulesFile);

@@ -12,6 +12,7 @@ import { Kafka, logLevel, type Consumer, type EachBatchPayload, type Producer } 
 import { loadConfig } from '../src/config/index.ts';
 import { StreamsBuilder, runTopology, serdes, type DeliveryMode, type Topology } from '../src/streams/index.ts';
 import { reliableProducer } from '../src/streams/producers.ts';
+import { median } from './support/median.ts';
 
 const config = loadConfig();
 const kafka = new Kafka({ clientId: 'bench-streams', brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
@@ -180,7 +181,6 @@ for (let round = 1; round <= rounds; round += 1) {
     console.log(`  round ${round}: ${scenario.padEnd(38)} ${Math.round(result.recordsPerSecond).toString().padStart(8)} records/s ${result.cpuMicrosPerRecord.toFixed(1).padStart(6)} µs CPU/record   p50 ${result.p50Ms} ms   p99 ${result.p99Ms} ms`);
   }
 }
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 const results: Result[] = [...measured].map(([scenario, all]) => ({
   scenario,
   recordsPerSecond: median(all.map((r) => r.recordsPerSecond)),
