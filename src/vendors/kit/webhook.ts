@@ -47,14 +47,9 @@ export function header(headers: HeaderBag, name: string): string | undefined {
     if (key !== wanted && (key.length !== wanted.length || key.toLowerCase() !== wanted)) continue;
     const raw = headers[key];
     if (raw === undefined) continue;
-    if (typeof raw === 'string') {
-      const value = raw.trim();
-      if (found !== undefined && found !== value) return undefined;
-      found = value;
-      continue;
-    }
-    for (const each of raw) {
-      const value = each.trim();
+    const count = typeof raw === 'string' ? 1 : raw.length;
+    for (let i = 0; i < count; i += 1) {
+      const value = (typeof raw === 'string' ? raw : raw[i]!).trim();
       if (found !== undefined && found !== value) return undefined;
       found = value;
     }
