@@ -273,20 +273,18 @@ async function runMode(mode: DeliveryMode, metricsPorts: number[]): Promise<Mode
   if (backlogSeconds !== undefined) console.log(`[${mode}] backlog: produced ${records.toLocaleString()} raw records in ${backlogSeconds.toFixed(1)} s before any stage started`);
 
   const children: Record<string, BridgeProcess> = {};
+  // A stage that exits before the run ends stops the run at once, with what it printed.
+  let stopping = false;
+  let died: string | undefined;
   stages.forEach((stage, i) => {
     const child = startBridge(['run', stage], env, metricsPorts[i]!);
     children[stage] = child;
     running.add(child);
-    void child.exited.then(() => running.delete(child));
-  });
-  // A stage that exits before the run ends stops the run at once, with what it printed.
-  let stopping = false;
-  let died: string | undefined;
-  for (const stage of stages) {
-    void children[stage]!.exited.then((code) => {
-      if (!stopping) died ??= `${stage} exited with ${code} during the run:\n${children[stage]!.output().slice(-4_000)}`;
+    void child.exited.then((code) => {
+      running.delete(child);
+      if (!stopping) died ??= `${stage} exited with ${code} during the run:\n${child.output().slice(-4_000)}`;
     });
-  }
+  });
   const broker = runningPid('kafka');
   // CPU counts from the start of the work: start-up (transpiling, connecting) is not per-record work.
   let start = { at: 0, machine: machineCpu(), broker: 0, stages: {} as Record<string, number> };
@@ -345,11 +343,8 @@ async function runMode(mode: DeliveryMode, metricsPorts: number[]): Promise<Mode
   const deadline = started + timeoutMs;
   let lastPrint = 0;
   while (rowsAt === 0 || routedAt === 0) {
-    if (died !== undefined) {
-      stopping = true;
-      await Promise.all(Object.values(children).map((child) => child.stop(30_000).catch(() => null)));
-      throw new Error(`[${mode}] ${died}`);
-    }
+    // The other stages are stopped where every failure of the run stops them.
+    if (died !== undefined) throw new Error(`[${mode}] ${died}`);
     if (Date.now() > deadline) throw new Error(`[${mode}] timed out: ${routed} routed, ${rows} rows of ${built.events}`);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     if (rowsAt === 0) {
