@@ -36,9 +36,12 @@ for (const mode of deliveryModes) {
     const crashes: string[] = [];
     events.on('crashed', (e) => crashes.push(e.error));
     let processed = 0;
-    events.on('processed', (e) => (processed += Object.values(e.recordsIn).reduce((a, b) => a + b, 0)));
     let largestChunk = 0;
-    events.on('processed', (e) => (largestChunk = Math.max(largestChunk, ...Object.values(e.recordsIn))));
+    events.on('processed', (e) => {
+      const chunk = Object.values(e.recordsIn).reduce((a, b) => a + b, 0);
+      processed += chunk;
+      largestChunk = Math.max(largestChunk, chunk);
+    });
     try {
       await createTopics(admin, [`${name}.in`, `${name}.out`, `dlq.${name}`]);
       await admin.createTopics({ waitForLeaders: true, topics: [{ topic: changelog, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'max.message.bytes', value: String(topicLimitBytes) }] }] });
