@@ -191,6 +191,14 @@ const pipelineShape = {
    */
   STAGE_FETCH_MIN_BYTES: positiveInt.default(65_536),
   STAGE_FETCH_MAX_WAIT_MS: positiveInt.max(5_000).default(10),
+  /**
+   * Stages: after a fetch that brought nothing, the next answers at the first record or after this
+   * long. An idle stage then asks a few times a second instead of every STAGE_FETCH_MAX_WAIT_MS
+   * (each of those fetches was parked and expired by the broker); the first record after a pause is
+   * read at once, and the ones after it in chunks again. A graceful stop of an idle stage waits for
+   * the fetch in flight, so up to this long.
+   */
+  STAGE_FETCH_IDLE_WAIT_MS: positiveInt.max(5_000).default(500),
   /** Stages: the least time between the starts of two fetches, ms (0: fetch again as soon as a chunk is done). */
   STAGE_FETCH_INTERVAL_MS: z.coerce.number().int().min(0).max(1_000).default(0),
   /**

@@ -79,6 +79,13 @@ export interface RunOptions {
    * chunk takes longer than this to run, so it never delays a fetch then.
    */
   fetchIntervalMs?: number; // 0
+  /**
+   * After a fetch that brought no records, the next asks for any record and waits up to this long,
+   * ms. A short `fetchMaxWaitMs` with a large `fetchMinBytes` gathers a trickle into chunks, but
+   * while a stage is idle it had the broker park and expire a fetch every `fetchMaxWaitMs` (most of
+   * an idle pipeline's CPU, the broker's included); the first record after a pause is still read at once.
+   */
+  fetchIdleWaitMs?: number; // fetchMaxWaitMs (500)
   /** Transactional ids are `<prefix>-<group>-<instance>-<n>` (instance: `groupInstanceId`, else unique per start). */
   transactionalIdPrefix?: string; // bridge
   /** Where a new group starts; a pipeline stage wants everything already on its topics. */
@@ -156,6 +163,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
     minBytes: options.fetchMinBytes ?? 1,
     maxWaitTimeInMs: options.fetchMaxWaitMs ?? fetchMaxWaitMs,
     minFetchIntervalMs: options.fetchIntervalMs ?? 0,
+    idleMaxWaitTimeInMs: options.fetchIdleWaitMs ?? fetchMaxWaitMs,
     allowAutoTopicCreation: false,
     ...(options.groupInstanceId ? { groupInstanceId: options.groupInstanceId } : {}),
   });

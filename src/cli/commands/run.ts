@@ -126,6 +126,7 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
           fetchMinBytes: config.STAGE_FETCH_MIN_BYTES,
           fetchMaxWaitMs: config.STAGE_FETCH_MAX_WAIT_MS,
           fetchIntervalMs: config.STAGE_FETCH_INTERVAL_MS,
+          fetchIdleWaitMs: config.STAGE_FETCH_IDLE_WAIT_MS,
           // Unique per group: a stage's second graph (hydrate-backfill) is a member of its own group.
           ...(config.KAFKA_GROUP_INSTANCE_ID ? { groupInstanceId: `${config.KAFKA_GROUP_INSTANCE_ID}-${topology.name}` } : {}),
           ...state,
