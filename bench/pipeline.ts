@@ -57,9 +57,12 @@ const usersPerRun = 1_000;
  * the stages' consumer groups and take partitions of the next run (with another run's secrets).
  */
 const running = new Set<BridgeProcess>();
+const stopRunning = () => {
+  for (const child of running) child.child.kill('SIGTERM');
+};
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    for (const child of running) child.child.kill('SIGTERM');
+    stopRunning();
     process.exit(130);
   });
 }
@@ -418,7 +421,7 @@ try {
     for (const mode of modes) results.push({ ...(await runMode(mode, ports)), round });
   }
 } catch (error) {
-  for (const child of running) child.child.kill('SIGTERM');
+  stopRunning();
   throw error;
 }
 await pool.end();
