@@ -1,5 +1,5 @@
 import type { Message, RecordMetadata, TopicMessages } from 'kafkajs';
-import { mergedRequestMaxBytes, recordBytes, runsOfBytes } from './record-bytes.ts';
+import { mergedRequestMaxBytes, runsOfBytes } from './record-bytes.ts';
 
 type Send = (topicMessages: TopicMessages[]) => Promise<RecordMetadata[]>;
 
@@ -21,8 +21,7 @@ interface Waiting {
  * fetch (Kafka's linger.ms): they finish within a few ms of each other, and the first otherwise
  * went alone.
  *
- * A request carries at most about 1 MiB (mergedRequestMaxBytes); what does not fit goes next, and
- * one send larger than that goes in several requests.
+ * A request carries at most about 1 MiB (mergedRequestMaxBytes); what does not fit goes next.
  *
  * Each caller learns the outcome of the request that carried its records: a failed request fails
  * every chunk in it, and each is retried as it would have been alone (nothing is acknowledged
@@ -41,42 +40,12 @@ export class CoalescedSends {
   }
 
   /**
-   * Resolves with the metadata of the whole request that carried these records (of every request,
-   * when they needed more than one).
+   * Queues records of `bytes` (recordBytes) for the next request and resolves with the metadata
+   * of the whole request that carried them. A send should not pass mergedRequestMaxBytes (cut it
+   * with runsOfBytes): a larger one goes alone, and its batch for one partition could pass the
+   * topic's max.message.bytes.
    */
-  send(topicMessages: readonly TopicMessages[]): Promise<RecordMetadata[]> {
-    let bytes = 0;
-    for (const { messages } of topicMessages) for (const message of messages) bytes += recordBytes(message);
-    return bytes > mergedRequestMaxBytes ? this.#sendInRuns(topicMessages) : this.#queue(topicMessages, bytes);
-  }
-
-  /**
-   * A send larger than one request carries: a chunk's changelog (the store's values of up to a
-   * fetch's worth of records, all for the input's partition), or outputs larger than the input
-   * they came from. In one request, its batch for one partition could pass the topic's
-   * max.message.bytes, and the broker refused the whole request: enrich stopped with
-   * MESSAGE_TOO_LARGE on a 1 MiB chunk of events whose baselines took 2 MiB. Runs of at most
-   * mergedRequestMaxBytes go out in order, each acknowledged before the next is queued, so a
-   * failed run leaves none after it written (a changelog's input-offset marker comes last).
-   */
-  async #sendInRuns(topicMessages: readonly TopicMessages[]): Promise<RecordMetadata[]> {
-    const records = topicMessages.flatMap(({ topic, messages }) => messages.map((message) => ({ topic, message, bytes: recordBytes(message) })));
-    const written: RecordMetadata[] = [];
-    for (const run of runsOfBytes(records, (record) => record.bytes, mergedRequestMaxBytes)) {
-      const byTopic = new Map<string, Message[]>();
-      let bytes = 0;
-      for (const { topic, message, bytes: size } of run) {
-        const messages = byTopic.get(topic);
-        if (messages) messages.push(message);
-        else byTopic.set(topic, [message]);
-        bytes += size;
-      }
-      written.push(...(await this.#queue([...byTopic].map(([topic, messages]) => ({ topic, messages })), bytes)));
-    }
-    return written;
-  }
-
-  #queue(topicMessages: readonly TopicMessages[], bytes: number): Promise<RecordMetadata[]> {
+  send(topicMessages: readonly TopicMessages[], bytes: number): Promise<RecordMetadata[]> {
     return new Promise((resolve, reject) => {
       this.#waiting.push({ topicMessages, bytes, resolve, reject });
       if (this.#busy || this.#lingering !== undefined) return;
@@ -94,8 +63,9 @@ export class CoalescedSends {
     this.#busy = true;
     while (this.#waiting.length > 0) {
       // Up to mergedRequestMaxBytes per request: merged, one partition's batch could pass the topic's limit.
-      const [batch = [], ...rest] = runsOfBytes(this.#waiting, (waiting) => waiting.bytes, mergedRequestMaxBytes);
-      this.#waiting = rest.flat();
+      const [first, ...rest] = runsOfBytes(this.#waiting, (waiting) => waiting.bytes, mergedRequestMaxBytes);
+      const batch = first?.items ?? [];
+      this.#waiting = rest.flatMap((run) => run.items);
       try {
         const written = await this.#send(merged(batch));
         for (const waiting of batch) waiting.resolve(written);

@@ -106,6 +106,20 @@ export function atLeastOnceCommitter(options: CommitterOptions): Committer {
   };
   const sends = new CoalescedSends(send, options.lingerMs);
   /**
+   * A chunk's records in runs of at most mergedRequestMaxBytes, each acknowledged before the next
+   * is queued, so a failed run leaves none after it written (a changelog's input-offset marker
+   * comes last). One chunk can pass what a request carries: its changelog (the store's values of
+   * up to a fetch's worth of records), or outputs larger than their input. In one request, a
+   * partition's batch passed the topic's max.message.bytes and the broker refused the whole
+   * request: enrich stopped with MESSAGE_TOO_LARGE on a 1 MiB chunk of events whose baselines took
+   * 2 MiB.
+   */
+  const sendInRuns = async (records: readonly OutgoingRecord[]): Promise<RecordMetadata[]> => {
+    const written: RecordMetadata[] = [];
+    for (const run of runsOfBytes(records, recordBytes, mergedRequestMaxBytes)) written.push(...(await sends.send(toTopicMessages(run.items), run.bytes)));
+    return written;
+  };
+  /**
    * Per owned partition, the offset up to which outputs are acknowledged. kafkajs rejoins at every
    * coordinator move (a broker restart) and resumes from the committed offsets, dropping its own
    * positions; when the commits of acknowledged chunks could not land first (the coordinator was
@@ -128,8 +142,8 @@ export function atLeastOnceCommitter(options: CommitterOptions): Committer {
       schedule.start();
     },
     async commit(chunk) {
-      if (chunk.outputs.length > 0) await sends.send(toTopicMessages(chunk.outputs));
-      const written = chunk.changelog && chunk.changelog.length > 0 ? await sends.send(toTopicMessages(chunk.changelog)) : [];
+      if (chunk.outputs.length > 0) await sendInRuns(chunk.outputs);
+      const written = chunk.changelog && chunk.changelog.length > 0 ? await sendInRuns(chunk.changelog) : [];
       await chunk.applyState?.(firstOffsets(written, chunk.changelog));
       const key = keyOf(chunk);
       const next = BigInt(chunk.nextOffset);
@@ -311,7 +325,7 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
       const records = chunks.flatMap((chunk) => (chunk.changelog && chunk.changelog.length > 0 ? [...chunk.outputs, ...chunk.changelog] : chunk.outputs));
       // Several sends when the round's records pass a partition batch's limit merged.
       for (const run of runsOfBytes(records, recordBytes, mergedRequestMaxBytes)) {
-        written.push(...(await transaction.sendBatch({ topicMessages: toTopicMessages(run), acks: -1 })));
+        written.push(...(await transaction.sendBatch({ topicMessages: toTopicMessages(run.items), acks: -1 })));
       }
       const group = chunks[0]!.groupMetadata;
       await transaction.sendOffsets({ consumerGroupId: options.groupId, topics: offsetsOf(chunks), ...(group ? { consumerGroupMetadata: group } : {}) });

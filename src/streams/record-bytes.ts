@@ -21,25 +21,31 @@ export function recordBytes(message: Pick<Message, 'key' | 'value' | 'headers'>)
  * Most bytes the runtime puts in one produce request when it merges chunks' outputs (or in one
  * send of a transaction): a partition's records go in one batch, which the broker refuses above
  * the topic's max.message.bytes (1 MiB by default). A chunk whose own records pass it goes in
- * several requests (CoalescedSends, and a transaction's sends).
+ * several requests (the committers' runs).
  */
 export const mergedRequestMaxBytes = 1_048_576;
 
+/** Items of a run and the bytes they add up to. */
+export interface Run<T> {
+  readonly items: T[];
+  readonly bytes: number;
+}
+
 /** `items` in order, cut into runs of at most `maxBytes` by `bytesOf` (an item larger goes alone). */
-export function runsOfBytes<T>(items: readonly T[], bytesOf: (item: T) => number, maxBytes: number): T[][] {
-  const runs: T[][] = [];
+export function runsOfBytes<T>(items: readonly T[], bytesOf: (item: T) => number, maxBytes: number): Run<T>[] {
+  const runs: Run<T>[] = [];
   let run: T[] = [];
   let bytes = 0;
   for (const item of items) {
     const size = bytesOf(item);
     if (run.length > 0 && bytes + size > maxBytes) {
-      runs.push(run);
+      runs.push({ items: run, bytes });
       run = [];
       bytes = 0;
     }
     run.push(item);
     bytes += size;
   }
-  if (run.length > 0) runs.push(run);
+  if (run.length > 0) runs.push({ items: run, bytes });
   return runs;
 }

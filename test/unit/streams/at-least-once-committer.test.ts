@@ -1,7 +1,7 @@
 // The at-least-once committer with a fake client: its producer after the broker lost its
 // idempotence state (the first producer fails as a restarted broker answers it; the ingress's raw
-// sink has its own replacement, tested in test/unit/ingress/raw-sink.test.ts), and where a
-// partition resumes after a rejoin.
+// sink has its own replacement, tested in test/unit/ingress/raw-sink.test.ts), where a
+// partition resumes after a rejoin, and a chunk larger than one request.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Kafka } from 'kafkajs';
@@ -37,8 +37,31 @@ function fakeKafka(failures: ReadonlyArray<string | undefined>) {
   return { kafka, producers };
 }
 
-function committer(kafka: Kafka) {
-  return atLeastOnceCommitter(testCommitterOptions(kafka, { commitIntervalMs: 0, topology: 'pass', groupId: 'bridge.pass', instanceId: 'i', transactionalProducers: 1 }));
+/** A client whose producer holds each request until released, recording what each carried. */
+function heldKafka() {
+  const requests: Array<Array<[string, number]>> = [];
+  const releases: Array<(error?: Error) => void> = [];
+  const kafka = {
+    producer: () => ({
+      events: { CONNECT: 'producer.connect', DISCONNECT: 'producer.disconnect' },
+      on: () => () => undefined,
+      connect: async () => {},
+      disconnect: async () => {},
+      sendBatch: ({ topicMessages }: { topicMessages: Array<{ topic: string; messages: unknown[] }> }) =>
+        new Promise((resolve, reject) => {
+          requests.push(topicMessages.map((t): [string, number] => [t.topic, t.messages.length]));
+          const n = requests.length;
+          releases.push((error) => (error ? reject(error) : resolve([{ topicName: `request-${n}`, partition: 0, errorCode: 0 }])));
+        }),
+    }),
+  } as unknown as Kafka;
+  return { kafka, requests, releases };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+function committer(kafka: Kafka, lingerMs?: number) {
+  return atLeastOnceCommitter(testCommitterOptions(kafka, { commitIntervalMs: 0, topology: 'pass', groupId: 'bridge.pass', instanceId: 'i', transactionalProducers: 1, ...(lingerMs === undefined ? {} : { lingerMs }) }));
 }
 
 const chunk = (records: number, options: { partition?: number; nextOffset?: number; commitConsumerOffsets?: Chunk['commitConsumerOffsets'] } = {}): Chunk => ({
@@ -107,6 +130,49 @@ test('a chunk whose outputs were not acknowledged does not move where its partit
   const sent = await c.commit(chunk(3, { nextOffset: 10 })).then(() => 'sent', (error: Error) => error.message);
   assert.match(sent, /UNKNOWN_SERVER_ERROR/, 'expected the send to fail');
   assert.is(await c.resumeFrom({ topic: 'in', partition: 0 }), undefined, 'nothing acknowledged, nothing skipped');
+  await c.close();
+});
+
+/** Five outputs of 300 KB: four pass what one request carries (mergedRequestMaxBytes). */
+const largeChunk = (commitConsumerOffsets: Chunk['commitConsumerOffsets']): Chunk => ({
+  topic: 'in',
+  partition: 0,
+  nextOffset: '5',
+  outputs: ['out', 'out', 'out', 'other', 'other'].map((topic) => ({ topic, key: null, value: Buffer.alloc(300_000), headers: {}, timestamp: 0, node: topic })),
+  commitConsumerOffsets,
+});
+
+test('a chunk larger than a request carries goes in runs under the limit, in order, each after the one before is acknowledged', async () => {
+  const { kafka, requests, releases } = heldKafka();
+  const c = committer(kafka, 0); // no linger: a run is requested as soon as it is queued
+  await c.connect();
+  let committed = 0;
+  const commit = c.commit(largeChunk(async () => void (committed += 1)));
+  await tick();
+  assert.equal(requests, [[['out', 3]]], 'the first run only, until it is acknowledged');
+  releases[0]!();
+  await tick();
+  assert.equal(requests[1], [['other', 2]], 'then the next run');
+  assert.is(committed, 0, 'no offset before the last run is acknowledged');
+  releases[1]!();
+  await commit;
+  assert.is(committed, 1, 'the offset once every run is');
+  await c.close();
+});
+
+test('a failed run of a large chunk fails its commit: no later run is sent and no offset committed', async () => {
+  const { kafka, requests, releases } = heldKafka();
+  const c = committer(kafka, 0); // no linger: a run is requested as soon as it is queued
+  await c.connect();
+  let committed = 0;
+  const commit = c.commit(largeChunk(async () => void (committed += 1))).then(() => undefined, (error: unknown) => error);
+  await tick();
+  releases[0]!(Object.assign(new Error('NOT_ENOUGH_REPLICAS'), { type: 'NOT_ENOUGH_REPLICAS', retriable: false }));
+  assert.instance(await commit, Error);
+  await tick();
+  assert.is(requests.length, 1, 'the run after the failed one never went out');
+  assert.is(committed, 0);
+  assert.is(await c.resumeFrom({ topic: 'in', partition: 0 }), undefined, 'nothing skipped on resume');
   await c.close();
 });
 

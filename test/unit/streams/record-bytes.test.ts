@@ -4,7 +4,8 @@ import { recordBytes, runsOfBytes } from '../../../src/streams/record-bytes.ts';
 
 test('runsOfBytes cuts items in order into runs under the bound; an item over it goes alone', () => {
   const runs = runsOfBytes([3, 4, 2, 9, 1, 1], (n) => n, 7);
-  assert.equal(runs, [[3, 4], [2], [9], [1, 1]]);
+  assert.equal(runs.map((run) => run.items), [[3, 4], [2], [9], [1, 1]]);
+  assert.equal(runs.map((run) => run.bytes), [7, 2, 9, 2], 'each run with its bytes');
   assert.equal(runsOfBytes([], (n: number) => n, 7), [], 'nothing in, no run');
 });
 
