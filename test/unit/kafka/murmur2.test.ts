@@ -1,6 +1,7 @@
 // The patched kafkajs murmur2 (32-bit arithmetic instead of 64-bit Long objects) must hash as
 // Kafka's Java client does, or a key would land in another partition than other clients put it
-// (and than an instance's state store expects it).
+// (and than an instance's state store expects it). The partitioner looks at a message's given
+// partition and its key before it lists the available partitions (keyless records only).
 import { createRequire } from 'node:module';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -33,6 +34,15 @@ test('the default partitioner puts each key in the partition the Java client doe
   const partitioner = Partitioners.DefaultPartitioner();
   const partitionMetadata = Array.from({ length: 6 }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], offlineReplicas: [], partitionErrorCode: 0 }));
   for (const [key, , partition] of java) assert.is(partitioner({ topic: 't', partitionMetadata, message: { key, value: null } }), partition, `partition of ${JSON.stringify(key)}`);
+});
+
+test('a given partition wins, a key decides without leaders, and keyless records rotate over the partitions that have a leader', () => {
+  const partitioner = Partitioners.DefaultPartitioner();
+  const partitionMetadata = Array.from({ length: 6 }, (_, partitionId) => ({ partitionId, leader: partitionId % 2 === 0 ? 0 : -1, replicas: [0], isr: [0], offlineReplicas: [], partitionErrorCode: 0 }));
+  assert.is(partitioner({ topic: 't', partitionMetadata, message: { key: 'a', value: null, partition: 5 } }), 5, 'the given partition, also one without a leader');
+  assert.is(partitioner({ topic: 't', partitionMetadata, message: { key: 'a', value: null } }), 4, 'the key’s partition, whether it has a leader or not');
+  const keyless = Array.from({ length: 6 }, () => partitioner({ topic: 't', partitionMetadata, message: { value: null } }));
+  assert.equal([...new Set(keyless)].sort(), [0, 2, 4], 'keyless records only go to partitions with a leader, each in turn');
 });
 
 test.run();
