@@ -110,10 +110,15 @@ test('offsets and timestamps add exactly below and beyond 2^53; negative timesta
   assert.is(roundTrip(record, '9223372036854775800', '-1').offset, '9223372036854775807');
   assert.is(roundTrip(record, '0', '-1').timestamp, '999');
   assert.is(roundTrip({ ...record, timestampDelta: 0 }, '0', '9007199254740993').timestamp, '9007199254740993');
+  for (const delta of [2 ** 47, -(2 ** 47), 2 ** 48 + 1, -(2 ** 48) - 1, 2 ** 52, -(2 ** 52)]) {
+    assert.is(roundTrip({ ...record, timestampDelta: delta }, '0', '0').timestamp, String(delta), `a timestamp delta of ${delta}, on either side of seven varint bytes`);
+  }
 });
 
-test('repeated header names gather into a list in order; a header named __proto__ is a plain property', () => {
-  const read = roundTrip({ key: null, value: null, headers: { a: ['1', '2', '3'], b: 'x', ['__proto__']: 'p' } as Headers }, '0', '0');
+test('repeated header names gather into a list in order; headers named __proto__, constructor or toString are plain properties', () => {
+  const read = roundTrip({ key: null, value: null, headers: { a: ['1', '2', '3'], b: 'x', ['__proto__']: 'p', constructor: 'c', toString: ['t1', 't2'] } as Headers }, '0', '0');
+  assert.equal(read.headers['constructor'], Buffer.from('c'), 'a name Object.prototype has is not taken for a repeat');
+  assert.equal(read.headers['toString'], [Buffer.from('t1'), Buffer.from('t2')]);
   assert.equal(read.headers['a'], [Buffer.from('1'), Buffer.from('2'), Buffer.from('3')]);
   assert.equal(read.headers['b'], Buffer.from('x'));
   assert.ok(Object.prototype.hasOwnProperty.call(read.headers, '__proto__'), '__proto__ is an own property');
