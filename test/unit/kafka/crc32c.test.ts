@@ -1,5 +1,6 @@
-// The patched kafkajs CRC-32C (slicing-by-8), which the producer computes over every record batch
-// it sends: the broker refuses a batch whose checksum is wrong, so it must equal CRC-32C exactly.
+// The patched kafkajs CRC-32C (@node-rs/crc32's native one), which the producer computes over
+// every record batch it sends: the broker refuses a batch whose checksum is wrong, so it must
+// equal CRC-32C exactly.
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { test } from 'uvu';
