@@ -77,10 +77,23 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
     ...(names.includes('enrich') ? { routes: { '/state/': baselineQueryRoute(config, () => running.find((r) => r.topology.name === 'enrich')) } } : {}),
   });
   let ingress: Awaited<ReturnType<typeof startIngress>> | undefined;
+  /**
+   * The start-up step under way (the ingress or a topology starting). A stop aborts the waits of
+   * start-up and lets this step finish, so what it starts is stopped too: a topology that joined
+   * its group as Ctrl-C came finished starting after the stop and kept the process alive.
+   */
+  let starting: Promise<unknown> = Promise.resolve();
+  const startUp = new AbortController();
+  const startStep = <T>(work: Promise<T>): Promise<T> => {
+    starting = work.catch(() => undefined);
+    return work;
+  };
 
   let stopping: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
     stopping ??= (async () => {
+      startUp.abort();
+      await starting;
       // One topology failing to stop cleanly must not keep the others' resources open.
       const stopped = await Promise.allSettled(running.map((r) => r.stop()));
       for (const result of stopped) if (result.status === 'rejected') log.warn({ error: errorName(result.reason) }, 'a topology did not stop cleanly');
@@ -97,7 +110,7 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
   try {
     // /health and /ready answer while start-up still waits for a dependency (ready: false).
     await connectAdmin(admin, log, resources.signal);
-    if (stage === 'all') ingress = await startIngress(config, log);
+    if (stage === 'all') await startStep(startIngress(config, log).then((started) => (ingress = started)));
     const built: { name: string; topologies: readonly Topology[] }[] = [];
     for (const name of names) {
       const factory = registry[name];
@@ -112,6 +125,7 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
         ...(config.STATE_CHANGELOG_REPLICATION_FACTOR ? { changelogReplicationFactor: config.STATE_CHANGELOG_REPLICATION_FACTOR } : {}),
       };
       for (const topology of topologies) {
+        if (stopping) break;
         const options = {
           kafka,
           delivery,
@@ -132,7 +146,8 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
           ...state,
         };
         // A topic created a moment ago may have no leader yet, a broker may be restarting: wait.
-        running.push(await waitFor(() => runTopology(topology, options), { log, dependency: 'kafka', what: `to start ${topology.name}`, isUnavailable: isKafkaUnavailable, signal: resources.signal }));
+        const signal = AbortSignal.any([resources.signal, startUp.signal]);
+        await startStep(waitFor(() => runTopology(topology, options), { log, dependency: 'kafka', what: `to start ${topology.name}`, isUnavailable: isKafkaUnavailable, signal }).then((started) => running.push(started)));
       }
     }
   } catch (error) {
@@ -143,7 +158,8 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
     if (stoppedWhileStarting && resources.signal.aborted) return;
     throw error;
   }
-  await new Promise<void>((resolve) => events.on('stopped', () => running.every((r) => !r.isReady()) && resolve()));
+  // Stopped by a signal during start-up: nothing more to wait for.
+  if (!stopping) await new Promise<void>((resolve) => events.on('stopped', () => running.every((r) => !r.isReady()) && resolve()));
   await shutdown();
   removeSignalHandlers();
 }
