@@ -118,6 +118,7 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
     }
     expected = built.reduce((sum, stage) => sum + stage.topologies.length, 0);
     if (built.some((stage) => stage.topologies.some((topology) => topology.stateStores.length > 0))) await warnOfGroupJoinDelay(admin, log, 'state restore');
+    const startSignal = AbortSignal.any([resources.signal, startUp.signal]);
     for (const { name, topologies } of built) {
       const delivery = (stageNames as readonly string[]).includes(name) ? deliveryFor(config, name as StageName) : config.DELIVERY;
       const state = {
@@ -146,8 +147,7 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
           ...state,
         };
         // A topic created a moment ago may have no leader yet, a broker may be restarting: wait.
-        const signal = AbortSignal.any([resources.signal, startUp.signal]);
-        await startStep(waitFor(() => runTopology(topology, options), { log, dependency: 'kafka', what: `to start ${topology.name}`, isUnavailable: isKafkaUnavailable, signal }).then((started) => running.push(started)));
+        await startStep(waitFor(() => runTopology(topology, options), { log, dependency: 'kafka', what: `to start ${topology.name}`, isUnavailable: isKafkaUnavailable, signal: startSignal }).then((started) => running.push(started)));
       }
     }
   } catch (error) {
