@@ -30,11 +30,8 @@ import type { StackService } from '../src/cli/stack/index.ts';
 import { dlqTopic, dlqStages, priorities, priorityTopic, rawTopic, topics, verifiedTopic } from '../src/topics.ts';
 import { freePort, startBridge, type BridgeProcess } from '../test/integration/pipeline-support.ts';
 import { eventUser, healthkitUpload } from './support/signed-load.ts';
+import { flag } from './support/flag.ts';
 
-const flag = (name: string) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at === -1 ? undefined : process.argv[at + 1];
-};
 const events = Number(flag('events') ?? 100_000);
 const kills = Number(flag('kills') ?? 20);
 // Requests offered per second. At 500/s a broker restart left ~50,000 webhooks retrying at once and

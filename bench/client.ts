@@ -14,6 +14,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Consumer, FetchIsolationLevels, Producer, type Message } from '@platformatic/kafka';
 import { loadConfig } from '../src/config/index.ts';
 import { median } from './support/median.ts';
+import { flag } from './support/flag.ts';
+import { recordHeaders as headers } from './support/record-headers.ts';
 
 type Client = 'kafkajs' | 'platformatic';
 type Phase = 'produce' | 'consume' | 'transform';
@@ -25,15 +27,10 @@ interface Measurement {
   cpuMicros: number;
 }
 
-const flag = (name: string) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at === -1 ? undefined : process.argv[at + 1];
-};
 const config = loadConfig();
 const brokers = [...config.KAFKA_BROKERS];
 const chunk = 500; // records per produce request and per transaction (1 KB each: under the topic's 1 MiB batch limit)
 const value = Buffer.alloc(1_024, 'x');
-const headers = { 'x-request-id': 'r-0000000000', 'received-at': '1767225600000', 'content-type': 'application/json' };
 
 async function kafkajsRun(phase: Phase, source: string, target: string, records: number): Promise<void> {
   const kafka = new Kafka({ clientId: 'bench-client', brokers, logLevel: process.env['BENCH_DEBUG'] ? logLevel.ERROR : logLevel.NOTHING });

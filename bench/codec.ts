@@ -11,6 +11,8 @@
 // neighbours on the machine.
 import { createRequire } from 'node:module';
 import { median } from './support/median.ts';
+import { flag } from './support/flag.ts';
+import { recordHeaders as headers } from './support/record-headers.ts';
 
 const require = createRequire(import.meta.url);
 interface ProduceMessage {
@@ -35,21 +37,17 @@ const encodeRecord = require('kafkajs/src/protocol/recordBatch/record/v0/index.j
 const Decoder = require('kafkajs/src/protocol/decoder.js') as new (buffer: Buffer) => unknown;
 const decodeBatch = require('kafkajs/src/protocol/recordBatch/v0/decoder.js') as (decoder: unknown) => Promise<{ records: unknown[] }>;
 
-const flag = (name: string) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at === -1 ? undefined : process.argv[at + 1];
-};
 const rounds = Number(flag('rounds') ?? 7);
 const requests = 100;
 const partitions = 6;
 const perPartition = 84;
-const headers = { 'x-request-id': 'r-0000000000', 'received-at': '1767225600000', 'content-type': 'application/json' };
 
 async function encodeRound(value: Buffer): Promise<{ micros: number; bytes: number }> {
   const producerId = Long.fromInt(4_242);
   let bytes = 0;
   const cpu = process.cpuUsage();
   for (let r = 0; r < requests; r += 1) {
+    // Built inside the measurement: a stage builds a chunk's message objects for every send too.
     const topicData = [
       {
         topic: 'bench.encode',

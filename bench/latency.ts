@@ -20,11 +20,8 @@ import { runningPid } from '../src/cli/stack/processes.ts';
 import { cpuSeconds, machineCpu } from './support/process-cpu.ts';
 import { healthkitUpload } from './support/signed-load.ts';
 import { nowMs, type LatencyReaderData, type ReaderMessage } from './support/latency-reader.ts';
+import { flag } from './support/flag.ts';
 
-const flag = (name: string) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at === -1 ? undefined : process.argv[at + 1];
-};
 const rate = Number(flag('rate') ?? 1_000);
 const seconds = Number(flag('seconds') ?? 60);
 const modeFlag = flag('mode') ?? 'both';

@@ -32,12 +32,9 @@ import { cpuSeconds, machineCpu } from './support/process-cpu.ts';
 import { createPostgresPool } from '../src/sink/index.ts';
 import { priorities, priorityTopic, rawTopic, topics } from '../src/topics.ts';
 import { freePort, healthkitHeaders, startBridge, terraHeaders, type BridgeProcess } from '../test/integration/pipeline-support.ts';
+import { flag } from './support/flag.ts';
 
 const config = loadConfig();
-const flag = (name: string) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at === -1 ? undefined : process.argv[at + 1];
-};
 const records = Number(flag('records') ?? 200_000);
 const modeFlag = flag('mode') ?? 'both';
 const modes: DeliveryMode[] = modeFlag === 'both' ? ['at-least-once', 'exactly-once'] : [modeFlag as DeliveryMode];

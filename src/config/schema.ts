@@ -12,6 +12,7 @@ export type StageName = (typeof stageNames)[number];
 export { vendorIds, type VendorId } from '../vendors/index.ts';
 
 import { deliveryModes, type DeliveryMode } from '../streams/delivery.ts';
+import { fetchMaxWaitMs } from '../streams/fetch-wait.ts';
 import { runnerDefaults } from '../streams/runner-defaults.ts';
 export { deliveryModes, type DeliveryMode };
 
@@ -198,7 +199,7 @@ const pipelineShape = {
    * read at once, and the ones after it in chunks again. A graceful stop of an idle stage waits for
    * the fetch in flight, so up to this long.
    */
-  STAGE_FETCH_IDLE_WAIT_MS: positiveInt.max(5_000).default(500),
+  STAGE_FETCH_IDLE_WAIT_MS: positiveInt.max(5_000).default(fetchMaxWaitMs),
   /** Stages: the least time between the starts of two fetches, ms (0: fetch again as soon as a chunk is done). */
   STAGE_FETCH_INTERVAL_MS: z.coerce.number().int().min(0).max(1_000).default(0),
   /**
