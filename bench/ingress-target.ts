@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../src/config/index.ts';
 import { createIngress, createKafkaRawSink, ingressSettings, type RawSink } from '../src/ingress/index.ts';
 import { createLogger } from '../src/obs/logger.ts';
+import { createThreadedRawSink } from './support/threaded-raw-sink.ts';
 
 const [mode = 'ingress', topic = 'raw.whoop', producers = '3', accessLog = 'default'] = process.argv.slice(2);
 const config = loadConfig();
@@ -39,6 +40,12 @@ if (mode === 'bare') {
   // Access logs on, as in production, written where they cost the same but do not flood the terminal.
   // `all` logs every success at info (the old default), `off` none (a warn-level logger).
   const logger = createLogger({ level: accessLog === 'off' ? 'warn' : 'info' }, pino.destination({ dest: '/dev/null', sync: false }));
+  const sinkOf = (mode: string): RawSink => {
+    const settings = { timeoutMs: config.INGRESS_KAFKA_TIMEOUT_MS, halfOpenAfterMs: config.INGRESS_BREAKER_HALF_OPEN_MS, producers: Number(producers) };
+    if (mode === 'ingress-no-kafka') return acknowledgingSink();
+    if (mode === 'ingress-threaded') return createThreadedRawSink({ ...settings, brokers: config.KAFKA_BROKERS });
+    return createKafkaRawSink({ kafka, ...settings });
+  };
   const ingress = createIngress({
     ...ingressSettings(config),
     port: 0,
@@ -46,7 +53,7 @@ if (mode === 'bare') {
     // Every bench connection comes from 127.0.0.1; in production they come from many vendors'
     // addresses. At the default (64) the 100 connections would meet 429s that close connections.
     maxConnectionsPerSource: 1_000,
-    sink: mode === 'ingress-no-kafka' ? acknowledgingSink() : createKafkaRawSink({ kafka, timeoutMs: config.INGRESS_KAFKA_TIMEOUT_MS, halfOpenAfterMs: config.INGRESS_BREAKER_HALF_OPEN_MS, producers: Number(producers) }),
+    sink: sinkOf(mode),
     logger,
     version: 'bench',
     rawTopic: () => topic,

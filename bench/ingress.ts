@@ -22,6 +22,8 @@ const { values } = parseArgs({
     'access-log': { type: 'string', default: 'default' },
     /** Also run the ingress with a sink that acks at once: the HTTP side's own ceiling. */
     'no-kafka': { type: 'boolean', default: false },
+    /** Also run the ingress with its Kafka sink in a worker thread (bench/support/threaded-raw-sink.ts). */
+    'threaded-sink': { type: 'boolean', default: false },
   },
 });
 const duration = Number(values.duration);
@@ -152,19 +154,24 @@ console.log(
     `${values.producers} producers, access log ${values['access-log']}`,
 );
 const results = [];
-let serverAccepted: number | undefined;
+// The targets that write to the topic: the 202s they sent and the ones the client saw.
+let serverAccepted = 0;
+let seen = 0;
 for (const [name, args, path] of [
   ['bare node:http (ceiling)', ['bare'], '/webhooks/whoop'],
   ...(values['no-kafka'] ? [['ingress, sink acks at once (no Kafka)', ['ingress-no-kafka', topic, values.producers, values['access-log']], `${config.INGRESS_BASE_PATH}/webhooks/whoop`] as const] : []),
+  ...(values['threaded-sink'] ? [['ingress, Kafka sink in a worker thread', ['ingress-threaded', topic, values.producers, values['access-log']], `${config.INGRESS_BASE_PATH}/webhooks/whoop`] as const] : []),
   ['ingress (202 after acks=all)', ['ingress', topic, values.producers, values['access-log']], `${config.INGRESS_BASE_PATH}/webhooks/whoop`],
 ] as const) {
   const target = await startTarget([...args]);
   try {
-    results.push(await load(name, target.port, path, target.child.pid));
+    const row = await load(name, target.port, path, target.child.pid);
+    results.push(row);
+    if (args[0] === 'ingress' || args[0] === 'ingress-threaded') seen += row.accepted;
   } finally {
     target.child.kill('SIGTERM');
     const summary = await target.summary;
-    if (args[0] === 'ingress') serverAccepted = summary.accepted;
+    if (args[0] === 'ingress' || args[0] === 'ingress-threaded') serverAccepted += summary.accepted ?? NaN;
   }
 }
 console.table(results.map(({ accepted: _, ...row }) => row));
@@ -176,7 +183,6 @@ if (bare && ingress) console.log(`ingress throughput is ${Math.round((100 * ingr
 // connections with requests still in flight when the duration ends (those were answered 202 too).
 const offsets = await admin.fetchTopicOffsets(topic);
 const records = offsets.reduce((sum, p) => sum + Number(p.high), 0);
-const seen = ingress?.accepted ?? 0;
 const ok = records === serverAccepted && seen <= records;
 console.log(`records on ${topic}: ${records}; 202s sent by the ingress: ${serverAccepted}; 202s seen by the client: ${seen} → ${ok ? 'every 202 is on the topic' : 'MISMATCH'}`);
 if (!ok) process.exitCode = 1;
