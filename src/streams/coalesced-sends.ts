@@ -1,5 +1,5 @@
 import type { Message, RecordMetadata, TopicMessages } from 'kafkajs';
-import { mergedRequestMaxBytes, runsOfBytes } from './record-bytes.ts';
+import { mergedRequestMaxBytes, runAt } from './record-bytes.ts';
 
 type Send = (topicMessages: TopicMessages[]) => Promise<RecordMetadata[]>;
 
@@ -63,9 +63,8 @@ export class CoalescedSends {
     this.#busy = true;
     while (this.#waiting.length > 0) {
       // Up to mergedRequestMaxBytes per request: merged, one partition's batch could pass the topic's limit.
-      const [first, ...rest] = runsOfBytes(this.#waiting, (waiting) => waiting.bytes, mergedRequestMaxBytes);
-      const batch = first?.items ?? [];
-      this.#waiting = rest.flatMap((run) => run.items);
+      const batch = runAt(this.#waiting, 0, (waiting) => waiting.bytes, mergedRequestMaxBytes).items;
+      this.#waiting.splice(0, batch.length);
       try {
         const written = await this.#send(merged(batch));
         for (const waiting of batch) waiting.resolve(written);

@@ -41,18 +41,22 @@ export interface Run<T> {
 /** `items` in order, cut into runs of at most `maxBytes` by `bytesOf` (an item larger goes alone). */
 export function runsOfBytes<T>(items: readonly T[], bytesOf: (item: T) => number, maxBytes: number): Run<T>[] {
   const runs: Run<T>[] = [];
-  let run: T[] = [];
+  for (let from = 0; from < items.length; ) {
+    const run = runAt(items, from, bytesOf, maxBytes);
+    runs.push(run);
+    from += run.items.length;
+  }
+  return runs;
+}
+
+/** The run of `runsOfBytes` that starts at `from` (empty when nothing is left). */
+export function runAt<T>(items: readonly T[], from: number, bytesOf: (item: T) => number, maxBytes: number): Run<T> {
+  let end = from;
   let bytes = 0;
-  for (const item of items) {
-    const size = bytesOf(item);
-    if (run.length > 0 && bytes + size > maxBytes) {
-      runs.push({ items: run, bytes });
-      run = [];
-      bytes = 0;
-    }
-    run.push(item);
+  for (; end < items.length; end += 1) {
+    const size = bytesOf(items[end]!);
+    if (end > from && bytes + size > maxBytes) break;
     bytes += size;
   }
-  if (run.length > 0) runs.push({ items: run, bytes });
-  return runs;
+  return { items: items.slice(from, end), bytes };
 }

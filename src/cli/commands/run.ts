@@ -119,14 +119,14 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
     expected = built.reduce((sum, stage) => sum + stage.topologies.length, 0);
     if (built.some((stage) => stage.topologies.some((topology) => topology.stateStores.length > 0))) await warnOfGroupJoinDelay(admin, log, 'state restore');
     const startSignal = AbortSignal.any([resources.signal, startUp.signal]);
-    for (const { name, topologies } of built) {
+    starting: for (const { name, topologies } of built) {
       const delivery = (stageNames as readonly string[]).includes(name) ? deliveryFor(config, name as StageName) : config.DELIVERY;
       const state = {
         ...(config.STATE_DIR ? { stateBackend: lmdbBackend(config.STATE_DIR) } : {}),
         ...(config.STATE_CHANGELOG_REPLICATION_FACTOR ? { changelogReplicationFactor: config.STATE_CHANGELOG_REPLICATION_FACTOR } : {}),
       };
       for (const topology of topologies) {
-        if (stopping) break;
+        if (stopping) break starting;
         const options = {
           kafka,
           delivery,
