@@ -30,24 +30,22 @@ import type { StackService } from '../src/cli/stack/index.ts';
 import { dlqTopic, dlqStages, priorities, priorityTopic, rawTopic, topics, verifiedTopic } from '../src/topics.ts';
 import { freePort, startBridge, type BridgeProcess } from '../test/integration/pipeline-support.ts';
 import { eventUser, healthkitUpload } from './support/signed-load.ts';
-import { flag } from './support/flag.ts';
+import { choiceFlag, countFlag, flag } from './support/flag.ts';
 
-const events = Number(flag('events') ?? 100_000);
-const kills = Number(flag('kills') ?? 20);
+const events = countFlag('events', 100_000);
+const kills = countFlag('kills', 20, 0);
 // Requests offered per second. At 500/s a broker restart left ~50,000 webhooks retrying at once and
 // this process, not the pipeline, took a whole core on a 2-core machine; 100/s keeps it a small load.
-const rate = Number(flag('rate') ?? 100);
-const brokerRestarts = Number(flag('broker-restarts') ?? 5);
-const timeoutMs = Number(flag('timeout-s') ?? 1_800) * 1000;
-const modeFlag = flag('mode') ?? 'both';
-if (modeFlag !== 'both' && !(deliveryModes as readonly string[]).includes(modeFlag)) throw new Error(`--mode must be both, ${deliveryModes.join(' or ')}`);
-const modes: DeliveryMode[] = modeFlag === 'both' ? [...deliveryModes] : [modeFlag as DeliveryMode];
+const rate = countFlag('rate', 100);
+const brokerRestarts = countFlag('broker-restarts', 5, 0);
+const timeoutMs = countFlag('timeout-s', 1_800) * 1000;
+const modeFlag = choiceFlag('mode', ['both', ...deliveryModes], 'both');
+const modes: DeliveryMode[] = modeFlag === 'both' ? [...deliveryModes] : [modeFlag];
 // static: each stage process keeps one KAFKA_GROUP_INSTANCE_ID across its restarts, as a pod does.
-const membership = flag('membership') ?? 'static';
+const membership = choiceFlag('membership', ['static', 'dynamic'], 'static');
 const log = createLogger({ level: 'warn' });
 /** A topic's offsets, once its partitions have leaders (topics created a moment ago may not yet). */
 const topicOffsets = (admin: Admin, topic: string) => waitFor(() => admin.fetchTopicOffsets(topic), { log, dependency: 'kafka', what: `to answer the offsets of ${topic}`, isUnavailable: isKafkaUnavailable });
-if (membership !== 'static' && membership !== 'dynamic') throw new Error('--membership must be static or dynamic');
 // The processes' LOG_LEVEL: info adds the runtime's hand-over lines (skipped records, resumes).
 const processLogLevel = flag('log-level') ?? 'warn';
 if (usesExternalStack()) throw new Error('npm run chaos restarts the native stack’s services; unset KAFKA_BROKERS, SCHEMA_REGISTRY_URL, DATABASE_URL and REDIS_URL');

@@ -14,7 +14,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Consumer, FetchIsolationLevels, Producer, type Message } from '@platformatic/kafka';
 import { loadConfig } from '../src/config/index.ts';
 import { median } from './support/median.ts';
-import { flag } from './support/flag.ts';
+import { countFlag, flag } from './support/flag.ts';
 import { recordHeaders as headers } from './support/record-headers.ts';
 
 type Client = 'kafkajs' | 'platformatic';
@@ -178,8 +178,8 @@ if (child !== undefined) {
   process.exit(0);
 }
 
-const records = Number(flag('records') ?? 100_000);
-const rounds = Number(flag('rounds') ?? 3);
+const records = countFlag('records', 100_000);
+const rounds = countFlag('rounds', 3);
 const self = fileURLToPath(import.meta.url);
 const results: Measurement[] = [];
 for (let round = 0; round < rounds; round++) {

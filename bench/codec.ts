@@ -11,7 +11,7 @@
 // neighbours on the machine.
 import { createRequire } from 'node:module';
 import { median } from './support/median.ts';
-import { flag } from './support/flag.ts';
+import { countFlag } from './support/flag.ts';
 import { recordHeaders as headers } from './support/record-headers.ts';
 
 const require = createRequire(import.meta.url);
@@ -37,7 +37,7 @@ const encodeRecord = require('kafkajs/src/protocol/recordBatch/record/v0/index.j
 const Decoder = require('kafkajs/src/protocol/decoder.js') as new (buffer: Buffer) => unknown;
 const decodeBatch = require('kafkajs/src/protocol/recordBatch/v0/decoder.js') as (decoder: unknown) => Promise<{ records: unknown[] }>;
 
-const rounds = Number(flag('rounds') ?? 7);
+const rounds = countFlag('rounds', 7);
 const requests = 100;
 const partitions = 6;
 const perPartition = 84;

@@ -20,16 +20,15 @@ import { runningPid } from '../src/cli/stack/processes.ts';
 import { cpuSeconds, machineCpu } from './support/process-cpu.ts';
 import { healthkitUpload } from './support/signed-load.ts';
 import { nowMs, type LatencyReaderData, type ReaderMessage } from './support/latency-reader.ts';
-import { flag } from './support/flag.ts';
+import { choiceFlag, countFlag } from './support/flag.ts';
 
-const rate = Number(flag('rate') ?? 1_000);
-const seconds = Number(flag('seconds') ?? 60);
-const modeFlag = flag('mode') ?? 'both';
+const rate = countFlag('rate', 1_000);
+const seconds = countFlag('seconds', 60);
+const modeFlag = choiceFlag('mode', ['both', ...deliveryModes], 'both');
 // Following every event through the intermediate topics reads five times the records on the same
 // two cores, so it is asked for; the headline numbers come from runs without it.
 const traceHops = process.argv.includes('--hops');
-if (modeFlag !== 'both' && !(deliveryModes as readonly string[]).includes(modeFlag)) throw new Error(`--mode must be both, ${deliveryModes.join(' or ')}`);
-const modes: DeliveryMode[] = modeFlag === 'both' ? [...deliveryModes] : [modeFlag as DeliveryMode];
+const modes: DeliveryMode[] = modeFlag === 'both' ? [...deliveryModes] : [modeFlag];
 const config = loadConfig();
 /** Seconds of offered load per slice of the p99-over-time line. */
 const sliceSeconds = 10;

@@ -24,7 +24,7 @@
 import { readFileSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Message, type Producer } from 'kafkajs';
-import { loadConfig, type DeliveryMode } from '../src/config/index.ts';
+import { deliveryModes, loadConfig, type DeliveryMode } from '../src/config/index.ts';
 import { createLogger } from '../src/obs/logger.ts';
 import { runningPid } from '../src/cli/stack/processes.ts';
 import { median } from './support/median.ts';
@@ -32,18 +32,16 @@ import { cpuSeconds, machineCpu } from './support/process-cpu.ts';
 import { createPostgresPool } from '../src/sink/index.ts';
 import { priorities, priorityTopic, rawTopic, topics } from '../src/topics.ts';
 import { freePort, healthkitHeaders, startBridge, terraHeaders, type BridgeProcess } from '../test/integration/pipeline-support.ts';
-import { flag } from './support/flag.ts';
+import { choiceFlag, countFlag } from './support/flag.ts';
 
 const config = loadConfig();
-const records = Number(flag('records') ?? 200_000);
-const modeFlag = flag('mode') ?? 'both';
-const modes: DeliveryMode[] = modeFlag === 'both' ? ['at-least-once', 'exactly-once'] : [modeFlag as DeliveryMode];
-const timeoutMs = Number(flag('timeout-s') ?? 1_200) * 1000;
-const mix = flag('mix') ?? 'mixed';
+const records = countFlag('records', 200_000);
+const modeFlag = choiceFlag('mode', ['both', ...deliveryModes], 'both');
+const modes: DeliveryMode[] = modeFlag === 'both' ? [...deliveryModes] : [modeFlag];
+const timeoutMs = countFlag('timeout-s', 1_200) * 1000;
+const mix = choiceFlag('mix', ['mixed', 'terra'], 'mixed');
 const backlog = process.argv.includes('--backlog');
-const rounds = Number(flag('rounds') ?? 1);
-if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${flag('rounds')}`);
-if (mix !== 'mixed' && mix !== 'terra') throw new Error(`--mix must be mixed or terra, got ${mix}`);
+const rounds = countFlag('rounds', 1);
 /** The stages whose CPU the chain's per-record target counts (the sink is measured apart). */
 const chainStages = ['verify', 'normalize', 'enrich', 'route'] as const;
 const stages = ['verify', 'normalize', 'enrich', 'route', 'sink'] as const;

@@ -11,16 +11,11 @@ import { loadConfig } from '../src/config/index.ts';
 import { priorities } from '../src/topics.ts';
 import { freePort, startBridge } from '../test/integration/pipeline-support.ts';
 import { routedWriter, userToken } from '../test/integration/push-support.ts';
+import { countFlag } from './support/flag.ts';
 
-const flag = (name: string, fallback: number): number => {
-  const at = process.argv.indexOf(`--${name}`);
-  const value = at === -1 ? fallback : Number(process.argv[at + 1]);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive whole number`);
-  return value;
-};
-const clients = flag('clients', 5_000);
-const events = flag('events', 2_000);
-const rate = flag('rate', 200);
+const clients = countFlag('clients', 5_000);
+const events = countFlag('events', 2_000);
+const rate = countFlag('rate', 200);
 const config = loadConfig();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -3,3 +3,25 @@ export function flag(name: string): string | undefined {
   const at = process.argv.indexOf(`--${name}`);
   return at === -1 ? undefined : process.argv[at + 1];
 }
+
+/** `--<name>` as a whole number of at least `min`, or `fallback` when absent; anything else stops the benchmark, naming the flag. */
+export function countFlag(name: string, fallback: number, min = 1): number {
+  const given = flag(name);
+  if (given === undefined) return fallback;
+  const value = Number(given);
+  if (!Number.isInteger(value) || value < min) refuse(`--${name} must be a whole number of at least ${min}, got ${given}`);
+  return value;
+}
+
+/** `--<name>` as one of `choices`, or `fallback` when absent; anything else stops the benchmark, naming the choices. */
+export function choiceFlag<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+  const given = flag(name) ?? fallback;
+  if (!(choices as readonly string[]).includes(given)) refuse(`--${name} must be ${choices.join(', ')}; got ${given}`);
+  return given as T;
+}
+
+/** A usage error: the reason on stderr and exit status 2, without a stack trace. */
+function refuse(reason: string): never {
+  console.error(reason);
+  process.exit(2);
+}
