@@ -30,7 +30,7 @@ import type { StackService } from '../src/cli/stack/index.ts';
 import { dlqTopic, dlqStages, priorities, priorityTopic, rawTopic, topics, verifiedTopic } from '../src/topics.ts';
 import { freePort, startBridge, type BridgeProcess } from '../test/integration/pipeline-support.ts';
 import { eventUser, healthkitUpload } from './support/signed-load.ts';
-import { choiceFlag, countFlag, flag } from './support/flag.ts';
+import { choiceFlag, countFlag, flag } from './support/options.ts';
 
 const events = countFlag('events', 100_000);
 const kills = countFlag('kills', 20, 0);

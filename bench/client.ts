@@ -14,7 +14,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Consumer, FetchIsolationLevels, Producer, type Message } from '@platformatic/kafka';
 import { loadConfig } from '../src/config/index.ts';
 import { median } from './support/median.ts';
-import { countFlag, flag } from './support/flag.ts';
+import { countFlag, flag } from './support/options.ts';
 import { recordHeaders as headers } from './support/record-headers.ts';
 
 type Client = 'kafkajs' | 'platformatic';

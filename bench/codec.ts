@@ -11,7 +11,7 @@
 // neighbours on the machine.
 import { createRequire } from 'node:module';
 import { median } from './support/median.ts';
-import { countFlag } from './support/flag.ts';
+import { countFlag } from './support/options.ts';
 import { recordHeaders as headers } from './support/record-headers.ts';
 
 const require = createRequire(import.meta.url);

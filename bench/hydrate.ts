@@ -18,9 +18,10 @@ import { MemoryTokenSource } from '../test/support/memory-token-source.ts';
 import { startVendorApiSim } from '../test/support/vendor-sim/api-server.ts';
 import { documented, serveDocumented } from '../test/support/vendor-sim/documented-resources.ts';
 import { simHydration } from '../test/support/vendor-sim/sim-hydration.ts';
+import { countArgument, countEnv } from './support/options.ts';
 
 const users = 2_000;
-const inFlight = Number(process.env['BENCH_IN_FLIGHT'] ?? 200); // notifications in flight at once
+const inFlight = countEnv('BENCH_IN_FLIGHT', 200); // notifications in flight at once
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function hydrationAgainst(baseUrl: (vendor: string) => string, limits: RateLimits): Hydration {
@@ -122,7 +123,7 @@ if (process.argv[2] === '--limiter-worker') {
   const [simUrl, keyPrefix, requests, windowSeconds, startAt] = process.argv.slice(3) as [string, string, string, string, string];
   await limiterWorker(simUrl, keyPrefix, Number(requests), Number(windowSeconds), Number(startAt));
 } else {
-  const seconds = Number(process.argv[2] ?? 30);
+  const seconds = countArgument('seconds', 30);
   await throughput(seconds);
   await overshoot(seconds);
 }

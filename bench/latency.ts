@@ -20,7 +20,7 @@ import { runningPid } from '../src/cli/stack/processes.ts';
 import { cpuSeconds, machineCpu } from './support/process-cpu.ts';
 import { healthkitUpload } from './support/signed-load.ts';
 import { nowMs, type LatencyReaderData, type ReaderMessage } from './support/latency-reader.ts';
-import { choiceFlag, countFlag } from './support/flag.ts';
+import { choiceFlag, countFlag } from './support/options.ts';
 
 const rate = countFlag('rate', 1_000);
 const seconds = countFlag('seconds', 60);

@@ -3,8 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { bridgeSchemas } from '../src/schemas/index.ts';
 import { normalizeVerified } from '../src/vendors/normalize-record.ts';
+import { countArgument } from './support/options.ts';
 
-const records = Number(process.argv[2] ?? 200_000);
+const records = countArgument('records', 200_000);
 const type = bridgeSchemas().BiometricEvent.type;
 const inputs = [
   { key: 'terra:u', topic: 'verified.terra', value: readFileSync('test/fixtures/vendors/terra/sleep.json') },

@@ -32,7 +32,7 @@ import { cpuSeconds, machineCpu } from './support/process-cpu.ts';
 import { createPostgresPool } from '../src/sink/index.ts';
 import { priorities, priorityTopic, rawTopic, topics } from '../src/topics.ts';
 import { freePort, healthkitHeaders, startBridge, terraHeaders, type BridgeProcess } from '../test/integration/pipeline-support.ts';
-import { choiceFlag, countFlag } from './support/flag.ts';
+import { choiceFlag, countFlag } from './support/options.ts';
 
 const config = loadConfig();
 const records = countFlag('records', 200_000);

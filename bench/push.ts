@@ -11,7 +11,7 @@ import { loadConfig } from '../src/config/index.ts';
 import { priorities } from '../src/topics.ts';
 import { freePort, startBridge } from '../test/integration/pipeline-support.ts';
 import { routedWriter, userToken } from '../test/integration/push-support.ts';
-import { countFlag } from './support/flag.ts';
+import { countFlag } from './support/options.ts';
 
 const clients = countFlag('clients', 5_000);
 const events = countFlag('events', 2_000);

@@ -13,10 +13,11 @@ import { TopologyTestDriver } from '../src/streams/testing/index.ts';
 import { sinkStage } from '../topologies/sink.ts';
 import { memorySchemaStore, serdes } from '../src/streams/index.ts';
 import { median } from './support/median.ts';
+import { countArgument } from './support/options.ts';
 
 const config = loadConfig();
 const n = 2_000;
-const rounds = Number(process.argv[2] ?? 10);
+const rounds = countArgument('rounds', 10);
 const run = randomUUID().slice(0, 8);
 const store = memorySchemaStore();
 const serde = serdes.avro<EnrichedBiometricEvent>({ store, schema: bridgeSchemas().EnrichedBiometricEvent.json as Schema });

@@ -15,12 +15,13 @@ import { createEventWriter, createPostgresBreaker, createPostgresPool, migrate }
 import { runTopology, serdes } from '../src/streams/index.ts';
 import { createRegistryClient, registrySchemaStore } from '../src/schemas/index.ts';
 import { sinkStage } from '../topologies/sink.ts';
+import { countArgument, countEnv } from './support/options.ts';
 
 const config = loadConfig();
-const total = Number(process.argv[2] ?? 200_000);
+const total = countArgument('rows', 200_000);
 const partitions = 6;
 // Partitions written at once: like `bridge run sink`, up to the pool size unless BENCH_CONCURRENCY says.
-const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? config.PG_POOL_MAX);
+const concurrency = countEnv('BENCH_CONCURRENCY', config.PG_POOL_MAX);
 const run = randomUUID().slice(0, 8);
 const topic = `bench.enriched-${run}`;
 const log = createLogger({ level: 'warn' });

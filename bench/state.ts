@@ -29,11 +29,12 @@ import { topics } from '../src/topics.ts';
 import { loadRuleSet, parseRuleSet, type RuleSet } from '../src/triggers/index.ts';
 import { defaultRulesFile, enrichTopology } from '../topologies/enrich.ts';
 import { median } from './support/median.ts';
+import { countEnv } from './support/options.ts';
 
-const records = Number(process.env['BENCH_STATE_RECORDS'] ?? 100_000);
-const users = Number(process.env['BENCH_STATE_USERS'] ?? 5_000);
-const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
-const changelogEntries = Number(process.env['BENCH_STATE_CHANGELOG'] ?? 1_000_000);
+const records = countEnv('BENCH_STATE_RECORDS', 100_000);
+const users = countEnv('BENCH_STATE_USERS', 5_000);
+const rounds = countEnv('BENCH_ROUNDS', 3);
+const changelogEntries = countEnv('BENCH_STATE_CHANGELOG', 1_000_000);
 const day = 86_400_000;
 
 interface Measured {

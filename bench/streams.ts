@@ -13,15 +13,16 @@ import { loadConfig } from '../src/config/index.ts';
 import { StreamsBuilder, runTopology, serdes, type DeliveryMode, type Topology } from '../src/streams/index.ts';
 import { reliableProducer } from '../src/streams/producers.ts';
 import { median } from './support/median.ts';
+import { countEnv } from './support/options.ts';
 
 const config = loadConfig();
 const kafka = new Kafka({ clientId: 'bench-streams', brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
-const backlog = Number(process.env['BENCH_RECORDS'] ?? 200_000);
-const paced = Number(process.env['BENCH_LATENCY_RECORDS'] ?? 2_000);
-const rate = Number(process.env['BENCH_RATE'] ?? 1_000); // records per second in the latency phase
-const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const backlog = countEnv('BENCH_RECORDS', 200_000);
+const paced = countEnv('BENCH_LATENCY_RECORDS', 2_000);
+const rate = countEnv('BENCH_RATE', 1_000); // records per second in the latency phase
+const rounds = countEnv('BENCH_ROUNDS', 3);
 // Exactly-once: the runtime's transactional producers (its default when unset).
-const producers = process.env['BENCH_TRANSACTIONAL_PRODUCERS'] ? { transactionalProducers: Number(process.env['BENCH_TRANSACTIONAL_PRODUCERS']) } : {};
+const producers = process.env['BENCH_TRANSACTIONAL_PRODUCERS'] ? { transactionalProducers: countEnv('BENCH_TRANSACTIONAL_PRODUCERS', 1) } : {};
 const partitions = 3;
 const padding = 'x'.repeat(200); // a small webhook-sized body
 
