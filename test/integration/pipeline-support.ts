@@ -10,7 +10,7 @@ import { projectRoot } from '../../src/cli/stack/paths.ts';
 import { vendorIds } from '../../src/config/schema.ts';
 import { dlqTopic, hydratedVendorIds, rawTopic, topics, verifiedTopic } from '../../src/topics.ts';
 import { vendorInputTopic } from '../../topologies/normalize.ts';
-import { waitUntil } from '../support/wait-until.ts';
+import { StopWaiting, waitUntil } from '../support/wait-until.ts';
 import { testConsumer } from '../support/services.ts';
 
 export type SignedHeaders = Record<string, string>;
@@ -122,7 +122,7 @@ export function startBridge(args: readonly string[], env: Record<string, string>
       await waitUntil(
         `bridge ${args.join(' ')} to answer /ready`,
         async () => {
-          if (exitCode !== 'running') throw new Error(`exited with ${exitCode}: ${output.slice(-2_000)}`);
+          if (exitCode !== 'running') throw new StopWaiting(`exited with ${exitCode}: ${output.slice(-2_000)}`);
           const res = await fetch(`http://127.0.0.1:${metricsPort}/ready`, { signal: AbortSignal.timeout(1_000) });
           return res.status === 200;
         },
