@@ -1,4 +1,4 @@
-// `npm run bench:latency [-- --rate R] [-- --seconds S] [-- --mode at-least-once|exactly-once|both] [-- --hops]`
+// `npm run bench:latency [-- --rate R] [-- --seconds S] [-- --mode at-least-once|exactly-once|both] [-- --hops] [-- --one-process]`
 //
 // End-to-end latency under a steady load, as NEUROS sees it: signed HealthKit uploads offered at
 // R per second (default 1 000) for S seconds (default 60) through the ingress, with the ingress and
@@ -28,6 +28,9 @@ const modeFlag = choiceFlag('mode', ['both', ...deliveryModes], 'both');
 // Following every event through the intermediate topics reads five times the records on the same
 // two cores, so it is asked for; the headline numbers come from runs without it.
 const traceHops = process.argv.includes('--hops');
+// The ingress and every stage in one process (`bridge run all`, as `npm start` runs them) instead
+// of one process each.
+const oneProcess = process.argv.includes('--one-process');
 const modes: DeliveryMode[] = modeFlag === 'both' ? [...deliveryModes] : [modeFlag];
 const config = loadConfig();
 /** Seconds of offered load per slice of the p99-over-time line. */
@@ -107,8 +110,10 @@ async function runMode(mode: DeliveryMode): Promise<Result> {
   // (64 open requests) would answer the bench 429 whenever the chain falls behind.
   const env = { DELIVERY: mode, LOG_LEVEL: 'warn', HEALTHKIT_WEBHOOK_SECRETS: secret, INGRESS_MAX_CONNECTIONS_PER_SOURCE: '1000' };
   const ingressPort = await freePort();
-  const processes: BridgeProcess[] = [startBridge(['run', 'ingress'], { ...env, INGRESS_PORT: String(ingressPort) }, ingressPort)];
-  for (const stage of stages) processes.push(startBridge(['run', stage], env, await freePort()));
+  const processes: BridgeProcess[] = oneProcess
+    ? [startBridge(['run', 'all'], { ...env, INGRESS_PORT: String(ingressPort) }, await freePort())]
+    : [startBridge(['run', 'ingress'], { ...env, INGRESS_PORT: String(ingressPort) }, ingressPort)];
+  if (!oneProcess) for (const stage of stages) processes.push(startBridge(['run', stage], env, await freePort()));
   await Promise.all(processes.map((p) => p.waitReady(180_000)));
 
   const total = Math.round(rate * seconds);
@@ -136,7 +141,9 @@ async function runMode(mode: DeliveryMode): Promise<Result> {
   await joined;
   console.log(`[${mode}] ingress and five stages ready; offering ${rate}/s for ${seconds} s`);
 
-  const pids: Record<string, number | undefined> = { broker: runningPid('kafka'), ingress: processes[0]!.child.pid, ...Object.fromEntries(stages.map((stage, i) => [stage, processes[i + 1]!.child.pid])) };
+  const pids: Record<string, number | undefined> = oneProcess
+    ? { broker: runningPid('kafka'), 'ingress and stages': processes[0]!.child.pid }
+    : { broker: runningPid('kafka'), ingress: processes[0]!.child.pid, ...Object.fromEntries(stages.map((stage, i) => [stage, processes[i + 1]!.child.pid])) };
   const cpuAtStart = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
   const benchAtStart = process.cpuUsage();
   const machineAtStart = machineCpu();
