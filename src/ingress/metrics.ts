@@ -45,7 +45,7 @@ export function createIngressMetrics(registry: Registry = new Registry()) {
     }),
     producerReplacements: new Counter({
       name: 'ingress_producer_replacements_total',
-      help: 'Idempotent producers replaced after a fatal idempotence error, by the broker error',
+      help: 'Idempotent producers replaced after a failed send, by the broker error (send_failed when it gave none)',
       labelNames: ['reason'] as const,
       registers: [registry],
     }),

@@ -71,7 +71,7 @@ export interface KafkaRawSinkOptions {
   readonly onError?: (kind: SinkUnavailableError['kind']) => void;
   /** Told of every transition of the Kafka breaker (for the breaker-state metric and logs). */
   readonly onBreakerStateChange?: (state: BreakerState) => void;
-  /** Told when a producer is replaced after a fatal idempotence error (its name, e.g. OUT_OF_ORDER_SEQUENCE_NUMBER). */
+  /** Told when a producer is replaced after a failed send (the broker's error, e.g. OUT_OF_ORDER_SEQUENCE_NUMBER, or `send_failed`). */
   readonly onProducerReplaced?: (reason: string) => void;
 }
 
@@ -90,7 +90,7 @@ interface Pending {
   readonly reject: (error: Error) => void;
 }
 
-/** One idempotent producer (replaced after a fatal idempotence error) and whether it has a produce request outstanding. */
+/** One idempotent producer (replaced after a failed send) and whether it has a produce request outstanding. */
 interface Lane {
   readonly producer: ReplaceableProducer;
   busy: boolean;
@@ -314,10 +314,8 @@ export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
       // Every request has a deadline, so this wait is bounded by the timeout.
       if (queue.length > 0 || inFlight.size > 0) await new Promise<void>((resolve) => (idleWaiter = resolve));
       stopSweeper();
-      // A send that timed out may still be retrying; disconnecting under it lets it reconnect
-      // afterwards and keep a socket open. Give such sends up to one more timeout to finish.
-      await Promise.all(lanes.map((lane) => lane.producer.settled(options.timeoutMs)));
-      await Promise.all(lanes.map((lane) => lane.producer.disconnect()));
+      // A send that timed out may still be retrying: it gets up to one more timeout to finish.
+      await Promise.all(lanes.map((lane) => lane.producer.disconnect(options.timeoutMs)));
     },
   };
 }

@@ -89,7 +89,7 @@ export interface CommitterOptions {
  */
 export function atLeastOnceCommitter(options: CommitterOptions): Committer {
   const producer = new ReplaceableProducer(() => reliableProducer(options.kafka), (reason) =>
-    options.log.warn({ error: reason }, 'the producer lost its sequence at the broker; sending again with a new producer id'),
+    options.log.warn({ error: reason }, 'a send failed; the producer is replaced so that its sequence numbers start afresh under a new producer id'),
   );
   /**
    * After OUT_OF_ORDER_SEQUENCE_NUMBER and its kin (a broker restart lost the producer's state)

@@ -1,13 +1,19 @@
 import type { Producer, ProducerBatch, RecordMetadata } from 'kafkajs';
-import { fatalIdempotenceError } from './producer-errors.ts';
+import { fatalIdempotenceError, tooLargeError } from './producer-errors.ts';
 
 /**
- * An idempotent producer that is replaced after a fatal idempotence error. After
- * OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID, a fenced epoch and the like, the producer's
- * id and sequence numbers no longer match the broker's (typically a broker restart lost them),
- * and every retry fails the same way: only a new producer id writes again. The send that met the
- * error still fails; what its caller does then is its own (the ingress answers 503 and the
- * vendor retries, a stage sends the chunk again).
+ * An idempotent producer that is replaced after any send that failed for good. Two ways its
+ * sequence numbers stop matching the broker's:
+ * - a fatal idempotence error (OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID, a fenced epoch
+ *   and the like, typically after a broker restart): every retry fails the same way;
+ * - any other send that gave up, e.g. because the client stopped reconnecting to a broker away for
+ *   longer than its connect retries. kafkajs gives a failed request's sequence numbers back, and
+ *   the request may have been written (its answer lost with the connection): the next send would
+ *   carry other records under those numbers, and the broker would acknowledge them as duplicates
+ *   without writing them. The fault soak lost an acknowledged webhook that way.
+ * Only a new producer id writes safely again. The send that failed still fails; what its caller
+ * does then is its own (the ingress answers 503 and the vendor retries, a stage sends the chunk
+ * again).
  *
  * The replacement connects at once, so readiness recovers without traffic. The old producer is
  * disconnected once the sends it still retries have ended. One implementation for the ingress
@@ -21,6 +27,8 @@ export class ReplaceableProducer {
   #fresh = false;
   #connecting: Promise<void> | undefined;
   #connected = false;
+  /** disconnect() was called: sends that fail from now on were given up by it, not by the broker. */
+  #closing = false;
   /** sendBatch calls not yet settled: one may outlive its caller's timeout (kafkajs retries in the background). */
   readonly #sending = new Set<Promise<unknown>>();
 
@@ -48,22 +56,25 @@ export class ReplaceableProducer {
     // Watched on the send itself, not its caller's wait: a fatal answer after a timeout counts too.
     sent.then(forget, (error: unknown) => {
       forget();
-      const fatal = fatalIdempotenceError(error);
-      if (fatal !== undefined && this.#producer === producer) this.#replace(fatal);
+      if (!this.#closing && this.#producer === producer) this.#replace(replacementReason(error));
     });
     return sent;
   }
 
-  /** Resolves once every send made so far has settled, or after `timeoutMs`. */
-  async settled(timeoutMs: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const sends = Promise.all([...this.#sending].map((sent) => sent.catch(() => undefined)));
-    await Promise.race([sends, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
-    clearTimeout(timer);
-  }
-
-  disconnect(): Promise<void> {
-    return this.#producer.disconnect();
+  /**
+   * Disconnects, without replacing the producer again. `settleMs`: first wait up to that long for
+   * sends still retrying (disconnecting under one lets it reconnect afterwards and keep a socket
+   * open); a send that fails meanwhile was given up by this stop, not lost to the broker.
+   */
+  async disconnect(settleMs = 0): Promise<void> {
+    this.#closing = true;
+    if (settleMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const sends = Promise.all([...this.#sending].map((sent) => sent.catch(() => undefined)));
+      await Promise.race([sends, new Promise((resolve) => (timer = setTimeout(resolve, settleMs)))]);
+      clearTimeout(timer);
+    }
+    await this.#producer.disconnect();
   }
 
   #watched(producer: Producer): Producer {
@@ -96,4 +107,9 @@ export class ReplaceableProducer {
       .finally(() => void (current() && (this.#connecting = undefined)));
     return this.#connecting;
   }
+}
+
+/** Why a producer is replaced, for logs and the replacement metric: the broker's error, or `send_failed`. */
+function replacementReason(error: unknown): string {
+  return fatalIdempotenceError(error) ?? tooLargeError(error) ?? 'send_failed';
 }

@@ -2,12 +2,15 @@
 // retries it with the same sequence numbers, so the broker writes it once. A second send of the
 // same producer, made while the first waits to retry, must not take those sequence numbers: the
 // broker would acknowledge its records as duplicates of the first send's without writing them.
-// (The ingress sends a new batch on a producer whose previous send outlived its timeout.) And a
-// send still retrying when its producer disconnects gives up rather than reconnecting.
+// (The ingress sends a new batch on a producer whose previous send outlived its timeout.) A send
+// that fails for good after its request was written gave its sequence numbers back too: the
+// producer is replaced, so the next send is written. And a send still retrying when its producer
+// disconnects gives up rather than reconnecting.
 import net from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kafka, logLevel, type ISocketFactory } from 'kafkajs';
+import { ReplaceableProducer } from '../../src/streams/replaceable-producer.ts';
 import { config, createTopics, kafkaClient, testConsumer, unique } from '../support/services.ts';
 import { waitUntil } from './streams-support.ts';
 
@@ -58,13 +61,13 @@ function lossyTransport() {
 }
 
 /** A one-partition topic, and a client that reaches the broker through a lossy transport. */
-async function topicBehindLossyTransport(prefix: string) {
+async function topicBehindLossyTransport(prefix: string, clientRetry?: { retries: number; initialRetryTime: number; maxRetryTime: number }) {
   const admin = kafkaClient().admin();
   await admin.connect();
   const topic = unique(prefix);
   await createTopics(admin, [topic], 1);
   const transport = lossyTransport();
-  const kafka = new Kafka({ clientId: unique(prefix), brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING, socketFactory: transport.socketFactory });
+  const kafka = new Kafka({ clientId: unique(prefix), brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING, socketFactory: transport.socketFactory, ...(clientRetry ? { retry: clientRetry } : {}) });
   const remove = async () => {
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.disconnect();
@@ -94,6 +97,56 @@ test('a send made while an earlier send waits to retry is written, not acknowled
     assert.equal(read.sort(), ['first', 'second'], `the topic holds ${JSON.stringify(read)}`);
   } finally {
     await consumer.disconnect();
+    await producer.disconnect();
+    await remove();
+  }
+});
+
+/** Every value on `topic`, read from the beginning until `count` arrived and half a second more passed. */
+async function valuesOn(topic: string, count: number, group: string): Promise<string[]> {
+  const consumer = testConsumer(kafkaClient(), { groupId: unique(group) });
+  const read: string[] = [];
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void read.push(message.value?.toString() ?? '') });
+    await waitUntil(() => read.length >= count, 20_000, () => `${read.length} of ${count} records read: ${JSON.stringify(read)}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    return read.sort();
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+test('a send that fails for good after the broker wrote it: the producer is replaced, so the next send is written', async () => {
+  // The client gives up reconnecting after two tries: a broker away longer than that (a restart)
+  // fails the send for good, as the fault soak's 14 s broker restart did.
+  const { topic, transport, kafka, remove } = await topicBehindLossyTransport('idempotent-failed-send', { retries: 2, initialRetryTime: 100, maxRetryTime: 200 });
+  const replaced: string[] = [];
+  // As the ingress and the at-least-once stages make theirs.
+  const producer = new ReplaceableProducer(
+    () => kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 1_000 } }),
+    (reason) => replaced.push(reason),
+  );
+  try {
+    await producer.connect();
+    const lost = transport.loseNextProduceAnswer();
+    const first = producer.send({ topicMessages: [{ topic, messages: [{ value: 'first' }] }], acks: -1 }).then(
+      () => 'acknowledged',
+      (error: Error) => error.name,
+    );
+    await lost;
+    transport.cut();
+    assert.is(await first, 'KafkaJSNonRetriableError', 'the send gave up while the broker could not be reached');
+    transport.restore();
+    // The first send's records are on the topic, its sequence numbers given back: the same
+    // producer would send these records under them, and the broker would acknowledge them as
+    // duplicates of the first send's without writing them.
+    await producer.send({ topicMessages: [{ topic, messages: [{ value: 'second' }] }], acks: -1 });
+    assert.equal(await valuesOn(topic, 2, 'idempotent-failed-send-reader'), ['first', 'second'], 'both sends are on the topic');
+    assert.equal(replaced, ['send_failed'], 'the producer was replaced once, naming why');
+  } finally {
+    transport.restore();
     await producer.disconnect();
     await remove();
   }

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { loadConfig, type Env, type VendorId } from '../../config/index.ts';
 import { backfillMessages, backfillVendors } from '../../hydrate/backfill.ts';
 import { reliableProducer } from '../../streams/index.ts';
+import { ReplaceableProducer } from '../../streams/replaceable-producer.ts';
 import { topics, type HydratedVendorId } from '../../topics.ts';
 import { createIngress, createKafkaRawSink, ingressSettings, type Ingress } from '../../ingress/index.ts';
 import { createIngressMetrics } from '../../ingress/metrics.ts';
@@ -55,11 +56,11 @@ export async function startIngress(config: Readonly<Env>, log: Logger): Promise<
       reportBreaker('kafka', state);
     },
     onProducerReplaced: (reason) => {
-      log.warn({ dependency: 'kafka', reason }, 'ingress producer replaced after a fatal idempotence error');
+      log.warn({ dependency: 'kafka', reason }, 'ingress producer replaced after a failed send');
       metrics.producerReplacements.inc({ reason });
     },
   });
-  const backfills = config.BACKFILL_DAYS_ON_CONNECT > 0 ? backfillQueue(kafka, config.BACKFILL_DAYS_ON_CONNECT) : undefined;
+  const backfills = config.BACKFILL_DAYS_ON_CONNECT > 0 ? backfillQueue(kafka, config.BACKFILL_DAYS_ON_CONNECT, log) : undefined;
   const connect = connectRoutesFromConfig(config, log, metrics.registry, backfills?.queue);
   if (connect) await applyConnectionsMigrations(config, log);
   const ingress = createIngress({ ...ingressSettings(config), sink, metrics, logger: log, version: packageVersion(), ...(connect ? { connectRoutes: connect.routes } : {}) });
@@ -78,25 +79,28 @@ export async function startIngress(config: Readonly<Env>, log: Logger): Promise<
 /**
  * A new connection's history, queued on hydrate.backfill for the vendors that serve it; the
  * producer connects on the first connection, so an ingress without connections never opens it.
+ * A failed send replaces it (ReplaceableProducer), as the raw sink's: reusing it could have the
+ * broker acknowledge the next queue without writing it.
  */
-function backfillQueue(kafka: Kafka, days: number): { queue: (vendor: VendorId, vendorUserId: string) => Promise<void>; close: () => Promise<void> } {
-  let producer: Promise<Producer> | undefined;
-  const connected = () => {
-    producer ??= (async () => {
-      const created = reliableProducer(kafka);
-      await created.connect();
-      return created;
-    })();
-    producer.catch(() => (producer = undefined));
+function backfillQueue(kafka: Kafka, days: number, log: Logger): { queue: (vendor: VendorId, vendorUserId: string) => Promise<void>; close: () => Promise<void> } {
+  let producer: ReplaceableProducer | undefined;
+  let connecting: Promise<void> | undefined;
+  const connected = async (): Promise<ReplaceableProducer> => {
+    producer ??= new ReplaceableProducer(() => reliableProducer(kafka), (reason) => log.warn({ dependency: 'kafka', reason }, 'backfill producer replaced after a failed send'));
+    connecting ??= producer.connect().catch((error: unknown) => {
+      connecting = undefined;
+      throw error;
+    });
+    await connecting;
     return producer;
   };
   return {
     async queue(vendor, vendorUserId) {
       if (!(backfillVendors as readonly string[]).includes(vendor)) return;
-      await (await connected()).send({ topic: topics.backfill, acks: -1, messages: backfillMessages(vendor as HydratedVendorId, vendorUserId, days) });
+      await (await connected()).send({ topicMessages: [{ topic: topics.backfill, messages: backfillMessages(vendor as HydratedVendorId, vendorUserId, days) }], acks: -1 });
     },
     close: async () => {
-      await (await producer?.catch(() => undefined))?.disconnect();
+      await producer?.disconnect();
     },
   };
 }

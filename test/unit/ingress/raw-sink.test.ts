@@ -47,6 +47,8 @@ function fakeKafka() {
 }
 
 const message = (n: number): Message => ({ key: null, value: Buffer.from(`record ${n}`) });
+/** Every produce request so far, oldest first: a failed send replaces its producer, and the next requests go to the new one. */
+const allCalls = (producers: readonly FakeProducer[]) => producers.flatMap((producer) => producer.calls);
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -141,7 +143,8 @@ test('a failed batch rejects each of its requests, none half-accepted; repeated 
   for (let round = 0; round < 2; round++) {
     const batch = [0, 1].map((n) => outcome(sink.send('raw.whoop', message(n))));
     await turn();
-    producers[0]!.calls.at(-1)!.fail(new Error('NOT_ENOUGH_REPLICAS'));
+    await turn();
+    allCalls(producers).at(-1)!.fail(new Error('NOT_ENOUGH_REPLICAS'));
     await turn();
     assert.equal(batch.map((o) => o.value), ['send_failed', 'send_failed'], `round ${round}: every request of the batch refused`);
   }
@@ -150,7 +153,7 @@ test('a failed batch rejects each of its requests, none half-accepted; repeated 
   await turn();
   await turn();
   assert.is(refused.value, 'breaker_open', 'the open breaker refuses without calling Kafka');
-  assert.is(producers[0]!.calls.length, 2, 'no third produce request');
+  assert.is(allCalls(producers).length, 2, 'no third produce request');
   assert.equal(errors, ['send_failed', 'send_failed', 'breaker_open'], 'one error event per batch');
 });
 
@@ -167,12 +170,13 @@ test('by default an open breaker answers Retry-After 3 and lets a request probe 
   assert.instance(refusal, SinkUnavailableError);
   assert.is((refusal as SinkUnavailableError).kind, 'breaker_open');
   assert.is((refusal as SinkUnavailableError).retryAfterSeconds, 3, 'Retry-After of the 3 s half-open time');
-  assert.is(producers[0]!.calls.length, 1, 'no produce request while open');
+  assert.is(allCalls(producers).length, 1, 'no produce request while open');
   await new Promise((resolve) => setTimeout(resolve, 3_100));
   const probe = outcome(sink.send('raw.whoop', message(2)));
   await turn();
-  assert.is(producers[0]!.calls.length, 2, 'after 3 s the next request probes Kafka');
-  producers[0]!.calls.at(-1)!.ack();
+  await turn();
+  assert.is(allCalls(producers).length, 2, 'after 3 s the next request probes Kafka');
+  allCalls(producers).at(-1)!.ack();
   await turn();
   assert.is(probe.value, 'acked', 'and a successful probe is answered 202');
 });
@@ -294,33 +298,55 @@ test('a fatal idempotence answer that arrives after its batch timed out still re
   await sink.disconnect();
 });
 
-test('each fatal idempotence error kind replaces the producer; an ordinary failure does not', async () => {
-  const kinds: Array<[string, number]> = [
-    ['UNKNOWN_PRODUCER_ID', 59],
-    ['INVALID_PRODUCER_EPOCH', 47],
-    ['INVALID_PRODUCER_ID_MAPPING', 49],
-    ['PRODUCER_FENCED', 90],
+test('every failed send replaces the producer, naming the broker\'s error when it means the producer\'s id or sequence is lost', async () => {
+  // A failed request's sequence numbers are given back, and it may have been written: the same
+  // producer's next records would be acknowledged as duplicates without being written.
+  const kinds: Array<[Error, string]> = [
+    [brokerError('OUT_OF_ORDER_SEQUENCE_NUMBER', 45), 'OUT_OF_ORDER_SEQUENCE_NUMBER'],
+    [brokerError('UNKNOWN_PRODUCER_ID', 59), 'UNKNOWN_PRODUCER_ID'],
+    [brokerError('INVALID_PRODUCER_EPOCH', 47), 'INVALID_PRODUCER_EPOCH'],
+    [brokerError('INVALID_PRODUCER_ID_MAPPING', 49), 'INVALID_PRODUCER_ID_MAPPING'],
+    [brokerError('PRODUCER_FENCED', 90), 'PRODUCER_FENCED'],
+    [brokerError('NOT_ENOUGH_REPLICAS', 19), 'send_failed'],
+    [new kafkajs.KafkaJSNonRetriableError('Connection error: connect ECONNREFUSED'), 'send_failed'],
   ];
-  for (const [type, code] of kinds) {
+  for (const [error, reason] of kinds) {
     const { kafka, producers } = fakeKafka();
-    const sink = createKafkaRawSink({ kafka, timeoutMs: 5_000, producers: 1 });
+    const replaced: string[] = [];
+    const sink = createKafkaRawSink({ kafka, timeoutMs: 5_000, producers: 1, onProducerReplaced: (why) => replaced.push(why) });
     await sink.connect();
     const failed = outcome(sink.send('raw.whoop', message(0)));
     await turn();
-    producers[0]!.calls[0]!.fail(brokerError(type, code));
+    producers[0]!.calls[0]!.fail(error);
     await sleep(5);
-    assert.is(failed.value, 'send_failed', `${type}: answered 503`);
-    assert.is(producers.length, 2, `${type}: the producer was replaced`);
+    assert.is(failed.value, 'send_failed', `${reason}: answered 503`);
+    assert.is(producers.length, 2, `${reason}: the producer was replaced`);
+    assert.equal(replaced, [reason], `${reason}: named as the reason`);
+    const next = outcome(sink.send('raw.whoop', message(1)));
+    await turn();
+    await turn();
+    assert.is(producers[0]!.calls.length, 1, `${reason}: the old producer sends nothing more`);
+    producers[1]!.calls[0]!.ack();
+    await turn();
+    assert.is(next.value, 'acked', `${reason}: the next request goes through the new producer`);
   }
+});
+
+test('a producer disconnected by the sink is not replaced when its retrying send gives up', async () => {
   const { kafka, producers } = fakeKafka();
-  const sink = createKafkaRawSink({ kafka, timeoutMs: 5_000, producers: 1 });
+  const replaced: string[] = [];
+  const sink = createKafkaRawSink({ kafka, timeoutMs: 50, producers: 1, onProducerReplaced: (why) => replaced.push(why) });
   await sink.connect();
   const failed = outcome(sink.send('raw.whoop', message(0)));
   await turn();
-  producers[0]!.calls[0]!.fail(brokerError('NOT_ENOUGH_REPLICAS', 19));
-  await sleep(5);
-  assert.is(failed.value, 'send_failed', 'an ordinary broker failure is a 503');
-  assert.is(producers.length, 1, 'and keeps the producer (kafkajs retries it)');
+  await sleep(80);
+  assert.is(failed.value, 'timeout', 'answered 503 at its deadline');
+  const stopping = sink.disconnect();
+  await turn();
+  producers[0]!.calls[0]!.fail(new kafkajs.KafkaJSNonRetriableError('The producer disconnected while the send was retrying'));
+  await stopping;
+  assert.is(producers.length, 1, 'no new producer made while stopping');
+  assert.equal(replaced, [], 'nothing replaced');
 });
 
 test('a record larger than the raw topic accepts is refused at once, without a produce request', async () => {
@@ -362,20 +388,23 @@ test('a batch the broker refuses for size is sent again record by record; the on
   assert.is(producers[0]!.calls[0]!.records, 2, 'both records in one request');
   producers[0]!.calls[0]!.fail(brokerError('MESSAGE_TOO_LARGE', 10));
   await turn();
+  await turn();
   assert.equal(batch.map((o) => o.value), [undefined, undefined], 'no answer yet: each is tried alone');
-  assert.is(producers[0]!.calls[1]?.records, 1, 'the first record alone');
-  producers[0]!.calls[1]!.fail(brokerError('MESSAGE_TOO_LARGE', 10));
+  assert.is(allCalls(producers)[1]?.records, 1, 'the first record alone');
+  allCalls(producers)[1]!.fail(brokerError('MESSAGE_TOO_LARGE', 10));
+  await turn();
   await turn();
   assert.is(batch[0]!.value, 'too_large', 'refused alone: 413, never 503');
-  assert.is(producers[0]!.calls[2]?.records, 1, 'the second record alone');
-  producers[0]!.calls[2]!.ack();
+  assert.is(allCalls(producers)[2]?.records, 1, 'the second record alone');
+  allCalls(producers)[2]!.ack();
   await turn();
   assert.is(batch[1]!.value, 'acked', 'the other record is stored');
+  assert.is(producers.length, 3, 'each refused request replaced its producer: other partitions of it may have been written');
   const after = outcome(sink.send('raw.whoop', message(2)));
   await turn();
   await turn();
-  assert.is(producers[0]!.calls.length, 4, 'a size refusal is the request\'s fault: the breaker (1 failure opens it) let the next batch through');
-  producers[0]!.calls[3]!.ack();
+  assert.is(allCalls(producers).length, 4, 'a size refusal is the request\'s fault: the breaker (1 failure opens it) let the next batch through');
+  allCalls(producers)[3]!.ack();
   await turn();
   assert.is(after.value, 'acked', 'and it was stored');
   await sink.disconnect();
