@@ -103,6 +103,18 @@ async function stopReader(reader: Worker): Promise<void> {
   clearTimeout(timer);
 }
 
+/** The ingress and the stages, a process each or (--one-process) all in one, with the pid each is billed by. */
+async function startChain(env: Record<string, string>, ingressPort: number): Promise<{ processes: BridgeProcess[]; billed: Record<string, number | undefined> }> {
+  const ingressEnv = { ...env, INGRESS_PORT: String(ingressPort) };
+  if (oneProcess) {
+    const all = startBridge(['run', 'all'], ingressEnv, await freePort());
+    return { processes: [all], billed: { 'ingress and stages': all.child.pid } };
+  }
+  const processes = [startBridge(['run', 'ingress'], ingressEnv, ingressPort)];
+  for (const stage of stages) processes.push(startBridge(['run', stage], env, await freePort()));
+  return { processes, billed: { ingress: processes[0]!.child.pid, ...Object.fromEntries(stages.map((stage, i) => [stage, processes[i + 1]!.child.pid])) } };
+}
+
 async function runMode(mode: DeliveryMode): Promise<Result> {
   const prefix = `lat-${randomUUID().slice(0, 8)}`;
   const secret = randomBytes(24).toString('hex');
@@ -110,10 +122,7 @@ async function runMode(mode: DeliveryMode): Promise<Result> {
   // (64 open requests) would answer the bench 429 whenever the chain falls behind.
   const env = { DELIVERY: mode, LOG_LEVEL: 'warn', HEALTHKIT_WEBHOOK_SECRETS: secret, INGRESS_MAX_CONNECTIONS_PER_SOURCE: '1000' };
   const ingressPort = await freePort();
-  const processes: BridgeProcess[] = oneProcess
-    ? [startBridge(['run', 'all'], { ...env, INGRESS_PORT: String(ingressPort) }, await freePort())]
-    : [startBridge(['run', 'ingress'], { ...env, INGRESS_PORT: String(ingressPort) }, ingressPort)];
-  if (!oneProcess) for (const stage of stages) processes.push(startBridge(['run', stage], env, await freePort()));
+  const { processes, billed } = await startChain(env, ingressPort);
   await Promise.all(processes.map((p) => p.waitReady(180_000)));
 
   const total = Math.round(rate * seconds);
@@ -141,9 +150,7 @@ async function runMode(mode: DeliveryMode): Promise<Result> {
   await joined;
   console.log(`[${mode}] ingress and five stages ready; offering ${rate}/s for ${seconds} s`);
 
-  const pids: Record<string, number | undefined> = oneProcess
-    ? { broker: runningPid('kafka'), 'ingress and stages': processes[0]!.child.pid }
-    : { broker: runningPid('kafka'), ingress: processes[0]!.child.pid, ...Object.fromEntries(stages.map((stage, i) => [stage, processes[i + 1]!.child.pid])) };
+  const pids: Record<string, number | undefined> = { broker: runningPid('kafka'), ...billed };
   const cpuAtStart = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
   const benchAtStart = process.cpuUsage();
   const machineAtStart = machineCpu();

@@ -45,6 +45,12 @@ export function createThreadedRawSink(options: ThreadedRawSinkOptions): RawSink 
       else waiter.reject(new SinkUnavailableError(answer[1], answer[2]));
     }
   });
+  // With the worker gone, nothing it holds will be answered: those requests fail as in a Kafka outage (503).
+  worker.on('error', (error) => {
+    ready = false;
+    for (const waiter of pending.values()) waiter.reject(new SinkUnavailableError('send_failed', 1, { cause: error }));
+    pending.clear();
+  });
   // A Buffer's structured clone copies its whole backing store, and request bodies are slices of
   // Node's shared 8 KiB pool: the turn's values are packed into one buffer that is moved instead.
   const flush = () => {
@@ -76,8 +82,9 @@ export function createThreadedRawSink(options: ThreadedRawSinkOptions): RawSink 
     },
     ready: () => ready,
     connect: () =>
-      new Promise<void>((resolve) => {
+      new Promise<void>((resolve, reject) => {
         connected = resolve;
+        worker.once('error', reject);
         worker.postMessage({ connect: true } satisfies ToWorker);
       }),
     disconnect: () =>
