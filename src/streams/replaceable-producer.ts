@@ -29,6 +29,8 @@ export class ReplaceableProducer {
   #connected = false;
   /** disconnect() was called: sends that fail from now on were given up by it, not by the broker. */
   #closing = false;
+  /** Settles when the last send made has settled: the next one starts after it. */
+  #last: Promise<void> = Promise.resolve();
   /** sendBatch calls not yet settled: one may outlive its caller's timeout (kafkajs retries in the background). */
   readonly #sending = new Set<Promise<unknown>>();
 
@@ -47,7 +49,25 @@ export class ReplaceableProducer {
     return this.#producer.connect();
   }
 
+  /**
+   * One send at a time, each made on the producer current when the one before it has settled: a
+   * send made while another fails must go to the replacement, not queue behind the failure on the
+   * old producer (kafkajs runs an idempotent producer's sends one after another) and take the
+   * sequence numbers it gave back.
+   */
   async send(batch: ProducerBatch): Promise<RecordMetadata[]> {
+    const before = this.#last;
+    let settled!: () => void;
+    this.#last = new Promise<void>((resolve) => (settled = resolve));
+    try {
+      await before;
+      return await this.#sendNow(batch);
+    } finally {
+      settled();
+    }
+  }
+
+  async #sendNow(batch: ProducerBatch): Promise<RecordMetadata[]> {
     if (this.#fresh) await this.#connectReplacement();
     const producer = this.#producer;
     const sent = producer.sendBatch(batch);
