@@ -127,6 +127,8 @@ export function createKafkaRawSink(options: KafkaRawSinkOptions): RawSink {
       idempotent: true,
       // Unlimited, as kafkajs has them for idempotence, but at most a second apart: a producer
       // holding a send over a broker restart is free again about a second after the broker answers.
+      // A send still gives up when the client's own reconnects run out (a broker away for more
+      // than ~9 s); ReplaceableProducer then replaces the producer.
       retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: retryAtMostEveryMs },
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
