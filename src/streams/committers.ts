@@ -92,9 +92,11 @@ export function atLeastOnceCommitter(options: CommitterOptions): Committer {
     options.log.warn({ error: reason }, 'a send failed; the producer is replaced so that its sequence numbers start afresh under a new producer id'),
   );
   /**
-   * After OUT_OF_ORDER_SEQUENCE_NUMBER and its kin (a broker restart lost the producer's state)
-   * the error stopped the stage's consumer for good. The replacement sends the request again (at
-   * least once: what the broker took of the failed one may be written twice).
+   * Every failed send replaces the producer (ReplaceableProducer). After OUT_OF_ORDER_SEQUENCE_NUMBER
+   * and its kin (a broker restart lost the producer's state) the error stopped the stage's consumer
+   * for good, so the replacement sends the request again at once (at least once: what the broker
+   * took of the failed one may be written twice); any other failure fails the chunk, which is
+   * handled again.
    */
   const send = async (topicMessages: TopicMessages[]) => {
     try {
