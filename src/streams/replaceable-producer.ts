@@ -23,8 +23,8 @@ export class ReplaceableProducer {
   readonly #create: () => Producer;
   readonly #onReplaced: (reason: string) => void;
   #producer: Producer;
-  /** A replacement not connected yet: the next send connects it first. */
-  #fresh = false;
+  /** The current producer is not connected yet (the first, or a replacement): the next send connects it first. */
+  #unconnected = true;
   #connecting: Promise<void> | undefined;
   #connected = false;
   /** disconnect() was called: sends that fail from now on were given up by it, not by the broker. */
@@ -45,8 +45,9 @@ export class ReplaceableProducer {
     return this.#connected;
   }
 
+  /** Connects the current producer (once, however many callers wait); a send does it when nobody did. */
   connect(): Promise<void> {
-    return this.#producer.connect();
+    return this.#connectCurrent();
   }
 
   /**
@@ -68,7 +69,7 @@ export class ReplaceableProducer {
   }
 
   async #sendNow(batch: ProducerBatch): Promise<RecordMetadata[]> {
-    if (this.#fresh) await this.#connectReplacement();
+    if (this.#unconnected) await this.#connectCurrent();
     const producer = this.#producer;
     const sent = producer.sendBatch(batch);
     this.#sending.add(sent);
@@ -109,21 +110,20 @@ export class ReplaceableProducer {
     const pending = [...this.#sending].map((sent) => sent.catch(() => undefined));
     this.#producer = this.#watched(this.#create());
     this.#connected = false;
-    this.#fresh = true;
-    void this.#connectReplacement().catch(() => undefined); // The next send tries again.
+    this.#unconnected = true;
+    void this.#connectCurrent().catch(() => undefined); // The next send tries again.
     this.#onReplaced(reason);
     void Promise.all(pending)
       .then(() => old.disconnect())
       .catch(() => undefined); // It is being dropped: a failed disconnect changes nothing.
   }
 
-  /** Connects a replacement once, however many sends wait for it. */
-  #connectReplacement(): Promise<void> {
+  #connectCurrent(): Promise<void> {
     const producer = this.#producer;
     const current = () => this.#producer === producer;
     this.#connecting ??= producer
       .connect()
-      .then(() => void (current() && (this.#fresh = false)))
+      .then(() => void (current() && (this.#unconnected = false)))
       .finally(() => void (current() && (this.#connecting = undefined)));
     return this.#connecting;
   }

@@ -84,20 +84,11 @@ export async function startIngress(config: Readonly<Env>, log: Logger): Promise<
  */
 function backfillQueue(kafka: Kafka, days: number, log: Logger): { queue: (vendor: VendorId, vendorUserId: string) => Promise<void>; close: () => Promise<void> } {
   let producer: ReplaceableProducer | undefined;
-  let connecting: Promise<void> | undefined;
-  const connected = async (): Promise<ReplaceableProducer> => {
-    producer ??= new ReplaceableProducer(() => reliableProducer(kafka), (reason) => log.warn({ dependency: 'kafka', reason }, 'backfill producer replaced after a failed send'));
-    connecting ??= producer.connect().catch((error: unknown) => {
-      connecting = undefined;
-      throw error;
-    });
-    await connecting;
-    return producer;
-  };
   return {
     async queue(vendor, vendorUserId) {
       if (!(backfillVendors as readonly string[]).includes(vendor)) return;
-      await (await connected()).send({ topicMessages: [{ topic: topics.backfill, messages: backfillMessages(vendor as HydratedVendorId, vendorUserId, days) }], acks: -1 });
+      producer ??= new ReplaceableProducer(() => reliableProducer(kafka), (reason) => log.warn({ dependency: 'kafka', reason }, 'backfill producer replaced after a failed send'));
+      await producer.send({ topicMessages: [{ topic: topics.backfill, messages: backfillMessages(vendor as HydratedVendorId, vendorUserId, days) }], acks: -1 });
     },
     close: async () => {
       await producer?.disconnect();
