@@ -57,26 +57,39 @@ export function writeDailyValues(day: DailyValues, out: Buffer, at: number): num
 }
 
 /**
- * The mean of `metric` on a day where it lies encoded (the `length` bytes of `data` from `at`),
- * read in place; undefined when the day has no value of it. The same checks as
- * `decodeDailyValues`, and the same value as its sum / count. A DataView: Buffer's read methods
- * box a double per call, and this runs for every retained day of every event.
+ * The mean of each of `metrics` on a day where it lies encoded (the `length` bytes of `data` from
+ * `at`), read in place into `means` (by the metric's index; NaN when the day has no value of it).
+ * The same checks as `decodeDailyValues`, and the same values as its sum / count. One pass over
+ * the day's entries for all metrics, through a DataView (Buffer's read methods box a double per
+ * call): this runs for every retained day of every event.
  */
-export function storedDailyMean(data: DataView, at: number, length: number, metric: RuleMetric): number | undefined {
+export function storedDailyMeans(data: DataView, at: number, length: number, metrics: readonly RuleMetric[], means: Float64Array): void {
   if (length === 0 || at >= data.byteLength) throw new Error('a stored day is empty: expected at least its metric count');
   const count = data.getUint8(at);
   if (length !== 1 + count * entryBytes) throw new Error(`a stored day of ${length} bytes does not hold ${count} metrics`);
-  const code = metricCodes[metric];
-  let mean: number | undefined;
+  const indexOf = indexByCode(metrics);
+  for (let m = 0; m < metrics.length; m += 1) means[m] = Number.NaN;
   for (let entry = at + 1; entry < at + length; entry += entryBytes) {
-    const entryCode = data.getUint8(entry);
-    if (knownCodes[entryCode] !== 1) throw new Error(`a stored day names unknown metric code ${entryCode}`);
-    if (entryCode !== code) continue;
+    const code = data.getUint8(entry);
+    if (knownCodes[code] !== 1) throw new Error(`a stored day names unknown metric code ${code}`);
+    const m = indexOf[code]!;
+    if (m < 0) continue;
     // The last entry of a metric wins, as it does when the day is decoded.
     const n = data.getUint32(entry + 9, true);
-    mean = n > 0 ? data.getFloat64(entry + 1, true) / n : undefined;
+    means[m] = n > 0 ? data.getFloat64(entry + 1, true) / n : Number.NaN;
   }
-  return mean;
+}
+
+let indexedMetrics: readonly RuleMetric[] | undefined;
+const metricIndex = new Int8Array(256);
+
+/** Code → index in `metrics` (-1: not asked for); a stage asks with the same list at every event, so the last is kept. */
+function indexByCode(metrics: readonly RuleMetric[]): Int8Array {
+  if (metrics === indexedMetrics) return metricIndex;
+  metricIndex.fill(-1);
+  metrics.forEach((metric, m) => (metricIndex[metricCodes[metric]] = m));
+  indexedMetrics = metrics;
+  return metricIndex;
 }
 
 export function decodeDailyValues(data: Buffer): DailyValues {

@@ -49,6 +49,10 @@ export class RecordState implements RecordAccess {
     return new WindowView(this, open, open.windowed);
   }
 
+  get writeCount(): number {
+    return this.#writes?.length ?? 0;
+  }
+
   /** The writes of this attempt, oldest first. */
   writes(): readonly Write[] {
     return this.#writes ?? [];

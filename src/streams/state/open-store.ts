@@ -75,6 +75,8 @@ export interface Pending {
 
 /** What a store's view reads and writes through: one record's attempt over the chunk's accepted writes, over storage. */
 export interface RecordAccess {
+  /** Writes of this record so far: a view's remembered read stays good while this is unchanged. */
+  readonly writeCount: number;
   /** The key's latest write, of this record or an accepted one of the chunk. */
   pending(store: string, id: string): Pending | undefined;
   /** A new value of the key (`bytes` null: deleted); `value` as the view uses it (see Pending). */

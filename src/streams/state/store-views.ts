@@ -1,4 +1,3 @@
-import { andThen } from '../awaitable.ts';
 import { cacheCapacity, type OpenStore, type RecordAccess, type StoreKey } from './open-store.ts';
 import type { KeyValueStore, TimeWindow, WindowStore } from './stores.ts';
 import { binaryValue, foldStored, WindowCursor, type WindowedCodec } from './windowed-bytes.ts';
@@ -71,23 +70,32 @@ export class KeyValueView extends KeyedView implements KeyValueStore<unknown, un
 /** A window store works on its values' bytes (windowed-bytes.ts): its pending writes and cache hold bytes. */
 export class WindowView extends KeyedView implements WindowStore<unknown, unknown> {
   readonly #codec: WindowedCodec<unknown>;
+  #readKey: StoreKey | undefined;
+  #readWrites = 0;
+  #read: Buffer | undefined;
+  #readView: DataView | undefined;
 
   constructor(access: RecordAccess, open: OpenStore, codec: WindowedCodec<unknown>) {
     super(access, open);
     this.#codec = codec;
   }
 
-  // Synchronous unless a serde answers with a promise: these run for every record of a stage with a window store.
+  // Synchronous unless a serde answers with a promise, and without a closure then: these run for
+  // every record of a stage with a window store.
   update(key: unknown, timestamp: number, fold: (current: unknown) => unknown): boolean | Promise<boolean> {
-    return andThen(this.keyOf(key), (k) => this.#update(k, timestamp, fold));
+    const k = this.keyOf(key);
+    return k instanceof Promise ? k.then((known) => this.#update(known, timestamp, fold)) : this.#update(k, timestamp, fold);
   }
 
   scan(key: unknown): WindowCursor | Promise<WindowCursor> {
-    return andThen(this.keyOf(key), (k) => this.#scan(k));
+    const k = this.keyOf(key);
+    return k instanceof Promise ? k.then((known) => this.#scan(known)) : this.#scan(k);
   }
 
   #update(k: StoreKey, timestamp: number, fold: (current: unknown) => unknown): boolean | Promise<boolean> {
-    return andThen(foldStored(this.#codec, this.#current(k), timestamp, fold), (next) => this.#written(k, next));
+    const current = this.#current(k);
+    const next = foldStored(this.#codec, current, timestamp, fold, current === undefined ? undefined : this.#viewOfRead());
+    return next instanceof Promise ? next.then((bytes) => this.#written(k, bytes)) : this.#written(k, next);
   }
 
   #written(k: StoreKey, next: Buffer | undefined): boolean {
@@ -97,11 +105,15 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
       return false;
     }
     this.access.write(store, k.id, k.bytes, next, next);
+    this.#remembered(k, next);
     return true;
   }
 
   #scan(k: StoreKey): WindowCursor | Promise<WindowCursor> {
-    return andThen(binaryValue(this.#codec, this.#current(k)), (binary) => new WindowCursor(this.#codec.windows, binary));
+    const current = this.#current(k);
+    const binary = binaryValue(this.#codec, current);
+    if (binary instanceof Promise) return binary.then((b) => new WindowCursor(this.#codec.windows, b));
+    return new WindowCursor(this.#codec.windows, binary, binary === current && binary !== undefined ? this.#viewOfRead() : undefined);
   }
 
   async fetch(key: unknown): Promise<Array<TimeWindow<unknown>>> {
@@ -114,8 +126,29 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
     return windows;
   }
 
+  /**
+   * The key's value as this record sees it. A step scans a key and then updates it: the second
+   * look is the first's answer, unless another view of the record wrote in between.
+   */
   #current(key: StoreKey): Buffer | undefined {
+    if (this.#readKey === key && this.#readWrites === this.access.writeCount) return this.#read;
     const pending = this.access.pending(this.open.spec.name, key.id);
-    return pending ? (pending.bytes ?? undefined) : this.access.stored(this.open, key.bytes, key.id);
+    const value = pending ? (pending.bytes ?? undefined) : this.access.stored(this.open, key.bytes, key.id);
+    this.#remembered(key, value);
+    return value;
+  }
+
+  #remembered(key: StoreKey, value: Buffer | undefined): void {
+    this.#readKey = key;
+    this.#readWrites = this.access.writeCount;
+    this.#read = value;
+    this.#readView = undefined;
+  }
+
+  /** A DataView of the remembered value (made once for the scan and the update of a record). */
+  #viewOfRead(): DataView {
+    const read = this.#read!;
+    this.#readView ??= new DataView(read.buffer, read.byteOffset, read.length);
+    return this.#readView;
   }
 }

@@ -1,7 +1,7 @@
 import type { Serde } from '../serde.ts';
 import type { WindowSpec } from './spec.ts';
 import type { WindowScan, Windowed } from './stores.ts';
-import { binaryV1, headerBytes, windowCount, windowEnd, windowHeaderBytes, writeHeader } from './windowed-layout.ts';
+import { binaryV1, damaged, headerBytes, windowCount, windowEnd, windowHeaderBytes, writeHeader } from './windowed-layout.ts';
 import type { InPlaceSerde } from './windowed-serde.ts';
 import { foldIntoWindow, windowStart } from './windows.ts';
 
@@ -33,9 +33,10 @@ export class WindowCursor implements WindowScan {
   #index = 0;
   #next = headerBytes;
 
-  constructor(spec: WindowSpec, value: Buffer | undefined) {
+  /** `view`: a DataView of `value` the caller already has. */
+  constructor(spec: WindowSpec, value: Buffer | undefined, view?: DataView) {
     this.bytes = value ?? noBytes;
-    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length);
+    this.view = view ?? new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length);
     this.#spec = spec;
     this.#count = value ? windowCount(value) : 0;
     this.#observedUntil = value ? this.view.getFloat64(1, true) : 0;
@@ -80,11 +81,12 @@ async function rewritten<A>(codec: WindowedCodec<A>, value: Buffer): Promise<Buf
 /**
  * `foldIntoWindow` on a stored value: undefined when the record's window is closed, else the
  * key's new value (0x01 layout) with the same windows dropped, kept and placed. Synchronous
- * unless the aggregate's serde is not, or the value is in the earlier JSON layout.
+ * unless the aggregate's serde is not, or the value is in the earlier JSON layout. `view`: a
+ * DataView of `current` the caller already has.
  */
-export function foldStored<A>(codec: WindowedCodec<A>, current: Buffer | undefined, timestamp: number, fold: (aggregate: A | undefined) => A): Buffer | undefined | Promise<Buffer | undefined> {
+export function foldStored<A>(codec: WindowedCodec<A>, current: Buffer | undefined, timestamp: number, fold: (aggregate: A | undefined) => A, view?: DataView): Buffer | undefined | Promise<Buffer | undefined> {
   if (current !== undefined && current[0] !== binaryV1) return foldDecoded(codec, current, timestamp, fold);
-  return foldBinary(codec, current, timestamp, fold);
+  return foldBinary(codec, current, timestamp, fold, view);
 }
 
 /** Only a value written before the binary layout (or damaged: deserialize says which) is folded decoded. */
@@ -93,90 +95,85 @@ async function foldDecoded<A>(codec: WindowedCodec<A>, current: Buffer, timestam
   return next ? ((await codec.value.serialize(next, codec.topic)) ?? undefined) : undefined;
 }
 
-/** Where the folded window goes in a value, and which of its windows stay. */
+/**
+ * Where the folded window goes in a value. Windows ascend by start (every writer of the layout
+ * keeps them so, and a value that does not is refused as damaged), so those past retention lead
+ * and the kept ones follow in one run: the new value is that run, cut where the folded window
+ * goes, copied in at most two pieces.
+ */
 interface Plan {
   readonly value: Buffer;
-  readonly view: DataView;
-  readonly count: number;
   readonly observedUntil: number;
   /** The folded window's start. */
   readonly start: number;
+  /** Kept windows, the one the folded window replaces not counted. */
   readonly kept: number;
-  readonly keptBytes: number;
-  /** Offset of the first kept window at or after `start` (the folded one goes before it), or -1: at the end. */
+  /** Offsets of the kept run in `value`; from === to when none is kept. */
+  readonly keptFrom: number;
+  readonly keptTo: number;
+  /** The folded window goes at this offset of the run (keptTo: after it); it replaces the window up to `resumeAt`, or none (resumeAt === placeAt). */
   readonly placeAt: number;
-  /** End of the window the folded one replaces (at `placeAt`), or -1 when it is new. */
-  readonly replacedEnd: number;
+  readonly resumeAt: number;
 }
 
-function foldBinary<A>(codec: WindowedCodec<A>, current: Buffer | undefined, timestamp: number, fold: (aggregate: A | undefined) => A): Buffer | undefined | Promise<Buffer | undefined> {
+function foldBinary<A>(codec: WindowedCodec<A>, current: Buffer | undefined, timestamp: number, fold: (aggregate: A | undefined) => A, view?: DataView): Buffer | undefined | Promise<Buffer | undefined> {
   const { windows: spec, aggregate, topic } = codec;
   const value = current ?? noBytes;
   const count = current ? windowCount(current) : 0;
-  const view = new DataView(value.buffer, value.byteOffset, value.length);
-  const observedUntil = current ? Math.max(view.getFloat64(1, true), timestamp) : timestamp;
+  const data = view ?? new DataView(value.buffer, value.byteOffset, value.length);
+  const observedUntil = current ? Math.max(data.getFloat64(1, true), timestamp) : timestamp;
   const start = windowStart(spec, timestamp);
   if (start + spec.sizeMs + spec.graceMs <= observedUntil) return undefined;
+  const keptAfter = observedUntil - spec.sizeMs - spec.retentionMs;
+  let keptFrom = -1;
   let kept = 0;
-  let keptBytes = 0;
   let placeAt = -1;
-  let replacedEnd = -1;
-  for (let i = 0, at = headerBytes; i < count; i += 1) {
-    const end = windowEnd(value, view, at, i, count);
-    const s = view.getFloat64(at, true);
-    if (s + spec.sizeMs + spec.retentionMs > observedUntil) {
-      if (placeAt < 0 && s >= start) placeAt = at;
-      if (placeAt === at && s === start) replacedEnd = end;
-      else {
-        kept += 1;
-        keptBytes += end - at;
+  let resumeAt = -1;
+  let previous = Number.NEGATIVE_INFINITY;
+  let at = headerBytes;
+  for (let i = 0; i < count; i += 1) {
+    const end = windowEnd(value, data, at, i, count);
+    const s = data.getFloat64(at, true);
+    if (!(s > previous)) throw damaged(value, `has window ${i + 1} of ${count} out of order`);
+    previous = s;
+    if (s > keptAfter) {
+      if (keptFrom < 0) keptFrom = at;
+      if (placeAt < 0 && s >= start) {
+        placeAt = at;
+        resumeAt = s === start ? end : at;
       }
+      if (s !== start) kept += 1;
     }
     at = end;
   }
-  const plan: Plan = { value, view, count, observedUntil, start, kept, keptBytes, placeAt, replacedEnd };
-  const replaced = replacedEnd < 0 ? undefined : aggregate.deserialize(value.subarray(placeAt + windowHeaderBytes, replacedEnd), topic);
+  if (keptFrom < 0) keptFrom = at;
+  if (placeAt < 0) placeAt = resumeAt = at;
+  const plan: Plan = { value, observedUntil, start, kept, keptFrom, keptTo: at, placeAt, resumeAt };
+  const replaced = resumeAt === placeAt ? undefined : aggregate.deserialize(value.subarray(placeAt + windowHeaderBytes, resumeAt), topic);
   if (replaced instanceof Promise) return replaced.then((a) => withFolded(codec, plan, fold(a)));
   return withFolded(codec, plan, fold(replaced));
 }
 
 function withFolded<A>(codec: WindowedCodec<A>, plan: Plan, folded: A): Buffer | Promise<Buffer> {
   const { aggregate } = codec;
-  if ('serializeInto' in aggregate) return assemble(codec, plan, aggregate.byteLength(folded), null, folded);
+  if ('serializeInto' in aggregate) return assemble(aggregate, plan, aggregate.byteLength(folded), null, folded);
   const bytes = aggregate.serialize(folded, codec.topic);
-  if (bytes instanceof Promise) return bytes.then((b) => assemble(codec, plan, b?.length ?? 0, b, folded));
-  return assemble(codec, plan, bytes?.length ?? 0, bytes, folded);
+  if (bytes instanceof Promise) return bytes.then((b) => assemble(aggregate, plan, b?.length ?? 0, b, folded));
+  return assemble(aggregate, plan, bytes?.length ?? 0, bytes, folded);
 }
 
-/** The new value: the kept windows copied in runs (usually one: expired windows lead, the folded one is last), the folded one written. */
-function assemble<A>(codec: WindowedCodec<A>, plan: Plan, foldedLength: number, foldedBytes: Buffer | null, folded: A): Buffer {
-  const { windows: spec, aggregate } = codec;
-  const { value, view, count, observedUntil, placeAt, replacedEnd } = plan;
-  const out = Buffer.allocUnsafe(headerBytes + plan.keptBytes + windowHeaderBytes + foldedLength);
-  writeHeader(out, observedUntil, plan.kept + 1);
+/** The new value: the kept run up to where the folded window goes, the folded window, the rest of the run. */
+function assemble<A>(aggregate: Serde<A> | InPlaceSerde<A>, plan: Plan, foldedLength: number, foldedBytes: Buffer | null, folded: A): Buffer {
+  const { value, keptFrom, keptTo, placeAt, resumeAt } = plan;
+  const out = Buffer.allocUnsafe(headerBytes + (placeAt - keptFrom) + windowHeaderBytes + foldedLength + (keptTo - resumeAt));
+  writeHeader(out, plan.observedUntil, plan.kept + 1);
   let written = headerBytes;
-  let runFrom = -1;
-  let runTo = -1;
-  for (let i = 0, at = headerBytes; i <= count; i += 1) {
-    const end = i < count ? windowEnd(value, view, at, i, count) : at;
-    const place = i < count ? at === placeAt : placeAt < 0;
-    const keep = i < count && view.getFloat64(at, true) + spec.sizeMs + spec.retentionMs > observedUntil && !(place && replacedEnd >= 0);
-    if (runFrom >= 0 && (place || !keep)) {
-      written += value.copy(out, written, runFrom, runTo);
-      runFrom = -1;
-    }
-    if (place) {
-      out.writeDoubleLE(plan.start, written);
-      out.writeUInt32LE(foldedLength, written + 8);
-      if ('serializeInto' in aggregate) aggregate.serializeInto(folded, out, written + windowHeaderBytes);
-      else foldedBytes?.copy(out, written + windowHeaderBytes);
-      written += windowHeaderBytes + foldedLength;
-    }
-    if (keep) {
-      if (runFrom < 0) runFrom = at;
-      runTo = end;
-    }
-    at = end;
-  }
+  if (placeAt > keptFrom) written += value.copy(out, written, keptFrom, placeAt);
+  out.writeDoubleLE(plan.start, written);
+  out.writeUInt32LE(foldedLength, written + 8);
+  if ('serializeInto' in aggregate) aggregate.serializeInto(folded, out, written + windowHeaderBytes);
+  else foldedBytes?.copy(out, written + windowHeaderBytes);
+  written += windowHeaderBytes + foldedLength;
+  if (keptTo > resumeAt) value.copy(out, written, resumeAt, keptTo);
   return out;
 }

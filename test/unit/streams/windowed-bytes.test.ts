@@ -120,4 +120,14 @@ test('damaged bytes are a deserialization error naming what is wrong, for an upd
   }
 });
 
+test('an update refuses a value whose windows do not ascend, instead of writing them out of place', async () => {
+  const codec = codecOf(sum);
+  const unordered = (await codec.value.serialize({ observedUntil: 2 * day, windows: [[2 * day, 1], [day, 2]] }, 'c'))!;
+  const folding = await Promise.resolve()
+    .then(() => foldStored(codec, unordered, 2 * day, (a) => (a ?? 0) + 1))
+    .then(() => undefined, (e: unknown) => e);
+  assert.instance(folding, RecordError);
+  assert.match((folding as Error).message, /window store value of \d+ bytes has window 2 of 2 out of order/);
+});
+
 test.run();

@@ -5,7 +5,7 @@ import { WindowCursor } from '../../../src/streams/state/windowed-bytes.ts';
 import { windowedSerde } from '../../../src/streams/state/windowed-serde.ts';
 import { windowsOf } from '../../../src/streams/state/windows.ts';
 import { addToDay, baselineDays, baselinesAt, baselinesOfStored, dayMs, evaluateTriggers, hasDailyValues, parseRuleSet, RuleSetError, type DailyValues, type DayWindow } from '../../../src/triggers/index.ts';
-import { dailyValuesLength, decodeDailyValues, encodeDailyValues, storedDailyMean, writeDailyValues } from '../../../src/triggers/index.ts';
+import { dailyValuesLength, decodeDailyValues, encodeDailyValues, storedDailyMeans, writeDailyValues } from '../../../src/triggers/index.ts';
 
 const rules = parseRuleSet({
   $schemaVersion: 1,
@@ -62,17 +62,22 @@ test('baselines read from the stored days in place equal those of the decoded da
   assert.equal(baselinesOfStored(new WindowCursor(windows, bytes), 30 * dayMs, metrics), { hrvRmssdMs: { median: 64, days: 7 }, restingHeartRateBpm: { median: 54.5, days: 2 } }, 'days 23 to 29 (day 22 is past retention): RHR on days 25 and 28 only, a count of 0 on day 29 left out');
 });
 
-test('a stored day read in place: the mean of a metric, or an error that says what is wrong', () => {
-  const day = encodeDailyValues({ hrvRmssdMs: { sum: 131.25, count: 3 }, stressLevel: { sum: 0, count: 1 } });
+test('a stored day read in place: the mean of each metric asked for, or an error that says what is wrong', () => {
+  const day = encodeDailyValues({ hrvRmssdMs: { sum: 131.25, count: 3 }, stressLevel: { sum: 0, count: 1 }, restingHeartRateBpm: { sum: 0, count: 0 } });
   const bytes = Buffer.concat([Buffer.from([7, 7]), day, Buffer.from([7])]);
   const within = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  assert.is(storedDailyMean(within, 2, day.length, 'hrvRmssdMs'), 131.25 / 3, 'sum over count');
-  assert.is(storedDailyMean(within, 2, day.length, 'stressLevel'), 0, 'a mean of zero is a value');
-  assert.is(storedDailyMean(within, 2, day.length, 'sleepScore'), undefined, 'a metric the day lacks');
-  assert.throws(() => storedDailyMean(within, 2, day.length - 1, 'hrvRmssdMs'), /a stored day of 26 bytes does not hold 2 metrics/);
-  assert.throws(() => storedDailyMean(within, 2, 0, 'hrvRmssdMs'), /a stored day is empty/);
+  const means = new Float64Array(4).fill(-1);
+  storedDailyMeans(within, 2, day.length, ['sleepScore', 'stressLevel', 'hrvRmssdMs', 'restingHeartRateBpm'], means);
+  assert.is(means[2], 131.25 / 3, 'sum over count');
+  assert.is(means[1], 0, 'a mean of zero is a value');
+  assert.ok(Number.isNaN(means[0]), 'a metric the day lacks');
+  assert.ok(Number.isNaN(means[3]), 'a count of zero is no value');
+  storedDailyMeans(within, 2, day.length, ['stressLevel'], means);
+  assert.is(means[0], 0, 'another list of metrics is read by its own indexes');
+  assert.throws(() => storedDailyMeans(within, 2, day.length - 1, ['hrvRmssdMs'], means), /a stored day of 39 bytes does not hold 3 metrics/);
+  assert.throws(() => storedDailyMeans(within, 2, 0, ['hrvRmssdMs'], means), /a stored day is empty/);
   const unknown = Buffer.from('01' + '63' + '0000000000405040' + '01000000', 'hex');
-  assert.throws(() => storedDailyMean(new DataView(unknown.buffer, unknown.byteOffset, unknown.length), 0, unknown.length, 'hrvRmssdMs'), /unknown metric code 99/);
+  assert.throws(() => storedDailyMeans(new DataView(unknown.buffer, unknown.byteOffset, unknown.length), 0, unknown.length, ['hrvRmssdMs'], means), /unknown metric code 99/);
 });
 
 test('addToDay sums the rule metrics of an event and ignores the rest', () => {
