@@ -307,6 +307,12 @@ export const envSchema = z.object({
    * start restores them from their changelog topics.
    */
   STATE_DIR: z.string().min(1).optional(),
+  /**
+   * How often a stage's LMDB storage takes the state changes it holds in memory (or sooner, at
+   * 20,000 keys held): each key's latest value once per interval, with the changelog checkpoint.
+   * Longer: fewer local writes; a killed process restores more of the changelog's tail.
+   */
+  STATE_FLUSH_INTERVAL_MS: positiveInt.default(1_000),
   /** Replication of the changelog topics a stage creates; the broker's default when unset. */
   STATE_CHANGELOG_REPLICATION_FACTOR: positiveInt.optional(),
   /**

@@ -1,9 +1,10 @@
 // A stateful topology in its own process, for the state crash tests: counts records per key of
 // STREAMS_INPUT in a state store and writes each running count to STREAMS_OUTPUT, in
-// STREAMS_DELIVERY mode, with LMDB under STREAMS_STATE_DIR when set (else memory). Prints "ready"
+// STREAMS_DELIVERY mode, with LMDB under STREAMS_STATE_DIR when set (else memory; flushed every
+// STREAMS_STATE_FLUSH_MS, the default when unset). Prints "ready"
 // on joining and one JSON line per restored store partition.
 import { Kafka, logLevel } from 'kafkajs';
-import { StreamsBuilder, lmdbBackend, memoryBackend, runTopology, serdes, stopOnSignals, type DeliveryMode } from '../../src/streams/index.ts';
+import { defaultWriteBehind, StreamsBuilder, lmdbBackend, memoryBackend, runTopology, serdes, stopOnSignals, type DeliveryMode } from '../../src/streams/index.ts';
 import { createLogger } from '../../src/obs/logger.ts';
 
 const required = (name: string): string => {
@@ -31,7 +32,7 @@ const running = await runTopology(builder.build(), {
   kafka,
   log,
   delivery: required('STREAMS_DELIVERY') as DeliveryMode,
-  stateBackend: stateDir ? lmdbBackend(stateDir) : memoryBackend(),
+  stateBackend: stateDir ? lmdbBackend(stateDir, { ...defaultWriteBehind, intervalMs: Number(process.env['STREAMS_STATE_FLUSH_MS'] ?? defaultWriteBehind.intervalMs) }) : memoryBackend(),
   // Offsets held back a second: a kill replays many chunks whose changes the changelog holds.
   commitIntervalMs: 1_000,
   maxBatchRecords: 50, // small chunks: a kill lands between commits, not after everything

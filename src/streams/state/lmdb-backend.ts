@@ -2,21 +2,23 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { open, type Database } from 'lmdb';
 import type { PartitionStorage, StateBackend } from './backend.ts';
+import { defaultWriteBehind, writeBehind, type WriteBehindOptions } from './write-behind.ts';
 
 /**
  * LMDB environments under `dir`, one per store partition (`<dir>/<group>/<store>/<partition>`).
  * The changelog checkpoint lives in the same database, written in the transaction of the entries
  * it covers: whether the process stops cleanly or is killed, data and checkpoint agree, and the
- * next open restores only the changelog's tail.
+ * next open restores only the changelog's tail. Writes reach LMDB through `writeBehind`: one
+ * transaction per `flush.intervalMs`, not one per chunk.
  */
-export function lmdbBackend(dir: string): StateBackend {
+export function lmdbBackend(dir: string, flush: WriteBehindOptions = defaultWriteBehind): StateBackend {
   return {
     kind: 'lmdb',
     async open(group, store, partition) {
       const path = join(dir, safe(group), safe(store), String(partition));
       await mkdir(path, { recursive: true });
       let db: Database<Buffer, Buffer> = openAt(path);
-      return {
+      const storage: PartitionStorage = {
         get: (key) => db.getBinary(key) ?? undefined,
         async write(entries, checkpoint) {
           // One synchronous transaction: visible to the next get, and all or nothing.
@@ -45,6 +47,7 @@ export function lmdbBackend(dir: string): StateBackend {
         },
         close: () => db.close(),
       };
+      return writeBehind(storage, flush);
     },
   };
 }

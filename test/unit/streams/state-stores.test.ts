@@ -8,6 +8,7 @@ import { createLogger } from '../../../src/obs/logger.ts';
 import type { ChangelogReader } from '../../../src/streams/state/changelog-reader.ts';
 import type { StateBackend } from '../../../src/streams/state/backend.ts';
 import { StateStores } from '../../../src/streams/state/state-stores.ts';
+import { writeBehind } from '../../../src/streams/state/write-behind.ts';
 import { TopologyTestDriver } from '../../../src/streams/testing/index.ts';
 
 const day = 86_400_000;
@@ -154,8 +155,10 @@ test('state stores need records in order; window settings are checked', () => {
 
 test('LMDB storage keeps its data and the checkpoint written with it across a reopen, closed cleanly or not', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'state-'));
+  // Every write reaches LMDB at once here; what is held between flushes is the next test's.
+  const everyWrite = { intervalMs: 0, maxEntries: 1 };
   try {
-    const backend = lmdbBackend(dir);
+    const backend = lmdbBackend(dir, everyWrite);
     const first = await backend.open('g', 's', 0);
     assert.is(first.checkpoint(), undefined, 'a fresh partition has no checkpoint');
     await first.write([{ key: Buffer.from('a'), value: Buffer.from('1') }, { key: Buffer.from('b'), value: Buffer.from('2') }], '10');
@@ -165,7 +168,7 @@ test('LMDB storage keeps its data and the checkpoint written with it across a re
     assert.is(first.checkpoint(), '10', 'a write without a checkpoint keeps the last one');
     assert.equal([...first.entries()].map((e) => e.key.toString()), ['a'], 'the checkpoint is not an entry');
     // Not closed: what a killed process leaves behind.
-    const second = await lmdbBackend(dir).open('g', 's', 0);
+    const second = await lmdbBackend(dir, everyWrite).open('g', 's', 0);
     assert.is(second.checkpoint(), '10', 'the checkpoint written with the data survives without a close');
     assert.is(second.get(Buffer.from('a'))?.toString(), '1', 'data survived');
     await second.writeCheckpoint('42');
@@ -180,6 +183,54 @@ test('LMDB storage keeps its data and the checkpoint written with it across a re
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('writes held between flushes: read at once, flushed once per interval or size with the latest checkpoint, kept when a flush fails', async () => {
+  let clock = 0;
+  const flushed: Array<{ keys: string[]; checkpoint: string | undefined }> = [];
+  let failNext = false;
+  const inner = await memoryBackend().open('g', 's', 0);
+  const storage = writeBehind(
+    {
+      ...inner,
+      async write(entries, checkpoint) {
+        if (failNext) {
+          failNext = false;
+          throw new Error('disk full');
+        }
+        flushed.push({ keys: entries.map((e) => `${e.key}=${e.value ?? 'deleted'}`), checkpoint });
+        await inner.write(entries, checkpoint);
+      },
+    },
+    { intervalMs: 1_000, maxEntries: 3, now: () => clock },
+  );
+  const entry = (key: string, value: string | null) => ({ key: Buffer.from(key), value: value === null ? null : Buffer.from(value) });
+  await storage.write([entry('a', '1'), entry('b', '1')], '10');
+  clock = 400;
+  await storage.write([entry('a', '2'), entry('b', null)], '20');
+  assert.equal(flushed, [], 'nothing flushed within the interval');
+  assert.is(storage.get(Buffer.from('a'))?.toString(), '2', 'a held write is read at once');
+  assert.is(storage.get(Buffer.from('b')), undefined, 'a held delete is read at once');
+  assert.is(storage.checkpoint(), undefined, 'the checkpoint is what storage holds: a restart restores from there');
+  assert.equal([...storage.entries()].map((e) => e.key.toString()), ['a'], 'entries see the held writes');
+  clock = 1_000;
+  await storage.write([entry('c', '1')], '30');
+  assert.equal(flushed, [{ keys: ['a=2', 'b=deleted', 'c=1'], checkpoint: '30' }], 'after the interval: each key once, its latest value, the latest checkpoint');
+  assert.is(storage.checkpoint(), '30');
+  await storage.write([entry('d', '1'), entry('e', '1')], '40');
+  await storage.write([entry('f', '1')]);
+  assert.equal(flushed.at(-1), { keys: ['d=1', 'e=1', 'f=1'], checkpoint: '40' }, 'at maxEntries keys before the interval; a write without a checkpoint keeps the last');
+  failNext = true;
+  clock = 5_000;
+  const failed = await storage.write([entry('g', '1')], '50').then(() => undefined, (error: unknown) => error);
+  assert.match(String(failed), /disk full/, 'a failed flush is the write’s error');
+  assert.is(storage.get(Buffer.from('g'))?.toString(), '1', 'and its writes are still held and read');
+  assert.is(storage.checkpoint(), '40', 'storage keeps the checkpoint of its data');
+  await storage.writeCheckpoint('60');
+  assert.equal(flushed.at(-1), { keys: ['g=1'], checkpoint: '60' }, 'a checkpoint flushes what is held first');
+  await storage.write([entry('h', '1')]);
+  await storage.close();
+  assert.equal(flushed.at(-1), { keys: ['h=1'], checkpoint: undefined }, 'a close flushes');
 });
 
 test('the partitions of one assignment are restored by one changelog read, each into its own storage', async () => {
