@@ -11,6 +11,9 @@ export interface WriteBehindOptions {
 
 export const defaultWriteBehind: WriteBehindOptions = { intervalMs: 1_000, maxEntries: 20_000 };
 
+/** Entries of one write that go straight to storage when nothing is held. */
+const writeThroughEntries = 1_000;
+
 /**
  * Local storage that takes writes in memory and passes them to `storage` in one transaction per
  * interval (or when it holds `maxEntries` keys), each key's latest value once, with the latest
@@ -55,6 +58,12 @@ export function writeBehind(storage: PartitionStorage, options: WriteBehindOptio
       return storage.get(key);
     },
     async write(entries, checkpoint) {
+      // A batch this large (a restore's) is its own transaction's worth: holding it only costs.
+      if (held.size === 0 && entries.length >= writeThroughEntries) {
+        await storage.write(entries, checkpoint);
+        lastFlush = now();
+        return;
+      }
       for (const entry of entries) held.set(entry.key.toString('latin1'), entry);
       if (checkpoint !== undefined) heldCheckpoint = checkpoint;
       if (held.size >= options.maxEntries || now() - lastFlush >= options.intervalMs) await flush();

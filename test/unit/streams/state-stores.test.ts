@@ -231,6 +231,9 @@ test('writes held between flushes: read at once, flushed once per interval or si
   await storage.write([entry('h', '1')]);
   await storage.close();
   assert.equal(flushed.at(-1), { keys: ['h=1'], checkpoint: undefined }, 'a close flushes');
+  const restoring = writeBehind({ ...inner, write: async (entries, checkpoint) => void flushed.push({ keys: [`${entries.length} entries`], checkpoint }) }, { intervalMs: 1_000, maxEntries: 20_000, now: () => clock });
+  await restoring.write(Array.from({ length: 1_000 }, (_, i) => entry(`r${i}`, '1')), '70');
+  assert.equal(flushed.at(-1), { keys: ['1000 entries'], checkpoint: '70' }, 'a batch of a restore’s size goes straight to storage when nothing is held');
 });
 
 test('the partitions of one assignment are restored by one changelog read, each into its own storage', async () => {
