@@ -111,7 +111,7 @@ function report(results: Record<'with store' | 'without store', Measured[]>): vo
   }
   const ratio = median(results['with store'].map((r) => r.recordsPerSecond)) / median(results['without store'].map((r) => r.recordsPerSecond));
   const cpuRatio = median(results['without store'].map((r) => r.cpuMicrosPerRecord)) / median(results['with store'].map((r) => r.cpuMicrosPerRecord));
-  console.log(`  the store keeps ${(ratio * 100).toFixed(0)} % of the stage's throughput (${(cpuRatio * 100).toFixed(0)} % by CPU per record)`);
+  console.log(`  the store keeps ${(ratio * 100).toFixed(0)} % of the stage's throughput (${(cpuRatio * 100).toFixed(0)} % by CPU per record; target ≥ 70 %: ${ratio >= 0.7 ? 'met' : 'NOT met'})`);
 }
 
 async function stageRun(kafka: Kafka, rules: RuleSet, source: string, output: string, groupId: string): Promise<Measured & { startMs: number }> {
@@ -214,7 +214,7 @@ async function restoreBench(): Promise<void> {
         restored += entries.length;
       });
       const seconds = (performance.now() - began) / 1_000;
-      console.log(`restore into ${name.padEnd(6)} ${restored} entries in ${seconds.toFixed(2)} s: ${(restored / seconds).toFixed(0)} entries/s (group join included)`);
+      console.log(`restore into ${name.padEnd(6)} ${restored} entries in ${seconds.toFixed(2)} s: ${(restored / seconds).toFixed(0)} entries/s (group join included; target ≥ 100000: ${restored / seconds >= 100_000 ? 'met' : 'NOT met'})`);
       await storage.close();
       await reader.close();
     }
