@@ -29,10 +29,11 @@ import { createRegistryClient, registrySchemaStore } from '../src/schemas/index.
 import { changelogConfig, lmdbBackend, memoryBackend, runTopology, serdes, type StateBackend } from '../src/streams/index.ts';
 import { reliableProducer } from '../src/streams/producers.ts';
 import { kafkaChangelogReader } from '../src/streams/state/changelog-reader.ts';
+import { changelogTopicOf } from '../src/streams/state/spec.ts';
 import { memorySchemaStore, TopologyTestDriver } from '../src/streams/testing/index.ts';
 import { topics } from '../src/topics.ts';
 import { loadRuleSet, parseRuleSet, type RuleSet } from '../src/triggers/index.ts';
-import { defaultRulesFile, enrichTopology } from '../topologies/enrich.ts';
+import { baselineStoreName, defaultRulesFile, enrichTopology } from '../topologies/enrich.ts';
 import { median } from './support/median.ts';
 import { countEnv } from './support/options.ts';
 
@@ -47,6 +48,12 @@ const warmUp = users * 10;
 interface Measured {
   recordsPerSecond: number;
   cpuMicrosPerRecord: number;
+}
+
+interface StageMeasured extends Measured {
+  /** From `runTopology` to the first chunk processed. */
+  startMs: number;
+  changelogPerEvent: number;
 }
 
 /** Events of `users` users, one a night each, over as many nights as it takes: the warm-up's, then the measured ones. */
@@ -114,7 +121,7 @@ function report(results: Record<'with store' | 'without store', Measured[]>): vo
   console.log(`  the store keeps ${(ratio * 100).toFixed(0)} % of the stage's throughput (${(cpuRatio * 100).toFixed(0)} % by CPU per record; target ≥ 70 %: ${ratio >= 0.7 ? 'met' : 'NOT met'})`);
 }
 
-async function stageRun(kafka: Kafka, rules: RuleSet, source: string, output: string, groupId: string): Promise<Measured & { startMs: number }> {
+async function stageRun(kafka: Kafka, rules: RuleSet, source: string, output: string, groupId: string): Promise<StageMeasured> {
   const config = loadConfig();
   const dir = await mkdtemp(join(tmpdir(), 'bench-state-stage-'));
   const schemaStore = registrySchemaStore(createRegistryClient(config.SCHEMA_REGISTRY_URL));
@@ -142,7 +149,14 @@ async function stageRun(kafka: Kafka, rules: RuleSet, source: string, output: st
   const measured = done - measuredFrom;
   await running.stop();
   await rm(dir, { recursive: true, force: true });
-  return { recordsPerSecond: measured / seconds, cpuMicrosPerRecord: (used.user + used.system) / measured, startMs: firstAt - began };
+  // Records the store wrote to its changelog per event (input offsets' markers included): what the
+  // broker and the producer pay for the store beside the outputs.
+  const admin = kafka.admin();
+  await admin.connect();
+  const changelog = (await admin.listTopics()).find((topic) => topic === changelogTopicOf(groupId, baselineStoreName));
+  const written = changelog ? (await admin.fetchTopicOffsets(changelog)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0) : 0;
+  await admin.disconnect();
+  return { recordsPerSecond: measured / seconds, cpuMicrosPerRecord: (used.user + used.system) / measured, startMs: firstAt - began, changelogPerEvent: written / done };
 }
 
 async function stageBench(): Promise<void> {
@@ -167,7 +181,7 @@ async function stageBench(): Promise<void> {
     await producer.disconnect();
     const withBaselines = await loadRuleSet(defaultRulesFile);
     const withoutBaselines = parseRuleSet({ $schemaVersion: 1, rules: withBaselines.rules.filter((rule) => !rule.baseline) });
-    const results: Record<'with store' | 'without store', Array<Measured & { startMs: number }>> = { 'with store': [], 'without store': [] };
+    const results: Record<'with store' | 'without store', StageMeasured[]> = { 'with store': [], 'without store': [] };
     for (let round = 0; round < rounds; round += 1) {
       for (const [scenario, rules] of [['without store', withoutBaselines], ['with store', withBaselines]] as const) {
         const groupId = `bench.state-${run}-${scenario === 'with store' ? 'store' : 'plain'}-${round}`;
@@ -179,6 +193,7 @@ async function stageBench(): Promise<void> {
     report(results);
     const start = (scenario: 'with store' | 'without store') => median(results[scenario].map((r) => r.startMs)).toFixed(0);
     console.log(`  start to the first chunk (not in the numbers above): ${start('with store')} ms with the store (its changelog topic made, storage opened, restored), ${start('without store')} ms without`);
+    console.log(`  changelog records per event with the store: ${median(results['with store'].map((r) => r.changelogPerEvent)).toFixed(2)} (a user's latest value once per chunk, and each chunk's input-offset marker)`);
   } finally {
     const changelogs = (await admin.listTopics()).filter((topic) => groups.some((group) => topic.startsWith(`${group}-`)));
     await admin.deleteTopics({ topics: [source, output, ...changelogs] }).catch(() => undefined);
