@@ -17,9 +17,9 @@ const writeThroughEntries = 1_000;
 /**
  * Local storage that takes writes in memory and passes them to `storage` in one transaction per
  * interval (or when it holds `maxEntries` keys), each key's latest value once, with the latest
- * checkpoint. A stage with state wrote every chunk's changes to LMDB in a transaction of its own:
- * a user's whole value (every retained window) at nearly each of their records, about a
- * microsecond of CPU per put; a key updated every few records is now written once per interval.
+ * checkpoint. A stage with state wrote every chunk's changes to LMDB in a transaction of its own
+ * (a user's whole value, every retained window, about a microsecond of CPU per put); a key in
+ * chunk after chunk is now written once per interval.
  *
  * Nothing is lost when the process dies between flushes: the changelog holds every change, and
  * the checkpoint in storage only ever moves with the data it covers, so the next start restores
