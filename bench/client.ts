@@ -7,13 +7,13 @@
 // child process so its CPU (user + system, process.cpuUsage) is the client's alone; rounds
 // alternate the clients and the medians are printed. CPU µs per record is the number to compare:
 // records/s on a shared 2-core machine also carries the broker's load.
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { Consumer, FetchIsolationLevels, Producer, type Message } from '@platformatic/kafka';
 import { loadConfig } from '../src/config/index.ts';
 import { median } from './support/median.ts';
+import { runChild } from './support/child-run.ts';
 import { countFlag, flag } from './support/options.ts';
 import { recordHeaders as headers } from './support/record-headers.ts';
 import { reliableProducer } from '../src/streams/producers.ts';
@@ -192,10 +192,7 @@ for (let round = 0; round < rounds; round++) {
     const output = `bench.client.${id}.out`;
     await createTopics([input, output]);
     for (const [phase, source, target] of [['produce', '', input], ['consume', input, ''], ['transform', input, output]] as const) {
-      const run = spawnSync(process.execPath, [self, '--child', [client, phase, source, target, records].join(',')], { encoding: 'utf8', env: process.env });
-      const line = run.stdout.trim().split('\n').at(-1) ?? '';
-      if (run.status !== 0 || !line.startsWith('{')) throw new Error(`${client} ${phase} failed: ${run.stderr.slice(-2_000)}`);
-      const m = JSON.parse(line) as Measurement;
+      const m = runChild<Measurement>(self, 'child', [client, phase, source, target, records], `${client} ${phase}`);
       results.push(m);
       console.log(`round ${round + 1}: ${client} ${phase}: ${Math.round(m.records / m.seconds).toLocaleString('en-US')} records/s, ${(m.cpuMicros / m.records).toFixed(1)} µs CPU/record`);
     }

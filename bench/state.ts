@@ -16,7 +16,6 @@
 // 3. restore: BENCH_STATE_CHANGELOG entries (default 1000000) written to a compacted changelog
 //    topic on Kafka (the stack must be up), then read back into memory and LMDB storage as a
 //    restarting instance does; entries/s.
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -37,6 +36,7 @@ import { topics } from '../src/topics.ts';
 import { loadRuleSet, parseRuleSet, type RuleSet } from '../src/triggers/index.ts';
 import { baselineStoreName, defaultRulesFile, enrichTopology } from '../topologies/enrich.ts';
 import { median } from './support/median.ts';
+import { runChild } from './support/child-run.ts';
 import { countEnv, flag } from './support/options.ts';
 
 const records = countEnv('BENCH_STATE_RECORDS', 100_000);
@@ -51,6 +51,8 @@ interface Measured {
   recordsPerSecond: number;
   cpuMicrosPerRecord: number;
 }
+
+type Scenario = 'with store' | 'without store';
 
 interface StageMeasured extends Measured {
   /** From `runTopology` to the first chunk processed. */
@@ -102,19 +104,17 @@ async function enrichRun(rules: RuleSet, input: readonly BiometricEvent[]): Prom
 }
 
 async function enrichBench(): Promise<void> {
-  const withBaselines = await loadRuleSet(defaultRulesFile);
-  const withoutBaselines = parseRuleSet({ $schemaVersion: 1, rules: withBaselines.rules.filter((rule) => !rule.baseline) });
   const input = events();
-  const results: Record<'with store' | 'without store', Measured[]> = { 'with store': [], 'without store': [] };
+  const results: Record<Scenario, Measured[]> = { 'with store': [], 'without store': [] };
   for (let round = 0; round < rounds; round += 1) {
-    results['without store'].push(await enrichRun(withoutBaselines, input));
-    results['with store'].push(await enrichRun(withBaselines, input));
+    results['without store'].push(await enrichRun(await rulesOf('without store'), input));
+    results['with store'].push(await enrichRun(await rulesOf('with store'), input));
   }
   console.log(`enrich in memory (the test driver), ${records} events of ${users} users after ${warmUp} of warm-up, median of ${rounds} rounds:`);
   report(results);
 }
 
-function report(results: Record<'with store' | 'without store', Measured[]>): void {
+function report(results: Record<Scenario, Measured[]>): void {
   for (const [scenario, runs] of Object.entries(results)) {
     console.log(`  ${scenario.padEnd(14)} ${median(runs.map((r) => r.recordsPerSecond)).toFixed(0).padStart(8)} records/s  ${median(runs.map((r) => r.cpuMicrosPerRecord)).toFixed(1).padStart(7)} µs CPU/record   (rounds: ${runs.map((r) => `${(r.recordsPerSecond / 1_000).toFixed(0)}k ${r.cpuMicrosPerRecord.toFixed(1)} µs`).join(', ')})`);
   }
@@ -161,18 +161,13 @@ async function stageRun(kafka: Kafka, rules: RuleSet, source: string, output: st
   return { recordsPerSecond: measured / seconds, cpuMicrosPerRecord: (used.user + used.system) / measured, startMs: firstAt - began, changelogPerEvent: written / done };
 }
 
-type Scenario = 'with store' | 'without store';
-
 async function rulesOf(scenario: Scenario): Promise<RuleSet> {
   const withBaselines = await loadRuleSet(defaultRulesFile);
   return scenario === 'with store' ? withBaselines : parseRuleSet({ $schemaVersion: 1, rules: withBaselines.rules.filter((rule) => !rule.baseline) });
 }
 
 function stageInChild(scenario: Scenario, source: string, output: string, groupId: string): StageMeasured {
-  const run = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--stage-child', [scenario, source, output, groupId].join(',')], { encoding: 'utf8', env: process.env });
-  const line = run.stdout.trim().split('\n').at(-1) ?? '';
-  if (run.status !== 0 || !line.startsWith('{')) throw new Error(`enrich ${scenario} failed: ${run.stderr.slice(-2_000)}`);
-  return JSON.parse(line) as StageMeasured;
+  return runChild<StageMeasured>(fileURLToPath(import.meta.url), 'stage-child', [scenario, source, output, groupId], `enrich ${scenario}`);
 }
 
 async function stageBench(): Promise<void> {
