@@ -17,12 +17,20 @@ export function markerKey(topic: string): Buffer {
   return Buffer.from(`\u0000input-offset:${topic}`, 'utf8');
 }
 
-type Overlay = Map<string, Map<string, Pending>>;
+type Overlay = Map<string, Map<string, Write>>;
 
 /** One write of a record's attempt: the pending write itself, with where it goes (one object per write, not two). */
 interface Write extends Pending {
   readonly store: string;
   readonly id: string;
+  readonly reusable: boolean;
+  /**
+   * Set when accepted over an earlier write of the chunk whose bytes were reusable: those bytes,
+   * which the key's next update may write into. A stage with a window store rewrites a key's
+   * whole value at each record, and a chunk holds a key several times: a new buffer per record,
+   * each kept until the chunk ended, was much of what the store cost in collection.
+   */
+  spare: Buffer | undefined;
 }
 
 /** Stores as one attempt of one record sees them; its writes count only once the record is accepted. */
@@ -74,10 +82,16 @@ export class RecordState implements RecordAccess {
     return this.#chunk.pending(store, id);
   }
 
-  write(store: string, id: string, key: Buffer, bytes: Buffer | null, value: unknown): void {
-    const write: Write = { store, id, key, bytes, value };
+  write(store: string, id: string, key: Buffer, bytes: Buffer | null, value: unknown, reusable = false): void {
+    const write: Write = { store, id, key, bytes, value, reusable, spare: undefined };
     if (this.#writes) this.#writes.push(write);
     else this.#writes = [write];
+  }
+
+  spare(store: string, id: string): Buffer | undefined {
+    const writes = this.#writes;
+    if (writes) for (const write of writes) if (write.id === id && write.store === store) return undefined;
+    return this.#chunk.spare(store, id);
   }
 
   read(open: OpenStore, key: Buffer, id: string): Promise<unknown> {
@@ -122,6 +136,8 @@ export class ChunkState {
         writes = new Map();
         this.#pending.set(write.store, writes);
       }
+      const replaced = writes.get(write.id);
+      if (replaced?.reusable && replaced.bytes !== write.bytes) write.spare = replaced.bytes ?? undefined;
       writes.set(write.id, write);
     }
     for (const [store, n] of record.late() ?? []) this.#late.set(store, (this.#late.get(store) ?? 0) + n);
@@ -197,6 +213,11 @@ export class ChunkState {
   /** @internal read path of RecordState */
   pending(store: string, id: string): Pending | undefined {
     return this.#pending.get(store)?.get(id);
+  }
+
+  /** @internal write path of RecordState: the accepted write's spare bytes (see Write). */
+  spare(store: string, id: string): Buffer | undefined {
+    return this.#pending.get(store)?.get(id)?.spare;
   }
 
   #entries(store: string, markers: ReadonlyArray<{ topic: string; nextOffset: string }>): StateEntry[] {

@@ -79,8 +79,18 @@ export interface RecordAccess {
   readonly writeCount: number;
   /** The key's latest write, of this record or an accepted one of the chunk. */
   pending(store: string, id: string): Pending | undefined;
-  /** A new value of the key (`bytes` null: deleted); `value` as the view uses it (see Pending). */
-  write(store: string, id: string, key: Buffer, bytes: Buffer | null, value: unknown): void;
+  /**
+   * A new value of the key (`bytes` null: deleted); `value` as the view uses it (see Pending).
+   * `reusable`: the bytes were made for this write and nothing outside the chunk holds them, so
+   * once a later record of the chunk writes the key again, its next write may reuse them (`spare`).
+   */
+  write(store: string, id: string, key: Buffer, bytes: Buffer | null, value: unknown, reusable?: boolean): void;
+  /**
+   * A buffer of the chunk that no accepted write holds any more (the key's value before its
+   * latest write in the chunk), for this record's write of the key; undefined when there is none
+   * or the record wrote the key already.
+   */
+  spare(store: string, id: string): Buffer | undefined;
   /** A value from local storage, decoded once and kept in the store's cache. */
   read(open: OpenStore, key: Buffer, id: string): Promise<unknown>;
   /** A window store's stored bytes, kept in the store's cache. */

@@ -94,7 +94,8 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
 
   #update(k: StoreKey, timestamp: number, fold: (current: unknown) => unknown): boolean | Promise<boolean> {
     const current = this.#current(k);
-    const next = foldStored(this.#codec, current, timestamp, fold, current === undefined ? undefined : this.#viewOfRead());
+    const into = this.access.spare(this.open.spec.name, k.id);
+    const next = foldStored(this.#codec, current, timestamp, fold, current === undefined ? undefined : this.#viewOfRead(), into);
     return next instanceof Promise ? next.then((bytes) => this.#written(k, bytes)) : this.#written(k, next);
   }
 
@@ -104,7 +105,8 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
       this.access.dropped(store);
       return false;
     }
-    this.access.write(store, k.id, k.bytes, next, next);
+    // Every value foldStored answers is a new buffer or the chunk's spare: reusable.
+    this.access.write(store, k.id, k.bytes, next, next, true);
     this.#remembered(k, next);
     return true;
   }

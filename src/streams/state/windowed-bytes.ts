@@ -82,11 +82,12 @@ async function rewritten<A>(codec: WindowedCodec<A>, value: Buffer): Promise<Buf
  * `foldIntoWindow` on a stored value: undefined when the record's window is closed, else the
  * key's new value (0x01 layout) with the same windows dropped, kept and placed. Synchronous
  * unless the aggregate's serde is not, or the value is in the earlier JSON layout. `view`: a
- * DataView of `current` the caller already has.
+ * DataView of `current` the caller already has. `into`: a buffer no one reads any more, written
+ * (and answered) instead of a new one when the new value is exactly its length; never `current`.
  */
-export function foldStored<A>(codec: WindowedCodec<A>, current: Buffer | undefined, timestamp: number, fold: (aggregate: A | undefined) => A, view?: DataView): Buffer | undefined | Promise<Buffer | undefined> {
+export function foldStored<A>(codec: WindowedCodec<A>, current: Buffer | undefined, timestamp: number, fold: (aggregate: A | undefined) => A, view?: DataView, into?: Buffer): Buffer | undefined | Promise<Buffer | undefined> {
   if (current !== undefined && current[0] !== binaryV1) return foldDecoded(codec, current, timestamp, fold);
-  return foldBinary(codec, current, timestamp, fold, view);
+  return foldBinary(codec, current, timestamp, fold, view, into !== current ? into : undefined);
 }
 
 /** Only a value written before the binary layout (or damaged: deserialize says which) is folded decoded. */
@@ -114,9 +115,11 @@ interface Plan {
   /** The folded window goes at this offset of the run (keptTo: after it); it replaces the window up to `resumeAt`, or none (resumeAt === placeAt). */
   readonly placeAt: number;
   readonly resumeAt: number;
+  /** Written instead of a new buffer when the new value is its length. */
+  readonly into: Buffer | undefined;
 }
 
-function foldBinary<A>(codec: WindowedCodec<A>, current: Buffer | undefined, timestamp: number, fold: (aggregate: A | undefined) => A, view?: DataView): Buffer | undefined | Promise<Buffer | undefined> {
+function foldBinary<A>(codec: WindowedCodec<A>, current: Buffer | undefined, timestamp: number, fold: (aggregate: A | undefined) => A, view: DataView | undefined, into: Buffer | undefined): Buffer | undefined | Promise<Buffer | undefined> {
   const { windows: spec, aggregate, topic } = codec;
   const value = current ?? noBytes;
   const count = current ? windowCount(current) : 0;
@@ -148,7 +151,7 @@ function foldBinary<A>(codec: WindowedCodec<A>, current: Buffer | undefined, tim
   }
   if (keptFrom < 0) keptFrom = at;
   if (placeAt < 0) placeAt = resumeAt = at;
-  const plan: Plan = { value, observedUntil, start, kept, keptFrom, keptTo: at, placeAt, resumeAt };
+  const plan: Plan = { value, observedUntil, start, kept, keptFrom, keptTo: at, placeAt, resumeAt, into };
   const replaced = resumeAt === placeAt ? undefined : aggregate.deserialize(value.subarray(placeAt + windowHeaderBytes, resumeAt), topic);
   if (replaced instanceof Promise) return replaced.then((a) => withFolded(codec, plan, fold(a)));
   return withFolded(codec, plan, fold(replaced));
@@ -165,7 +168,8 @@ function withFolded<A>(codec: WindowedCodec<A>, plan: Plan, folded: A): Buffer |
 /** The new value: the kept run up to where the folded window goes, the folded window, the rest of the run. */
 function assemble<A>(aggregate: Serde<A> | InPlaceSerde<A>, plan: Plan, foldedLength: number, foldedBytes: Buffer | null, folded: A): Buffer {
   const { value, keptFrom, keptTo, placeAt, resumeAt } = plan;
-  const out = Buffer.allocUnsafe(headerBytes + (placeAt - keptFrom) + windowHeaderBytes + foldedLength + (keptTo - resumeAt));
+  const length = headerBytes + (placeAt - keptFrom) + windowHeaderBytes + foldedLength + (keptTo - resumeAt);
+  const out = plan.into?.length === length ? plan.into : Buffer.allocUnsafe(length);
   writeHeader(out, plan.observedUntil, plan.kept + 1);
   let written = headerBytes;
   if (placeAt > keptFrom) written += value.copy(out, written, keptFrom, placeAt);

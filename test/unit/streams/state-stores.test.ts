@@ -134,6 +134,41 @@ test('window store: within one record, every view of the store reads what any of
   assert.equal(out.map((r) => r.value), ['- 1 2 -', '2 4 6 -'], 'each view saw the other view’s write of the same record, and the earlier record’s');
 });
 
+test('window store: a chunk that updates a key again and again reuses only its own buffers; committed values and a failed attempt’s write stay out', async () => {
+  const builder = new StreamsBuilder('windows');
+  const daily = builder.addWindowStore<string | null, number>({ name: 'daily', key: serdes.string(), windows: { sizeMs: day, graceMs: day, retentionMs: 3 * day } });
+  let failures = 0;
+  builder
+    .stream('in', { topics: ['in'], key: serdes.string(), value: serdes.json<number>() })
+    .mapValues('sum', async (value, record, ctx) => {
+      const store = ctx.store(daily);
+      await store.update(record.key!, record.timestamp, (sum) => (sum ?? 0) + value);
+      // Written, then failed: the retry must not see this attempt's sum.
+      if (value === 2 && failures++ === 0) throw new Error('transient');
+      const windows = await store.fetch(record.key!);
+      return windows.map((w) => w.value).join('+');
+    })
+    .to('out', { topic: 'out', key: serdes.string(), value: serdes.string() });
+  const driver = new TopologyTestDriver(builder.build());
+  const input = driver.inputTopic('in', serdes.string(), serdes.json<number>());
+  // One digit per sum: every new value is the length of the one before, so each can reuse a buffer.
+  for (const value of [1, 1, 1]) await input.queue({ key: 'u', value, timestamp: 10 * day });
+  await driver.flush();
+  const committed = (await (await driver.store(daily)).scan('u')).bytes;
+  const committedBefore = Buffer.from(committed);
+  for (const value of [1, 2, 1, 1]) await input.queue({ key: 'u', value, timestamp: 10 * day + 1 });
+  await input.queue({ key: 'u', value: 1, timestamp: 11 * day });
+  await driver.flush();
+  const out = await driver.outputTopic('out', serdes.string(), serdes.string()).readRecords();
+  assert.equal(out.map((r) => r.value), ['1', '2', '3', '4', '6', '7', '8', '8+1'], 'each record saw the sums before it, the failed attempt’s not');
+  assert.equal(committed, committedBefore, 'the value the first chunk committed was not written over by the second');
+  const windows = await (await driver.store(daily)).fetch('u');
+  assert.equal(windows.map((w) => [w.start / day, w.value]), [[10, 8], [11, 1]], 'the store holds the last sums');
+  const changelog = await driver.outputTopic('bridge.windows-daily-changelog', serdes.string(), serdes.bytes()).readRecords();
+  const values = changelog.filter((r) => !r.headers['bridge-state-marker']).map((r) => r.value!.length);
+  assert.is(values.length, 2, 'one changelog entry per chunk for the key');
+});
+
 test('describe lists state stores with their changelog topics', () => {
   const { topology } = counter();
   const d = topology.describe();
