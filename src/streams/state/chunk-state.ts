@@ -61,6 +61,15 @@ export class RecordState implements RecordAccess {
     return this.#writes?.length ?? 0;
   }
 
+  /**
+   * Lets go of the attempt's writes once the chunk has them: the record's outcome is kept until
+   * the chunk ends, and its writes with it were most of what a chunk kept per record.
+   */
+  release(): void {
+    this.#writes = undefined;
+    this.#late = undefined;
+  }
+
   /** The writes of this attempt, oldest first. */
   writes(): readonly Write[] {
     return this.#writes ?? [];
@@ -86,12 +95,6 @@ export class RecordState implements RecordAccess {
     const write: Write = { store, id, key, bytes, value, reusable, spare: undefined };
     if (this.#writes) this.#writes.push(write);
     else this.#writes = [write];
-  }
-
-  spare(store: string, id: string): Buffer | undefined {
-    const writes = this.#writes;
-    if (writes) for (const write of writes) if (write.id === id && write.store === store) return undefined;
-    return this.#chunk.spare(store, id);
   }
 
   read(open: OpenStore, key: Buffer, id: string): Promise<unknown> {
@@ -141,6 +144,7 @@ export class ChunkState {
       writes.set(write.id, write);
     }
     for (const [store, n] of record.late() ?? []) this.#late.set(store, (this.#late.get(store) ?? 0) + n);
+    record.release();
   }
 
   /** Store name → records dropped as late, of the accepted records. */
@@ -213,11 +217,6 @@ export class ChunkState {
   /** @internal read path of RecordState */
   pending(store: string, id: string): Pending | undefined {
     return this.#pending.get(store)?.get(id);
-  }
-
-  /** @internal write path of RecordState: the accepted write's spare bytes (see Write). */
-  spare(store: string, id: string): Buffer | undefined {
-    return this.#pending.get(store)?.get(id)?.spare;
   }
 
   #entries(store: string, markers: ReadonlyArray<{ topic: string; nextOffset: string }>): StateEntry[] {

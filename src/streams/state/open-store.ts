@@ -71,6 +71,11 @@ export interface Pending {
   readonly bytes: Buffer | null;
   /** The value as the store's view uses it (decoded; bytes for a window store; undefined after delete), so reads in the same chunk skip the serde. */
   readonly value: unknown;
+  /**
+   * Of an accepted write only: a buffer of the chunk no accepted write holds any more (the key's
+   * value before this write, when the chunk made it), which the key's next write may reuse.
+   */
+  readonly spare?: Buffer | undefined;
 }
 
 /** What a store's view reads and writes through: one record's attempt over the chunk's accepted writes, over storage. */
@@ -82,15 +87,10 @@ export interface RecordAccess {
   /**
    * A new value of the key (`bytes` null: deleted); `value` as the view uses it (see Pending).
    * `reusable`: the bytes were made for this write and nothing outside the chunk holds them, so
-   * once a later record of the chunk writes the key again, its next write may reuse them (`spare`).
+   * once a later record of the chunk writes the key again, its next write may reuse them (Pending's `spare`).
    */
   write(store: string, id: string, key: Buffer, bytes: Buffer | null, value: unknown, reusable?: boolean): void;
-  /**
-   * A buffer of the chunk that no accepted write holds any more (the key's value before its
-   * latest write in the chunk), for this record's write of the key; undefined when there is none
-   * or the record wrote the key already.
-   */
-  spare(store: string, id: string): Buffer | undefined;
+
   /** A value from local storage, decoded once and kept in the store's cache. */
   read(open: OpenStore, key: Buffer, id: string): Promise<unknown>;
   /** A window store's stored bytes, kept in the store's cache. */

@@ -1,4 +1,4 @@
-import { cacheCapacity, type OpenStore, type RecordAccess, type StoreKey } from './open-store.ts';
+import { cacheCapacity, type OpenStore, type Pending, type RecordAccess, type StoreKey } from './open-store.ts';
 import type { KeyValueStore, TimeWindow, WindowStore } from './stores.ts';
 import { binaryValue, foldStored, WindowCursor, type WindowedCodec } from './windowed-bytes.ts';
 
@@ -73,6 +73,7 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
   #readKey: StoreKey | undefined;
   #readWrites = 0;
   #read: Buffer | undefined;
+  #readPending: Pending | undefined;
   #readView: DataView | undefined;
 
   constructor(access: RecordAccess, open: OpenStore, codec: WindowedCodec<unknown>) {
@@ -94,7 +95,8 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
 
   #update(k: StoreKey, timestamp: number, fold: (current: unknown) => unknown): boolean | Promise<boolean> {
     const current = this.#current(k);
-    const into = this.access.spare(this.open.spec.name, k.id);
+    // The spare of the write #current found (none when the record wrote the key itself: its own writes have none).
+    const into = this.#readPending?.spare;
     const next = foldStored(this.#codec, current, timestamp, fold, current === undefined ? undefined : this.#viewOfRead(), into);
     return next instanceof Promise ? next.then((bytes) => this.#written(k, bytes)) : this.#written(k, next);
   }
@@ -107,7 +109,7 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
     }
     // Every value foldStored answers is a new buffer or the chunk's spare: reusable.
     this.access.write(store, k.id, k.bytes, next, next, true);
-    this.#remembered(k, next);
+    this.#remembered(k, next, undefined);
     return true;
   }
 
@@ -136,14 +138,15 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
     if (this.#readKey === key && this.#readWrites === this.access.writeCount) return this.#read;
     const pending = this.access.pending(this.open.spec.name, key.id);
     const value = pending ? (pending.bytes ?? undefined) : this.access.stored(this.open, key.bytes, key.id);
-    this.#remembered(key, value);
+    this.#remembered(key, value, pending);
     return value;
   }
 
-  #remembered(key: StoreKey, value: Buffer | undefined): void {
+  #remembered(key: StoreKey, value: Buffer | undefined, pending: Pending | undefined): void {
     this.#readKey = key;
     this.#readWrites = this.access.writeCount;
     this.#read = value;
+    this.#readPending = pending;
     this.#readView = undefined;
   }
 
