@@ -3,7 +3,7 @@ import type { Schema } from 'avsc';
 import type { Registry } from 'prom-client';
 import type { Baseline, BiometricEvent, EnrichedBiometricEvent } from '../src/events/index.ts';
 import { bridgeSchemas } from '../src/schemas/index.ts';
-import { andThen, serdes, StreamsBuilder, type AvroSchemaStore, type InPlaceSerde, type Topology, type WindowScan, type WindowStore } from '../src/streams/index.ts';
+import { serdes, StreamsBuilder, type AvroSchemaStore, type InPlaceSerde, type Topology, type WindowScan, type WindowStore } from '../src/streams/index.ts';
 import { topics } from '../src/topics.ts';
 import {
   addToDay,
@@ -79,13 +79,12 @@ export function enrichTopology(options: EnrichOptions): Topology {
     .mapValues('evaluate-triggers', (event, _record, ctx): EnrichedBiometricEvent | Promise<EnrichedBiometricEvent> => {
       // A deletion carries no values: nothing to judge, nothing to add to a baseline.
       if (event.op === 'DELETE') return { event, triggers: [], priority: 'normal', enrichedAt: now(), baselines: [] };
-      const judge = (baselines: Baselines): EnrichedBiometricEvent => {
-        const triggers = evaluateTriggers(options.rules, event, baselines);
-        return { event, triggers, priority: priorityOf(triggers), enrichedAt: now(), baselines: asRecords(baselines) };
-      };
-      if (!baselineStore) return judge({});
-      // Synchronous while the store is (it is, once a user's key is known): a promise per event was much of the store's cost.
-      return andThen(judgeAndRemember(ctx.store(baselineStore), event, metrics), judge);
+      if (!baselineStore) return judged(options.rules, event, {}, now());
+      // Synchronous while the store is (it is, once a user's key is known): a promise or a closure per event was much of the store's cost.
+      const store = ctx.store(baselineStore);
+      const days = store.scan(event.userId);
+      if (days instanceof Promise) return days.then((found) => judgeAndRemember(store, event, found, options.rules, metrics, now));
+      return judgeAndRemember(store, event, days, options.rules, metrics, now);
     })
     .peek('count-triggers', (record) => triggerMetrics?.count(record.value.triggers))
     .to('enriched-events', {
@@ -96,15 +95,18 @@ export function enrichTopology(options: EnrichOptions): Topology {
   return builder.build();
 }
 
-/** The user's baselines before this event (read from the stored days in place), then the event's values added to its day. */
-function judgeAndRemember(store: WindowStore<string | null, DailyValues>, event: BiometricEvent, metrics: readonly RuleMetric[]): Baselines | Promise<Baselines> {
-  return andThen(store.scan(event.userId), (days) => remember(store, event, metrics, days));
+/** The event judged against the user's baselines before it (read from the stored days in place), then its values added to its day. */
+function judgeAndRemember(store: WindowStore<string | null, DailyValues>, event: BiometricEvent, days: WindowScan, rules: RuleSet, metrics: readonly RuleMetric[], now: () => number): EnrichedBiometricEvent | Promise<EnrichedBiometricEvent> {
+  const baselines = baselinesOfStored(days, event.occurredAt, metrics);
+  if (!hasDailyValues(event, metrics)) return judged(rules, event, baselines, now());
+  const updated = store.update(event.userId, event.occurredAt, (day) => addToDay(day, event, metrics) ?? day ?? {});
+  if (updated instanceof Promise) return updated.then(() => judged(rules, event, baselines, now()));
+  return judged(rules, event, baselines, now());
 }
 
-function remember(store: WindowStore<string | null, DailyValues>, event: BiometricEvent, metrics: readonly RuleMetric[], days: WindowScan): Baselines | Promise<Baselines> {
-  const baselines = baselinesOfStored(days, event.occurredAt, metrics);
-  if (!hasDailyValues(event, metrics)) return baselines;
-  return andThen(store.update(event.userId, event.occurredAt, (day) => addToDay(day, event, metrics) ?? day ?? {}), () => baselines);
+function judged(rules: RuleSet, event: BiometricEvent, baselines: Baselines, enrichedAt: number): EnrichedBiometricEvent {
+  const triggers = evaluateTriggers(rules, event, baselines);
+  return { event, triggers, priority: priorityOf(triggers), enrichedAt, baselines: asRecords(baselines) };
 }
 
 function asRecords(baselines: Baselines): Baseline[] {

@@ -129,7 +129,11 @@ async function runInOrder(chunk: readonly RawRecord[], ctx: ChunkContext, state?
     let result = timed(raw, ctx, state);
     if (result instanceof Promise) result = await result;
     ran.push(result);
-    if (result.outcome.kind === 'processed' && result.outcome.state) state?.accept(result.outcome.state);
+    if (result.outcome.kind === 'processed' && result.outcome.state) {
+      state?.accept(result.outcome.state);
+      // The outcome is kept to the chunk's end; its record state is of no use after this.
+      result.outcome.state = undefined;
+    }
     if (result.outcome.kind === 'unavailable') break;
   }
   return ran;

@@ -19,11 +19,18 @@ export function markerKey(topic: string): Buffer {
 
 type Overlay = Map<string, Map<string, Write>>;
 
-/** One write of a record's attempt: the pending write itself, with where it goes (one object per write, not two). */
+/**
+ * One write of a record's attempt: the pending write itself, with where it goes (one object per
+ * write, not two). The chunk keeps the key's first accepted write and copies later ones into it,
+ * so a record's write is garbage as soon as it is accepted: kept per record until the next write
+ * of the key, they outlived young collections and were collected from the old generation.
+ */
 interface Write extends Pending {
   readonly store: string;
   readonly id: string;
-  readonly reusable: boolean;
+  bytes: Buffer | null;
+  value: unknown;
+  reusable: boolean;
   /**
    * Set when accepted over an earlier write of the chunk whose bytes were reusable: those bytes,
    * which the key's next update may write into. A stage with a window store rewrites a key's
@@ -140,8 +147,14 @@ export class ChunkState {
         this.#pending.set(write.store, writes);
       }
       const replaced = writes.get(write.id);
-      if (replaced?.reusable && replaced.bytes !== write.bytes) write.spare = replaced.bytes ?? undefined;
-      writes.set(write.id, write);
+      if (!replaced) {
+        writes.set(write.id, write);
+        continue;
+      }
+      replaced.spare = replaced.reusable && replaced.bytes !== write.bytes ? (replaced.bytes ?? undefined) : undefined;
+      replaced.bytes = write.bytes;
+      replaced.value = write.value;
+      replaced.reusable = write.reusable;
     }
     for (const [store, n] of record.late() ?? []) this.#late.set(store, (this.#late.get(store) ?? 0) + n);
     record.release();
