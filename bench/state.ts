@@ -3,7 +3,9 @@
 // stage and fill every user's retained days (a baseline's seven, today, and the grace) and are
 // not measured: a stage that runs for weeks spends its time on users with full windows, which
 // cost more per event than the growing ones of a fresh store. Then BENCH_STATE_RECORDS events
-// (default 100000) over BENCH_STATE_USERS users (5000) are measured.
+// over BENCH_STATE_USERS users (5000) are measured: 300000 as a stage (a run of 100000 lasted
+// about a second, and rounds of one build spread by a third), 100000 in memory (the test driver
+// keeps every output, so a longer run there measures its heap more than the store).
 // 1. enrich in memory (the topology test driver, so Kafka round trips do not hide the cost):
 //    the shipped rules with the baseline window store against the same rules without baseline
 //    rules (no store), records/s and CPU µs per record, BENCH_ROUNDS rounds (3), median reported.
@@ -39,7 +41,8 @@ import { median } from './support/median.ts';
 import { runChild } from './support/child-run.ts';
 import { countEnv, flag } from './support/options.ts';
 
-const records = countEnv('BENCH_STATE_RECORDS', 100_000);
+const stageRecords = countEnv('BENCH_STATE_RECORDS', 300_000);
+const driverRecords = countEnv('BENCH_STATE_RECORDS', 100_000);
 const users = countEnv('BENCH_STATE_USERS', 5_000);
 const rounds = countEnv('BENCH_ROUNDS', 3);
 const changelogEntries = countEnv('BENCH_STATE_CHANGELOG', 1_000_000);
@@ -61,7 +64,7 @@ interface StageMeasured extends Measured {
 }
 
 /** Events of `users` users, one a night each, over as many nights as it takes: the warm-up's, then the measured ones. */
-function events(): BiometricEvent[] {
+function events(records: number): BiometricEvent[] {
   const start = Date.UTC(2026, 0, 1, 4);
   return Array.from({ length: warmUp + records }, (_, i) => ({
     eventId: `e${i}`,
@@ -104,13 +107,13 @@ async function enrichRun(rules: RuleSet, input: readonly BiometricEvent[]): Prom
 }
 
 async function enrichBench(): Promise<void> {
-  const input = events();
+  const input = events(driverRecords);
   const results: Record<Scenario, Measured[]> = { 'with store': [], 'without store': [] };
   for (let round = 0; round < rounds; round += 1) {
     results['without store'].push(await enrichRun(await rulesOf('without store'), input));
     results['with store'].push(await enrichRun(await rulesOf('with store'), input));
   }
-  console.log(`enrich in memory (the test driver), ${records} events of ${users} users after ${warmUp} of warm-up, median of ${rounds} rounds:`);
+  console.log(`enrich in memory (the test driver), ${driverRecords} events of ${users} users after ${warmUp} of warm-up, median of ${rounds} rounds:`);
   report(results);
 }
 
@@ -145,7 +148,7 @@ async function stageRun(kafka: Kafka, rules: RuleSet, source: string, output: st
       cpu = process.cpuUsage();
     }
   });
-  while (done < warmUp + records) await new Promise((resolve) => setTimeout(resolve, 50));
+  while (done < warmUp + stageRecords) await new Promise((resolve) => setTimeout(resolve, 50));
   const seconds = (performance.now() - measuredAt) / 1_000;
   const used = process.cpuUsage(cpu);
   const measured = done - measuredFrom;
@@ -184,7 +187,7 @@ async function stageBench(): Promise<void> {
     const value = serdes.avro<BiometricEvent>({ store: registrySchemaStore(createRegistryClient(config.SCHEMA_REGISTRY_URL)), schema: bridgeSchemas().BiometricEvent.json as Schema });
     const producer = reliableProducer(kafka);
     await producer.connect();
-    const input = events();
+    const input = events(stageRecords);
     for (let at = 0; at < input.length; at += 5_000) {
       const messages = await Promise.all(input.slice(at, at + 5_000).map(async (event) => ({ key: event.userId, value: await value.serialize(event, source) })));
       await producer.send({ topic: source, acks: -1, messages });
@@ -202,7 +205,7 @@ async function stageBench(): Promise<void> {
         results[scenario].push(stageInChild(scenario, source, output, groupId));
       }
     }
-    console.log(`enrich as a stage on Kafka (LMDB state, at-least-once), ${records} events of ${users} users, after ${warmUp} of warm-up, median of ${rounds} rounds:`);
+    console.log(`enrich as a stage on Kafka (LMDB state, at-least-once), ${stageRecords} events of ${users} users, after ${warmUp} of warm-up, median of ${rounds} rounds:`);
     report(results);
     const start = (scenario: Scenario) => median(results[scenario].map((r) => r.startMs)).toFixed(0);
     console.log(`  start to the first chunk (not in the numbers above): ${start('with store')} ms with the store (its changelog topic made, storage opened, restored), ${start('without store')} ms without`);
