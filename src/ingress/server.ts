@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../obs/logger.ts';
+import { raceTimeout } from '../streams/awaitable.ts';
 import { vendorById, type VendorEntry } from '../vendors/index.ts';
 import { createAccessLog } from './access-log.ts';
 import { checkAuthHeaders, checkHeaders } from './cheap-checks.ts';
@@ -276,11 +277,7 @@ export function createIngress(options: IngressOptions): Ingress {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       if (openRequests > 0) {
-        const allDone = new Promise<void>((resolve) => (drained = resolve));
-        let timer: NodeJS.Timeout | undefined;
-        const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, options.shutdownGraceMs)));
-        await Promise.race([allDone, grace]);
-        clearTimeout(timer);
+        await raceTimeout(new Promise<void>((resolve) => (drained = resolve)), options.shutdownGraceMs, () => undefined);
         if (openRequests > 0) log.warn({ openRequests, inFlight }, 'shutdown grace elapsed with requests open');
       }
       server.closeAllConnections();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Partitioners, type Admin, type Kafka } from 'kafkajs';
-import { fetchMaxWaitMs } from '../streams/index.ts';
+import { fetchMaxWaitMs, raceTimeout } from '../streams/index.ts';
 import type { Cursor, TopicPosition } from './cursor.ts';
 import type { PriorityLog } from './hub.ts';
 import { priorityTopics, type PriorityRecordDecoder } from './priority-records.ts';
@@ -87,7 +87,6 @@ export function kafkaPriorityLog(options: KafkaPriorityLogOptions): PriorityLog 
       consumer.on(consumer.events.GROUP_JOIN, () => {
         for (const t of targets) consumer.seek({ topic: t.topic, partition: t.partition, offset: String(t.after + 1n) });
       });
-      let timer: NodeJS.Timeout | undefined;
       try {
         await consumer.connect();
         // From the beginning: a position older than retention resumes at the oldest record kept.
@@ -104,14 +103,10 @@ export function kafkaPriorityLog(options: KafkaPriorityLogOptions): PriorityLog 
             reached(topic, partition, BigInt(message.offset));
           },
         });
-        await Promise.race([
-          done,
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`replay not finished within ${options.replayTimeoutMs} ms`)), options.replayTimeoutMs);
-          }),
-        ]);
+        await raceTimeout(done, options.replayTimeoutMs, () => {
+          throw new Error(`replay not finished within ${options.replayTimeoutMs} ms`);
+        });
       } finally {
-        clearTimeout(timer);
         await consumer.disconnect();
       }
     },

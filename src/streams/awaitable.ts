@@ -23,3 +23,21 @@ function continueInOrder<T>(items: Iterator<T>, run: (item: T) => Promise<void> 
   }
   return undefined;
 }
+
+/**
+ * `promise`, or what `onTimeout` answers (or throws) if it has not settled within `ms`; the
+ * timer is cleared either way, so a settled race keeps no timer (and no process) alive.
+ */
+export function raceTimeout<T, F>(promise: Promise<T>, ms: number, onTimeout: () => F): Promise<T | F> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<F>((resolve, reject) => {
+    timer = setTimeout(() => {
+      try {
+        resolve(onTimeout());
+      } catch (error) {
+        reject(error);
+      }
+    }, ms);
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}

@@ -70,7 +70,7 @@ export type { StateQueryAnswer } from './state/query.ts';
 export { Topology, type StepContext, type StoreWriter } from './topology.ts';
 export type { TopologyDescription, NodeDescription, StateStoreDescription } from './describe.ts';
 export type { StreamRecord, RawRecord, RawHeaders, SourceCoordinates, Awaitable } from './record.ts';
-export { andThen, eachInOrder } from './awaitable.ts';
+export { andThen, eachInOrder, raceTimeout } from './awaitable.ts';
 export { serdes, type Serde, type Serializer } from './serdes.ts';
 export { memorySchemaStore, type AvroSchemaStore, type AvroSerdeOptions, type WithSchemaId } from './avro-serde.ts';
 export { RecordError, DependencyUnavailableError } from './errors.ts';

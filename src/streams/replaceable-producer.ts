@@ -1,4 +1,5 @@
 import type { Producer, ProducerBatch, RecordMetadata } from 'kafkajs';
+import { raceTimeout } from './awaitable.ts';
 import { fatalIdempotenceError, tooLargeError } from './producer-errors.ts';
 
 /**
@@ -89,12 +90,7 @@ export class ReplaceableProducer {
    */
   async disconnect(settleMs = 0): Promise<void> {
     this.#closing = true;
-    if (settleMs > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      const sends = Promise.all([...this.#sending].map((sent) => sent.catch(() => undefined)));
-      await Promise.race([sends, new Promise((resolve) => (timer = setTimeout(resolve, settleMs)))]);
-      clearTimeout(timer);
-    }
+    if (settleMs > 0) await raceTimeout(Promise.all([...this.#sending].map((sent) => sent.catch(() => undefined))), settleMs, () => undefined);
     await this.#producer.disconnect();
   }
 

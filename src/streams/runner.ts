@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { createLogger, type Logger } from '../obs/logger.ts';
+import { raceTimeout } from './awaitable.ts';
 import { processChunk, type ChunkContext } from './chunk.ts';
 import { fetchMaxWaitMs } from './fetch-wait.ts';
 import { heartbeatWhile } from './heartbeat-while.ts';
@@ -436,7 +437,7 @@ async function restored(state: StateStores, partition: number, heartbeat: () => 
     (error: unknown) => (outcome = { failed: { error } }),
   );
   while (!outcome) {
-    await Promise.race([ready.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1_000))]);
+    await raceTimeout(ready.catch(() => undefined), 1_000, () => undefined);
     if (!outcome) await heartbeat();
   }
   return outcome.failed;
