@@ -2,6 +2,13 @@
 export interface StateEntry {
   readonly key: Buffer;
   readonly value: Buffer | null;
+  /** The key as a latin1 string, when the writer has it already (a chunk's writes are held by it): storage keyed by strings need not make it again. */
+  readonly id?: string;
+}
+
+/** The entry's key as a latin1 string, the id storage in memory keys it by. */
+export function entryId(entry: StateEntry): string {
+  return entry.id ?? entry.key.toString('latin1');
 }
 
 /**
@@ -56,8 +63,8 @@ export function memoryBackend(): StateBackend {
         get: (key) => held.data.get(key.toString('latin1'))?.value,
         async write(entries, checkpoint) {
           for (const entry of entries) {
-            if (entry.value === null) held.data.delete(entry.key.toString('latin1'));
-            else held.data.set(entry.key.toString('latin1'), { key: entry.key, value: entry.value });
+            if (entry.value === null) held.data.delete(entryId(entry));
+            else held.data.set(entryId(entry), { key: entry.key, value: entry.value });
           }
           if (checkpoint !== undefined) held.checkpoint = checkpoint;
         },

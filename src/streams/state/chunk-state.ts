@@ -233,7 +233,7 @@ export class ChunkState {
   }
 
   #entries(store: string, markers: ReadonlyArray<{ topic: string; nextOffset: string }>): StateEntry[] {
-    const entries: StateEntry[] = [...(this.#pending.get(store)?.values() ?? [])].map((p) => ({ key: p.key, value: p.bytes }));
+    const entries: StateEntry[] = [...(this.#pending.get(store)?.values() ?? [])].map((p) => ({ key: p.key, value: p.bytes, id: p.id }));
     const storage = this.#stores.get(store)?.storage;
     for (const m of markers) {
       // Never backwards: a replay of records the changelog already covers (input offsets that were

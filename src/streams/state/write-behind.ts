@@ -1,4 +1,4 @@
-import type { PartitionStorage, StateEntry } from './backend.ts';
+import { entryId, type PartitionStorage, type StateEntry } from './backend.ts';
 
 /** How often local storage takes the writes held in memory. */
 export interface WriteBehindOptions {
@@ -64,7 +64,7 @@ export function writeBehind(storage: PartitionStorage, options: WriteBehindOptio
         lastFlush = now();
         return;
       }
-      for (const entry of entries) held.set(entry.key.toString('latin1'), entry);
+      for (const entry of entries) held.set(entryId(entry), entry);
       if (checkpoint !== undefined) heldCheckpoint = checkpoint;
       if (held.size >= options.maxEntries || now() - lastFlush >= options.intervalMs) await flush();
     },
