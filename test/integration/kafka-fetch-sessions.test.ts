@@ -4,6 +4,7 @@
 // lost or read twice on the way.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { reliableProducer } from '../../src/streams/producers.ts';
 import { createTopics, kafkaClient, unique } from '../support/services.ts';
 import { waitUntil } from './streams-support.ts';
 
@@ -16,7 +17,9 @@ test('idle fetches answer nothing once caught up; pause, resume and seek move th
   await admin.connect();
   const topic = unique('fetch-sessions');
   await createTopics(admin, [topic], partitions);
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  // Idempotent: under load a send to the new topic can time out and be retried, and a plain
+  // producer then writes a round twice, which the consumer rightly delivers twice.
+  const producer = reliableProducer(kafka);
   await producer.connect();
   const consumer = kafka.consumer({ groupId: unique('fetch-sessions-group'), maxWaitTimeInMs: 50, minBytes: 1 });
   const seen = new Map<string, number>();
