@@ -51,7 +51,7 @@ export async function startHydrateHarness(limits: Readonly<Record<string, Vendor
   const admin = kafka.admin();
   await admin.connect();
   await createTopics(admin, allTopics);
-  const producer = kafka.producer();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const tokens = new MemoryTokenSource((token) => sim.grant(token));
   const metrics = new Registry();

@@ -36,7 +36,7 @@ test('an idle consumer fetches a few times a second, not every maxWaitTime, and 
   await admin.connect();
   const topic = unique('idle-fetch');
   await createTopics(admin, [topic], 1);
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const withIdle = await gatheringConsumer(kafka, topic, true);
   const without = await gatheringConsumer(kafka, topic, false);

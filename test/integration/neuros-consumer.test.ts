@@ -31,7 +31,7 @@ test.before(async () => {
     // Another test may create the shared topics at the same moment; that is fine.
     if (!String(error).includes('already exists')) throw error;
   });
-  producer = kafka.producer();
+  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   reader = await startNeurosConsumer({
     kafka,

@@ -45,7 +45,7 @@ test.before(async () => {
   admin = kafka.admin();
   await admin.connect();
   await createTopics(admin, [verifiedTerra, verifiedHealthkit, terraTopic, output, deadLetters]);
-  producer = kafka.producer();
+  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const topology = normalizeTopology({
     schemaStore: schemaStore(),

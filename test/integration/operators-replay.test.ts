@@ -111,7 +111,7 @@ test('resets a stopped group to a time, printing old and new offsets', async () 
   const at = new Date(base + 2 * minute).toISOString();
   const dry = await bridge('replay', '--group', group, '--to-datetime', at, '--dry-run');
   assert.is(dry.code, 0, `expected exit 0: ${dry.stderr}`);
-  assert.match(dry.stdout, `${topic}/0: 4 -> 2`, 'expected old and new offsets');
+  assert.match(dry.stdout, `${topic}/0: 4 -> 2`, `expected old and new offsets, got: ${dry.stdout} ${dry.stderr}`);
   const unchanged = await admin.fetchOffsets({ groupId: group, topics: [topic] });
   assert.is(unchanged[0]?.partitions[0]?.offset, '4', 'expected a dry run to leave the offset');
 

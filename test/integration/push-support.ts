@@ -25,7 +25,7 @@ export async function userToken(secret: string, userId: string, expiresAt: numbe
 
 /** Writes events to the priority topics the way route does: Avro values keyed by user id, routing headers. */
 export function routedWriter(kafka: Kafka): { connect(): Promise<void>; write(userId: string, priority: Priority, count?: number): Promise<string[]>; disconnect(): Promise<void> } {
-  const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
   const serde = serdes.avro<EnrichedBiometricEvent>({ store: schemaStore(), schema: bridgeSchemas().EnrichedBiometricEvent.json as Schema });
   return {
     connect: () => producer.connect(),

@@ -32,7 +32,7 @@ test.before(async () => {
     if (!String(error).includes('already exists')) throw error;
   });
   await createTopics(admin, [source], 2);
-  producer = kafka.producer();
+  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   // Warnings (a paused partition, a retried registry call) are printed, so a slow run says why.
   const log = createLogger({ level: 'warn', name: 'route-test' });

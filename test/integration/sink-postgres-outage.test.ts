@@ -30,7 +30,7 @@ test.before(async () => {
   admin = kafka.admin();
   await admin.connect();
   await createTopics(admin, [source, dlq], 2);
-  producer = kafka.producer();
+  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   direct = pgPool();
   await migrate({ pool: direct });

@@ -22,7 +22,7 @@ async function trickle(fetchIntervalMs: number): Promise<{ chunks: number; recor
     records += count;
   });
   const running = await runTopology(builder.build(), { kafka, events, fetchMinBytes: 1, fetchMaxWaitMs: 500, fetchIntervalMs });
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
     for (let n = 0; n < 200; n += 1) {

@@ -50,9 +50,9 @@ export interface Seen {
   offset: string;
 }
 
-/** Produces in slices so one request stays small; acks=all. */
+/** Produces in slices so one request stays small; acks=all, idempotent (a retried send under load would otherwise write its records twice). */
 export async function produce(kafka: Kafka, topic: string, messages: Message[]): Promise<void> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
     for (let i = 0; i < messages.length; i += 1_000) await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 1_000) });
