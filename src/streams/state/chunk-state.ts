@@ -22,8 +22,7 @@ type Overlay = Map<string, Map<string, Write>>;
 /**
  * One write of a record's attempt: the pending write itself, with where it goes (one object per
  * write, not two). The chunk keeps the key's first accepted write and copies later ones into it,
- * so a record's write is garbage as soon as it is accepted: kept per record until the next write
- * of the key, they outlived young collections and were collected from the old generation.
+ * so a record's write is garbage as soon as it is accepted, not kept until the key's next write.
  */
 interface Write extends Pending {
   readonly store: string;
@@ -34,8 +33,8 @@ interface Write extends Pending {
   /**
    * Set when accepted over an earlier write of the chunk whose bytes were reusable: those bytes,
    * which the key's next update may write into. A stage with a window store rewrites a key's
-   * whole value at each record, and a chunk holds a key several times: a new buffer per record,
-   * each kept until the chunk ended, was much of what the store cost in collection.
+   * whole value at each record, and a chunk holds a key several times: it allocated a buffer per
+   * record and kept each until the chunk ended.
    */
   spare: Buffer | undefined;
 }

@@ -90,7 +90,6 @@ export interface RecordAccess {
    * once a later record of the chunk writes the key again, its next write may reuse them (Pending's `spare`).
    */
   write(store: string, id: string, key: Buffer, bytes: Buffer | null, value: unknown, reusable?: boolean): void;
-
   /** A value from local storage, decoded once and kept in the store's cache. */
   read(open: OpenStore, key: Buffer, id: string): Promise<unknown>;
   /** A window store's stored bytes, kept in the store's cache. */

@@ -39,7 +39,10 @@ export interface WindowStore<K, A> {
   scan(key: K): Awaitable<WindowScan>;
 }
 
-/** A key's retained windows as stored (`WindowStore.scan`). */
+/**
+ * A key's retained windows as stored (`WindowStore.scan`). Use it within the record that made
+ * it: a later record of the chunk may write the key's next value into the same buffer.
+ */
 export interface WindowScan {
   /** Moves to the next retained window, oldest first; false after the last. */
   next(): boolean;
