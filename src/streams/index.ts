@@ -63,7 +63,7 @@ export { windowsOf } from './state/windows.ts';
 export type { InPlaceSerde } from './state/windowed-serde.ts';
 export { memoryBackend, type StateBackend } from './state/backend.ts';
 export { lmdbBackend } from './state/lmdb-backend.ts';
-export { defaultWriteBehind, type WriteBehindOptions } from './state/write-behind.ts';
+export type { WriteBehindOptions } from './state/write-behind.ts';
 export { changelogConfig } from './state/changelog-topics.ts';
 export type { StateStores } from './state/state-stores.ts';
 export type { StateQueryAnswer } from './state/query.ts';

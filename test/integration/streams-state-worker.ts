@@ -4,7 +4,7 @@
 // STREAMS_STATE_FLUSH_MS, the default when unset). Prints "ready"
 // on joining and one JSON line per restored store partition.
 import { Kafka, logLevel } from 'kafkajs';
-import { defaultWriteBehind, StreamsBuilder, lmdbBackend, memoryBackend, runTopology, serdes, stopOnSignals, type DeliveryMode } from '../../src/streams/index.ts';
+import { StreamsBuilder, lmdbBackend, memoryBackend, runTopology, serdes, stopOnSignals, type DeliveryMode } from '../../src/streams/index.ts';
 import { createLogger } from '../../src/obs/logger.ts';
 
 const required = (name: string): string => {
@@ -32,7 +32,7 @@ const running = await runTopology(builder.build(), {
   kafka,
   log,
   delivery: required('STREAMS_DELIVERY') as DeliveryMode,
-  stateBackend: stateDir ? lmdbBackend(stateDir, { ...defaultWriteBehind, intervalMs: Number(process.env['STREAMS_STATE_FLUSH_MS'] ?? defaultWriteBehind.intervalMs) }) : memoryBackend(),
+  stateBackend: stateDir ? lmdbBackend(stateDir, process.env['STREAMS_STATE_FLUSH_MS'] ? { intervalMs: Number(process.env['STREAMS_STATE_FLUSH_MS']) } : {}) : memoryBackend(),
   // Offsets held back a second: a kill replays many chunks whose changes the changelog holds.
   commitIntervalMs: 1_000,
   maxBatchRecords: 50, // small chunks: a kill lands between commits, not after everything

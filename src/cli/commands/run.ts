@@ -7,7 +7,7 @@ import { startObsServer } from '../../obs/http-server.ts';
 import type { DestinationStream } from 'pino';
 import { createLogger, type Logger } from '../../obs/logger.ts';
 import { createMetricsRegistry } from '../../obs/metrics.ts';
-import { defaultWriteBehind, errorName, isKafkaUnavailable, lmdbBackend, runTopology, StreamEvents, stopOnSignals, type RunningTopology, type Topology } from '../../streams/index.ts';
+import { errorName, isKafkaUnavailable, lmdbBackend, runTopology, StreamEvents, stopOnSignals, type RunningTopology, type Topology } from '../../streams/index.ts';
 import { bindStreamMetrics, createStageResources, stageTopologies, topologies as registeredTopologies, waitFor, type TopologyFactory } from '../../app/index.ts';
 import { baselineQueryRoute } from '../../app/stages/enrich.ts';
 import { startIngress } from './ingress.ts';
@@ -122,7 +122,7 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
     starting: for (const { name, topologies } of built) {
       const delivery = (stageNames as readonly string[]).includes(name) ? deliveryFor(config, name as StageName) : config.DELIVERY;
       const state = {
-        ...(config.STATE_DIR ? { stateBackend: lmdbBackend(config.STATE_DIR, { ...defaultWriteBehind, intervalMs: config.STATE_FLUSH_INTERVAL_MS }) } : {}),
+        ...(config.STATE_DIR ? { stateBackend: lmdbBackend(config.STATE_DIR, { intervalMs: config.STATE_FLUSH_INTERVAL_MS }) } : {}),
         ...(config.STATE_CHANGELOG_REPLICATION_FACTOR ? { changelogReplicationFactor: config.STATE_CHANGELOG_REPLICATION_FACTOR } : {}),
       };
       for (const topology of topologies) {

@@ -9,9 +9,9 @@ import { defaultWriteBehind, writeBehind, type WriteBehindOptions } from './writ
  * The changelog checkpoint lives in the same database, written in the transaction of the entries
  * it covers: whether the process stops cleanly or is killed, data and checkpoint agree, and the
  * next open restores only the changelog's tail. Writes reach LMDB through `writeBehind`: one
- * transaction per `flush.intervalMs`, not one per chunk.
+ * transaction per `flush.intervalMs` (`defaultWriteBehind` for what is not given), not one per chunk.
  */
-export function lmdbBackend(dir: string, flush: WriteBehindOptions = defaultWriteBehind): StateBackend {
+export function lmdbBackend(dir: string, flush: Partial<WriteBehindOptions> = {}): StateBackend {
   return {
     kind: 'lmdb',
     async open(group, store, partition) {
@@ -47,7 +47,7 @@ export function lmdbBackend(dir: string, flush: WriteBehindOptions = defaultWrit
         },
         close: () => db.close(),
       };
-      return writeBehind(storage, flush);
+      return writeBehind(storage, { ...defaultWriteBehind, ...flush });
     },
   };
 }
