@@ -10,6 +10,7 @@ import { MemoryTokenSource } from '../support/memory-token-source.ts';
 import { createTopics, kafkaClient, redis as redisClient, unique, testConsumer } from '../support/services.ts';
 import { startVendorApiSim, type VendorApiSim } from '../support/vendor-sim/api-server.ts';
 import { simHydration } from '../support/vendor-sim/sim-hydration.ts';
+import { reliableProducer } from '../../src/streams/producers.ts';
 
 export interface HydratedOutput {
   topic: string;
@@ -51,7 +52,7 @@ export async function startHydrateHarness(limits: Readonly<Record<string, Vendor
   const admin = kafka.admin();
   await admin.connect();
   await createTopics(admin, allTopics);
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = reliableProducer(kafka);
   await producer.connect();
   const tokens = new MemoryTokenSource((token) => sim.grant(token));
   const metrics = new Registry();

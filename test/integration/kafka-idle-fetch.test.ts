@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import type { Consumer, Kafka } from 'kafkajs';
 import { createTopics, kafkaClient, unique } from '../support/services.ts';
 import { waitUntil } from './streams-support.ts';
+import { reliableProducer } from '../../src/streams/producers.ts';
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Far above the few ms the broker takes to answer a fetch once a record is there. */
@@ -36,7 +37,7 @@ test('an idle consumer fetches a few times a second, not every maxWaitTime, and 
   await admin.connect();
   const topic = unique('idle-fetch');
   await createTopics(admin, [topic], 1);
-  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+  const producer = reliableProducer(kafka);
   await producer.connect();
   const withIdle = await gatheringConsumer(kafka, topic, true);
   const without = await gatheringConsumer(kafka, topic, false);

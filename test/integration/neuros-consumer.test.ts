@@ -12,6 +12,7 @@ import { priorities, priorityTopic } from '../../src/topics.ts';
 import { sampleEnriched } from '../support/enriched-event.ts';
 import { createTopics, kafkaClient, schemaStore, unique } from '../support/services.ts';
 import { waitUntil } from '../support/wait-until.ts';
+import { reliableProducer } from '../../src/streams/producers.ts';
 
 const kafka = kafkaClient();
 const serde = serdes.avro<EnrichedBiometricEvent>({ store: schemaStore(), schema: bridgeSchemas().EnrichedBiometricEvent.json as Schema });
@@ -31,7 +32,7 @@ test.before(async () => {
     // Another test may create the shared topics at the same moment; that is fine.
     if (!String(error).includes('already exists')) throw error;
   });
-  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  producer = reliableProducer(kafka);
   await producer.connect();
   reader = await startNeurosConsumer({
     kafka,

@@ -10,6 +10,7 @@ import { runTopology, type RunningTopology } from '../../src/streams/index.ts';
 import { normalizeTopology } from '../../topologies/normalize.ts';
 import { createTopics, kafkaClient, registry, schemaStore, unique, testConsumer } from '../support/services.ts';
 import { waitUntil } from '../support/wait-until.ts';
+import { reliableProducer } from '../../src/streams/producers.ts';
 
 // Terra's storage is outside our system: a local HTTP server stands in for the pre-signed URLs.
 const fixture = (vendor: string, name: string) => readFileSync(new URL(`../fixtures/vendors/${vendor}/${name}`, import.meta.url));
@@ -45,7 +46,7 @@ test.before(async () => {
   admin = kafka.admin();
   await admin.connect();
   await createTopics(admin, [verifiedTerra, verifiedHealthkit, terraTopic, output, deadLetters]);
-  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  producer = reliableProducer(kafka);
   await producer.connect();
   const topology = normalizeTopology({
     schemaStore: schemaStore(),

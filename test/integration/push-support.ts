@@ -2,13 +2,14 @@ import { request, type IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Schema } from 'avsc';
 import { SignJWT } from 'jose';
-import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
+import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { EnrichedBiometricEvent } from '../../src/events/index.ts';
 import { bridgeSchemas } from '../../src/schemas/index.ts';
 import { serdes } from '../../src/streams/index.ts';
 import { priorities, priorityTopic, type Priority } from '../../src/topics.ts';
 import { sampleEnriched } from '../support/enriched-event.ts';
 import { createTopics, schemaStore } from '../support/services.ts';
+import { reliableProducer } from '../../src/streams/producers.ts';
 
 /** Creates the shared priority topics if this is the first test to need them. */
 export async function ensurePriorityTopics(admin: Admin): Promise<void> {
@@ -25,7 +26,7 @@ export async function userToken(secret: string, userId: string, expiresAt: numbe
 
 /** Writes events to the priority topics the way route does: Avro values keyed by user id, routing headers. */
 export function routedWriter(kafka: Kafka): { connect(): Promise<void>; write(userId: string, priority: Priority, count?: number): Promise<string[]>; disconnect(): Promise<void> } {
-  const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
+  const producer: Producer = reliableProducer(kafka);
   const serde = serdes.avro<EnrichedBiometricEvent>({ store: schemaStore(), schema: bridgeSchemas().EnrichedBiometricEvent.json as Schema });
   return {
     connect: () => producer.connect(),

@@ -12,6 +12,7 @@ import { sampleEnriched } from '../support/enriched-event.ts';
 import { createTopics, kafkaClient, schemaStore, unique } from '../support/services.ts';
 import { waitUntil } from '../support/wait-until.ts';
 import { createLogger } from '../../src/obs/logger.ts';
+import { reliableProducer } from '../../src/streams/producers.ts';
 
 const kafka = kafkaClient();
 const store = schemaStore();
@@ -32,7 +33,7 @@ test.before(async () => {
     if (!String(error).includes('already exists')) throw error;
   });
   await createTopics(admin, [source], 2);
-  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  producer = reliableProducer(kafka);
   await producer.connect();
   // Warnings (a paused partition, a retried registry call) are printed, so a slow run says why.
   const log = createLogger({ level: 'warn', name: 'route-test' });

@@ -13,6 +13,7 @@ import { sampleEnriched } from '../support/enriched-event.ts';
 import { config, createTopics, kafkaClient, pgPool, schemaStore, unique } from '../support/services.ts';
 import { startTcpProxy, viaProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 import { waitUntil } from '../support/wait-until.ts';
+import { reliableProducer } from '../../src/streams/producers.ts';
 
 const kafka = kafkaClient();
 const store = schemaStore();
@@ -30,7 +31,7 @@ test.before(async () => {
   admin = kafka.admin();
   await admin.connect();
   await createTopics(admin, [source, dlq], 2);
-  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  producer = reliableProducer(kafka);
   await producer.connect();
   direct = pgPool();
   await migrate({ pool: direct });

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { setTimeout as delay } from 'node:timers/promises';
 import { StreamsBuilder, StreamEvents, runTopology, serdes } from '../../src/streams/index.ts';
 import { waitUntil, stageTopics } from './streams-support.ts';
+import { reliableProducer } from '../../src/streams/producers.ts';
 
 /**
  * A trickle of one record every 10 ms for 2 s through a pass-through stage that fetches with a
@@ -22,7 +23,7 @@ async function trickle(fetchIntervalMs: number): Promise<{ chunks: number; recor
     records += count;
   });
   const running = await runTopology(builder.build(), { kafka, events, fetchMinBytes: 1, fetchMaxWaitMs: 500, fetchIntervalMs });
-  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+  const producer = reliableProducer(kafka);
   await producer.connect();
   try {
     for (let n = 0; n < 200; n += 1) {

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import type { Admin, Kafka, Message } from 'kafkajs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createTopics, kafkaClient, testConsumer, unique } from '../support/services.ts';
+import { reliableProducer } from '../../src/streams/producers.ts';
 
 /**
  * Run options of the crash tests' workers: small chunks, so a kill lands between commits rather
@@ -50,9 +51,9 @@ export interface Seen {
   offset: string;
 }
 
-/** Produces in slices so one request stays small; acks=all, idempotent (a retried send under load would otherwise write its records twice). */
+/** Produces in slices so one request stays small; acks=all, with the pipeline's idempotent producer (a retried send under load would otherwise write its records twice). */
 export async function produce(kafka: Kafka, topic: string, messages: Message[]): Promise<void> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+  const producer = reliableProducer(kafka);
   await producer.connect();
   try {
     for (let i = 0; i < messages.length; i += 1_000) await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 1_000) });
