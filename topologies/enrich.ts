@@ -79,7 +79,9 @@ export function enrichTopology(options: EnrichOptions): Topology {
     .mapValues('evaluate-triggers', (event, _record, ctx): EnrichedBiometricEvent | Promise<EnrichedBiometricEvent> => {
       // A deletion carries no values: nothing to judge, nothing to add to a baseline.
       if (event.op === 'DELETE') return { event, triggers: [], priority: 'normal', enrichedAt: now(), baselines: [] };
-      if (!baselineStore) return judged(options.rules, event, {}, now());
+      // An event without a value of a metric some baseline rule reads (an activity, a workout) has
+      // nothing to judge against a baseline and nothing to add to one: the store is not read.
+      if (!baselineStore || !hasDailyValues(event, metrics)) return judged(options.rules, event, {}, now());
       // Synchronous while the store is (it is, once a user's key is known): a promise or a closure per event was much of the store's cost.
       const store = ctx.store(baselineStore);
       const days = store.scan(event.userId);
@@ -98,7 +100,6 @@ export function enrichTopology(options: EnrichOptions): Topology {
 /** The event judged against the user's baselines before it (read from the stored days in place), then its values added to its day. */
 function judgeAndRemember(store: WindowStore<string | null, DailyValues>, event: BiometricEvent, days: WindowScan, rules: RuleSet, metrics: readonly RuleMetric[], now: () => number): EnrichedBiometricEvent | Promise<EnrichedBiometricEvent> {
   const baselines = baselinesOfStored(days, event.occurredAt, metrics);
-  if (!hasDailyValues(event, metrics)) return judged(rules, event, baselines, now());
   const updated = store.update(event.userId, event.occurredAt, (day) => addToDay(day, event, metrics) ?? day ?? {});
   if (updated instanceof Promise) return updated.then(() => judged(rules, event, baselines, now()));
   return judged(rules, event, baselines, now());
@@ -106,13 +107,16 @@ function judgeAndRemember(store: WindowStore<string | null, DailyValues>, event:
 
 function judged(rules: RuleSet, event: BiometricEvent, baselines: Baselines, enrichedAt: number): EnrichedBiometricEvent {
   const triggers = evaluateTriggers(rules, event, baselines);
-  return { event, triggers, priority: priorityOf(triggers), enrichedAt, baselines: asRecords(baselines) };
+  return { event, triggers, priority: priorityOf(triggers), enrichedAt, baselines: asRecords(baselines, event) };
 }
 
-function asRecords(baselines: Baselines): Baseline[] {
+/** The baselines of the metrics the event has a value of: the ones a rule judged it against. */
+function asRecords(baselines: Baselines, event: BiometricEvent): Baseline[] {
   const records: Baseline[] = [];
   // for…in rather than Object.entries: once per event, and no pair per metric.
   for (const metric in baselines) {
+    const value = event[metric as RuleMetric];
+    if (typeof value !== 'number' || !Number.isFinite(value)) continue;
     const b = baselines[metric as RuleMetric]!;
     records.push({ metric, median: b.median, days: b.days, windowDays: baselineDays });
   }

@@ -150,6 +150,31 @@ test('a deletion is judged by no rule and leaves the baseline alone', async () =
   assert.equal({ median: hrv?.median, days: hrv?.days }, { median: 65.5, days: 6 }, 'expected the baseline of the six logged nights, without the deletion’s day');
 });
 
+test('an event without a baseline metric carries no baselines and adds nothing; one with a single metric carries that baseline only', async () => {
+  const { input, output } = setup();
+  await logNights(input, 'oura-day', Array.from({ length: 6 }, () => ({ hrvRmssdMs: 60, restingHeartRateBpm: 50 })));
+  await output.readRecords();
+  // An activity: none of the metrics a baseline rule reads.
+  const activity = sampleEvent({ userId: 'oura-day', dataType: 'activity', occurredAt: lastNight, hrvRmssdMs: null, restingHeartRateBpm: null, sleepScore: null });
+  await input.pipe({ key: 'oura-day', value: activity });
+  const [judgedActivity] = await output.readRecords();
+  assert.equal(judgedActivity?.value.baselines, [], 'expected no baselines: no rule judged the activity against one');
+  // A readiness with only the resting heart rate, the same day.
+  const readiness = sampleEvent({ userId: 'oura-day', dataType: 'readiness', occurredAt: lastNight + 3_600_000, hrvRmssdMs: null, restingHeartRateBpm: 56, sleepScore: null });
+  await input.pipe({ key: 'oura-day', value: readiness });
+  const [judgedReadiness] = await output.readRecords();
+  assert.equal(judgedReadiness?.value.baselines?.map((b) => ({ ...b })), [{ metric: 'restingHeartRateBpm', median: 50, days: 6, windowDays: 7 }], 'expected the resting heart rate baseline only');
+  assert.equal(judgedReadiness?.value.triggers.map((t) => t.type), ['RESTING_HEART_RATE_ELEVATED'], '56 bpm is 12 % above 50');
+  // The next night: the readiness added its resting heart rate to its day, the activity nothing.
+  await input.pipe({ key: 'oura-day', value: sampleEvent({ userId: 'oura-day', occurredAt: lastNight + day, hrvRmssdMs: 60, restingHeartRateBpm: 50, sleepScore: null, temperatureDeltaC: null }) });
+  const [next] = await output.readRecords();
+  assert.equal(
+    next?.value.baselines?.map((b) => [b.metric, b.days]),
+    [['hrvRmssdMs', 6], ['restingHeartRateBpm', 7]],
+    'expected six days of HRV (the activity and the readiness had none) and seven of resting heart rate',
+  );
+});
+
 test('describe() names every node', () => {
   const text = enrichTopology({ rules, schemaStore: memorySchemaStore() }).describe().toString();
   for (const name of ['biometric-events', 'evaluate-triggers', 'count-triggers', 'enriched-events']) {
