@@ -35,7 +35,7 @@ export const baselineStoreName = 'baselines';
 export const baselineWindows = { sizeMs: dayMs, graceMs: 2 * dayMs, retentionMs: baselineDays * dayMs } as const;
 
 /** A day of the baseline store as its changelog holds it (binary, written in place: the store writes every retained day at each event). */
-const dailyValuesSerde: InPlaceSerde<DailyValues> = {
+export const dailyValuesSerde: InPlaceSerde<DailyValues> = {
   name: 'daily-values',
   serialize: encodeDailyValues,
   deserialize: (data) => decodeDailyValues(data ?? Buffer.alloc(0)),

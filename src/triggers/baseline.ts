@@ -39,7 +39,8 @@ export function addToDay(day: DailyValues | undefined, values: MetricValues, met
  * Each metric's baseline for an event at `eventTime`: the median of the daily means of the seven
  * days before the event's day (the event's own day is left out, so a bad night is judged against
  * the nights before it, not diluted by itself). A median rather than a moving average: one
- * outlier night (a late party, a broken strap) does not move it.
+ * outlier night (a late party, a broken strap) does not move it (`npm run bench:baseline`
+ * measures the decisions of both).
  */
 export function baselinesAt(windows: readonly DayWindow[], eventTime: number, metrics: readonly RuleMetric[]): Baselines {
   const today = dayOf(eventTime);
