@@ -2,11 +2,12 @@
 // Every user has a day of events after another: a night's sleep (BENCH_STATE_DAY=night, the
 // default) or an Oura user's four (BENCH_STATE_DAY=oura; see eventsOfDay). The first ten days'
 // events (BENCH_STATE_USERS × 10 × the day's events) warm the stage and fill every user's
-// retained days (a baseline's seven, today, and the grace) and are not measured: a stage that runs for weeks spends its time on users with full windows, which
-// cost more per event than the growing ones of a fresh store. Then BENCH_STATE_RECORDS events
-// over BENCH_STATE_USERS users (5000) are measured: 300000 as a stage (a run of 100000 lasted
-// about a second, and rounds of one build spread by a third), 100000 in memory (the test driver
-// keeps every output, so a longer run there measures its heap more than the store).
+// retained days (a baseline's seven, today, and the grace) and are not measured: a stage that
+// runs for weeks spends its time on users with full windows, which cost more per event than the
+// growing ones of a fresh store. Then BENCH_STATE_RECORDS events over BENCH_STATE_USERS users
+// (5000) are measured: 300000 as a stage (a run of 100000 lasted about a second, and rounds of
+// one build spread by a third), 100000 in memory (the test driver keeps every output, so a longer
+// run there measures its heap more than the store).
 // 1. enrich in memory (the topology test driver, so Kafka round trips do not hide the cost):
 //    the shipped rules with the baseline window store against the same rules without baseline
 //    rules (no store), records/s and CPU µs per record, BENCH_ROUNDS rounds (3), median reported.
