@@ -14,9 +14,10 @@
 // 2. enrich as a stage: the same events as Avro on a fresh topic on Kafka, run by the runtime
 //    (group join, fetch, LMDB state as STATE_DIR gives a deployment, changelog, produce, commits)
 //    with and without the baseline rules, each run a process of its own, alternating, BENCH_ROUNDS
-//    rounds; records/s and that process's CPU µs per record, both over the measured events (the start and the warm-up are
-//    not in them; the start is printed apart). The stage's throughput is what the store's cost
-//    is judged against.
+//    rounds; records/s and that process's CPU µs per record, both over the measured events (the
+//    start and the warm-up are not in them; the start is printed apart), and the broker's CPU per
+//    record over the same stretch (it shares the two cores: what the store adds to its work slows
+//    the stage too). The stage's throughput is what the store's cost is judged against.
 // 3. restore: BENCH_STATE_CHANGELOG entries (default 1000000) written to a compacted changelog
 //    topic on Kafka (the stack must be up), then read back into memory and LMDB storage as a
 //    restarting instance does; entries/s.
@@ -27,6 +28,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Schema } from 'avsc';
 import { Kafka, logLevel } from 'kafkajs';
+import { runningPid } from '../src/cli/stack/processes.ts';
 import { loadConfig } from '../src/config/index.ts';
 import type { BiometricEvent } from '../src/events/index.ts';
 import { bridgeSchemas } from '../src/schemas/index.ts';
@@ -42,6 +44,7 @@ import { baselineStoreName, defaultRulesFile, enrichTopology } from '../topologi
 import { median } from './support/median.ts';
 import { runChild } from './support/child-run.ts';
 import { countEnv, flag } from './support/options.ts';
+import { cpuSeconds } from './support/process-cpu.ts';
 
 const stageRecords = countEnv('BENCH_STATE_RECORDS', 300_000);
 const driverRecords = countEnv('BENCH_STATE_RECORDS', 100_000);
@@ -84,6 +87,8 @@ function dayOption(given: string | undefined): DayKind {
 interface Measured {
   recordsPerSecond: number;
   cpuMicrosPerRecord: number;
+  /** The stack's broker over the same stretch (a stage only; undefined when its pid is unknown). */
+  brokerMicrosPerRecord?: number;
 }
 
 type Scenario = 'with store' | 'without store';
@@ -156,7 +161,9 @@ async function enrichBench(): Promise<void> {
 
 function report(results: Record<Scenario, Measured[]>): void {
   for (const [scenario, runs] of Object.entries(results)) {
-    console.log(`  ${scenario.padEnd(14)} ${median(runs.map((r) => r.recordsPerSecond)).toFixed(0).padStart(8)} records/s  ${median(runs.map((r) => r.cpuMicrosPerRecord)).toFixed(1).padStart(7)} µs CPU/record   (rounds: ${runs.map((r) => `${(r.recordsPerSecond / 1_000).toFixed(0)}k ${r.cpuMicrosPerRecord.toFixed(1)} µs`).join(', ')})`);
+    const broker = runs.flatMap((r) => (r.brokerMicrosPerRecord === undefined ? [] : [r.brokerMicrosPerRecord]));
+    const brokerNote = broker.length > 0 ? `, broker ${median(broker).toFixed(1)} µs/record` : '';
+    console.log(`  ${scenario.padEnd(14)} ${median(runs.map((r) => r.recordsPerSecond)).toFixed(0).padStart(8)} records/s  ${median(runs.map((r) => r.cpuMicrosPerRecord)).toFixed(1).padStart(7)} µs CPU/record${brokerNote}   (rounds: ${runs.map((r) => `${(r.recordsPerSecond / 1_000).toFixed(0)}k ${r.cpuMicrosPerRecord.toFixed(1)} µs`).join(', ')})`);
   }
   const ratio = median(results['with store'].map((r) => r.recordsPerSecond)) / median(results['without store'].map((r) => r.recordsPerSecond));
   const cpuRatio = median(results['without store'].map((r) => r.cpuMicrosPerRecord)) / median(results['with store'].map((r) => r.cpuMicrosPerRecord));
@@ -176,6 +183,9 @@ async function stageRun(kafka: Kafka, rules: RuleSet, source: string, output: st
   // CPU over the same stretch as the throughput: the events after the warm-up, without the start
   // (group join, changelog topics, opening storage), which a stage pays once.
   let cpu = process.cpuUsage();
+  // The broker shares the machine's two cores: what the store adds to its work slows the stage too.
+  const broker = runningPid('kafka');
+  let brokerCpu = 0;
   running.events.on('processed', (e) => {
     firstAt ||= performance.now();
     done += Object.values(e.recordsIn).reduce((a, b) => a + b, 0);
@@ -183,11 +193,13 @@ async function stageRun(kafka: Kafka, rules: RuleSet, source: string, output: st
       measuredAt = performance.now();
       measuredFrom = done;
       cpu = process.cpuUsage();
+      brokerCpu = cpuSeconds(broker);
     }
   });
   while (done < warmUp + stageRecords) await new Promise((resolve) => setTimeout(resolve, 50));
   const seconds = (performance.now() - measuredAt) / 1_000;
   const used = process.cpuUsage(cpu);
+  const brokerUsed = cpuSeconds(broker) - brokerCpu;
   const measured = done - measuredFrom;
   await running.stop();
   await rm(dir, { recursive: true, force: true });
@@ -198,7 +210,13 @@ async function stageRun(kafka: Kafka, rules: RuleSet, source: string, output: st
   const changelog = (await admin.listTopics()).find((topic) => topic === changelogTopicOf(groupId, baselineStoreName));
   const written = changelog ? (await admin.fetchTopicOffsets(changelog)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0) : 0;
   await admin.disconnect();
-  return { recordsPerSecond: measured / seconds, cpuMicrosPerRecord: (used.user + used.system) / measured, startMs: firstAt - began, changelogPerEvent: written / done };
+  return {
+    recordsPerSecond: measured / seconds,
+    cpuMicrosPerRecord: (used.user + used.system) / measured,
+    ...(broker === undefined ? {} : { brokerMicrosPerRecord: (brokerUsed * 1_000_000) / measured }),
+    startMs: firstAt - began,
+    changelogPerEvent: written / done,
+  };
 }
 
 async function rulesOf(scenario: Scenario): Promise<RuleSet> {
