@@ -18,10 +18,16 @@
 //    start and the warm-up are not in them; the start is printed apart), and the broker's CPU per
 //    record over the same stretch (it shares the two cores: what the store adds to its work slows
 //    the stage too). The stage's throughput is what the store's cost is judged against.
+// Live (BENCH_STATE_PARTS=live, not run by default): enrich as a stage at BENCH_STATE_RATE events/s
+//    (2000) for BENCH_STATE_LIVE_SECONDS (30) after the warm-up, each run with a source topic of
+//    its own, in a process of its own: CPU per event of the process and of its main thread, the
+//    broker's, events per chunk and changelog records per event. A backlog's chunk holds a user
+//    several times and writes the user's value once; at a live rate every event writes it.
 // 3. restore: BENCH_STATE_CHANGELOG entries (default 1000000) written to a compacted changelog
 //    topic on Kafka (the stack must be up), then read back into memory and LMDB storage as a
 //    restarting instance does; entries/s.
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +57,9 @@ const driverRecords = countEnv('BENCH_STATE_RECORDS', 100_000);
 const users = countEnv('BENCH_STATE_USERS', 5_000);
 const rounds = countEnv('BENCH_ROUNDS', 3);
 const changelogEntries = countEnv('BENCH_STATE_CHANGELOG', 1_000_000);
+/** The live part's rate (events/s) and length: what a stage does between a backlog's drains. */
+const liveRate = countEnv('BENCH_STATE_RATE', 2_000);
+const liveSeconds = countEnv('BENCH_STATE_LIVE_SECONDS', 30);
 const day = 86_400_000;
 const hour = 3_600_000;
 
@@ -273,6 +282,119 @@ async function stageBench(): Promise<void> {
   }
 }
 
+interface LiveMeasured {
+  /** This process's CPU per event over the live stretch, all threads (the events' producer included, alike in both scenarios). */
+  cpuMicrosPerEvent: number;
+  mainThreadMicrosPerEvent: number;
+  brokerMicrosPerEvent?: number;
+  changelogPerEvent: number;
+  eventsPerChunk: number;
+}
+
+/** The stage's main thread's CPU seconds so far (/proc/self/task/<pid>/stat; lmdb's and V8's threads left out). */
+function mainThreadSeconds(): number {
+  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * enrich as a stage at a live rate, in this process: its own source topic with the warm-up as a
+ * backlog, then `liveRate` events a second for `liveSeconds`, produced here in 50 ms ticks, each
+ * processed as it arrives (chunks of a few events, a user once per chunk).
+ */
+async function liveRun(kafka: Kafka, rules: RuleSet, source: string, output: string, groupId: string): Promise<LiveMeasured> {
+  const config = loadConfig();
+  const dir = await mkdtemp(join(tmpdir(), 'bench-state-live-'));
+  const schemaStore = registrySchemaStore(createRegistryClient(config.SCHEMA_REGISTRY_URL));
+  const value = serdes.avro<BiometricEvent>({ store: schemaStore, schema: bridgeSchemas().BiometricEvent.json as Schema });
+  const input = events(liveRate * liveSeconds);
+  const producer = reliableProducer(kafka);
+  await producer.connect();
+  const produce = async (batch: readonly BiometricEvent[]) => {
+    const messages = await Promise.all(batch.map(async (event) => ({ key: event.userId, value: await value.serialize(event, source) })));
+    await producer.send({ topic: source, acks: -1, messages });
+  };
+  for (let at = 0; at < warmUp; at += 5_000) await produce(input.slice(at, Math.min(at + 5_000, warmUp)));
+  const running = await runTopology(enrichTopology({ rules, schemaStore, topics: { source, output, deadLetters: output }, groupId }), { kafka, stateBackend: lmdbBackend(dir) });
+  let done = 0;
+  let chunks = 0;
+  running.events.on('processed', (e) => {
+    chunks += 1;
+    done += Object.values(e.recordsIn).reduce((a, b) => a + b, 0);
+  });
+  while (done < warmUp) await new Promise((resolve) => setTimeout(resolve, 50));
+  const admin = kafka.admin();
+  await admin.connect();
+  const changelog = (await admin.listTopics()).find((topic) => topic === changelogTopicOf(groupId, baselineStoreName));
+  const changelogEnd = async () => (changelog ? (await admin.fetchTopicOffsets(changelog)).reduce((sum, p) => sum + Number(p.high), 0) : 0);
+  const broker = runningPid('kafka');
+  const before = { changelog: await changelogEnd(), chunks, cpu: process.cpuUsage(), main: mainThreadSeconds(), broker: cpuSeconds(broker) };
+  const perTick = Math.max(1, Math.round(liveRate / 20));
+  for (let at = warmUp; at < input.length; at += perTick) {
+    const tick = performance.now();
+    await produce(input.slice(at, at + perTick));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, 50 - (performance.now() - tick))));
+  }
+  while (done < input.length) await new Promise((resolve) => setTimeout(resolve, 20));
+  const live = input.length - warmUp;
+  const used = process.cpuUsage(before.cpu);
+  const measured: LiveMeasured = {
+    cpuMicrosPerEvent: (used.user + used.system) / live,
+    mainThreadMicrosPerEvent: ((mainThreadSeconds() - before.main) * 1_000_000) / live,
+    ...(broker === undefined ? {} : { brokerMicrosPerEvent: ((cpuSeconds(broker) - before.broker) * 1_000_000) / live }),
+    changelogPerEvent: ((await changelogEnd()) - before.changelog) / live,
+    eventsPerChunk: live / Math.max(1, chunks - before.chunks),
+  };
+  await running.stop();
+  await producer.disconnect();
+  await admin.disconnect();
+  await rm(dir, { recursive: true, force: true });
+  return measured;
+}
+
+async function liveBench(): Promise<void> {
+  const config = loadConfig();
+  const kafka = new Kafka({ clientId: 'bench-state-live', brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const run = randomUUID().slice(0, 8);
+  const output = `bench.state-live-enriched-${run}`;
+  const made: string[] = [output];
+  const groups: string[] = [];
+  try {
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: output, numPartitions: 6 }] });
+    const results: Record<Scenario, LiveMeasured[]> = { 'with store': [], 'without store': [] };
+    for (let round = 0; round < rounds; round += 1) {
+      const scenarios: Scenario[] = round % 2 === 0 ? ['without store', 'with store'] : ['with store', 'without store'];
+      for (const scenario of scenarios) {
+        const tag = `${scenario === 'with store' ? 'store' : 'plain'}-${round}`;
+        // A source of its own per run: a run appends its live events, which the next would read as a backlog.
+        const source = `bench.state-live-events-${run}-${tag}`;
+        const groupId = `bench.state-live-${run}-${tag}`;
+        await admin.createTopics({ waitForLeaders: true, topics: [{ topic: source, numPartitions: 6 }] });
+        made.push(source);
+        groups.push(groupId);
+        results[scenario].push(runChild<LiveMeasured>(fileURLToPath(import.meta.url), 'live-child', [scenario, source, output, groupId], `enrich ${scenario} at a live rate`));
+      }
+    }
+    console.log(`enrich as a stage at ${liveRate} events/s for ${liveSeconds} s (${users} users, ${dayLabel}; LMDB state, at-least-once), after ${warmUp} of warm-up, median of ${rounds} rounds:`);
+    for (const [scenario, runs] of Object.entries(results)) {
+      const broker = runs.flatMap((r) => (r.brokerMicrosPerEvent === undefined ? [] : [r.brokerMicrosPerEvent]));
+      console.log(
+        `  ${scenario.padEnd(14)} ${median(runs.map((r) => r.cpuMicrosPerEvent)).toFixed(1).padStart(6)} µs CPU/event (main thread ${median(runs.map((r) => r.mainThreadMicrosPerEvent)).toFixed(1)})${broker.length > 0 ? `, broker ${median(broker).toFixed(1)} µs/event` : ''}, ${median(runs.map((r) => r.eventsPerChunk)).toFixed(1)} events per chunk   (rounds: ${runs.map((r) => `${r.cpuMicrosPerEvent.toFixed(1)} µs`).join(', ')})`,
+      );
+    }
+    const cost = median(results['with store'].map((r) => r.mainThreadMicrosPerEvent)) - median(results['without store'].map((r) => r.mainThreadMicrosPerEvent));
+    console.log(`  the store costs ${cost.toFixed(1)} µs of the main thread per event; changelog records per event: ${median(results['with store'].map((r) => r.changelogPerEvent)).toFixed(2)} (a user once per chunk: every event writes the user's whole value)`);
+  } finally {
+    const changelogs = (await admin.listTopics()).filter((topic) => groups.some((group) => topic.startsWith(`${group}-`)));
+    await admin.deleteTopics({ topics: [...made, ...changelogs] }).catch(() => undefined);
+    await admin.deleteGroups(groups).catch(() => undefined);
+    await admin.disconnect();
+  }
+}
+
 async function restoreBench(): Promise<void> {
   const config = loadConfig();
   const kafka = new Kafka({ clientId: 'bench-state', brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
@@ -311,17 +433,20 @@ async function restoreBench(): Promise<void> {
   }
 }
 
-const child = flag('stage-child');
-if (child !== undefined) {
-  const [scenario, source, output, groupId] = child.split(',') as [Scenario, string, string, string];
+/** A measured run in a process of its own (`runChild`): a stage draining the backlog, or at a live rate. */
+for (const [name, measure] of [['stage-child', stageRun], ['live-child', liveRun]] as const) {
+  const args = flag(name);
+  if (args === undefined) continue;
+  const [scenario, source, output, groupId] = args.split(',') as [Scenario, string, string, string];
   const config = loadConfig();
-  const kafka = new Kafka({ clientId: 'bench-state-stage', brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
-  console.log(JSON.stringify(await stageRun(kafka, await rulesOf(scenario), source, output, groupId)));
+  const kafka = new Kafka({ clientId: `bench-state-${name}`, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
+  console.log(JSON.stringify(await measure(kafka, await rulesOf(scenario), source, output, groupId)));
   process.exit(0);
 }
 
-// BENCH_STATE_PARTS=memory,stage,restore (all by default) runs some of them, e.g. under a profiler.
+// BENCH_STATE_PARTS=memory,stage,live,restore (memory,stage,restore by default) runs some of them, e.g. under a profiler.
 const parts = new Set((process.env['BENCH_STATE_PARTS'] ?? 'memory,stage,restore').split(','));
 if (parts.has('memory')) await enrichBench();
 if (parts.has('stage')) await stageBench();
+if (parts.has('live')) await liveBench();
 if (parts.has('restore')) await restoreBench();
