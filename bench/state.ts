@@ -18,14 +18,14 @@
 //    start and the warm-up are not in them; the start is printed apart), and the broker's CPU per
 //    record over the same stretch (it shares the two cores: what the store adds to its work slows
 //    the stage too). The stage's throughput is what the store's cost is judged against.
-// Live (BENCH_STATE_PARTS=live, not run by default): enrich as a stage at BENCH_STATE_RATE events/s
+// 3. restore: BENCH_STATE_CHANGELOG entries (default 1000000) written to a compacted changelog
+//    topic on Kafka (the stack must be up), then read back into memory and LMDB storage as a
+//    restarting instance does; entries/s.
+// 4. live (BENCH_STATE_PARTS=live, not run by default): enrich as a stage at BENCH_STATE_RATE events/s
 //    (2000) for BENCH_STATE_LIVE_SECONDS (30) after the warm-up, each run with a source topic of
 //    its own, in a process of its own: CPU per event of the process and of its main thread, the
 //    broker's, events per chunk and changelog records per event. A backlog's chunk holds a user
 //    several times and writes the user's value once; at a live rate every event writes it.
-// 3. restore: BENCH_STATE_CHANGELOG entries (default 1000000) written to a compacted changelog
-//    topic on Kafka (the stack must be up), then read back into memory and LMDB storage as a
-//    restarting instance does; entries/s.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -285,6 +285,7 @@ async function stageBench(): Promise<void> {
 interface LiveMeasured {
   /** This process's CPU per event over the live stretch, all threads (the events' producer included, alike in both scenarios). */
   cpuMicrosPerEvent: number;
+  /** The thread the stage runs on (the events' producer runs on it too, alike in both scenarios). */
   mainThreadMicrosPerEvent: number;
   brokerMicrosPerEvent?: number;
   changelogPerEvent: number;
