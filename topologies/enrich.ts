@@ -17,6 +17,7 @@ import {
   encodeDailyValues,
   evaluateTriggers,
   hasDailyValues,
+  metricValue,
   priorityOf,
   writeDailyValues,
   type Baselines,
@@ -115,8 +116,7 @@ function asRecords(baselines: Baselines, event: BiometricEvent): Baseline[] {
   const records: Baseline[] = [];
   // for…in rather than Object.entries: once per event, and no pair per metric.
   for (const metric in baselines) {
-    const value = event[metric as RuleMetric];
-    if (typeof value !== 'number' || !Number.isFinite(value)) continue;
+    if (metricValue(event, metric as RuleMetric) === undefined) continue;
     const b = baselines[metric as RuleMetric]!;
     records.push({ metric, median: b.median, days: b.days, windowDays: baselineDays });
   }

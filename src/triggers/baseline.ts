@@ -1,4 +1,4 @@
-import type { Baselines, MetricBaseline, MetricValues } from './evaluate.ts';
+import { metricValue, type Baselines, type MetricBaseline, type MetricValues } from './evaluate.ts';
 import { storedDailyMeans, type DailyValues } from './daily-values-codec.ts';
 import type { RuleMetric } from './rule-set.ts';
 
@@ -15,10 +15,7 @@ export interface DayWindow {
 
 /** Whether the event has a value of any of `metrics` (what `addToDay` would add), without making a day. */
 export function hasDailyValues(values: MetricValues, metrics: readonly RuleMetric[]): boolean {
-  for (const metric of metrics) {
-    const value = values[metric];
-    if (typeof value === 'number' && Number.isFinite(value)) return true;
-  }
+  for (const metric of metrics) if (metricValue(values, metric) !== undefined) return true;
   return false;
 }
 
@@ -26,8 +23,8 @@ export function hasDailyValues(values: MetricValues, metrics: readonly RuleMetri
 export function addToDay(day: DailyValues | undefined, values: MetricValues, metrics: readonly RuleMetric[]): DailyValues | undefined {
   let next: DailyValues | undefined;
   for (const metric of metrics) {
-    const value = values[metric];
-    if (typeof value !== 'number' || !Number.isFinite(value)) continue;
+    const value = metricValue(values, metric);
+    if (value === undefined) continue;
     next ??= { ...day };
     const current = next[metric];
     next[metric] = { sum: (current?.sum ?? 0) + value, count: (current?.count ?? 0) + 1 };

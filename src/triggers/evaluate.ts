@@ -13,6 +13,12 @@ export type Baselines = Readonly<Partial<Record<RuleMetric, MetricBaseline>>>;
 /** The headline values of one event; a missing or null metric never fires a rule. */
 export type MetricValues = Readonly<Partial<Record<RuleMetric, number | null | undefined>>>;
 
+/** The event's value of `metric`, or undefined when it has none a rule can judge (missing, null, NaN, infinite). */
+export function metricValue(values: MetricValues, metric: RuleMetric): number | undefined {
+  const value = values[metric];
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
 /** The shape of the Avro `Trigger` record (schemas/trigger.avsc). */
 export interface FiredTrigger {
   type: string;
@@ -30,8 +36,8 @@ export interface FiredTrigger {
 export function evaluateTriggers(ruleSet: RuleSet, values: MetricValues, baselines: Baselines = {}): FiredTrigger[] {
   const fired: FiredTrigger[] = [];
   for (const rule of ruleSet.rules) {
-    const value = values[rule.metric];
-    if (typeof value !== 'number' || !Number.isFinite(value)) continue;
+    const value = metricValue(values, rule.metric);
+    if (value === undefined) continue;
     if (matches(rule, value) && matchesBaseline(rule, value, baselines[rule.metric])) {
       fired.push({
         type: rule.type,

@@ -1,4 +1,4 @@
-export { evaluateTriggers, type Baselines, type FiredTrigger, type MetricBaseline, type MetricValues } from './evaluate.ts';
+export { evaluateTriggers, metricValue, type Baselines, type FiredTrigger, type MetricBaseline, type MetricValues } from './evaluate.ts';
 export { addToDay, baselineDays, baselinesAt, baselinesOfStored, dayMs, hasDailyValues, type DayWindow, type StoredDays } from './baseline.ts';
 export { dailyValuesLength, decodeDailyValues, encodeDailyValues, storedDailyMeans, writeDailyValues, type DailyValues } from './daily-values-codec.ts';
 export { priorityOf, priorities, type Priority } from './priority.ts';
