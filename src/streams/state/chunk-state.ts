@@ -126,6 +126,7 @@ export class ChunkState {
   readonly #stores: ReadonlyMap<string, OpenStore>;
   readonly #pending: Overlay = new Map();
   readonly #late = new Map<string, number>();
+  #built: { readonly markers: ReadonlyArray<{ topic: string; nextOffset: string }>; readonly byStore: Map<string, StateEntry[]> } | undefined;
 
   constructor(partition: number, stores: ReadonlyMap<string, OpenStore>) {
     this.partition = partition;
@@ -231,7 +232,21 @@ export class ChunkState {
     return this.#pending.get(store)?.get(id);
   }
 
+  /**
+   * Each store's entries for the chunk's markers, made once: the changelog and then local storage
+   * take the same ones (the storage reads of the markers and the copies were made twice).
+   */
   #entries(store: string, markers: ReadonlyArray<{ topic: string; nextOffset: string }>): StateEntry[] {
+    if (this.#built?.markers !== markers) this.#built = { markers, byStore: new Map() };
+    let entries = this.#built.byStore.get(store);
+    if (!entries) {
+      entries = this.#build(store, markers);
+      this.#built.byStore.set(store, entries);
+    }
+    return entries;
+  }
+
+  #build(store: string, markers: ReadonlyArray<{ topic: string; nextOffset: string }>): StateEntry[] {
     const entries: StateEntry[] = [...(this.#pending.get(store)?.values() ?? [])].map((p) => ({ key: p.key, value: p.bytes, id: p.id }));
     const storage = this.#stores.get(store)?.storage;
     for (const m of markers) {
