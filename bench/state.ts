@@ -26,6 +26,11 @@
 //    its own, in a process of its own: CPU per event of the process and of its main thread, the
 //    broker's, events per chunk and changelog records per event. A backlog's chunk holds a user
 //    several times and writes the user's value once; at a live rate every event writes it.
+// 5. flush (BENCH_STATE_PARTS=flush, not run by default; no Kafka): one partition's LMDB storage
+//    as enrich writes it at BENCH_STATE_RATE events/s (a sixth of them, its partition's users, in
+//    chunks of 17 events as the live part measures them), per STATE_FLUSH_INTERVAL_MS in
+//    BENCH_STATE_FLUSH_INTERVALS (1000,5000,10000,30000): CPU per event of the storage writes (the
+//    write-behind and LMDB's transaction, on the stage's thread) and the longest write (a flush). The clock is the events': 300000 of them (BENCH_STATE_RECORDS).
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -434,6 +439,48 @@ async function restoreBench(): Promise<void> {
   }
 }
 
+/**
+ * What local storage costs per event at a live rate, per flush interval: a user's events are
+ * seconds apart, so a longer interval folds more of each user's writes into one LMDB put. The
+ * storage is one partition's, written as a chunk's apply writes it (its entries and the
+ * input-offset marker, then the checkpoint), with time taken from the events, not the wall.
+ */
+async function flushBench(): Promise<void> {
+  const partitionUsers = Math.ceil(users / 6);
+  const partitionRate = liveRate / 6;
+  const perChunk = 17;
+  const intervals = (process.env['BENCH_STATE_FLUSH_INTERVALS'] ?? '1000,5000,10000,30000').split(',').map(Number);
+  const keys = Array.from({ length: partitionUsers }, (_, u) => Buffer.from(`user-${u * 6}`, 'utf8'));
+  const marker = Buffer.from('\u0000input-offset:bench.state-events', 'utf8');
+  console.log(`local storage (LMDB) of one partition at ${partitionRate.toFixed(0)} events/s (${liveRate}/s over 6 partitions, ${partitionUsers} users in random order, chunks of ${perChunk}), ${stageRecords} events:`);
+  for (const intervalMs of intervals) {
+    if (!Number.isFinite(intervalMs) || intervalMs <= 0) throw new Error(`BENCH_STATE_FLUSH_INTERVALS: ${intervalMs} is not a positive number of ms`);
+    const dir = await mkdtemp(join(tmpdir(), 'bench-state-flush-'));
+    let now = 0;
+    const storage = await lmdbBackend(dir, { intervalMs, now: () => now }).open('bench', 'baselines', 0);
+    await storage.write(keys.map((key) => ({ key, value: Buffer.alloc(323, 1) })), '0');
+    // A seeded order, so every interval sees the same events.
+    let seed = 42;
+    const nextUser = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) % partitionUsers;
+    let cpuMicros = 0;
+    let longestMs = 0;
+    for (let at = 0; at < stageRecords; at += perChunk) {
+      const entries = Array.from({ length: perChunk }, () => ({ key: keys[nextUser()]!, value: Buffer.alloc(323, at & 255) }));
+      entries.push({ key: marker, value: Buffer.from(String(at), 'utf8') });
+      now = (at * 1_000) / partitionRate;
+      const cpu = process.cpuUsage();
+      const began = performance.now();
+      await storage.write(entries, String(at));
+      longestMs = Math.max(longestMs, performance.now() - began);
+      const used = process.cpuUsage(cpu);
+      cpuMicros += used.user + used.system;
+    }
+    await storage.close();
+    await rm(dir, { recursive: true, force: true });
+    console.log(`  STATE_FLUSH_INTERVAL_MS=${String(intervalMs).padEnd(6)} ${(cpuMicros / stageRecords).toFixed(2).padStart(6)} µs CPU/event, longest write ${longestMs.toFixed(1)} ms`);
+  }
+}
+
 /** A measured run in a process of its own (`runChild`): a stage draining the backlog, or at a live rate. */
 for (const [name, measure] of [['stage-child', stageRun], ['live-child', liveRun]] as const) {
   const args = flag(name);
@@ -445,9 +492,10 @@ for (const [name, measure] of [['stage-child', stageRun], ['live-child', liveRun
   process.exit(0);
 }
 
-// BENCH_STATE_PARTS=memory,stage,live,restore (memory,stage,restore by default) runs some of them, e.g. under a profiler.
+// BENCH_STATE_PARTS=memory,stage,live,flush,restore (memory,stage,restore by default) runs some of them, e.g. under a profiler.
 const parts = new Set((process.env['BENCH_STATE_PARTS'] ?? 'memory,stage,restore').split(','));
 if (parts.has('memory')) await enrichBench();
 if (parts.has('stage')) await stageBench();
 if (parts.has('live')) await liveBench();
+if (parts.has('flush')) await flushBench();
 if (parts.has('restore')) await restoreBench();

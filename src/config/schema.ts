@@ -14,6 +14,7 @@ export { vendorIds, type VendorId } from '../vendors/index.ts';
 import { deliveryModes, type DeliveryMode } from '../streams/delivery.ts';
 import { fetchMaxWaitMs } from '../streams/fetch-wait.ts';
 import { runnerDefaults } from '../streams/runner-defaults.ts';
+import { defaultWriteBehind } from '../streams/state/write-behind.ts';
 export { deliveryModes, type DeliveryMode };
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -312,7 +313,7 @@ export const envSchema = z.object({
    * 20,000 keys held): each key's latest value once per interval, with the changelog checkpoint.
    * Longer: fewer local writes; a killed process restores more of the changelog's tail.
    */
-  STATE_FLUSH_INTERVAL_MS: positiveInt.default(1_000),
+  STATE_FLUSH_INTERVAL_MS: positiveInt.default(defaultWriteBehind.intervalMs),
   /** Replication of the changelog topics a stage creates; the broker's default when unset. */
   STATE_CHANGELOG_REPLICATION_FACTOR: positiveInt.optional(),
   /**
