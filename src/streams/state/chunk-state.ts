@@ -1,6 +1,6 @@
 import type { OutgoingRecord } from '../record.ts';
 import type { StateEntry } from './backend.ts';
-import type { OpenStore, Pending, RecordAccess } from './open-store.ts';
+import type { OpenStore, Pending, RecordAccess, StoreKey } from './open-store.ts';
 import type { KeyValueStoreRef, WindowStoreRef } from './spec.ts';
 import { KeyValueView, WindowView } from './store-views.ts';
 import type { KeyValueStore, WindowStore } from './stores.ts';
@@ -103,12 +103,12 @@ export class RecordState implements RecordAccess {
     else this.#writes = [write];
   }
 
-  read(open: OpenStore, key: Buffer, id: string): Promise<unknown> {
-    return this.#chunk.read(open, key, id);
+  read(open: OpenStore, key: StoreKey): Promise<unknown> {
+    return this.#chunk.read(open, key);
   }
 
-  stored(open: OpenStore, key: Buffer, id: string): Buffer | undefined {
-    return this.#chunk.stored(open, key, id);
+  stored(open: OpenStore, key: StoreKey): Buffer | undefined {
+    return this.#chunk.stored(open, key);
   }
 
   dropped(store: string): void {
@@ -194,7 +194,13 @@ export class ChunkState {
   async apply(markers: ReadonlyArray<{ topic: string; nextOffset: string }>, changelogOffsets?: ReadonlyMap<string, string>): Promise<void> {
     for (const open of this.#stores.values()) {
       await open.storage.write(this.#entries(open.spec.name, markers), changelogOffsets?.get(open.spec.changelogTopic));
-      for (const [id, pending] of this.#pending.get(open.spec.name) ?? []) open.decoded.set(id, pending.value);
+      // The key as the cache holds it now (the one a write was made with may have been let go since).
+      for (const [id, pending] of this.#pending.get(open.spec.name) ?? []) {
+        const key = open.keys.byId(id);
+        if (!key) continue;
+        key.value = pending.value;
+        key.cached = true;
+      }
     }
   }
 
@@ -206,24 +212,24 @@ export class ChunkState {
   }
 
   /**
-   * @internal read path of RecordState: a value from local storage, decoded once and kept in
-   * the store's cache. Steps get the decoded object itself, so they must not mutate it: writes
-   * go through put.
+   * @internal read path of RecordState: a value from local storage, decoded once and kept with
+   * the key. Steps get the decoded object itself, so they must not mutate it: writes go through put.
    */
-  async read(open: OpenStore, bytes: Buffer, id: string): Promise<unknown> {
-    if (open.decoded.has(id)) return open.decoded.get(id);
-    const stored = open.storage.get(bytes);
+  async read(open: OpenStore, key: StoreKey): Promise<unknown> {
+    if (key.cached) return key.value;
+    const stored = open.storage.get(key.bytes);
     const value = stored === undefined ? undefined : await open.spec.value.deserialize(stored, open.spec.changelogTopic);
-    open.decoded.set(id, value);
+    key.value = value;
+    key.cached = true;
     return value;
   }
 
-  /** @internal read path of a window store: its stored bytes, kept in the store's cache. */
-  stored(open: OpenStore, bytes: Buffer, id: string): Buffer | undefined {
-    const cached = open.decoded.get(id) as Buffer | undefined;
-    if (cached !== undefined || open.decoded.has(id)) return cached;
-    const stored = open.storage.get(bytes);
-    open.decoded.set(id, stored);
+  /** @internal read path of a window store: its stored bytes, kept with the key. */
+  stored(open: OpenStore, key: StoreKey): Buffer | undefined {
+    if (key.cached) return key.value as Buffer | undefined;
+    const stored = open.storage.get(key.bytes);
+    key.value = stored;
+    key.cached = true;
     return stored;
   }
 

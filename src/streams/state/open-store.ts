@@ -8,60 +8,87 @@ import type { WindowedCodec } from './windowed-bytes.ts';
 export interface OpenStore {
   readonly spec: StateStoreSpec;
   readonly storage: PartitionStorage;
-  /**
-   * Values of recently used keys as the store's view uses them, so a hot key is not read and
-   * decoded on every record: decoded for a key-value store, the stored bytes for a window store.
-   */
-  readonly decoded: DecodedCache;
+  /** Recently used keys with their committed values: see KeyCache. */
+  readonly keys: KeyCache;
   /** Set for a window store: what its view needs to work on the values' bytes. */
   readonly windowed?: WindowedCodec<unknown>;
-  /**
-   * String keys of recent records as bytes and id: a stage with state serialized its key at
-   * every record, and a user's records come again and again. Emptied when it reaches the cache's size.
-   */
-  readonly keys: Map<string, StoreKey>;
 }
 
-/** A store key as bytes (what the changelog and storage use) and as the id of the maps that hold writes. */
-export interface StoreKey {
+/**
+ * A store key as bytes (what the changelog and storage use), as the id of the maps that hold
+ * writes, and the key's committed value as the store's view uses it (decoded for a key-value
+ * store, the stored bytes for a window store) once read or written here.
+ */
+export class StoreKey {
   readonly bytes: Buffer;
   readonly id: string;
+  /** The step's key this one was found by, when a string (KeyCache finds it by that too). */
+  text: string | undefined;
+  /** Whether `value` holds the committed value (undefined: the key has none). */
+  cached = false;
+  value: unknown = undefined;
+
+  constructor(bytes: Buffer, id: string) {
+    this.bytes = bytes;
+    this.id = id;
+  }
 }
 
 export function openStore(spec: StateStoreSpec, storage: PartitionStorage): OpenStore {
   const { windows, aggregate } = spec;
   const windowed = windows && aggregate ? { windows, aggregate, value: spec.value as Serde<Windowed<unknown>>, topic: spec.changelogTopic } : undefined;
-  return { spec, storage, decoded: new DecodedCache(), keys: new Map(), ...(windowed ? { windowed } : {}) };
+  return { spec, storage, keys: new KeyCache(), ...(windowed ? { windowed } : {}) };
 }
 
-/** Entries a store's caches hold at most, per partition. */
+/** Keys a store's cache holds at most, per partition. */
 export const cacheCapacity = 20_000;
 
-/** A bounded map of decoded values (oldest entry dropped first); `undefined` caches an absent key. */
-export class DecodedCache {
-  readonly #entries = new Map<string, unknown>();
+/**
+ * Recent keys of a store partition, found by the step's string key or by id, each with its
+ * committed value, so a user's record finds its key's bytes and value in one lookup: the key and
+ * the value were two maps, and at a live rate a user's entries are cold in both (`bench:state`'s
+ * live part). A key is found by at most one string. Full, it lets go of the oldest eighth.
+ */
+export class KeyCache {
+  readonly #byText = new Map<string, StoreKey>();
+  readonly #byId = new Map<string, StoreKey>();
   readonly #capacity: number;
 
   constructor(capacity = cacheCapacity) {
     this.#capacity = capacity;
   }
 
-  has(id: string): boolean {
-    return this.#entries.has(id);
+  byText(text: string): StoreKey | undefined {
+    return this.#byText.get(text);
   }
 
-  get(id: string): unknown {
-    return this.#entries.get(id);
+  byId(id: string): StoreKey | undefined {
+    return this.#byId.get(id);
   }
 
-  set(id: string, value: unknown): void {
-    this.#entries.delete(id);
-    this.#entries.set(id, value);
-    if (this.#entries.size > this.#capacity) this.#entries.delete(this.#entries.keys().next().value!);
+  /** The key of `bytes`, remembered (found by `text` too, when given and no other string finds it). */
+  add(bytes: Buffer, text?: string): StoreKey {
+    const id = bytes.toString('latin1');
+    let key = this.#byId.get(id);
+    if (!key) {
+      if (this.#byId.size >= this.#capacity) this.#evict();
+      key = new StoreKey(bytes, id);
+      this.#byId.set(id, key);
+    }
+    if (text !== undefined && key.text === undefined) {
+      key.text = text;
+      this.#byText.set(text, key);
+    }
+    return key;
   }
 
-  clear(): void {
-    this.#entries.clear();
+  #evict(): void {
+    let n = Math.max(1, Math.floor(this.#capacity / 8));
+    for (const [id, key] of this.#byId) {
+      if (n-- <= 0) break;
+      this.#byId.delete(id);
+      if (key.text !== undefined) this.#byText.delete(key.text);
+    }
   }
 }
 
@@ -90,10 +117,10 @@ export interface RecordAccess {
    * once a later record of the chunk writes the key again, its next write may reuse them (Pending's `spare`).
    */
   write(store: string, id: string, key: Buffer, bytes: Buffer | null, value: unknown, reusable?: boolean): void;
-  /** A value from local storage, decoded once and kept in the store's cache. */
-  read(open: OpenStore, key: Buffer, id: string): Promise<unknown>;
-  /** A window store's stored bytes, kept in the store's cache. */
-  stored(open: OpenStore, key: Buffer, id: string): Buffer | undefined;
+  /** The key's committed value, decoded once and kept with the key. */
+  read(open: OpenStore, key: StoreKey): Promise<unknown>;
+  /** A window store's stored bytes for the key, kept with the key. */
+  stored(open: OpenStore, key: StoreKey): Buffer | undefined;
   /** Counts a record a window store dropped as late. */
   dropped(store: string): void;
 }

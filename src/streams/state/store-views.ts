@@ -1,4 +1,4 @@
-import { cacheCapacity, type OpenStore, type Pending, type RecordAccess, type StoreKey } from './open-store.ts';
+import type { OpenStore, Pending, RecordAccess, StoreKey } from './open-store.ts';
 import type { KeyValueStore, TimeWindow, WindowStore } from './stores.ts';
 import { binaryValue, foldStored, WindowCursor, type WindowedCodec } from './windowed-bytes.ts';
 
@@ -18,10 +18,10 @@ class KeyedView {
     this.open = open;
   }
 
-  /** A step reads and writes the same key (a window store's scan, then its update): serialize it once. */
+  /** A step reads and writes the same key (a window store's scan, then its update): found once. */
   protected keyOf(key: unknown): StoreKey | Promise<StoreKey> {
     if (this.#last !== undefined && Object.is(key, this.#lastKey)) return this.#last;
-    const known = typeof key === 'string' ? this.open.keys.get(key) : undefined;
+    const known = typeof key === 'string' ? this.open.keys.byText(key) : undefined;
     if (known !== undefined) return this.#remember(key, known);
     const bytes = this.open.spec.key.serialize(key, this.open.spec.changelogTopic);
     return bytes instanceof Promise ? bytes.then((b) => this.#resolved(key, b)) : this.#resolved(key, bytes);
@@ -29,14 +29,9 @@ class KeyedView {
 
   #resolved(key: unknown, bytes: Buffer | null): StoreKey {
     if (bytes === null) throw new Error(`store "${this.open.spec.name}" cannot hold a null key`);
-    const storeKey = { bytes, id: bytes.toString('latin1') };
-    // Only a primitive key is known not to have changed since; a string is kept across records too.
+    // Only a primitive key is known not to have changed since; a string finds its key again later.
+    const storeKey = this.open.keys.add(bytes, typeof key === 'string' ? key : undefined);
     if (typeof key === 'object' || typeof key === 'function') return storeKey;
-    if (typeof key === 'string') {
-      const { keys } = this.open;
-      if (keys.size >= cacheCapacity) keys.clear();
-      keys.set(key, storeKey);
-    }
     return this.#remember(key, storeKey);
   }
 
@@ -52,7 +47,7 @@ export class KeyValueView extends KeyedView implements KeyValueStore<unknown, un
     const k = await this.keyOf(key);
     const pending = this.access.pending(this.open.spec.name, k.id);
     if (pending) return pending.value;
-    return this.access.read(this.open, k.bytes, k.id);
+    return this.access.read(this.open, k);
   }
 
   async put(key: unknown, value: unknown): Promise<void> {
@@ -137,7 +132,7 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
   #current(key: StoreKey): Buffer | undefined {
     if (this.#readKey === key && this.#readWrites === this.access.writeCount) return this.#read;
     const pending = this.access.pending(this.open.spec.name, key.id);
-    const value = pending ? (pending.bytes ?? undefined) : this.access.stored(this.open, key.bytes, key.id);
+    const value = pending ? (pending.bytes ?? undefined) : this.access.stored(this.open, key);
     this.#remembered(key, value, pending);
     return value;
   }

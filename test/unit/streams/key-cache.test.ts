@@ -1,0 +1,71 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { memoryBackend, serdes, StreamsBuilder } from '../../../src/streams/index.ts';
+import { ChunkState } from '../../../src/streams/state/chunk-state.ts';
+import { KeyCache, openStore } from '../../../src/streams/state/open-store.ts';
+
+const bytes = (text: string) => Buffer.from(text, 'utf8');
+
+test('a key cache finds a key by its string and by id, one object for both, and lets go of its oldest eighth when full', () => {
+  const cache = new KeyCache(8);
+  const a = cache.add(bytes('a'), 'a');
+  assert.is(cache.byText('a'), a);
+  assert.is(cache.byId('a'), a);
+  assert.is(cache.add(bytes('a')), a, 'the same bytes are the same key');
+  for (const k of ['b', 'c', 'd', 'e', 'f', 'g', 'h']) cache.add(bytes(k), k);
+  assert.is(cache.byText('a'), a, 'eight keys fit');
+  cache.add(bytes('i'), 'i');
+  assert.is(cache.byText('a'), undefined, 'the ninth lets go of the oldest');
+  assert.is(cache.byId('a'), undefined);
+  assert.ok(cache.byText('b') && cache.byText('i'));
+});
+
+test('a key is found by one string only: a second string of the same bytes is not remembered', () => {
+  const cache = new KeyCache(8);
+  const key = cache.add(bytes('k'), 'k');
+  assert.is(cache.add(bytes('k'), 'other'), key);
+  assert.is(cache.byText('other'), undefined);
+  assert.is(key.text, 'k');
+});
+
+test('a chunk applies its writes to the value cached with the key the cache holds then; a key let go of is read from storage again', async () => {
+  const builder = new StreamsBuilder('kv');
+  const ref = builder.addStateStore({ name: 'kv', key: serdes.string(), value: serdes.json<number>() });
+  builder.stream('in', { topics: ['in'], key: serdes.string(), value: serdes.string() }).to('out', { topic: 'out', key: serdes.string(), value: serdes.string() });
+  const spec = builder.build().stateStores[0]!;
+  const storage = await memoryBackend().open('g', 'kv', 0);
+  const open = { ...openStore(spec, storage), keys: new KeyCache(8) };
+  const stores = new Map([[spec.name, open]]);
+  const markers = [{ topic: 'in', nextOffset: '1' }];
+
+  const put = async (chunk: ChunkState, key: string, value: number) => {
+    const record = chunk.record();
+    await record.store(ref).put(key, value);
+    chunk.accept(record);
+  };
+  const get = async (chunk: ChunkState, key: string) => {
+    const record = chunk.record();
+    const value = await record.store(ref).get(key);
+    chunk.accept(record);
+    return value;
+  };
+
+  const first = new ChunkState(0, stores);
+  await put(first, 'a', 1);
+  await first.apply(markers);
+  assert.is(open.keys.byText('a')?.value, 1, 'the applied write is cached with the key');
+
+  const second = new ChunkState(0, stores);
+  await put(second, 'a', 2);
+  // The key the write was made with is let go of before the chunk applies; a read makes it anew.
+  for (const k of ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i']) await get(second, k);
+  assert.is(open.keys.byText('a'), undefined);
+  assert.is(await get(second, 'a'), 2, "the chunk's own write wins over storage");
+  await second.apply(markers);
+  assert.is(open.keys.byText('a')?.value, 2, 'the key made anew holds the applied value, not the one storage had before');
+
+  const third = new ChunkState(0, stores);
+  assert.is(await get(third, 'a'), 2);
+});
+
+test.run();
