@@ -138,7 +138,7 @@ const codec: WindowedCodec<DailyValues> = { windows: baselineWindows, aggregate:
 let stored: Buffer | undefined;
 for (let d = 0; d < 12; d += 1) {
   const values = { hrvRmssdMs: 55 + (d % 5), restingHeartRateBpm: 50 + (d % 3) };
-  const next = foldStored(codec, stored, start + d * dayMs, (day) => addToDay(day, values, metrics) ?? day ?? {});
+  const next = foldStored(codec, stored, start + d * dayMs, (day) => addToDay(day, values, metrics));
   if (next instanceof Promise || next === undefined) throw new Error('the baseline store folds synchronously');
   stored = next;
 }

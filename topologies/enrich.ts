@@ -101,7 +101,7 @@ export function enrichTopology(options: EnrichOptions): Topology {
 /** The event judged against the user's baselines before it (read from the stored days in place), then its values added to its day. */
 function judgeAndRemember(store: WindowStore<string | null, DailyValues>, event: BiometricEvent, days: WindowScan, rules: RuleSet, metrics: readonly RuleMetric[], now: () => number): EnrichedBiometricEvent | Promise<EnrichedBiometricEvent> {
   const baselines = baselinesOfStored(days, event.occurredAt, metrics);
-  const updated = store.update(event.userId, event.occurredAt, (day) => addToDay(day, event, metrics) ?? day ?? {});
+  const updated = store.update(event.userId, event.occurredAt, (day) => addToDay(day, event, metrics));
   if (updated instanceof Promise) return updated.then(() => judged(rules, event, baselines, now()));
   return judged(rules, event, baselines, now());
 }

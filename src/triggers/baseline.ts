@@ -19,8 +19,12 @@ export function hasDailyValues(values: MetricValues, metrics: readonly RuleMetri
   return false;
 }
 
-/** Adds the event's values of `metrics` to its day; undefined when it has none of them. */
-export function addToDay(day: DailyValues | undefined, values: MetricValues, metrics: readonly RuleMetric[]): DailyValues | undefined {
+/**
+ * The event's day with its values of `metrics` added (a new object; `day` is not changed): a
+ * window store's fold. Without a value of any of them, the day as it was (an empty one for a
+ * day not seen yet); `hasDailyValues` tells beforehand.
+ */
+export function addToDay(day: DailyValues | undefined, values: MetricValues, metrics: readonly RuleMetric[]): DailyValues {
   let next: DailyValues | undefined;
   for (const metric of metrics) {
     const value = metricValue(values, metric);
@@ -29,7 +33,7 @@ export function addToDay(day: DailyValues | undefined, values: MetricValues, met
     const current = next[metric];
     next[metric] = { sum: (current?.sum ?? 0) + value, count: (current?.count ?? 0) + 1 };
   }
-  return next;
+  return next ?? day ?? {};
 }
 
 /**

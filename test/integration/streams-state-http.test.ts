@@ -27,7 +27,7 @@ function baselineTopology(name: string) {
   builder
     .stream('in', { topics: [`${name}.in`], key: serdes.string(), value: serdes.json<Night>() })
     .mapValues('remember', async (night, _record, ctx) => {
-      await ctx.store(store).update(night.userId, night.occurredAt, (day) => addToDay(day, night, ruleMetrics) ?? day ?? {});
+      await ctx.store(store).update(night.userId, night.occurredAt, (day) => addToDay(day, night, ruleMetrics));
       return night;
     })
     .to('out', { topic: `${name}.out`, key: serdes.string(), value: serdes.json<Night>() });

@@ -83,7 +83,9 @@ test('a stored day read in place: the mean of each metric asked for, or an error
 test('addToDay sums the rule metrics of an event and ignores the rest', () => {
   const day = addToDay({ hrvRmssdMs: { sum: 50, count: 1 } }, { hrvRmssdMs: 70, restingHeartRateBpm: null, sleepScore: 80 }, ['hrvRmssdMs', 'restingHeartRateBpm']);
   assert.equal(day, { hrvRmssdMs: { sum: 120, count: 2 } }, 'HRV added, null RHR and the non-baseline sleep score left out');
-  assert.is(addToDay(undefined, { sleepScore: 80 }, ['hrvRmssdMs']), undefined, 'nothing to add');
+  assert.equal(addToDay(undefined, { sleepScore: 80 }, ['hrvRmssdMs']), {}, 'nothing to add to a day not seen yet: an empty day');
+  const seen = { hrvRmssdMs: { sum: 50, count: 1 } };
+  assert.is(addToDay(seen, { sleepScore: 80 }, ['hrvRmssdMs']), seen, 'nothing to add: the day as it was');
   assert.is(hasDailyValues({ sleepScore: 80, hrvRmssdMs: Number.NaN }, ['hrvRmssdMs']), false, 'hasDailyValues: no finite value of the metrics');
   assert.is(hasDailyValues({ hrvRmssdMs: 0 }, ['restingHeartRateBpm', 'hrvRmssdMs']), true, 'hasDailyValues: a zero counts');
 });
