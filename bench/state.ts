@@ -15,9 +15,10 @@
 //    (group join, fetch, LMDB state as STATE_DIR gives a deployment, changelog, produce, commits)
 //    with and without the baseline rules, each run a process of its own, alternating, BENCH_ROUNDS
 //    rounds; records/s and that process's CPU µs per record, both over the measured events (the
-//    start and the warm-up are not in them; the start is printed apart), and the broker's CPU per
-//    record over the same stretch (it shares the two cores: what the store adds to its work slows
-//    the stage too). The stage's throughput is what the store's cost is judged against.
+//    start and the warm-up are not in them; the start is printed apart), its main thread's (the
+//    stage's own work, without V8's and lmdb's other threads) and the broker's CPU per record
+//    over the same stretch (it shares the two cores: what the store adds to its work slows the
+//    stage too). The stage's throughput is what the store's cost is judged against.
 // 3. restore: BENCH_STATE_CHANGELOG entries (default 1000000) written to a compacted changelog
 //    topic on Kafka (the stack must be up), then read back into memory and LMDB storage as a
 //    restarting instance does; entries/s.
@@ -103,6 +104,8 @@ interface Measured {
   cpuMicrosPerRecord: number;
   /** The stack's broker over the same stretch (a stage only; undefined when its pid is unknown). */
   brokerMicrosPerRecord?: number;
+  /** The thread the stage runs on, over the same stretch (a stage only): what the store adds there, without V8's and lmdb's other threads. */
+  mainThreadMicrosPerRecord?: number;
 }
 
 type Scenario = 'with store' | 'without store';
@@ -176,8 +179,9 @@ async function enrichBench(): Promise<void> {
 function report(results: Record<Scenario, Measured[]>): void {
   for (const [scenario, runs] of Object.entries(results)) {
     const broker = runs.flatMap((r) => (r.brokerMicrosPerRecord === undefined ? [] : [r.brokerMicrosPerRecord]));
-    const brokerNote = broker.length > 0 ? `, broker ${median(broker).toFixed(1)} µs/record` : '';
-    console.log(`  ${scenario.padEnd(14)} ${median(runs.map((r) => r.recordsPerSecond)).toFixed(0).padStart(8)} records/s  ${median(runs.map((r) => r.cpuMicrosPerRecord)).toFixed(1).padStart(7)} µs CPU/record${brokerNote}   (rounds: ${runs.map((r) => `${(r.recordsPerSecond / 1_000).toFixed(0)}k ${r.cpuMicrosPerRecord.toFixed(1)} µs`).join(', ')})`);
+    const mainThread = runs.flatMap((r) => (r.mainThreadMicrosPerRecord === undefined ? [] : [r.mainThreadMicrosPerRecord]));
+    const notes = `${mainThread.length > 0 ? ` (main thread ${median(mainThread).toFixed(1)})` : ''}${broker.length > 0 ? `, broker ${median(broker).toFixed(1)} µs/record` : ''}`;
+    console.log(`  ${scenario.padEnd(14)} ${median(runs.map((r) => r.recordsPerSecond)).toFixed(0).padStart(8)} records/s  ${median(runs.map((r) => r.cpuMicrosPerRecord)).toFixed(1).padStart(7)} µs CPU/record${notes}   (rounds: ${runs.map((r) => `${(r.recordsPerSecond / 1_000).toFixed(0)}k ${r.cpuMicrosPerRecord.toFixed(1)} µs`).join(', ')})`);
   }
   const ratio = median(results['with store'].map((r) => r.recordsPerSecond)) / median(results['without store'].map((r) => r.recordsPerSecond));
   const cpuRatio = median(results['without store'].map((r) => r.cpuMicrosPerRecord)) / median(results['with store'].map((r) => r.cpuMicrosPerRecord));
@@ -200,6 +204,7 @@ async function stageRun(kafka: Kafka, rules: RuleSet, source: string, output: st
   // The broker shares the machine's two cores: what the store adds to its work slows the stage too.
   const broker = runningPid('kafka');
   let brokerCpu = 0;
+  let mainThread = 0;
   running.events.on('processed', (e) => {
     firstAt ||= performance.now();
     done += Object.values(e.recordsIn).reduce((a, b) => a + b, 0);
@@ -207,12 +212,14 @@ async function stageRun(kafka: Kafka, rules: RuleSet, source: string, output: st
       measuredAt = performance.now();
       measuredFrom = done;
       cpu = process.cpuUsage();
+      mainThread = mainThreadSeconds();
       brokerCpu = cpuSeconds(broker);
     }
   });
   while (done < warmUp + stageRecords) await new Promise((resolve) => setTimeout(resolve, 50));
   const seconds = (performance.now() - measuredAt) / 1_000;
   const used = process.cpuUsage(cpu);
+  const mainThreadUsed = mainThreadSeconds() - mainThread;
   const brokerUsed = cpuSeconds(broker) - brokerCpu;
   const measured = done - measuredFrom;
   await running.stop();
@@ -227,6 +234,7 @@ async function stageRun(kafka: Kafka, rules: RuleSet, source: string, output: st
   return {
     recordsPerSecond: measured / seconds,
     cpuMicrosPerRecord: (used.user + used.system) / measured,
+    mainThreadMicrosPerRecord: (mainThreadUsed * 1_000_000) / measured,
     ...(broker === undefined ? {} : { brokerMicrosPerRecord: (brokerUsed * 1_000_000) / measured }),
     startMs: firstAt - began,
     changelogPerEvent: written / done,
