@@ -39,13 +39,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Schema } from 'avsc';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { runningPid } from '../src/cli/stack/processes.ts';
 import { loadConfig } from '../src/config/index.ts';
 import type { BiometricEvent } from '../src/events/index.ts';
 import { bridgeSchemas } from '../src/schemas/index.ts';
 import { createRegistryClient, registrySchemaStore } from '../src/schemas/index.ts';
-import { changelogConfig, lmdbBackend, memoryBackend, runTopology, serdes, type StateBackend } from '../src/streams/index.ts';
+import { changelogConfig, lmdbBackend, memoryBackend, runTopology, serdes, type AvroSchemaStore, type StateBackend } from '../src/streams/index.ts';
 import { reliableProducer } from '../src/streams/producers.ts';
 import { kafkaChangelogReader } from '../src/streams/state/changelog-reader.ts';
 import { changelogTopicOf } from '../src/streams/state/spec.ts';
@@ -97,6 +97,22 @@ function dayOption(given: string | undefined): DayKind {
   if (given === 'oura') return 'oura';
   console.error(`BENCH_STATE_DAY must be night or oura; got ${given}`);
   process.exit(2);
+}
+
+/** A quiet client of the stack's brokers (the benchmark's own config, as a stage reads it). */
+function benchKafka(clientId: string): Kafka {
+  return new Kafka({ clientId, brokers: [...loadConfig().KAFKA_BROKERS], logLevel: logLevel.NOTHING });
+}
+
+async function connectedAdmin(kafka: Kafka): Promise<Admin> {
+  const admin = kafka.admin();
+  await admin.connect();
+  return admin;
+}
+
+/** The stack's schema registry, as a stage reads it. */
+function benchSchemaStore(): AvroSchemaStore {
+  return registrySchemaStore(createRegistryClient(loadConfig().SCHEMA_REGISTRY_URL));
 }
 
 interface Measured {
@@ -189,9 +205,8 @@ function report(results: Record<Scenario, Measured[]>): void {
 }
 
 async function stageRun(kafka: Kafka, rules: RuleSet, source: string, output: string, groupId: string): Promise<StageMeasured> {
-  const config = loadConfig();
   const dir = await mkdtemp(join(tmpdir(), 'bench-state-stage-'));
-  const schemaStore = registrySchemaStore(createRegistryClient(config.SCHEMA_REGISTRY_URL));
+  const schemaStore = benchSchemaStore();
   const began = performance.now();
   const running = await runTopology(enrichTopology({ rules, schemaStore, topics: { source, output, deadLetters: output }, groupId }), { kafka, stateBackend: lmdbBackend(dir) });
   let done = 0;
@@ -226,8 +241,7 @@ async function stageRun(kafka: Kafka, rules: RuleSet, source: string, output: st
   await rm(dir, { recursive: true, force: true });
   // Records the store wrote to its changelog per event (input offsets' markers included): what the
   // broker and the producer pay for the store beside the outputs.
-  const admin = kafka.admin();
-  await admin.connect();
+  const admin = await connectedAdmin(kafka);
   const changelog = (await admin.listTopics()).find((topic) => topic === changelogTopicOf(groupId, baselineStoreName));
   const written = changelog ? (await admin.fetchTopicOffsets(changelog)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0) : 0;
   await admin.disconnect();
@@ -251,17 +265,15 @@ function stageInChild(scenario: Scenario, source: string, output: string, groupI
 }
 
 async function stageBench(): Promise<void> {
-  const config = loadConfig();
-  const kafka = new Kafka({ clientId: 'bench-state-stage', brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
+  const kafka = benchKafka('bench-state-stage');
+  const admin = await connectedAdmin(kafka);
   const run = randomUUID().slice(0, 8);
   const source = `bench.state-events-${run}`;
   const output = `bench.state-enriched-${run}`;
   const groups: string[] = [];
   try {
     await admin.createTopics({ waitForLeaders: true, topics: [{ topic: source, numPartitions: 6 }, { topic: output, numPartitions: 6 }] });
-    const value = serdes.avro<BiometricEvent>({ store: registrySchemaStore(createRegistryClient(config.SCHEMA_REGISTRY_URL)), schema: bridgeSchemas().BiometricEvent.json as Schema });
+    const value = serdes.avro<BiometricEvent>({ store: benchSchemaStore(), schema: bridgeSchemas().BiometricEvent.json as Schema });
     const producer = reliableProducer(kafka);
     await producer.connect();
     const input = events(stageRecords);
@@ -318,9 +330,8 @@ function mainThreadSeconds(): number {
  * processed as it arrives (chunks of a few events, a user once per chunk).
  */
 async function liveRun(kafka: Kafka, rules: RuleSet, source: string, output: string, groupId: string): Promise<LiveMeasured> {
-  const config = loadConfig();
   const dir = await mkdtemp(join(tmpdir(), 'bench-state-live-'));
-  const schemaStore = registrySchemaStore(createRegistryClient(config.SCHEMA_REGISTRY_URL));
+  const schemaStore = benchSchemaStore();
   const value = serdes.avro<BiometricEvent>({ store: schemaStore, schema: bridgeSchemas().BiometricEvent.json as Schema });
   const input = events(liveRate * liveSeconds);
   const producer = reliableProducer(kafka);
@@ -338,8 +349,7 @@ async function liveRun(kafka: Kafka, rules: RuleSet, source: string, output: str
     done += Object.values(e.recordsIn).reduce((a, b) => a + b, 0);
   });
   while (done < warmUp) await new Promise((resolve) => setTimeout(resolve, 50));
-  const admin = kafka.admin();
-  await admin.connect();
+  const admin = await connectedAdmin(kafka);
   const changelog = (await admin.listTopics()).find((topic) => topic === changelogTopicOf(groupId, baselineStoreName));
   const changelogEnd = async () => (changelog ? (await admin.fetchTopicOffsets(changelog)).reduce((sum, p) => sum + Number(p.high), 0) : 0);
   const broker = runningPid('kafka');
@@ -368,10 +378,8 @@ async function liveRun(kafka: Kafka, rules: RuleSet, source: string, output: str
 }
 
 async function liveBench(): Promise<void> {
-  const config = loadConfig();
-  const kafka = new Kafka({ clientId: 'bench-state-live', brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
+  const kafka = benchKafka('bench-state-live');
+  const admin = await connectedAdmin(kafka);
   const run = randomUUID().slice(0, 8);
   const output = `bench.state-live-enriched-${run}`;
   const made: string[] = [output];
@@ -410,10 +418,8 @@ async function liveBench(): Promise<void> {
 }
 
 async function restoreBench(): Promise<void> {
-  const config = loadConfig();
-  const kafka = new Kafka({ clientId: 'bench-state', brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
+  const kafka = benchKafka('bench-state');
+  const admin = await connectedAdmin(kafka);
   const topic = `bench-state-${Date.now()}-changelog`;
   const dir = await mkdtemp(join(tmpdir(), 'bench-state-'));
   try {
@@ -494,8 +500,7 @@ for (const [name, measure] of [['stage-child', stageRun], ['live-child', liveRun
   const args = flag(name);
   if (args === undefined) continue;
   const [scenario, source, output, groupId] = args.split(',') as [Scenario, string, string, string];
-  const config = loadConfig();
-  const kafka = new Kafka({ clientId: `bench-state-${name}`, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
+  const kafka = benchKafka(`bench-state-${name}`);
   console.log(JSON.stringify(await measure(kafka, await rulesOf(scenario), source, output, groupId)));
   process.exit(0);
 }
