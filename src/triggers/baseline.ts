@@ -1,5 +1,5 @@
 import { metricValue, type Baselines, type MetricBaseline, type MetricValues } from './evaluate.ts';
-import { storedDailyMeans, type DailyValues } from './daily-values-codec.ts';
+import { addStoredDailyMeans, type DailyMeanSink, type DailyValues } from './daily-values-codec.ts';
 import type { RuleMetric } from './rule-set.ts';
 
 export const dayMs = 86_400_000;
@@ -75,11 +75,9 @@ export function baselinesOfStored(days: StoredDays, eventTime: number, metrics: 
   const today = dayOf(eventTime);
   const from = today - baselineDays * dayMs;
   const daily = scratch.reset(metrics.length);
-  const means = daily.means;
   while (days.next()) {
     if (days.start < from || days.start >= today) continue;
-    storedDailyMeans(days.view, days.at, days.length, metrics, means);
-    for (let m = 0; m < metrics.length; m += 1) if (!Number.isNaN(means[m]!)) daily.add(m, means[m]!);
+    addStoredDailyMeans(days.view, days.at, days.length, metrics, daily);
   }
   return daily.medians(metrics);
 }
@@ -94,15 +92,12 @@ function dayOf(eventTime: number): number {
  * their capacity (emptied with `length = 0`, an array let go of its storage, and every event
  * allocated it again).
  */
-class DailyMeans {
+class DailyMeans implements DailyMeanSink {
   readonly #values: number[][] = [];
   readonly #counts: number[] = [];
-  /** One day's mean per metric, as it is read. */
-  means = new Float64Array(0);
 
   reset(metrics: number): this {
     while (this.#values.length < metrics) this.#values.push([]);
-    if (this.means.length < metrics) this.means = new Float64Array(metrics);
     for (let m = 0; m < metrics; m += 1) this.#counts[m] = 0;
     return this;
   }

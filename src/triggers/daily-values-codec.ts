@@ -21,6 +21,8 @@ const metricOfCode = new Map<number, RuleMetric>(Object.entries(metricCodes).map
 /** 1 at each code in use: a stored day's codes are checked at every read in place, and an array index is cheaper than a Map lookup. */
 const knownCodes = new Uint8Array(256);
 for (const code of metricOfCode.keys()) knownCodes[code] = 1;
+// A read marks the codes a day names in the bits of one 32-bit number.
+if (Math.max(...metricOfCode.keys()) > 31) throw new Error('metric codes must stay below 32');
 const entryBytes = 13; // code (1), sum (float64), count (uint32)
 
 /** A day's sums and counts: the number of metrics (1 byte), then per metric its code, sum (float64 LE) and count (uint32 LE). */
@@ -56,28 +58,45 @@ export function writeDailyValues(day: DailyValues, out: Buffer, at: number): num
   return at;
 }
 
+/** Where `addStoredDailyMeans` puts a stored day's means: by the metric's index in the list asked for. */
+export interface DailyMeanSink {
+  add(metric: number, mean: number): void;
+}
+
 /**
- * The mean of each of `metrics` on a day where it lies encoded (the `length` bytes of `data` from
- * `at`), read in place into `means` (by the metric's index; NaN when the day has no value of it).
- * The same checks as `decodeDailyValues`, and the same values as its sum / count. One pass over
- * the day's entries for all metrics, through a DataView (Buffer's read methods box a double per
- * call): this runs for every retained day of every event.
+ * Adds the mean of each of `metrics` on a day where it lies encoded (the `length` bytes of `data`
+ * from `at`) to `sink`, by the metric's index; a metric the day lacks, or has a count of 0 of, is
+ * not added. Read in place, in one pass over the day's entries, through a DataView (Buffer's read
+ * methods box a double per call): this runs for every retained day of every event. The same
+ * checks as `decodeDailyValues`, and a day that names a metric twice (no writer of the layout
+ * does) is refused.
  */
-export function storedDailyMeans(data: DataView, at: number, length: number, metrics: readonly RuleMetric[], means: Float64Array): void {
+export function addStoredDailyMeans(data: DataView, at: number, length: number, metrics: readonly RuleMetric[], sink: DailyMeanSink): void {
   if (length === 0 || at >= data.byteLength) throw new Error('a stored day is empty: expected at least its metric count');
   const count = data.getUint8(at);
   if (length !== 1 + count * entryBytes) throw new Error(`a stored day of ${length} bytes does not hold ${count} metrics`);
   const indexOf = indexByCode(metrics);
-  for (let m = 0; m < metrics.length; m += 1) means[m] = Number.NaN;
+  let seen = 0;
   for (let entry = at + 1; entry < at + length; entry += entryBytes) {
     const code = data.getUint8(entry);
     if (knownCodes[code] !== 1) throw new Error(`a stored day names unknown metric code ${code}`);
+    if ((seen & (1 << code)) !== 0) throw new Error(`a stored day names metric code ${code} twice`);
+    seen |= 1 << code;
     const m = indexOf[code]!;
     if (m < 0) continue;
-    // The last entry of a metric wins, as it does when the day is decoded.
     const n = data.getUint32(entry + 9, true);
-    means[m] = n > 0 ? data.getFloat64(entry + 1, true) / n : Number.NaN;
+    if (n > 0) sink.add(m, data.getFloat64(entry + 1, true) / n);
   }
+}
+
+/** `addStoredDailyMeans` into `means` (by the metric's index; NaN when the day has no value of it). */
+export function storedDailyMeans(data: DataView, at: number, length: number, metrics: readonly RuleMetric[], means: Float64Array): void {
+  means.fill(Number.NaN, 0, metrics.length);
+  addStoredDailyMeans(data, at, length, metrics, {
+    add: (m, mean) => {
+      means[m] = mean;
+    },
+  });
 }
 
 let indexedMetrics: readonly RuleMetric[] | undefined;
@@ -100,6 +119,7 @@ export function decodeDailyValues(data: Buffer): DailyValues {
   for (let at = 1; at < data.length; at += entryBytes) {
     const metric = metricOfCode.get(data[at]!);
     if (metric === undefined) throw new Error(`a stored day names unknown metric code ${data[at]}`);
+    if (day[metric] !== undefined) throw new Error(`a stored day names metric code ${data[at]} twice`);
     day[metric] = { sum: data.readDoubleLE(at + 1), count: data.readUInt32LE(at + 9) };
   }
   return day;

@@ -78,6 +78,9 @@ test('a stored day read in place: the mean of each metric asked for, or an error
   assert.throws(() => storedDailyMeans(within, 2, 0, ['hrvRmssdMs'], means), /a stored day is empty/);
   const unknown = Buffer.from('01' + '63' + '0000000000405040' + '01000000', 'hex');
   assert.throws(() => storedDailyMeans(new DataView(unknown.buffer, unknown.byteOffset, unknown.length), 0, unknown.length, ['hrvRmssdMs'], means), /unknown metric code 99/);
+  const twice = Buffer.concat([Buffer.from([2]), encodeDailyValues({ hrvRmssdMs: { sum: 50, count: 1 } }).subarray(1), encodeDailyValues({ hrvRmssdMs: { sum: 70, count: 1 } }).subarray(1)]);
+  assert.throws(() => storedDailyMeans(new DataView(twice.buffer, twice.byteOffset, twice.length), 0, twice.length, ['hrvRmssdMs'], means), /names metric code 1 twice/, 'read in place');
+  assert.throws(() => decodeDailyValues(twice), /names metric code 1 twice/, 'decoded');
 });
 
 test('addToDay sums the rule metrics of an event and ignores the rest', () => {
