@@ -15,7 +15,7 @@
 // `--users N` (2000) and `--nights N` (120) size the cohort; `--calls N` (1000000) the cost part.
 import { windowedSerde } from '../src/streams/state/windowed-serde.ts';
 import { WindowCursor, foldStored, type WindowedCodec } from '../src/streams/state/windowed-bytes.ts';
-import { addToDay, baselineMetrics, baselinesAt, baselinesOfStored, dayMs, evaluateTriggers, loadRuleSet, storedDailyMeans, type Baselines, type DailyValues, type DayWindow, type RuleMetric } from '../src/triggers/index.ts';
+import { baselineMetrics, baselinesAt, baselinesOfStored, dayMs, evaluateTriggers, loadRuleSet, storedDailyMeans, StoredDayFold, type Baselines, type DailyValues, type DayWindow, type RuleMetric } from '../src/triggers/index.ts';
 import { baselineWindows, dailyValuesSerde, defaultRulesFile } from '../topologies/enrich.ts';
 import { countFlag } from './support/options.ts';
 
@@ -138,7 +138,7 @@ const codec: WindowedCodec<DailyValues> = { windows: baselineWindows, aggregate:
 let stored: Buffer | undefined;
 for (let d = 0; d < 12; d += 1) {
   const values = { hrvRmssdMs: 55 + (d % 5), restingHeartRateBpm: 50 + (d % 3) };
-  const next = foldStored(codec, stored, start + d * dayMs, (day) => addToDay(day, values, metrics));
+  const next = foldStored(codec, stored, start + d * dayMs, new StoredDayFold(values, metrics));
   if (next instanceof Promise || next === undefined) throw new Error('the baseline store folds synchronously');
   stored = next;
 }

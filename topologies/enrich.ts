@@ -6,7 +6,6 @@ import { bridgeSchemas } from '../src/schemas/index.ts';
 import { serdes, StreamsBuilder, type AvroSchemaStore, type InPlaceSerde, type Topology, type WindowScan, type WindowStore } from '../src/streams/index.ts';
 import { topics } from '../src/topics.ts';
 import {
-  addToDay,
   baselineDays,
   baselineMetrics,
   baselinesOfStored,
@@ -19,6 +18,7 @@ import {
   hasDailyValues,
   metricValue,
   priorityOf,
+  StoredDayFold,
   writeDailyValues,
   type Baselines,
   type DailyValues,
@@ -101,7 +101,8 @@ export function enrichTopology(options: EnrichOptions): Topology {
 /** The event judged against the user's baselines before it (read from the stored days in place), then its values added to its day. */
 function judgeAndRemember(store: WindowStore<string | null, DailyValues>, event: BiometricEvent, days: WindowScan, rules: RuleSet, metrics: readonly RuleMetric[], now: () => number): EnrichedBiometricEvent | Promise<EnrichedBiometricEvent> {
   const baselines = baselinesOfStored(days, event.occurredAt, metrics);
-  const updated = store.update(event.userId, event.occurredAt, (day) => addToDay(day, event, metrics));
+  // Folded in the stored bytes: a day decoded and built again as objects was a third of an update.
+  const updated = store.update(event.userId, event.occurredAt, new StoredDayFold(event, metrics));
   if (updated instanceof Promise) return updated.then(() => judged(rules, event, baselines, now()));
   return judged(rules, event, baselines, now());
 }

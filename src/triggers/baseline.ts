@@ -13,27 +13,10 @@ export interface DayWindow {
   readonly value: DailyValues;
 }
 
-/** Whether the event has a value of any of `metrics` (what `addToDay` would add), without making a day. */
+/** Whether the event has a value of any of `metrics` (what `StoredDayFold` would add to its day). */
 export function hasDailyValues(values: MetricValues, metrics: readonly RuleMetric[]): boolean {
   for (const metric of metrics) if (metricValue(values, metric) !== undefined) return true;
   return false;
-}
-
-/**
- * The event's day with its values of `metrics` added (a new object; `day` is not changed): a
- * window store's fold. Without a value of any of them, the day as it was (an empty one for a
- * day not seen yet); `hasDailyValues` tells beforehand.
- */
-export function addToDay(day: DailyValues | undefined, values: MetricValues, metrics: readonly RuleMetric[]): DailyValues {
-  let next: DailyValues | undefined;
-  for (const metric of metrics) {
-    const value = metricValue(values, metric);
-    if (value === undefined) continue;
-    next ??= { ...day };
-    const current = next[metric];
-    next[metric] = { sum: (current?.sum ?? 0) + value, count: (current?.count ?? 0) + 1 };
-  }
-  return next ?? day ?? {};
 }
 
 /**

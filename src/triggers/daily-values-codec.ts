@@ -1,3 +1,4 @@
+import { metricValue, type MetricValues } from './evaluate.ts';
 import type { RuleMetric } from './rule-set.ts';
 
 /** One day of a user's values: sum and count per metric, so late values of the day still average in. */
@@ -72,15 +73,11 @@ export interface DailyMeanSink {
  * does) is refused.
  */
 export function addStoredDailyMeans(data: DataView, at: number, length: number, metrics: readonly RuleMetric[], sink: DailyMeanSink): void {
-  if (length === 0 || at >= data.byteLength) throw new Error('a stored day is empty: expected at least its metric count');
-  const count = data.getUint8(at);
-  if (length !== 1 + count * entryBytes) throw new Error(`a stored day of ${length} bytes does not hold ${count} metrics`);
+  checkedDayCount(data, at, length);
   const indexOf = indexByCode(metrics);
   let seen = 0;
   for (let entry = at + 1; entry < at + length; entry += entryBytes) {
-    const code = data.getUint8(entry);
-    if (knownCodes[code] !== 1) throw new Error(`a stored day names unknown metric code ${code}`);
-    if ((seen & (1 << code)) !== 0) throw new Error(`a stored day names metric code ${code} twice`);
+    const code = checkedCode(data, entry, seen);
     seen |= 1 << code;
     const m = indexOf[code]!;
     if (m < 0) continue;
@@ -97,6 +94,88 @@ export function storedDailyMeans(data: DataView, at: number, length: number, met
       means[m] = mean;
     },
   });
+}
+
+/**
+ * The baseline store's fold of an event into its day, on the day's stored bytes (a window
+ * store's BytesFold): each of the event's values of `metrics` added to the metric's sum and
+ * count, the day's other entries kept in their order, and the metrics it did not have yet after
+ * them in the order of `metrics`. A day is neither decoded nor built as objects: that was a third
+ * of the store's update per event. One per event.
+ */
+export class StoredDayFold {
+  readonly #values: MetricValues;
+  readonly #metrics: readonly RuleMetric[];
+
+  constructor(values: MetricValues, metrics: readonly RuleMetric[]) {
+    this.#values = values;
+    this.#metrics = metrics;
+  }
+
+  foldedLength(view: DataView | undefined, at: number, length: number): number {
+    let present = 0;
+    let count = 0;
+    if (view !== undefined) {
+      count = checkedDayCount(view, at, length);
+      for (let entry = at + 1; entry < at + length; entry += entryBytes) present |= 1 << checkedCode(view, entry, present);
+    }
+    for (const metric of this.#metrics) {
+      if ((present & (1 << metricCodes[metric])) === 0 && metricValue(this.#values, metric) !== undefined) count += 1;
+    }
+    return 1 + count * entryBytes;
+  }
+
+  foldInto(view: DataView | undefined, at: number, length: number, out: Buffer, outAt: number): number {
+    const indexOf = indexByCode(this.#metrics);
+    let present = 0;
+    let count = 0;
+    let written = outAt + 1;
+    if (view !== undefined) {
+      for (let entry = at + 1; entry < at + length; entry += entryBytes) {
+        const code = view.getUint8(entry);
+        present |= 1 << code;
+        const m = indexOf[code]!;
+        const value = m < 0 ? undefined : metricValue(this.#values, this.#metrics[m]!);
+        const sum = view.getFloat64(entry + 1, true);
+        const n = view.getUint32(entry + 9, true);
+        written = writeEntry(out, written, code, value === undefined ? sum : sum + value, value === undefined ? n : n + 1);
+        count += 1;
+      }
+    }
+    for (const metric of this.#metrics) {
+      const code = metricCodes[metric];
+      if ((present & (1 << code)) !== 0) continue;
+      const value = metricValue(this.#values, metric);
+      if (value === undefined) continue;
+      written = writeEntry(out, written, code, value, 1);
+      count += 1;
+    }
+    out[outAt] = count;
+    return written;
+  }
+}
+
+function writeEntry(out: Buffer, at: number, code: number, sum: number, count: number): number {
+  out[at] = code;
+  out.writeDoubleLE(sum, at + 1);
+  out.writeUInt32LE(count, at + 9);
+  return at + entryBytes;
+}
+
+/** A stored day's metric count, checked against its length. */
+function checkedDayCount(data: DataView, at: number, length: number): number {
+  if (length === 0 || at >= data.byteLength) throw new Error('a stored day is empty: expected at least its metric count');
+  const count = data.getUint8(at);
+  if (length !== 1 + count * entryBytes) throw new Error(`a stored day of ${length} bytes does not hold ${count} metrics`);
+  return count;
+}
+
+/** The metric code of the entry at `entry`, known and not among the `seen` ones. */
+function checkedCode(data: DataView, entry: number, seen: number): number {
+  const code = data.getUint8(entry);
+  if (knownCodes[code] !== 1) throw new Error(`a stored day names unknown metric code ${code}`);
+  if ((seen & (1 << code)) !== 0) throw new Error(`a stored day names metric code ${code} twice`);
+  return code;
 }
 
 let indexedMetrics: readonly RuleMetric[] | undefined;

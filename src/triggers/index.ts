@@ -1,6 +1,6 @@
 export { evaluateTriggers, metricValue, type Baselines, type FiredTrigger, type MetricBaseline, type MetricValues } from './evaluate.ts';
-export { addToDay, baselineDays, baselinesAt, baselinesOfStored, dayMs, hasDailyValues, type DayWindow, type StoredDays } from './baseline.ts';
-export { dailyValuesLength, decodeDailyValues, encodeDailyValues, storedDailyMeans, writeDailyValues, type DailyValues } from './daily-values-codec.ts';
+export { baselineDays, baselinesAt, baselinesOfStored, dayMs, hasDailyValues, type DayWindow, type StoredDays } from './baseline.ts';
+export { dailyValuesLength, decodeDailyValues, encodeDailyValues, storedDailyMeans, StoredDayFold, writeDailyValues, type DailyValues } from './daily-values-codec.ts';
 export { priorityOf, priorities, type Priority } from './priority.ts';
 export {
   baselineMetrics,

@@ -7,8 +7,8 @@ import { startObsServer } from '../../src/obs/http-server.ts';
 import { createLogger } from '../../src/obs/logger.ts';
 import { createMetricsRegistry } from '../../src/obs/metrics.ts';
 import { runTopology, serdes, StreamEvents, StreamsBuilder } from '../../src/streams/index.ts';
-import { addToDay, dayMs, ruleMetrics, type DailyValues } from '../../src/triggers/index.ts';
-import { baselineStoreName, baselineWindows } from '../../topologies/enrich.ts';
+import { dayMs, ruleMetrics, StoredDayFold, type DailyValues } from '../../src/triggers/index.ts';
+import { baselineStoreName, baselineWindows, dailyValuesSerde } from '../../topologies/enrich.ts';
 import { config, createTopics, kafkaClient, unique } from '../support/services.ts';
 import { produce, waitUntil } from './streams-support.ts';
 
@@ -23,11 +23,11 @@ const today = Date.UTC(2026, 10, 20, 12);
 /** enrich's baseline store on a topic of its own (biometric.events is shared by every test run). */
 function baselineTopology(name: string) {
   const builder = new StreamsBuilder(name);
-  const store = builder.addWindowStore<string | null, DailyValues>({ name: baselineStoreName, key: serdes.string(), windows: baselineWindows });
+  const store = builder.addWindowStore<string | null, DailyValues>({ name: baselineStoreName, key: serdes.string(), windows: baselineWindows, aggregate: dailyValuesSerde });
   builder
     .stream('in', { topics: [`${name}.in`], key: serdes.string(), value: serdes.json<Night>() })
     .mapValues('remember', async (night, _record, ctx) => {
-      await ctx.store(store).update(night.userId, night.occurredAt, (day) => addToDay(day, night, ruleMetrics));
+      await ctx.store(store).update(night.userId, night.occurredAt, new StoredDayFold(night, ruleMetrics));
       return night;
     })
     .to('out', { topic: `${name}.out`, key: serdes.string(), value: serdes.json<Night>() });

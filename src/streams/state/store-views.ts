@@ -1,6 +1,6 @@
 import type { OpenStore, Pending, RecordAccess, StoreKey } from './open-store.ts';
 import type { KeyValueStore, TimeWindow, WindowStore } from './stores.ts';
-import { binaryValue, foldStored, WindowCursor, type WindowedCodec } from './windowed-bytes.ts';
+import { binaryValue, foldStored, WindowCursor, type WindowedCodec, type WindowFold } from './windowed-bytes.ts';
 
 /*
  * The stores as a step sees them (`ctx.store(ref)`), one view per call. Classes rather than
@@ -78,7 +78,7 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
 
   // Synchronous unless a serde answers with a promise, and without a closure then: these run for
   // every record of a stage with a window store.
-  update(key: unknown, timestamp: number, fold: (current: unknown) => unknown): boolean | Promise<boolean> {
+  update(key: unknown, timestamp: number, fold: WindowFold<unknown>): boolean | Promise<boolean> {
     const k = this.keyOf(key);
     return k instanceof Promise ? k.then((known) => this.#update(known, timestamp, fold)) : this.#update(k, timestamp, fold);
   }
@@ -88,7 +88,7 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
     return k instanceof Promise ? k.then((known) => this.#scan(known)) : this.#scan(k);
   }
 
-  #update(k: StoreKey, timestamp: number, fold: (current: unknown) => unknown): boolean | Promise<boolean> {
+  #update(k: StoreKey, timestamp: number, fold: WindowFold<unknown>): boolean | Promise<boolean> {
     const current = this.#current(k);
     // The spare of the write #current found (none when the record wrote the key itself: its own writes have none).
     const into = this.#readPending?.spare;

@@ -16,6 +16,20 @@ export interface TimeWindow<A> {
   readonly value: A;
 }
 
+/**
+ * A window store's fold of a record into its window's aggregate, on the aggregate's bytes as the
+ * store's aggregate serde lays them out: for a step that folds every record, decoding the
+ * window's aggregate into an object, folding it and writing it again cost more than the rest of
+ * an update. `view` is undefined for a new window; else the window's aggregate is the `length`
+ * bytes of `view` from `at`. Both run synchronously within the update and must not use the store.
+ */
+export interface BytesFold {
+  /** The bytes of the folded aggregate. */
+  foldedLength(view: DataView | undefined, at: number, length: number): number;
+  /** Writes the folded aggregate, `foldedLength` bytes, at `outAt` of `out`; returns the offset after it. */
+  foldInto(view: DataView | undefined, at: number, length: number, out: Buffer, outAt: number): number;
+}
+
 /** Event-time windows per key, with a grace period for late records and a retention. */
 export interface WindowStore<K, A> {
   /**
@@ -23,9 +37,10 @@ export interface WindowStore<K, A> {
    * record as dropped, when that window closed (it ended more than the grace period before the
    * latest event time seen for the key). `fold` gets the window's aggregate decoded from the
    * stored bytes (undefined for a new window) and returns the new one; of the key's windows,
-   * only that one is written again.
+   * only that one is written again. A `BytesFold` folds the aggregate's bytes instead, without
+   * decoding them (for a step that folds every record).
    */
-  update(key: K, timestamp: number, fold: (current: A | undefined) => A): Awaitable<boolean>;
+  update(key: K, timestamp: number, fold: ((current: A | undefined) => A) | BytesFold): Awaitable<boolean>;
   /** The key's retained windows, oldest first. */
   fetch(key: K): Promise<Array<TimeWindow<A>>>;
   /**

@@ -1,6 +1,6 @@
 import type { Serde } from '../serde.ts';
 import type { WindowSpec } from './spec.ts';
-import type { WindowScan, Windowed } from './stores.ts';
+import type { BytesFold, WindowScan, Windowed } from './stores.ts';
 import { binaryV1, damaged, headerBytes, windowCount, windowEnd, windowHeaderBytes, writeHeader } from './windowed-layout.ts';
 import type { InPlaceSerde } from './windowed-serde.ts';
 import { foldIntoWindow, windowStart } from './windows.ts';
@@ -78,6 +78,9 @@ async function rewritten<A>(codec: WindowedCodec<A>, value: Buffer): Promise<Buf
   return (await codec.value.serialize(decoded, codec.topic)) ?? undefined;
 }
 
+/** A window store's fold: of the decoded aggregate (`update`'s function), or of its bytes. */
+export type WindowFold<A> = ((aggregate: A | undefined) => A) | BytesFold;
+
 /**
  * `foldIntoWindow` on a stored value: undefined when the record's window is closed, else the
  * key's new value (0x01 layout) with the same windows dropped, kept and placed. Synchronous
@@ -85,13 +88,14 @@ async function rewritten<A>(codec: WindowedCodec<A>, value: Buffer): Promise<Buf
  * DataView of `current` the caller already has. `into`: a buffer no one reads any more, written
  * (and answered) instead of a new one when the new value is exactly its length; never `current`.
  */
-export function foldStored<A>(codec: WindowedCodec<A>, current: Buffer | undefined, timestamp: number, fold: (aggregate: A | undefined) => A, view?: DataView, into?: Buffer): Buffer | undefined | Promise<Buffer | undefined> {
+export function foldStored<A>(codec: WindowedCodec<A>, current: Buffer | undefined, timestamp: number, fold: WindowFold<A>, view?: DataView, into?: Buffer): Buffer | undefined | Promise<Buffer | undefined> {
   if (current !== undefined && current[0] !== binaryV1) return foldDecoded(codec, current, timestamp, fold);
   return foldBinary(codec, current, timestamp, fold, view, into !== current ? into : undefined);
 }
 
-/** Only a value written before the binary layout (or damaged: deserialize says which) is folded decoded. */
-async function foldDecoded<A>(codec: WindowedCodec<A>, current: Buffer, timestamp: number, fold: (aggregate: A | undefined) => A): Promise<Buffer | undefined> {
+/** Only a value written before the binary layout (or damaged: deserialize says which) is folded decoded; a fold of bytes folds it rewritten. */
+async function foldDecoded<A>(codec: WindowedCodec<A>, current: Buffer, timestamp: number, fold: WindowFold<A>): Promise<Buffer | undefined> {
+  if (typeof fold !== 'function') return foldBinary(codec, await rewritten(codec, current), timestamp, fold, undefined, undefined);
   const next = foldIntoWindow(codec.windows, await codec.value.deserialize(current, codec.topic), timestamp, fold);
   return next ? ((await codec.value.serialize(next, codec.topic)) ?? undefined) : undefined;
 }
@@ -103,27 +107,52 @@ async function foldDecoded<A>(codec: WindowedCodec<A>, current: Buffer, timestam
  * goes, copied in at most two pieces.
  */
 interface Plan {
-  readonly value: Buffer;
-  readonly observedUntil: number;
+  value: Buffer;
+  observedUntil: number;
   /** The folded window's start. */
-  readonly start: number;
+  start: number;
   /** Kept windows, the one the folded window replaces not counted. */
-  readonly kept: number;
+  kept: number;
   /** Offsets of the kept run in `value`; from === to when none is kept. */
-  readonly keptFrom: number;
-  readonly keptTo: number;
+  keptFrom: number;
+  keptTo: number;
   /** The folded window goes at this offset of the run (keptTo: after it); it replaces the window up to `resumeAt`, or none (resumeAt === placeAt). */
-  readonly placeAt: number;
-  readonly resumeAt: number;
+  placeAt: number;
+  resumeAt: number;
   /** Written instead of a new buffer when the new value is its length. */
-  readonly into: Buffer | undefined;
+  into: Buffer | undefined;
 }
 
-function foldBinary<A>(codec: WindowedCodec<A>, current: Buffer | undefined, timestamp: number, fold: (aggregate: A | undefined) => A, view: DataView | undefined, into: Buffer | undefined): Buffer | undefined | Promise<Buffer | undefined> {
-  const { windows: spec, aggregate, topic } = codec;
+/** The plan of the update running now: one object for every fold of bytes, which runs to its end without the step's code between. */
+const planning: Plan = { value: Buffer.alloc(0), observedUntil: 0, start: 0, kept: 0, keptFrom: 0, keptTo: 0, placeAt: 0, resumeAt: 0, into: undefined };
+
+function foldBinary<A>(codec: WindowedCodec<A>, current: Buffer | undefined, timestamp: number, fold: WindowFold<A>, view: DataView | undefined, into: Buffer | undefined): Buffer | undefined | Promise<Buffer | undefined> {
+  const value = current ?? noBytes;
+  const data = view ?? new DataView(value.buffer, value.byteOffset, value.length);
+  const plan = planFold(codec.windows, current, data, timestamp, into);
+  if (!plan) return undefined;
+  const { placeAt, resumeAt } = plan;
+  const has = resumeAt !== placeAt;
+  if (typeof fold !== 'function') {
+    const at = placeAt + windowHeaderBytes;
+    const length = fold.foldedLength(has ? data : undefined, at, resumeAt - at);
+    const out = assemble(plan, length);
+    const written = fold.foldInto(has ? data : undefined, at, resumeAt - at, out, foldedAt(plan));
+    if (written !== foldedAt(plan) + length) throw new Error(`a fold of bytes wrote ${written - foldedAt(plan)} bytes after announcing ${length}`);
+    return out;
+  }
+  // The step's fold may update the store itself: its plan is its own.
+  const own = { ...plan };
+  const { aggregate, topic } = codec;
+  const replaced = has ? aggregate.deserialize(value.subarray(placeAt + windowHeaderBytes, resumeAt), topic) : undefined;
+  if (replaced instanceof Promise) return replaced.then((a) => withFolded(codec, own, fold(a)));
+  return withFolded(codec, own, fold(replaced));
+}
+
+/** Fills `planning` for a fold at `timestamp` into `current`; undefined when the record's window is closed. */
+function planFold(spec: WindowSpec, current: Buffer | undefined, data: DataView, timestamp: number, into: Buffer | undefined): Plan | undefined {
   const value = current ?? noBytes;
   const count = current ? windowCount(current) : 0;
-  const data = view ?? new DataView(value.buffer, value.byteOffset, value.length);
   const observedUntil = current ? Math.max(data.getFloat64(1, true), timestamp) : timestamp;
   const start = windowStart(spec, timestamp);
   if (start + spec.sizeMs + spec.graceMs <= observedUntil) return undefined;
@@ -151,22 +180,44 @@ function foldBinary<A>(codec: WindowedCodec<A>, current: Buffer | undefined, tim
   }
   if (keptFrom < 0) keptFrom = at;
   if (placeAt < 0) placeAt = resumeAt = at;
-  const plan: Plan = { value, observedUntil, start, kept, keptFrom, keptTo: at, placeAt, resumeAt, into };
-  const replaced = resumeAt === placeAt ? undefined : aggregate.deserialize(value.subarray(placeAt + windowHeaderBytes, resumeAt), topic);
-  if (replaced instanceof Promise) return replaced.then((a) => withFolded(codec, plan, fold(a)));
-  return withFolded(codec, plan, fold(replaced));
+  const plan = planning;
+  plan.value = value;
+  plan.observedUntil = observedUntil;
+  plan.start = start;
+  plan.kept = kept;
+  plan.keptFrom = keptFrom;
+  plan.keptTo = at;
+  plan.placeAt = placeAt;
+  plan.resumeAt = resumeAt;
+  plan.into = into;
+  return plan;
 }
 
 function withFolded<A>(codec: WindowedCodec<A>, plan: Plan, folded: A): Buffer | Promise<Buffer> {
   const { aggregate } = codec;
-  if ('serializeInto' in aggregate) return assemble(aggregate, plan, aggregate.byteLength(folded), null, folded);
+  if ('serializeInto' in aggregate) {
+    const out = assemble(plan, aggregate.byteLength(folded));
+    aggregate.serializeInto(folded, out, foldedAt(plan));
+    return out;
+  }
   const bytes = aggregate.serialize(folded, codec.topic);
-  if (bytes instanceof Promise) return bytes.then((b) => assemble(aggregate, plan, b?.length ?? 0, b, folded));
-  return assemble(aggregate, plan, bytes?.length ?? 0, bytes, folded);
+  if (bytes instanceof Promise) return bytes.then((b) => withBytes(plan, b));
+  return withBytes(plan, bytes);
 }
 
-/** The new value: the kept run up to where the folded window goes, the folded window, the rest of the run. */
-function assemble<A>(aggregate: Serde<A> | InPlaceSerde<A>, plan: Plan, foldedLength: number, foldedBytes: Buffer | null, folded: A): Buffer {
+function withBytes(plan: Plan, bytes: Buffer | null): Buffer {
+  const out = assemble(plan, bytes?.length ?? 0);
+  bytes?.copy(out, foldedAt(plan));
+  return out;
+}
+
+/** Where the folded window's aggregate goes in the new value. */
+function foldedAt(plan: Plan): number {
+  return headerBytes + (plan.placeAt - plan.keptFrom) + windowHeaderBytes;
+}
+
+/** The new value but the folded aggregate (`foldedLength` bytes at `foldedAt`): the kept run up to where the folded window goes, its header, the rest of the run. */
+function assemble(plan: Plan, foldedLength: number): Buffer {
   const { value, keptFrom, keptTo, placeAt, resumeAt } = plan;
   const length = headerBytes + (placeAt - keptFrom) + windowHeaderBytes + foldedLength + (keptTo - resumeAt);
   const out = plan.into?.length === length ? plan.into : Buffer.allocUnsafe(length);
@@ -175,8 +226,6 @@ function assemble<A>(aggregate: Serde<A> | InPlaceSerde<A>, plan: Plan, foldedLe
   if (placeAt > keptFrom) written += copyBytes(value, keptFrom, placeAt, out, written);
   out.writeDoubleLE(plan.start, written);
   out.writeUInt32LE(foldedLength, written + 8);
-  if ('serializeInto' in aggregate) aggregate.serializeInto(folded, out, written + windowHeaderBytes);
-  else foldedBytes?.copy(out, written + windowHeaderBytes);
   written += windowHeaderBytes + foldedLength;
   if (keptTo > resumeAt) copyBytes(value, resumeAt, keptTo, out, written);
   return out;

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RecordError, serdes, type Serde } from '../../../src/streams/index.ts';
-import type { Windowed } from '../../../src/streams/state/stores.ts';
+import type { BytesFold, Windowed } from '../../../src/streams/state/stores.ts';
 import { binaryValue, foldStored, WindowCursor, type WindowedCodec } from '../../../src/streams/state/windowed-bytes.ts';
 import { windowedSerde, type InPlaceSerde } from '../../../src/streams/state/windowed-serde.ts';
 import { foldIntoWindow, windowsOf } from '../../../src/streams/state/windows.ts';
@@ -66,6 +66,45 @@ test('an update on the stored bytes gives the bytes of foldIntoWindow, then seri
       }
     }
   }
+});
+
+/** `(a ?? 0) + n` on the sum's bytes. */
+function addBytes(n: number, announced = 8): BytesFold {
+  return {
+    foldedLength: () => announced,
+    foldInto: (view, at, _length, out, outAt) => out.writeDoubleLE((view?.getFloat64(at, true) ?? 0) + n, outAt),
+  };
+}
+
+test('a fold of bytes gives the bytes of the same fold of the decoded aggregate: new, replaced, closed and expired windows alike', async () => {
+  const codec = codecOf(sum);
+  for (let seed = 1; seed <= 40; seed += 1) {
+    let decoded: Buffer | undefined;
+    let folded: Buffer | undefined;
+    let n = 0;
+    for (const time of times(seed, 60)) {
+      n += 1;
+      const expected = await foldStored(codec, decoded, time, (a) => (a ?? 0) + n);
+      const next = await foldStored(codec, folded, time, addBytes(n));
+      assert.is(next?.toString('hex'), expected?.toString('hex'), `seed ${seed}, record ${n} at day ${(time / day).toFixed(2)}`);
+      if (!expected) continue;
+      decoded = expected;
+      folded = next;
+    }
+  }
+});
+
+test('a fold of bytes on a value in the earlier JSON layout folds it rewritten; one that writes other than it announced is an error', async () => {
+  const codec = codecOf(sum);
+  const legacy = Buffer.from(JSON.stringify({ observedUntil: 12 * day, windows: [[10 * day, 2], [12 * day, 4]] }));
+  const next = (await foldStored(codec, legacy, 12 * day + 5, addBytes(8)))!;
+  assert.equal(await codec.value.deserialize(next, 'c'), { observedUntil: 12 * day + 5, windows: [[10 * day, 2], [12 * day, 12]] }, 'the day of the record holds 4 + 8');
+  await Promise.resolve()
+    .then(() => foldStored(codec, next, 10 * day + 5, addBytes(1, 4)))
+    .then(
+    () => assert.unreachable('a fold that wrote 8 bytes after announcing 4 must not be taken'),
+    (error: unknown) => assert.match(String(error), /wrote 8 bytes after announcing 4/),
+  );
 });
 
 test('a value in the earlier JSON layout updates and scans as its decoded windows would, and is rewritten in the binary layout', async () => {

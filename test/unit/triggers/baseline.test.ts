@@ -4,8 +4,8 @@ import type { InPlaceSerde, Windowed } from '../../../src/streams/index.ts';
 import { WindowCursor } from '../../../src/streams/state/windowed-bytes.ts';
 import { windowedSerde } from '../../../src/streams/state/windowed-serde.ts';
 import { windowsOf } from '../../../src/streams/state/windows.ts';
-import { addToDay, baselineDays, baselinesAt, baselinesOfStored, dayMs, evaluateTriggers, hasDailyValues, parseRuleSet, RuleSetError, type DailyValues, type DayWindow } from '../../../src/triggers/index.ts';
-import { dailyValuesLength, decodeDailyValues, encodeDailyValues, storedDailyMeans, writeDailyValues } from '../../../src/triggers/index.ts';
+import { baselineDays, baselinesAt, baselinesOfStored, dayMs, evaluateTriggers, hasDailyValues, parseRuleSet, RuleSetError, type DailyValues, type DayWindow } from '../../../src/triggers/index.ts';
+import { dailyValuesLength, decodeDailyValues, encodeDailyValues, storedDailyMeans, StoredDayFold, writeDailyValues, type MetricValues, type RuleMetric } from '../../../src/triggers/index.ts';
 
 const rules = parseRuleSet({
   $schemaVersion: 1,
@@ -83,12 +83,27 @@ test('a stored day read in place: the mean of each metric asked for, or an error
   assert.throws(() => decodeDailyValues(twice), /names metric code 1 twice/, 'decoded');
 });
 
-test('addToDay sums the rule metrics of an event and ignores the rest', () => {
-  const day = addToDay({ hrvRmssdMs: { sum: 50, count: 1 } }, { hrvRmssdMs: 70, restingHeartRateBpm: null, sleepScore: 80 }, ['hrvRmssdMs', 'restingHeartRateBpm']);
-  assert.equal(day, { hrvRmssdMs: { sum: 120, count: 2 } }, 'HRV added, null RHR and the non-baseline sleep score left out');
-  assert.equal(addToDay(undefined, { sleepScore: 80 }, ['hrvRmssdMs']), {}, 'nothing to add to a day not seen yet: an empty day');
-  const seen = { hrvRmssdMs: { sum: 50, count: 1 } };
-  assert.is(addToDay(seen, { sleepScore: 80 }, ['hrvRmssdMs']), seen, 'nothing to add: the day as it was');
+/** A day as StoredDayFold folds `values` into it (`day` undefined: a new day), read back. */
+function folded(day: DailyValues | undefined, values: MetricValues, metrics: RuleMetric[]): Buffer {
+  const fold = new StoredDayFold(values, metrics);
+  const stored = day === undefined ? undefined : encodeDailyValues(day);
+  const view = stored === undefined ? undefined : new DataView(stored.buffer, stored.byteOffset, stored.length);
+  const out = Buffer.alloc(3 + fold.foldedLength(view, 0, stored?.length ?? 0));
+  const end = fold.foldInto(view, 0, stored?.length ?? 0, out, 3);
+  assert.is(end, out.length, 'it writes the bytes it announced, where it was told');
+  return out.subarray(3);
+}
+
+test('StoredDayFold adds the rule metrics of an event to the stored day, keeps the rest, and writes what encodeDailyValues would', () => {
+  const day = { hrvRmssdMs: { sum: 50, count: 1 }, stressLevel: { sum: 3, count: 1 } };
+  const next = folded(day, { hrvRmssdMs: 70, restingHeartRateBpm: 55, stressLevel: 9, sleepScore: 80 }, ['restingHeartRateBpm', 'hrvRmssdMs']);
+  assert.equal(decodeDailyValues(next), { hrvRmssdMs: { sum: 120, count: 2 }, stressLevel: { sum: 3, count: 1 }, restingHeartRateBpm: { sum: 55, count: 1 } }, 'HRV added, RHR new, stress (not a metric of the fold) and sleep score left alone');
+  assert.is(next.toString('hex'), encodeDailyValues({ hrvRmssdMs: { sum: 120, count: 2 }, stressLevel: { sum: 3, count: 1 }, restingHeartRateBpm: { sum: 55, count: 1 } }).toString('hex'), 'entries in the order the day had them, new ones after');
+  assert.equal(decodeDailyValues(folded(undefined, { hrvRmssdMs: 42, restingHeartRateBpm: null }, ['hrvRmssdMs', 'restingHeartRateBpm'])), { hrvRmssdMs: { sum: 42, count: 1 } }, 'a new day: a null value is none');
+  assert.equal(decodeDailyValues(folded(undefined, { sleepScore: 80 }, ['hrvRmssdMs'])), {}, 'nothing to add to a day not seen yet: an empty day');
+  assert.is(folded(day, { hrvRmssdMs: Number.NaN }, ['hrvRmssdMs']).toString('hex'), encodeDailyValues(day).toString('hex'), 'nothing to add: the day as it was');
+  const unknown = Buffer.from('01' + '63' + '0000000000405040' + '01000000', 'hex');
+  assert.throws(() => new StoredDayFold({ hrvRmssdMs: 1 }, ['hrvRmssdMs']).foldedLength(new DataView(unknown.buffer, unknown.byteOffset, unknown.length), 0, unknown.length), /unknown metric code 99/, 'a damaged day is refused, not folded');
   assert.is(hasDailyValues({ sleepScore: 80, hrvRmssdMs: Number.NaN }, ['hrvRmssdMs']), false, 'hasDailyValues: no finite value of the metrics');
   assert.is(hasDailyValues({ hrvRmssdMs: 0 }, ['restingHeartRateBpm', 'hrvRmssdMs']), true, 'hasDailyValues: a zero counts');
 });
