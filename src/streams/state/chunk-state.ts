@@ -37,6 +37,8 @@ interface Write extends Pending {
    * record and kept each until the chunk ended.
    */
   spare: Buffer | undefined;
+  view: DataView | undefined;
+  spareView: DataView | undefined;
 }
 
 /** Stores as one attempt of one record sees them; its writes count only once the record is accepted. */
@@ -97,8 +99,8 @@ export class RecordState implements RecordAccess {
     return this.#chunk.pending(store, id);
   }
 
-  write(store: string, id: string, key: Buffer, bytes: Buffer | null, value: unknown, reusable = false): void {
-    const write: Write = { store, id, key, bytes, value, reusable, spare: undefined };
+  write(store: string, id: string, key: Buffer, bytes: Buffer | null, value: unknown, reusable = false, view?: DataView): void {
+    const write: Write = { store, id, key, bytes, value, reusable, spare: undefined, view, spareView: undefined };
     if (this.#writes) this.#writes.push(write);
     else this.#writes = [write];
   }
@@ -152,7 +154,9 @@ export class ChunkState {
         continue;
       }
       replaced.spare = replaced.reusable && replaced.bytes !== write.bytes ? (replaced.bytes ?? undefined) : undefined;
+      replaced.spareView = replaced.spare === undefined ? undefined : replaced.view;
       replaced.bytes = write.bytes;
+      replaced.view = write.view;
       replaced.value = write.value;
       replaced.reusable = write.reusable;
     }
@@ -199,6 +203,7 @@ export class ChunkState {
         const key = open.keys.byId(id);
         if (!key) continue;
         key.value = pending.value;
+        key.view = pending.view;
         key.cached = true;
       }
     }
@@ -229,6 +234,7 @@ export class ChunkState {
     if (key.cached) return key.value as Buffer | undefined;
     const stored = open.storage.get(key.bytes);
     key.value = stored;
+    key.view = undefined;
     key.cached = true;
     return stored;
   }

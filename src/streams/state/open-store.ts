@@ -27,6 +27,8 @@ export class StoreKey {
   /** Whether `value` holds the committed value (undefined: the key has none). */
   cached = false;
   value: unknown = undefined;
+  /** A DataView of `value` when it is a window store's bytes, made on its first read. */
+  view: DataView | undefined = undefined;
 
   constructor(bytes: Buffer, id: string) {
     this.bytes = bytes;
@@ -103,6 +105,12 @@ export interface Pending {
    * value before this write, when the chunk made it), which the key's next write may reuse.
    */
   readonly spare?: Buffer | undefined;
+  /**
+   * DataViews of `bytes` and of `spare`, made once and kept with them: a window store reads its
+   * value through one at every record, and making it was a tenth of the store's update.
+   */
+  view?: DataView | undefined;
+  readonly spareView?: DataView | undefined;
 }
 
 /** What a store's view reads and writes through: one record's attempt over the chunk's accepted writes, over storage. */
@@ -115,8 +123,9 @@ export interface RecordAccess {
    * A new value of the key (`bytes` null: deleted); `value` as the view uses it (see Pending).
    * `reusable`: the bytes were made for this write and nothing outside the chunk holds them, so
    * once a later record of the chunk writes the key again, its next write may reuse them (Pending's `spare`).
+   * `view`: a DataView of `bytes` the caller has.
    */
-  write(store: string, id: string, key: Buffer, bytes: Buffer | null, value: unknown, reusable?: boolean): void;
+  write(store: string, id: string, key: Buffer, bytes: Buffer | null, value: unknown, reusable?: boolean, view?: DataView): void;
   /** The key's committed value, decoded once and kept with the key. */
   read(open: OpenStore, key: StoreKey): Promise<unknown>;
   /** A window store's stored bytes for the key, kept with the key. */

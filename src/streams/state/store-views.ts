@@ -92,18 +92,20 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
     const current = this.#current(k);
     // The spare of the write #current found (none when the record wrote the key itself: its own writes have none).
     const into = this.#readPending?.spare;
+    const intoView = this.#readPending?.spareView;
     const next = foldStored(this.#codec, current, timestamp, fold, current === undefined ? undefined : this.#viewOfRead(), into);
-    return next instanceof Promise ? next.then((bytes) => this.#written(k, bytes)) : this.#written(k, next);
+    if (next instanceof Promise) return next.then((bytes) => this.#written(k, bytes, undefined));
+    return this.#written(k, next, next === into ? intoView : undefined);
   }
 
-  #written(k: StoreKey, next: Buffer | undefined): boolean {
+  #written(k: StoreKey, next: Buffer | undefined, view: DataView | undefined): boolean {
     const store = this.open.spec.name;
     if (!next) {
       this.access.dropped(store);
       return false;
     }
     // Every value foldStored answers is a new buffer or the chunk's spare: reusable.
-    this.access.write(store, k.id, k.bytes, next, next, true);
+    this.access.write(store, k.id, k.bytes, next, next, true, view);
     this.#remembered(k, next, undefined);
     return true;
   }
@@ -145,10 +147,21 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
     this.#readView = undefined;
   }
 
-  /** A DataView of the remembered value (made once for the scan and the update of a record). */
+  /** A DataView of the remembered value: the one kept with its pending write or its key, else one made for the scan and the update of the record. */
   #viewOfRead(): DataView {
+    if (this.#readView !== undefined) return this.#readView;
     const read = this.#read!;
-    this.#readView ??= new DataView(read.buffer, read.byteOffset, read.length);
-    return this.#readView;
+    const pending = this.#readPending;
+    const key = this.#readKey;
+    let view: DataView;
+    if (pending !== undefined && pending.bytes === read) view = pending.view ??= dataView(read);
+    else if (key !== undefined && key.value === read) view = key.view ??= dataView(read);
+    else view = dataView(read);
+    this.#readView = view;
+    return view;
   }
+}
+
+function dataView(bytes: Buffer): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
 }
