@@ -20,7 +20,7 @@ import {
   priorityOf,
   StoredDayFold,
   writeDailyValues,
-  type Baselines,
+  type DailyBaselines,
   type DailyValues,
   type RuleMetric,
   type RuleSet,
@@ -107,19 +107,17 @@ function judgeAndRemember(store: WindowStore<string | null, DailyValues>, event:
   return judged(rules, event, baselines, now());
 }
 
-function judged(rules: RuleSet, event: BiometricEvent, baselines: Baselines, enrichedAt: number): EnrichedBiometricEvent {
+function judged(rules: RuleSet, event: BiometricEvent, baselines: DailyBaselines, enrichedAt: number): EnrichedBiometricEvent {
   const triggers = evaluateTriggers(rules, event, baselines);
   return { event, triggers, priority: priorityOf(triggers), enrichedAt, baselines: asRecords(baselines, event) };
 }
 
-/** The baselines of the metrics the event has a value of: the ones a rule judged it against. */
-function asRecords(baselines: Baselines, event: BiometricEvent): Baseline[] {
+/** The baselines of the metrics the event has a value of: the ones a rule judged it against, as they were computed. */
+function asRecords(baselines: DailyBaselines, event: BiometricEvent): Baseline[] {
   const records: Baseline[] = [];
-  // for…in rather than Object.entries: once per event, and no pair per metric.
+  // for…in rather than Object.values: once per event, and no array of them.
   for (const metric in baselines) {
-    if (metricValue(event, metric as RuleMetric) === undefined) continue;
-    const b = baselines[metric as RuleMetric]!;
-    records.push({ metric, median: b.median, days: b.days, windowDays: baselineDays });
+    if (metricValue(event, metric as RuleMetric) !== undefined) records.push(baselines[metric as RuleMetric]!);
   }
   return records;
 }

@@ -1,4 +1,4 @@
-import { metricValue, type Baselines, type MetricBaseline, type MetricValues } from './evaluate.ts';
+import { metricValue, type MetricBaseline, type MetricValues } from './evaluate.ts';
 import { addStoredDailyMeans, type DailyMeanSink, type DailyValues } from './daily-values-codec.ts';
 import type { RuleMetric } from './rule-set.ts';
 
@@ -6,6 +6,18 @@ export const dayMs = 86_400_000;
 
 /** Days before the event's day a baseline looks at. */
 export const baselineDays = 7;
+
+/**
+ * A metric's baseline as enrich computed it, which the enriched event carries as it is (its
+ * `Baseline` record): made once per metric and event, for the rules and the output alike.
+ */
+export interface DailyBaseline extends MetricBaseline {
+  readonly metric: RuleMetric;
+  /** Days the window covers (`baselineDays`). */
+  readonly windowDays: number;
+}
+
+export type DailyBaselines = Readonly<Partial<Record<RuleMetric, DailyBaseline>>>;
 
 /** A day window of the baseline store (start: 00:00 UTC, epoch ms). */
 export interface DayWindow {
@@ -26,7 +38,7 @@ export function hasDailyValues(values: MetricValues, metrics: readonly RuleMetri
  * outlier night (a late party, a broken strap) does not move it (`npm run bench:baseline`
  * measures the decisions of both).
  */
-export function baselinesAt(windows: readonly DayWindow[], eventTime: number, metrics: readonly RuleMetric[]): Baselines {
+export function baselinesAt(windows: readonly DayWindow[], eventTime: number, metrics: readonly RuleMetric[]): DailyBaselines {
   const today = dayOf(eventTime);
   const from = today - baselineDays * dayMs;
   const daily = scratch.reset(metrics.length);
@@ -54,7 +66,7 @@ export interface StoredDays {
  * `baselinesAt` read straight from the stored days: it runs for every event, and decoding the
  * retained days into objects first was most of what the baseline store cost per event.
  */
-export function baselinesOfStored(days: StoredDays, eventTime: number, metrics: readonly RuleMetric[]): Baselines {
+export function baselinesOfStored(days: StoredDays, eventTime: number, metrics: readonly RuleMetric[]): DailyBaselines {
   const today = dayOf(eventTime);
   const from = today - baselineDays * dayMs;
   const daily = scratch.reset(metrics.length);
@@ -91,11 +103,12 @@ class DailyMeans implements DailyMeanSink {
     this.#counts[metric] = count + 1;
   }
 
-  medians(metrics: readonly RuleMetric[]): Baselines {
-    const baselines: Partial<Record<RuleMetric, MetricBaseline>> = {};
+  medians(metrics: readonly RuleMetric[]): DailyBaselines {
+    const baselines: Partial<Record<RuleMetric, DailyBaseline>> = {};
     for (let m = 0; m < metrics.length; m += 1) {
       const days = this.#counts[m]!;
-      if (days > 0) baselines[metrics[m]!] = { median: medianInPlace(this.#values[m]!, days), days };
+      const metric = metrics[m]!;
+      if (days > 0) baselines[metric] = { metric, median: medianInPlace(this.#values[m]!, days), days, windowDays: baselineDays };
     }
     return baselines;
   }

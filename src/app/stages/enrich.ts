@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { baselineStoreName, baselineWindows, defaultRulesFile, enrichTopology } from '../../../topologies/enrich.ts';
 import type { Env } from '../../config/index.ts';
 import { windowsOf, type RunningTopology, type Topology, type Windowed } from '../../streams/index.ts';
-import { baselineDays, baselinesAt, loadRuleSet, ruleMetrics, type DailyValues } from '../../triggers/index.ts';
+import { baselinesAt, loadRuleSet, ruleMetrics, type DailyValues } from '../../triggers/index.ts';
 import { createTokenVerifier, type TokenVerifier } from '../../push/auth.ts';
 import type { StageResources } from '../resources.ts';
 
@@ -65,7 +65,7 @@ export function baselineQueryRoute(config: Readonly<Env>, enrich: () => RunningT
       body: {
         userId,
         partition: answer.partition,
-        baselines: Object.entries(baselines).map(([metric, b]) => ({ metric, median: b.median, days: b.days, windowDays: baselineDays })),
+        baselines: Object.values(baselines),
         days: windows.map((w) => ({ start: new Date(w.start).toISOString(), means: Object.fromEntries(Object.entries(w.value).map(([m, v]) => [m, v.sum / v.count])) })),
       },
     };

@@ -37,7 +37,7 @@ test('baselines: the median of daily means of the seven days before the event da
     ...[60, 70, 64, 66].map((v, i) => ({ start: today - (4 - i) * dayMs, value: { hrvRmssdMs: { sum: 2 * v, count: 2 } } })),
     { start: today, value: { hrvRmssdMs: { sum: 5, count: 1 } } }, // the event's own day: left out
   ];
-  assert.equal(baselinesAt(windows, today + 3_600_000, ['hrvRmssdMs', 'restingHeartRateBpm']), { hrvRmssdMs: { median: 65, days: 4 } }, 'even count: mean of the middle two; no RHR history, no RHR baseline');
+  assert.equal(baselinesAt(windows, today + 3_600_000, ['hrvRmssdMs', 'restingHeartRateBpm']), { hrvRmssdMs: { metric: 'hrvRmssdMs', median: 65, days: 4, windowDays: 7 } }, 'even count: mean of the middle two; no RHR history, no RHR baseline');
 });
 
 test('baselines read from the stored days in place equal those of the decoded days, for any event time', async () => {
@@ -59,7 +59,7 @@ test('baselines read from the stored days in place equal those of the decoded da
     const expected = baselinesAt(windowsOf(windows, stored), eventTime, metrics);
     assert.equal(baselinesOfStored(new WindowCursor(windows, bytes), eventTime, metrics), expected, `at hour ${hour}: ${JSON.stringify(expected)}`);
   }
-  assert.equal(baselinesOfStored(new WindowCursor(windows, bytes), 30 * dayMs, metrics), { hrvRmssdMs: { median: 64, days: 7 }, restingHeartRateBpm: { median: 54.5, days: 2 } }, 'days 23 to 29 (day 22 is past retention): RHR on days 25 and 28 only, a count of 0 on day 29 left out');
+  assert.equal(baselinesOfStored(new WindowCursor(windows, bytes), 30 * dayMs, metrics), { hrvRmssdMs: { metric: 'hrvRmssdMs', median: 64, days: 7, windowDays: 7 }, restingHeartRateBpm: { metric: 'restingHeartRateBpm', median: 54.5, days: 2, windowDays: 7 } }, 'days 23 to 29 (day 22 is past retention): RHR on days 25 and 28 only, a count of 0 on day 29 left out');
 });
 
 test('a stored day read in place: the mean of each metric asked for, or an error that says what is wrong', () => {
