@@ -61,11 +61,15 @@ test('a chunk applies its writes to the value cached with the key the cache hold
   for (const k of ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i']) await get(second, k);
   assert.is(open.keys.byText('a'), undefined);
   assert.is(await get(second, 'a'), 2, "the chunk's own write wins over storage");
+  await put(second, 'a', 3);
+  assert.is(await get(second, 'a'), 3, 'a write through the key made anew is the latest');
+  const entries = second.changelog(markers, 0).filter((r) => r.key?.toString() === 'a');
+  assert.equal(entries.map((r) => r.value?.toString()), ['3'], "one changelog record of the key: the chunk's one write, its latest value");
   await second.apply(markers);
-  assert.is(open.keys.byText('a')?.value, 2, 'the key made anew holds the applied value, not the one storage had before');
+  assert.is(open.keys.byText('a')?.value, 3, 'the key made anew holds the applied value, not the one storage had before');
 
   const third = new ChunkState(0, stores);
-  assert.is(await get(third, 'a'), 2);
+  assert.is(await get(third, 'a'), 3);
 });
 
 test.run();
