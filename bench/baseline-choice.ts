@@ -15,7 +15,7 @@
 // `--users N` (2000) and `--nights N` (120) size the cohort; `--calls N` (1000000) the cost part.
 import { windowedSerde } from '../src/streams/state/windowed-serde.ts';
 import { WindowCursor, foldStored, type WindowedCodec } from '../src/streams/state/windowed-bytes.ts';
-import { baselineMetrics, baselinesAt, baselinesOfStored, dayMs, evaluateTriggers, loadRuleSet, storedDailyMeans, StoredDayFold, type Baselines, type DailyValues, type DayWindow, type RuleMetric } from '../src/triggers/index.ts';
+import { baselineMetrics, baselinesAt, baselinesOfStored, dayMs, evaluateTriggers, loadRuleSet, addStoredDailyMeans, StoredDayFold, type Baselines, type DailyValues, type DayWindow, type RuleMetric } from '../src/triggers/index.ts';
 import { baselineWindows, dailyValuesSerde, defaultRulesFile } from '../topologies/enrich.ts';
 import { countFlag } from './support/options.ts';
 
@@ -143,27 +143,28 @@ for (let d = 0; d < 12; d += 1) {
   stored = next;
 }
 const judgedAt = start + 12 * dayMs;
-const means = new Float64Array(metrics.length);
-
-const sums = new Float64Array(metrics.length);
-const weights = new Float64Array(metrics.length);
+/** Each metric's weighted sum and weight so far, as the stored days are read (the baseline's medians read them the same way). */
+const weighted = {
+  sums: new Float64Array(metrics.length),
+  weights: new Float64Array(metrics.length),
+  weight: 1,
+  add(metric: number, mean: number): void {
+    this.sums[metric] = this.sums[metric]! + this.weight * mean;
+    this.weights[metric] = this.weights[metric]! + this.weight;
+  },
+};
 
 /** Each metric's mean of the same days weighted by recency (the day before the event 1, each older one × (1 − α)): an average with an EWMA's weights. */
 function weightedMeans(cursor: WindowCursor, eventTime: number, of: readonly RuleMetric[]): number {
   const today = eventTime - (eventTime % dayMs);
-  sums.fill(0);
-  weights.fill(0);
+  weighted.sums.fill(0);
+  weighted.weights.fill(0);
   while (cursor.next()) {
     if (cursor.start < today - 7 * dayMs || cursor.start >= today) continue;
-    storedDailyMeans(cursor.view, cursor.at, cursor.length, of, means);
-    const weight = (1 - alpha) ** ((today - cursor.start) / dayMs - 1);
-    for (let m = 0; m < of.length; m += 1) {
-      if (Number.isNaN(means[m]!)) continue;
-      sums[m] = sums[m]! + weight * means[m]!;
-      weights[m] = weights[m]! + weight;
-    }
+    weighted.weight = (1 - alpha) ** ((today - cursor.start) / dayMs - 1);
+    addStoredDailyMeans(cursor.view, cursor.at, cursor.length, of, weighted);
   }
-  return sums[0]! / weights[0]!;
+  return weighted.sums[0]! / weighted.weights[0]!;
 }
 
 function scanOnly(cursor: WindowCursor): number {

@@ -86,16 +86,6 @@ export function addStoredDailyMeans(data: DataView, at: number, length: number, 
   }
 }
 
-/** `addStoredDailyMeans` into `means` (by the metric's index; NaN when the day has no value of it). */
-export function storedDailyMeans(data: DataView, at: number, length: number, metrics: readonly RuleMetric[], means: Float64Array): void {
-  means.fill(Number.NaN, 0, metrics.length);
-  addStoredDailyMeans(data, at, length, metrics, {
-    add: (m, mean) => {
-      means[m] = mean;
-    },
-  });
-}
-
 /**
  * The baseline store's fold of an event into its day, on the day's stored bytes (a window
  * store's BytesFold): each of the event's values of `metrics` added to the metric's sum and

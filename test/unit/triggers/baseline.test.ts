@@ -5,7 +5,7 @@ import { WindowCursor } from '../../../src/streams/state/windowed-bytes.ts';
 import { windowedSerde } from '../../../src/streams/state/windowed-serde.ts';
 import { windowsOf } from '../../../src/streams/state/windows.ts';
 import { baselineDays, baselinesAt, baselinesOfStored, dayMs, evaluateTriggers, hasDailyValues, parseRuleSet, RuleSetError, type DailyValues, type DayWindow } from '../../../src/triggers/index.ts';
-import { dailyValuesLength, decodeDailyValues, encodeDailyValues, storedDailyMeans, StoredDayFold, writeDailyValues, type MetricValues, type RuleMetric } from '../../../src/triggers/index.ts';
+import { addStoredDailyMeans, dailyValuesLength, decodeDailyValues, encodeDailyValues, StoredDayFold, writeDailyValues, type MetricValues, type RuleMetric } from '../../../src/triggers/index.ts';
 
 const rules = parseRuleSet({
   $schemaVersion: 1,
@@ -66,20 +66,20 @@ test('a stored day read in place: the mean of each metric asked for, or an error
   const day = encodeDailyValues({ hrvRmssdMs: { sum: 131.25, count: 3 }, stressLevel: { sum: 0, count: 1 }, restingHeartRateBpm: { sum: 0, count: 0 } });
   const bytes = Buffer.concat([Buffer.from([7, 7]), day, Buffer.from([7])]);
   const within = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  const means = new Float64Array(4).fill(-1);
-  storedDailyMeans(within, 2, day.length, ['sleepScore', 'stressLevel', 'hrvRmssdMs', 'restingHeartRateBpm'], means);
-  assert.is(means[2], 131.25 / 3, 'sum over count');
-  assert.is(means[1], 0, 'a mean of zero is a value');
-  assert.ok(Number.isNaN(means[0]), 'a metric the day lacks');
-  assert.ok(Number.isNaN(means[3]), 'a count of zero is no value');
-  storedDailyMeans(within, 2, day.length, ['stressLevel'], means);
-  assert.is(means[0], 0, 'another list of metrics is read by its own indexes');
-  assert.throws(() => storedDailyMeans(within, 2, day.length - 1, ['hrvRmssdMs'], means), /a stored day of 39 bytes does not hold 3 metrics/);
-  assert.throws(() => storedDailyMeans(within, 2, 0, ['hrvRmssdMs'], means), /a stored day is empty/);
+  /** What addStoredDailyMeans adds, by the metric's index. */
+  const read = (view: DataView, at: number, length: number, metrics: RuleMetric[]) => {
+    const added: Array<[number, number]> = [];
+    addStoredDailyMeans(view, at, length, metrics, { add: (m, mean) => added.push([m, mean]) });
+    return added;
+  };
+  assert.equal(read(within, 2, day.length, ['sleepScore', 'stressLevel', 'hrvRmssdMs', 'restingHeartRateBpm']), [[2, 131.25 / 3], [1, 0]], 'sum over count, a mean of zero is a value; a metric the day lacks and a count of zero are none');
+  assert.equal(read(within, 2, day.length, ['stressLevel']), [[0, 0]], 'another list of metrics is read by its own indexes');
+  assert.throws(() => read(within, 2, day.length - 1, ['hrvRmssdMs']), /a stored day of 39 bytes does not hold 3 metrics/);
+  assert.throws(() => read(within, 2, 0, ['hrvRmssdMs']), /a stored day is empty/);
   const unknown = Buffer.from('01' + '63' + '0000000000405040' + '01000000', 'hex');
-  assert.throws(() => storedDailyMeans(new DataView(unknown.buffer, unknown.byteOffset, unknown.length), 0, unknown.length, ['hrvRmssdMs'], means), /unknown metric code 99/);
+  assert.throws(() => read(new DataView(unknown.buffer, unknown.byteOffset, unknown.length), 0, unknown.length, ['hrvRmssdMs']), /unknown metric code 99/);
   const twice = Buffer.concat([Buffer.from([2]), encodeDailyValues({ hrvRmssdMs: { sum: 50, count: 1 } }).subarray(1), encodeDailyValues({ hrvRmssdMs: { sum: 70, count: 1 } }).subarray(1)]);
-  assert.throws(() => storedDailyMeans(new DataView(twice.buffer, twice.byteOffset, twice.length), 0, twice.length, ['hrvRmssdMs'], means), /names metric code 1 twice/, 'read in place');
+  assert.throws(() => read(new DataView(twice.buffer, twice.byteOffset, twice.length), 0, twice.length, ['hrvRmssdMs']), /names metric code 1 twice/, 'read in place');
   assert.throws(() => decodeDailyValues(twice), /names metric code 1 twice/, 'decoded');
 });
 
