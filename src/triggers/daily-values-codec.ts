@@ -180,16 +180,16 @@ function indexByCode(metrics: readonly RuleMetric[]): Int8Array {
   return metricIndex;
 }
 
+/** A stored day as an object, with the checks of a day read in place. */
 export function decodeDailyValues(data: Buffer): DailyValues {
-  const count = data[0];
-  if (count === undefined) throw new Error('a stored day is empty: expected at least its metric count');
-  if (data.length !== 1 + count * entryBytes) throw new Error(`a stored day of ${data.length} bytes does not hold ${count} metrics`);
+  const view = new DataView(data.buffer, data.byteOffset, data.length);
+  checkedDayCount(view, 0, data.length);
   const day: DailyValues = {};
+  let seen = 0;
   for (let at = 1; at < data.length; at += entryBytes) {
-    const metric = metricOfCode.get(data[at]!);
-    if (metric === undefined) throw new Error(`a stored day names unknown metric code ${data[at]}`);
-    if (day[metric] !== undefined) throw new Error(`a stored day names metric code ${data[at]} twice`);
-    day[metric] = { sum: data.readDoubleLE(at + 1), count: data.readUInt32LE(at + 9) };
+    const code = checkedCode(view, at, seen);
+    seen |= 1 << code;
+    day[metricOfCode.get(code)!] = { sum: view.getFloat64(at + 1, true), count: view.getUint32(at + 9, true) };
   }
   return day;
 }

@@ -1,6 +1,7 @@
 import type { OpenStore, Pending, RecordAccess, StoreKey } from './open-store.ts';
 import type { KeyValueStore, TimeWindow, WindowStore } from './stores.ts';
 import { binaryValue, foldStored, WindowCursor, type WindowedCodec, type WindowFold } from './windowed-bytes.ts';
+import { viewOf } from './windowed-layout.ts';
 
 /*
  * The stores as a step sees them (`ctx.store(ref)`), one view per call. Classes rather than
@@ -154,14 +155,10 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
     const pending = this.#readPending;
     const key = this.#readKey;
     let view: DataView;
-    if (pending !== undefined && pending.bytes === read) view = pending.view ??= dataView(read);
-    else if (key !== undefined && key.value === read) view = key.view ??= dataView(read);
-    else view = dataView(read);
+    if (pending !== undefined && pending.bytes === read) view = pending.view ??= viewOf(read);
+    else if (key !== undefined && key.value === read) view = key.view ??= viewOf(read);
+    else view = viewOf(read);
     this.#readView = view;
     return view;
   }
-}
-
-function dataView(bytes: Buffer): DataView {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
 }

@@ -1,7 +1,7 @@
 import type { Serde } from '../serde.ts';
 import type { WindowSpec } from './spec.ts';
 import type { BytesFold, WindowScan, Windowed } from './stores.ts';
-import { binaryV1, damaged, headerBytes, windowCount, windowEnd, windowHeaderBytes, writeHeader } from './windowed-layout.ts';
+import { binaryV1, damaged, headerBytes, viewOf, windowCount, windowEnd, windowHeaderBytes, writeHeader } from './windowed-layout.ts';
 import type { InPlaceSerde } from './windowed-serde.ts';
 import { foldIntoWindow, windowStart } from './windows.ts';
 
@@ -36,7 +36,7 @@ export class WindowCursor implements WindowScan {
   /** `view`: a DataView of `value` the caller already has. */
   constructor(spec: WindowSpec, value: Buffer | undefined, view?: DataView) {
     this.bytes = value ?? noBytes;
-    this.view = view ?? new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length);
+    this.view = view ?? viewOf(this.bytes);
     this.#spec = spec;
     this.#count = value ? windowCount(value) : 0;
     this.#observedUntil = value ? this.view.getFloat64(1, true) : 0;
@@ -128,7 +128,7 @@ const planning: Plan = { value: Buffer.alloc(0), observedUntil: 0, start: 0, kep
 
 function foldBinary<A>(codec: WindowedCodec<A>, current: Buffer | undefined, timestamp: number, fold: WindowFold<A>, view: DataView | undefined, into: Buffer | undefined): Buffer | undefined | Promise<Buffer | undefined> {
   const value = current ?? noBytes;
-  const data = view ?? new DataView(value.buffer, value.byteOffset, value.length);
+  const data = view ?? viewOf(value);
   const plan = planFold(codec.windows, current, data, timestamp, into);
   if (!plan) return undefined;
   const { placeAt, resumeAt } = plan;
@@ -137,8 +137,9 @@ function foldBinary<A>(codec: WindowedCodec<A>, current: Buffer | undefined, tim
     const at = placeAt + windowHeaderBytes;
     const length = fold.foldedLength(has ? data : undefined, at, resumeAt - at);
     const out = assemble(plan, length);
-    const written = fold.foldInto(has ? data : undefined, at, resumeAt - at, out, foldedAt(plan));
-    if (written !== foldedAt(plan) + length) throw new Error(`a fold of bytes wrote ${written - foldedAt(plan)} bytes after announcing ${length}`);
+    const outAt = foldedAt(plan);
+    const written = fold.foldInto(has ? data : undefined, at, resumeAt - at, out, outAt);
+    if (written !== outAt + length) throw new Error(`a fold of bytes wrote ${written - outAt} bytes after announcing ${length}`);
     return out;
   }
   // The step's fold may update the store itself: its plan is its own.

@@ -38,3 +38,8 @@ export function windowEnd(data: Buffer, view: DataView, at: number, index: numbe
   if (end > data.length) throw damaged(data, `ends inside window ${index + 1} of ${count}`);
   return end;
 }
+
+/** A DataView of exactly `bytes` (a Buffer may be a slice of a larger ArrayBuffer). */
+export function viewOf(bytes: Buffer): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+}

@@ -2,7 +2,7 @@ import { RecordError } from '../errors.ts';
 import type { Serde } from '../serde.ts';
 import { serdes } from '../serdes.ts';
 import type { Windowed } from './stores.ts';
-import { binaryV1, damaged, headerBytes, windowCount, windowEnd, windowHeaderBytes, writeHeader } from './windowed-layout.ts';
+import { binaryV1, damaged, headerBytes, viewOf, windowCount, windowEnd, windowHeaderBytes, writeHeader } from './windowed-layout.ts';
 
 /**
  * An aggregate serde that can also write into the window store value's own buffer. A window
@@ -44,7 +44,7 @@ export function windowedSerde<A>(aggregate: Serde<A> | InPlaceSerde<A>): Serde<W
       if (data[0] === jsonOpen) return legacy.deserialize(data, topic);
       if (data[0] !== binaryV1) throw damaged(data, `has unknown layout version ${data[0]}`);
       const count = windowCount(data);
-      const view = new DataView(data.buffer, data.byteOffset, data.length);
+      const view = viewOf(data);
       const windows: Array<readonly [number, A]> = [];
       for (let i = 0, at = headerBytes; i < count; i += 1) {
         const end = windowEnd(data, view, at, i, count);
