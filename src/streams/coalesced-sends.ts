@@ -33,6 +33,8 @@ export class CoalescedSends {
   #waiting: Waiting[] = [];
   #busy = false;
   #lingering: NodeJS.Timeout | undefined;
+  /** A drain is due at the end of this turn (a send without linger). */
+  #soon = false;
 
   constructor(send: Send, lingerMs = 0) {
     this.#send = send;
@@ -44,16 +46,33 @@ export class CoalescedSends {
    * of the whole request that carried them. A send should not pass mergedRequestMaxBytes (cut it
    * with runsOfBytes): a larger one goes alone, and its batch for one partition could pass the
    * topic's max.message.bytes.
+   *
+   * `linger: false`: the records go in the next request without waiting for others, together with
+   * whatever is queued by the end of this turn of the event loop (and ends a linger under way). A
+   * chunk's changelog follows its outputs' acknowledgement, which the chunks of a fetch get from
+   * one response: they queue in the same turn, and lingering again delayed each one by the linger.
    */
-  send(topicMessages: readonly TopicMessages[], bytes: number): Promise<RecordMetadata[]> {
+  send(topicMessages: readonly TopicMessages[], bytes: number, options: { readonly linger?: boolean } = {}): Promise<RecordMetadata[]> {
     return new Promise((resolve, reject) => {
       this.#waiting.push({ topicMessages, bytes, resolve, reject });
-      if (this.#busy || this.#lingering !== undefined) return;
-      if (this.#lingerMs <= 0) void this.#drain();
+      if (this.#busy) return;
+      const linger = options.linger ?? true;
+      if (!linger && this.#lingering !== undefined) {
+        clearTimeout(this.#lingering);
+        this.#lingering = undefined;
+      }
+      if (this.#lingering !== undefined || this.#soon) return;
+      if (!linger) {
+        this.#soon = true;
+        setImmediate(() => {
+          this.#soon = false;
+          if (!this.#busy) void this.#drain();
+        });
+      } else if (this.#lingerMs <= 0) void this.#drain();
       else {
         this.#lingering = setTimeout(() => {
           this.#lingering = undefined;
-          void this.#drain();
+          if (!this.#busy) void this.#drain();
         }, this.#lingerMs);
       }
     });

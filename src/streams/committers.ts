@@ -116,9 +116,9 @@ export function atLeastOnceCommitter(options: CommitterOptions): Committer {
    * request: enrich stopped with MESSAGE_TOO_LARGE on a 1 MiB chunk of events whose baselines took
    * 2 MiB.
    */
-  const sendInRuns = async (records: readonly OutgoingRecord[]): Promise<RecordMetadata[]> => {
+  const sendInRuns = async (records: readonly OutgoingRecord[], linger = true): Promise<RecordMetadata[]> => {
     const written: RecordMetadata[] = [];
-    for (const run of runsOfBytes(records, recordBytes, mergedRequestMaxBytes)) written.push(...(await sends.send(toTopicMessages(run.items), run.bytes)));
+    for (const run of runsOfBytes(records, recordBytes, mergedRequestMaxBytes)) written.push(...(await sends.send(toTopicMessages(run.items), run.bytes, { linger })));
     return written;
   };
   /**
@@ -145,7 +145,8 @@ export function atLeastOnceCommitter(options: CommitterOptions): Committer {
     },
     async commit(chunk) {
       if (chunk.outputs.length > 0) await sendInRuns(chunk.outputs);
-      const written = chunk.changelog && chunk.changelog.length > 0 ? await sendInRuns(chunk.changelog) : [];
+      // Sent without lingering: it follows the outputs' acknowledgement (CoalescedSends.send).
+      const written = chunk.changelog && chunk.changelog.length > 0 ? await sendInRuns(chunk.changelog, false) : [];
       await chunk.applyState?.(firstOffsets(written, chunk.changelog));
       const key = keyOf(chunk);
       const next = BigInt(chunk.nextOffset);

@@ -84,6 +84,37 @@ test('with a linger, the first send of a quiet spell waits for the sends that fo
   assert.equal((await second).map((m) => m.topicName), ['request-1']);
 });
 
+test('a send without linger goes at the end of its turn with the sends of that turn, and ends a linger under way', async () => {
+  const { send, requests, releases } = heldSend();
+  const sends = new CoalescedSends(send, 200);
+  const lingering = queue(sends, messages('a', '0'));
+  const size = (t: TopicMessages) => t.messages.reduce((n, m) => n + recordBytes(m), 0);
+  const first = sends.send([messages('c', '1')], size(messages('c', '1')), { linger: false });
+  const second = sends.send([messages('c', '2')], size(messages('c', '2')), { linger: false });
+  assert.is(requests.length, 0, 'not sent within the turn: the turn may queue more');
+  await tick();
+  assert.is(requests.length, 1, 'sent at the end of the turn, not after the linger');
+  assert.equal(
+    requests[0]!.map((t) => [t.topic, t.messages.map((m) => m.value)]),
+    [
+      ['a', ['0']],
+      ['c', ['1', '2']],
+    ],
+    'the lingering send and both sends of the turn in one request',
+  );
+  releases[0]!();
+  assert.equal((await lingering).map((m) => m.topicName), ['request-1']);
+  assert.equal((await first).map((m) => m.topicName), ['request-1']);
+  assert.equal((await second).map((m) => m.topicName), ['request-1']);
+  const later = queue(sends, messages('a', '3'));
+  await tick();
+  assert.is(requests.length, 1, 'a send with linger waits again afterwards');
+  await new Promise((resolve) => setTimeout(resolve, 250));
+  assert.is(requests.length, 2, 'and goes once its linger passed');
+  releases[1]!();
+  assert.equal((await later).map((m) => m.topicName), ['request-2']);
+});
+
 test('merged sends stay under about 1 MiB per request: one partition batch never passes the topic limit', async () => {
   const { send, requests, releases } = heldSend();
   const sends = new CoalescedSends(send, 10);
