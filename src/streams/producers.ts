@@ -30,7 +30,9 @@ export function toTopicMessages(records: readonly OutgoingRecord[]): TopicMessag
   const byTopic = new Map<string, Message[]>();
   for (const record of records) {
     const messages = byTopic.get(record.topic) ?? [];
-    messages.push({ key: record.key, value: record.value, headers: record.headers, timestamp: String(record.timestamp), ...(record.partition === undefined ? {} : { partition: record.partition }) });
+    // One shape whether a partition is set (a changelog's) or not (kafkajs partitions by key when it is undefined):
+    // a changelog's records after a chunk's outputs sent the optimized loop back to the interpreter, every chunk.
+    messages.push({ key: record.key, value: record.value, headers: record.headers, timestamp: String(record.timestamp), partition: record.partition });
     byTopic.set(record.topic, messages);
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
