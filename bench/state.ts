@@ -20,8 +20,9 @@
 //    over the same stretch (it shares the two cores: what the store adds to its work slows the
 //    stage too). The stage's throughput is what the store's cost is judged against.
 // 3. restore: BENCH_STATE_CHANGELOG entries (default 1000000) written to a compacted changelog
-//    topic on Kafka (the stack must be up), then read back into memory and LMDB storage as a
-//    restarting instance does; entries/s.
+//    topic on Kafka (the stack must be up) in chunks of 10000, each with its input-offset marker,
+//    then read back into memory and LMDB storage as a restarting instance does (through the
+//    markers); entries/s.
 // 4. live (BENCH_STATE_PARTS=live, not run by default): enrich as a stage at BENCH_STATE_RATE events/s
 //    (2000) for BENCH_STATE_LIVE_SECONDS (30) after the warm-up, each run with a source topic of
 //    its own, in a process of its own: CPU per event of the process and of its main thread, the
@@ -48,6 +49,8 @@ import { createRegistryClient, registrySchemaStore } from '../src/schemas/index.
 import { changelogConfig, lmdbBackend, memoryBackend, runTopology, serdes, type AvroSchemaStore, type StateBackend } from '../src/streams/index.ts';
 import { reliableProducer } from '../src/streams/producers.ts';
 import { kafkaChangelogReader } from '../src/streams/state/changelog-reader.ts';
+import { markerHeader, markerKey } from '../src/streams/state/chunk-state.ts';
+import { MarkedRestore } from '../src/streams/state/marked-restore.ts';
 import { changelogTopicOf } from '../src/streams/state/spec.ts';
 import { memorySchemaStore, TopologyTestDriver } from '../src/streams/testing/index.ts';
 import { topics } from '../src/topics.ts';
@@ -427,18 +430,20 @@ async function restoreBench(): Promise<void> {
     const producer = reliableProducer(kafka);
     await producer.connect();
     const value = Buffer.from(JSON.stringify({ observedUntil: 0, windows: [[0, { hrvRmssdMs: { sum: 65, count: 1 } }]] }));
+    // As chunks write it: each chunk's entries, then its input-offset marker (a restore applies entries through a marker).
     for (let i = 0; i < changelogEntries; i += 10_000) {
       const messages = Array.from({ length: Math.min(10_000, changelogEntries - i) }, (_, j) => ({ key: `user-${i + j}`, value }));
-      await producer.send({ topic, acks: -1, messages });
+      await producer.send({ topic, acks: -1, messages: [...messages, { key: markerKey('bench.state-events'), value: String(i + messages.length), headers: { [markerHeader]: 'input-offset' } }] });
     }
     await producer.disconnect();
     for (const [name, backend] of [['memory', memoryBackend()], ['lmdb', lmdbBackend(dir)]] as Array<[string, StateBackend]>) {
       const storage = await backend.open('bench', 'baselines', 0);
       const reader = kafkaChangelogReader(kafka, 'bench.state');
       const began = performance.now();
+      const marked = new MarkedRestore(storage);
       let restored = 0;
-      await reader.restore(topic, new Map([[0, undefined]]), async (_partition, entries) => {
-        await storage.write(entries);
+      await reader.restore(topic, new Map([[0, undefined]]), async (_partition, entries, nextOffset) => {
+        await marked.add(entries, nextOffset);
         restored += entries.length;
       });
       const seconds = (performance.now() - began) / 1_000;

@@ -14,7 +14,14 @@ export const markerHeader = 'bridge-state-marker';
  * records whose updates already reached the changelog but whose offsets were never committed.
  */
 export function markerKey(topic: string): Buffer {
-  return Buffer.from(`\u0000input-offset:${topic}`, 'utf8');
+  return Buffer.concat([markerPrefix, Buffer.from(topic, 'utf8')]);
+}
+
+const markerPrefix = Buffer.from('\u0000input-offset:', 'utf8');
+
+/** Whether a changelog key is an input-offset marker's (of any source topic). */
+export function isMarkerKey(key: Buffer): boolean {
+  return key[0] === 0 && key.length >= markerPrefix.length && markerPrefix.equals(key.subarray(0, markerPrefix.length));
 }
 
 type Overlay = Map<string, Map<string, Write>>;

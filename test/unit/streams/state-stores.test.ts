@@ -7,6 +7,7 @@ import { lmdbBackend, memoryBackend, RecordError, StreamEvents, StreamsBuilder, 
 import { createLogger } from '../../../src/obs/logger.ts';
 import type { ChangelogReader } from '../../../src/streams/state/changelog-reader.ts';
 import type { StateBackend } from '../../../src/streams/state/backend.ts';
+import { markerKey } from '../../../src/streams/state/chunk-state.ts';
 import { StateStores } from '../../../src/streams/state/state-stores.ts';
 import { writeBehind } from '../../../src/streams/state/write-behind.ts';
 import { TopologyTestDriver } from '../../../src/streams/testing/index.ts';
@@ -277,19 +278,20 @@ test('the partitions of one assignment are restored by one changelog read, each 
   let offsetReads = 0;
   let boundsGiven = false;
   let restoringDuringRead = false;
-  // Partition p's changelog holds p + 1 entries, keys `p-<i>`.
+  // Partition p's changelog holds p + 1 entries, keys `p-<i>`, and a marker.
   const changelog: ChangelogReader = {
     offsets: async () => {
       offsetReads += 1;
-      return new Map([0, 1, 2, 3].map((p) => [p, { low: '0', high: String(p + 1) }]));
+      return new Map([0, 1, 2, 3].map((p) => [p, { low: '0', high: String(p + 2) }]));
     },
     restore: async (topic, from, apply, bounds) => {
       reads.push({ topic, partitions: [...from.keys()].sort() });
       boundsGiven = bounds !== undefined;
       restoringDuringRead = stores.isRestoring();
       for (const partition of from.keys()) {
+        // As a chunk writes them: its entries, then its input-offset marker.
         const entries = Array.from({ length: partition + 1 }, (_, i) => ({ key: Buffer.from(`${partition}-${i}`), value: Buffer.from('1') }));
-        await apply(partition, entries, String(partition + 1));
+        await apply(partition, [...entries, { key: markerKey('in'), value: Buffer.from('1') }], String(partition + 2));
       }
     },
     close: async () => {},
@@ -325,13 +327,13 @@ test('a restore that fails closes the storages it opened; the partitions open an
   };
   let failNext = true;
   const changelog: ChangelogReader = {
-    offsets: async () => new Map([0, 1].map((p) => [p, { low: '0', high: '1' }])),
+    offsets: async () => new Map([0, 1].map((p) => [p, { low: '0', high: '2' }])),
     restore: async (_topic, from, apply) => {
       if (failNext) {
         failNext = false;
         throw new Error('changelog unreadable');
       }
-      for (const partition of from.keys()) await apply(partition, [{ key: Buffer.from(`k${partition}`), value: Buffer.from('1') }], '1');
+      for (const partition of from.keys()) await apply(partition, [{ key: Buffer.from(`k${partition}`), value: Buffer.from('1') }, { key: markerKey('in'), value: Buffer.from('1') }], '2');
     },
     close: async () => {},
   };

@@ -1,0 +1,40 @@
+import type { PartitionStorage, StateEntry } from './backend.ts';
+import { isMarkerKey } from './chunk-state.ts';
+
+/**
+ * A changelog partition restored only through its last input-offset marker. A chunk's changelog
+ * ends with its marker, and at-least-once a changelog larger than one request goes in several,
+ * each acknowledged before the next: an instance that stopped between them left the chunk's
+ * first entries without its marker. Restored, they would hold the chunk's updates while the
+ * input offsets say the chunk never ran, and the chunk, run again, would count them twice. Left
+ * out, the chunk runs again over the state before it and writes its changelog anew; entries it
+ * left behind that a later marker follows are older than that chunk's own and lose to them.
+ */
+export class MarkedRestore {
+  readonly #storage: PartitionStorage;
+  /** Entries read after the last marker so far, in order. */
+  #tail: StateEntry[] = [];
+
+  constructor(storage: PartitionStorage) {
+    this.#storage = storage;
+  }
+
+  /**
+   * Entries read in offset order up to `nextOffset`: those through the last marker among them
+   * (and the tail held before) go to storage, the checkpoint moving to `nextOffset` only when
+   * nothing after a marker is held back; the rest wait for a marker.
+   */
+  async add(entries: readonly StateEntry[], nextOffset: string): Promise<void> {
+    const all = this.#tail.length > 0 ? [...this.#tail, ...entries] : entries;
+    let last = all.length - 1;
+    while (last >= 0 && !isMarkerKey(all[last]!.key)) last -= 1;
+    this.#tail = all.slice(last + 1);
+    if (last < 0) return;
+    await this.#storage.write(last === all.length - 1 ? all : all.slice(0, last + 1), this.#tail.length === 0 ? nextOffset : undefined);
+  }
+
+  /** Entries after the changelog's last marker, left out of the store. */
+  get leftOut(): number {
+    return this.#tail.length;
+  }
+}
