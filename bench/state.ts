@@ -16,9 +16,10 @@
 //    with and without the baseline rules, each run a process of its own, alternating, BENCH_ROUNDS
 //    rounds; records/s and that process's CPU µs per record, both over the measured events (the
 //    start and the warm-up are not in them; the start is printed apart), its main thread's (the
-//    stage's own work, without V8's and lmdb's other threads) and the broker's CPU per record
-//    over the same stretch (it shares the two cores: what the store adds to its work slows the
-//    stage too). The stage's throughput is what the store's cost is judged against.
+//    stage's own work, without V8's and lmdb's other threads) with its garbage collection pauses,
+//    and the broker's CPU per record over the same stretch (it shares the two cores: what the
+//    store adds to its work slows the stage too). The stage's throughput is what the store's cost
+//    is judged against.
 // 3. restore: BENCH_STATE_CHANGELOG entries (default 1000000) written to a compacted changelog
 //    topic on Kafka (the stack must be up) in chunks of 10000, each with its input-offset marker,
 //    then read back into memory and LMDB storage as a restarting instance does (through the
@@ -60,6 +61,7 @@ import { median } from './support/median.ts';
 import { runChild } from './support/child-run.ts';
 import { countEnv, flag } from './support/options.ts';
 import { cpuSeconds } from './support/process-cpu.ts';
+import { GcPauses } from './support/gc-pauses.ts';
 
 const stageRecords = countEnv('BENCH_STATE_RECORDS', 300_000);
 const driverRecords = countEnv('BENCH_STATE_RECORDS', 100_000);
@@ -125,6 +127,8 @@ interface Measured {
   brokerMicrosPerRecord?: number;
   /** The thread the stage runs on, over the same stretch (a stage only): what the store adds there, without V8's and lmdb's other threads. */
   mainThreadMicrosPerRecord?: number;
+  /** Garbage collection pauses of that thread over the same stretch (a stage only). */
+  gcMicrosPerRecord?: number;
 }
 
 type Scenario = 'with store' | 'without store';
@@ -199,7 +203,8 @@ function report(results: Record<Scenario, Measured[]>): void {
   for (const [scenario, runs] of Object.entries(results)) {
     const broker = runs.flatMap((r) => (r.brokerMicrosPerRecord === undefined ? [] : [r.brokerMicrosPerRecord]));
     const mainThread = runs.flatMap((r) => (r.mainThreadMicrosPerRecord === undefined ? [] : [r.mainThreadMicrosPerRecord]));
-    const notes = `${mainThread.length > 0 ? ` (main thread ${median(mainThread).toFixed(1)})` : ''}${broker.length > 0 ? `, broker ${median(broker).toFixed(1)} µs/record` : ''}`;
+    const gc = runs.flatMap((r) => (r.gcMicrosPerRecord === undefined ? [] : [r.gcMicrosPerRecord]));
+    const notes = `${mainThread.length > 0 ? ` (main thread ${median(mainThread).toFixed(1)}${gc.length > 0 ? `; GC pauses ${median(gc).toFixed(1)}` : ''})` : ''}${broker.length > 0 ? `, broker ${median(broker).toFixed(1)} µs/record` : ''}`;
     console.log(`  ${scenario.padEnd(14)} ${median(runs.map((r) => r.recordsPerSecond)).toFixed(0).padStart(8)} records/s  ${median(runs.map((r) => r.cpuMicrosPerRecord)).toFixed(1).padStart(7)} µs CPU/record${notes}   (rounds: ${runs.map((r) => `${(r.recordsPerSecond / 1_000).toFixed(0)}k ${r.cpuMicrosPerRecord.toFixed(1)} µs`).join(', ')})`);
   }
   const ratio = median(results['with store'].map((r) => r.recordsPerSecond)) / median(results['without store'].map((r) => r.recordsPerSecond));
@@ -223,6 +228,7 @@ async function stageRun(kafka: Kafka, rules: RuleSet, source: string, output: st
   const broker = runningPid('kafka');
   let brokerCpu = 0;
   let mainThread = 0;
+  const gc = new GcPauses();
   running.events.on('processed', (e) => {
     firstAt ||= performance.now();
     done += Object.values(e.recordsIn).reduce((a, b) => a + b, 0);
@@ -232,12 +238,14 @@ async function stageRun(kafka: Kafka, rules: RuleSet, source: string, output: st
       cpu = process.cpuUsage();
       mainThread = mainThreadSeconds();
       brokerCpu = cpuSeconds(broker);
+      gc.start();
     }
   });
   while (done < warmUp + stageRecords) await new Promise((resolve) => setTimeout(resolve, 50));
   const seconds = (performance.now() - measuredAt) / 1_000;
   const used = process.cpuUsage(cpu);
   const mainThreadUsed = mainThreadSeconds() - mainThread;
+  const gcMs = gc.stop();
   const brokerUsed = cpuSeconds(broker) - brokerCpu;
   const measured = done - measuredFrom;
   await running.stop();
@@ -252,6 +260,7 @@ async function stageRun(kafka: Kafka, rules: RuleSet, source: string, output: st
     recordsPerSecond: measured / seconds,
     cpuMicrosPerRecord: (used.user + used.system) / measured,
     mainThreadMicrosPerRecord: (mainThreadUsed * 1_000_000) / measured,
+    gcMicrosPerRecord: (gcMs * 1_000) / measured,
     ...(broker === undefined ? {} : { brokerMicrosPerRecord: (brokerUsed * 1_000_000) / measured }),
     startMs: firstAt - began,
     changelogPerEvent: written / done,
