@@ -10,7 +10,7 @@
 // run there measures its heap more than the store).
 // 1. enrich in memory (the topology test driver, so Kafka round trips do not hide the cost):
 //    the shipped rules with the baseline window store against the same rules without baseline
-//    rules (no store), records/s and CPU µs per record, BENCH_ROUNDS rounds (3), median reported.
+//    rules (no store), records/s and CPU µs per record, BENCH_ROUNDS rounds (5), median reported.
 // 2. enrich as a stage: the same events as Avro on a fresh topic on Kafka, run by the runtime
 //    (group join, fetch, LMDB state as STATE_DIR gives a deployment, changelog, produce, commits)
 //    with and without the baseline rules, each run a process of its own, alternating, BENCH_ROUNDS
@@ -66,7 +66,7 @@ import { GcPauses } from './support/gc-pauses.ts';
 const stageRecords = countEnv('BENCH_STATE_RECORDS', 300_000);
 const driverRecords = countEnv('BENCH_STATE_RECORDS', 100_000);
 const users = countEnv('BENCH_STATE_USERS', 5_000);
-const rounds = countEnv('BENCH_ROUNDS', 3);
+const rounds = countEnv('BENCH_ROUNDS', 5);
 const changelogEntries = countEnv('BENCH_STATE_CHANGELOG', 1_000_000);
 /** The live part's rate (events/s) and length: what a stage does between a backlog's drains. */
 const liveRate = countEnv('BENCH_STATE_RATE', 2_000);
