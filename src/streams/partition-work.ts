@@ -10,10 +10,21 @@ const keyOf = (ref: PartitionRef) => `${ref.topic}/${ref.partition}`;
 export class PartitionWork {
   readonly #tails = new Map<string, Promise<unknown>>();
   readonly #committed = new Map<string, bigint>();
+  readonly #turnOf: (ref: PartitionRef) => string;
 
-  /** Runs `work` after everything queued before on the same partition. */
+  /**
+   * `byPartitionNumber`: the partitions of every topic with the same number take turns, as a
+   * topology with state stores needs when it reads several topics: their partition n share the
+   * stores' partition n, and two chunks at once each read the committed values and lost one
+   * another's updates.
+   */
+  constructor(options: { readonly byPartitionNumber?: boolean } = {}) {
+    this.#turnOf = options.byPartitionNumber ? (ref) => String(ref.partition) : keyOf;
+  }
+
+  /** Runs `work` after everything queued before on the same partition (or partition number). */
   run<T>(ref: PartitionRef, work: () => Promise<T>): Promise<T> {
-    const key = keyOf(ref);
+    const key = this.#turnOf(ref);
     const result = (this.#tails.get(key) ?? Promise.resolve()).then(work);
     const tail = result.then(
       () => undefined,

@@ -190,7 +190,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
   let ready = false;
   let assigned: PartitionRef[] = [];
   const resumeTimers = new Set<NodeJS.Timeout>();
-  const partitions = new PartitionWork();
+  const partitions = new PartitionWork({ byPartitionNumber: topology.stateStores.length > 0 });
 
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     assigned = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));

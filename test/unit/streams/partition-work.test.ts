@@ -22,6 +22,24 @@ test('work on one partition runs one piece at a time; other partitions do not wa
   assert.is(await work.run(p0, async () => 'next'), 'next', 'expected a failure not to block the next piece');
 });
 
+test('by partition number, partition n of two topics takes turns (stores shared by the topics); commits stay per topic', async () => {
+  const work = new PartitionWork({ byPartitionNumber: true });
+  const trace: string[] = [];
+  const piece = (name: string, ms: number) => async () => {
+    trace.push(`start ${name}`);
+    await delay(ms);
+    trace.push(`end ${name}`);
+  };
+  const other = { topic: 'u', partition: 0 };
+  await Promise.all([work.run(p0, piece('t0', 30)), work.run(other, piece('u0', 1)), work.run(p1, piece('t1', 1))]);
+  assert.ok(trace.indexOf('end t0') < trace.indexOf('start u0'), `expected u/0 to wait for t/0: ${trace.join(', ')}`);
+  assert.ok(trace.indexOf('end t1') < trace.indexOf('end t0'), `expected t/1 not to wait for t/0: ${trace.join(', ')}`);
+  const commits: string[] = [];
+  await work.commit(p0, '10', async () => void commits.push('t/0 10'));
+  await work.commitIfAhead(other, '5', () => true, async () => void commits.push('u/0 5'));
+  assert.equal(commits, ['t/0 10', 'u/0 5'], 'expected each topic’s partition to keep its own last commit');
+});
+
 test('commitIfAhead never moves a partition back, and skips a partition no longer owned', async () => {
   const work = new PartitionWork();
   const commits: string[] = [];
