@@ -310,7 +310,7 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
         const committed = offset !== undefined && offset >= BigInt(chunk.nextOffset);
         options.log.info({ topic: chunk.topic, partition: chunk.partition, error: errorName(error), committed, groupOffset: offset?.toString(), nextOffset: chunk.nextOffset, ownLastCommit: committedByUs.get(keyOf(chunk))?.toString() }, committed ? 'a failed commit had committed; its chunk is not processed again' : 'a failed commit did not commit; its chunk is processed again');
         if (committed) {
-          await chunk.applyState?.().catch((applyError: unknown) => options.log.warn({ error: errorName(applyError), topic: chunk.topic, partition: chunk.partition }, 'applying a committed chunk to local state failed; the local store lacks its changes until its directory is removed and it is restored'));
+          await chunk.applyState?.().catch((applyError: unknown) => options.log.warn({ error: errorName(applyError), topic: chunk.topic, partition: chunk.partition }, 'applying a committed chunk to local state failed; the partition’s stores restore from the changelog before its next chunk'));
         }
         return offset;
       });

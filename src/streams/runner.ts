@@ -16,6 +16,7 @@ import type { OutgoingRecord, RawRecord } from './record.ts';
 import { memoryBackend, type StateBackend } from './state/backend.ts';
 import { kafkaChangelogReader } from './state/changelog-reader.ts';
 import { ensureChangelogTopics } from './state/changelog-topics.ts';
+import type { ChunkState } from './state/chunk-state.ts';
 import { queryStore, type StateQueryAnswer } from './state/query.ts';
 import { StateStores } from './state/state-stores.ts';
 import { StoreWrites } from './store-writes.ts';
@@ -292,7 +293,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
             ...(batch.groupMetadata ? { groupMetadata: batch.groupMetadata } : {}),
             outputs: result.outputs,
             nextOffset,
-            ...(chunkState ? { changelog: chunkState.changelog(markers, Date.now()), applyState: (changelogOffsets) => chunkState.apply(markers, changelogOffsets) } : {}),
+            ...(chunkState && state ? { changelog: chunkState.changelog(markers, Date.now()), applyState: (changelogOffsets) => applied(state, chunkState, markers, changelogOffsets) } : {}),
             commitConsumerOffsets: (offsets) => commitOffsetsIfNecessary({ topics: byTopic(offsets) }),
           }),
         );
@@ -429,6 +430,16 @@ export function stopOnSignals(stop: () => Promise<void>, log: Logger): () => voi
  * Waits for the partition's stores to be restored, heartbeating meanwhile; answers the restore's
  * error if it failed (a heartbeat's own error, a rebalance, is thrown for kafkajs to act on).
  */
+/** A chunk's changes applied to local storage; if that fails, the partition's stores restore before its next chunk (StateStores.reset). */
+async function applied(state: StateStores, chunk: ChunkState, markers: ReadonlyArray<{ topic: string; nextOffset: string }>, changelogOffsets?: ReadonlyMap<string, string>): Promise<void> {
+  try {
+    await chunk.apply(markers, changelogOffsets);
+  } catch (error) {
+    await state.reset(chunk.partition);
+    throw error;
+  }
+}
+
 async function restored(state: StateStores, partition: number, heartbeat: () => Promise<void>): Promise<{ error: unknown } | undefined> {
   const ready = state.ready(partition);
   let outcome: { failed?: { error: unknown } } | undefined;

@@ -128,6 +128,22 @@ export class StateStores {
     }
   }
 
+  /**
+   * Forgets a partition's stores after local storage failed to take a chunk the changelog already
+   * holds: the stores' cached values and their storage no longer agree with the changelog (a
+   * write-behind flush that failed keeps the chunk's entries held, LMDB does not have them), and
+   * the stage went on from the cache, a chunk behind. The partition's next chunk opens them again
+   * and restores from the last checkpoint that reached storage.
+   */
+  async reset(partition: number): Promise<void> {
+    const stores = this.#partitions.get(partition);
+    if (!stores) return;
+    this.#partitions.delete(partition);
+    const opened = await stores.opened.catch(() => undefined);
+    // Closing flushes what is held: all of it is in the changelog, so either outcome agrees with it.
+    for (const { storage } of opened?.values() ?? []) await storage.close().catch(() => undefined);
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.#partitions.keys()].map((p) => this.release(p)));
     await this.#options.changelog?.close();
