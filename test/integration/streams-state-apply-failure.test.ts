@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kafka, logLevel } from 'kafkajs';
-import { memoryBackend, runTopology, serdes, StreamEvents, StreamsBuilder, type DeliveryMode, type StateBackend } from '../../src/streams/index.ts';
+import { memoryBackend, runTopology, StreamEvents, type DeliveryMode, type StateBackend } from '../../src/streams/index.ts';
 import { config, createTopics, kafkaClient, unique } from '../support/services.ts';
-import { produce, waitUntil } from './streams-support.ts';
+import { countingTopology, produce, waitUntil } from './streams-support.ts';
 
 const keys = Array.from({ length: 10 }, (_, i) => `user-${i}`);
 
@@ -40,22 +40,12 @@ for (const delivery of ['at-least-once', 'exactly-once'] as DeliveryMode[]) {
     await admin.connect();
     const name = unique(`state-apply-${delivery === 'exactly-once' ? 'eos' : 'alos'}`);
     await createTopics(admin, [`${name}.in`, `${name}.out`, `dlq.${name}`], 1);
-    const builder = new StreamsBuilder(name);
-    const counts = builder.addStateStore({ name: 'counts', key: serdes.string(), value: serdes.json<number>() });
-    builder
-      .stream('in', { topics: [`${name}.in`], key: serdes.string(), value: serdes.string() })
-      .mapValues('count', async (_value, record, ctx) => {
-        const next = ((await ctx.store(counts).get(record.key)) ?? 0) + 1;
-        await ctx.store(counts).put(record.key, next);
-        return String(next);
-      })
-      .to('out', { topic: `${name}.out`, key: serdes.string(), value: serdes.string() });
     const events = new StreamEvents();
     let processed = 0;
     events.on('processed', (e) => (processed += Object.values(e.recordsIn).reduce((n, c) => n + c, 0)));
     // The second chunk's changes fail to reach local storage.
     const storage = failingWrite(2);
-    const running = await runTopology(builder.build(), { kafka: new Kafka({ clientId: name, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING }), events, delivery, stateBackend: storage.backend });
+    const running = await runTopology(countingTopology(name, [`${name}.in`]), { kafka: new Kafka({ clientId: name, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING }), events, delivery, stateBackend: storage.backend });
     try {
       for (let round = 1; round <= 3; round += 1) {
         await produce(kafka, `${name}.in`, keys.map((key) => ({ key, value: '1' })));

@@ -1,29 +1,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kafka, logLevel } from 'kafkajs';
-import { StreamsBuilder, runTopology, serdes, StreamEvents, type RunningTopology } from '../../src/streams/index.ts';
+import { runTopology, StreamEvents, type RunningTopology } from '../../src/streams/index.ts';
 import { config, createTopics, kafkaClient, unique } from '../support/services.ts';
-import { produce, waitUntil } from './streams-support.ts';
+import { countingTopology, produce, waitUntil } from './streams-support.ts';
 
 const keys = Array.from({ length: 20 }, (_, i) => `user-${i}`);
 
-function counting(name: string) {
-  const builder = new StreamsBuilder(name);
-  const counts = builder.addStateStore({ name: 'counts', key: serdes.string(), value: serdes.json<number>() });
-  builder
-    .stream('in', { topics: [`${name}.in`], key: serdes.string(), value: serdes.string() })
-    .mapValues('count', async (_value, record, ctx) => {
-      const next = ((await ctx.store(counts).get(record.key)) ?? 0) + 1;
-      await ctx.store(counts).put(record.key, next);
-      return String(next);
-    })
-    .to('out', { topic: `${name}.out`, key: serdes.string(), value: serdes.string() });
-  return builder.build();
-}
-
 async function instance(name: string, clientId: string, events: StreamEvents): Promise<RunningTopology> {
   const kafka = new Kafka({ clientId, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
-  return runTopology(counting(name), { kafka, events, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000, rebalanceTimeoutMs: 10_000 });
+  return runTopology(countingTopology(name, [`${name}.in`]), { kafka, events, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000, rebalanceTimeoutMs: 10_000 });
 }
 
 test('two instances: a key is answered where its partition lives, the other names that instance; a rebalance moves the state', async () => {

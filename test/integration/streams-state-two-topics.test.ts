@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kafka, logLevel } from 'kafkajs';
-import { StreamsBuilder, runTopology, serdes, StreamEvents } from '../../src/streams/index.ts';
+import { runTopology, StreamEvents } from '../../src/streams/index.ts';
 import { config, createTopics, kafkaClient, unique } from '../support/services.ts';
-import { produce, waitUntil } from './streams-support.ts';
+import { countingTopology, produce, waitUntil } from './streams-support.ts';
 
 const keys = Array.from({ length: 10 }, (_, i) => `user-${i}`);
 const perTopic = 2_000;
@@ -15,20 +15,10 @@ test('a store fed by two topics counts every record: chunks of one partition fro
   const name = unique('state-two-topics');
   const [a, b] = [`${name}.a`, `${name}.b`];
   await createTopics(admin, [a, b, `${name}.out`, `dlq.${name}`], 2);
-  const builder = new StreamsBuilder(name);
-  const counts = builder.addStateStore({ name: 'counts', key: serdes.string(), value: serdes.json<number>() });
-  builder
-    .stream('in', { topics: [a, b], key: serdes.string(), value: serdes.string() })
-    .mapValues('count', async (_value, record, ctx) => {
-      const next = ((await ctx.store(counts).get(record.key)) ?? 0) + 1;
-      await ctx.store(counts).put(record.key, next);
-      return String(next);
-    })
-    .to('out', { topic: `${name}.out`, key: serdes.string(), value: serdes.string() });
   const events = new StreamEvents();
   let processed = 0;
   events.on('processed', (e) => (processed += Object.values(e.recordsIn).reduce((n, c) => n + c, 0)));
-  const running = await runTopology(builder.build(), { kafka: new Kafka({ clientId: name, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING }), events });
+  const running = await runTopology(countingTopology(name, [a, b]), { kafka: new Kafka({ clientId: name, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING }), events });
   try {
     // Both topics at once, the same keys: their chunks of one partition reach the stage together.
     const records = Array.from({ length: perTopic }, (_, i) => ({ key: keys[i % keys.length]!, value: '1' }));

@@ -5,6 +5,7 @@ import type { Admin, Kafka, Message } from 'kafkajs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createTopics, kafkaClient, testConsumer, unique } from '../support/services.ts';
 import { reliableProducer } from '../../src/streams/producers.ts';
+import { serdes, StreamsBuilder, type Topology } from '../../src/streams/index.ts';
 
 /**
  * Run options of the crash tests' workers: small chunks, so a kill lands between commits rather
@@ -180,4 +181,19 @@ export async function follow(kafka: Kafka, topic: string, readUncommitted: boole
     },
   });
   return consumer;
+}
+
+/** A topology that counts each key's records of `topics` in a key-value store `counts` and writes the running count to `<name>.out`. */
+export function countingTopology(name: string, topics: readonly string[]): Topology {
+  const builder = new StreamsBuilder(name);
+  const counts = builder.addStateStore({ name: 'counts', key: serdes.string(), value: serdes.json<number>() });
+  builder
+    .stream('in', { topics: [...topics], key: serdes.string(), value: serdes.string() })
+    .mapValues('count', async (_value, record, ctx) => {
+      const next = ((await ctx.store(counts).get(record.key)) ?? 0) + 1;
+      await ctx.store(counts).put(record.key, next);
+      return String(next);
+    })
+    .to('out', { topic: `${name}.out`, key: serdes.string(), value: serdes.string() });
+  return builder.build();
 }
