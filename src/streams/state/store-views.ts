@@ -1,6 +1,6 @@
 import type { OpenStore, Pending, RecordAccess, StoreKey } from './open-store.ts';
-import type { KeyValueStore, TimeWindow, WindowStore } from './stores.ts';
-import { binaryValue, foldStored, WindowCursor, type WindowedCodec, type WindowFold } from './windowed-bytes.ts';
+import type { KeyValueStore, TimeWindow, WindowFold, WindowStore } from './stores.ts';
+import { binaryValue, foldStored, WindowCursor, type WindowedCodec } from './windowed-bytes.ts';
 import { viewOf } from './windowed-layout.ts';
 
 /*

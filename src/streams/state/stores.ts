@@ -30,6 +30,9 @@ export interface BytesFold {
   foldInto(view: DataView | undefined, at: number, length: number, out: Buffer, outAt: number): number;
 }
 
+/** A window store's fold of a record: of the window's decoded aggregate (a function), or of its bytes. */
+export type WindowFold<A> = ((current: A | undefined) => A) | BytesFold;
+
 /** Event-time windows per key, with a grace period for late records and a retention. */
 export interface WindowStore<K, A> {
   /**
@@ -40,7 +43,7 @@ export interface WindowStore<K, A> {
    * only that one is written again. A `BytesFold` folds the aggregate's bytes instead, without
    * decoding them (for a step that folds every record).
    */
-  update(key: K, timestamp: number, fold: ((current: A | undefined) => A) | BytesFold): Awaitable<boolean>;
+  update(key: K, timestamp: number, fold: WindowFold<A>): Awaitable<boolean>;
   /** The key's retained windows, oldest first. */
   fetch(key: K): Promise<Array<TimeWindow<A>>>;
   /**

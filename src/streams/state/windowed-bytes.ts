@@ -1,6 +1,6 @@
 import type { Serde } from '../serde.ts';
 import type { WindowSpec } from './spec.ts';
-import type { BytesFold, WindowScan, Windowed } from './stores.ts';
+import type { WindowFold, WindowScan, Windowed } from './stores.ts';
 import { binaryV1, damaged, headerBytes, viewOf, windowCount, windowEnd, windowHeaderBytes, writeHeader } from './windowed-layout.ts';
 import type { InPlaceSerde } from './windowed-serde.ts';
 import { foldIntoWindow, windowStart } from './windows.ts';
@@ -77,9 +77,6 @@ async function rewritten<A>(codec: WindowedCodec<A>, value: Buffer): Promise<Buf
   const decoded = await codec.value.deserialize(value, codec.topic);
   return (await codec.value.serialize(decoded, codec.topic)) ?? undefined;
 }
-
-/** A window store's fold: of the decoded aggregate (`update`'s function), or of its bytes. */
-export type WindowFold<A> = ((aggregate: A | undefined) => A) | BytesFold;
 
 /**
  * `foldIntoWindow` on a stored value: undefined when the record's window is closed, else the
