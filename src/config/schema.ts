@@ -14,6 +14,7 @@ export { vendorIds, type VendorId } from '../vendors/index.ts';
 import { deliveryModes, type DeliveryMode } from '../streams/delivery.ts';
 import { fetchMaxWaitMs } from '../streams/fetch-wait.ts';
 import { runnerDefaults } from '../streams/runner-defaults.ts';
+import { defaultCacheKeys } from '../streams/state/open-store.ts';
 import { defaultWriteBehind } from '../streams/state/write-behind.ts';
 export { deliveryModes, type DeliveryMode };
 
@@ -314,6 +315,12 @@ export const envSchema = z.object({
    * Longer: fewer local writes; a killed process restores more of the changelog's tail.
    */
   STATE_FLUSH_INTERVAL_MS: positiveInt.default(defaultWriteBehind.intervalMs),
+  /**
+   * Keys each state store partition keeps in memory with their committed values; a step's lookup
+   * of another key reads local storage (`bridge_state_storage_reads_total`). Full, a partition lets
+   * go of an eighth, oldest first, keeping the keys used since it last looked (a second chance).
+   */
+  STATE_CACHE_KEYS: positiveInt.default(defaultCacheKeys),
   /** Replication of the changelog topics a stage creates; the broker's default when unset. */
   STATE_CHANGELOG_REPLICATION_FACTOR: positiveInt.optional(),
   /**

@@ -98,6 +98,8 @@ export interface RunOptions {
    * on every start.
    */
   stateBackend?: StateBackend; // memoryBackend()
+  /** Keys each state store partition keeps in memory with their committed values (a lookup past them reads local storage). */
+  stateCacheKeys?: number; // 20_000
   /** Replication of changelog topics the runner creates; the broker's default when unset. */
   changelogReplicationFactor?: number;
 }
@@ -141,6 +143,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
           groupId: topology.groupId,
           specs: topology.stateStores,
           backend: options.stateBackend ?? memoryBackend(),
+          ...(options.stateCacheKeys === undefined ? {} : { cacheKeys: options.stateCacheKeys }),
           changelog: kafkaChangelogReader(options.kafka, topology.groupId),
           events,
           log,
@@ -307,6 +310,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
           lag: lagAfter(batch.highWatermark, nextOffset),
         });
         for (const [store, count] of chunkState?.lateCounts() ?? []) events.emit('late-dropped', { topology: topology.name, store, partition: ref.partition, count });
+        for (const [store, count] of chunkState?.storageReads() ?? []) events.emit('state-storage-reads', { topology: topology.name, store, partition: ref.partition, count });
         // kafkajs resolves the control records after the batch's last message along with it.
         resolveOffset(lastOffset);
       }

@@ -124,6 +124,7 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
       const state = {
         ...(config.STATE_DIR ? { stateBackend: lmdbBackend(config.STATE_DIR, { intervalMs: config.STATE_FLUSH_INTERVAL_MS }) } : {}),
         ...(config.STATE_CHANGELOG_REPLICATION_FACTOR ? { changelogReplicationFactor: config.STATE_CHANGELOG_REPLICATION_FACTOR } : {}),
+        stateCacheKeys: config.STATE_CACHE_KEYS,
       };
       for (const topology of topologies) {
         if (stopping) break starting;

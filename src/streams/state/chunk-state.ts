@@ -135,6 +135,8 @@ export class ChunkState {
   readonly #stores: ReadonlyMap<string, OpenStore>;
   readonly #pending: Overlay = new Map();
   readonly #late = new Map<string, number>();
+  /** Store name → keys read from local storage: the ones its key cache did not hold. */
+  readonly #storageReads = new Map<string, number>();
   #built: { readonly markers: ReadonlyArray<{ topic: string; nextOffset: string }>; readonly byStore: Map<string, StateEntry[]> } | undefined;
 
   constructor(partition: number, stores: ReadonlyMap<string, OpenStore>) {
@@ -174,6 +176,14 @@ export class ChunkState {
   /** Store name → records dropped as late, of the accepted records. */
   lateCounts(): ReadonlyMap<string, number> {
     return this.#late;
+  }
+
+  /**
+   * Store name → keys the chunk read from local storage because the store's key cache did not
+   * hold them (new to this instance, or let go of: see STATE_CACHE_KEYS).
+   */
+  storageReads(): ReadonlyMap<string, number> {
+    return this.#storageReads;
   }
 
   /** Changelog records of the accepted writes, each store's ending with its input-offset markers. */
@@ -229,7 +239,7 @@ export class ChunkState {
    */
   async read(open: OpenStore, key: StoreKey): Promise<unknown> {
     if (key.cached) return key.value;
-    const stored = open.storage.get(key.bytes);
+    const stored = this.#fromStorage(open, key);
     const value = stored === undefined ? undefined : await open.spec.value.deserialize(stored, open.spec.changelogTopic);
     key.value = value;
     key.cached = true;
@@ -239,11 +249,17 @@ export class ChunkState {
   /** @internal read path of a window store: its stored bytes, kept with the key. */
   stored(open: OpenStore, key: StoreKey): Buffer | undefined {
     if (key.cached) return key.value as Buffer | undefined;
-    const stored = open.storage.get(key.bytes);
+    const stored = this.#fromStorage(open, key);
     key.value = stored;
     key.view = undefined;
     key.cached = true;
     return stored;
+  }
+
+  #fromStorage(open: OpenStore, key: StoreKey): Buffer | undefined {
+    const { name } = open.spec;
+    this.#storageReads.set(name, (this.#storageReads.get(name) ?? 0) + 1);
+    return open.storage.get(key.bytes);
   }
 
   /** @internal read path of RecordState */

@@ -29,6 +29,8 @@ export class StoreKey {
   value: unknown = undefined;
   /** A DataView of `value` when it is a window store's bytes, made on its first read. */
   view: DataView | undefined = undefined;
+  /** Found by a step since the cache last passed over it: kept once more when the cache is full (KeyCache). */
+  used = false;
 
   constructor(bytes: Buffer, id: string) {
     this.bytes = bytes;
@@ -36,32 +38,46 @@ export class StoreKey {
   }
 }
 
-export function openStore(spec: StateStoreSpec, storage: PartitionStorage): OpenStore {
+/** `cacheKeys`: keys the store's cache holds at most (KeyCache). */
+export function openStore(spec: StateStoreSpec, storage: PartitionStorage, cacheKeys = defaultCacheKeys): OpenStore {
   const { windows, aggregate } = spec;
   const windowed = windows && aggregate ? { windows, aggregate, value: spec.value as Serde<Windowed<unknown>>, topic: spec.changelogTopic } : undefined;
-  return { spec, storage, keys: new KeyCache(), ...(windowed ? { windowed } : {}) };
+  return { spec, storage, keys: new KeyCache(cacheKeys), ...(windowed ? { windowed } : {}) };
 }
 
-/** Keys a store's cache holds at most, per partition. */
-export const cacheCapacity = 20_000;
+/** Keys a store's cache holds at most, per partition, unless the stage says otherwise (STATE_CACHE_KEYS). */
+export const defaultCacheKeys = 20_000;
 
 /**
  * Recent keys of a store partition, found by the step's string key or by id, each with its
  * committed value, so a user's record finds its key's bytes and value in one lookup: the key and
  * the value were two maps, and at a live rate a user's entries are cold in both (`bench:state`'s
- * live part). A key is found by at most one string. Full, it lets go of the oldest eighth.
+ * live part). A key is found by at most one string.
+ *
+ * Full, it lets go of an eighth of its keys, oldest first, passing over the ones a step found
+ * since the last time (a second chance, as a clock cache gives): letting go of the oldest
+ * inserted alone dropped a user who sends every minute as soon as enough others had sent once.
+ * A least-recently-used order would move a key at every lookup (two map operations per record);
+ * this sets a flag.
  */
 export class KeyCache {
   readonly #byText = new Map<string, StoreKey>();
   readonly #byId = new Map<string, StoreKey>();
   readonly #capacity: number;
 
-  constructor(capacity = cacheCapacity) {
+  constructor(capacity = defaultCacheKeys) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`a store's key cache holds at least one key; got ${capacity}`);
     this.#capacity = capacity;
   }
 
+  get size(): number {
+    return this.#byId.size;
+  }
+
   byText(text: string): StoreKey | undefined {
-    return this.#byText.get(text);
+    const key = this.#byText.get(text);
+    if (key !== undefined) key.used = true;
+    return key;
   }
 
   byId(id: string): StoreKey | undefined {
@@ -72,7 +88,8 @@ export class KeyCache {
   add(bytes: Buffer, text?: string): StoreKey {
     const id = bytes.toString('latin1');
     let key = this.#byId.get(id);
-    if (!key) {
+    if (key) key.used = true;
+    else {
       if (this.#byId.size >= this.#capacity) this.#evict();
       key = new StoreKey(bytes, id);
       this.#byId.set(id, key);
@@ -84,12 +101,24 @@ export class KeyCache {
     return key;
   }
 
+  /**
+   * Lets go of an eighth of the keys. A used key goes to the back without its flag: a map visits
+   * keys set during the visit, so a pass over keys that were all used comes back to them and
+   * lets go of the oldest (it stops after two passes' worth, one eighth let go or not).
+   */
   #evict(): void {
     let n = Math.max(1, Math.floor(this.#capacity / 8));
+    let visits = 2 * this.#byId.size;
     for (const [id, key] of this.#byId) {
-      if (n-- <= 0) break;
+      if (n <= 0 || visits-- <= 0) break;
       this.#byId.delete(id);
+      if (key.used) {
+        key.used = false;
+        this.#byId.set(id, key);
+        continue;
+      }
       if (key.text !== undefined) this.#byText.delete(key.text);
+      n -= 1;
     }
   }
 }

@@ -23,6 +23,8 @@ export interface StateStoresOptions {
   readonly groupId: string;
   readonly specs: readonly StateStoreSpec[];
   readonly backend: StateBackend;
+  /** Keys each store partition's key cache holds (defaultCacheKeys). */
+  readonly cacheKeys?: number;
   /** Absent in the test driver: stores start empty and live as long as the driver. */
   readonly changelog?: ChangelogReader;
   readonly events: StreamEvents;
@@ -165,13 +167,13 @@ export class StateStores {
   async #openQueued(): Promise<void> {
     const batch = this.#queued;
     this.#queued = [];
-    const { backend, groupId, specs } = this.#options;
+    const { backend, cacheKeys, groupId, specs } = this.#options;
     const opened = new Map<number, Map<string, OpenStore>>();
     try {
       for (const { partition } of batch) {
         const stores = new Map<string, OpenStore>();
         opened.set(partition, stores);
-        for (const spec of specs) stores.set(spec.name, openStore(spec, await backend.open(groupId, spec.name, partition)));
+        for (const spec of specs) stores.set(spec.name, openStore(spec, await backend.open(groupId, spec.name, partition), cacheKeys));
       }
       for (const spec of specs) await this.#restore(spec, new Map([...opened].map(([partition, stores]) => [partition, stores.get(spec.name)!.storage])));
       for (const { partition, resolve } of batch) resolve(opened.get(partition)!);

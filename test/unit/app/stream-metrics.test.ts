@@ -18,6 +18,9 @@ test('stream metrics: lifecycle events become counters, histogram and gauges lab
   events.emit('transaction-aborted', { ...ref, error: 'KafkaJSError' });
   events.emit('retried', { topology: 'verify', node: 'lookup', attempt: 2, error: 'Error' });
   events.emit('paused', { ...ref, dependency: 'redis', retryAfterMs: 100 });
+  events.emit('late-dropped', { topology: 'enrich', store: 'baselines', partition: 1, count: 2 });
+  events.emit('state-storage-reads', { topology: 'enrich', store: 'baselines', partition: 1, count: 5 });
+  events.emit('state-storage-reads', { topology: 'enrich', store: 'baselines', partition: 2, count: 1 });
   const text = await registry.metrics();
   const expect = [
     'bridge_stream_records_in_total{topology="verify",node="raw-webhooks"} 3',
@@ -29,6 +32,8 @@ test('stream metrics: lifecycle events become counters, histogram and gauges lab
     'bridge_stream_transactions_total{topology="verify",outcome="aborted"} 1',
     'bridge_stream_retries_total{topology="verify",node="lookup"} 1',
     'bridge_stream_paused_partitions{topology="verify"} 1',
+    'bridge_state_late_records_dropped_total{topology="enrich",store="baselines"} 2',
+    'bridge_state_storage_reads_total{topology="enrich",store="baselines"} 6',
   ];
   for (const line of expect) assert.ok(text.includes(line), `metrics contain: ${line}`);
   events.emit('resumed', ref);

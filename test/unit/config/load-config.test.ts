@@ -51,6 +51,14 @@ test('STAGE_PARTITION_CONCURRENCY: 12 partitions at once unless set, and a posit
   }
 });
 
+test('STATE_CACHE_KEYS: 20,000 keys per store partition unless set, and a positive whole number', () => {
+  assert.is(loadConfig({}).STATE_CACHE_KEYS, 20_000);
+  assert.is(loadConfig({ STATE_CACHE_KEYS: '250000' }).STATE_CACHE_KEYS, 250_000);
+  for (const bad of ['0', '-5', '1.5', 'lots']) {
+    assert.throws(() => loadConfig({ STATE_CACHE_KEYS: bad }), (error: unknown) => error instanceof ConfigError && error.problems.some((p) => p.startsWith('STATE_CACHE_KEYS:')), bad);
+  }
+});
+
 test('KAFKA_GROUP_INSTANCE_ID: unset means dynamic membership; a name of plain characters is kept', () => {
   assert.is(loadConfig({}).KAFKA_GROUP_INSTANCE_ID, undefined, 'expected no static membership by default');
   assert.is(loadConfig({ KAFKA_GROUP_INSTANCE_ID: 'bridge-7f9c.pod_2' }).KAFKA_GROUP_INSTANCE_ID, 'bridge-7f9c.pod_2', 'expected the id kept');

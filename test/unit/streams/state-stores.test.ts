@@ -87,7 +87,9 @@ test('window store: records within grace update their window, later ones are dro
     .to('out', { topic: 'out', key: serdes.string(), value: serdes.string() });
   const driver = new TopologyTestDriver(builder.build());
   let late = 0;
+  let storageReads = 0;
   driver.events.on('late-dropped', (e) => (late += e.count));
+  driver.events.on('state-storage-reads', (e) => (storageReads += e.count));
   const input = driver.inputTopic('in', serdes.string(), serdes.json<number>());
   await input.pipe({ key: 'u', value: 1, timestamp: 10 * day + 5 });
   await input.pipe({ key: 'u', value: 2, timestamp: 11 * day + 5 });
@@ -98,6 +100,7 @@ test('window store: records within grace update their window, later ones are dro
   const out = await driver.outputTopic('out', serdes.string(), serdes.string()).readRecords();
   assert.equal(out.map((r) => r.value), ['true', 'true', 'true', 'true', 'false', 'true'], 'accepted per record');
   assert.is(late, 1, 'one record dropped as late, counted');
+  assert.is(storageReads, 2, 'each key read from storage once, on its first record (the cache holds it after)');
   const windows = await (await driver.store(daily)).fetch('u');
   assert.equal(windows.map((w) => [w.start / day, w.value]), [[10, 5], [11, 2], [12, 8]], 'late record within grace added, the one past grace not');
   await input.pipe({ key: 'u', value: 64, timestamp: 14 * day });
