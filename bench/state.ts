@@ -34,6 +34,10 @@
 //    chunks of 17 events as the live part measures them), per STATE_FLUSH_INTERVAL_MS in
 //    BENCH_STATE_FLUSH_INTERVALS (1000,5000,10000,30000): CPU per event of the storage writes (the
 //    write-behind and LMDB's transaction, on the stage's thread) and the longest write (a flush). The clock is the events': 300000 of them (BENCH_STATE_RECORDS).
+// 6. cache (BENCH_STATE_PARTS=cache, not run by default; no Kafka): one store partition's key
+//    cache (STATE_CACHE_KEYS keys) when BENCH_STATE_CACHE_BUSY users (5000) send half the records
+//    and users new to it the other half: the share of the busy users' records that read local
+//    storage, and CPU per record.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -52,6 +56,7 @@ import { reliableProducer } from '../src/streams/producers.ts';
 import { kafkaChangelogReader } from '../src/streams/state/changelog-reader.ts';
 import { markerHeader, markerKey } from '../src/streams/state/chunk-state.ts';
 import { MarkedRestore } from '../src/streams/state/marked-restore.ts';
+import { defaultCacheKeys, KeyCache } from '../src/streams/state/open-store.ts';
 import { changelogTopicOf } from '../src/streams/state/spec.ts';
 import { memorySchemaStore, TopologyTestDriver } from '../src/streams/testing/index.ts';
 import { topics } from '../src/topics.ts';
@@ -509,6 +514,36 @@ async function flushBench(): Promise<void> {
   }
 }
 
+/**
+ * A store partition's key cache when more users send than it holds: `busy` users send half the
+ * records and users new to it the other half (one record each), so the cache fills with keys
+ * used once. The share of the busy users' records whose key the cache no longer held (each
+ * such record reads local storage) says whether it lets go of the right keys.
+ */
+function cacheBench(): void {
+  const capacity = countEnv('STATE_CACHE_KEYS', defaultCacheKeys);
+  const busy = countEnv('BENCH_STATE_CACHE_BUSY', 5_000);
+  const records = 2_000_000;
+  const cache = new KeyCache(capacity);
+  let seed = 7;
+  const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
+  let newUsers = 0;
+  let busyRecords = 0;
+  let busyMisses = 0;
+  const cpu = process.cpuUsage();
+  for (let i = 0; i < records; i += 1) {
+    const isBusy = random() < 0.5;
+    const user = isBusy ? `busy-${Math.floor(random() * busy)}` : `new-${newUsers++}`;
+    if (isBusy) busyRecords += 1;
+    if (cache.byText(user) !== undefined) continue;
+    if (isBusy) busyMisses += 1;
+    cache.add(Buffer.from(user, 'utf8'), user);
+  }
+  const used = process.cpuUsage(cpu);
+  console.log(`key cache of one store partition (STATE_CACHE_KEYS=${capacity}), ${records} records: ${busy} busy users send half of them, users new to it one record each the other half:`);
+  console.log(`  busy users' records whose key the cache no longer held (read from local storage): ${((100 * busyMisses) / busyRecords).toFixed(2)} %; ${((used.user + used.system) / records).toFixed(2)} µs CPU per record (lookups, new keys and letting go)`);
+}
+
 /** A measured run in a process of its own (`runChild`): a stage draining the backlog, or at a live rate. */
 for (const [name, measure] of [['stage-child', stageRun], ['live-child', liveRun]] as const) {
   const args = flag(name);
@@ -519,10 +554,11 @@ for (const [name, measure] of [['stage-child', stageRun], ['live-child', liveRun
   process.exit(0);
 }
 
-// BENCH_STATE_PARTS=memory,stage,live,flush,restore (memory,stage,restore by default) runs some of them, e.g. under a profiler.
+// BENCH_STATE_PARTS=memory,stage,live,flush,cache,restore (memory,stage,restore by default) runs some of them, e.g. under a profiler.
 const parts = new Set((process.env['BENCH_STATE_PARTS'] ?? 'memory,stage,restore').split(','));
 if (parts.has('memory')) await enrichBench();
 if (parts.has('stage')) await stageBench();
 if (parts.has('live')) await liveBench();
 if (parts.has('flush')) await flushBench();
+if (parts.has('cache')) cacheBench();
 if (parts.has('restore')) await restoreBench();
