@@ -16,7 +16,6 @@ import type { OutgoingRecord, RawRecord } from './record.ts';
 import { memoryBackend, type StateBackend } from './state/backend.ts';
 import { kafkaChangelogReader } from './state/changelog-reader.ts';
 import { ensureChangelogTopics } from './state/changelog-topics.ts';
-import type { ChunkState } from './state/chunk-state.ts';
 import { queryStore, type StateQueryAnswer } from './state/query.ts';
 import { StateStores } from './state/state-stores.ts';
 import { StoreWrites } from './store-writes.ts';
@@ -296,7 +295,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
             ...(batch.groupMetadata ? { groupMetadata: batch.groupMetadata } : {}),
             outputs: result.outputs,
             nextOffset,
-            ...(chunkState && state ? { changelog: chunkState.changelog(markers, Date.now()), applyState: (changelogOffsets) => applied(state, chunkState, markers, changelogOffsets) } : {}),
+            ...(chunkState && state ? { changelog: chunkState.changelog(markers, Date.now()), applyState: (changelogOffsets) => state.apply(chunkState, markers, changelogOffsets) } : {}),
             commitConsumerOffsets: (offsets) => commitOffsetsIfNecessary({ topics: byTopic(offsets) }),
           }),
         );
@@ -309,8 +308,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
           latenciesMs: result.latenciesMs,
           lag: lagAfter(batch.highWatermark, nextOffset),
         });
-        for (const [store, count] of chunkState?.lateCounts() ?? []) events.emit('late-dropped', { topology: topology.name, store, partition: ref.partition, count });
-        for (const [store, count] of chunkState?.storageReads() ?? []) events.emit('state-storage-reads', { topology: topology.name, store, partition: ref.partition, count });
+        if (chunkState) state?.report(chunkState);
         // kafkajs resolves the control records after the batch's last message along with it.
         resolveOffset(lastOffset);
       }
@@ -434,16 +432,6 @@ export function stopOnSignals(stop: () => Promise<void>, log: Logger): () => voi
  * Waits for the partition's stores to be restored, heartbeating meanwhile; answers the restore's
  * error if it failed (a heartbeat's own error, a rebalance, is thrown for kafkajs to act on).
  */
-/** A chunk's changes applied to local storage; if that fails, the partition's stores restore before its next chunk (StateStores.reset). */
-async function applied(state: StateStores, chunk: ChunkState, markers: ReadonlyArray<{ topic: string; nextOffset: string }>, changelogOffsets?: ReadonlyMap<string, string>): Promise<void> {
-  try {
-    await chunk.apply(markers, changelogOffsets);
-  } catch (error) {
-    await state.reset(chunk.partition);
-    throw error;
-  }
-}
-
 async function restored(state: StateStores, partition: number, heartbeat: () => Promise<void>): Promise<{ error: unknown } | undefined> {
   const ready = state.ready(partition);
   let outcome: { failed?: { error: unknown } } | undefined;

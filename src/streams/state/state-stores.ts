@@ -131,13 +131,34 @@ export class StateStores {
   }
 
   /**
+   * Applies a chunk whose changelog is durable to local storage. If storage fails to take it,
+   * the partition's stores are forgotten (see #reset) and the error rethrown.
+   */
+  async apply(chunk: ChunkState, markers: ReadonlyArray<{ topic: string; nextOffset: string }>, changelogOffsets?: ReadonlyMap<string, string>): Promise<void> {
+    try {
+      await chunk.apply(markers, changelogOffsets);
+    } catch (error) {
+      await this.#reset(chunk.partition);
+      throw error;
+    }
+  }
+
+  /** Reports what a committed chunk counted: records dropped as late and keys read from local storage, per store. */
+  report(chunk: ChunkState): void {
+    const { events, topology } = this.#options;
+    const { partition } = chunk;
+    for (const [store, count] of chunk.lateCounts()) events.emit('late-dropped', { topology, store, partition, count });
+    for (const [store, count] of chunk.storageReads()) events.emit('state-storage-reads', { topology, store, partition, count });
+  }
+
+  /**
    * Forgets a partition's stores after local storage failed to take a chunk the changelog already
    * holds: the stores' cached values and their storage no longer agree with the changelog (a
    * write-behind flush that failed keeps the chunk's entries held, LMDB does not have them), and
    * the stage went on from the cache, a chunk behind. The partition's next chunk opens them again
    * and restores from the last checkpoint that reached storage.
    */
-  async reset(partition: number): Promise<void> {
+  async #reset(partition: number): Promise<void> {
     const stores = this.#partitions.get(partition);
     if (!stores) return;
     this.#partitions.delete(partition);

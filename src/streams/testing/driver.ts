@@ -170,9 +170,8 @@ export class TopologyTestDriver {
       if (result.state) {
         const markers = [{ topic: last.topic, nextOffset }];
         for (const out of result.state.changelog(markers, this.#now())) this.#append(out);
-        await result.state.apply(markers);
-        for (const [store, count] of result.state.lateCounts()) this.events.emit('late-dropped', { topology: this.topology.name, store, partition: last.partition, count });
-        for (const [store, count] of result.state.storageReads()) this.events.emit('state-storage-reads', { topology: this.topology.name, store, partition: last.partition, count });
+        await this.#state?.apply(result.state, markers);
+        this.#state?.report(result.state);
       }
       this.#committed.set(`${last.topic}/${last.partition}`, nextOffset);
       const done = new Set(chunk.slice(0, result.finished));
