@@ -5,7 +5,7 @@ import type { Admin, Kafka, Message } from 'kafkajs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createTopics, kafkaClient, testConsumer, unique } from '../support/services.ts';
 import { reliableProducer } from '../../src/streams/producers.ts';
-import { serdes, StreamsBuilder, type Topology } from '../../src/streams/index.ts';
+import { runTopology, serdes, StreamEvents, StreamsBuilder, type RunningTopology, type RunOptions, type Topology } from '../../src/streams/index.ts';
 
 /**
  * Run options of the crash tests' workers: small chunks, so a kill lands between commits rather
@@ -196,4 +196,42 @@ export function countingTopology(name: string, topics: readonly string[]): Topol
     })
     .to('out', { topic: `${name}.out`, key: serdes.string(), value: serdes.string() });
   return builder.build();
+}
+
+/** A counting topology (countingTopology) run on Kafka over fresh topics, with what its tests read and a stop that removes them. */
+export interface CountingStage {
+  readonly kafka: Kafka;
+  readonly running: RunningTopology;
+  readonly events: StreamEvents;
+  /** Records processed so far. */
+  processed(): number;
+  /** Each key's committed count as this instance answers it (`where` when another instance holds it). */
+  counts(keys: readonly string[]): Promise<unknown[]>;
+  /** Stops the stage and deletes its topics, changelog included. */
+  stop(): Promise<void>;
+}
+
+/** Starts countingTopology(name, sources) with `partitions` partitions per topic; `options` go to runTopology. */
+export async function countingStage(name: string, sources: readonly string[], partitions: number, options: Omit<RunOptions, 'kafka' | 'events'> = {}): Promise<CountingStage> {
+  const kafka = kafkaClient(name);
+  const admin = kafka.admin();
+  await admin.connect();
+  const topics = [...sources, `${name}.out`, `dlq.${name}`];
+  await createTopics(admin, topics, partitions);
+  const events = new StreamEvents();
+  let processed = 0;
+  events.on('processed', (e) => (processed += Object.values(e.recordsIn).reduce((n, c) => n + c, 0)));
+  const running = await runTopology(countingTopology(name, sources), { ...options, kafka, events });
+  return {
+    kafka,
+    running,
+    events,
+    processed: () => processed,
+    counts: async (keys) => (await Promise.all(keys.map((key) => running.queryStore('counts', key)))).map((answer) => (answer.where === 'here' ? answer.value : answer.where)),
+    async stop() {
+      await running.stop();
+      await admin.deleteTopics({ topics: [...topics, `bridge.${name}-counts-changelog`] }).catch(() => undefined);
+      await admin.disconnect();
+    },
+  };
 }
