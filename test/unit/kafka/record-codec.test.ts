@@ -28,7 +28,9 @@ const Encoder = require('kafkajs/src/protocol/encoder.js') as { new (initialSize
 type Message = { key: string | null; value: Buffer | null; headers?: Headers; timestamp: string };
 type TopicData = Array<{ topic: string; partitions: Array<{ partition: number; firstSequence: number; messages: Message[] }> }>;
 type ProduceOptions = { acks: number; timeout: number; transactionalId: string | null; producerId: unknown; producerEpoch: number; topicData: TopicData };
-const produceRequest = require('kafkajs/src/protocol/requests/produce/v3/request.js') as (options: ProduceOptions) => { encode(): Promise<Encoder> };
+type Request = { apiKey: number; apiVersion: number; encode(reserved?: number): Promise<Encoder> };
+const produceRequest = require('kafkajs/src/protocol/requests/produce/v3/request.js') as (options: ProduceOptions) => Request;
+const framedRequest = require('kafkajs/src/protocol/request.js') as (args: { correlationId: number; clientId: string | null; request: Request }) => Promise<Encoder>;
 const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0/index.js') as { RecordBatch(options: object): Promise<Encoder> };
 const Long = require('kafkajs/src/utils/long.js') as { fromInt(value: number): unknown };
 const Decoder = require('kafkajs/src/protocol/decoder.js') as new (buffer: Buffer) => { offset: number; readVarInt(): number };
@@ -168,7 +170,31 @@ test('an uncompressed produce request written into one buffer has the bytes of t
     const before = await producedBefore(options);
     assert.ok(written.length > 250_000, 'values over 64 KiB included');
     assert.ok(written.equals(before), `the same ${before.length} bytes, ${transactionalId ? 'transactional' : 'idempotent'}`);
+    // Framed for the wire, the payload written behind room left for the header (not copied behind it).
+    for (const clientId of ['bridge-enrich', null]) {
+      const framed = (await framedRequest({ correlationId: 77, clientId, request: produceRequest(options) })).buffer;
+      assert.ok(framed.equals(Buffer.concat([header(before.length, 0, 3, 77, clientId), before])), `framed with ${clientId === null ? 'no' : 'a'} client id`);
+    }
   }
+});
+
+/** A request's header as the protocol lays it out: size (of what follows it), api key and version, correlation id, client id. */
+function header(payloadBytes: number, apiKey: number, apiVersion: number, correlationId: number, clientId: string | null): Buffer {
+  const id = clientId === null ? Buffer.alloc(0) : Buffer.from(clientId, 'utf8');
+  const out = Buffer.alloc(4 + 2 + 2 + 4 + 2 + id.length);
+  out.writeInt32BE(out.length - 4 + payloadBytes, 0);
+  out.writeInt16BE(apiKey, 4);
+  out.writeInt16BE(apiVersion, 6);
+  out.writeInt32BE(correlationId, 8);
+  out.writeInt16BE(clientId === null ? -1 : id.length, 12);
+  id.copy(out, 14);
+  return out;
+}
+
+test('a request that leaves no room for its header is framed behind one', async () => {
+  const payload = new Encoder().writeInt32(7).writeString('topic');
+  const framed = (await framedRequest({ correlationId: 5, clientId: 'bridge', request: { apiKey: 3, apiVersion: 9, encode: async () => payload } })).buffer;
+  assert.ok(framed.equals(Buffer.concat([header(payload.size(), 3, 9, 5, 'bridge'), payload.buffer])));
 });
 
 test.run();
