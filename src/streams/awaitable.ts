@@ -11,9 +11,23 @@ export function andThen<T, R>(value: Awaitable<T>, next: (settled: T) => R): R |
   return value instanceof Promise ? (value.then(next) as Promise<Awaited<R>>) : next(value);
 }
 
-/** `run` on each item in order, each after the one before it settled; synchronous while every call is. */
+/**
+ * `run` on each item in order, each after the one before it settled; synchronous while every call
+ * is. An array is walked by index: the runtime calls this at every hop of every record (a
+ * source's nodes, a node's successors), and an iterator with a result object per item was a
+ * tenth of what a record allocated.
+ */
 export function eachInOrder<T>(items: Iterable<T>, run: (item: T) => Promise<void> | undefined): Promise<void> | undefined {
+  if (Array.isArray(items)) return continueFrom(items as readonly T[], 0, run);
   return continueInOrder(items[Symbol.iterator](), run);
+}
+
+function continueFrom<T>(items: readonly T[], from: number, run: (item: T) => Promise<void> | undefined): Promise<void> | undefined {
+  for (let i = from; i < items.length; i += 1) {
+    const pending = run(items[i]!);
+    if (pending) return pending.then(() => continueFrom(items, i + 1, run));
+  }
+  return undefined;
 }
 
 function continueInOrder<T>(items: Iterator<T>, run: (item: T) => Promise<void> | undefined): Promise<void> | undefined {

@@ -35,7 +35,10 @@ export interface FiredTrigger {
  */
 export function evaluateTriggers(ruleSet: RuleSet, values: MetricValues, baselines: Baselines = {}): FiredTrigger[] {
   const fired: FiredTrigger[] = [];
-  for (const rule of ruleSet.rules) {
+  // By index: the rules are a frozen array, whose iterator made a result object per rule and event.
+  const { rules } = ruleSet;
+  for (let r = 0; r < rules.length; r += 1) {
+    const rule = rules[r]!;
     const value = metricValue(values, rule.metric);
     if (value === undefined) continue;
     if (matches(rule, value) && matchesBaseline(rule, value, baselines[rule.metric])) {
