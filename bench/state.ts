@@ -19,7 +19,9 @@
 //    stage's own work, without V8's and lmdb's other threads) with its garbage collection pauses,
 //    and the broker's CPU per record over the same stretch (it shares the two cores: what the
 //    store adds to its work slows the stage too). The stage's throughput is what the store's cost
-//    is judged against.
+//    is judged against. BENCH_STATE_AGAINST=<dir of another checkout, its dependencies installed>
+//    runs each scenario of that checkout's stage too, on the same input, alternating with this
+//    one's, and reports both: how two builds compare.
 // 3. restore: BENCH_STATE_CHANGELOG entries (default 1000000) written to a compacted changelog
 //    topic on Kafka (the stack must be up) in chunks of 10000, each with its input-offset marker,
 //    then read back into memory and LMDB storage as a restarting instance does (through the
@@ -39,13 +41,14 @@
 //    and users new to it the other half: the share of the busy users' records that read local
 //    storage, and CPU per record.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Schema } from 'avsc';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { stackRoot } from '../src/cli/stack/paths.ts';
 import { runningPid } from '../src/cli/stack/processes.ts';
 import { loadConfig } from '../src/config/index.ts';
 import type { BiometricEvent } from '../src/events/index.ts';
@@ -277,11 +280,33 @@ async function rulesOf(scenario: Scenario): Promise<RuleSet> {
   return scenario === 'with store' ? withBaselines : parseRuleSet({ $schemaVersion: 1, rules: withBaselines.rules.filter((rule) => !rule.baseline) });
 }
 
-function stageInChild(scenario: Scenario, source: string, output: string, groupId: string): StageMeasured {
-  return runChild<StageMeasured>(fileURLToPath(import.meta.url), 'stage-child', [scenario, source, output, groupId], `enrich ${scenario}`);
+/** `script`: this benchmark's file in the checkout whose stage runs (BENCH_STATE_AGAINST names another). */
+function stageInChild(script: string, scenario: Scenario, source: string, output: string, groupId: string): StageMeasured {
+  return runChild<StageMeasured>(script, 'stage-child', [scenario, source, output, groupId], `enrich ${scenario} (${script})`);
+}
+
+/**
+ * The checkouts whose stages the stage part runs: this one, and with BENCH_STATE_AGAINST=<dir>
+ * another (its own sources and node_modules), each scenario in both on the same input, the order
+ * alternating round by round. Two builds measured minutes apart on this machine differed by more
+ * than most changes do; alternating on one input compares them in the same conditions.
+ */
+function stageCheckouts(): string[] {
+  const here = fileURLToPath(import.meta.url);
+  const against = process.env['BENCH_STATE_AGAINST'];
+  if (!against) return [here];
+  const other = join(against, 'bench', 'state.ts');
+  if (!existsSync(other)) {
+    console.error(`BENCH_STATE_AGAINST must be a checkout of this project; ${other} does not exist`);
+    process.exit(2);
+  }
+  // Its stage finds the broker this one's stack runs (for the broker's CPU per record).
+  process.env['BRIDGE_STACK_DIR'] ??= stackRoot;
+  return [here, other];
 }
 
 async function stageBench(): Promise<void> {
+  const checkouts = stageCheckouts();
   const kafka = benchKafka('bench-state-stage');
   const admin = await connectedAdmin(kafka);
   const run = randomUUID().slice(0, 8);
@@ -299,23 +324,29 @@ async function stageBench(): Promise<void> {
       await producer.send({ topic: source, acks: -1, messages });
     }
     await producer.disconnect();
-    const results: Record<Scenario, StageMeasured[]> = { 'with store': [], 'without store': [] };
+    const results = checkouts.map((): Record<Scenario, StageMeasured[]> => ({ 'with store': [], 'without store': [] }));
     for (let round = 0; round < rounds; round += 1) {
       // Each run in a process of its own, as a stage runs one topology: runs in one process shared
       // the runtime's compiled code and its type feedback, and the one without the store ran
       // 6.3 or 9.1 µs per record depending on what had run before it. The order alternates.
       const scenarios: Scenario[] = round % 2 === 0 ? ['without store', 'with store'] : ['with store', 'without store'];
       for (const scenario of scenarios) {
-        const groupId = `bench.state-${run}-${scenario === 'with store' ? 'store' : 'plain'}-${round}`;
-        groups.push(groupId);
-        results[scenario].push(stageInChild(scenario, source, output, groupId));
+        for (let n = 0; n < checkouts.length; n += 1) {
+          const c = round % 2 === 0 ? n : checkouts.length - 1 - n;
+          const groupId = `bench.state-${run}-${scenario === 'with store' ? 'store' : 'plain'}-${round}-${c}`;
+          groups.push(groupId);
+          results[c]![scenario].push(stageInChild(checkouts[c]!, scenario, source, output, groupId));
+        }
       }
     }
-    console.log(`enrich as a stage on Kafka (LMDB state, at-least-once), ${stageRecords} events of ${users} users (${dayLabel}), after ${warmUp} of warm-up, median of ${rounds} rounds:`);
-    report(results);
-    const start = (scenario: Scenario) => median(results[scenario].map((r) => r.startMs)).toFixed(0);
-    console.log(`  start to the first chunk (not in the numbers above): ${start('with store')} ms with the store (its changelog topic made, storage opened, restored), ${start('without store')} ms without`);
-    console.log(`  changelog records per event with the store: ${median(results['with store'].map((r) => r.changelogPerEvent)).toFixed(2)} (a user's latest value once per chunk, and each chunk's input-offset marker)`);
+    checkouts.forEach((checkout, c) => {
+      const measured = results[c]!;
+      console.log(`enrich as a stage on Kafka (LMDB state, at-least-once), ${stageRecords} events of ${users} users (${dayLabel}), after ${warmUp} of warm-up, median of ${rounds} rounds${checkouts.length > 1 ? `, ${checkout}` : ''}:`);
+      report(measured);
+      const start = (scenario: Scenario) => median(measured[scenario].map((r) => r.startMs)).toFixed(0);
+      console.log(`  start to the first chunk (not in the numbers above): ${start('with store')} ms with the store (its changelog topic made, storage opened, restored), ${start('without store')} ms without`);
+      console.log(`  changelog records per event with the store: ${median(measured['with store'].map((r) => r.changelogPerEvent)).toFixed(2)} (a user's latest value once per chunk, and each chunk's input-offset marker)`);
+    });
   } finally {
     const changelogs = (await admin.listTopics()).filter((topic) => groups.some((group) => topic.startsWith(`${group}-`)));
     await admin.deleteTopics({ topics: [source, output, ...changelogs] }).catch(() => undefined);

@@ -14,8 +14,8 @@ export function andThen<T, R>(value: Awaitable<T>, next: (settled: T) => R): R |
 /**
  * `run` on each item in order, each after the one before it settled; synchronous while every call
  * is. An array is walked by index: the runtime calls this at every hop of every record (a
- * source's nodes, a node's successors), and an iterator with a result object per item was a
- * tenth of what a record allocated.
+ * source's nodes, a node's successors), and an iterator with a result object per item was an
+ * eighth of what an enrich record allocated.
  */
 export function eachInOrder<T>(items: Iterable<T>, run: (item: T) => Promise<void> | undefined): Promise<void> | undefined {
   if (Array.isArray(items)) return continueFrom(items as readonly T[], 0, run);

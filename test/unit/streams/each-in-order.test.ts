@@ -48,7 +48,8 @@ for (const [name, of] of shapes) {
       seen.push(item);
       return item === 2 ? Promise.reject(new Error('step 2 failed')) : undefined;
     });
-    await result?.then(
+    assert.instance(result, Promise);
+    await result!.then(
       () => assert.unreachable('the walk should fail'),
       (error: unknown) => assert.is((error as Error).message, 'step 2 failed'),
     );
