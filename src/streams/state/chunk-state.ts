@@ -192,7 +192,7 @@ export class ChunkState {
     for (const { spec } of this.#stores.values()) {
       const node = `${spec.name}-changelog`;
       for (const entry of this.#entries(spec.name, markers)) {
-        const marker = entry.key[0] === 0 && markers.some((m) => markerKey(m.topic).equals(entry.key));
+        const marker = isMarkerKey(entry.key);
         out.push({
           topic: spec.changelogTopic,
           partition: this.partition,
