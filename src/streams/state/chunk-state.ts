@@ -122,7 +122,7 @@ export class RecordState implements RecordAccess {
 
   dropped(store: string): void {
     this.#late ??= new Map();
-    this.#late.set(store, (this.#late.get(store) ?? 0) + 1);
+    countIn(this.#late, store, 1);
   }
 }
 
@@ -169,7 +169,7 @@ export class ChunkState {
       replaced.value = write.value;
       replaced.reusable = write.reusable;
     }
-    for (const [store, n] of record.late() ?? []) this.#late.set(store, (this.#late.get(store) ?? 0) + n);
+    for (const [store, n] of record.late() ?? []) countIn(this.#late, store, n);
     record.release();
   }
 
@@ -257,8 +257,7 @@ export class ChunkState {
   }
 
   #fromStorage(open: OpenStore, key: StoreKey): Buffer | undefined {
-    const { name } = open.spec;
-    this.#storageReads.set(name, (this.#storageReads.get(name) ?? 0) + 1);
+    countIn(this.#storageReads, open.spec.name, 1);
     return open.storage.get(key.bytes);
   }
 
@@ -294,4 +293,9 @@ export class ChunkState {
     }
     return entries;
   }
+}
+
+/** Adds `n` to a store's count: the late drops and storage reads a record or chunk counts per store. */
+function countIn(counts: Map<string, number>, store: string, n: number): void {
+  counts.set(store, (counts.get(store) ?? 0) + n);
 }
