@@ -213,7 +213,7 @@ function report(results: Record<Scenario, Measured[]>): void {
     const mainThread = runs.flatMap((r) => (r.mainThreadMicrosPerRecord === undefined ? [] : [r.mainThreadMicrosPerRecord]));
     const gc = runs.flatMap((r) => (r.gcMicrosPerRecord === undefined ? [] : [r.gcMicrosPerRecord]));
     const notes = `${mainThread.length > 0 ? ` (main thread ${median(mainThread).toFixed(1)}${gc.length > 0 ? `; GC pauses ${median(gc).toFixed(1)}` : ''})` : ''}${broker.length > 0 ? `, broker ${median(broker).toFixed(1)} µs/record` : ''}`;
-    console.log(`  ${scenario.padEnd(14)} ${median(runs.map((r) => r.recordsPerSecond)).toFixed(0).padStart(8)} records/s  ${median(runs.map((r) => r.cpuMicrosPerRecord)).toFixed(1).padStart(7)} µs CPU/record${notes}   (rounds: ${runs.map((r) => `${(r.recordsPerSecond / 1_000).toFixed(0)}k ${r.cpuMicrosPerRecord.toFixed(1)} µs`).join(', ')})`);
+    console.log(`  ${scenario.padEnd(14)} ${median(runs.map((r) => r.recordsPerSecond)).toFixed(0).padStart(8)} records/s  ${median(runs.map((r) => r.cpuMicrosPerRecord)).toFixed(1).padStart(7)} µs CPU/record${notes}   (rounds: ${runs.map(roundOf).join(', ')})`);
   }
   const ratio = median(results['with store'].map((r) => r.recordsPerSecond)) / median(results['without store'].map((r) => r.recordsPerSecond));
   const cpuRatio = median(results['without store'].map((r) => r.cpuMicrosPerRecord)) / median(results['with store'].map((r) => r.cpuMicrosPerRecord));
@@ -221,6 +221,19 @@ function report(results: Record<Scenario, Measured[]>): void {
   const withStore = results['with store'];
   const perRound = results['without store'].map((without, round) => `${((100 * withStore[round]!.recordsPerSecond) / without.recordsPerSecond).toFixed(0)} %`);
   console.log(`  the store keeps ${(ratio * 100).toFixed(0)} % of the stage's throughput (${(cpuRatio * 100).toFixed(0)} % by CPU per record; each round's: ${perRound.join(', ')}; ${dayKind === 'night' ? `target ≥ 70 %: ${ratio >= 0.7 ? 'met' : 'NOT met'}` : 'the target is judged on BENCH_STATE_DAY=night'})`);
+}
+
+/**
+ * One round: records/s and CPU per record, and a stage's main thread, its GC pauses and the
+ * broker in parentheses. Rounds of one build spread (a round with more GC runs slower all
+ * through), so each is printed, not only the median.
+ */
+function roundOf(r: Measured): string {
+  const thread = r.mainThreadMicrosPerRecord === undefined ? [] : [r.mainThreadMicrosPerRecord.toFixed(1)];
+  const gc = r.gcMicrosPerRecord === undefined ? [] : [`GC ${r.gcMicrosPerRecord.toFixed(1)}`];
+  const broker = r.brokerMicrosPerRecord === undefined ? [] : [`broker ${r.brokerMicrosPerRecord.toFixed(1)}`];
+  const parts = [...thread, ...gc, ...broker];
+  return `${(r.recordsPerSecond / 1_000).toFixed(0)}k ${r.cpuMicrosPerRecord.toFixed(1)} µs${parts.length > 0 ? ` (${parts.join(', ')})` : ''}`;
 }
 
 async function stageRun(kafka: Kafka, rules: RuleSet, source: string, output: string, groupId: string): Promise<StageMeasured> {
