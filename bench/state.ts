@@ -12,7 +12,8 @@
 //    the shipped rules with the baseline window store against the same rules without baseline
 //    rules (no store), records/s and CPU µs per record, BENCH_ROUNDS rounds (5), median reported.
 // 2. enrich as a stage: the same events as Avro on a fresh topic on Kafka, run by the runtime
-//    (group join, fetch, LMDB state as STATE_DIR gives a deployment, changelog, produce, commits)
+//    with the options `bridge run enrich` gives it (`stageRunOptions`: partitions at once, fetch
+//    sizes and waits, linger, commits; LMDB state as STATE_DIR gives a deployment; changelog)
 //    with and without the baseline rules, each run a process of its own, alternating, BENCH_ROUNDS
 //    rounds; records/s and that process's CPU µs per record, both over the measured events (the
 //    start and the warm-up are not in them; the start is printed apart), its main thread's (the
@@ -54,7 +55,8 @@ import { loadConfig } from '../src/config/index.ts';
 import type { BiometricEvent } from '../src/events/index.ts';
 import { bridgeSchemas } from '../src/schemas/index.ts';
 import { createRegistryClient, registrySchemaStore } from '../src/schemas/index.ts';
-import { changelogConfig, lmdbBackend, memoryBackend, runTopology, serdes, type AvroSchemaStore, type StateBackend } from '../src/streams/index.ts';
+import { changelogConfig, lmdbBackend, memoryBackend, runTopology, serdes, type AvroSchemaStore, type RunOptions, type StateBackend } from '../src/streams/index.ts';
+import { stageRunOptions } from '../src/app/stage-run-options.ts';
 import { reliableProducer } from '../src/streams/producers.ts';
 import { kafkaChangelogReader } from '../src/streams/state/changelog-reader.ts';
 import { markerHeader, markerKey } from '../src/streams/state/chunk-state.ts';
@@ -236,11 +238,21 @@ function roundOf(r: Measured): string {
   return `${(r.recordsPerSecond / 1_000).toFixed(0)}k ${r.cpuMicrosPerRecord.toFixed(1)} µs${parts.length > 0 ? ` (${parts.join(', ')})` : ''}`;
 }
 
+/**
+ * The runner's options as `bridge run enrich` gives them (the configuration's partitions at once,
+ * fetch sizes and waits, linger, commit interval, key cache, LMDB flush interval), at-least-once,
+ * with LMDB under `dir`: the stage measured is the one deployed, not the runtime's defaults.
+ */
+function asDeployed(kafka: Kafka, dir: string): RunOptions {
+  const config = loadConfig();
+  return { kafka, ...stageRunOptions(config), delivery: 'at-least-once', stateBackend: lmdbBackend(dir, { intervalMs: config.STATE_FLUSH_INTERVAL_MS }) };
+}
+
 async function stageRun(kafka: Kafka, rules: RuleSet, source: string, output: string, groupId: string): Promise<StageMeasured> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-state-stage-'));
   const schemaStore = benchSchemaStore();
   const began = performance.now();
-  const running = await runTopology(enrichTopology({ rules, schemaStore, topics: { source, output, deadLetters: output }, groupId }), { kafka, stateBackend: lmdbBackend(dir) });
+  const running = await runTopology(enrichTopology({ rules, schemaStore, topics: { source, output, deadLetters: output }, groupId }), asDeployed(kafka, dir));
   let done = 0;
   let firstAt = 0;
   let measuredFrom = 0;
@@ -405,7 +417,7 @@ async function liveRun(kafka: Kafka, rules: RuleSet, source: string, output: str
     await producer.send({ topic: source, acks: -1, messages });
   };
   for (let at = 0; at < warmUp; at += 5_000) await produce(input.slice(at, Math.min(at + 5_000, warmUp)));
-  const running = await runTopology(enrichTopology({ rules, schemaStore, topics: { source, output, deadLetters: output }, groupId }), { kafka, stateBackend: lmdbBackend(dir) });
+  const running = await runTopology(enrichTopology({ rules, schemaStore, topics: { source, output, deadLetters: output }, groupId }), asDeployed(kafka, dir));
   let done = 0;
   let chunks = 0;
   running.events.on('processed', (e) => {

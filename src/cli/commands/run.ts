@@ -12,6 +12,7 @@ import { bindStreamMetrics, createStageResources, stageTopologies, topologies as
 import { baselineQueryRoute } from '../../app/stages/enrich.ts';
 import { startIngress } from './ingress.ts';
 import { warnOfGroupJoinDelay } from '../../app/group-join-delay.ts';
+import { stageRunOptions } from '../../app/stage-run-options.ts';
 
 function packageVersion(): string {
   return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -124,7 +125,6 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
       const state = {
         ...(config.STATE_DIR ? { stateBackend: lmdbBackend(config.STATE_DIR, { intervalMs: config.STATE_FLUSH_INTERVAL_MS }) } : {}),
         ...(config.STATE_CHANGELOG_REPLICATION_FACTOR ? { changelogReplicationFactor: config.STATE_CHANGELOG_REPLICATION_FACTOR } : {}),
-        stateCacheKeys: config.STATE_CACHE_KEYS,
       };
       for (const topology of topologies) {
         if (stopping) break starting;
@@ -133,16 +133,7 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
           delivery,
           log,
           events,
-          partitionsConsumedConcurrently: config.STAGE_PARTITION_CONCURRENCY,
-          transactionalProducers: config.STAGE_TRANSACTIONAL_PRODUCERS,
-          sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
-          heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL_MS,
-          commitIntervalMs: config.STAGE_COMMIT_INTERVAL_MS,
-          lingerMs: config.STAGE_LINGER_MS,
-          fetchMinBytes: config.STAGE_FETCH_MIN_BYTES,
-          fetchMaxWaitMs: config.STAGE_FETCH_MAX_WAIT_MS,
-          fetchIntervalMs: config.STAGE_FETCH_INTERVAL_MS,
-          fetchIdleWaitMs: config.STAGE_FETCH_IDLE_WAIT_MS,
+          ...stageRunOptions(config),
           // Unique per group: a stage's second graph (hydrate-backfill) is a member of its own group.
           ...(config.KAFKA_GROUP_INSTANCE_ID ? { groupInstanceId: `${config.KAFKA_GROUP_INSTANCE_ID}-${topology.name}` } : {}),
           ...state,

@@ -1,0 +1,26 @@
+import type { Env } from '../config/index.ts';
+import type { RunOptions } from '../streams/index.ts';
+
+/**
+ * How a deployed stage consumes and commits, from its configuration (`bridge run`): one
+ * definition, so a benchmark runs a stage as deployed. The runtime's own defaults are a library's
+ * (`runTopology` without them, as tests use it).
+ */
+export function stageRunOptions(config: Readonly<Env>): Pick<
+  RunOptions,
+  'partitionsConsumedConcurrently' | 'transactionalProducers' | 'sessionTimeoutMs' | 'heartbeatIntervalMs' | 'commitIntervalMs' | 'lingerMs' | 'fetchMinBytes' | 'fetchMaxWaitMs' | 'fetchIntervalMs' | 'fetchIdleWaitMs' | 'stateCacheKeys'
+> {
+  return {
+    partitionsConsumedConcurrently: config.STAGE_PARTITION_CONCURRENCY,
+    transactionalProducers: config.STAGE_TRANSACTIONAL_PRODUCERS,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL_MS,
+    commitIntervalMs: config.STAGE_COMMIT_INTERVAL_MS,
+    lingerMs: config.STAGE_LINGER_MS,
+    fetchMinBytes: config.STAGE_FETCH_MIN_BYTES,
+    fetchMaxWaitMs: config.STAGE_FETCH_MAX_WAIT_MS,
+    fetchIntervalMs: config.STAGE_FETCH_INTERVAL_MS,
+    fetchIdleWaitMs: config.STAGE_FETCH_IDLE_WAIT_MS,
+    stateCacheKeys: config.STATE_CACHE_KEYS,
+  };
+}
