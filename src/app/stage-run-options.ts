@@ -6,10 +6,7 @@ import type { RunOptions } from '../streams/index.ts';
  * definition, so a benchmark runs a stage as deployed. The runtime's own defaults are a library's
  * (`runTopology` without them, as tests use it).
  */
-export function stageRunOptions(config: Readonly<Env>): Pick<
-  RunOptions,
-  'partitionsConsumedConcurrently' | 'transactionalProducers' | 'sessionTimeoutMs' | 'heartbeatIntervalMs' | 'commitIntervalMs' | 'lingerMs' | 'fetchMinBytes' | 'fetchMaxWaitMs' | 'fetchIntervalMs' | 'fetchIdleWaitMs' | 'stateCacheKeys'
-> {
+export function stageRunOptions(config: Readonly<Env>) {
   return {
     partitionsConsumedConcurrently: config.STAGE_PARTITION_CONCURRENCY,
     transactionalProducers: config.STAGE_TRANSACTIONAL_PRODUCERS,
@@ -22,5 +19,5 @@ export function stageRunOptions(config: Readonly<Env>): Pick<
     fetchIntervalMs: config.STAGE_FETCH_INTERVAL_MS,
     fetchIdleWaitMs: config.STAGE_FETCH_IDLE_WAIT_MS,
     stateCacheKeys: config.STATE_CACHE_KEYS,
-  };
+  } satisfies Partial<RunOptions>;
 }
