@@ -12,6 +12,7 @@ import type { EnrichedBiometricEvent } from '../src/events/index.ts';
 import { createLogger } from '../src/obs/logger.ts';
 import { bridgeSchemas } from '../src/schemas/index.ts';
 import { createEventWriter, createPostgresBreaker, createPostgresPool, migrate } from '../src/sink/index.ts';
+import { stageRunOptions } from '../src/app/stage-run-options.ts';
 import { runTopology, serdes } from '../src/streams/index.ts';
 import { createRegistryClient, registrySchemaStore } from '../src/schemas/index.ts';
 import { sinkStage } from '../topologies/sink.ts';
@@ -75,7 +76,8 @@ const cpuBefore = process.cpuUsage();
 const started = performance.now();
 const rss: number[] = [];
 const sampler = setInterval(() => rss.push(process.memoryUsage().rss), 500);
-const running = await runTopology(sink, { kafka, log });
+// As `bridge run sink` runs it (stageRunOptions), not with the runtime library's defaults.
+const running = await runTopology(sink, { ...stageRunOptions(config), kafka, log });
 let written = 0;
 let firstWrite = 0;
 running.events.on('processed', (e) => {
