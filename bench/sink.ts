@@ -10,11 +10,10 @@ import os from 'node:os';
 import { loadConfig } from '../src/config/index.ts';
 import type { EnrichedBiometricEvent } from '../src/events/index.ts';
 import { createLogger } from '../src/obs/logger.ts';
-import { bridgeSchemas } from '../src/schemas/index.ts';
 import { createEventWriter, createPostgresBreaker, createPostgresPool, migrate } from '../src/sink/index.ts';
 import { stageRunOptions } from '../src/app/stage-run-options.ts';
 import { runTopology, serdes } from '../src/streams/index.ts';
-import { createRegistryClient, registrySchemaStore } from '../src/schemas/index.ts';
+import { bridgeSchemas, createRegistryClient, registrySchemaStore } from '../src/schemas/index.ts';
 import { sinkStage } from '../topologies/sink.ts';
 import { countArgument, countEnv } from './support/options.ts';
 

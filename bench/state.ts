@@ -53,10 +53,9 @@ import { stackRoot } from '../src/cli/stack/paths.ts';
 import { runningPid } from '../src/cli/stack/processes.ts';
 import { loadConfig } from '../src/config/index.ts';
 import type { BiometricEvent } from '../src/events/index.ts';
-import { bridgeSchemas } from '../src/schemas/index.ts';
-import { createRegistryClient, registrySchemaStore } from '../src/schemas/index.ts';
+import { bridgeSchemas, createRegistryClient, registrySchemaStore } from '../src/schemas/index.ts';
 import { changelogConfig, lmdbBackend, memoryBackend, runTopology, serdes, type AvroSchemaStore, type RunOptions, type StateBackend } from '../src/streams/index.ts';
-import { stageRunOptions } from '../src/app/stage-run-options.ts';
+import { stageRunOptions, stageStateBackend } from '../src/app/stage-run-options.ts';
 import { reliableProducer } from '../src/streams/producers.ts';
 import { kafkaChangelogReader } from '../src/streams/state/changelog-reader.ts';
 import { markerHeader, markerKey } from '../src/streams/state/chunk-state.ts';
@@ -245,7 +244,7 @@ function roundOf(r: Measured): string {
  */
 function asDeployed(kafka: Kafka, dir: string): RunOptions {
   const config = loadConfig();
-  return { kafka, ...stageRunOptions(config), delivery: 'at-least-once', stateBackend: lmdbBackend(dir, { intervalMs: config.STATE_FLUSH_INTERVAL_MS }) };
+  return { kafka, ...stageRunOptions(config), delivery: 'at-least-once', stateBackend: stageStateBackend(config, dir) };
 }
 
 async function stageRun(kafka: Kafka, rules: RuleSet, source: string, output: string, groupId: string): Promise<StageMeasured> {

@@ -1,5 +1,5 @@
 import type { Env } from '../config/index.ts';
-import type { RunOptions } from '../streams/index.ts';
+import { lmdbBackend, type RunOptions, type StateBackend } from '../streams/index.ts';
 
 /**
  * How a deployed stage consumes and commits, from its configuration (`bridge run`): one
@@ -20,4 +20,9 @@ export function stageRunOptions(config: Readonly<Env>) {
     fetchIdleWaitMs: config.STAGE_FETCH_IDLE_WAIT_MS,
     stateCacheKeys: config.STATE_CACHE_KEYS,
   } satisfies Partial<RunOptions>;
+}
+
+/** A deployed stage's local state in LMDB under `dir`, flushed as the configuration says. */
+export function stageStateBackend(config: Readonly<Env>, dir: string): StateBackend {
+  return lmdbBackend(dir, { intervalMs: config.STATE_FLUSH_INTERVAL_MS });
 }

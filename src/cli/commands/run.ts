@@ -7,12 +7,12 @@ import { startObsServer } from '../../obs/http-server.ts';
 import type { DestinationStream } from 'pino';
 import { createLogger, type Logger } from '../../obs/logger.ts';
 import { createMetricsRegistry } from '../../obs/metrics.ts';
-import { errorName, isKafkaUnavailable, lmdbBackend, runTopology, StreamEvents, stopOnSignals, type RunningTopology, type Topology } from '../../streams/index.ts';
+import { errorName, isKafkaUnavailable, runTopology, StreamEvents, stopOnSignals, type RunningTopology, type Topology } from '../../streams/index.ts';
 import { bindStreamMetrics, createStageResources, stageTopologies, topologies as registeredTopologies, waitFor, type TopologyFactory } from '../../app/index.ts';
 import { baselineQueryRoute } from '../../app/stages/enrich.ts';
 import { startIngress } from './ingress.ts';
 import { warnOfGroupJoinDelay } from '../../app/group-join-delay.ts';
-import { stageRunOptions } from '../../app/stage-run-options.ts';
+import { stageRunOptions, stageStateBackend } from '../../app/stage-run-options.ts';
 
 function packageVersion(): string {
   return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -123,7 +123,7 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
     starting: for (const { name, topologies } of built) {
       const delivery = (stageNames as readonly string[]).includes(name) ? deliveryFor(config, name as StageName) : config.DELIVERY;
       const state = {
-        ...(config.STATE_DIR ? { stateBackend: lmdbBackend(config.STATE_DIR, { intervalMs: config.STATE_FLUSH_INTERVAL_MS }) } : {}),
+        ...(config.STATE_DIR ? { stateBackend: stageStateBackend(config, config.STATE_DIR) } : {}),
         ...(config.STATE_CHANGELOG_REPLICATION_FACTOR ? { changelogReplicationFactor: config.STATE_CHANGELOG_REPLICATION_FACTOR } : {}),
       };
       for (const topology of topologies) {
