@@ -13,10 +13,10 @@
 //    weighted mean of the same days instead, and the scan alone (what an EWMA kept as one running
 //    value would spare the read at most; it still keeps the grace days, to fold a late night in).
 // `--users N` (2000) and `--nights N` (120) size the cohort; `--calls N` (1000000) the cost part.
-import { windowedSerde } from '../src/streams/state/windowed-serde.ts';
-import { WindowCursor, foldStored, type WindowedCodec } from '../src/streams/state/windowed-bytes.ts';
-import { baselineMetrics, baselinesAt, baselinesOfStored, dayMs, evaluateTriggers, loadRuleSet, addStoredDailyMeans, StoredDayFold, type Baselines, type DailyValues, type DayWindow, type RuleMetric } from '../src/triggers/index.ts';
-import { baselineWindows, dailyValuesSerde, defaultRulesFile } from '../topologies/enrich.ts';
+import { WindowCursor } from '../src/streams/state/windowed-bytes.ts';
+import { foldInRing, ringLength, writeRing } from '../src/streams/state/windowed-in-place.ts';
+import { baselineMetrics, baselinesAt, baselinesOfStored, dayMs, evaluateTriggers, loadRuleSet, addStoredDailyMeans, DayFold, type Baselines, type DayWindow, type RuleMetric } from '../src/triggers/index.ts';
+import { baselineWindows, defaultRulesFile } from '../topologies/enrich.ts';
 import { countFlag } from './support/options.ts';
 
 const users = countFlag('users', 2_000);
@@ -134,13 +134,13 @@ for (const [method, t] of Object.entries(tally)) {
 
 // 2. Cost per event, on a user's full stored value (nine days), as enrich's store reads it.
 const metrics = baselineMetrics(rules);
-const codec: WindowedCodec<DailyValues> = { windows: baselineWindows, aggregate: dailyValuesSerde, value: windowedSerde(dailyValuesSerde), topic: 'bench' };
-let stored: Buffer | undefined;
+// The days as enrich's store keeps them: a ring of day slots, each event folded into its day.
+const stored = Buffer.allocUnsafe(ringLength(baselineWindows, new DayFold({}, metrics)));
+const storedView = new DataView(stored.buffer, stored.byteOffset, stored.length);
+writeRing(baselineWindows, new DayFold({}, metrics), undefined, undefined, stored, storedView);
 for (let d = 0; d < 12; d += 1) {
   const values = { hrvRmssdMs: 55 + (d % 5), restingHeartRateBpm: 50 + (d % 3) };
-  const next = foldStored(codec, stored, start + d * dayMs, new StoredDayFold(values, metrics));
-  if (next instanceof Promise || next === undefined) throw new Error('the baseline store folds synchronously');
-  stored = next;
+  foldInRing(baselineWindows, new DayFold(values, metrics), stored, storedView, start + d * dayMs, { saving: () => undefined });
 }
 const judgedAt = start + 12 * dayMs;
 /** Each metric's weighted sum and weight so far, as the stored days are read (the baseline's medians read them the same way). */

@@ -10,6 +10,7 @@ import {
   baselineMetrics,
   baselinesOfStored,
   createTriggerMetrics,
+  DayFold,
   dailyValuesLength,
   dayMs,
   decodeDailyValues,
@@ -18,7 +19,6 @@ import {
   hasDailyValues,
   metricValue,
   priorityOf,
-  StoredDayFold,
   writeDailyValues,
   type DailyBaselines,
   type DailyValues,
@@ -101,8 +101,8 @@ export function enrichTopology(options: EnrichOptions): Topology {
 /** The event judged against the user's baselines before it (read from the stored days in place), then its values added to its day. */
 function judgeAndRemember(store: WindowStore<string | null, DailyValues>, event: BiometricEvent, days: WindowScan, rules: RuleSet, metrics: readonly RuleMetric[], now: () => number): EnrichedBiometricEvent | Promise<EnrichedBiometricEvent> {
   const baselines = baselinesOfStored(days, event.occurredAt, metrics);
-  // Folded in the stored bytes: a day decoded and built again as objects was a third of an update.
-  const updated = store.update(event.userId, event.occurredAt, new StoredDayFold(event, metrics));
+  // Folded where the day lies in the user's ring of days: rewriting the user's week per event was most of an update.
+  const updated = store.update(event.userId, event.occurredAt, new DayFold(event, metrics));
   if (updated instanceof Promise) return updated.then(() => judged(rules, event, baselines, now()));
   return judged(rules, event, baselines, now());
 }

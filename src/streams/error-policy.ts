@@ -76,7 +76,23 @@ export class ErrorPolicy {
 
   #attempt(raw: RawRecord, attempt: number, state?: ChunkState): Outcome | Promise<Outcome> {
     const view = state?.record();
-    return andThen(executeRecord(this.#topology, raw, this.#log, attempt, view), (result) => processed(result, view));
+    if (!view) return andThen(executeRecord(this.#topology, raw, this.#log, attempt), (result) => processed(result, undefined));
+    // A failed attempt puts back what it changed in place in the chunk's stores before the next one runs.
+    let result: RecordResult | Promise<RecordResult>;
+    try {
+      result = executeRecord(this.#topology, raw, this.#log, attempt, view);
+    } catch (error) {
+      view.rollback();
+      throw error;
+    }
+    if (!(result instanceof Promise)) return processed(result, view);
+    return result.then(
+      (done) => processed(done, view),
+      (error: unknown) => {
+        view.rollback();
+        throw error;
+      },
+    );
   }
 
   async #afterFailure(raw: RawRecord, state: ChunkState | undefined, firstFailure: unknown): Promise<Outcome> {

@@ -58,7 +58,7 @@
  */
 export { StreamsBuilder, KStream, type SourceOptions, type SinkOptions, type StoreOptions, type BuilderOptions, type StateStoreOptions, type WindowStoreOptions } from './builder.ts';
 export type { KeyValueStoreRef, WindowStoreRef, WindowSpec } from './state/spec.ts';
-export type { BytesFold, KeyValueStore, WindowFold, WindowStore, WindowScan, TimeWindow, Windowed } from './state/stores.ts';
+export type { InPlaceFold, KeyValueStore, WindowFold, WindowStore, WindowScan, TimeWindow, Windowed } from './state/stores.ts';
 export { windowsOf } from './state/windows.ts';
 export type { InPlaceSerde } from './state/windowed-serde.ts';
 export { memoryBackend, type StateBackend } from './state/backend.ts';

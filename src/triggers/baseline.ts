@@ -25,7 +25,7 @@ export interface DayWindow {
   readonly value: DailyValues;
 }
 
-/** Whether the event has a value of any of `metrics` (what `StoredDayFold` would add to its day). */
+/** Whether the event has a value of any of `metrics` (what `DayFold` would add to its day). */
 export function hasDailyValues(values: MetricValues, metrics: readonly RuleMetric[]): boolean {
   for (const metric of metrics) if (metricValue(values, metric) !== undefined) return true;
   return false;

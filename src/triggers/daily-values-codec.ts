@@ -1,3 +1,4 @@
+import type { InPlaceFold } from '../streams/index.ts';
 import { metricValue, type MetricValues } from './evaluate.ts';
 import type { RuleMetric } from './rule-set.ts';
 
@@ -86,70 +87,84 @@ export function addStoredDailyMeans(data: DataView, at: number, length: number, 
   }
 }
 
+/** How a ring's day lies for one list of metrics (DayFold): each of them, ordered by code. */
+interface DayLayout {
+  readonly metrics: readonly RuleMetric[];
+  readonly codes: Uint8Array;
+  /** A bit per code: the ring's layout. */
+  readonly mask: number;
+  readonly length: number;
+}
+
+let laidOut: { readonly of: readonly RuleMetric[]; readonly layout: DayLayout } | undefined;
+
+/** The layout of days of `metrics`; a stage asks with the same list at every event, so the last is kept. */
+function dayLayout(metrics: readonly RuleMetric[]): DayLayout {
+  if (laidOut?.of === metrics) return laidOut.layout;
+  const ordered = [...new Set(metrics)].sort((a, b) => metricCodes[a] - metricCodes[b]);
+  const codes = Uint8Array.from(ordered, (metric) => metricCodes[metric]);
+  const layout = { metrics: ordered, codes, mask: codes.reduce((mask, code) => (mask | (1 << code)) >>> 0, 0), length: 1 + ordered.length * entryBytes };
+  laidOut = { of: metrics, layout };
+  return layout;
+}
+
 /**
- * The baseline store's fold of an event into its day, on the day's stored bytes (a window
- * store's BytesFold): each of the event's values of `metrics` added to the metric's sum and
- * count, the day's other entries kept in their order, and the metrics it did not have yet after
- * them in the order of `metrics`. A day is neither decoded nor built as objects: that was a third
- * of the store's update per event. One per event.
+ * The baseline store's fold of an event into its day where the day lies in the store's ring (an
+ * InPlaceFold): a day holds an entry for every one of `metrics`, ordered by code, with a count of
+ * 0 until the day has a value of it, so every day has one length and an event adds to its sums
+ * and counts in place. The entries are `encodeDailyValues`'s, so a day reads as any other. One
+ * per event.
  */
-export class StoredDayFold {
+export class DayFold implements InPlaceFold {
+  readonly fixedLength: number;
+  readonly layout: number;
   readonly #values: MetricValues;
-  readonly #metrics: readonly RuleMetric[];
+  readonly #day: DayLayout;
 
   constructor(values: MetricValues, metrics: readonly RuleMetric[]) {
     this.#values = values;
-    this.#metrics = metrics;
+    this.#day = dayLayout(metrics);
+    this.fixedLength = this.#day.length;
+    this.layout = this.#day.mask;
   }
 
-  foldedLength(view: DataView | undefined, at: number, length: number): number {
-    let present = 0;
-    let count = 0;
-    if (view !== undefined) {
-      count = checkedDayCount(view, at, length);
-      for (let entry = at + 1; entry < at + length; entry += entryBytes) present |= 1 << checkedCode(view, entry, present);
-    }
-    for (const metric of this.#metrics) {
-      if ((present & (1 << metricCodes[metric])) === 0 && metricValue(this.#values, metric) !== undefined) count += 1;
-    }
-    return 1 + count * entryBytes;
-  }
-
-  foldInto(view: DataView | undefined, at: number, length: number, out: Buffer, outAt: number): number {
-    const indexOf = indexByCode(this.#metrics);
-    let present = 0;
-    let count = 0;
-    let written = outAt + 1;
-    if (view !== undefined) {
-      for (let entry = at + 1; entry < at + length; entry += entryBytes) {
-        const code = view.getUint8(entry);
-        present |= 1 << code;
-        const m = indexOf[code]!;
-        const value = m < 0 ? undefined : metricValue(this.#values, this.#metrics[m]!);
-        const sum = view.getFloat64(entry + 1, true);
-        const n = view.getUint32(entry + 9, true);
-        written = writeEntry(out, written, code, value === undefined ? sum : sum + value, value === undefined ? n : n + 1);
-        count += 1;
+  foldInPlace(view: DataView, at: number, fresh: boolean): void {
+    const { metrics, codes } = this.#day;
+    if (fresh) view.setUint8(at, metrics.length);
+    for (let m = 0, entry = at + 1; m < metrics.length; m += 1, entry += entryBytes) {
+      const value = metricValue(this.#values, metrics[m]!);
+      if (fresh) {
+        view.setUint8(entry, codes[m]!);
+        view.setFloat64(entry + 1, value ?? 0, true);
+        view.setUint32(entry + 9, value === undefined ? 0 : 1, true);
+      } else if (value !== undefined) {
+        view.setFloat64(entry + 1, view.getFloat64(entry + 1, true) + value, true);
+        view.setUint32(entry + 9, view.getUint32(entry + 9, true) + 1, true);
       }
     }
-    for (const metric of this.#metrics) {
-      const code = metricCodes[metric];
-      if ((present & (1 << code)) !== 0) continue;
-      const value = metricValue(this.#values, metric);
-      if (value === undefined) continue;
-      written = writeEntry(out, written, code, value, 1);
-      count += 1;
-    }
-    out[outAt] = count;
-    return written;
   }
-}
 
-function writeEntry(out: Buffer, at: number, code: number, sum: number, count: number): number {
-  out[at] = code;
-  out.writeDoubleLE(sum, at + 1);
-  out.writeUInt32LE(count, at + 9);
-  return at + entryBytes;
+  /** A day of other metrics (written before the ring, or for other rules), checked as a read is: this fold's metrics kept, others left out. */
+  relayout(from: DataView, fromAt: number, length: number, view: DataView, at: number): void {
+    const { metrics, codes } = this.#day;
+    view.setUint8(at, metrics.length);
+    for (let m = 0, entry = at + 1; m < metrics.length; m += 1, entry += entryBytes) {
+      view.setUint8(entry, codes[m]!);
+      view.setFloat64(entry + 1, 0, true);
+      view.setUint32(entry + 9, 0, true);
+    }
+    checkedDayCount(from, fromAt, length);
+    let seen = 0;
+    for (let source = fromAt + 1; source < fromAt + length; source += entryBytes) {
+      const code = checkedCode(from, source, seen);
+      seen |= 1 << code;
+      const m = codes.indexOf(code);
+      if (m < 0) continue;
+      const entry = at + 1 + m * entryBytes;
+      view.setFloat64(entry + 1, from.getFloat64(source + 1, true), true);
+      view.setUint32(entry + 9, from.getUint32(source + 9, true), true);
+    }
+  }
 }
 
 /** A stored day's metric count, checked against its length. */
@@ -189,7 +204,9 @@ export function decodeDailyValues(data: Buffer): DailyValues {
   for (let at = 1; at < data.length; at += entryBytes) {
     const code = checkedCode(view, at, seen);
     seen |= 1 << code;
-    day[metricOfCode.get(code)!] = { sum: view.getFloat64(at + 1, true), count: view.getUint32(at + 9, true) };
+    const count = view.getUint32(at + 9, true);
+    // A ring's day holds every metric, 0 until it has a value: as a day object, one it has no value of is absent.
+    if (count > 0) day[metricOfCode.get(code)!] = { sum: view.getFloat64(at + 1, true), count };
   }
   return day;
 }

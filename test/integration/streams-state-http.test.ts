@@ -7,7 +7,7 @@ import { startObsServer } from '../../src/obs/http-server.ts';
 import { createLogger } from '../../src/obs/logger.ts';
 import { createMetricsRegistry } from '../../src/obs/metrics.ts';
 import { runTopology, serdes, StreamEvents, StreamsBuilder } from '../../src/streams/index.ts';
-import { dayMs, ruleMetrics, StoredDayFold, type DailyValues } from '../../src/triggers/index.ts';
+import { dayMs, ruleMetrics, DayFold, type DailyValues } from '../../src/triggers/index.ts';
 import { baselineStoreName, baselineWindows, dailyValuesSerde } from '../../topologies/enrich.ts';
 import { config, createTopics, kafkaClient, unique } from '../support/services.ts';
 import { produce, waitUntil } from './streams-support.ts';
@@ -27,7 +27,7 @@ function baselineTopology(name: string) {
   builder
     .stream('in', { topics: [`${name}.in`], key: serdes.string(), value: serdes.json<Night>() })
     .mapValues('remember', async (night, _record, ctx) => {
-      await ctx.store(store).update(night.userId, night.occurredAt, new StoredDayFold(night, ruleMetrics));
+      await ctx.store(store).update(night.userId, night.occurredAt, new DayFold(night, ruleMetrics));
       return night;
     })
     .to('out', { topic: `${name}.out`, key: serdes.string(), value: serdes.json<Night>() });

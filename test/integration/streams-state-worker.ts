@@ -1,10 +1,12 @@
 // A stateful topology in its own process, for the state crash tests: counts records per key of
 // STREAMS_INPUT in a state store and writes each running count to STREAMS_OUTPUT, in
 // STREAMS_DELIVERY mode, with LMDB under STREAMS_STATE_DIR when set (else memory; flushed every
-// STREAMS_STATE_FLUSH_MS, the default when unset). Prints "ready"
+// STREAMS_STATE_FLUSH_MS, the default when unset); STREAMS_STORE=window counts in a window store
+// folded in place instead of a key-value store. Prints "ready"
 // on joining and one JSON line per restored store partition.
 import { Kafka, logLevel } from 'kafkajs';
 import { StreamsBuilder, lmdbBackend, memoryBackend, runTopology, serdes, stopOnSignals, type DeliveryMode } from '../../src/streams/index.ts';
+import { countOne, countSerde, oneWindow } from './streams-state-counts.ts';
 import { createLogger } from '../../src/obs/logger.ts';
 
 const required = (name: string): string => {
@@ -14,16 +16,29 @@ const required = (name: string): string => {
 };
 
 const builder = new StreamsBuilder(required('STREAMS_NAME'));
-const counts = builder.addStateStore({ name: 'counts', key: serdes.string(), value: serdes.json<number>() });
-builder
-  .stream('in', { topics: [required('STREAMS_INPUT')], key: serdes.string(), value: serdes.string() })
-  .mapValues('count', async (_value, record, ctx) => {
-    const store = ctx.store(counts);
-    const next = ((await store.get(record.key)) ?? 0) + 1;
-    await store.put(record.key, next);
-    return String(next);
-  })
-  .to('out', { topic: required('STREAMS_OUTPUT'), key: serdes.string(), value: serdes.string() });
+const stream = builder.stream('in', { topics: [required('STREAMS_INPUT')], key: serdes.string(), value: serdes.string() });
+if (process.env['STREAMS_STORE'] === 'window') {
+  // One window holds every record: its count is folded in place, a uint32 in the key's ring.
+  const counts = builder.addWindowStore<string | null, number>({ name: 'counts', key: serdes.string(), windows: oneWindow, aggregate: countSerde });
+  stream
+    .mapValues('count', async (_value, record, ctx) => {
+      const store = ctx.store(counts);
+      await store.update(record.key, 0, countOne);
+      const scan = await store.scan(record.key);
+      return scan.next() ? String(scan.view.getUint32(scan.at, true)) : 'none';
+    })
+    .to('out', { topic: required('STREAMS_OUTPUT'), key: serdes.string(), value: serdes.string() });
+} else {
+  const counts = builder.addStateStore({ name: 'counts', key: serdes.string(), value: serdes.json<number>() });
+  stream
+    .mapValues('count', async (_value, record, ctx) => {
+      const store = ctx.store(counts);
+      const next = ((await store.get(record.key)) ?? 0) + 1;
+      await store.put(record.key, next);
+      return String(next);
+    })
+    .to('out', { topic: required('STREAMS_OUTPUT'), key: serdes.string(), value: serdes.string() });
+}
 
 const kafka = new Kafka({ clientId: 'streams-state-worker', brokers: required('STREAMS_BROKERS').split(','), logLevel: logLevel.NOTHING });
 const log = createLogger({ level: 'warn' });

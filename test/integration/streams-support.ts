@@ -47,6 +47,8 @@ export async function stageTopics(prefix: string, partitions = 1): Promise<Stage
 export interface Seen {
   key: string;
   value: string;
+  /** The value's bytes, when a binary value must be read as it is (readAll). */
+  raw?: Buffer | undefined;
   headers: Record<string, string>;
   partition: number;
   offset: string;
@@ -143,7 +145,7 @@ export async function readAll(kafka: Kafka, topic: string, options: { readUncomm
         for (const message of batch.messages) {
           const headers: Record<string, string> = {};
           for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = String(Array.isArray(value) ? value[0] : value);
-          seen.push({ key: message.key?.toString() ?? '', value: message.value?.toString() ?? '', headers, partition: batch.partition, offset: message.offset });
+          seen.push({ key: message.key?.toString() ?? '', value: message.value?.toString() ?? '', raw: message.value ?? undefined, headers, partition: batch.partition, offset: message.offset });
         }
         // lastOffset() counts control records (commit/abort markers), which end a transactional log.
         reached.set(batch.partition, BigInt(batch.lastOffset()) + 1n);

@@ -1,6 +1,7 @@
 import type { OutgoingRecord } from '../record.ts';
 import type { StateEntry } from './backend.ts';
 import type { OpenStore, Pending, RecordAccess, StoreKey } from './open-store.ts';
+import { SavedBytes } from './saved-bytes.ts';
 import type { KeyValueStoreRef, WindowStoreRef } from './spec.ts';
 import { KeyValueView, WindowView } from './store-views.ts';
 import type { KeyValueStore, WindowStore } from './stores.ts';
@@ -46,6 +47,7 @@ interface Write extends Pending {
   spare: Buffer | undefined;
   view: DataView | undefined;
   spareView: DataView | undefined;
+  inPlace: boolean;
 }
 
 /** Stores as one attempt of one record sees them; its writes count only once the record is accepted. */
@@ -55,9 +57,12 @@ export class RecordState implements RecordAccess {
   #writes: Write[] | undefined;
   /** Store name → records dropped as late. */
   #late: Map<string, number> | undefined;
+  /** Where this attempt's saves of bytes it changes in place begin (SavedBytes). */
+  readonly #savedFrom: number;
 
   constructor(chunk: ChunkState) {
     this.#chunk = chunk;
+    this.#savedFrom = chunk.saved.mark();
   }
 
   store<K, V>(ref: KeyValueStoreRef<K, V>): KeyValueStore<K, V>;
@@ -81,6 +86,14 @@ export class RecordState implements RecordAccess {
    * the chunk ends, and its writes with it were most of what a chunk kept per record.
    */
   release(): void {
+    this.#chunk.saved.forget(this.#savedFrom);
+    this.#writes = undefined;
+    this.#late = undefined;
+  }
+
+  /** The attempt failed: the bytes it changed in place are put back (its other writes were never accepted). */
+  rollback(): void {
+    this.#chunk.saved.restore(this.#savedFrom);
     this.#writes = undefined;
     this.#late = undefined;
   }
@@ -107,7 +120,18 @@ export class RecordState implements RecordAccess {
   }
 
   write(store: string, id: string, key: Buffer, bytes: Buffer | null, value: unknown, reusable = false, view?: DataView): void {
-    const write: Write = { store, id, key, bytes, value, reusable, spare: undefined, view, spareView: undefined };
+    this.#add({ store, id, key, bytes, value, reusable, spare: undefined, view, spareView: undefined, inPlace: false });
+  }
+
+  writeInPlace(store: string, id: string, key: Buffer, bytes: Buffer, view: DataView): void {
+    this.#add({ store, id, key, bytes, value: bytes, reusable: false, spare: undefined, view, spareView: undefined, inPlace: true });
+  }
+
+  saving(bytes: Buffer, at: number, length: number): void {
+    this.#chunk.saved.saving(bytes, at, length);
+  }
+
+  #add(write: Write): void {
     if (this.#writes) this.#writes.push(write);
     else this.#writes = [write];
   }
@@ -137,6 +161,8 @@ export class ChunkState {
   readonly #late = new Map<string, number>();
   /** Store name → keys read from local storage: the ones its key cache did not hold. */
   readonly #storageReads = new Map<string, number>();
+  /** @internal what records change in place, until each is accepted or fails */
+  readonly saved = new SavedBytes();
   #built: { readonly markers: ReadonlyArray<{ topic: string; nextOffset: string }>; readonly byStore: Map<string, StateEntry[]> } | undefined;
 
   constructor(partition: number, stores: ReadonlyMap<string, OpenStore>) {
@@ -168,6 +194,7 @@ export class ChunkState {
       replaced.view = write.view;
       replaced.value = write.value;
       replaced.reusable = write.reusable;
+      replaced.inPlace = write.inPlace;
     }
     for (const [store, n] of record.late() ?? []) countIn(this.#late, store, n);
     record.release();
@@ -219,8 +246,14 @@ export class ChunkState {
       for (const [id, pending] of this.#pending.get(open.spec.name) ?? []) {
         const key = open.keys.byId(id);
         if (!key) continue;
+        // The ring this value replaces is held by no one now (storage took the new one above): the key's next chunk copies into it.
+        if (key.owned && key.value !== pending.bytes) {
+          key.spare = key.value as Buffer;
+          key.spareView = key.view;
+        }
         key.value = pending.value;
         key.view = pending.view;
+        key.owned = pending.inPlace;
         key.cached = true;
       }
     }

@@ -31,6 +31,15 @@ export class StoreKey {
   view: DataView | undefined = undefined;
   /** Found by a step since the cache last passed over it: kept once more when the cache is full (KeyCache). */
   used = false;
+  /**
+   * Whether `value` is a window store's ring a chunk made (an in-place update's), which nothing
+   * outside the store holds once a later chunk's value replaces it: local storage and its held
+   * writes keep a key's latest value only, and the changelog was sent before.
+   */
+  owned = false;
+  /** The key's previous ring once `owned` was replaced, with its DataView: the next chunk's copy of the key's value goes into it. */
+  spare: Buffer | undefined = undefined;
+  spareView: DataView | undefined = undefined;
 
   constructor(bytes: Buffer, id: string) {
     this.bytes = bytes;
@@ -140,6 +149,8 @@ export interface Pending {
    */
   view?: DataView | undefined;
   readonly spareView?: DataView | undefined;
+  /** Whether `bytes` are a ring this chunk made, which the key's next in-place update folds into (a record that fails puts its changes back). */
+  readonly inPlace?: boolean;
 }
 
 /** What a store's view reads and writes through: one record's attempt over the chunk's accepted writes, over storage. */
@@ -155,6 +166,10 @@ export interface RecordAccess {
    * `view`: a DataView of `bytes` the caller has.
    */
   write(store: string, id: string, key: Buffer, bytes: Buffer | null, value: unknown, reusable?: boolean, view?: DataView): void;
+  /** A ring (`bytes`, of `view`) the record made from the key's value and folded into: the chunk's value of the key from now on, changed in place. */
+  writeInPlace(store: string, id: string, key: Buffer, bytes: Buffer, view: DataView): void;
+  /** `length` bytes of `bytes` from `at` are about to change in place: put back if the record fails. */
+  saving(bytes: Buffer, at: number, length: number): void;
   /** The key's committed value, decoded once and kept with the key. */
   read(open: OpenStore, key: StoreKey): Promise<unknown>;
   /** A window store's stored bytes for the key, kept with the key. */

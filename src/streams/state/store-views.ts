@@ -1,6 +1,7 @@
 import type { OpenStore, Pending, RecordAccess, StoreKey } from './open-store.ts';
-import type { KeyValueStore, TimeWindow, WindowFold, WindowStore } from './stores.ts';
+import type { InPlaceFold, KeyValueStore, TimeWindow, WindowFold, WindowStore } from './stores.ts';
 import { binaryValue, foldStored, WindowCursor, type WindowedCodec } from './windowed-bytes.ts';
+import { foldInRing, ringLength, writeRing } from './windowed-in-place.ts';
 import { viewOf } from './windowed-layout.ts';
 
 /*
@@ -90,6 +91,7 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
   }
 
   #update(k: StoreKey, timestamp: number, fold: WindowFold<unknown>): boolean | Promise<boolean> {
+    if (typeof fold !== 'function') return this.#updateInPlace(k, timestamp, fold);
     const current = this.#current(k);
     // The spare of the write #current found (none when the record wrote the key itself: its own writes have none).
     const into = this.#readPending?.spare;
@@ -97,6 +99,53 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
     const next = foldStored(this.#codec, current, timestamp, fold, current === undefined ? undefined : this.#viewOfRead(), into);
     if (next instanceof Promise) return next.then((bytes) => this.#written(k, bytes, undefined));
     return this.#written(k, next, next === into ? intoView : undefined);
+  }
+
+  /**
+   * Folds the record into the chunk's ring of the key (windowed-in-place.ts): the ring an earlier
+   * update of the chunk made, else one made now from the key's value, in the buffer of the key's
+   * previous ring when it has one.
+   */
+  #updateInPlace(k: StoreKey, timestamp: number, fold: InPlaceFold): boolean | Promise<boolean> {
+    const current = this.#current(k);
+    const pending = this.#readPending;
+    if (pending?.inPlace === true && pending.bytes === current && current !== undefined) return this.#foldInRing(current, this.#viewOfRead(), timestamp, fold);
+    const binary = binaryValue(this.#codec, current);
+    if (binary instanceof Promise) return binary.then((b) => this.#intoRing(k, b, b === undefined ? undefined : viewOf(b), timestamp, fold));
+    return this.#intoRing(k, binary, binary === undefined ? undefined : this.#viewOfRead(), timestamp, fold);
+  }
+
+  #intoRing(k: StoreKey, current: Buffer | undefined, currentView: DataView | undefined, timestamp: number, fold: InPlaceFold): boolean {
+    const { windows } = this.#codec;
+    const length = ringLength(windows, fold);
+    let bytes: Buffer;
+    let view: DataView;
+    if (k.spare !== undefined && k.spare.length === length && k.spareView !== undefined) {
+      bytes = k.spare;
+      view = k.spareView;
+      k.spare = k.spareView = undefined;
+    } else {
+      bytes = Buffer.allocUnsafe(length);
+      view = viewOf(bytes);
+    }
+    writeRing(windows, fold, current, currentView, bytes, view);
+    if (!foldInRing(windows, fold, bytes, view, timestamp, this.access)) {
+      // Nothing holds the buffer: the key's next chunk may still copy into it.
+      k.spare = bytes;
+      k.spareView = view;
+      this.access.dropped(this.open.spec.name);
+      return false;
+    }
+    this.access.writeInPlace(this.open.spec.name, k.id, k.bytes, bytes, view);
+    this.#remembered(k, bytes, this.access.pending(this.open.spec.name, k.id));
+    this.#readView = view;
+    return true;
+  }
+
+  #foldInRing(bytes: Buffer, view: DataView, timestamp: number, fold: InPlaceFold): boolean {
+    if (foldInRing(this.#codec.windows, fold, bytes, view, timestamp, this.access)) return true;
+    this.access.dropped(this.open.spec.name);
+    return false;
   }
 
   #written(k: StoreKey, next: Buffer | undefined, view: DataView | undefined): boolean {

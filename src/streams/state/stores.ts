@@ -17,21 +17,33 @@ export interface TimeWindow<A> {
 }
 
 /**
- * A window store's fold of a record into its window's aggregate, on the aggregate's bytes as the
- * store's aggregate serde lays them out: for a step that folds every record, decoding the
- * window's aggregate into an object, folding it and writing it again cost more than the rest of
- * an update. `view` is undefined for a new window; else the window's aggregate is the `length`
- * bytes of `view` from `at`. Both run synchronously within the update and must not use the store.
+ * A window store's fold of a record into its window's aggregate where the aggregate lies in the
+ * store's bytes, for aggregates of a fixed length. The store keeps a key's windows as a ring of
+ * fixed slots (windowed-ring.ts) and folds each record into its slot in place: rewriting a key's
+ * whole value per record, then allocating a new one, was most of what a window store cost a step
+ * that folds every record (bench:state). The methods run synchronously within the update and must
+ * not use the store.
  */
-export interface BytesFold {
-  /** The bytes of the folded aggregate. */
-  foldedLength(view: DataView | undefined, at: number, length: number): number;
-  /** Writes the folded aggregate, `foldedLength` bytes, at `outAt` of `out`; returns the offset after it. */
-  foldInto(view: DataView | undefined, at: number, length: number, out: Buffer, outAt: number): number;
+export interface InPlaceFold {
+  /** The bytes of every aggregate this fold writes. */
+  readonly fixedLength: number;
+  /**
+   * The fold's name for how its aggregates lie in those bytes (a uint32), kept in the ring: a
+   * key's ring of another layout (the fold's options changed) is moved to this one by `relayout`.
+   */
+  readonly layout: number;
+  /** Folds the record into the aggregate at `at` of `view` (`fixedLength` bytes); `fresh`: the window has none yet, write it from nothing. */
+  foldInPlace(view: DataView, at: number, fresh: boolean): void;
+  /**
+   * Writes an aggregate the store holds in another length (written before this fold's, or by a
+   * fold of other options: the `length` bytes of `from` at `fromAt`) in this fold's layout at
+   * `at` of `view`, without the record: how a key's windows move to a ring of this fold's slots.
+   */
+  relayout(from: DataView, fromAt: number, length: number, view: DataView, at: number): void;
 }
 
-/** A window store's fold of a record: of the window's decoded aggregate (a function), or of its bytes. */
-export type WindowFold<A> = ((current: A | undefined) => A) | BytesFold;
+/** A window store's fold of a record: of the window's decoded aggregate (a function), or in place. */
+export type WindowFold<A> = ((current: A | undefined) => A) | InPlaceFold;
 
 /** Event-time windows per key, with a grace period for late records and a retention. */
 export interface WindowStore<K, A> {
@@ -40,8 +52,8 @@ export interface WindowStore<K, A> {
    * record as dropped, when that window closed (it ended more than the grace period before the
    * latest event time seen for the key). `fold` gets the window's aggregate decoded from the
    * stored bytes (undefined for a new window) and returns the new one; of the key's windows,
-   * only that one is written again. A `BytesFold` folds the aggregate's bytes instead, without
-   * decoding them (for a step that folds every record).
+   * only that one is written again. An `InPlaceFold` folds the aggregate where it lies instead,
+   * without decoding it or copying the key's other windows (for a step that folds every record).
    */
   update(key: K, timestamp: number, fold: WindowFold<A>): Awaitable<boolean>;
   /** The key's retained windows, oldest first. */

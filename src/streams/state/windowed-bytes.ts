@@ -1,25 +1,25 @@
 import type { Serde } from '../serde.ts';
 import type { WindowSpec } from './spec.ts';
-import type { WindowFold, WindowScan, Windowed } from './stores.ts';
-import { binaryV1, damaged, headerBytes, viewOf, windowCount, windowEnd, windowHeaderBytes, writeHeader } from './windowed-layout.ts';
+import type { WindowScan, Windowed } from './stores.ts';
+import { binaryV1, checkRing, damaged, headerBytes, ringV2, slotAt, slotStartBytes, viewOf, windowCount, windowEnd, windowHeaderBytes, writeHeader } from './windowed-layout.ts';
 import type { InPlaceSerde } from './windowed-serde.ts';
 import { foldIntoWindow, windowStart } from './windows.ts';
 
 /*
- * A window store works on its values' bytes (windowedSerde's 0x01 layout), not on decoded
- * `Windowed` objects: every record of a key rewrites the key's whole value, and decoding it into
- * an object per window, then encoding every window again, was most of the store's cost per
- * record (bench:state). An update copies the windows that stay as they are and writes only the
- * folded one; a scan reads the windows where they lie.
+ * A window store works on its values' bytes, not on decoded `Windowed` objects: decoding a key's
+ * value into an object per window, then encoding every window again, was most of the store's cost
+ * per record (bench:state). A fold of the decoded aggregate (a function) writes the 0x01 layout: it
+ * copies the windows that stay as they are and writes only the folded one. A scan reads the
+ * windows where they lie, in either layout; an InPlaceFold's ring is windowed-in-place.ts.
  */
 
 const noBytes = Buffer.alloc(0);
 
 /**
- * A key's retained windows as they lie in its stored value, oldest first, the ones past
- * retention left out as `windowsOf` leaves them out. `next()` moves to a window; `start` is its
- * start (epoch ms) and its aggregate, as the store's aggregate serde wrote it, is the `length`
- * bytes of `bytes` (and `view`) from `at`. One object per scan, none per window.
+ * A key's retained windows as they lie in its stored value (either layout), oldest first, the
+ * ones past retention left out as `windowsOf` leaves them out. `next()` moves to a window; `start`
+ * is its start (epoch ms) and its aggregate, as the store's aggregate serde (or InPlaceFold) wrote
+ * it, is the `length` bytes of `bytes` (and `view`) from `at`. One object per scan, none per window.
  */
 export class WindowCursor implements WindowScan {
   readonly bytes: Buffer;
@@ -27,31 +27,64 @@ export class WindowCursor implements WindowScan {
   start = Number.NaN;
   at = 0;
   length = 0;
+  /** The latest event time the key has seen (0 for a key without windows). */
+  readonly observedUntil: number;
   readonly #spec: WindowSpec;
+  /** 0x01: windows; 0x02: slots. */
   readonly #count: number;
-  readonly #observedUntil: number;
   #index = 0;
   #next = headerBytes;
+  /** Set for a ring (0x02): its window size; the window numbers walked, oldest first. */
+  readonly #ringSizeMs: number = 0;
+  #window = 0;
+  readonly #lastWindow: number = -1;
 
   /** `view`: a DataView of `value` the caller already has. */
   constructor(spec: WindowSpec, value: Buffer | undefined, view?: DataView) {
     this.bytes = value ?? noBytes;
     this.view = view ?? viewOf(this.bytes);
     this.#spec = spec;
+    if (value !== undefined && value[0] === ringV2) {
+      checkRing(value, this.view);
+      this.observedUntil = this.view.getFloat64(1, true);
+      this.#ringSizeMs = this.view.getFloat64(9, true);
+      this.#count = this.view.getUint16(17, true);
+      this.length = this.view.getUint32(19, true);
+      // A ring no record was folded into yet has no latest event time (-Infinity) and no windows.
+      this.#lastWindow = Number.isFinite(this.observedUntil) ? Math.floor(this.observedUntil / this.#ringSizeMs) : -1;
+      this.#window = Number.isFinite(this.observedUntil) ? this.#lastWindow - this.#count + 1 : 0;
+      return;
+    }
     this.#count = value ? windowCount(value) : 0;
-    this.#observedUntil = value ? this.view.getFloat64(1, true) : 0;
+    this.observedUntil = value ? this.view.getFloat64(1, true) : 0;
   }
 
   next(): boolean {
+    if (this.#ringSizeMs !== 0) return this.#nextInRing();
     while (this.#index < this.#count) {
       const at = this.#next;
       this.#next = windowEnd(this.bytes, this.view, at, this.#index, this.#count);
       this.#index += 1;
       const start = this.view.getFloat64(at, true);
-      if (start + this.#spec.sizeMs + this.#spec.retentionMs <= this.#observedUntil) continue;
+      if (start + this.#spec.sizeMs + this.#spec.retentionMs <= this.observedUntil) continue;
       this.start = start;
       this.at = at + windowHeaderBytes;
       this.length = this.#next - this.at;
+      return true;
+    }
+    return false;
+  }
+
+  /** The ring's slots in window order: a slot holding an older window than the one walked is past retention. */
+  #nextInRing(): boolean {
+    while (this.#window <= this.#lastWindow) {
+      const start = this.#window * this.#ringSizeMs;
+      this.#window += 1;
+      const at = slotAt(start, this.#ringSizeMs, this.#count, this.length);
+      if (this.view.getFloat64(at, true) !== start) continue;
+      if (start + this.#spec.sizeMs + this.#spec.retentionMs <= this.observedUntil) continue;
+      this.start = start;
+      this.at = at + slotStartBytes;
       return true;
     }
     return false;
@@ -67,9 +100,9 @@ export interface WindowedCodec<A> {
   readonly topic: string;
 }
 
-/** The value in the 0x01 layout: a value in the earlier JSON layout is rewritten in it first. */
+/** The value in a binary layout (0x01 or the ring, which WindowCursor reads alike): a value in the earlier JSON layout is rewritten in 0x01 first. */
 export function binaryValue<A>(codec: WindowedCodec<A>, value: Buffer | undefined): Buffer | undefined | Promise<Buffer | undefined> {
-  if (value === undefined || value[0] === binaryV1) return value;
+  if (value === undefined || value[0] === binaryV1 || value[0] === ringV2) return value;
   return rewritten(codec, value);
 }
 
@@ -85,14 +118,13 @@ async function rewritten<A>(codec: WindowedCodec<A>, value: Buffer): Promise<Buf
  * DataView of `current` the caller already has. `into`: a buffer no one reads any more, written
  * (and answered) instead of a new one when the new value is exactly its length; never `current`.
  */
-export function foldStored<A>(codec: WindowedCodec<A>, current: Buffer | undefined, timestamp: number, fold: WindowFold<A>, view?: DataView, into?: Buffer): Buffer | undefined | Promise<Buffer | undefined> {
+export function foldStored<A>(codec: WindowedCodec<A>, current: Buffer | undefined, timestamp: number, fold: AggregateFold<A>, view?: DataView, into?: Buffer): Buffer | undefined | Promise<Buffer | undefined> {
   if (current !== undefined && current[0] !== binaryV1) return foldDecoded(codec, current, timestamp, fold);
   return foldBinary(codec, current, timestamp, fold, view, into !== current ? into : undefined);
 }
 
-/** Only a value written before the binary layout (or damaged: deserialize says which) is folded decoded; a fold of bytes folds it rewritten. */
-async function foldDecoded<A>(codec: WindowedCodec<A>, current: Buffer, timestamp: number, fold: WindowFold<A>): Promise<Buffer | undefined> {
-  if (typeof fold !== 'function') return foldBinary(codec, await rewritten(codec, current), timestamp, fold, undefined, undefined);
+/** A value in the JSON layout or a ring (or damaged: deserialize says which) is folded decoded, and written in 0x01. */
+async function foldDecoded<A>(codec: WindowedCodec<A>, current: Buffer, timestamp: number, fold: AggregateFold<A>): Promise<Buffer | undefined> {
   const next = foldIntoWindow(codec.windows, await codec.value.deserialize(current, codec.topic), timestamp, fold);
   return next ? ((await codec.value.serialize(next, codec.topic)) ?? undefined) : undefined;
 }
@@ -103,6 +135,9 @@ async function foldDecoded<A>(codec: WindowedCodec<A>, current: Buffer, timestam
  * and the kept ones follow in one run: the new value is that run, cut where the folded window
  * goes, copied in at most two pieces.
  */
+/** A fold of the window's decoded aggregate. */
+type AggregateFold<A> = (current: A | undefined) => A;
+
 interface Plan {
   value: Buffer;
   observedUntil: number;
@@ -120,34 +155,20 @@ interface Plan {
   into: Buffer | undefined;
 }
 
-/** The plan of the update running now: one object for every fold of bytes, which runs to its end without the step's code between. */
-const planning: Plan = { value: Buffer.alloc(0), observedUntil: 0, start: 0, kept: 0, keptFrom: 0, keptTo: 0, placeAt: 0, resumeAt: 0, into: undefined };
-
-function foldBinary<A>(codec: WindowedCodec<A>, current: Buffer | undefined, timestamp: number, fold: WindowFold<A>, view: DataView | undefined, into: Buffer | undefined): Buffer | undefined | Promise<Buffer | undefined> {
+function foldBinary<A>(codec: WindowedCodec<A>, current: Buffer | undefined, timestamp: number, fold: AggregateFold<A>, view: DataView | undefined, into: Buffer | undefined): Buffer | undefined | Promise<Buffer | undefined> {
   const value = current ?? noBytes;
   const data = view ?? viewOf(value);
   const plan = planFold(codec.windows, current, data, timestamp, into);
   if (!plan) return undefined;
   const { placeAt, resumeAt } = plan;
   const has = resumeAt !== placeAt;
-  if (typeof fold !== 'function') {
-    const at = placeAt + windowHeaderBytes;
-    const length = fold.foldedLength(has ? data : undefined, at, resumeAt - at);
-    const out = assemble(plan, length);
-    const outAt = foldedAt(plan);
-    const written = fold.foldInto(has ? data : undefined, at, resumeAt - at, out, outAt);
-    if (written !== outAt + length) throw new Error(`a fold of bytes wrote ${written - outAt} bytes after announcing ${length}`);
-    return out;
-  }
-  // The step's fold may update the store itself: its plan is its own.
-  const own = { ...plan };
   const { aggregate, topic } = codec;
   const replaced = has ? aggregate.deserialize(value.subarray(placeAt + windowHeaderBytes, resumeAt), topic) : undefined;
-  if (replaced instanceof Promise) return replaced.then((a) => withFolded(codec, own, fold(a)));
-  return withFolded(codec, own, fold(replaced));
+  if (replaced instanceof Promise) return replaced.then((a) => withFolded(codec, plan, fold(a)));
+  return withFolded(codec, plan, fold(replaced));
 }
 
-/** Fills `planning` for a fold at `timestamp` into `current`; undefined when the record's window is closed. */
+/** The plan of a fold at `timestamp` into `current`; undefined when the record's window is closed. */
 function planFold(spec: WindowSpec, current: Buffer | undefined, data: DataView, timestamp: number, into: Buffer | undefined): Plan | undefined {
   const value = current ?? noBytes;
   const count = current ? windowCount(current) : 0;
@@ -178,17 +199,7 @@ function planFold(spec: WindowSpec, current: Buffer | undefined, data: DataView,
   }
   if (keptFrom < 0) keptFrom = at;
   if (placeAt < 0) placeAt = resumeAt = at;
-  const plan = planning;
-  plan.value = value;
-  plan.observedUntil = observedUntil;
-  plan.start = start;
-  plan.kept = kept;
-  plan.keptFrom = keptFrom;
-  plan.keptTo = at;
-  plan.placeAt = placeAt;
-  plan.resumeAt = resumeAt;
-  plan.into = into;
-  return plan;
+  return { value, observedUntil, start, kept, keptFrom, keptTo: at, placeAt, resumeAt, into };
 }
 
 function withFolded<A>(codec: WindowedCodec<A>, plan: Plan, folded: A): Buffer | Promise<Buffer> {

@@ -43,3 +43,60 @@ export function windowEnd(data: Buffer, view: DataView, at: number, index: numbe
 export function viewOf(bytes: Buffer): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
 }
+
+/*
+ * The 0x02 layout: a key's windows as a ring of fixed slots, for aggregates of one fixed length
+ * (an InPlaceFold's). Version (1), observedUntil (float64 LE), the window size in ms (float64 LE),
+ * the slot count (uint16 LE), the aggregate length (uint32 LE) and layout (uint32 LE, the fold's
+ * name for how its aggregates lie in those bytes); then per slot the start of the
+ * window it holds (float64 LE; NaN: none yet) and its aggregate. Window number n (start n × size)
+ * lies in slot n mod slots: a key retains at most `ringSlots` windows in a row, so the slot of an
+ * open window holds that window or one past retention. A record is folded where its window lies
+ * and nothing else is rewritten (windowed-in-place.ts).
+ */
+export const ringV2 = 0x02;
+export const ringHeaderBytes = 27;
+/** Each slot's window start, before its aggregate. */
+export const slotStartBytes = 8;
+
+/** Slots of a ring for `spec`: the most windows a key retains (validateWindows keeps it within 16 bits). */
+export function ringSlots(spec: { readonly sizeMs: number; readonly retentionMs: number }): number {
+  return Math.ceil((spec.sizeMs + spec.retentionMs) / spec.sizeMs) + 1;
+}
+
+export function ringBytes(slots: number, aggregateLength: number): number {
+  return ringHeaderBytes + slots * (slotStartBytes + aggregateLength);
+}
+
+/** Writes a ring's header, every slot empty. */
+export function writeEmptyRing(view: DataView, observedUntil: number, sizeMs: number, slots: number, aggregateLength: number, layout: number): void {
+  view.setUint8(0, ringV2);
+  view.setFloat64(1, observedUntil, true);
+  view.setFloat64(9, sizeMs, true);
+  view.setUint16(17, slots, true);
+  view.setUint32(19, aggregateLength, true);
+  view.setUint32(23, layout, true);
+  const stride = slotStartBytes + aggregateLength;
+  for (let slot = 0, at = ringHeaderBytes; slot < slots; slot += 1, at += stride) view.setFloat64(at, Number.NaN, true);
+}
+
+/** Checks a ring value's header against its length (its shape is read from the header where it is used). */
+export function checkRing(data: Buffer, view: DataView): void {
+  if (data.length < ringHeaderBytes) throw damaged(data, 'is shorter than its header');
+  const sizeMs = view.getFloat64(9, true);
+  const slots = view.getUint16(17, true);
+  const aggregateLength = view.getUint32(19, true);
+  if (!(sizeMs >= 1) || slots === 0) throw damaged(data, `has a ring of ${slots} slots of windows of ${sizeMs} ms`);
+  if (data.length !== ringBytes(slots, aggregateLength)) throw damaged(data, `does not hold ${slots} slots of ${aggregateLength}-byte aggregates`);
+}
+
+/** Whether `data` is a ring of exactly this shape and layout (the one an update folds into). */
+export function isRingOf(data: Buffer, view: DataView, sizeMs: number, slots: number, aggregateLength: number, layout: number): boolean {
+  return data[0] === ringV2 && data.length === ringBytes(slots, aggregateLength) && view.getFloat64(9, true) === sizeMs && view.getUint16(17, true) === slots && view.getUint32(19, true) === aggregateLength && view.getUint32(23, true) === layout;
+}
+
+/** The offset of the slot of the window starting at `start`. */
+export function slotAt(start: number, sizeMs: number, slots: number, aggregateLength: number): number {
+  const n = Math.floor(start / sizeMs) % slots;
+  return ringHeaderBytes + (n < 0 ? n + slots : n) * (slotStartBytes + aggregateLength);
+}

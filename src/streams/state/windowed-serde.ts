@@ -2,7 +2,7 @@ import { RecordError } from '../errors.ts';
 import type { Serde } from '../serde.ts';
 import { serdes } from '../serdes.ts';
 import type { Windowed } from './stores.ts';
-import { binaryV1, damaged, headerBytes, viewOf, windowCount, windowEnd, windowHeaderBytes, writeHeader } from './windowed-layout.ts';
+import { binaryV1, checkRing, damaged, headerBytes, ringV2, slotAt, slotStartBytes, viewOf, windowCount, windowEnd, windowHeaderBytes, writeHeader } from './windowed-layout.ts';
 
 /**
  * An aggregate serde that can also write into the window store value's own buffer. A window
@@ -25,7 +25,8 @@ const jsonOpen = 0x7b;
  * window store writes the key's whole value, so the layout is binary: JSON of the retained
  * windows was the store's largest cost per record. Values written as JSON
  * (`{"observedUntil":…,"windows":[[start, aggregate],…]}`, the layout before this one) still read,
- * their aggregates as parsed JSON.
+ * their aggregates as parsed JSON, and so do rings (0x02, windowed-layout.ts), which only a
+ * store's in-place updates write.
  */
 export function windowedSerde<A>(aggregate: Serde<A> | InPlaceSerde<A>): Serde<Windowed<A>> {
   const legacy = serdes.json<Windowed<A>>();
@@ -42,6 +43,7 @@ export function windowedSerde<A>(aggregate: Serde<A> | InPlaceSerde<A>): Serde<W
     deserialize: async (data, topic) => {
       if (data === null || data.length === 0) throw new RecordError('deserialization_failed', 'expected a window store value, got an empty payload');
       if (data[0] === jsonOpen) return legacy.deserialize(data, topic);
+      if (data[0] === ringV2) return decodeRing(data, aggregate, topic);
       if (data[0] !== binaryV1) throw damaged(data, `has unknown layout version ${data[0]}`);
       const count = windowCount(data);
       const view = viewOf(data);
@@ -54,6 +56,26 @@ export function windowedSerde<A>(aggregate: Serde<A> | InPlaceSerde<A>): Serde<W
       return { observedUntil: view.getFloat64(1, true), windows };
     },
   };
+}
+
+/** A ring's windows (0x02, written by an InPlaceFold's updates), oldest first: the slots of its last `slots` window numbers that hold them. */
+async function decodeRing<A>(data: Buffer, aggregate: Serde<A>, topic: string): Promise<Windowed<A>> {
+  const view = viewOf(data);
+  checkRing(data, view);
+  const observedUntil = view.getFloat64(1, true);
+  const sizeMs = view.getFloat64(9, true);
+  const slots = view.getUint16(17, true);
+  const length = view.getUint32(19, true);
+  const windows: Array<readonly [number, A]> = [];
+  // A ring no record was folded into yet has no latest event time (-Infinity) and no windows.
+  const last = Number.isFinite(observedUntil) ? Math.floor(observedUntil / sizeMs) : Number.NaN;
+  for (let n = last - slots + 1; n <= last; n += 1) {
+    const start = n * sizeMs;
+    const at = slotAt(start, sizeMs, slots, length);
+    if (view.getFloat64(at, true) !== start) continue;
+    windows.push([start, await aggregate.deserialize(data.subarray(at + slotStartBytes, at + slotStartBytes + length), topic)]);
+  }
+  return { observedUntil, windows };
 }
 
 function layout<A>(value: Windowed<A>, aggregates: ReadonlyArray<Buffer | null>): Buffer {

@@ -1,3 +1,4 @@
+import { ringSlots } from './windowed-layout.ts';
 import type { WindowSpec } from './spec.ts';
 import type { TimeWindow, Windowed } from './stores.ts';
 
@@ -9,8 +10,8 @@ export function validateWindows(spec: WindowSpec, store: string): WindowSpec {
   positive(spec.graceMs, 'graceMs');
   positive(spec.retentionMs, 'retentionMs');
   if (spec.sizeMs === 0) throw new Error(`sizeMs of window store "${store}" must be at least 1`);
-  // A key keeps at most (size + retention) / size + 1 windows, and its value counts them in 16 bits.
-  if (Math.ceil((spec.sizeMs + spec.retentionMs) / spec.sizeMs) + 1 > 0xffff) throw new Error(`window store "${store}" would keep more than 65,535 windows per key: make sizeMs larger or retentionMs shorter`);
+  // A key keeps at most ringSlots windows, and its value counts them in 16 bits.
+  if (ringSlots(spec) > 0xffff) throw new Error(`window store "${store}" would keep more than 65,535 windows per key: make sizeMs larger or retentionMs shorter`);
   if (spec.retentionMs < spec.graceMs) throw new Error(`retentionMs of window store "${store}" must be at least its graceMs, or open windows would be dropped`);
   return spec;
 }

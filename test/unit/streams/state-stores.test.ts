@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { lmdbBackend, memoryBackend, RecordError, StreamEvents, StreamsBuilder, serdes, type WindowStore } from '../../../src/streams/index.ts';
+import { lmdbBackend, memoryBackend, RecordError, StreamEvents, StreamsBuilder, serdes, type InPlaceFold, type Serde, type WindowStore } from '../../../src/streams/index.ts';
+import { WindowCursor } from '../../../src/streams/state/windowed-bytes.ts';
 import { createLogger } from '../../../src/obs/logger.ts';
 import type { ChangelogReader } from '../../../src/streams/state/changelog-reader.ts';
 import type { StateBackend } from '../../../src/streams/state/backend.ts';
@@ -171,6 +172,68 @@ test('window store: a chunk that updates a key again and again reuses only its o
   const changelog = await driver.outputTopic('bridge.windows-daily-changelog', serdes.string(), serdes.bytes()).readRecords();
   const values = changelog.filter((r) => !r.headers['bridge-state-marker']).map((r) => r.value!.length);
   assert.is(values.length, 2, 'one changelog entry per chunk for the key');
+});
+
+/** A float64 aggregate, as an in-place fold lays it out. */
+const floatSerde: Serde<number> = {
+  name: 'float',
+  serialize: (n) => {
+    const out = Buffer.alloc(8);
+    out.writeDoubleLE(n);
+    return out;
+  },
+  deserialize: (data) => data!.readDoubleLE(0),
+};
+
+/** `sum + n` where the sum lies in the store's ring (a float64). */
+function addInPlace(n: number): InPlaceFold {
+  return {
+    fixedLength: 8,
+    layout: 1,
+    foldInPlace: (view, at, fresh) => view.setFloat64(at, (fresh ? 0 : view.getFloat64(at, true)) + n, true),
+    relayout: (from, fromAt, _length, view, at) => view.setFloat64(at, from.getFloat64(fromAt, true), true),
+  };
+}
+
+test('window store folded in place: a failed attempt’s changes are put back, a dead-lettered record leaves none, and what a chunk committed stays while the next chunk folds', async () => {
+  const builder = new StreamsBuilder('rings');
+  const daily = builder.addWindowStore<string | null, number>({ name: 'daily', key: serdes.string(), windows: { sizeMs: day, graceMs: day, retentionMs: 3 * day }, aggregate: floatSerde });
+  let failures = 0;
+  builder
+    .stream('in', { topics: ['in'], key: serdes.string(), value: serdes.json<number>() })
+    .mapValues('sum', async (value, record, ctx) => {
+      const store = ctx.store(daily);
+      await store.update(record.key!, record.timestamp, addInPlace(value));
+      // Folded in place, then failed: the retry and later records must not see this attempt's sum.
+      if (value === 2 && failures++ === 0) throw new Error('transient');
+      if (value === 100) throw new RecordError('too_much', 'dead-lettered after its fold');
+      const windows = await store.fetch(record.key!);
+      return windows.map((w) => w.value).join('+');
+    })
+    .to('out', { topic: 'out', key: serdes.string(), value: serdes.string() });
+  const driver = new TopologyTestDriver(builder.build());
+  const input = driver.inputTopic('in', serdes.string(), serdes.json<number>());
+  const committed: Buffer[] = [];
+  const copies: Buffer[] = [];
+  const chunks = [[1, 1, 1], [1, 2, 100, 1], [4], [8, 100]];
+  for (const chunk of chunks) {
+    for (const value of chunk) await input.queue({ key: 'u', value, timestamp: 10 * day + committed.length });
+    await driver.flush();
+    const n = committed.length;
+    if (n > 0) assert.equal(committed[n - 1], copies[n - 1], `the value chunk ${n} committed was not written over by chunk ${n + 1}`);
+    committed.push((await (await driver.store(daily)).scan('u')).bytes);
+    copies.push(Buffer.from(committed[n]!));
+  }
+  const out = await driver.outputTopic('out', serdes.string(), serdes.string()).readRecords();
+  assert.equal(out.map((r) => r.value), ['1', '2', '3', '4', '6', '7', '11', '19'], 'each record saw the sums before it; the failed attempt and the dead-lettered records added nothing');
+  assert.is(driver.deadLetters().length, 2, 'both 100s dead-lettered');
+  const changelog = await driver.outputTopic('bridge.rings-daily-changelog', serdes.string(), serdes.bytes()).readRecords();
+  const sums = changelog.filter((r) => !r.headers['bridge-state-marker']).map((r) => new WindowCursor({ sizeMs: day, graceMs: day, retentionMs: 3 * day }, r.value!)).map((scan) => (scan.next() ? scan.view.getFloat64(scan.at, true) : undefined));
+  assert.equal(sums, [3, 7, 11, 19], 'one changelog entry per chunk, each the sum its chunk committed');
+  assert.equal(copies.map((bytes) => bytes[0]), [2, 2, 2, 2], 'each chunk committed a ring');
+  assert.ok(committed[2] === committed[0] && committed[3] === committed[1], 'from the third chunk on, a chunk folds into the buffer the chunk before the last committed, which nothing holds any more');
+  const windows = await (await driver.store(daily)).fetch('u');
+  assert.equal(windows.map((w) => [w.start / day, w.value]), [[10, 19]], 'the store holds the last sum');
 });
 
 test('describe lists state stores with their changelog topics', () => {

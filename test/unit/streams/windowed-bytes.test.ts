@@ -1,8 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RecordError, serdes, type Serde } from '../../../src/streams/index.ts';
-import type { BytesFold, Windowed } from '../../../src/streams/state/stores.ts';
+import { SavedBytes } from '../../../src/streams/state/saved-bytes.ts';
+import type { InPlaceFold, Windowed } from '../../../src/streams/state/stores.ts';
 import { binaryValue, foldStored, WindowCursor, type WindowedCodec } from '../../../src/streams/state/windowed-bytes.ts';
+import { foldInRing, ringLength, writeRing } from '../../../src/streams/state/windowed-in-place.ts';
 import { windowedSerde, type InPlaceSerde } from '../../../src/streams/state/windowed-serde.ts';
 import { foldIntoWindow, windowsOf } from '../../../src/streams/state/windows.ts';
 
@@ -68,43 +70,114 @@ test('an update on the stored bytes gives the bytes of foldIntoWindow, then seri
   }
 });
 
-/** `(a ?? 0) + n` on the sum's bytes. */
-function addBytes(n: number, announced = 8): BytesFold {
+/** `(a ?? 0) + n` where the sum lies in a ring; `layout` names it, and a sum of another layout is taken as it is. */
+function addInPlace(n: number, layout = 1): InPlaceFold {
   return {
-    foldedLength: () => announced,
-    foldInto: (view, at, _length, out, outAt) => out.writeDoubleLE((view?.getFloat64(at, true) ?? 0) + n, outAt),
+    fixedLength: 8,
+    layout,
+    foldInPlace: (view, at, fresh) => view.setFloat64(at, (fresh ? 0 : view.getFloat64(at, true)) + n, true),
+    relayout: (from, fromAt, length, view, at) => view.setFloat64(at, length === 8 ? from.getFloat64(fromAt, true) : Number.NaN, true),
   };
 }
 
-test('a fold of bytes gives the bytes of the same fold of the decoded aggregate: new, replaced, closed and expired windows alike', async () => {
+/** A ring of `fold`'s slots made from `current` (undefined: a new key), with its DataView. */
+function ringOf(fold: InPlaceFold, current?: Buffer): { bytes: Buffer; view: DataView } {
+  const bytes = Buffer.alloc(ringLength(spec, fold));
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  writeRing(spec, fold, current, current === undefined ? undefined : new DataView(current.buffer, current.byteOffset, current.length), bytes, view);
+  return { bytes, view };
+}
+
+/** Start (in days) and sum of each window a scan reads. */
+function scanned(bytes: Buffer | undefined): Array<[number, number]> {
+  const scan = new WindowCursor(spec, bytes);
+  const seen: Array<[number, number]> = [];
+  while (scan.next()) seen.push([scan.start / day, scan.view.getFloat64(scan.at, true)]);
+  return seen;
+}
+
+const noChanges = { saving: () => undefined };
+
+test('a ring folded in place holds the windows foldIntoWindow gives: new, replaced, closed and expired windows alike', async () => {
   const codec = codecOf(sum);
   for (let seed = 1; seed <= 40; seed += 1) {
-    let decoded: Buffer | undefined;
-    let folded: Buffer | undefined;
+    let value: Windowed<number> | undefined;
+    const ring = ringOf(addInPlace(0));
     let n = 0;
     for (const time of times(seed, 60)) {
       n += 1;
-      const expected = await foldStored(codec, decoded, time, (a) => (a ?? 0) + n);
-      const next = await foldStored(codec, folded, time, addBytes(n));
-      assert.is(next?.toString('hex'), expected?.toString('hex'), `seed ${seed}, record ${n} at day ${(time / day).toFixed(2)}`);
-      if (!expected) continue;
-      decoded = expected;
-      folded = next;
+      const expected = foldIntoWindow(spec, value, time, (a) => (a ?? 0) + n);
+      const before = Buffer.from(ring.bytes);
+      const folded = foldInRing(spec, addInPlace(n), ring.bytes, ring.view, time, noChanges);
+      const where = `seed ${seed}, record ${n} at day ${(time / day).toFixed(2)}`;
+      assert.is(folded, expected !== undefined, `${where}: refused alike`);
+      if (!expected) {
+        assert.equal(ring.bytes, before, `${where}: a refused record changes nothing`);
+        continue;
+      }
+      value = expected;
+      assert.equal(scanned(ring.bytes), windowsOf(spec, value).map((w) => [w.start / day, w.value]), `${where}: the same retained windows`);
+      const decoded = await codec.value.deserialize(ring.bytes, 'c');
+      assert.equal(windowsOf(spec, decoded), windowsOf(spec, value), `${where}: decoded alike`);
     }
   }
 });
 
-test('a fold of bytes on a value in the earlier JSON layout folds it rewritten; one that writes other than it announced is an error', async () => {
+test('an in-place update says which bytes it changes before it changes them: putting them back restores the ring', () => {
+  const ring = ringOf(addInPlace(0));
+  foldInRing(spec, addInPlace(1), ring.bytes, ring.view, 10 * day, noChanges);
+  const before = Buffer.from(ring.bytes);
+  const saved = new SavedBytes();
+  const mark = saved.mark();
+  assert.ok(foldInRing(spec, addInPlace(2), ring.bytes, ring.view, 10 * day + 5, saved), 'the same day');
+  assert.ok(foldInRing(spec, addInPlace(4), ring.bytes, ring.view, 13 * day, saved), 'a day three later, in a slot of its own');
+  assert.equal(scanned(ring.bytes), [[10, 3], [13, 4]]);
+  saved.restore(mark);
+  assert.equal(ring.bytes, before, 'every byte as it was');
+  foldInRing(spec, addInPlace(8), ring.bytes, ring.view, 11 * day, saved);
+  saved.forget(mark);
+  saved.restore(mark);
+  assert.equal(scanned(ring.bytes), [[10, 1], [11, 8]], 'forgotten saves are not put back');
+});
+
+test('a key’s value in the 0x01 or JSON layout, or a ring of another layout, moves to a ring with its retained windows', async () => {
   const codec = codecOf(sum);
-  const legacy = Buffer.from(JSON.stringify({ observedUntil: 12 * day, windows: [[10 * day, 2], [12 * day, 4]] }));
-  const next = (await foldStored(codec, legacy, 12 * day + 5, addBytes(8)))!;
-  assert.equal(await codec.value.deserialize(next, 'c'), { observedUntil: 12 * day + 5, windows: [[10 * day, 2], [12 * day, 12]] }, 'the day of the record holds 4 + 8');
-  await Promise.resolve()
-    .then(() => foldStored(codec, next, 10 * day + 5, addBytes(1, 4)))
-    .then(
-    () => assert.unreachable('a fold that wrote 8 bytes after announcing 4 must not be taken'),
-    (error: unknown) => assert.match(String(error), /wrote 8 bytes after announcing 4/),
-  );
+  const value: Windowed<number> = { observedUntil: 12 * day, windows: [[8 * day, 1], [9 * day, 2], [11 * day, 4], [12 * day, 8]] };
+  const retained = windowsOf(spec, value).map((w) => [w.start / day, w.value]);
+  const binary = (await codec.value.serialize(value, 'c'))!;
+  assert.equal(scanned(ringOf(addInPlace(0), binary).bytes), retained, 'from 0x01: days 9, 11 and 12 (8 is past retention)');
+  const legacy = Buffer.from(JSON.stringify(value));
+  assert.equal(scanned(ringOf(addInPlace(0), await binaryValue(codec, legacy)).bytes), retained, 'from JSON, rewritten first');
+  const other = ringOf(addInPlace(0, 2), binary);
+  const relaid: number[] = [];
+  const counting: InPlaceFold = { ...addInPlace(0), relayout: (from, fromAt, length, view, at) => (relaid.push(length), view.setFloat64(at, 10 * from.getFloat64(fromAt, true), true)) };
+  assert.equal(scanned(ringOf(counting, other.bytes).bytes), retained.map(([d, v]) => [d, 10 * v!]), 'from a ring of layout 2: each window relaid');
+  assert.equal(relaid, [8, 8, 8]);
+  const same = ringOf(addInPlace(0), ringOf(addInPlace(0), binary).bytes);
+  assert.equal(scanned(same.bytes), retained, 'a ring of the same layout is copied');
+  assert.equal(ringOf(addInPlace(0)).bytes[0], 2, 'a ring is version 0x02');
+  assert.equal(scanned(ringOf(addInPlace(0)).bytes), [], 'a new key has no windows');
+});
+
+test('a damaged ring is a deserialization error naming what is wrong, for a scan and a decode alike', async () => {
+  const codec = codecOf(sum);
+  const ring = ringOf(addInPlace(0));
+  foldInRing(spec, addInPlace(1), ring.bytes, ring.view, 10 * day, noChanges);
+  const wrongSlots = Buffer.from(ring.bytes);
+  wrongSlots.writeUInt16LE(9, 17);
+  const cases: Array<[Buffer, RegExp]> = [
+    [ring.bytes.subarray(0, 20), /shorter than its header/],
+    [ring.bytes.subarray(0, ring.bytes.length - 1), /does not hold 5 slots of 8-byte aggregates/],
+    [wrongSlots, /does not hold 9 slots of 8-byte aggregates/],
+  ];
+  for (const [data, message] of cases) {
+    assert.throws(() => new WindowCursor(spec, data), (e: unknown) => e instanceof RecordError && message.test(e.message), `scan, ${message}`);
+    const decoding = await Promise.resolve()
+      .then(() => codec.value.deserialize(data, 'c'))
+      .then(() => undefined, (e: unknown) => e);
+    assert.instance(decoding, RecordError, `decode, ${message}`);
+    assert.match((decoding as Error).message, message);
+  }
 });
 
 test('a value in the earlier JSON layout updates and scans as its decoded windows would, and is rewritten in the binary layout', async () => {

@@ -5,7 +5,7 @@ import { WindowCursor } from '../../../src/streams/state/windowed-bytes.ts';
 import { windowedSerde } from '../../../src/streams/state/windowed-serde.ts';
 import { windowsOf } from '../../../src/streams/state/windows.ts';
 import { baselineDays, baselinesAt, baselinesOfStored, dayMs, evaluateTriggers, hasDailyValues, parseRuleSet, RuleSetError, type DailyValues, type DayWindow } from '../../../src/triggers/index.ts';
-import { addStoredDailyMeans, dailyValuesLength, decodeDailyValues, encodeDailyValues, StoredDayFold, writeDailyValues, type MetricValues, type RuleMetric } from '../../../src/triggers/index.ts';
+import { addStoredDailyMeans, dailyValuesLength, decodeDailyValues, encodeDailyValues, DayFold, writeDailyValues, type MetricValues, type RuleMetric } from '../../../src/triggers/index.ts';
 
 const rules = parseRuleSet({
   $schemaVersion: 1,
@@ -83,29 +83,44 @@ test('a stored day read in place: the mean of each metric asked for, or an error
   assert.throws(() => decodeDailyValues(twice), /names metric code 1 twice/, 'decoded');
 });
 
-/** A day as StoredDayFold folds `values` into it (`day` undefined: a new day), read back. */
-function folded(day: DailyValues | undefined, values: MetricValues, metrics: RuleMetric[]): Buffer {
-  const fold = new StoredDayFold(values, metrics);
-  const stored = day === undefined ? undefined : encodeDailyValues(day);
-  const view = stored === undefined ? undefined : new DataView(stored.buffer, stored.byteOffset, stored.length);
-  const out = Buffer.alloc(3 + fold.foldedLength(view, 0, stored?.length ?? 0));
-  const end = fold.foldInto(view, 0, stored?.length ?? 0, out, 3);
-  assert.is(end, out.length, 'it writes the bytes it announced, where it was told');
+/** A day as DayFold folds `values` into it, where it lies 3 bytes into a buffer (`day` undefined: a new day), read back. */
+function folded(day: Buffer | undefined, values: MetricValues, metrics: RuleMetric[]): Buffer {
+  const fold = new DayFold(values, metrics);
+  const out = Buffer.alloc(3 + fold.fixedLength);
+  day?.copy(out, 3);
+  fold.foldInPlace(new DataView(out.buffer, out.byteOffset, out.length), 3, day === undefined);
   return out.subarray(3);
 }
 
-test('StoredDayFold adds the rule metrics of an event to the stored day, keeps the rest, and writes what encodeDailyValues would', () => {
-  const day = { hrvRmssdMs: { sum: 50, count: 1 }, stressLevel: { sum: 3, count: 1 } };
-  const next = folded(day, { hrvRmssdMs: 70, restingHeartRateBpm: 55, stressLevel: 9, sleepScore: 80 }, ['restingHeartRateBpm', 'hrvRmssdMs']);
-  assert.equal(decodeDailyValues(next), { hrvRmssdMs: { sum: 120, count: 2 }, stressLevel: { sum: 3, count: 1 }, restingHeartRateBpm: { sum: 55, count: 1 } }, 'HRV added, RHR new, stress (not a metric of the fold) and sleep score left alone');
-  assert.is(next.toString('hex'), encodeDailyValues({ hrvRmssdMs: { sum: 120, count: 2 }, stressLevel: { sum: 3, count: 1 }, restingHeartRateBpm: { sum: 55, count: 1 } }).toString('hex'), 'entries in the order the day had them, new ones after');
-  assert.equal(decodeDailyValues(folded(undefined, { hrvRmssdMs: 42, restingHeartRateBpm: null }, ['hrvRmssdMs', 'restingHeartRateBpm'])), { hrvRmssdMs: { sum: 42, count: 1 } }, 'a new day: a null value is none');
-  assert.equal(decodeDailyValues(folded(undefined, { sleepScore: 80 }, ['hrvRmssdMs'])), {}, 'nothing to add to a day not seen yet: an empty day');
-  assert.is(folded(day, { hrvRmssdMs: Number.NaN }, ['hrvRmssdMs']).toString('hex'), encodeDailyValues(day).toString('hex'), 'nothing to add: the day as it was');
-  const unknown = Buffer.from('01' + '63' + '0000000000405040' + '01000000', 'hex');
-  assert.throws(() => new StoredDayFold({ hrvRmssdMs: 1 }, ['hrvRmssdMs']).foldedLength(new DataView(unknown.buffer, unknown.byteOffset, unknown.length), 0, unknown.length), /unknown metric code 99/, 'a damaged day is refused, not folded');
+/** `day` (of any metrics, in any order) as DayFold lays out days of `metrics`. */
+function relaid(day: Buffer, metrics: RuleMetric[]): Buffer {
+  const fold = new DayFold({}, metrics);
+  const out = Buffer.alloc(fold.fixedLength);
+  fold.relayout(new DataView(day.buffer, day.byteOffset, day.length), 0, day.length, new DataView(out.buffer, out.byteOffset, out.length), 0);
+  return out;
+}
+
+test('DayFold keeps an entry for each of its metrics, ordered by code, and adds an event to it in place', () => {
+  const metrics: RuleMetric[] = ['restingHeartRateBpm', 'hrvRmssdMs'];
+  const first = folded(undefined, { hrvRmssdMs: 42, restingHeartRateBpm: null, sleepScore: 80 }, metrics);
+  assert.is(first.length, new DayFold({}, metrics).fixedLength, 'every day of the fold has its length');
+  assert.is(first.toString('hex'), encodeDailyValues({ hrvRmssdMs: { sum: 42, count: 1 }, restingHeartRateBpm: { sum: 0, count: 0 } }).toString('hex'), 'a new day: both metrics, by code; a null value is a count of 0');
+  assert.equal(decodeDailyValues(first), { hrvRmssdMs: { sum: 42, count: 1 } }, 'decoded, a metric with no value is absent');
+  const next = folded(first, { hrvRmssdMs: 70, restingHeartRateBpm: 55, stressLevel: 9 }, metrics);
+  assert.equal(decodeDailyValues(next), { hrvRmssdMs: { sum: 112, count: 2 }, restingHeartRateBpm: { sum: 55, count: 1 } }, 'HRV added, RHR counted from 0; stress is not a metric of the fold');
+  assert.equal(folded(next, { hrvRmssdMs: Number.NaN }, metrics), next, 'nothing to add: the day as it was');
+  assert.is(new DayFold({}, ['hrvRmssdMs', 'restingHeartRateBpm']).layout, new DayFold({}, metrics).layout, 'the layout names the metrics, not their order in the rules');
+  assert.is.not(new DayFold({}, ['hrvRmssdMs']).layout, new DayFold({}, metrics).layout, 'other metrics, another layout');
   assert.is(hasDailyValues({ sleepScore: 80, hrvRmssdMs: Number.NaN }, ['hrvRmssdMs']), false, 'hasDailyValues: no finite value of the metrics');
   assert.is(hasDailyValues({ hrvRmssdMs: 0 }, ['restingHeartRateBpm', 'hrvRmssdMs']), true, 'hasDailyValues: a zero counts');
+});
+
+test('DayFold moves a day of other metrics, in any order, into its layout: its metrics kept, others left out, a damaged day refused', () => {
+  const older = encodeDailyValues({ stressLevel: { sum: 3, count: 1 }, hrvRmssdMs: { sum: 120, count: 2 } });
+  assert.is(relaid(older, ['restingHeartRateBpm', 'hrvRmssdMs']).toString('hex'), encodeDailyValues({ hrvRmssdMs: { sum: 120, count: 2 }, restingHeartRateBpm: { sum: 0, count: 0 } }).toString('hex'));
+  const unknown = Buffer.from('01' + '63' + '0000000000405040' + '01000000', 'hex');
+  assert.throws(() => relaid(unknown, ['hrvRmssdMs']), /unknown metric code 99/);
+  assert.throws(() => relaid(older.subarray(0, older.length - 1), ['hrvRmssdMs']), /does not hold 2 metrics/);
 });
 
 test.run();
