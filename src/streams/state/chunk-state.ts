@@ -27,6 +27,9 @@ export function isMarkerKey(key: Buffer): boolean {
 
 type Overlay = Map<string, Map<string, Write>>;
 
+/** What a record that wrote nothing gives the chunk: most records of most stages (an array per record was garbage each). */
+const noWrites: readonly Write[] = [];
+
 /**
  * One write of a record's attempt: the pending write itself, with where it goes (one object per
  * write, not two). The chunk keeps the key's first accepted write and copies later ones into it,
@@ -100,7 +103,7 @@ export class RecordState implements RecordAccess {
 
   /** The writes of this attempt, oldest first. */
   writes(): readonly Write[] {
-    return this.#writes ?? [];
+    return this.#writes ?? noWrites;
   }
 
   /** Store name → records this attempt dropped as late. */
@@ -196,7 +199,8 @@ export class ChunkState {
       replaced.reusable = write.reusable;
       replaced.inPlace = write.inPlace;
     }
-    for (const [store, n] of record.late() ?? []) countIn(this.#late, store, n);
+    const late = record.late();
+    if (late) for (const [store, n] of late) countIn(this.#late, store, n);
     record.release();
   }
 

@@ -1,7 +1,7 @@
 import type { Serde } from '../serde.ts';
 import type { WindowSpec } from './spec.ts';
 import type { WindowScan, Windowed } from './stores.ts';
-import { binaryV1, checkRing, damaged, headerBytes, ringV2, slotAt, slotStartBytes, viewOf, windowCount, windowEnd, windowHeaderBytes, writeHeader } from './windowed-layout.ts';
+import { binaryV1, checkRing, damaged, headerBytes, ringHeaderBytes, ringV2, slotAt, slotStartBytes, viewOf, windowCount, windowEnd, windowHeaderBytes, writeHeader } from './windowed-layout.ts';
 import type { InPlaceSerde } from './windowed-serde.ts';
 import { foldIntoWindow, windowStart } from './windows.ts';
 
@@ -29,34 +29,42 @@ export class WindowCursor implements WindowScan {
   length = 0;
   /** The latest event time the key has seen (0 for a key without windows). */
   readonly observedUntil: number;
-  readonly #spec: WindowSpec;
+  /** A window starting at or before this is past retention. */
+  readonly #keptAfter: number;
   /** 0x01: windows; 0x02: slots. */
   readonly #count: number;
   #index = 0;
   #next = headerBytes;
-  /** Set for a ring (0x02): its window size; the window numbers walked, oldest first. */
+  /** Set for a ring (0x02): its window size; the start and slot offset of the next window number walked, oldest first. */
   readonly #ringSizeMs: number = 0;
-  #window = 0;
-  readonly #lastWindow: number = -1;
+  #windowStart = 0;
+  #slotAt = 0;
 
   /** `view`: a DataView of `value` the caller already has. */
   constructor(spec: WindowSpec, value: Buffer | undefined, view?: DataView) {
     this.bytes = value ?? noBytes;
     this.view = view ?? viewOf(this.bytes);
-    this.#spec = spec;
     if (value !== undefined && value[0] === ringV2) {
       checkRing(value, this.view);
       this.observedUntil = this.view.getFloat64(1, true);
-      this.#ringSizeMs = this.view.getFloat64(9, true);
-      this.#count = this.view.getUint16(17, true);
+      this.#keptAfter = this.observedUntil - spec.sizeMs - spec.retentionMs;
+      const sizeMs = this.view.getFloat64(9, true);
+      const slots = this.view.getUint16(17, true);
       this.length = this.view.getUint32(19, true);
       // A ring no record was folded into yet has no latest event time (-Infinity) and no windows.
-      this.#lastWindow = Number.isFinite(this.observedUntil) ? Math.floor(this.observedUntil / this.#ringSizeMs) : -1;
-      this.#window = Number.isFinite(this.observedUntil) ? this.#lastWindow - this.#count + 1 : 0;
+      if (!Number.isFinite(this.observedUntil)) {
+        this.#count = 0;
+        return;
+      }
+      this.#ringSizeMs = sizeMs;
+      this.#count = slots;
+      this.#windowStart = (Math.floor(this.observedUntil / sizeMs) - slots + 1) * sizeMs;
+      this.#slotAt = slotAt(this.#windowStart, sizeMs, slots, this.length);
       return;
     }
     this.#count = value ? windowCount(value) : 0;
     this.observedUntil = value ? this.view.getFloat64(1, true) : 0;
+    this.#keptAfter = this.observedUntil - spec.sizeMs - spec.retentionMs;
   }
 
   next(): boolean {
@@ -66,7 +74,7 @@ export class WindowCursor implements WindowScan {
       this.#next = windowEnd(this.bytes, this.view, at, this.#index, this.#count);
       this.#index += 1;
       const start = this.view.getFloat64(at, true);
-      if (start + this.#spec.sizeMs + this.#spec.retentionMs <= this.observedUntil) continue;
+      if (start <= this.#keptAfter) continue;
       this.start = start;
       this.at = at + windowHeaderBytes;
       this.length = this.#next - this.at;
@@ -75,14 +83,21 @@ export class WindowCursor implements WindowScan {
     return false;
   }
 
-  /** The ring's slots in window order: a slot holding an older window than the one walked is past retention. */
+  /**
+   * The ring's slots in window order, from the slot of the oldest window number it can hold (a
+   * slot holding another window than the one walked holds one past retention): stepped slot by
+   * slot, as this runs for every retained window of every record.
+   */
   #nextInRing(): boolean {
-    while (this.#window <= this.#lastWindow) {
-      const start = this.#window * this.#ringSizeMs;
-      this.#window += 1;
-      const at = slotAt(start, this.#ringSizeMs, this.#count, this.length);
-      if (this.view.getFloat64(at, true) !== start) continue;
-      if (start + this.#spec.sizeMs + this.#spec.retentionMs <= this.observedUntil) continue;
+    const stride = slotStartBytes + this.length;
+    const end = ringHeaderBytes + this.#count * stride;
+    while (this.#index < this.#count) {
+      this.#index += 1;
+      const start = this.#windowStart;
+      const at = this.#slotAt;
+      this.#windowStart = start + this.#ringSizeMs;
+      this.#slotAt = at + stride === end ? ringHeaderBytes : at + stride;
+      if (this.view.getFloat64(at, true) !== start || start <= this.#keptAfter) continue;
       this.start = start;
       this.at = at + slotStartBytes;
       return true;
