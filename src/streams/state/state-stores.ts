@@ -108,7 +108,8 @@ export class StateStores {
   async lookup(store: string, partition: number, key: Buffer): Promise<unknown> {
     const spec = this.#spec(store);
     const value = (await this.ready(partition)).get(store)?.storage.get(key);
-    return value === undefined ? undefined : spec.value.deserialize(value, spec.changelogTopic);
+    // Decoded from a copy: a window store's chunks fold into a key's ring before last, and decoding awaits between windows.
+    return value === undefined ? undefined : spec.value.deserialize(Buffer.from(value), spec.changelogTopic);
   }
 
   #spec(store: string): StateStoreSpec {
