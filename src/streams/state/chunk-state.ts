@@ -1,6 +1,6 @@
 import type { OutgoingRecord } from '../record.ts';
 import type { StateEntry } from './backend.ts';
-import type { OpenStore, Pending, RecordAccess, StoreKey } from './open-store.ts';
+import { cacheClock, type OpenStore, type Pending, type RecordAccess, type StoreKey } from './open-store.ts';
 import { SavedBytes } from './saved-bytes.ts';
 import type { KeyValueStoreRef, WindowStoreRef } from './spec.ts';
 import { KeyValueView, WindowView } from './store-views.ts';
@@ -38,6 +38,7 @@ const noWrites: readonly Write[] = [];
 interface Write extends Pending {
   readonly store: string;
   readonly id: string;
+  readonly storeKey: StoreKey;
   bytes: Buffer | null;
   value: unknown;
   reusable: boolean;
@@ -111,23 +112,24 @@ export class RecordState implements RecordAccess {
     return this.#late;
   }
 
-  pending(store: string, id: string): Pending | undefined {
+  pending(open: OpenStore, key: StoreKey): Pending | undefined {
     const writes = this.#writes;
     if (writes) {
+      const store = open.spec.name;
       for (let i = writes.length - 1; i >= 0; i -= 1) {
         const write = writes[i]!;
-        if (write.id === id && write.store === store) return write;
+        if (write.id === key.id && write.store === store) return write;
       }
     }
-    return this.#chunk.pending(store, id);
+    return this.#chunk.pending(open, key);
   }
 
-  write(store: string, id: string, key: Buffer, bytes: Buffer | null, value: unknown, reusable = false, view?: DataView): void {
-    this.#add({ store, id, key, bytes, value, reusable, spare: undefined, view, spareView: undefined, inPlace: false });
+  write(store: string, key: StoreKey, bytes: Buffer | null, value: unknown, reusable = false, view?: DataView): void {
+    this.#add({ store, id: key.id, storeKey: key, key: key.bytes, bytes, value, reusable, spare: undefined, view, spareView: undefined, inPlace: false });
   }
 
-  writeInPlace(store: string, id: string, key: Buffer, bytes: Buffer, view: DataView): void {
-    this.#add({ store, id, key, bytes, value: bytes, reusable: false, spare: undefined, view, spareView: undefined, inPlace: true });
+  writeInPlace(store: string, key: StoreKey, bytes: Buffer, view: DataView): void {
+    this.#add({ store, id: key.id, storeKey: key, key: key.bytes, bytes, value: bytes, reusable: false, spare: undefined, view, spareView: undefined, inPlace: true });
   }
 
   saving(bytes: Buffer, at: number, length: number): void {
@@ -164,6 +166,8 @@ export class ChunkState {
   readonly #late = new Map<string, number>();
   /** Store name → keys read from local storage: the ones its key cache did not hold. */
   readonly #storageReads = new Map<string, number>();
+  /** This chunk's `cacheClock` tick. */
+  readonly #tick: number;
   /** @internal what records change in place, until each is accepted or fails */
   readonly saved = new SavedBytes();
   #built: { readonly markers: ReadonlyArray<{ topic: string; nextOffset: string }>; readonly byStore: Map<string, StateEntry[]> } | undefined;
@@ -171,6 +175,8 @@ export class ChunkState {
   constructor(partition: number, stores: ReadonlyMap<string, OpenStore>) {
     this.partition = partition;
     this.#stores = stores;
+    cacheClock.tick += 1;
+    this.#tick = cacheClock.tick;
   }
 
   /** A fresh view for one attempt of one record. */
@@ -189,6 +195,8 @@ export class ChunkState {
       const replaced = writes.get(write.id);
       if (!replaced) {
         writes.set(write.id, write);
+        write.storeKey.pendingTick = this.#tick;
+        write.storeKey.pendingWrite = write;
         continue;
       }
       replaced.spare = replaced.reusable && replaced.bytes !== write.bytes ? (replaced.bytes ?? undefined) : undefined;
@@ -248,8 +256,11 @@ export class ChunkState {
       await open.storage.write(this.#entries(open.spec.name, markers), changelogOffsets?.get(open.spec.changelogTopic));
       // The key as the cache holds it now (the one a write was made with may have been let go since).
       for (const [id, pending] of this.#pending.get(open.spec.name) ?? []) {
+        // Let go of here, not kept with a key until its next write.
+        pending.storeKey.pendingWrite = undefined;
         const key = open.keys.byId(id);
         if (!key) continue;
+        key.pendingWrite = undefined;
         // The ring this value replaces is held by no one now (storage took the new one above): the key's next chunk copies into it.
         if (key.owned && key.value !== pending.bytes) {
           key.spare = key.value as Buffer;
@@ -298,9 +309,15 @@ export class ChunkState {
     return open.storage.get(key.bytes);
   }
 
-  /** @internal read path of RecordState */
-  pending(store: string, id: string): Pending | undefined {
-    return this.#pending.get(store)?.get(id);
+  /**
+   * @internal read path of RecordState: the write the key holds when it is this chunk's; else
+   * the chunk's maps only when the key's cache let go of keys since the chunk began (a write may
+   * then be held by the StoreKey let go of).
+   */
+  pending(open: OpenStore, key: StoreKey): Pending | undefined {
+    if (key.pendingTick === this.#tick) return key.pendingWrite;
+    if (open.keys.evictedAt < this.#tick) return undefined;
+    return this.#pending.get(open.spec.name)?.get(key.id);
   }
 
   /**

@@ -40,6 +40,13 @@ export class StoreKey {
   /** The key's previous ring once `owned` was replaced, with its DataView: the next chunk's copy of the key's value goes into it. */
   spare: Buffer | undefined = undefined;
   spareView: DataView | undefined = undefined;
+  /**
+   * The running chunk's accepted write of the key, found without the chunk's maps (a record of a
+   * user reached the key, the write and the value through three lookups of memory cold at every
+   * event): `pendingWrite` is the write of the chunk whose `cacheClock` tick is `pendingTick`.
+   */
+  pendingTick = 0;
+  pendingWrite: Pending | undefined = undefined;
 
   constructor(bytes: Buffer, id: string) {
     this.bytes = bytes;
@@ -53,6 +60,9 @@ export function openStore(spec: StateStoreSpec, storage: PartitionStorage, cache
   const windowed = windows && aggregate ? { windows, aggregate, value: spec.value as Serde<Windowed<unknown>>, topic: spec.changelogTopic } : undefined;
   return { spec, storage, keys: new KeyCache(cacheKeys), ...(windowed ? { windowed } : {}) };
 }
+
+/** Ticks once per chunk begun (ChunkState): what `KeyCache.evictedAt` and `StoreKey.pendingTick` are counted in. */
+export const cacheClock = { tick: 0 };
 
 /** Keys a store's cache holds at most, per partition, unless the stage says otherwise (STATE_CACHE_KEYS). */
 export const defaultCacheKeys = 20_000;
@@ -70,6 +80,8 @@ export const defaultCacheKeys = 20_000;
  * this sets a flag.
  */
 export class KeyCache {
+  /** The `cacheClock` tick of the last time keys were let go of: a chunk begun before it may hold writes of keys now found as new StoreKeys. */
+  evictedAt = 0;
   readonly #byText = new Map<string, StoreKey>();
   readonly #byId = new Map<string, StoreKey>();
   readonly #capacity: number;
@@ -116,6 +128,7 @@ export class KeyCache {
    * lets go of the oldest (it stops after two passes' worth, one eighth let go or not).
    */
   #evict(): void {
+    this.evictedAt = cacheClock.tick;
     let n = Math.max(1, Math.floor(this.#capacity / 8));
     let visits = 2 * this.#byId.size;
     for (const [id, key] of this.#byId) {
@@ -158,16 +171,16 @@ export interface RecordAccess {
   /** Writes of this record so far: a view's remembered read stays good while this is unchanged. */
   readonly writeCount: number;
   /** The key's latest write, of this record or an accepted one of the chunk. */
-  pending(store: string, id: string): Pending | undefined;
+  pending(open: OpenStore, key: StoreKey): Pending | undefined;
   /**
    * A new value of the key (`bytes` null: deleted); `value` as the view uses it (see Pending).
    * `reusable`: the bytes were made for this write and nothing outside the chunk holds them, so
    * once a later record of the chunk writes the key again, its next write may reuse them (Pending's `spare`).
    * `view`: a DataView of `bytes` the caller has.
    */
-  write(store: string, id: string, key: Buffer, bytes: Buffer | null, value: unknown, reusable?: boolean, view?: DataView): void;
+  write(store: string, key: StoreKey, bytes: Buffer | null, value: unknown, reusable?: boolean, view?: DataView): void;
   /** A ring (`bytes`, of `view`) the record made from the key's value and folded into: the chunk's value of the key from now on, changed in place. */
-  writeInPlace(store: string, id: string, key: Buffer, bytes: Buffer, view: DataView): void;
+  writeInPlace(store: string, key: StoreKey, bytes: Buffer, view: DataView): void;
   /** `length` bytes of `bytes` from `at` are about to change in place: put back if the record fails. */
   saving(bytes: Buffer, at: number, length: number): void;
   /** The key's committed value, decoded once and kept with the key. */

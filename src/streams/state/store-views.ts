@@ -47,7 +47,7 @@ class KeyedView {
 export class KeyValueView extends KeyedView implements KeyValueStore<unknown, unknown> {
   async get(key: unknown): Promise<unknown> {
     const k = await this.keyOf(key);
-    const pending = this.access.pending(this.open.spec.name, k.id);
+    const pending = this.access.pending(this.open, k);
     if (pending) return pending.value;
     return this.access.read(this.open, k);
   }
@@ -55,12 +55,12 @@ export class KeyValueView extends KeyedView implements KeyValueStore<unknown, un
   async put(key: unknown, value: unknown): Promise<void> {
     const k = await this.keyOf(key);
     const { spec } = this.open;
-    this.access.write(spec.name, k.id, k.bytes, await spec.value.serialize(value, spec.changelogTopic), value);
+    this.access.write(spec.name, k, await spec.value.serialize(value, spec.changelogTopic), value);
   }
 
   async delete(key: unknown): Promise<void> {
     const k = await this.keyOf(key);
-    this.access.write(this.open.spec.name, k.id, k.bytes, null, undefined);
+    this.access.write(this.open.spec.name, k, null, undefined);
   }
 }
 
@@ -136,8 +136,8 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
       this.access.dropped(this.open.spec.name);
       return false;
     }
-    this.access.writeInPlace(this.open.spec.name, k.id, k.bytes, bytes, view);
-    this.#remembered(k, bytes, this.access.pending(this.open.spec.name, k.id));
+    this.access.writeInPlace(this.open.spec.name, k, bytes, view);
+    this.#remembered(k, bytes, this.access.pending(this.open, k));
     this.#readView = view;
     return true;
   }
@@ -155,7 +155,7 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
       return false;
     }
     // Every value foldStored answers is a new buffer or the chunk's spare: reusable.
-    this.access.write(store, k.id, k.bytes, next, next, true, view);
+    this.access.write(store, k, next, next, true, view);
     this.#remembered(k, next, undefined);
     return true;
   }
@@ -183,7 +183,7 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
    */
   #current(key: StoreKey): Buffer | undefined {
     if (this.#readKey === key && this.#readWrites === this.access.writeCount) return this.#read;
-    const pending = this.access.pending(this.open.spec.name, key.id);
+    const pending = this.access.pending(this.open, key);
     const value = pending ? (pending.bytes ?? undefined) : this.access.stored(this.open, key);
     this.#remembered(key, value, pending);
     return value;
