@@ -1,3 +1,4 @@
+import { RecordError } from '../errors.ts';
 import type { WindowSpec } from './spec.ts';
 import type { InPlaceFold } from './stores.ts';
 import { WindowCursor } from './windowed-bytes.ts';
@@ -53,6 +54,8 @@ export function writeRing(spec: WindowSpec, fold: InPlaceFold, current: Buffer |
  * window (past retention) starts the record's window afresh.
  */
 export function foldInRing(spec: WindowSpec, fold: InPlaceFold, bytes: Buffer, view: DataView, timestamp: number, changes: ChangeLog): boolean {
+  // A slot found from NaN would be offset 0: the ring's header written over.
+  if (!Number.isFinite(timestamp)) throw new RecordError('invalid_event_time', `a window store's record needs a finite event time, got ${timestamp}`);
   const observedUntil = Math.max(view.getFloat64(1, true), timestamp);
   const start = windowStart(spec, timestamp);
   if (start + spec.sizeMs + spec.graceMs <= observedUntil) return false;

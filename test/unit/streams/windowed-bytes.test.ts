@@ -138,6 +138,11 @@ test('an in-place update says which bytes it changes before it changes them: put
   saved.forget(mark);
   saved.restore(mark);
   assert.equal(scanned(ring.bytes), [[10, 1], [11, 8]], 'forgotten saves are not put back');
+  const kept = Buffer.from(ring.bytes);
+  for (const time of [Number.NaN, Number.POSITIVE_INFINITY]) {
+    assert.throws(() => foldInRing(spec, addInPlace(1), ring.bytes, ring.view, time, noChanges), (e: unknown) => e instanceof RecordError && /needs a finite event time/.test(e.message), `${time} is refused`);
+  }
+  assert.equal(ring.bytes, kept, 'a refused event time changes nothing');
 });
 
 test('a key’s value in the 0x01 or JSON layout, or a ring of another layout, moves to a ring with its retained windows', async () => {
