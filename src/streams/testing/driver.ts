@@ -20,6 +20,8 @@ export interface DriverOptions {
   now?: () => number;
   /** Records per chunk in `flush()`, as the runner's maxBatchRecords (a store's maxBatch lowers it). */
   maxBatchRecords?: number; // 2_000
+  /** Keys each state store partition's cache holds, as the runner's `stateCacheKeys` (STATE_CACHE_KEYS). */
+  stateCacheKeys?: number;
 }
 
 /** A source topic of the driver: `pipe` runs a record at once, `queue` holds it for `flush()`. */
@@ -89,7 +91,7 @@ export class TopologyTestDriver {
     // State stores live in memory as long as the driver; their changelogs are written like any topic.
     this.#state =
       topology.stateStores.length > 0
-        ? new StateStores({ topology: topology.name, groupId: topology.groupId, specs: topology.stateStores, backend: memoryBackend(), events: this.events, log: settings.log })
+        ? new StateStores({ topology: topology.name, groupId: topology.groupId, specs: topology.stateStores, backend: memoryBackend(), events: this.events, log: settings.log, ...(options.stateCacheKeys ? { cacheKeys: options.stateCacheKeys } : {}) })
         : undefined;
     this.#chunks = {
       topology,

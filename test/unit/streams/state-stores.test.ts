@@ -236,6 +236,29 @@ test('window store folded in place: a failed attempt’s changes are put back, a
   assert.equal(windows.map((w) => [w.start / day, w.value]), [[10, 19]], 'the store holds the last sum');
 });
 
+test('window store folded in place: a record sees its key’s earlier writes of the chunk after the key cache let go of the key', async () => {
+  const builder = new StreamsBuilder('evicting');
+  const daily = builder.addWindowStore<string | null, number>({ name: 'daily', key: serdes.string(), windows: { sizeMs: day, graceMs: day, retentionMs: 3 * day }, aggregate: floatSerde });
+  builder
+    .stream('in', { topics: ['in'], key: serdes.string(), value: serdes.json<number>() })
+    .mapValues('sum', async (value, record, ctx) => {
+      const store = ctx.store(daily);
+      await store.update(record.key!, record.timestamp, addInPlace(value));
+      return (await store.fetch(record.key!)).map((w) => w.value).join('+');
+    })
+    .to('out', { topic: 'out', key: serdes.string(), value: serdes.string() });
+  // Two keys cached of five users: every user's key is let go of between its records.
+  const driver = new TopologyTestDriver(builder.build(), { stateCacheKeys: 2 });
+  const input = driver.inputTopic('in', serdes.string(), serdes.json<number>());
+  const users = ['a', 'b', 'c', 'd', 'e'];
+  for (let round = 1; round <= 3; round += 1) for (const user of users) await input.queue({ key: user, value: round, timestamp: 10 * day });
+  await driver.flush();
+  const out = await driver.outputTopic('out', serdes.string(), serdes.string()).readRecords();
+  assert.equal(out.filter((r) => r.key === 'c').map((r) => r.value), ['1', '3', '6'], 'each record of a user saw the ones before it in the chunk');
+  assert.equal(out.map((r) => r.value), [...users.map(() => '1'), ...users.map(() => '3'), ...users.map(() => '6')]);
+  for (const user of users) assert.equal((await (await driver.store(daily)).fetch(user)).map((w) => w.value), [6], `${user}: the store holds the sum`);
+});
+
 test('describe lists state stores with their changelog topics', () => {
   const { topology } = counter();
   const d = topology.describe();
