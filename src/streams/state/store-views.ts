@@ -1,7 +1,7 @@
 import type { OpenStore, Pending, RecordAccess, StoreKey } from './open-store.ts';
 import type { InPlaceFold, KeyValueStore, TimeWindow, WindowFold, WindowStore } from './stores.ts';
 import { binaryValue, foldStored, WindowCursor, type WindowedCodec } from './windowed-bytes.ts';
-import { foldInRing, ringLength, writeRing } from './windowed-in-place.ts';
+import { foldInRing, isRingFor, ringLength, writeRing } from './windowed-in-place.ts';
 import { viewOf } from './windowed-layout.ts';
 
 /*
@@ -109,7 +109,8 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
   #updateInPlace(k: StoreKey, timestamp: number, fold: InPlaceFold): boolean | Promise<boolean> {
     const current = this.#current(k);
     const pending = this.#readPending;
-    if (pending?.inPlace === true && pending.bytes === current && current !== undefined) return this.#foldInRing(current, this.#viewOfRead(), timestamp, fold);
+    // The chunk's ring, unless another fold of the record's step wrote it in another layout.
+    if (pending?.inPlace === true && pending.bytes === current && current !== undefined && isRingFor(this.#codec.windows, fold, current, this.#viewOfRead())) return this.#foldInRing(current, this.#viewOfRead(), timestamp, fold);
     const binary = binaryValue(this.#codec, current);
     if (binary instanceof Promise) return binary.then((b) => this.#intoRing(k, b, b === undefined ? undefined : viewOf(b), timestamp, fold));
     return this.#intoRing(k, binary, binary === undefined ? undefined : this.#viewOfRead(), timestamp, fold);

@@ -23,6 +23,11 @@ export function ringLength(spec: WindowSpec, fold: InPlaceFold): number {
   return ringBytes(ringSlots(spec), fold.fixedLength);
 }
 
+/** Whether `bytes` is a ring of `fold`'s slots for `spec`: what `foldInRing` folds into. */
+export function isRingFor(spec: WindowSpec, fold: InPlaceFold, bytes: Buffer, view: DataView): boolean {
+  return isRingOf(bytes, view, spec.sizeMs, ringSlots(spec), fold.fixedLength, fold.layout);
+}
+
 /**
  * Writes the key's value `current` (0x01 or a ring; undefined: the key has none) as a ring of
  * `fold`'s slots into `out` (`ringLength` bytes): a copy when it is one already; else its retained
@@ -32,7 +37,7 @@ export function ringLength(spec: WindowSpec, fold: InPlaceFold): number {
 export function writeRing(spec: WindowSpec, fold: InPlaceFold, current: Buffer | undefined, currentView: DataView | undefined, out: Buffer, outView: DataView): void {
   const slots = ringSlots(spec);
   const length = fold.fixedLength;
-  if (current !== undefined && currentView !== undefined && isRingOf(current, currentView, spec.sizeMs, slots, length, fold.layout)) {
+  if (current !== undefined && currentView !== undefined && isRingFor(spec, fold, current, currentView)) {
     out.set(current);
     return;
   }

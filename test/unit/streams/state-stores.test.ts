@@ -259,6 +259,43 @@ test('window store folded in place: a record sees its key’s earlier writes of 
   for (const user of users) assert.equal((await (await driver.store(daily)).fetch(user)).map((w) => w.value), [6], `${user}: the store holds the sum`);
 });
 
+/** `sum + n` and a count, 16 bytes where they lie: another layout than `addInPlace`'s, whose sum it keeps when it moves a ring. */
+function addCounted(n: number): InPlaceFold {
+  return {
+    fixedLength: 16,
+    layout: 2,
+    foldInPlace: (view, at, fresh) => {
+      view.setFloat64(at, (fresh ? 0 : view.getFloat64(at, true)) + n, true);
+      view.setFloat64(at + 8, (fresh ? 0 : view.getFloat64(at + 8, true)) + 1, true);
+    },
+    relayout: (from, fromAt, _length, view, at) => {
+      view.setFloat64(at, from.getFloat64(fromAt, true), true);
+      view.setFloat64(at + 8, 0, true);
+    },
+  };
+}
+
+test('window store folded in place: folds of two layouts on one key in one chunk each move the chunk’s ring to theirs', async () => {
+  const builder = new StreamsBuilder('layouts');
+  const daily = builder.addWindowStore<string | null, number>({ name: 'daily', key: serdes.string(), windows: { sizeMs: day, graceMs: day, retentionMs: 3 * day }, aggregate: floatSerde });
+  builder
+    .stream('in', { topics: ['in'], key: serdes.string(), value: serdes.json<number>() })
+    .mapValues('sum', async (value, record, ctx) => {
+      const store = ctx.store(daily);
+      await store.update(record.key!, record.timestamp, value % 2 === 0 ? addCounted(value) : addInPlace(value));
+      return (await store.fetch(record.key!)).map((w) => w.value).join('+');
+    })
+    .to('out', { topic: 'out', key: serdes.string(), value: serdes.string() });
+  const driver = new TopologyTestDriver(builder.build());
+  const input = driver.inputTopic('in', serdes.string(), serdes.json<number>());
+  // Day 11 lies in slot 1, where the two layouts' slots begin at different offsets.
+  for (const value of [1, 2, 4, 3, 5]) await input.queue({ key: 'u', value, timestamp: 11 * day });
+  await driver.flush();
+  const out = await driver.outputTopic('out', serdes.string(), serdes.string()).readRecords();
+  assert.equal(out.map((r) => r.value), ['1', '3', '7', '10', '15'], 'each fold saw the sum before it, in either layout');
+  assert.equal((await (await driver.store(daily)).scan('u')).length, 8, 'the chunk ended in the last fold’s layout');
+});
+
 test('describe lists state stores with their changelog topics', () => {
   const { topology } = counter();
   const d = topology.describe();
