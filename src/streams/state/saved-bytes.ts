@@ -1,4 +1,4 @@
-import type { ChangeLog } from './windowed-in-place.ts';
+import type { UndoLog } from './windowed-in-place.ts';
 
 /**
  * Bytes a record's in-place updates are about to change, saved in one growing buffer (a few
@@ -9,7 +9,7 @@ import type { ChangeLog } from './windowed-in-place.ts';
  * overwritten, not shortened: an array emptied by its length gives up its storage, and every
  * record allocated it again.
  */
-export class SavedBytes implements ChangeLog {
+export class SavedBytes implements UndoLog {
   #saved = new Uint8Array(1024);
   #used = 0;
   #count = 0;

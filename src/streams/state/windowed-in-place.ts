@@ -10,11 +10,11 @@ import { windowStart } from './windows.ts';
  * layout, windowed-layout.ts), each record folded into its window's slot where it lies. A chunk
  * copies a key's committed value once, at its first update of the key, and folds every record
  * of the chunk into that copy: the committed value stays as the changelog and local storage have
- * it, and a record that fails puts back the bytes it changed (ChangeLog).
+ * it, and a record that fails puts back the bytes it changed (UndoLog).
  */
 
 /** Where an in-place update says which bytes it is about to change, so a failed record's changes can be put back. */
-export interface ChangeLog {
+export interface UndoLog {
   saving(bytes: Buffer, at: number, length: number): void;
 }
 
@@ -58,15 +58,15 @@ export function writeRing(spec: WindowSpec, fold: InPlaceFold, current: Buffer |
  * more than the grace period before the latest event time of the key). A slot holding an older
  * window (past retention) starts the record's window afresh.
  */
-export function foldInRing(spec: WindowSpec, fold: InPlaceFold, bytes: Buffer, view: DataView, timestamp: number, changes: ChangeLog): boolean {
+export function foldInRing(spec: WindowSpec, fold: InPlaceFold, bytes: Buffer, view: DataView, timestamp: number, undo: UndoLog): boolean {
   // A slot found from NaN would be offset 0: the ring's header written over.
   if (!Number.isFinite(timestamp)) throw new RecordError('invalid_event_time', `a window store's record needs a finite event time, got ${timestamp}`);
   const observedUntil = Math.max(view.getFloat64(1, true), timestamp);
   const start = windowStart(spec, timestamp);
   if (start + spec.sizeMs + spec.graceMs <= observedUntil) return false;
   const at = slotAt(start, spec.sizeMs, view.getUint16(17, true), fold.fixedLength);
-  changes.saving(bytes, 1, 8);
-  changes.saving(bytes, at, slotStartBytes + fold.fixedLength);
+  undo.saving(bytes, 1, 8);
+  undo.saving(bytes, at, slotStartBytes + fold.fixedLength);
   view.setFloat64(1, observedUntil, true);
   const fresh = view.getFloat64(at, true) !== start;
   if (fresh) view.setFloat64(at, start, true);
