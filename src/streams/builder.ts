@@ -3,7 +3,8 @@ import type { Awaitable, StreamRecord } from './record.ts';
 import type { Serde, Serializer } from './serdes.ts';
 import { changelogTopicOf, type KeyValueStoreRef, type StateStoreSpec, type WindowSpec, type WindowStoreRef } from './state/spec.ts';
 import { validateWindows } from './state/windows.ts';
-import { windowedSerde, type InPlaceSerde } from './state/windowed-serde.ts';
+import type { InPlaceSerde } from './state/stores.ts';
+import { windowedSerde } from './state/windowed-serde.ts';
 import { serdes } from './serdes.ts';
 import { Topology, type AnyRecord, type GraphNode, type ProcessorKind, type ProcessorNode, type StepContext, type StoreNode, type StoreWriter, type Forward } from './topology.ts';
 

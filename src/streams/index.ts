@@ -60,7 +60,7 @@ export { StreamsBuilder, KStream, type SourceOptions, type SinkOptions, type Sto
 export type { KeyValueStoreRef, WindowStoreRef, WindowSpec } from './state/spec.ts';
 export type { InPlaceFold, KeyValueStore, WindowFold, WindowStore, WindowScan, TimeWindow, Windowed } from './state/stores.ts';
 export { windowsOf } from './state/windows.ts';
-export type { InPlaceSerde } from './state/windowed-serde.ts';
+export type { InPlaceSerde } from './state/stores.ts';
 export { memoryBackend, type StateBackend } from './state/backend.ts';
 export { lmdbBackend } from './state/lmdb-backend.ts';
 export type { WriteBehindOptions } from './state/write-behind.ts';

@@ -1,4 +1,5 @@
 import type { Awaitable } from '../record.ts';
+import type { Serde } from '../serde.ts';
 
 /** A keyed store as a step sees it: reads see the step's own writes and those of earlier records. */
 export interface KeyValueStore<K, V> {
@@ -92,4 +93,16 @@ export interface Windowed<A> {
   readonly observedUntil: number;
   /** Window start → aggregate, oldest first. */
   readonly windows: ReadonlyArray<readonly [number, A]>;
+}
+
+/**
+ * An aggregate serde that can also write into the window store value's own buffer. A window
+ * store rewrites every retained window of a key at each of its records: written in place, that
+ * is one Buffer per record instead of one per window plus a copy of each.
+ */
+export interface InPlaceSerde<A> extends Serde<A> {
+  /** The bytes `serializeInto` takes for `value`, as many as `serialize` would return. */
+  byteLength(value: A): number;
+  /** Writes the bytes `serialize` would return at `at` of `out`, which has room for them; returns the offset after them. */
+  serializeInto(value: A, out: Buffer, at: number): number;
 }

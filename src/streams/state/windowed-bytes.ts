@@ -1,8 +1,7 @@
 import type { Serde } from '../serde.ts';
 import type { WindowSpec } from './spec.ts';
-import type { WindowScan, Windowed } from './stores.ts';
+import type { InPlaceSerde, WindowScan, Windowed } from './stores.ts';
 import { binaryV1, checkRing, damaged, headerBytes, ringHeaderBytes, ringV2, slotAt, slotStartBytes, viewOf, windowCount, windowEnd, windowHeaderBytes, writeHeader } from './windowed-layout.ts';
-import type { InPlaceSerde } from './windowed-serde.ts';
 import { foldIntoWindow, windowStart } from './windows.ts';
 
 /*

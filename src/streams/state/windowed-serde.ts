@@ -1,20 +1,9 @@
 import { RecordError } from '../errors.ts';
 import type { Serde } from '../serde.ts';
 import { serdes } from '../serdes.ts';
-import type { Windowed } from './stores.ts';
-import { binaryV1, checkRing, damaged, headerBytes, ringV2, slotAt, slotStartBytes, viewOf, windowCount, windowEnd, windowHeaderBytes, writeHeader } from './windowed-layout.ts';
-
-/**
- * An aggregate serde that can also write into the window store value's own buffer. A window
- * store rewrites every retained window of a key at each of its records: written in place, that
- * is one Buffer per record instead of one per window plus a copy of each.
- */
-export interface InPlaceSerde<A> extends Serde<A> {
-  /** The bytes `serializeInto` takes for `value`, as many as `serialize` would return. */
-  byteLength(value: A): number;
-  /** Writes the bytes `serialize` would return at `at` of `out`, which has room for them; returns the offset after them. */
-  serializeInto(value: A, out: Buffer, at: number): number;
-}
+import type { InPlaceSerde, Windowed } from './stores.ts';
+import { WindowCursor } from './windowed-bytes.ts';
+import { binaryV1, damaged, headerBytes, ringV2, viewOf, windowCount, windowEnd, windowHeaderBytes, writeHeader } from './windowed-layout.ts';
 
 const jsonOpen = 0x7b;
 
@@ -58,24 +47,15 @@ export function windowedSerde<A>(aggregate: Serde<A> | InPlaceSerde<A>): Serde<W
   };
 }
 
-/** A ring's windows (0x02, written by an InPlaceFold's updates), oldest first: the slots of its last `slots` window numbers that hold them. */
+/** Reads every window a ring holds, none left out for retention, as a 0x01 value's are all decoded. */
+const everyWindow = { sizeMs: 0, graceMs: 0, retentionMs: Number.POSITIVE_INFINITY };
+
+/** A ring's windows (0x02, written by an InPlaceFold's updates), oldest first, walked as a scan walks them. */
 async function decodeRing<A>(data: Buffer, aggregate: Serde<A>, topic: string): Promise<Windowed<A>> {
-  const view = viewOf(data);
-  checkRing(data, view);
-  const observedUntil = view.getFloat64(1, true);
-  const sizeMs = view.getFloat64(9, true);
-  const slots = view.getUint16(17, true);
-  const length = view.getUint32(19, true);
+  const ring = new WindowCursor(everyWindow, data);
   const windows: Array<readonly [number, A]> = [];
-  // A ring no record was folded into yet has no latest event time (-Infinity) and no windows.
-  const last = Number.isFinite(observedUntil) ? Math.floor(observedUntil / sizeMs) : Number.NaN;
-  for (let n = last - slots + 1; n <= last; n += 1) {
-    const start = n * sizeMs;
-    const at = slotAt(start, sizeMs, slots, length);
-    if (view.getFloat64(at, true) !== start) continue;
-    windows.push([start, await aggregate.deserialize(data.subarray(at + slotStartBytes, at + slotStartBytes + length), topic)]);
-  }
-  return { observedUntil, windows };
+  while (ring.next()) windows.push([ring.start, await aggregate.deserialize(data.subarray(ring.at, ring.at + ring.length), topic)]);
+  return { observedUntil: ring.observedUntil, windows };
 }
 
 function layout<A>(value: Windowed<A>, aggregates: ReadonlyArray<Buffer | null>): Buffer {

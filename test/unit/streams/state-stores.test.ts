@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { lmdbBackend, memoryBackend, RecordError, StreamEvents, StreamsBuilder, serdes, type InPlaceFold, type Serde, type WindowStore } from '../../../src/streams/index.ts';
+import { lmdbBackend, memoryBackend, RecordError, StreamEvents, StreamsBuilder, serdes, type InPlaceFold, type WindowStore } from '../../../src/streams/index.ts';
 import { WindowCursor } from '../../../src/streams/state/windowed-bytes.ts';
 import { createLogger } from '../../../src/obs/logger.ts';
 import type { ChangelogReader } from '../../../src/streams/state/changelog-reader.ts';
@@ -12,6 +12,7 @@ import { markerKey } from '../../../src/streams/state/chunk-state.ts';
 import { StateStores } from '../../../src/streams/state/state-stores.ts';
 import { writeBehind } from '../../../src/streams/state/write-behind.ts';
 import { TopologyTestDriver } from '../../../src/streams/testing/index.ts';
+import { addInPlace, float64Aggregate } from '../../support/float-aggregate.ts';
 
 const day = 86_400_000;
 
@@ -174,30 +175,9 @@ test('window store: a chunk that updates a key again and again reuses only its o
   assert.is(values.length, 2, 'one changelog entry per chunk for the key');
 });
 
-/** A float64 aggregate, as an in-place fold lays it out. */
-const floatSerde: Serde<number> = {
-  name: 'float',
-  serialize: (n) => {
-    const out = Buffer.alloc(8);
-    out.writeDoubleLE(n);
-    return out;
-  },
-  deserialize: (data) => data!.readDoubleLE(0),
-};
-
-/** `sum + n` where the sum lies in the store's ring (a float64). */
-function addInPlace(n: number): InPlaceFold {
-  return {
-    fixedLength: 8,
-    layout: 1,
-    foldInPlace: (view, at, fresh) => view.setFloat64(at, (fresh ? 0 : view.getFloat64(at, true)) + n, true),
-    relayout: (from, fromAt, _length, view, at) => view.setFloat64(at, from.getFloat64(fromAt, true), true),
-  };
-}
-
 test('window store folded in place: a failed attempt’s changes are put back, a dead-lettered record leaves none, and what a chunk committed stays while the next chunk folds', async () => {
   const builder = new StreamsBuilder('rings');
-  const daily = builder.addWindowStore<string | null, number>({ name: 'daily', key: serdes.string(), windows: { sizeMs: day, graceMs: day, retentionMs: 3 * day }, aggregate: floatSerde });
+  const daily = builder.addWindowStore<string | null, number>({ name: 'daily', key: serdes.string(), windows: { sizeMs: day, graceMs: day, retentionMs: 3 * day }, aggregate: float64Aggregate });
   let failures = 0;
   builder
     .stream('in', { topics: ['in'], key: serdes.string(), value: serdes.json<number>() })
@@ -238,7 +218,7 @@ test('window store folded in place: a failed attempt’s changes are put back, a
 
 test('window store folded in place: a record sees its key’s earlier writes of the chunk after the key cache let go of the key', async () => {
   const builder = new StreamsBuilder('evicting');
-  const daily = builder.addWindowStore<string | null, number>({ name: 'daily', key: serdes.string(), windows: { sizeMs: day, graceMs: day, retentionMs: 3 * day }, aggregate: floatSerde });
+  const daily = builder.addWindowStore<string | null, number>({ name: 'daily', key: serdes.string(), windows: { sizeMs: day, graceMs: day, retentionMs: 3 * day }, aggregate: float64Aggregate });
   builder
     .stream('in', { topics: ['in'], key: serdes.string(), value: serdes.json<number>() })
     .mapValues('sum', async (value, record, ctx) => {
@@ -277,7 +257,7 @@ function addCounted(n: number): InPlaceFold {
 
 test('window store folded in place: folds of two layouts on one key in one chunk each move the chunk’s ring to theirs', async () => {
   const builder = new StreamsBuilder('layouts');
-  const daily = builder.addWindowStore<string | null, number>({ name: 'daily', key: serdes.string(), windows: { sizeMs: day, graceMs: day, retentionMs: 3 * day }, aggregate: floatSerde });
+  const daily = builder.addWindowStore<string | null, number>({ name: 'daily', key: serdes.string(), windows: { sizeMs: day, graceMs: day, retentionMs: 3 * day }, aggregate: float64Aggregate });
   builder
     .stream('in', { topics: ['in'], key: serdes.string(), value: serdes.json<number>() })
     .mapValues('sum', async (value, record, ctx) => {

@@ -1,28 +1,19 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RecordError, serdes, type Serde } from '../../../src/streams/index.ts';
+import { addInPlace, float64Aggregate } from '../../support/float-aggregate.ts';
 import { SavedBytes } from '../../../src/streams/state/saved-bytes.ts';
 import type { InPlaceFold, Windowed } from '../../../src/streams/state/stores.ts';
 import { binaryValue, foldStored, WindowCursor, type WindowedCodec } from '../../../src/streams/state/windowed-bytes.ts';
 import { foldInRing, ringLength, writeRing } from '../../../src/streams/state/windowed-in-place.ts';
-import { windowedSerde, type InPlaceSerde } from '../../../src/streams/state/windowed-serde.ts';
+import type { InPlaceSerde } from '../../../src/streams/state/stores.ts';
+import { windowedSerde } from '../../../src/streams/state/windowed-serde.ts';
 import { foldIntoWindow, windowsOf } from '../../../src/streams/state/windows.ts';
 
 const day = 86_400_000;
 const spec = { sizeMs: day, graceMs: 2 * day, retentionMs: 3 * day };
 
-/** A sum as a float64, written in place: the kind of aggregate enrich's days are. */
-const sum: InPlaceSerde<number> = {
-  name: 'sum',
-  serialize: (n) => {
-    const out = Buffer.alloc(8);
-    out.writeDoubleLE(n);
-    return out;
-  },
-  deserialize: (data) => data!.readDoubleLE(0),
-  byteLength: () => 8,
-  serializeInto: (n, out, at) => out.writeDoubleLE(n, at),
-};
+const sum = float64Aggregate;
 
 function codecOf<A>(aggregate: Serde<A> | InPlaceSerde<A>): WindowedCodec<A> {
   return { windows: spec, aggregate, value: windowedSerde(aggregate), topic: 'c' };
@@ -69,16 +60,6 @@ test('an update on the stored bytes gives the bytes of foldIntoWindow, then seri
     }
   }
 });
-
-/** `(a ?? 0) + n` where the sum lies in a ring; `layout` names it, and a sum of another layout is taken as it is. */
-function addInPlace(n: number, layout = 1): InPlaceFold {
-  return {
-    fixedLength: 8,
-    layout,
-    foldInPlace: (view, at, fresh) => view.setFloat64(at, (fresh ? 0 : view.getFloat64(at, true)) + n, true),
-    relayout: (from, fromAt, length, view, at) => view.setFloat64(at, length === 8 ? from.getFloat64(fromAt, true) : Number.NaN, true),
-  };
-}
 
 /** A ring of `fold`'s slots made from `current` (undefined: a new key), with its DataView. */
 function ringOf(fold: InPlaceFold, current?: Buffer): { bytes: Buffer; view: DataView } {

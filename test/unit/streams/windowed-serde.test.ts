@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RecordError, serdes } from '../../../src/streams/index.ts';
-import { windowedSerde, type InPlaceSerde } from '../../../src/streams/state/windowed-serde.ts';
+import type { InPlaceSerde } from '../../../src/streams/state/stores.ts';
+import { windowedSerde } from '../../../src/streams/state/windowed-serde.ts';
 import { foldIntoWindow, windowsOf } from '../../../src/streams/state/windows.ts';
 import type { Windowed } from '../../../src/streams/state/stores.ts';
 
