@@ -146,6 +146,8 @@ interface StageMeasured extends Measured {
   /** From `runTopology` to the first chunk processed. */
   startMs: number;
   changelogPerEvent: number;
+  /** The stage process's peak resident memory (a fetch's records are held until they are done). */
+  peakRssMb: number;
 }
 
 /** Events of `users` users, a day of each after another (users interleaved), as many days as it takes: the warm-up's, then the measured ones. */
@@ -299,6 +301,7 @@ async function stageRun(kafka: Kafka, rules: RuleSet, source: string, output: st
     ...(broker === undefined ? {} : { brokerMicrosPerRecord: (brokerUsed * 1_000_000) / measured }),
     startMs: firstAt - began,
     changelogPerEvent: written / done,
+    peakRssMb: process.resourceUsage().maxRSS / 1_024,
   };
 }
 
@@ -373,6 +376,8 @@ async function stageBench(): Promise<void> {
       const start = (scenario: Scenario) => median(measured[scenario].map((r) => r.startMs)).toFixed(0);
       console.log(`  start to the first chunk (not in the numbers above): ${start('with store')} ms with the store (its changelog topic made, storage opened, restored), ${start('without store')} ms without`);
       console.log(`  changelog records per event with the store: ${median(measured['with store'].map((r) => r.changelogPerEvent)).toFixed(2)} (a user's latest value once per chunk, and each chunk's input-offset marker)`);
+      const peak = (scenario: Scenario) => Math.max(...measured[scenario].map((r) => r.peakRssMb)).toFixed(0);
+      console.log(`  peak resident memory of the stage process: ${peak('with store')} MB with the store, ${peak('without store')} MB without (the most of any round)`);
     });
   } finally {
     const changelogs = (await admin.listTopics()).filter((topic) => groups.some((group) => topic.startsWith(`${group}-`)));
