@@ -18,8 +18,6 @@ export function stageRunOptions(config: Readonly<Env>) {
     fetchMaxWaitMs: config.STAGE_FETCH_MAX_WAIT_MS,
     fetchIntervalMs: config.STAGE_FETCH_INTERVAL_MS,
     fetchIdleWaitMs: config.STAGE_FETCH_IDLE_WAIT_MS,
-    fetchMaxBytes: config.STAGE_FETCH_MAX_BYTES,
-    fetchMaxBytesPerPartition: config.STAGE_FETCH_PARTITION_MAX_BYTES,
     stateCacheKeys: config.STATE_CACHE_KEYS,
   } satisfies Partial<RunOptions>;
 }

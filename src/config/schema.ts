@@ -202,14 +202,6 @@ const pipelineShape = {
    * the fetch in flight, so up to this long.
    */
   STAGE_FETCH_IDLE_WAIT_MS: positiveInt.max(5_000).default(fetchMaxWaitMs),
-  /**
-   * Stages: the most bytes one fetch brings, and the most from one partition (Kafka's
-   * fetch.max.bytes and max.partition.fetch.bytes). A stage fetches again only once the last
-   * fetch's records are done, so draining a backlog it waits one broker round trip per fetch:
-   * fewer, larger fetches wait less (bench:state). A fetch's records are held in memory until done.
-   */
-  STAGE_FETCH_MAX_BYTES: positiveInt.default(52_428_800),
-  STAGE_FETCH_PARTITION_MAX_BYTES: positiveInt.default(4_194_304),
   /** Stages: the least time between the starts of two fetches, ms (0: fetch again as soon as a chunk is done). */
   STAGE_FETCH_INTERVAL_MS: z.coerce.number().int().min(0).max(1_000).default(0),
   /**

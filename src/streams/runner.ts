@@ -87,15 +87,6 @@ export interface RunOptions {
    * an idle pipeline's CPU, the broker's included); the first record after a pause is still read at once.
    */
   fetchIdleWaitMs?: number; // fetchMaxWaitMs (500)
-  /**
-   * The most bytes one fetch brings, and the most of them from one partition (Kafka's
-   * fetch.max.bytes and max.partition.fetch.bytes). A consumer fetches again only once every
-   * batch of the last fetch is done, so while a stage drains a backlog it waits out one broker
-   * round trip per fetch: larger fetches wait fewer times. A fetch's records stay in memory until
-   * its batches are done.
-   */
-  fetchMaxBytes?: number; // 10 MiB, kafkajs's
-  fetchMaxBytesPerPartition?: number; // 1 MiB, Kafka's
   /** Transactional ids are `<prefix>-<group>-<instance>-<n>` (instance: `groupInstanceId`, else unique per start). */
   transactionalIdPrefix?: string; // bridge
   /** Where a new group starts; a pipeline stage wants everything already on its topics. */
@@ -174,8 +165,6 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
     rebalanceTimeout: options.rebalanceTimeoutMs ?? 60_000,
     readUncommitted: false, // read_committed: aborted upstream transactions never reach a step
     minBytes: options.fetchMinBytes ?? 1,
-    maxBytes: options.fetchMaxBytes ?? 10_485_760,
-    maxBytesPerPartition: options.fetchMaxBytesPerPartition ?? 1_048_576,
     maxWaitTimeInMs: options.fetchMaxWaitMs ?? fetchMaxWaitMs,
     minFetchIntervalMs: options.fetchIntervalMs ?? 0,
     idleMaxWaitTimeInMs: options.fetchIdleWaitMs ?? fetchMaxWaitMs,

@@ -16,8 +16,6 @@ test('a stage runs with the configured consumption: each variable reaches its ru
       STAGE_FETCH_MAX_WAIT_MS: '20',
       STAGE_FETCH_INTERVAL_MS: '15',
       STAGE_FETCH_IDLE_WAIT_MS: '400',
-      STAGE_FETCH_MAX_BYTES: '20971520',
-      STAGE_FETCH_PARTITION_MAX_BYTES: '2097152',
       STATE_CACHE_KEYS: '5000',
     }),
   );
@@ -32,20 +30,16 @@ test('a stage runs with the configured consumption: each variable reaches its ru
     fetchMaxWaitMs: 20,
     fetchIntervalMs: 15,
     fetchIdleWaitMs: 400,
-    fetchMaxBytes: 20_971_520,
-    fetchMaxBytesPerPartition: 2_097_152,
     stateCacheKeys: 5_000,
   });
 });
 
 test('unset, a stage consumes as the configuration documents it, not with the runtime library’s defaults', () => {
   const options = stageRunOptions(loadConfig({}));
-  // The library's runTopology defaults to 3 partitions at once, fetches of 1 byte and waits of 500 ms, of at most 10 MiB (1 MiB from a partition).
+  // The library's runTopology defaults to 3 partitions at once, fetches of 1 byte and waits of 500 ms.
   assert.is(options.partitionsConsumedConcurrently, 12);
   assert.is(options.fetchMinBytes, 65_536);
   assert.is(options.fetchMaxWaitMs, 10);
-  assert.is(options.fetchMaxBytes, 52_428_800);
-  assert.is(options.fetchMaxBytesPerPartition, 4_194_304);
 });
 
 test.run();
