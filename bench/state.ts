@@ -15,14 +15,17 @@
 //    with the options `bridge run enrich` gives it (`stageRunOptions`: partitions at once, fetch
 //    sizes and waits, linger, commits; LMDB state as STATE_DIR gives a deployment; changelog)
 //    with and without the baseline rules, each run a process of its own, alternating, BENCH_ROUNDS
-//    rounds; records/s and that process's CPU µs per record, both over the measured events (the
-//    start and the warm-up are not in them; the start is printed apart), its main thread's (the
-//    stage's own work, without V8's and lmdb's other threads) with its garbage collection pauses,
-//    and the broker's CPU per record over the same stretch (it shares the two cores: what the
-//    store adds to its work slows the stage too). The stage's throughput is what the store's cost
-//    is judged against. BENCH_STATE_AGAINST=<dir of another checkout, its dependencies installed>
-//    runs each scenario of that checkout's stage too, on the same input, alternating with this
-//    one's, and reports both: how two builds compare.
+//    rounds. Each round of a scenario drains two topics in two processes: the warm-up and the
+//    measured events, and the warm-up alone; the measured events' records/s and CPU µs per record
+//    are the difference of the two drains, each timed from its group join to its last chunk (see
+//    stageMeasured), with its main thread's share (the stage's own work, without V8's and lmdb's
+//    other threads), its garbage collection pauses, and the broker's CPU per record (it shares the
+//    two cores: what the store adds to its work slows the stage too), and the stage process's
+//    peak resident memory. The stage's throughput is what the store's cost is judged against.
+//    BENCH_STATE_AGAINST=<dir of another checkout, its dependencies installed> runs each scenario
+//    of that checkout's stage too (its own bench/state.ts as the child, so one that measures
+//    drains as this one does), on the same input, alternating with this one's, and reports both:
+//    how two builds compare.
 // 3. restore: BENCH_STATE_CHANGELOG entries (default 1000000) written to a compacted changelog
 //    topic on Kafka (the stack must be up) in chunks of 10000, each with its input-offset marker,
 //    then read back into memory and LMDB storage as a restarting instance does (through the
@@ -54,7 +57,7 @@ import { runningPid } from '../src/cli/stack/processes.ts';
 import { loadConfig } from '../src/config/index.ts';
 import type { BiometricEvent } from '../src/events/index.ts';
 import { bridgeSchemas, createRegistryClient, registrySchemaStore } from '../src/schemas/index.ts';
-import { changelogConfig, lmdbBackend, memoryBackend, runTopology, serdes, type AvroSchemaStore, type RunOptions, type StateBackend } from '../src/streams/index.ts';
+import { changelogConfig, lmdbBackend, memoryBackend, runTopology, serdes, StreamEvents, type AvroSchemaStore, type RunOptions, type StateBackend } from '../src/streams/index.ts';
 import { stageRunOptions, stageStateBackend } from '../src/app/stage-run-options.ts';
 import { reliableProducer } from '../src/streams/producers.ts';
 import { kafkaChangelogReader } from '../src/streams/state/changelog-reader.ts';
@@ -146,7 +149,7 @@ interface StageMeasured extends Measured {
   /** From `runTopology` to the first chunk processed. */
   startMs: number;
   changelogPerEvent: number;
-  /** The stage process's peak resident memory (a fetch's records are held until they are done). */
+  /** The stage process's peak resident memory. */
   peakRssMb: number;
 }
 
@@ -249,59 +252,88 @@ function asDeployed(kafka: Kafka, dir: string): RunOptions {
   return { kafka, ...stageRunOptions(config), delivery: 'at-least-once', stateBackend: stageStateBackend(config, dir) };
 }
 
-async function stageRun(kafka: Kafka, rules: RuleSet, source: string, output: string, groupId: string): Promise<StageMeasured> {
+/**
+ * A stage draining its whole source topic, in this process: from the moment it joined its group
+ * to its last record's chunk, the time, this process's CPU, its main thread's, its garbage
+ * collection pauses and the broker's. The stage part takes two such drains (stageMeasured).
+ */
+interface Drain {
+  records: number;
+  seconds: number;
+  cpuSeconds: number;
+  mainThreadSeconds: number;
+  gcMs: number;
+  /** Undefined when the broker's pid is unknown. */
+  brokerSeconds?: number;
+  /** From `runTopology` to the first chunk processed. */
+  startMs: number;
+  /** Records of the store's changelog (input-offset markers included). */
+  changelogRecords: number;
+  peakRssMb: number;
+}
+
+async function stageRun(kafka: Kafka, rules: RuleSet, source: string, output: string, groupId: string, records: number): Promise<Drain> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-state-stage-'));
   const schemaStore = benchSchemaStore();
-  const began = performance.now();
-  const running = await runTopology(enrichTopology({ rules, schemaStore, topics: { source, output, deadLetters: output }, groupId }), asDeployed(kafka, dir));
-  let done = 0;
-  let firstAt = 0;
-  let measuredFrom = 0;
-  let measuredAt = 0;
-  // CPU over the same stretch as the throughput: the events after the warm-up, without the start
-  // (group join, changelog topics, opening storage), which a stage pays once.
-  let cpu = process.cpuUsage();
   // The broker shares the machine's two cores: what the store adds to its work slows the stage too.
   const broker = runningPid('kafka');
-  let brokerCpu = 0;
-  let mainThread = 0;
   const gc = new GcPauses();
-  running.events.on('processed', (e) => {
+  const events = new StreamEvents();
+  let joined: { at: number; cpu: NodeJS.CpuUsage; mainThread: number; broker: number } | undefined;
+  let drained: Omit<Drain, 'startMs' | 'changelogRecords' | 'peakRssMb'> | undefined;
+  let done = 0;
+  let firstAt = 0;
+  events.on('rebalanced', () => {
+    if (joined) return;
+    joined = { at: performance.now(), cpu: process.cpuUsage(), mainThread: mainThreadSeconds(), broker: cpuSeconds(broker) };
+    gc.start();
+  });
+  events.on('processed', (e) => {
     firstAt ||= performance.now();
     done += Object.values(e.recordsIn).reduce((a, b) => a + b, 0);
-    if (!measuredAt && done >= warmUp) {
-      measuredAt = performance.now();
-      measuredFrom = done;
-      cpu = process.cpuUsage();
-      mainThread = mainThreadSeconds();
-      brokerCpu = cpuSeconds(broker);
-      gc.start();
-    }
+    if (drained || done < records || !joined) return;
+    const cpu = process.cpuUsage(joined.cpu);
+    drained = {
+      records: done,
+      seconds: (performance.now() - joined.at) / 1_000,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      mainThreadSeconds: mainThreadSeconds() - joined.mainThread,
+      gcMs: gc.stop(),
+      ...(broker === undefined ? {} : { brokerSeconds: cpuSeconds(broker) - joined.broker }),
+    };
   });
-  while (done < warmUp + stageRecords) await new Promise((resolve) => setTimeout(resolve, 50));
-  const seconds = (performance.now() - measuredAt) / 1_000;
-  const used = process.cpuUsage(cpu);
-  const mainThreadUsed = mainThreadSeconds() - mainThread;
-  const gcMs = gc.stop();
-  const brokerUsed = cpuSeconds(broker) - brokerCpu;
-  const measured = done - measuredFrom;
+  const began = performance.now();
+  const running = await runTopology(enrichTopology({ rules, schemaStore, topics: { source, output, deadLetters: output }, groupId }), { ...asDeployed(kafka, dir), events });
+  while (!drained) await new Promise((resolve) => setTimeout(resolve, 20));
   await running.stop();
   await rm(dir, { recursive: true, force: true });
-  // Records the store wrote to its changelog per event (input offsets' markers included): what the
-  // broker and the producer pay for the store beside the outputs.
   const admin = await connectedAdmin(kafka);
   const changelog = (await admin.listTopics()).find((topic) => topic === changelogTopicOf(groupId, baselineStoreName));
-  const written = changelog ? (await admin.fetchTopicOffsets(changelog)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0) : 0;
+  const changelogRecords = changelog ? (await admin.fetchTopicOffsets(changelog)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0) : 0;
   await admin.disconnect();
+  return { ...drained, startMs: firstAt - began, changelogRecords, peakRssMb: process.resourceUsage().maxRSS / 1_024 };
+}
+
+/**
+ * The measured events' share of a stage's work: a drain of the warm-up and the measured events
+ * less a drain of the warm-up alone, each from its group join to its last record. A stage works
+ * on its partitions' chunks side by side and finishes them in bursts (every partition's last
+ * chunk of a fetch together); a clock started at the chunk that passed the warm-up counted a
+ * burst's records without the time spent on them, by as much as a fifth of a run, more with
+ * larger chunks. Two whole drains start alike and end with nothing left.
+ */
+function stageMeasured(all: Drain, warm: Drain): StageMeasured {
+  const records = all.records - warm.records;
+  const perRecord = (a: number, b: number) => ((a - b) * 1e6) / records;
   return {
-    recordsPerSecond: measured / seconds,
-    cpuMicrosPerRecord: (used.user + used.system) / measured,
-    mainThreadMicrosPerRecord: (mainThreadUsed * 1_000_000) / measured,
-    gcMicrosPerRecord: (gcMs * 1_000) / measured,
-    ...(broker === undefined ? {} : { brokerMicrosPerRecord: (brokerUsed * 1_000_000) / measured }),
-    startMs: firstAt - began,
-    changelogPerEvent: written / done,
-    peakRssMb: process.resourceUsage().maxRSS / 1_024,
+    recordsPerSecond: records / (all.seconds - warm.seconds),
+    cpuMicrosPerRecord: perRecord(all.cpuSeconds, warm.cpuSeconds),
+    mainThreadMicrosPerRecord: perRecord(all.mainThreadSeconds, warm.mainThreadSeconds),
+    gcMicrosPerRecord: perRecord(all.gcMs / 1_000, warm.gcMs / 1_000),
+    ...(all.brokerSeconds === undefined || warm.brokerSeconds === undefined ? {} : { brokerMicrosPerRecord: perRecord(all.brokerSeconds, warm.brokerSeconds) }),
+    startMs: all.startMs,
+    changelogPerEvent: all.changelogRecords / all.records,
+    peakRssMb: all.peakRssMb,
   };
 }
 
@@ -311,8 +343,8 @@ async function rulesOf(scenario: Scenario): Promise<RuleSet> {
 }
 
 /** `script`: this benchmark's file in the checkout whose stage runs (BENCH_STATE_AGAINST names another). */
-function stageInChild(script: string, scenario: Scenario, source: string, output: string, groupId: string): StageMeasured {
-  return runChild<StageMeasured>(script, 'stage-child', [scenario, source, output, groupId], `enrich ${scenario} (${script})`);
+function stageInChild(script: string, scenario: Scenario, source: string, output: string, groupId: string, records: number): Drain {
+  return runChild<Drain>(script, 'stage-child', [scenario, source, output, groupId, records], `enrich ${scenario} (${script})`);
 }
 
 /**
@@ -340,11 +372,13 @@ async function stageBench(): Promise<void> {
   const kafka = benchKafka('bench-state-stage');
   const admin = await connectedAdmin(kafka);
   const run = randomUUID().slice(0, 8);
+  // The warm-up and the measured events, and the warm-up alone: a drain of each (stageMeasured).
   const source = `bench.state-events-${run}`;
+  const warmSource = `bench.state-warm-up-${run}`;
   const output = `bench.state-enriched-${run}`;
   const groups: string[] = [];
   try {
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: source, numPartitions: 6 }, { topic: output, numPartitions: 6 }] });
+    await admin.createTopics({ waitForLeaders: true, topics: [source, warmSource, output].map((topic) => ({ topic, numPartitions: 6 })) });
     const value = serdes.avro<BiometricEvent>({ store: benchSchemaStore(), schema: bridgeSchemas().BiometricEvent.json as Schema });
     const producer = reliableProducer(kafka);
     await producer.connect();
@@ -352,6 +386,7 @@ async function stageBench(): Promise<void> {
     for (let at = 0; at < input.length; at += 5_000) {
       const messages = await Promise.all(input.slice(at, at + 5_000).map(async (event) => ({ key: event.userId, value: await value.serialize(event, source) })));
       await producer.send({ topic: source, acks: -1, messages });
+      if (at < warmUp) await producer.send({ topic: warmSource, acks: -1, messages: messages.slice(0, warmUp - at) });
     }
     await producer.disconnect();
     const results = checkouts.map((): Record<Scenario, StageMeasured[]> => ({ 'with store': [], 'without store': [] }));
@@ -364,8 +399,10 @@ async function stageBench(): Promise<void> {
         for (let n = 0; n < checkouts.length; n += 1) {
           const c = round % 2 === 0 ? n : checkouts.length - 1 - n;
           const groupId = `bench.state-${run}-${scenario === 'with store' ? 'store' : 'plain'}-${round}-${c}`;
-          groups.push(groupId);
-          results[c]![scenario].push(stageInChild(checkouts[c]!, scenario, source, output, groupId));
+          groups.push(groupId, `${groupId}-warm-up`);
+          const all = stageInChild(checkouts[c]!, scenario, source, output, groupId, input.length);
+          const warm = stageInChild(checkouts[c]!, scenario, warmSource, output, `${groupId}-warm-up`, warmUp);
+          results[c]![scenario].push(stageMeasured(all, warm));
         }
       }
     }
@@ -381,7 +418,7 @@ async function stageBench(): Promise<void> {
     });
   } finally {
     const changelogs = (await admin.listTopics()).filter((topic) => groups.some((group) => topic.startsWith(`${group}-`)));
-    await admin.deleteTopics({ topics: [source, output, ...changelogs] }).catch(() => undefined);
+    await admin.deleteTopics({ topics: [source, warmSource, output, ...changelogs] }).catch(() => undefined);
     await admin.deleteGroups(groups).catch(() => undefined);
     await admin.disconnect();
   }
@@ -608,12 +645,13 @@ function cacheBench(): void {
 }
 
 /** A measured run in a process of its own (`runChild`): a stage draining the backlog, or at a live rate. */
-for (const [name, measure] of [['stage-child', stageRun], ['live-child', liveRun]] as const) {
+for (const name of ['stage-child', 'live-child'] as const) {
   const args = flag(name);
   if (args === undefined) continue;
-  const [scenario, source, output, groupId] = args.split(',') as [Scenario, string, string, string];
+  const [scenario, source, output, groupId, records] = args.split(',') as [Scenario, string, string, string, string];
   const kafka = benchKafka(`bench-state-${name}`);
-  console.log(JSON.stringify(await measure(kafka, await rulesOf(scenario), source, output, groupId)));
+  const rules = await rulesOf(scenario);
+  console.log(JSON.stringify(name === 'stage-child' ? await stageRun(kafka, rules, source, output, groupId, Number(records)) : await liveRun(kafka, rules, source, output, groupId)));
   process.exit(0);
 }
 
