@@ -135,9 +135,10 @@ for (const [method, t] of Object.entries(tally)) {
 // 2. Cost per event, on a user's full stored value (nine days), as enrich's store reads it.
 const metrics = baselineMetrics(rules);
 // The days as enrich's store keeps them: a ring of day slots, each event folded into its day.
-const stored = Buffer.allocUnsafe(ringLength(baselineWindows, new DayFold({}, metrics)));
+const emptyDay = new DayFold({}, metrics);
+const stored = Buffer.allocUnsafe(ringLength(baselineWindows, emptyDay));
 const storedView = new DataView(stored.buffer, stored.byteOffset, stored.length);
-writeRing(baselineWindows, new DayFold({}, metrics), undefined, undefined, stored, storedView);
+writeRing(baselineWindows, emptyDay, undefined, undefined, stored, storedView);
 for (let d = 0; d < 12; d += 1) {
   const values = { hrvRmssdMs: 55 + (d % 5), restingHeartRateBpm: 50 + (d % 3) };
   foldInRing(baselineWindows, new DayFold(values, metrics), stored, storedView, start + d * dayMs, { saving: () => undefined });

@@ -20,7 +20,7 @@ export interface TimeWindow<A> {
 /**
  * A window store's fold of a record into its window's aggregate where the aggregate lies in the
  * store's bytes, for aggregates of a fixed length. The store keeps a key's windows as a ring of
- * fixed slots (windowed-ring.ts) and folds each record into its slot in place: rewriting a key's
+ * fixed slots (windowed-in-place.ts) and folds each record into its slot in place: rewriting a key's
  * whole value per record, then allocating a new one, was most of what a window store cost a step
  * that folds every record (bench:state). The methods run synchronously within the update and must
  * not use the store.

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { lmdbBackend, memoryBackend, RecordError, StreamEvents, StreamsBuilder, serdes, type InPlaceFold, type WindowStore } from '../../../src/streams/index.ts';
+import { lmdbBackend, memoryBackend, RecordError, StreamEvents, StreamsBuilder, serdes, type InPlaceFold, type Topology, type WindowStore, type WindowStoreRef } from '../../../src/streams/index.ts';
 import { WindowCursor } from '../../../src/streams/state/windowed-bytes.ts';
 import { createLogger } from '../../../src/obs/logger.ts';
 import type { ChangelogReader } from '../../../src/streams/state/changelog-reader.ts';
@@ -175,23 +175,34 @@ test('window store: a chunk that updates a key again and again reuses only its o
   assert.is(values.length, 2, 'one changelog entry per chunk for the key');
 });
 
-test('window store folded in place: a failed attempt’s changes are put back, a dead-lettered record leaves none, and what a chunk committed stays while the next chunk folds', async () => {
-  const builder = new StreamsBuilder('rings');
+/**
+ * A topology named `name` that folds each record's value into its key's day by `foldOf(value)`,
+ * where the day lies in the store's ring, and answers with the key's windows' sums after it.
+ * `afterFold` runs after the fold: a record it fails has folded already.
+ */
+function ringSums(name: string, foldOf: (value: number) => InPlaceFold, afterFold?: (value: number) => void): { topology: Topology; daily: WindowStoreRef<string | null, number> } {
+  const builder = new StreamsBuilder(name);
   const daily = builder.addWindowStore<string | null, number>({ name: 'daily', key: serdes.string(), windows: { sizeMs: day, graceMs: day, retentionMs: 3 * day }, aggregate: float64Aggregate });
-  let failures = 0;
   builder
     .stream('in', { topics: ['in'], key: serdes.string(), value: serdes.json<number>() })
     .mapValues('sum', async (value, record, ctx) => {
       const store = ctx.store(daily);
-      await store.update(record.key!, record.timestamp, addInPlace(value));
-      // Folded in place, then failed: the retry and later records must not see this attempt's sum.
-      if (value === 2 && failures++ === 0) throw new Error('transient');
-      if (value === 100) throw new RecordError('too_much', 'dead-lettered after its fold');
-      const windows = await store.fetch(record.key!);
-      return windows.map((w) => w.value).join('+');
+      await store.update(record.key!, record.timestamp, foldOf(value));
+      afterFold?.(value);
+      return (await store.fetch(record.key!)).map((w) => w.value).join('+');
     })
     .to('out', { topic: 'out', key: serdes.string(), value: serdes.string() });
-  const driver = new TopologyTestDriver(builder.build());
+  return { topology: builder.build(), daily };
+}
+
+test('window store folded in place: a failed attempt’s changes are put back, a dead-lettered record leaves none, and what a chunk committed stays while the next chunk folds', async () => {
+  let failures = 0;
+  const { topology, daily } = ringSums('rings', (value) => addInPlace(value), (value) => {
+    // Folded in place, then failed: the retry and later records must not see this attempt's sum.
+    if (value === 2 && failures++ === 0) throw new Error('transient');
+    if (value === 100) throw new RecordError('too_much', 'dead-lettered after its fold');
+  });
+  const driver = new TopologyTestDriver(topology);
   const input = driver.inputTopic('in', serdes.string(), serdes.json<number>());
   const committed: Buffer[] = [];
   const copies: Buffer[] = [];
@@ -217,18 +228,9 @@ test('window store folded in place: a failed attempt’s changes are put back, a
 });
 
 test('window store folded in place: a record sees its key’s earlier writes of the chunk after the key cache let go of the key', async () => {
-  const builder = new StreamsBuilder('evicting');
-  const daily = builder.addWindowStore<string | null, number>({ name: 'daily', key: serdes.string(), windows: { sizeMs: day, graceMs: day, retentionMs: 3 * day }, aggregate: float64Aggregate });
-  builder
-    .stream('in', { topics: ['in'], key: serdes.string(), value: serdes.json<number>() })
-    .mapValues('sum', async (value, record, ctx) => {
-      const store = ctx.store(daily);
-      await store.update(record.key!, record.timestamp, addInPlace(value));
-      return (await store.fetch(record.key!)).map((w) => w.value).join('+');
-    })
-    .to('out', { topic: 'out', key: serdes.string(), value: serdes.string() });
+  const { topology, daily } = ringSums('evicting', (value) => addInPlace(value));
   // Two keys cached of five users: every user's key is let go of between its records.
-  const driver = new TopologyTestDriver(builder.build(), { stateCacheKeys: 2 });
+  const driver = new TopologyTestDriver(topology, { stateCacheKeys: 2 });
   const input = driver.inputTopic('in', serdes.string(), serdes.json<number>());
   const users = ['a', 'b', 'c', 'd', 'e'];
   for (let round = 1; round <= 3; round += 1) for (const user of users) await input.queue({ key: user, value: round, timestamp: 10 * day });
@@ -256,17 +258,8 @@ function addCounted(n: number): InPlaceFold {
 }
 
 test('window store folded in place: folds of two layouts on one key in one chunk each move the chunk’s ring to theirs', async () => {
-  const builder = new StreamsBuilder('layouts');
-  const daily = builder.addWindowStore<string | null, number>({ name: 'daily', key: serdes.string(), windows: { sizeMs: day, graceMs: day, retentionMs: 3 * day }, aggregate: float64Aggregate });
-  builder
-    .stream('in', { topics: ['in'], key: serdes.string(), value: serdes.json<number>() })
-    .mapValues('sum', async (value, record, ctx) => {
-      const store = ctx.store(daily);
-      await store.update(record.key!, record.timestamp, value % 2 === 0 ? addCounted(value) : addInPlace(value));
-      return (await store.fetch(record.key!)).map((w) => w.value).join('+');
-    })
-    .to('out', { topic: 'out', key: serdes.string(), value: serdes.string() });
-  const driver = new TopologyTestDriver(builder.build());
+  const { topology, daily } = ringSums('layouts', (value) => (value % 2 === 0 ? addCounted(value) : addInPlace(value)));
+  const driver = new TopologyTestDriver(topology);
   const input = driver.inputTopic('in', serdes.string(), serdes.json<number>());
   // Day 11 lies in slot 1, where the two layouts' slots begin at different offsets.
   for (const value of [1, 2, 4, 3, 5]) await input.queue({ key: 'u', value, timestamp: 11 * day });
