@@ -141,7 +141,7 @@ const storedView = new DataView(stored.buffer, stored.byteOffset, stored.length)
 writeRing(baselineWindows, emptyDay, undefined, undefined, stored, storedView);
 for (let d = 0; d < 12; d += 1) {
   const values = { hrvRmssdMs: 55 + (d % 5), restingHeartRateBpm: 50 + (d % 3) };
-  foldInRing(baselineWindows, new DayFold(values, metrics), stored, storedView, start + d * dayMs, { saving: () => undefined });
+  foldInRing(baselineWindows, new DayFold(values, metrics), storedView, start + d * dayMs, { saving: () => undefined });
 }
 const judgedAt = start + 12 * dayMs;
 /** Each metric's weighted sum and weight so far, as the stored days are read (the baseline's medians read them the same way). */

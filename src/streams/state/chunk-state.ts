@@ -81,6 +81,10 @@ export class RecordState implements RecordAccess {
     return new WindowView(this, open, open.windowed);
   }
 
+  get tick(): number {
+    return this.#chunk.tick;
+  }
+
   get writeCount(): number {
     return this.#writes?.length ?? 0;
   }
@@ -132,7 +136,7 @@ export class RecordState implements RecordAccess {
     this.#add({ store, id: key.id, storeKey: key, key: key.bytes, bytes, value: bytes, reusable: false, spare: undefined, view, spareView: undefined, inPlace: true });
   }
 
-  saving(bytes: Buffer, at: number, length: number): void {
+  saving(bytes: DataView, at: number, length: number): void {
     this.#chunk.saved.saving(bytes, at, length);
   }
 
@@ -179,6 +183,11 @@ export class ChunkState {
     this.#tick = cacheClock.tick;
   }
 
+  /** This chunk's `cacheClock` tick: a key's `ringTick` says whether its ring is this chunk's. */
+  get tick(): number {
+    return this.#tick;
+  }
+
   /** A fresh view for one attempt of one record. */
   record(): RecordState {
     return new RecordState(this);
@@ -197,6 +206,7 @@ export class ChunkState {
         writes.set(write.id, write);
         write.storeKey.pendingTick = this.#tick;
         write.storeKey.pendingWrite = write;
+        keepRing(write.storeKey, write, this.#tick);
         continue;
       }
       replaced.spare = replaced.reusable && replaced.bytes !== write.bytes ? (replaced.bytes ?? undefined) : undefined;
@@ -206,6 +216,7 @@ export class ChunkState {
       replaced.value = write.value;
       replaced.reusable = write.reusable;
       replaced.inPlace = write.inPlace;
+      keepRing(write.storeKey, replaced, this.#tick);
     }
     const late = record.late();
     if (late) for (const [store, n] of late) countIn(this.#late, store, n);
@@ -347,6 +358,24 @@ export class ChunkState {
     }
     return entries;
   }
+}
+
+/**
+ * Keeps the chunk's value of the key with the key when it is a ring folded in place, and forgets
+ * it when a write of another kind replaced it: a record's scan and fold then reach the ring through
+ * the key alone. Through the pending write and its buffer, each a cache miss at every event, a
+ * user's ring was two more steps away.
+ */
+function keepRing(key: StoreKey, write: Write, tick: number): void {
+  if (write.inPlace && write.view !== undefined && write.bytes !== null) {
+    key.ringTick = tick;
+    key.ring = write.bytes;
+    key.ringView = write.view;
+    return;
+  }
+  key.ringTick = 0;
+  key.ring = undefined;
+  key.ringView = undefined;
 }
 
 /** Adds `n` to a store's count: the late drops and storage reads a record or chunk counts per store. */

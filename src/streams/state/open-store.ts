@@ -47,6 +47,15 @@ export class StoreKey {
    */
   pendingTick = 0;
   pendingWrite: Pending | undefined = undefined;
+  /**
+   * The running chunk's value of the key when it is a ring an in-place update folds into
+   * (`ring`, with its DataView), kept by the chunk (ChunkState's keepRing): valid while `ringTick`
+   * is the chunk's tick. The value of the key's accepted write, which a record reads unless it
+   * wrote the key itself.
+   */
+  ringTick = 0;
+  ring: Buffer | undefined = undefined;
+  ringView: DataView | undefined = undefined;
 
   constructor(bytes: Buffer, id: string) {
     this.bytes = bytes;
@@ -168,6 +177,8 @@ export interface Pending {
 
 /** What a store's view reads and writes through: one record's attempt over the chunk's accepted writes, over storage. */
 export interface RecordAccess {
+  /** The chunk's `cacheClock` tick (see StoreKey's `ringTick`). */
+  readonly tick: number;
   /** Writes of this record so far: a view's remembered read stays good while this is unchanged. */
   readonly writeCount: number;
   /** The key's latest write, of this record or an accepted one of the chunk. */
@@ -182,7 +193,7 @@ export interface RecordAccess {
   /** A ring (`bytes`, of `view`) the record made from the key's value and folded into: the chunk's value of the key from now on, changed in place. */
   writeInPlace(store: string, key: StoreKey, bytes: Buffer, view: DataView): void;
   /** `length` bytes of `bytes` from `at` are about to change in place: put back if the record fails. */
-  saving(bytes: Buffer, at: number, length: number): void;
+  saving(bytes: DataView, at: number, length: number): void;
   /** The key's committed value, decoded once and kept with the key. */
   read(open: OpenStore, key: StoreKey): Promise<unknown>;
   /** A window store's stored bytes for the key, kept with the key. */

@@ -13,7 +13,7 @@ export class SavedBytes implements UndoLog {
   #saved = new Uint8Array(1024);
   #used = 0;
   #count = 0;
-  readonly #targets: Array<Buffer | undefined> = [];
+  readonly #targets: Array<DataView | undefined> = [];
   /** Per save: where it lies in its target, its length, where it lies in #saved. */
   readonly #places: number[] = [];
 
@@ -21,7 +21,7 @@ export class SavedBytes implements UndoLog {
     return this.#count;
   }
 
-  saving(bytes: Buffer, at: number, length: number): void {
+  saving(bytes: DataView, at: number, length: number): void {
     if (this.#used + length > this.#saved.length) {
       const grown = new Uint8Array(Math.max(2 * this.#saved.length, this.#used + length));
       grown.set(this.#saved.subarray(0, this.#used));
@@ -30,7 +30,7 @@ export class SavedBytes implements UndoLog {
     // A byte loop: the saves are a few dozen bytes, shorter than what Buffer#copy spends checking its arguments.
     const saved = this.#saved;
     const from = this.#used;
-    for (let i = 0; i < length; i += 1) saved[from + i] = bytes[at + i]!;
+    for (let i = 0; i < length; i += 1) saved[from + i] = bytes.getUint8(at + i);
     const n = this.#count;
     this.#targets[n] = bytes;
     this.#places[3 * n] = at;
@@ -48,7 +48,7 @@ export class SavedBytes implements UndoLog {
       const at = this.#places[3 * i]!;
       const length = this.#places[3 * i + 1]!;
       const from = this.#places[3 * i + 2]!;
-      for (let b = 0; b < length; b += 1) target[at + b] = saved[from + b]!;
+      for (let b = 0; b < length; b += 1) target.setUint8(at + b, saved[from + b]!);
     }
     this.forget(mark);
   }

@@ -107,10 +107,12 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
    * previous ring when it has one.
    */
   #updateInPlace(k: StoreKey, timestamp: number, fold: InPlaceFold): boolean | Promise<boolean> {
+    const ring = this.#chunkRing(k);
+    if (ring !== undefined && isRingFor(this.#codec.windows, fold, ring)) return this.#foldInRing(ring, timestamp, fold);
     const current = this.#current(k);
     const pending = this.#readPending;
     // The chunk's ring, unless another fold of the record's step wrote it in another layout.
-    if (pending?.inPlace === true && pending.bytes === current && current !== undefined && isRingFor(this.#codec.windows, fold, current, this.#viewOfRead())) return this.#foldInRing(current, this.#viewOfRead(), timestamp, fold);
+    if (pending?.inPlace === true && pending.bytes === current && current !== undefined && isRingFor(this.#codec.windows, fold, this.#viewOfRead())) return this.#foldInRing(this.#viewOfRead(), timestamp, fold);
     const binary = binaryValue(this.#codec, current);
     if (binary instanceof Promise) return binary.then((b) => this.#intoRing(k, b, b === undefined ? undefined : viewOf(b), timestamp, fold));
     return this.#intoRing(k, binary, binary === undefined ? undefined : this.#viewOfRead(), timestamp, fold);
@@ -130,7 +132,7 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
       view = viewOf(bytes);
     }
     writeRing(windows, fold, current, currentView, bytes, view);
-    if (!foldInRing(windows, fold, bytes, view, timestamp, this.access)) {
+    if (!foldInRing(windows, fold, view, timestamp, this.access)) {
       // Nothing holds the buffer: the key's next chunk may still copy into it.
       k.spare = bytes;
       k.spareView = view;
@@ -143,8 +145,8 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
     return true;
   }
 
-  #foldInRing(bytes: Buffer, view: DataView, timestamp: number, fold: InPlaceFold): boolean {
-    if (foldInRing(this.#codec.windows, fold, bytes, view, timestamp, this.access)) return true;
+  #foldInRing(view: DataView, timestamp: number, fold: InPlaceFold): boolean {
+    if (foldInRing(this.#codec.windows, fold, view, timestamp, this.access)) return true;
     this.access.dropped(this.open.spec.name);
     return false;
   }
@@ -161,7 +163,18 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
     return true;
   }
 
+  /**
+   * The chunk's ring of the key as the key keeps it (StoreKey's `ringTick`), when this record has
+   * written nothing yet (else its own writes are what it reads): what most events of a chunk scan
+   * and fold, reached without the pending write, its buffer or the remembered read.
+   */
+  #chunkRing(k: StoreKey): DataView | undefined {
+    return k.ringTick === this.access.tick && this.access.writeCount === 0 ? k.ringView : undefined;
+  }
+
   #scan(k: StoreKey): WindowCursor | Promise<WindowCursor> {
+    const ring = this.#chunkRing(k);
+    if (ring !== undefined) return new WindowCursor(this.#codec.windows, k.ring, ring);
     const current = this.#current(k);
     const binary = binaryValue(this.#codec, current);
     if (binary instanceof Promise) return binary.then((b) => new WindowCursor(this.#codec.windows, b));

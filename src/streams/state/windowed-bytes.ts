@@ -43,7 +43,8 @@ export class WindowCursor implements WindowScan {
   constructor(spec: WindowSpec, value: Buffer | undefined, view?: DataView) {
     this.bytes = value ?? noBytes;
     this.view = view ?? viewOf(this.bytes);
-    if (value !== undefined && value[0] === ringV2) {
+    // Read through the view alone: the Buffer object is one more cache miss at every scan.
+    if (value !== undefined && this.view.byteLength > 0 && this.view.getUint8(0) === ringV2) {
       checkRing(value, this.view);
       this.observedUntil = this.view.getFloat64(1, true);
       this.#keptAfter = this.observedUntil - spec.sizeMs - spec.retentionMs;

@@ -15,7 +15,7 @@ import { windowStart } from './windows.ts';
 
 /** Where an in-place update says which bytes it is about to change, so a failed record's changes can be put back. */
 export interface UndoLog {
-  saving(bytes: Buffer, at: number, length: number): void;
+  saving(bytes: DataView, at: number, length: number): void;
 }
 
 /** The bytes of a ring of `fold`'s aggregates for `spec`. */
@@ -23,9 +23,9 @@ export function ringLength(spec: WindowSpec, fold: InPlaceFold): number {
   return ringBytes(ringSlots(spec), fold.fixedLength);
 }
 
-/** Whether `bytes` is a ring of `fold`'s slots for `spec`: what `foldInRing` folds into. */
-export function isRingFor(spec: WindowSpec, fold: InPlaceFold, bytes: Buffer, view: DataView): boolean {
-  return isRingOf(bytes, view, spec.sizeMs, ringSlots(spec), fold.fixedLength, fold.layout);
+/** Whether the bytes of `view` are a ring of `fold`'s slots for `spec`: what `foldInRing` folds into. */
+export function isRingFor(spec: WindowSpec, fold: InPlaceFold, view: DataView): boolean {
+  return isRingOf(view, spec.sizeMs, ringSlots(spec), fold.fixedLength, fold.layout);
 }
 
 /**
@@ -37,7 +37,7 @@ export function isRingFor(spec: WindowSpec, fold: InPlaceFold, bytes: Buffer, vi
 export function writeRing(spec: WindowSpec, fold: InPlaceFold, current: Buffer | undefined, currentView: DataView | undefined, out: Buffer, outView: DataView): void {
   const slots = ringSlots(spec);
   const length = fold.fixedLength;
-  if (current !== undefined && currentView !== undefined && isRingFor(spec, fold, current, currentView)) {
+  if (current !== undefined && currentView !== undefined && isRingFor(spec, fold, currentView)) {
     out.set(current);
     return;
   }
@@ -53,20 +53,20 @@ export function writeRing(spec: WindowSpec, fold: InPlaceFold, current: Buffer |
 }
 
 /**
- * Folds a record at `timestamp` into its window's slot of the ring `bytes` (writeRing's, of
- * `fold`'s slots for `spec`): false, and nothing changed, when the window is closed (it ended
+ * Folds a record at `timestamp` into its window's slot of the ring `view` reads (writeRing's, of
+ * `fold`'s slots for `spec`), through the view alone: false, and nothing changed, when the window is closed (it ended
  * more than the grace period before the latest event time of the key). A slot holding an older
  * window (past retention) starts the record's window afresh.
  */
-export function foldInRing(spec: WindowSpec, fold: InPlaceFold, bytes: Buffer, view: DataView, timestamp: number, undo: UndoLog): boolean {
+export function foldInRing(spec: WindowSpec, fold: InPlaceFold, view: DataView, timestamp: number, undo: UndoLog): boolean {
   // A slot found from NaN would be offset 0: the ring's header written over.
   if (!Number.isFinite(timestamp)) throw new RecordError('invalid_event_time', `a window store's record needs a finite event time, got ${timestamp}`);
   const observedUntil = Math.max(view.getFloat64(1, true), timestamp);
   const start = windowStart(spec, timestamp);
   if (start + spec.sizeMs + spec.graceMs <= observedUntil) return false;
   const at = slotAt(start, spec.sizeMs, view.getUint16(17, true), fold.fixedLength);
-  undo.saving(bytes, 1, 8);
-  undo.saving(bytes, at, slotStartBytes + fold.fixedLength);
+  undo.saving(view, 1, 8);
+  undo.saving(view, at, slotStartBytes + fold.fixedLength);
   view.setFloat64(1, observedUntil, true);
   const fresh = view.getFloat64(at, true) !== start;
   if (fresh) view.setFloat64(at, start, true);

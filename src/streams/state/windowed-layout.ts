@@ -80,19 +80,19 @@ export function writeEmptyRing(view: DataView, observedUntil: number, sizeMs: nu
   for (let slot = 0, at = ringHeaderBytes; slot < slots; slot += 1, at += stride) view.setFloat64(at, Number.NaN, true);
 }
 
-/** Checks a ring value's header against its length (its shape is read from the header where it is used). */
+/** Checks a ring value's header against its length (its shape is read from the header where it is used), through `view`: `data` only names it in an error. */
 export function checkRing(data: Buffer, view: DataView): void {
-  if (data.length < ringHeaderBytes) throw damaged(data, 'is shorter than its header');
+  if (view.byteLength < ringHeaderBytes) throw damaged(data, 'is shorter than its header');
   const sizeMs = view.getFloat64(9, true);
   const slots = view.getUint16(17, true);
   const aggregateLength = view.getUint32(19, true);
   if (!(sizeMs >= 1) || slots === 0) throw damaged(data, `has a ring of ${slots} slots of windows of ${sizeMs} ms`);
-  if (data.length !== ringBytes(slots, aggregateLength)) throw damaged(data, `does not hold ${slots} slots of ${aggregateLength}-byte aggregates`);
+  if (view.byteLength !== ringBytes(slots, aggregateLength)) throw damaged(data, `does not hold ${slots} slots of ${aggregateLength}-byte aggregates`);
 }
 
-/** Whether `data` is a ring of exactly this shape and layout (the one an update folds into). */
-export function isRingOf(data: Buffer, view: DataView, sizeMs: number, slots: number, aggregateLength: number, layout: number): boolean {
-  return data[0] === ringV2 && data.length === ringBytes(slots, aggregateLength) && view.getFloat64(9, true) === sizeMs && view.getUint16(17, true) === slots && view.getUint32(19, true) === aggregateLength && view.getUint32(23, true) === layout;
+/** Whether the bytes of `view` are a ring of exactly this shape and layout (the one an update folds into), read through the view alone. */
+export function isRingOf(view: DataView, sizeMs: number, slots: number, aggregateLength: number, layout: number): boolean {
+  return view.byteLength === ringBytes(slots, aggregateLength) && view.getUint8(0) === ringV2 && view.getFloat64(9, true) === sizeMs && view.getUint16(17, true) === slots && view.getUint32(19, true) === aggregateLength && view.getUint32(23, true) === layout;
 }
 
 /** The offset of the slot of the window starting at `start`. */

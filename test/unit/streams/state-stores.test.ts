@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { lmdbBackend, memoryBackend, RecordError, StreamEvents, StreamsBuilder, serdes, type InPlaceFold, type Topology, type WindowStore, type WindowStoreRef } from '../../../src/streams/index.ts';
+import { lmdbBackend, memoryBackend, RecordError, StreamEvents, StreamsBuilder, serdes, type InPlaceFold, type Topology, type WindowFold, type WindowStore, type WindowStoreRef } from '../../../src/streams/index.ts';
 import { WindowCursor } from '../../../src/streams/state/windowed-bytes.ts';
 import { createLogger } from '../../../src/obs/logger.ts';
 import type { ChangelogReader } from '../../../src/streams/state/changelog-reader.ts';
@@ -180,7 +180,7 @@ test('window store: a chunk that updates a key again and again reuses only its o
  * where the day lies in the store's ring, and answers with the key's windows' sums after it.
  * `afterFold` runs after the fold: a record it fails has folded already.
  */
-function ringSums(name: string, foldOf: (value: number) => InPlaceFold, afterFold?: (value: number) => void): { topology: Topology; daily: WindowStoreRef<string | null, number> } {
+function ringSums(name: string, foldOf: (value: number) => WindowFold<number>, afterFold?: (value: number) => void): { topology: Topology; daily: WindowStoreRef<string | null, number> } {
   const builder = new StreamsBuilder(name);
   const daily = builder.addWindowStore<string | null, number>({ name: 'daily', key: serdes.string(), windows: { sizeMs: day, graceMs: day, retentionMs: 3 * day }, aggregate: float64Aggregate });
   builder
@@ -267,6 +267,18 @@ test('window store folded in place: folds of two layouts on one key in one chunk
   const out = await driver.outputTopic('out', serdes.string(), serdes.string()).readRecords();
   assert.equal(out.map((r) => r.value), ['1', '3', '7', '10', '15'], 'each fold saw the sum before it, in either layout');
   assert.equal((await (await driver.store(daily)).scan('u')).length, 8, 'the chunk ended in the last fold’s layout');
+});
+
+test('window store: folds in place and folds by a function on one key in one chunk each see the one before', async () => {
+  // Odd values fold in place, even ones by a function (which writes the 0x01 layout over the chunk's ring).
+  const { topology, daily } = ringSums('mixed', (value) => (value % 2 === 1 ? addInPlace(value) : (sum: number | undefined) => (sum ?? 0) + value));
+  const driver = new TopologyTestDriver(topology);
+  const input = driver.inputTopic('in', serdes.string(), serdes.json<number>());
+  for (const value of [1, 3, 2, 5, 4, 6, 7]) await input.queue({ key: 'u', value, timestamp: 11 * day });
+  await driver.flush();
+  const out = await driver.outputTopic('out', serdes.string(), serdes.string()).readRecords();
+  assert.equal(out.map((r) => r.value), ['1', '4', '6', '11', '15', '21', '28'], 'each fold saw the sum before it, whichever kind wrote it');
+  assert.equal((await (await driver.store(daily)).fetch('u')).map((w) => w.value), [28], 'the store holds the last sum');
 });
 
 test('describe lists state stores with their changelog topics', () => {

@@ -89,7 +89,7 @@ test('a ring folded in place holds the windows foldIntoWindow gives: new, replac
       n += 1;
       const expected = foldIntoWindow(spec, value, time, (a) => (a ?? 0) + n);
       const before = Buffer.from(ring.bytes);
-      const folded = foldInRing(spec, addInPlace(n), ring.bytes, ring.view, time, noChanges);
+      const folded = foldInRing(spec, addInPlace(n), ring.view, time, noChanges);
       const where = `seed ${seed}, record ${n} at day ${(time / day).toFixed(2)}`;
       assert.is(folded, expected !== undefined, `${where}: refused alike`);
       if (!expected) {
@@ -106,22 +106,22 @@ test('a ring folded in place holds the windows foldIntoWindow gives: new, replac
 
 test('an in-place update says which bytes it changes before it changes them: putting them back restores the ring', () => {
   const ring = ringOf(addInPlace(0));
-  foldInRing(spec, addInPlace(1), ring.bytes, ring.view, 10 * day, noChanges);
+  foldInRing(spec, addInPlace(1), ring.view, 10 * day, noChanges);
   const before = Buffer.from(ring.bytes);
   const saved = new SavedBytes();
   const mark = saved.mark();
-  assert.ok(foldInRing(spec, addInPlace(2), ring.bytes, ring.view, 10 * day + 5, saved), 'the same day');
-  assert.ok(foldInRing(spec, addInPlace(4), ring.bytes, ring.view, 13 * day, saved), 'a day three later, in a slot of its own');
+  assert.ok(foldInRing(spec, addInPlace(2), ring.view, 10 * day + 5, saved), 'the same day');
+  assert.ok(foldInRing(spec, addInPlace(4), ring.view, 13 * day, saved), 'a day three later, in a slot of its own');
   assert.equal(scanned(ring.bytes), [[10, 3], [13, 4]]);
   saved.restore(mark);
   assert.equal(ring.bytes, before, 'every byte as it was');
-  foldInRing(spec, addInPlace(8), ring.bytes, ring.view, 11 * day, saved);
+  foldInRing(spec, addInPlace(8), ring.view, 11 * day, saved);
   saved.forget(mark);
   saved.restore(mark);
   assert.equal(scanned(ring.bytes), [[10, 1], [11, 8]], 'forgotten saves are not put back');
   const kept = Buffer.from(ring.bytes);
   for (const time of [Number.NaN, Number.POSITIVE_INFINITY]) {
-    assert.throws(() => foldInRing(spec, addInPlace(1), ring.bytes, ring.view, time, noChanges), (e: unknown) => e instanceof RecordError && /needs a finite event time/.test(e.message), `${time} is refused`);
+    assert.throws(() => foldInRing(spec, addInPlace(1), ring.view, time, noChanges), (e: unknown) => e instanceof RecordError && /needs a finite event time/.test(e.message), `${time} is refused`);
   }
   assert.equal(ring.bytes, kept, 'a refused event time changes nothing');
 });
@@ -148,7 +148,7 @@ test('a key’s value in the 0x01 or JSON layout, or a ring of another layout, m
 test('a damaged ring is a deserialization error naming what is wrong, for a scan and a decode alike', async () => {
   const codec = codecOf(sum);
   const ring = ringOf(addInPlace(0));
-  foldInRing(spec, addInPlace(1), ring.bytes, ring.view, 10 * day, noChanges);
+  foldInRing(spec, addInPlace(1), ring.view, 10 * day, noChanges);
   const wrongSlots = Buffer.from(ring.bytes);
   wrongSlots.writeUInt16LE(9, 17);
   const cases: Array<[Buffer, RegExp]> = [
