@@ -59,6 +59,7 @@ import type { BiometricEvent } from '../src/events/index.ts';
 import { bridgeSchemas, createRegistryClient, registrySchemaStore } from '../src/schemas/index.ts';
 import { changelogConfig, lmdbBackend, memoryBackend, runTopology, serdes, StreamEvents, type AvroSchemaStore, type RunOptions, type StateBackend } from '../src/streams/index.ts';
 import { stageRunOptions, stageStateBackend } from '../src/app/stage-run-options.ts';
+import { applyBridgeV8Flags } from '../src/app/v8-flags.ts';
 import { reliableProducer } from '../src/streams/producers.ts';
 import { kafkaChangelogReader } from '../src/streams/state/changelog-reader.ts';
 import { markerHeader, markerKey } from '../src/streams/state/chunk-state.ts';
@@ -654,6 +655,8 @@ for (const name of ['stage-child', 'live-child'] as const) {
   const args = flag(name);
   if (args === undefined) continue;
   const [scenario, source, output, groupId, records] = args.split(',') as [Scenario, string, string, string, string];
+  // As `bridge run enrich` runs (bin/bridge.js).
+  applyBridgeV8Flags();
   const kafka = benchKafka(`bench-state-${name}`);
   const rules = await rulesOf(scenario);
   console.log(JSON.stringify(name === 'stage-child' ? await stageRun(kafka, rules, source, output, groupId, Number(records)) : await liveRun(kafka, rules, source, output, groupId)));
