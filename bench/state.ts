@@ -76,6 +76,9 @@ import { countEnv, flag } from './support/options.ts';
 import { cpuSeconds } from './support/process-cpu.ts';
 import { GcPauses } from './support/gc-pauses.ts';
 
+// Every part with V8's settings of a bridge process (bin/bridge.js): each measures enrich as `bridge run enrich` runs it.
+applyBridgeV8Flags();
+
 const stageRecords = countEnv('BENCH_STATE_RECORDS', 300_000);
 const driverRecords = countEnv('BENCH_STATE_RECORDS', 100_000);
 const users = countEnv('BENCH_STATE_USERS', 5_000);
@@ -655,8 +658,6 @@ for (const name of ['stage-child', 'live-child'] as const) {
   const args = flag(name);
   if (args === undefined) continue;
   const [scenario, source, output, groupId, records] = args.split(',') as [Scenario, string, string, string, string];
-  // As `bridge run enrich` runs (bin/bridge.js).
-  applyBridgeV8Flags();
   const kafka = benchKafka(`bench-state-${name}`);
   const rules = await rulesOf(scenario);
   console.log(JSON.stringify(name === 'stage-child' ? await stageRun(kafka, rules, source, output, groupId, Number(records)) : await liveRun(kafka, rules, source, output, groupId)));
