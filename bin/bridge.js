@@ -10,6 +10,6 @@ if (!process.features.typescript) {
 // NODE_COMPILE_CACHE moves it, NODE_DISABLE_COMPILE_CACHE=1 turns it off), so a stage restarted
 // after a crash compiles none of its modules again: ready about 0.2 s sooner.
 module.enableCompileCache();
-// Before anything runs: V8's settings for a stage (src/app/v8-flags.ts).
+// Before anything runs: V8's settings for a bridge process (src/app/v8-flags.ts).
 (await import('../src/app/v8-flags.ts')).applyBridgeV8Flags();
 await import('../src/cli/main.ts');

@@ -4,11 +4,11 @@ import { setFlagsFromString } from 'node:v8';
  * V8's settings for a bridge process, set before it runs anything (bin/bridge.js; benchmarks that
  * run a stage as deployed set them too). Allocation-site pretenuring off: a stage holds a chunk's
  * records, outputs and state writes until the chunk is sent, so the objects of its busiest
- * allocation sites outlive a scavenge or two and then die. In some runs V8 judged such a site
- * long-lived and made its objects in the old generation from then on, and the stage collected
- * garbage twice as much all through: enrich with its baseline store drained a backlog at 95k–111k
- * instead of 136k–144k events/s in those rounds. Off, the rounds keep together (`npm run
- * bench:state`, docs/design.md).
+ * allocation sites outlive a scavenge or two and then die, and V8 may judge such a site
+ * long-lived and make its objects in the old generation from then on. Some runs of enrich with its
+ * baseline store collected garbage twice as much all through and drained a backlog at 95k–111k
+ * instead of 136k–144k events/s. Off, its rounds keep together and the whole chain drains a backlog
+ * 10–12 % faster (`npm run bench:state`, `npm run bench:pipeline -- --backlog`; README).
  */
 export const bridgeV8Flags = ['--no-allocation-site-pretenuring'] as const;
 

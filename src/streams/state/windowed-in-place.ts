@@ -54,9 +54,9 @@ export function writeRing(spec: WindowSpec, fold: InPlaceFold, current: Buffer |
 
 /**
  * Folds a record at `timestamp` into its window's slot of the ring `view` reads (writeRing's, of
- * `fold`'s slots for `spec`), through the view alone: false, and nothing changed, when the window is closed (it ended
- * more than the grace period before the latest event time of the key). A slot holding an older
- * window (past retention) starts the record's window afresh.
+ * `fold`'s slots for `spec`), through the view alone: false, and nothing changed, when the window
+ * is closed (it ended more than the grace period before the latest event time of the key). A slot
+ * holding an older window (past retention) starts the record's window afresh.
  */
 export function foldInRing(spec: WindowSpec, fold: InPlaceFold, view: DataView, timestamp: number, undo: UndoLog): boolean {
   // A slot found from NaN would be offset 0: the ring's header written over.
