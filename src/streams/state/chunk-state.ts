@@ -183,7 +183,7 @@ export class ChunkState {
     this.#tick = cacheClock.tick;
   }
 
-  /** This chunk's `cacheClock` tick: a key's `ringTick` says whether its ring is this chunk's. */
+  /** This chunk's `cacheClock` tick: a key's `pendingTick` says whether its write (and ring) is this chunk's. */
   get tick(): number {
     return this.#tick;
   }
@@ -204,9 +204,7 @@ export class ChunkState {
       const replaced = writes.get(write.id);
       if (!replaced) {
         writes.set(write.id, write);
-        write.storeKey.pendingTick = this.#tick;
-        write.storeKey.pendingWrite = write;
-        keepRing(write.storeKey, write, this.#tick);
+        holdWrite(write.storeKey, write, this.#tick);
         continue;
       }
       replaced.spare = replaced.reusable && replaced.bytes !== write.bytes ? (replaced.bytes ?? undefined) : undefined;
@@ -216,7 +214,8 @@ export class ChunkState {
       replaced.value = write.value;
       replaced.reusable = write.reusable;
       replaced.inPlace = write.inPlace;
-      keepRing(write.storeKey, replaced, this.#tick);
+      // The key the record found (a new one when the cache let go of the first since) holds the chunk's write from now on.
+      holdWrite(write.storeKey, replaced, this.#tick);
     }
     const late = record.late();
     if (late) for (const [store, n] of late) countIn(this.#late, store, n);
@@ -361,21 +360,17 @@ export class ChunkState {
 }
 
 /**
- * Keeps the chunk's value of the key with the key when it is a ring folded in place, and forgets
- * it when a write of another kind replaced it: a record's scan and fold then reach the ring through
- * the key alone. Through the pending write and its buffer, each a cache miss at every event, a
- * user's ring was two more steps away.
+ * The key holds the chunk's accepted write of it, and the write's value itself when that is a ring
+ * folded in place (forgotten when a write of another kind replaced the ring): a record's scan and
+ * fold then reach the ring through the key alone. Through the pending write and its buffer, each a
+ * cache miss at every event, a user's ring was two more steps away.
  */
-function keepRing(key: StoreKey, write: Write, tick: number): void {
-  if (write.inPlace && write.view !== undefined && write.bytes !== null) {
-    key.ringTick = tick;
-    key.ring = write.bytes;
-    key.ringView = write.view;
-    return;
-  }
-  key.ringTick = 0;
-  key.ring = undefined;
-  key.ringView = undefined;
+function holdWrite(key: StoreKey, write: Write, tick: number): void {
+  key.pendingTick = tick;
+  key.pendingWrite = write;
+  const ring = write.inPlace && write.view !== undefined && write.bytes !== null;
+  key.ring = ring ? (write.bytes ?? undefined) : undefined;
+  key.ringView = ring ? write.view : undefined;
 }
 
 /** Adds `n` to a store's count: the late drops and storage reads a record or chunk counts per store. */

@@ -48,12 +48,10 @@ export class StoreKey {
   pendingTick = 0;
   pendingWrite: Pending | undefined = undefined;
   /**
-   * The running chunk's value of the key when it is a ring an in-place update folds into
-   * (`ring`, with its DataView), kept by the chunk (ChunkState's keepRing): valid while `ringTick`
-   * is the chunk's tick. The value of the key's accepted write, which a record reads unless it
-   * wrote the key itself.
+   * The value of `pendingWrite` when it is a ring an in-place update folds into (`ring`, with its
+   * DataView), set with it (ChunkState's holdWrite): valid while `pendingTick` is the running
+   * chunk's tick, the value a record reads unless it wrote the key itself.
    */
-  ringTick = 0;
   ring: Buffer | undefined = undefined;
   ringView: DataView | undefined = undefined;
 
@@ -177,7 +175,7 @@ export interface Pending {
 
 /** What a store's view reads and writes through: one record's attempt over the chunk's accepted writes, over storage. */
 export interface RecordAccess {
-  /** The chunk's `cacheClock` tick (see StoreKey's `ringTick`). */
+  /** The chunk's `cacheClock` tick (see StoreKey's `pendingTick`). */
   readonly tick: number;
   /** Writes of this record so far: a view's remembered read stays good while this is unchanged. */
   readonly writeCount: number;

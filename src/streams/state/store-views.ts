@@ -164,12 +164,12 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
   }
 
   /**
-   * The chunk's ring of the key as the key keeps it (StoreKey's `ringTick`), when this record has
+   * The chunk's ring of the key as the key keeps it (StoreKey's `ring`), when this record has
    * written nothing yet (else its own writes are what it reads): what most events of a chunk scan
    * and fold, reached without the pending write, its buffer or the remembered read.
    */
   #chunkRing(k: StoreKey): DataView | undefined {
-    return k.ringTick === this.access.tick && this.access.writeCount === 0 ? k.ringView : undefined;
+    return k.pendingTick === this.access.tick && this.access.writeCount === 0 ? k.ringView : undefined;
   }
 
   #scan(k: StoreKey): WindowCursor | Promise<WindowCursor> {
