@@ -88,9 +88,9 @@ function decisions(): Record<'median' | 'ewma', Tally> {
       const occurredAt = start + n * dayMs;
       if (night.hrv === undefined) continue;
       const byMedian = baselinesAt(windows, occurredAt, ['hrvRmssdMs']);
-      const byEwma: Baselines = seen > 0 ? { hrvRmssdMs: { median: ewma, days: seen } } : {};
+      const byEwma: Baselines = seen > 0 ? [{ metric: 'hrvRmssdMs', median: ewma, days: seen }] : [];
       // Judged only where both have the history the rule asks for, so both see the same nights.
-      if ((byMedian.hrvRmssdMs?.days ?? 0) >= minDays && seen >= minDays) {
+      if ((byMedian[0]?.days ?? 0) >= minDays && seen >= minDays) {
         const afterArtifact = history[n - 1]?.kind === 'artifact';
         for (const [method, baselines] of [['median', byMedian], ['ewma', byEwma]] as const) {
           const t = tally[method];
@@ -184,6 +184,6 @@ function cost(name: string, run: () => number): void {
 }
 
 console.log(`reading a user's baselines from the stored days (${stored!.length} bytes, two metrics), ${calls} events:`);
-cost('the scan and the two medians (the shipped baseline)', () => baselinesOfStored(new WindowCursor(baselineWindows, stored), judgedAt, metrics).hrvRmssdMs?.days ?? 0);
+cost('the scan and the two medians (the shipped baseline)', () => baselinesOfStored(new WindowCursor(baselineWindows, stored), judgedAt, metrics)[0]?.days ?? 0);
 cost('the scan and an exponentially weighted mean of the same days', () => weightedMeans(new WindowCursor(baselineWindows, stored), judgedAt, metrics));
 cost('the scan alone', () => scanOnly(new WindowCursor(baselineWindows, stored)));

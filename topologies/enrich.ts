@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Schema } from 'avsc';
 import type { Registry } from 'prom-client';
-import type { Baseline, BiometricEvent, EnrichedBiometricEvent } from '../src/events/index.ts';
+import type { BiometricEvent, EnrichedBiometricEvent } from '../src/events/index.ts';
 import { bridgeSchemas } from '../src/schemas/index.ts';
 import { serdes, StreamsBuilder, type AvroSchemaStore, type InPlaceSerde, type Topology, type WindowScan, type WindowStore } from '../src/streams/index.ts';
 import { topics } from '../src/topics.ts';
@@ -17,7 +17,6 @@ import {
   encodeDailyValues,
   evaluateTriggers,
   hasDailyValues,
-  metricValue,
   priorityOf,
   writeDailyValues,
   type DailyBaselines,
@@ -82,7 +81,7 @@ export function enrichTopology(options: EnrichOptions): Topology {
       if (event.op === 'DELETE') return { event, triggers: [], priority: 'normal', enrichedAt: now(), baselines: [] };
       // An event without a value of a metric some baseline rule reads (an activity, a workout) has
       // nothing to judge against a baseline and nothing to add to one: the store is not read.
-      if (!baselineStore || !hasDailyValues(event, metrics)) return judged(options.rules, event, {}, now());
+      if (!baselineStore || !hasDailyValues(event, metrics)) return judged(options.rules, event, [], now());
       // Synchronous while the store is (it is, once a user's key is known): a promise or a closure per event was much of the store's cost.
       const store = ctx.store(baselineStore);
       const days = store.scan(event.userId);
@@ -100,7 +99,7 @@ export function enrichTopology(options: EnrichOptions): Topology {
 
 /** The event judged against the user's baselines before it (read from the stored days in place), then its values added to its day. */
 function judgeAndRemember(store: WindowStore<string | null, DailyValues>, event: BiometricEvent, days: WindowScan, rules: RuleSet, metrics: readonly RuleMetric[], now: () => number): EnrichedBiometricEvent | Promise<EnrichedBiometricEvent> {
-  const baselines = baselinesOfStored(days, event.occurredAt, metrics);
+  const baselines = baselinesOfStored(days, event.occurredAt, metrics, event);
   // Folded where the day lies in the user's ring of days: rewriting the user's week per event was most of an update.
   const updated = store.update(event.userId, event.occurredAt, new DayFold(event, metrics));
   if (updated instanceof Promise) return updated.then(() => judged(rules, event, baselines, now()));
@@ -109,15 +108,6 @@ function judgeAndRemember(store: WindowStore<string | null, DailyValues>, event:
 
 function judged(rules: RuleSet, event: BiometricEvent, baselines: DailyBaselines, enrichedAt: number): EnrichedBiometricEvent {
   const triggers = evaluateTriggers(rules, event, baselines);
-  return { event, triggers, priority: priorityOf(triggers), enrichedAt, baselines: asRecords(baselines, event) };
-}
-
-/** The baselines of the metrics the event has a value of: the ones a rule judged it against, as they were computed. */
-function asRecords(baselines: DailyBaselines, event: BiometricEvent): Baseline[] {
-  const records: Baseline[] = [];
-  // for…in rather than Object.values: once per event, and no array of them.
-  for (const metric in baselines) {
-    if (metricValue(event, metric as RuleMetric) !== undefined) records.push(baselines[metric as RuleMetric]!);
-  }
-  return records;
+  // The baselines the rules judged the event against are the records it carries, as they are.
+  return { event, triggers, priority: priorityOf(triggers), enrichedAt, baselines };
 }

@@ -12,12 +12,12 @@ export const baselineDays = 7;
  * `Baseline` record): made once per metric and event, for the rules and the output alike.
  */
 export interface DailyBaseline extends MetricBaseline {
-  readonly metric: RuleMetric;
   /** Days the window covers (`baselineDays`). */
   readonly windowDays: number;
 }
 
-export type DailyBaselines = Readonly<Partial<Record<RuleMetric, DailyBaseline>>>;
+/** Baselines in the order of the metrics asked for, of those with a day of history in the window: the enriched event's `baselines`. */
+export type DailyBaselines = DailyBaseline[];
 
 /** A day window of the baseline store (start: 00:00 UTC, epoch ms). */
 export interface DayWindow {
@@ -36,9 +36,10 @@ export function hasDailyValues(values: MetricValues, metrics: readonly RuleMetri
  * days before the event's day (the event's own day is left out, so a bad night is judged against
  * the nights before it, not diluted by itself). A median rather than a moving average: one
  * outlier night (a late party, a broken strap) does not move it (`npm run bench:baseline`
- * measures the decisions of both).
+ * measures the decisions of both). With the event's `values`, only the baselines of the metrics
+ * it has a value of: the ones a rule can judge it against, and the ones it carries.
  */
-export function baselinesAt(windows: readonly DayWindow[], eventTime: number, metrics: readonly RuleMetric[]): DailyBaselines {
+export function baselinesAt(windows: readonly DayWindow[], eventTime: number, metrics: readonly RuleMetric[], values?: MetricValues): DailyBaselines {
   const today = dayOf(eventTime);
   const from = today - baselineDays * dayMs;
   const daily = scratch.reset(metrics.length);
@@ -49,7 +50,7 @@ export function baselinesAt(windows: readonly DayWindow[], eventTime: number, me
       if (v && v.count > 0) daily.add(m, v.sum / v.count);
     }
   }
-  return daily.medians(metrics);
+  return daily.medians(metrics, values);
 }
 
 /** Days as the baseline store holds them, encoded (`encodeDailyValues`), read in place: the window store's scan. */
@@ -66,7 +67,7 @@ export interface StoredDays {
  * `baselinesAt` read straight from the stored days: it runs for every event, and decoding the
  * retained days into objects first was most of what the baseline store cost per event.
  */
-export function baselinesOfStored(days: StoredDays, eventTime: number, metrics: readonly RuleMetric[]): DailyBaselines {
+export function baselinesOfStored(days: StoredDays, eventTime: number, metrics: readonly RuleMetric[], values?: MetricValues): DailyBaselines {
   const today = dayOf(eventTime);
   const from = today - baselineDays * dayMs;
   const daily = scratch.reset(metrics.length);
@@ -74,7 +75,7 @@ export function baselinesOfStored(days: StoredDays, eventTime: number, metrics: 
     if (days.start < from || days.start >= today) continue;
     addStoredDailyMeans(days.view, days.at, days.length, metrics, daily);
   }
-  return daily.medians(metrics);
+  return daily.medians(metrics, values);
 }
 
 /** 00:00 UTC of the event's day. */
@@ -103,12 +104,13 @@ class DailyMeans implements DailyMeanSink {
     this.#counts[metric] = count + 1;
   }
 
-  medians(metrics: readonly RuleMetric[]): DailyBaselines {
-    const baselines: Partial<Record<RuleMetric, DailyBaseline>> = {};
+  medians(metrics: readonly RuleMetric[], values: MetricValues | undefined): DailyBaseline[] {
+    const baselines: DailyBaseline[] = [];
     for (let m = 0; m < metrics.length; m += 1) {
       const days = this.#counts[m]!;
       const metric = metrics[m]!;
-      if (days > 0) baselines[metric] = { metric, median: medianInPlace(this.#values[m]!, days), days, windowDays: baselineDays };
+      if (days === 0 || (values !== undefined && metricValue(values, metric) === undefined)) continue;
+      baselines.push({ metric, median: medianInPlace(this.#values[m]!, days), days, windowDays: baselineDays });
     }
     return baselines;
   }

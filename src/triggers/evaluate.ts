@@ -2,13 +2,18 @@ import type { RuleMetric, RuleSet, Severity, TriggerRule } from './rule-set.ts';
 
 /** A user's baseline of one metric, as enrich computed it before the event (see baseline.ts). */
 export interface MetricBaseline {
+  readonly metric: RuleMetric;
   /** Median of the daily values. */
   readonly median: number;
   /** Days with a value in the window. */
   readonly days: number;
 }
 
-export type Baselines = Readonly<Partial<Record<RuleMetric, MetricBaseline>>>;
+/**
+ * The baselines an event is judged against, at most one per metric. A list, the one the enriched
+ * event carries: built per event, an object keyed by metric cost a dictionary and its walk.
+ */
+export type Baselines = readonly MetricBaseline[];
 
 /** The headline values of one event; a missing or null metric never fires a rule. */
 export type MetricValues = Readonly<Partial<Record<RuleMetric, number | null | undefined>>>;
@@ -33,7 +38,7 @@ export interface FiredTrigger {
  * Every rule that fires for these values, in rule-file order. A rule with a baseline condition
  * fires only with a baseline of enough days for its metric.
  */
-export function evaluateTriggers(ruleSet: RuleSet, values: MetricValues, baselines: Baselines = {}): FiredTrigger[] {
+export function evaluateTriggers(ruleSet: RuleSet, values: MetricValues, baselines: Baselines = []): FiredTrigger[] {
   const fired: FiredTrigger[] = [];
   // By index: the rules are a frozen array, whose iterator made a result object per rule and event.
   const { rules } = ruleSet;
@@ -41,7 +46,7 @@ export function evaluateTriggers(ruleSet: RuleSet, values: MetricValues, baselin
     const rule = rules[r]!;
     const value = metricValue(values, rule.metric);
     if (value === undefined) continue;
-    if (matches(rule, value) && matchesBaseline(rule, value, baselines[rule.metric])) {
+    if (matches(rule, value) && matchesBaseline(rule, value, baselineOf(baselines, rule.metric))) {
       fired.push({
         type: rule.type,
         severity: rule.severity,
@@ -53,6 +58,11 @@ export function evaluateTriggers(ruleSet: RuleSet, values: MetricValues, baselin
     }
   }
   return fired;
+}
+
+function baselineOf(baselines: Baselines, metric: RuleMetric): MetricBaseline | undefined {
+  for (let b = 0; b < baselines.length; b += 1) if (baselines[b]!.metric === metric) return baselines[b];
+  return undefined;
 }
 
 function matchesBaseline(rule: TriggerRule, value: number, baseline: MetricBaseline | undefined): boolean {

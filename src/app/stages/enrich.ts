@@ -65,7 +65,7 @@ export function baselineQueryRoute(config: Readonly<Env>, enrich: () => RunningT
       body: {
         userId,
         partition: answer.partition,
-        baselines: Object.values(baselines),
+        baselines,
         days: windows.map((w) => ({ start: new Date(w.start).toISOString(), means: Object.fromEntries(Object.entries(w.value).map(([m, v]) => [m, v.sum / v.count])) })),
       },
     };

@@ -16,11 +16,13 @@ const rules = parseRuleSet({
 });
 
 test('a baseline rule fires at exactly 30 % below with enough days, not above it or with too few days', () => {
-  const fired = (value: number, median: number, days: number) => evaluateTriggers(rules, { hrvRmssdMs: value }, { hrvRmssdMs: { median, days } }).map((t) => t.type);
+  const fired = (value: number, median: number, days: number) => evaluateTriggers(rules, { hrvRmssdMs: value }, [{ metric: 'hrvRmssdMs', median, days }]).map((t) => t.type);
   assert.equal(fired(35, 50, 5), ['HRV_BASELINE_DROP'], 'exactly 30 % below fires');
   assert.equal(fired(35.1, 50, 7), [], 'less than 30 % below does not');
   assert.equal(fired(20, 50, 4), ['URGENT_INTERVENTION'], 'four days are too few; the fixed rule still fires');
   assert.equal(evaluateTriggers(rules, { hrvRmssdMs: 20 }).map((t) => t.type), ['URGENT_INTERVENTION'], 'no baseline: only the fixed rule');
+  const others = [{ metric: 'restingHeartRateBpm', median: 50, days: 7 }, { metric: 'hrvRmssdMs', median: 50, days: 4 }] as const;
+  assert.equal(evaluateTriggers(rules, { hrvRmssdMs: 35 }, others).map((t) => t.type), [], 'the rule reads its own metric’s baseline (four days), not the first in the list');
 });
 
 test('rule files: a baseline condition needs a bound and at most 7 days', () => {
@@ -37,7 +39,9 @@ test('baselines: the median of daily means of the seven days before the event da
     ...[60, 70, 64, 66].map((v, i) => ({ start: today - (4 - i) * dayMs, value: { hrvRmssdMs: { sum: 2 * v, count: 2 } } })),
     { start: today, value: { hrvRmssdMs: { sum: 5, count: 1 } } }, // the event's own day: left out
   ];
-  assert.equal(baselinesAt(windows, today + 3_600_000, ['hrvRmssdMs', 'restingHeartRateBpm']), { hrvRmssdMs: { metric: 'hrvRmssdMs', median: 65, days: 4, windowDays: 7 } }, 'even count: mean of the middle two; no RHR history, no RHR baseline');
+  assert.equal(baselinesAt(windows, today + 3_600_000, ['hrvRmssdMs', 'restingHeartRateBpm']), [{ metric: 'hrvRmssdMs', median: 65, days: 4, windowDays: 7 }], 'even count: mean of the middle two; no RHR history, no RHR baseline');
+  windows.push({ start: today - dayMs, value: { restingHeartRateBpm: { sum: 52, count: 1 } } });
+  assert.equal(baselinesAt(windows, today, ['hrvRmssdMs', 'restingHeartRateBpm'], { restingHeartRateBpm: 55, hrvRmssdMs: null }), [{ metric: 'restingHeartRateBpm', median: 52, days: 1, windowDays: 7 }], 'with the event’s values: only the baselines of the metrics it has a value of');
 });
 
 test('baselines read from the stored days in place equal those of the decoded days, for any event time', async () => {
@@ -59,7 +63,7 @@ test('baselines read from the stored days in place equal those of the decoded da
     const expected = baselinesAt(windowsOf(windows, stored), eventTime, metrics);
     assert.equal(baselinesOfStored(new WindowCursor(windows, bytes), eventTime, metrics), expected, `at hour ${hour}: ${JSON.stringify(expected)}`);
   }
-  assert.equal(baselinesOfStored(new WindowCursor(windows, bytes), 30 * dayMs, metrics), { hrvRmssdMs: { metric: 'hrvRmssdMs', median: 64, days: 7, windowDays: 7 }, restingHeartRateBpm: { metric: 'restingHeartRateBpm', median: 54.5, days: 2, windowDays: 7 } }, 'days 23 to 29 (day 22 is past retention): RHR on days 25 and 28 only, a count of 0 on day 29 left out');
+  assert.equal(baselinesOfStored(new WindowCursor(windows, bytes), 30 * dayMs, metrics), [{ metric: 'hrvRmssdMs', median: 64, days: 7, windowDays: 7 }, { metric: 'restingHeartRateBpm', median: 54.5, days: 2, windowDays: 7 }], 'days 23 to 29 (day 22 is past retention): RHR on days 25 and 28 only, a count of 0 on day 29 left out');
 });
 
 test('a stored day read in place: the mean of each metric asked for, or an error that says what is wrong', () => {
