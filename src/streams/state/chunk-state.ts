@@ -368,9 +368,9 @@ export class ChunkState {
 function holdWrite(key: StoreKey, write: Write, tick: number): void {
   key.pendingTick = tick;
   key.pendingWrite = write;
-  const ring = write.inPlace && write.view !== undefined && write.bytes !== null;
-  key.ring = ring ? (write.bytes ?? undefined) : undefined;
-  key.ringView = ring ? write.view : undefined;
+  const ring = write.inPlace && write.view !== undefined && write.bytes !== null ? write.bytes : undefined;
+  key.ring = ring;
+  key.ringView = ring === undefined ? undefined : write.view;
 }
 
 /** Adds `n` to a store's count: the late drops and storage reads a record or chunk counts per store. */
