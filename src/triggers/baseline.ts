@@ -1,4 +1,5 @@
-import { metricValue, type MetricBaseline, type MetricValues } from './evaluate.ts';
+import type { MetricBaseline, MetricValues } from './evaluate.ts';
+import { metricReaders } from './metric-readers.ts';
 import { addStoredDailyMeans, type DailyMeanSink, type DailyValues } from './daily-values-codec.ts';
 import type { RuleMetric } from './rule-set.ts';
 
@@ -27,7 +28,8 @@ export interface DayWindow {
 
 /** Whether the event has a value of any of `metrics` (what `DayFold` would add to its day). */
 export function hasDailyValues(values: MetricValues, metrics: readonly RuleMetric[]): boolean {
-  for (const metric of metrics) if (metricValue(values, metric) !== undefined) return true;
+  const reads = metricReaders(metrics);
+  for (let m = 0; m < reads.length; m += 1) if (reads[m]!(values) !== undefined) return true;
   return false;
 }
 
@@ -106,10 +108,11 @@ class DailyMeans implements DailyMeanSink {
 
   medians(metrics: readonly RuleMetric[], values: MetricValues | undefined): DailyBaseline[] {
     const baselines: DailyBaseline[] = [];
+    const reads = metricReaders(metrics);
     for (let m = 0; m < metrics.length; m += 1) {
       const days = this.#counts[m]!;
       const metric = metrics[m]!;
-      if (days === 0 || (values !== undefined && metricValue(values, metric) === undefined)) continue;
+      if (days === 0 || (values !== undefined && reads[m]!(values) === undefined)) continue;
       baselines.push({ metric, median: medianInPlace(this.#values[m]!, days), days, windowDays: baselineDays });
     }
     return baselines;

@@ -1,5 +1,6 @@
 import type { InPlaceFold } from '../streams/index.ts';
-import { metricValue, type MetricValues } from './evaluate.ts';
+import type { MetricValues } from './evaluate.ts';
+import { metricReader, type MetricReader } from './metric-readers.ts';
 import type { RuleMetric } from './rule-set.ts';
 
 /** One day of a user's values: sum and count per metric, so late values of the day still average in. */
@@ -91,6 +92,8 @@ export function addStoredDailyMeans(data: DataView, at: number, length: number, 
 interface DayLayout {
   readonly metrics: readonly RuleMetric[];
   readonly codes: Uint8Array;
+  /** Each metric's reader, in the same order. */
+  readonly reads: readonly MetricReader[];
   /** A bit per code: the ring's layout. */
   readonly mask: number;
   readonly length: number;
@@ -103,7 +106,7 @@ function dayLayout(metrics: readonly RuleMetric[]): DayLayout {
   if (laidOut?.of === metrics) return laidOut.layout;
   const ordered = [...new Set(metrics)].sort((a, b) => metricCodes[a] - metricCodes[b]);
   const codes = Uint8Array.from(ordered, (metric) => metricCodes[metric]);
-  const layout = { metrics: ordered, codes, mask: codes.reduce((mask, code) => (mask | (1 << code)) >>> 0, 0), length: 1 + ordered.length * entryBytes };
+  const layout = { metrics: ordered, codes, reads: ordered.map(metricReader), mask: codes.reduce((mask, code) => (mask | (1 << code)) >>> 0, 0), length: 1 + ordered.length * entryBytes };
   laidOut = { of: metrics, layout };
   return layout;
 }
@@ -129,10 +132,10 @@ export class DayFold implements InPlaceFold {
   }
 
   foldInPlace(view: DataView, at: number, fresh: boolean): void {
-    const { metrics, codes } = this.#day;
+    const { metrics, codes, reads } = this.#day;
     if (fresh) view.setUint8(at, metrics.length);
     for (let m = 0, entry = at + 1; m < metrics.length; m += 1, entry += entryBytes) {
-      const value = metricValue(this.#values, metrics[m]!);
+      const value = reads[m]!(this.#values);
       if (fresh) {
         view.setUint8(entry, codes[m]!);
         view.setFloat64(entry + 1, value ?? 0, true);

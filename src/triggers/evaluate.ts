@@ -1,4 +1,5 @@
-import type { RuleMetric, RuleSet, Severity, TriggerRule } from './rule-set.ts';
+import { metricReader, type MetricReader, type MetricValues } from './metric-readers.ts';
+import type { BaselineCondition, RuleMetric, RuleSet, Severity, TriggerRule } from './rule-set.ts';
 
 /** A user's baseline of one metric, as enrich computed it before the event (see baseline.ts). */
 export interface MetricBaseline {
@@ -15,13 +16,11 @@ export interface MetricBaseline {
  */
 export type Baselines = readonly MetricBaseline[];
 
-/** The headline values of one event; a missing or null metric never fires a rule. */
-export type MetricValues = Readonly<Partial<Record<RuleMetric, number | null | undefined>>>;
+export type { MetricValues } from './metric-readers.ts';
 
 /** The event's value of `metric`, or undefined when it has none a rule can judge (missing, null, NaN, infinite). */
 export function metricValue(values: MetricValues, metric: RuleMetric): number | undefined {
-  const value = values[metric];
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+  return metricReader(metric)(values);
 }
 
 /** The shape of the Avro `Trigger` record (schemas/trigger.avsc). */
@@ -35,27 +34,70 @@ export interface FiredTrigger {
 }
 
 /**
+ * A rule as `evaluateTriggers` runs it: every rule in one object shape, absent bounds as the
+ * infinities that never stop a value, and its metric read by a function of its own. The rules as
+ * parsed have a shape per combination of bounds, and with the baseline rules a stage's rule loop
+ * read their fields through lookups V8 gives up specialising beyond four shapes.
+ */
+interface RunnableRule {
+  readonly rule: TriggerRule;
+  readonly read: MetricReader;
+  readonly atLeast: number;
+  readonly below: number;
+  readonly baseline: RunnableBaseline | undefined;
+}
+
+interface RunnableBaseline {
+  readonly minDays: number;
+  readonly changeAtMost: number;
+  readonly changeAtLeast: number;
+}
+
+let runnableOf: RuleSet | undefined;
+let runnable: readonly RunnableRule[] = [];
+
+/** The rule set's rules as they run; a stage evaluates the same set at every event, so the last is kept. */
+function runnableRules(ruleSet: RuleSet): readonly RunnableRule[] {
+  if (runnableOf !== ruleSet) {
+    runnable = ruleSet.rules.map((rule) => ({
+      rule,
+      read: metricReader(rule.metric),
+      atLeast: rule.atLeast ?? Number.NEGATIVE_INFINITY,
+      below: rule.below ?? Number.POSITIVE_INFINITY,
+      baseline: rule.baseline ? runnableBaseline(rule.baseline) : undefined,
+    }));
+    runnableOf = ruleSet;
+  }
+  return runnable;
+}
+
+function runnableBaseline(condition: BaselineCondition): RunnableBaseline {
+  return { minDays: condition.minDays, changeAtMost: condition.changeAtMost ?? Number.POSITIVE_INFINITY, changeAtLeast: condition.changeAtLeast ?? Number.NEGATIVE_INFINITY };
+}
+
+/**
  * Every rule that fires for these values, in rule-file order. A rule with a baseline condition
  * fires only with a baseline of enough days for its metric.
  */
 export function evaluateTriggers(ruleSet: RuleSet, values: MetricValues, baselines: Baselines = []): FiredTrigger[] {
   const fired: FiredTrigger[] = [];
-  // By index: the rules are a frozen array, whose iterator made a result object per rule and event.
-  const { rules } = ruleSet;
+  // By index: the rules are an array whose iterator made a result object per rule and event.
+  const rules = runnableRules(ruleSet);
   for (let r = 0; r < rules.length; r += 1) {
-    const rule = rules[r]!;
-    const value = metricValue(values, rule.metric);
-    if (value === undefined) continue;
-    if (matches(rule, value) && matchesBaseline(rule, value, baselineOf(baselines, rule.metric))) {
-      fired.push({
-        type: rule.type,
-        severity: rule.severity,
-        metric: rule.metric,
-        value,
-        recommendation: rule.recommendation,
-        ruleId: rule.id,
-      });
-    }
+    const runs = rules[r]!;
+    const value = runs.read(values);
+    // A finite value is never below -Infinity nor at or above Infinity: an absent bound passes it.
+    if (value === undefined || value < runs.atLeast || value >= runs.below) continue;
+    if (runs.baseline !== undefined && !matchesBaseline(runs.baseline, value, baselineOf(baselines, runs.rule.metric))) continue;
+    const { rule } = runs;
+    fired.push({
+      type: rule.type,
+      severity: rule.severity,
+      metric: rule.metric,
+      value,
+      recommendation: rule.recommendation,
+      ruleId: rule.id,
+    });
   }
   return fired;
 }
@@ -65,20 +107,10 @@ function baselineOf(baselines: Baselines, metric: RuleMetric): MetricBaseline | 
   return undefined;
 }
 
-function matchesBaseline(rule: TriggerRule, value: number, baseline: MetricBaseline | undefined): boolean {
-  const condition = rule.baseline;
-  if (!condition) return true;
+function matchesBaseline(condition: RunnableBaseline, value: number, baseline: MetricBaseline | undefined): boolean {
   if (!baseline || baseline.days < condition.minDays || !(baseline.median > 0)) return false;
   const change = (value - baseline.median) / baseline.median;
   // Rounded so that exactly 30 % below a baseline counts as 30 %, not 29.999…
   const rounded = Math.round(change * 1e9) / 1e9;
-  if (condition.changeAtMost !== undefined && rounded > condition.changeAtMost) return false;
-  if (condition.changeAtLeast !== undefined && rounded < condition.changeAtLeast) return false;
-  return true;
-}
-
-function matches(rule: TriggerRule, value: number): boolean {
-  if (rule.atLeast !== undefined && value < rule.atLeast) return false;
-  if (rule.below !== undefined && value >= rule.below) return false;
-  return true;
+  return rounded <= condition.changeAtMost && rounded >= condition.changeAtLeast;
 }

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fileURLToPath } from 'node:url';
-import { evaluateTriggers, loadRuleSet, type RuleSet } from '../../../src/triggers/index.ts';
+import { evaluateTriggers, loadRuleSet, parseRuleSet, type RuleSet } from '../../../src/triggers/index.ts';
 
 const rulesFile = fileURLToPath(new URL('../../../topologies/rules/cognitive-triggers.json', import.meta.url));
 let rules: RuleSet;
@@ -58,6 +58,21 @@ test('several metrics fire several triggers in rule order', () => {
     ['URGENT_INTERVENTION', 'RECOVERY_INTERVENTION', 'TEMPERATURE_DEVIATION'],
     'expected one trigger per crossed rule, in file order',
   );
+});
+
+test('rule sets judged in turn each fire their own rules, with bounds absent or given', () => {
+  const strict = parseRuleSet({
+    $schemaVersion: 1,
+    rules: [
+      { id: 'hrv-any', metric: 'hrvRmssdMs', atLeast: 0, type: 'HRV_SEEN', severity: 'LOW', recommendation: 'none' },
+      { id: 'sleep-high', metric: 'sleepScore', atLeast: 90, type: 'SLEEP_HIGH', severity: 'LOW', recommendation: 'none' },
+    ],
+  });
+  for (let round = 0; round < 3; round += 1) {
+    assert.equal(typesFor({ hrvRmssdMs: 30, sleepScore: 95 }), ['STRESS_INTERVENTION'], 'expected the shipped rules on the shipped set');
+    assert.equal(evaluateTriggers(strict, { hrvRmssdMs: 30, sleepScore: 95 }).map((t) => t.type), ['HRV_SEEN', 'SLEEP_HIGH'], 'expected the other set its own rules');
+    assert.equal(evaluateTriggers(strict, { hrvRmssdMs: Number.POSITIVE_INFINITY, sleepScore: 89 }).map((t) => t.type), [], 'expected an infinite value and one under the bound to fire nothing');
+  }
 });
 
 test.run();
