@@ -36,8 +36,8 @@ export interface FiredTrigger {
 /**
  * A rule as `evaluateTriggers` runs it: every rule in one object shape, absent bounds as the
  * infinities that never stop a value, and its metric read by a function of its own. The rules as
- * parsed have a shape per combination of bounds, and with the baseline rules a stage's rule loop
- * read their fields through lookups V8 gives up specialising beyond four shapes.
+ * parsed have a shape per combination of bounds, so the loop's reads of a rule's fields met
+ * several shapes at one place.
  */
 interface RunnableRule {
   readonly rule: TriggerRule;

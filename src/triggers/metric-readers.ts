@@ -9,9 +9,9 @@ export type MetricReader = (values: MetricValues) => number | undefined;
 const judgeable = (value: number | null | undefined): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 
 /**
- * A function per metric, each reading its own field. `values[metric]`, with the field named at
- * run time, was a lookup V8 cannot specialise: a rule, a baseline and a fold each read a
- * different field of the same event, and in a stage that lookup missed V8's caches at every event.
+ * A function per metric, each reading its own field. `values[metric]` names the field at run
+ * time, and one such read serves every rule, baseline and fold, each asking for another field of
+ * the same event: a lookup V8 cannot specialise to a field.
  */
 const readers: { readonly [M in RuleMetric]: MetricReader } = {
   hrvRmssdMs: (v) => judgeable(v.hrvRmssdMs),
