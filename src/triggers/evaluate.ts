@@ -18,11 +18,6 @@ export type Baselines = readonly MetricBaseline[];
 
 export type { MetricValues } from './metric-readers.ts';
 
-/** The event's value of `metric`, or undefined when it has none a rule can judge (missing, null, NaN, infinite). */
-export function metricValue(values: MetricValues, metric: RuleMetric): number | undefined {
-  return metricReader(metric)(values);
-}
-
 /** The shape of the Avro `Trigger` record (schemas/trigger.avsc). */
 export interface FiredTrigger {
   type: string;
