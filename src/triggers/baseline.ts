@@ -1,5 +1,5 @@
-import type { MetricBaseline, MetricValues } from './evaluate.ts';
-import { metricReaders } from './metric-readers.ts';
+import type { MetricBaseline } from './evaluate.ts';
+import { metricReaders, type MetricValues } from './metric-readers.ts';
 import { addStoredDailyMeans, type DailyMeanSink, type DailyValues } from './daily-values-codec.ts';
 import type { RuleMetric } from './rule-set.ts';
 

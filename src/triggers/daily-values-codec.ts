@@ -1,6 +1,5 @@
 import type { InPlaceFold } from '../streams/index.ts';
-import type { MetricValues } from './evaluate.ts';
-import { metricReader, type MetricReader } from './metric-readers.ts';
+import { metricReader, type MetricReader, type MetricValues } from './metric-readers.ts';
 import type { RuleMetric } from './rule-set.ts';
 
 /** One day of a user's values: sum and count per metric, so late values of the day still average in. */
