@@ -106,8 +106,16 @@ function formatDescription(d: Omit<TopologyDescription, 'toString'>): string {
     if (node.predecessors.length > 0) lines.push(`    <-- ${node.predecessors.join(', ')}`);
   }
   for (const store of d.stateStores) {
-    const windows = store.windows ? `, windows of ${store.windows.sizeMs} ms, grace ${store.windows.graceMs} ms, retention ${store.windows.retentionMs} ms` : '';
+    const windows = store.windows ? `, windows of ${span(store.windows.sizeMs)}, grace ${span(store.windows.graceMs)}, retention ${span(store.windows.retentionMs)}` : '';
     lines.push(`  State store: ${store.name} (${store.kind}, changelog: ${store.changelogTopic}; key: ${store.keySerde}, value: ${store.valueSerde}${windows})`);
   }
   return lines.join('\n');
+}
+
+const spanUnits: ReadonlyArray<readonly [string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['min', 60_000], ['s', 1_000]];
+
+/** A window setting in the largest unit it is a whole number of (`1 d`, `90 min`), else in ms: what an operator reads it in. */
+function span(ms: number): string {
+  const unit = spanUnits.find(([, size]) => ms > 0 && ms % size === 0);
+  return unit ? `${ms / unit[1]} ${unit[0]}` : `${ms} ms`;
 }

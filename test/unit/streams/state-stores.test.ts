@@ -288,6 +288,16 @@ test('describe lists state stores with their changelog topics', () => {
   assert.match(d.toString(), 'State store: counts (key-value, changelog: bridge.count-counts-changelog; key: string, value: json)');
 });
 
+test("describe gives a window store's settings in the unit they are whole numbers of", () => {
+  const builder = new StreamsBuilder('w');
+  builder.addWindowStore({ name: 'daily', key: serdes.string(), windows: { sizeMs: day, graceMs: 90 * 60_000, retentionMs: 7 * day } });
+  builder.addWindowStore({ name: 'odd', key: serdes.string(), windows: { sizeMs: 1_500, graceMs: 0, retentionMs: 3_000 } });
+  builder.stream('in', { topics: ['in'], key: serdes.string(), value: serdes.string() }).to('o', { topic: 'o', key: serdes.string(), value: serdes.string() });
+  const text = builder.build().describe().toString();
+  assert.match(text, 'windows of 1 d, grace 90 min, retention 7 d)');
+  assert.match(text, 'windows of 1500 ms, grace 0 ms, retention 3 s)');
+});
+
 test('state stores need records in order; window settings are checked', () => {
   const builder = new StreamsBuilder('x', { recordConcurrency: 4 });
   builder.addStateStore({ name: 's', key: serdes.string(), value: serdes.string() });
