@@ -1,4 +1,5 @@
 import type { Admin } from 'kafkajs';
+import { isChangelogOf } from '../streams/state/spec.ts';
 import { OperatorError, exitCodes } from './errors.ts';
 
 export interface OffsetChange {
@@ -15,14 +16,31 @@ export interface GroupResetOptions {
   /** Topics to reset; default: every topic the group has committed offsets for. */
   topics?: string[];
   dryRun?: boolean;
+  /**
+   * Delete the group's state store changelogs too, so its stage rebuilds its state from the new
+   * offsets. Needed to move a stage with state back (see `resetGroupToTime`).
+   */
+  resetState?: boolean;
+}
+
+export interface GroupReset {
+  changes: OffsetChange[];
+  /** The group's changelog topics deleted (or, in a dry run, that would be): empty without `resetState`. */
+  deletedChangelogs: string[];
 }
 
 /**
  * Moves a stopped group's committed offsets to the first record at or after a time, so the
  * stage re-reads from there when it starts. A running group would overwrite the offsets at its
  * next commit (and the broker refuses the change anyway), so any active member is a refusal.
+ *
+ * A stage with state stores skips, without outputs, every record its changelog's input-offset
+ * marker says the state already holds (what a restart after a crash must not apply twice). Moved
+ * back with its state kept, it would skip the whole replayed range in silence, so a move back of a
+ * group that has changelogs is refused unless `resetState` deletes them: the stage then recreates
+ * them at start and rebuilds its state from the records it reads again.
  */
-export async function resetGroupToTime(admin: Admin, options: GroupResetOptions): Promise<OffsetChange[]> {
+export async function resetGroupToTime(admin: Admin, options: GroupResetOptions): Promise<GroupReset> {
   const { groups } = await admin.describeGroups([options.group]);
   const group = groups[0];
   if (group && group.members.length > 0) {
@@ -39,24 +57,58 @@ export async function resetGroupToTime(admin: Admin, options: GroupResetOptions)
       exitCodes.notFound,
     );
   }
-  const existing = new Set(await admin.listTopics());
-  const missing = topics.filter((t) => !existing.has(t));
+  const existing = await admin.listTopics();
+  const known = new Set(existing);
+  const missing = topics.filter((t) => !known.has(t));
   if (missing.length > 0) {
     throw new OperatorError(`unknown topic ${missing.map((m) => `"${m}"`).join(', ')}`, exitCodes.notFound);
   }
 
   const changes: OffsetChange[] = [];
+  const targets = new Map<string, Array<{ partition: number; offset: string }>>();
   for (const topic of topics) {
     const before = new Map(
       (committed.find((c) => c.topic === topic)?.partitions ?? []).map((p) => [p.partition, p.offset]),
     );
     const target = await admin.fetchTopicOffsetsByTimestamp(topic, options.time.getTime());
     const partitions = target.map((t) => ({ partition: t.partition, offset: t.offset })).sort((a, b) => a.partition - b.partition);
+    targets.set(topic, partitions);
     for (const p of partitions) {
       const from = before.get(p.partition);
       changes.push({ topic, partition: p.partition, from: from === undefined || from === '-1' ? 'none' : from, to: p.offset });
     }
-    if (!options.dryRun) await admin.setOffsets({ groupId: options.group, topic, partitions });
   }
-  return changes;
+
+  const changelogs = existing.filter((topic) => isChangelogOf(options.group, topic)).sort();
+  const back = changes.filter((c) => c.from !== 'none' && BigInt(c.to) < BigInt(c.from));
+  if (changelogs.length > 0 && back.length > 0 && !options.resetState) {
+    throw new OperatorError(
+      `group "${options.group}" keeps state (${changelogs.join(', ')}) and would move back on ${back.length} partition(s): ` +
+        'its stage skips, without outputs, every record its state already holds. ' +
+        'Add --reset-state to delete the changelog too, so the stage rebuilds its state from the new offsets',
+      exitCodes.usage,
+    );
+  }
+  const deletedChangelogs = options.resetState ? changelogs : [];
+  if (options.dryRun) return { changes, deletedChangelogs };
+  // Changelogs first: if setting the offsets then fails, the stage starts on empty state at its
+  // old offsets (nothing skipped), and the command run again finds no changelog left to delete.
+  if (deletedChangelogs.length > 0) {
+    await admin.deleteTopics({ topics: deletedChangelogs, timeout: 30_000 });
+    await untilGone(admin, deletedChangelogs);
+  }
+  for (const [topic, partitions] of targets) await admin.setOffsets({ groupId: options.group, topic, partitions });
+  return { changes, deletedChangelogs };
+}
+
+/** Waits until the broker lists none of `topics`: a stage started at once would otherwise find its old changelog still there, or fail to create it while it is being deleted. */
+async function untilGone(admin: Admin, topics: readonly string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const listed = new Set(await admin.listTopics());
+    const left = topics.filter((topic) => listed.has(topic));
+    if (left.length === 0) return;
+    if (Date.now() > deadline) throw new OperatorError(`the broker still lists ${left.join(', ')} ${timeoutMs / 1000} s after deleting it; run the command again before starting the stage`, exitCodes.busy);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }

@@ -37,6 +37,8 @@ export interface ChunkResult {
   readonly unavailable?: DependencyUnavailableError;
   /** The finished records' state writes: their changelog goes with the commit, then local storage. */
   readonly state?: ChunkState;
+  /** Leading records skipped without outputs because the state stores' changelog already covers them (their input-offset marker). */
+  readonly skippedAsApplied?: number;
 }
 
 interface Timed {
@@ -57,6 +59,8 @@ export async function processChunk(chunk: readonly RawRecord[], ctx: ChunkContex
   const covered = state && first ? await ctx.state!.covered(first.partition, first.topic) : undefined;
   const ran = ctx.topology.recordConcurrency > 1 ? await runConcurrently(chunk, ctx) : await runInOrder(chunk, ctx, state, covered);
   const finished = ran.findIndex((timed) => timed === undefined || timed.outcome.kind === 'unavailable');
+  let skippedAsApplied = 0;
+  if (covered !== undefined) while (ran[skippedAsApplied] === alreadyApplied) skippedAsApplied += 1;
   const done = finished === -1 ? chunk.length : finished;
   const stopped = ran[done]?.outcome;
   const unavailable = stopped?.kind === 'unavailable' ? stopped.error : undefined;
@@ -96,6 +100,7 @@ export async function processChunk(chunk: readonly RawRecord[], ctx: ChunkContex
     latenciesMs: ran.slice(0, done).map((timed, i) => timed!.latencyMs + (stored[i]!.length > 0 ? writeMs : 0)),
     ...(unavailable ? { unavailable } : {}),
     ...(state ? { state } : {}),
+    ...(skippedAsApplied > 0 ? { skippedAsApplied } : {}),
   };
 }
 

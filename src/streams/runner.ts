@@ -279,6 +279,9 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
       if (!isRunning() || isStale()) return;
       const chunk = messages.slice(start, start + chunkSize).map((message) => toRawRecord(ref, message));
       const result = await processChunk(chunk, chunks);
+      if (result.skippedAsApplied !== undefined) {
+        log.info({ topic: ref.topic, partition: ref.partition, skipped: result.skippedAsApplied, from: chunk[0]!.offset }, 'skipped records the state stores already hold (their changelog covers them): no outputs written again');
+      }
 
       if (result.finished > 0) {
         const lastOffset = chunk[result.finished - 1]!.offset;

@@ -27,6 +27,7 @@ interface ReplayOptions {
   toDatetime?: string;
   topic?: string[];
   dryRun?: boolean;
+  resetState?: boolean;
 }
 
 export function registerReplay(program: Command): void {
@@ -35,7 +36,7 @@ export function registerReplay(program: Command): void {
     .description(
       'copy a time or offset range of one topic into another, or reset a stopped group to a time\n' +
         '  copy:  --from-topic T --to-topic U [--start ISO] [--end ISO | --offsets 0:100-200,1:0-50] [--rate N]\n' +
-        '  reset: --group bridge.<stage> --to-datetime ISO [--topic T ...]',
+        '  reset: --group bridge.<stage> --to-datetime ISO [--topic T ...] [--reset-state]',
     )
     .option('--from-topic <topic>', 'topic to read')
     .option('--to-topic <topic>', 'topic to write (keys, headers and order per partition kept; adds replayed-from)')
@@ -46,6 +47,7 @@ export function registerReplay(program: Command): void {
     .option('--group <group>', 'consumer group to reset, e.g. bridge.normalize (must have no active members)')
     .option('--to-datetime <iso>', 'reset the group to the first record at or after this time')
     .option('--topic <topic...>', 'with --group: topics to reset (default: those the group committed on)')
+    .option('--reset-state', "with --group: delete the group's state store changelogs too, so the stage rebuilds its state from the new offsets (needed to move a stage with state back)")
     .option('--dry-run', 'show what would move, per partition; move nothing')
     .action((options: ReplayOptions) => refusable(() => (options.group ? resetGroup(options) : copy(options))));
 }
@@ -110,13 +112,18 @@ async function resetGroup(options: ReplayOptions): Promise<void> {
   const admin = operatorKafka(loadConfig()).admin();
   await admin.connect();
   try {
-    const changes = await resetGroupToTime(admin, {
+    const { changes, deletedChangelogs } = await resetGroupToTime(admin, {
       group: options.group as string,
       time,
       ...(options.topic ? { topics: options.topic } : {}),
       dryRun: options.dryRun === true,
+      resetState: options.resetState === true,
     });
     for (const c of changes) console.log(`${c.topic}/${c.partition}: ${c.from} -> ${c.to}`);
+    for (const topic of deletedChangelogs) console.log(`${options.dryRun ? 'would delete' : 'deleted'} changelog ${topic}`);
+    if (deletedChangelogs.length > 0) {
+      console.log(`before starting the stage, remove $STATE_DIR/${options.group} on every instance that has one: the stage recreates the changelog and rebuilds its state from the new offsets`);
+    }
     console.log(
       options.dryRun
         ? `dry run: group ${options.group} would move to ${time.toISOString()}; nothing changed`

@@ -44,3 +44,10 @@ export type StoreRef = KeyValueStoreRef<unknown, unknown> | WindowStoreRef<unkno
 export function changelogTopicOf(groupId: string, store: string): string {
   return `${groupId}-${store}-changelog`;
 }
+
+/** Whether `topic` is named as the changelog of one of `groupId`'s stores (`changelogTopicOf`). */
+export function isChangelogOf(groupId: string, topic: string): boolean {
+  const prefix = `${groupId}-`;
+  const suffix = '-changelog';
+  return topic.length > prefix.length + suffix.length && topic.startsWith(prefix) && topic.endsWith(suffix);
+}
