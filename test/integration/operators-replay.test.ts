@@ -91,6 +91,12 @@ test('refuses an unknown topic with exit 66', async () => {
   assert.match(run.stderr, `unknown topic "${missing}"`, 'expected the missing topic named');
 });
 
+test('refuses --reset-state on a copy with exit 64, before asking any broker', async () => {
+  const run = await bridge('replay', '--from-topic', 'a', '--to-topic', 'b', '--reset-state');
+  assert.is(run.code, 64, `expected exit 64, got ${run.code}`);
+  assert.match(run.stderr, '--reset-state goes with --group', 'expected the reason');
+});
+
 test('refuses an end before the start with exit 64', async () => {
   const run = await bridge('replay', '--from-topic', 'a', '--to-topic', 'b', '--start', '2025-03-02T00:00:00Z', '--end', '2025-03-01T00:00:00Z');
   assert.is(run.code, 64, `expected exit 64, got ${run.code}`);

@@ -56,6 +56,9 @@ async function copy(options: ReplayOptions): Promise<void> {
   if (!options.fromTopic || !options.toTopic) {
     throw new OperatorError('replay needs --from-topic and --to-topic (or --group with --to-datetime)', exitCodes.usage);
   }
+  if (options.resetState) {
+    throw new OperatorError('--reset-state goes with --group (a reset of a stage with state); a copy leaves every group and changelog as it is', exitCodes.usage);
+  }
   if (options.fromTopic === options.toTopic) {
     throw new OperatorError('--from-topic and --to-topic are the same topic: a replay into itself never ends', exitCodes.usage);
   }
