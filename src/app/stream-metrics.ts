@@ -34,6 +34,7 @@ export function bindStreamMetrics(registry: Registry, events: StreamEvents): () 
   });
   const restored = new Counter({ name: 'bridge_state_restored_records_total', help: 'Changelog records restored into state stores', labelNames: ['topology', 'store'], registers: [registry] });
   const late = new Counter({ name: 'bridge_state_late_records_dropped_total', help: 'Records a window store dropped because their window had closed', labelNames: ['topology', 'store'], registers: [registry] });
+  const expired = new Counter({ name: 'bridge_state_expired_keys_total', help: 'Keys a window store deleted because every window they held was past retention at its stream time', labelNames: ['topology', 'store'], registers: [registry] });
   const storageReads = new Counter({
     name: 'bridge_state_storage_reads_total',
     help: "Keys a step read from local storage because the state store's key cache did not hold them (new to the instance, or let go of past STATE_CACHE_KEYS)",
@@ -69,6 +70,7 @@ export function bindStreamMetrics(registry: Registry, events: StreamEvents): () 
       restored.inc({ topology: e.topology, store: e.store }, e.restored);
     }),
     events.on('late-dropped', (e) => late.inc({ topology: e.topology, store: e.store }, e.count)),
+    events.on('state-expired', (e) => expired.inc({ topology: e.topology, store: e.store }, e.count)),
     events.on('state-storage-reads', (e) => storageReads.inc({ topology: e.topology, store: e.store }, e.count)),
   ];
   return () => unsubscribe.forEach((off) => off());

@@ -11,6 +11,13 @@ import type { StateStores } from './state/state-stores.ts';
 import type { StoreWrites } from './store-writes.ts';
 import type { StoreEntry, Topology } from './topology.ts';
 
+/**
+ * Keys of each window store the retention sweep looks at after a chunk (ChunkState.sweep), one per
+ * four records of the chunk at most: a read of the key cache or local storage each, and a
+ * partition of 170,000 users passed over in about forty minutes at 300 events/s.
+ */
+const sweptKeysPerChunk = 64;
+
 /** What processing a chunk needs; the runner and the test driver build one per topology. */
 export interface ChunkContext {
   readonly topology: Topology;
@@ -58,6 +65,7 @@ export async function processChunk(chunk: readonly RawRecord[], ctx: ChunkContex
   // committed when the previous owner died) run no more: their outputs were acknowledged first.
   const covered = state && first ? await ctx.state!.covered(first.partition, first.topic) : undefined;
   const ran = ctx.topology.recordConcurrency > 1 ? await runConcurrently(chunk, ctx) : await runInOrder(chunk, ctx, state, covered);
+  state?.sweep(Math.min(sweptKeysPerChunk, Math.ceil(chunk.length / 4)), ctx.now());
   const finished = ran.findIndex((timed) => timed === undefined || timed.outcome.kind === 'unavailable');
   let skippedAsApplied = 0;
   if (covered !== undefined) while (ran[skippedAsApplied] === alreadyApplied) skippedAsApplied += 1;

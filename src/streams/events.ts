@@ -35,6 +35,8 @@ export interface StreamEventMap {
   restored: { topology: string; store: string; partition: number; restored: number; seconds: number };
   /** Records a window store dropped because their window had closed (past the grace period). */
   'late-dropped': { topology: string; store: string; partition: number; count: number };
+  /** Keys the retention sweep deleted: every window they held was past retention at the store's stream time. */
+  'state-expired': { topology: string; store: string; partition: number; count: number };
   /** Keys a chunk read from local storage because the store's key cache did not hold them. */
   'state-storage-reads': { topology: string; store: string; partition: number; count: number };
   /** The consumer gave up (kafkajs will not restart it); the process should exit. */

@@ -26,6 +26,12 @@ export interface PartitionStorage {
   /** Every entry, for queries and tests. */
   entries(): Iterable<StateEntry & { value: Buffer }>;
   /**
+   * Up to `limit` keys, going on from where the last call stopped, so calls in turn pass over
+   * every key (the store's retention sweep): fewer than `limit` when the pass reached the last
+   * key, and the next call starts over. Keys written meanwhile come in this pass or the next.
+   */
+  keysInTurn(limit: number): Buffer[];
+  /**
    * The changelog offset a restore starts from: the data holds every change of the changelog
    * below it. Undefined when nothing was checkpointed (a fresh store: restore everything).
    */
@@ -59,6 +65,7 @@ export function memoryBackend(): StateBackend {
         partitions.set(id, state);
       }
       const held = state;
+      let turn: Iterator<StateEntry & { value: Buffer }> | undefined;
       return {
         get: (key) => held.data.get(key.toString('latin1'))?.value,
         async write(entries, checkpoint) {
@@ -69,6 +76,20 @@ export function memoryBackend(): StateBackend {
           if (checkpoint !== undefined) held.checkpoint = checkpoint;
         },
         entries: () => held.data.values(),
+        keysInTurn(limit) {
+          const keys: Buffer[] = [];
+          // A Map's iterator goes on over entries set after it began and skips deleted ones.
+          turn ??= held.data.values();
+          while (keys.length < limit) {
+            const next = turn.next();
+            if (next.done) {
+              turn = undefined;
+              break;
+            }
+            keys.push(next.value.key);
+          }
+          return keys;
+        },
         checkpoint: () => held.checkpoint,
         async writeCheckpoint(offset) {
           held.checkpoint = offset;

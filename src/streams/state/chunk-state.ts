@@ -1,9 +1,10 @@
 import type { OutgoingRecord } from '../record.ts';
 import type { StateEntry } from './backend.ts';
-import { cacheClock, type OpenStore, type Pending, type RecordAccess, type StoreKey } from './open-store.ts';
+import { cacheClock, StoreKey, type OpenStore, type Pending, type RecordAccess } from './open-store.ts';
 import { SavedBytes } from './saved-bytes.ts';
 import type { KeyValueStoreRef, WindowStoreRef } from './spec.ts';
 import { KeyValueView, WindowView } from './store-views.ts';
+import { binaryV1, ringV2 } from './windowed-layout.ts';
 import type { KeyValueStore, WindowStore } from './stores.ts';
 
 /** The header that tells a marker from a store entry in a changelog. */
@@ -168,6 +169,8 @@ export class ChunkState {
   readonly #stores: ReadonlyMap<string, OpenStore>;
   readonly #pending: Overlay = new Map();
   readonly #late = new Map<string, number>();
+  /** Store name → keys the retention sweep deleted in this chunk. */
+  readonly #expired = new Map<string, number>();
   /** Store name → keys read from local storage: the ones its key cache did not hold. */
   readonly #storageReads = new Map<string, number>();
   /** This chunk's `cacheClock` tick. */
@@ -220,6 +223,52 @@ export class ChunkState {
     const late = record.late();
     if (late) for (const [store, n] of late) countIn(this.#late, store, n);
     record.release();
+  }
+
+  /**
+   * The retention sweep: up to `limit` keys of each window store, in turn (`keysInTurn`), are
+   * deleted when their latest event time lies more than a window and the retention before the
+   * store's stream time (capped at `now`, so a record from a clock far ahead cannot expire
+   * everyone): every window they hold is past retention. A deletion is a write of the chunk like
+   * any other (a changelog tombstone, then local storage), so it is as durable as the chunk. A
+   * key the chunk wrote is not expired. Retention was counted per key only, from that key's own
+   * latest event, so a key that was never written again kept its last windows for good.
+   */
+  sweep(limit: number, now: number): void {
+    for (const open of this.#stores.values()) {
+      const windows = open.spec.windows;
+      if (!windows || !open.windowed) continue;
+      const horizon = Math.min(open.streamTime, now) - windows.sizeMs - windows.retentionMs;
+      if (!Number.isFinite(horizon)) continue;
+      const store = open.spec.name;
+      let writes = this.#pending.get(store);
+      let expired = 0;
+      for (const key of open.storage.keysInTurn(limit)) {
+        // The runtime's own keys (input-offset markers) are NUL-led.
+        if (key[0] === 0) continue;
+        const id = key.toString('latin1');
+        if (writes?.has(id)) continue;
+        const cached = open.keys.byId(id);
+        const value = cached?.cached ? (cached.value as Buffer | undefined) : open.storage.get(key);
+        if (value === undefined || value.length < 9 || (value[0] !== binaryV1 && value[0] !== ringV2)) continue;
+        // Both binary layouts keep the key's latest event time at byte 1.
+        if (!(value.readDoubleLE(1) < horizon)) continue;
+        if (!writes) {
+          writes = new Map();
+          this.#pending.set(store, writes);
+        }
+        const write: Write = { store, id, storeKey: cached ?? new StoreKey(key, id), key, bytes: null, value: undefined, reusable: false, spare: undefined, view: undefined, spareView: undefined, inPlace: false };
+        writes.set(id, write);
+        holdWrite(write.storeKey, write, this.#tick);
+        expired += 1;
+      }
+      if (expired > 0) countIn(this.#expired, store, expired);
+    }
+  }
+
+  /** Store name → keys the retention sweep deleted in this chunk. */
+  expiredCounts(): ReadonlyMap<string, number> {
+    return this.#expired;
   }
 
   /** Store name → records dropped as late, of the accepted records. */

@@ -18,6 +18,8 @@ export function lmdbBackend(dir: string, flush: Partial<WriteBehindOptions> = {}
       const path = join(dir, safe(group), safe(store), String(partition));
       await mkdir(path, { recursive: true });
       let db: Database<Buffer, Buffer> = openAt(path);
+      /** Where the last `keysInTurn` stopped: the next starts after it. */
+      let turnAfter: Buffer | undefined;
       const storage: PartitionStorage = {
         get: (key) => db.getBinary(key) ?? undefined,
         async write(entries, checkpoint) {
@@ -35,6 +37,18 @@ export function lmdbBackend(dir: string, flush: Partial<WriteBehindOptions> = {}
             if (!checkpointKey.equals(key)) yield { key: Buffer.from(key), value: Buffer.from(value) };
           }
         },
+        keysInTurn(limit) {
+          const keys: Buffer[] = [];
+          for (const key of db.getKeys(turnAfter ? { start: turnAfter } : {})) {
+            if (turnAfter?.equals(key)) continue;
+            if (checkpointKey.equals(key)) continue;
+            keys.push(Buffer.from(key));
+            if (keys.length >= limit) break;
+          }
+          // Short of `limit`: the pass reached the last key; the next call starts over.
+          turnAfter = keys.length >= limit ? keys.at(-1) : undefined;
+          return keys;
+        },
         checkpoint: () => db.getBinary(checkpointKey)?.toString('utf8'),
         async writeCheckpoint(offset) {
           db.transactionSync(() => db.putSync(checkpointKey, Buffer.from(offset, 'utf8')));
@@ -44,6 +58,7 @@ export function lmdbBackend(dir: string, flush: Partial<WriteBehindOptions> = {}
           await rm(join(path, 'data.mdb'), { force: true });
           await rm(join(path, 'data.mdb-lock'), { force: true });
           db = openAt(path);
+          turnAfter = undefined;
         },
         close: () => db.close(),
       };

@@ -12,6 +12,8 @@ export interface OpenStore {
   readonly keys: KeyCache;
   /** Set for a window store: what its view needs to work on the values' bytes. */
   readonly windowed?: WindowedCodec<unknown>;
+  /** A window store's stream time on this instance: the latest event time of a record it was asked to fold (-Infinity before one). */
+  streamTime: number;
 }
 
 /**
@@ -65,7 +67,7 @@ export class StoreKey {
 export function openStore(spec: StateStoreSpec, storage: PartitionStorage, cacheKeys = defaultCacheKeys): OpenStore {
   const { windows, aggregate } = spec;
   const windowed = windows && aggregate ? { windows, aggregate, value: spec.value as Serde<Windowed<unknown>>, topic: spec.changelogTopic } : undefined;
-  return { spec, storage, keys: new KeyCache(cacheKeys), ...(windowed ? { windowed } : {}) };
+  return { spec, storage, keys: new KeyCache(cacheKeys), ...(windowed ? { windowed } : {}), streamTime: Number.NEGATIVE_INFINITY };
 }
 
 /** Ticks once per chunk begun (ChunkState): what `KeyCache.evictedAt` and `StoreKey.pendingTick` are counted in. */

@@ -144,11 +144,12 @@ export class StateStores {
     }
   }
 
-  /** Reports what a committed chunk counted: records dropped as late and keys read from local storage, per store. */
+  /** Reports what a committed chunk counted: records dropped as late, keys expired and keys read from local storage, per store. */
   report(chunk: ChunkState): void {
     const { events, topology } = this.#options;
     const { partition } = chunk;
     for (const [store, count] of chunk.lateCounts()) events.emit('late-dropped', { topology, store, partition, count });
+    for (const [store, count] of chunk.expiredCounts()) events.emit('state-expired', { topology, store, partition, count });
     for (const [store, count] of chunk.storageReads()) events.emit('state-storage-reads', { topology, store, partition, count });
   }
 

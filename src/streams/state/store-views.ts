@@ -81,6 +81,7 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
   // Synchronous unless a serde answers with a promise, and without a closure then: these run for
   // every record of a stage with a window store.
   update(key: unknown, timestamp: number, fold: WindowFold<unknown>): boolean | Promise<boolean> {
+    if (timestamp > this.open.streamTime) this.open.streamTime = timestamp;
     const k = this.keyOf(key);
     return k instanceof Promise ? k.then((known) => this.#update(known, timestamp, fold)) : this.#update(k, timestamp, fold);
   }

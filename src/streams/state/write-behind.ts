@@ -79,6 +79,8 @@ export function writeBehind(storage: PartitionStorage, options: WriteBehindOptio
       for (const entry of storage.entries()) if (!held.has(entry.key.toString('latin1'))) yield entry;
       for (const entry of held.values()) if (entry.value !== null) yield { key: entry.key, value: entry.value };
     },
+    // Storage's keys alone: the held ones were written within the interval, and their next pass comes after the flush.
+    keysInTurn: (limit) => storage.keysInTurn(limit),
     // What storage holds: a restore starts there, and the held writes are only in memory.
     checkpoint: () => storage.checkpoint(),
     async writeCheckpoint(offset) {

@@ -37,7 +37,7 @@ test('the dashboard is valid JSON and queries the metric names monitors rely on'
     panels: Array<{ targets: Array<{ expr: string }> }>;
   };
   const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)).join('\n');
-  for (const metric of ['webhook_events_total', 'webhook_process_duration_seconds', 'active_webhook_tasks', 'cognitive_mode_triggers_total', 'bridge_stream_consumer_lag', 'bridge_stream_dead_letters_total', 'bridge_breaker_state', 'bridge_state_restore_remaining_records', 'bridge_state_storage_reads_total']) {
+  for (const metric of ['webhook_events_total', 'webhook_process_duration_seconds', 'active_webhook_tasks', 'cognitive_mode_triggers_total', 'bridge_stream_consumer_lag', 'bridge_stream_dead_letters_total', 'bridge_breaker_state', 'bridge_state_restore_remaining_records', 'bridge_state_storage_reads_total', 'bridge_state_expired_keys_total']) {
     assert.match(exprs, metric, `expected a panel querying ${metric}`);
   }
 });

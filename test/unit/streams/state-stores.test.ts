@@ -80,14 +80,20 @@ test('a retried record writes once; a dead-lettered record leaves no writes', as
   assert.equal(driver.deadLetters().map((d) => d.reason), ['poison'], 'poison dead-lettered');
 });
 
-test('window store: records within grace update their window, later ones are dropped and counted', async () => {
-  const builder = new StreamsBuilder('windows');
+/** A window store summing values per day (size 1 d, grace 1 d, retention 3 d), its sums written out. */
+function dailySums() {
+  const builder = new StreamsBuilder('sums');
   const daily = builder.addWindowStore<string | null, number>({ name: 'daily', key: serdes.string(), windows: { sizeMs: day, graceMs: day, retentionMs: 3 * day } });
   builder
     .stream('in', { topics: ['in'], key: serdes.string(), value: serdes.json<number>() })
     .mapValues('sum', async (value, record, ctx) => String(await ctx.store(daily).update(record.key!, record.timestamp, (sum) => (sum ?? 0) + value)))
     .to('out', { topic: 'out', key: serdes.string(), value: serdes.string() });
-  const driver = new TopologyTestDriver(builder.build());
+  return { topology: builder.build(), daily };
+}
+
+test('window store: records within grace update their window, later ones are dropped and counted', async () => {
+  const { topology, daily } = dailySums();
+  const driver = new TopologyTestDriver(topology);
   let late = 0;
   let storageReads = 0;
   driver.events.on('late-dropped', (e) => (late += e.count));
@@ -279,6 +285,71 @@ test('window store: folds in place and folds by a function on one key in one chu
   const out = await driver.outputTopic('out', serdes.string(), serdes.string()).readRecords();
   assert.equal(out.map((r) => r.value), ['1', '4', '6', '11', '15', '21', '28'], 'each fold saw the sum before it, whichever kind wrote it');
   assert.equal((await (await driver.store(daily)).fetch('u')).map((w) => w.value), [28], 'the store holds the last sum');
+});
+
+/** A changelog's values as written: a tombstone as null, else its length. */
+const valueLengths = { name: 'lengths', serialize: () => null, deserialize: (data: Buffer | null) => (data === null ? null : data.length) };
+
+test('retention sweep: a key whose latest event is past retention at the stream time is deleted, through the changelog', async () => {
+  const { topology, daily } = dailySums();
+  const driver = new TopologyTestDriver(topology, { now: () => 100 * day });
+  let expired = 0;
+  driver.events.on('state-expired', (e) => (expired += e.count));
+  const input = driver.inputTopic('in', serdes.string(), serdes.json<number>());
+  await input.pipe({ key: 'gone', value: 1, timestamp: 10 * day + 5 });
+  await input.pipe({ key: 'stays', value: 2, timestamp: 11 * day + 5 });
+  // Stream time 14 d: the horizon is 14 − 1 − 3 = 10 d; 'gone' (10 d + 5 ms) is not past it yet.
+  await input.pipe({ key: 'now', value: 4, timestamp: 14 * day });
+  assert.is(expired, 0, 'nothing past retention yet');
+  // Stream time 15 d: horizon 11 d. 'gone' is past it; 'stays' (11 d + 5 ms) is not. Each chunk
+  // (one record here) looks at one key more, so a pass over the three keys takes a few chunks.
+  for (let n = 0; n < 4; n += 1) await input.pipe({ key: 'now', value: 8, timestamp: 15 * day });
+  assert.is(expired, 1, 'one key expired');
+  const store = await driver.store(daily);
+  assert.equal(await store.fetch('gone'), [], 'its windows are gone');
+  assert.equal((await store.fetch('stays')).map((w) => w.value), [2], 'a key within retention keeps its windows');
+  const changelog = await driver.outputTopic(topology.stateStores[0]!.changelogTopic, serdes.string(), valueLengths).readRecords();
+  const last = new Map(changelog.map((r) => [r.key, r.value]));
+  assert.is(last.get('gone'), null, 'the changelog ends the key with a tombstone, so a restore and compaction drop it too');
+  assert.ok(typeof last.get('stays') === 'number', 'the other key keeps its value');
+  // The key starts afresh when it comes back.
+  await input.pipe({ key: 'gone', value: 16, timestamp: 15 * day + 1 });
+  assert.equal((await (await driver.store(daily)).fetch('gone')).map((w) => [w.start / day, w.value]), [[15, 16]], 'a returning key starts from nothing');
+  assert.equal((await (await driver.store(daily)).fetch('now')).map((w) => [w.start / day, w.value]), [[14, 4], [15, 32]], 'the key the chunks wrote is never expired');
+});
+
+test('retention sweep: a stream time ahead of the clock expires nothing past what the clock allows', async () => {
+  const { topology } = dailySums();
+  const driver = new TopologyTestDriver(topology, { now: () => 12 * day });
+  let expired = 0;
+  driver.events.on('state-expired', (e) => (expired += e.count));
+  const input = driver.inputTopic('in', serdes.string(), serdes.json<number>());
+  await input.pipe({ key: 'a', value: 1, timestamp: 10 * day });
+  // A device clock a year ahead: the horizon is the clock's 12 − 4 = 8 d, not 361 d.
+  // Chunks of one record: enough of them for a pass over both keys after the jump.
+  for (let n = 0; n < 4; n += 1) await input.pipe({ key: 'b', value: 1, timestamp: 365 * day });
+  assert.is(expired, 0, 'no key expired by a timestamp from the future');
+});
+
+test('keysInTurn passes over every key in turn, in memory and in LMDB, and starts over', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'turn-'));
+  try {
+    for (const backend of [memoryBackend(), lmdbBackend(dir)]) {
+      const storage = await backend.open('g', 's', 0);
+      await storage.write(['a', 'b', 'c', 'd', 'e'].map((k) => ({ key: Buffer.from(k), value: Buffer.from('1') })), '7');
+      // LMDB's writes are held for an interval; a checkpoint flushes them (the sweep passes over what storage holds).
+      await storage.writeCheckpoint('7');
+      const first = storage.keysInTurn(2).map(String);
+      const second = storage.keysInTurn(2).map(String);
+      const third = storage.keysInTurn(2).map(String);
+      assert.equal([...first, ...second, ...third].sort(), ['a', 'b', 'c', 'd', 'e'], `${backend.kind}: one pass over every key, the checkpoint left out`);
+      assert.is(third.length, 1, `${backend.kind}: the pass ends short`);
+      assert.is(storage.keysInTurn(5).length, 5, `${backend.kind}: and the next starts over`);
+      await storage.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('describe lists state stores with their changelog topics', () => {
