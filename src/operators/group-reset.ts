@@ -79,7 +79,9 @@ export async function resetGroupToTime(admin: Admin, options: GroupResetOptions)
     }
   }
 
-  const changelogs = existing.filter((topic) => isChangelogOf(options.group, topic)).sort();
+  // A group whose id extends this one's (`bridge.enrich-x`) names its changelogs with this one's prefix too: they are its own.
+  const longer = (await admin.listGroups()).groups.map((g) => g.groupId).filter((id) => id.startsWith(`${options.group}-`));
+  const changelogs = existing.filter((topic) => isChangelogOf(options.group, topic) && !longer.some((id) => isChangelogOf(id, topic))).sort();
   const back = changes.filter((c) => c.from !== 'none' && BigInt(c.to) < BigInt(c.from));
   if (changelogs.length > 0 && back.length > 0 && !options.resetState) {
     throw new OperatorError(

@@ -121,6 +121,33 @@ test('moved back by other tools (offsets set directly): the stage skips what its
   }
 });
 
+test("--reset-state deletes the group's changelogs only, not those of a group whose id extends it", async () => {
+  const kafka = kafkaClient();
+  const admin = kafka.admin();
+  await admin.connect();
+  const name = unique('state-own');
+  const group = `bridge.${name}`;
+  const input = `${name}.in`;
+  const own = `${group}-counts-changelog`;
+  const other = `${group}-x-counts-changelog`;
+  try {
+    await createTopics(admin, [input, own, other], 1);
+    await produce(kafka, input, Array.from({ length: 4 }, (_, i) => ({ key: 'k', value: String(i) })));
+    await admin.setOffsets({ groupId: group, topic: input, partitions: [{ partition: 0, offset: '4' }] });
+    await admin.setOffsets({ groupId: `${group}-x`, topic: input, partitions: [{ partition: 0, offset: '4' }] });
+    const run = await bridge('replay', '--group', group, '--to-datetime', new Date(Date.now() - 60_000).toISOString(), '--reset-state');
+    assert.is(run.code, 0, `expected exit 0: ${run.stderr}`);
+    assert.match(run.stdout, `deleted changelog ${own}`);
+    const topics = await admin.listTopics();
+    assert.not.ok(topics.includes(own), "the group's changelog is gone");
+    assert.ok(topics.includes(other), `${group}-x's changelog stays`);
+  } finally {
+    await admin.deleteTopics({ topics: [input, own, other] }).catch(() => undefined);
+    await admin.deleteGroups([group, `${group}-x`]).catch(() => undefined);
+    await admin.disconnect();
+  }
+});
+
 test('moving a stage with state forward keeps its changelog and needs no flag', async () => {
   const kafka = kafkaClient();
   const admin = kafka.admin();
