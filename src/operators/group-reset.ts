@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Admin } from 'kafkajs';
 import { isChangelogOf } from '../streams/state/spec.ts';
 import { OperatorError, exitCodes } from './errors.ts';
@@ -79,9 +80,7 @@ export async function resetGroupToTime(admin: Admin, options: GroupResetOptions)
     }
   }
 
-  // A group whose id extends this one's (`bridge.enrich-x`) names its changelogs with this one's prefix too: they are its own.
-  const longer = (await admin.listGroups()).groups.map((g) => g.groupId).filter((id) => id.startsWith(`${options.group}-`));
-  const changelogs = existing.filter((topic) => isChangelogOf(options.group, topic) && !longer.some((id) => isChangelogOf(id, topic))).sort();
+  const changelogs = await changelogsOf(admin, options.group, existing);
   const back = changes.filter((c) => c.from !== 'none' && BigInt(c.to) < BigInt(c.from));
   if (changelogs.length > 0 && back.length > 0 && !options.resetState) {
     throw new OperatorError(
@@ -103,6 +102,18 @@ export async function resetGroupToTime(admin: Admin, options: GroupResetOptions)
   return { changes, deletedChangelogs };
 }
 
+/**
+ * The group's own changelogs among `topics`. A group whose id extends this one's (`bridge.enrich-x`)
+ * names its changelogs with this one's prefix too: those are its own. The groups are listed only
+ * when some topic is named like a changelog of this one.
+ */
+async function changelogsOf(admin: Admin, group: string, topics: readonly string[]): Promise<string[]> {
+  const named = topics.filter((topic) => isChangelogOf(group, topic));
+  if (named.length === 0) return [];
+  const longer = (await admin.listGroups()).groups.map((g) => g.groupId).filter((id) => id.startsWith(`${group}-`));
+  return named.filter((topic) => !longer.some((id) => isChangelogOf(id, topic))).sort();
+}
+
 /** Waits until the broker lists none of `topics`: a stage started at once would otherwise find its old changelog still there, or fail to create it while it is being deleted. */
 async function untilGone(admin: Admin, topics: readonly string[], timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -111,6 +122,6 @@ async function untilGone(admin: Admin, topics: readonly string[], timeoutMs = 30
     const left = topics.filter((topic) => listed.has(topic));
     if (left.length === 0) return;
     if (Date.now() > deadline) throw new OperatorError(`the broker still lists ${left.join(', ')} ${timeoutMs / 1000} s after deleting it; run the command again before starting the stage`, exitCodes.busy);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await delay(200);
   }
 }

@@ -16,7 +16,6 @@ export interface MetricBaseline {
  */
 export type Baselines = readonly MetricBaseline[];
 
-export type { MetricValues } from './metric-readers.ts';
 
 /** The shape of the Avro `Trigger` record (schemas/trigger.avsc). */
 export interface FiredTrigger {

@@ -31,16 +31,24 @@ interface Counted {
   remove(): Promise<void>;
 }
 
-/** A counting stage that has counted 30 records of 10 keys (3 each) over 2 partitions and stopped cleanly. */
-async function countedOnce(prefix: string): Promise<Counted> {
+/** A counting stage's names (countingTopology): its group, topics and changelog. */
+function stageNames(prefix: string) {
+  const name = unique(prefix);
+  const group = `bridge.${name}`;
+  return { name, group, input: `${name}.in`, output: `${name}.out`, changelog: `${group}-counts-changelog` };
+}
+
+async function connectedAdmin(): Promise<{ kafka: Kafka; admin: Admin }> {
   const kafka = kafkaClient();
   const admin = kafka.admin();
   await admin.connect();
-  const name = unique(prefix);
-  const group = `bridge.${name}`;
-  const input = `${name}.in`;
-  const output = `${name}.out`;
-  const changelog = `${group}-counts-changelog`;
+  return { kafka, admin };
+}
+
+/** A counting stage that has counted 30 records of 10 keys (3 each) over 2 partitions and stopped cleanly. */
+async function countedOnce(prefix: string): Promise<Counted> {
+  const { kafka, admin } = await connectedAdmin();
+  const { name, group, input, output, changelog } = stageNames(prefix);
   const topics = [input, output, `dlq.${name}`];
   const dir = await mkdtemp(join(tmpdir(), 'state-reset-'));
   await createTopics(admin, topics, 2);
@@ -122,13 +130,8 @@ test('moved back by other tools (offsets set directly): the stage skips what its
 });
 
 test("--reset-state deletes the group's changelogs only, not those of a group whose id extends it", async () => {
-  const kafka = kafkaClient();
-  const admin = kafka.admin();
-  await admin.connect();
-  const name = unique('state-own');
-  const group = `bridge.${name}`;
-  const input = `${name}.in`;
-  const own = `${group}-counts-changelog`;
+  const { kafka, admin } = await connectedAdmin();
+  const { group, input, changelog: own } = stageNames('state-own');
   const other = `${group}-x-counts-changelog`;
   try {
     await createTopics(admin, [input, own, other], 1);
@@ -149,13 +152,8 @@ test("--reset-state deletes the group's changelogs only, not those of a group wh
 });
 
 test('moving a stage with state forward keeps its changelog and needs no flag', async () => {
-  const kafka = kafkaClient();
-  const admin = kafka.admin();
-  await admin.connect();
-  const name = unique('state-forward');
-  const group = `bridge.${name}`;
-  const input = `${name}.in`;
-  const changelog = `${group}-counts-changelog`;
+  const { kafka, admin } = await connectedAdmin();
+  const { group, input, changelog } = stageNames('state-forward');
   try {
     await createTopics(admin, [input, changelog], 1);
     await produce(kafka, input, Array.from({ length: 4 }, (_, i) => ({ key: 'k', value: String(i) })));

@@ -241,27 +241,24 @@ export class ChunkState {
       const horizon = Math.min(open.streamTime, now) - windows.sizeMs - windows.retentionMs;
       if (!Number.isFinite(horizon)) continue;
       const store = open.spec.name;
-      let writes = this.#pending.get(store);
-      let expired = 0;
+      const written = this.#pending.get(store);
+      // The deletions go in as a record's writes do.
+      const deletions = this.record();
       for (const key of open.storage.keysInTurn(limit)) {
         // The runtime's own keys (input-offset markers) are NUL-led.
         if (key[0] === 0) continue;
         const id = key.toString('latin1');
-        if (writes?.has(id)) continue;
+        if (written?.has(id)) continue;
         const cached = open.keys.byId(id);
         const value = cached?.cached ? (cached.value as Buffer | undefined) : open.storage.get(key);
         if (value === undefined || value.length < 9 || (value[0] !== binaryV1 && value[0] !== ringV2)) continue;
         // Both binary layouts keep the key's latest event time at byte 1.
         if (!(value.readDoubleLE(1) < horizon)) continue;
-        if (!writes) {
-          writes = new Map();
-          this.#pending.set(store, writes);
-        }
-        const write: Write = { store, id, storeKey: cached ?? new StoreKey(key, id), key, bytes: null, value: undefined, reusable: false, spare: undefined, view: undefined, spareView: undefined, inPlace: false };
-        writes.set(id, write);
-        holdWrite(write.storeKey, write, this.#tick);
-        expired += 1;
+        // A key the cache let go of is not taken back into it for its deletion.
+        deletions.write(store, cached ?? new StoreKey(key, id), null, undefined);
       }
+      const expired = deletions.writeCount;
+      this.accept(deletions);
       if (expired > 0) countIn(this.#expired, store, expired);
     }
   }
