@@ -2,7 +2,7 @@
 import module from 'node:module';
 // The TypeScript sources run as they are (Node.js strips the types), so an operator's `bridge`
 // never runs stale output and no loader sits in the hot path.
-if (!process.features.typescript) {
+if (Number(process.versions.node.split('.')[0]) < 24 || !process.features.typescript) {
   process.stderr.write(`bridge needs Node.js 24 or newer (it runs its TypeScript sources directly); this is ${process.version}. In a checkout, use npm start / npm run bridge -- …, which run the pinned Node.js 24.\n`);
   process.exit(78);
 }

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.ts';
+import { exitCodes } from '../operators/errors.ts';
 import { commands } from './commands/index.ts';
 
 const program = new Command('bridge')
@@ -13,7 +14,8 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {
-    process.exitCode = error.exitCode;
+    // Help and version end with 0; every other parser error is a usage error, as the commands' own refusals are (scripts tell them from a crash).
+    process.exitCode = error.exitCode === 0 ? 0 : exitCodes.usage;
   } else if (error instanceof ConfigError) {
     console.error(error.message);
     process.exitCode = 78; // EX_CONFIG

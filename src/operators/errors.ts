@@ -11,6 +11,8 @@ export const exitCodes = {
   notFound: 66,
   /** Refused for now, try again later: the consumer group still has active members. */
   busy: 75,
+  /** The configuration lacks what the command needs (a vendor app's credentials). */
+  config: 78,
 } as const;
 
 /** A refusal the operator can act on: printed as its message alone, with its exit code. */

@@ -204,8 +204,8 @@ export function registerConnections(program: Command): void {
       refusable(async () => {
         const config = loadConfig();
         const client = vendorClientsFromConfig(config).get('oura');
-        if (client === undefined) throw new OperatorError('set OURA_CLIENT_ID and OURA_CLIENT_SECRET first', exitCodes.usage);
-        if (config.OURA_VERIFICATION_TOKEN === undefined) throw new OperatorError('set OURA_VERIFICATION_TOKEN first (the ingress answers the handshake with it)', exitCodes.usage);
+        if (client === undefined) throw new OperatorError('set OURA_CLIENT_ID and OURA_CLIENT_SECRET first', exitCodes.config);
+        if (config.OURA_VERIFICATION_TOKEN === undefined) throw new OperatorError('set OURA_VERIFICATION_TOKEN first (the ingress answers the handshake with it)', exitCodes.config);
         const result = await subscribeOura({ oauth: client.oauth, credentials: client.credentials, callbackUrl: options.callbackUrl, verificationToken: config.OURA_VERIFICATION_TOKEN });
         for (const s of result.created) console.log(`created ${s}`);
         for (const s of result.renewed) console.log(`renewed ${s}`);
