@@ -3,6 +3,7 @@ import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kaf
 import { createLogger, type Logger } from '../obs/logger.ts';
 import { raceTimeout } from './awaitable.ts';
 import { processChunk, type ChunkContext } from './chunk.ts';
+import { connectOnce } from './connect-once.ts';
 import { fetchMaxWaitMs } from './fetch-wait.ts';
 import { heartbeatWhile } from './heartbeat-while.ts';
 import { runnerDefaults } from './runner-defaults.ts';
@@ -376,7 +377,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
 
   let stopping: Promise<void> | undefined;
   let queryAdmin: Admin | undefined;
-  let queryConnected: Promise<void> | undefined;
+  let queryConnect: (() => Promise<void>) | undefined;
   return {
     topology,
     events,
@@ -387,7 +388,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
       const spec = topology.stateStores.find((s) => s.name === store);
       if (!state || !spec) throw new Error(`topology "${topology.name}" has no state store "${store}"`);
       const admin = (queryAdmin ??= options.kafka.admin());
-      await (queryConnected ??= admin.connect());
+      await (queryConnect ??= connectOnce(() => admin.connect()))();
       return queryStore({ admin, groupId: topology.groupId, state, store, changelogTopic: spec.changelogTopic, key, isMine: (p) => ready && assigned.some((a) => a.partition === p) });
     },
     stop() {

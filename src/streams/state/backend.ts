@@ -36,8 +36,6 @@ export interface PartitionStorage {
    * below it. Undefined when nothing was checkpointed (a fresh store: restore everything).
    */
   checkpoint(): string | undefined;
-  /** Records that everything below `offset` is applied (a clean close, after every write). */
-  writeCheckpoint(offset: string): Promise<void>;
   /** Drops every entry and the checkpoint (before a full restore). */
   clear(): Promise<void>;
   close(): Promise<void>;
@@ -91,9 +89,6 @@ export function memoryBackend(): StateBackend {
           return keys;
         },
         checkpoint: () => held.checkpoint,
-        async writeCheckpoint(offset) {
-          held.checkpoint = offset;
-        },
         async clear() {
           held.data.clear();
           delete held.checkpoint;

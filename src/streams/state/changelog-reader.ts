@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { StateEntry } from './backend.ts';
+import { connectOnce } from '../connect-once.ts';
 import { fetchMaxWaitMs } from '../fetch-wait.ts';
 
 export interface PartitionBounds {
@@ -33,8 +34,7 @@ export interface ChangelogReader {
  */
 export function kafkaChangelogReader(kafka: Kafka, groupId: string): ChangelogReader {
   const admin = kafka.admin();
-  let connected: Promise<void> | undefined;
-  const connect = () => (connected ??= admin.connect());
+  const connect = connectOnce(() => admin.connect());
 
   const offsets = async (topic: string): Promise<ReadonlyMap<number, PartitionBounds>> => {
     await connect();
@@ -126,7 +126,8 @@ export function kafkaChangelogReader(kafka: Kafka, groupId: string): ChangelogRe
       }
     },
     async close() {
-      if (connected) await admin.disconnect();
+      // kafkajs disconnects an admin that never connected as a no-op.
+      await admin.disconnect();
     },
   };
 }

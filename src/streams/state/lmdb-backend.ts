@@ -50,9 +50,6 @@ export function lmdbBackend(dir: string, flush: Partial<WriteBehindOptions> = {}
           return keys;
         },
         checkpoint: () => db.getBinary(checkpointKey)?.toString('utf8'),
-        async writeCheckpoint(offset) {
-          db.transactionSync(() => db.putSync(checkpointKey, Buffer.from(offset, 'utf8')));
-        },
         async clear() {
           await db.close();
           await rm(join(path, 'data.mdb'), { force: true });

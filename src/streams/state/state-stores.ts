@@ -35,7 +35,7 @@ export interface StateStoresOptions {
  * The state stores of one topology instance, per input partition (partition n of every source
  * topic writes partition n of every changelog). A partition is opened and restored before its
  * first record runs, from the checkpoint its local storage keeps with every chunk, and closed
- * with a checkpoint at the changelog's end when it leaves this instance.
+ * when it leaves this instance (its checkpoint stays that of the last chunk applied here).
  */
 export class StateStores {
   readonly #options: StateStoresOptions;
@@ -118,17 +118,19 @@ export class StateStores {
     return spec;
   }
 
-  /** Checkpoints each store at its changelog's end and closes it: nothing is left to restore here. */
+  /**
+   * Closes a partition's stores, keeping the checkpoint of the last chunk this instance applied.
+   * Not the changelog's end: by the time a partition is let go of, another member may already
+   * have written to its changelog (this one was dropped from the group after a pause, or still
+   * restoring when the next rebalance moved the partition), and a checkpoint past those writes
+   * would have them skipped when the partition comes back.
+   */
   async release(partition: number): Promise<void> {
     const stores = this.#partitions.get(partition);
     if (!stores) return;
     this.#partitions.delete(partition);
     const opened = await stores.opened.catch(() => undefined);
-    for (const { spec, storage } of opened?.values() ?? []) {
-      const end = this.#options.changelog ? await this.#options.changelog.offsets(spec.changelogTopic).then((o) => o.get(partition)?.high, () => undefined) : '0';
-      if (end !== undefined) await storage.writeCheckpoint(end);
-      await storage.close();
-    }
+    for (const { storage } of opened?.values() ?? []) await storage.close();
   }
 
   /**

@@ -40,10 +40,10 @@ export function writeBehind(storage: PartitionStorage, options: WriteBehindOptio
   let heldCheckpoint: string | undefined;
   let lastFlush = now();
 
-  const flush = async (checkpoint?: string): Promise<void> => {
+  const flush = async (): Promise<void> => {
     const taken = held;
     const takenCheckpoint = heldCheckpoint;
-    const covered = checkpoint ?? takenCheckpoint;
+    const covered = takenCheckpoint;
     if (taken.size === 0 && covered === undefined) return;
     held = new Map();
     heldCheckpoint = undefined;
@@ -83,9 +83,6 @@ export function writeBehind(storage: PartitionStorage, options: WriteBehindOptio
     keysInTurn: (limit) => storage.keysInTurn(limit),
     // What storage holds: a restore starts there, and the held writes are only in memory.
     checkpoint: () => storage.checkpoint(),
-    async writeCheckpoint(offset) {
-      await flush(offset);
-    },
     async clear() {
       held = new Map();
       heldCheckpoint = undefined;

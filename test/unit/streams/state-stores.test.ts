@@ -334,11 +334,10 @@ test('retention sweep: a stream time ahead of the clock expires nothing past wha
 test('keysInTurn passes over every key in turn, in memory and in LMDB, and starts over', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'turn-'));
   try {
-    for (const backend of [memoryBackend(), lmdbBackend(dir)]) {
+    // Every write reaches LMDB at once: the sweep passes over what storage holds, and held writes are the write-behind's test.
+    for (const backend of [memoryBackend(), lmdbBackend(dir, { intervalMs: 0, maxEntries: 1 })]) {
       const storage = await backend.open('g', 's', 0);
       await storage.write(['a', 'b', 'c', 'd', 'e'].map((k) => ({ key: Buffer.from(k), value: Buffer.from('1') })), '7');
-      // LMDB's writes are held for an interval; a checkpoint flushes them (the sweep passes over what storage holds).
-      await storage.writeCheckpoint('7');
       const first = storage.keysInTurn(2).map(String);
       const second = storage.keysInTurn(2).map(String);
       const third = storage.keysInTurn(2).map(String);
@@ -399,11 +398,11 @@ test('LMDB storage keeps its data and the checkpoint written with it across a re
     const second = await lmdbBackend(dir, everyWrite).open('g', 's', 0);
     assert.is(second.checkpoint(), '10', 'the checkpoint written with the data survives without a close');
     assert.is(second.get(Buffer.from('a'))?.toString(), '1', 'data survived');
-    await second.writeCheckpoint('42');
+    await second.write([{ key: Buffer.from('c'), value: Buffer.from('3') }], '42');
     await second.close();
     await first.close();
     const third = await backend.open('g', 's', 0);
-    assert.is(third.checkpoint(), '42', 'checkpoint of the clean close');
+    assert.is(third.checkpoint(), '42', 'checkpoint of the last write, after a clean close');
     await third.clear();
     assert.equal([...third.entries()], [], 'cleared');
     assert.is(third.checkpoint(), undefined, 'clearing drops the checkpoint');
@@ -454,11 +453,11 @@ test('writes held between flushes: read at once, flushed once per interval or si
   assert.match(String(failed), /disk full/, 'a failed flush is the write’s error');
   assert.is(storage.get(Buffer.from('g'))?.toString(), '1', 'and its writes are still held and read');
   assert.is(storage.checkpoint(), '40', 'storage keeps the checkpoint of its data');
-  await storage.writeCheckpoint('60');
-  assert.equal(flushed.at(-1), { keys: ['g=1'], checkpoint: '60' }, 'a checkpoint flushes what is held first');
-  await storage.write([entry('h', '1')]);
+  await storage.write([entry('h', '1')], '60');
+  assert.equal(flushed.at(-1), { keys: ['g=1', 'h=1'], checkpoint: '60' }, 'the next flush takes the failed one’s writes too, with the latest checkpoint');
+  await storage.write([entry('i', '1')]);
   await storage.close();
-  assert.equal(flushed.at(-1), { keys: ['h=1'], checkpoint: undefined }, 'a close flushes');
+  assert.equal(flushed.at(-1), { keys: ['i=1'], checkpoint: undefined }, 'a close flushes');
   const restoring = writeBehind({ ...inner, write: async (entries, checkpoint) => void flushed.push({ keys: [`${entries.length} entries`], checkpoint }) }, { intervalMs: 1_000, maxEntries: 20_000, now: () => clock });
   await restoring.write(Array.from({ length: 1_000 }, (_, i) => entry(`r${i}`, '1')), '70');
   assert.equal(flushed.at(-1), { keys: ['1000 entries'], checkpoint: '70' }, 'a batch of a restore’s size goes straight to storage when nothing is held');
@@ -538,6 +537,34 @@ test('a restore that fails closes the storages it opened; the partitions open an
   await stores.assign([0, 1]);
   assert.is(opens, 4, 'opened again on the next assignment');
   for (const partition of [0, 1]) assert.ok((await stores.ready(partition)).get('counts')!.storage.get(Buffer.from(`k${partition}`)), `partition ${partition} restored`);
+  await stores.close();
+});
+
+test('a partition let go of and assigned again restores what another member wrote to its changelog meanwhile', async () => {
+  const { topology } = counter();
+  // One changelog partition as a list: a chunk's entries, then its input-offset marker.
+  const records: Array<{ key: Buffer; value: Buffer | null }> = [];
+  const chunk = (key: string, count: string, nextInput: string) => records.push({ key: Buffer.from(key), value: Buffer.from(count) }, { key: markerKey('in'), value: Buffer.from(nextInput) });
+  const changelog: ChangelogReader = {
+    offsets: async () => new Map([[0, { low: '0', high: String(records.length) }]]),
+    restore: async (_topic, from, apply) => {
+      const start = Number(from.get(0) ?? 0);
+      if (start < records.length) await apply(0, records.slice(start), String(records.length));
+    },
+    close: async () => {},
+  };
+  const stores = new StateStores({ topology: 'count', groupId: 'bridge.count', specs: topology.stateStores, backend: memoryBackend(), changelog, events: new StreamEvents(), log: createLogger({ level: 'silent' }) });
+  const count = async () => (await stores.lookup('counts', 0, Buffer.from('a')))?.toString();
+  chunk('a', '1', '1');
+  await stores.assign([0]);
+  assert.is(await count(), '1');
+  // Another member took the partition (this one was dropped from the group) and wrote before this one let go of it.
+  chunk('a', '2', '2');
+  await stores.assign([]);
+  chunk('b', '1', '3');
+  await stores.assign([0]);
+  assert.is(await count(), '2', 'the count the changelog holds, not the one this instance had when it let go');
+  assert.is((await stores.lookup('counts', 0, Buffer.from('b')))?.toString(), '1', 'and what was written after');
   await stores.close();
 });
 
