@@ -60,7 +60,7 @@ interface Timed {
  */
 export async function processChunk(chunk: readonly RawRecord[], ctx: ChunkContext): Promise<ChunkResult> {
   const first = chunk[0];
-  const state = ctx.state && first ? await ctx.state.begin(first.partition) : undefined;
+  const state = ctx.state && first ? await ctx.state.begin(first.partition, ctx.now()) : undefined;
   // Records whose state updates are already in the changelog (acknowledged, offset not yet
   // committed when the previous owner died) run no more: their outputs were acknowledged first.
   const covered = state && first ? await ctx.state!.covered(first.partition, first.topic) : undefined;

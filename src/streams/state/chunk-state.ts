@@ -86,6 +86,10 @@ export class RecordState implements RecordAccess {
     return this.#chunk.tick;
   }
 
+  get now(): number {
+    return this.#chunk.now;
+  }
+
   get writeCount(): number {
     return this.#writes?.length ?? 0;
   }
@@ -179,9 +183,13 @@ export class ChunkState {
   readonly saved = new SavedBytes();
   #built: { readonly markers: ReadonlyArray<{ topic: string; nextOffset: string }>; readonly byStore: Map<string, StateEntry[]> } | undefined;
 
-  constructor(partition: number, stores: ReadonlyMap<string, OpenStore>) {
+  /** The clock when the chunk began (epoch ms): what a window store holds an event time ahead of it against. */
+  readonly now: number;
+
+  constructor(partition: number, stores: ReadonlyMap<string, OpenStore>, now = Date.now()) {
     this.partition = partition;
     this.#stores = stores;
+    this.now = now;
     cacheClock.tick += 1;
     this.#tick = cacheClock.tick;
   }

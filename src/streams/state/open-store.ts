@@ -179,6 +179,8 @@ export interface Pending {
 export interface RecordAccess {
   /** The chunk's `cacheClock` tick (see StoreKey's `pendingTick`). */
   readonly tick: number;
+  /** The clock when the chunk began (epoch ms). */
+  readonly now: number;
   /** Writes of this record so far: a view's remembered read stays good while this is unchanged. */
   readonly writeCount: number;
   /** The key's latest write, of this record or an accepted one of the chunk. */

@@ -75,9 +75,9 @@ export class StateStores {
     return stores.opened;
   }
 
-  /** The stores of a partition for one chunk. */
-  async begin(partition: number): Promise<ChunkState> {
-    return new ChunkState(partition, await this.ready(partition));
+  /** The stores of a partition for one chunk begun at `now` (the runner's clock). */
+  async begin(partition: number, now: number): Promise<ChunkState> {
+    return new ChunkState(partition, await this.ready(partition), now);
   }
 
   /**

@@ -216,7 +216,7 @@ export class TopologyTestDriver {
   store<K, A>(ref: WindowStoreRef<K, A>, partition?: number): Promise<WindowStore<K, A>>;
   async store(ref: KeyValueStoreRef<unknown, unknown> | WindowStoreRef<unknown, unknown>, partition = 0): Promise<KeyValueStore<unknown, unknown> | WindowStore<unknown, unknown>> {
     if (!this.#state) throw new Error(`topology "${this.topology.name}" declares no state stores`);
-    const view = (await this.#state.begin(partition)).record();
+    const view = (await this.#state.begin(partition, this.#now())).record();
     return ref.kind === 'key-value' ? view.store(ref) : view.store(ref);
   }
 

@@ -324,11 +324,27 @@ test('retention sweep: a stream time ahead of the clock expires nothing past wha
   let expired = 0;
   driver.events.on('state-expired', (e) => (expired += e.count));
   const input = driver.inputTopic('in', serdes.string(), serdes.json<number>());
-  await input.pipe({ key: 'a', value: 1, timestamp: 10 * day });
-  // A device clock a year ahead: the horizon is the clock's 12 − 4 = 8 d, not 361 d.
-  // Chunks of one record: enough of them for a pass over both keys after the jump.
-  for (let n = 0; n < 4; n += 1) await input.pipe({ key: 'b', value: 1, timestamp: 365 * day });
+  await input.pipe({ key: 'a', value: 1, timestamp: 8.5 * day });
+  // A device clock ahead by less than the grace period is taken: the horizon is the clock's 12 − 4 = 8 d, not 12.9 − 4.
+  // Chunks of one record: enough of them for a pass over both keys after it.
+  for (let n = 0; n < 4; n += 1) await input.pipe({ key: 'b', value: 1, timestamp: 12.9 * day });
   assert.is(expired, 0, 'no key expired by a timestamp from the future');
+});
+
+test('window store: a record further ahead of the clock than the grace period is dropped and counted, and its key goes on', async () => {
+  const { topology, daily } = dailySums();
+  const driver = new TopologyTestDriver(topology, { now: () => 12 * day });
+  let late = 0;
+  driver.events.on('late-dropped', (e) => (late += e.count));
+  const input = driver.inputTopic('in', serdes.string(), serdes.json<number>());
+  await input.pipe({ key: 'u', value: 1, timestamp: 365 * day }); // a device clock a year ahead
+  await input.pipe({ key: 'u', value: 2, timestamp: 12 * day });
+  await input.pipe({ key: 'u', value: 4, timestamp: 12.9 * day }); // ahead, within the grace period
+  const out = await driver.outputTopic('out', serdes.string(), serdes.string()).readRecords();
+  assert.equal(out.map((r) => r.value), ['false', 'true', 'true'], 'the record from the future dropped; the next ones added');
+  assert.is(late, 1, 'counted as a dropped record');
+  const windows = await (await driver.store(daily)).fetch('u');
+  assert.equal(windows.map((w) => [w.start / day, w.value]), [[12, 6]], 'the key holds the days at the clock');
 });
 
 test('keysInTurn passes over every key in turn, in memory and in LMDB, and starts over', async () => {
