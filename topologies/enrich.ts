@@ -7,7 +7,9 @@ import { serdes, StreamsBuilder, type AvroSchemaStore, type InPlaceSerde, type T
 import { topics } from '../src/topics.ts';
 import {
   baselineDays,
+  baselineFrom,
   baselineMetrics,
+  baselineUntil,
   baselinesOfStored,
   createTriggerMetrics,
   DayFold,
@@ -31,8 +33,14 @@ export const defaultRulesFile = fileURLToPath(new URL('./rules/cognitive-trigger
 /** The window store of users' daily values (changelog `bridge.enrich-baselines-changelog`). */
 export const baselineStoreName = 'baselines';
 
-/** Daily windows of event time, kept for the baseline's seven days; values up to two days late still count. */
-export const baselineWindows = { sizeMs: dayMs, graceMs: 2 * dayMs, retentionMs: baselineDays * dayMs } as const;
+/** Days late a value still counts (a watch synced after a weekend away). */
+const graceDays = 2;
+
+/**
+ * Daily windows of event time. A day is kept for the baseline's seven days after it and the
+ * grace days beyond: an event that comes late is judged against the seven days before its own.
+ */
+export const baselineWindows = { sizeMs: dayMs, graceMs: graceDays * dayMs, retentionMs: (baselineDays + graceDays) * dayMs } as const;
 
 /** A day of the baseline store as its changelog holds it (binary, written in place: the store writes every retained day at each event). */
 export const dailyValuesSerde: InPlaceSerde<DailyValues> = {
@@ -84,7 +92,8 @@ export function enrichTopology(options: EnrichOptions): Topology {
       if (!baselineStore || !hasDailyValues(event, metrics)) return judged(options.rules, event, [], now());
       // Synchronous while the store is (it is, once a user's key is known): a promise or a closure per event was much of the store's cost.
       const store = ctx.store(baselineStore);
-      const days = store.scan(event.userId);
+      // The baseline's days alone: the ring also keeps the grace days' worth before them.
+      const days = store.scan(event.userId, baselineFrom(event.occurredAt), baselineUntil(event.occurredAt));
       if (days instanceof Promise) return days.then((found) => judgeAndRemember(store, event, found, options.rules, metrics, now));
       return judgeAndRemember(store, event, days, options.rules, metrics, now);
     })

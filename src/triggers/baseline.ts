@@ -70,8 +70,8 @@ export interface StoredDays {
  * retained days into objects first was most of what the baseline store cost per event.
  */
 export function baselinesOfStored(days: StoredDays, eventTime: number, metrics: readonly RuleMetric[], values?: MetricValues): DailyBaselines {
-  const today = dayOf(eventTime);
-  const from = today - baselineDays * dayMs;
+  const today = baselineUntil(eventTime);
+  const from = baselineFrom(eventTime);
   const daily = scratch.reset(metrics.length);
   while (days.next()) {
     if (days.start < from || days.start >= today) continue;
@@ -83,6 +83,16 @@ export function baselinesOfStored(days: StoredDays, eventTime: number, metrics: 
 /** 00:00 UTC of the event's day. */
 function dayOf(eventTime: number): number {
   return Math.floor(eventTime / dayMs) * dayMs;
+}
+
+/** The first day (its 00:00 UTC) of the baseline of an event at `eventTime`. */
+export function baselineFrom(eventTime: number): number {
+  return dayOf(eventTime) - baselineDays * dayMs;
+}
+
+/** Where the baseline of an event at `eventTime` ends: its own day, left out. */
+export function baselineUntil(eventTime: number): number {
+  return dayOf(eventTime);
 }
 
 /**

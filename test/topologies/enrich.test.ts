@@ -119,6 +119,18 @@ test('with fewer than 5 days of history the baseline rule stays quiet; the fixed
   assert.is(last?.value.priority, 'high', 'CRITICAL → high, unchanged');
 });
 
+test('a night synced two days late is judged against the seven nights before it, not five', async () => {
+  const { input, output } = setup();
+  await logNights(input, 'traveller', [60, 62, 65, 65, 66, 68, 70].map((hrvRmssdMs) => ({ hrvRmssdMs, restingHeartRateBpm: 48 })));
+  // The two nights after the late one arrive first (the watch synced them from another phone).
+  for (const after of [1, 2]) await input.pipe({ key: 'traveller', value: sampleEvent({ userId: 'traveller', occurredAt: lastNight + after * day, hrvRmssdMs: 64, restingHeartRateBpm: 48, sleepScore: null, temperatureDeltaC: null }) });
+  await output.readRecords();
+  await input.pipe({ key: 'traveller', value: sampleEvent({ userId: 'traveller', occurredAt: lastNight, hrvRmssdMs: 40, restingHeartRateBpm: 48, sleepScore: null, temperatureDeltaC: null }) });
+  const [late] = await output.readRecords();
+  assert.equal({ ...late?.value.baselines?.find((b) => b.metric === 'hrvRmssdMs') }, { metric: 'hrvRmssdMs', median: 65, days: 7, windowDays: 7 }, 'its own week: the nights after it are not in it, none of it is past retention');
+  assert.equal(late?.value.triggers.map((t) => t.type), ['HRV_BASELINE_DROP']);
+});
+
 test('resting heart rate 10 % above the baseline fires a MEDIUM trigger, which leaves the priority normal', async () => {
   const { input, output } = setup();
   await logNights(input, 'runner', Array.from({ length: 6 }, () => ({ hrvRmssdMs: 55, restingHeartRateBpm: 50 })));

@@ -93,9 +93,9 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
     return k instanceof Promise ? k.then((known) => this.#update(known, timestamp, fold)) : this.#update(k, timestamp, fold);
   }
 
-  scan(key: unknown): WindowCursor | Promise<WindowCursor> {
+  scan(key: unknown, from?: number, to?: number): WindowCursor | Promise<WindowCursor> {
     const k = this.keyOf(key);
-    return k instanceof Promise ? k.then((known) => this.#scan(known)) : this.#scan(k);
+    return k instanceof Promise ? k.then((known) => this.#scan(known, from, to)) : this.#scan(k, from, to);
   }
 
   #update(k: StoreKey, timestamp: number, fold: WindowFold<unknown>): boolean | Promise<boolean> {
@@ -180,13 +180,13 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
     return k.pendingTick === this.access.tick && this.access.writeCount === 0 ? k.ringView : undefined;
   }
 
-  #scan(k: StoreKey): WindowCursor | Promise<WindowCursor> {
+  #scan(k: StoreKey, from: number | undefined, to: number | undefined): WindowCursor | Promise<WindowCursor> {
     const ring = this.#chunkRing(k);
-    if (ring !== undefined) return new WindowCursor(this.#codec.windows, k.ring, ring);
+    if (ring !== undefined) return new WindowCursor(this.#codec.windows, k.ring, ring, from, to);
     const current = this.#current(k);
     const binary = binaryValue(this.#codec, current);
-    if (binary instanceof Promise) return binary.then((b) => new WindowCursor(this.#codec.windows, b));
-    return new WindowCursor(this.#codec.windows, binary, binary === current && binary !== undefined ? this.#viewOfRead() : undefined);
+    if (binary instanceof Promise) return binary.then((b) => new WindowCursor(this.#codec.windows, b, undefined, from, to));
+    return new WindowCursor(this.#codec.windows, binary, binary === current && binary !== undefined ? this.#viewOfRead() : undefined, from, to);
   }
 
   async fetch(key: unknown): Promise<Array<TimeWindow<unknown>>> {

@@ -65,10 +65,13 @@ export interface WindowStore<K, A> {
    * object per window, for a step that reads every window at every record. The aggregates are
    * as the store's aggregate serde wrote them.
    *
+   * `from` and `to` (epoch ms) keep the windows whose start lies in [from, to), as Kafka
+   * Streams' `fetch(key, timeFrom, timeTo)` does; a ring's slots outside them are not read.
+   *
    * `update` and `scan` answer synchronously when the key and the aggregate serdes do (a promise
    * per call and record was much of what a window store cost a step); await them either way.
    */
-  scan(key: K): Awaitable<WindowScan>;
+  scan(key: K, from?: number, to?: number): Awaitable<WindowScan>;
 }
 
 /**

@@ -16,7 +16,8 @@ const noBytes = Buffer.alloc(0);
 
 /**
  * A key's retained windows as they lie in its stored value (either layout), oldest first, the
- * ones past retention left out as `windowsOf` leaves them out. `next()` moves to a window; `start`
+ * ones past retention left out as `windowsOf` leaves them out, and of those only the ones that
+ * start within [from, to). `next()` moves to a window; `start`
  * is its start (epoch ms) and its aggregate, as the store's aggregate serde (or InPlaceFold) wrote
  * it, is the `length` bytes of `bytes` (and `view`) from `at`. One object per scan, none per window.
  */
@@ -30,6 +31,9 @@ export class WindowCursor implements WindowScan {
   readonly observedUntil: number;
   /** A window starting at or before this is past retention. */
   readonly #keptAfter: number;
+  /** Windows starting before this are passed over; the walk ends at the first starting at or after `#to`. */
+  readonly #from: number;
+  readonly #to: number;
   /** 0x01: windows; 0x02: slots. */
   readonly #count: number;
   #index = 0;
@@ -39,10 +43,12 @@ export class WindowCursor implements WindowScan {
   #windowStart = 0;
   #slotAt = 0;
 
-  /** `view`: a DataView of `value` the caller already has. */
-  constructor(spec: WindowSpec, value: Buffer | undefined, view?: DataView) {
+  /** `view`: a DataView of `value` the caller already has. `from`, `to`: the starts of the windows wanted (all by default). */
+  constructor(spec: WindowSpec, value: Buffer | undefined, view?: DataView, from = Number.NEGATIVE_INFINITY, to = Number.POSITIVE_INFINITY) {
     this.bytes = value ?? noBytes;
     this.view = view ?? viewOf(this.bytes);
+    this.#from = from;
+    this.#to = to;
     // Read through the view alone: the Buffer object is one more cache miss at every scan.
     if (value !== undefined && this.view.byteLength > 0 && this.view.getUint8(0) === ringV2) {
       checkRing(value, this.view);
@@ -59,6 +65,13 @@ export class WindowCursor implements WindowScan {
       this.#ringSizeMs = sizeMs;
       this.#count = slots;
       this.#windowStart = (Math.floor(this.observedUntil / sizeMs) - slots + 1) * sizeMs;
+      // Slots of windows before `from` are stepped over at once, not read: a step that wants the
+      // last week of a longer retention walks a week.
+      if (from > this.#windowStart) {
+        const skipped = Math.min(slots, Math.ceil((from - this.#windowStart) / sizeMs));
+        this.#index = skipped;
+        this.#windowStart += skipped * sizeMs;
+      }
       this.#slotAt = slotAt(this.#windowStart, sizeMs, slots, this.length);
       return;
     }
@@ -74,7 +87,12 @@ export class WindowCursor implements WindowScan {
       this.#next = windowEnd(this.bytes, this.view, at, this.#index, this.#count);
       this.#index += 1;
       const start = this.view.getFloat64(at, true);
-      if (start <= this.#keptAfter) continue;
+      if (start <= this.#keptAfter || start < this.#from) continue;
+      // Windows ascend by start: none after this one is wanted.
+      if (start >= this.#to) {
+        this.#index = this.#count;
+        return false;
+      }
       this.start = start;
       this.at = at + windowHeaderBytes;
       this.length = this.#next - this.at;
@@ -94,6 +112,10 @@ export class WindowCursor implements WindowScan {
     while (this.#index < this.#count) {
       this.#index += 1;
       const start = this.#windowStart;
+      if (start >= this.#to) {
+        this.#index = this.#count;
+        return false;
+      }
       const at = this.#slotAt;
       this.#windowStart = start + this.#ringSizeMs;
       this.#slotAt = at + stride === end ? ringHeaderBytes : at + stride;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { lmdbBackend, memoryBackend, RecordError, StreamEvents, StreamsBuilder, serdes, type InPlaceFold, type Topology, type WindowFold, type WindowStore, type WindowStoreRef } from '../../../src/streams/index.ts';
+import { lmdbBackend, memoryBackend, RecordError, StreamEvents, StreamsBuilder, serdes, type InPlaceFold, type Topology, type WindowFold, type WindowScan, type WindowStore, type WindowStoreRef } from '../../../src/streams/index.ts';
 import { WindowCursor } from '../../../src/streams/state/windowed-bytes.ts';
 import { createLogger } from '../../../src/obs/logger.ts';
 import type { ChangelogReader } from '../../../src/streams/state/changelog-reader.ts';
@@ -231,6 +231,25 @@ test('window store folded in place: a failed attempt’s changes are put back, a
   assert.ok(committed[2] === committed[0] && committed[3] === committed[1], 'from the third chunk on, a chunk folds into the buffer the chunk before the last committed, which nothing holds any more');
   const windows = await (await driver.store(daily)).fetch('u');
   assert.equal(windows.map((w) => [w.start / day, w.value]), [[10, 19]], 'the store holds the last sum');
+});
+
+test('window store: a scan from and to keeps the windows starting within them, in a ring and in the 0x01 layout', async () => {
+  const startsOf = async (scan: WindowScan | Promise<WindowScan>) => {
+    const days: number[] = [];
+    for (const s = await scan; s.next(); ) days.push(s.start / day);
+    return days;
+  };
+  for (const { topology, daily, layout } of [{ ...ringSums('ranged-ring', (value) => addInPlace(value)), layout: 'ring' }, { ...dailySums(), layout: '0x01' }]) {
+    const driver = new TopologyTestDriver(topology, { now: () => 13 * day });
+    const input = driver.inputTopic('in', serdes.string(), serdes.json<number>());
+    for (const d of [10, 11, 12, 13]) await input.pipe({ key: 'u', value: d, timestamp: d * day + 5 });
+    const store = (await driver.store(daily)) as WindowStore<string | null, number>;
+    assert.equal(await startsOf(store.scan('u')), [10, 11, 12, 13], `${layout}: every retained window without bounds`);
+    assert.equal(await startsOf(store.scan('u', 11 * day, 13 * day)), [11, 12], `${layout}: [from, to)`);
+    assert.equal(await startsOf(store.scan('u', 11.5 * day, 12.5 * day)), [12], `${layout}: bounds between window starts`);
+    assert.equal(await startsOf(store.scan('u', 20 * day)), [], `${layout}: from after every window`);
+    assert.equal(await startsOf(store.scan('u', undefined, 10 * day)), [], `${layout}: to before every window`);
+  }
 });
 
 test('window store folded in place: a record sees its key’s earlier writes of the chunk after the key cache let go of the key', async () => {
