@@ -11,7 +11,8 @@ export interface ReceivedRequest {
 }
 
 /**
- * The raw record of docs/design.md §2: the body byte for byte, unkeyed (sticky partitioning), with the
+ * The raw record of docs/design.md §2: the body byte for byte (but a credential an unsigned
+ * vendor puts in it: the plugin's `recordedBody`), unkeyed (sticky partitioning), with the
  * headers verify needs. Header names are lower case (HTTP's are case-insensitive; Node lowers
  * them), values verbatim, except the ones the vendor's plugin redacts (a secret → its digest).
  */
@@ -31,5 +32,5 @@ export function rawMessage(vendor: VendorEntry, request: ReceivedRequest): Messa
     const value = request.headers[redaction.header];
     if (typeof value === 'string') headers[redaction.as] = redaction.value(value);
   }
-  return { key: null, value: request.body, headers, timestamp: String(request.receivedAtMs) };
+  return { key: null, value: vendor.recordedBody ? vendor.recordedBody(request.body) : request.body, headers, timestamp: String(request.receivedAtMs) };
 }

@@ -49,3 +49,12 @@ export function verifySettings(config: Env, retryHorizonMs: (vendor: VendorId) =
     }),
   ) as VerifySettings;
 }
+
+/**
+ * Vendors verify takes webhooks of from any address although they sign nothing: configured (a
+ * value to match), with no source networks. Their check is a value the vendor does not keep
+ * secret (Garmin echoes its client id, which every authorize link shows) and a connected user id.
+ */
+export function unsignedFromAnywhere(settings: VerifySettings): VendorId[] {
+  return plugins.filter((plugin) => plugin.checksSourceNetwork && settings[plugin.id].secrets.length > 0 && settings[plugin.id].sourceNetworks === undefined).map((plugin) => plugin.id);
+}

@@ -4,6 +4,7 @@ import { csv } from '../kit/env.ts';
 import { hour, jsonBodies, vendorPlugin } from '../kit/plugin.ts';
 import { garminMapping } from './mapping.ts';
 import { garminSignature } from './signature.ts';
+import { redactGarminTokens } from './token-redaction.ts';
 
 /** Garmin batches summaries by type: `{"dailies": [{userId, …}], "sleeps": […]}`. */
 function garminUserIds(body: unknown): readonly string[] {
@@ -25,6 +26,7 @@ export const garmin = vendorPlugin({
   requiredHeaders: [['garmin-client-id']],
   forwardedHeaders: ['garmin-client-id'],
   redactedHeaders: [],
+  recordedBody: redactGarminTokens,
   retryHorizonMs: 7 * 24 * hour, // notifications can be held for up to 7 days
   signature: garminSignature,
   deliveryId: () => undefined,

@@ -38,6 +38,12 @@ export interface VendorPlugin<Id extends string = string, Env extends z.ZodRawSh
   readonly forwardedHeaders: readonly string[];
   /** Recorded in place of the request's header (Google Health's Authorization → its digest). */
   readonly redactedHeaders: readonly HeaderRedaction[];
+  /**
+   * The body as ingress records it, when the vendor puts a credential in it (Garmin's
+   * `userAccessToken` → its digest). Only for a vendor that signs no body: a rewritten body would
+   * fail a signature. Absent: the body byte for byte.
+   */
+  readonly recordedBody?: (body: Buffer) => Buffer;
   /** How long the vendor keeps retrying one delivery, in ms; sizes the replay guard's memory. */
   readonly retryHorizonMs: number;
   readonly signature: SignatureScheme;

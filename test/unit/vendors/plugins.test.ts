@@ -8,7 +8,7 @@ import { bridgeSchemas } from '../../../src/schemas/index.ts';
 import { allTopics, rawTopic, topics, verifiedTopic } from '../../../src/topics.ts';
 import { formatFor } from '../../../src/vendors/kit/body.ts';
 import { plugins, vendorById, vendorIds, vendorOfTopic, vendors } from '../../../src/vendors/index.ts';
-import { verifySettings } from '../../../src/verify/index.ts';
+import { unsignedFromAnywhere, verifySettings } from '../../../src/verify/index.ts';
 
 /** The Avro `Source` enum of BiometricEvent, as the registry will hold it. */
 function sourceSymbols(): readonly string[] {
@@ -65,6 +65,8 @@ test("every plugin's variables are in the config schema, and verify reads them t
   assert.equal(settings.garmin.secrets, ['consumer-key'], "garmin's secret is GARMIN_CLIENT_ID");
   assert.ok(settings.withings.sourceNetworks?.check('10.1.2.3', 'ipv4'), 'withings networks from WITHINGS_SOURCE_NETWORKS');
   assert.is(settings.garmin.sourceNetworks, undefined, 'no garmin networks configured: not checked');
+  assert.equal(unsignedFromAnywhere(settings), ['garmin'], 'garmin, configured without networks, is named at start; withings has its networks');
+  assert.equal(unsignedFromAnywhere(verifySettings(loadConfig({}))), [], 'a vendor not configured is not named');
 });
 
 test('a variable declared twice, by two plugins or by a plugin and the pipeline, is refused', () => {
