@@ -4,9 +4,13 @@ import { RecordError } from '../../streams/errors.ts';
 /** Garmin Health API (partner-gated spec); `GARMIN_API_BASE_URL` overrides the host. */
 export const garminApiBaseUrl = 'https://apis.garmin.com';
 
+/** Where Garmin's pull endpoints lie; a ping's callbackURL names one of them. */
+const wellnessApiPath = '/wellness-api/rest/';
+
 /**
  * A ping's `callbackURL` as a path and query on the configured host: the stage never follows a
- * host named in a request body, so a forged ping cannot point it (and the user's token) elsewhere.
+ * host named in a request body, so a forged ping cannot point it (and the user's token)
+ * elsewhere, nor at a path of the host outside the pull endpoints.
  */
 export function garminCallbackPath(callbackUrl: string): { path: string; query: Record<string, string> } {
   let url: URL;
@@ -15,6 +19,7 @@ export function garminCallbackPath(callbackUrl: string): { path: string; query: 
   } catch (error) {
     throw new RecordError('malformed_notification', 'garmin ping has a callbackURL that is not a URL', { cause: error });
   }
+  if (!url.pathname.startsWith(wellnessApiPath) || url.pathname.includes('/../')) throw new RecordError('malformed_notification', `garmin ping has a callbackURL outside ${wellnessApiPath}`);
   return { path: url.pathname, query: Object.fromEntries(url.searchParams) };
 }
 
