@@ -38,7 +38,7 @@ function event(i: number, round: number): EnrichedBiometricEvent {
 }
 
 let captured: EventRow[] = [];
-const stage = sinkStage({ schemaStore: store, writer: { write: async (rows) => ((captured = [...rows]), { inserted: rows.length, retracted: 0 }) } });
+const stage = sinkStage({ schemaStore: store, writer: { write: async (rows) => ((captured = [...rows]), { written: rows.length, retracted: 0 }) } });
 const timings: Record<string, number[]> = { decodeAndRows: [], insert: [], insertParallel3: [] };
 const cpu = (f: () => Promise<void> | void) => async (label: string) => {
   const t = performance.now();

@@ -45,7 +45,8 @@ export interface NeurosConsumerOptions {
   readonly sessionTimeoutMs?: number; // thirty seconds
   /**
    * Called once per event, in order per user. The offset is committed only after it resolves,
-   * so a crash redelivers (at-least-once): make it idempotent on `enriched.event.eventId`.
+   * so a crash redelivers (at-least-once): make it idempotent on `enriched.event.eventId` and
+   * `receivedAt` (a later version of a vendor record keeps its eventId with a later receivedAt).
    */
   handle(message: NeurosMessage): Promise<void>;
   /**

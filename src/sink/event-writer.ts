@@ -3,15 +3,18 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { EventRow } from './event-rows.ts';
+import { latestVersions } from './event-versions.ts';
 import type { PostgresBreaker } from './postgres-breaker.ts';
 
 export interface EventWriter {
   /**
-   * Inserts the rows in one transaction; resolves once it is committed. Rows whose event_id
-   * already exists are skipped, so a replayed or redelivered batch is harmless. A row with
-   * `deletedAt` (a vendor deletion) also marks the existing row with that event_id deleted.
+   * Writes the rows in one transaction; resolves once it is committed. A row whose event_id is
+   * stored already replaces it only when it was received later (a re-scored or updated vendor
+   * record), so a replayed or redelivered batch is harmless and an older version never wins. A
+   * row with `deletedAt` (a vendor deletion) marks the row with that event_id deleted for good.
+   * `written` counts rows inserted or replaced, `retracted` stored rows marked deleted.
    */
-  write(rows: readonly EventRow[]): Promise<{ inserted: number; retracted: number }>;
+  write(rows: readonly EventRow[]): Promise<{ written: number; retracted: number }>;
 }
 
 export interface EventWriterOptions {
@@ -21,8 +24,8 @@ export interface EventWriterOptions {
 }
 
 // A chunk is COPYed into a temporary staging table, then moved with one INSERT … SELECT … ON
-// CONFLICT DO NOTHING, in one transaction. bench:sink measured the Postgres backends at about
-// 10 µs per row this way against 14–15 for one INSERT … SELECT FROM jsonb_to_recordset($1) of the
+// CONFLICT DO UPDATE, in one transaction. bench:sink measured the Postgres backends at about
+// 10 µs per row this way (with DO NOTHING, which takes the same path for a row not stored yet) against 14–15 for one INSERT … SELECT FROM jsonb_to_recordset($1) of the
 // whole chunk as a JSON document (COPY reads each field straight into its column; the recordset
 // first built the whole chunk as one jsonb value, then took every row's fields back out of it).
 // Binary COPY measured the same as text, so the text format stays: it needs no encoder of
@@ -58,35 +61,36 @@ async function prepare(client: pg.PoolClient): Promise<void> {
   prepared.add(client);
 }
 
-function insertSql(table: string): string {
-  return `INSERT INTO ${table} (event_id, user_id, source, data_type, occurred_at, received_at, metrics,
+// event_id comes from the vendor's upsert key, so a re-scored WHOOP sleep, an Oura `update` or
+// Terra's later daily summary arrives with the eventId of the version stored. received_at (when
+// ingress took the webhook, carried unchanged through replays and redrives) orders the versions:
+// a later one replaces every column but event_id, inserted_at (the first insertion) and
+// deleted_at; an equal one is the same version again and an earlier one a replay or a redrive,
+// and both leave the row alone. Nothing replaces a deleted row (a deletion is final for its
+// eventId) and a deletion replaces nothing (it carries no values).
+function upsertSql(table: string): string {
+  return `INSERT INTO ${table} AS e (event_id, user_id, source, data_type, occurred_at, received_at, metrics,
       triggers, priority, schema_id, src_topic, src_partition, src_offset, deleted_at)
     SELECT event_id, user_id, source, data_type, to_timestamp(occurred_at / 1000.0), to_timestamp(received_at / 1000.0), metrics,
       triggers, priority, schema_id, src_topic, src_partition, src_offset, to_timestamp(deleted_at / 1000.0)
     FROM ${staging}
-    ON CONFLICT (event_id) DO NOTHING`;
+    ON CONFLICT (event_id) DO UPDATE SET user_id = excluded.user_id, source = excluded.source,
+      data_type = excluded.data_type, occurred_at = excluded.occurred_at, received_at = excluded.received_at,
+      metrics = excluded.metrics, triggers = excluded.triggers, priority = excluded.priority,
+      schema_id = excluded.schema_id, src_topic = excluded.src_topic, src_partition = excluded.src_partition,
+      src_offset = excluded.src_offset
+    WHERE excluded.received_at > e.received_at AND e.deleted_at IS NULL AND excluded.deleted_at IS NULL`;
 }
 
-// Only for chunks that hold a deletion, so the common chunk keeps the plain insert. The insert and
-// the retraction are one statement, so its UPDATE sees the rows from before the statement, which
-// is why copies of a deleted event inside the chunk arrive already marked (retractCopies) and the
-// first one inserted is a tombstone. A deletion that arrives before its
-// event inserts that tombstone, so the event arriving later (a replay) stays deleted.
-function insertAndRetractSql(table: string): string {
-  return `WITH inserted AS (${insertSql(table)} RETURNING 1),
-    retracted AS (
-      UPDATE ${table} AS e SET deleted_at = to_timestamp(s.deleted_at / 1000.0)
-      FROM ${staging} AS s
-      WHERE e.event_id = s.event_id AND s.deleted_at IS NOT NULL AND e.deleted_at IS NULL
-      RETURNING 1)
-    SELECT (SELECT count(*) FROM inserted)::int AS inserted, (SELECT count(*) FROM retracted)::int AS retracted`;
-}
-
-/** Every row of the chunk whose event the chunk also deletes, marked deleted like the deletion. */
-function retractCopies(rows: readonly EventRow[]): EventRow[] {
-  const deletedAt = new Map<string, number>();
-  for (const row of rows) if (row.deletedAt !== null && !deletedAt.has(row.eventId)) deletedAt.set(row.eventId, row.deletedAt);
-  return rows.map((row) => (row.deletedAt === null && deletedAt.has(row.eventId) ? { ...row, deletedAt: deletedAt.get(row.eventId)! } : row));
+// Only for chunks that hold a deletion, so the common chunk runs the upsert alone. It runs before
+// the upsert, as its own statement: it sees only the rows stored before the chunk, and a row
+// updated by one statement and locked again by ON CONFLICT in the same statement would fail it.
+// A deleted event new to the table is then inserted by the upsert already marked (a tombstone),
+// so the event arriving later (a replay) stays deleted.
+function retractSql(table: string): string {
+  return `UPDATE ${table} AS e SET deleted_at = to_timestamp(s.deleted_at / 1000.0)
+    FROM ${staging} AS s
+    WHERE e.event_id = s.event_id AND s.deleted_at IS NOT NULL AND e.deleted_at IS NULL`;
 }
 
 // COPY's text format gives a backslash, tab, newline and carriage return a meaning, so a value
@@ -112,13 +116,14 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
   if (!/^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/.test(table)) throw new Error(`table "${table}" is not a plain identifier`);
   // Named, so each connection plans them once: a plan over the staging table stays valid for
   // the connection's life, since the table is never dropped.
-  const insert = { name: `insert-events-${table}`, text: insertSql(table) };
-  const insertAndRetract = { name: `insert-retract-events-${table}`, text: insertAndRetractSql(table) };
+  const upsert = { name: `upsert-events-${table}`, text: upsertSql(table) };
+  const retract = { name: `retract-events-${table}`, text: retractSql(table) };
   return {
     async write(rows) {
-      if (rows.length === 0) return { inserted: 0, retracted: 0 };
-      const deletes = rows.some((row) => row.deletedAt !== null);
-      const lines = copyLines(deletes ? retractCopies(rows) : rows);
+      if (rows.length === 0) return { written: 0, retracted: 0 };
+      const staged = latestVersions(rows);
+      const deletes = staged.some((row) => row.deletedAt !== null);
+      const lines = copyLines(staged);
       return options.breaker.run(async () => {
         const client = await options.pool.connect();
         try {
@@ -127,17 +132,11 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
           // rows are durable when COMMIT resolves (synchronous_commit stays on).
           await client.query('BEGIN');
           await pipeline(Readable.from([lines]), client.query(copyFrom(copy)));
-          let written: { inserted: number; retracted: number };
-          if (deletes) {
-            const result = await client.query<{ inserted: number; retracted: number }>(insertAndRetract);
-            written = result.rows[0] ?? { inserted: 0, retracted: 0 };
-          } else {
-            const result = await client.query(insert);
-            written = { inserted: result.rowCount ?? 0, retracted: 0 };
-          }
+          const retracted = deletes ? ((await client.query(retract)).rowCount ?? 0) : 0;
+          const written = (await client.query(upsert)).rowCount ?? 0;
           await client.query('COMMIT');
           client.release();
-          return written;
+          return { written, retracted };
         } catch (error) {
           // The connection is dropped rather than rolled back: after a timeout or a COPY cut
           // short its state is unknown, and closing it ends the open transaction on the server.

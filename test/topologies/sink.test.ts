@@ -18,12 +18,12 @@ function fakeWriter() {
       state.calls.push([...rows]);
       if (state.down) throw new DependencyUnavailableError('postgres', 1_000);
       if (rows.some((row) => row.eventId === state.poison)) throw new Error('value out of range');
-      let inserted = 0;
+      let written = 0;
       for (const row of rows) {
-        if (!state.stored.has(row.eventId)) inserted += 1;
+        if (!state.stored.has(row.eventId)) written += 1;
         state.stored.set(row.eventId, row);
       }
-      return { inserted, retracted: 0 };
+      return { written, retracted: 0 };
     },
   };
   return { state, writer };
