@@ -49,13 +49,15 @@ export function arrayAt(root: unknown, ...path: string[]): unknown[] | undefined
 }
 
 /**
- * A point in time as epoch ms from an ISO-8601 string or an epoch number. Numbers below 1e11
+ * A point in time as whole epoch ms from an ISO-8601 string or an epoch number. Numbers below 1e11
  * are seconds (1e11 s is the year 5138; 1e11 ms is 1973), so both vendor conventions work.
+ * Fractions (`1736900000.123456` s) are rounded to the millisecond: the Avro timestamps are
+ * longs, and one fractional time would fail the serialization of its whole batch.
  */
 export function timeAt(root: unknown, ...path: string[]): number | undefined {
   const parent = objectAt(root, ...path.slice(0, -1));
   const value = parent?.[path[path.length - 1]!];
-  if (typeof value === 'number' && Number.isFinite(value)) return value < 1e11 ? value * 1000 : value;
+  if (typeof value === 'number' && Number.isFinite(value)) return Math.round(value < 1e11 ? value * 1000 : value);
   if (typeof value === 'string' && value !== '') {
     if (/^\d+(\.\d+)?$/.test(value)) return timeAt({ t: Number(value) }, 't');
     const parsed = Date.parse(value);

@@ -1,4 +1,4 @@
-import { arrayAt, isObject, numberAt, objectAt, objectBody, stringAt, type JsonObject } from '../kit/payload-fields.ts';
+import { arrayAt, isObject, numberAt, objectAt, objectBody, stringAt, timeAt, type JsonObject } from '../kit/payload-fields.ts';
 import { buildEvent, needsHydration, readingAt, unmappable, type MappingContext, type MappingResult, type VendorMapping } from '../kit/vendor-mapping.ts';
 import type { BiometricEvent, Reading } from '../../events/index.ts';
 
@@ -50,14 +50,14 @@ function mapMeasureGroups(userId: string, document: JsonObject, context: Mapping
       return kind === undefined || value === undefined ? [] : [{ ...kind, value: realValue(value, numberAt(measure, 'unit') ?? 0) }];
     });
     if (readings.length === 0) return [];
-    const taken = numberAt(group, 'date') ?? unmappable('withings', 'measure group has no date');
+    const taken = timeAt(group, 'date') ?? unmappable('withings', 'measure group has no date');
     return [
       buildEvent(
         {
           source: 'WITHINGS',
           userId,
           dataType: 'body',
-          occurredAt: taken * 1000,
+          occurredAt: taken,
           identity: ['measuregrp', stringAt(group, 'grpid') ?? unmappable('withings', 'measure group has no grpid')],
           deviceType: stringAt(group, 'model'),
           readings,
@@ -100,7 +100,7 @@ function mapSleepSummaries(userId: string, document: JsonObject, context: Mappin
         source: 'WITHINGS',
         userId,
         dataType: 'sleep',
-        occurredAt: (numberAt(night, 'startdate') ?? unmappable('withings', 'sleep summary has no startdate')) * 1000,
+        occurredAt: timeAt(night, 'startdate') ?? unmappable('withings', 'sleep summary has no startdate'),
         identity: ['sleep', stringAt(night, 'id') ?? unmappable('withings', 'sleep summary has no id')],
         headlines: { sleepScore: numberAt(data, 'sleep_score') },
         readings: [

@@ -38,6 +38,12 @@ test('eventId follows the sample uuid: a re-uploaded sample collapses, order doe
   assert.equal(again.map((e) => e.eventId).sort(), first.map((e) => e.eventId).sort(), 'expected the same ids in any order');
 });
 
+test('a sample timed in fractional seconds maps to whole milliseconds instead of failing its batch', () => {
+  const batch = { user_id: 'u', samples: [{ type: 'HKQuantityTypeIdentifierHeartRate', value: 61, unit: 'count/min', start: 1736900000.123456, end: 1736900000.5, uuid: 'A' }] };
+  const [event] = mapValid(healthkit, json(batch)).events;
+  assert.is(event!.occurredAt, 1736900000123, 'expected the start rounded to the millisecond, a valid Avro long');
+});
+
 test('an empty batch is acknowledged; a broken sample dead-letters the whole batch', () => {
   assert.is(mapValid(healthkit, json({ user_id: 'u', samples: [] })).acknowledged, 'healthkit_empty_batch', 'expected empty batch acknowledged');
   const error = mapError(healthkit, json({ user_id: 'u', samples: [{ type: 'HKQuantityTypeIdentifierHeartRate', value: 60, start: 1 }] }));

@@ -22,6 +22,11 @@ test('a measure group is a body event with value × 10^unit per measure type', (
   assert.is(mapOne(withings, withingsDocument('1', 'getmeas.json'), 'application/json').eventId, event.eventId, 'expected a stable id for the same measure group');
 });
 
+test('a measure group dated in fractional seconds maps to whole milliseconds instead of failing', () => {
+  const document = { measuregrps: [{ grpid: 7, date: 1736920000.123456, category: 1, measures: [{ type: 1, value: 72345, unit: -3 }] }] };
+  assert.is(mapOne(withings, hydrated('1', document), 'application/json').occurredAt, 1736920000123, 'expected the date in whole milliseconds, a valid Avro long');
+});
+
 test('value × 10^unit stays the decimal Withings meant', () => {
   assert.equal([realValue(7004, -3), realValue(3675, -2), realValue(61, 0), realValue(7, 2)], [7.004, 36.75, 61, 700], 'expected exact decimals (7004 × 0.001 would be 7.0040000000000004)');
 });
