@@ -57,7 +57,10 @@ export function arrayAt(root: unknown, ...path: string[]): unknown[] | undefined
 export function timeAt(root: unknown, ...path: string[]): number | undefined {
   const parent = objectAt(root, ...path.slice(0, -1));
   const value = parent?.[path[path.length - 1]!];
-  if (typeof value === 'number' && Number.isFinite(value)) return Math.round(value < 1e11 ? value * 1000 : value);
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    const ms = Math.round(value < 1e11 ? value * 1000 : value);
+    return Number.isFinite(ms) ? ms : undefined; // -1e308 s is no time a double of ms can hold
+  }
   if (typeof value === 'string' && value !== '') {
     if (/^\d+(\.\d+)?$/.test(value)) return timeAt({ t: Number(value) }, 't');
     const parsed = Date.parse(value);

@@ -1,4 +1,4 @@
-import { headlineValues, type BiometricEvent, type Headlines, type Reading, type Source } from '../../events/index.ts';
+import { headlineFields, headlineValues, type BiometricEvent, type Headlines, type Reading, type Source } from '../../events/index.ts';
 import { RecordError } from '../../streams/errors.ts';
 import { eventIdFor } from './event-id.ts';
 import { numberAt, stringAt, type JsonObject } from './payload-fields.ts';
@@ -47,7 +47,23 @@ export interface EventDraft {
   readonly readings?: readonly (Reading | undefined)[];
 }
 
+/**
+ * The event of a draft. A time or value that is NaN or ±Infinity (a vendor number out of range,
+ * a conversion or a sum that overflows) is refused as unmappable: Avro carries such doubles and
+ * the sink's jsonb would store null in their place, so the measurement would vanish silently.
+ */
 export function buildEvent(draft: EventDraft, context: MappingContext): BiometricEvent {
+  const headlines = headlineValues(draft.headlines ?? {}, null);
+  const readings = (draft.readings ?? []).filter((r): r is Reading => r !== undefined);
+  const eventName = `${draft.source.toLowerCase()} ${draft.dataType} event`;
+  if (!Number.isFinite(draft.occurredAt)) unmappable(eventName, 'has no finite time');
+  for (const field of headlineFields) {
+    const value = headlines[field];
+    if (value !== null && !Number.isFinite(value)) unmappable(eventName, `has a ${field} that is not a finite number`);
+  }
+  for (const reading of readings) {
+    if (!Number.isFinite(reading.value)) unmappable(eventName, `has a ${reading.metric} reading that is not a finite number`);
+  }
   return {
     eventId: eventIdFor([draft.source, draft.userId, draft.dataType, ...draft.identity]),
     userId: draft.userId,
@@ -56,8 +72,8 @@ export function buildEvent(draft: EventDraft, context: MappingContext): Biometri
     deviceType: draft.deviceType ?? null,
     occurredAt: draft.occurredAt,
     receivedAt: context.receivedAt,
-    ...headlineValues(draft.headlines ?? {}, null),
-    readings: (draft.readings ?? []).filter((r): r is Reading => r !== undefined),
+    ...headlines,
+    readings,
     op: 'UPSERT',
   };
 }

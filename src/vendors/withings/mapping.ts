@@ -33,10 +33,13 @@ const measureTypes: Readonly<Record<number, { metric: string; unit: string }>> =
 /**
  * A measure's real value is `value × 10^unit` (72345 and -3 → 72.345 kg). Dividing by the power
  * of ten keeps decimal values exact where multiplying by 10^-n would not (3675 × 0.01 ≠ 36.75 in
- * binary floating point for every value).
+ * binary floating point for every value). Undefined when the unit puts it out of a double's range
+ * (unit 400: Infinity, or NaN for a zero; unit -400: a measure turned into 0), which is no
+ * measurement a device took.
  */
-export function realValue(value: number, unit: number): number {
-  return unit < 0 ? value / 10 ** -unit : value * 10 ** unit;
+export function realValue(value: number, unit: number): number | undefined {
+  const real = unit < 0 ? value / 10 ** -unit : value * 10 ** unit;
+  return Number.isFinite(real) && (real !== 0 || value === 0) ? real : undefined;
 }
 
 /** `measuregrps[]` of getmeas (appli 1 and 4): one body event per group of real measures. */
@@ -45,9 +48,13 @@ function mapMeasureGroups(userId: string, document: JsonObject, context: Mapping
   const groups = (arrayAt(document, 'measuregrps') ?? []).filter(isObject).filter((group) => numberAt(group, 'category') !== 2);
   const events = groups.flatMap((group) => {
     const readings: Reading[] = (arrayAt(group, 'measures') ?? []).filter(isObject).flatMap((measure) => {
-      const kind = measureTypes[numberAt(measure, 'type') ?? -1];
+      const type = numberAt(measure, 'type') ?? -1;
+      const kind = measureTypes[type];
       const value = numberAt(measure, 'value');
-      return kind === undefined || value === undefined ? [] : [{ ...kind, value: realValue(value, numberAt(measure, 'unit') ?? 0) }];
+      if (kind === undefined || value === undefined) return [];
+      const unit = numberAt(measure, 'unit') ?? 0;
+      const real = realValue(value, unit) ?? unmappable('withings', `measure type ${type} has unit ${unit}, which puts value × 10^unit out of range`);
+      return [{ ...kind, value: real }];
     });
     if (readings.length === 0) return [];
     const taken = timeAt(group, 'date') ?? unmappable('withings', 'measure group has no date');

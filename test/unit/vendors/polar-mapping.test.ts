@@ -78,6 +78,13 @@ test('PING and SleepWise predictions are acknowledged; a notification still need
   assert.match(unmapped.detail, 'NEW_KIND', 'expected the kind named');
 });
 
+test('a value that overflows to Infinity dead-letters the document instead of reaching the table as null', () => {
+  const exercise = { ...api('exercise.json'), duration: `PT${'9'.repeat(400)}H` };
+  const error = mapError(polar, hydrated('EXERCISE', exercise), 'application/json');
+  assert.is(error.reason, 'unmappable', 'expected an infinite duration unmappable');
+  assert.is(error.detail, 'polar activity event has a duration reading that is not a finite number', 'expected the detail to name the reading');
+});
+
 test('documents without their id or time are dead letters saying which', () => {
   const cases: [string, unknown, string][] = [
     ['EXERCISE', { start_time: '2025-01-15T13:00:00', duration: 'PT1H' }, 'exercise has no id'],

@@ -31,6 +31,23 @@ test('value × 10^unit stays the decimal Withings meant', () => {
   assert.equal([realValue(7004, -3), realValue(3675, -2), realValue(61, 0), realValue(7, 2)], [7.004, 36.75, 61, 700], 'expected exact decimals (7004 × 0.001 would be 7.0040000000000004)');
 });
 
+test('value × 10^unit out of a double\'s range is no value', () => {
+  assert.equal(
+    [realValue(7, 400), realValue(0, 400), realValue(7, -400), realValue(0, -3)],
+    [undefined, undefined, undefined, 0],
+    'expected Infinity, NaN and a measure turned into 0 refused, and a measured 0 kept',
+  );
+});
+
+test('a measure whose unit puts its value out of range dead-letters the document, naming the type and unit', () => {
+  for (const [value, unit] of [[72345, 400], [0, 400], [72345, -400]] as const) {
+    const document = { measuregrps: [{ grpid: 7, date: 1736920000, category: 1, measures: [{ type: 1, value, unit }] }] };
+    const error = mapError(withings, hydrated('1', document), 'application/json');
+    assert.is(error.reason, 'unmappable', `expected value ${value} with unit ${unit} unmappable, not stored as null`);
+    assert.match(error.detail, `withings measure type 1 has unit ${unit}`, 'expected the detail to name the measure type and its unit');
+  }
+});
+
 test('blood pressure and temperature groups map each their own event; unknown types and objectives are left out', () => {
   const { events } = mapValid(withings, withingsDocument('4', 'getmeas-blood-pressure.json'), 'application/json');
   assert.is(events.length, 2, 'expected the pressure and temperature groups, not the category 2 objective');

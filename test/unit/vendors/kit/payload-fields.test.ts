@@ -17,6 +17,7 @@ test('fractional times are rounded to whole milliseconds, as the Avro longs need
 });
 
 test('what is not a time gives nothing', () => {
+  assert.is(timeAt({ t: -1e308 }, 't'), undefined, 'expected seconds whose milliseconds overflow a double refused, not -Infinity');
   assert.equal([timeAt({ t: 'soon' }, 't'), timeAt({ t: '' }, 't'), timeAt({}, 't'), timeAt({ t: null }, 't')], [undefined, undefined, undefined, undefined], 'expected undefined for each');
 });
 
