@@ -2,11 +2,14 @@ import type { Headlines, Reading } from '../../events/index.ts';
 import { RecordError } from '../../streams/errors.ts';
 import { arrayAt, isObject, numberAt, objectBody, stringAt, timeAt } from '../kit/payload-fields.ts';
 import { buildEvent, unmappable, type VendorMapping } from '../kit/vendor-mapping.ts';
+import { healthkitUnitsOf, toBridgeUnit } from './units.ts';
 
 /**
  * Our iOS app uploads batches `{user_id, device, samples: [{type, value, unit, start, end, uuid}]}`
  * with HealthKit identifiers; each sample becomes one event whose id derives from the sample's
- * HealthKit `uuid`, so a re-uploaded batch collapses.
+ * HealthKit `uuid`, so a re-uploaded batch collapses. A known type's value is converted from the
+ * sample's HealthKit unit into the rule's (./units.ts); a unit that does not convert dead-letters
+ * the batch rather than store, say, pounds as kilograms.
  */
 
 interface SampleRule {
@@ -14,6 +17,7 @@ interface SampleRule {
   /** Headline field the value fills, if any; otherwise it becomes a reading. */
   readonly headline?: keyof Headlines;
   readonly metric: string;
+  /** The bridge unit the reading is stored in; ./units.ts converts the sample's into it. */
   readonly unit: string;
 }
 
@@ -39,6 +43,13 @@ const rules: Readonly<Record<string, SampleRule>> = {
 
 /** HKCategoryValueSleepAnalysis raw values (iOS 16+). */
 const sleepStages: Readonly<Record<number, string>> = { 0: 'in_bed', 1: 'asleep', 2: 'awake', 3: 'core', 4: 'deep', 5: 'rem' };
+
+/** Why a sample's unit cannot be read as the rule's, naming both (a unit is no measurement, so no PHI). */
+function unitRefusal(unit: string | undefined, ruleUnit: string): string {
+  const accepted = [ruleUnit, ...healthkitUnitsOf(ruleUnit)].filter((name, index, all) => all.indexOf(name) === index).join(', ');
+  const given = unit === undefined ? 'has no unit' : `has unit "${unit.slice(0, 32)}"`;
+  return `${given}, which does not convert to ${ruleUnit} (accepted: ${accepted})`;
+}
 
 function snakeCase(identifier: string): string {
   return identifier
@@ -76,10 +87,18 @@ export const healthkitMapping: VendorMapping = {
       } else {
         if (value === undefined) unmappable('healthkit', `${where} (${type}) has no numeric value`);
         const rule = rules[type];
-        dataType = rule?.dataType ?? 'other';
-        if (rule?.headline) headlines[rule.headline] = value;
-        // Unknown identifiers keep their value under a derived name rather than being lost.
-        reading = { metric: rule?.metric ?? snakeCase(type), value, unit: rule?.unit ?? stringAt(sample, 'unit') ?? 'unknown' };
+        const unit = stringAt(sample, 'unit');
+        if (rule === undefined) {
+          // Unknown identifiers keep their value and unit under a derived name rather than being lost.
+          dataType = 'other';
+          reading = { metric: snakeCase(type), value, unit: unit ?? 'unknown' };
+        } else {
+          const inRuleUnit = unit === undefined ? undefined : toBridgeUnit(value, unit, rule.unit);
+          if (inRuleUnit === undefined) unmappable('healthkit', `${where} (${type}) ${unitRefusal(unit, rule.unit)}`);
+          dataType = rule.dataType;
+          if (rule.headline) headlines[rule.headline] = inRuleUnit;
+          reading = { metric: rule.metric, value: inRuleUnit, unit: rule.unit };
+        }
       }
       return buildEvent(
         { source: 'APPLE_HEALTHKIT', userId, dataType, occurredAt: start, identity: [uuid], deviceType: device, headlines, readings: [reading] },

@@ -44,6 +44,70 @@ test('a sample timed in fractional seconds maps to whole milliseconds instead of
   assert.is(event!.occurredAt, 1736900000123, 'expected the start rounded to the millisecond, a valid Avro long');
 });
 
+/** One sample of `type` with `value` in HealthKit's `unit` (omitted when undefined), mapped alone. */
+function sampleBatch(type: string, value: number, unit: string | undefined) {
+  return json({ user_id: 'u', samples: [{ type: `HKQuantityTypeIdentifier${type}`, value, ...(unit === undefined ? {} : { unit }), start: 1736900000000, uuid: 'S' }] });
+}
+
+test('a sample is converted from its HealthKit unit into the rule\'s', () => {
+  const cases: [type: string, value: number, unit: string, expected: number, bridgeUnit: string][] = [
+    ['OxygenSaturation', 0.97, '%', 97, 'percent'],
+    ['OxygenSaturation', 0.57, '%', 57, 'percent'],
+    ['BodyMass', 154, 'lb', 69.85322498, 'kg'],
+    ['BodyMass', 11, 'st', 69.85322498, 'kg'],
+    ['BodyMass', 2464, 'oz', 69.85322498, 'kg'],
+    ['BodyMass', 72300, 'g', 72.3, 'kg'],
+    ['BodyTemperature', 98.6, 'degF', 37, 'celsius'],
+    ['BodyTemperature', 310.15, 'K', 37, 'celsius'],
+    ['AppleSleepingWristTemperature', 96.8, 'degF', 36, 'celsius'],
+    ['HeartRate', 1.1, 'count/s', 66, 'bpm'],
+    ['RestingHeartRate', 54, 'count/min', 54, 'bpm'],
+    ['WalkingHeartRateAverage', 1.5, 'count/s', 90, 'bpm'],
+    ['RespiratoryRate', 0.25, 'count/s', 15, 'breaths_per_min'],
+    ['RespiratoryRate', 15, 'count/min', 15, 'breaths_per_min'],
+    ['HeartRateVariabilitySDNN', 0.0482, 's', 48.2, 'ms'],
+    ['ActiveEnergyBurned', 418.4, 'kJ', 100, 'kcal'],
+    ['ActiveEnergyBurned', 418400, 'J', 100, 'kcal'],
+    ['ActiveEnergyBurned', 100, 'Cal', 100, 'kcal'],
+    ['ActiveEnergyBurned', 100000, 'cal', 100, 'kcal'],
+    ['DistanceWalkingRunning', 3.1, 'mi', 4988.9664, 'm'],
+    ['DistanceWalkingRunning', 4.2, 'km', 4200, 'm'],
+    ['DistanceWalkingRunning', 1000, 'ft', 304.8, 'm'],
+    ['DistanceWalkingRunning', 100, 'yd', 91.44, 'm'],
+    ['DistanceWalkingRunning', 100, 'in', 2.54, 'm'],
+    ['DistanceWalkingRunning', 250, 'cm', 2.5, 'm'],
+    ['VO2Max', 45.2, 'mL/min·kg', 45.2, 'ml_per_kg_min'],
+    ['VO2Max', 45.2, 'ml/kg*min', 45.2, 'ml_per_kg_min'],
+  ];
+  for (const [type, value, unit, expected, bridgeUnit] of cases) {
+    const event = mapValid(healthkit, sampleBatch(type, value, unit)).events[0]!;
+    assert.is(event.readings[0]!.unit, bridgeUnit, `expected ${type} in ${bridgeUnit}`);
+    assert.is(event.readings[0]!.value, expected, `expected ${value} ${unit} of ${type} as ${expected} ${bridgeUnit}`);
+  }
+  const rested = mapValid(healthkit, sampleBatch('RestingHeartRate', 0.9, 'count/s')).events[0]!;
+  assert.is(rested.restingHeartRateBpm, 54, 'expected the headline converted as the reading is');
+});
+
+test('a value already in the rule\'s unit or its HealthKit twin is kept as it is', () => {
+  for (const [type, value, unit] of [['BodyMass', 72.3, 'kg'], ['OxygenSaturation', 97, 'percent'], ['BodyTemperature', 36.6, 'degC'], ['StepCount', 812, 'count'], ['HeartRateVariabilitySDNN', 48.2, 'ms']] as const) {
+    assert.is(mapValid(healthkit, sampleBatch(type, value, unit)).events[0]!.readings[0]!.value, value, `expected ${value} ${unit} of ${type} unchanged`);
+  }
+});
+
+test('a known type in a unit that does not convert dead-letters the batch, naming the type and the unit', () => {
+  const cases: [type: string, unit: string | undefined, detail: string][] = [
+    ['BodyMass', 'lbs', 'sample 0 (HKQuantityTypeIdentifierBodyMass) has unit "lbs", which does not convert to kg (accepted: kg, g, lb, oz, st)'],
+    ['OxygenSaturation', 'count', 'sample 0 (HKQuantityTypeIdentifierOxygenSaturation) has unit "count", which does not convert to percent'],
+    ['BodyTemperature', 'degR', 'sample 0 (HKQuantityTypeIdentifierBodyTemperature) has unit "degR", which does not convert to celsius'],
+    ['HeartRate', undefined, 'sample 0 (HKQuantityTypeIdentifierHeartRate) has no unit, which does not convert to bpm'],
+  ];
+  for (const [type, unit, detail] of cases) {
+    const error = mapError(healthkit, sampleBatch(type, 70, unit));
+    assert.is(error.reason, 'unmappable', `expected ${type} in ${unit ?? 'no unit'} unmappable`);
+    assert.match(error.detail, detail, 'expected the detail to name the type, the unit and what it should be');
+  }
+});
+
 test('an empty batch is acknowledged; a broken sample dead-letters the whole batch', () => {
   assert.is(mapValid(healthkit, json({ user_id: 'u', samples: [] })).acknowledged, 'healthkit_empty_batch', 'expected empty batch acknowledged');
   const error = mapError(healthkit, json({ user_id: 'u', samples: [{ type: 'HKQuantityTypeIdentifierHeartRate', value: 60, start: 1 }] }));
