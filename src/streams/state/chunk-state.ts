@@ -317,7 +317,11 @@ export class ChunkState {
    */
   async apply(markers: ReadonlyArray<{ topic: string; nextOffset: string }>, changelogOffsets?: ReadonlyMap<string, string>): Promise<void> {
     for (const open of this.#stores.values()) {
-      await open.storage.write(this.#entries(open.spec.name, markers), changelogOffsets?.get(open.spec.changelogTopic));
+      const entries = this.#entries(open.spec.name, markers);
+      const first = changelogOffsets?.get(open.spec.changelogTopic);
+      await open.storage.write(entries, first);
+      // Every entry is one changelog record, written together after `first`.
+      if (first !== undefined) open.ownChangelogEnd = String(BigInt(first) + BigInt(entries.length));
       // The key as the cache holds it now (the one a write was made with may have been let go since).
       for (const [id, pending] of this.#pending.get(open.spec.name) ?? []) {
         // Let go of here, not kept with a key until its next write.

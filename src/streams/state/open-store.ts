@@ -14,6 +14,11 @@ export interface OpenStore {
   readonly windowed?: WindowedCodec<unknown>;
   /** A window store's stream time on this instance: the latest event time of a record it was asked to fold (-Infinity before one). */
   streamTime: number;
+  /**
+   * The changelog offset after this instance's last write of the partition (the last chunk
+   * applied here), as Kafka Streams checkpoints what its own producer wrote at a clean close.
+   */
+  ownChangelogEnd?: string;
 }
 
 /**

@@ -119,18 +119,22 @@ export class StateStores {
   }
 
   /**
-   * Closes a partition's stores, keeping the checkpoint of the last chunk this instance applied.
-   * Not the changelog's end: by the time a partition is let go of, another member may already
-   * have written to its changelog (this one was dropped from the group after a pause, or still
-   * restoring when the next rebalance moved the partition), and a checkpoint past those writes
-   * would have them skipped when the partition comes back.
+   * Closes a partition's stores with a checkpoint after this instance's own last changelog write
+   * (kept as it is when it wrote none), so a restart here restores nothing it holds. Not the
+   * changelog's end: by the time a partition is let go of, another member may already have
+   * written to it (this one was dropped from the group after a pause, or still restoring when the
+   * next rebalance moved the partition), and a checkpoint past those writes would have them
+   * skipped when the partition comes back.
    */
   async release(partition: number): Promise<void> {
     const stores = this.#partitions.get(partition);
     if (!stores) return;
     this.#partitions.delete(partition);
     const opened = await stores.opened.catch(() => undefined);
-    for (const { storage } of opened?.values() ?? []) await storage.close();
+    for (const { storage, ownChangelogEnd } of opened?.values() ?? []) {
+      if (ownChangelogEnd !== undefined) await storage.write([], ownChangelogEnd);
+      await storage.close();
+    }
   }
 
   /**
