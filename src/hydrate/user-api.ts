@@ -1,7 +1,9 @@
+import { VendorUnavailableError } from '../connections/oauth-errors.ts';
 import { ConnectionRevokedError, type Connection, type TokenSource } from '../connections/token-source.ts';
 import { DependencyUnavailableError, RecordError } from '../streams/errors.ts';
 import { TokenRejectedError, type ApiGet } from '../vendors/kit/api-get.ts';
 import type { Lane, RateLimits } from './rate-limits.ts';
+import { vendorWaitMs } from './retry-after.ts';
 import type { VendorHttp } from './vendor-http.ts';
 
 /** The dead-letter reason of a notification whose user must reconnect; redrive it after they do. */
@@ -17,14 +19,17 @@ const tokenStoreRetryMs = 5_000;
 /**
  * A call into the token source. Its failures other than a revoked grant are the connections'
  * store or the vendor's token endpoint being unavailable: the partition waits for them rather
- * than dead-lettering notifications that would succeed a moment later.
+ * than dead-lettering notifications that would succeed a moment later. A token endpoint that
+ * said how long to wait (429 with Retry-After) is waited for that long, held to the bounds a
+ * resource API's Retry-After is.
  */
 export async function fromTokens<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
     if (error instanceof ConnectionRevokedError || error instanceof DependencyUnavailableError || error instanceof RecordError) throw error;
-    throw new DependencyUnavailableError('connections', tokenStoreRetryMs, { cause: error });
+    const askedMs = error instanceof VendorUnavailableError && error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : undefined;
+    throw new DependencyUnavailableError('connections', askedMs === undefined ? tokenStoreRetryMs : vendorWaitMs(askedMs), { cause: error });
   }
 }
 

@@ -12,12 +12,14 @@ import { onBreakerState, type BreakerState } from '../obs/breaker-state.ts';
 import { isObject } from '../vendors/kit/payload-fields.ts';
 import { DependencyUnavailableError, RecordError } from '../streams/errors.ts';
 import { ResourceGoneError, TokenRejectedError, type JsonResponse } from '../vendors/kit/api-get.ts';
+import { retryAfterMs, vendorWaitMs } from './retry-after.ts';
 
 /**
  * HTTP to one vendor's resource API, shared by every user of that vendor in a process so its
  * breaker sees every failure. Answers are sorted for the error policy:
  * 200 → the JSON object; 404/410 → ResourceGoneError; 401 → TokenRejectedError (the caller
- * refreshes); 429 → DependencyUnavailableError with the vendor's Retry-After (pause, no retry here);
+ * refreshes); 429 → DependencyUnavailableError with the vendor's Retry-After, held between 1 s and 1 h
+ * (pause, no retry here);
  * other 4xx → RecordError `vendor_refused`; 5xx, timeouts, resets → retried with backoff inside the
  * breaker (5 consecutive failures open it for a minute), then DependencyUnavailableError while open.
  */
@@ -62,15 +64,6 @@ const defaults = {
   maxDelayMs: 2_000,
   retryAfterMs: 60_000, // a 429 without Retry-After waits a minute, the shortest window vendors publish
 };
-
-/** Retry-After in seconds or as an HTTP date; undefined when absent or unreadable. */
-export function retryAfterMs(header: string | null, now: number): number | undefined {
-  if (header === null || header.trim() === '') return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
 
 const permanent = (error: unknown) =>
   error instanceof RecordError ||
@@ -131,7 +124,7 @@ export function createVendorHttp(options: VendorHttpOptions): VendorHttp {
     if (status === 429) {
       // WHOOP documents X-RateLimit-Reset (seconds until its window frees a request) rather than Retry-After.
       const waitMs = retryAfterMs(response.headers.get('retry-after'), now()) ?? retryAfterMs(response.headers.get('x-ratelimit-reset'), now());
-      throw new DependencyUnavailableError(dependency, waitMs ?? defaults.retryAfterMs);
+      throw new DependencyUnavailableError(dependency, vendorWaitMs(waitMs ?? defaults.retryAfterMs));
     }
     // The path stays out of the detail: some vendors put user ids in it.
     if (status >= 400 && status < 500) throw new RecordError('vendor_refused', `${vendor} answered ${status}`);

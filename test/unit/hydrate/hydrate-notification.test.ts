@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { VendorUnavailableError } from '../../../src/connections/oauth-errors.ts';
 import type { TokenSource } from '../../../src/connections/token-source.ts';
 import { hydrateNotification } from '../../../src/hydrate/hydrate-notification.ts';
 import type { RateLimits } from '../../../src/hydrate/rate-limits.ts';
@@ -114,6 +115,21 @@ test('a token source that fails (its store down) pauses instead of dead-letterin
   const error = await failure(hydrateNotification(broken, 'oura', body(documented.ouraNotification)));
   assert.instance(error, DependencyUnavailableError, 'expected a pause');
   assert.is((error as DependencyUnavailableError).dependency, 'connections', 'expected the connections as the dependency');
+});
+
+test('a token endpoint’s 429 pauses for its Retry-After, held between a second and an hour', async () => {
+  const connected = await tokens.connectionFor('oura', ouraUser);
+  const waitFor = async (retryAfterSeconds: number | undefined) => {
+    const busy = () => Promise.reject(new VendorUnavailableError('oura', 'token endpoint (http_429)', 429, retryAfterSeconds));
+    const endpointBusy: TokenSource = { connectionFor: async () => connected, accessToken: busy, refreshAfterUnauthorized: busy };
+    const error = await failure(hydrateNotification(simHydration(sim.baseUrl, endpointBusy), 'oura', body(documented.ouraNotification)));
+    assert.instance(error, DependencyUnavailableError, 'expected a pause');
+    return (error as DependencyUnavailableError).retryAfterMs;
+  };
+  assert.is(await waitFor(30), 30_000, 'expected the token endpoint’s Retry-After: 30 → 30 s');
+  assert.is(await waitFor(0), 1_000, 'expected Retry-After: 0 (or a past date) → 1 s');
+  assert.is(await waitFor(10 ** 7), 3_600_000, 'expected a wait of months → 1 h');
+  assert.is(await waitFor(undefined), 5_000, 'expected a 5xx without Retry-After → 5 s');
 });
 
 test('an exhausted rate limit pauses before any request', async () => {

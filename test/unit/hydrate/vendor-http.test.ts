@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ResourceGoneError, TokenRejectedError } from '../../../src/vendors/kit/api-get.ts';
-import { createVendorHttp, retryAfterMs, type VendorHttpOptions } from '../../../src/hydrate/vendor-http.ts';
+import { createVendorHttp, type VendorHttpOptions } from '../../../src/hydrate/vendor-http.ts';
 import { DependencyUnavailableError, RecordError } from '../../../src/streams/errors.ts';
 import { startVendorApiSim, type VendorApiSim } from '../../support/vendor-sim/api-server.ts';
 
@@ -52,6 +52,15 @@ test('a 429 without Retry-After waits for X-RateLimit-Reset (WHOOP), else a minu
   assert.is((bare as DependencyUnavailableError).retryAfterMs, 60_000, 'expected a minute without either header');
 });
 
+test('a 429 asking for no wait, or a wait past setTimeout’s range, pauses between a second and an hour', async () => {
+  const past = new Date(Date.now() - 60_000).toUTCString();
+  const asked = ['0', '-5', past, String(2 ** 31 / 1000), '86400'];
+  sim.script('oura', '/v2/usercollection/daily_sleep/d1', asked.map((value) => ({ status: 429, headers: { 'retry-after': value } })));
+  const waits: number[] = [];
+  for (let i = 0; i < asked.length; i += 1) waits.push(((await failure(http().get('/v2/usercollection/daily_sleep/d1', token))) as DependencyUnavailableError).retryAfterMs);
+  assert.equal(waits, [1_000, 1_000, 1_000, 3_600_000, 3_600_000], 'expected 0, a negative value and a past date to wait 1 s, and 2^31 ms or a day to wait 1 h');
+});
+
 test('5xx is retried with backoff and then succeeds', async () => {
   sim.script('oura', '/v2/usercollection/daily_sleep/d1', [{ status: 503 }, { status: 500 }]);
   const doc = await http().get('/v2/usercollection/daily_sleep/d1', token);
@@ -83,13 +92,6 @@ test('another 4xx is the dead letter vendor_refused, naming no ids', async () =>
   assert.instance(error, RecordError, 'expected a RecordError');
   assert.is((error as RecordError).reason, 'vendor_refused', 'expected vendor_refused');
   assert.not.match((error as RecordError).detail, 'd1', 'expected no document id in the detail');
-});
-
-test('Retry-After reads seconds and HTTP dates', () => {
-  const now = Date.UTC(2026, 0, 1);
-  assert.is(retryAfterMs('2', now), 2_000, 'expected seconds');
-  assert.is(retryAfterMs(new Date(now + 5_000).toUTCString(), now), 5_000, 'expected a date 5 s ahead');
-  assert.is(retryAfterMs(null, now), undefined, 'expected nothing without a header');
 });
 
 test.run();
