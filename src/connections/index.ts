@@ -1,5 +1,5 @@
 /** Vendor connections: OAuth 2.0 connect flow, tokens sealed at rest, single-flight refresh. */
-export { ConnectionRevokedError, type Connection, type TokenSource } from './token-source.ts';
+export { ConnectionRevokedError, ConnectionUnusableError, type Connection, type TokenSource } from './token-source.ts';
 export { createConnections, connectRoutesFromConfig, tokenCipherFromConfig, type Connections, type ConnectRoutesService } from './from-config.ts';
 export { createConnectRoutes, callbackUrl, type ConnectRoutes, type ConnectRoutesOptions } from './http/connect-routes.ts';
 export { createPostgresTokenSource, type VendorClient, type VendorClients, type PostgresTokenSourceOptions } from './postgres-token-source.ts';

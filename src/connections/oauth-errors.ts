@@ -7,11 +7,13 @@ import type { VendorId } from '../config/schema.ts';
 export class OAuthGrantError extends Error {
   readonly vendor: VendorId;
   readonly code: string;
+  readonly status: number;
   constructor(vendor: VendorId, code: string, status: number) {
     super(`${vendor} token endpoint answered ${status} ${code}`);
     this.name = 'OAuthGrantError';
     this.vendor = vendor;
     this.code = code;
+    this.status = status;
   }
 }
 

@@ -4,9 +4,9 @@ import type { Logger } from '../obs/logger.ts';
 import type { ConnectionMetrics } from './metrics.ts';
 import { revokeConnectionRow, sealTokens, tokenBinding } from './connection-rows.ts';
 import { refreshGrant, type OAuthClientCredentials } from './oauth-client.ts';
-import { OAuthGrantError } from './oauth-errors.ts';
-import type { TokenCipher } from './token-cipher.ts';
-import { ConnectionRevokedError, type Connection, type TokenSource } from './token-source.ts';
+import { OAuthGrantError, VendorAnswerError } from './oauth-errors.ts';
+import { TokenCipherError, type TokenCipher } from './token-cipher.ts';
+import { ConnectionRevokedError, ConnectionUnusableError, type Connection, type TokenSource } from './token-source.ts';
 import type { VendorOAuth } from './vendor-oauth.ts';
 
 /** One vendor app the bridge can refresh tokens with. */
@@ -25,6 +25,15 @@ export interface PostgresTokenSourceOptions {
   /** Refresh when the token expires within this many ms. */
   readonly refreshMarginMs?: number;
   readonly metrics?: ConnectionMetrics;
+}
+
+/** An RFC 6749 error code as vendors send it; anything else the vendor put there stays out of messages. */
+const plainCode = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** What a refusal by the token endpoint says, for a dead letter: the status and the error code only. */
+function refusal(error: OAuthGrantError | VendorAnswerError): string {
+  if (error instanceof VendorAnswerError) return 'the token endpoint answered a refresh without a usable token';
+  return `the token endpoint refused a refresh (${error.status} ${plainCode.test(error.code) ? error.code : 'unreadable error code'})`;
 }
 
 interface TokenRow {
@@ -49,8 +58,17 @@ export function createPostgresTokenSource(options: PostgresTokenSourceOptions): 
   const inFlight = new Map<string, Promise<string>>();
   const count: ConnectionMetrics['refresh'] = (vendor, outcome) => options.metrics?.refresh(vendor, outcome);
 
-  const decryptAccess = (connection: Connection, envelope: string) =>
-    cipher.decrypt(envelope, tokenBinding(connection.vendor, connection.vendorUserId, 'access'));
+  // A token no configured key opens is no outage: waiting cannot fix it, a key in
+  // TOKEN_ENCRYPTION_KEYS can. The cipher's messages name a key id, never a token.
+  const unseal = (connection: Connection, envelope: string, column: 'access' | 'refresh') => {
+    try {
+      return cipher.decrypt(envelope, tokenBinding(connection.vendor, connection.vendorUserId, column));
+    } catch (error) {
+      if (!(error instanceof TokenCipherError)) throw error;
+      throw new ConnectionUnusableError(connection.vendor, `its ${column} token does not decrypt: ${error.message}`, { cause: error });
+    }
+  };
+  const decryptAccess = (connection: Connection, envelope: string) => unseal(connection, envelope, 'access');
   const isFresh = (expiresAt: Date | null, now: number) => expiresAt === null || expiresAt.getTime() - margin > now;
   const remember = (connection: Connection, token: string, expiresAt: Date | null) => {
     if (fresh.size > 100_000) fresh.clear(); // bounded memory; a miss costs one query
@@ -103,8 +121,8 @@ export function createPostgresTokenSource(options: PostgresTokenSourceOptions): 
         return await revoke('unauthorized_without_refresh_token');
       }
       const vendorClient = clients.get(connection.vendor);
-      if (vendorClient === undefined) throw new Error(`no OAuth client configured for ${connection.vendor}: set its CLIENT_ID and CLIENT_SECRET`);
-      const refreshToken = cipher.decrypt(row.refresh_token, tokenBinding(connection.vendor, connection.vendorUserId, 'refresh'));
+      if (vendorClient === undefined) throw new ConnectionUnusableError(connection.vendor, `no OAuth client is configured for ${connection.vendor}: set its CLIENT_ID and CLIENT_SECRET`);
+      const refreshToken = unseal(connection, row.refresh_token, 'refresh');
       let grant;
       try {
         grant = await refreshGrant(vendorClient.oauth, vendorClient.credentials, refreshToken);
@@ -112,15 +130,18 @@ export function createPostgresTokenSource(options: PostgresTokenSourceOptions): 
         if (error instanceof OAuthGrantError && error.code === 'invalid_grant') {
           return await revoke('invalid_grant', error);
         }
-        const status = error instanceof OAuthGrantError ? 'error' : 'active';
+        // A refusal (or an answer without a token) comes again on the next try: only a fix of our
+        // app or the vendor's helps. A 429, 5xx or timeout is the endpoint being away for a while.
+        const refused = error instanceof OAuthGrantError || error instanceof VendorAnswerError ? error : undefined;
         await client.query('UPDATE vendor_connections SET last_error = $2, status = $3, updated_at = now() WHERE id = $1', [
           connection.id,
           (error as Error).message.slice(0, 200),
-          status,
+          refused ? 'error' : 'active',
         ]);
         await client.query('COMMIT');
         open = false;
-        count(connection.vendor, status === 'error' ? 'refused' : 'unavailable');
+        count(connection.vendor, refused ? 'refused' : 'unavailable');
+        if (refused) throw new ConnectionUnusableError(connection.vendor, refusal(refused), { cause: error });
         throw error;
       }
       // From here until COMMIT a rotating vendor has already retired the old refresh token: if

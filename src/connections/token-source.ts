@@ -19,12 +19,17 @@ export interface Connection {
 export interface TokenSource {
   /** The active connection of a vendor user, or undefined when none exists or it is revoked. */
   connectionFor(vendor: VendorId, vendorUserId: string): Promise<Connection | undefined>;
-  /** A valid access token, refreshed first when it expires within a minute (single-flight across processes). */
+  /**
+   * A valid access token, refreshed first when it expires within a minute (single-flight across
+   * processes). Throws as `refreshAfterUnauthorized` does.
+   */
   accessToken(connection: Connection): Promise<string>;
   /**
    * After the vendor answered 401 to `rejectedToken`: refresh once (single-flight across
    * processes; a concurrent caller that already refreshed gets the new token) and return it.
-   * Throws ConnectionRevokedError when the grant is gone (`invalid_grant`).
+   * Throws ConnectionRevokedError when the grant is gone (`invalid_grant`), ConnectionUnusableError
+   * when only a fix can help, VendorUnavailableError (src/connections/oauth-errors.ts) when the
+   * vendor's token endpoint cannot answer now; any other error is the connections' store failing.
    */
   refreshAfterUnauthorized(connection: Connection, rejectedToken: string): Promise<string>;
 }
@@ -36,5 +41,22 @@ export class ConnectionRevokedError extends Error {
     super(`the ${vendor} connection is revoked; the user must reconnect`, options);
     this.name = 'ConnectionRevokedError';
     this.vendor = vendor;
+  }
+}
+
+/**
+ * The connection cannot be used, and waiting will not change that: its tokens do not decrypt with
+ * TOKEN_ENCRYPTION_KEYS, its vendor has no OAuth client configured, or the vendor refused a
+ * refresh for another reason than a revoked grant. Someone must fix the key, the configuration or
+ * the vendor app; the user need not reconnect. `why` says which, never with a token or a secret.
+ */
+export class ConnectionUnusableError extends Error {
+  readonly vendor: VendorId;
+  readonly why: string;
+  constructor(vendor: VendorId, why: string, options?: ErrorOptions) {
+    super(`the ${vendor} connection cannot be used: ${why}`, options);
+    this.name = 'ConnectionUnusableError';
+    this.vendor = vendor;
+    this.why = why;
   }
 }

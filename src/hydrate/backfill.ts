@@ -76,7 +76,8 @@ export function readBackfillRequest(value: Buffer | null): BackfillRequest {
 /**
  * Every document of the request's window, in the shape live hydration writes, fetched with the
  * user's connection on the `backfill` lane of the rate limits. Failures are those of live
- * hydration: a revoked connection is `connection_revoked`; a 429 or an exhausted share pauses.
+ * hydration: a revoked connection is `connection_revoked`, an unusable one `connection_error`; a
+ * 429 or an exhausted share pauses.
  */
 export async function backfillDocuments(hydration: Hydration, request: BackfillRequest): Promise<JsonObject[]> {
   const hydrator = hydration.hydrators[request.vendor];

@@ -28,8 +28,9 @@ export type Hydrated =
  * One verified record of an id-only vendor → its documents, fetched with each user's connection,
  * in the order the notification names them. Failures are thrown for the stage's error policy: a
  * missing or revoked connection is the RecordError `connection_revoked` (redrivable after a
- * reconnect); 429s, exhausted rate limits and an open breaker are DependencyUnavailableErrors
- * (pause); other vendor failures were already retried below.
+ * reconnect), one only a fix can make usable `connection_error` (redrivable once fixed); 429s,
+ * exhausted rate limits and an open breaker are DependencyUnavailableErrors (pause); other vendor
+ * failures were already retried below.
  */
 export async function hydrateNotification(hydration: Hydration, vendor: HydratedVendorId, body: Buffer | null): Promise<Hydrated[]> {
   const hydrator = hydration.hydrators[vendor];
@@ -43,8 +44,8 @@ async function hydrate(hydration: Hydration, vendor: HydratedVendorId, hydrator:
   if (request.kind === 'delete') return { kind: 'deleted', vendorUserId: request.vendorUserId, value: request.value };
   const connection = await fromTokens(() => hydration.tokens.connectionFor(vendor, request.vendorUserId));
   // `error`: the vendor refused a refresh for another reason than a revoked grant (say, our client
-  // secret mid-rotation). The user revoked nothing; the connection is tried, and the next refresh
-  // that succeeds makes it active again.
+  // secret mid-rotation). The user revoked nothing; the connection is tried (a refusal again is
+  // `connection_error`), and the next refresh that succeeds makes it active again.
   if (connection === undefined || connection.status === 'revoked') throw revokedRecordError(vendor);
   const get = userApi(hydration.http[vendor], hydration.tokens, hydration.limits, connection);
   try {

@@ -7,7 +7,7 @@ export { hydrateNotification, type Hydrated, type Hydration } from './hydrate-no
 export { createHydration, hydrators, type HydrationOptions } from './hydration.ts';
 export { redisRateLimits, unlimited, type RateLimit, type RateLimits, type VendorRateLimits } from './rate-limits.ts';
 export { hydrateSettings, type HydrateSettings } from './settings.ts';
-export { connectionRevoked } from './user-api.ts';
+export { connectionError, connectionRevoked } from './user-api.ts';
 export { retryAfterMs, vendorWaitMs } from './retry-after.ts';
 export { createVendorHttp, type VendorHttp, type VendorHttpOptions } from './vendor-http.ts';
 export { deletion, type HydrationRequest, type VendorHydrator } from './vendor-hydrator.ts';

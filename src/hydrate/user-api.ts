@@ -1,5 +1,5 @@
 import { VendorUnavailableError } from '../connections/oauth-errors.ts';
-import { ConnectionRevokedError, type Connection, type TokenSource } from '../connections/token-source.ts';
+import { ConnectionRevokedError, ConnectionUnusableError, type Connection, type TokenSource } from '../connections/token-source.ts';
 import { DependencyUnavailableError, RecordError } from '../streams/errors.ts';
 import { TokenRejectedError, type ApiGet } from '../vendors/kit/api-get.ts';
 import type { Lane, RateLimits } from './rate-limits.ts';
@@ -13,21 +13,33 @@ export function revokedRecordError(vendor: string, cause?: unknown): RecordError
   return new RecordError(connectionRevoked, `the ${vendor} connection is revoked or missing; redrive once the user reconnects`, cause === undefined ? undefined : { cause });
 }
 
+/**
+ * The dead-letter reason of a notification whose connection only a fix can make usable again (a
+ * token key, the vendor's OAuth client, a refresh the vendor refuses); redrive it once fixed.
+ */
+export const connectionError = 'connection_error';
+
+function unusableRecordError(error: ConnectionUnusableError): RecordError {
+  return new RecordError(connectionError, `the ${error.vendor} connection cannot be used: ${error.why}; redrive once fixed`, { cause: error });
+}
+
 /** How long a partition waits when the connections' store (or the vendor's token endpoint) fails, in ms. */
 const tokenStoreRetryMs = 5_000;
 
 /**
- * A call into the token source. Its failures other than a revoked grant are the connections'
- * store or the vendor's token endpoint being unavailable: the partition waits for them rather
- * than dead-lettering notifications that would succeed a moment later. A token endpoint that
- * said how long to wait (429 with Retry-After) is waited for that long, held to the bounds a
- * resource API's Retry-After is.
+ * A call into the token source. A connection that only a fix can make usable is the dead letter
+ * `connection_error`: waiting for it would hold every other user of the partition, and ask the
+ * token endpoint again every few seconds without end. The other failures but a revoked grant are
+ * the connections' store or the vendor's token endpoint being unavailable: the partition waits for
+ * them rather than dead-lettering notifications that would succeed a moment later, for as long as
+ * a token endpoint's Retry-After asks (held to the bounds of a resource API's).
  */
 export async function fromTokens<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
     if (error instanceof ConnectionRevokedError || error instanceof DependencyUnavailableError || error instanceof RecordError) throw error;
+    if (error instanceof ConnectionUnusableError) throw unusableRecordError(error);
     const askedMs = error instanceof VendorUnavailableError && error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : undefined;
     throw new DependencyUnavailableError('connections', askedMs === undefined ? tokenStoreRetryMs : vendorWaitMs(askedMs), { cause: error });
   }

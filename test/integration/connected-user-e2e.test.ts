@@ -2,8 +2,9 @@
 // /connect routes, every stage) as a child process; the user connects Oura and WHOOP through
 // signed connect links, the vendors' OAuth and data APIs are the loopback simulators, and the
 // vendors' webhooks name only ids. The test reads what NEUROS reads (the priority topics) and
-// what the sink wrote, and plays the failures a connected user meets: an expired token, a revoked
-// grant and its reconnect + redrive, a rate-limited vendor.
+// what the sink wrote, and plays the failures a connected user meets: an expired token, a refresh
+// the vendor refuses and its redrive, a revoked grant and its reconnect + redrive, a rate-limited
+// vendor.
 import { randomBytes, randomInt } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -398,16 +399,28 @@ test('an expired token: 20 notifications at once → exactly one refresh at the 
   assert.is(dlqWatch!.seen.length, 0, `expected no dead letters, got ${dlqWatch!.seen.map((d) => d.reason).join(', ')}`);
 });
 
-test('the token endpoint refuses a refresh once (invalid_client while our client secret is rotated) → the connection recovers on the next try, nothing dead-lettered', async () => {
+test('the token endpoint refuses a refresh (invalid_client while our client secret is rotated) → connection_error dead letter, the connection error → fixed → bridge dlq redrive → the row appears, the connection active', async () => {
   oura.script('token', { status: 401, body: { error: 'invalid_client', error_description: 'client authentication failed' } });
   oura.expireAccessTokens();
   const doc = ouraReadiness(22);
   await sendOura('daily_readiness', doc.id);
 
-  const readiness = await waitRouted('the readiness after the refused refresh', 'readiness', doc.timestamp);
+  await waitFor('the connection_error dead letter', () =>
+    dlqWatch!.seen.some((d) => d.topic === dlqTopic('hydrate') && d.reason === 'connection_error' && d.value.includes(doc.id)) ||
+    `dead letters so far: ${dlqWatch!.seen.map((d) => d.reason).join(', ') || 'none'}`,
+  );
+  assert.is((await connectionRow('oura', ouraUser))?.status, 'error', 'expected the connection marked error, not revoked: the user revoked nothing');
+  const letter = dlqWatch!.seen.find((d) => d.reason === 'connection_error')!;
+  assert.match(letter.dlqHeaders, 'invalid_client', `expected the detail to name the refusal: ${letter.dlqHeaders}`);
+  for (const token of oura.issuedTokens) assert.not.ok(letter.dlqHeaders.includes(token) || letter.value.includes(token), 'expected no token in the dead letter');
+  assert.not.ok(letter.dlqHeaders.includes(oura.clientSecret), 'expected no client secret in the dead letter');
+
+  // The scripted refusal was the only one: the secret is "fixed", and the redrive refreshes.
+  const redrive = await bridge('dlq', 'redrive', 'hydrate', '--reason', 'connection_error');
+  assert.is(redrive.code, 0, `expected bridge dlq redrive to exit 0: ${redrive.stdout}${redrive.stderr}`);
+  const readiness = await waitRouted('the redriven readiness', 'readiness', doc.timestamp);
   assert.is((await waitRow(readiness)).user_id, ourUser, 'expected the row under our user id');
   assert.is((await connectionRow('oura', ouraUser))?.status, 'active', 'expected the connection active again once a refresh succeeded');
-  assert.is(dlqWatch!.seen.length, 0, `expected no dead letters: the user revoked nothing, got ${dlqWatch!.seen.map((d) => d.reason).join(', ')}`);
 });
 
 test('a revoked grant → connection_revoked dead letter → the user reconnects → bridge dlq redrive → the row appears', async () => {
@@ -451,8 +464,10 @@ test('429 with Retry-After → the partition pauses and resumes, the record goes
   assert.ok((await metric('bridge_stream_pauses_total', { dependency: 'oura-api' })) > pausesBefore, 'expected hydrate to pause on oura-api');
   await waitFor('no partition paused any more', async () => (await metric('bridge_stream_paused_partitions', {})) === 0 || 'still paused');
 
-  const unexpected = dlqWatch!.seen.filter((d) => !(d.reason === 'connection_revoked' && d.value.includes(whoopLaterNight.id)));
-  assert.equal(unexpected.map((d) => `${d.topic} ${d.reason}`), [], 'expected no dead letter but the revoked one');
+  const expected = (d: DeadLetterWatch['seen'][number]) =>
+    (d.reason === 'connection_revoked' && d.value.includes(whoopLaterNight.id)) || (d.reason === 'connection_error' && d.value.includes(ouraReadiness(22).id));
+  const unexpected = dlqWatch!.seen.filter((d) => !expected(d));
+  assert.equal(unexpected.map((d) => `${d.topic} ${d.reason}`), [], 'expected no dead letter but the revoked one and the refused refresh');
   assert.not.match(pipeline!.output(), /"level":(50|60)/, `expected no ERROR or FATAL lines from the pipeline: ${pipeline!.output().slice(-2_000)}`);
   for (const token of [...oura.issuedTokens, ...whoop.issuedTokens]) assert.not.ok(pipeline!.output().includes(token), 'expected no token in the pipeline’s output');
   for (const id of [ourUser, ouraUser, whoopUser]) assert.not.ok(pipeline!.output().includes(id), `expected no user id (${id}) in the pipeline’s output`);

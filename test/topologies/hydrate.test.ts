@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Registry } from 'prom-client';
+import { ConnectionUnusableError, type Connection, type TokenSource } from '../../src/connections/token-source.ts';
 import { DependencyUnavailableError, serdes } from '../../src/streams/index.ts';
 import { TopologyTestDriver } from '../../src/streams/testing/index.ts';
 import { hydrateBackfillTopology, hydrateTopology } from '../../topologies/hydrate.ts';
@@ -79,6 +80,33 @@ test('an inline document passes unchanged; a revoked connection is the dead lett
   await pipe('oura', `oura:${ouraUser}`, documented.ouraNotification);
   assert.equal(driver.deadLetters().map((d) => d.reason), ['connection_revoked'], 'expected one connection_revoked dead letter');
   assert.is(driver.deadLetters()[0]!.headers['dlq-source'], 'verified.oura/0/0', 'expected the source for a redrive');
+});
+
+test('a connection only a fix can make usable is the dead letter connection_error; the next notification still goes through', async () => {
+  sim = await startVendorApiSim();
+  serveDocumented(sim);
+  const tokens = new MemoryTokenSource((token) => sim.grant(token));
+  connectDocumentedUsers(sim, tokens);
+  const secret = 'refresh-7a1c55e0';
+  const unusable = new ConnectionUnusableError('oura', 'its access token does not decrypt: token key 0a1b2c3d4e5f is not in TOKEN_ENCRYPTION_KEYS', { cause: new Error(secret) });
+  const brokenFor = (connection: Connection) => (connection.vendorUserId === 'broken-user' ? Promise.reject(unusable) : undefined);
+  const keyDropped: TokenSource = {
+    connectionFor: async (vendor, vendorUserId) => (vendorUserId === 'broken-user' ? { ...(await tokens.connectionFor(vendor, ouraUser))!, vendorUserId } : tokens.connectionFor(vendor, vendorUserId)),
+    accessToken: (connection) => brokenFor(connection) ?? tokens.accessToken(connection),
+    refreshAfterUnauthorized: (connection, rejected) => brokenFor(connection) ?? tokens.refreshAfterUnauthorized(connection, rejected),
+  };
+  const driver = new TopologyTestDriver(hydrateTopology({ hydration: simHydration(sim.baseUrl, keyDropped) }));
+  const input = driver.inputTopic('verified.oura', serdes.string(), serdes.bytes());
+  await input.pipe({ key: 'oura:broken-user', value: Buffer.from(JSON.stringify({ ...documented.ouraNotification, user_id: 'broken-user' })), headers });
+  await input.pipe({ key: `oura:${ouraUser}`, value: Buffer.from(JSON.stringify(documented.ouraNotification)), headers });
+  const [letter, ...others] = driver.deadLetters();
+  assert.is(letter?.reason, 'connection_error', 'expected the broken connection’s notification dead-lettered as connection_error, not a pause');
+  assert.is(others.length, 0, 'expected one dead letter');
+  assert.is(letter!.headers['dlq-source'], 'verified.oura/0/0', 'expected the source for a redrive');
+  assert.match(letter!.headers['dlq-detail']!, 'TOKEN_ENCRYPTION_KEYS', 'expected the detail to say what to fix');
+  assert.not.match(letter!.headers['dlq-detail']!, secret, 'expected nothing of the cause in the detail');
+  const out = await driver.outputTopic('hydrated.oura', serdes.string(), serdes.json<Record<string, unknown>>()).readRecords();
+  assert.equal(out.map((r) => r.key), [`oura:${ouraUser}`], 'expected the other user’s notification hydrated after it');
 });
 
 test('a 429 rejects the record with the vendor’s Retry-After (the runner pauses), no dead letter', async () => {

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { VendorUnavailableError } from '../../../src/connections/oauth-errors.ts';
-import type { TokenSource } from '../../../src/connections/token-source.ts';
+import { ConnectionUnusableError, type TokenSource } from '../../../src/connections/token-source.ts';
 import { hydrateNotification } from '../../../src/hydrate/hydrate-notification.ts';
 import type { RateLimits } from '../../../src/hydrate/rate-limits.ts';
 import { DependencyUnavailableError, RecordError } from '../../../src/streams/errors.ts';
@@ -115,6 +115,19 @@ test('a token source that fails (its store down) pauses instead of dead-letterin
   const error = await failure(hydrateNotification(broken, 'oura', body(documented.ouraNotification)));
   assert.instance(error, DependencyUnavailableError, 'expected a pause');
   assert.is((error as DependencyUnavailableError).dependency, 'connections', 'expected the connections as the dependency');
+});
+
+test('a connection only a fix can make usable is the dead letter connection_error, its detail free of tokens and ids', async () => {
+  const connected = await tokens.connectionFor('oura', ouraUser);
+  const refused = new ConnectionUnusableError('oura', 'the token endpoint refused a refresh (401 invalid_client)');
+  const unusable = () => Promise.reject(refused);
+  const clientRefused: TokenSource = { connectionFor: async () => connected, accessToken: unusable, refreshAfterUnauthorized: unusable };
+  const error = await failure(hydrateNotification(simHydration(sim.baseUrl, clientRefused), 'oura', body(documented.ouraNotification)));
+  assert.instance(error, RecordError, 'expected a dead letter, not a pause that holds the partition');
+  assert.is((error as RecordError).reason, 'connection_error', 'expected connection_error');
+  assert.match((error as RecordError).detail, 'refused a refresh (401 invalid_client); redrive once fixed', 'expected what failed and what to do');
+  assert.not.match((error as RecordError).detail, ouraUser, 'expected no user id in the detail');
+  assert.not.match((error as RecordError).detail, 'oura-token', 'expected no token in the detail');
 });
 
 test('a token endpoint’s 429 pauses for its Retry-After, held between a second and an hour', async () => {
