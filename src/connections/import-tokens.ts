@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { isVendorId, saveConnection, type SaveConnection } from './connection-rows.ts';
+import { jsonErrorPosition } from './json-error-position.ts';
 import type { TokenCipher } from './token-cipher.ts';
 
 /**
@@ -10,7 +11,7 @@ import type { TokenCipher } from './token-cipher.ts';
  */
 export interface ImportResult {
   readonly imported: number;
-  /** One line per bad record: its number and what to fix, never a token value. */
+  /** One line per bad record (its number and what to fix), or one for a file that cannot be read as its format; never a token value. */
   readonly problems: readonly string[];
 }
 
@@ -50,16 +51,27 @@ export function parseCsv(text: string): string[][] {
   return rows;
 }
 
-function recordsOf(text: string, format: 'csv' | 'json'): Array<Record<string, unknown>> {
-  if (format === 'json') {
-    const parsed = JSON.parse(text) as unknown;
-    if (!Array.isArray(parsed)) throw new Error('a JSON import must be an array of objects');
-    return parsed.map((item) => (typeof item === 'object' && item !== null ? (item as Record<string, unknown>) : {}));
+type Records = { readonly records: Array<Record<string, unknown>> } | { readonly problem: string };
+
+function jsonRecords(text: string): Records {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // The parser's message quotes the file around the error, where a token may stand: say where only.
+    const at = jsonErrorPosition(text);
+    return { problem: `the file is not JSON${at === undefined ? '' : ` (line ${at.line}, column ${at.column})`}` };
   }
+  if (!Array.isArray(parsed)) return { problem: 'a JSON import must be an array of objects' };
+  return { records: parsed.map((item) => (typeof item === 'object' && item !== null ? (item as Record<string, unknown>) : {})) };
+}
+
+function recordsOf(text: string, format: 'csv' | 'json'): Records {
+  if (format === 'json') return jsonRecords(text);
   const [header, ...lines] = parseCsv(text);
-  if (header === undefined) return [];
+  if (header === undefined) return { records: [] };
   const names = header.map((name) => name.trim());
-  return lines.map((line) => Object.fromEntries(names.map((name, i) => [name, line[i]?.trim() ?? ''])));
+  return { records: lines.map((line) => Object.fromEntries(names.map((name, i) => [name, line[i]?.trim() ?? '']))) };
 }
 
 function text(value: unknown): string | undefined {
@@ -70,7 +82,9 @@ function text(value: unknown): string | undefined {
 export function parseImport(content: string, format: 'csv' | 'json'): { connections: SaveConnection[]; problems: string[] } {
   const connections: SaveConnection[] = [];
   const problems: string[] = [];
-  recordsOf(content, format).forEach((record, index) => {
+  const read = recordsOf(content, format);
+  if ('problem' in read) return { connections, problems: [read.problem] };
+  read.records.forEach((record, index) => {
     const where = `record ${index + 1}`;
     const missing = required.filter((name) => text(record[name]) === undefined);
     if (missing.length > 0) return void problems.push(`${where}: missing ${missing.join(', ')}`);

@@ -171,7 +171,7 @@ export function registerConnections(program: Command): void {
         const result = await withDatabase(config, (pool) => importConnections(pool, cipher, content, format));
         if (result.problems.length > 0) {
           for (const problem of result.problems) console.error(problem);
-          throw new OperatorError(`${file}: ${result.problems.length} bad record(s), nothing imported`, exitCodes.incompatible);
+          throw new OperatorError(`${file}: ${result.problems.length} problem(s), nothing imported`, exitCodes.incompatible);
         }
         console.log(`imported ${result.imported} connection(s)`);
       }),

@@ -38,4 +38,32 @@ test('a JSON import with bad records lists each problem and never a token', () =
   assert.not.ok(problems.join('\n').includes('secret-at'), 'expected no token in the problems');
 });
 
+test('a file that is not JSON names where it stops being JSON, never the text there', () => {
+  const token = 'rt-9f8e7d6c5b4a3921';
+  const malformed = [
+    // A single-quoted token: V8's message quotes it and names no position.
+    { text: `[{"vendor": "oura", "refresh_token": '${token}'}]`, at: 'line 1, column 38' },
+    { text: `[{"vendor": "oura", "refresh_token": ${token}}]`, at: 'line 1, column 38' },
+    { text: `[\n  {"vendor": "oura",\n   "refresh_token": "${token}" "user_id": "u1"}\n]`, at: 'line 3, column 43' },
+    { text: `[{"refresh_token": "${token}`, at: `line 1, column ${21 + token.length}` },
+    { text: `[{"refresh_token": "${token}"}] ${token}`, at: `line 1, column ${25 + token.length}` },
+  ];
+  for (const { text, at } of malformed) {
+    // What an operator would read, whether the import reports a problem or throws.
+    let said: string;
+    try {
+      said = parseImport(text, 'json').problems.join('\n');
+    } catch (error) {
+      said = (error as Error).message;
+    }
+    const pieces = Array.from({ length: token.length - 5 }, (_, i) => token.slice(i, i + 6));
+    assert.not.ok(pieces.some((piece) => said.includes(piece)), `expected no part of the token in “${said}”`);
+    assert.is(said, `the file is not JSON (${at})`, `expected only the position for ${JSON.stringify(text)}`);
+  }
+});
+
+test('a JSON file that is not an array is a problem, not a crash', () => {
+  assert.equal(parseImport('{"vendor": "oura"}', 'json').problems, ['a JSON import must be an array of objects'], 'expected the shape named');
+});
+
 test.run();
