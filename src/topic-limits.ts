@@ -7,6 +7,9 @@ import { maxHeaderSize } from 'node:http';
  * accepts can always be stored, carried through every stage and dead-lettered.
  */
 
+/** INGRESS_MAX_BODY_BYTES unless set: the largest webhook body, and the largest value hydrate writes. */
+export const defaultMaxBodyBytes = 1_048_576; // 1 MiB
+
 /** Kafka's framing of a record alone in its batch: 61 bytes of batch header plus varint lengths. */
 const framingBytes = 1_024;
 

@@ -3,6 +3,8 @@ import { hydrateNotification, type Hydration } from '../src/hydrate/hydrate-noti
 import { RecordError, serdes, StreamsBuilder, type StreamRecord, type Topology } from '../src/streams/index.ts';
 import { dlqTopic, hydratedTopic, hydratedVendorIds, topics, verifiedTopic, type HydratedVendorId } from '../src/topics.ts';
 import { backfillDocuments, readBackfillRequest } from '../src/hydrate/backfill.ts';
+import { valuesWithin } from '../src/hydrate/record-size.ts';
+import { defaultMaxBodyBytes } from '../src/topic-limits.ts';
 
 export interface HydrateOptions {
   readonly hydration: Hydration;
@@ -14,6 +16,12 @@ export interface HydrateOptions {
   readonly recordConcurrency?: number;
   /** Backfill requests of one partition fetched at once (HYDRATE_BACKFILL_CONCURRENCY). */
   readonly backfillConcurrency?: number;
+  /**
+   * The largest value a hydrated record carries, in bytes: INGRESS_MAX_BODY_BYTES, which the
+   * hydrated topics' max.message.bytes hold with room for headers (src/topic-limits.ts). Larger
+   * values are split where the vendor's hydrator can, else dead-lettered as `record_too_large`.
+   */
+  readonly maxValueBytes?: number;
 }
 
 export interface HydrateTopics {
@@ -36,6 +44,9 @@ const documentContentType = 'application/json';
  * hydrated.<vendor>, keyed like the input (`<vendor>:<vendor user id>`), so one user's documents
  * stay in order. A deletion becomes a record with header `op: delete`; a resource the vendor no
  * longer has is counted and acknowledged; a body that already carries its data goes on unchanged.
+ * A value larger than `maxValueBytes` goes in several records where its vendor can split it
+ * (Google Health's data points), else the notification is the dead letter `record_too_large`:
+ * one record the topic cannot hold would be refused by the broker on every try.
  */
 export function hydrateTopology(options: HydrateOptions): Topology {
   // One counter per registry, however many times the graph is built (describe, then run).
@@ -60,6 +71,7 @@ export function hydrateTopology(options: HydrateOptions): Topology {
     for (const name of carriedHeaders) if (headers[name] !== undefined) kept[name] = headers[name];
     return kept;
   };
+  const maxValueBytes = options.maxValueBytes ?? defaultMaxBodyBytes;
 
   // Many fetches in flight per partition; records of one key (one vendor user) stay in order.
   const builder = new StreamsBuilder('hydrate', {
@@ -80,8 +92,9 @@ export function hydrateTopology(options: HydrateOptions): Topology {
         }
         const documentHeaders = { ...carried(record.headers), 'content-type': documentContentType };
         const headers = hydrated.kind === 'deleted' ? { ...documentHeaders, op: 'delete' } : documentHeaders;
+        const split = hydrated.kind === 'document' ? options.hydration.hydrators[vendor].split : undefined;
         // Keyed by the document's user: the notification's key, except for pings naming several users.
-        outputs.push({ ...record, key: `${vendor}:${hydrated.vendorUserId}`, value: Buffer.from(JSON.stringify(hydrated.value)), headers });
+        for (const value of valuesWithin(vendor, hydrated.value, maxValueBytes, split)) outputs.push({ ...record, key: `${vendor}:${hydrated.vendorUserId}`, value, headers });
       }
       return outputs;
     })
@@ -115,6 +128,7 @@ export function hydrateBackfillTopology(options: HydrateOptions): Topology {
       registers: options.metrics ? [options.metrics] : [],
     });
   const hydratedOf = options.topics?.hydrated ?? hydratedTopic;
+  const maxValueBytes = options.maxValueBytes ?? defaultMaxBodyBytes;
   const builder = new StreamsBuilder('hydrate-backfill', {
     recordConcurrency: options.backfillConcurrency ?? 2,
     groupId: options.topics ? `${options.topics.groupId}-backfill` : 'bridge.hydrate-backfill',
@@ -125,9 +139,13 @@ export function hydrateBackfillTopology(options: HydrateOptions): Topology {
     .flatMap('fetch-backfill-window', async (record): Promise<StreamRecord<string | null, Buffer>[]> => {
       const request = readBackfillRequest(record.value);
       const documents = await backfillDocuments(options.hydration, request);
-      backfilled.inc({ vendor: request.vendor }, documents.length);
       const headers = { 'content-type': documentContentType, 'received-at': String(Date.now()), backfill: `${request.startDate}/${request.endDate}` };
-      return documents.map((document) => ({ ...record, key: `${request.vendor}:${request.vendorUserId}`, value: Buffer.from(JSON.stringify(document)), headers }));
+      const split = options.hydration.hydrators[request.vendor].split;
+      const outputs = documents.flatMap((document) =>
+        valuesWithin(request.vendor, document, maxValueBytes, split).map((value) => ({ ...record, key: `${request.vendor}:${request.vendorUserId}`, value, headers })),
+      );
+      backfilled.inc({ vendor: request.vendor }, documents.length);
+      return outputs;
     })
     .to('backfilled-documents', {
       // The key is `<vendor>:<vendor user id>`, the vendor one of hydratedVendorIds (readBackfillRequest).

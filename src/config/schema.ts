@@ -5,6 +5,7 @@ import { csv, positiveInt } from '../vendors/kit/env.ts';
 import { plugins } from '../vendors/index.ts';
 import { nativeEndpoints } from './native-stack.ts';
 import { hydrateEnvShape } from './hydrate-env.ts';
+import { defaultMaxBodyBytes } from '../topic-limits.ts';
 
 export const stageNames = ['verify', 'hydrate', 'normalize', 'enrich', 'route', 'sink'] as const;
 export type StageName = (typeof stageNames)[number];
@@ -96,7 +97,7 @@ const pipelineShape = {
     .refine((p) => p === '' || (p.startsWith('/') && !p.endsWith('/')), {
       message: 'must be empty or start with / and not end with /, e.g. /api/bridge',
     }),
-  INGRESS_MAX_BODY_BYTES: positiveInt.default(1_048_576), // 1 MiB
+  INGRESS_MAX_BODY_BYTES: positiveInt.default(defaultMaxBodyBytes), // 1 MiB
   /**
    * Requests waiting for the Kafka ack at once (bodies still arriving do not count); beyond it 503.
    * Enough for a second of a broker's stall at 1,000 webhooks/s: at 100, stalls of 100 ms and

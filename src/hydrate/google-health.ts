@@ -2,6 +2,7 @@ import { arrayAt, isObject, objectAt, objectBody, stringAt, type JsonObject } fr
 import { decodePayload } from '../vendors/kit/decode-payload.ts';
 import { RecordError } from '../streams/errors.ts';
 import { googleHealthApi } from '../vendors/google-health/api.ts';
+import { splitList } from './record-size.ts';
 import type { VendorHydrator } from './vendor-hydrator.ts';
 
 interface Interval {
@@ -18,7 +19,10 @@ export interface GoogleHealthFetch {
  * Google Health notifications `{data: {healthUserId, operation: UPSERT|DELETE, dataType,
  * intervals: [{startTime, endTime}]}}` → the data points of each interval (`list` with a time
  * filter). Value: `{user_id, data_type, data_points: [...]}`. DELETE → a deletion naming the data
- * type and intervals, header `op: delete`.
+ * type and intervals, header `op: delete`. A night of heart-rate samples runs past a megabyte:
+ * such a value is split into several with the same user and data type, the points in order;
+ * normalize maps each point on its own (its eventId from the point alone), so the parts give the
+ * events of the whole.
  */
 export const googleHealthHydrator: VendorHydrator<GoogleHealthFetch> = {
   vendor: 'google-health',
@@ -55,6 +59,7 @@ export const googleHealthHydrator: VendorHydrator<GoogleHealthFetch> = {
     }
     return values;
   },
+  split: (value, maxBytes) => splitList(value, 'data_points', maxBytes),
 };
 
 const backfilledTypes = ['heart-rate-variability', 'daily-resting-heart-rate'] as const;

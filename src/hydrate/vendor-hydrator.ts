@@ -1,6 +1,7 @@
 import type { HydratedVendorId } from '../topics.ts';
 import type { JsonObject } from '../vendors/kit/payload-fields.ts';
 import type { ApiGet } from '../vendors/kit/api-get.ts';
+import type { SplitValue } from './record-size.ts';
 
 /** What one verified record asks of the hydrate stage; decided from the body alone (pure). */
 export type HydrationRequest<F> =
@@ -26,6 +27,12 @@ export interface VendorHydrator<F = unknown> {
    * maps a backfill like live data. Absent: the vendor serves no history by date range.
    */
   backfill?(window: BackfillWindow, get: ApiGet, vendorUserId: string): Promise<JsonObject[]>;
+  /**
+   * A value of `fetch` or `backfill` too large for one record (more than `maxBytes` of JSON), as
+   * values of at most that size which normalize maps each on its own to the events, and eventIds,
+   * of the whole. Absent: a value is one record or, too large, a `record_too_large` dead letter.
+   */
+  readonly split?: SplitValue;
 }
 
 /** Days from `startDate` up to, not including, `endDate` (ISO dates, UTC). */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Registry } from 'prom-client';
@@ -9,7 +10,9 @@ import { backfillRecord } from '../../src/hydrate/backfill.ts';
 import { collectionStyles } from '../support/vendor-sim/api-server.ts';
 import { MemoryTokenSource } from '../support/memory-token-source.ts';
 import { startVendorApiSim, type VendorApiSim } from '../support/vendor-sim/api-server.ts';
-import { connectDocumentedUsers, documented, serveDocumented } from '../support/vendor-sim/documented-resources.ts';
+import { connectDocumentedUsers, documented, documentedUsers, serveDocumented } from '../support/vendor-sim/documented-resources.ts';
+import { normalizeVerified } from '../../src/vendors/normalize-record.ts';
+import { defaultMaxBodyBytes, topicMessageBytes } from '../../src/topic-limits.ts';
 import { simHydration } from '../support/vendor-sim/sim-hydration.ts';
 
 const ouraUser = String(documented.ouraNotification['user_id']);
@@ -118,6 +121,60 @@ test('a 429 rejects the record with the vendor’s Retry-After (the runner pause
   assert.is(driver.deadLetters().length, 0, 'expected no dead letter');
 });
 
+// A night's heart rate as Google Health lists it: the fixture's sample every 5 s from 22:00 to
+// 07:00, 6,480 points on 7 pages, about 1.6 MB of data points.
+const googleUser = documentedUsers['google-health'];
+const heartRateFixture = (JSON.parse(readFileSync(new URL('../fixtures/vendors/google-health/api/heart-rate.json', import.meta.url), 'utf8')) as { dataPoints: Record<string, Record<string, unknown>>[] }).dataPoints[0]!;
+const nightOfHeartRate = Array.from({ length: 6_480 }, (_, n) => ({
+  ...heartRateFixture,
+  heartRate: { sampleTime: { physicalTime: new Date(Date.parse('2025-01-14T22:00:00Z') + n * 5_000).toISOString(), utcOffset: '3600s' }, beatsPerMinute: String(48 + (n % 40)) },
+}));
+const heartRateNotification = { data: { ...(documented.googleHealthNotification['data'] as object), dataType: 'heart-rate' } };
+const heartRatePath = '/v4/users/me/dataTypes/heart-rate/dataPoints';
+const pagesOf = (points: readonly object[], size: number) =>
+  Array.from({ length: Math.ceil(points.length / size) }, (_, i) => ({ status: 200, body: { dataPoints: points.slice(i * size, (i + 1) * size), nextPageToken: (i + 1) * size < points.length ? `page-${i + 1}` : '' } }));
+const readGoogleHealth = async (driver: TopologyTestDriver) =>
+  (await driver.outputTopic('hydrated.google-health', serdes.string(), serdes.bytes()).readRecords()).map((record) => ({ ...record, value: record.value ?? Buffer.alloc(0) }));
+const eventIdsOf = (records: readonly { key: string | null; value: Buffer; headers: Record<string, string> }[]) =>
+  records.flatMap((record) => normalizeVerified({ ...record, topic: 'hydrated.google-health', timestamp: 0 }).events.map((event) => event.eventId));
+
+test('a night of heart rate past the topic limit is split across records within it, which normalize to the events of the whole', async () => {
+  const { driver } = await setup();
+  sim.script('google-health', heartRatePath, pagesOf(nightOfHeartRate, 1_000));
+  const whole = { user_id: googleUser, data_type: 'heart-rate', data_points: nightOfHeartRate };
+  assert.ok(Buffer.byteLength(JSON.stringify(whole)) > topicMessageBytes(defaultMaxBodyBytes, 'hydrated.google-health'), 'expected the night to pass the hydrated topic’s max.message.bytes');
+  await driver.inputTopic('verified.google-health', serdes.string(), serdes.bytes()).pipe({ key: `google-health:${googleUser}`, value: Buffer.from(JSON.stringify(heartRateNotification)), headers });
+
+  const out = await readGoogleHealth(driver);
+  assert.ok(out.length >= 2, `expected several records, got ${out.length}`);
+  for (const record of out) {
+    assert.ok(record.value.length <= defaultMaxBodyBytes, `expected each value within INGRESS_MAX_BODY_BYTES, got ${record.value.length}`);
+    assert.is(record.key, `google-health:${googleUser}`, 'expected every part keyed by the user');
+    assert.equal(record.headers, { 'x-request-id': 'r-1', 'received-at': '1736925163418', 'content-type': 'application/json' }, 'expected the carried headers on every part');
+  }
+  const parts = out.map((record) => JSON.parse(record.value.toString('utf8')) as Record<string, unknown>);
+  assert.ok(parts.every((part) => part['user_id'] === googleUser && part['data_type'] === 'heart-rate'), 'expected the user and the data type on every part');
+  assert.equal(parts.flatMap((part) => part['data_points'] as unknown[]), nightOfHeartRate, 'expected every point once, in order');
+
+  const split = eventIdsOf(out);
+  const unsplit = eventIdsOf([{ key: out[0]!.key, value: Buffer.from(JSON.stringify(whole)), headers: out[0]!.headers }]);
+  assert.is(new Set(split).size, nightOfHeartRate.length, 'expected one event per point');
+  assert.equal(split, unsplit, 'expected the parts to normalize to the events, and eventIds, of the whole night');
+  assert.is(driver.deadLetters().length, 0, 'expected no dead letter');
+});
+
+test('a single document larger than a hydrated record holds is the dead letter record_too_large, not a record the broker refuses', async () => {
+  const { driver, count } = await setup();
+  const oversized = { ...nightOfHeartRate[0]!, dataSource: { ...(heartRateFixture['dataSource'] as object), note: 'x'.repeat(defaultMaxBodyBytes) } };
+  sim.script('google-health', heartRatePath, pagesOf([nightOfHeartRate[1]!, oversized], 10));
+  await driver.inputTopic('verified.google-health', serdes.string(), serdes.bytes()).pipe({ key: `google-health:${googleUser}`, value: Buffer.from(JSON.stringify(heartRateNotification)), headers });
+  assert.equal(driver.deadLetters().map((d) => d.reason), ['record_too_large'], 'expected one record_too_large dead letter');
+  assert.is(driver.deadLetters()[0]!.headers['dlq-source'], 'verified.google-health/0/0', 'expected the notification kept for a redrive');
+  assert.match(driver.deadLetters()[0]!.headers['dlq-detail']!, 'INGRESS_MAX_BODY_BYTES', 'expected the detail to name the limit to raise');
+  assert.is((await readGoogleHealth(driver)).length, 0, 'expected nothing written');
+  assert.is(await count('document'), '1', 'expected the fetched document counted');
+});
+
 test('a backfill request on hydrate.backfill becomes the window’s documents on hydrated.<vendor>, keyed by the user, the window in a header', async () => {
   sim = await startVendorApiSim();
   const tokens = new MemoryTokenSource((token) => sim.grant(token));
@@ -140,6 +197,24 @@ test('a backfill request on hydrate.backfill becomes the window’s documents on
   await input.pipe({ key: 'polar:1', value: Buffer.from(JSON.stringify({ vendor: 'polar', vendor_user_id: '1', start_date: '2025-01-01', end_date: '2025-01-02' })) });
   assert.equal(driver.deadLetters().map((d) => d.reason), ['unsupported_backfill'], 'expected a vendor without history dead-lettered as unsupported_backfill');
   assert.is(driver.deadLetters()[0]!.headers['dlq-source'], 'hydrate.backfill/0/1', 'expected the request’s source for a redrive');
+});
+
+test('a backfilled window larger than a record holds is split as live hydration splits it', async () => {
+  sim = await startVendorApiSim();
+  const tokens = new MemoryTokenSource((token) => sim.grant(token));
+  connectDocumentedUsers(sim, tokens);
+  const hrv = (documented.googleHealthHrv['dataPoints'] as Record<string, Record<string, unknown>>[])[0]!;
+  const nights = Array.from({ length: 6 }, (_, n) => ({ ...hrv, heartRateVariability: { ...hrv['heartRateVariability'], sampleTime: { physicalTime: `2025-01-${13 + n}T03:00:00Z` } } }));
+  sim.serve('google-health', '/v4/users/me/dataTypes/heart-rate-variability/dataPoints', { dataPoints: nights, nextPageToken: '' });
+  sim.serve('google-health', '/v4/users/me/dataTypes/daily-resting-heart-rate/dataPoints', { dataPoints: [], nextPageToken: '' });
+  const maxValueBytes = 800; // two nights a record
+  const driver = new TopologyTestDriver(hydrateBackfillTopology({ hydration: simHydration(sim.baseUrl, tokens), maxValueBytes }));
+  const { key, value } = backfillRecord({ vendor: 'google-health', vendorUserId: googleUser, startDate: '2025-01-13', endDate: '2025-01-20' });
+  await driver.inputTopic('hydrate.backfill', serdes.string(), serdes.bytes()).pipe({ key, value });
+  const out = await readGoogleHealth(driver);
+  assert.ok(out.length >= 2 && out.every((record) => record.value.length <= maxValueBytes), `expected several records within ${maxValueBytes} bytes: ${out.map((r) => r.value.length).join(', ')}`);
+  assert.equal(out.flatMap((record) => (JSON.parse(record.value.toString('utf8')) as { data_points: unknown[] }).data_points), nights, 'expected every night once, in order');
+  assert.is(driver.deadLetters().length, 0, 'expected no dead letter');
 });
 
 test.run();

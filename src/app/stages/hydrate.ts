@@ -58,6 +58,12 @@ export function hydrateTopologiesFor(resources: StageResources, tokens: TokenSou
     },
     onResponse: (vendor, status) => responses.inc({ vendor, status: String(status) }),
   });
-  const options = { hydration, metrics: resources.metrics, recordConcurrency: resources.config.HYDRATE_RECORD_CONCURRENCY, backfillConcurrency: resources.config.HYDRATE_BACKFILL_CONCURRENCY };
+  const options = {
+    hydration,
+    metrics: resources.metrics,
+    recordConcurrency: resources.config.HYDRATE_RECORD_CONCURRENCY,
+    backfillConcurrency: resources.config.HYDRATE_BACKFILL_CONCURRENCY,
+    maxValueBytes: resources.config.INGRESS_MAX_BODY_BYTES,
+  };
   return [hydrateTopology(options), hydrateBackfillTopology(options)];
 }

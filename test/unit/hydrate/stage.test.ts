@@ -5,7 +5,10 @@ import { loadConfig } from '../../../src/config/index.ts';
 import { hydrateTopologiesFor } from '../../../src/app/stages/hydrate.ts';
 import type { StageResources } from '../../../src/app/resources.ts';
 import { createLogger } from '../../../src/obs/logger.ts';
+import { serdes } from '../../../src/streams/index.ts';
+import { TopologyTestDriver } from '../../../src/streams/testing/index.ts';
 import { MemoryTokenSource } from '../../support/memory-token-source.ts';
+import { startVendorApiSim } from '../../support/vendor-sim/api-server.ts';
 
 // The production wiring builds from configuration alone; Redis is asked for only when limits are on.
 
@@ -53,6 +56,26 @@ test('backfill requests are a second graph in a group of their own, with few req
   const described = backfill.describe().toString();
   assert.match(described, 'hydrate.backfill', 'expected hydrate.backfill as the source');
   assert.match(described, 'fetch-backfill-window', 'expected the backfill step named');
+});
+
+test('hydrated values are held to INGRESS_MAX_BODY_BYTES, the size the hydrated topics are made for', async () => {
+  const sim = await startVendorApiSim();
+  try {
+    const tokens = new MemoryTokenSource();
+    sim.grant('google-health-token');
+    tokens.connect('google-health', 'g1', 'google-health-token');
+    const points = Array.from({ length: 40 }, (_, n) => ({ heartRate: { sampleTime: { physicalTime: new Date(Date.UTC(2025, 0, 15, 3, n)).toISOString() }, beatsPerMinute: '60' } }));
+    sim.serve('google-health', '/v4/users/me/dataTypes/heart-rate/dataPoints', { dataPoints: points, nextPageToken: '' });
+    const env = { HYDRATE_RATE_LIMITS: 'false', INGRESS_MAX_BODY_BYTES: '1000', GOOGLE_HEALTH_API_BASE_URL: sim.baseUrl('google-health') };
+    const [live] = hydrateTopologiesFor(resources(env, []), tokens);
+    const driver = new TopologyTestDriver(live);
+    const notification = { data: { healthUserId: 'g1', operation: 'UPSERT', dataType: 'heart-rate', intervals: [{ startTime: '2025-01-15T03:00:00Z', endTime: '2025-01-15T04:00:00Z' }] } };
+    await driver.inputTopic('verified.google-health', serdes.string(), serdes.bytes()).pipe({ key: 'google-health:g1', value: Buffer.from(JSON.stringify(notification)) });
+    const sizes = (await driver.outputTopic('hydrated.google-health', serdes.string(), serdes.bytes()).readRecords()).map((record) => record.value?.length ?? 0);
+    assert.ok(sizes.length > 1 && sizes.every((size) => size <= 1_000), `expected several values of at most 1000 bytes, got ${sizes.join(', ')}`);
+  } finally {
+    await sim.close();
+  }
 });
 
 test('with the limits on, the stage takes Redis for the shared counters; building twice on one registry works', () => {
