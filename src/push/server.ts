@@ -4,6 +4,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../obs/logger.ts';
 import type { RefusalReason, TokenVerifier } from './auth.ts';
 import { CursorError, decodeCursor, type Cursor } from './cursor.ts';
+import { watchDeparture, type Departure } from './departure.ts';
 import type { Hub, Session, Subscriber } from './hub.ts';
 import type { PushMetrics } from './metrics.ts';
 import { sseSubscriber } from './sse.ts';
@@ -40,7 +41,7 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
   const open = new Set<{ keepAlive(): void }>();
 
   /** Streams to one authenticated client until it leaves, its token expires or it is dropped. */
-  const stream = (subscriber: Subscriber & { keepAlive(): void }, expiresAt: number | undefined, resumeFrom: Cursor | undefined, onGone: (listener: () => void) => void): void => {
+  const stream = (subscriber: Subscriber & { keepAlive(): void }, expiresAt: number | undefined, resumeFrom: Cursor | undefined, departure: Departure): void => {
     const { transport } = subscriber;
     options.metrics.connected(transport, 1);
     let session: Session | undefined;
@@ -48,7 +49,7 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
     let gone = false;
     const entry = { keepAlive: () => subscriber.keepAlive() };
     open.add(entry);
-    onGone(() => {
+    departure.onLeave(() => {
       gone = true;
       open.delete(entry);
       clearTimeout(expiry);
@@ -77,6 +78,7 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== pushPaths.sse) return send(res, 404, { error: `no such path ${url.pathname}; events are at ${pushPaths.sse} (SSE) and ${pushPaths.websocket} (WebSocket)` });
     if (req.method !== 'GET') return send(res, 405, { error: 'only GET is served' });
+    const departure = watchDeparture(res);
     const verified = await options.verify(bearer(req, url));
     if (!verified.ok) {
       refuse('sse', verified.reason);
@@ -92,20 +94,14 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
       refuse('sse', 'bad-resume');
       return send(res, 400, { error: error.message });
     }
-    const subscriber = sseSubscriber(res, verified.userId, options.maxBufferedBytes);
-    stream(subscriber, verified.expiresAt, resumeFrom, (listener) => res.once('close', listener));
+    if (departure.hasLeft()) return;
+    stream(sseSubscriber(res, verified.userId, options.maxBufferedBytes), verified.expiresAt, resumeFrom, departure);
   };
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 4_096 }); // clients only listen
   const accept = async (socket: WebSocket, req: IncomingMessage): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    // Listen for the close at once: a client may leave while its token is being checked.
-    let closed = false;
-    const closeListeners: Array<() => void> = [];
-    socket.once('close', () => {
-      closed = true;
-      closeListeners.forEach((listener) => listener());
-    });
+    const departure = watchDeparture(socket);
     const verified = await options.verify(bearer(req, url));
     if (!verified.ok) {
       refuse('websocket', verified.reason);
@@ -120,8 +116,8 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
       refuse('websocket', 'bad-resume');
       return closeSocket(socket, closeCodes.refused, error.message.slice(0, 120)); // close reasons hold 123 bytes
     }
-    if (closed) return;
-    stream(webSocketSubscriber(socket, verified.userId, options.maxBufferedBytes), verified.expiresAt, resumeFrom, (listener) => closeListeners.push(listener));
+    if (departure.hasLeft()) return;
+    stream(webSocketSubscriber(socket, verified.userId, options.maxBufferedBytes), verified.expiresAt, resumeFrom, departure);
   };
 
   const server = createServer((req, res) => {

@@ -1,0 +1,114 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { request, type ClientRequest, type IncomingMessage } from 'node:http';
+import { Registry } from 'prom-client';
+import WebSocket from 'ws';
+import type { Verified } from '../../../src/push/auth.ts';
+import { createHub, type Hub } from '../../../src/push/hub.ts';
+import { createPushMetrics } from '../../../src/push/metrics.ts';
+import { startPushServer, type PushServer } from '../../../src/push/server.ts';
+import { createLogger } from '../../../src/obs/logger.ts';
+import { waitUntil } from '../../support/wait-until.ts';
+
+// Long enough for every test here; short, so a stream this file leaks ends and the process exits.
+const shortLived = (): Verified => ({ ok: true, userId: 'user-1', expiresAt: Date.now() + 10_000 });
+
+/** A push server on loopback with a real hub over an empty log; `verify` is the test's. */
+async function pushServer(verify: (token: string | undefined) => Promise<Verified>): Promise<{ server: PushServer; hub: Hub; connected: (transport: string) => Promise<number> }> {
+  const registry = new Registry();
+  const hub = createHub({ log: { latest: async () => new Map(), replay: async () => undefined }, maxPending: 10 });
+  const server = await startPushServer({ port: 0, host: '127.0.0.1', hub, verify, metrics: createPushMetrics(registry), log: createLogger({ level: 'silent' }), maxBufferedBytes: 64 * 1_024, keepAliveMs: 60_000 });
+  const connected = async (transport: string): Promise<number> => {
+    const values = (await registry.getSingleMetric('bridge_push_connected_clients')!.get()).values;
+    return values.find((v) => v.labels['transport'] === transport)?.value ?? 0;
+  };
+  return { server, hub, connected };
+}
+
+/** A token check that waits for the test's go-ahead the first time, and answers at once after. */
+function heldFirstCheck(): { verify: (token: string | undefined) => Promise<Verified>; started: Promise<void>; release: () => void } {
+  let calls = 0;
+  let markStarted!: () => void;
+  let release!: () => void;
+  const started = new Promise<void>((resolve) => (markStarted = resolve));
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const verify = async (): Promise<Verified> => {
+    calls += 1;
+    if (calls === 1) {
+      markStarted();
+      await released;
+    }
+    return shortLived();
+  };
+  return { verify, started, release };
+}
+
+function openSse(port: number): { req: ClientRequest; ready: Promise<IncomingMessage> } {
+  const req = request({ host: '127.0.0.1', port, path: '/events', headers: { authorization: 'Bearer t' } });
+  const ready = new Promise<IncomingMessage>((resolve, reject) => {
+    req.on('response', (res) => {
+      res.setEncoding('utf8');
+      let text = '';
+      res.on('data', (chunk: string) => {
+        text += chunk;
+        if (text.includes('event: ready')) resolve(res);
+      });
+    });
+    req.on('error', reject);
+  });
+  req.end();
+  return { req, ready };
+}
+
+/** The server learns of a client's close a moment after the client does; loopback takes far less than this. */
+const closeReachesServer = () => new Promise((resolve) => setTimeout(resolve, 100));
+
+test('an SSE client that leaves while its token is checked leaves no stream, hub entry or gauge count behind', async () => {
+  const check = heldFirstCheck();
+  const { server, hub, connected } = await pushServer(check.verify);
+  try {
+    const leaving = openSse(server.port);
+    leaving.ready.catch(() => undefined); // it never becomes ready: it leaves first
+    await check.started;
+    const gone = new Promise((resolve) => leaving.req.once('close', resolve));
+    leaving.req.destroy();
+    await gone;
+    await closeReachesServer();
+    check.release();
+
+    // A second client, served after the first's check ended, shows the first is fully handled.
+    const staying = openSse(server.port);
+    const res = await staying.ready;
+    assert.is(hub.size(), 1, 'expected only the client still connected in the hub');
+    assert.is(await connected('sse'), 1, 'expected only the client still connected counted');
+    res.destroy();
+    await waitUntil('the second client gone', async () => hub.size() === 0 && (await connected('sse')) === 0, { timeoutMs: 5_000 });
+  } finally {
+    await server.close();
+  }
+});
+
+test('a WebSocket client that leaves while its token is checked leaves nothing behind either', async () => {
+  const check = heldFirstCheck();
+  const { server, hub, connected } = await pushServer(check.verify);
+  try {
+    const leaving = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { headers: { authorization: 'Bearer t' } });
+    await Promise.all([check.started, new Promise((resolve) => leaving.once('open', resolve))]);
+    const gone = new Promise((resolve) => leaving.once('close', resolve));
+    leaving.terminate();
+    await gone;
+    await closeReachesServer();
+    check.release();
+
+    const staying = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { headers: { authorization: 'Bearer t' } });
+    await new Promise<void>((resolve) => staying.on('message', (data) => String(data).includes('"type":"ready"') && resolve()));
+    assert.is(hub.size(), 1, 'expected only the client still connected in the hub');
+    assert.is(await connected('websocket'), 1, 'expected only the client still connected counted');
+    staying.terminate();
+    await waitUntil('the second client gone', async () => hub.size() === 0 && (await connected('websocket')) === 0, { timeoutMs: 5_000 });
+  } finally {
+    await server.close();
+  }
+});
+
+test.run();
