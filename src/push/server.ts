@@ -33,6 +33,7 @@ export interface PushServer {
 const refusalText: Record<RefusalReason, string> = {
   missing: 'a bearer token is required (Authorization header or access_token parameter)',
   expired: 'token expired',
+  'no-expiry': 'token has no expiry: an exp claim is required',
   invalid: 'invalid token',
 };
 
@@ -41,12 +42,17 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
   const open = new Set<{ keepAlive(): void }>();
 
   /** Streams to one authenticated client until it leaves, its token expires or it is dropped. */
-  const stream = (subscriber: Subscriber & { keepAlive(): void }, expiresAt: number | undefined, resumeFrom: Cursor | undefined, departure: Departure): void => {
+  const stream = (subscriber: Subscriber & { keepAlive(): void }, expiresAt: number, resumeFrom: Cursor | undefined, departure: Departure): void => {
     const { transport } = subscriber;
     options.metrics.connected(transport, 1);
     let session: Session | undefined;
-    let expiry: NodeJS.Timeout | undefined;
     let gone = false;
+    // setTimeout holds at most ~24.8 days; a token living longer is re-checked then.
+    const expiry = setTimeout(() => {
+      session?.close();
+      options.metrics.dropped('token-expired');
+      subscriber.drop('token-expired');
+    }, Math.min(Math.max(0, expiresAt - Date.now()), 2_147_483_647));
     const entry = { keepAlive: () => subscriber.keepAlive() };
     open.add(entry);
     departure.onLeave(() => {
@@ -56,14 +62,6 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
       session?.close();
       options.metrics.connected(transport, -1);
     });
-    if (expiresAt !== undefined) {
-      // setTimeout holds at most ~24.8 days; a token living longer is re-checked then.
-      expiry = setTimeout(() => {
-        session?.close();
-        options.metrics.dropped('token-expired');
-        subscriber.drop('token-expired');
-      }, Math.min(Math.max(0, expiresAt - Date.now()), 2_147_483_647));
-    }
     void options.hub.subscribe(subscriber, resumeFrom).then((s) => {
       session = s;
       if (gone) s.close();

@@ -7,9 +7,10 @@ import { createTokenVerifier } from '../../../src/push/auth.ts';
 
 const key = (secret: string) => new TextEncoder().encode(secret);
 
-async function token(secret: string, claims: { sub?: string; expiresIn?: string; expiredAt?: number; alg?: string } = {}): Promise<string> {
+async function token(secret: string, claims: { sub?: string; expiresIn?: string; expiredAt?: number; neverExpires?: boolean; alg?: string } = {}): Promise<string> {
   let jwt = new SignJWT({}).setProtectedHeader({ alg: claims.alg ?? 'HS256' }).setIssuedAt();
   if (claims.sub !== undefined) jwt = jwt.setSubject(claims.sub);
+  if (claims.neverExpires === true) return jwt.sign(key(secret));
   if (claims.expiredAt !== undefined) jwt = jwt.setExpirationTime(claims.expiredAt);
   else jwt = jwt.setExpirationTime(claims.expiresIn ?? '1h');
   return jwt.sign(key(secret));
@@ -33,6 +34,11 @@ test('missing, foreign, expired, subject-less and non-HS256 tokens are refused w
   assert.equal(await verify(await token('old-secret-of-enough-length', { sub: 'user-1', expiredAt: past })), { ok: false, reason: 'expired' }, 'expected an expired token refused as expired');
   assert.equal(await verify(await token('new-secret-of-enough-length')), { ok: false, reason: 'invalid' }, 'expected a token without sub refused');
   assert.equal(await verify(await token('new-secret-of-enough-length', { sub: 'user-1', alg: 'HS512' })), { ok: false, reason: 'invalid' }, 'expected only HS256 accepted');
+});
+
+test('a token without exp is refused as never expiring when it is ours, and as invalid when it is not', async () => {
+  assert.equal(await verify(await token('old-secret-of-enough-length', { sub: 'user-1', neverExpires: true })), { ok: false, reason: 'no-expiry' }, 'expected our token without exp refused, with that reason');
+  assert.equal(await verify(await token('someone-elses-secret-value', { sub: 'user-1', neverExpires: true })), { ok: false, reason: 'invalid' }, 'expected a foreign token without exp refused as invalid');
 });
 
 test('a verifier without secrets or JWKS says which variables to set', () => {

@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Registry } from 'prom-client';
 import WebSocket from 'ws';
-import type { Verified } from '../../../src/push/auth.ts';
+import { SignJWT } from 'jose';
+import { createTokenVerifier, type Verified } from '../../../src/push/auth.ts';
 import { createHub, type Hub } from '../../../src/push/hub.ts';
 import { createPushMetrics } from '../../../src/push/metrics.ts';
 import { startPushServer, type PushServer } from '../../../src/push/server.ts';
@@ -106,6 +107,24 @@ test('a WebSocket client that leaves while its token is checked leaves nothing b
     assert.is(await connected('websocket'), 1, 'expected only the client still connected counted');
     staying.terminate();
     await waitUntil('the second client gone', async () => hub.size() === 0 && (await connected('websocket')) === 0, { timeoutMs: 5_000 });
+  } finally {
+    await server.close();
+  }
+});
+
+test('a token without exp is refused with 401 and the reason, over SSE and WebSocket', async () => {
+  const secret = 'push-server-test-secret-of-32-bytes';
+  const { server, connected } = await pushServer(createTokenVerifier({ secrets: [secret] }));
+  try {
+    const neverExpiring = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('user-1').setIssuedAt().sign(new TextEncoder().encode(secret));
+    const answer = await fetch(`http://127.0.0.1:${server.port}/events`, { headers: { authorization: `Bearer ${neverExpiring}` } });
+    assert.is(answer.status, 401, 'expected a token without exp refused');
+    assert.equal(await answer.json(), { error: 'token has no expiry: an exp claim is required' }, 'expected the reason in the body');
+    assert.match(answer.headers.get('www-authenticate') ?? '', 'no expiry', 'expected the reason in WWW-Authenticate');
+    const socket = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { headers: { authorization: `Bearer ${neverExpiring}` } });
+    const [code, reason] = await new Promise<[number, string]>((resolve) => socket.once('close', (c, r) => resolve([c, r.toString()])));
+    assert.equal([code, reason], [1008, 'token has no expiry: an exp claim is required'], 'expected the policy close code with the reason');
+    assert.is((await connected('sse')) + (await connected('websocket')), 0, 'expected no client counted as connected');
   } finally {
     await server.close();
   }
