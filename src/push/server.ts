@@ -5,6 +5,7 @@ import type { Logger } from '../obs/logger.ts';
 import type { RefusalReason, TokenVerifier } from './auth.ts';
 import { CursorError, decodeCursor, type Cursor } from './cursor.ts';
 import { watchDeparture, type Departure } from './departure.ts';
+import { atExpiry } from './expiry.ts';
 import type { Hub, Session, Subscriber } from './hub.ts';
 import type { PushMetrics } from './metrics.ts';
 import { sseSubscriber } from './sse.ts';
@@ -47,18 +48,17 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
     options.metrics.connected(transport, 1);
     let session: Session | undefined;
     let gone = false;
-    // setTimeout holds at most ~24.8 days; a token living longer is re-checked then.
-    const expiry = setTimeout(() => {
+    const cancelExpiry = atExpiry(expiresAt, () => {
       session?.close();
       options.metrics.dropped('token-expired');
       subscriber.drop('token-expired');
-    }, Math.min(Math.max(0, expiresAt - Date.now()), 2_147_483_647));
+    });
     const entry = { keepAlive: () => subscriber.keepAlive() };
     open.add(entry);
     departure.onLeave(() => {
       gone = true;
       open.delete(entry);
-      clearTimeout(expiry);
+      cancelExpiry();
       session?.close();
       options.metrics.connected(transport, -1);
     });
