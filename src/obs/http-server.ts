@@ -6,6 +6,13 @@ import type { Logger } from './logger.ts';
 /** A dependency probe: resolves true when it answers. Probes get `probeTimeoutMs` each. */
 export type ConnectionProbe = () => Promise<boolean>;
 
+/**
+ * A further GET path's handler. `segments` is the path after the route's prefix split at `/`,
+ * each segment percent-decoded exactly once (so `%2F` stays inside its segment and `%25` is a
+ * `%`); `req` is there for its headers.
+ */
+export type ObsRoute = (segments: readonly string[], req: IncomingMessage) => Promise<{ status: number; body: unknown }>;
+
 export interface ObsServerOptions {
   port: number; // 0 picks a free one
   host?: string; // 127.0.0.1
@@ -18,10 +25,10 @@ export interface ObsServerOptions {
   log: Logger;
   probeTimeoutMs?: number; // 2_000
   /**
-   * Further GET paths by prefix (e.g. `/state/`), answered with a status and a JSON body. The
-   * handler gets the path after the prefix, URL-decoded, and the request (for its headers).
+   * Further GET paths by prefix (e.g. `/state/`), answered with a status and a JSON body. A path
+   * that is not valid percent-encoding is answered 400 before its handler is called.
    */
-  routes?: Readonly<Record<string, (rest: string, req: IncomingMessage) => Promise<{ status: number; body: unknown }>>>;
+  routes?: Readonly<Record<string, ObsRoute>>;
 }
 
 export interface ObsServer {
@@ -67,13 +74,9 @@ export async function startObsServer(options: ObsServerOptions): Promise<ObsServ
     }
     for (const [prefix, route] of Object.entries(options.routes ?? {})) {
       if (!path.startsWith(prefix)) continue;
-      let rest: string;
-      try {
-        rest = decodeURIComponent(path.slice(prefix.length));
-      } catch {
-        return send(res, 400, { error: 'the path is not valid percent-encoding' });
-      }
-      const answer = await route(rest, req);
+      const segments = decodedSegments(path.slice(prefix.length));
+      if (segments === undefined) return send(res, 400, { error: 'the path is not valid percent-encoding: each % must start an escape such as %25 (%) or %2F (/), of UTF-8 bytes' });
+      const answer = await route(segments, req);
       return send(res, answer.status, answer.body);
     }
     return send(res, 404, { error: `no such path ${path}; try /metrics, /health or /ready` });
@@ -100,6 +103,16 @@ export async function startObsServer(options: ObsServerOptions): Promise<ObsServ
         server.closeAllConnections();
       }),
   };
+}
+
+/** The path's segments, each decoded once; undefined when one is not valid percent-encoded UTF-8. */
+function decodedSegments(path: string): string[] | undefined {
+  try {
+    return path.split('/').map((segment) => decodeURIComponent(segment));
+  } catch (error) {
+    if (error instanceof URIError) return undefined;
+    throw error;
+  }
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

@@ -72,6 +72,11 @@ test('GET /state/baselines/<user id> answers from the running store only when op
 
     const unknown = await fetch(`http://127.0.0.1:${open.port}/state/baselines/nobody`);
     assert.equal([unknown.status, ((await unknown.json()) as { baselines: unknown[] }).baselines], [200, []], 'a user without history has no baselines');
+    // The id is decoded once: %25 is a user whose id is `%`, and a lone % is a bad request.
+    const percent = await fetch(`http://127.0.0.1:${open.port}/state/baselines/%25`);
+    assert.equal([percent.status, ((await percent.json()) as { userId: string }).userId], [200, '%'], 'expected the user % queried');
+    const undecodable = await fetch(`http://127.0.0.1:${open.port}/state/baselines/%`);
+    assert.is(undecodable.status, 400, 'expected a path that is not valid percent-encoding refused as a bad request');
     const bad = await fetch(`http://127.0.0.1:${open.port}/state/elsewhere/athlete`);
     assert.is(bad.status, 404, 'only baselines are served');
     const refused = await fetch(`http://127.0.0.1:${closed.port}/state/baselines/athlete`);

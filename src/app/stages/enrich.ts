@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { baselineStoreName, baselineWindows, defaultRulesFile, enrichTopology } from '../../../topologies/enrich.ts';
 import type { Env } from '../../config/index.ts';
+import type { ObsRoute } from '../../obs/http-server.ts';
 import { windowsOf, type RunningTopology, type Topology, type Windowed } from '../../streams/index.ts';
 import { baselinesAt, loadRuleSet, ruleMetrics, type DailyValues } from '../../triggers/index.ts';
 import { createTokenVerifier, type TokenVerifier } from '../../push/auth.ts';
@@ -13,7 +14,8 @@ export async function enrichStage(resources: StageResources): Promise<Topology> 
   return enrichTopology({ rules, schemaStore: resources.schemaStore(), metrics: resources.metrics });
 }
 
-type Route = (rest: string, req: IncomingMessage) => Promise<{ status: number; body: unknown }>;
+/** What the query needs of the running enrich; a RunningTopology is one. */
+export type BaselineSource = Pick<RunningTopology, 'isReady' | 'queryStore'> & { readonly stateStores?: unknown };
 
 /** The users' bearer JWTs, as the push server verifies them (PUSH_JWT_SECRETS or PUSH_JWKS_URL); undefined when neither is set. */
 function userTokens(config: Readonly<Env>): TokenVerifier | undefined {
@@ -37,23 +39,25 @@ function bearer(req: IncomingMessage): string | undefined {
  * a bearer JWT whose `sub` is the user id, verified like the push server's. Without token keys
  * configured it answers only with STATE_QUERY_UNAUTHENTICATED=true (a private port).
  */
-export function baselineQueryRoute(config: Readonly<Env>, enrich: () => RunningTopology | undefined, now: () => number = Date.now): Route {
+export function baselineQueryRoute(config: Readonly<Env>, enrich: () => BaselineSource | undefined, now: () => number = Date.now): ObsRoute {
   const tokens = userTokens(config);
-  return async (rest, req) => {
-    const match = /^baselines\/([^/]{1,200})$/.exec(rest);
+  return async (segments, req) => {
+    // The user id arrives decoded (a `%` in it is sent as %25): it is used as it is.
+    const [kind, userId, ...more] = segments;
     if (tokens === undefined && !config.STATE_QUERY_UNAUTHENTICATED) {
       return { status: 403, body: { error: 'state queries are off: set PUSH_JWT_SECRETS or PUSH_JWKS_URL (users query their own), or STATE_QUERY_UNAUTHENTICATED=true on a private port' } };
     }
-    if (!match) return { status: 404, body: { error: 'expected /state/baselines/<user id>' } };
+    if (kind !== 'baselines' || userId === undefined || userId.length === 0 || userId.length > 200 || more.length > 0) {
+      return { status: 404, body: { error: 'expected /state/baselines/<user id> (a / or % in the id percent-encoded: %2F, %25)' } };
+    }
     if (tokens !== undefined && !config.STATE_QUERY_UNAUTHENTICATED) {
       const verified = await tokens(bearer(req));
       if (!verified.ok) return { status: 401, body: { error: `bearer token ${verified.reason}` } };
-      if (verified.userId !== decodeURIComponent(match[1]!)) return { status: 403, body: { error: 'a token reads only its own user’s baselines' } };
+      if (verified.userId !== userId) return { status: 403, body: { error: 'a token reads only its own user’s baselines' } };
     }
     const running = enrich();
     if (!running?.stateStores) return { status: 404, body: { error: 'this process does not run enrich with a baseline store' } };
     if (!running.isReady()) return { status: 503, body: { error: 'enrich is not ready (joining its group or restoring state)' } };
-    const userId = decodeURIComponent(match[1]!);
     const answer = await running.queryStore(baselineStoreName, userId);
     if (answer.where === 'elsewhere') return { status: 409, body: { userId, partition: answer.partition, instance: answer.owner, error: 'the user is held by another enrich instance; ask it' } };
     if (answer.where === 'unassigned') return { status: 503, body: { userId, partition: answer.partition, error: 'no instance holds the user right now (rebalancing)' } };
