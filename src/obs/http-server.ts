@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from './logger.ts';
+import { badTargetText, requestUrl } from './request-url.ts';
 
 /** A dependency probe: resolves true when it answers. Probes get `probeTimeoutMs` each. */
 export type ConnectionProbe = () => Promise<boolean>;
@@ -56,7 +57,9 @@ export async function startObsServer(options: ObsServerOptions): Promise<ObsServ
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const url = requestUrl(req);
+    if (url === undefined) return send(res, 400, { error: badTargetText });
+    const path = url.pathname;
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'only GET and HEAD are served' });
     if (path === '/metrics') {
       res.writeHead(200, { 'content-type': options.registry.contentType });

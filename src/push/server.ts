@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../obs/logger.ts';
+import { badTargetText, requestUrl } from '../obs/request-url.ts';
 import type { RefusalReason, TokenVerifier } from './auth.ts';
 import { CursorError, decodeCursor, type Cursor } from './cursor.ts';
 import { watchDeparture, type Departure } from './departure.ts';
@@ -73,7 +75,8 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req);
+    if (url === undefined) return send(res, 400, { error: badTargetText });
     if (url.pathname !== pushPaths.sse) return send(res, 404, { error: `no such path ${url.pathname}; events are at ${pushPaths.sse} (SSE) and ${pushPaths.websocket} (WebSocket)` });
     if (req.method !== 'GET') return send(res, 405, { error: 'only GET is served' });
     const departure = watchDeparture(res);
@@ -97,8 +100,7 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
   };
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 4_096 }); // clients only listen
-  const accept = async (socket: WebSocket, req: IncomingMessage): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+  const accept = async (socket: WebSocket, req: IncomingMessage, url: URL): Promise<void> => {
     const departure = watchDeparture(socket);
     const verified = await options.verify(bearer(req, url));
     if (!verified.ok) {
@@ -126,12 +128,11 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
     });
   });
   server.on('upgrade', (req, socket, head) => {
-    if (new URL(req.url ?? '/', 'http://localhost').pathname !== pushPaths.websocket) {
-      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      return;
-    }
+    const url = requestUrl(req);
+    if (url === undefined) return refuseUpgrade(socket, '400 Bad Request', badTargetText);
+    if (url.pathname !== pushPaths.websocket) return refuseUpgrade(socket, '404 Not Found', `no such path ${url.pathname}; WebSocket clients connect to ${pushPaths.websocket}`);
     sockets.handleUpgrade(req, socket, head, (ws) => {
-      accept(ws, req).catch((error: unknown) => {
+      accept(ws, req, url).catch((error: unknown) => {
         options.log.warn({ error: error instanceof Error ? error.name : typeof error }, 'push socket failed');
         closeSocket(ws, closeCodes['replay-failed'], 'internal error');
       });
@@ -170,6 +171,12 @@ function bearer(req: IncomingMessage, url: URL): string | undefined {
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** Answers an upgrade request that will not become a WebSocket (there is no ServerResponse for it) and closes. */
+function refuseUpgrade(socket: Duplex, status: '400 Bad Request' | '404 Not Found', error: string): void {
+  const body = JSON.stringify({ error });
+  socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

@@ -9,6 +9,7 @@ import { createHub, type Hub } from '../../../src/push/hub.ts';
 import { createPushMetrics } from '../../../src/push/metrics.ts';
 import { startPushServer, type PushServer } from '../../../src/push/server.ts';
 import { createLogger } from '../../../src/obs/logger.ts';
+import { rawRequest } from '../../support/raw-request.ts';
 import { waitUntil } from '../../support/wait-until.ts';
 
 // Long enough for every test here; short, so a stream this file leaks ends and the process exits.
@@ -125,6 +126,25 @@ test('a token without exp is refused with 401 and the reason, over SSE and WebSo
     const [code, reason] = await new Promise<[number, string]>((resolve) => socket.once('close', (c, r) => resolve([c, r.toString()])));
     assert.equal([code, reason], [1008, 'token has no expiry: an exp claim is required'], 'expected the policy close code with the reason');
     assert.is((await connected('sse')) + (await connected('websocket')), 0, 'expected no client counted as connected');
+  } finally {
+    await server.close();
+  }
+});
+
+test('a request target that is not a URL path gets 400, over plain HTTP and on upgrade, and the server serves on', async () => {
+  const { server } = await pushServer(async () => shortLived());
+  try {
+    for (const target of ['//', '//[', 'http://']) {
+      // Unhandled, the upgrade's URL error escaped its event handler and ended the process.
+      const upgrade = await rawRequest(server.port, `GET ${target} HTTP/1.1\r\nhost: x\r\nconnection: upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+      assert.match(upgrade, /^HTTP\/1\.1 400 /, `expected an upgrade to ${target} refused as a bad request`);
+      const plain = await rawRequest(server.port, `GET ${target} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`);
+      assert.match(plain, /^HTTP\/1\.1 400 /, `expected GET ${target} refused as a bad request`);
+      assert.match(plain, 'not a valid URL path', `expected the reason for GET ${target}`);
+    }
+    const socket = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { headers: { authorization: 'Bearer t' } });
+    await new Promise<void>((resolve) => socket.on('message', (data) => String(data).includes('"type":"ready"') && resolve()));
+    socket.terminate();
   } finally {
     await server.close();
   }
