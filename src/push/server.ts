@@ -175,6 +175,9 @@ function header(req: IncomingMessage, name: string): string | undefined {
 
 /** Answers an upgrade request that will not become a WebSocket (there is no ServerResponse for it) and closes. */
 function refuseUpgrade(socket: Duplex, status: '400 Bad Request' | '404 Not Found', error: string): void {
+  // Node hands an upgrade's socket over without an error listener: a client resetting it while
+  // the answer is written would otherwise raise an unhandled error and end the process.
+  socket.on('error', () => socket.destroy());
   const body = JSON.stringify({ error });
   socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
 import { Registry } from 'prom-client';
 import WebSocket from 'ws';
 import { SignJWT } from 'jose';
@@ -145,6 +146,28 @@ test('a request target that is not a URL path gets 400, over plain HTTP and on u
     const socket = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { headers: { authorization: 'Bearer t' } });
     await new Promise<void>((resolve) => socket.on('message', (data) => String(data).includes('"type":"ready"') && resolve()));
     socket.terminate();
+  } finally {
+    await server.close();
+  }
+});
+
+test('clients that reset their connection while an upgrade is refused do not end the server', async () => {
+  const { server } = await pushServer(async () => shortLived());
+  try {
+    // The answer's write meets the reset only in some rounds; a few hundred make it all but certain.
+    for (let round = 0; round < 300; round += 1) {
+      await new Promise<void>((resolve) => {
+        const socket = connect(server.port, '127.0.0.1', () => {
+          socket.write(`GET ${round % 2 === 0 ? '/elsewhere' : '//'} HTTP/1.1\r\nhost: x\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\n`);
+          socket.resetAndDestroy();
+          resolve();
+        });
+        socket.on('error', () => resolve());
+      });
+    }
+    const answer = await fetch(`http://127.0.0.1:${server.port}/events`);
+    assert.is(answer.status, 200, 'expected the server still serving after the resets');
+    await answer.body?.cancel();
   } finally {
     await server.close();
   }
