@@ -45,7 +45,8 @@ test('a file that is not JSON names where it stops being JSON, never the text th
     { text: `[{"vendor": "oura", "refresh_token": '${token}'}]`, at: 'line 1, column 38' },
     { text: `[{"vendor": "oura", "refresh_token": ${token}}]`, at: 'line 1, column 38' },
     { text: `[\n  {"vendor": "oura",\n   "refresh_token": "${token}" "user_id": "u1"}\n]`, at: 'line 3, column 43' },
-    { text: `[{"refresh_token": "${token}`, at: `line 1, column ${21 + token.length}` },
+    // An unterminated string: where it begins.
+    { text: `[{"refresh_token": "${token}`, at: 'line 1, column 20' },
     { text: `[{"refresh_token": "${token}"}] ${token}`, at: `line 1, column ${25 + token.length}` },
   ];
   for (const { text, at } of malformed) {
