@@ -136,7 +136,7 @@ test('backfill queues the user’s window as week-long requests; bad days, a ven
     assert.is(polar.code, 64, 'expected exit 64 for a vendor without history');
     assert.match(polar.stderr, 'AccessLink serves new data only', 'expected the reason');
     const unknown = await bridge('connections', 'backfill', 'fitbit', 'cli-user-1', '--topic', requests);
-    assert.is(unknown.code, 1, 'expected a non-zero exit for an unknown vendor');
+    assert.is(unknown.code, 64, 'expected exit 64 for an unknown vendor, as for any argument the parser refuses');
     assert.is(unknown.stderr.trim().split('\n').length, 1, `expected one line naming the choices, got ${unknown.stderr}`);
     assert.match(unknown.stderr, 'Allowed choices are oura', 'expected the vendors listed');
     const nobody = await bridge('connections', 'backfill', 'oura', 'no-such-user', '--topic', requests);
