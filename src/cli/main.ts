@@ -18,7 +18,7 @@ try {
     process.exitCode = error.exitCode === 0 ? 0 : exitCodes.usage;
   } else if (error instanceof ConfigError) {
     console.error(error.message);
-    process.exitCode = 78; // EX_CONFIG
+    process.exitCode = exitCodes.config;
   } else {
     console.error(`bridge: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 1;

@@ -1,4 +1,5 @@
-import { OAuthGrantError, VendorAnswerError, VendorUnavailableError } from './oauth-errors.ts';
+import { retryAfterMs } from '../vendors/kit/retry-after.ts';
+import { OAuthGrantError, plainErrorCode, VendorAnswerError, VendorUnavailableError } from './oauth-errors.ts';
 import type { TokenAnswer, TokenGrant, VendorOAuth } from './vendor-oauth.ts';
 
 /** Our app's registration with one vendor. */
@@ -32,12 +33,8 @@ export function authorizeUrl(oauth: VendorOAuth, credentials: OAuthClientCredent
 }
 
 function retryAfter(response: Response): number | undefined {
-  const value = response.headers.get('retry-after');
-  if (value === null) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
+  const ms = retryAfterMs(response.headers.get('retry-after'), Date.now());
+  return ms === undefined ? undefined : Math.max(0, Math.ceil(ms / 1000));
 }
 
 async function readJson(response: Response): Promise<unknown> {
@@ -87,9 +84,11 @@ async function tokenRequest(oauth: VendorOAuth, credentials: OAuthClientCredenti
     throw new VendorUnavailableError(oauth.vendor, 'token endpoint', undefined, undefined, { cause: (error as Error).name });
   }
   const json = await readJson(response);
+  // A 2xx that is not JSON (a proxy's page) says nothing about the grant: asked again later.
+  if (response.ok && json === undefined) throw new VendorUnavailableError(oauth.vendor, 'token endpoint (an answer that is not JSON)', response.status, retryAfter(response));
   const answer = response.ok && oauth.unwrapTokenResponse ? oauth.unwrapTokenResponse(json) : standardAnswer(response.status, json);
   if (answer.ok) return toGrant(oauth, answer.json);
-  if (answer.retryable) throw new VendorUnavailableError(oauth.vendor, `token endpoint (${answer.error})`, response.status, retryAfter(response));
+  if (answer.retryable) throw new VendorUnavailableError(oauth.vendor, `token endpoint (${plainErrorCode(answer.error)})`, response.status, retryAfter(response));
   throw new OAuthGrantError(oauth.vendor, answer.error, response.status);
 }
 

@@ -1,18 +1,28 @@
 import type { VendorId } from '../config/schema.ts';
 
+/** An RFC 6749 error code as vendors send it; anything else a vendor put there stays out of messages. */
+const plainCode = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** The vendor's error code when it reads as one; a text that may echo what we sent (a token) does not. */
+export function plainErrorCode(code: string): string {
+  return plainCode.test(code) ? code : 'unreadable_error_code';
+}
+
 /**
  * The vendor refused the grant (RFC 6749 §5.2: `invalid_grant`, `invalid_client`, …). Messages carry
- * the vendor, the HTTP status and the error code only: never a token, code or secret.
+ * the vendor, the HTTP status and the error code only: never a token, code or secret (`code` is
+ * the vendor's only when it reads as a code).
  */
 export class OAuthGrantError extends Error {
   readonly vendor: VendorId;
   readonly code: string;
   readonly status: number;
   constructor(vendor: VendorId, code: string, status: number) {
-    super(`${vendor} token endpoint answered ${status} ${code}`);
+    const plain = plainErrorCode(code);
+    super(`${vendor} token endpoint answered ${status} ${plain}`);
     this.name = 'OAuthGrantError';
     this.vendor = vendor;
-    this.code = code;
+    this.code = plain;
     this.status = status;
   }
 }

@@ -27,13 +27,10 @@ export interface PostgresTokenSourceOptions {
   readonly metrics?: ConnectionMetrics;
 }
 
-/** An RFC 6749 error code as vendors send it; anything else the vendor put there stays out of messages. */
-const plainCode = /^[A-Za-z0-9_.-]{1,64}$/;
-
 /** What a refusal by the token endpoint says, for a dead letter: the status and the error code only. */
 function refusal(error: OAuthGrantError | VendorAnswerError): string {
   if (error instanceof VendorAnswerError) return 'the token endpoint answered a refresh without a usable token';
-  return `the token endpoint refused a refresh (${error.status} ${plainCode.test(error.code) ? error.code : 'unreadable error code'})`;
+  return `the token endpoint refused a refresh (${error.status} ${error.code})`;
 }
 
 interface TokenRow {

@@ -9,6 +9,6 @@ export { redisRateLimits, unlimited, type RateLimit, type RateLimits, type Vendo
 export { hydrateSettings, type HydrateSettings } from './settings.ts';
 export { connectionError, connectionRevoked } from './user-api.ts';
 export { recordTooLarge, splitList, valuesWithin, type SplitValue } from './record-size.ts';
-export { retryAfterMs, vendorWaitMs } from './retry-after.ts';
+export { vendorWaitMs } from './retry-after.ts';
 export { createVendorHttp, type VendorHttp, type VendorHttpOptions } from './vendor-http.ts';
 export { deletion, type HydrationRequest, type VendorHydrator } from './vendor-hydrator.ts';

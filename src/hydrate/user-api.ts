@@ -48,7 +48,8 @@ export async function fromTokens<T>(call: () => Promise<T>): Promise<T> {
 /**
  * The ApiGet of one connection: every request takes from the rate limits first, carries the
  * connection's access token, and on a 401 asks the token source to refresh once and tries again.
- * A second 401, or a refresh the vendor refuses, means the grant is gone: `connection_revoked`.
+ * A second 401, or a refresh the vendor refuses with `invalid_grant`, means the grant is gone:
+ * `connection_revoked`; a refusal only a fix of the connection helps is `connection_error`.
  */
 export function userApi(http: VendorHttp, tokens: TokenSource, limits: RateLimits, connection: Connection, lane: Lane = 'live'): ApiGet {
   let token: string | undefined;

@@ -12,7 +12,8 @@ import { onBreakerState, type BreakerState } from '../obs/breaker-state.ts';
 import { isObject } from '../vendors/kit/payload-fields.ts';
 import { DependencyUnavailableError, RecordError } from '../streams/errors.ts';
 import { ResourceGoneError, TokenRejectedError, type JsonResponse } from '../vendors/kit/api-get.ts';
-import { retryAfterMs, vendorWaitMs } from './retry-after.ts';
+import { retryAfterMs } from '../vendors/kit/retry-after.ts';
+import { vendorWaitMs } from './retry-after.ts';
 
 /**
  * HTTP to one vendor's resource API, shared by every user of that vendor in a process so its

@@ -6,9 +6,12 @@ import type { EventRow } from './event-rows.ts';
  * are settled here by the rule the table applies between chunks (docs/design.md §8):
  * - values come from the upsert received last (`receivedAt`); of equal ones the first stays, as a
  *   version no newer than the stored row leaves it alone;
- * - a deletion in the chunk marks that row deleted with the first deletion's time, wherever it
- *   stands in the chunk, since a deletion is final for its eventId;
+ * - an upsert after the event's first deletion in the chunk is left out, as the table refuses it
+ *   once the row is deleted; the row is marked deleted with that deletion's time;
  * - an event the chunk only deletes keeps its first deletion's row (a tombstone if it is new).
+ * One difference stays: the deletion runs before the upsert (the writer's retraction), so a row
+ * stored before the chunk that the chunk both updates and deletes keeps its values from before
+ * the chunk, marked deleted.
  * A chunk without a repeated eventId, the common one, is returned as it is.
  */
 export function latestVersions(rows: readonly EventRow[]): readonly EventRow[] {
@@ -22,6 +25,7 @@ export function latestVersions(rows: readonly EventRow[]): readonly EventRow[] {
       if (!deletions.has(row.eventId)) deletions.set(row.eventId, row);
       continue;
     }
+    if (deletions.has(row.eventId)) continue;
     const latest = upserts.get(row.eventId);
     if (latest === undefined || row.receivedAt > latest.receivedAt) upserts.set(row.eventId, row);
   }

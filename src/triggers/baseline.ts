@@ -42,8 +42,8 @@ export function hasDailyValues(values: MetricValues, metrics: readonly RuleMetri
  * it has a value of: the ones a rule can judge it against, and the ones it carries.
  */
 export function baselinesAt(windows: readonly DayWindow[], eventTime: number, metrics: readonly RuleMetric[], values?: MetricValues): DailyBaselines {
-  const today = dayOf(eventTime);
-  const from = today - baselineDays * dayMs;
+  const today = baselineUntil(eventTime);
+  const from = baselineFrom(eventTime);
   const daily = scratch.reset(metrics.length);
   for (const w of windows) {
     if (w.start < from || w.start >= today) continue;

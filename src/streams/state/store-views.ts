@@ -81,10 +81,12 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
   // Synchronous unless a serde answers with a promise, and without a closure then: these run for
   // every record of a stage with a window store.
   update(key: unknown, timestamp: number, fold: WindowFold<unknown>): boolean | Promise<boolean> {
-    // A record further ahead of the clock than the grace period would close windows still open
-    // now: one event from a device clock a year ahead would have every later record of its key
-    // dropped as late. It is dropped itself, and counted as a late one is.
-    if (timestamp - this.access.now > this.#codec.windows.graceMs) {
+    // A record far ahead of the clock would close windows still open now: one event from a device
+    // clock a year ahead would have every later record of its key dropped as late. It is dropped
+    // itself, and counted as a late one is. Far: more than the grace period or a window, whichever
+    // is longer (a store without grace still takes a clock a little ahead).
+    const { graceMs, sizeMs } = this.#codec.windows;
+    if (timestamp - this.access.now > Math.max(graceMs, sizeMs)) {
       this.access.dropped(this.open.spec.name);
       return false;
     }

@@ -52,7 +52,7 @@ export interface WindowStore<K, A> {
    * Folds a record at event time `timestamp` into its window. Returns false, and counts the
    * record as dropped, when that window closed (it ended more than the grace period before the
    * latest event time seen for the key), or when `timestamp` lies further ahead of the clock
-   * than the grace period (it would close windows still open now). `fold` gets the window's aggregate decoded from the
+   * than the grace period and than a window (it would close windows still open now). `fold` gets the window's aggregate decoded from the
    * stored bytes (undefined for a new window) and returns the new one; of the key's windows,
    * only that one is written again. An `InPlaceFold` folds the aggregate where it lies instead,
    * without decoding it or copying the key's other windows (for a step that folds every record).

@@ -43,12 +43,11 @@ export function writeBehind(storage: PartitionStorage, options: WriteBehindOptio
   const flush = async (): Promise<void> => {
     const taken = held;
     const takenCheckpoint = heldCheckpoint;
-    const covered = takenCheckpoint;
-    if (taken.size === 0 && covered === undefined) return;
+    if (taken.size === 0 && takenCheckpoint === undefined) return;
     held = new Map();
     heldCheckpoint = undefined;
     try {
-      await storage.write([...taken.values()], covered);
+      await storage.write([...taken.values()], takenCheckpoint);
       lastFlush = now();
     } catch (error) {
       // Held again, so reads stay right and the next flush tries again; a key written meanwhile keeps its newer value.

@@ -19,7 +19,8 @@ export function garminCallbackPath(callbackUrl: string): { path: string; query: 
   } catch (error) {
     throw new RecordError('malformed_notification', 'garmin ping has a callbackURL that is not a URL', { cause: error });
   }
-  if (!url.pathname.startsWith(wellnessApiPath) || url.pathname.includes('/../')) throw new RecordError('malformed_notification', `garmin ping has a callbackURL outside ${wellnessApiPath}`);
+  // The URL parser has resolved dot segments; encoded slashes and dots it leaves for the server to read as it likes.
+  if (!url.pathname.startsWith(wellnessApiPath) || /%(2f|5c|2e)/i.test(url.pathname)) throw new RecordError('malformed_notification', `garmin ping has a callbackURL outside ${wellnessApiPath}`);
   return { path: url.pathname, query: Object.fromEntries(url.searchParams) };
 }
 

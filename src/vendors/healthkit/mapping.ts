@@ -46,7 +46,7 @@ const sleepStages: Readonly<Record<number, string>> = { 0: 'in_bed', 1: 'asleep'
 
 /** Why a sample's unit cannot be read as the rule's, naming both (a unit is no measurement, so no PHI). */
 function unitRefusal(unit: string | undefined, ruleUnit: string): string {
-  const accepted = [ruleUnit, ...healthkitUnitsOf(ruleUnit)].filter((name, index, all) => all.indexOf(name) === index).join(', ');
+  const accepted = [ruleUnit, ...healthkitUnitsOf(ruleUnit)].join(', ');
   const given = unit === undefined ? 'has no unit' : `has unit "${unit.slice(0, 32)}"`;
   return `${given}, which does not convert to ${ruleUnit} (accepted: ${accepted})`;
 }

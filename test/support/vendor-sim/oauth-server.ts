@@ -111,6 +111,8 @@ const profiles: Record<SimVendor, Profile> = {
 /** A scripted answer, used once, before the endpoint's normal behaviour. */
 export type ScriptedAnswer =
   | { readonly status: number; readonly body?: unknown; readonly retryAfter?: string }
+  /** A page that is not JSON, as a proxy in front of the endpoint answers. */
+  | { readonly status: number; readonly html: string }
   | { readonly delayMs: number };
 
 export type SimEndpoint = 'token' | 'user-id';
@@ -206,6 +208,11 @@ export async function startOAuthSimulator(options: OAuthSimulatorOptions): Promi
     if ('delayMs' in next) {
       await new Promise((resolve) => setTimeout(resolve, next.delayMs));
       return false;
+    }
+    if ('html' in next) {
+      res.writeHead(next.status, { 'content-type': 'text/html' });
+      res.end(next.html);
+      return true;
     }
     send(res, next.status, next.body ?? { error: next.status === 429 ? 'rate_limited' : 'server_error' }, next.retryAfter === undefined ? {} : { 'retry-after': next.retryAfter });
     return true;

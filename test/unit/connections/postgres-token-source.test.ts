@@ -116,10 +116,27 @@ test('Withings answering a refresh with its status 503 makes the connection unus
 test('an error code that is not a plain code stays out of the message', async () => {
   const connection = connectionOf('oura');
   const { sim, clients } = await clientsFor('oura');
-  sim.script('token', { status: 400, body: { error: `bad refresh_token ${refreshToken}` } });
-  const error = await failure(source(oneRowPool(expiredRow(connection)), clients).accessToken(connection));
+  sim.script('token', { status: 400, body: { error: `bad refresh_token ${refreshToken}` } }, { status: 503, body: { error: `busy with ${refreshToken}` } });
+  const row = expiredRow(connection);
+  const error = await failure(source(oneRowPool(row), clients).accessToken(connection));
   assert.instance(error, ConnectionUnusableError, 'expected an unusable connection');
   assertSaysNoSecret(error, sim);
+  assertSaysNoSecret((error as Error).cause, sim);
+  assertSaysNoSecret(new Error(row.last_error), sim);
+  assert.match(row.last_error ?? '', 'unreadable_error_code', 'expected the row to say the code was unreadable');
+  const away = await failure(source(oneRowPool(row), clients).accessToken(connection));
+  assert.instance(away, VendorUnavailableError, 'expected the 503 to be the endpoint away');
+  assertSaysNoSecret(away, sim);
+});
+
+test('a 200 that is not JSON (a proxy’s page) is the endpoint away, not a refusal', async () => {
+  const connection = connectionOf('oura');
+  const { sim, clients } = await clientsFor('oura');
+  sim.script('token', { status: 200, html: '<html>gateway</html>' });
+  const row = expiredRow(connection);
+  const error = await failure(source(oneRowPool(row), clients).accessToken(connection));
+  assert.instance(error, VendorUnavailableError, 'expected the endpoint unavailable');
+  assert.is(row.status, 'active', 'expected the row left active');
 });
 
 test('the token endpoint away (429 with Retry-After, 503) or the store down is no reason to give a connection up', async () => {

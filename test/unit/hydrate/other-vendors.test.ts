@@ -126,8 +126,10 @@ test('a Garmin push carries its data; a ping item without userId is malformed', 
   assert.equal(await hydrateNotification(hydration(), 'garmin', json({ dailies: documented.garminDailies })), [{ kind: 'carries-data' }], 'expected the push to pass');
   const error = await failure(hydrateNotification(hydration(), 'garmin', json({ dailies: [{ callbackURL: 'https://apis.garmin.com/wellness-api/rest/dailies' }] })));
   assert.is((error as RecordError).reason, 'malformed_notification', 'expected malformed_notification');
-  const elsewhere = await failure(hydrateNotification(hydration(), 'garmin', json({ dailies: [{ userId: garminUser, callbackURL: 'https://apis.garmin.com/partner-api/rest/user/registration' }] })));
-  assert.is((elsewhere as RecordError).reason, 'malformed_notification', 'a callbackURL outside the pull endpoints is never fetched with the user’s token');
+  for (const callbackURL of ['https://apis.garmin.com/partner-api/rest/user/registration', 'https://apis.garmin.com/wellness-api/rest/..%2F..%2Fpartner-api/rest/user/registration', 'https://apis.garmin.com/wellness-api/rest/%2e%2e/x']) {
+    const elsewhere = await failure(hydrateNotification(hydration(), 'garmin', json({ dailies: [{ userId: garminUser, callbackURL }] })));
+    assert.is((elsewhere as RecordError).reason, 'malformed_notification', `${callbackURL} is never fetched with the user’s token`);
+  }
   assert.equal(sim.requests('garmin'), [], 'nothing fetched');
 });
 

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { retryAfterMs, vendorWaitMs } from '../../../src/hydrate/retry-after.ts';
+import { retryAfterMs } from '../../../src/vendors/kit/retry-after.ts';
+import { vendorWaitMs } from '../../../src/hydrate/retry-after.ts';
 
 // What a vendor's Retry-After says, and how long a partition then actually pauses.
 

@@ -31,9 +31,9 @@ test('of upserts received at the same moment the first stays, as the table keeps
   assert.equal(summary(latestVersions(rows)), [['a', '0', null]], 'expected the first of two equal receipts');
 });
 
-test('a deletion marks the latest upsert of its event deleted, before or after it in the chunk', () => {
+test('a deletion marks the latest upsert before it deleted; an upsert after it is left out, as the table refuses it', () => {
   const before = [deletion(version('a', t, 20, 0), 0, t + 9_000), version('a', t + 1_000, 30, 1), deletion(version('a', t, 20, 0), 2, t + 9_500)];
-  assert.equal(summary(latestVersions(before)), [['a', '1', t + 9_000]], 'expected the upsert\'s values with the first deletion\'s time');
+  assert.equal(summary(latestVersions(before)), [['a', '0', t + 9_000]], 'expected the first deletion alone: the upsert after it does not bring values back');
   const after = [version('a', t, 20, 0), version('a', t + 1_000, 30, 1), deletion(version('a', t, 20, 0), 2, t + 9_000)];
   assert.equal(summary(latestVersions(after)), [['a', '1', t + 9_000]], 'expected the latest upsert marked deleted');
 });

@@ -233,6 +233,21 @@ test('window store folded in place: a failed attempt’s changes are put back, a
   assert.equal(windows.map((w) => [w.start / day, w.value]), [[10, 19]], 'the store holds the last sum');
 });
 
+test('window store without grace: a record a little ahead of the clock is taken, one more than a window ahead is not', async () => {
+  const builder = new StreamsBuilder('no-grace');
+  const hourly = builder.addWindowStore<string | null, number>({ name: 'hourly', key: serdes.string(), windows: { sizeMs: 3_600_000, graceMs: 0, retentionMs: day } });
+  builder
+    .stream('in', { topics: ['in'], key: serdes.string(), value: serdes.json<number>() })
+    .mapValues('sum', async (value, record, ctx) => String(await ctx.store(hourly).update(record.key!, record.timestamp, (sum) => (sum ?? 0) + value)))
+    .to('out', { topic: 'out', key: serdes.string(), value: serdes.string() });
+  const driver = new TopologyTestDriver(builder.build(), { now: () => 10 * day });
+  const input = driver.inputTopic('in', serdes.string(), serdes.json<number>());
+  await input.pipe({ key: 'u', value: 1, timestamp: 10 * day + 5_000 }); // a clock five seconds ahead
+  await input.pipe({ key: 'u', value: 1, timestamp: 10 * day + 2 * 3_600_000 }); // two windows ahead
+  const out = await driver.outputTopic('out', serdes.string(), serdes.string()).readRecords();
+  assert.equal(out.map((r) => r.value), ['true', 'false']);
+});
+
 test('window store: a scan from and to keeps the windows starting within them, in a ring and in the 0x01 layout', async () => {
   const startsOf = async (scan: WindowScan | Promise<WindowScan>) => {
     const days: number[] = [];
@@ -601,6 +616,27 @@ test('a partition let go of and assigned again restores what another member wrot
   assert.is(await count(), '2', 'the count the changelog holds, not the one this instance had when it let go');
   assert.is((await stores.lookup('counts', 0, Buffer.from('b')))?.toString(), '1', 'and what was written after');
   await stores.close();
+});
+
+test('a partition let go of after chunks of its own is checkpointed after its last changelog write: a restart here restores nothing', async () => {
+  const { topology, counts } = counter();
+  const backend = memoryBackend();
+  const changelogTopic = topology.stateStores[0]!.changelogTopic;
+  const changelog: ChangelogReader = { offsets: async () => new Map([[0, { low: '0', high: '40' }]]), restore: async () => {}, close: async () => {} };
+  const stores = new StateStores({ topology: 'count', groupId: 'bridge.count', specs: topology.stateStores, backend, changelog, events: new StreamEvents(), log: createLogger({ level: 'silent' }) });
+  await stores.assign([0]);
+  // Two chunks: their changelog records began at 40 (two keys and the marker) and at 43 (one key and the marker).
+  for (const [keys, first, next] of [[['a', 'b'], '40', '2'], [['a'], '43', '3']] as const) {
+    const chunk = await stores.begin(0, Date.now());
+    const record = chunk.record();
+    for (const key of keys) await record.store(counts).put(key, 1);
+    chunk.accept(record);
+    await stores.apply(chunk, [{ topic: 'in', nextOffset: next }], new Map([[changelogTopic, first]]));
+  }
+  await stores.assign([]);
+  const reopened = await backend.open('bridge.count', 'counts', 0);
+  assert.is(reopened.checkpoint(), '45', 'after the second chunk’s two records, not at its first (43) nor at the changelog’s end');
+  await reopened.close();
 });
 
 test.run();
