@@ -111,7 +111,8 @@ export function redriveMessage(dlqTopic: string, partition: number, message: Kaf
     if (!name.startsWith(dlqHeaderPrefix) && value !== undefined) headers[name] = value;
   }
   headers[redrivenFromHeader] = `${dlqTopic}/${partition}/${message.offset}`;
-  return { key: message.key, value: message.value, headers };
+  // A dead letter keeps its input's time (dead-letter.ts): the record goes back as it was.
+  return { key: message.key, value: message.value, headers, timestamp: message.timestamp };
 }
 
 /**
@@ -133,36 +134,59 @@ export async function redriveDeadLetters(kafka: Kafka, topic: string, options: R
 
   const result: RedriveResult = { byTopic: {}, withoutSource: 0, unknownTopic: 0, repeats: 0 };
   const origins = new Set<string>();
+  /** Origins a send took back, kept across a failed batch's retry. */
+  const sent = new Set<string>();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   if (!options.dryRun) await producer.connect();
   try {
     await readRange(kafka, topic, ranges, async (partition, messages) => {
-      const outgoing = new Map<string, Message[]>();
+      // Counted and remembered once the batch is sent: a batch whose send fails comes again whole,
+      // and what one of its sends already took back is not sent a second time.
+      const outgoing = new Map<string, { messages: Message[]; origins: string[] }>();
+      const seen = new Set<string>();
+      const counted: RedriveResult = { byTopic: {}, withoutSource: 0, unknownTopic: 0, repeats: 0 };
       for (const m of messages) {
         if (options.reason !== undefined && headerText(m.headers, dlqHeaders.reason) !== options.reason) continue;
         const origin = deadLetterOrigin(topic, partition, m);
-        if (origins.has(origin)) {
-          result.repeats += 1;
+        if (origins.has(origin) || seen.has(origin)) {
+          counted.repeats += 1;
           continue;
         }
-        origins.add(origin);
+        seen.add(origin);
         const source = parseDlqSource(headerText(m.headers, dlqHeaders.source));
         if (!source) {
-          result.withoutSource += 1;
+          counted.withoutSource += 1;
           continue;
         }
         if (!existing.has(source.topic)) {
-          result.unknownTopic += 1;
+          counted.unknownTopic += 1;
           continue;
         }
-        result.byTopic[source.topic] = (result.byTopic[source.topic] ?? 0) + 1;
-        outgoing.set(source.topic, [...(outgoing.get(source.topic) ?? []), redriveMessage(topic, partition, m)]);
+        counted.byTopic[source.topic] = (counted.byTopic[source.topic] ?? 0) + 1;
+        if (sent.has(origin)) continue;
+        const batch = outgoing.get(source.topic) ?? { messages: [], origins: [] };
+        batch.messages.push(redriveMessage(topic, partition, m));
+        batch.origins.push(origin);
+        outgoing.set(source.topic, batch);
       }
-      if (options.dryRun) return;
-      for (const [target, batch] of outgoing) await producer.send({ topic: target, acks: -1, messages: batch });
+      if (!options.dryRun) {
+        for (const [target, batch] of outgoing) {
+          await producer.send({ topic: target, acks: -1, messages: batch.messages });
+          for (const origin of batch.origins) sent.add(origin);
+        }
+      }
+      for (const origin of seen) origins.add(origin);
+      addCounts(result, counted);
     });
   } finally {
     if (!options.dryRun) await producer.disconnect();
   }
   return result;
+}
+
+function addCounts(into: RedriveResult, counted: RedriveResult): void {
+  for (const [target, n] of Object.entries(counted.byTopic)) into.byTopic[target] = (into.byTopic[target] ?? 0) + n;
+  into.withoutSource += counted.withoutSource;
+  into.unknownTopic += counted.unknownTopic;
+  into.repeats += counted.repeats;
 }

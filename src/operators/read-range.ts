@@ -8,7 +8,11 @@ export interface PartitionRange {
   end: string;
 }
 
-export type BatchHandler = (partition: number, messages: KafkaMessage[]) => Promise<void>;
+/**
+ * Handles a batch's records. `handled(offset)` says the records up to `offset` are done (sent),
+ * as a batch is done once the handler resolves.
+ */
+export type BatchHandler = (partition: number, messages: KafkaMessage[], handled: (offset: string) => void) => Promise<void>;
 
 export function rangeSize(range: PartitionRange): number {
   const size = BigInt(range.end) - BigInt(range.start);
@@ -18,7 +22,9 @@ export function rangeSize(range: PartitionRange): number {
 /**
  * Reads exactly the given offset ranges of one topic, batch by batch and in order per partition,
  * then returns. It joins a throw-away group that never commits, so reading leaves no trace and
- * never moves a stage's offsets; Kafka drops such an empty group by itself.
+ * never moves a stage's offsets; Kafka drops such an empty group by itself. A batch whose handler
+ * fails comes again (kafkajs retries it, from the last offset it resolved); records already
+ * handled are left out of it, so a retried batch does not send them twice.
  */
 export async function readRange(
   kafka: Kafka,
@@ -28,6 +34,8 @@ export async function readRange(
 ): Promise<void> {
   const pending = new Map(ranges.filter((r) => rangeSize(r) > 0).map((r) => [r.partition, r]));
   if (pending.size === 0) return;
+  /** Partition → the last offset handled: a retried batch leaves those records out. */
+  const handledThrough = new Map<number, bigint>();
 
   const consumer = kafka.consumer({
     groupId: `bridge.operator.${randomUUID()}`,
@@ -64,8 +72,15 @@ export async function readRange(
         if (range === undefined) return;
         const start = BigInt(range.start);
         const end = BigInt(range.end);
-        const inRange = batch.messages.filter((m) => BigInt(m.offset) >= start && BigInt(m.offset) < end);
-        if (inRange.length > 0) await onBatch(batch.partition, inRange);
+        const from = handledThrough.get(batch.partition) ?? start - 1n;
+        const inRange = batch.messages.filter((m) => BigInt(m.offset) > from && BigInt(m.offset) >= start && BigInt(m.offset) < end);
+        if (inRange.length === 0) return;
+        const handled = (offset: string) => {
+          const at = BigInt(offset);
+          if (at > (handledThrough.get(batch.partition) ?? -1n)) handledThrough.set(batch.partition, at);
+        };
+        await onBatch(batch.partition, inRange, handled);
+        handled(inRange.at(-1)!.offset);
       },
     });
     for (const range of pending.values()) consumer.seek({ topic, partition: range.partition, offset: range.start });

@@ -22,7 +22,8 @@ export interface CopyResult {
 export function replayMessage(topic: string, partition: number, message: KafkaMessage): Message {
   const headers: IHeaders = { ...(message.headers ?? {}) };
   headers[replayedFromHeader] = `${topic}/${partition}/${message.offset}`;
-  return { key: message.key, value: message.value, headers };
+  // The record's own time: a stage that dates a record by it (Terra's destination messages) sees the same version.
+  return { key: message.key, value: message.value, headers, timestamp: message.timestamp };
 }
 
 /**
@@ -45,7 +46,7 @@ export async function copyRange(kafka: Kafka, plan: ReplayPlan, options: CopyOpt
   let copied = 0;
   await producer.connect();
   try {
-    await readRange(kafka, plan.topic, plan.ranges, async (partition, messages) => {
+    await readRange(kafka, plan.topic, plan.ranges, async (partition, messages, handled) => {
       for (let i = 0; i < messages.length; i += 500) {
         const chunk = messages.slice(i, i + 500);
         await pacer.take(chunk.length);
@@ -58,6 +59,7 @@ export async function copyRange(kafka: Kafka, plan: ReplayPlan, options: CopyOpt
           })),
         });
         copied += chunk.length;
+        handled(chunk.at(-1)!.offset);
         options.onProgress?.(chunk.length);
       }
     });
