@@ -67,7 +67,7 @@ export async function checkSchema(client: RegistryClient, local: LocalSchema): P
 
   const level = await client.compatibilityLevel(local.subject);
   const latest = Math.max(...versions);
-  if (await client.compatibleWithLatest(local.subject, local.schema)) {
+  if (await client.compatibleWithRegistered(local.subject, local.schema)) {
     return { subject: local.subject, status: 'compatible', version: latest, level, problems: [] };
   }
   const registered = await Promise.all(versions.sort((a, b) => a - b).map((v) => client.version(local.subject, v)));

@@ -16,7 +16,8 @@ export interface RegistryClient {
   version(subject: string, version: number): Promise<RegisteredVersion>;
   /** The registered version equal to this schema, if any: a read, so it works on a read-only registry. */
   lookup(subject: string, schema: string): Promise<RegisteredVersion | undefined>;
-  compatibleWithLatest(subject: string, schema: string): Promise<boolean>;
+  /** Whether the subject's compatibility level lets this schema follow what it has registered (every version under a transitive level); true for a subject without versions. */
+  compatibleWithRegistered(subject: string, schema: string): Promise<boolean>;
   /** Registers the schema (idempotent: an unchanged schema keeps its id) and returns its id. */
   register(subject: string, schema: string): Promise<number>;
   compatibilityLevel(subject: string): Promise<string>;
@@ -41,6 +42,9 @@ export class RegistryError extends Error {
 }
 
 const contentType = 'application/vnd.schemaregistry.v1+json';
+
+/** The registry's codes for a subject, version or schema it does not hold. */
+const notFoundCodes = new Set([40401, 40402, 40403]);
 
 export interface RegistryClientOptions {
   /** Longest wait for one answer, in ms. */
@@ -77,12 +81,15 @@ export function createRegistryClient(baseUrl: string, options: RegistryClientOpt
     throw new RegistryError(`registry ${what}: HTTP ${status}: ${message}`, status);
   };
   const subjectPath = (subject: string) => `/subjects/${encodeURIComponent(subject)}`;
+  // A registry says what it does not hold with an error code: a 404 without one is a wrong URL
+  // (a path outside the API, a proxy), which must not read as "no versions yet, anything goes".
+  const missing = (status: number, json: unknown) => status === 404 && notFoundCodes.has((json as { error_code?: unknown } | undefined)?.error_code as number);
 
   return {
     url: base,
     async versions(subject) {
       const { status, json } = await call('GET', `${subjectPath(subject)}/versions`);
-      if (status === 404) return [];
+      if (missing(status, json)) return [];
       if (status !== 200) return fail(`versions of ${subject}`, status, json);
       return json as number[];
     },
@@ -93,13 +100,15 @@ export function createRegistryClient(baseUrl: string, options: RegistryClientOpt
     },
     async lookup(subject, schema) {
       const { status, json } = await call('POST', subjectPath(subject), { schema });
-      if (status === 404) return undefined;
+      if (missing(status, json)) return undefined;
       if (status !== 200) return fail(`lookup in ${subject}`, status, json);
       return json as RegisteredVersion;
     },
-    async compatibleWithLatest(subject, schema) {
-      const { status, json } = await call('POST', `/compatibility${subjectPath(subject)}/versions/latest`, { schema });
-      if (status === 404) return true; // no version yet: anything is compatible
+    async compatibleWithRegistered(subject, schema) {
+      // Not `/versions/latest`: against the latest version alone, a Confluent registry lets a
+      // schema pass that an earlier version's data could not be read with under BACKWARD_TRANSITIVE.
+      const { status, json } = await call('POST', `/compatibility${subjectPath(subject)}/versions`, { schema });
+      if (missing(status, json)) return true; // no version yet: anything is compatible
       if (status !== 200) return fail(`compatibility of ${subject}`, status, json);
       return (json as { is_compatible: boolean }).is_compatible;
     },

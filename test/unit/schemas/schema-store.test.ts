@@ -34,8 +34,8 @@ function memoryRegistry(fail: (call: string) => RegistryError | undefined = () =
       const index = list.findIndex((v) => v.schema === schema);
       return index < 0 ? undefined : { version: index + 1, ...list[index]! };
     },
-    async compatibleWithLatest() {
-      attempt('compatibleWithLatest');
+    async compatibleWithRegistered() {
+      attempt('compatibleWithRegistered');
       return true;
     },
     async register(subject, schema) {
