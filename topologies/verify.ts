@@ -1,6 +1,7 @@
 import { Counter, type Registry } from 'prom-client';
 import { DependencyUnavailableError, RecordError, serdes, StreamsBuilder, type Topology } from '../src/streams/index.ts';
 import { rawTopic, verifiedTopic } from '../src/topics.ts';
+import { receivedAtOf } from '../src/vendors/normalize-record.ts';
 import { vendorIds, vendorOfTopic, vendors, type VendorId } from '../src/vendors/index.ts';
 import {
   checkWebhook,
@@ -15,7 +16,6 @@ export interface VerifyOptions {
   readonly replayGuard: ReplayGuard;
   readonly connections: ConnectionDirectory;
   readonly metrics?: Registry;
-  readonly now?: () => number;
   /**
    * Records of one raw partition checked at once. Raw records have no key, and no check depends
    * on another record's (a delivery id is claimed atomically, so of two copies in flight exactly
@@ -44,7 +44,6 @@ interface Checked {
  * RecordErrors with the reasons of dlq.verify; Redis or Postgres down pauses the stage.
  */
 export function verifyTopology(options: VerifyOptions): Topology {
-  const now = options.now ?? Date.now;
   const registers = options.metrics ? [options.metrics] : [];
   const repeated = new Counter({
     name: 'verify_repeated_deliveries_total',
@@ -75,7 +74,10 @@ export function verifyTopology(options: VerifyOptions): Topology {
     .map('check-signature', (record) => {
       const vendor = vendorOf(record.topic);
       const bytes = record.value ?? Buffer.alloc(0);
-      const webhook = checkWebhook(vendor, record.headers, bytes, options.settings[vendor.id], now());
+      // Fresh when ingress received it, not when verify reads it: a backlog after an outage, or a
+      // dead letter redriven once its cause is fixed, is judged as it was received. Ingress sets
+      // `received-at` itself, so a vendor (or anyone) posting an old signature is still refused.
+      const webhook = checkWebhook(vendor, record.headers, bytes, options.settings[vendor.id], receivedAtOf(record.headers, record.timestamp));
       return { ...record, key: webhook.key, value: { bytes, webhook } satisfies Checked };
     })
     .filter('check-connected-user', ({ value: { webhook }, timestamp }) => {

@@ -27,7 +27,6 @@ function setup(options: { replayGuard?: ReplayGuard; recordConcurrency?: number 
       ...(options.recordConcurrency ? { recordConcurrency: options.recordConcurrency } : {}),
       connections: memoryConnectionDirectory([['garmin', 'g-user'], ['withings', '1001']]),
       metrics,
-      now: () => now,
     }),
     { now: () => now },
   );
@@ -58,6 +57,19 @@ test('a signed WHOOP delivery goes to verified.whoop keyed whoop:<user>, same by
   assert.ok(out[0]!.value?.equals(record.value), 'same bytes');
   assert.equal(out[0]!.headers, record.headers, 'same headers');
   assert.is(driver.deadLetters().length, 0, 'no dead letters');
+});
+
+test('freshness is judged at the received-at ingress stamped: a backlog read hours later passes, a signature hours older than its receipt does not', async () => {
+  const { driver, input } = setup();
+  const hours = 3 * 3_600_000;
+  // Received a minute after it was signed, read by verify three hours later (verify was down, or a redrive).
+  const backlog = whoop({ ...whoopBody, trace_id: 'trace-backlog' }, 'whoop-old', now - hours);
+  await input('raw.whoop').pipe({ ...backlog, headers: { ...backlog.headers, 'received-at': String(now - hours + 60_000) } });
+  // Signed three hours before ingress received it: an old request posted again.
+  await input('raw.whoop').pipe(whoop({ ...whoopBody, trace_id: 'trace-old' }, 'whoop-old', now - hours));
+  const out = await driver.outputTopic('verified.whoop', serdes.string(), serdes.bytes()).readRecords();
+  assert.is(out.length, 1, 'the backlog verified');
+  assert.equal(driver.deadLetters().map((d) => d.headers['dlq-reason']), ['stale_timestamp'], 'the old signature refused');
 });
 
 test('a repeated delivery (same trace_id) is forwarded once and counted, not dead-lettered', async () => {
