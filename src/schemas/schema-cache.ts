@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -32,12 +32,19 @@ export function fileSchemaCache(dir: string, registry: string): SchemaCache {
       return undefined;
     }
   };
-  // Written whole under a temporary name and renamed, so a reader never sees half a file.
+  // Written whole under a temporary name, synced, and renamed, so neither a reader nor a machine
+  // that lost power in between finds half a file (or an empty one) under the name.
   const write = async (folder: string, name: string, text: string): Promise<void> => {
     try {
       await mkdir(join(root, folder), { recursive: true });
       const temporary = join(root, folder, `.${name}.${process.pid}.tmp`);
-      await writeFile(temporary, text);
+      const file = await open(temporary, 'w');
+      try {
+        await file.writeFile(text);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
       await rename(temporary, join(root, folder, name));
     } catch {
       // The cache is a shortcut: without it the registry is asked, as it always was.
@@ -57,8 +64,8 @@ export function fileSchemaCache(dir: string, registry: string): SchemaCache {
     rememberSchema: (id, schema) => write('ids', `${id}.avsc`, schema),
     async idOf(subject, schema) {
       const text = await read(join(root, 'subjects', subjectFile(subject, schema)));
-      const id = Number(text);
-      return text !== undefined && Number.isSafeInteger(id) && id >= 0 ? id : undefined;
+      // Digits only: Number('') is 0, and an empty file must not name schema id 0.
+      return text !== undefined && /^\d{1,15}$/.test(text) ? Number(text) : undefined;
     },
     rememberId: (subject, schema, id) => write('subjects', subjectFile(subject, schema), String(id)),
   };
