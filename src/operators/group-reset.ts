@@ -98,8 +98,31 @@ export async function resetGroupToTime(admin: Admin, options: GroupResetOptions)
     await admin.deleteTopics({ topics: deletedChangelogs, timeout: 30_000 });
     await untilGone(admin, deletedChangelogs);
   }
-  for (const [topic, partitions] of targets) await admin.setOffsets({ groupId: options.group, topic, partitions });
+  await moveOffsets(admin, options.group, targets);
   return { changes, deletedChangelogs };
+}
+
+/**
+ * Sets the offsets topic by topic (kafkajs has no call for several). A member that joins between
+ * two topics makes the broker refuse the rest: the group is then half moved, so the refusal names
+ * what moved and what did not, and running the command again (once the members stopped) moves
+ * the rest, the moved topics to the same offsets again.
+ */
+async function moveOffsets(admin: Admin, group: string, targets: ReadonlyMap<string, Array<{ partition: number; offset: string }>>): Promise<void> {
+  const moved: string[] = [];
+  for (const [topic, partitions] of targets) {
+    try {
+      await admin.setOffsets({ groupId: group, topic, partitions });
+    } catch (error) {
+      const left = [...targets.keys()].filter((t) => !moved.includes(t));
+      const what = `moved ${moved.length > 0 ? moved.join(', ') : 'no topic'}; not moved ${left.join(', ')}`;
+      if (/running instances/i.test((error as Error).message)) {
+        throw new OperatorError(`a member joined group "${group}" while its offsets were being moved (${what}): stop the stage, then run the command again`, exitCodes.busy);
+      }
+      throw new Error(`moving the offsets of group "${group}" failed on ${topic} (${what}): ${(error as Error).message}`, { cause: error });
+    }
+    moved.push(topic);
+  }
 }
 
 /**
