@@ -42,9 +42,23 @@ const unknownReason = 'unknown';
 /** Folds dead letters into per-reason counts; reads only headers and timestamps, so no PHI. */
 export function summarize(messages: Iterable<KafkaMessage>): ReasonSummary[] {
   const byReason = new Map<string, ReasonSummary>();
+  addToSummary(byReason, messages);
+  return mostFrequentFirst(byReason);
+}
+
+function mostFrequentFirst(byReason: ReadonlyMap<string, ReasonSummary>): ReasonSummary[] {
+  return [...byReason.values()].sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
+}
+
+/**
+ * Adds dead letters to per-reason counts, each dated when it failed (`dlq-failed-at`): the
+ * record's own timestamp is its input's, kept so a redrive puts it back as it was.
+ */
+function addToSummary(byReason: Map<string, ReasonSummary>, messages: Iterable<KafkaMessage>): void {
   for (const m of messages) {
     const reason = headerText(m.headers, dlqHeaders.reason) ?? unknownReason;
-    const at = new Date(Number(m.timestamp));
+    const failedAt = Number(headerText(m.headers, dlqHeaders.failedAt));
+    const at = new Date(Number.isFinite(failedAt) && failedAt > 0 ? failedAt : Number(m.timestamp));
     const source = parseDlqSource(headerText(m.headers, dlqHeaders.source))?.topic;
     const entry = byReason.get(reason);
     if (!entry) {
@@ -56,7 +70,6 @@ export function summarize(messages: Iterable<KafkaMessage>): ReasonSummary[] {
     if (at > entry.last) entry.last = at;
     if (source && !entry.sources.includes(source)) entry.sources.push(source);
   }
-  return [...byReason.values()].sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
 }
 
 /** Every offset a dead-letter topic holds right now: list and redrive work on this snapshot. */
@@ -70,11 +83,10 @@ export async function listDeadLetters(kafka: Kafka, topic: string): Promise<Reas
   const admin = kafka.admin();
   await admin.connect();
   const ranges = await snapshotRanges(admin, topic).finally(() => admin.disconnect());
-  const all: KafkaMessage[] = [];
-  await readRange(kafka, topic, ranges, async (_partition, messages) => {
-    all.push(...messages);
-  });
-  return summarize(all);
+  // Folded batch by batch: a topic of a million dead letters is never held whole.
+  const byReason = new Map<string, ReasonSummary>();
+  await readRange(kafka, topic, ranges, async (_partition, messages) => addToSummary(byReason, messages));
+  return mostFrequentFirst(byReason);
 }
 
 export interface RedriveOptions {

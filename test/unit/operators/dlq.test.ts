@@ -36,6 +36,16 @@ test('summarize counts by reason with first and last time, most frequent first',
   assert.equal(rows[0]?.sources, ['raw.oura', 'raw.polar'], 'expected the source topics');
 });
 
+test('a dead letter is dated when it failed (dlq-failed-at), not by its input’s time', () => {
+  const failed = (inputAt: number, failedAt: number): KafkaMessage => {
+    const m = letter('bad_signature', inputAt);
+    return Object.assign(m, { headers: { ...m.headers, 'dlq-failed-at': Buffer.from(String(failedAt)) } });
+  };
+  const [row] = summarize([failed(1_000, 50_000), failed(9_000, 40_000)]);
+  assert.is(row?.first.getTime(), 40_000);
+  assert.is(row?.last.getTime(), 50_000);
+});
+
 test('summaries carry no keys or values', () => {
   const text = JSON.stringify(summarize([letter('bad_signature', 1)]));
   assert.not.match(text, 'user-123', 'expected no user id in a summary');
