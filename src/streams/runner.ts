@@ -202,7 +202,8 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
     events.emit('rebalanced', { topology: topology.name, assigned });
     log.info({ partitions: assigned.length }, 'joined group');
     const fenced = committer.assigned(assigned).catch((error: unknown) => log.warn({ error: errorName(error) }, 'preparing the assigned partitions for transactions failed'));
-    // After fencing, so a previous owner's open transaction is aborted before the restore reads.
+    // After the committer took the assignment. The restore reads to the high watermark with
+    // read_committed, so it waits past a previous owner's open transaction either way.
     if (state) {
       const numbers = [...new Set(assigned.map((ref) => ref.partition))];
       void fenced.then(() => state.assign(numbers)).catch((error: unknown) => log.warn({ error: errorName(error) }, 'restoring state stores failed; retried when the partition is read'));
@@ -293,16 +294,27 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
         const nextOffset = (BigInt(endOfBatch ? batch.lastOffset() : lastOffset) + 1n).toString();
         const markers = [{ topic: ref.topic, nextOffset }];
         const chunkState = result.state;
-        await partitions.commit(ref, nextOffset, () =>
-          committer.commit({
-            ...ref,
-            ...(batch.groupMetadata ? { groupMetadata: batch.groupMetadata } : {}),
-            outputs: result.outputs,
-            nextOffset,
-            ...(chunkState && state ? { changelog: chunkState.changelog(markers, Date.now()), applyState: (changelogOffsets) => state.apply(chunkState, markers, changelogOffsets) } : {}),
-            commitConsumerOffsets: (offsets) => commitOffsetsIfNecessary({ topics: byTopic(offsets) }),
-          }),
-        );
+        try {
+          await partitions.commit(ref, nextOffset, () =>
+            committer.commit({
+              ...ref,
+              ...(batch.groupMetadata ? { groupMetadata: batch.groupMetadata } : {}),
+              outputs: result.outputs,
+              nextOffset,
+              ...(chunkState && state ? { changelog: chunkState.changelog(markers, Date.now()), applyState: (changelogOffsets) => state.apply(chunkState, markers, changelogOffsets) } : {}),
+              commitConsumerOffsets: (offsets) => commitOffsetsIfNecessary({ topics: byTopic(offsets) }),
+            }),
+          );
+        } catch (error) {
+          // A rebalance is kafkajs's to act on. Any other failure to commit (a transaction the
+          // coordinator aborted while a broker was away, a send that gave up) is Kafka being
+          // unavailable: the partition waits and runs the chunk again from what the group
+          // committed (exactly-once: read back by the committer), never ending the process.
+          if (!running || isRebalance(error)) throw error;
+          log.warn({ error: errorName(error), topic: ref.topic, partition: ref.partition }, 'committing a chunk failed; the partition pauses and processes it again');
+          pauseFor(ref, 'kafka', 1_000);
+          return;
+        }
         // Reported once durable, so a failed commit (and its replay) is not counted twice.
         events.emit('processed', {
           topology: topology.name,
@@ -316,12 +328,14 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
         // kafkajs resolves the control records after the batch's last message along with it.
         resolveOffset(lastOffset);
       }
-      await heartbeat();
       if (result.unavailable) {
         // The failed record stays unresolved, so the next fetch after resume starts with it.
+        // Paused before the heartbeat: a rebalance it reports must not skip the wait.
         pauseFor(ref, result.unavailable.dependency, result.unavailable.retryAfterMs);
+        await heartbeat();
         return;
       }
+      await heartbeat();
     }
   };
 
@@ -448,6 +462,12 @@ async function restored(state: StateStores, partition: number, heartbeat: () => 
     if (!outcome) await heartbeat();
   }
   return outcome.failed;
+}
+
+/** The broker's answers that mean the group is rebalancing or this member left it: kafkajs rejoins on them. */
+function isRebalance(error: unknown): boolean {
+  const type = (error as { type?: unknown } | undefined)?.type;
+  return type === 'REBALANCE_IN_PROGRESS' || type === 'NOT_COORDINATOR_FOR_GROUP' || type === 'ILLEGAL_GENERATION' || type === 'UNKNOWN_MEMBER_ID';
 }
 
 function toRawRecord(ref: PartitionRef, message: KafkaMessage): RawRecord {
