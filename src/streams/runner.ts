@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { PartitionAssigners, type Admin, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage } from 'kafkajs';
 import { createLogger, type Logger } from '../obs/logger.ts';
 import { raceTimeout } from './awaitable.ts';
 import { processChunk, type ChunkContext } from './chunk.ts';
+import { coPartitionedAssigner } from './co-partitioned-assigner.ts';
 import { connectOnce } from './connect-once.ts';
 import { fetchMaxWaitMs } from './fetch-wait.ts';
 import { heartbeatWhile } from './heartbeat-while.ts';
@@ -171,6 +172,8 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
     idleMaxWaitTimeInMs: options.fetchIdleWaitMs ?? fetchMaxWaitMs,
     allowAutoTopicCreation: false,
     ...(options.groupInstanceId ? { groupInstanceId: options.groupInstanceId } : {}),
+    // Round-robin stays second: a member of an older build in the group speaks only that one.
+    ...(topology.stateStores.length > 0 ? { partitionAssigners: [coPartitionedAssigner, PartitionAssigners.roundRobin] } : {}),
   });
   let running = true;
   // A store takes maxInFlight chunks at once, each of a different partition.
