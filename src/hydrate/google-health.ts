@@ -50,7 +50,7 @@ export const googleHealthHydrator: VendorHydrator<GoogleHealthFetch> = {
     for (const { startTime, endTime } of intervals) points.push(...(await api.dataPoints(dataType, startTime, endTime)));
     return { user_id: vendorUserId, data_type: dataType, data_points: points };
   },
-  // The data types normalize maps (src/vendors/google-health/mapping.ts), over the whole window.
+  // The data types the baselines read (the night's HRV, the resting heart rate), over the whole window.
   async backfill({ startDate, endDate }, get, vendorUserId) {
     const values: JsonObject[] = [];
     for (const dataType of backfilledTypes) {
@@ -62,4 +62,4 @@ export const googleHealthHydrator: VendorHydrator<GoogleHealthFetch> = {
   split: (value, maxBytes) => splitList(value, 'data_points', maxBytes),
 };
 
-const backfilledTypes = ['heart-rate-variability', 'daily-resting-heart-rate'] as const;
+const backfilledTypes = ['daily-heart-rate-variability', 'daily-resting-heart-rate'] as const;

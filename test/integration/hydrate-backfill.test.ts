@@ -99,7 +99,7 @@ test('Withings and Google Health backfills write what their notifications would 
   const outside = ['2025-01-13', '2025-01-21'];
   sim.collection('withings', '/v2/sleep', collectionStyles.withingsSleep, [...outside.map((date, n) => ({ ...night, id: n + 1, date })), night!]);
   sim.collection('withings', '/v2/measure', collectionStyles.withingsActivity, [...outside.map((date) => ({ ...day, date })), day!]);
-  sim.serve('google-health', '/v4/users/me/dataTypes/heart-rate-variability/dataPoints', documented.googleHealthHrv);
+  sim.serve('google-health', '/v4/users/me/dataTypes/daily-heart-rate-variability/dataPoints', fixture('google-health', 'daily-heart-rate-variability.json'));
   sim.serve('google-health', '/v4/users/me/dataTypes/daily-resting-heart-rate/dataPoints', fixture('google-health', 'daily-resting-heart-rate.json'));
   for (const [vendor, user] of [['withings', 'w-backfill'], ['google-health', 'gh-backfill']] as const) {
     sim.grant(`${vendor}-token-backfill`);
@@ -126,8 +126,9 @@ test('Withings and Google Health backfills write what their notifications would 
   ].flatMap((v) => mapPayload(withingsPlugin, Buffer.from(JSON.stringify({ user_id: 'w-backfill', startdate: '1', enddate: '2', ...v })), 'application/json', { receivedAt: Date.now() }).events);
   assert.equal(withingsEvents.map((e) => e.eventId), live.map((e) => e.eventId), 'expected the eventIds live documents of that week give');
   const google = outputsOf('gh-backfill');
-  assert.equal(google.map((o) => o.value['data_type']), ['heart-rate-variability', 'daily-resting-heart-rate'], 'expected the two mapped data types');
-  assert.equal(google.flatMap((o) => mapped(googleHealthPlugin, o)).map((e) => e.dataType), ['hrv', 'heart_rate'], 'expected HRV and resting heart rate events');
+  assert.equal(google.map((o) => o.value['data_type']), ['daily-heart-rate-variability', 'daily-resting-heart-rate'], 'expected the two daily types the baselines read');
+  const googleEvents = google.flatMap((o) => mapped(googleHealthPlugin, o));
+  assert.equal(googleEvents.map((e) => [e.dataType, e.hrvRmssdMs, e.restingHeartRateBpm]), [['hrv', 38.4, null], ['heart_rate', null, 57]], 'expected the night’s HRV and the resting heart rate as headlines');
   assert.is(dead.length, 0, 'expected zero dead letters');
 });
 

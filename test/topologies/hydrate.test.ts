@@ -203,9 +203,8 @@ test('a backfilled window larger than a record holds is split as live hydration 
   sim = await startVendorApiSim();
   const tokens = new MemoryTokenSource((token) => sim.grant(token));
   connectDocumentedUsers(sim, tokens);
-  const hrv = (documented.googleHealthHrv['dataPoints'] as Record<string, Record<string, unknown>>[])[0]!;
-  const nights = Array.from({ length: 6 }, (_, n) => ({ ...hrv, heartRateVariability: { ...hrv['heartRateVariability'], sampleTime: { physicalTime: `2025-01-${13 + n}T03:00:00Z` } } }));
-  sim.serve('google-health', '/v4/users/me/dataTypes/heart-rate-variability/dataPoints', { dataPoints: nights, nextPageToken: '' });
+  const nights = Array.from({ length: 6 }, (_, n) => ({ dailyHeartRateVariability: { date: { year: 2025, month: 1, day: 13 + n }, averageHeartRateVariabilityMilliseconds: 40 + n, entropy: 2.9 } }));
+  sim.serve('google-health', '/v4/users/me/dataTypes/daily-heart-rate-variability/dataPoints', { dataPoints: nights, nextPageToken: '' });
   sim.serve('google-health', '/v4/users/me/dataTypes/daily-resting-heart-rate/dataPoints', { dataPoints: [], nextPageToken: '' });
   const maxValueBytes = 800; // two nights a record
   const driver = new TopologyTestDriver(hydrateBackfillTopology({ hydration: simHydration(sim.baseUrl, tokens), maxValueBytes }));

@@ -51,10 +51,15 @@ interface PointKind {
  * strings; numberAt reads both.
  */
 const kinds: Readonly<Record<string, PointKind>> = {
+  // A sample every few minutes through the night, not the night's HRV: as the headline each one
+  // was judged by the rules and counted in the baseline as a night of its own. The night's value
+  // is the daily type below, as Withings' start and end RMSSD are readings beside its night.
   heartRateVariability: {
     dataType: 'hrv',
-    headlines: (v) => ({ hrvRmssdMs: numberAt(v, 'rootMeanSquareOfSuccessiveDifferencesMilliseconds') }),
-    readings: (v) => [readingAt(v, 'hrv_sdnn', 'ms', 'standardDeviationMilliseconds')],
+    readings: (v) => [
+      readingAt(v, 'hrv_rmssd_sample', 'ms', 'rootMeanSquareOfSuccessiveDifferencesMilliseconds'),
+      readingAt(v, 'hrv_sdnn', 'ms', 'standardDeviationMilliseconds'),
+    ],
   },
   dailyHeartRateVariability: {
     dataType: 'hrv',

@@ -16,16 +16,38 @@ test('a raw notification needs hydration; a verification POST is acknowledged', 
   assert.is(mapValid(googleHealth, json({ type: 'verification' }), 'application/json').acknowledged, 'google_health_verification', 'expected a verification acknowledged');
 });
 
-test('an HRV sample carries RMSSD as the headline and SDNN as a reading, identified by its name', () => {
+test('an HRV sample carries RMSSD and SDNN as readings, not the night’s headline, identified by its name', () => {
   const hrv = mapOne(googleHealth, listed('heart-rate-variability'), 'application/json');
   assert.is(hrv.source, 'GOOGLE_HEALTH', 'expected source GOOGLE_HEALTH');
   assert.is(hrv.userId, user, 'expected the Google Health user');
   assert.is(hrv.dataType, 'hrv', 'expected an hrv event');
-  assert.is(hrv.hrvRmssdMs, 42.7, 'expected RMSSD as hrvRmssdMs');
+  assert.is(hrv.hrvRmssdMs, null, 'expected no hrvRmssdMs: a sample is not the night’s HRV the rules and baselines judge');
+  assert.is(reading(hrv, 'hrv_rmssd_sample'), 42.7, 'expected the sample’s RMSSD as a reading in ms');
   assert.is(reading(hrv, 'hrv_sdnn'), 55.1, 'expected SDNN as a reading, never as RMSSD');
   assert.is(hrv.occurredAt, Date.parse('2025-01-15T03:12:00Z'), 'expected the sample time');
   const renamed = [{ ...points('heart-rate-variability')[0], name: 'users/me/dataTypes/heart-rate-variability/dataPoints/other' }];
   assert.is.not(mapOne(googleHealth, listed('heart-rate-variability', renamed), 'application/json').eventId, hrv.eventId, 'expected another name to be another event');
+});
+
+test('a night of HRV samples sets no headline; the daily HRV of the night does, on its date', () => {
+  const [sample] = points('heart-rate-variability');
+  const night = Array.from({ length: 96 }, (_, n) => ({
+    heartRateVariability: { sampleTime: { physicalTime: new Date(Date.parse('2025-01-14T23:00:00Z') + n * 300_000).toISOString() }, rootMeanSquareOfSuccessiveDifferencesMilliseconds: 18 + (n % 30) },
+    dataSource: sample!['dataSource'] ?? {},
+  }));
+  const { events } = mapValid(googleHealth, listed('heart-rate-variability', night), 'application/json');
+  assert.is(events.length, 96, 'expected one event per five-minute sample');
+  assert.ok(events.every((event) => event.hrvRmssdMs === null), 'expected no sample to carry hrvRmssdMs, though most are below the rules’ thresholds');
+  const daily = mapOne(googleHealth, listed('daily-heart-rate-variability'), 'application/json');
+  assert.is(daily.dataType, 'hrv', 'expected an hrv event');
+  assert.is(daily.hrvRmssdMs, 38.4, 'expected averageHeartRateVariabilityMilliseconds, the night’s RMSSD, as hrvRmssdMs');
+  assert.equal(
+    [reading(daily, 'hrv_rmssd_deep_sleep'), reading(daily, 'non_rem_heart_rate'), reading(daily, 'hrv_entropy')],
+    [44.2, 54, 2.91],
+    'expected deep-sleep RMSSD, non-REM heart rate ("54" read as 54) and entropy as readings',
+  );
+  assert.is(daily.occurredAt, Date.UTC(2025, 0, 15), 'expected the civil date at UTC midnight');
+  assert.is(mapOne(googleHealth, listed('daily-heart-rate-variability'), 'application/json').eventId, daily.eventId, 'expected the same nameless day served again to keep its eventId');
 });
 
 test('daily resting heart rate, served without a name and with int64 as a string, is the resting headline on its date', () => {
