@@ -1,7 +1,7 @@
 import { arrayAt, isObject, objectAt, objectBody, stringAt, type JsonObject } from '../vendors/kit/payload-fields.ts';
 import { decodePayload } from '../vendors/kit/decode-payload.ts';
 import { RecordError } from '../streams/errors.ts';
-import { googleHealthApi } from '../vendors/google-health/api.ts';
+import { googleHealthApi, googleHealthDaysFilter, googleHealthFilter } from '../vendors/google-health/api.ts';
 import { splitList } from './record-size.ts';
 import type { VendorHydrator } from './vendor-hydrator.ts';
 
@@ -47,15 +47,16 @@ export const googleHealthHydrator: VendorHydrator<GoogleHealthFetch> = {
   async fetch({ dataType, intervals }, get, vendorUserId) {
     const api = googleHealthApi(get);
     const points = [];
-    for (const { startTime, endTime } of intervals) points.push(...(await api.dataPoints(dataType, startTime, endTime)));
+    for (const { startTime, endTime } of intervals) points.push(...(await api.dataPoints(dataType, googleHealthFilter(dataType, startTime, endTime))));
     return { user_id: vendorUserId, data_type: dataType, data_points: points };
   },
   // The data types the baselines read (the night's HRV, the resting heart rate), over the whole window.
   async backfill({ startDate, endDate }, get, vendorUserId) {
+    const api = googleHealthApi(get);
     const values: JsonObject[] = [];
     for (const dataType of backfilledTypes) {
-      const value = await this.fetch({ dataType, intervals: [{ startTime: `${startDate}T00:00:00Z`, endTime: `${endDate}T00:00:00Z` }] }, get, vendorUserId);
-      if ((arrayAt(value, 'data_points') ?? []).length > 0) values.push(value);
+      const points = await api.dataPoints(dataType, googleHealthDaysFilter(dataType, startDate, endDate));
+      if (points.length > 0) values.push({ user_id: vendorUserId, data_type: dataType, data_points: points });
     }
     return values;
   },

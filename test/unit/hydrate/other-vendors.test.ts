@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { hydrateNotification } from '../../../src/hydrate/hydrate-notification.ts';
 import { DependencyUnavailableError, RecordError } from '../../../src/streams/errors.ts';
 import { garminMapping } from '../../../src/vendors/garmin/mapping.ts';
-import { googleHealthFilter } from '../../../src/vendors/google-health/api.ts';
+import { googleHealthDaysFilter, googleHealthFilter } from '../../../src/vendors/google-health/api.ts';
+import { googleHealthHydrator } from '../../../src/hydrate/google-health.ts';
 import type { MemoryTokenSource } from '../../support/memory-token-source.ts';
 import type { VendorApiSim } from '../../support/vendor-sim/api-server.ts';
 import { documented, startDocumentedSim } from '../../support/vendor-sim/documented-resources.ts';
@@ -48,7 +49,51 @@ test('Google Health filters: samples by sample time, sessions and intervals by s
   const [start, end] = ['2025-01-14T22:00:00Z', '2025-01-15T07:00:00Z'];
   assert.is(googleHealthFilter('respiratory-rate-sleep-summary', start, end), `respiratory_rate_sleep_summary.sample_time.physical_time >= "${start}" AND respiratory_rate_sleep_summary.sample_time.physical_time < "${end}"`, 'expected the sleep respiratory summary filtered as a sample');
   assert.is(googleHealthFilter('sleep', start, end), `sleep.interval.start_time >= "${start}" AND sleep.interval.start_time < "${end}"`, 'expected a sleep session filtered by its start');
-  assert.is(googleHealthFilter('daily-vo2-max', start, end), 'daily_vo2_max.date >= "2025-01-14" AND daily_vo2_max.date < "2025-01-15"', 'expected a daily type filtered by date');
+  assert.is(googleHealthFilter('daily-vo2-max', start, end), 'daily_vo2_max.date >= "2025-01-13" AND daily_vo2_max.date < "2025-01-17"', 'expected a daily type filtered by date');
+});
+
+test('Google Health daily types: every local date an interval can fall on is asked, its last included', () => {
+  const datesOf = (filter: string) => [...filter.matchAll(/date (>=|<) "([\d-]+)"/g)].map(([, op, date]) => `${op} ${date}`);
+  assert.equal(
+    datesOf(googleHealthFilter('daily-heart-rate-variability', '2025-01-15T08:00:00Z', '2025-01-15T09:00:00Z')),
+    ['>= 2025-01-14', '< 2025-01-17'],
+    'expected an interval within one UTC date to ask that date (not an empty range), and the day on either side for the user’s UTC offset',
+  );
+  assert.equal(
+    datesOf(googleHealthFilter('daily-heart-rate-variability', '2025-01-14T22:00:00Z', '2025-01-15T07:00:00Z')),
+    ['>= 2025-01-13', '< 2025-01-17'],
+    'expected a night across midnight to ask the date it ends on (the 15th) and the dates a UTC offset moves it to',
+  );
+  assert.equal(
+    datesOf(googleHealthFilter('daily-resting-heart-rate', '2025-01-14T00:00:00Z', '2025-01-15T00:00:00Z')),
+    ['>= 2025-01-13', '< 2025-01-16'],
+    'expected an interval ending at midnight not to ask the day that begins at its end',
+  );
+  try {
+    googleHealthFilter('daily-resting-heart-rate', 'yesterday', '2025-01-15T00:00:00Z');
+    assert.unreachable('expected a time that is not a time refused');
+  } catch (error) {
+    assert.instance(error, RecordError, 'expected a RecordError, a dead letter rather than a crash');
+    assert.is((error as RecordError).reason, 'malformed_notification', 'expected malformed_notification');
+  }
+});
+
+test('a Google Health backfill lists the daily types by the window’s own dates, its end excluded', async () => {
+  const filters: string[] = [];
+  const get = async (path: string, query?: Readonly<Record<string, string>>) => {
+    filters.push(`${path.split('/')[5]}: ${query?.['filter'] ?? ''}`);
+    return { dataPoints: [] };
+  };
+  assert.equal(await googleHealthHydrator.backfill!({ startDate: '2025-01-13', endDate: '2025-01-20' }, get, '1182'), [], 'expected nothing written for a window without points');
+  assert.equal(
+    filters,
+    [
+      'daily-heart-rate-variability: daily_heart_rate_variability.date >= "2025-01-13" AND daily_heart_rate_variability.date < "2025-01-20"',
+      'daily-resting-heart-rate: daily_resting_heart_rate.date >= "2025-01-13" AND daily_resting_heart_rate.date < "2025-01-20"',
+    ],
+    'expected the dates of the window, so that its weeks meet without overlap',
+  );
+  assert.is(googleHealthDaysFilter('weight', '2025-01-13', '2025-01-20'), 'weight.sample_time.physical_time >= "2025-01-13T00:00:00Z" AND weight.sample_time.physical_time < "2025-01-20T00:00:00Z"', 'expected other types by the window’s UTC instants');
 });
 
 test('a Google Health DELETE names the data type and intervals, with no request', async () => {
