@@ -113,12 +113,17 @@ function mapContinuousHeartRate(userId: string, doc: JsonObject, context: Mappin
   return { events: [event] };
 }
 
-/** `GET /v3/users/activities/{date}` → the day's activity summary (start and end in UTC). */
-function mapActivitySummary(userId: string, doc: JsonObject, context: MappingContext) {
+/**
+ * `GET /v3/users/activities/{date}` → the day's activity summary (start and end in UTC). Its
+ * identity is the user's day, which the notification names (`date`, carried by hydrate). The
+ * start's UTC date is not that day: a user who moves from UTC−5 to UTC+1 begins two local days on
+ * one UTC date, and one would replace the other. Documents hydrated without the notification's
+ * date fall back to the day inside `samples`, else the start's date, as they always did.
+ */
+function mapActivitySummary(userId: string, doc: JsonObject, context: MappingContext, notifiedDay: string | undefined) {
   const start = stringAt(doc, 'start_time');
   const occurredAt = utcTime(start) ?? unmappable('polar', 'activity summary has no start_time');
-  // The summary names its day only inside `samples`; else the day of its start.
-  const day = stringAt(doc, 'samples', 'date') ?? start!.slice(0, 10);
+  const day = notifiedDay ?? stringAt(doc, 'samples', 'date') ?? start!.slice(0, 10);
   return buildEvent(
     {
       source: 'POLAR',
@@ -172,11 +177,14 @@ function mapPhysicalInformation(userId: string, doc: JsonObject, context: Mappin
 /** SleepWise alertness and circadian bedtime are Polar's predictions for the days ahead, not measurements. */
 const prediction = (): MappingResult => ({ events: [], acknowledged: 'polar_sleep_wise_prediction' });
 
-const hydratedEvents: Readonly<Record<string, (userId: string, doc: JsonObject, context: MappingContext) => MappingResult>> = {
+/** A hydrated document's mapping; `notifiedDay` is the notification's `date`, where it named one. */
+type DocumentMapping = (userId: string, doc: JsonObject, context: MappingContext, notifiedDay: string | undefined) => MappingResult;
+
+const hydratedEvents: Readonly<Record<string, DocumentMapping>> = {
   EXERCISE: (userId, doc, context) => ({ events: [mapExercise(userId, doc, context)] }),
   SLEEP: (userId, doc, context) => ({ events: [mapSleep(userId, doc, context)] }),
   CONTINUOUS_HEART_RATE: mapContinuousHeartRate,
-  ACTIVITY_SUMMARY: (userId, doc, context) => ({ events: [mapActivitySummary(userId, doc, context)] }),
+  ACTIVITY_SUMMARY: (userId, doc, context, notifiedDay) => ({ events: [mapActivitySummary(userId, doc, context, notifiedDay)] }),
   PHYSICAL_INFORMATION: (userId, doc, context) => ({ events: [mapPhysicalInformation(userId, doc, context)] }),
   SLEEP_WISE_ALERTNESS: prediction,
   SLEEP_WISE_CIRCADIAN_BEDTIME: prediction,
@@ -185,7 +193,7 @@ const hydratedEvents: Readonly<Record<string, (userId: string, doc: JsonObject, 
 /**
  * Polar AccessLink notifications `{event, user_id, entity_id|date, timestamp, url}` point at the
  * data (`url`): they need hydration, and normalize maps what hydrate fetched, `{user_id, event,
- * document}` (src/hydrate/polar.ts). PING only announces the webhook and is acknowledged, as are
+ * date?, document}` (src/hydrate/polar.ts). PING only announces the webhook and is acknowledged, as are
  * SleepWise predictions. A kind the bridge does not know is a dead letter naming it, redrivable
  * once it is mapped.
  */
@@ -199,6 +207,6 @@ export const polarMapping: VendorMapping = {
     const document = objectAt(json, 'document');
     if (document === undefined) return needsHydration('polar', `${event.slice(0, 40)} notification`);
     const mapDocument = hydratedEvents[event] ?? unmappable('polar', `${event.slice(0, 40)} documents are not mapped to events`);
-    return mapDocument(userId, document, context);
+    return mapDocument(userId, document, context, stringAt(json, 'date'));
   },
 };

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hydrateNotification } from '../../../src/hydrate/hydrate-notification.ts';
@@ -115,6 +116,14 @@ test("a Polar EXERCISE notification fetches its url's path on the configured hos
   const result = await hydrateNotification(hydration(), 'polar', json(documented.polarNotification));
   assert.equal(result, [{ kind: 'document', vendorUserId: '475', value: { user_id: '475', event: 'EXERCISE', document: documented.polarExercise } }], 'expected the exercise for user 475');
   assert.equal(sim.requests('polar').map((r) => r.path), ['/v3/exercises/aQlC83'], 'expected the path of the notification url');
+});
+
+test('a Polar ACTIVITY_SUMMARY notification’s date goes on beside the document it names', async () => {
+  const summary = JSON.parse(readFileSync(new URL('../../fixtures/vendors/polar/api/activity-summary.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+  sim.serve('polar', '/v3/users/activities/2025-01-15', summary);
+  const notification = { event: 'ACTIVITY_SUMMARY', user_id: 475, date: '2025-01-15', timestamp: '2025-01-15T23:10:00.000Z', url: 'https://www.polaraccesslink.com/v3/users/activities/2025-01-15' };
+  const result = await hydrateNotification(hydration(), 'polar', json(notification));
+  assert.equal(result, [{ kind: 'document', vendorUserId: '475', value: { user_id: '475', event: 'ACTIVITY_SUMMARY', date: '2025-01-15', document: summary } }], 'expected the notification’s day carried, since the summary names its day only in UTC');
 });
 
 test('a Polar PING carries nothing to fetch and goes on for normalize to acknowledge', async () => {

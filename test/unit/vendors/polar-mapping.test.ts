@@ -3,6 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { polar } from '../../../src/vendors/polar/index.ts';
 import { isoDurationSeconds } from '../../../src/vendors/polar/mapping.ts';
+import { eventIdFor } from '../../../src/vendors/kit/event-id.ts';
 import { fixture, json, mapError, mapOne, mapValid, reading } from './mapping-fixtures.ts';
 
 const api = (name: string) => JSON.parse(fixture('polar', `api/${name}`).toString()) as Record<string, unknown>;
@@ -50,6 +51,20 @@ test('a day of continuous heart rate is one heart_rate event; a day without samp
   assert.is(mapDocument('CONTINUOUS_HEART_RATE', 'continuous-heart-rate.json').eventId, heart.eventId, 'expected a stable id for the same day');
   const empty = mapValid(polar, hydrated('CONTINUOUS_HEART_RATE', { date: '2025-01-15', heart_rate_samples: [] }), 'application/json');
   assert.is(empty.acknowledged, 'polar_no_samples', 'expected a day without samples acknowledged');
+});
+
+test('activity summaries of two local days that begin on one UTC date are two events, each named by the notification’s day', () => {
+  // A user in UTC−5 on the 10th, then in UTC+1 on the 11th: both days start on March 10 in UTC.
+  const summary = (start: string, steps: number) => ({ ...api('activity-summary.json'), start_time: start, steps });
+  const dayAt = (date: string, start: string, steps: number) => mapOne(polar, json({ user_id: '475', event: 'ACTIVITY_SUMMARY', date, document: summary(start, steps) }), 'application/json');
+  const tenth = dayAt('2025-03-10', '2025-03-10T05:00:00', 9120);
+  const eleventh = dayAt('2025-03-11', '2025-03-10T23:00:00', 4310);
+  assert.is.not(eleventh.eventId, tenth.eventId, 'expected the second day not to take the first day’s eventId (and replace it)');
+  assert.is(dayAt('2025-03-10', '2025-03-10T05:00:00', 9200).eventId, tenth.eventId, 'expected a later version of one day to keep its eventId');
+  assert.is(tenth.eventId, eventIdFor(['POLAR', '475', 'daily', 'activity_summary', '2025-03-10']), 'expected the notification’s day as the identity');
+  // Hydrated before the notification's date was carried: the identity falls back as it always did.
+  const before = mapDocument('ACTIVITY_SUMMARY', 'activity-summary.json');
+  assert.is(before.eventId, eventIdFor(['POLAR', '475', 'daily', 'activity_summary', '2025-01-14']), 'expected a document without the date still mapped, identified by its start’s UTC date');
 });
 
 test('an activity summary is the day’s steps, energy, distance and active time; physical information is body settings in m and kg', () => {
