@@ -93,10 +93,9 @@ const hour = 3_600_000;
 /**
  * A user's day of events. `night`: one sleep a night, with the HRV and resting heart rate every
  * baseline rule reads, so every event reads and writes the store: the worst case, and what the
- * target is judged on. `oura`: the day of an Oura user as hydrate and normalize make it (a sleep
- * period and the daily sleep, both with the night's HRV and resting heart rate; the readiness
- * with its temperature; the activity with neither): half the events reach the store, and the
- * second of the night writes the day the first did.
+ * target is judged on. `oura`: the day of an Oura user as hydrate and normalize make it (the
+ * night's sleep period with its HRV and resting heart rate; the daily sleep with its score; the
+ * readiness with its temperature; the activity with neither): one event in four reaches the store.
  */
 type DayKind = 'night' | 'oura';
 const dayKind = dayOption(process.env['BENCH_STATE_DAY']);
@@ -105,7 +104,7 @@ const eventsOfDay: ReadonlyArray<Partial<BiometricEvent> & { offsetMs: number }>
     ? [{ dataType: 'sleep', offsetMs: 0 }]
     : [
         { dataType: 'sleep', offsetMs: 0, sleepScore: null, temperatureDeltaC: null },
-        { dataType: 'sleep', offsetMs: 3 * hour, temperatureDeltaC: null },
+        { dataType: 'sleep', offsetMs: 3 * hour, hrvRmssdMs: null, restingHeartRateBpm: null, temperatureDeltaC: null },
         { dataType: 'readiness', offsetMs: 3 * hour + 5 * 60_000, hrvRmssdMs: null, restingHeartRateBpm: null, sleepScore: null, readinessScore: 80 },
         { dataType: 'activity', offsetMs: 14 * hour, hrvRmssdMs: null, restingHeartRateBpm: null, sleepScore: null, temperatureDeltaC: null },
       ];

@@ -11,10 +11,10 @@ export interface OuraFetch {
 
 /**
  * Oura notifications `{event_type, data_type, object_id, event_time, user_id}` → the document
- * (`GET /v2/usercollection/<data_type>/<object_id>`). A `daily_sleep` document holds the score but
- * no HRV, which Oura keeps on the night's sleep periods, so those of the same day are fetched too.
- * Hydrated value: `{user_id, data_type, documents: {<data_type>: [doc], sleep?: [periods]}}`
- * (Oura documents do not name their user). `delete` → a deletion record.
+ * (`GET /v2/usercollection/<data_type>/<object_id>`). Hydrated value: `{user_id, data_type,
+ * documents: {<data_type>: [doc]}}` (Oura documents do not name their user). A night's HRV lives on
+ * its sleep period, which its own `sleep` notification brings, so a `daily_sleep` needs nothing
+ * more. `delete` → a deletion record.
  */
 export const ouraHydrator: VendorHydrator<OuraFetch> = {
   vendor: 'oura',
@@ -31,30 +31,15 @@ export const ouraHydrator: VendorHydrator<OuraFetch> = {
     return [{ kind: 'fetch', vendorUserId, what: { dataType, objectId } }];
   },
   async fetch({ dataType, objectId }, get, vendorUserId) {
-    const api = ouraApi(get);
-    const document = await api.document(dataType, objectId);
-    const documents: Record<string, JsonObject[]> = { [dataType]: [document] };
-    const day = stringAt(document, 'day');
-    if (dataType === 'daily_sleep' && day !== undefined) {
-      documents['sleep'] = (await api.documentsOfDay('sleep', day)).filter((period) => stringAt(period, 'day') === day);
-    }
-    return { user_id: vendorUserId, data_type: dataType, documents };
+    return envelope(vendorUserId, dataType, await ouraApi(get).document(dataType, objectId));
   },
-  // Every document of the window of the types normalize maps, each as `fetch` makes it: a
-  // daily_sleep with its day's sleep periods, a sleep period alone. The periods are listed once.
+  // Every document of the window of the types normalize maps, each as `fetch` makes it.
   async backfill({ startDate, endDate }, get, vendorUserId) {
     const api = ouraApi(get);
-    const periods = await api.documentsBetween('sleep', startDate, endDate);
-    const envelope = (dataType: string, documents: Record<string, JsonObject[]>): JsonObject => ({ user_id: vendorUserId, data_type: dataType, documents });
     const values: JsonObject[] = [];
-    for (const dataType of backfilledDailyTypes) {
-      for (const document of await api.documentsBetween(dataType, startDate, endDate)) {
-        const day = stringAt(document, 'day');
-        const nights: Record<string, JsonObject[]> = dataType === 'daily_sleep' && day !== undefined ? { sleep: periods.filter((period) => stringAt(period, 'day') === day) } : {};
-        values.push(envelope(dataType, { [dataType]: [document], ...nights }));
-      }
+    for (const dataType of [...backfilledDailyTypes, 'sleep']) {
+      for (const document of await api.documentsBetween(dataType, startDate, endDate)) values.push(envelope(vendorUserId, dataType, document));
     }
-    for (const period of periods) values.push(envelope('sleep', { sleep: [period] }));
     return values;
   },
 };
@@ -65,3 +50,7 @@ export const ouraHydrator: VendorHydrator<OuraFetch> = {
  * would only fill dlq.normalize.
  */
 export const backfilledDailyTypes = ['daily_sleep', 'daily_readiness', 'daily_activity'] as const;
+
+function envelope(vendorUserId: string, dataType: string, document: JsonObject): JsonObject {
+  return { user_id: vendorUserId, data_type: dataType, documents: { [dataType]: [document] } };
+}

@@ -51,7 +51,7 @@ const waitFor = (what: string, check: () => Promise<true | string> | true | stri
 
 const ouraDay = '2025-03-10';
 const ouraDailySleep = { id: `${run}-daily-sleep`, contributors: { deep_sleep: 57, efficiency: 98, total_sleep: 60 }, day: ouraDay, score: 61, timestamp: `${ouraDay}T00:00:00+00:00` };
-/** The night behind the daily score: HRV 22 ms is below the critical threshold (URGENT). */
+/** The night behind the daily score, its long sleep period: HRV 22 ms is below the critical threshold (URGENT). */
 const ouraNight = {
   id: `${run}-night`,
   average_hrv: 22,
@@ -109,7 +109,7 @@ const whoopLaterNight = whoopSleep(`${run}-whoop-sleep-2`, whoopCycle + 1, '2025
 
 function serveRunDocuments(): void {
   api.serve('oura', `/v2/usercollection/daily_sleep/${ouraDailySleep.id}`, ouraDailySleep);
-  api.serve('oura', '/v2/usercollection/sleep', { data: [ouraNight], next_token: null });
+  api.serve('oura', `/v2/usercollection/sleep/${ouraNight.id}`, ouraNight);
   for (let n = 0; n < 23; n += 1) api.serve('oura', `/v2/usercollection/daily_readiness/${ouraReadiness(n).id}`, ouraReadiness(n));
   api.serve('whoop', `/v2/activity/sleep/${whoopNight.id}`, whoopNight);
   api.serve('whoop', `/v2/activity/sleep/${whoopLaterNight.id}`, whoopLaterNight);
@@ -120,7 +120,7 @@ function serveRunDocuments(): void {
   const week = backfillChunks(backfillWindow(30)).find((chunk) => chunk.startDate <= backfilledDay && backfilledDay < chunk.endDate)!;
   api.serve('oura', `/v2/usercollection/daily_readiness?start_date=${week.startDate}&end_date=${week.endDate}`, { data: [backfilledReadiness], next_token: null });
   for (const type of ['daily_readiness', 'daily_sleep', 'daily_activity']) api.serve('oura', `/v2/usercollection/${type}`, { data: [], next_token: null });
-  // The backfill's weeks list no sleep periods (the path alone answers the live fetch of a day's night).
+  // The backfill's weeks list no sleep periods.
   for (const chunk of backfillChunks(backfillWindow(30))) api.serve('oura', `/v2/usercollection/sleep?start_date=${chunk.startDate}&end_date=${chunk.endDate}`, { data: [], next_token: null });
   for (const path of ['/v2/recovery', '/v2/activity/sleep', '/v2/activity/workout']) api.serve('whoop', path, { records: [] });
 }
@@ -286,23 +286,30 @@ test('connecting: signed link → the vendor’s consent page → callback → s
   await waitFor('the WHOOP backfill', () => lists('whoop', '/v2/activity/workout') === 5 || `${lists('whoop', '/v2/activity/workout')} workout lists`);
 });
 
-test('Oura daily_sleep and daily_readiness webhooks → hydrated → events with the score and HRV → priority topic → rows with our user id', async () => {
+test('Oura daily_sleep, sleep and daily_readiness webhooks → hydrated → events with the score and the night’s HRV → priority topic → rows with our user id', async () => {
   await sendOura('daily_sleep', ouraDailySleep.id);
+  await sendOura('sleep', ouraNight.id);
   await sendOura('daily_readiness', ouraReadiness(0).id);
 
   const sleep = await waitRouted('the Oura daily_sleep', 'sleep', ouraDailySleep.timestamp);
   assert.is(sleep.enriched.event.sleepScore, 61, 'expected the daily_sleep score');
-  assert.is(sleep.enriched.event.hrvRmssdMs, 22, 'expected the HRV of the night behind the daily score');
-  assert.is(sleep.enriched.event.restingHeartRateBpm, 51, 'expected the night’s lowest heart rate');
+  assert.is(sleep.enriched.event.hrvRmssdMs, null, 'expected no HRV on the daily_sleep: the night’s sleep period carries it');
   assert.is(sleep.enriched.event.source, 'OURA', 'expected source OURA');
-  assert.is(sleep.topic, priorityTopic('high'), `expected HRV 22 on ${priorityTopic('high')}, got ${sleep.topic}`);
-  const sleepTriggers = sleep.enriched.triggers.map((t) => t.type).sort();
-  assert.equal(sleepTriggers, ['RECOVERY_INTERVENTION', 'URGENT_INTERVENTION'], 'expected URGENT for HRV 22 and RECOVERY for sleep score 61');
+  assert.is(sleep.topic, priorityTopic('normal'), `expected a MEDIUM trigger alone on ${priorityTopic('normal')}, got ${sleep.topic}`);
+  assert.equal(sleep.enriched.triggers.map((t) => t.type), ['RECOVERY_INTERVENTION'], 'expected RECOVERY for sleep score 61');
   assert.is(sleep.userId, ourUser, 'expected the routed record keyed by our user id');
   const sleepRow = await waitRow(sleep);
   assert.is(sleepRow.user_id, ourUser, 'expected the sleep row under our user id, not Oura’s');
-  assert.is(sleepRow.priority, 'high', 'expected the sleep row’s priority high');
-  assert.equal(sleepRow.triggers.map((t) => t.type).sort(), sleepTriggers, 'expected the row’s triggers to be the routed ones');
+
+  const night = await waitRouted('the Oura long sleep period', 'sleep', ouraNight.bedtime_start);
+  assert.is(night.enriched.event.hrvRmssdMs, 22, 'expected the night’s HRV');
+  assert.is(night.enriched.event.restingHeartRateBpm, 51, 'expected the night’s lowest heart rate');
+  assert.is(night.topic, priorityTopic('high'), `expected HRV 22 on ${priorityTopic('high')}, got ${night.topic}`);
+  assert.equal(night.enriched.triggers.map((t) => t.type), ['URGENT_INTERVENTION'], 'expected URGENT for HRV 22, once for the night');
+  const nightRow = await waitRow(night);
+  assert.is(nightRow.user_id, ourUser, 'expected the night’s row under our user id');
+  assert.is(nightRow.priority, 'high', 'expected the night’s row priority high');
+  assert.equal(nightRow.triggers.map((t) => t.type), ['URGENT_INTERVENTION'], 'expected the row’s triggers to be the routed ones');
 
   const readiness = await waitRouted('the Oura daily_readiness', 'readiness', ouraReadiness(0).timestamp);
   assert.is(readiness.enriched.event.readinessScore, 66, 'expected the readiness score');
@@ -313,7 +320,7 @@ test('Oura daily_sleep and daily_readiness webhooks → hydrated → events with
 
   const fetched = api.requests('oura').map((r) => `${r.status} ${r.path.split('?')[0]}`);
   assert.ok(fetched.includes(`200 /v2/usercollection/daily_sleep/${ouraDailySleep.id}`), `expected the daily_sleep fetched with the user's token: ${fetched.join(', ')}`);
-  assert.ok(fetched.includes('200 /v2/usercollection/sleep'), `expected the night's sleep periods fetched: ${fetched.join(', ')}`);
+  assert.ok(fetched.includes(`200 /v2/usercollection/sleep/${ouraNight.id}`), `expected the night's sleep period fetched: ${fetched.join(', ')}`);
 });
 
 test('WHOOP recovery.updated → the sleep → its cycle’s recovery → a recovery event with HRV and score; a workout → an activity event', async () => {

@@ -9,19 +9,13 @@ export function ouraPathSegment(dataType: string): string {
   return dataType === 'vo2_max' ? 'vO2_max' : dataType;
 }
 
-/** The day after an ISO date (`2025-01-15` → `2025-01-16`); list endpoints take an end date. */
-function nextDay(day: string): string {
-  const date = new Date(`${day}T00:00:00Z`);
-  date.setUTCDate(date.getUTCDate() + 1);
-  return date.toISOString().slice(0, 10);
-}
-
 export interface OuraApi {
   /** `GET /v2/usercollection/<data_type>/<document_id>`: one document. */
   document(dataType: string, documentId: string): Promise<JsonObject>;
-  /** `GET /v2/usercollection/<data_type>?start_date&end_date`: every document of one day, all pages. */
-  documentsOfDay(dataType: string, day: string): Promise<JsonObject[]>;
-  /** The same list from `startDate` up to, not including, `endDate` (ISO dates), all pages. */
+  /**
+   * `GET /v2/usercollection/<data_type>?start_date&end_date`: every document from `startDate` up
+   * to, not including, `endDate` (ISO dates), all pages.
+   */
   documentsBetween(dataType: string, startDate: string, endDate: string): Promise<JsonObject[]>;
 }
 
@@ -42,7 +36,6 @@ export function ouraApi(get: ApiGet): OuraApi {
   };
   return {
     document: async (dataType, documentId) => objectAnswer('oura', await get(`/v2/usercollection/${ouraPathSegment(dataType)}/${encodeURIComponent(documentId)}`)),
-    documentsOfDay: (dataType, day) => documentsBetween(dataType, day, nextDay(day)),
     documentsBetween,
   };
 }

@@ -1,5 +1,5 @@
 import { arrayAt, isObject, numberAt, objectAt, objectBody, stringAt, timeAt, type JsonObject } from '../kit/payload-fields.ts';
-import { buildEvent, deletedDocument, deletionEvent, needsHydration, unmappable, type MappingContext, type VendorMapping } from '../kit/vendor-mapping.ts';
+import { buildEvent, deletedDocument, deletionEvent, needsHydration, readingAt, unmappable, type MappingContext, type VendorMapping } from '../kit/vendor-mapping.ts';
 
 /**
  * Oura webhooks name a changed object (`{event_type, data_type, object_id, event_time, user_id}`);
@@ -36,39 +36,62 @@ function mapSeedDocument(body: JsonObject, context: MappingContext) {
 const dataTypes: Readonly<Record<string, string>> = { daily_sleep: 'sleep', sleep: 'sleep', daily_readiness: 'readiness', daily_activity: 'activity' };
 
 /**
+ * A sleep period (`GET /v2/usercollection/sleep/{id}`), dated by its start as every vendor's sleep
+ * is. Only the night, the period of type `long_sleep`, carries the HRV and resting heart rate
+ * headlines the rules judge and the baselines count: the `daily_sleep` of that night carries its
+ * score alone, else the night was judged twice, as two events on what are often two UTC days. A
+ * nap (`late_nap`, `rest`, or `sleep`, Oura's short period) is not the night: its HRV and lowest
+ * heart rate are readings.
+ */
+function mapSleepPeriod(userId: string, period: JsonObject, context: MappingContext) {
+  const id = stringAt(period, 'id') ?? unmappable('oura', 'sleep document has no id');
+  const night = stringAt(period, 'type') === 'long_sleep';
+  return buildEvent(
+    {
+      source: 'OURA',
+      userId,
+      dataType: 'sleep',
+      occurredAt: timeAt(period, 'bedtime_start') ?? unmappable('oura', 'sleep document has no bedtime_start'),
+      identity: ['sleep', id],
+      headlines: night ? { hrvRmssdMs: numberAt(period, 'average_hrv'), restingHeartRateBpm: numberAt(period, 'lowest_heart_rate') } : {},
+      readings: night ? [] : [readingAt(period, 'hrv_rmssd', 'ms', 'average_hrv'), readingAt(period, 'min_heart_rate', 'bpm', 'lowest_heart_rate')],
+    },
+    context,
+  );
+}
+
+/** A daily document (`daily_sleep`, `daily_readiness`, …): its score and temperature, on its day. */
+function mapDailyDocument(userId: string, dataType: string, doc: JsonObject, context: MappingContext) {
+  const id = stringAt(doc, 'id') ?? unmappable('oura', `${dataType} document has no id`);
+  return buildEvent(
+    {
+      source: 'OURA',
+      userId,
+      dataType: dataTypes[dataType] ?? dataType,
+      occurredAt: timeAt(doc, 'timestamp') ?? unmappable('oura', `${dataType} document has no timestamp`),
+      identity: [dataType, id],
+      headlines: {
+        sleepScore: dataType === 'daily_sleep' ? numberAt(doc, 'score') : undefined,
+        readinessScore: dataType === 'daily_readiness' ? numberAt(doc, 'score') : undefined,
+        temperatureDeltaC: numberAt(doc, 'temperature_deviation'),
+      },
+    },
+    context,
+  );
+}
+
+/**
  * What hydrate fetched (src/hydrate/oura.ts): `{user_id, data_type, documents: {<data_type>:
- * [doc], sleep?: [periods]}}`. Oura documents do not name their user, so the envelope does. A
- * `daily_sleep` holds the score; the night's HRV and lowest heart rate live on its sleep periods
- * (the long sleep when there is one).
+ * [doc]}}`. Oura documents do not name their user, so the envelope does. Values hydrated earlier
+ * also hold a `daily_sleep`'s sleep periods (`documents.sleep`): each period arrives as its own
+ * `sleep` document, which maps it, so they are not read there.
  */
 function mapHydrated(body: JsonObject, documents: JsonObject, context: MappingContext) {
   const userId = stringAt(body, 'user_id') ?? unmappable('oura', 'hydrated document has no user_id');
   const dataType = stringAt(body, 'data_type') ?? unmappable('oura', 'hydrated document has no data_type');
-  const objectsAt = (key: string) => (arrayAt(documents, key) ?? []).filter(isObject);
-  const periods = objectsAt('sleep');
-  const night = periods.find((period) => stringAt(period, 'type') === 'long_sleep') ?? periods[0];
-  const events = objectsAt(dataType).map((doc) => {
-    const id = stringAt(doc, 'id') ?? unmappable('oura', `${dataType} document has no id`);
-    const occurredAt = timeAt(doc, 'timestamp') ?? timeAt(doc, 'bedtime_end') ?? unmappable('oura', `${dataType} document has no timestamp`);
-    const sleepPeriod = dataType === 'sleep' ? doc : night;
-    return buildEvent(
-      {
-        source: 'OURA',
-        userId,
-        dataType: dataTypes[dataType] ?? dataType,
-        occurredAt,
-        identity: [dataType, id],
-        headlines: {
-          sleepScore: dataType === 'daily_sleep' ? numberAt(doc, 'score') : undefined,
-          readinessScore: dataType === 'daily_readiness' ? numberAt(doc, 'score') : undefined,
-          temperatureDeltaC: numberAt(doc, 'temperature_deviation'),
-          hrvRmssdMs: numberAt(sleepPeriod, 'average_hrv'),
-          restingHeartRateBpm: numberAt(sleepPeriod, 'lowest_heart_rate'),
-        },
-      },
-      context,
-    );
-  });
+  const events = (arrayAt(documents, dataType) ?? [])
+    .filter(isObject)
+    .map((doc) => (dataType === 'sleep' ? mapSleepPeriod(userId, doc, context) : mapDailyDocument(userId, dataType, doc, context)));
   return { events };
 }
 

@@ -23,24 +23,14 @@ const failure = (promise: Promise<unknown>) => promise.then(() => assert.unreach
 test.before.each(async () => void ({ sim, tokens } = await startDocumentedSim()));
 test.after.each(() => sim.close());
 
-test('an Oura daily_sleep notification fetches the document and the sleep periods of its day', async () => {
+test('an Oura daily_sleep notification fetches only its document: the night’s sleep period has its own notification', async () => {
   const result = await hydrateNotification(hydration(), 'oura', body(documented.ouraNotification));
   assert.equal(
     result,
-    [
-      {
-        kind: 'document',
-        vendorUserId: ouraUser,
-        value: { user_id: ouraUser, data_type: 'daily_sleep', documents: { daily_sleep: [documented.ouraDailySleep], sleep: documented.ouraSleepOfDay['data'] } },
-      },
-    ],
-    'expected the daily_sleep document and the day’s sleep periods for the notification user',
+    [{ kind: 'document', vendorUserId: ouraUser, value: { user_id: ouraUser, data_type: 'daily_sleep', documents: { daily_sleep: [documented.ouraDailySleep] } } }],
+    'expected the daily_sleep document for the notification user',
   );
-  assert.equal(
-    sim.requests('oura').map((r) => r.path),
-    ['/v2/usercollection/daily_sleep/8f9a5221-639e-4a85-81cb-4065ef23f979', '/v2/usercollection/sleep?start_date=2025-01-15&end_date=2025-01-16'],
-    'expected the document, then the sleep list of 2025-01-15',
-  );
+  assert.equal(sim.requests('oura').map((r) => r.path), ['/v2/usercollection/daily_sleep/8f9a5221-639e-4a85-81cb-4065ef23f979'], 'expected the document alone, no list of the day’s sleep periods');
 });
 
 test('an Oura daily_readiness notification fetches only its document', async () => {
