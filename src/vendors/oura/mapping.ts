@@ -35,17 +35,25 @@ function mapSeedDocument(body: JsonObject, context: MappingContext) {
 /** Oura's data types → the event vocabulary (docs/design.md §4); others keep Oura's name. */
 const dataTypes: Readonly<Record<string, string>> = { daily_sleep: 'sleep', sleep: 'sleep', daily_readiness: 'readiness', daily_activity: 'activity' };
 
+/** The deletion of the event a document gave: the same data type and identity as mapping it. */
+function retraction(userId: string, type: string, id: string, context: MappingContext) {
+  return deletionEvent({ source: 'OURA', userId, dataType: dataTypes[type] ?? type, identity: [type, id] }, context);
+}
+
 /**
  * A sleep period (`GET /v2/usercollection/sleep/{id}`), dated by its start as every vendor's sleep
  * is. Only the night, the period of type `long_sleep`, carries the HRV and resting heart rate
  * headlines the rules judge and the baselines count: the `daily_sleep` of that night carries its
  * score alone, else the night was judged twice, as two events on what are often two UTC days. A
  * nap (`late_nap`, `rest`, or `sleep`, Oura's short period) is not the night: its HRV and lowest
- * heart rate are readings.
+ * heart rate are readings. A period of type `deleted` is no data: it is the deletion of its event.
  */
 function mapSleepPeriod(userId: string, period: JsonObject, context: MappingContext) {
   const id = stringAt(period, 'id') ?? unmappable('oura', 'sleep document has no id');
-  const night = stringAt(period, 'type') === 'long_sleep';
+  const type = stringAt(period, 'type');
+  // Oura keeps a period the user deleted as type `deleted`: it retracts the event the period gave.
+  if (type === 'deleted') return retraction(userId, 'sleep', id, context);
+  const night = type === 'long_sleep';
   return buildEvent(
     {
       source: 'OURA',
@@ -109,9 +117,8 @@ export const ouraMapping: VendorMapping = {
     }
     return unmappable('oura', 'body is neither a webhook notification nor an inline document');
   },
-  // Same data type and identity as mapHydrated, so the deletion names the event that document gave.
   mapDeletion(deletion, context) {
     const { userId, type, id } = deletedDocument('oura', deletion);
-    return { events: [deletionEvent({ source: 'OURA', userId, dataType: dataTypes[type] ?? type, identity: [type, id] }, context)] };
+    return { events: [retraction(userId, type, id, context)] };
   },
 };

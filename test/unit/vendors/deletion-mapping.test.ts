@@ -46,6 +46,24 @@ test('an Oura delete names the event its document gave: same eventId, op DELETE,
   assert.is(deleted.occurredAt, context.receivedAt, 'expected occurredAt from the deletion’s arrival');
 });
 
+test('an Oura sleep period of type deleted is the deletion of the event the period gave, as a delete notification is', () => {
+  const userId = 'oura-user-1042';
+  const period = (JSON.parse(fixture('oura', 'api/sleep-of-day.json').toString()) as { data: Record<string, unknown>[] }).data[0]!;
+  const sleepEnvelope = (doc: unknown) => json({ user_id: userId, data_type: 'sleep', documents: { sleep: [doc] } });
+  const live = mapOne(oura, sleepEnvelope(period));
+  const deleted = mapOne(oura, sleepEnvelope({ ...period, type: 'deleted' }));
+  assert.is(deleted.op, 'DELETE', 'expected op DELETE, not live UPSERT data');
+  assert.is(deleted.eventId, live.eventId, 'expected the eventId of the period’s live event');
+  assert.equal([deleted.hrvRmssdMs, deleted.restingHeartRateBpm, deleted.readings], [null, null, []], 'expected no values on a deletion');
+  assert.is(deleted.occurredAt, context.receivedAt, 'expected occurredAt from the deletion’s arrival, as every deletion');
+  const [request] = ouraHydrator.read(json({ event_type: 'delete', data_type: 'sleep', object_id: period['id'], user_id: userId }));
+  assert.is(deletionOf(request, 'oura').eventId, deleted.eventId, 'expected the same deletion as Oura’s delete notification of the period');
+  // A value hydrated earlier holds the day's periods beside its daily_sleep: a deleted one is no night.
+  const daily = JSON.parse(fixture('oura', 'api/daily_sleep.json').toString()) as unknown;
+  const night = mapOne(oura, json({ user_id: userId, data_type: 'daily_sleep', documents: { daily_sleep: [daily], sleep: [{ ...period, type: 'deleted', average_hrv: 12 }] } }));
+  assert.equal([night.op, night.hrvRmssdMs], ['UPSERT', null], 'expected the daily_sleep not to take a deleted period’s HRV');
+});
+
 for (const [resource, document] of [
   ['recovery', 'recovery-document.json'],
   ['sleep', 'sleep-document.json'],
