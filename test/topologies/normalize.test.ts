@@ -160,7 +160,7 @@ test("Terra's topic: inline documents map directly; s3_payload pointers are fetc
   await terraTopic.pipe({ value: fixture('terra', 'body.json'), timestamp: receivedAt });
   await terraTopic.pipe({ value: fixture('terra', 's3-payload-message.json'), timestamp: receivedAt });
   const records = await output.readRecords();
-  assert.equal(records.map((r) => r.value.dataType), ['body', 'daily', 'daily'], 'expected the inline body then the two fetched dailies');
+  assert.equal(records.map((r) => r.value.dataType), ['body', 'body', 'daily', 'daily'], 'expected the inline body and its weigh-in, then the two fetched dailies');
   assert.is(fetched.length, 1, 'expected one fetch for the pointer');
   assert.is(records[0]!.value.receivedAt, receivedAt, "expected receivedAt from Terra's record timestamp");
 });

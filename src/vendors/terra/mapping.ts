@@ -1,4 +1,4 @@
-import type { Headlines, Reading } from '../../events/index.ts';
+import { headlineFields, type BiometricEvent, type Headlines, type Reading } from '../../events/index.ts';
 import { RecordError } from '../../streams/errors.ts';
 import { arrayAt, isObject, numberAt, objectAt, objectBody, stringAt, timeAt, type JsonObject } from '../kit/payload-fields.ts';
 import { buildEvent, readingAt, unmappable, type MappingContext, type MappingResult, type VendorMapping } from '../kit/vendor-mapping.ts';
@@ -6,8 +6,9 @@ import { buildEvent, readingAt, unmappable, type MappingContext, type MappingRes
 /**
  * Terra documents `{type, user: {user_id, provider, reference_id}, data: [...], version}`, from its
  * webhook (verified.terra) or its Kafka destination (terra-biometric-events, after fetching an
- * s3_payload). Each `data[]` item becomes one event. Upsert keys per Terra: `metadata.summary_id`
- * for activity and sleep, start+end time for daily, body, nutrition and menstruation.
+ * s3_payload). Each `data[]` item becomes one event, and each weigh-in of a body item one more.
+ * Upsert keys per Terra: `metadata.summary_id` for activity and sleep, start+end time for daily,
+ * body, nutrition and menstruation.
  */
 
 export const terraDataTypes = ['activity', 'sleep', 'daily', 'body', 'nutrition', 'menstruation'] as const;
@@ -86,14 +87,11 @@ function dailyParts(item: JsonObject): { headlines: Headlines; readings: (Readin
   };
 }
 
+// A body item's weigh-ins are events of their own (measurementEvents), not parts of the item's.
 function bodyParts(item: JsonObject): { headlines: Headlines; readings: (Reading | undefined)[] } {
-  const measurement = arrayAt(item, 'measurements_data', 'measurements')?.find(isObject);
   return {
     headlines: { temperatureDeltaC: numberAt(item, 'temperature_data', 'delta') },
     readings: [
-      readingAt(measurement, 'weight', 'kg', 'weight_kg'),
-      readingAt(measurement, 'bmi', 'kg_per_m2', 'BMI'),
-      readingAt(measurement, 'body_fat', 'percent', 'bodyfat_percentage'),
       readingAt(item, 'spo2', 'percent', 'oxygen_data', 'avg_saturation_percentage'),
       readingAt(item, 'vo2_max', 'ml_per_kg_min', 'oxygen_data', 'vo2max_ml_per_min_per_kg'),
     ],
@@ -144,15 +142,19 @@ const partsByType: Readonly<Record<string, (item: JsonObject) => { headlines: He
   menstruation: menstruationParts,
 };
 
-/** One `data[]` item in Terra's own shape (with `metadata`). */
-function mapTerraItem(item: JsonObject, dataType: string, user: TerraUser, index: number, context: MappingContext) {
+/**
+ * One `data[]` item in Terra's own shape (with `metadata`): its event, and for a body item one
+ * event per weigh-in besides (measurementEvents). A body item's own event is left out when it has
+ * no value of its own and its weigh-ins gave events.
+ */
+function mapTerraItem(item: JsonObject, dataType: string, user: TerraUser, index: number, context: MappingContext): BiometricEvent[] {
   const start = timeAt(item, 'metadata', 'start_time') ?? unmappable('terra', `${dataType} item ${index} has no metadata.start_time`);
   const end = timeAt(item, 'metadata', 'end_time') ?? start;
   const summaryId = stringAt(item, 'metadata', 'summary_id');
   const identity = (dataType === 'sleep' || dataType === 'activity') && summaryId !== undefined ? ['summary', summaryId] : ['span', start, end];
   const summary = heartSummary(item, dataType);
   const parts = partsByType[dataType]!(item);
-  return buildEvent(
+  const event = buildEvent(
     {
       source: 'TERRA',
       userId: user.userId,
@@ -166,7 +168,42 @@ function mapTerraItem(item: JsonObject, dataType: string, user: TerraUser, index
     },
     context,
   );
+  const weighIns = dataType === 'body' ? measurementEvents(item, user, start, end, context) : [];
+  return weighIns.length > 0 && !hasValue(event) ? weighIns : [event, ...weighIns];
 }
+
+/**
+ * A body item's measurements (`measurements_data.measurements`), each a `body` event at its
+ * `measurement_time`: an item holds every weigh-in of its window, and each is an observation of
+ * its own. Identified by that time, so a weigh-in Terra sends again in another window keeps its
+ * eventId; one without a time is dated and identified by its item and its place in it. A
+ * measurement with none of the values mapped gives no event.
+ */
+function measurementEvents(item: JsonObject, user: TerraUser, start: number, end: number, context: MappingContext): BiometricEvent[] {
+  const measurements = (arrayAt(item, 'measurements_data', 'measurements') ?? []).filter(isObject);
+  return measurements.flatMap((measurement, place) => {
+    const takenAt = timeAt(measurement, 'measurement_time');
+    const event = buildEvent(
+      {
+        source: 'TERRA',
+        userId: user.userId,
+        deviceType: user.provider,
+        dataType: 'body',
+        occurredAt: takenAt ?? start,
+        identity: takenAt === undefined ? ['span', start, end, 'measurement', place] : ['measurement', takenAt],
+        readings: [
+          readingAt(measurement, 'weight', 'kg', 'weight_kg'),
+          readingAt(measurement, 'bmi', 'kg_per_m2', 'BMI'),
+          readingAt(measurement, 'body_fat', 'percent', 'bodyfat_percentage'),
+        ],
+      },
+      context,
+    );
+    return event.readings.length > 0 ? [event] : [];
+  });
+}
+
+const hasValue = (event: BiometricEvent): boolean => event.readings.length > 0 || headlineFields.some((field) => event[field] !== null);
 
 /** The seeds' inline shape: `data: [{timestamp, hrv_data: {rmssd}, heart_rate_data: {avg_hr_bpm}, body_data: {temperature_delta}}]`. */
 function mapSeedItem(item: JsonObject, dataType: string, user: TerraUser, index: number, context: MappingContext) {
@@ -212,9 +249,9 @@ export function mapTerraDocument(doc: JsonObject, context: MappingContext): Mapp
   const data = arrayAt(doc, 'data') ?? unmappable('terra', `${type} document has no data array`);
   // Terra sends empty data arrays when a provider had nothing for the requested window.
   if (data.length === 0) return { events: [], acknowledged: `terra_${type}_empty` };
-  const events = data.map((item, index) => {
+  const events = data.flatMap((item, index) => {
     if (!isObject(item)) throw new RecordError('unmappable', `terra ${type} item ${index} is not an object`);
-    return objectAt(item, 'metadata') ? mapTerraItem(item, type, user, index, context) : mapSeedItem(item, type, user, index, context);
+    return objectAt(item, 'metadata') ? mapTerraItem(item, type, user, index, context) : [mapSeedItem(item, type, user, index, context)];
   });
   return { events };
 }

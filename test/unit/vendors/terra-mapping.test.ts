@@ -43,13 +43,31 @@ test('daily: one event per data[] item, keyed by start+end, scores and stress ma
   assert.is.not(first!.eventId, second!.eventId, 'expected different days to get different ids');
 });
 
-test('body: HRV and resting heart rate come from heart_data.heart_rate_data.summary', () => {
-  const event = mapOne(terra, fixture('terra', 'body.json'));
-  assert.is(event.dataType, 'body', 'expected dataType body');
-  assert.is(event.hrvRmssdMs, 44.1, 'expected body HRV from heart_data');
-  assert.is(event.restingHeartRateBpm, 53, 'expected body resting HR from heart_data');
-  assert.is(reading(event, 'weight'), 72.4, 'expected the weight measurement');
-  assert.is(reading(event, 'spo2'), 97.5, 'expected oxygen saturation');
+test('body: HRV and resting heart rate come from heart_data.heart_rate_data.summary; the weigh-in is an event at its time', () => {
+  const { events } = mapValid(terra, fixture('terra', 'body.json'));
+  assert.equal(events.map((e) => e.dataType), ['body', 'body'], 'expected the item’s event and its weigh-in’s');
+  const [event, weighIn] = events;
+  assert.is(event!.hrvRmssdMs, 44.1, 'expected body HRV from heart_data');
+  assert.is(event!.restingHeartRateBpm, 53, 'expected body resting HR from heart_data');
+  assert.is(reading(event!, 'spo2'), 97.5, 'expected oxygen saturation');
+  assert.is(event!.occurredAt, Date.parse('2025-01-15T07:02:00Z'), 'expected the item at its start');
+  assert.equal([reading(weighIn!, 'weight'), reading(weighIn!, 'bmi'), reading(weighIn!, 'body_fat')], [72.4, 22.9, 18.2], 'expected the weight, BMI and body fat of the measurement');
+  assert.is(weighIn!.occurredAt, Date.parse('2025-01-15T07:02:30Z'), 'expected the weigh-in at its measurement_time');
+});
+
+test('body: every weigh-in of an item is an event at its own time, stable when sent again in another window', () => {
+  const { events } = mapValid(terra, fixture('terra', 'body-two-weigh-ins.json'));
+  assert.equal(events.map((e) => reading(e, 'weight')), [72.4, 73.1], 'expected both weigh-ins, the second not dropped');
+  assert.equal(events.map((e) => e.occurredAt), [Date.parse('2025-01-15T07:02:30Z'), Date.parse('2025-01-15T21:48:10Z')], 'expected each at its measurement_time');
+  assert.is.not(events[0]!.eventId, events[1]!.eventId, 'expected two weigh-ins to be two events');
+  const doc = JSON.parse(fixture('terra', 'body-two-weigh-ins.json').toString());
+  doc.data[0].metadata = { start_time: '2025-01-15T21:00:00.000000+00:00', end_time: '2025-01-15T22:00:00.000000+00:00' };
+  doc.data[0].measurements_data.measurements.shift();
+  const again = mapOne(terra, json(doc));
+  assert.is(again.eventId, events[1]!.eventId, 'expected the evening weigh-in sent again in another window to keep its eventId');
+  doc.data[0].measurements_data.measurements = [{ height_cm: 181 }];
+  const unmapped = mapOne(terra, json(doc));
+  assert.equal([unmapped.occurredAt, unmapped.readings], [Date.parse('2025-01-15T21:00:00Z'), []], 'expected an item whose measurement has no mapped value kept as its own event, as before');
 });
 
 test('activity: readings for steps, distance, calories', () => {
