@@ -138,6 +138,15 @@ test('malformed and unmappable input are dead-lettered with their reason', async
   assert.equal(driver.deadLetters().map((d) => d.reason), ['malformed_body', 'unmappable'], 'expected malformed_body then unmappable');
 });
 
+test('a WHOOP document not scored yet is counted and acknowledged: no output, no dead letter', async () => {
+  const { driver, verified, output, metrics } = setup();
+  const { score: _score, ...sleep } = JSON.parse(fixture('whoop', 'sleep-document.json').toString()) as Record<string, unknown>;
+  await verified('whoop').pipe({ key: 'whoop:10129', value: Buffer.from(JSON.stringify({ ...sleep, score_state: 'PENDING_SCORE' })), headers: { 'received-at': String(receivedAt) } });
+  assert.ok(output.isEmpty(), 'expected no event');
+  assert.equal(driver.deadLetters(), [], 'expected no dead letter for a valid document');
+  assert.is(await counterValue(metrics, 'normalize_acknowledged_total', { reason: 'whoop_not_scored' }), 1, 'expected it counted as whoop_not_scored');
+});
+
 test('Terra non-data events are counted and acknowledged: no output, no dead letter', async () => {
   const { driver, verified, terraTopic, output, metrics } = setup();
   await verified('terra').pipe({ key: 'terra:u', value: fixture('terra', 'auth.json') });

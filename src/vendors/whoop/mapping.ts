@@ -82,10 +82,18 @@ function mapWorkout(doc: JsonObject, context: MappingContext) {
   );
 }
 
+/**
+ * WHOOP serves a recovery, sleep or workout before it has scored it (`PENDING_SCORE`), and some it
+ * cannot score (`UNSCORABLE`): valid documents without a `score`, so without biometrics. They are
+ * acknowledged; the scored version follows as another `.updated` notification.
+ */
+const unscoredStates = new Set(['PENDING_SCORE', 'UNSCORABLE']);
+
 export const whoopMapping: VendorMapping = {
   source: 'WHOOP',
   map(body, context) {
     const json = objectBody(body, 'whoop');
+    if (unscoredStates.has(stringAt(json, 'score_state') ?? '')) return { events: [], acknowledged: 'whoop_not_scored' };
     const type = stringAt(json, 'type');
     if (type !== undefined && stringAt(json, 'id') !== undefined && objectAt(json, 'score') === undefined) {
       needsHydration('whoop', `${type} notification`);

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { whoop } from '../../../src/vendors/whoop/index.ts';
-import { fixture, json, mapError, mapOne, reading } from './mapping-fixtures.ts';
+import { fixture, json, mapError, mapOne, mapValid, reading } from './mapping-fixtures.ts';
 
 test('a webhook notification carries only ids: needs_hydration', () => {
   const error = mapError(whoop, fixture('whoop', 'notification-recovery-updated.json'));
@@ -47,6 +47,17 @@ test('a sleep and a workout with the same id are different events', () => {
 test('a scored document that is neither a sleep (no stage_summary) nor a workout (no strain) is unmappable', () => {
   const scoredOnly = json({ id: 'x', user_id: 1, start: '2025-01-15T02:25:44.774Z', score: { respiratory_rate: 16 } });
   assert.is(mapError(whoop, scoredOnly).reason, 'unmappable', 'expected unmappable rather than an empty sleep event');
+});
+
+test('a recovery, sleep or workout not scored yet (PENDING_SCORE) or unscorable is acknowledged, not dead-lettered', () => {
+  for (const document of ['recovery-document.json', 'sleep-document.json', 'api/workout.json']) {
+    const { score: _score, ...unscored } = JSON.parse(fixture('whoop', document).toString()) as Record<string, unknown>;
+    for (const state of ['PENDING_SCORE', 'UNSCORABLE']) {
+      const result = mapValid(whoop, json({ ...unscored, score_state: state }));
+      assert.equal(result, { events: [], acknowledged: 'whoop_not_scored' }, `expected a ${state} ${document} acknowledged as whoop_not_scored, with no event`);
+    }
+  }
+  assert.is(mapError(whoop, json({ ...(JSON.parse(fixture('whoop', 'sleep-document.json').toString()) as object), score: undefined })).reason, 'unmappable', 'expected a SCORED sleep without its score still unmappable');
 });
 
 test('an unknown shape is unmappable', () => {
