@@ -112,6 +112,12 @@ for (const { name, sample } of cases) {
   });
 }
 
+test('BiometricEvent.userId says whose id it is: ours where a connection maps the vendor user (normalize, userIdFor), else the vendor’s', () => {
+  const doc = fieldsOf(schemas.BiometricEvent.json).find((f) => f.name === 'userId')?.doc ?? '';
+  assert.match(doc, /^Our user id when a vendor connection maps the vendor's user/, 'expected the doc to name our user id first, as normalize writes it');
+  assert.match(doc, "else the vendor's user id", 'expected the vendor’s id named as the fallback without a connection');
+});
+
 test('enum symbols match the TypeScript constants', () => {
   assert.equal(enumSymbols(schemas.BiometricEvent.type, ['source']), [...sources], 'expected Source symbols in the design order');
   assert.equal(enumSymbols(schemas.BiometricEvent.type, ['op']), [...operations], 'expected Operation symbols');
