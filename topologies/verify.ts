@@ -1,7 +1,7 @@
 import { Counter, type Registry } from 'prom-client';
 import { DependencyUnavailableError, RecordError, serdes, StreamsBuilder, type Topology } from '../src/streams/index.ts';
 import { rawTopic, verifiedTopic } from '../src/topics.ts';
-import { receivedAtOf } from '../src/vendors/normalize-record.ts';
+import { receivedAtOf } from '../src/vendors/kit/received-at.ts';
 import { vendorIds, vendorOfTopic, vendors, type VendorId } from '../src/vendors/index.ts';
 import {
   checkWebhook,

@@ -1,4 +1,5 @@
 import type { Admin, IHeaders, Kafka, KafkaMessage, Message } from 'kafkajs';
+import { keepReceivedAt } from './received-at.ts';
 import { assertTopicsExist } from './replay-plan.ts';
 import { dlqHeaderPrefix, dlqHeaders } from '../streams/dead-letter.ts';
 import { readRange, type PartitionRange } from './read-range.ts';
@@ -123,8 +124,8 @@ export function redriveMessage(dlqTopic: string, partition: number, message: Kaf
     if (!name.startsWith(dlqHeaderPrefix) && value !== undefined) headers[name] = value;
   }
   headers[redrivenFromHeader] = `${dlqTopic}/${partition}/${message.offset}`;
-  // A dead letter keeps its input's time (dead-letter.ts): the record goes back as it was.
-  return { key: message.key, value: message.value, headers, timestamp: message.timestamp };
+  keepReceivedAt(headers, message);
+  return { key: message.key, value: message.value, headers };
 }
 
 /**

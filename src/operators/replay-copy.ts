@@ -1,4 +1,5 @@
 import type { IHeaders, Kafka, KafkaMessage, Message } from 'kafkajs';
+import { keepReceivedAt } from './received-at.ts';
 import { createPacer } from './pacer.ts';
 import { readRange } from './read-range.ts';
 import type { ReplayPlan } from './replay-plan.ts';
@@ -22,8 +23,8 @@ export interface CopyResult {
 export function replayMessage(topic: string, partition: number, message: KafkaMessage): Message {
   const headers: IHeaders = { ...(message.headers ?? {}) };
   headers[replayedFromHeader] = `${topic}/${partition}/${message.offset}`;
-  // The record's own time: a stage that dates a record by it (Terra's destination messages) sees the same version.
-  return { key: message.key, value: message.value, headers, timestamp: message.timestamp };
+  keepReceivedAt(headers, message);
+  return { key: message.key, value: message.value, headers };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { ConsumerGroupMetadata, Kafka, Producer, RecordMetadata, TopicMessages, Transaction } from 'kafkajs';
 import type { Logger } from '../obs/logger.ts';
 import { errorName } from './error-policy.ts';
-import type { PartitionRef, StreamEvents } from './events.ts';
+import { keyOf, type PartitionRef, type StreamEvents } from './events.ts';
 import { CoalescedSends } from './coalesced-sends.ts';
 import { OffsetSchedule, type CommitOffsets, type PartitionOffset } from './offset-schedule.ts';
 import { fatalIdempotenceError } from './producer-errors.ts';
@@ -11,7 +11,6 @@ import { isKafkaUnavailable } from './kafka-unavailable.ts';
 import type { OutgoingRecord } from './record.ts';
 import { mergedRequestMaxBytes, recordBytes, runsOfBytes } from './record-bytes.ts';
 
-const keyOf = (ref: PartitionRef) => `${ref.topic}/${ref.partition}`;
 
 /** A processed chunk of one partition: its outputs (dead letters included) and the next offset. */
 export interface Chunk extends PartitionRef {

@@ -6,6 +6,9 @@ export interface PartitionRef {
   readonly partition: number;
 }
 
+/** A partition as a map key. */
+export const keyOf = (ref: PartitionRef): string => `${ref.topic}/${ref.partition}`;
+
 /** Everything the runner reports. Metrics, logs and tests subscribe; the runner never waits on them. */
 export interface StreamEventMap {
   started: { topology: string; groupId: string; delivery: DeliveryMode };

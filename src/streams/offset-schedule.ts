@@ -1,4 +1,4 @@
-import type { PartitionRef } from './events.ts';
+import { keyOf, type PartitionRef } from './events.ts';
 
 export interface PartitionOffset extends PartitionRef {
   /** The next offset to read. */
@@ -16,7 +16,6 @@ interface OffsetScheduleOptions {
   readonly onTimerError: (error: unknown) => void;
 }
 
-const keyOf = (ref: PartitionRef) => `${ref.topic}/${ref.partition}`;
 
 /**
  * at-least-once: input offsets whose outputs are acknowledged, committed together at most once per

@@ -1,6 +1,5 @@
-import type { PartitionRef } from './events.ts';
+import { keyOf, type PartitionRef } from './events.ts';
 
-const keyOf = (ref: PartitionRef) => `${ref.topic}/${ref.partition}`;
 
 /**
  * Work on one partition runs one piece at a time (kafkajs' batches and the runner's own commits

@@ -13,8 +13,8 @@ const fatalIdempotenceTypes = new Set([
 /** The broker refuses the record batch for its size (the topic's `max.message.bytes`). */
 const tooLargeTypes = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
 
-/** kafkajs wraps a broker's answer (KafkaJSProtocolError, with `type`) in retry errors as `cause`. */
-function protocolType(error: unknown, types: ReadonlySet<string>): string | undefined {
+/** kafkajs wraps a broker's answer (KafkaJSProtocolError, with `type`) in retry errors as `cause`: the first of `types` in the chain. */
+export function protocolType(error: unknown, types: ReadonlySet<string>): string | undefined {
   for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
     const type = (current as Error & { type?: unknown }).type;
     if (typeof type === 'string' && types.has(type)) return type;

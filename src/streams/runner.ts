@@ -4,6 +4,7 @@ import { createLogger, type Logger } from '../obs/logger.ts';
 import { raceTimeout } from './awaitable.ts';
 import { processChunk, type ChunkContext } from './chunk.ts';
 import { coPartitionedAssigner } from './co-partitioned-assigner.ts';
+import { commitRetryDelayMs, onCommitFailure } from './commit-failure.ts';
 import { connectOnce } from './connect-once.ts';
 import { fetchMaxWaitMs } from './fetch-wait.ts';
 import { heartbeatWhile } from './heartbeat-while.ts';
@@ -11,7 +12,7 @@ import { runnerDefaults } from './runner-defaults.ts';
 import { atLeastOnceCommitter, exactlyOnceCommitter, type Committer } from './committers.ts';
 import type { DeliveryMode } from './delivery.ts';
 import { ErrorPolicy, errorName, type RetryOptions } from './error-policy.ts';
-import { StreamEvents, type PartitionRef } from './events.ts';
+import { keyOf, StreamEvents, type PartitionRef } from './events.ts';
 import type { PartitionOffset } from './offset-schedule.ts';
 import { PartitionWork } from './partition-work.ts';
 import type { OutgoingRecord, RawRecord } from './record.ts';
@@ -197,6 +198,8 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
   let ready = false;
   let assigned: PartitionRef[] = [];
   const resumeTimers = new Set<NodeJS.Timeout>();
+  /** Partition → commits failed in a row, for the pause before the next try. */
+  const commitFailures = new Map<string, number>();
   const partitions = new PartitionWork({ byPartitionNumber: topology.stateStores.length > 0 });
 
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
@@ -309,15 +312,18 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
             }),
           );
         } catch (error) {
-          // A rebalance is kafkajs's to act on. Any other failure to commit (a transaction the
-          // coordinator aborted while a broker was away, a send that gave up) is Kafka being
-          // unavailable: the partition waits and runs the chunk again from what the group
-          // committed (exactly-once: read back by the committer), never ending the process.
-          if (!running || isRebalance(error)) throw error;
-          log.warn({ error: errorName(error), topic: ref.topic, partition: ref.partition }, 'committing a chunk failed; the partition pauses and processes it again');
-          pauseFor(ref, 'kafka', 1_000);
+          // Kafka away, or a transaction the coordinator ended while a broker was (which kafkajs
+          // does not retry and which ended the process): the partition waits, longer each time in
+          // a row, and runs the chunk again from what the group committed (exactly-once: read back
+          // by the committer). A rebalance, and anything waiting cannot mend, goes to kafkajs.
+          if (!running || onCommitFailure(error) === 'rethrow') throw error;
+          const failures = (commitFailures.get(keyOf(ref)) ?? 0) + 1;
+          commitFailures.set(keyOf(ref), failures);
+          log.warn({ error: errorName(error), topic: ref.topic, partition: ref.partition, failures }, 'committing a chunk failed; the partition pauses and processes it again');
+          pauseFor(ref, 'kafka', commitRetryDelayMs(failures));
           return;
         }
+        commitFailures.delete(keyOf(ref));
         // Reported once durable, so a failed commit (and its replay) is not counted twice.
         events.emit('processed', {
           topology: topology.name,
@@ -465,12 +471,6 @@ async function restored(state: StateStores, partition: number, heartbeat: () => 
     if (!outcome) await heartbeat();
   }
   return outcome.failed;
-}
-
-/** The broker's answers that mean the group is rebalancing or this member left it: kafkajs rejoins on them. */
-function isRebalance(error: unknown): boolean {
-  const type = (error as { type?: unknown } | undefined)?.type;
-  return type === 'REBALANCE_IN_PROGRESS' || type === 'NOT_COORDINATOR_FOR_GROUP' || type === 'ILLEGAL_GENERATION' || type === 'UNKNOWN_MEMBER_ID';
 }
 
 function toRawRecord(ref: PartitionRef, message: KafkaMessage): RawRecord {

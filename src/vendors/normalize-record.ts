@@ -1,6 +1,7 @@
 import { RecordError } from '../streams/errors.ts';
 import { formatFor } from './kit/body.ts';
 import { decodePayload } from './kit/decode-payload.ts';
+import { receivedAtOf } from './kit/received-at.ts';
 import { objectBody } from './kit/payload-fields.ts';
 import type { VendorPlugin } from './kit/plugin.ts';
 import type { MappingContext, MappingResult } from './kit/vendor-mapping.ts';
@@ -19,12 +20,6 @@ export function vendorOf(key: string | null, topic: string): VendorId {
   throw new RecordError('unknown_vendor', `record on ${topic} has no vendor prefix in its key`);
 }
 
-/** Ingress stamps `received-at` (epoch ms); records without it fall back to their Kafka timestamp. */
-export function receivedAtOf(headers: Readonly<Record<string, string>>, timestamp: number): number {
-  const header = headers['received-at'];
-  const parsed = header === undefined ? NaN : Number(header);
-  return Number.isFinite(parsed) && parsed > 0 ? parsed : timestamp;
-}
 
 /** Decodes a body by the vendor's format for its declared content type, then maps it. */
 export function mapPayload(vendor: Pick<VendorPlugin, 'id' | 'bodyFormats' | 'mapping'>, body: Buffer | null, contentType: string | undefined, context: MappingContext): MappingResult {

@@ -174,6 +174,14 @@ test("Terra's topic: inline documents map directly; s3_payload pointers are fetc
   assert.is(records[0]!.value.receivedAt, receivedAt, "expected receivedAt from Terra's record timestamp");
 });
 
+test("a replayed copy of a Terra message keeps the original's time from its received-at, though written later", async () => {
+  const { terraTopic, output } = setup();
+  await terraTopic.pipe({ value: fixture('terra', 'body.json'), timestamp: receivedAt + 86_400_000, headers: { 'received-at': String(receivedAt), 'replayed-from': 'terra-biometric-events/0/5' } });
+  const records = await output.readRecords();
+  assert.ok(records.length > 0);
+  assert.equal([...new Set(records.map((r) => r.value.receivedAt))], [receivedAt], 'the version as old as the original');
+});
+
 test('an expired pre-signed URL is dead-lettered as payload_expired without a request', async () => {
   const { driver, terraTopic } = setup(createTerraPayloadFetcher({ now: () => receivedAt + 601_000 }));
   await terraTopic.pipe({ value: fixture('terra', 's3-payload-message.json'), timestamp: receivedAt });

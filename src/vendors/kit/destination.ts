@@ -5,6 +5,8 @@ export interface DestinationRecord {
   readonly value: Buffer | null;
   /** When the vendor produced it, epoch ms. */
   readonly timestamp: number;
+  /** A replayed or redriven copy's `received-at`: the original's timestamp. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**

@@ -3,6 +3,7 @@ import { objectBody } from '../kit/payload-fields.ts';
 import { mapTerraDocument } from './mapping.ts';
 import { isS3PayloadPointer, type TerraPayloadFetcher } from './payload-fetch.ts';
 import { decodePayload } from '../kit/decode-payload.ts';
+import { receivedAtOf } from '../kit/received-at.ts';
 
 /**
  * Terra's Kafka destination: Terra writes to this topic itself; each message is a pointer to fetch
@@ -13,11 +14,13 @@ export const terraDestination: DestinationSource<TerraPayloadFetcher> = {
   topic: 'terra-biometric-events',
   async map(fetcher, record) {
     const message = objectBody(decodePayload('json', record.value, 'terra'), 'terra');
-    const context = { receivedAt: record.timestamp };
+    // The original's time for a replayed or redriven copy, which is written anew (receivedAtOf).
+    const producedAt = receivedAtOf(record.headers ?? {}, record.timestamp);
+    const context = { receivedAt: producedAt };
     if (!isS3PayloadPointer(message)) return mapTerraDocument(message, context);
     if (message['status'] !== undefined && message['status'] !== 'success') {
       return { events: [], acknowledged: 'terra_s3_payload_not_success' };
     }
-    return mapTerraDocument(await fetcher.fetchDocument(message, record.timestamp), context);
+    return mapTerraDocument(await fetcher.fetchDocument(message, producedAt), context);
   },
 };

@@ -1,4 +1,4 @@
-import { headlineFields, type BiometricEvent, type Headlines, type Reading } from '../../events/index.ts';
+import { type BiometricEvent, type Headlines, type Reading } from '../../events/index.ts';
 import { RecordError } from '../../streams/errors.ts';
 import { arrayAt, isObject, numberAt, objectAt, objectBody, stringAt, timeAt, type JsonObject } from '../kit/payload-fields.ts';
 import { buildEvent, readingAt, unmappable, type MappingContext, type MappingResult, type VendorMapping } from '../kit/vendor-mapping.ts';
@@ -168,8 +168,11 @@ function mapTerraItem(item: JsonObject, dataType: string, user: TerraUser, index
     },
     context,
   );
+  // The item's own event stays even without values of its own: its earlier versions carried the
+  // first weigh-in as readings, and this version (received later) clears them from the row, so a
+  // weigh-in is counted once, by its own event.
   const weighIns = dataType === 'body' ? measurementEvents(item, user, start, end, context) : [];
-  return weighIns.length > 0 && !hasValue(event) ? weighIns : [event, ...weighIns];
+  return [event, ...weighIns];
 }
 
 /**
@@ -202,8 +205,6 @@ function measurementEvents(item: JsonObject, user: TerraUser, start: number, end
     return event.readings.length > 0 ? [event] : [];
   });
 }
-
-const hasValue = (event: BiometricEvent): boolean => event.readings.length > 0 || headlineFields.some((field) => event[field] !== null);
 
 /** The seeds' inline shape: `data: [{timestamp, hrv_data: {rmssd}, heart_rate_data: {avg_hr_bpm}, body_data: {temperature_delta}}]`. */
 function mapSeedItem(item: JsonObject, dataType: string, user: TerraUser, index: number, context: MappingContext) {

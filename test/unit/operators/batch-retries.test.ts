@@ -12,6 +12,7 @@ interface Sent {
   topic: string;
   key: string;
   timestamp: string | undefined;
+  receivedAt: string | undefined;
 }
 
 function retryingKafka(topic: string, messages: KafkaMessage[], failSend: (topic: string, attempt: number) => boolean, topics: string[]): { kafka: Kafka; sent: Sent[] } {
@@ -30,7 +31,7 @@ function retryingKafka(topic: string, messages: KafkaMessage[], failSend: (topic
       send: async (request: { topic: string; messages: Message[] }) => {
         sends += 1;
         if (failSend(request.topic, sends)) throw new Error('NOT_ENOUGH_REPLICAS');
-        for (const m of request.messages) sent.push({ topic: request.topic, key: String(m.key), timestamp: m.timestamp });
+        for (const m of request.messages) sent.push({ topic: request.topic, key: String(m.key), timestamp: m.timestamp, receivedAt: m.headers?.['received-at']?.toString() });
       },
     }),
     consumer: () => {
@@ -74,7 +75,7 @@ const letter = (offset: number, source: string): KafkaMessage => ({
   attributes: 0,
 });
 
-test('a redrive whose send failed once sends each dead letter back once, counts it once, with its own time', async () => {
+test('a redrive whose send failed once sends each dead letter back once, counts it once, received when it was', async () => {
   const letters = [letter(0, 'verified.oura'), letter(1, 'verified.oura'), letter(2, 'verified.whoop')];
   let whoopFailed = false;
   const { kafka, sent } = retryingKafka('dlq.normalize', letters, (topic) => topic === 'verified.whoop' && !whoopFailed && (whoopFailed = true), ['verified.oura', 'verified.whoop']);
@@ -82,17 +83,18 @@ test('a redrive whose send failed once sends each dead letter back once, counts 
   assert.equal(sent.map((s) => `${s.topic}:${s.key}`), ['verified.oura:k0', 'verified.oura:k1', 'verified.whoop:k2'], 'each record sent back once');
   assert.equal(result.byTopic, { 'verified.oura': 2, 'verified.whoop': 1 });
   assert.is(result.repeats, 0, 'nothing taken for a record that failed again');
-  assert.equal(sent.map((s) => s.timestamp), letters.map((l) => l.timestamp), 'the record’s own time, not the redrive’s');
+  assert.equal(sent.map((s) => s.receivedAt), letters.map((l) => l.timestamp), 'first received when the record was, not at the redrive');
+  assert.equal(sent.map((s) => s.timestamp), [undefined, undefined, undefined], 'written at the redrive’s time, within the topic’s retention');
 });
 
-test('a replay copy whose second chunk failed once copies every record once, with its own time', async () => {
+test('a replay copy whose second chunk failed once copies every record once, received when it was', async () => {
   const records: KafkaMessage[] = Array.from({ length: 1_200 }, (_, i) => Object.assign(letter(i, 'raw.oura'), { headers: {} }));
   const { kafka, sent } = retryingKafka('raw.oura', records, (_topic, attempt) => attempt === 2, ['raw.oura-replay']);
   const result = await copyRange(kafka, { topic: 'raw.oura', ranges: [{ partition: 0, start: '0', end: '1200' }], total: 1_200 }, { toTopic: 'raw.oura-replay' });
   assert.is(sent.length, 1_200, 'no chunk sent twice');
   assert.is(new Set(sent.map((s) => s.key)).size, 1_200, 'every record once');
   assert.is(result.copied, 1_200);
-  assert.equal(sent.slice(0, 3).map((s) => s.timestamp), records.slice(0, 3).map((r) => r.timestamp), 'the record’s own time');
+  assert.equal(sent.slice(0, 3).map((s) => s.receivedAt), records.slice(0, 3).map((r) => r.timestamp), 'first received when the record was');
 });
 
 test.run();

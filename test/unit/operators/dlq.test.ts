@@ -56,7 +56,8 @@ test('redriveMessage restores the record and drops the dlq-* headers', () => {
   const message = redriveMessage('dlq.verify', 4, letter('bad_signature', 1));
   assert.is(String(message.key), 'oura:user-123', 'expected the key kept');
   assert.is(String(message.value), '{"hrv": 12}', 'expected the value kept');
-  assert.equal(Object.keys(message.headers ?? {}).sort(), ['redriven-from', 'x-request-id'], 'expected own headers plus redriven-from');
+  assert.equal(Object.keys(message.headers ?? {}).sort(), ['received-at', 'redriven-from', 'x-request-id'], 'expected own headers plus redriven-from, and received-at (it had none)');
+  assert.is(message.headers?.['received-at'], '1', 'expected the record’s first time');
   assert.is(message.headers?.['redriven-from'], 'dlq.verify/4/7', 'expected where it was redriven from');
 });
 

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { receivedAtOf, vendorOf } from '../../../src/vendors/normalize-record.ts';
+import { receivedAtOf } from '../../../src/vendors/kit/received-at.ts';
+import { vendorOf } from '../../../src/vendors/normalize-record.ts';
 import { RecordError } from '../../../src/streams/errors.ts';
 
 test('vendor comes from the key prefix, else the topic suffix', () => {

@@ -1,0 +1,12 @@
+import type { IHeaders, KafkaMessage } from 'kafkajs';
+
+/**
+ * Gives a copied record the time it was first received as `received-at`, when it has none (a
+ * Terra destination message, dated by its Kafka timestamp): stages read that header before the
+ * timestamp, so a replayed or redriven version is as old as it was. The copy itself takes the
+ * time it is written: one dated days back could land in a segment already past the target
+ * topic's retention and be deleted before a stage reads it.
+ */
+export function keepReceivedAt(headers: IHeaders, message: KafkaMessage): void {
+  if (headers['received-at'] === undefined && /^\d+$/.test(message.timestamp)) headers['received-at'] = message.timestamp;
+}
