@@ -4,6 +4,7 @@ import { RecordError, serdes, StreamsBuilder, type StreamRecord, type Topology }
 import { dlqTopic, hydratedTopic, hydratedVendorIds, topics, verifiedTopic, type HydratedVendorId } from '../src/topics.ts';
 import { backfillDocuments, readBackfillRequest } from '../src/hydrate/backfill.ts';
 import { valuesWithin } from '../src/hydrate/record-size.ts';
+import { receivedAtHeader } from '../src/vendors/kit/received-at.ts';
 import { defaultMaxBodyBytes } from '../src/topic-limits.ts';
 
 export interface HydrateOptions {
@@ -35,7 +36,7 @@ export interface HydrateTopics {
 }
 
 /** Headers that travel from the notification onto its documents; vendor signatures stay behind. */
-const carriedHeaders = ['x-request-id', 'received-at', 'content-type'] as const;
+const carriedHeaders = ['x-request-id', receivedAtHeader, 'content-type'] as const;
 /** What hydrate writes for a fetched document, whatever the notification's own body was (Withings: a form). */
 const documentContentType = 'application/json';
 
@@ -139,7 +140,7 @@ export function hydrateBackfillTopology(options: HydrateOptions): Topology {
     .flatMap('fetch-backfill-window', async (record): Promise<StreamRecord<string | null, Buffer>[]> => {
       const request = readBackfillRequest(record.value);
       const documents = await backfillDocuments(options.hydration, request);
-      const headers = { 'content-type': documentContentType, 'received-at': String(Date.now()), backfill: `${request.startDate}/${request.endDate}` };
+      const headers = { 'content-type': documentContentType, [receivedAtHeader]: String(Date.now()), backfill: `${request.startDate}/${request.endDate}` };
       const split = options.hydration.hydrators[request.vendor].split;
       const outputs = documents.flatMap((document) =>
         valuesWithin(request.vendor, document, maxValueBytes, split).map((value) => ({ ...record, key: `${request.vendor}:${request.vendorUserId}`, value, headers })),

@@ -4,6 +4,7 @@ import type { BiometricEvent } from '../src/events/index.ts';
 import { isDeletion, normalizeDeletion, normalizeVerified } from '../src/vendors/normalize-record.ts';
 import { createTerraPayloadFetcher, type TerraPayloadFetcher } from '../src/vendors/terra/payload-fetch.ts';
 import { terraDestination } from '../src/vendors/terra/destination.ts';
+import { receivedAtHeader } from '../src/vendors/kit/received-at.ts';
 import type { MappingResult } from '../src/vendors/kit/vendor-mapping.ts';
 import { bridgeSchemas } from '../src/schemas/index.ts';
 import { RecordError, serdes, StreamsBuilder, type AvroSchemaStore, type Awaitable, type StreamRecord, type Topology } from '../src/streams/index.ts';
@@ -42,7 +43,7 @@ export function vendorInputTopic(vendor: VendorId): string {
 const mappedVendorBySource: ReadonlyMap<string, VendorId> = new Map(plugins.filter((plugin) => plugin.carriesOurUserIds !== true).map((plugin) => [plugin.mapping.source, plugin.id]));
 
 /** Headers that travel from the verified record onto each event; vendor signatures stay behind. */
-const carriedHeaders = ['x-request-id', 'received-at'] as const;
+const carriedHeaders = ['x-request-id', receivedAtHeader] as const;
 
 function counter(metrics: Registry | undefined, name: string, help: string, labelNames: string[]): Counter | undefined {
   if (!metrics) return undefined;

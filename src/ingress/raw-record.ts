@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Message } from 'kafkajs';
 import type { VendorEntry } from '../vendors/index.ts';
+import { receivedAtHeader } from '../vendors/kit/received-at.ts';
 
 export interface ReceivedRequest {
   readonly requestId: string;
@@ -19,7 +20,7 @@ export interface ReceivedRequest {
 export function rawMessage(vendor: VendorEntry, request: ReceivedRequest): Message {
   const headers: Record<string, string> = {
     'x-request-id': request.requestId,
-    'received-at': String(request.receivedAtMs),
+    [receivedAtHeader]: String(request.receivedAtMs),
   };
   const contentType = request.headers['content-type'];
   if (contentType !== undefined) headers['content-type'] = contentType;

@@ -1,4 +1,5 @@
 import type { IHeaders, KafkaMessage } from 'kafkajs';
+import { receivedAtHeader } from '../vendors/kit/received-at.ts';
 
 /**
  * Gives a copied record the time it was first received as `received-at`, when it has none (a
@@ -8,5 +9,5 @@ import type { IHeaders, KafkaMessage } from 'kafkajs';
  * topic's retention and be deleted before a stage reads it.
  */
 export function keepReceivedAt(headers: IHeaders, message: KafkaMessage): void {
-  if (headers['received-at'] === undefined && /^\d+$/.test(message.timestamp)) headers['received-at'] = message.timestamp;
+  if (headers[receivedAtHeader] === undefined && /^\d+$/.test(message.timestamp)) headers[receivedAtHeader] = message.timestamp;
 }
