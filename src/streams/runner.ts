@@ -212,7 +212,12 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
     // read_committed, so it waits past a previous owner's open transaction either way.
     if (state) {
       const numbers = [...new Set(assigned.map((ref) => ref.partition))];
-      void fenced.then(() => state.assign(numbers)).catch((error: unknown) => log.warn({ error: errorName(error) }, 'restoring state stores failed; retried when the partition is read'));
+      void fenced
+        .then(() => state.assign(numbers))
+        .catch((error: unknown) => {
+          // A restore stopped by stop() says so itself.
+          if (running) log.warn({ error: errorName(error) }, 'restoring state stores failed; retried when the partition is read');
+        });
     }
   });
   // The group is about to rebalance: commit what is held back while this generation still owns it.
@@ -276,6 +281,8 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
       // A restore that failed (its reader's group coordinator still loading after a broker
       // restart) is retried: the partition waits and reads these records again, the stage goes on.
       const failed = await restored(state, ref.partition, heartbeat);
+      // Stopped while restoring: the records are read again at the next start.
+      if (failed && !running) return;
       if (failed) {
         log.warn({ error: errorName(failed.error), topic: ref.topic, partition: ref.partition }, 'restoring the partition’s state stores failed; it restores again after a pause');
         pauseFor(ref, 'kafka', 1_000);
@@ -417,6 +424,9 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
     stop() {
       stopping ??= (async () => {
         running = false;
+        // Before the consumer leaves: kafkajs waits for the batch in flight, and a batch of a
+        // partition being restored waits for its restore, which could outlast any grace period.
+        state?.stopRestoring();
         for (const timer of resumeTimers) clearTimeout(timer);
         resumeTimers.clear();
         // No new batches from here; while the consumer still commits, the held-back offsets go

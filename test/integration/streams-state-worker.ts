@@ -3,7 +3,8 @@
 // STREAMS_DELIVERY mode, with LMDB under STREAMS_STATE_DIR when set (else memory; flushed every
 // STREAMS_STATE_FLUSH_MS, the default when unset); STREAMS_STORE=window counts in a window store
 // folded in place instead of a key-value store. Prints "ready"
-// on joining and one JSON line per restored store partition.
+// on joining and one JSON line per restored store partition; with STREAMS_PRINT_RESTORING set,
+// one JSON line per changelog batch restored too. Logs at STREAMS_LOG_LEVEL (warn) to stdout.
 import { Kafka, logLevel } from 'kafkajs';
 import { StreamsBuilder, lmdbBackend, memoryBackend, runTopology, serdes, stopOnSignals, type DeliveryMode } from '../../src/streams/index.ts';
 import { countOne, countSerde, oneWindow } from './streams-state-counts.ts';
@@ -41,7 +42,7 @@ if (process.env['STREAMS_STORE'] === 'window') {
 }
 
 const kafka = new Kafka({ clientId: 'streams-state-worker', brokers: required('STREAMS_BROKERS').split(','), logLevel: logLevel.NOTHING });
-const log = createLogger({ level: 'warn' });
+const log = createLogger({ level: (process.env['STREAMS_LOG_LEVEL'] as 'info' | 'warn' | undefined) ?? 'warn' });
 const stateDir = process.env.STREAMS_STATE_DIR;
 const running = await runTopology(builder.build(), {
   kafka,
@@ -57,6 +58,7 @@ const running = await runTopology(builder.build(), {
   ...(process.env['STREAMS_INSTANCE_ID'] ? { groupInstanceId: process.env['STREAMS_INSTANCE_ID'] } : {}),
 });
 running.events.on('restored', (e) => process.stdout.write(`${JSON.stringify({ restored: e.partition, records: e.restored })}\n`));
+if (process.env['STREAMS_PRINT_RESTORING']) running.events.on('restoring', (e) => process.stdout.write(`${JSON.stringify({ restoring: e.partition, entries: e.restored, of: e.total })}\n`));
 running.events.on('rebalanced', (e) => {
   if (e.assigned.length > 0) process.stdout.write('ready\n');
 });

@@ -9,18 +9,32 @@ export interface PartitionBounds {
   readonly high: string;
 }
 
+/** A changelog record as a store entry, with its offset (a restore checkpoints after the last marker it applied). */
+export interface ChangelogEntry extends StateEntry {
+  readonly offset: string;
+}
+
+export interface RestoreOptions {
+  /** The topic's offsets as `offsets` just answered them, so they are not asked again. */
+  readonly bounds?: ReadonlyMap<number, PartitionBounds>;
+  /**
+   * Ends the restore when aborted: the `apply` under way finishes and none follows, the reader's
+   * consumer leaves, and `restore` rejects with the signal's reason.
+   */
+  readonly signal?: AbortSignal;
+}
+
 /** Reads changelog partitions back into local storage. */
 export interface ChangelogReader {
   /**
    * Reads each partition from its offset (undefined: the beginning) up to the end it had when
    * the restore began, handing entries in offset order to `apply` with the offset after them.
-   * `bounds`: the topic's offsets as `offsets` just answered them, so they are not asked again.
    */
   restore(
     topic: string,
     from: ReadonlyMap<number, string | undefined>,
-    apply: (partition: number, entries: StateEntry[], nextOffset: string) => Promise<void>,
-    bounds?: ReadonlyMap<number, PartitionBounds>,
+    apply: (partition: number, entries: ChangelogEntry[], nextOffset: string) => Promise<void>,
+    options?: RestoreOptions,
   ): Promise<void>;
   /** Each partition's first offset and the offset after its last record, in one request. */
   offsets(topic: string): Promise<ReadonlyMap<number, PartitionBounds>>;
@@ -55,7 +69,8 @@ export function kafkaChangelogReader(kafka: Kafka, groupId: string): ChangelogRe
 
   return {
     offsets,
-    async restore(topic, from, apply, known) {
+    async restore(topic, from, apply, { bounds: known, signal } = {}) {
+      signal?.throwIfAborted();
       const bounds = known ?? (await offsets(topic));
       const partitions = [...bounds.keys()];
       const ranges = [...rangesFrom(topic, from, bounds)].filter(([, r]) => r.start < r.end);
@@ -69,6 +84,9 @@ export function kafkaChangelogReader(kafka: Kafka, groupId: string): ChangelogRe
         finish = resolve;
         fail = reject;
       });
+      // Settled by an abort or a crash before it is awaited, it must not count as unhandled.
+      finished.catch(() => undefined);
+      const stop = () => fail(signal!.reason);
       /** Where each partition's restore goes on from: its start, then after what was applied. */
       const progress = new Map([...ranges].map(([partition, range]) => [partition, range.start]));
       const reached = (partition: number, next: bigint) => {
@@ -101,17 +119,21 @@ export function kafkaChangelogReader(kafka: Kafka, groupId: string): ChangelogRe
       });
       await consumer.connect();
       try {
+        signal?.throwIfAborted();
+        signal?.addEventListener('abort', stop, { once: true });
         await consumer.subscribe({ topic, fromBeginning: true });
         await consumer.run({
           autoCommit: false,
           eachBatch: async ({ batch }) => {
+            // Until the consumer has stopped, kafkajs may still hand over a batch it fetched.
+            if (signal?.aborted) return;
             const range = open.get(batch.partition);
             if (!range) return;
-            const entries: StateEntry[] = [];
+            const entries: ChangelogEntry[] = [];
             for (const message of batch.messages) {
               const offset = BigInt(message.offset);
               if (offset < range.start || offset >= range.end || !message.key) continue;
-              entries.push({ key: message.key, value: message.value });
+              entries.push({ key: message.key, value: message.value, offset: message.offset });
             }
             const next = BigInt(batch.lastOffset()) + 1n;
             if (entries.length > 0) await apply(batch.partition, entries, (next < range.end ? next : range.end).toString());
@@ -121,6 +143,8 @@ export function kafkaChangelogReader(kafka: Kafka, groupId: string): ChangelogRe
         position();
         await finished;
       } finally {
+        signal?.removeEventListener('abort', stop);
+        // Waits for the batch being applied, so nothing is applied once `restore` has settled.
         await consumer.disconnect();
         await admin.deleteGroups([restoreGroup]).catch(() => undefined);
       }

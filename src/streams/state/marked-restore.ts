@@ -1,4 +1,5 @@
-import type { PartitionStorage, StateEntry } from './backend.ts';
+import type { PartitionStorage } from './backend.ts';
+import type { ChangelogEntry } from './changelog-reader.ts';
 import { isMarkerKey } from './chunk-state.ts';
 
 /**
@@ -13,7 +14,7 @@ import { isMarkerKey } from './chunk-state.ts';
 export class MarkedRestore {
   readonly #storage: PartitionStorage;
   /** Entries read after the last marker so far, in order. */
-  #tail: StateEntry[] = [];
+  #tail: ChangelogEntry[] = [];
 
   constructor(storage: PartitionStorage) {
     this.#storage = storage;
@@ -21,16 +22,19 @@ export class MarkedRestore {
 
   /**
    * Entries read in offset order up to `nextOffset`: those through the last marker among them
-   * (and the tail held before) go to storage, the checkpoint moving to `nextOffset` only when
-   * nothing after a marker is held back; the rest wait for a marker.
+   * (and the tail held before) go to storage with the checkpoint after that marker (`nextOffset`
+   * when nothing follows it); the rest wait for a marker. The checkpoint moves with every marker,
+   * not only when a read ends on one (reads end wherever a fetch does), so a restore stopped
+   * part way goes on from its last marker at the next start rather than from where it began.
    */
-  async add(entries: readonly StateEntry[], nextOffset: string): Promise<void> {
+  async add(entries: readonly ChangelogEntry[], nextOffset: string): Promise<void> {
     const all = this.#tail.length > 0 ? [...this.#tail, ...entries] : entries;
     let last = all.length - 1;
     while (last >= 0 && !isMarkerKey(all[last]!.key)) last -= 1;
     this.#tail = all.slice(last + 1);
     if (last < 0) return;
-    await this.#storage.write(last === all.length - 1 ? all : all.slice(0, last + 1), this.#tail.length === 0 ? nextOffset : undefined);
+    const checkpoint = this.#tail.length === 0 ? nextOffset : (BigInt(all[last]!.offset) + 1n).toString();
+    await this.#storage.write(last === all.length - 1 ? all : all.slice(0, last + 1), checkpoint);
   }
 
   /** Entries after the changelog's last marker, left out of the store. */

@@ -43,6 +43,8 @@ export class StateStores {
   /** Partitions asked for in this turn of the event loop, opened and restored together. */
   #queued: QueuedOpen[] = [];
   #restoring = 0;
+  /** Aborted once the stage stops: see stopRestoring. */
+  readonly #stopping = new AbortController();
 
   constructor(options: StateStoresOptions) {
     this.#options = options;
@@ -175,7 +177,19 @@ export class StateStores {
     for (const { storage } of opened?.values() ?? []) await storage.close().catch(() => undefined);
   }
 
+  /**
+   * Ends the restores under way and refuses any more: the stage is stopping. A restore reads the
+   * whole changelog tail, minutes of it for a large one, and a stop that waited for it outlasted
+   * an orchestrator's grace period and was killed. What a stopped restore applied stays in local
+   * storage with the checkpoint after its last input-offset marker, so the next start goes on from
+   * there; its partitions' `ready` rejects.
+   */
+  stopRestoring(): void {
+    this.#stopping.abort();
+  }
+
   async close(): Promise<void> {
+    this.stopRestoring();
     await Promise.all([...this.#partitions.keys()].map((p) => this.release(p)));
     await this.#options.changelog?.close();
   }
@@ -199,6 +213,7 @@ export class StateStores {
     const { backend, cacheKeys, groupId, specs } = this.#options;
     const opened = new Map<number, Map<string, OpenStore>>();
     try {
+      this.#stopping.signal.throwIfAborted();
       for (const { partition } of batch) {
         const stores = new Map<string, OpenStore>();
         opened.set(partition, stores);
@@ -207,8 +222,9 @@ export class StateStores {
       for (const spec of specs) await this.#restore(spec, new Map([...opened].map(([partition, stores]) => [partition, stores.get(spec.name)!.storage])));
       for (const { partition, resolve } of batch) resolve(opened.get(partition)!);
     } catch (error) {
-      // Each partition opens again when it is next asked for: close what this attempt opened,
-      // keeping what it restored so far (the checkpoint is written only with the data it covers).
+      // Each partition opens again when it is next asked for (a stopped restore: at the next
+      // start): close what this attempt opened, keeping what it restored so far (the checkpoint
+      // is written only with the data it covers).
       for (const stores of opened.values()) for (const { storage } of stores.values()) await storage.close().catch(() => undefined);
       for (const { reject } of batch) reject(error);
     } finally {
@@ -234,17 +250,29 @@ export class StateStores {
     }
     const marked = new Map([...storages].map(([partition, storage]) => [partition, new MarkedRestore(storage)]));
     const began = performance.now();
-    await changelog.restore(
-      spec.changelogTopic,
-      from,
-      async (partition, entries, nextOffset) => {
-        await marked.get(partition)!.add(entries, nextOffset);
-        const done = progress.get(partition)!;
-        done.restored += entries.length;
-        events.emit('restoring', { topology, store: spec.name, partition, restored: done.restored, total: done.total });
-      },
-      bounds,
-    );
+    const { signal } = this.#stopping;
+    try {
+      await changelog.restore(
+        spec.changelogTopic,
+        from,
+        async (partition, entries, nextOffset) => {
+          await marked.get(partition)!.add(entries, nextOffset);
+          const done = progress.get(partition)!;
+          done.restored += entries.length;
+          events.emit('restoring', { topology, store: spec.name, partition, restored: done.restored, total: done.total });
+        },
+        { bounds, signal },
+      );
+    } catch (error) {
+      if (signal.aborted) {
+        for (const [partition, { restored, total }] of progress) {
+          // Entries after the last marker read are not in storage: the next start reads them again.
+          const kept = restored - marked.get(partition)!.leftOut;
+          log.info({ store: spec.name, partition, restored: kept, records: total }, 'state store restore stopped: the stage is stopping; the next start restores the rest');
+        }
+      }
+      throw error;
+    }
     const seconds = (performance.now() - began) / 1_000;
     for (const [partition, restore] of marked) {
       if (restore.leftOut > 0) log.warn({ store: spec.name, partition, entries: restore.leftOut }, 'changelog ends inside a chunk whose input-offset marker never came (the instance stopped between its changelog requests); its entries are left out and the chunk runs again');

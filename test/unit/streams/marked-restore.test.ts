@@ -1,12 +1,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { memoryBackend } from '../../../src/streams/index.ts';
-import type { PartitionStorage, StateEntry } from '../../../src/streams/state/backend.ts';
+import type { PartitionStorage } from '../../../src/streams/state/backend.ts';
+import type { ChangelogEntry } from '../../../src/streams/state/changelog-reader.ts';
 import { markerKey } from '../../../src/streams/state/chunk-state.ts';
 import { MarkedRestore } from '../../../src/streams/state/marked-restore.ts';
 
-const entry = (key: string, value: string): StateEntry => ({ key: Buffer.from(key), value: Buffer.from(value) });
-const marker = (offset: number): StateEntry => ({ key: markerKey('in'), value: Buffer.from(String(offset)) });
+/** A changelog record at `offset`: a store entry, or the input-offset marker that ends a chunk. */
+const entry = (offset: number, key: string, value: string): ChangelogEntry => ({ key: Buffer.from(key), value: Buffer.from(value), offset: String(offset) });
+const marker = (offset: number, inputOffset: number): ChangelogEntry => ({ key: markerKey('in'), value: Buffer.from(String(inputOffset)), offset: String(offset) });
 
 /** The storage's keys and values, markers shown as `marker`. */
 function held(storage: PartitionStorage): Record<string, string> {
@@ -16,7 +18,7 @@ function held(storage: PartitionStorage): Record<string, string> {
 test('entries apply through their chunk’s marker, with the checkpoint after them', async () => {
   const storage = await memoryBackend().open('g', 's', 0);
   const restore = new MarkedRestore(storage);
-  await restore.add([entry('a', '1'), entry('b', '1'), marker(10)], '3');
+  await restore.add([entry(0, 'a', '1'), entry(1, 'b', '1'), marker(2, 10)], '3');
   assert.equal(held(storage), { a: '1', b: '1', marker: '10' });
   assert.is(storage.checkpoint(), '3');
   assert.is(restore.leftOut, 0);
@@ -25,11 +27,11 @@ test('entries apply through their chunk’s marker, with the checkpoint after th
 test('a chunk whose changelog came in two requests applies once its marker is read', async () => {
   const storage = await memoryBackend().open('g', 's', 0);
   const restore = new MarkedRestore(storage);
-  await restore.add([entry('a', '1'), marker(10)], '2');
-  await restore.add([entry('a', '2'), entry('b', '2')], '4');
+  await restore.add([entry(0, 'a', '1'), marker(1, 10)], '2');
+  await restore.add([entry(2, 'a', '2'), entry(3, 'b', '2')], '4');
   assert.equal(held(storage), { a: '1', marker: '10' }, 'nothing of the second chunk before its marker');
   assert.is(storage.checkpoint(), '2', 'the checkpoint stays before the held entries');
-  await restore.add([entry('c', '2'), marker(20)], '6');
+  await restore.add([entry(4, 'c', '2'), marker(5, 20)], '6');
   assert.equal(held(storage), { a: '2', b: '2', c: '2', marker: '20' });
   assert.is(storage.checkpoint(), '6');
 });
@@ -37,10 +39,25 @@ test('a chunk whose changelog came in two requests applies once its marker is re
 test('entries after the changelog’s last marker are left out, and the checkpoint does not pass them', async () => {
   const storage = await memoryBackend().open('g', 's', 0);
   const restore = new MarkedRestore(storage);
-  await restore.add([entry('a', '1'), marker(10), entry('a', '2'), entry('b', '2')], '4');
+  await restore.add([entry(0, 'a', '1'), marker(1, 10), entry(2, 'a', '2'), entry(3, 'b', '2')], '4');
   assert.equal(held(storage), { a: '1', marker: '10' }, 'the stopped chunk’s entries are not restored: it runs again');
-  assert.is(storage.checkpoint(), undefined, 'a restart reads from before them again');
+  assert.is(storage.checkpoint(), '2', 'the checkpoint right after the marker: a restart reads them again');
   assert.is(restore.leftOut, 2);
+});
+
+test('a read that ends inside a chunk still moves the checkpoint to the last marker it passed', async () => {
+  const storage = await memoryBackend().open('g', 's', 0);
+  const restore = new MarkedRestore(storage);
+  // Two chunks and the start of a third: where a fetch ends has nothing to do with the chunks.
+  await restore.add([entry(0, 'a', '1'), marker(1, 10), entry(2, 'b', '1'), marker(3, 20), entry(4, 'a', '2')], '5');
+  assert.equal(held(storage), { a: '1', b: '1', marker: '20' });
+  assert.is(storage.checkpoint(), '4', 'after the second marker, before the entry it holds back: a restore stopped now goes on from there');
+  await restore.add([entry(5, 'c', '1')], '6');
+  assert.is(storage.checkpoint(), '4', 'no marker read: the checkpoint stays');
+  await restore.add([marker(6, 30), entry(7, 'd', '1')], '8');
+  assert.equal(held(storage), { a: '2', b: '1', c: '1', marker: '30' }, 'the held entries go in with their marker');
+  assert.is(storage.checkpoint(), '7');
+  assert.is(restore.leftOut, 1);
 });
 
 test.run();

@@ -6,13 +6,14 @@ import * as assert from 'uvu/assert';
 import { lmdbBackend, memoryBackend, RecordError, StreamEvents, StreamsBuilder, serdes, type InPlaceFold, type Topology, type WindowFold, type WindowScan, type WindowStore, type WindowStoreRef } from '../../../src/streams/index.ts';
 import { WindowCursor } from '../../../src/streams/state/windowed-bytes.ts';
 import { createLogger } from '../../../src/obs/logger.ts';
-import type { ChangelogReader } from '../../../src/streams/state/changelog-reader.ts';
+import type { ChangelogEntry, ChangelogReader } from '../../../src/streams/state/changelog-reader.ts';
 import type { StateBackend } from '../../../src/streams/state/backend.ts';
 import { markerKey } from '../../../src/streams/state/chunk-state.ts';
 import { StateStores } from '../../../src/streams/state/state-stores.ts';
 import { writeBehind } from '../../../src/streams/state/write-behind.ts';
 import { TopologyTestDriver } from '../../../src/streams/testing/index.ts';
 import { addInPlace, float64Aggregate } from '../../support/float-aggregate.ts';
+import { logLines } from '../../support/log-lines.ts';
 
 const day = 86_400_000;
 
@@ -525,14 +526,14 @@ test('the partitions of one assignment are restored by one changelog read, each 
       offsetReads += 1;
       return new Map([0, 1, 2, 3].map((p) => [p, { low: '0', high: String(p + 2) }]));
     },
-    restore: async (topic, from, apply, bounds) => {
+    restore: async (topic, from, apply, options) => {
       reads.push({ topic, partitions: [...from.keys()].sort() });
-      boundsGiven = bounds !== undefined;
+      boundsGiven = options?.bounds !== undefined;
       restoringDuringRead = stores.isRestoring();
       for (const partition of from.keys()) {
         // As a chunk writes them: its entries, then its input-offset marker.
-        const entries = Array.from({ length: partition + 1 }, (_, i) => ({ key: Buffer.from(`${partition}-${i}`), value: Buffer.from('1') }));
-        await apply(partition, [...entries, { key: markerKey('in'), value: Buffer.from('1') }], String(partition + 2));
+        const entries = Array.from({ length: partition + 1 }, (_, i) => ({ key: Buffer.from(`${partition}-${i}`), value: Buffer.from('1'), offset: String(i) }));
+        await apply(partition, [...entries, { key: markerKey('in'), value: Buffer.from('1'), offset: String(partition + 1) }], String(partition + 2));
       }
     },
     close: async () => {},
@@ -574,7 +575,7 @@ test('a restore that fails closes the storages it opened; the partitions open an
         failNext = false;
         throw new Error('changelog unreadable');
       }
-      for (const partition of from.keys()) await apply(partition, [{ key: Buffer.from(`k${partition}`), value: Buffer.from('1') }, { key: markerKey('in'), value: Buffer.from('1') }], '2');
+      for (const partition of from.keys()) await apply(partition, [{ key: Buffer.from(`k${partition}`), value: Buffer.from('1'), offset: '0' }, { key: markerKey('in'), value: Buffer.from('1'), offset: '1' }], '2');
     },
     close: async () => {},
   };
@@ -590,11 +591,72 @@ test('a restore that fails closes the storages it opened; the partitions open an
   await stores.close();
 });
 
+test('a restore stopped part way ends at once, keeps what it applied through its last marker, and the next start goes on from there', async () => {
+  const { topology } = counter();
+  const backend = memoryBackend();
+  // Three chunks: a=1, b=1, then a=2, each ending with its input-offset marker.
+  const records: ChangelogEntry[] = [];
+  const chunk = (key: string, count: string, nextInput: string) =>
+    records.push({ key: Buffer.from(key), value: Buffer.from(count), offset: String(records.length) }, { key: markerKey('in'), value: Buffer.from(nextInput), offset: String(records.length + 1) });
+  chunk('a', '1', '1');
+  chunk('b', '1', '2');
+  chunk('a', '2', '3');
+  const starts: Array<string | undefined> = [];
+  /** Hands over the records from where it is asked to, `first` of them and then, unless stopped, the rest. */
+  const reader = (first: number): ChangelogReader => ({
+    offsets: async () => new Map([[0, { low: '0', high: String(records.length) }]]),
+    restore: async (_topic, from, apply, options) => {
+      const start = Number(from.get(0) ?? 0);
+      const end = Math.min(start + first, records.length);
+      starts.push(from.get(0));
+      await apply(0, records.slice(start, end), String(end));
+      // A changelog too large to read before the stop: only the signal ends the wait.
+      await new Promise<void>((resolve, reject) => {
+        const signal = options?.signal;
+        if (end === records.length) resolve();
+        else if (signal?.aborted) reject(signal.reason);
+        else signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+      });
+    },
+    close: async () => {},
+  });
+  const { lines, destination } = logLines();
+  const events = new StreamEvents();
+  const reading = events.next('restoring', (e) => e.restored > 0);
+  const stopped = new StateStores({ topology: 'count', groupId: 'bridge.count', specs: topology.stateStores, backend, changelog: reader(3), events, log: createLogger({ level: 'info' }, destination) });
+  const assigned = stopped.assign([0]).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  await reading;
+  stopped.stopRestoring();
+  assert.instance(await assigned, Error, 'the assignment ends with the stopped restore');
+  assert.ok(!stopped.isRestoring(), 'not restoring once stopped');
+  assert.instance(await stopped.ready(0).catch((e: unknown) => e), Error, 'a partition asked for after the stop is not restored');
+  await stopped.close();
+  const said = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => String(l['msg']).startsWith('state store restore stopped'));
+  assert.equal(
+    said.map((l) => ({ level: l['level'], store: l['store'], partition: l['partition'], restored: l['restored'], records: l['records'] })),
+    [{ level: 30, store: 'counts', partition: 0, restored: 2, records: 6 }],
+    'one info line: the entries kept (a=1 and its marker; b=1 waits for its marker) of the records to restore',
+  );
+  const kept = await backend.open('bridge.count', 'counts', 0);
+  assert.is(kept.checkpoint(), '2', 'checkpointed after the last marker applied, not where the read stopped');
+  assert.is(kept.get(Buffer.from('b')), undefined, 'an entry whose marker was not read is not kept');
+
+  const next = new StateStores({ topology: 'count', groupId: 'bridge.count', specs: topology.stateStores, backend, changelog: reader(records.length), events: new StreamEvents(), log: createLogger({ level: 'silent' }) });
+  await next.assign([0]);
+  assert.equal(starts, [undefined, '2'], 'the next start reads from the checkpoint');
+  for (const [key, count] of [['a', '2'], ['b', '1']]) assert.is((await next.lookup('counts', 0, Buffer.from(key!)))?.toString(), count, `${key} holds its latest value`);
+  await next.close();
+});
+
 test('a partition let go of and assigned again restores what another member wrote to its changelog meanwhile', async () => {
   const { topology } = counter();
   // One changelog partition as a list: a chunk's entries, then its input-offset marker.
-  const records: Array<{ key: Buffer; value: Buffer | null }> = [];
-  const chunk = (key: string, count: string, nextInput: string) => records.push({ key: Buffer.from(key), value: Buffer.from(count) }, { key: markerKey('in'), value: Buffer.from(nextInput) });
+  const records: ChangelogEntry[] = [];
+  const chunk = (key: string, count: string, nextInput: string) =>
+    records.push({ key: Buffer.from(key), value: Buffer.from(count), offset: String(records.length) }, { key: markerKey('in'), value: Buffer.from(nextInput), offset: String(records.length + 1) });
   const changelog: ChangelogReader = {
     offsets: async () => new Map([[0, { low: '0', high: String(records.length) }]]),
     restore: async (_topic, from, apply) => {
