@@ -6,6 +6,7 @@ import { CoalescedSends } from './coalesced-sends.ts';
 import { OffsetSchedule, type CommitOffsets, type PartitionOffset } from './offset-schedule.ts';
 import { fatalIdempotenceError } from './producer-errors.ts';
 import { reliableProducer, toTopicMessages } from './producers.ts';
+import { fetchStableOffsets } from './stable-offsets.ts';
 import { ReplaceableProducer } from './replaceable-producer.ts';
 import { isKafkaUnavailable } from './kafka-unavailable.ts';
 import type { OutgoingRecord } from './record.ts';
@@ -200,9 +201,12 @@ const generationOf = (chunk: Chunk) => (chunk.groupMetadata ? `${chunk.groupMeta
  * owner reads the group's committed offsets with `require_stable` (OffsetFetch v7): while another
  * member's transaction still holds a partition's offset, the broker answers UNSTABLE_OFFSET_COMMIT
  * and the fetch asks again, so it never resumes from the offset before a transaction that then
- * commits. A process that died mid-transaction holds that offset until its transaction times out
- * (10 s), or until it restarts under the same `group.instance.id`: the transactional ids are
- * derived from it, and initialising them aborts the dead incarnation's transactions at once.
+ * commits. The read names only the partitions it resumes (fetchStableOffsets): one of the whole
+ * topic would wait as well for the transactions other members have open on their own partitions,
+ * which under load is nearly always. A process that died mid-transaction holds that offset until
+ * its transaction times out (10 s), or until it restarts under the same `group.instance.id`: the
+ * transactional ids are derived from it, and initialising them aborts the dead incarnation's
+ * transactions at once.
  *
  * The consumer fetches its offsets again at every join (a broker restart makes every member
  * rejoin), even while this instance's own transaction of a partition it keeps is committing; the
@@ -253,25 +257,16 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
     await dropped?.then((p) => p.disconnect()).catch((error: unknown) => options.log.warn({ error: errorName(error) }, 'closing a transactional producer failed'));
   };
 
-  /** The group's committed offsets of every partition of `topics`, by `keyOf`, in one request. */
-  const committedOffsets = async (topics: readonly string[]): Promise<Map<string, bigint>> => {
-    const offsets = new Map<string, bigint>();
-    for (const { topic, partitions } of await admin.fetchOffsets({ groupId: options.groupId, topics: [...topics] })) {
-      for (const { partition, offset } of partitions) if (offset !== '-1') offsets.set(keyOf({ topic, partition }), BigInt(offset));
-    }
-    return offsets;
-  };
-
   /**
    * The group's stable committed offsets of `refs` (absent: none committed), read in one request
-   * once `settled` (our own transaction completed) resolved.
+   * for those partitions alone once `settled` (our own transaction completed) resolved.
    */
   const stableOffsets = async (refs: readonly PartitionRef[], settled?: () => Promise<unknown>): Promise<Map<string, bigint>> => {
     // While Kafka does not answer (a broker restarting), keep trying: a guess would mean duplicates.
     for (let attempt = 1; ; attempt++) {
       try {
         await settled?.();
-        return await committedOffsets([...new Set(refs.map((ref) => ref.topic))]);
+        return await fetchStableOffsets(admin, options.groupId, refs);
       } catch (error) {
         if (!isKafkaUnavailable(error) || attempt >= 60) {
           options.log.warn({ error: errorName(error), partitions: refs.length }, 'reading the committed offsets failed; resuming where the consumer fetched');
@@ -393,8 +388,8 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
         drain();
       }),
     async assigned(partitions) {
-      // Read at once, each with require_stable: a previous owner's transaction still holding a
-      // partition's offset is waited for. Set before any await: the first batch may ask now.
+      // Read at once, with require_stable: a previous owner's transaction still holding one of
+      // these partitions' offsets is waited for. Set before any await: the first batch may ask now.
       const stable = stableOffsets(partitions);
       resumeOffsets = new Map(partitions.map((ref) => [keyOf(ref), stable.then((offsets) => offsets.get(keyOf(ref)))]));
     },

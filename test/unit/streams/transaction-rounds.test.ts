@@ -17,10 +17,14 @@ interface Recorded {
   outcome: 'committed' | 'aborted';
 }
 
-/** A client whose transactions are recorded; `failCommit(n)` makes the n-th commit call fail. */
+/** The partitions one committed-offset read asked for. */
+type OffsetRead = Array<{ topic: string; partitions: number[] }>;
+
+/** A client whose transactions and committed-offset reads are recorded; `failCommit(n)` makes the n-th commit call fail. */
 function fakeKafka(committedOffset: () => string) {
   const transactions: Recorded[] = [];
   const producerIds: string[] = [];
+  const offsetReads: OffsetRead[] = [];
   const failing = new Set<number>();
   let commits = 0;
   let gate: Promise<void> = Promise.resolve();
@@ -60,13 +64,17 @@ function fakeKafka(committedOffset: () => string) {
     admin: () => ({
       connect: async () => {},
       disconnect: async () => {},
-      fetchOffsets: async ({ topics }: { topics: string[] }) => topics.map((topic) => ({ topic, partitions: [0, 1, 2].map((partition) => ({ partition, offset: committedOffset() })) })),
+      fetchOffsets: async ({ topics }: { topics: OffsetRead }) => {
+        offsetReads.push(topics);
+        return topics.map(({ topic, partitions }) => ({ topic, partitions: partitions.map((partition) => ({ partition, offset: committedOffset() })) }));
+      },
     }),
   } as unknown as Kafka;
   return {
     kafka,
     transactions,
     producerIds,
+    offsetReads,
     failCommit: (call: number) => failing.add(call),
     /** Holds every commit until the returned function is called. */
     hold: () => {
@@ -164,6 +172,7 @@ test('a failed transaction fails every chunk in it, and each resumes from the co
   // The group still has 10 for partition 0 (the failed transaction did not commit), and so does our own last commit.
   assert.is(await eos.resumeFrom({ topic: 'in', partition: 0 }), 10n);
   assert.is(await eos.resumeFrom({ topic: 'in', partition: 1 }), 10n);
+  assert.equal(fake.offsetReads.at(-1), [{ topic: 'in', partitions: [0, 1] }], 'the failed round’s partitions are read, not partition 2 of the same topic');
   // The next transaction uses a new producer of the same id (the failed one is dropped).
   await eos.commit(chunk(0, '25', generation(6)));
   assert.equal(fake.producerIds, ['bridge-bridge.test-pod-a-0', 'bridge-bridge.test-pod-a-0']);
