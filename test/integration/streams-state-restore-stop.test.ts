@@ -63,6 +63,21 @@ async function stop(run: Run): Promise<{ code: number | null; ms: number }> {
 const logged = (run: Run, message: string) => run.logs.filter((line) => String(line['msg']).startsWith(message));
 
 test('SIGTERM during a restore: the stage exits at once, and the next start restores the rest exactly', async () => {
+  await stopAndResume('chunks');
+});
+
+test('SIGTERM during the restore of a compacted changelog (one marker left, at its end): what was read is kept all the same', async () => {
+  // Compaction keeps only the latest marker: a restore that waited for a marker held everything
+  // in memory and, stopped, kept nothing, so each start began again from the changelog's start.
+  await stopAndResume('compacted');
+});
+
+/**
+ * Writes a changelog as the counting stage would (`chunks`: each chunk of `chunkEntries` with its
+ * marker; `compacted`: as compaction leaves it, one marker after all entries), stops a restore of
+ * it part way, then restores the rest.
+ */
+async function stopAndResume(shape: 'chunks' | 'compacted'): Promise<void> {
   const kafka = kafkaClient();
   const admin = kafka.admin();
   await admin.connect();
@@ -87,7 +102,7 @@ test('SIGTERM during a restore: the stage exits at once, and the next start rest
     for (let i = 0; i < entries; i += chunkEntries) {
       const messages = Array.from({ length: Math.min(chunkEntries, entries - i) }, (_, j) => ({ key: `user-${(i + j) % keys}`, value: String(i + j) }));
       for (const { key, value } of messages) expected.set(key, value);
-      await producer.send({ topic: changelog, acks: -1, messages: [...messages, marker] });
+      await producer.send({ topic: changelog, acks: -1, messages: shape === 'chunks' ? [...messages, marker] : messages });
     }
     const tombstones = Array.from({ length: deleted }, (_, k) => ({ key: `user-${k}`, value: null }));
     for (const { key } of tombstones) expected.delete(key);
@@ -96,7 +111,7 @@ test('SIGTERM during a restore: the stage exits at once, and the next start rest
 
     const first = start(env);
     runs.push(first);
-    // Well into the restore (past its first markers), and far from its end.
+    // Well into the restore (past its first markers, where it has them), and far from its end.
     await waitUntil(() => first.restoring >= 200_000, 60_000, () => `the first start restored ${first.restoring} entries`);
     const stopped = await stop(first);
     assert.is(stopped.code, 0, 'a stop during a restore is a normal stop');
@@ -142,6 +157,6 @@ test('SIGTERM during a restore: the stage exits at once, and the next start rest
     await admin.disconnect();
     await rm(dir, { recursive: true, force: true });
   }
-});
+}
 
 test.run();

@@ -13,11 +13,19 @@ import { isMarkerKey } from './chunk-state.ts';
  */
 export class MarkedRestore {
   readonly #storage: PartitionStorage;
+  /** The offset after the changelog's last marker, when known before the restore (`markedEnds`). */
+  readonly #markedEnd: bigint | undefined;
   /** Entries read after the last marker so far, in order. */
   #tail: ChangelogEntry[] = [];
 
-  constructor(storage: PartitionStorage) {
+  /**
+   * `markedEnd`: where the restore's last marker ends, found before it began; entries below it go
+   * to storage as they are read, with the checkpoint after them, and only those from it on wait.
+   * Unknown (a short restore), every entry waits for the next marker.
+   */
+  constructor(storage: PartitionStorage, markedEnd?: bigint) {
     this.#storage = storage;
+    this.#markedEnd = markedEnd;
   }
 
   /**
@@ -28,6 +36,7 @@ export class MarkedRestore {
    * part way goes on from its last marker at the next start rather than from where it began.
    */
   async add(entries: readonly ChangelogEntry[], nextOffset: string): Promise<void> {
+    if (this.#markedEnd !== undefined) return this.#addBelow(this.#markedEnd, entries, nextOffset);
     const all = this.#tail.length > 0 ? [...this.#tail, ...entries] : entries;
     let last = all.length - 1;
     while (last >= 0 && !isMarkerKey(all[last]!.key)) last -= 1;
@@ -35,6 +44,16 @@ export class MarkedRestore {
     if (last < 0) return;
     const checkpoint = this.#tail.length === 0 ? nextOffset : (BigInt(all[last]!.offset) + 1n).toString();
     await this.#storage.write(last === all.length - 1 ? all : all.slice(0, last + 1), checkpoint);
+  }
+
+  /** Entries below `end` to storage, the checkpoint after them; those from `end` on are the tail. */
+  async #addBelow(end: bigint, entries: readonly ChangelogEntry[], nextOffset: string): Promise<void> {
+    let below = entries.length;
+    while (below > 0 && BigInt(entries[below - 1]!.offset) >= end) below -= 1;
+    for (let i = below; i < entries.length; i += 1) this.#tail.push(entries[i]!);
+    if (below === 0) return;
+    const next = BigInt(nextOffset);
+    await this.#storage.write(below === entries.length ? entries : entries.slice(0, below), (next < end ? next : end).toString());
   }
 
   /** Entries after the changelog's last marker, left out of the store. */

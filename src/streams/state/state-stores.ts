@@ -4,6 +4,7 @@ import type { StreamEvents } from '../events.ts';
 import type { StateBackend } from './backend.ts';
 import type { ChangelogReader, PartitionBounds } from './changelog-reader.ts';
 import { ChunkState, markerKey } from './chunk-state.ts';
+import { markedEnds } from './marked-ends.ts';
 import { MarkedRestore } from './marked-restore.ts';
 import { openStore, type OpenStore } from './open-store.ts';
 import type { StateStoreSpec } from './spec.ts';
@@ -248,10 +249,12 @@ export class StateStores {
       events.emit('restoring', { topology, store: spec.name, partition, restored: 0, total });
       log.info({ store: spec.name, partition, fromCheckpoint: checkpoint !== undefined, records: total }, 'restoring state store');
     }
-    const marked = new Map([...storages].map(([partition, storage]) => [partition, new MarkedRestore(storage)]));
     const began = performance.now();
     const { signal } = this.#stopping;
+    let marked = new Map<number, MarkedRestore>();
     try {
+      const ends = await markedEnds(changelog, spec.changelogTopic, from, bounds, signal);
+      marked = new Map([...storages].map(([partition, storage]) => [partition, new MarkedRestore(storage, ends.get(partition))]));
       await changelog.restore(
         spec.changelogTopic,
         from,
@@ -267,7 +270,7 @@ export class StateStores {
       if (signal.aborted) {
         for (const [partition, { restored, total }] of progress) {
           // Entries after the last marker read are not in storage: the next start reads them again.
-          const kept = restored - marked.get(partition)!.leftOut;
+          const kept = restored - (marked.get(partition)?.leftOut ?? 0);
           log.info({ store: spec.name, partition, restored: kept, records: total }, 'state store restore stopped: the stage is stopping; the next start restores the rest');
         }
       }

@@ -60,4 +60,28 @@ test('a read that ends inside a chunk still moves the checkpoint to the last mar
   assert.is(restore.leftOut, 1);
 });
 
+
+test('with the last marker’s end known, entries below it apply as they are read, markers or not', async () => {
+  const storage = await memoryBackend().open('g', 's', 0);
+  // A compacted changelog: its chunks' markers gone but the latest (offset 6), so the end is 7.
+  const restore = new MarkedRestore(storage, 7n);
+  await restore.add([entry(0, 'a', '1'), entry(2, 'b', '1')], '3');
+  assert.equal(held(storage), { a: '1', b: '1' }, 'applied without a marker read');
+  assert.is(storage.checkpoint(), '3', 'a restore stopped now goes on from here');
+  await restore.add([entry(4, 'a', '2'), marker(6, 30), entry(7, 'c', '1'), entry(8, 'a', '3')], '9');
+  assert.equal(held(storage), { a: '2', b: '1', marker: '30' }, 'through the last marker; a chunk cut short after it is left out');
+  assert.is(storage.checkpoint(), '7', 'the checkpoint stops at the last marker’s end');
+  assert.is(restore.leftOut, 2);
+});
+
+test('with the last marker’s end known, a read past it keeps the checkpoint at that end', async () => {
+  const storage = await memoryBackend().open('g', 's', 0);
+  const restore = new MarkedRestore(storage, 2n);
+  await restore.add([entry(0, 'a', '1'), marker(1, 10)], '5');
+  assert.is(storage.checkpoint(), '2', 'offsets 2–4 read held no entry, but lie past the end known');
+  await restore.add([entry(5, 'b', '1')], '6');
+  assert.equal(held(storage), { a: '1', marker: '10' });
+  assert.is(restore.leftOut, 1);
+});
+
 test.run();
