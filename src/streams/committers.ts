@@ -389,9 +389,11 @@ export function exactlyOnceCommitter(options: CommitterOptions): Committer {
       }),
     async assigned(partitions) {
       // Read at once, with require_stable: a previous owner's transaction still holding one of
-      // these partitions' offsets is waited for. Set before any await: the first batch may ask now.
-      const stable = stableOffsets(partitions);
-      resumeOffsets = new Map(partitions.map((ref) => [keyOf(ref), stable.then((offsets) => offsets.get(keyOf(ref)))]));
+      // these partitions' offsets is waited for. A read per partition: the client asks a request
+      // again while any partition in it is held, so one read of all of them held every partition
+      // kept through the rebalance until a dead member's transaction timed out. Set before any
+      // await: the first batch may ask now.
+      resumeOffsets = new Map(partitions.map((ref) => [keyOf(ref), stableOffsets([ref]).then((offsets) => offsets.get(keyOf(ref)))]));
     },
     async resumeFrom(ref) {
       const stable = await resumeOffsets.get(keyOf(ref));

@@ -179,6 +179,37 @@ test('a failed transaction fails every chunk in it, and each resumes from the co
   await eos.close();
 });
 
+test('at an assignment each partition resumes once its own offset is stable: one a dead member’s transaction holds does not hold the others', async () => {
+  const fake = fakeKafka(() => '10');
+  let releaseHeld!: () => void;
+  const held = new Promise<void>((resolve) => (releaseHeld = resolve));
+  const admin = fake.kafka.admin();
+  // The broker answers UNSTABLE_OFFSET_COMMIT for partition 1 until the transaction ends, and the
+  // client asks the whole request again meanwhile: a read naming partition 1 answers only then.
+  const kafka = {
+    ...fake.kafka,
+    producer: fake.kafka.producer.bind(fake.kafka),
+    admin: () => ({
+      ...admin,
+      fetchOffsets: async (request: { groupId: string; topics: OffsetRead }) => {
+        if (request.topics.some((t) => t.partitions.includes(1))) await held;
+        return admin.fetchOffsets(request);
+      },
+    }),
+  } as unknown as Kafka;
+  const eos = committer(kafka);
+  await eos.connect();
+  await eos.assigned([{ topic: 'in', partition: 0 }, { topic: 'in', partition: 1 }]);
+  const first = eos.resumeFrom({ topic: 'in', partition: 1 });
+  let firstDone = false;
+  void first.then(() => (firstDone = true));
+  assert.is(await eos.resumeFrom({ topic: 'in', partition: 0 }), 10n, 'partition 0 resumes while partition 1 is held');
+  assert.is(firstDone, false, 'partition 1 waits for its transaction');
+  releaseHeld();
+  assert.is(await first, 10n);
+  await eos.close();
+});
+
 test('with several producers, chunks in flight at once commit side by side, and what queues behind them shares the next free one', async () => {
   const fake = fakeKafka(() => '-1');
   const eos = committer(fake.kafka, new StreamEvents(), 2);
