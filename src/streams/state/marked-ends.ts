@@ -1,4 +1,4 @@
-import type { ChangelogReader, PartitionBounds } from './changelog-reader.ts';
+import type { ChangelogEntry, ChangelogReader, PartitionBounds } from './changelog-reader.ts';
 import { isMarkerKey } from './chunk-state.ts';
 
 /**
@@ -11,12 +11,26 @@ import { isMarkerKey } from './chunk-state.ts';
 export const unmarkedRestoreWindow = 50_000;
 
 /**
+ * Offsets read back from the end first: a chunk's changelog ends with its marker, so the last
+ * marker nearly always lies within the last chunk's entries, a few thousand offsets.
+ */
+const firstLook = 10_000n;
+
+/** Where a partition's last marker lies, and the marker itself. */
+export interface MarkedEnd {
+  /** The offset after the last marker; the range's start when it holds none. */
+  readonly end: bigint;
+  /** That marker as the changelog held it when found (absent when there is none). */
+  readonly marker?: ChangelogEntry;
+}
+
+/**
  * For each partition of `from` whose range to restore (from its offset, else the partition's
- * start, to its end in `bounds`) is longer than `window` offsets: the offset after the last
- * input-offset marker in that range, or the range's start when it holds none. Everything below it
- * belongs to chunks whose changes are all in the changelog, so it may be applied as it is read;
- * only what follows it can be a chunk cut short. Read from the end back, `window` offsets first,
- * twice as many at each step, through restores of those offsets alone.
+ * start, to its end in `bounds`) is longer than `window` offsets: where the last input-offset
+ * marker in that range lies. Everything below it belongs to chunks whose changes the changelog
+ * holds whole, so it may be applied as it is read; only what follows it can be a chunk cut
+ * short. Read from the end back, 10,000 offsets first, twice as many at each step, through
+ * restores of those offsets alone.
  */
 export async function markedEnds(
   changelog: ChangelogReader,
@@ -25,8 +39,8 @@ export async function markedEnds(
   bounds: ReadonlyMap<number, PartitionBounds>,
   signal?: AbortSignal,
   window = unmarkedRestoreWindow,
-): Promise<Map<number, bigint>> {
-  const ends = new Map<number, bigint>();
+): Promise<Map<number, MarkedEnd>> {
+  const ends = new Map<number, MarkedEnd>();
   const starts = new Map<number, bigint>();
   /** Per partition still looking: where the part read so far begins. */
   const unread = new Map<number, bigint>();
@@ -40,7 +54,7 @@ export async function markedEnds(
     starts.set(partition, start);
     unread.set(partition, high);
   }
-  for (let span = BigInt(window); unread.size > 0; span *= 2n) {
+  for (let span = firstLook < BigInt(window) ? firstLook : BigInt(window); unread.size > 0; span *= 2n) {
     const scanFrom = new Map<number, string>();
     const scanBounds = new Map(bounds);
     for (const [partition, end] of unread) {
@@ -48,21 +62,21 @@ export async function markedEnds(
       scanFrom.set(partition, (end - span > start ? end - span : start).toString());
       scanBounds.set(partition, { low: bounds.get(partition)!.low, high: end.toString() });
     }
-    const found = new Map<number, bigint>();
+    const found = new Map<number, ChangelogEntry>();
     await changelog.restore(
       topic,
       scanFrom,
       async (partition, entries) => {
         // In offset order: the last marker read is the latest.
-        for (const entry of entries) if (isMarkerKey(entry.key)) found.set(partition, BigInt(entry.offset) + 1n);
+        for (const entry of entries) if (isMarkerKey(entry.key)) found.set(partition, entry);
       },
       { bounds: scanBounds, signal },
     );
     for (const [partition, scannedFrom] of scanFrom) {
-      const marked = found.get(partition);
+      const marker = found.get(partition);
       const start = starts.get(partition)!;
-      if (marked !== undefined) ends.set(partition, marked);
-      else if (BigInt(scannedFrom) <= start) ends.set(partition, start);
+      if (marker !== undefined) ends.set(partition, { end: BigInt(marker.offset) + 1n, marker });
+      else if (BigInt(scannedFrom) <= start) ends.set(partition, { end: start });
       else {
         unread.set(partition, BigInt(scannedFrom));
         continue;

@@ -1,5 +1,6 @@
 import type { PartitionStorage } from './backend.ts';
 import type { ChangelogEntry } from './changelog-reader.ts';
+import type { MarkedEnd } from './marked-ends.ts';
 import { isMarkerKey } from './chunk-state.ts';
 
 /**
@@ -9,34 +10,41 @@ import { isMarkerKey } from './chunk-state.ts';
  * first entries without its marker. Restored, they would hold the chunk's updates while the
  * input offsets say the chunk never ran, and the chunk, run again, would count them twice. Left
  * out, the chunk runs again over the state before it and writes its changelog anew; entries it
- * left behind that a later marker follows are older than that chunk's own and lose to them.
+ * left behind that a later marker follows are older than that chunk's own and lose to them for
+ * the keys the run again writes (docs/design.md §6 says where they do not).
  */
 export class MarkedRestore {
   readonly #storage: PartitionStorage;
-  /** The offset after the changelog's last marker, when known before the restore (`markedEnds`). */
-  readonly #markedEnd: bigint | undefined;
-  /** Entries read after the last marker so far, in order. */
+  /** Where the changelog's last marker lies, when found before the restore (`markedEnds`). */
+  readonly #known: MarkedEnd | undefined;
+  /** Entries read after the last marker so far, in order (the end unknown). */
   #tail: ChangelogEntry[] = [];
+  /** Entries read from the known end on: counted, never applied. */
+  #beyond = 0;
+  /** Whether the known last marker was read and applied. */
+  #markerRead = false;
 
   /**
-   * `markedEnd`: where the restore's last marker ends, found before it began; entries below it go
-   * to storage as they are read, with the checkpoint after them, and only those from it on wait.
-   * Unknown (a short restore), every entry waits for the next marker.
+   * `known`: where the restore's last marker lies, found before it began; entries below it go to
+   * storage as they are read, with the checkpoint after them (wherever a read ends: below the
+   * last marker every chunk is whole), and those from it on are left out. Unknown (a short
+   * restore), every entry waits for the next marker.
    */
-  constructor(storage: PartitionStorage, markedEnd?: bigint) {
+  constructor(storage: PartitionStorage, known?: MarkedEnd) {
     this.#storage = storage;
-    this.#markedEnd = markedEnd;
+    this.#known = known;
   }
 
   /**
-   * Entries read in offset order up to `nextOffset`: those through the last marker among them
-   * (and the tail held before) go to storage with the checkpoint after that marker (`nextOffset`
-   * when nothing follows it); the rest wait for a marker. The checkpoint moves with every marker,
-   * not only when a read ends on one (reads end wherever a fetch does), so a restore stopped
-   * part way goes on from its last marker at the next start rather than from where it began.
+   * Entries read in offset order up to `nextOffset`. The end unknown: those through the last
+   * marker among them (and the tail held before) go to storage with the checkpoint after that
+   * marker (`nextOffset` when nothing follows it); the rest wait for a marker. The checkpoint
+   * moves with every marker, not only when a read ends on one (reads end wherever a fetch does),
+   * so a restore stopped part way goes on from its last marker at the next start rather than
+   * from where it began.
    */
   async add(entries: readonly ChangelogEntry[], nextOffset: string): Promise<void> {
-    if (this.#markedEnd !== undefined) return this.#addBelow(this.#markedEnd, entries, nextOffset);
+    if (this.#known !== undefined) return this.#addBelow(this.#known.end, entries, nextOffset);
     const all = this.#tail.length > 0 ? [...this.#tail, ...entries] : entries;
     let last = all.length - 1;
     while (last >= 0 && !isMarkerKey(all[last]!.key)) last -= 1;
@@ -46,18 +54,31 @@ export class MarkedRestore {
     await this.#storage.write(last === all.length - 1 ? all : all.slice(0, last + 1), checkpoint);
   }
 
-  /** Entries below `end` to storage, the checkpoint after them; those from `end` on are the tail. */
+  /** Entries below `end` to storage, the checkpoint after them; those from `end` on are counted as left out. */
   async #addBelow(end: bigint, entries: readonly ChangelogEntry[], nextOffset: string): Promise<void> {
     let below = entries.length;
     while (below > 0 && BigInt(entries[below - 1]!.offset) >= end) below -= 1;
-    for (let i = below; i < entries.length; i += 1) this.#tail.push(entries[i]!);
+    this.#beyond += entries.length - below;
     if (below === 0) return;
+    if (BigInt(entries[below - 1]!.offset) === end - 1n) this.#markerRead = true;
     const next = BigInt(nextOffset);
     await this.#storage.write(below === entries.length ? entries : entries.slice(0, below), (next < end ? next : end).toString());
   }
 
+  /**
+   * The restore read its whole range. The known last marker goes to storage if the restore did
+   * not read it: compaction removed it meanwhile (a newer one came after the range), and the
+   * entries before it, applied, would otherwise be held under an older marker, and their chunk
+   * run again over them.
+   */
+  async finish(): Promise<void> {
+    const marker = this.#known?.marker;
+    if (marker === undefined || this.#markerRead) return;
+    await this.#storage.write([marker], this.#known!.end.toString());
+  }
+
   /** Entries after the changelog's last marker, left out of the store. */
   get leftOut(): number {
-    return this.#tail.length;
+    return this.#tail.length + this.#beyond;
   }
 }

@@ -28,6 +28,8 @@ export interface StateStoresOptions {
   readonly cacheKeys?: number;
   /** Absent in the test driver: stores start empty and live as long as the driver. */
   readonly changelog?: ChangelogReader;
+  /** Offsets a restore reads before it finds where its changelog's last marker lies (`unmarkedRestoreWindow`). */
+  readonly unmarkedRestoreWindow?: number;
   readonly events: StreamEvents;
   readonly log: Logger;
 }
@@ -253,7 +255,7 @@ export class StateStores {
     const { signal } = this.#stopping;
     let marked = new Map<number, MarkedRestore>();
     try {
-      const ends = await markedEnds(changelog, spec.changelogTopic, from, bounds, signal);
+      const ends = await markedEnds(changelog, spec.changelogTopic, from, bounds, signal, this.#options.unmarkedRestoreWindow);
       marked = new Map([...storages].map(([partition, storage]) => [partition, new MarkedRestore(storage, ends.get(partition))]));
       await changelog.restore(
         spec.changelogTopic,
@@ -266,6 +268,7 @@ export class StateStores {
         },
         { bounds, signal },
       );
+      for (const restore of marked.values()) await restore.finish();
     } catch (error) {
       if (signal.aborted) {
         for (const [partition, { restored, total }] of progress) {

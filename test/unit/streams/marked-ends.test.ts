@@ -53,8 +53,16 @@ test('the last marker near the end is found in the last window alone', async () 
   const partitions = new Map([[0, partition(0, 100, [9, 49, 95])]]);
   const { changelog, read } = reader(partitions);
   const ends = await markedEnds(changelog, 't', new Map([[0, undefined]]), bounds(partitions), undefined, 10);
-  assert.equal([...ends], [[0, 96n]], 'the offset after the latest marker');
+  assert.equal([...ends].map(([p, e]) => [p, e.end, e.marker?.offset]), [[0, 96n, '95']], 'the offset after the latest marker, and the marker');
   assert.equal(read, [{ partition: 0, from: 90, to: 100 }]);
+});
+
+test('past the window, the first look back is 10,000 offsets: the last chunk’s marker lies there', async () => {
+  const partitions = new Map([[0, partition(0, 60_000, [49_999, 59_990])]]);
+  const { changelog, read } = reader(partitions);
+  const ends = await markedEnds(changelog, 't', new Map([[0, undefined]]), bounds(partitions));
+  assert.equal([...ends].map(([p, e]) => [p, e.end]), [[0, 59_991n]]);
+  assert.equal(read, [{ partition: 0, from: 50_000, to: 60_000 }], 'one look, of the last 10,000 offsets');
 });
 
 test('a marker far from the end is found by windows doubling back, each read once', async () => {
@@ -62,7 +70,7 @@ test('a marker far from the end is found by windows doubling back, each read onc
   const partitions = new Map([[0, partition(0, 100, [20], [21, 22, 50, 97])]]);
   const { changelog, read } = reader(partitions);
   const ends = await markedEnds(changelog, 't', new Map([[0, '5']]), bounds(partitions), undefined, 10);
-  assert.equal([...ends], [[0, 21n]]);
+  assert.equal([...ends].map(([p, e]) => [p, e.end]), [[0, 21n]]);
   assert.equal(read, [{ partition: 0, from: 90, to: 100 }, { partition: 0, from: 70, to: 90 }, { partition: 0, from: 30, to: 70 }, { partition: 0, from: 5, to: 30 }], 'back from the end, each window twice the last, never before the range’s start');
 });
 
@@ -70,7 +78,7 @@ test('a range without a marker ends at its start: none of it is known to be whol
   const partitions = new Map([[0, partition(0, 40, [])], [1, partition(0, 40, [38])]]);
   const { changelog } = reader(partitions);
   const ends = await markedEnds(changelog, 't', new Map([[0, '3'], [1, undefined]]), bounds(partitions), undefined, 10);
-  assert.equal([...ends].sort(), [[0, 3n], [1, 39n]]);
+  assert.equal([...ends].map(([p, e]) => [p, e.end, e.marker === undefined]).sort(), [[0, 3n, true], [1, 39n, false]]);
 });
 
 test('an aborted signal ends the search', async () => {

@@ -64,7 +64,7 @@ test('a read that ends inside a chunk still moves the checkpoint to the last mar
 test('with the last marker’s end known, entries below it apply as they are read, markers or not', async () => {
   const storage = await memoryBackend().open('g', 's', 0);
   // A compacted changelog: its chunks' markers gone but the latest (offset 6), so the end is 7.
-  const restore = new MarkedRestore(storage, 7n);
+  const restore = new MarkedRestore(storage, { end: 7n, marker: marker(6, 30) });
   await restore.add([entry(0, 'a', '1'), entry(2, 'b', '1')], '3');
   assert.equal(held(storage), { a: '1', b: '1' }, 'applied without a marker read');
   assert.is(storage.checkpoint(), '3', 'a restore stopped now goes on from here');
@@ -76,12 +76,38 @@ test('with the last marker’s end known, entries below it apply as they are rea
 
 test('with the last marker’s end known, a read past it keeps the checkpoint at that end', async () => {
   const storage = await memoryBackend().open('g', 's', 0);
-  const restore = new MarkedRestore(storage, 2n);
+  const restore = new MarkedRestore(storage, { end: 2n, marker: marker(1, 10) });
   await restore.add([entry(0, 'a', '1'), marker(1, 10)], '5');
   assert.is(storage.checkpoint(), '2', 'offsets 2–4 read held no entry, but lie past the end known');
   await restore.add([entry(5, 'b', '1')], '6');
   assert.equal(held(storage), { a: '1', marker: '10' });
   assert.is(restore.leftOut, 1);
+});
+
+test('the known last marker goes to storage when compaction removed it before the restore read it', async () => {
+  const storage = await memoryBackend().open('g', 's', 0);
+  // Found at offset 6 by the look back; by the time the restore read there, only a newer marker
+  // (past the range) was left, so the chunk's entries arrive without it.
+  const restore = new MarkedRestore(storage, { end: 7n, marker: marker(6, 30) });
+  await restore.add([entry(0, 'a', '1'), entry(5, 'b', '1')], '7');
+  assert.equal(held(storage), { a: '1', b: '1' });
+  await restore.finish();
+  assert.equal(held(storage), { a: '1', b: '1', marker: '30' }, 'the entries applied are held under their own marker, not an older one');
+  assert.is(storage.checkpoint(), '7');
+});
+
+test('the known last marker, read, is not written again', async () => {
+  const storage = await memoryBackend().open('g', 's', 0);
+  const restore = new MarkedRestore(storage, { end: 2n, marker: marker(1, 10) });
+  await restore.add([entry(0, 'a', '1'), marker(1, 10)], '2');
+  let writes = 0;
+  const write = storage.write.bind(storage);
+  storage.write = async (...args) => {
+    writes += 1;
+    return write(...args);
+  };
+  await restore.finish();
+  assert.is(writes, 0);
 });
 
 test.run();

@@ -651,6 +651,61 @@ test('a restore stopped part way ends at once, keeps what it applied through its
   await next.close();
 });
 
+test('a long restore of a compacted changelog (one marker, near its end) applies what it reads before it has read the marker', async () => {
+  const { topology } = counter();
+  const backend = memoryBackend();
+  // As compaction leaves a changelog: each key once, only the latest marker, then the start of a
+  // chunk cut short (e=1) that never got its marker.
+  const records: ChangelogEntry[] = [];
+  const add = (key: Buffer, value: string) => records.push({ key, value: Buffer.from(value), offset: String(records.length) });
+  for (const [key, count] of [['a', '2'], ['b', '1'], ['c', '1'], ['d', '1']] as const) add(Buffer.from(key), count);
+  add(markerKey('in'), '40');
+  add(Buffer.from('e'), '1');
+  /** Hands over two records a read from where it is asked to, up to the end it is given; stops after `reads` reads of the restore itself (not the look for the marker). */
+  const reader = (reads: number): ChangelogReader => ({
+    offsets: async () => new Map([[0, { low: '0', high: String(records.length) }]]),
+    restore: async (_topic, from, apply, options) => {
+      const start = Number(from.get(0) ?? 0);
+      const end = Number(options?.bounds?.get(0)?.high ?? records.length);
+      // The look for the last marker reads the last two offsets (a window of 2); the restore itself starts elsewhere.
+      const looking = start === records.length - 2;
+      let done = 0;
+      for (let at = start; at < end; at += 2) {
+        if (!looking && done === reads) {
+          await new Promise<void>((_resolve, reject) => {
+            const signal = options?.signal;
+            if (signal?.aborted) reject(signal.reason);
+            else signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+          });
+        }
+        const batch = records.slice(at, Math.min(at + 2, end));
+        await apply(0, batch, String(at + batch.length));
+        done += 1;
+      }
+    },
+    close: async () => {},
+  });
+  const events = new StreamEvents();
+  const reading = events.next('restoring', (e) => e.restored >= 2);
+  const stopped = new StateStores({ topology: 'count', groupId: 'bridge.count', specs: topology.stateStores, backend, changelog: reader(1), unmarkedRestoreWindow: 2, events, log: createLogger({ level: 'silent' }) });
+  const assigned = stopped.assign([0]).catch((error: unknown) => error);
+  await reading;
+  stopped.stopRestoring();
+  assert.instance(await assigned, Error);
+  await stopped.close();
+  const kept = await backend.open('bridge.count', 'counts', 0);
+  assert.is(kept.checkpoint(), '2', 'what was read is kept, with its checkpoint, though no marker was read');
+  assert.is(kept.get(Buffer.from('a'))?.toString(), '2');
+  await kept.close();
+
+  const next = new StateStores({ topology: 'count', groupId: 'bridge.count', specs: topology.stateStores, backend, changelog: reader(records.length), unmarkedRestoreWindow: 2, events: new StreamEvents(), log: createLogger({ level: 'silent' }) });
+  await next.assign([0]);
+  for (const [key, count] of [['a', '2'], ['b', '1'], ['c', '1'], ['d', '1']]) assert.is((await next.lookup('counts', 0, Buffer.from(key!)))?.toString(), count, `${key} holds its value`);
+  assert.is(await next.lookup('counts', 0, Buffer.from('e')), undefined, 'the chunk cut short after the last marker is left out');
+  assert.is((await next.covered(0, 'in'))?.toString(), '40', 'the marker restored with the entries before it');
+  await next.close();
+});
+
 test('a partition let go of and assigned again restores what another member wrote to its changelog meanwhile', async () => {
   const { topology } = counter();
   // One changelog partition as a list: a chunk's entries, then its input-offset marker.
