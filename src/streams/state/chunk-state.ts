@@ -322,6 +322,8 @@ export class ChunkState {
       await open.storage.write(entries, first);
       // Every entry is one changelog record, written together after `first`.
       if (first !== undefined) open.ownChangelogEnd = String(BigInt(first) + BigInt(entries.length));
+      // The changelog carries them now, after the entries left out.
+      open.unsealed = undefined;
       // The key as the cache holds it now (the one a write was made with may have been let go since).
       for (const [id, pending] of this.#pending.get(open.spec.name) ?? []) {
         // Let go of here, not kept with a key until its next write.
@@ -403,8 +405,12 @@ export class ChunkState {
   }
 
   #build(store: string, markers: ReadonlyArray<{ topic: string; nextOffset: string }>): StateEntry[] {
-    const entries: StateEntry[] = [...(this.#pending.get(store)?.values() ?? [])].map((p) => ({ key: p.key, value: p.bytes, id: p.id }));
-    const storage = this.#stores.get(store)?.storage;
+    const written = this.#pending.get(store);
+    const entries: StateEntry[] = [...(written?.values() ?? [])].map((p) => ({ key: p.key, value: p.bytes, id: p.id }));
+    const open = this.#stores.get(store);
+    const storage = open?.storage;
+    // Keys a restore left out entries of: their value as it stands, after those entries.
+    for (const [id, key] of open?.unsealed ?? []) if (!written?.has(id)) entries.push({ key, value: storage?.get(key) ?? null, id });
     for (const m of markers) {
       // Never backwards: a replay of records the changelog already covers (input offsets that were
       // not committed when the previous owner stopped) ends below the marker it skipped them by.

@@ -11,7 +11,8 @@ import { isMarkerKey } from './chunk-state.ts';
  * input offsets say the chunk never ran, and the chunk, run again, would count them twice. Left
  * out, the chunk runs again over the state before it and writes its changelog anew; entries it
  * left behind that a later marker follows are older than that chunk's own and lose to them for
- * the keys the run again writes (docs/design.md §6 says where they do not).
+ * the keys the run again writes, and to the values as restored of the keys it left out, which
+ * the partition's next chunk writes (`leftOutKeys`).
  */
 export class MarkedRestore {
   readonly #storage: PartitionStorage;
@@ -21,6 +22,8 @@ export class MarkedRestore {
   #tail: ChangelogEntry[] = [];
   /** Entries read from the known end on: counted, never applied. */
   #beyond = 0;
+  /** Keys of those entries (markers aside), by id: what the stage's next changelog seals. */
+  readonly #beyondKeys = new Map<string, Buffer>();
   /** Whether the known last marker was read and applied. */
   #markerRead = false;
 
@@ -59,6 +62,10 @@ export class MarkedRestore {
     let below = entries.length;
     while (below > 0 && BigInt(entries[below - 1]!.offset) >= end) below -= 1;
     this.#beyond += entries.length - below;
+    for (let i = below; i < entries.length; i += 1) {
+      const { key } = entries[i]!;
+      if (!isMarkerKey(key)) this.#beyondKeys.set(key.toString('latin1'), key);
+    }
     if (below === 0) return;
     if (BigInt(entries[below - 1]!.offset) === end - 1n) this.#markerRead = true;
     const next = BigInt(nextOffset);
@@ -80,5 +87,17 @@ export class MarkedRestore {
   /** Entries after the changelog's last marker, left out of the store. */
   get leftOut(): number {
     return this.#tail.length + this.#beyond;
+  }
+
+  /**
+   * The keys of the entries left out, by id (markers aside). They stay in the changelog, and a
+   * later marker (the chunk run again ends at another input offset than the one cut short)
+   * would have a later restore apply them: the stage's next changelog of the partition carries
+   * each key's restored value after them (`OpenStore.unsealed`).
+   */
+  leftOutKeys(): Map<string, Buffer> {
+    const keys = new Map(this.#beyondKeys);
+    for (const { key } of this.#tail) if (!isMarkerKey(key)) keys.set(key.toString('latin1'), key);
+    return keys;
   }
 }

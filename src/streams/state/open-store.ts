@@ -19,6 +19,12 @@ export interface OpenStore {
    * applied here), as Kafka Streams checkpoints what its own producer wrote at a clean close.
    */
   ownChangelogEnd?: string;
+  /**
+   * Keys whose entries the restore left out (a chunk cut short after the changelog's last
+   * marker), by id: the next chunk's changelog carries each one's value as restored, so a later
+   * restore that applies those entries (once a marker follows them) applies these after them.
+   */
+  unsealed?: ReadonlyMap<string, Buffer>;
 }
 
 /**

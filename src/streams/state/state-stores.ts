@@ -222,7 +222,7 @@ export class StateStores {
         opened.set(partition, stores);
         for (const spec of specs) stores.set(spec.name, openStore(spec, await backend.open(groupId, spec.name, partition), cacheKeys));
       }
-      for (const spec of specs) await this.#restore(spec, new Map([...opened].map(([partition, stores]) => [partition, stores.get(spec.name)!.storage])));
+      for (const spec of specs) await this.#restore(spec, new Map([...opened].map(([partition, stores]) => [partition, stores.get(spec.name)!])));
       for (const { partition, resolve } of batch) resolve(opened.get(partition)!);
     } catch (error) {
       // Each partition opens again when it is next asked for (a stopped restore: at the next
@@ -235,9 +235,10 @@ export class StateStores {
     }
   }
 
-  async #restore(spec: StateStoreSpec, storages: ReadonlyMap<number, OpenStore['storage']>): Promise<void> {
+  async #restore(spec: StateStoreSpec, opens: ReadonlyMap<number, OpenStore>): Promise<void> {
     const { changelog, events, log, topology } = this.#options;
     if (!changelog) return;
+    const storages = new Map([...opens].map(([partition, open]) => [partition, open.storage]));
     const from = new Map<number, string | undefined>();
     const progress = new Map<number, { restored: number; total: number }>();
     const bounds = await changelog.offsets(spec.changelogTopic);
@@ -281,7 +282,10 @@ export class StateStores {
     }
     const seconds = (performance.now() - began) / 1_000;
     for (const [partition, restore] of marked) {
-      if (restore.leftOut > 0) log.warn({ store: spec.name, partition, entries: restore.leftOut }, 'changelog ends inside a chunk whose input-offset marker never came (the instance stopped between its changelog requests); its entries are left out and the chunk runs again');
+      if (restore.leftOut === 0) continue;
+      log.warn({ store: spec.name, partition, entries: restore.leftOut }, 'changelog ends inside a chunk whose input-offset marker never came (the instance stopped between its changelog requests); its entries are left out and the chunk runs again');
+      const unsealed = restore.leftOutKeys();
+      if (unsealed.size > 0) opens.get(partition)!.unsealed = unsealed;
     }
     for (const [partition, { restored }] of progress) {
       events.emit('restored', { topology, store: spec.name, partition, restored, seconds });

@@ -110,4 +110,14 @@ test('the known last marker, read, is not written again', async () => {
   assert.is(writes, 0);
 });
 
+test('the keys of entries left out, markers aside, in both ways of restoring', async () => {
+  const storage = await memoryBackend().open('g', 's', 0);
+  const known = new MarkedRestore(storage, { end: 2n, marker: marker(1, 10) });
+  await known.add([entry(0, 'a', '1'), marker(1, 10), entry(2, 'b', '1'), entry(3, 'c', '1'), marker(4, 20)], '5');
+  assert.equal([...known.leftOutKeys().keys()].sort(), ['b', 'c'], 'past the known end (a marker there: a newer one, written after the look back)');
+  const unknown = new MarkedRestore(await memoryBackend().open('g', 's', 1));
+  await unknown.add([entry(0, 'a', '1'), marker(1, 10), entry(2, 'd', '1'), entry(3, 'd', '2')], '4');
+  assert.equal([...unknown.leftOutKeys().keys()], ['d']);
+});
+
 test.run();

@@ -706,6 +706,37 @@ test('a long restore of a compacted changelog (one marker, near its end) applies
   await next.close();
 });
 
+test('keys a restore left out entries of are carried, as restored, by the next chunk’s changelog: a later marker does not make those entries count', async () => {
+  const { topology } = counter();
+  // a=1 and its marker, then a chunk cut short: a=2 and b=5 without their marker. The chunk runs
+  // again and may end at another input offset; once a marker follows a=2 and b=5, a restore
+  // applies them, unless the stage's own entries for a and b come after them.
+  const records: ChangelogEntry[] = [];
+  const add = (key: Buffer, value: string) => records.push({ key, value: Buffer.from(value), offset: String(records.length) });
+  add(Buffer.from('a'), '1');
+  add(markerKey('in'), '10');
+  add(Buffer.from('a'), '2');
+  add(Buffer.from('b'), '5');
+  const changelog: ChangelogReader = {
+    offsets: async () => new Map([[0, { low: '0', high: String(records.length) }]]),
+    restore: async (_topic, from, apply) => {
+      const start = Number(from.get(0) ?? 0);
+      if (start < records.length) await apply(0, records.slice(start), String(records.length));
+    },
+    close: async () => {},
+  };
+  const stores = new StateStores({ topology: 'count', groupId: 'bridge.count', specs: topology.stateStores, backend: memoryBackend(), changelog, events: new StreamEvents(), log: createLogger({ level: 'silent' }) });
+  await stores.assign([0]);
+  const entries = (chunk: Awaited<ReturnType<StateStores['begin']>>, nextOffset: string) =>
+    chunk.changelog([{ topic: 'in', nextOffset }], 0).map((r) => `${r.key?.toString('latin1').replace(/^\u0000input-offset:/, 'marker:')}=${r.value?.toString() ?? 'null'}`);
+  const first = await stores.begin(0, 0);
+  assert.equal(entries(first, '12'), ['a=1', 'b=null', 'marker:in=12'], 'each left-out key with its restored value (b: none), before the marker');
+  await stores.apply(first, [{ topic: 'in', nextOffset: '12' }], new Map([['bridge.count-counts-changelog', '4']]));
+  const second = await stores.begin(0, 0);
+  assert.equal(entries(second, '13'), ['marker:in=13'], 'carried once');
+  await stores.close();
+});
+
 test('a partition let go of and assigned again restores what another member wrote to its changelog meanwhile', async () => {
   const { topology } = counter();
   // One changelog partition as a list: a chunk's entries, then its input-offset marker.
