@@ -34,6 +34,13 @@ export interface StateStoresOptions {
   readonly log: Logger;
 }
 
+/** Why a partition's restore ended: the partition left this instance (release). */
+class PartitionLeft extends Error {
+  constructor(partition: number) {
+    super(`state store partition ${partition} left this instance while restoring`);
+  }
+}
+
 /**
  * The state stores of one topology instance, per input partition (partition n of every source
  * topic writes partition n of every changelog). A partition is opened and restored before its
@@ -48,6 +55,8 @@ export class StateStores {
   #restoring = 0;
   /** Aborted once the stage stops: see stopRestoring. */
   readonly #stopping = new AbortController();
+  /** The restore under way of each partition being opened: aborted when the partition leaves (release). */
+  readonly #restores = new Map<number, AbortController>();
 
   constructor(options: StateStoresOptions) {
     this.#options = options;
@@ -66,7 +75,14 @@ export class StateStores {
   async assign(partitions: readonly number[]): Promise<void> {
     const keep = new Set(partitions);
     await Promise.all([...this.#partitions.keys()].filter((p) => !keep.has(p)).map((p) => this.release(p)));
-    await Promise.all(partitions.map((p) => this.ready(p)));
+    // A partition that left again meanwhile (a later assignment) is no failure of this one.
+    await Promise.all(
+      partitions.map((p) =>
+        this.ready(p).catch((error: unknown) => {
+          if (!(error instanceof PartitionLeft)) throw error;
+        }),
+      ),
+    );
   }
 
   /** Resolves once the partition's stores are restored; opens them if nobody did yet. */
@@ -135,6 +151,10 @@ export class StateStores {
     const stores = this.#partitions.get(partition);
     if (!stores) return;
     this.#partitions.delete(partition);
+    // A restore of a partition that left has no reader any more: it ends rather than reading the
+    // rest of the changelog into storage about to close (the partitions restored with it start
+    // again from their checkpoints).
+    this.#restores.get(partition)?.abort(new PartitionLeft(partition));
     const opened = await stores.opened.catch(() => undefined);
     for (const { storage, ownChangelogEnd } of opened?.values() ?? []) {
       if (ownChangelogEnd !== undefined) await storage.write([], ownChangelogEnd);
@@ -215,27 +235,36 @@ export class StateStores {
     this.#queued = [];
     const { backend, cacheKeys, groupId, specs } = this.#options;
     const opened = new Map<number, Map<string, OpenStore>>();
+    const restore = new AbortController();
+    for (const { partition } of batch) this.#restores.set(partition, restore);
+    const signal = AbortSignal.any([this.#stopping.signal, restore.signal]);
     try {
-      this.#stopping.signal.throwIfAborted();
+      signal.throwIfAborted();
       for (const { partition } of batch) {
         const stores = new Map<string, OpenStore>();
         opened.set(partition, stores);
         for (const spec of specs) stores.set(spec.name, openStore(spec, await backend.open(groupId, spec.name, partition), cacheKeys));
       }
-      for (const spec of specs) await this.#restore(spec, new Map([...opened].map(([partition, stores]) => [partition, stores.get(spec.name)!])));
+      for (const spec of specs) await this.#restore(spec, new Map([...opened].map(([partition, stores]) => [partition, stores.get(spec.name)!])), signal);
       for (const { partition, resolve } of batch) resolve(opened.get(partition)!);
     } catch (error) {
       // Each partition opens again when it is next asked for (a stopped restore: at the next
       // start): close what this attempt opened, keeping what it restored so far (the checkpoint
       // is written only with the data it covers).
       for (const stores of opened.values()) for (const { storage } of stores.values()) await storage.close().catch(() => undefined);
-      for (const { reject } of batch) reject(error);
+      // A partition of the batch left: the others, still here, open again at once, from their checkpoints.
+      const left = restore.signal.aborted && !this.#stopping.signal.aborted;
+      for (const { partition, resolve, reject } of batch) {
+        if (left && this.#partitions.has(partition)) this.#open(partition).then(resolve, reject);
+        else reject(error);
+      }
     } finally {
       this.#restoring -= batch.length;
+      for (const { partition } of batch) if (this.#restores.get(partition) === restore) this.#restores.delete(partition);
     }
   }
 
-  async #restore(spec: StateStoreSpec, opens: ReadonlyMap<number, OpenStore>): Promise<void> {
+  async #restore(spec: StateStoreSpec, opens: ReadonlyMap<number, OpenStore>, signal: AbortSignal): Promise<void> {
     const { changelog, events, log, topology } = this.#options;
     if (!changelog) return;
     const storages = new Map([...opens].map(([partition, open]) => [partition, open.storage]));
@@ -253,7 +282,6 @@ export class StateStores {
       log.info({ store: spec.name, partition, fromCheckpoint: checkpoint !== undefined, records: total }, 'restoring state store');
     }
     const began = performance.now();
-    const { signal } = this.#stopping;
     let marked = new Map<number, MarkedRestore>();
     try {
       const ends = await markedEnds(changelog, spec.changelogTopic, from, bounds, signal, this.#options.unmarkedRestoreWindow);
@@ -272,10 +300,12 @@ export class StateStores {
       for (const restore of marked.values()) await restore.finish();
     } catch (error) {
       if (signal.aborted) {
+        const stopping = this.#stopping.signal.aborted;
         for (const [partition, { restored, total }] of progress) {
           // Entries after the last marker read are not in storage: the next start reads them again.
           const kept = restored - (marked.get(partition)?.leftOut ?? 0);
-          log.info({ store: spec.name, partition, restored: kept, records: total }, 'state store restore stopped: the stage is stopping; the next start restores the rest');
+          if (stopping) log.info({ store: spec.name, partition, restored: kept, records: total }, 'state store restore stopped: the stage is stopping; the next start restores the rest');
+          else if (!this.#partitions.has(partition)) log.info({ store: spec.name, partition, restored: kept, records: total }, 'state store restore ended: the partition left this instance');
         }
       }
       throw error;

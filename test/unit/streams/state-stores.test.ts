@@ -737,6 +737,51 @@ test('keys a restore left out entries of are carried, as restored, by the next c
   await stores.close();
 });
 
+test('a partition that leaves while it restores ends its restore; the one restored with it starts again and ends whole', async () => {
+  const { topology } = counter();
+  const records = new Map<number, ChangelogEntry[]>([0, 1].map((p) => [p, [
+    { key: Buffer.from(`a${p}`), value: Buffer.from('1'), offset: '0' },
+    { key: markerKey('in'), value: Buffer.from('5'), offset: '1' },
+    { key: Buffer.from(`b${p}`), value: Buffer.from('2'), offset: '2' },
+    { key: markerKey('in'), value: Buffer.from('9'), offset: '3' },
+  ]]));
+  let reads = 0;
+  /** The first restore hands over each partition's first chunk, then waits as a long changelog would, until aborted; later ones read all. */
+  const changelog: ChangelogReader = {
+    offsets: async () => new Map([0, 1].map((p) => [p, { low: '0', high: '4' }])),
+    restore: async (_topic, from, apply, options) => {
+      const first = reads++ === 0;
+      for (const [partition, offset] of from) {
+        const start = Number(offset ?? 0);
+        const end = first ? 2 : 4;
+        if (start < end) await apply(partition, records.get(partition)!.slice(start, end), String(end));
+      }
+      if (first) {
+        await new Promise<void>((_resolve, reject) => {
+          const signal = options?.signal;
+          if (signal?.aborted) reject(signal.reason);
+          else signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+        });
+      }
+    },
+    close: async () => {},
+  };
+  const { lines, destination } = logLines();
+  const events = new StreamEvents();
+  const reading = events.next('restoring', (e) => e.restored > 0);
+  const stores = new StateStores({ topology: 'count', groupId: 'bridge.count', specs: topology.stateStores, backend: memoryBackend(), changelog, events, log: createLogger({ level: 'info' }, destination) });
+  const first = stores.assign([0, 1]);
+  await reading;
+  // Partition 0 moves to another member: the release does not wait for its restore to read the rest.
+  await stores.assign([1]);
+  await first;
+  assert.is((await stores.lookup('counts', 1, Buffer.from('b1')))?.toString(), '2', 'partition 1 restored whole, after starting again');
+  assert.is(reads, 2);
+  const ended = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => String(l['msg']).startsWith('state store restore ended'));
+  assert.equal(ended.map((l) => [l['partition'], l['level']]), [[0, 30]], 'one info line, for the partition that left');
+  await stores.close();
+});
+
 test('a partition let go of and assigned again restores what another member wrote to its changelog meanwhile', async () => {
   const { topology } = counter();
   // One changelog partition as a list: a chunk's entries, then its input-offset marker.
