@@ -34,6 +34,12 @@ export interface StateStoresOptions {
   readonly log: Logger;
 }
 
+/** The restore of one batch of partitions: ended when one of them leaves (`left`). */
+interface BatchRestore {
+  readonly abort: AbortController;
+  readonly left: Set<number>;
+}
+
 /** Why a partition's restore ended: the partition left this instance (release). */
 class PartitionLeft extends Error {
   constructor(partition: number) {
@@ -55,8 +61,8 @@ export class StateStores {
   #restoring = 0;
   /** Aborted once the stage stops: see stopRestoring. */
   readonly #stopping = new AbortController();
-  /** The restore under way of each partition being opened: aborted when the partition leaves (release). */
-  readonly #restores = new Map<number, AbortController>();
+  /** The restore under way of each partition being opened: aborted when one of its partitions leaves (release). */
+  readonly #restores = new Map<number, BatchRestore>();
 
   constructor(options: StateStoresOptions) {
     this.#options = options;
@@ -154,7 +160,11 @@ export class StateStores {
     // A restore of a partition that left has no reader any more: it ends rather than reading the
     // rest of the changelog into storage about to close (the partitions restored with it start
     // again from their checkpoints).
-    this.#restores.get(partition)?.abort(new PartitionLeft(partition));
+    const restoring = this.#restores.get(partition);
+    if (restoring) {
+      restoring.left.add(partition);
+      restoring.abort.abort(new PartitionLeft(partition));
+    }
     const opened = await stores.opened.catch(() => undefined);
     for (const { storage, ownChangelogEnd } of opened?.values() ?? []) {
       if (ownChangelogEnd !== undefined) await storage.write([], ownChangelogEnd);
@@ -235,9 +245,9 @@ export class StateStores {
     this.#queued = [];
     const { backend, cacheKeys, groupId, specs } = this.#options;
     const opened = new Map<number, Map<string, OpenStore>>();
-    const restore = new AbortController();
+    const restore: BatchRestore = { abort: new AbortController(), left: new Set() };
     for (const { partition } of batch) this.#restores.set(partition, restore);
-    const signal = AbortSignal.any([this.#stopping.signal, restore.signal]);
+    const signal = AbortSignal.any([this.#stopping.signal, restore.abort.signal]);
     try {
       signal.throwIfAborted();
       for (const { partition } of batch) {
@@ -245,7 +255,7 @@ export class StateStores {
         opened.set(partition, stores);
         for (const spec of specs) stores.set(spec.name, openStore(spec, await backend.open(groupId, spec.name, partition), cacheKeys));
       }
-      for (const spec of specs) await this.#restore(spec, new Map([...opened].map(([partition, stores]) => [partition, stores.get(spec.name)!])), signal);
+      for (const spec of specs) await this.#restore(spec, new Map([...opened].map(([partition, stores]) => [partition, stores.get(spec.name)!])), signal, restore.left);
       for (const { partition, resolve } of batch) resolve(opened.get(partition)!);
     } catch (error) {
       // Each partition opens again when it is next asked for (a stopped restore: at the next
@@ -253,9 +263,10 @@ export class StateStores {
       // is written only with the data it covers).
       for (const stores of opened.values()) for (const { storage } of stores.values()) await storage.close().catch(() => undefined);
       // A partition of the batch left: the others, still here, open again at once, from their checkpoints.
-      const left = restore.signal.aborted && !this.#stopping.signal.aborted;
+      // (Not one that left: it may be assigned again already, and opening anew on its own.)
+      const again = restore.left.size > 0 && !this.#stopping.signal.aborted;
       for (const { partition, resolve, reject } of batch) {
-        if (left && this.#partitions.has(partition)) this.#open(partition).then(resolve, reject);
+        if (again && !restore.left.has(partition)) this.#open(partition).then(resolve, reject);
         else reject(error);
       }
     } finally {
@@ -264,7 +275,7 @@ export class StateStores {
     }
   }
 
-  async #restore(spec: StateStoreSpec, opens: ReadonlyMap<number, OpenStore>, signal: AbortSignal): Promise<void> {
+  async #restore(spec: StateStoreSpec, opens: ReadonlyMap<number, OpenStore>, signal: AbortSignal, left: ReadonlySet<number>): Promise<void> {
     const { changelog, events, log, topology } = this.#options;
     if (!changelog) return;
     const storages = new Map([...opens].map(([partition, open]) => [partition, open.storage]));
@@ -305,7 +316,7 @@ export class StateStores {
           // Entries after the last marker read are not in storage: the next start reads them again.
           const kept = restored - (marked.get(partition)?.leftOut ?? 0);
           if (stopping) log.info({ store: spec.name, partition, restored: kept, records: total }, 'state store restore stopped: the stage is stopping; the next start restores the rest');
-          else if (!this.#partitions.has(partition)) log.info({ store: spec.name, partition, restored: kept, records: total }, 'state store restore ended: the partition left this instance');
+          else if (left.has(partition)) log.info({ store: spec.name, partition, restored: kept, records: total }, 'state store restore ended: the partition left this instance');
         }
       }
       throw error;

@@ -782,6 +782,47 @@ test('a partition that leaves while it restores ends its restore; the one restor
   await stores.close();
 });
 
+test('a partition that leaves while it restores and comes straight back is opened once again, not twice', async () => {
+  const { topology } = counter();
+  const records: ChangelogEntry[] = [
+    { key: Buffer.from('a'), value: Buffer.from('1'), offset: '0' },
+    { key: markerKey('in'), value: Buffer.from('5'), offset: '1' },
+  ];
+  const asked: number[][] = [];
+  const changelog: ChangelogReader = {
+    offsets: async () => new Map([0, 1].map((p) => [p, { low: '0', high: '2' }])),
+    restore: async (_topic, from, apply, options) => {
+      asked.push([...from.keys()].sort());
+      const first = asked.length === 1;
+      for (const [partition, offset] of from) if (Number(offset ?? 0) < 2) await apply(partition, records, '2');
+      if (first) {
+        await new Promise<void>((_resolve, reject) => {
+          const signal = options?.signal;
+          if (signal?.aborted) reject(signal.reason);
+          else signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+        });
+      }
+    },
+    close: async () => {},
+  };
+  const events = new StreamEvents();
+  const reading = events.next('restoring', (e) => e.restored > 0);
+  const memory = memoryBackend();
+  const opens: number[] = [];
+  const backend: StateBackend = { ...memory, open: async (group, store, partition) => (opens.push(partition), memory.open(group, store, partition)) };
+  const stores = new StateStores({ topology: 'count', groupId: 'bridge.count', specs: topology.stateStores, backend, changelog, events, log: createLogger({ level: 'silent' }) });
+  const first = stores.assign([0, 1]);
+  await reading;
+  const released = stores.release(0);
+  const back = stores.ready(0);
+  await released;
+  await Promise.all([first, back, stores.ready(1)]);
+  assert.equal(asked, [[0, 1], [0, 1]], 'both restored again, together');
+  assert.equal(opens.sort(), [0, 0, 1, 1], 'each opened once more: the one that came back by its own request only');
+  assert.is((await stores.lookup('counts', 0, Buffer.from('a')))?.toString(), '1');
+  await stores.close();
+});
+
 test('a partition let go of and assigned again restores what another member wrote to its changelog meanwhile', async () => {
   const { topology } = counter();
   // One changelog partition as a list: a chunk's entries, then its input-offset marker.
