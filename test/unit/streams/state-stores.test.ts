@@ -17,6 +17,14 @@ import { logLines } from '../../support/log-lines.ts';
 
 const day = 86_400_000;
 
+/** A changelog too large to read before a stop or a release: only the restore's signal ends the wait, rejecting with its reason. */
+function untilAborted(signal: AbortSignal | undefined): Promise<never> {
+  return new Promise<never>((_resolve, reject) => {
+    if (signal?.aborted) reject(signal.reason);
+    else signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
 /** Counts records per key in a store and writes the running count. */
 function counter(failOn?: string) {
   const builder = new StreamsBuilder('count');
@@ -611,12 +619,7 @@ test('a restore stopped part way ends at once, keeps what it applied through its
       starts.push(from.get(0));
       await apply(0, records.slice(start, end), String(end));
       // A changelog too large to read before the stop: only the signal ends the wait.
-      await new Promise<void>((resolve, reject) => {
-        const signal = options?.signal;
-        if (end === records.length) resolve();
-        else if (signal?.aborted) reject(signal.reason);
-        else signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
-      });
+      if (end < records.length) await untilAborted(options?.signal);
     },
     close: async () => {},
   });
@@ -672,11 +675,7 @@ test('a long restore of a compacted changelog (one marker, near its end) applies
       let done = 0;
       for (let at = start; at < end; at += 2) {
         if (!looking && done === reads) {
-          await new Promise<void>((_resolve, reject) => {
-            const signal = options?.signal;
-            if (signal?.aborted) reject(signal.reason);
-            else signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
-          });
+          await untilAborted(options?.signal);
         }
         const batch = records.slice(at, Math.min(at + 2, end));
         await apply(0, batch, String(at + batch.length));
@@ -757,11 +756,7 @@ test('a partition that leaves while it restores ends its restore; the one restor
         if (start < end) await apply(partition, records.get(partition)!.slice(start, end), String(end));
       }
       if (first) {
-        await new Promise<void>((_resolve, reject) => {
-          const signal = options?.signal;
-          if (signal?.aborted) reject(signal.reason);
-          else signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
-        });
+        await untilAborted(options?.signal);
       }
     },
     close: async () => {},
@@ -796,11 +791,7 @@ test('a partition that leaves while it restores and comes straight back is opene
       const first = asked.length === 1;
       for (const [partition, offset] of from) if (Number(offset ?? 0) < 2) await apply(partition, records, '2');
       if (first) {
-        await new Promise<void>((_resolve, reject) => {
-          const signal = options?.signal;
-          if (signal?.aborted) reject(signal.reason);
-          else signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
-        });
+        await untilAborted(options?.signal);
       }
     },
     close: async () => {},
