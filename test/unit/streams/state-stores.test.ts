@@ -25,6 +25,18 @@ function untilAborted(signal: AbortSignal | undefined): Promise<never> {
   });
 }
 
+/** A reader of one changelog partition held as a list (read when asked, so it may grow), handing over all of it from where a restore starts. */
+function wholeChangelog(records: readonly ChangelogEntry[]): ChangelogReader {
+  return {
+    offsets: async () => new Map([[0, { low: '0', high: String(records.length) }]]),
+    restore: async (_topic, from, apply) => {
+      const start = Number(from.get(0) ?? 0);
+      if (start < records.length) await apply(0, records.slice(start), String(records.length));
+    },
+    close: async () => {},
+  };
+}
+
 /** Counts records per key in a store and writes the running count. */
 function counter(failOn?: string) {
   const builder = new StreamsBuilder('count');
@@ -716,14 +728,7 @@ test('keys a restore left out entries of are carried, as restored, by the next c
   add(markerKey('in'), '10');
   add(Buffer.from('a'), '2');
   add(Buffer.from('b'), '5');
-  const changelog: ChangelogReader = {
-    offsets: async () => new Map([[0, { low: '0', high: String(records.length) }]]),
-    restore: async (_topic, from, apply) => {
-      const start = Number(from.get(0) ?? 0);
-      if (start < records.length) await apply(0, records.slice(start), String(records.length));
-    },
-    close: async () => {},
-  };
+  const changelog = wholeChangelog(records);
   const stores = new StateStores({ topology: 'count', groupId: 'bridge.count', specs: topology.stateStores, backend: memoryBackend(), changelog, events: new StreamEvents(), log: createLogger({ level: 'silent' }) });
   await stores.assign([0]);
   const entries = (chunk: Awaited<ReturnType<StateStores['begin']>>, nextOffset: string) =>
@@ -820,14 +825,7 @@ test('a partition let go of and assigned again restores what another member wrot
   const records: ChangelogEntry[] = [];
   const chunk = (key: string, count: string, nextInput: string) =>
     records.push({ key: Buffer.from(key), value: Buffer.from(count), offset: String(records.length) }, { key: markerKey('in'), value: Buffer.from(nextInput), offset: String(records.length + 1) });
-  const changelog: ChangelogReader = {
-    offsets: async () => new Map([[0, { low: '0', high: String(records.length) }]]),
-    restore: async (_topic, from, apply) => {
-      const start = Number(from.get(0) ?? 0);
-      if (start < records.length) await apply(0, records.slice(start), String(records.length));
-    },
-    close: async () => {},
-  };
+  const changelog = wholeChangelog(records);
   const stores = new StateStores({ topology: 'count', groupId: 'bridge.count', specs: topology.stateStores, backend: memoryBackend(), changelog, events: new StreamEvents(), log: createLogger({ level: 'silent' }) });
   const count = async () => (await stores.lookup('counts', 0, Buffer.from('a')))?.toString();
   chunk('a', '1', '1');
