@@ -26,7 +26,7 @@ export function pushSettings(config: Readonly<Env>): Pick<PushOptions, 'auth' | 
   };
 }
 
-/** Push clients reconnect to whichever process is up, so this one waits for Kafka as long as it takes. */
+/** Push clients reconnect to whichever process is up, so this one waits for Kafka as long as it takes, and is ready within about two seconds of it answering. */
 async function waitForKafka(kafka: Kafka, log: Logger): Promise<Admin> {
   const admin = kafka.admin();
   await waitFor(
@@ -34,7 +34,7 @@ async function waitForKafka(kafka: Kafka, log: Logger): Promise<Admin> {
       await admin.connect();
       await admin.describeCluster();
     },
-    { log, dependency: 'kafka', what: 'to answer', isUnavailable: isKafkaUnavailable, maxDelayMs: 30_000 },
+    { log, dependency: 'kafka', what: 'to answer', isUnavailable: isKafkaUnavailable },
   );
   return admin;
 }
