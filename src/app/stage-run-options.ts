@@ -19,6 +19,8 @@ export function stageRunOptions(config: Readonly<Env>) {
     fetchIntervalMs: config.STAGE_FETCH_INTERVAL_MS,
     fetchIdleWaitMs: config.STAGE_FETCH_IDLE_WAIT_MS,
     stateCacheKeys: config.STATE_CACHE_KEYS,
+    // Named to other instances' state queries: the configured URL, else the metrics port at the host the broker sees.
+    queryEndpoint: config.STATE_QUERY_ENDPOINT === undefined ? { port: config.METRICS_PORT } : { endpoint: config.STATE_QUERY_ENDPOINT },
   } satisfies Partial<RunOptions>;
 }
 

@@ -118,6 +118,11 @@ const pipelineShape = {
   INGRESS_KEEP_ALIVE_TIMEOUT_MS: positiveInt.default(65_000),
   /** Port of the /metrics, /health, /ready server of a stage process; 0 picks a free one. */
   METRICS_PORT: port.default(9464),
+  /**
+   * Interface /metrics, /health, /ready (and enrich's /state/) listen on. Loopback by default;
+   * 0.0.0.0 where another host scrapes or queries it (a container).
+   */
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   DELIVERY: z.enum(deliveryModes).default('at-least-once'),
   DELIVERY_VERIFY: z.enum(deliveryModes).optional(),
   DELIVERY_HYDRATE: z.enum(deliveryModes).optional(),
@@ -329,6 +334,12 @@ export const envSchema = z.object({
    * default: the answer is health data, so only turn it on where the port is private.
    */
   STATE_QUERY_UNAUTHENTICATED: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /**
+   * enrich: the URL at which this instance serves `/state/` (e.g. `http://enrich-2:9464`), which
+   * another instance's answer names for a user held here (Kafka Streams' application.server).
+   * Unset: `http://<the host the broker sees this instance at>:<METRICS_PORT>`.
+   */
+  STATE_QUERY_ENDPOINT: url(['http:', 'https:']).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

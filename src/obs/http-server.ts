@@ -12,11 +12,11 @@ export type ConnectionProbe = () => Promise<boolean>;
  * each segment percent-decoded exactly once (so `%2F` stays inside its segment and `%25` is a
  * `%`); `req` is there for its headers.
  */
-export type ObsRoute = (segments: readonly string[], req: IncomingMessage) => Promise<{ status: number; body: unknown }>;
+export type ObsRoute = (segments: readonly string[], req: IncomingMessage) => Promise<{ status: number; body: unknown; headers?: Readonly<Record<string, string>> }>;
 
 export interface ObsServerOptions {
   port: number; // 0 picks a free one
-  host?: string; // 127.0.0.1
+  host?: string; // 127.0.0.1 (METRICS_HOST)
   registry: Registry;
   version: string;
   /** Only the dependencies this process uses (docs/design.md §9), e.g. { kafka, registry }. */
@@ -80,7 +80,7 @@ export async function startObsServer(options: ObsServerOptions): Promise<ObsServ
       const segments = decodedSegments(path.slice(prefix.length));
       if (segments === undefined) return send(res, 400, { error: 'the path is not valid percent-encoding: each % must start an escape such as %25 (%) or %2F (/), of UTF-8 bytes' });
       const answer = await route(segments, req);
-      return send(res, answer.status, answer.body);
+      return send(res, answer.status, answer.body, answer.headers);
     }
     return send(res, 404, { error: `no such path ${path}; try /metrics, /health or /ready` });
   };
@@ -97,7 +97,7 @@ export async function startObsServer(options: ObsServerOptions): Promise<ObsServ
     server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  options.log.info({ port }, 'serving /metrics, /health, /ready');
+  options.log.info({ host: options.host ?? '127.0.0.1', port }, 'serving /metrics, /health, /ready');
   return {
     port,
     close: () =>
@@ -118,8 +118,8 @@ function decodedSegments(path: string): string[] | undefined {
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
+function send(res: ServerResponse, status: number, body: unknown, headers?: Readonly<Record<string, string>>): void {
+  res.writeHead(status, { ...headers, 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
 }
 

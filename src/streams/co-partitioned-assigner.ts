@@ -6,9 +6,9 @@ import { AssignerProtocol, type Assignment, type PartitionAssigner } from 'kafka
  * write its stores' partition n, and kafkajs's round-robin assigner deals topic-partitions in one
  * list, so with two topics two members could each own a copy of store partition n and write
  * its changelog (updates lost), as Kafka Streams' co-partitioning forbids. One topic gets what
- * round-robin gives it.
+ * round-robin gives it. `userData`: what the member says of itself in its group metadata.
  */
-export const coPartitionedAssigner: PartitionAssigner = ({ cluster }) => ({
+export const coPartitionedAssigner = (userData: Buffer = Buffer.alloc(0)): PartitionAssigner => ({ cluster }) => ({
   name: 'BridgeCoPartitionedAssigner',
   version: 0,
   async assign({ members, topics }) {
@@ -29,6 +29,8 @@ export const coPartitionedAssigner: PartitionAssigner = ({ cluster }) => ({
     }));
   },
   protocol({ topics }) {
-    return { name: 'BridgeCoPartitionedAssigner', metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics, userData: Buffer.alloc(0) }) };
+    // The user data is the member's own (where it serves state queries): the group passes it on to
+    // every member that describes the group.
+    return { name: 'BridgeCoPartitionedAssigner', metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics, userData }) };
   },
 });

@@ -19,7 +19,7 @@ import type { OutgoingRecord, RawRecord } from './record.ts';
 import { memoryBackend, type StateBackend } from './state/backend.ts';
 import { kafkaChangelogReader } from './state/changelog-reader.ts';
 import { ensureChangelogTopics } from './state/changelog-topics.ts';
-import { queryStore, type StateQueryAnswer } from './state/query.ts';
+import { encodeQueryEndpoint, StoreQueries, type QueryEndpointData, type StateQueryAnswer } from './state/query.ts';
 import { StateStores } from './state/state-stores.ts';
 import { StoreWrites } from './store-writes.ts';
 import { warmSerdes } from './warm-serdes.ts';
@@ -104,6 +104,12 @@ export interface RunOptions {
   stateCacheKeys?: number; // 20_000
   /** Replication of changelog topics the runner creates; the broker's default when unset. */
   changelogReplicationFactor?: number;
+  /**
+   * Where this instance serves state queries, told to the group so another instance's query can
+   * name it (Kafka Streams' application.server): a URL, or the port joined to the host the broker
+   * sees this instance at.
+   */
+  queryEndpoint?: QueryEndpointData;
 }
 
 export interface RunningTopology {
@@ -116,8 +122,9 @@ export interface RunningTopology {
   /** The topology's state stores, when it declares some. */
   readonly stateStores?: StateStores;
   /**
-   * Where a key of a state store lives: its value when this instance holds the key's partition,
-   * else the group member that does (for interactive queries).
+   * Where a key of a state store lives: its value when this instance holds the key's partition
+   * restored, else the group member that does (for interactive queries). Rejects with
+   * DependencyUnavailableError when Kafka does not answer within a few seconds.
    */
   queryStore(store: string, key: unknown): Promise<StateQueryAnswer>;
   /** Graceful: stop fetching, finish the chunk in flight, commit it, leave the group. Idempotent. */
@@ -174,7 +181,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
     allowAutoTopicCreation: false,
     ...(options.groupInstanceId ? { groupInstanceId: options.groupInstanceId } : {}),
     // Round-robin stays second: a member of an older build in the group speaks only that one.
-    ...(topology.stateStores.length > 0 ? { partitionAssigners: [coPartitionedAssigner, PartitionAssigners.roundRobin] } : {}),
+    ...(topology.stateStores.length > 0 ? { partitionAssigners: [coPartitionedAssigner(encodeQueryEndpoint(options.queryEndpoint)), PartitionAssigners.roundRobin] } : {}),
   });
   let running = true;
   // A store takes maxInFlight chunks at once, each of a different partition.
@@ -197,6 +204,8 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
 
   let ready = false;
   let assigned: PartitionRef[] = [];
+  /** Between a rebalance's start (or the consumer's restart) and the next join: the assignment may be another member's already. */
+  let rejoining = false;
   const resumeTimers = new Set<NodeJS.Timeout>();
   /** Partition → commits failed in a row, for the pause before the next try. */
   const commitFailures = new Map<string, number>();
@@ -205,6 +214,7 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     assigned = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
     ready = true;
+    rejoining = false;
     events.emit('rebalanced', { topology: topology.name, assigned });
     log.info({ partitions: assigned.length }, 'joined group');
     const fenced = committer.assigned(assigned).catch((error: unknown) => log.warn({ error: errorName(error) }, 'preparing the assigned partitions for transactions failed'));
@@ -222,10 +232,12 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
   });
   // The group is about to rebalance: commit what is held back while this generation still owns it.
   consumer.on(consumer.events.REBALANCING, () => {
+    rejoining = true;
     committer.flush().catch((error: unknown) => log.warn({ error: errorName(error) }, 'committing offsets before a rebalance failed; their records are processed again'));
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     log.warn({ error: errorName(payload.error), restart: payload.restart }, 'consumer crashed');
+    rejoining = true;
     if (!payload.restart) {
       ready = false;
       events.emit('crashed', { topology: topology.name, error: errorName(payload.error) });
@@ -408,6 +420,22 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
   let stopping: Promise<void> | undefined;
   let queryAdmin: Admin | undefined;
   let queryConnect: (() => Promise<void>) | undefined;
+  const keyTopic = topology.sourceTopics.find((topic): topic is string => typeof topic === 'string');
+  const queries = state
+    ? new StoreQueries({
+        // Its own client with few retries: a query answers within seconds, Kafka down or not.
+        admin: async () => {
+          const admin = (queryAdmin ??= options.kafka.admin({ retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 1_000 } }));
+          await (queryConnect ??= connectOnce(() => admin.connect()))();
+          return admin;
+        },
+        groupId: topology.groupId,
+        state,
+        // A topology read by pattern alone places keys by its changelog, which has the input's partitions.
+        keyTopic: keyTopic ?? topology.stateStores[0]!.changelogTopic,
+        owned: () => (ready && !rejoining ? new Set(assigned.map((a) => a.partition)) : undefined),
+      })
+    : undefined;
   return {
     topology,
     events,
@@ -415,11 +443,8 @@ export async function runTopology(topology: Topology, options: RunOptions): Prom
     assigned: () => [...assigned],
     ...(state ? { stateStores: state } : {}),
     async queryStore(store, key) {
-      const spec = topology.stateStores.find((s) => s.name === store);
-      if (!state || !spec) throw new Error(`topology "${topology.name}" has no state store "${store}"`);
-      const admin = (queryAdmin ??= options.kafka.admin());
-      await (queryConnect ??= connectOnce(() => admin.connect()))();
-      return queryStore({ admin, groupId: topology.groupId, state, store, changelogTopic: spec.changelogTopic, key, isMine: (p) => ready && assigned.some((a) => a.partition === p) });
+      if (!queries || !topology.stateStores.some((s) => s.name === store)) throw new Error(`topology "${topology.name}" has no state store "${store}"`);
+      return queries.query(store, key);
     },
     stop() {
       stopping ??= (async () => {

@@ -7,17 +7,23 @@ import { countingTopology, produce, waitUntil } from './streams-support.ts';
 
 const keys = Array.from({ length: 20 }, (_, i) => `user-${i}`);
 
-async function instance(name: string, clientId: string, events: StreamEvents): Promise<RunningTopology> {
+/** Where each instance says it serves queries: one by its URL, one by its port alone. */
+const endpoints = { 'instance-a': { endpoint: 'http://enrich-a.test:9464' }, 'instance-b': { port: 19464 } } as const;
+
+async function instance(name: string, clientId: keyof typeof endpoints, events: StreamEvents): Promise<RunningTopology> {
   const kafka = new Kafka({ clientId, brokers: [...config.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
-  return runTopology(countingTopology(name, [`${name}.in`]), { kafka, events, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000, rebalanceTimeoutMs: 10_000 });
+  return runTopology(countingTopology(name, [`${name}.in`]), { kafka, events, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000, rebalanceTimeoutMs: 10_000, queryEndpoint: endpoints[clientId] });
 }
 
-test('two instances: a key is answered where its partition lives, the other names that instance; a rebalance moves the state', async () => {
+test('two instances: a key is answered where its partition lives, the other names that instance and its endpoint; a rebalance moves the state', async () => {
   const kafka = kafkaClient();
   const admin = kafka.admin();
   await admin.connect();
   const name = unique('state-query');
   await createTopics(admin, [`${name}.in`, `${name}.out`, `dlq.${name}`], 2);
+  // A changelog with more partitions than the input (grown first, as operations.md has it): a
+  // key lies where its producer put it, in the input's partitions, not by the changelog's count.
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: `bridge.${name}-counts-changelog`, numPartitions: 5, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
   const events = new StreamEvents();
   let committed = 0;
   events.on('processed', (e) => (committed += Object.values(e.recordsIn).reduce((a, b) => a + b, 0)));
@@ -36,8 +42,10 @@ test('two instances: a key is answered where its partition lives, the other name
       assert.is(here.length, 1, `${keys[i]}: exactly one instance holds it`);
       assert.is(elsewhere.length, 1, `${keys[i]}: the other names the holder`);
       assert.is(here[0]?.where === 'here' ? here[0].value : undefined, 3, `${keys[i]}: counted three times`);
-      const named = elsewhere[0]?.where === 'elsewhere' ? elsewhere[0].owner.clientId : undefined;
-      assert.is(named, a.where === 'here' ? 'instance-a' : 'instance-b', `${keys[i]}: the holder is named by its client id`);
+      const named = elsewhere[0]?.where === 'elsewhere' ? elsewhere[0].owner : undefined;
+      assert.is(named?.clientId, a.where === 'here' ? 'instance-a' : 'instance-b', `${keys[i]}: the holder is named by its client id`);
+      const endpoint = a.where === 'here' ? 'http://enrich-a.test:9464' : `http://${named?.host}:19464`;
+      assert.is(named?.endpoint, endpoint, `${keys[i]}: and by the endpoint it gave (its URL, or its port at the host the broker saw)`);
     }
 
     await second.stop(); // graceful: its partition moves to the first instance with its state

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { baselineStoreName, baselineWindows, defaultRulesFile, enrichTopology } from '../../../topologies/enrich.ts';
 import type { Env } from '../../config/index.ts';
 import type { ObsRoute } from '../../obs/http-server.ts';
-import { windowsOf, type RunningTopology, type Topology, type Windowed } from '../../streams/index.ts';
+import { DependencyUnavailableError, windowsOf, type RunningTopology, type StateQueryAnswer, type Topology, type Windowed } from '../../streams/index.ts';
 import { baselinesAt, loadRuleSet, ruleMetrics, type DailyValues } from '../../triggers/index.ts';
 import { createTokenVerifier, type TokenVerifier } from '../../push/auth.ts';
 import type { StageResources } from '../resources.ts';
@@ -56,11 +56,22 @@ export function baselineQueryRoute(config: Readonly<Env>, enrich: () => Baseline
       if (verified.userId !== userId) return { status: 403, body: { error: 'a token reads only its own user’s baselines' } };
     }
     const running = enrich();
-    if (!running?.stateStores) return { status: 404, body: { error: 'this process does not run enrich with a baseline store' } };
-    if (!running.isReady()) return { status: 503, body: { error: 'enrich is not ready (joining its group or restoring state)' } };
-    const answer = await running.queryStore(baselineStoreName, userId);
-    if (answer.where === 'elsewhere') return { status: 409, body: { userId, partition: answer.partition, instance: answer.owner, error: 'the user is held by another enrich instance; ask it' } };
-    if (answer.where === 'unassigned') return { status: 503, body: { userId, partition: answer.partition, error: 'no instance holds the user right now (rebalancing)' } };
+    if (!running) return { status: 503, headers: { 'retry-after': '1' }, body: { error: 'enrich is starting (waiting for Kafka or the registry)' } };
+    if (!running.stateStores) return { status: 404, body: { error: 'this process does not run enrich with a baseline store' } };
+    if (!running.isReady()) return { status: 503, headers: { 'retry-after': '1' }, body: { error: 'enrich is not ready (joining its group or restoring state)' } };
+    let answer: StateQueryAnswer;
+    try {
+      answer = await running.queryStore(baselineStoreName, userId);
+    } catch (error) {
+      if (error instanceof DependencyUnavailableError) return { status: 503, headers: { 'retry-after': String(Math.ceil(error.retryAfterMs / 1_000)) }, body: { error: `${error.dependency} does not answer; try again shortly` } };
+      throw error;
+    }
+    if (answer.where === 'elsewhere') {
+      const url = answer.owner.endpoint === undefined ? undefined : new URL(`state/baselines/${encodeURIComponent(userId)}`, answer.owner.endpoint.endsWith('/') ? answer.owner.endpoint : `${answer.owner.endpoint}/`).href;
+      return { status: 409, body: { userId, partition: answer.partition, instance: answer.owner, ...(url === undefined ? {} : { url }), error: 'the user is held by another enrich instance; ask it' } };
+    }
+    if (answer.where === 'unassigned') return { status: 503, headers: { 'retry-after': '1' }, body: { userId, partition: answer.partition, error: 'no instance holds the user right now (rebalancing)' } };
+    if (answer.where === 'restoring') return { status: 503, headers: { 'retry-after': '1' }, body: { userId, partition: answer.partition, error: "the user's partition is being restored here" } };
     // The days enrich itself would fetch: those still within the store's retention.
     const windows = windowsOf(baselineWindows, answer.value as Windowed<DailyValues> | undefined);
     const baselines = baselinesAt(windows, now(), ruleMetrics);

@@ -57,6 +57,7 @@ export async function runPush(config: Readonly<Env>): Promise<void> {
   const push = await startPush({ ...pushSettings(config), kafka, admin, schemaStore: registrySchemaStore(registry), metrics, log });
   const obs = await startObsServer({
     port: config.METRICS_PORT,
+    host: config.METRICS_HOST,
     registry: metrics,
     version,
     log,

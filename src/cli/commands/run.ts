@@ -67,6 +67,7 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
   });
   const server = await startObsServer({
     port: config.METRICS_PORT,
+    host: config.METRICS_HOST,
     registry: metrics,
     version: packageVersion(),
     log,

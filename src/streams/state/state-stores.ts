@@ -11,6 +11,8 @@ import type { StateStoreSpec } from './spec.ts';
 
 interface PartitionStores {
   readonly opened: Promise<Map<string, OpenStore>>;
+  /** Set once `opened` resolved: the partition's stores, restored. */
+  restored?: Map<string, OpenStore>;
 }
 
 interface QueuedOpen {
@@ -95,9 +97,15 @@ export class StateStores {
   async ready(partition: number): Promise<Map<string, OpenStore>> {
     let stores = this.#partitions.get(partition);
     if (!stores) {
-      stores = { opened: this.#open(partition) };
-      this.#partitions.set(partition, stores);
-      stores.opened.catch(() => this.#partitions.delete(partition));
+      const opening: PartitionStores = { opened: this.#open(partition) };
+      this.#partitions.set(partition, opening);
+      opening.opened.then(
+        (restored) => {
+          opening.restored = restored;
+        },
+        () => this.#partitions.delete(partition),
+      );
+      stores = opening;
     }
     return stores.opened;
   }
@@ -133,8 +141,23 @@ export class StateStores {
 
   /** The committed value of a key in a partition open here (restored first), or undefined. */
   async lookup(store: string, partition: number, key: Buffer): Promise<unknown> {
+    return this.#committed(await this.ready(partition), store, key);
+  }
+
+  /**
+   * The committed value of a key when its partition is open and restored here; `restored: false`
+   * while it is not (being restored, or not assigned here yet). Never opens it: a query must not
+   * start a restore of its own, nor wait for one.
+   */
+  async lookupRestored(store: string, partition: number, key: Buffer): Promise<{ readonly restored: false } | { readonly restored: true; readonly value: unknown }> {
+    const restored = this.#partitions.get(partition)?.restored;
+    if (restored === undefined) return { restored: false };
+    return { restored: true, value: await this.#committed(restored, store, key) };
+  }
+
+  async #committed(stores: Map<string, OpenStore>, store: string, key: Buffer): Promise<unknown> {
     const spec = this.#spec(store);
-    const value = (await this.ready(partition)).get(store)?.storage.get(key);
+    const value = stores.get(store)?.storage.get(key);
     // Decoded from a copy: a window store's chunks fold into a key's ring before last, and decoding awaits between windows.
     return value === undefined ? undefined : spec.value.deserialize(Buffer.from(value), spec.changelogTopic);
   }

@@ -6,6 +6,7 @@ import { loadConfig } from '../../../src/config/index.ts';
 import { startObsServer, type ObsServer } from '../../../src/obs/http-server.ts';
 import { createLogger } from '../../../src/obs/logger.ts';
 import { createMetricsRegistry } from '../../../src/obs/metrics.ts';
+import { DependencyUnavailableError, type StateQueryAnswer } from '../../../src/streams/index.ts';
 
 const secret = 'baseline-query-test-secret-of-32-bytes';
 
@@ -23,7 +24,7 @@ function enrichHoldingEveryone(): { source: BaselineSource; asked: unknown[] } {
   return { source, asked };
 }
 
-async function serve(source: BaselineSource, env: Record<string, string>): Promise<ObsServer> {
+async function serve(source: BaselineSource | undefined, env: Record<string, string>): Promise<ObsServer> {
   return startObsServer({
     port: 0,
     registry: createMetricsRegistry(),
@@ -80,6 +81,46 @@ test('a user whose id holds a % reads their own baselines with their token', asy
     const other = await fetch(`http://127.0.0.1:${server.port}/state/baselines/user%2541`, { headers: { authorization: `Bearer ${await userToken('userA')}` } });
     assert.is(other.status, 403, 'expected userA refused the baselines of user%41');
     assert.equal(enrich.asked, ['user%41', '%'], 'expected the store asked only for the token holders’ own ids');
+  } finally {
+    await server.close();
+  }
+});
+
+/** enrich as the route sees it, answering every query with `answer` (or rejecting with it). */
+function enrichAnswering(answer: StateQueryAnswer | Error): BaselineSource {
+  return { stateStores: {}, isReady: () => true, queryStore: async () => (answer instanceof Error ? Promise.reject(answer) : answer) };
+}
+
+test('an answer enrich cannot give yet is 503 with Retry-After and the reason, never 404 or 500', async () => {
+  const cases: Array<[string, BaselineSource | undefined, string]> = [
+    ['starting', undefined, 'enrich is starting'],
+    ['restoring', enrichAnswering({ where: 'restoring', partition: 3 }), 'being restored here'],
+    ['rebalancing', enrichAnswering({ where: 'unassigned', partition: 3 }), 'rebalancing'],
+    ['kafka away', enrichAnswering(new DependencyUnavailableError('kafka', 1_000, { cause: new Error('kafka did not answer within 3000 ms') })), 'kafka does not answer'],
+  ];
+  for (const [what, source, reason] of cases) {
+    const server = await serve(source, { STATE_QUERY_UNAUTHENTICATED: 'true' });
+    try {
+      const answer = await fetch(`http://127.0.0.1:${server.port}/state/baselines/u1`);
+      assert.is(answer.status, 503, `${what}: expected 503`);
+      assert.is(answer.headers.get('retry-after'), '1', `${what}: expected Retry-After`);
+      assert.match(((await answer.json()) as { error: string }).error, reason, `${what}: expected the reason`);
+    } finally {
+      await server.close();
+    }
+  }
+});
+
+test('a user held by another instance: 409 naming it, with the URL to ask there when it gave its endpoint', async () => {
+  const owner = { clientId: 'bridge-enrich', host: '10.0.0.7', memberId: 'm-2', endpoint: 'http://enrich-2:9464' };
+  const server = await serve(enrichAnswering({ where: 'elsewhere', partition: 5, owner }), { STATE_QUERY_UNAUTHENTICATED: 'true' });
+  try {
+    const answer = await fetch(`http://127.0.0.1:${server.port}/state/baselines/a%2Fb`);
+    assert.is(answer.status, 409);
+    const body = (await answer.json()) as { instance: typeof owner; url: string; partition: number };
+    assert.equal(body.instance, owner, 'expected the holder named');
+    assert.is(body.url, 'http://enrich-2:9464/state/baselines/a%2Fb', 'expected the URL of the same query at the holder, the id encoded once');
+    assert.is(body.partition, 5);
   } finally {
     await server.close();
   }

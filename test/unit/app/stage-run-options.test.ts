@@ -17,6 +17,7 @@ test('a stage runs with the configured consumption: each variable reaches its ru
       STAGE_FETCH_INTERVAL_MS: '15',
       STAGE_FETCH_IDLE_WAIT_MS: '400',
       STATE_CACHE_KEYS: '5000',
+      STATE_QUERY_ENDPOINT: 'http://enrich-2:9464',
     }),
   );
   assert.equal(options, {
@@ -31,6 +32,7 @@ test('a stage runs with the configured consumption: each variable reaches its ru
     fetchIntervalMs: 15,
     fetchIdleWaitMs: 400,
     stateCacheKeys: 5_000,
+    queryEndpoint: { endpoint: 'http://enrich-2:9464' },
   });
 });
 
@@ -40,6 +42,8 @@ test('unset, a stage consumes as the configuration documents it, not with the ru
   assert.is(options.partitionsConsumedConcurrently, 12);
   assert.is(options.fetchMinBytes, 65_536);
   assert.is(options.fetchMaxWaitMs, 10);
+  // Named to other instances' state queries at the metrics port, on the host the broker sees.
+  assert.equal(options.queryEndpoint, { port: 9464 });
 });
 
 test.run();

@@ -11,7 +11,7 @@ const decoded = (assignments: GroupMemberAssignment[]) =>
 const config = { cluster, groupId: 'bridge.two-topics', logger: new Kafka({ brokers: ['127.0.0.1:9'], logLevel: logLevel.NOTHING }).logger() };
 
 test('partition n of every topic goes to one member, partition numbers dealt round the members', async () => {
-  const assigned = decoded(await coPartitionedAssigner(config).assign({ members, topics: ['A', 'B'] }));
+  const assigned = decoded(await coPartitionedAssigner()(config).assign({ members, topics: ['A', 'B'] }));
   assert.equal(assigned, { 'member-a': { A: [0, 2], B: [0, 2] }, 'member-b': { A: [1], B: [1] } });
 });
 

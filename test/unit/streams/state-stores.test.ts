@@ -841,6 +841,35 @@ test('a partition let go of and assigned again restores what another member wrot
   await stores.close();
 });
 
+test('a query reads a partition only once it is restored here, and never opens one itself', async () => {
+  const { topology } = counter();
+  const records: ChangelogEntry[] = [
+    { key: Buffer.from('a'), value: Buffer.from('5'), offset: '0' },
+    { key: markerKey('in'), value: Buffer.from('1'), offset: '1' },
+  ];
+  let reads = 0;
+  const whole = wholeChangelog(records);
+  const changelog: ChangelogReader = {
+    ...whole,
+    offsets: (...args) => {
+      reads += 1;
+      return whole.offsets(...args);
+    },
+  };
+  const stores = new StateStores({ topology: 'count', groupId: 'bridge.count', specs: topology.stateStores, backend: memoryBackend(), changelog, events: new StreamEvents(), log: createLogger({ level: 'silent' }) });
+  assert.equal(await stores.lookupRestored('counts', 0, Buffer.from('a')), { restored: false }, 'not assigned here: not restored');
+  assert.is(reads, 0, 'the query started no restore');
+  const restoring = stores.assign([0]);
+  assert.equal(await stores.lookupRestored('counts', 0, Buffer.from('a')), { restored: false }, 'while it restores: not yet');
+  await restoring;
+  assert.ok(reads > 0, 'the assignment restored from the changelog');
+  const found = await stores.lookupRestored('counts', 0, Buffer.from('a'));
+  assert.is(found.restored && (found.value as Buffer | undefined)?.toString(), '5', 'restored: the committed value');
+  await stores.assign([]);
+  assert.equal(await stores.lookupRestored('counts', 0, Buffer.from('a')), { restored: false }, 'let go of: no answer from what this instance held');
+  await stores.close();
+});
+
 test('a partition let go of after chunks of its own is checkpointed after its last changelog write: a restart here restores nothing', async () => {
   const { topology, counts } = counter();
   const backend = memoryBackend();
