@@ -33,14 +33,17 @@ export const defaultRulesFile = fileURLToPath(new URL('./rules/cognitive-trigger
 /** The window store of users' daily values (changelog `bridge.enrich-baselines-changelog`). */
 export const baselineStoreName = 'baselines';
 
-/** Days late a value still counts (a watch synced after a weekend away). */
-const graceDays = 2;
+/** Days late an event is still judged against the full seven days before its own (a watch synced after a weekend away). */
+const lateDays = 2;
 
 /**
- * Daily windows of event time. A day is kept for the baseline's seven days after it and the
- * grace days beyond: an event that comes late is judged against the seven days before its own.
+ * Daily windows of event time, each kept for the baseline's seven days after it and the late
+ * days beyond, so an event that comes two days late is judged against the seven days before its
+ * own. A day takes late values for as long as it is kept: history that arrives after the user's
+ * live events (a backfill on connect, `bridge connections backfill`) still fills their week. A
+ * record is taken up to the late days ahead of the clock, not the grace's nine.
  */
-export const baselineWindows = { sizeMs: dayMs, graceMs: graceDays * dayMs, retentionMs: (baselineDays + graceDays) * dayMs } as const;
+export const baselineWindows = { sizeMs: dayMs, graceMs: (baselineDays + lateDays) * dayMs, retentionMs: (baselineDays + lateDays) * dayMs, aheadMs: lateDays * dayMs } as const;
 
 /** A day of the baseline store as its changelog holds it (binary, written in place: the store writes every retained day at each event). */
 export const dailyValuesSerde: InPlaceSerde<DailyValues> = {

@@ -18,8 +18,8 @@ export interface StateStoreDescription {
   readonly changelogTopic: string;
   readonly keySerde: string;
   readonly valueSerde: string;
-  /** Window stores: size, grace and retention in ms. */
-  readonly windows?: { readonly sizeMs: number; readonly graceMs: number; readonly retentionMs: number };
+  /** Window stores: size, grace, retention and (when set) how far ahead of the clock a record counts, in ms. */
+  readonly windows?: { readonly sizeMs: number; readonly graceMs: number; readonly retentionMs: number; readonly aheadMs?: number };
 }
 
 export interface NodeDescription {
@@ -106,7 +106,8 @@ function formatDescription(d: Omit<TopologyDescription, 'toString'>): string {
     if (node.predecessors.length > 0) lines.push(`    <-- ${node.predecessors.join(', ')}`);
   }
   for (const store of d.stateStores) {
-    const windows = store.windows ? `, windows of ${span(store.windows.sizeMs)}, grace ${span(store.windows.graceMs)}, retention ${span(store.windows.retentionMs)}` : '';
+    const ahead = store.windows?.aheadMs === undefined ? '' : `, ahead of the clock at most ${span(store.windows.aheadMs)}`;
+    const windows = store.windows ? `, windows of ${span(store.windows.sizeMs)}, grace ${span(store.windows.graceMs)}, retention ${span(store.windows.retentionMs)}${ahead}` : '';
     lines.push(`  State store: ${store.name} (${store.kind}, changelog: ${store.changelogTopic}; key: ${store.keySerde}, value: ${store.valueSerde}${windows})`);
   }
   return lines.join('\n');

@@ -33,6 +33,12 @@ const baselineSchema = z
     message: 'needs a bound: "changeAtMost" (e.g. -0.3) or "changeAtLeast" (e.g. 0.1)',
   });
 
+/**
+ * Metrics that are deviations, zero or negative as often as not: a change relative to their
+ * median has no meaning (a median of 0 or below never lets a baseline condition fire).
+ */
+const signedMetrics: readonly RuleMetric[] = ['temperatureDeltaC'];
+
 const ruleSchema = z
   .object({
     /** Stable name of the rule, carried on each trigger it fires as `ruleId`. */
@@ -58,6 +64,9 @@ const ruleSchema = z
   })
   .refine((rule) => rule.atLeast === undefined || rule.below === undefined || rule.atLeast < rule.below, {
     message: '"atLeast" must be smaller than "below", otherwise the rule can never fire',
+  })
+  .refine((rule) => rule.baseline === undefined || !signedMetrics.includes(rule.metric), {
+    message: `"baseline" cannot judge ${signedMetrics.join(', ')}: a deviation from the user's norm already, zero or negative as often as not, so a change relative to its median has no meaning; use "atLeast" / "below"`,
   });
 
 const ruleSetSchema = z

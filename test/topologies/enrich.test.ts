@@ -131,6 +131,32 @@ test('a night synced two days late is judged against the seven nights before it,
   assert.equal(late?.value.triggers.map((t) => t.type), ['HRV_BASELINE_DROP']);
 });
 
+test('history that arrives after the user’s live events (a backfill on connect) fills their week: the next night is judged against seven days', async () => {
+  const { input, output } = setup();
+  // The first live night comes before the backfill of the week before it.
+  const night = (userId: string, occurredAt: number, hrvRmssdMs: number) => input.pipe({ key: userId, value: sampleEvent({ userId, occurredAt, hrvRmssdMs, restingHeartRateBpm: 48, sleepScore: null, temperatureDeltaC: null }) });
+  await night('connected', lastNight, 65);
+  for (const [i, hrv] of [60, 62, 65, 65, 66, 68, 70].entries()) await night('connected', lastNight - (7 - i) * day, hrv);
+  await output.readRecords();
+  await night('connected', lastNight + day, 40);
+  const [next] = await output.readRecords();
+  assert.equal({ ...next?.value.baselines?.find((b) => b.metric === 'hrvRmssdMs') }, { metric: 'hrvRmssdMs', median: 65, days: 7, windowDays: 7 }, 'the six backfilled nights of its week and the live one: none dropped as late');
+  assert.equal(next?.value.triggers.map((t) => t.type), ['HRV_BASELINE_DROP']);
+});
+
+test('a night more than two days ahead of the clock is dropped, not let expire the user’s week', async () => {
+  const { driver, input, output } = setup();
+  let dropped = 0;
+  driver.events.on('late-dropped', (e) => (dropped += e.count));
+  await logNights(input, 'clock-ahead', [60, 62, 65, 65, 66, 68, 70].map((hrvRmssdMs) => ({ hrvRmssdMs, restingHeartRateBpm: 48 })));
+  const ahead = Date.now() + 3 * day;
+  await input.pipe({ key: 'clock-ahead', value: sampleEvent({ userId: 'clock-ahead', occurredAt: ahead, hrvRmssdMs: 30, restingHeartRateBpm: 48, sleepScore: null, temperatureDeltaC: null }) });
+  await input.pipe({ key: 'clock-ahead', value: sampleEvent({ userId: 'clock-ahead', occurredAt: lastNight, hrvRmssdMs: 40, restingHeartRateBpm: 48, sleepScore: null, temperatureDeltaC: null }) });
+  const judged = (await output.readRecords()).at(-1);
+  assert.equal(judged?.value.baselines?.find((b) => b.metric === 'hrvRmssdMs')?.days, 7, 'the week kept: the night from a clock ahead moved nothing');
+  assert.is(dropped, 1, 'and it was counted as dropped');
+});
+
 test('resting heart rate 10 % above the baseline fires a MEDIUM trigger, which leaves the priority normal', async () => {
   const { input, output } = setup();
   await logNights(input, 'runner', Array.from({ length: 6 }, () => ({ hrvRmssdMs: 55, restingHeartRateBpm: 50 })));

@@ -8,6 +8,12 @@ export interface WindowSpec {
   readonly graceMs: number;
   /** How long a window is kept after it ends, in event time of the same key; at least `graceMs`. */
   readonly retentionMs: number;
+  /**
+   * How far ahead of the clock a record may lie and still count: one further ahead (a device
+   * clock set wrong) would close and expire windows still open now, so it is dropped. Default:
+   * the larger of `graceMs` and `sizeMs`.
+   */
+  readonly aheadMs?: number;
 }
 
 /** A declared store as the runtime keeps it. */

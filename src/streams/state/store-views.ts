@@ -83,10 +83,10 @@ export class WindowView extends KeyedView implements WindowStore<unknown, unknow
   update(key: unknown, timestamp: number, fold: WindowFold<unknown>): boolean | Promise<boolean> {
     // A record far ahead of the clock would close windows still open now: one event from a device
     // clock a year ahead would have every later record of its key dropped as late. It is dropped
-    // itself, and counted as a late one is. Far: more than the grace period or a window, whichever
-    // is longer (a store without grace still takes a clock a little ahead).
-    const { graceMs, sizeMs } = this.#codec.windows;
-    if (timestamp - this.access.now > Math.max(graceMs, sizeMs)) {
+    // itself, and counted as a late one is. Far: more than `aheadMs`, by default the grace period
+    // or a window, whichever is longer (a store without grace still takes a clock a little ahead).
+    const { graceMs, sizeMs, aheadMs } = this.#codec.windows;
+    if (timestamp - this.access.now > (aheadMs ?? Math.max(graceMs, sizeMs))) {
       this.access.dropped(this.open.spec.name);
       return false;
     }

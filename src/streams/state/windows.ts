@@ -9,6 +9,7 @@ export function validateWindows(spec: WindowSpec, store: string): WindowSpec {
   positive(spec.sizeMs, 'sizeMs');
   positive(spec.graceMs, 'graceMs');
   positive(spec.retentionMs, 'retentionMs');
+  if (spec.aheadMs !== undefined) positive(spec.aheadMs, 'aheadMs');
   if (spec.sizeMs === 0) throw new Error(`sizeMs of window store "${store}" must be at least 1`);
   // A key keeps at most ringSlots windows, and its value counts them in 16 bits.
   if (ringSlots(spec) > 0xffff) throw new Error(`window store "${store}" would keep more than 65,535 windows per key: make sizeMs larger or retentionMs shorter`);

@@ -48,6 +48,13 @@ test('atLeast >= below is rejected as never firing', () => {
   assert.match(problem ?? '', /can never fire/, 'expected an inverted range to be explained');
 });
 
+test('a baseline condition on a deviation metric (temperatureDeltaC) is rejected: its median is 0 or below as often as not, and such a rule would never fire', () => {
+  const { below: _below, ...unbounded } = valid;
+  const [problem] = problemsOf({ $schemaVersion: 1, rules: [{ ...unbounded, metric: 'temperatureDeltaC', baseline: { changeAtLeast: 0.5, minDays: 5 } }] });
+  assert.match(problem ?? '', /"baseline" cannot judge temperatureDeltaC/, 'expected the metric named with the reason');
+  assert.is(parseRuleSet({ $schemaVersion: 1, rules: [{ ...unbounded, metric: 'restingHeartRateBpm', baseline: { changeAtLeast: 0.1, minDays: 5 } }] }).rules.length, 1, 'expected a baseline on a level metric accepted');
+});
+
 test('bad severity, type case and a misspelt key are each reported', () => {
   const problems = problemsOf({
     $schemaVersion: 1,
