@@ -28,6 +28,9 @@ function userTokens(config: Readonly<Env>): TokenVerifier | undefined {
   });
 }
 
+/** Longer ids are no user's: the query refuses them before any token check or lookup. */
+const maxUserIdLength = 200;
+
 function bearer(req: IncomingMessage): string | undefined {
   const match = /^bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
   return match?.[1];
@@ -47,9 +50,10 @@ export function baselineQueryRoute(config: Readonly<Env>, enrich: () => Baseline
     if (tokens === undefined && !config.STATE_QUERY_UNAUTHENTICATED) {
       return { status: 403, body: { error: 'state queries are off: set PUSH_JWT_SECRETS or PUSH_JWKS_URL (users query their own), or STATE_QUERY_UNAUTHENTICATED=true on a private port' } };
     }
-    if (kind !== 'baselines' || userId === undefined || userId.length === 0 || userId.length > 200 || more.length > 0) {
+    if (kind !== 'baselines' || userId === undefined || userId.length === 0 || more.length > 0) {
       return { status: 404, body: { error: 'expected /state/baselines/<user id> (a / or % in the id percent-encoded: %2F, %25)' } };
     }
+    if (userId.length > maxUserIdLength) return { status: 400, body: { error: `a user id is at most ${maxUserIdLength} characters; this one has ${userId.length}` } };
     if (tokens !== undefined && !config.STATE_QUERY_UNAUTHENTICATED) {
       const verified = await tokens(bearer(req));
       if (!verified.ok) return { status: 401, body: { error: `bearer token ${verified.reason}` } };

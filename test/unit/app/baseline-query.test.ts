@@ -62,6 +62,9 @@ test('a path that is not valid percent-encoding is answered 400 with the reason,
       assert.is(answer.status, 400, `expected /state/baselines/${path} refused as a bad request`);
       assert.match(((await answer.json()) as { error: string }).error, 'not valid percent-encoding', `expected the reason for ${path}`);
     }
+    const long = await fetch(`http://127.0.0.1:${server.port}/state/baselines/${'u'.repeat(201)}`);
+    assert.is(long.status, 400, 'expected an id over 200 characters refused as a bad request');
+    assert.match(((await long.json()) as { error: string }).error, 'at most 200 characters', 'expected the reason');
     const extra = await fetch(`http://127.0.0.1:${server.port}/state/baselines/a/b`);
     assert.is(extra.status, 404, 'expected a path with a further segment not taken for a user id');
     assert.equal(enrich.asked, [], 'expected the store never asked');
