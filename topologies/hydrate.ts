@@ -55,7 +55,7 @@ export function hydrateTopology(options: HydrateOptions): Topology {
     (options.metrics?.getSingleMetric('hydrate_notifications_total') as Counter<'vendor' | 'outcome'> | undefined) ??
     new Counter({
       name: 'hydrate_notifications_total',
-      help: 'Notifications hydrated, by vendor and outcome (document, deleted, gone, carries-data)',
+      help: 'Notifications hydrated, by vendor and outcome (document, deleted, gone, carries-data, unmapped)',
       labelNames: ['vendor', 'outcome'] as const,
       registers: options.metrics ? [options.metrics] : [],
     });
@@ -86,7 +86,7 @@ export function hydrateTopology(options: HydrateOptions): Topology {
       const outputs: StreamRecord<string | null, Buffer>[] = [];
       for (const hydrated of await hydrateNotification(options.hydration, vendor, record.value)) {
         outcomes.inc({ vendor, outcome: hydrated.kind });
-        if (hydrated.kind === 'gone') continue;
+        if (hydrated.kind === 'gone' || hydrated.kind === 'unmapped') continue;
         if (hydrated.kind === 'carries-data') {
           outputs.push({ ...record, value: record.value ?? Buffer.alloc(0), headers: carried(record.headers) });
           continue;

@@ -2,6 +2,7 @@ import { apiUrl } from './oauth-client.ts';
 import { VendorAnswerError, VendorUnavailableError } from './oauth-errors.ts';
 import type { OAuthClientCredentials } from './oauth-client.ts';
 import type { VendorOAuth } from './vendor-oauth.ts';
+import { ouraMappedDataTypes } from '../vendors/oura/mapping.ts';
 
 /**
  * Oura's webhook subscriptions are per app, not per user (`x-client-id`/`x-client-secret`), one
@@ -17,7 +18,7 @@ export interface OuraSubscription {
 }
 
 /** The data types the bridge maps, and every change to them (a delete becomes a soft delete). */
-export const ouraSubscriptionDataTypes = ['daily_sleep', 'daily_readiness', 'daily_activity', 'sleep', 'workout', 'session', 'daily_spo2'] as const;
+export const ouraSubscriptionDataTypes = ouraMappedDataTypes;
 export const ouraSubscriptionEventTypes = ['create', 'update', 'delete'] as const;
 
 export interface SubscribeOuraOptions {
@@ -36,6 +37,8 @@ export interface SubscribeOuraResult {
   readonly created: readonly string[];
   readonly renewed: readonly string[];
   readonly kept: readonly string[];
+  /** Ours to a data type the bridge maps no more (or never did): deleted, so Oura stops notifying it. */
+  readonly removed: readonly string[];
 }
 
 async function call(options: SubscribeOuraOptions, method: string, path: string, body?: unknown): Promise<unknown> {
@@ -66,7 +69,9 @@ const label = (s: { event_type: string; data_type: string }) => `${s.event_type}
 
 /**
  * Idempotent: creates the missing event × data type subscriptions for our callback, renews ours
- * that expire soon and leaves the rest alone. Subscriptions to other callbacks are not touched.
+ * that expire soon, deletes ours to data types the bridge does not map (each notification of
+ * those cost a request of the app's rate budget and ended a dead letter) and leaves the rest
+ * alone. Subscriptions to other callbacks are not touched.
  */
 export async function subscribeOura(options: SubscribeOuraOptions): Promise<SubscribeOuraResult> {
   const now = options.now ?? Date.now;
@@ -91,5 +96,11 @@ export async function subscribeOura(options: SubscribeOuraOptions): Promise<Subs
       }
     }
   }
-  return { created, renewed, kept };
+  const removed: string[] = [];
+  const wanted: ReadonlySet<string> = new Set(ouraSubscriptionDataTypes);
+  for (const stale of ours.filter((s) => !wanted.has(s.data_type))) {
+    await call(options, 'DELETE', `/v2/webhook/subscription/${encodeURIComponent(stale.id)}`);
+    removed.push(label(stale));
+  }
+  return { created, renewed, kept, removed };
 }

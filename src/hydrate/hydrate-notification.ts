@@ -22,7 +22,9 @@ export type Hydrated =
   /** The vendor deleted the resource before we asked (404/410): acknowledged and counted. */
   | { readonly kind: 'gone'; readonly vendorUserId: string }
   /** The body already carries its data: it goes on unchanged. */
-  | { readonly kind: 'carries-data' };
+  | { readonly kind: 'carries-data' }
+  /** A kind of document normalize maps to no event: acknowledged and counted. */
+  | { readonly kind: 'unmapped' };
 
 /**
  * One verified record of an id-only vendor → its documents, fetched with each user's connection,
@@ -40,7 +42,7 @@ export async function hydrateNotification(hydration: Hydration, vendor: Hydrated
 }
 
 async function hydrate(hydration: Hydration, vendor: HydratedVendorId, hydrator: VendorHydrator, request: HydrationRequest<unknown>): Promise<Hydrated> {
-  if (request.kind === 'carries-data') return request;
+  if (request.kind === 'carries-data' || request.kind === 'unmapped') return request;
   if (request.kind === 'delete') return { kind: 'deleted', vendorUserId: request.vendorUserId, value: request.value };
   const connection = await fromTokens(() => hydration.tokens.connectionFor(vendor, request.vendorUserId));
   // `error`: the vendor refused a refresh for another reason than a revoked grant (say, our client

@@ -2,6 +2,7 @@ import { objectBody, stringAt, type JsonObject } from '../vendors/kit/payload-fi
 import { decodePayload } from '../vendors/kit/decode-payload.ts';
 import { RecordError } from '../streams/errors.ts';
 import { ouraApi } from '../vendors/oura/api.ts';
+import { ouraMappedDataTypes } from '../vendors/oura/mapping.ts';
 import { deletion, type VendorHydrator } from './vendor-hydrator.ts';
 
 export interface OuraFetch {
@@ -27,29 +28,27 @@ export const ouraHydrator: VendorHydrator<OuraFetch> = {
     if (dataType === undefined || objectId === undefined || vendorUserId === undefined) {
       throw new RecordError('malformed_notification', 'oura notification lacks data_type, object_id or user_id');
     }
+    // Subscriptions made before a type lost its place (or by hand) still notify: no request, no
+    // dead letter in normalize, no deletion of an event that was never written.
+    if (!mapped.has(dataType)) return [{ kind: 'unmapped' }];
     if (stringAt(notification, 'event_type') === 'delete') return [{ kind: 'delete', vendorUserId, value: deletion(vendorUserId, dataType, objectId) }];
     return [{ kind: 'fetch', vendorUserId, what: { dataType, objectId } }];
   },
   async fetch({ dataType, objectId }, get, vendorUserId) {
     return envelope(vendorUserId, dataType, await ouraApi(get).document(dataType, objectId));
   },
-  // Every document of the window of the types normalize maps, each as `fetch` makes it.
+  // Every document of the window of the types normalize maps (ouraMappedDataTypes), each as `fetch` makes it.
   async backfill({ startDate, endDate }, get, vendorUserId) {
     const api = ouraApi(get);
     const values: JsonObject[] = [];
-    for (const dataType of [...backfilledDailyTypes, 'sleep']) {
+    for (const dataType of ouraMappedDataTypes) {
       for (const document of await api.documentsBetween(dataType, startDate, endDate)) values.push(envelope(vendorUserId, dataType, document));
     }
     return values;
   },
 };
 
-/**
- * The daily types a backfill lists besides `sleep`: those normalize maps (src/vendors/oura/mapping.ts).
- * workout, session and daily_spo2 are subscribed to but map to no event yet, so listing them
- * would only fill dlq.normalize.
- */
-export const backfilledDailyTypes = ['daily_sleep', 'daily_readiness', 'daily_activity'] as const;
+const mapped: ReadonlySet<string> = new Set(ouraMappedDataTypes);
 
 function envelope(vendorUserId: string, dataType: string, document: JsonObject): JsonObject {
   return { user_id: vendorUserId, data_type: dataType, documents: { [dataType]: [document] } };

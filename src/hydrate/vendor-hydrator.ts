@@ -10,7 +10,9 @@ export type HydrationRequest<F> =
   /** The vendor deleted a document: `value` names it and goes on with header `op: delete`. */
   | { readonly kind: 'delete'; readonly vendorUserId: string; readonly value: JsonObject }
   /** The body already carries its data (an inline document): forwarded unchanged. */
-  | { readonly kind: 'carries-data' };
+  | { readonly kind: 'carries-data' }
+  /** A change to a kind of document normalize maps to no event: acknowledged and counted, nothing fetched or written. */
+  | { readonly kind: 'unmapped' };
 
 /** One id-only vendor: which notification needs which fetches, and how to make them. */
 export interface VendorHydrator<F = unknown> {

@@ -161,15 +161,22 @@ test('revoke marks the connection revoked and drops its tokens', async () => {
 });
 
 test('subscribe oura creates the missing subscriptions, renews the expiring ones, and is idempotent', async () => {
+  // Made by an earlier version (workouts were subscribed to, never mapped), and another app's.
+  const lasting = new Date(Date.now() + 60 * 86_400_000).toISOString();
+  sim.subscriptions.push({ id: 'old-workout', callback_url: callbackUrl, event_type: 'create', data_type: 'workout', expiration_time: lasting });
+  sim.subscriptions.push({ id: 'elsewhere', callback_url: 'https://other.example.com/hook', event_type: 'create', data_type: 'workout', expiration_time: lasting });
   const first = await bridge('connections', 'subscribe', 'oura', '--callback-url', callbackUrl);
   assert.is(first.code, 0, `expected subscribe to succeed: ${first.stderr}`);
-  assert.match(first.stdout, '21 created, 0 renewed, 0 kept', 'expected 3 event types × 7 data types created');
+  assert.match(first.stdout, '12 created, 0 renewed, 0 kept, 1 removed', 'expected 3 event types × 4 mapped data types created, our workout subscription removed');
+  assert.match(first.stdout, 'removed create workout', 'expected the removal named');
+  assert.equal(sim.subscriptions.filter((s) => s.data_type === 'workout').map((s) => s.id), ['elsewhere'], 'expected another callback’s subscription untouched');
+  sim.subscriptions.splice(sim.subscriptions.findIndex((s) => s.id === 'elsewhere'), 1);
   assert.ok(sim.subscriptions.every((s) => s.callback_url === callbackUrl), 'expected every subscription on our callback');
   sim.subscriptions[0]!.expiration_time = new Date(Date.now() + 86_400_000).toISOString();
   const second = await bridge('connections', 'subscribe', 'oura', '--callback-url', callbackUrl);
-  assert.match(second.stdout, '0 created, 1 renewed, 20 kept', 'expected only the expiring one renewed');
+  assert.match(second.stdout, '0 created, 1 renewed, 11 kept, 0 removed', 'expected only the expiring one renewed');
   assert.ok(Date.parse(sim.subscriptions[0]!.expiration_time) > Date.now() + 30 * 86_400_000, 'expected the renewal to move the expiry');
-  assert.is(sim.subscriptions.length, 21, 'expected no duplicate subscriptions');
+  assert.is(sim.subscriptions.length, 12, 'expected no duplicate subscriptions');
   assert.not.ok(`${first.stdout}${first.stderr}${second.stdout}`.includes(sim.clientSecret), 'expected no client secret printed');
 });
 

@@ -94,7 +94,7 @@ test('Oura: link → authorize with scopes and signed state → callback → enc
   const authorize = await startAt('oura', 'user-42');
   assert.is(`${authorize.origin}${authorize.pathname}`, `${sim.url}/oauth/authorize`, 'expected Oura’s authorize path');
   assert.is(authorize.searchParams.get('redirect_uri'), `${base}/connect/oura/callback`, 'expected our callback as redirect_uri');
-  assert.is(authorize.searchParams.get('scope'), 'personal daily heartrate workout session spo2', 'expected Oura’s scopes');
+  assert.is(authorize.searchParams.get('scope'), 'personal daily', 'expected only the scopes of the data types the bridge maps');
   assert.ok((authorize.searchParams.get('state') ?? '').length > 40, 'expected a signed state');
   assert.is(authorize.searchParams.get('code_challenge'), null, 'expected no PKCE for Oura');
 

@@ -75,6 +75,20 @@ test('a resource the vendor no longer has is acknowledged and counted, not dead-
   assert.is(await count('gone'), '1', 'expected the gone counter at 1');
 });
 
+test('an Oura notification of a data type normalize maps to no event (workout, session, daily_spo2) costs no request and leaves nothing behind', async () => {
+  const { driver, pipe, read, count } = await setup();
+  for (const [event_type, data_type] of [['create', 'workout'], ['update', 'session'], ['delete', 'daily_spo2']] as const) {
+    await pipe('oura', `oura:${ouraUser}`, { ...documented.ouraNotification, event_type, data_type });
+  }
+  assert.is((await read('oura')).length, 0, 'expected no output, no deletion of an event never written');
+  assert.is(driver.deadLetters().length, 0, 'expected no dead letter');
+  assert.is(sim.requests('oura').length, 0, 'expected no request of the app’s budget');
+  assert.is(await count('unmapped'), '3', 'expected each counted as unmapped');
+  await pipe('oura', `oura:${ouraUser}`, documented.ouraNotification);
+  assert.is((await read('oura')).length, 1, 'expected a mapped type hydrated as before');
+  assert.ok(sim.requests('oura').length > 0, 'with a request of its own');
+});
+
 test('an inline document passes unchanged; a revoked connection is the dead letter connection_revoked', async () => {
   const { driver, pipe, read, tokens } = await setup();
   await pipe('whoop', 'whoop:10129', documented.whoopRecovery);

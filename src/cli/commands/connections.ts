@@ -199,7 +199,7 @@ export function registerConnections(program: Command): void {
     .command('subscribe')
     .addArgument(new Argument('<vendor>', 'the vendor with per-app subscriptions').choices(['oura']))
     .requiredOption('--callback-url <url>', 'the public webhook URL, e.g. https://bridge.example.com/api/bridge/webhooks/oura')
-    .description("create Oura's missing webhook subscriptions and renew those expiring within a week (idempotent)")
+    .description("create Oura's missing webhook subscriptions, renew those expiring within a week and delete ours to data types the bridge does not map (idempotent)")
     .action((_vendor: 'oura', options: { callbackUrl: string }) =>
       refusable(async () => {
         const config = loadConfig();
@@ -209,7 +209,8 @@ export function registerConnections(program: Command): void {
         const result = await subscribeOura({ oauth: client.oauth, credentials: client.credentials, callbackUrl: options.callbackUrl, verificationToken: config.OURA_VERIFICATION_TOKEN });
         for (const s of result.created) console.log(`created ${s}`);
         for (const s of result.renewed) console.log(`renewed ${s}`);
-        console.log(`${result.created.length} created, ${result.renewed.length} renewed, ${result.kept.length} kept`);
+        for (const s of result.removed) console.log(`removed ${s} (a data type the bridge does not map)`);
+        console.log(`${result.created.length} created, ${result.renewed.length} renewed, ${result.kept.length} kept, ${result.removed.length} removed`);
       }),
     );
 }

@@ -33,7 +33,14 @@ function mapSeedDocument(body: JsonObject, context: MappingContext) {
 }
 
 /** Oura's data types → the event vocabulary (docs/design.md §4); others keep Oura's name. */
-const dataTypes: Readonly<Record<string, string>> = { daily_sleep: 'sleep', sleep: 'sleep', daily_readiness: 'readiness', daily_activity: 'activity' };
+const dataTypes: Readonly<Record<string, string>> = { daily_sleep: 'sleep', sleep: 'sleep', daily_readiness: 'readiness', daily_activity: 'activity' } satisfies Record<OuraMappedDataType, string>;
+
+/**
+ * The Oura data types that map to events: the bridge subscribes to these, hydrates and backfills
+ * them, and leaves the others (workout, session, daily_spo2, …) alone until they have a mapping.
+ */
+export const ouraMappedDataTypes = ['daily_sleep', 'daily_readiness', 'daily_activity', 'sleep'] as const;
+export type OuraMappedDataType = (typeof ouraMappedDataTypes)[number];
 
 /** The deletion of the event a document gave: the same data type and identity as mapping it. */
 function retraction(userId: string, type: string, id: string, context: MappingContext) {

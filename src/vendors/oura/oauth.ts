@@ -11,7 +11,9 @@ export const ouraOAuth: VendorOAuth<'oura'> = {
   authorizeUrl: 'https://cloud.ouraring.com/oauth/authorize',
   tokenUrl: 'https://api.ouraring.com/oauth/token',
   apiBaseUrl: 'https://api.ouraring.com',
-  scopes: ['personal', 'daily', 'heartrate', 'workout', 'session', 'spo2'],
+  // Only what the mapped data types need (ouraMappedDataTypes: the daily summaries and sleep
+  // periods), and `personal` for the user id: Oura's own advice, and a user may turn any off.
+  scopes: ['personal', 'daily'],
   scopeSeparator: ' ',
   pkce: false,
   clientAuth: 'client_secret_post',

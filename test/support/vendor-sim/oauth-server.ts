@@ -320,6 +320,13 @@ export async function startOAuthSimulator(options: OAuthSimulatorOptions): Promi
       subscriptions.push(created);
       return send(res, 201, created);
     }
+    const deleted = /^\/v2\/webhook\/subscription\/([^/]+)$/.exec(path);
+    const index = deleted === null ? -1 : subscriptions.findIndex((s) => s.id === decodeURIComponent(deleted[1]!));
+    if (req.method === 'DELETE' && index >= 0) {
+      subscriptions.splice(index, 1);
+      res.writeHead(204).end();
+      return;
+    }
     const renew = /^\/v2\/webhook\/subscription\/renew\/([^/]+)$/.exec(path);
     const subscription = renew === null ? undefined : subscriptions.find((s) => s.id === decodeURIComponent(renew[1]!));
     if (req.method === 'PUT' && subscription !== undefined) {
