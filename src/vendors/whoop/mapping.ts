@@ -43,14 +43,22 @@ function activityOf(doc: JsonObject, kind: 'sleep' | 'workout') {
   };
 }
 
+/**
+ * A sleep; a nap (`nap: true`) is not the night: its performance (sleep had against sleep needed)
+ * is low by nature, so it is a reading, `sleep_performance`, which no rule judges, not the
+ * headline `sleepScore` the sleep rules judge. The night's HRV and resting heart rate come with
+ * its recovery, which WHOOP makes for the cycle's main sleep only.
+ */
 function mapSleep(doc: JsonObject, context: MappingContext) {
   const stages = 'stage_summary';
+  const nap = doc['nap'] === true;
   return buildEvent(
     {
       ...activityOf(doc, 'sleep'),
       dataType: 'sleep',
-      headlines: { sleepScore: numberAt(doc, 'score', 'sleep_performance_percentage') },
+      headlines: nap ? {} : { sleepScore: numberAt(doc, 'score', 'sleep_performance_percentage') },
       readings: [
+        nap ? readingAt(doc, 'sleep_performance', 'percent', 'score', 'sleep_performance_percentage') : undefined,
         readingAt(doc, 'sleep_efficiency', 'percent', 'score', 'sleep_efficiency_percentage'),
         readingAt(doc, 'respiratory_rate', 'breaths_per_min', 'score', 'respiratory_rate'),
         readingAt(doc, 'in_bed_duration', 'ms', 'score', stages, 'total_in_bed_time_milli'),

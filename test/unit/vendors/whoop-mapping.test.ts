@@ -27,6 +27,15 @@ test('a hydrated sleep maps the performance score and stage durations', () => {
   assert.is(reading(event, 'deep_sleep_duration'), 6630370, 'expected slow wave sleep ms');
 });
 
+test('a nap is a sleep event without the sleep score the sleep rules judge: its performance is a reading', () => {
+  const night = JSON.parse(fixture('whoop', 'sleep-document.json').toString('utf8')) as { score: object };
+  const nap = mapOne(whoop, json({ ...night, nap: true, score: { ...night.score, sleep_performance_percentage: 31 } }));
+  assert.is(nap.dataType, 'sleep', 'expected a sleep');
+  assert.is(nap.sleepScore, null, 'expected no sleepScore: a short nap would fire RECOVERY_INTERVENTION as a bad night');
+  assert.is(reading(nap, 'sleep_performance'), 31, 'expected its performance kept as a reading');
+  assert.is(reading(nap, 'deep_sleep_duration'), 6630370, 'expected its stages as the night’s');
+});
+
 test('a hydrated workout maps to an activity event with strain and heart rates, never a sleep', () => {
   const event = mapOne(whoop, fixture('whoop', 'api/workout.json'));
   assert.is(event.dataType, 'activity', 'expected a workout to be an activity event');
