@@ -1,5 +1,6 @@
 import { objectAnswer, type ApiGet } from '../kit/api-get.ts';
-import { arrayAt, isObject, stringAt, type JsonObject } from '../kit/payload-fields.ts';
+import type { JsonObject } from '../kit/payload-fields.ts';
+import { everyPage, pageOf } from '../kit/token-pages.ts';
 import { RecordError } from '../../streams/errors.ts';
 
 /** Google Health API v4 (https://developers.google.com/health); `GOOGLE_HEALTH_API_BASE_URL` overrides it. */
@@ -65,21 +66,13 @@ export interface GoogleHealthApi {
 
 export function googleHealthApi(get: ApiGet): GoogleHealthApi {
   return {
-    async dataPoints(dataType, filter) {
-      const points: JsonObject[] = [];
-      let pageToken: string | undefined;
-      do {
-        const page = objectAnswer(
-          'google-health',
-          await get(`/v4/users/me/dataTypes/${encodeURIComponent(dataType)}/dataPoints`, {
-            filter,
-            ...(pageToken === undefined ? {} : { pageToken }),
-          }),
-        );
-        points.push(...(arrayAt(page, 'dataPoints') ?? []).filter(isObject));
-        pageToken = stringAt(page, 'nextPageToken');
-      } while (pageToken !== undefined);
-      return points;
-    },
+    dataPoints: (dataType, filter) =>
+      everyPage('google-health', async (token) =>
+        pageOf(
+          objectAnswer('google-health', await get(`/v4/users/me/dataTypes/${encodeURIComponent(dataType)}/dataPoints`, { filter, ...(token === undefined ? {} : { pageToken: token }) })),
+          'dataPoints',
+          'nextPageToken',
+        ),
+      ),
   };
 }

@@ -1,5 +1,6 @@
 import { objectAnswer, type ApiGet } from '../kit/api-get.ts';
-import { arrayAt, isObject, type JsonObject } from '../kit/payload-fields.ts';
+import type { JsonObject } from '../kit/payload-fields.ts';
+import { everyPage, pageOf } from '../kit/token-pages.ts';
 
 /** Oura API v2 (https://cloud.ouraring.com/v2/docs); `OURA_API_BASE_URL` overrides the host. */
 export const ouraApiBaseUrl = 'https://api.ouraring.com';
@@ -20,20 +21,14 @@ export interface OuraApi {
 }
 
 export function ouraApi(get: ApiGet): OuraApi {
-  const documentsBetween = async (dataType: string, startDate: string, endDate: string): Promise<JsonObject[]> => {
-    const documents: JsonObject[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = objectAnswer('oura', await get(`/v2/usercollection/${ouraPathSegment(dataType)}`, {
-        start_date: startDate,
-        end_date: endDate,
-        ...(nextToken === undefined ? {} : { next_token: nextToken }),
-      }));
-      documents.push(...(arrayAt(page, 'data') ?? []).filter(isObject));
-      nextToken = typeof page['next_token'] === 'string' && page['next_token'] !== '' ? page['next_token'] : undefined;
-    } while (nextToken !== undefined);
-    return documents;
-  };
+  const documentsBetween = (dataType: string, startDate: string, endDate: string): Promise<JsonObject[]> =>
+    everyPage('oura', async (token) =>
+      pageOf(
+        objectAnswer('oura', await get(`/v2/usercollection/${ouraPathSegment(dataType)}`, { start_date: startDate, end_date: endDate, ...(token === undefined ? {} : { next_token: token }) })),
+        'data',
+        'next_token',
+      ),
+    );
   return {
     document: async (dataType, documentId) => objectAnswer('oura', await get(`/v2/usercollection/${ouraPathSegment(dataType)}/${encodeURIComponent(documentId)}`)),
     documentsBetween,

@@ -1,5 +1,6 @@
 import { objectAnswer, type ApiGet } from '../kit/api-get.ts';
-import { arrayAt, isObject, stringAt, type JsonObject } from '../kit/payload-fields.ts';
+import type { JsonObject } from '../kit/payload-fields.ts';
+import { everyPage, pageOf } from '../kit/token-pages.ts';
 
 /** WHOOP developer API v2 (https://developer.whoop.com/api); `WHOOP_API_BASE_URL` overrides it. */
 export const whoopApiBaseUrl = 'https://api.prod.whoop.com/developer';
@@ -27,15 +28,6 @@ export function whoopApi(get: ApiGet): WhoopApi {
     sleep: (sleepId) => document(`/v2/activity/sleep/${id(sleepId)}`),
     workout: (workoutId) => document(`/v2/activity/workout/${id(workoutId)}`),
     recoveryOfCycle: (cycleId) => document(`/v2/cycle/${id(cycleId)}/recovery`),
-    async collection(path, start, end) {
-      const records: JsonObject[] = [];
-      let nextToken: string | undefined;
-      do {
-        const page = objectAnswer('whoop', await get(path, { start, end, limit: '25', ...(nextToken === undefined ? {} : { nextToken }) }));
-        records.push(...(arrayAt(page, 'records') ?? []).filter(isObject));
-        nextToken = stringAt(page, 'next_token');
-      } while (nextToken !== undefined);
-      return records;
-    },
+    collection: (path, start, end) => everyPage('whoop', async (token) => pageOf(objectAnswer('whoop', await get(path, { start, end, limit: '25', ...(token === undefined ? {} : { nextToken: token }) })), 'records', 'next_token')),
   };
 }
