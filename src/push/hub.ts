@@ -4,7 +4,7 @@ import { eventBody, type Frame, type RoutedRecord } from './record.ts';
 export type Transport = 'sse' | 'websocket';
 
 /** Why the server ended a connection; each is counted in bridge_push_drops_total. */
-export type DropReason = 'slow-client' | 'replay-overflow' | 'replay-failed' | 'token-expired';
+export type DropReason = 'slow-client' | 'replay-overflow' | 'replay-failed' | 'token-expired' | 'protocol-error';
 
 /** One connected client, as the hub sees it; the transports implement it. */
 export interface Subscriber {

@@ -8,7 +8,7 @@ import type { RefusalReason, TokenVerifier } from './auth.ts';
 import { CursorError, decodeCursor, type Cursor } from './cursor.ts';
 import { watchDeparture, type Departure } from './departure.ts';
 import { atExpiry } from './expiry.ts';
-import type { Hub, Session, Subscriber } from './hub.ts';
+import type { DropReason, Hub, Session, Subscriber } from './hub.ts';
 import type { PushMetrics } from './metrics.ts';
 import { sseSubscriber } from './sse.ts';
 import { closeCodes, closeSocket, webSocketSubscriber } from './websocket.ts';
@@ -44,17 +44,21 @@ const refusalText: Record<RefusalReason, string> = {
 export async function startPushServer(options: PushServerOptions): Promise<PushServer> {
   const open = new Set<{ keepAlive(): void }>();
 
-  /** Streams to one authenticated client until it leaves, its token expires or it is dropped. */
-  const stream = (subscriber: Subscriber & { keepAlive(): void }, expiresAt: number, resumeFrom: Cursor | undefined, departure: Departure): void => {
+  /**
+   * Streams to one authenticated client until it leaves, its token expires or it is dropped.
+   * Returns the server's own drop, for what the transport learns of (a protocol error).
+   */
+  const stream = (subscriber: Subscriber & { keepAlive(): void }, expiresAt: number, resumeFrom: Cursor | undefined, departure: Departure): ((reason: DropReason) => void) => {
     const { transport } = subscriber;
     options.metrics.connected(transport, 1);
     let session: Session | undefined;
     let gone = false;
-    const cancelExpiry = atExpiry(expiresAt, () => {
+    const drop = (reason: DropReason): void => {
       session?.close();
-      options.metrics.dropped('token-expired');
-      subscriber.drop('token-expired');
-    });
+      options.metrics.dropped(reason);
+      subscriber.drop(reason);
+    };
+    const cancelExpiry = atExpiry(expiresAt, () => drop('token-expired'));
     const entry = { keepAlive: () => subscriber.keepAlive() };
     open.add(entry);
     departure.onLeave(() => {
@@ -68,6 +72,7 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
       session = s;
       if (gone) s.close();
     });
+    return drop;
   };
 
   const refuse = (transport: Subscriber['transport'], reason: RefusalReason | 'bad-resume'): void => {
@@ -102,6 +107,14 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 4_096 }); // clients only listen
   const accept = async (socket: WebSocket, req: IncomingMessage, url: URL): Promise<void> => {
     const departure = watchDeparture(socket);
+    let drop: ((reason: DropReason) => void) | undefined;
+    // ws reports a client breaking the protocol (a message over maxPayload, an unmasked frame, a
+    // bad opcode, invalid UTF-8) as 'error' once it has begun the close: unheard, that error ends
+    // the process, and it can come before the token is checked.
+    socket.on('error', () => {
+      if (drop === undefined) closeSocket(socket, closeCodes['protocol-error'], 'protocol-error');
+      else drop('protocol-error');
+    });
     const verified = await options.verify(bearer(req, url));
     if (!verified.ok) {
       refuse('websocket', verified.reason);
@@ -117,7 +130,7 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
       return closeSocket(socket, closeCodes.refused, error.message.slice(0, 120)); // close reasons hold 123 bytes
     }
     if (departure.hasLeft()) return;
-    stream(webSocketSubscriber(socket, verified.userId, options.maxBufferedBytes), verified.expiresAt, resumeFrom, departure);
+    drop = stream(webSocketSubscriber(socket, verified.userId, options.maxBufferedBytes), verified.expiresAt, resumeFrom, departure);
   };
 
   const server = createServer((req, res) => {

@@ -9,6 +9,8 @@ export const closeCodes: Record<DropReason | 'refused', number> = {
   'slow-client': 1013, // try again later
   'replay-overflow': 1013,
   'replay-failed': 1011, // server error
+  // ws closes with its own code (1002, 1007, 1009) before the error reaches us; this one is unused.
+  'protocol-error': 1002,
 };
 
 const closeGraceMs = 1_000; // a client that does not answer the close frame is cut off

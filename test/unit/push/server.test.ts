@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { Registry } from 'prom-client';
 import WebSocket from 'ws';
 import { SignJWT } from 'jose';
@@ -17,7 +17,7 @@ import { waitUntil } from '../../support/wait-until.ts';
 const shortLived = (): Verified => ({ ok: true, userId: 'user-1', expiresAt: Date.now() + 10_000 });
 
 /** A push server on loopback with a real hub over an empty log; `verify` is the test's. */
-async function pushServer(verify: (token: string | undefined) => Promise<Verified>): Promise<{ server: PushServer; hub: Hub; connected: (transport: string) => Promise<number> }> {
+async function pushServer(verify: (token: string | undefined) => Promise<Verified>): Promise<{ server: PushServer; hub: Hub; connected: (transport: string) => Promise<number>; drops: (reason: string) => Promise<number> }> {
   const registry = new Registry();
   const hub = createHub({ log: { latest: async () => new Map(), replay: async () => undefined }, maxPending: 10 });
   const server = await startPushServer({ port: 0, host: '127.0.0.1', hub, verify, metrics: createPushMetrics(registry), log: createLogger({ level: 'silent' }), maxBufferedBytes: 64 * 1_024, keepAliveMs: 60_000 });
@@ -25,7 +25,11 @@ async function pushServer(verify: (token: string | undefined) => Promise<Verifie
     const values = (await registry.getSingleMetric('bridge_push_connected_clients')!.get()).values;
     return values.find((v) => v.labels['transport'] === transport)?.value ?? 0;
   };
-  return { server, hub, connected };
+  const drops = async (reason: string): Promise<number> => {
+    const values = (await registry.getSingleMetric('bridge_push_drops_total')!.get()).values;
+    return values.find((v) => v.labels['reason'] === reason)?.value ?? 0;
+  };
+  return { server, hub, connected, drops };
 }
 
 /** A token check that waits for the test's go-ahead the first time, and answers at once after. */
@@ -167,6 +171,49 @@ test('clients that reset their connection while an upgrade is refused do not end
     }
     const answer = await fetch(`http://127.0.0.1:${server.port}/events`);
     assert.is(answer.status, 200, 'expected the server still serving after the resets');
+    await answer.body?.cancel();
+  } finally {
+    await server.close();
+  }
+});
+
+/** Completes a WebSocket handshake by hand, so the test can write frames no client library would. */
+function rawWebSocket(port: number): Promise<{ socket: Socket; closed: Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write('GET /ws HTTP/1.1\r\nhost: x\r\nauthorization: Bearer t\r\nconnection: upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+    });
+    const closed = new Promise<void>((done) => socket.once('close', () => done()));
+    socket.on('error', () => undefined); // the server cutting the connection is what is expected
+    socket.once('data', (chunk) => (String(chunk).startsWith('HTTP/1.1 101') ? resolve({ socket, closed }) : reject(new Error(String(chunk)))));
+  });
+}
+
+test('a client breaking the WebSocket protocol is cut off and counted, and the server serves on', async () => {
+  const { server, hub, connected, drops } = await pushServer(async () => shortLived());
+  try {
+    // Over maxPayload (4,096 bytes): ws answers 1009 and reports an error on the socket.
+    const large = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { headers: { authorization: 'Bearer t' } });
+    await new Promise<void>((resolve) => large.on('message', (data) => String(data).includes('"type":"ready"') && resolve()));
+    const largeClosed = new Promise<number>((resolve) => large.once('close', (code) => resolve(code)));
+    large.send('x'.repeat(5_000));
+    assert.is(await largeClosed, 1009, 'expected the too-big close code');
+    const mask = [0, 0, 0, 0]; // a zero mask leaves the payload as written
+    const frames: Array<[string, number[]]> = [
+      ['unmasked', [0x81, 0x02, 0x68, 0x69]],
+      ['bad opcode', [0x83, 0x80, ...mask]],
+      ['invalid UTF-8', [0x81, 0x82, ...mask, 0xff, 0xfe]],
+    ];
+    for (const [what, bytes] of frames) {
+      const raw = await rawWebSocket(server.port);
+      raw.socket.write(Buffer.from(bytes));
+      await raw.closed; // the close frame, then the connection ends within the close grace
+      assert.ok(raw.socket.destroyed, `expected the ${what} client cut off`);
+    }
+    await waitUntil('every broken client gone', async () => hub.size() === 0 && (await connected('websocket')) === 0, { timeoutMs: 5_000 });
+    assert.is(await drops('protocol-error'), 4, 'expected each broken client counted as a protocol-error drop');
+    const answer = await fetch(`http://127.0.0.1:${server.port}/events`);
+    assert.is(answer.status, 200, 'expected the server still serving');
     await answer.body?.cancel();
   } finally {
     await server.close();
