@@ -58,7 +58,7 @@ export async function startPush(options: PushOptions): Promise<RunningPush> {
   const replaySlots = bulkhead(options.maxConcurrentReplays, replayQueueLimit);
   const log: PriorityLog = {
     latest: (userId) => kafkaLog.latest(userId),
-    replay: (userId, from, deliver) => replaySlots.execute(() => kafkaLog.replay(userId, from, deliver)),
+    replay: (userId, from, deliver, signal) => replaySlots.execute(() => kafkaLog.replay(userId, from, deliver, signal)),
   };
   const hub = createHub({
     log,

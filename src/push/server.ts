@@ -8,7 +8,7 @@ import type { RefusalReason, TokenVerifier } from './auth.ts';
 import { CursorError, decodeCursor, type Cursor } from './cursor.ts';
 import { watchDeparture, type Departure } from './departure.ts';
 import { atExpiry } from './expiry.ts';
-import type { DropReason, Hub, Session, Subscriber } from './hub.ts';
+import type { DropReason, Hub, Subscriber } from './hub.ts';
 import type { PushMetrics } from './metrics.ts';
 import { sseSubscriber } from './sse.ts';
 import { closeCodes, closeSocket, webSocketSubscriber } from './websocket.ts';
@@ -51,27 +51,34 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
   const stream = (subscriber: Subscriber & { keepAlive(): void }, expiresAt: number, resumeFrom: Cursor | undefined, departure: Departure): ((reason: DropReason) => void) => {
     const { transport } = subscriber;
     options.metrics.connected(transport, 1);
-    let session: Session | undefined;
-    let gone = false;
+    const entry = { keepAlive: () => subscriber.keepAlive() };
+    open.add(entry);
+    // The first of leaving, expiry and a drop (the hub's or ours) ends the stream at once: out of
+    // the hub (its replay stopped), the keep-alive and the expiry, so nothing later writes to the
+    // client or counts it a second time. The connection's own close can come much later.
+    const ended = new AbortController();
+    const end = (): boolean => {
+      if (ended.signal.aborted) return false;
+      ended.abort();
+      open.delete(entry);
+      cancelExpiry();
+      return true;
+    };
     const drop = (reason: DropReason): void => {
-      session?.close();
+      if (!end()) return;
       options.metrics.dropped(reason);
       subscriber.drop(reason);
     };
     const cancelExpiry = atExpiry(expiresAt, () => drop('token-expired'));
-    const entry = { keepAlive: () => subscriber.keepAlive() };
-    open.add(entry);
     departure.onLeave(() => {
-      gone = true;
-      open.delete(entry);
-      cancelExpiry();
-      session?.close();
+      end();
       options.metrics.connected(transport, -1);
     });
-    void options.hub.subscribe(subscriber, resumeFrom).then((s) => {
-      session = s;
-      if (gone) s.close();
-    });
+    // The hub counts its own drops.
+    const hubSide: Subscriber = { userId: subscriber.userId, transport, send: (frame) => subscriber.send(frame), drop: (reason) => {
+      if (end()) subscriber.drop(reason);
+    } };
+    void options.hub.subscribe(hubSide, resumeFrom, ended.signal);
     return drop;
   };
 

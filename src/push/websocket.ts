@@ -1,4 +1,5 @@
 import type { WebSocket } from 'ws';
+import { closeGraceMs } from './departure.ts';
 import type { DropReason, Subscriber } from './hub.ts';
 import type { Frame } from './record.ts';
 
@@ -12,8 +13,6 @@ export const closeCodes: Record<DropReason | 'refused', number> = {
   // ws closes with its own code (1002, 1007, 1009) before the error reaches us; this one is unused.
   'protocol-error': 1002,
 };
-
-const closeGraceMs = 1_000; // a client that does not answer the close frame is cut off
 
 /** Ends a socket with a code and reason, and does not wait on a client that stopped reading. */
 export function closeSocket(socket: WebSocket, code: number, reason: string): void {
