@@ -4,12 +4,12 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../obs/logger.ts';
 import { badTargetText, requestUrl } from '../obs/request-url.ts';
-import type { RefusalReason, TokenVerifier } from './auth.ts';
+import type { TokenVerifier } from './auth.ts';
 import { CursorError, decodeCursor, type Cursor } from './cursor.ts';
 import { watchDeparture, type Departure } from './departure.ts';
 import { atExpiry } from './expiry.ts';
 import type { DropReason, Hub, Subscriber } from './hub.ts';
-import type { PushMetrics } from './metrics.ts';
+import type { PushMetrics, Refusal } from './metrics.ts';
 import { sseSubscriber } from './sse.ts';
 import { closeCodes, closeSocket, webSocketSubscriber } from './websocket.ts';
 
@@ -33,12 +33,17 @@ export interface PushServer {
   close(): Promise<void>;
 }
 
-const refusalText: Record<RefusalReason, string> = {
+const refusalText: Record<Exclude<Refusal, 'keys-unavailable' | 'bad-resume'>, string> = {
   missing: 'a bearer token is required (Authorization header or access_token parameter)',
   expired: 'token expired',
   'no-expiry': 'token has no expiry: an exp claim is required',
   invalid: 'invalid token',
 };
+
+// Within a 123-byte close reason. Clients retry after a few seconds; jose fetches the set again
+// on the next token that needs it.
+const keysUnavailableText = 'token keys could not be fetched; try again later';
+const keysRetryAfterSeconds = 5;
 
 /** The client-facing server: SSE on /events, WebSocket on /ws, both for the token's user only. */
 export async function startPushServer(options: PushServerOptions): Promise<PushServer> {
@@ -82,7 +87,7 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
     return drop;
   };
 
-  const refuse = (transport: Subscriber['transport'], reason: RefusalReason | 'bad-resume'): void => {
+  const refuse = (transport: Subscriber['transport'], reason: Refusal): void => {
     options.metrics.refused(transport, reason);
   };
 
@@ -93,6 +98,11 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
     if (req.method !== 'GET') return send(res, 405, { error: 'only GET is served' });
     const departure = watchDeparture(res);
     const verified = await options.verify(bearer(req, url));
+    if (!verified.ok && verified.unavailable) {
+      refuse('sse', verified.reason);
+      res.setHeader('retry-after', String(keysRetryAfterSeconds));
+      return send(res, 503, { error: keysUnavailableText });
+    }
     if (!verified.ok) {
       refuse('sse', verified.reason);
       res.setHeader('www-authenticate', `Bearer error="invalid_token", error_description="${refusalText[verified.reason]}"`);
@@ -123,6 +133,10 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
       else drop('protocol-error');
     });
     const verified = await options.verify(bearer(req, url));
+    if (!verified.ok && verified.unavailable) {
+      refuse('websocket', verified.reason);
+      return closeSocket(socket, closeCodes['keys-unavailable'], keysUnavailableText);
+    }
     if (!verified.ok) {
       refuse('websocket', verified.reason);
       return closeSocket(socket, closeCodes.refused, refusalText[verified.reason]);

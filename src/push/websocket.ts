@@ -4,8 +4,9 @@ import type { DropReason, Subscriber } from './hub.ts';
 import type { Frame } from './record.ts';
 
 /** Close codes a client can act on: 1008 means get a new token, 1013 reconnect with `resume`. */
-export const closeCodes: Record<DropReason | 'refused', number> = {
+export const closeCodes: Record<DropReason | 'refused' | 'keys-unavailable', number> = {
   refused: 1008, // policy violation: missing, invalid or expired token
+  'keys-unavailable': 1013, // the token could not be checked: the JWKS did not answer
   'token-expired': 1008,
   'slow-client': 1013, // try again later
   'replay-overflow': 1013,

@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { request, type ClientRequest, type IncomingMessage } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { createServer, request, type ClientRequest, type IncomingMessage } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { Registry } from 'prom-client';
 import WebSocket from 'ws';
-import { SignJWT } from 'jose';
+import { generateKeyPair, SignJWT } from 'jose';
 import { createTokenVerifier, type Verified } from '../../../src/push/auth.ts';
 import { createHub, type Hub, type PriorityLog } from '../../../src/push/hub.ts';
 import type { RoutedRecord } from '../../../src/push/record.ts';
@@ -310,6 +310,29 @@ test('a client the hub dropped is not counted again when its token expires befor
     await raw.closed;
     assert.is(await drops('replay-overflow'), 1, 'expected the overflow counted');
     assert.is(await drops('token-expired'), 0, 'expected the expiry after the drop not counted');
+  } finally {
+    await server.close();
+  }
+});
+
+test('a JWKS that cannot be fetched gets 503 with Retry-After over SSE and close 1013 over WebSocket, not a token refusal', async () => {
+  const gone = createServer();
+  await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
+  const { port } = gone.address() as AddressInfo;
+  await new Promise((resolve) => gone.close(resolve)); // nothing listens there now
+  const { server, connected } = await pushServer(createTokenVerifier({ jwksUrl: `http://127.0.0.1:${port}/jwks.json` }));
+  const { privateKey } = await generateKeyPair('ES256');
+  const token = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setSubject('user-1').setExpirationTime('5m').sign(privateKey);
+  try {
+    const answer = await fetch(`http://127.0.0.1:${server.port}/events`, { headers: { authorization: `Bearer ${token}` } });
+    assert.is(answer.status, 503, 'expected service unavailable, not 401 or 500');
+    assert.ok(Number(answer.headers.get('retry-after')) > 0, 'expected Retry-After');
+    assert.match(((await answer.json()) as { error: string }).error, 'try again later', 'expected the reason');
+    const socket = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { headers: { authorization: `Bearer ${token}` } });
+    const [code, reason] = await new Promise<[number, string]>((resolve) => socket.once('close', (c, r) => resolve([c, r.toString()])));
+    assert.is(code, 1013, 'expected try-again-later, not 1011 or 1008');
+    assert.match(reason, 'try again later', 'expected the reason in the close frame');
+    assert.is((await connected('sse')) + (await connected('websocket')), 0, 'expected no client counted as connected');
   } finally {
     await server.close();
   }
