@@ -1,3 +1,9 @@
+/**
+ * How long a client the server ended has to take its last bytes (a close frame, a dropped event)
+ * before its connection is cut: one that stopped reading would otherwise hold its socket for ever.
+ */
+export const closeGraceMs = 1_000;
+
 /** A client connection as far as leaving goes: an SSE response or a WebSocket. */
 export interface Closable {
   once(event: 'close', listener: () => void): unknown;

@@ -4,7 +4,7 @@ import { eventBody, type Frame, type RoutedRecord } from './record.ts';
 export type Transport = 'sse' | 'websocket';
 
 /** Why the server ended a connection; each is counted in bridge_push_drops_total. */
-export type DropReason = 'slow-client' | 'replay-overflow' | 'replay-failed' | 'token-expired';
+export type DropReason = 'slow-client' | 'replay-overflow' | 'replay-failed' | 'token-expired' | 'protocol-error';
 
 /** One connected client, as the hub sees it; the transports implement it. */
 export interface Subscriber {
@@ -20,8 +20,11 @@ export interface Subscriber {
 export interface PriorityLog {
   /** Each priority topic's partition for this user and the offset last written there. */
   latest(userId: string): Promise<Cursor>;
-  /** This user's records after `from`, up to at least the end of each partition as of the call. */
-  replay(userId: string, from: Cursor, deliver: (record: RoutedRecord) => void): Promise<void>;
+  /**
+   * This user's records after `from`, up to at least the end of each partition as of the call.
+   * `signal` aborts when the client has gone: the replay stops (and may reject).
+   */
+  replay(userId: string, from: Cursor, deliver: (record: RoutedRecord) => void, signal: AbortSignal): Promise<void>;
 }
 
 export interface HubOptions {
@@ -37,8 +40,10 @@ export interface Hub {
   /**
    * Starts a client's stream: from `resumeFrom` (a reconnect) with every record since, else from
    * now. Resolves once the client is live; never rejects (a failed replay drops the client).
+   * `until` ends the stream when it aborts, even before then: the client is removed at once and
+   * its replay stopped.
    */
-  subscribe(subscriber: Subscriber, resumeFrom?: Cursor): Promise<Session>;
+  subscribe(subscriber: Subscriber, resumeFrom?: Cursor, until?: AbortSignal): Promise<Session>;
   /** Hands one live record to its user's clients. */
   publish(record: RoutedRecord): void;
   /** Connected clients. */
@@ -60,6 +65,8 @@ interface State {
   /** Live records that arrived while the start position was being read; undefined once live. */
   pending: RoutedRecord[] | undefined;
   closed: boolean;
+  /** Aborts once the client is removed, which stops its replay. */
+  readonly removed: AbortController;
 }
 
 /**
@@ -75,6 +82,7 @@ export function createHub(options: HubOptions): Hub {
   const remove = (state: State): void => {
     if (state.closed) return;
     state.closed = true;
+    state.removed.abort();
     connected -= 1;
     const states = byUser.get(state.subscriber.userId);
     states?.delete(state);
@@ -100,8 +108,10 @@ export function createHub(options: HubOptions): Hub {
   };
 
   return {
-    async subscribe(subscriber, resumeFrom) {
-      const state: State = { subscriber, cursor: new Map(), estimated: new Set(), pending: [], closed: false };
+    async subscribe(subscriber, resumeFrom, until) {
+      if (until?.aborted) return { close: () => undefined };
+      const state: State = { subscriber, cursor: new Map(), estimated: new Set(), pending: [], closed: false, removed: new AbortController() };
+      until?.addEventListener('abort', () => remove(state), { once: true });
       // Taken with the registration, so every later record of the feed reaches this client.
       const publishedAtStart = new Map(published);
       connected += 1;
@@ -119,7 +129,7 @@ export function createHub(options: HubOptions): Hub {
           state.estimated.add(topic);
         }
         state.cursor = cursor;
-        if (resumeFrom !== undefined && resumeFrom.size > 0) await options.log.replay(subscriber.userId, resumeFrom, (record) => offer(state, record, false));
+        if (resumeFrom !== undefined && resumeFrom.size > 0) await options.log.replay(subscriber.userId, resumeFrom, (record) => offer(state, record, false), state.removed.signal);
       } catch {
         drop(state, 'replay-failed');
         return { close: () => remove(state) };

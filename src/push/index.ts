@@ -37,6 +37,8 @@ export interface PushOptions {
   readonly replayTimeoutMs: number;
   readonly maxConcurrentReplays: number;
   readonly keepAliveMs: number;
+  /** The live feed crashed and kafkajs does not restart it: the process serves nothing new. */
+  onCrashed?(error: string): void;
 }
 
 export interface RunningPush {
@@ -58,7 +60,7 @@ export async function startPush(options: PushOptions): Promise<RunningPush> {
   const replaySlots = bulkhead(options.maxConcurrentReplays, replayQueueLimit);
   const log: PriorityLog = {
     latest: (userId) => kafkaLog.latest(userId),
-    replay: (userId, from, deliver) => replaySlots.execute(() => kafkaLog.replay(userId, from, deliver)),
+    replay: (userId, from, deliver, signal) => replaySlots.execute(() => kafkaLog.replay(userId, from, deliver, signal)),
   };
   const hub = createHub({
     log,
@@ -69,7 +71,7 @@ export async function startPush(options: PushOptions): Promise<RunningPush> {
       options.log.info({ reason }, 'push client dropped');
     },
   });
-  const feed = await startLiveFeed({ kafka: options.kafka, decode, groupPrefix: options.groupPrefix, publish: (record) => hub.publish(record), onSkipped: (reason) => metrics.skipped(reason) });
+  const feed = await startLiveFeed({ kafka: options.kafka, decode, groupPrefix: options.groupPrefix, publish: (record) => hub.publish(record), onSkipped: (reason) => metrics.skipped(reason), onCrashed: options.onCrashed });
   const server = await startPushServer({ port: options.port, host: options.host, hub, verify, metrics, log: options.log, maxBufferedBytes: options.maxBufferedBytes, keepAliveMs: options.keepAliveMs }).catch(async (error: unknown) => {
     await feed.stop();
     throw error;

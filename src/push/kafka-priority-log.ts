@@ -80,10 +80,10 @@ export function kafkaPriorityLog(options: KafkaPriorityLogOptions): PriorityLog 
         if (end !== undefined && offset >= end - 1n) remaining.delete(key);
         if (remaining.size === 0) finished();
       };
-      // Batches of only transaction markers carry no message but still move the position.
-      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-        if (payload.batchSize === 0) reached(payload.topic, payload.partition, BigInt(payload.lastOffset));
-      });
+      // A batch's last offset counts its control records too: with exactly-once route the
+      // partition's last offset is a commit marker, which eachMessage never sees, and after it
+      // the broker may have nothing more to return.
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => reached(payload.topic, payload.partition, BigInt(payload.lastOffset)));
       consumer.on(consumer.events.GROUP_JOIN, () => {
         for (const t of targets) consumer.seek({ topic: t.topic, partition: t.partition, offset: String(t.after + 1n) });
       });

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
 import { fetchMaxWaitMs } from '../streams/index.ts';
 import type { PriorityRecordDecoder, SkipReason } from './priority-records.ts';
 import { priorityTopics } from './priority-records.ts';
@@ -13,6 +13,8 @@ export interface LiveFeedOptions {
   readonly groupPrefix: string;
   publish(record: RoutedRecord): void;
   onSkipped(reason: SkipReason): void;
+  /** The feed stopped for good: kafkajs does not restart it after this crash. */
+  onCrashed?(error: string): void;
 }
 
 export interface LiveFeed {
@@ -34,6 +36,25 @@ export async function startLiveFeed(options: LiveFeedOptions): Promise<LiveFeed>
   consumer.on(consumer.events.GROUP_JOIN, () => {
     joined = true;
   });
+  // Not ready until it joins again (kafkajs restarts it after most crashes); a crash it does not
+  // restart leaves the feed dead, and clients would wait on a process that sends them nothing.
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    joined = false;
+    if (!payload.restart) options.onCrashed?.(payload.error.name);
+  });
+  consumer.on(consumer.events.STOP, () => {
+    joined = false;
+  });
+  try {
+    await start(consumer, options);
+  } catch (error) {
+    await consumer.disconnect(); // a start-up that waits for Kafka tries again with a new feed
+    throw error;
+  }
+  return { isJoined: () => joined, stop: () => consumer.disconnect() };
+}
+
+async function start(consumer: Consumer, options: LiveFeedOptions): Promise<void> {
   await consumer.connect();
   await consumer.subscribe({ topics: [...priorityTopics], fromBeginning: false });
   await consumer.run({
@@ -44,5 +65,4 @@ export async function startLiveFeed(options: LiveFeedOptions): Promise<LiveFeed>
       else options.publish(record);
     },
   });
-  return { isJoined: () => joined, stop: () => consumer.disconnect() };
 }

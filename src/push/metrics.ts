@@ -3,12 +3,15 @@ import type { RefusalReason } from './auth.ts';
 import type { DropReason, Transport } from './hub.ts';
 import type { SkipReason } from './priority-records.ts';
 
+/** Why a connection was refused before streaming: its token, the key set being unreachable, its resume position. */
+export type Refusal = RefusalReason | 'keys-unavailable' | 'bad-resume';
+
 export interface PushMetrics {
   connected(transport: Transport, delta: 1 | -1): void;
   /** `routedAt` only for live records: a replayed one's age says nothing of the push path. */
   pushed(transport: Transport, routedAt: number | undefined): void;
   dropped(reason: DropReason): void;
-  refused(transport: Transport, reason: RefusalReason | 'bad-resume'): void;
+  refused(transport: Transport, reason: Refusal): void;
   skipped(reason: SkipReason): void;
 }
 
@@ -18,7 +21,7 @@ export function createPushMetrics(registry: Registry): PushMetrics {
   const connected = new Gauge({ name: 'bridge_push_connected_clients', help: 'Clients connected and authenticated, by transport', labelNames: ['transport'], registers });
   const messages = new Counter({ name: 'bridge_push_messages_total', help: 'Events written to clients, by transport', labelNames: ['transport'], registers });
   const drops = new Counter({ name: 'bridge_push_drops_total', help: 'Clients the server disconnected, by reason', labelNames: ['reason'], registers });
-  const refusals = new Counter({ name: 'bridge_push_refusals_total', help: 'Connections refused before streaming (bad token, bad resume position), by transport and reason', labelNames: ['transport', 'reason'], registers });
+  const refusals = new Counter({ name: 'bridge_push_refusals_total', help: 'Connections refused before streaming (bad token, token keys unavailable, bad resume position), by transport and reason', labelNames: ['transport', 'reason'], registers });
   const skipped = new Counter({ name: 'bridge_push_records_skipped_total', help: 'Priority-topic records not pushed (no user key, not an EnrichedBiometricEvent)', labelNames: ['reason'], registers });
   const latency = new Histogram({
     name: 'bridge_push_delivery_seconds',

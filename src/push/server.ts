@@ -4,12 +4,12 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../obs/logger.ts';
 import { badTargetText, requestUrl } from '../obs/request-url.ts';
-import type { RefusalReason, TokenVerifier } from './auth.ts';
+import type { TokenVerifier } from './auth.ts';
 import { CursorError, decodeCursor, type Cursor } from './cursor.ts';
 import { watchDeparture, type Departure } from './departure.ts';
 import { atExpiry } from './expiry.ts';
-import type { Hub, Session, Subscriber } from './hub.ts';
-import type { PushMetrics } from './metrics.ts';
+import type { DropReason, Hub, Subscriber } from './hub.ts';
+import type { PushMetrics, Refusal } from './metrics.ts';
 import { sseSubscriber } from './sse.ts';
 import { closeCodes, closeSocket, webSocketSubscriber } from './websocket.ts';
 
@@ -33,44 +33,61 @@ export interface PushServer {
   close(): Promise<void>;
 }
 
-const refusalText: Record<RefusalReason, string> = {
+const refusalText: Record<Exclude<Refusal, 'keys-unavailable' | 'bad-resume'>, string> = {
   missing: 'a bearer token is required (Authorization header or access_token parameter)',
   expired: 'token expired',
   'no-expiry': 'token has no expiry: an exp claim is required',
   invalid: 'invalid token',
 };
 
+// Within a 123-byte close reason. Clients retry after a few seconds; jose fetches the set again
+// on the next token that needs it.
+const keysUnavailableText = 'token keys could not be fetched; try again later';
+const keysRetryAfterSeconds = 5;
+
 /** The client-facing server: SSE on /events, WebSocket on /ws, both for the token's user only. */
 export async function startPushServer(options: PushServerOptions): Promise<PushServer> {
   const open = new Set<{ keepAlive(): void }>();
 
-  /** Streams to one authenticated client until it leaves, its token expires or it is dropped. */
-  const stream = (subscriber: Subscriber & { keepAlive(): void }, expiresAt: number, resumeFrom: Cursor | undefined, departure: Departure): void => {
+  /**
+   * Streams to one authenticated client until it leaves, its token expires or it is dropped.
+   * Returns the server's own drop, for what the transport learns of (a protocol error).
+   */
+  const stream = (subscriber: Subscriber & { keepAlive(): void }, expiresAt: number, resumeFrom: Cursor | undefined, departure: Departure): ((reason: DropReason) => void) => {
     const { transport } = subscriber;
     options.metrics.connected(transport, 1);
-    let session: Session | undefined;
-    let gone = false;
-    const cancelExpiry = atExpiry(expiresAt, () => {
-      session?.close();
-      options.metrics.dropped('token-expired');
-      subscriber.drop('token-expired');
-    });
     const entry = { keepAlive: () => subscriber.keepAlive() };
     open.add(entry);
-    departure.onLeave(() => {
-      gone = true;
+    // The first of leaving, expiry and a drop (the hub's or ours) ends the stream at once: out of
+    // the hub (its replay stopped), the keep-alive and the expiry, so nothing later writes to the
+    // client or counts it a second time. The connection's own close can come much later.
+    const ended = new AbortController();
+    const end = (): boolean => {
+      if (ended.signal.aborted) return false;
+      ended.abort();
       open.delete(entry);
       cancelExpiry();
-      session?.close();
+      return true;
+    };
+    const drop = (reason: DropReason): void => {
+      if (!end()) return;
+      options.metrics.dropped(reason);
+      subscriber.drop(reason);
+    };
+    const cancelExpiry = atExpiry(expiresAt, () => drop('token-expired'));
+    departure.onLeave(() => {
+      end();
       options.metrics.connected(transport, -1);
     });
-    void options.hub.subscribe(subscriber, resumeFrom).then((s) => {
-      session = s;
-      if (gone) s.close();
-    });
+    // The hub counts its own drops.
+    const hubSide: Subscriber = { userId: subscriber.userId, transport, send: (frame) => subscriber.send(frame), drop: (reason) => {
+      if (end()) subscriber.drop(reason);
+    } };
+    void options.hub.subscribe(hubSide, resumeFrom, ended.signal);
+    return drop;
   };
 
-  const refuse = (transport: Subscriber['transport'], reason: RefusalReason | 'bad-resume'): void => {
+  const refuse = (transport: Subscriber['transport'], reason: Refusal): void => {
     options.metrics.refused(transport, reason);
   };
 
@@ -81,6 +98,11 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
     if (req.method !== 'GET') return send(res, 405, { error: 'only GET is served' });
     const departure = watchDeparture(res);
     const verified = await options.verify(bearer(req, url));
+    if (!verified.ok && verified.unavailable) {
+      refuse('sse', verified.reason);
+      res.setHeader('retry-after', String(keysRetryAfterSeconds));
+      return send(res, 503, { error: keysUnavailableText });
+    }
     if (!verified.ok) {
       refuse('sse', verified.reason);
       res.setHeader('www-authenticate', `Bearer error="invalid_token", error_description="${refusalText[verified.reason]}"`);
@@ -102,7 +124,19 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 4_096 }); // clients only listen
   const accept = async (socket: WebSocket, req: IncomingMessage, url: URL): Promise<void> => {
     const departure = watchDeparture(socket);
+    let drop: ((reason: DropReason) => void) | undefined;
+    // ws reports a client breaking the protocol (a message over maxPayload, an unmasked frame, a
+    // bad opcode, invalid UTF-8) as 'error' once it has begun the close: unheard, that error ends
+    // the process, and it can come before the token is checked.
+    socket.on('error', () => {
+      if (drop === undefined) closeSocket(socket, closeCodes['protocol-error'], 'protocol-error');
+      else drop('protocol-error');
+    });
     const verified = await options.verify(bearer(req, url));
+    if (!verified.ok && verified.unavailable) {
+      refuse('websocket', verified.reason);
+      return closeSocket(socket, closeCodes['keys-unavailable'], keysUnavailableText);
+    }
     if (!verified.ok) {
       refuse('websocket', verified.reason);
       return closeSocket(socket, closeCodes.refused, refusalText[verified.reason]);
@@ -117,7 +151,7 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
       return closeSocket(socket, closeCodes.refused, error.message.slice(0, 120)); // close reasons hold 123 bytes
     }
     if (departure.hasLeft()) return;
-    stream(webSocketSubscriber(socket, verified.userId, options.maxBufferedBytes), verified.expiresAt, resumeFrom, departure);
+    drop = stream(webSocketSubscriber(socket, verified.userId, options.maxBufferedBytes), verified.expiresAt, resumeFrom, departure);
   };
 
   const server = createServer((req, res) => {

@@ -138,6 +138,38 @@ test('reconnecting with Last-Event-ID (SSE) or a resume token (WebSocket) misses
   ws.socket.close();
 });
 
+test('a resume on a partition written in transactions ends at its commit marker, not at the replay timeout', async () => {
+  const dana = unique('dana');
+  const transactional = routedWriter(kafka, unique('push-test-route'));
+  await transactional.connect();
+  const resumeReady = async (lastId: string | undefined) => {
+    const started = Date.now();
+    const sse = await openSse(push.port, token, lastId);
+    await waitUntil('the resumed stream ready', () => sse.frames.some((f) => f.event === 'ready'), { timeoutMs: 20_000 }); // the replay timeout here is 60 s
+    return { sse, took: Date.now() - started };
+  };
+  const token = await userToken(secret, dana);
+  try {
+    const first = await openSse(push.port, token);
+    await waitUntil('ready', () => first.frames.some((f) => f.event === 'ready'));
+    await transactional.write(dana, 'high');
+    await waitUntil('the first event', () => first.eventIds().length === 1, { timeoutMs: 30_000 });
+    first.close();
+    // Missed while away: a data record, then the commit marker, which the replay never sees as a message.
+    const missed = await transactional.write(dana, 'high');
+    const second = await resumeReady(first.lastId());
+    assert.equal(second.sse.eventIds(), missed, 'expected the missed event');
+    assert.ok(second.took < 10_000, `expected the replay to end at the commit marker, took ${second.took} ms`);
+    second.sse.close();
+    // From the last data record itself: only the marker is left to read.
+    const third = await resumeReady(second.sse.lastId());
+    assert.is(third.sse.eventIds().length, 0, 'expected nothing sent again');
+    third.sse.close();
+  } finally {
+    await transactional.disconnect();
+  }
+});
+
 test('a slow client is dropped with a reason instead of buffered without bound', async () => {
   const carol = unique('carol');
   const dropsBefore = await metricValue('bridge_push_drops_total', { reason: 'slow-client' });

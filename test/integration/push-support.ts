@@ -25,8 +25,9 @@ export async function userToken(secret: string, userId: string, expiresAt: numbe
 }
 
 /** Writes events to the priority topics the way route does: Avro values keyed by user id, routing headers. */
-export function routedWriter(kafka: Kafka): { connect(): Promise<void>; write(userId: string, priority: Priority, count?: number): Promise<string[]>; disconnect(): Promise<void> } {
-  const producer: Producer = reliableProducer(kafka);
+export function routedWriter(kafka: Kafka, transactionalId?: string): { connect(): Promise<void>; write(userId: string, priority: Priority, count?: number): Promise<string[]>; disconnect(): Promise<void> } {
+  // Transactional as exactly-once route writes: each send is a transaction, its commit marker the partition's last offset.
+  const producer: Producer = transactionalId === undefined ? reliableProducer(kafka) : kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 });
   const serde = serdes.avro<EnrichedBiometricEvent>({ store: schemaStore(), schema: bridgeSchemas().EnrichedBiometricEvent.json as Schema });
   return {
     connect: () => producer.connect(),
@@ -36,7 +37,12 @@ export function routedWriter(kafka: Kafka): { connect(): Promise<void>; write(us
       const messages = await Promise.all(
         events.map(async (e) => ({ key: userId, value: await serde.serialize(e, topic), headers: { priority, has_triggers: 'false', source: 'bridge', device_type: 'oura' } })),
       );
-      await producer.send({ topic, acks: -1, messages });
+      if (transactionalId === undefined) await producer.send({ topic, acks: -1, messages });
+      else {
+        const transaction = await producer.transaction();
+        await transaction.send({ topic, acks: -1, messages });
+        await transaction.commit();
+      }
       return events.map((e) => e.event.eventId);
     },
     disconnect: () => producer.disconnect(),

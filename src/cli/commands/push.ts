@@ -54,7 +54,16 @@ export async function runPush(config: Readonly<Env>): Promise<void> {
   await warnOfGroupJoinDelay(admin, log, 'replay of a reconnecting client');
   const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   const registry = createRegistryClient(config.SCHEMA_REGISTRY_URL);
-  const push = await startPush({ ...pushSettings(config), kafka, admin, schemaStore: registrySchemaStore(registry), metrics, log });
+  let crashed = false;
+  let stopNow = (): void => undefined;
+  const onCrashed = (error: string): void => {
+    // As a stage does: not ready, then stop, so the orchestrator starts a process that works.
+    log.error({ error }, 'push live feed crashed and is not restarted; stopping');
+    crashed = true;
+    stopNow();
+  };
+  // Kafka can go (or the priority topics be missing) after the admin answered: wait, not exit.
+  const push = await waitFor(() => startPush({ ...pushSettings(config), kafka, admin, schemaStore: registrySchemaStore(registry), metrics, log, onCrashed }), { log, dependency: 'kafka', what: 'to serve the priority topics', isUnavailable: isKafkaUnavailable });
   const obs = await startObsServer({
     port: config.METRICS_PORT,
     host: config.METRICS_HOST,
@@ -68,12 +77,18 @@ export async function runPush(config: Readonly<Env>): Promise<void> {
     ready: () => push.isReady(),
   });
   await new Promise<void>((resolve) => {
-    const removeSignalHandlers = stopOnSignals(async () => {
-      removeSignalHandlers();
-      await push.stop();
-      await obs.close();
-      await admin.disconnect();
-      resolve();
-    }, log);
+    let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> =>
+      (stopping ??= (async () => {
+        removeSignalHandlers();
+        await push.stop();
+        await obs.close();
+        await admin.disconnect();
+        resolve();
+      })());
+    const removeSignalHandlers = stopOnSignals(stop, log);
+    stopNow = () => void stop();
+    if (crashed) stopNow();
   });
+  if (crashed) process.exitCode = 1;
 }

@@ -67,4 +67,48 @@ test('with a JWKS URL, tokens signed by a published key are accepted and the iss
   }
 });
 
+/** A JWKS endpoint on loopback that serves `keys`, answers 500 or never answers, as the test sets it. */
+async function keySetServer(keys: object[]): Promise<{ url: string; mode: { value: 'serve' | 'fail' | 'hang' }; close(): Promise<void> }> {
+  const mode = { value: 'serve' as 'serve' | 'fail' | 'hang' };
+  const server = createServer((_req, res) => {
+    if (mode.value === 'hang') return; // never answers
+    res.writeHead(mode.value === 'serve' ? 200 : 500, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(mode.value === 'serve' ? { keys } : { error: 'down' }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/jwks.json`,
+    mode,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+test('a key set that cannot be fetched is told apart from a bad token: refused, 500, no answer', async () => {
+  const { publicKey, privateKey } = await generateKeyPair('ES256');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+  const signed = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setSubject('user-9').setExpirationTime('5m').sign(privateKey);
+  const unavailable = { ok: false, reason: 'keys-unavailable', unavailable: true };
+  const keySet = await keySetServer([jwk]);
+  try {
+    keySet.mode.value = 'fail';
+    assert.equal(await createTokenVerifier({ jwksUrl: keySet.url })(signed), unavailable, 'expected a 500 from the JWKS reported as unavailable, not as an invalid token');
+    keySet.mode.value = 'hang';
+    assert.equal(await createTokenVerifier({ jwksUrl: keySet.url })(signed), unavailable, 'expected a JWKS that does not answer (jose waits 5 s) reported as unavailable');
+    keySet.mode.value = 'serve';
+    const verify = createTokenVerifier({ jwksUrl: keySet.url });
+    const good = await verify(signed);
+    assert.equal(good.ok && good.userId, 'user-9', 'expected the token accepted while the JWKS answers');
+    const otherKid = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'k2' }).setSubject('user-9').setExpirationTime('5m').sign(privateKey);
+    assert.equal(await verify(otherKid), { ok: false, reason: 'invalid' }, 'expected a key id the fetched set lacks to stay an invalid token');
+  } finally {
+    await keySet.close();
+  }
+  // Gone: the connection is refused (fetch rejects with a plain TypeError, which was rethrown).
+  assert.equal(await createTokenVerifier({ jwksUrl: keySet.url })(signed), unavailable, 'expected a JWKS that refuses connections reported as unavailable');
+});
+
 test.run();

@@ -1,12 +1,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { request, type ClientRequest, type IncomingMessage } from 'node:http';
-import { connect } from 'node:net';
+import { createServer, request, type ClientRequest, type IncomingMessage } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { Registry } from 'prom-client';
 import WebSocket from 'ws';
-import { SignJWT } from 'jose';
+import { generateKeyPair, SignJWT } from 'jose';
 import { createTokenVerifier, type Verified } from '../../../src/push/auth.ts';
-import { createHub, type Hub } from '../../../src/push/hub.ts';
+import { createHub, type Hub, type PriorityLog } from '../../../src/push/hub.ts';
+import type { RoutedRecord } from '../../../src/push/record.ts';
+import { priorityTopic } from '../../../src/topics.ts';
+import { sampleEnriched } from '../../support/enriched-event.ts';
 import { createPushMetrics } from '../../../src/push/metrics.ts';
 import { startPushServer, type PushServer } from '../../../src/push/server.ts';
 import { createLogger } from '../../../src/obs/logger.ts';
@@ -16,16 +19,29 @@ import { waitUntil } from '../../support/wait-until.ts';
 // Long enough for every test here; short, so a stream this file leaks ends and the process exits.
 const shortLived = (): Verified => ({ ok: true, userId: 'user-1', expiresAt: Date.now() + 10_000 });
 
-/** A push server on loopback with a real hub over an empty log; `verify` is the test's. */
-async function pushServer(verify: (token: string | undefined) => Promise<Verified>): Promise<{ server: PushServer; hub: Hub; connected: (transport: string) => Promise<number> }> {
+interface ServerSettings {
+  readonly log?: PriorityLog;
+  readonly maxPending?: number;
+  readonly maxBufferedBytes?: number;
+  readonly keepAliveMs?: number;
+}
+
+/** A push server on loopback with a real hub, over an empty log unless the test brings one; `verify` is the test's. */
+async function pushServer(verify: (token: string | undefined) => Promise<Verified>, settings: ServerSettings = {}): Promise<{ server: PushServer; hub: Hub; connected: (transport: string) => Promise<number>; drops: (reason: string) => Promise<number> }> {
   const registry = new Registry();
-  const hub = createHub({ log: { latest: async () => new Map(), replay: async () => undefined }, maxPending: 10 });
-  const server = await startPushServer({ port: 0, host: '127.0.0.1', hub, verify, metrics: createPushMetrics(registry), log: createLogger({ level: 'silent' }), maxBufferedBytes: 64 * 1_024, keepAliveMs: 60_000 });
+  const metrics = createPushMetrics(registry);
+  const emptyLog: PriorityLog = { latest: async () => new Map(), replay: async () => undefined };
+  const hub = createHub({ log: settings.log ?? emptyLog, maxPending: settings.maxPending ?? 10, onDropped: (reason) => metrics.dropped(reason) });
+  const server = await startPushServer({ port: 0, host: '127.0.0.1', hub, verify, metrics, log: createLogger({ level: 'silent' }), maxBufferedBytes: settings.maxBufferedBytes ?? 64 * 1_024, keepAliveMs: settings.keepAliveMs ?? 60_000 });
   const connected = async (transport: string): Promise<number> => {
     const values = (await registry.getSingleMetric('bridge_push_connected_clients')!.get()).values;
     return values.find((v) => v.labels['transport'] === transport)?.value ?? 0;
   };
-  return { server, hub, connected };
+  const drops = async (reason: string): Promise<number> => {
+    const values = (await registry.getSingleMetric('bridge_push_drops_total')!.get()).values;
+    return values.find((v) => v.labels['reason'] === reason)?.value ?? 0;
+  };
+  return { server, hub, connected, drops };
 }
 
 /** A token check that waits for the test's go-ahead the first time, and answers at once after. */
@@ -168,6 +184,155 @@ test('clients that reset their connection while an upgrade is refused do not end
     const answer = await fetch(`http://127.0.0.1:${server.port}/events`);
     assert.is(answer.status, 200, 'expected the server still serving after the resets');
     await answer.body?.cancel();
+  } finally {
+    await server.close();
+  }
+});
+
+const expiringIn = (ms: number) => async (): Promise<Verified> => ({ ok: true, userId: 'user-1', expiresAt: Date.now() + ms });
+
+function record(offset: number): RoutedRecord {
+  return { topic: priorityTopic('high'), partition: 0, offset: BigInt(offset), userId: 'user-1', priority: 'high', enriched: sampleEnriched({ userId: 'user-1' }), routedAt: Date.now() };
+}
+
+/** A log at offset 4 of the high topic whose replay waits for `gate`. */
+function gatedLog(gate: Promise<void>): PriorityLog {
+  return { latest: async () => new Map([[priorityTopic('high'), { partition: 0, offset: 4n }]]), replay: () => gate };
+}
+
+/** An SSE client that reads the headers and then nothing: what the server writes piles up. */
+function stalledSse(port: number): Promise<{ socket: Socket; closed: Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write('GET /events HTTP/1.1\r\nhost: x\r\nauthorization: Bearer t\r\n\r\n'));
+    const closed = new Promise<void>((done) => socket.once('close', () => done()));
+    socket.on('error', () => undefined); // the server cutting the connection is what is expected
+    socket.once('data', () => {
+      socket.pause();
+      resolve({ socket, closed });
+    });
+    socket.once('error', reject);
+  });
+}
+
+test('an SSE client that stops reading and is dropped gets no write after the end and is cut off after the grace', async () => {
+  const { server, hub, connected, drops } = await pushServer(expiringIn(1_500), { maxBufferedBytes: 256 * 1_024 * 1_024, keepAliveMs: 20 });
+  try {
+    const stalled = await stalledSse(server.port);
+    await waitUntil('the client in the hub', () => hub.size() === 1, { timeoutMs: 5_000 });
+    // Far more than loopback buffers, so the end cannot drain and the response's close waits.
+    for (let offset = 5; offset < 40_000; offset += 1) hub.publish(record(offset));
+    // Expiry ends the response; keep-alives tick every 20 ms after it (they ended the process).
+    await waitUntil('the server to cut the connection', async () => (await connected('sse')) === 0, { timeoutMs: 1_500 + 1_000 + 1_000 }); // expiry, close grace, margin
+    assert.is(hub.size(), 0, 'expected the client out of the hub');
+    assert.is(await drops('token-expired'), 1, 'expected the drop counted once');
+    stalled.socket.resume(); // read the backlog, so the server's close reaches the client
+    await stalled.closed;
+  } finally {
+    await server.close();
+  }
+});
+
+test('a token expiring while the resume is still read ends the stream; the resume finishing later writes nothing', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const { server, hub, drops } = await pushServer(expiringIn(300), { log: gatedLog(gate) });
+  try {
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: server.port, path: '/events', headers: { authorization: 'Bearer t', 'last-event-id': 'h0-1' } }, resolve);
+      req.on('error', reject);
+      req.end();
+    });
+    let text = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => (text += chunk));
+    await new Promise((resolve) => res.once('end', resolve));
+    assert.match(text, 'token-expired', 'expected the stream ended by the expiry');
+    assert.is(hub.size(), 0, 'expected the client out of the hub at once');
+    release(); // the resume finishes: it wrote its ready frame after the end, which ended the process
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.is(await drops('token-expired'), 1, 'expected one drop');
+  } finally {
+    await server.close();
+  }
+});
+
+/** Completes a WebSocket handshake by hand, so the test can write frames no client library would. */
+function rawWebSocket(port: number, query = ''): Promise<{ socket: Socket; closed: Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(`GET /ws${query} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer t\r\nconnection: upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+    });
+    const closed = new Promise<void>((done) => socket.once('close', () => done()));
+    socket.on('error', () => undefined); // the server cutting the connection is what is expected
+    socket.once('data', (chunk) => (String(chunk).startsWith('HTTP/1.1 101') ? resolve({ socket, closed }) : reject(new Error(String(chunk)))));
+  });
+}
+
+test('a client breaking the WebSocket protocol is cut off and counted, and the server serves on', async () => {
+  const { server, hub, connected, drops } = await pushServer(async () => shortLived());
+  try {
+    // Over maxPayload (4,096 bytes): ws answers 1009 and reports an error on the socket.
+    const large = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { headers: { authorization: 'Bearer t' } });
+    await new Promise<void>((resolve) => large.on('message', (data) => String(data).includes('"type":"ready"') && resolve()));
+    const largeClosed = new Promise<number>((resolve) => large.once('close', (code) => resolve(code)));
+    large.send('x'.repeat(5_000));
+    assert.is(await largeClosed, 1009, 'expected the too-big close code');
+    const mask = [0, 0, 0, 0]; // a zero mask leaves the payload as written
+    const frames: Array<[string, number[]]> = [
+      ['unmasked', [0x81, 0x02, 0x68, 0x69]],
+      ['bad opcode', [0x83, 0x80, ...mask]],
+      ['invalid UTF-8', [0x81, 0x82, ...mask, 0xff, 0xfe]],
+    ];
+    for (const [what, bytes] of frames) {
+      const raw = await rawWebSocket(server.port);
+      raw.socket.write(Buffer.from(bytes));
+      await raw.closed; // the close frame, then the connection ends within the close grace
+      assert.ok(raw.socket.destroyed, `expected the ${what} client cut off`);
+    }
+    await waitUntil('every broken client gone', async () => hub.size() === 0 && (await connected('websocket')) === 0, { timeoutMs: 5_000 });
+    assert.is(await drops('protocol-error'), 4, 'expected each broken client counted as a protocol-error drop');
+    const answer = await fetch(`http://127.0.0.1:${server.port}/events`);
+    assert.is(answer.status, 200, 'expected the server still serving');
+    await answer.body?.cancel();
+  } finally {
+    await server.close();
+  }
+});
+
+test('a client the hub dropped is not counted again when its token expires before it is gone', async () => {
+  const { server, hub, drops } = await pushServer(expiringIn(300), { log: gatedLog(new Promise(() => undefined)), maxPending: 1 });
+  try {
+    // A client that never answers the close frame: it stays until the close grace (1 s) cuts it.
+    const raw = await rawWebSocket(server.port, '?resume=h0-1');
+    await waitUntil('the client in the hub', () => hub.size() === 1, { timeoutMs: 5_000 });
+    hub.publish(record(5));
+    hub.publish(record(6)); // more than maxPending while the resume is read
+    await raw.closed;
+    assert.is(await drops('replay-overflow'), 1, 'expected the overflow counted');
+    assert.is(await drops('token-expired'), 0, 'expected the expiry after the drop not counted');
+  } finally {
+    await server.close();
+  }
+});
+
+test('a JWKS that cannot be fetched gets 503 with Retry-After over SSE and close 1013 over WebSocket, not a token refusal', async () => {
+  const gone = createServer();
+  await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
+  const { port } = gone.address() as AddressInfo;
+  await new Promise((resolve) => gone.close(resolve)); // nothing listens there now
+  const { server, connected } = await pushServer(createTokenVerifier({ jwksUrl: `http://127.0.0.1:${port}/jwks.json` }));
+  const { privateKey } = await generateKeyPair('ES256');
+  const token = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setSubject('user-1').setExpirationTime('5m').sign(privateKey);
+  try {
+    const answer = await fetch(`http://127.0.0.1:${server.port}/events`, { headers: { authorization: `Bearer ${token}` } });
+    assert.is(answer.status, 503, 'expected service unavailable, not 401 or 500');
+    assert.ok(Number(answer.headers.get('retry-after')) > 0, 'expected Retry-After');
+    assert.match(((await answer.json()) as { error: string }).error, 'try again later', 'expected the reason');
+    const socket = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { headers: { authorization: `Bearer ${token}` } });
+    const [code, reason] = await new Promise<[number, string]>((resolve) => socket.once('close', (c, r) => resolve([c, r.toString()])));
+    assert.is(code, 1013, 'expected try-again-later, not 1011 or 1008');
+    assert.match(reason, 'try again later', 'expected the reason in the close frame');
+    assert.is((await connected('sse')) + (await connected('websocket')), 0, 'expected no client counted as connected');
   } finally {
     await server.close();
   }
