@@ -56,6 +56,8 @@ export function baselineQueryRoute(config: Readonly<Env>, enrich: () => Baseline
     if (userId.length > maxUserIdLength) return { status: 400, body: { error: `a user id is at most ${maxUserIdLength} characters; this one has ${userId.length}` } };
     if (tokens !== undefined && !config.STATE_QUERY_UNAUTHENTICATED) {
       const verified = await tokens(bearer(req));
+      // The key set could not be fetched: the token may be good, so ask again, not log in again.
+      if (!verified.ok && verified.unavailable) return { status: 503, headers: { 'retry-after': '5' }, body: { error: 'the token keys (PUSH_JWKS_URL) cannot be fetched right now; try again shortly' } };
       if (!verified.ok) return { status: 401, body: { error: `bearer token ${verified.reason}` } };
       if (verified.userId !== userId) return { status: 403, body: { error: 'a token reads only its own user’s baselines' } };
     }

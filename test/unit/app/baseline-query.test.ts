@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SignJWT } from 'jose';
+import { createServer } from 'node:net';
+import { generateKeyPair, SignJWT } from 'jose';
 import { baselineQueryRoute, type BaselineSource } from '../../../src/app/stages/enrich.ts';
 import { loadConfig } from '../../../src/config/index.ts';
 import { startObsServer, type ObsServer } from '../../../src/obs/http-server.ts';
@@ -124,6 +125,29 @@ test('a user held by another instance: 409 naming it, with the URL to ask there 
     assert.equal(body.instance, owner, 'expected the holder named');
     assert.is(body.url, 'http://enrich-2:9464/state/baselines/a%2Fb', 'expected the URL of the same query at the holder, the id encoded once');
     assert.is(body.partition, 5);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a JWKS that cannot be fetched is 503 with Retry-After: the token may be good, so the app asks again rather than signing its user out', async () => {
+  // A port that was free a moment ago: nothing answers there.
+  const closed = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+  const { privateKey } = await generateKeyPair('RS256');
+  const signed = await new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('u1').setExpirationTime('5m').sign(privateKey);
+  const enrich = enrichHoldingEveryone();
+  const server = await serve(enrich.source, { PUSH_JWKS_URL: `http://127.0.0.1:${closed}/jwks.json` });
+  try {
+    const answer = await fetch(`http://127.0.0.1:${server.port}/state/baselines/u1`, { headers: { authorization: `Bearer ${signed}` } });
+    assert.is(answer.status, 503, 'expected 503, not 401 (or 500)');
+    assert.ok(answer.headers.get('retry-after'), 'expected Retry-After');
+    assert.match(((await answer.json()) as { error: string }).error, 'cannot be fetched', 'expected the reason');
+    assert.equal(enrich.asked, [], 'expected the store never asked');
   } finally {
     await server.close();
   }
