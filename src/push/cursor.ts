@@ -46,6 +46,23 @@ export function decodeCursor(text: string): Cursor {
   return cursor;
 }
 
+/** The partition of each priority topic that holds one user's records (route keys by user id). */
+export type UserPartitions = ReadonlyMap<string, number>;
+
+/**
+ * Why a cursor cannot be this user's, or undefined when it can: every position must be on the
+ * user's own partition of its topic. Another partition holds none of their records, and reading
+ * it from an old offset would cost a long read for nothing.
+ */
+export function foreignPosition(cursor: Cursor, partitions: UserPartitions): string | undefined {
+  for (const [topic, { partition }] of cursor) {
+    const own = partitions.get(topic);
+    // Within a 123-byte WebSocket close reason.
+    if (own !== partition) return `resume position names partition ${partition} of ${topic}; this user's is ${own ?? 'unknown'}: reconnect without it`;
+  }
+  return undefined;
+}
+
 /** Whether a record at this place was already delivered (or predates the subscription). */
 export function isBehind(cursor: Cursor, topic: string, partition: number, offset: bigint): boolean {
   const position = cursor.get(topic);

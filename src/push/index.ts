@@ -2,16 +2,16 @@
  * Real-time push of routed events to apps: `bridge run push`. See docs/design.md (push) and
  * docs/operations.md for the contract clients rely on.
  */
-import { bulkhead } from 'cockatiel';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../obs/logger.ts';
 import { createTokenVerifier, type TokenVerifierOptions } from './auth.ts';
-import { createHub, type PriorityLog } from './hub.ts';
+import { createHub } from './hub.ts';
 import { kafkaPriorityLog } from './kafka-priority-log.ts';
 import { startLiveFeed } from './live-feed.ts';
 import { createPushMetrics } from './metrics.ts';
 import { priorityRecordDecoder } from './priority-records.ts';
+import { withReplaySlots } from './replay-slots.ts';
 import type { AvroSchemaStore } from '../streams/index.ts';
 import { startPushServer } from './server.ts';
 
@@ -34,6 +34,7 @@ export interface PushOptions {
   readonly groupPrefix: string;
   readonly maxBufferedBytes: number;
   readonly maxPending: number;
+  /** Longest a resume may take, its wait for a replay slot included, in ms. */
   readonly replayTimeoutMs: number;
   readonly maxConcurrentReplays: number;
   readonly keepAliveMs: number;
@@ -55,13 +56,8 @@ export async function startPush(options: PushOptions): Promise<RunningPush> {
   const verify = createTokenVerifier(options.auth);
   const metrics = createPushMetrics(options.metrics);
   const decode = priorityRecordDecoder(options.schemaStore);
-  const kafkaLog = kafkaPriorityLog({ kafka: options.kafka, admin: options.admin, decode, groupPrefix: `${options.groupPrefix}-replay`, replayTimeoutMs: options.replayTimeoutMs });
-  // Each replay is a short-lived consumer; a burst of reconnects takes turns instead of flooding the broker.
-  const replaySlots = bulkhead(options.maxConcurrentReplays, replayQueueLimit);
-  const log: PriorityLog = {
-    latest: (userId) => kafkaLog.latest(userId),
-    replay: (userId, from, deliver, signal) => replaySlots.execute(() => kafkaLog.replay(userId, from, deliver, signal)),
-  };
+  const kafkaLog = kafkaPriorityLog({ kafka: options.kafka, admin: options.admin, decode, groupPrefix: `${options.groupPrefix}-replay` });
+  const log = withReplaySlots(kafkaLog, { concurrent: options.maxConcurrentReplays, queueLimit: replayQueueLimit, timeoutMs: options.replayTimeoutMs });
   const hub = createHub({
     log,
     maxPending: options.maxPending,
@@ -72,7 +68,7 @@ export async function startPush(options: PushOptions): Promise<RunningPush> {
     },
   });
   const feed = await startLiveFeed({ kafka: options.kafka, decode, groupPrefix: options.groupPrefix, publish: (record) => hub.publish(record), onSkipped: (reason) => metrics.skipped(reason), onCrashed: options.onCrashed });
-  const server = await startPushServer({ port: options.port, host: options.host, hub, verify, metrics, log: options.log, maxBufferedBytes: options.maxBufferedBytes, keepAliveMs: options.keepAliveMs }).catch(async (error: unknown) => {
+  const server = await startPushServer({ port: options.port, host: options.host, hub, verify, partitions: (userId) => kafkaLog.partitions(userId), metrics, log: options.log, maxBufferedBytes: options.maxBufferedBytes, keepAliveMs: options.keepAliveMs }).catch(async (error: unknown) => {
     await feed.stop();
     throw error;
   });

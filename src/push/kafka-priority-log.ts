@@ -1,18 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { Partitioners, type Admin, type Kafka } from 'kafkajs';
-import { fetchMaxWaitMs, raceTimeout } from '../streams/index.ts';
-import type { Cursor, TopicPosition } from './cursor.ts';
+import { Partitioners, type Admin, type Consumer, type Kafka } from 'kafkajs';
+import { fetchMaxWaitMs } from '../streams/index.ts';
+import type { Cursor, TopicPosition, UserPartitions } from './cursor.ts';
 import type { PriorityLog } from './hub.ts';
 import { priorityTopics, type PriorityRecordDecoder } from './priority-records.ts';
 
 export interface KafkaPriorityLogOptions {
-  readonly kafka: Kafka;
-  readonly admin: Admin;
+  readonly kafka: Pick<Kafka, 'consumer'>;
+  readonly admin: Pick<Admin, 'fetchTopicMetadata' | 'fetchTopicOffsets'>;
   readonly decode: PriorityRecordDecoder;
   /** Prefix of the short-lived groups a replay reads through. */
   readonly groupPrefix: string;
-  /** Longest a replay may take before the client is dropped, in ms. */
-  readonly replayTimeoutMs: number;
+}
+
+export interface KafkaPriorityLog extends PriorityLog {
+  /** The partition of each priority topic that holds this user's records. */
+  partitions(userId: string): Promise<UserPartitions>;
 }
 
 const partitionOf = Partitioners.DefaultPartitioner();
@@ -22,7 +25,7 @@ const partitionCountTtlMs = 60_000; // one minute: topics are rarely repartition
  * The priority topics read by position. A user's records sit in one partition per topic (route
  * keys by user id with the Java-compatible partitioner), so a replay re-reads only those.
  */
-export function kafkaPriorityLog(options: KafkaPriorityLogOptions): PriorityLog {
+export function kafkaPriorityLog(options: KafkaPriorityLogOptions): KafkaPriorityLog {
   const counts = new Map<string, { count: number; at: number }>();
   // Many clients connect at once after a deploy; they share one offsets request per topic.
   const inFlightEnds = new Map<string, Promise<Map<number, bigint>>>();
@@ -67,13 +70,25 @@ export function kafkaPriorityLog(options: KafkaPriorityLogOptions): PriorityLog 
       return new Map(positions);
     },
 
-    async replay(userId, from, deliver) {
-      const targets = await replayTargets(from, ends);
+    async partitions(userId) {
+      return new Map(await Promise.all(priorityTopics.map(async (topic): Promise<[string, number]> => [topic, await userPartition(topic, userId)])));
+    },
+
+    async replay(userId, from, deliver, signal) {
+      const targets = await replayTargets(from, userId, userPartition, ends);
+      signal.throwIfAborted();
       if (targets.length === 0) return;
       const consumer = options.kafka.consumer({ groupId: `${options.groupPrefix}-${randomUUID()}`, allowAutoTopicCreation: false, maxWaitTimeInMs: fetchMaxWaitMs });
       const remaining = new Map(targets.map((t) => [`${t.topic}/${t.partition}`, t.end]));
       let finished!: () => void;
-      const done = new Promise<void>((resolve) => (finished = resolve));
+      let stopped!: (reason: unknown) => void;
+      const done = new Promise<void>((resolve, reject) => {
+        finished = resolve;
+        stopped = reject;
+      });
+      done.catch(() => undefined); // it may reject (the client gone) before it is awaited
+      const stop = (): void => stopped(signal.reason);
+      signal.addEventListener('abort', stop, { once: true });
       const reached = (topic: string, partition: number, offset: bigint): void => {
         const key = `${topic}/${partition}`;
         const end = remaining.get(key);
@@ -84,13 +99,19 @@ export function kafkaPriorityLog(options: KafkaPriorityLogOptions): PriorityLog 
       // partition's last offset is a commit marker, which eachMessage never sees, and after it
       // the broker may have nothing more to return.
       consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => reached(payload.topic, payload.partition, BigInt(payload.lastOffset)));
-      consumer.on(consumer.events.GROUP_JOIN, () => {
+      // The group is this consumer's alone, so it is assigned every partition of the topics; the
+      // join comes before the first fetch, and pausing the others there means only the user's
+      // partitions are ever fetched, not the rest of a 7-day log from its start.
+      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+        consumer.pause(othersThan(targets, payload.memberAssignment));
         for (const t of targets) consumer.seek({ topic: t.topic, partition: t.partition, offset: String(t.after + 1n) });
       });
       try {
         await consumer.connect();
+        signal.throwIfAborted();
         // From the beginning: a position older than retention resumes at the oldest record kept.
         await consumer.subscribe({ topics: [...new Set(targets.map((t) => t.topic))], fromBeginning: true });
+        signal.throwIfAborted();
         await consumer.run({
           autoCommit: false,
           eachMessage: async ({ topic, partition, message }) => {
@@ -103,10 +124,9 @@ export function kafkaPriorityLog(options: KafkaPriorityLogOptions): PriorityLog 
             reached(topic, partition, BigInt(message.offset));
           },
         });
-        await raceTimeout(done, options.replayTimeoutMs, () => {
-          throw new Error(`replay not finished within ${options.replayTimeoutMs} ms`);
-        });
+        await done;
       } finally {
+        signal.removeEventListener('abort', stop);
         await consumer.disconnect();
       }
     },
@@ -122,11 +142,24 @@ interface ReplayTarget {
   readonly end: bigint;
 }
 
-async function replayTargets(from: Cursor, ends: (topic: string) => Promise<Map<number, bigint>>): Promise<ReplayTarget[]> {
+/**
+ * The user's partitions the cursor is behind on. A position on any other partition is left out
+ * (the server refuses such a cursor before it gets here): none of the user's records are there.
+ */
+async function replayTargets(from: Cursor, userId: string, userPartition: (topic: string, userId: string) => Promise<number>, ends: (topic: string) => Promise<Map<number, bigint>>): Promise<ReplayTarget[]> {
   const targets: ReplayTarget[] = [];
   for (const [topic, { partition, offset }] of from) {
+    if (partition !== (await userPartition(topic, userId))) continue;
     const end = (await ends(topic)).get(partition);
     if (end !== undefined && offset + 1n < end) targets.push({ topic, partition, after: offset, end });
   }
   return targets;
+}
+
+/** Every assigned partition that is not a target, as `consumer.pause` takes them. */
+function othersThan(targets: readonly ReplayTarget[], assigned: Readonly<Record<string, number[]>>): Parameters<Consumer['pause']>[0] {
+  return Object.entries(assigned).map(([topic, partitions]) => ({
+    topic,
+    partitions: partitions.filter((partition) => !targets.some((t) => t.topic === topic && t.partition === partition)),
+  }));
 }

@@ -5,7 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../obs/logger.ts';
 import { badTargetText, requestUrl } from '../obs/request-url.ts';
 import type { TokenVerifier } from './auth.ts';
-import { CursorError, decodeCursor, type Cursor } from './cursor.ts';
+import { CursorError, decodeCursor, foreignPosition, type Cursor, type UserPartitions } from './cursor.ts';
 import { watchDeparture, type Departure } from './departure.ts';
 import { atExpiry } from './expiry.ts';
 import type { DropReason, Hub, Subscriber } from './hub.ts';
@@ -20,6 +20,8 @@ export interface PushServerOptions {
   readonly host: string;
   readonly hub: Hub;
   readonly verify: TokenVerifier;
+  /** The user's own partition of each priority topic, which a resume position must name. */
+  readonly partitions: (userId: string) => Promise<UserPartitions>;
   readonly metrics: PushMetrics;
   readonly log: Logger;
   /** Bytes written but not yet taken by one client before it is dropped. */
@@ -91,6 +93,25 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
     options.metrics.refused(transport, reason);
   };
 
+  /**
+   * The position a client resumes from (none: from now), or why it is refused: unreadable, or
+   * naming a partition other than the user's own, which would be read for nothing.
+   */
+  const resumePosition = async (userId: string, text: string | undefined): Promise<{ cursor: Cursor | undefined } | string> => {
+    if (text === undefined || text === '') return { cursor: undefined };
+    let cursor: Cursor;
+    try {
+      cursor = decodeCursor(text);
+    } catch (error) {
+      if (!(error instanceof CursorError)) throw error;
+      return error.message;
+    }
+    // Kafka not answering is not the client's fault: the resume goes on and fails as
+    // replay-failed, which clients retry, and the replay reads only the user's partitions anyway.
+    const foreign = await options.partitions(userId).then((own) => foreignPosition(cursor, own), () => undefined);
+    return foreign ?? { cursor };
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = requestUrl(req);
     if (url === undefined) return send(res, 400, { error: badTargetText });
@@ -108,15 +129,12 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
       res.setHeader('www-authenticate', `Bearer error="invalid_token", error_description="${refusalText[verified.reason]}"`);
       return send(res, 401, { error: refusalText[verified.reason] });
     }
-    const resumeText = header(req, 'last-event-id') ?? url.searchParams.get('last_event_id') ?? undefined;
-    let resumeFrom: Cursor | undefined;
-    try {
-      resumeFrom = resumeText === undefined || resumeText === '' ? undefined : decodeCursor(resumeText);
-    } catch (error) {
-      if (!(error instanceof CursorError)) throw error;
+    const resume = await resumePosition(verified.userId, header(req, 'last-event-id') ?? url.searchParams.get('last_event_id') ?? undefined);
+    if (typeof resume === 'string') {
       refuse('sse', 'bad-resume');
-      return send(res, 400, { error: error.message });
+      return send(res, 400, { error: resume });
     }
+    const resumeFrom = resume.cursor;
     if (departure.hasLeft()) return;
     stream(sseSubscriber(res, verified.userId, options.maxBufferedBytes), verified.expiresAt, resumeFrom, departure);
   };
@@ -141,15 +159,12 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
       refuse('websocket', verified.reason);
       return closeSocket(socket, closeCodes.refused, refusalText[verified.reason]);
     }
-    let resumeFrom: Cursor | undefined;
-    const resumeText = url.searchParams.get('resume');
-    try {
-      resumeFrom = resumeText === null || resumeText === '' ? undefined : decodeCursor(resumeText);
-    } catch (error) {
-      if (!(error instanceof CursorError)) throw error;
+    const resume = await resumePosition(verified.userId, url.searchParams.get('resume') ?? undefined);
+    if (typeof resume === 'string') {
       refuse('websocket', 'bad-resume');
-      return closeSocket(socket, closeCodes.refused, error.message.slice(0, 120)); // close reasons hold 123 bytes
+      return closeSocket(socket, closeCodes.refused, resume.slice(0, 120)); // close reasons hold 123 bytes
     }
+    const resumeFrom = resume.cursor;
     if (departure.hasLeft()) return;
     drop = stream(webSocketSubscriber(socket, verified.userId, options.maxBufferedBytes), verified.expiresAt, resumeFrom, departure);
   };

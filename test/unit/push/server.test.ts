@@ -31,8 +31,10 @@ async function pushServer(verify: (token: string | undefined) => Promise<Verifie
   const registry = new Registry();
   const metrics = createPushMetrics(registry);
   const emptyLog: PriorityLog = { latest: async () => new Map(), replay: async () => undefined };
-  const hub = createHub({ log: settings.log ?? emptyLog, maxPending: settings.maxPending ?? 10, onDropped: (reason) => metrics.dropped(reason) });
-  const server = await startPushServer({ port: 0, host: '127.0.0.1', hub, verify, metrics, log: createLogger({ level: 'silent' }), maxBufferedBytes: settings.maxBufferedBytes ?? 64 * 1_024, keepAliveMs: settings.keepAliveMs ?? 60_000 });
+  const log = settings.log ?? emptyLog;
+  const hub = createHub({ log, maxPending: settings.maxPending ?? 10, onDropped: (reason) => metrics.dropped(reason) });
+  const partitions = async (userId: string) => new Map([...(await log.latest(userId))].map(([topic, { partition }]) => [topic, partition]));
+  const server = await startPushServer({ port: 0, host: '127.0.0.1', hub, verify, partitions, metrics, log: createLogger({ level: 'silent' }), maxBufferedBytes: settings.maxBufferedBytes ?? 64 * 1_024, keepAliveMs: settings.keepAliveMs ?? 60_000 });
   const connected = async (transport: string): Promise<number> => {
     const values = (await registry.getSingleMetric('bridge_push_connected_clients')!.get()).values;
     return values.find((v) => v.labels['transport'] === transport)?.value ?? 0;
@@ -310,6 +312,29 @@ test('a client the hub dropped is not counted again when its token expires befor
     await raw.closed;
     assert.is(await drops('replay-overflow'), 1, 'expected the overflow counted');
     assert.is(await drops('token-expired'), 0, 'expected the expiry after the drop not counted');
+  } finally {
+    await server.close();
+  }
+});
+
+test('a resume position on a partition that is not the user\'s is refused: 400 over SSE, close 1008 over WebSocket, and nothing is replayed', async () => {
+  let replays = 0;
+  const log: PriorityLog = { latest: async () => new Map([[priorityTopic('high'), { partition: 0, offset: 4n }]]), replay: async () => void (replays += 1) };
+  const { server, connected } = await pushServer(async () => shortLived(), { log });
+  try {
+    const answer = await fetch(`http://127.0.0.1:${server.port}/events`, { headers: { authorization: 'Bearer t', 'last-event-id': 'h2-1' } });
+    assert.is(answer.status, 400, 'expected a position on another partition refused');
+    assert.match(((await answer.json()) as { error: string }).error, 'partition 2 of neuros.priority.high; this user\'s is 0', 'expected the reason');
+    const socket = new WebSocket(`ws://127.0.0.1:${server.port}/ws?resume=h2-1`, { headers: { authorization: 'Bearer t' } });
+    const [code, reason] = await new Promise<[number, string]>((resolve) => socket.once('close', (c, r) => resolve([c, r.toString()])));
+    assert.is(code, 1008, 'expected the policy close code');
+    assert.match(reason, 'partition 2 of neuros.priority.high', 'expected the reason in the close frame');
+    assert.ok(Buffer.byteLength(reason) <= 123, 'expected the reason to fit a close frame');
+    assert.is(replays, 0, 'expected no replay of another partition');
+    assert.is((await connected('sse')) + (await connected('websocket')), 0, 'expected no client counted as connected');
+    const own = await fetch(`http://127.0.0.1:${server.port}/events`, { headers: { authorization: 'Bearer t', 'last-event-id': 'h0-1' } });
+    assert.is(own.status, 200, 'expected a position on the user\'s own partition accepted');
+    await own.body?.cancel();
   } finally {
     await server.close();
   }
