@@ -1,10 +1,10 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../obs/logger.ts';
 import { badTargetText, requestUrl } from '../obs/request-url.ts';
-import type { TokenVerifier } from './auth.ts';
+import type { TokenVerifier, Verified } from './auth.ts';
 import { CursorError, decodeCursor, foreignPosition, type Cursor, type UserPartitions } from './cursor.ts';
 import { watchDeparture, type Departure } from './departure.ts';
 import { atExpiry } from './expiry.ts';
@@ -42,8 +42,7 @@ const refusalText: Record<Exclude<Refusal, 'keys-unavailable' | 'bad-resume'>, s
   invalid: 'invalid token',
 };
 
-// Within a 123-byte close reason. Clients retry after a few seconds; jose fetches the set again
-// on the next token that needs it.
+// Clients retry after a few seconds; jose fetches the set again on the next token that needs it.
 const keysUnavailableText = 'token keys could not be fetched; try again later';
 const keysRetryAfterSeconds = 5;
 
@@ -119,15 +118,10 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
     if (req.method !== 'GET') return send(res, 405, { error: 'only GET is served' });
     const departure = watchDeparture(res);
     const verified = await options.verify(bearer(req, url));
-    if (!verified.ok && verified.unavailable) {
-      refuse('sse', verified.reason);
-      res.setHeader('retry-after', String(keysRetryAfterSeconds));
-      return send(res, 503, { error: keysUnavailableText });
-    }
     if (!verified.ok) {
       refuse('sse', verified.reason);
-      res.setHeader('www-authenticate', `Bearer error="invalid_token", error_description="${refusalText[verified.reason]}"`);
-      return send(res, 401, { error: refusalText[verified.reason] });
+      const { status, headers, error } = tokenRefusal(verified);
+      return send(res, status, { error }, headers);
     }
     const resume = await resumePosition(verified.userId, header(req, 'last-event-id') ?? url.searchParams.get('last_event_id') ?? undefined);
     if (typeof resume === 'string') {
@@ -140,25 +134,42 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
   };
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 4_096 }); // clients only listen
-  const accept = async (socket: WebSocket, req: IncomingMessage, url: URL): Promise<void> => {
+  /**
+   * Checks the token before the upgrade completes, so a refused one is an HTTP answer (401, or 503
+   * when the keys cannot be fetched) and never a 101 followed by a close.
+   */
+  const upgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<void> => {
+    // Node hands an upgrade's socket over without an error listener: a client resetting it while
+    // its token is checked would otherwise raise an unhandled error and end the process.
+    const onError = (): void => void socket.destroy();
+    socket.on('error', onError);
+    const verified = await options.verify(bearer(req, url));
+    if (!verified.ok) {
+      refuse('websocket', verified.reason);
+      const { status, headers, error } = tokenRefusal(verified);
+      return refuseUpgrade(socket, status, error, headers);
+    }
+    if (socket.destroyed) return; // it left while its token was checked
+    socket.off('error', onError); // ws listens from here on
+    sockets.handleUpgrade(req, socket, head, (ws) => {
+      accept(ws, verified, url).catch((error: unknown) => {
+        options.log.warn({ error: error instanceof Error ? error.name : typeof error }, 'push socket failed');
+        closeSocket(ws, closeCodes['replay-failed'], 'internal error');
+      });
+    });
+  };
+
+  /** Streams to a client whose token was verified at the upgrade, unless its resume position is refused. */
+  const accept = async (socket: WebSocket, verified: Extract<Verified, { ok: true }>, url: URL): Promise<void> => {
     const departure = watchDeparture(socket);
     let drop: ((reason: DropReason) => void) | undefined;
     // ws reports a client breaking the protocol (a message over maxPayload, an unmasked frame, a
     // bad opcode, invalid UTF-8) as 'error' once it has begun the close: unheard, that error ends
-    // the process, and it can come before the token is checked.
+    // the process, and it can come before the resume position is checked.
     socket.on('error', () => {
       if (drop === undefined) closeSocket(socket, closeCodes['protocol-error'], 'protocol-error');
       else drop('protocol-error');
     });
-    const verified = await options.verify(bearer(req, url));
-    if (!verified.ok && verified.unavailable) {
-      refuse('websocket', verified.reason);
-      return closeSocket(socket, closeCodes['keys-unavailable'], keysUnavailableText);
-    }
-    if (!verified.ok) {
-      refuse('websocket', verified.reason);
-      return closeSocket(socket, closeCodes.refused, refusalText[verified.reason]);
-    }
     const resume = await resumePosition(verified.userId, url.searchParams.get('resume') ?? undefined);
     if (typeof resume === 'string') {
       refuse('websocket', 'bad-resume');
@@ -178,13 +189,11 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
   });
   server.on('upgrade', (req, socket, head) => {
     const url = requestUrl(req);
-    if (url === undefined) return refuseUpgrade(socket, '400 Bad Request', badTargetText);
-    if (url.pathname !== pushPaths.websocket) return refuseUpgrade(socket, '404 Not Found', `no such path ${url.pathname}; WebSocket clients connect to ${pushPaths.websocket}`);
-    sockets.handleUpgrade(req, socket, head, (ws) => {
-      accept(ws, req, url).catch((error: unknown) => {
-        options.log.warn({ error: error instanceof Error ? error.name : typeof error }, 'push socket failed');
-        closeSocket(ws, closeCodes['replay-failed'], 'internal error');
-      });
+    if (url === undefined) return refuseUpgrade(socket, 400, badTargetText);
+    if (url.pathname !== pushPaths.websocket) return refuseUpgrade(socket, 404, `no such path ${url.pathname}; WebSocket clients connect to ${pushPaths.websocket}`);
+    upgrade(req, socket, head, url).catch((error: unknown) => {
+      options.log.warn({ error: error instanceof Error ? error.name : typeof error }, 'push upgrade failed');
+      refuseUpgrade(socket, 500, 'internal error');
     });
   });
   // Many idle clients: one timer for all of them, not one each.
@@ -222,16 +231,26 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** The answer to a refused token, the same over SSE and at a WebSocket upgrade. */
+function tokenRefusal(verified: Extract<Verified, { ok: false }>): { status: 401 | 503; headers: Record<string, string>; error: string } {
+  if (verified.unavailable) return { status: 503, headers: { 'retry-after': String(keysRetryAfterSeconds) }, error: keysUnavailableText };
+  const error = refusalText[verified.reason];
+  // RFC 6750: a request without a token gets the bare challenge, a bad token the error with it.
+  const challenge = verified.reason === 'missing' ? 'Bearer' : `Bearer error="invalid_token", error_description="${error}"`;
+  return { status: 401, headers: { 'www-authenticate': challenge }, error };
+}
+
 /** Answers an upgrade request that will not become a WebSocket (there is no ServerResponse for it) and closes. */
-function refuseUpgrade(socket: Duplex, status: '400 Bad Request' | '404 Not Found', error: string): void {
+function refuseUpgrade(socket: Duplex, status: number, error: string, headers: Record<string, string> = {}): void {
   // Node hands an upgrade's socket over without an error listener: a client resetting it while
   // the answer is written would otherwise raise an unhandled error and end the process.
   socket.on('error', () => socket.destroy());
   const body = JSON.stringify({ error });
-  socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  const lines = Object.entries({ ...headers, connection: 'close', 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }).map(([name, value]) => `${name}: ${value}\r\n`);
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${lines.join('')}\r\n${body}`);
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { ...headers, 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
 }

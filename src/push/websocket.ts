@@ -3,10 +3,13 @@ import { closeGraceMs } from './departure.ts';
 import type { DropReason, Subscriber } from './hub.ts';
 import type { Frame } from './record.ts';
 
-/** Close codes a client can act on: 1008 means get a new token, 1013 reconnect with `resume`. */
-export const closeCodes: Record<DropReason | 'refused' | 'keys-unavailable', number> = {
-  refused: 1008, // policy violation: missing, invalid or expired token
-  'keys-unavailable': 1013, // the token could not be checked: the JWKS did not answer
+/**
+ * Close codes a client can act on: 1008 means get a new token (`token-expired`) or reconnect
+ * without `resume` (`refused`), 1013 reconnect with `resume`. A token refused when connecting is
+ * no close code: the upgrade is answered 401 (or 503 when the keys cannot be fetched).
+ */
+export const closeCodes: Record<DropReason | 'refused', number> = {
+  refused: 1008, // policy violation: a resume position that is unreadable or not the user's
   'token-expired': 1008,
   'slow-client': 1013, // try again later
   'replay-overflow': 1013,

@@ -4,8 +4,9 @@ import { Registry } from 'prom-client';
 import WebSocket from 'ws';
 import type { Admin } from 'kafkajs';
 import { createLogger } from '../../src/obs/logger.ts';
-import { closeCodes, startPush, type RunningPush } from '../../src/push/index.ts';
+import { startPush, type RunningPush } from '../../src/push/index.ts';
 import { kafkaClient, schemaStore, unique } from '../support/services.ts';
+import { refusedUpgrade } from '../support/refused-upgrade.ts';
 import { waitUntil } from '../support/wait-until.ts';
 import { ensurePriorityTopics, openSse, openStalledSse, routedWriter, userToken } from './push-support.ts';
 
@@ -82,7 +83,7 @@ test('two users connected: each sees only their own events, over SSE and WebSock
   ws.socket.close();
 });
 
-test('bad and expired tokens are refused: 401 over SSE, close 1008 over WebSocket', async () => {
+test('bad and expired tokens are refused with 401, over SSE and at the WebSocket upgrade', async () => {
   const user = unique('mallory');
   const expired = await openSse(push.port, await userToken(secret, user, Math.floor(Date.now() / 1_000) - 60));
   assert.is(expired.status, 401, 'expected an expired token refused');
@@ -92,10 +93,13 @@ test('bad and expired tokens are refused: 401 over SSE, close 1008 over WebSocke
   assert.is(foreign.status, 401, 'expected a token signed by someone else refused');
   const none = await openSse(push.port, undefined);
   assert.is(none.status, 401, 'expected a request without a token refused');
-  const ws = openSocket('not.a.token');
-  const { code, reason } = await ws.closed;
-  assert.is(code, closeCodes.refused, 'expected the policy-violation close code');
-  assert.is(reason, 'invalid token', 'expected the reason in the close frame');
+  const upgrade = await refusedUpgrade(`ws://127.0.0.1:${push.port}/ws`, { authorization: 'Bearer not.a.token' });
+  assert.is(upgrade.status, 401, 'expected the upgrade refused with 401, not a 101 and a close');
+  assert.equal(JSON.parse(upgrade.body), { error: 'invalid token' }, 'expected the reason in the body');
+  assert.match(upgrade.headers['www-authenticate'] ?? '', /^Bearer error="invalid_token"/, 'expected the Bearer challenge');
+  const expiredUpgrade = await refusedUpgrade(`ws://127.0.0.1:${push.port}/ws`, { authorization: `Bearer ${await userToken(secret, user, Math.floor(Date.now() / 1_000) - 60)}` });
+  assert.is(expiredUpgrade.status, 401, 'expected an expired token refused at the upgrade');
+  assert.ok((await metricValue('bridge_push_refusals_total', { transport: 'websocket', reason: 'expired' })) >= 1, 'expected the WebSocket refusal counted');
   assert.ok((await metricValue('bridge_push_refusals_total', { reason: 'expired' })) >= 1, 'expected the expired refusal counted');
 });
 

@@ -14,6 +14,7 @@ import { createPushMetrics } from '../../../src/push/metrics.ts';
 import { startPushServer, type PushServer } from '../../../src/push/server.ts';
 import { createLogger } from '../../../src/obs/logger.ts';
 import { rawRequest } from '../../support/raw-request.ts';
+import { refusedUpgrade } from '../../support/refused-upgrade.ts';
 import { waitUntil } from '../../support/wait-until.ts';
 
 // Long enough for every test here; short, so a stream this file leaks ends and the process exits.
@@ -109,15 +110,19 @@ test('an SSE client that leaves while its token is checked leaves no stream, hub
   }
 });
 
-test('a WebSocket client that leaves while its token is checked leaves nothing behind either', async () => {
+test('a WebSocket client that leaves while its token is checked, before the upgrade, leaves nothing behind either', async () => {
   const check = heldFirstCheck();
   const { server, hub, connected } = await pushServer(check.verify);
   try {
     const leaving = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { headers: { authorization: 'Bearer t' } });
-    await Promise.all([check.started, new Promise((resolve) => leaving.once('open', resolve))]);
+    leaving.on('error', () => undefined); // it leaves before the handshake ends
+    let opened = false;
+    leaving.once('open', () => (opened = true));
+    await check.started;
     const gone = new Promise((resolve) => leaving.once('close', resolve));
     leaving.terminate();
     await gone;
+    assert.not.ok(opened, 'expected no upgrade before the token was checked');
     await closeReachesServer();
     check.release();
 
@@ -132,7 +137,7 @@ test('a WebSocket client that leaves while its token is checked leaves nothing b
   }
 });
 
-test('a token without exp is refused with 401 and the reason, over SSE and WebSocket', async () => {
+test('a token without exp is refused with 401 and the reason, over SSE and at the WebSocket upgrade', async () => {
   const secret = 'push-server-test-secret-of-32-bytes';
   const { server, connected } = await pushServer(createTokenVerifier({ secrets: [secret] }));
   try {
@@ -141,10 +146,29 @@ test('a token without exp is refused with 401 and the reason, over SSE and WebSo
     assert.is(answer.status, 401, 'expected a token without exp refused');
     assert.equal(await answer.json(), { error: 'token has no expiry: an exp claim is required' }, 'expected the reason in the body');
     assert.match(answer.headers.get('www-authenticate') ?? '', 'no expiry', 'expected the reason in WWW-Authenticate');
-    const socket = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { headers: { authorization: `Bearer ${neverExpiring}` } });
-    const [code, reason] = await new Promise<[number, string]>((resolve) => socket.once('close', (c, r) => resolve([c, r.toString()])));
-    assert.equal([code, reason], [1008, 'token has no expiry: an exp claim is required'], 'expected the policy close code with the reason');
+    const upgrade = await refusedUpgrade(`ws://127.0.0.1:${server.port}/ws`, { authorization: `Bearer ${neverExpiring}` });
+    assert.is(upgrade.status, 401, 'expected the upgrade refused with 401, not a 101 and a close');
+    assert.equal(JSON.parse(upgrade.body), { error: 'token has no expiry: an exp claim is required' }, 'expected the reason in the body');
+    assert.match(upgrade.headers['www-authenticate'] ?? '', 'no expiry', 'expected the reason in WWW-Authenticate');
     assert.is((await connected('sse')) + (await connected('websocket')), 0, 'expected no client counted as connected');
+  } finally {
+    await server.close();
+  }
+});
+
+test('a refused token never gets a WebSocket: the upgrade is answered 401 with the reason and a Bearer challenge, and closed', async () => {
+  const { server, hub } = await pushServer(async (token) => (token === undefined ? { ok: false, reason: 'missing' } : { ok: false, reason: 'expired' }));
+  const upgradeWith = (authorization: string) =>
+    rawRequest(server.port, `GET /ws HTTP/1.1\r\nhost: x\r\n${authorization}connection: upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+  try {
+    const expired = await upgradeWith('authorization: Bearer t\r\n'); // resolves once the server closed
+    assert.match(expired, /^HTTP\/1\.1 401 Unauthorized\r\n/, 'expected 401 instead of 101');
+    assert.match(expired, 'www-authenticate: Bearer error="invalid_token", error_description="token expired"', 'expected the Bearer challenge with the reason');
+    assert.match(expired, '{"error":"token expired"}', 'expected the reason in the body');
+    const missing = await upgradeWith('');
+    assert.match(missing, /^HTTP\/1\.1 401 Unauthorized\r\n/, 'expected 401 without a token');
+    assert.match(missing, 'www-authenticate: Bearer\r\n', 'expected the bare Bearer challenge without a token');
+    assert.is(hub.size(), 0, 'expected no client in the hub');
   } finally {
     await server.close();
   }
@@ -340,7 +364,7 @@ test('a resume position on a partition that is not the user\'s is refused: 400 o
   }
 });
 
-test('a JWKS that cannot be fetched gets 503 with Retry-After over SSE and close 1013 over WebSocket, not a token refusal', async () => {
+test('a JWKS that cannot be fetched gets 503 with Retry-After over SSE and at the WebSocket upgrade, not a token refusal', async () => {
   const gone = createServer();
   await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
   const { port } = gone.address() as AddressInfo;
@@ -353,10 +377,10 @@ test('a JWKS that cannot be fetched gets 503 with Retry-After over SSE and close
     assert.is(answer.status, 503, 'expected service unavailable, not 401 or 500');
     assert.ok(Number(answer.headers.get('retry-after')) > 0, 'expected Retry-After');
     assert.match(((await answer.json()) as { error: string }).error, 'try again later', 'expected the reason');
-    const socket = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { headers: { authorization: `Bearer ${token}` } });
-    const [code, reason] = await new Promise<[number, string]>((resolve) => socket.once('close', (c, r) => resolve([c, r.toString()])));
-    assert.is(code, 1013, 'expected try-again-later, not 1011 or 1008');
-    assert.match(reason, 'try again later', 'expected the reason in the close frame');
+    const upgrade = await refusedUpgrade(`ws://127.0.0.1:${server.port}/ws`, { authorization: `Bearer ${token}` });
+    assert.is(upgrade.status, 503, 'expected the upgrade refused as service unavailable, not 401 or a 101 and a close');
+    assert.ok(Number(upgrade.headers['retry-after']) > 0, 'expected Retry-After on the upgrade too');
+    assert.match(upgrade.body, 'try again later', 'expected the reason');
     assert.is((await connected('sse')) + (await connected('websocket')), 0, 'expected no client counted as connected');
   } finally {
     await server.close();
