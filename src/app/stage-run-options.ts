@@ -6,7 +6,7 @@ import { lmdbBackend, type RunOptions, type StateBackend } from '../streams/inde
  * definition, so a benchmark runs a stage as deployed. The runtime's own defaults are a library's
  * (`runTopology` without them, as tests use it).
  */
-export function stageRunOptions(config: Readonly<Env>) {
+export function stageRunOptions(config: Readonly<Env>, boundMetricsPort?: number) {
   return {
     partitionsConsumedConcurrently: config.STAGE_PARTITION_CONCURRENCY,
     transactionalProducers: config.STAGE_TRANSACTIONAL_PRODUCERS,
@@ -19,9 +19,19 @@ export function stageRunOptions(config: Readonly<Env>) {
     fetchIntervalMs: config.STAGE_FETCH_INTERVAL_MS,
     fetchIdleWaitMs: config.STAGE_FETCH_IDLE_WAIT_MS,
     stateCacheKeys: config.STATE_CACHE_KEYS,
-    // Named to other instances' state queries: the configured URL, else the metrics port at the host the broker sees.
-    queryEndpoint: config.STATE_QUERY_ENDPOINT === undefined ? { port: config.METRICS_PORT } : { endpoint: config.STATE_QUERY_ENDPOINT },
+    ...queryEndpointOf(config, boundMetricsPort),
   } satisfies Partial<RunOptions>;
+}
+
+/**
+ * Where other instances' state queries are told this one answers: STATE_QUERY_ENDPOINT, else the
+ * metrics port (the one the server bound, METRICS_PORT=0 picking it) at the host the broker sees;
+ * none while that port is not known yet.
+ */
+function queryEndpointOf(config: Readonly<Env>, boundMetricsPort: number | undefined): Pick<RunOptions, 'queryEndpoint'> {
+  if (config.STATE_QUERY_ENDPOINT !== undefined) return { queryEndpoint: { endpoint: config.STATE_QUERY_ENDPOINT } };
+  const port = boundMetricsPort ?? config.METRICS_PORT;
+  return port === 0 ? {} : { queryEndpoint: { port } };
 }
 
 /** A deployed stage's local state in LMDB under `dir`, flushed as the configuration says. */

@@ -16,7 +16,19 @@ export interface PushMetrics {
 }
 
 /** The push server's metrics, on the process's one registry (labels carry no user ids). */
+/** One set per registry: a start that Kafka refused is tried again on the same registry, where prom-client refuses a second metric of a name. */
+const created = new WeakMap<Registry, PushMetrics>();
+
 export function createPushMetrics(registry: Registry): PushMetrics {
+  let metrics = created.get(registry);
+  if (metrics === undefined) {
+    metrics = registeredPushMetrics(registry);
+    created.set(registry, metrics);
+  }
+  return metrics;
+}
+
+function registeredPushMetrics(registry: Registry): PushMetrics {
   const registers = [registry];
   const connected = new Gauge({ name: 'bridge_push_connected_clients', help: 'Clients connected and authenticated, by transport', labelNames: ['transport'], registers });
   const messages = new Counter({ name: 'bridge_push_messages_total', help: 'Events written to clients, by transport', labelNames: ['transport'], registers });

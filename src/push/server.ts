@@ -134,6 +134,8 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
   };
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 4_096 }); // clients only listen
+  /** Upgrades whose token is being checked. */
+  const verifying = new Set<Duplex>();
   /**
    * Checks the token before the upgrade completes, so a refused one is an HTTP answer (401, or 503
    * when the keys cannot be fetched) and never a 101 followed by a close.
@@ -143,13 +145,21 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
     // its token is checked would otherwise raise an unhandled error and end the process.
     const onError = (): void => void socket.destroy();
     socket.on('error', onError);
-    const verified = await options.verify(bearer(req, url));
+    // Neither an HTTP connection (closeAllConnections passes it by) nor a ws client yet: close()
+    // must find it, or a check that ends after it would stream to a client that holds the stop.
+    verifying.add(socket);
+    let verified: Verified;
+    try {
+      verified = await options.verify(bearer(req, url));
+    } finally {
+      verifying.delete(socket);
+    }
     if (!verified.ok) {
       refuse('websocket', verified.reason);
       const { status, headers, error } = tokenRefusal(verified);
       return refuseUpgrade(socket, status, error, headers);
     }
-    if (socket.destroyed) return; // it left while its token was checked
+    if (socket.destroyed) return; // it left, or the server closed, while its token was checked
     socket.off('error', onError); // ws listens from here on
     sockets.handleUpgrade(req, socket, head, (ws) => {
       accept(ws, verified, url).catch((error: unknown) => {
@@ -166,9 +176,13 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
     // ws reports a client breaking the protocol (a message over maxPayload, an unmasked frame, a
     // bad opcode, invalid UTF-8) as 'error' once it has begun the close: unheard, that error ends
     // the process, and it can come before the resume position is checked.
+    let broken = false;
     socket.on('error', () => {
-      if (drop === undefined) closeSocket(socket, closeCodes['protocol-error'], 'protocol-error');
-      else drop('protocol-error');
+      if (drop !== undefined) return drop('protocol-error');
+      if (broken) return;
+      broken = true;
+      options.metrics.dropped('protocol-error');
+      closeSocket(socket, closeCodes['protocol-error'], 'protocol-error');
     });
     const resume = await resumePosition(verified.userId, url.searchParams.get('resume') ?? undefined);
     if (typeof resume === 'string') {
@@ -176,7 +190,7 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
       return closeSocket(socket, closeCodes.refused, resume.slice(0, 120)); // close reasons hold 123 bytes
     }
     const resumeFrom = resume.cursor;
-    if (departure.hasLeft()) return;
+    if (broken || departure.hasLeft()) return;
     drop = stream(webSocketSubscriber(socket, verified.userId, options.maxBufferedBytes), verified.expiresAt, resumeFrom, departure);
   };
 
@@ -214,6 +228,7 @@ export async function startPushServer(options: PushServerOptions): Promise<PushS
         for (const socket of sockets.clients) socket.close(1001, 'server shutting down');
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
+        for (const socket of verifying) socket.destroy();
         for (const socket of sockets.clients) socket.terminate();
       }),
   };

@@ -134,7 +134,7 @@ export async function runStages(config: Readonly<Env>, stage: string, options: R
           delivery,
           log,
           events,
-          ...stageRunOptions(config),
+          ...stageRunOptions(config, server.port),
           // Unique per group: a stage's second graph (hydrate-backfill) is a member of its own group.
           ...(config.KAFKA_GROUP_INSTANCE_ID ? { groupInstanceId: `${config.KAFKA_GROUP_INSTANCE_ID}-${topology.name}` } : {}),
           ...state,

@@ -93,7 +93,11 @@ export class StoreQueries {
     if (owned === undefined) return { where: 'unassigned', partition };
     if (owned.has(partition)) {
       const found = await state.lookupRestored(store, partition, bytes);
-      return found.restored ? { where: 'here', partition, value: found.value } : { where: 'restoring', partition };
+      if (found.restored) return { where: 'here', partition, value: found.value };
+      // Restoring already, or its restore at the assignment failed and no record has come to
+      // start it again: the query starts it (or joins it), and does not wait for it.
+      state.ready(partition).catch(() => undefined);
+      return { where: 'restoring', partition };
     }
     const [group] = (await this.#kafka('describe the group', (admin) => admin.describeGroups([this.#options.groupId]))).groups;
     const owner = ownerOf(group, partition);

@@ -46,4 +46,10 @@ test('unset, a stage consumes as the configuration documents it, not with the ru
   assert.equal(options.queryEndpoint, { port: 9464 });
 });
 
+test('METRICS_PORT=0: the query endpoint names the port the server bound, and none before it is known', () => {
+  const config = loadConfig({ METRICS_PORT: '0' });
+  assert.equal(stageRunOptions(config, 41234).queryEndpoint, { port: 41234 });
+  assert.is(stageRunOptions(config).queryEndpoint, undefined, 'expected no endpoint rather than port 0');
+});
+
 test.run();

@@ -387,4 +387,21 @@ test('a JWKS that cannot be fetched gets 503 with Retry-After over SSE and at th
   }
 });
 
+test('a stop while a WebSocket upgrade’s token is being checked ends that connection too, rather than streaming to it and waiting for it to leave', async () => {
+  const check = heldFirstCheck();
+  const { server } = await pushServer(check.verify);
+  const client = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { headers: { authorization: 'Bearer t' } });
+  let opened = false;
+  client.on('open', () => (opened = true));
+  client.on('error', () => undefined);
+  const ended = new Promise<void>((resolve) => client.once('close', () => resolve()));
+  await check.started;
+  const closing = server.close();
+  check.release();
+  const outcome = await Promise.race([closing.then(() => 'closed'), new Promise<string>((resolve) => setTimeout(() => resolve('still waiting'), 3_000))]);
+  assert.is(outcome, 'closed', 'expected the stop to end within seconds');
+  await ended;
+  assert.not.ok(opened, 'expected the upgrade never completed');
+});
+
 test.run();

@@ -10,6 +10,8 @@ import type { ChangelogEntry, ChangelogReader } from '../../../src/streams/state
 import type { StateBackend } from '../../../src/streams/state/backend.ts';
 import { markerKey } from '../../../src/streams/state/chunk-state.ts';
 import { StateStores } from '../../../src/streams/state/state-stores.ts';
+import { StoreQueries } from '../../../src/streams/state/query.ts';
+import type { Admin } from 'kafkajs';
 import { writeBehind } from '../../../src/streams/state/write-behind.ts';
 import { TopologyTestDriver } from '../../../src/streams/testing/index.ts';
 import { addInPlace, float64Aggregate } from '../../support/float-aggregate.ts';
@@ -867,6 +869,35 @@ test('a query reads a partition only once it is restored here, and never opens o
   assert.is(found.restored && (found.value as Buffer | undefined)?.toString(), '5', 'restored: the committed value');
   await stores.assign([]);
   assert.equal(await stores.lookupRestored('counts', 0, Buffer.from('a')), { restored: false }, 'let go of: no answer from what this instance held');
+  await stores.close();
+});
+
+test('a query of a partition whose restore at the assignment failed starts it again, so the answer is not "restoring" for good', async () => {
+  const { topology } = counter();
+  const records: ChangelogEntry[] = [
+    { key: Buffer.from('a'), value: Buffer.from('3'), offset: '0' },
+    { key: markerKey('in'), value: Buffer.from('1'), offset: '1' },
+  ];
+  const whole = wholeChangelog(records);
+  let failing = true;
+  const changelog: ChangelogReader = {
+    ...whole,
+    offsets: (...args) => (failing ? Promise.reject(new Error('broker away')) : whole.offsets(...args)),
+  };
+  const stores = new StateStores({ topology: 'count', groupId: 'bridge.count', specs: topology.stateStores, backend: memoryBackend(), changelog, events: new StreamEvents(), log: createLogger({ level: 'silent' }) });
+  // The key topic's partitions: the one thing of Kafka a query of an owned partition reads.
+  const admin = { fetchTopicOffsets: async () => [{ partition: 0, offset: '0', high: '0', low: '0' }] } as unknown as Admin;
+  const queries = new StoreQueries({ admin: async () => admin, groupId: 'bridge.count', state: stores, keyTopic: 'in', owned: () => new Set([0]) });
+  await stores.assign([0]).catch(() => undefined);
+  failing = false;
+  assert.is((await queries.query('counts', 'a')).where, 'restoring', 'the failed restore: not restored yet');
+  // Nothing else opens the partition here (no record comes): only the query can have started it.
+  let answer = await queries.query('counts', 'a');
+  for (let tries = 0; answer.where === 'restoring' && tries < 50; tries += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    answer = await queries.query('counts', 'a');
+  }
+  assert.equal(answer.where === 'here' ? answer.value : answer.where, 3, 'the query started the restore again, and then answered from it');
   await stores.close();
 });
 
