@@ -30,8 +30,10 @@ export interface TerraPayloadFetchOptions {
   readonly breakerThreshold?: number;
   /** How long the breaker stays open before one trial request, in ms (docs/design.md §6: 60 s). */
   readonly halfOpenAfterMs?: number;
-  /** Which URLs may be fetched: https anywhere, plain http only on loopback (tests' stand-in). */
+  /** Which URLs may be fetched, the pointer's and every redirect's: https anywhere, plain http only on loopback (tests' stand-in). */
   readonly allowUrl?: (url: URL) => boolean;
+  /** The largest document read; a larger one is the dead letter `payload_too_large` rather than a heap it would fill. */
+  readonly maxDocumentBytes?: number;
   readonly now?: () => number;
   /** Told of every breaker transition (for the breaker-state metric and logs). */
   readonly onBreakerStateChange?: (state: BreakerState) => void;
@@ -41,6 +43,7 @@ export const terraStorageDependency = 'terra-storage';
 
 const defaults = {
   timeoutMs: 10_000, // ten seconds: documents can be large, the URL lives 600 s
+  maxDocumentBytes: 64 * 1_048_576, // 64 MiB: a month of samples; the stage's heap holds a few at once
   maxAttempts: 3,
   breakerThreshold: 5,
   halfOpenAfterMs: 60_000, // one minute
@@ -53,6 +56,36 @@ const loopbackHosts = new Set(['127.0.0.1', '::1', '[::1]', 'localhost']);
 
 export function defaultAllowUrl(url: URL): boolean {
   return url.protocol === 'https:' || (url.protocol === 'http:' && loopbackHosts.has(url.hostname));
+}
+
+const maxRedirects = 3;
+/** What is read of an error answer: enough for S3's XML error, whose text says "expired". */
+const errorBodyBytes = 64 * 1_024;
+
+/**
+ * The body, read only up to `limit` bytes. Past it, a document is `payload_too_large` (`truncate`
+ * false) and an error answer is cut there (`truncate`); the rest is never read.
+ */
+async function boundedBytes(response: Response, limit: number, truncate = false): Promise<Buffer> {
+  const tooLarge = () => new PermanentFetchError('payload_too_large', `Terra document is larger than ${limit} bytes`);
+  if (!truncate && Number(response.headers.get('content-length') ?? Number.NaN) > limit) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  // Leaving the loop early (a break or a throw) cancels the body.
+  for await (const chunk of response.body ?? []) {
+    if (total + chunk.byteLength > limit) {
+      if (!truncate) throw tooLarge();
+      chunks.push(chunk.subarray(0, limit - total));
+      total = limit;
+      break;
+    }
+    total += chunk.byteLength;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total);
 }
 
 export function isS3PayloadPointer(message: JsonObject): boolean {
@@ -86,10 +119,29 @@ export function createTerraPayloadFetcher(options: TerraPayloadFetchOptions = {}
   // Retry outside the breaker: every attempt counts towards opening it.
   const policy: IPolicy = wrap(retries, breaker);
 
+  const maxDocumentBytes = options.maxDocumentBytes ?? defaults.maxDocumentBytes;
+
+  /**
+   * The answer at `url`, redirects followed by hand: each must go where `allowUrl` allows, or a
+   * pointer to https storage could lead the stage to a plain-http address inside the network.
+   */
+  async function fetchAllowed(url: URL, signal: AbortSignal): Promise<Response> {
+    for (let hops = 0; ; hops += 1) {
+      const response = await fetch(url, { signal, redirect: 'manual' });
+      const location = response.headers.get('location');
+      if (response.status < 300 || response.status >= 400 || location === null) return response;
+      await response.body?.cancel();
+      if (hops === maxRedirects) throw new PermanentFetchError('payload_redirect_refused', `Terra storage redirected more than ${maxRedirects} times`);
+      const next = new URL(location, url);
+      if (!allowUrl(next)) throw new PermanentFetchError('payload_redirect_refused', `Terra storage redirected to a scheme or host that is not allowed (${next.protocol})`);
+      url = next;
+    }
+  }
+
   async function fetchOnce(url: URL, signal: AbortSignal): Promise<JsonObject> {
-    const response = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
+    const response = await fetchAllowed(url, AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]));
     if (response.status === 403 || response.status === 400) {
-      const text = await response.text();
+      const text = (await boundedBytes(response, errorBodyBytes, true)).toString('utf8');
       // S3 answers an expired pre-signed URL with 403 "Request has expired".
       if (/expired/i.test(text)) throw new PermanentFetchError('payload_expired', `Terra storage says the pre-signed URL has expired (${response.status})`);
       throw new PermanentFetchError('payload_forbidden', `Terra storage refused the pre-signed URL (${response.status})`);
@@ -102,7 +154,7 @@ export function createTerraPayloadFetcher(options: TerraPayloadFetchOptions = {}
       await response.body?.cancel();
       throw new Error(`Terra storage answered ${response.status}`);
     }
-    const bytes = Buffer.from(await response.arrayBuffer());
+    const bytes = await boundedBytes(response, maxDocumentBytes);
     let parsed: unknown;
     try {
       parsed = decodeBody('json', bytes);

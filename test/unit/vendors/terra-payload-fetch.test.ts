@@ -8,9 +8,30 @@ import { DependencyUnavailableError, RecordError } from '../../../src/streams/er
 // A loopback server stands in for Terra's storage; each path answers a scripted status sequence.
 const script = new Map<string, number[]>();
 const hits = new Map<string, number>();
+/** Paths that redirect (to the location given) or answer a body of their own. */
+const redirects = new Map<string, string>();
+const bodies = new Map<string, { chunks: number; chunkBytes: number; declared: boolean }>();
 const server: Server = createServer((req, res) => {
   const path = req.url ?? '';
   hits.set(path, (hits.get(path) ?? 0) + 1);
+  const location = redirects.get(path);
+  if (location !== undefined) return void res.writeHead(302, { location }).end();
+  const body = bodies.get(path);
+  if (body !== undefined) {
+    const chunk = Buffer.alloc(body.chunkBytes, 0x20);
+    res.writeHead(200, body.declared ? { 'content-length': String(body.chunks * body.chunkBytes) } : {});
+    // Written as the reader takes it, so a reader that stops early leaves most of it unsent.
+    let sent = 0;
+    const more = (): void => {
+      while (sent < body.chunks) {
+        sent += 1;
+        if (!res.write(chunk)) return void res.once('drain', more);
+      }
+      res.end();
+    };
+    res.on('close', () => (sent = body.chunks));
+    return more();
+  }
   const status = script.get(path)?.shift() ?? 200;
   res.writeHead(status).end(status === 200 ? '{"type":"sleep","user":{"user_id":"u"},"data":[]}' : status === 403 ? 'Request has expired' : 'nope');
 });
@@ -60,6 +81,30 @@ test('a URL past expires_in is payload_expired without a request', async () => {
 test('only https, or http on loopback, may be fetched', async () => {
   const error = await failure(createTerraPayloadFetcher({ now: () => now }).fetchDocument({ type: 's3_payload', url: 'http://169.254.169.254/latest', expires_in: 600 }, now));
   assert.is((error as RecordError).reason, 'unmappable', 'expected a refused URL');
+});
+
+test('a redirect is followed only where a pointer could lead: a redirect to plain http off loopback is payload_redirect_refused, not fetched', async () => {
+  redirects.set('/moved', '/ok');
+  const moved = await createTerraPayloadFetcher({ now: () => now }).fetchDocument(pointer('/moved'), now);
+  assert.is(moved['type'], 'sleep', 'expected an allowed redirect followed');
+  // Plain http off the loopback addresses allowed (still loopback here, so a build without the check reaches nothing).
+  redirects.set('/to-metadata', 'http://127.0.0.2:1/latest/meta-data/');
+  const refused = await failure(createTerraPayloadFetcher({ now: () => now }).fetchDocument(pointer('/to-metadata'), now));
+  assert.instance(refused, RecordError, 'expected a dead letter, not a retry');
+  assert.is((refused as RecordError).reason, 'payload_redirect_refused');
+  assert.is(hits.get('/to-metadata'), 1, 'expected no retry');
+  redirects.set('/loop', '/loop');
+  assert.is(((await failure(createTerraPayloadFetcher({ now: () => now }).fetchDocument(pointer('/loop'), now))) as RecordError).reason, 'payload_redirect_refused', 'expected a redirect loop refused');
+});
+
+test('a document past maxDocumentBytes is payload_too_large, declared or not, and the rest is not read', async () => {
+  bodies.set('/declared', { chunks: 64, chunkBytes: 16_384, declared: true });
+  const declared = await failure(createTerraPayloadFetcher({ now: () => now, maxDocumentBytes: 65_536 }).fetchDocument(pointer('/declared'), now));
+  assert.is((declared as RecordError).reason, 'payload_too_large', 'expected a declared length past the limit refused');
+  bodies.set('/streamed', { chunks: 64, chunkBytes: 16_384, declared: false });
+  const streamed = await failure(createTerraPayloadFetcher({ now: () => now, maxDocumentBytes: 65_536 }).fetchDocument(pointer('/streamed'), now));
+  assert.is((streamed as RecordError).reason, 'payload_too_large', 'expected a body that grows past the limit refused');
+  assert.is(hits.get('/streamed'), 1, 'expected no retry');
 });
 
 test('storage down: retries run out, then the breaker opens and the stage is told to pause', async () => {
