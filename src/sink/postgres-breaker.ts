@@ -27,11 +27,15 @@ export interface PostgresBreaker {
   onStateChange(listener: (state: 'closed' | 'open' | 'half-open') => void): void;
 }
 
-// Connection-level failures: refused/reset sockets, timeouts, SQLSTATE class 08 (connection
-// exception), 57P0x (server shutting down or starting) and 53300 (too many connections). Only these
-// count toward the breaker: a bad row failing five times is not an outage and must not stall
-// the stage.
-const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', '53300']);
+// Failures of Postgres, not of a row, which every row of every chunk would meet alike until
+// someone or something fixes Postgres: refused/reset sockets, timeouts, SQLSTATE class 08
+// (connection exception), 57P0x (server shutting down or starting), 53300 (too many
+// connections), 53100 / 53200 (disk full, out of memory), 57014 (a statement or lock timeout: a
+// server that hangs), 25006 (a read-only server: a failover's old primary), 28000 / 28P01 (the
+// login refused: a rotated password) and 42501 (a permission revoked). Only these count toward the
+// breaker and pause the stage: a bad row failing five times is not an outage and must not stall
+// it, while dead-lettering every row of an outage would leave the table for the redrive to fill.
+const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', '53300', '53100', '53200', '57014', '25006', '28000', '28P01', '42501']);
 
 export function isPostgresUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
@@ -39,8 +43,9 @@ export function isPostgresUnavailable(error: unknown): boolean {
   if (typeof code === 'string' && (unavailableCodes.has(code) || code.startsWith('08') || /^57P0[1-3]$/.test(code))) {
     return true;
   }
-  // node-postgres reports lost connections and pool connect timeouts without a code.
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended/i.test(
+  // node-postgres reports lost connections, pool connect timeouts and its own query timeout
+  // (the pool's query_timeout: a server that does not answer) without a code.
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended|Query read timeout/i.test(
     error.message,
   );
 }

@@ -19,6 +19,11 @@ test('connection errors are recognised; data errors are not', () => {
   assert.ok(isPostgresUnavailable(Object.assign(new Error('x'), { code: '57P01' })), 'expected admin shutdown to mean unavailable');
   assert.ok(isPostgresUnavailable(Object.assign(new Error('x'), { code: '08006' })), 'expected SQLSTATE class 08 to mean unavailable');
   assert.ok(isPostgresUnavailable(new Error('Connection terminated unexpectedly')), 'expected a lost connection to mean unavailable');
+  for (const [code, what] of [['57014', 'a statement timeout'], ['25006', 'a read-only server after a failover'], ['53100', 'a full disk'], ['28P01', 'a refused password'], ['42501', 'a revoked permission']] as const) {
+    assert.ok(isPostgresUnavailable(Object.assign(new Error('x'), { code })), `expected ${what} (${code}) to pause, not to dead-letter every row`);
+  }
+  assert.ok(isPostgresUnavailable(new Error('Query read timeout')), 'expected the pool’s query timeout to mean unavailable');
+  assert.not.ok(isPostgresUnavailable(Object.assign(new Error('x'), { code: '23505' })), 'expected a constraint violation (one row) not to mean unavailable');
   assert.not.ok(isPostgresUnavailable(badData()), 'expected a data error not to mean unavailable');
   assert.not.ok(isPostgresUnavailable('ECONNREFUSED'), 'expected non-errors not to count');
 });
