@@ -117,13 +117,18 @@ export function deadLetterOrigin(dlqTopic: string, partition: number, message: K
   return from?.topic === dlqTopic ? `${from.partition}/${from.offset}` : `${partition}/${message.offset}`;
 }
 
-/** The record as it was before it failed: same key and value, its own headers without dlq-*. */
+/**
+ * The record as it was before it failed: same key and value, its own headers without dlq-*, and
+ * `redriven-from` naming its first dead letter (deadLetterOrigin), not the one sent: once the first
+ * has aged out or a later one is read first, each redrive would otherwise start a chain of its own
+ * and send the record back once more than the last.
+ */
 export function redriveMessage(dlqTopic: string, partition: number, message: KafkaMessage): Message {
   const headers: IHeaders = {};
   for (const [name, value] of Object.entries(message.headers ?? {})) {
     if (!name.startsWith(dlqHeaderPrefix) && value !== undefined) headers[name] = value;
   }
-  headers[redrivenFromHeader] = `${dlqTopic}/${partition}/${message.offset}`;
+  headers[redrivenFromHeader] = `${dlqTopic}/${deadLetterOrigin(dlqTopic, partition, message)}`;
   keepReceivedAt(headers, message);
   return { key: message.key, value: message.value, headers };
 }

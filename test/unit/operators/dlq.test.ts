@@ -72,4 +72,10 @@ test('a record that failed again after a redrive has the origin of its first dea
   assert.is(deadLetterOrigin('dlq.hydrate', 5, foreign), '5/90', 'expected a redrive from another dead-letter topic not to count');
 });
 
+test('a record redriven again names its first dead letter, not the one sent, so its copies share one origin whichever is read first', () => {
+  const again = Object.assign(letter('connection_revoked', 2), { offset: '90' });
+  again.headers = { ...again.headers, 'redriven-from': Buffer.from('dlq.hydrate/2/7') };
+  assert.is(redriveMessage('dlq.hydrate', 5, again).headers?.['redriven-from'], 'dlq.hydrate/2/7', 'expected the origin carried on (it named 5/90, a chain of its own once 2/7 aged out)');
+});
+
 test.run();
