@@ -21,6 +21,12 @@ export function checkHeaders(
   if (!acceptsContentType(vendor, headers['content-type'])) {
     return { status: 415, reason: `content type must be ${vendor.contentTypes.join(' or ')}` };
   }
+  // The raw record keeps the body as sent and no encoding: a compressed one would be accepted
+  // and then fail its signature check with nothing left to say it was compressed.
+  const encoding = headers['content-encoding']?.trim().toLowerCase();
+  if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
+    return { status: 415, reason: `content encoding ${encoding} is not accepted: send the body uncompressed` };
+  }
   return undefined;
 }
 

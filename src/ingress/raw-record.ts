@@ -1,4 +1,3 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import type { Message } from 'kafkajs';
 import type { VendorEntry } from '../vendors/index.ts';
 import { receivedAtHeader } from '../vendors/kit/received-at.ts';
@@ -7,8 +6,20 @@ export interface ReceivedRequest {
   readonly requestId: string;
   readonly receivedAtMs: number;
   readonly sourceAddress: string | undefined;
-  readonly headers: IncomingHttpHeaders;
+  /** Each header's first value (firstHeaderValues). */
+  readonly headers: Readonly<Record<string, string | undefined>>;
   readonly body: Buffer;
+}
+
+/**
+ * Each header's first value. A checked header sent twice is refused unless both values are the
+ * same (checkAuthHeaders), and Node joins repeats into one value ("ABCD, ABCD"), which verify
+ * would read as a signature that matches nothing, after the vendor had its 202.
+ */
+export function firstHeaderValues(distinct: NodeJS.Dict<string[]>): Record<string, string> {
+  const first: Record<string, string> = {};
+  for (const [name, values] of Object.entries(distinct)) if (values?.[0] !== undefined) first[name] = values[0];
+  return first;
 }
 
 /**

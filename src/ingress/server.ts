@@ -8,7 +8,7 @@ import { createAccessLog } from './access-log.ts';
 import { checkAuthHeaders, checkHeaders } from './cheap-checks.ts';
 import { getHandshake, postHandshake, type HandshakeSettings } from './handshakes.ts';
 import { createIngressMetrics, type IngressMetrics } from './metrics.ts';
-import { rawMessage } from './raw-record.ts';
+import { firstHeaderValues, rawMessage } from './raw-record.ts';
 import { RecordTooLargeError, SinkUnavailableError, type RawSink } from './raw-sink.ts';
 import { readBody } from './read-body.ts';
 
@@ -147,7 +147,7 @@ export function createIngress(options: IngressOptions): Ingress {
       requestId,
       receivedAtMs: Date.now(),
       sourceAddress: sourceAddress(req),
-      headers: req.headers,
+      headers: firstHeaderValues(req.headersDistinct),
       body,
     });
     inFlight++;

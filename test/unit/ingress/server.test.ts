@@ -156,6 +156,23 @@ test('400: empty body, or a signature header sent twice with different values', 
   assert.is(sink.sent.length, 0, 'nothing written');
 });
 
+test('a signature header sent twice with the same value is written once, as the vendor signed it, not joined into a value that matches nothing', async ({ url, sink }) => {
+  const headers = ouraHeaders(ouraBody);
+  const signature = headers['x-oura-signature'];
+  assert.is(await rawPost(`${url}/webhooks/oura`, { ...headers, 'x-oura-signature': [signature, signature] }, ouraBody), 202, 'accepted');
+  const h = sink.sent[0]!.message.headers as Record<string, string>;
+  assert.is(h['x-oura-signature'], signature, 'expected the one value (Node joins repeats as "v, v")');
+});
+
+test('a compressed body is refused with 415 and the reason, not accepted and then lost as a bad signature', async ({ url, sink }) => {
+  const res = await fetch(`${url}/webhooks/oura`, { method: 'POST', headers: { ...ouraHeaders(ouraBody), 'content-encoding': 'gzip' }, body: ouraBody });
+  assert.is(res.status, 415);
+  assert.match(((await res.json()) as { error: string }).error, 'content encoding gzip is not accepted');
+  const identity = await fetch(`${url}/webhooks/oura`, { method: 'POST', headers: { ...ouraHeaders(ouraBody), 'content-encoding': 'identity' }, body: ouraBody });
+  assert.is(identity.status, 202, 'expected identity accepted');
+  assert.is(sink.sent.length, 1, 'expected only the uncompressed one written');
+});
+
 test('Oura challenge: 200 echo with our token, 401 with another', async ({ url }) => {
   const ok = await fetch(`${url}/webhooks/oura?verification_token=oura-token&challenge=abc123`);
   assert.is(ok.status, 200, 'our token');
