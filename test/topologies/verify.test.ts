@@ -82,6 +82,19 @@ test('a repeated delivery (same trace_id) is forwarded once and counted, not dea
   assert.match(await metrics.metrics(), /verify_repeated_deliveries_total\{vendor="whoop"\} 1/, 'counted once');
 });
 
+test('a signed Terra request sent again under another X-Terra-Trace-Id (the signature does not cover it) is a repeat, not a new delivery', async () => {
+  const { driver, input, metrics } = setup();
+  const value = Buffer.from(JSON.stringify({ type: 'sleep', user: { user_id: 'terra-user-1', provider: 'OURA' }, data: [] }));
+  const t = String(Math.floor(now / 1000));
+  const signature = `t=${t},v1=${createHmac('sha256', 'terra-secret').update(`${t}.`).update(value).digest('hex')}`;
+  const delivery = (trace: string) => ({ value, headers: { 'content-type': 'application/json', 'terra-signature': signature, 'x-terra-trace-id': trace, 'x-request-id': trace, 'received-at': String(now) } });
+  await input('raw.terra').pipe(delivery('trace-original'));
+  await input('raw.terra').pipe(delivery('trace-forged'));
+  const out = await driver.outputTopic('verified.terra', serdes.string(), serdes.bytes()).readRecords();
+  assert.is(out.length, 1, 'forwarded once');
+  assert.match(await metrics.metrics(), /verify_repeated_deliveries_total\{vendor="terra"\} 1/, 'the second counted as a repeat');
+});
+
 test('recordConcurrency: claims run at once, each delivery goes on once, outputs keep the input order', async () => {
   // A guard on a slow link: later claims answer sooner, so an ordered result is the runtime's doing.
   const guard = memoryReplayGuard();

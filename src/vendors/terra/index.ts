@@ -1,10 +1,9 @@
 import { csv, positiveInt } from '../kit/env.ts';
 import { userIdAt } from '../kit/body.ts';
 import { hour, jsonBodies, vendorPlugin } from '../kit/plugin.ts';
-import { header } from '../kit/webhook.ts';
 import { terraDestination } from './destination.ts';
 import { terraMapping } from './mapping.ts';
-import { terraSignature, terraSignatureHeader, terraSignatureHeaders } from './signature.ts';
+import { terraSignature, terraSignatureHeaders } from './signature.ts';
 
 export const terra = vendorPlugin({
   id: 'terra',
@@ -14,8 +13,11 @@ export const terra = vendorPlugin({
   redactedHeaders: [],
   retryHorizonMs: 24 * hour,
   signature: terraSignature,
-  // Unique per delivery and stable across retries; terra-reference is shared by chunks.
-  deliveryId: (request) => header(request.headers, 'x-terra-trace-id') ?? terraSignatureHeader(request),
+  // The body's digest (verify's default). X-Terra-Trace-Id is unique per delivery and stable across
+  // retries, but the signature does not cover it: a signed request sent again under a new trace id
+  // passed the guard and, stamped later by the ingress, wrote its older values over newer ones.
+  // Terra retries without re-signing, so a retry's body is the same bytes.
+  deliveryId: () => undefined,
   userIds: userIdAt('user', 'user_id'),
   requiresConnection: false,
   checksSourceNetwork: false,
