@@ -9,7 +9,7 @@ import { createLogger } from '../../../src/obs/logger.ts';
 import type { ChangelogEntry, ChangelogReader } from '../../../src/streams/state/changelog-reader.ts';
 import type { StateBackend } from '../../../src/streams/state/backend.ts';
 import { markerKey } from '../../../src/streams/state/chunk-state.ts';
-import { StateStores } from '../../../src/streams/state/state-stores.ts';
+import { StateStores, type StateStoresOptions } from '../../../src/streams/state/state-stores.ts';
 import { StoreQueries } from '../../../src/streams/state/query.ts';
 import type { Admin } from 'kafkajs';
 import { writeBehind } from '../../../src/streams/state/write-behind.ts';
@@ -37,6 +37,16 @@ function wholeChangelog(records: readonly ChangelogEntry[]): ChangelogReader {
     },
     close: async () => {},
   };
+}
+
+/** A chunk of one key's count as a changelog partition holds it: the entry, then its input-offset marker. */
+function appendChunk(records: ChangelogEntry[], key: string, count: string, nextInput: string): void {
+  records.push({ key: Buffer.from(key), value: Buffer.from(count), offset: String(records.length) }, { key: markerKey('in'), value: Buffer.from(nextInput), offset: String(records.length + 1) });
+}
+
+/** The counter's stores over `changelog`: in memory, silent, with their own events unless the test brings its own. */
+function countStores(topology: Topology, changelog: ChangelogReader, options: Partial<StateStoresOptions> = {}): StateStores {
+  return new StateStores({ topology: 'count', groupId: 'bridge.count', specs: topology.stateStores, backend: memoryBackend(), changelog, events: new StreamEvents(), log: createLogger({ level: 'silent' }), ...options });
 }
 
 /** Counts records per key in a store and writes the running count. */
@@ -560,7 +570,7 @@ test('the partitions of one assignment are restored by one changelog read, each 
     },
     close: async () => {},
   };
-  const stores = new StateStores({ topology: 'count', groupId: 'bridge.count', specs: topology.stateStores, backend: memoryBackend(), changelog, events: new StreamEvents(), log: createLogger({ level: 'silent' }) });
+  const stores = countStores(topology, changelog);
   await stores.assign([0, 1, 2]);
   assert.ok(restoringDuringRead, 'not ready while the assignment restores');
   assert.equal(reads, [{ topic: topology.stateStores[0]!.changelogTopic, partitions: [0, 1, 2] }], 'one read for the three partitions');
@@ -601,7 +611,7 @@ test('a restore that fails closes the storages it opened; the partitions open an
     },
     close: async () => {},
   };
-  const stores = new StateStores({ topology: 'count', groupId: 'bridge.count', specs: topology.stateStores, backend, changelog, events: new StreamEvents(), log: createLogger({ level: 'silent' }) });
+  const stores = countStores(topology, changelog, { backend });
   const failed = await stores.assign([0, 1]).catch((e: unknown) => e);
   assert.instance(failed, Error, 'the assignment fails with the restore');
   assert.is(opens, 2, 'both partitions were opened');
@@ -618,8 +628,7 @@ test('a restore stopped part way ends at once, keeps what it applied through its
   const backend = memoryBackend();
   // Three chunks: a=1, b=1, then a=2, each ending with its input-offset marker.
   const records: ChangelogEntry[] = [];
-  const chunk = (key: string, count: string, nextInput: string) =>
-    records.push({ key: Buffer.from(key), value: Buffer.from(count), offset: String(records.length) }, { key: markerKey('in'), value: Buffer.from(nextInput), offset: String(records.length + 1) });
+  const chunk = (key: string, count: string, nextInput: string) => appendChunk(records, key, count, nextInput);
   chunk('a', '1', '1');
   chunk('b', '1', '2');
   chunk('a', '2', '3');
@@ -640,7 +649,7 @@ test('a restore stopped part way ends at once, keeps what it applied through its
   const { lines, destination } = logLines();
   const events = new StreamEvents();
   const reading = events.next('restoring', (e) => e.restored > 0);
-  const stopped = new StateStores({ topology: 'count', groupId: 'bridge.count', specs: topology.stateStores, backend, changelog: reader(3), events, log: createLogger({ level: 'info' }, destination) });
+  const stopped = countStores(topology, reader(3), { backend, events, log: createLogger({ level: 'info' }, destination) });
   const assigned = stopped.assign([0]).then(
     () => undefined,
     (error: unknown) => error,
@@ -661,7 +670,7 @@ test('a restore stopped part way ends at once, keeps what it applied through its
   assert.is(kept.checkpoint(), '2', 'checkpointed after the last marker applied, not where the read stopped');
   assert.is(kept.get(Buffer.from('b')), undefined, 'an entry whose marker was not read is not kept');
 
-  const next = new StateStores({ topology: 'count', groupId: 'bridge.count', specs: topology.stateStores, backend, changelog: reader(records.length), events: new StreamEvents(), log: createLogger({ level: 'silent' }) });
+  const next = countStores(topology, reader(records.length), { backend });
   await next.assign([0]);
   assert.equal(starts, [undefined, '2'], 'the next start reads from the checkpoint');
   for (const [key, count] of [['a', '2'], ['b', '1']]) assert.is((await next.lookup('counts', 0, Buffer.from(key!)))?.toString(), count, `${key} holds its latest value`);
@@ -700,7 +709,7 @@ test('a long restore of a compacted changelog (one marker, near its end) applies
   });
   const events = new StreamEvents();
   const reading = events.next('restoring', (e) => e.restored >= 2);
-  const stopped = new StateStores({ topology: 'count', groupId: 'bridge.count', specs: topology.stateStores, backend, changelog: reader(1), unmarkedRestoreWindow: 2, events, log: createLogger({ level: 'silent' }) });
+  const stopped = countStores(topology, reader(1), { backend, unmarkedRestoreWindow: 2, events });
   const assigned = stopped.assign([0]).catch((error: unknown) => error);
   await reading;
   stopped.stopRestoring();
@@ -711,7 +720,7 @@ test('a long restore of a compacted changelog (one marker, near its end) applies
   assert.is(kept.get(Buffer.from('a'))?.toString(), '2');
   await kept.close();
 
-  const next = new StateStores({ topology: 'count', groupId: 'bridge.count', specs: topology.stateStores, backend, changelog: reader(records.length), unmarkedRestoreWindow: 2, events: new StreamEvents(), log: createLogger({ level: 'silent' }) });
+  const next = countStores(topology, reader(records.length), { backend, unmarkedRestoreWindow: 2 });
   await next.assign([0]);
   for (const [key, count] of [['a', '2'], ['b', '1'], ['c', '1'], ['d', '1']]) assert.is((await next.lookup('counts', 0, Buffer.from(key!)))?.toString(), count, `${key} holds its value`);
   assert.is(await next.lookup('counts', 0, Buffer.from('e')), undefined, 'the chunk cut short after the last marker is left out');
@@ -731,7 +740,7 @@ test('keys a restore left out entries of are carried, as restored, by the next c
   add(Buffer.from('a'), '2');
   add(Buffer.from('b'), '5');
   const changelog = wholeChangelog(records);
-  const stores = new StateStores({ topology: 'count', groupId: 'bridge.count', specs: topology.stateStores, backend: memoryBackend(), changelog, events: new StreamEvents(), log: createLogger({ level: 'silent' }) });
+  const stores = countStores(topology, changelog);
   await stores.assign([0]);
   const entries = (chunk: Awaited<ReturnType<StateStores['begin']>>, nextOffset: string) =>
     chunk.changelog([{ topic: 'in', nextOffset }], 0).map((r) => `${r.key?.toString('latin1').replace(/^\u0000input-offset:/, 'marker:')}=${r.value?.toString() ?? 'null'}`);
@@ -771,7 +780,7 @@ test('a partition that leaves while it restores ends its restore; the one restor
   const { lines, destination } = logLines();
   const events = new StreamEvents();
   const reading = events.next('restoring', (e) => e.restored > 0);
-  const stores = new StateStores({ topology: 'count', groupId: 'bridge.count', specs: topology.stateStores, backend: memoryBackend(), changelog, events, log: createLogger({ level: 'info' }, destination) });
+  const stores = countStores(topology, changelog, { events, log: createLogger({ level: 'info' }, destination) });
   const first = stores.assign([0, 1]);
   await reading;
   // Partition 0 moves to another member: the release does not wait for its restore to read the rest.
@@ -808,7 +817,7 @@ test('a partition that leaves while it restores and comes straight back is opene
   const memory = memoryBackend();
   const opens: number[] = [];
   const backend: StateBackend = { ...memory, open: async (group, store, partition) => (opens.push(partition), memory.open(group, store, partition)) };
-  const stores = new StateStores({ topology: 'count', groupId: 'bridge.count', specs: topology.stateStores, backend, changelog, events, log: createLogger({ level: 'silent' }) });
+  const stores = countStores(topology, changelog, { backend, events });
   const first = stores.assign([0, 1]);
   await reading;
   const released = stores.release(0);
@@ -825,10 +834,9 @@ test('a partition let go of and assigned again restores what another member wrot
   const { topology } = counter();
   // One changelog partition as a list: a chunk's entries, then its input-offset marker.
   const records: ChangelogEntry[] = [];
-  const chunk = (key: string, count: string, nextInput: string) =>
-    records.push({ key: Buffer.from(key), value: Buffer.from(count), offset: String(records.length) }, { key: markerKey('in'), value: Buffer.from(nextInput), offset: String(records.length + 1) });
+  const chunk = (key: string, count: string, nextInput: string) => appendChunk(records, key, count, nextInput);
   const changelog = wholeChangelog(records);
-  const stores = new StateStores({ topology: 'count', groupId: 'bridge.count', specs: topology.stateStores, backend: memoryBackend(), changelog, events: new StreamEvents(), log: createLogger({ level: 'silent' }) });
+  const stores = countStores(topology, changelog);
   const count = async () => (await stores.lookup('counts', 0, Buffer.from('a')))?.toString();
   chunk('a', '1', '1');
   await stores.assign([0]);
@@ -858,7 +866,7 @@ test('a query reads a partition only once it is restored here, and never opens o
       return whole.offsets(...args);
     },
   };
-  const stores = new StateStores({ topology: 'count', groupId: 'bridge.count', specs: topology.stateStores, backend: memoryBackend(), changelog, events: new StreamEvents(), log: createLogger({ level: 'silent' }) });
+  const stores = countStores(topology, changelog);
   assert.equal(await stores.lookupRestored('counts', 0, Buffer.from('a')), { restored: false }, 'not assigned here: not restored');
   assert.is(reads, 0, 'the query started no restore');
   const restoring = stores.assign([0]);
@@ -884,7 +892,7 @@ test('a query of a partition whose restore at the assignment failed starts it ag
     ...whole,
     offsets: (...args) => (failing ? Promise.reject(new Error('broker away')) : whole.offsets(...args)),
   };
-  const stores = new StateStores({ topology: 'count', groupId: 'bridge.count', specs: topology.stateStores, backend: memoryBackend(), changelog, events: new StreamEvents(), log: createLogger({ level: 'silent' }) });
+  const stores = countStores(topology, changelog);
   // The key topic's partitions: the one thing of Kafka a query of an owned partition reads.
   const admin = { fetchTopicOffsets: async () => [{ partition: 0, offset: '0', high: '0', low: '0' }] } as unknown as Admin;
   const queries = new StoreQueries({ admin: async () => admin, groupId: 'bridge.count', state: stores, keyTopic: 'in', owned: () => new Set([0]) });
@@ -906,7 +914,7 @@ test('a partition let go of after chunks of its own is checkpointed after its la
   const backend = memoryBackend();
   const changelogTopic = topology.stateStores[0]!.changelogTopic;
   const changelog: ChangelogReader = { offsets: async () => new Map([[0, { low: '0', high: '40' }]]), restore: async () => {}, close: async () => {} };
-  const stores = new StateStores({ topology: 'count', groupId: 'bridge.count', specs: topology.stateStores, backend, changelog, events: new StreamEvents(), log: createLogger({ level: 'silent' }) });
+  const stores = countStores(topology, changelog, { backend });
   await stores.assign([0]);
   // Two chunks: their changelog records began at 40 (two keys and the marker) and at 43 (one key and the marker).
   for (const [keys, first, next] of [[['a', 'b'], '40', '2'], [['a'], '43', '3']] as const) {
