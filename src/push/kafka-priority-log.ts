@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Partitioners, type Admin, type Consumer, type Kafka } from 'kafkajs';
-import { fetchMaxWaitMs } from '../streams/index.ts';
+import { type Admin, type Consumer, type Kafka } from 'kafkajs';
+import { fetchMaxWaitMs, keyPartition, PartitionCounts } from '../streams/index.ts';
 import type { Cursor, TopicPosition, UserPartitions } from './cursor.ts';
 import type { PriorityLog } from './hub.ts';
 import { priorityTopics, type PriorityRecordDecoder } from './priority-records.ts';
@@ -18,7 +18,6 @@ export interface KafkaPriorityLog extends PriorityLog {
   partitions(userId: string): Promise<UserPartitions>;
 }
 
-const partitionOf = Partitioners.DefaultPartitioner();
 const partitionCountTtlMs = 60_000; // one minute: topics are rarely repartitioned
 
 /**
@@ -26,19 +25,14 @@ const partitionCountTtlMs = 60_000; // one minute: topics are rarely repartition
  * keys by user id with the Java-compatible partitioner), so a replay re-reads only those.
  */
 export function kafkaPriorityLog(options: KafkaPriorityLogOptions): KafkaPriorityLog {
-  const counts = new Map<string, { count: number; at: number }>();
-  // Many clients connect at once after a deploy; they share one offsets request per topic.
-  const inFlightEnds = new Map<string, Promise<Map<number, bigint>>>();
-
-  const partitionCount = async (topic: string): Promise<number> => {
-    const known = counts.get(topic);
-    if (known && Date.now() - known.at < partitionCountTtlMs) return known.count;
+  const counts = new PartitionCounts(async (topic) => {
     const { topics } = await options.admin.fetchTopicMetadata({ topics: [topic] });
     const count = topics[0]?.partitions.length ?? 0;
     if (count === 0) throw new Error(`topic ${topic} has no partitions`);
-    counts.set(topic, { count, at: Date.now() });
     return count;
-  };
+  }, partitionCountTtlMs);
+  // Many clients connect at once after a deploy; they share one offsets request per topic.
+  const inFlightEnds = new Map<string, Promise<Map<number, bigint>>>();
 
   /** The next offset to be written per partition (the high watermark). */
   const ends = (topic: string): Promise<Map<number, bigint>> => {
@@ -52,11 +46,7 @@ export function kafkaPriorityLog(options: KafkaPriorityLogOptions): KafkaPriorit
     return request;
   };
 
-  const userPartition = async (topic: string, userId: string): Promise<number> => {
-    const count = await partitionCount(topic);
-    const partitionMetadata = Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }));
-    return partitionOf({ topic, partitionMetadata, message: { key: userId, value: null } });
-  };
+  const userPartition = async (topic: string, userId: string): Promise<number> => keyPartition(topic, await counts.of(topic), userId);
 
   return {
     async latest(userId) {

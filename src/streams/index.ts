@@ -80,6 +80,7 @@ export { deadLetterHeaders, dlqHeaders } from './dead-letter.ts';
 export { StreamEvents, type StreamEventMap, type StreamEventName, type PartitionRef } from './events.ts';
 export { deliveryModes, type DeliveryMode } from './delivery.ts';
 export { fetchMaxWaitMs } from './fetch-wait.ts';
+export { keyPartition, PartitionCounts } from './key-partition.ts';
 export { runnerDefaults } from './runner-defaults.ts';
 export { runTopology, stopOnSignals, type RunOptions, type RunningTopology } from './runner.ts';
 export { reliableProducer } from './producers.ts';

@@ -1,10 +1,11 @@
 import kafkajs, { type Admin, type GroupDescription } from 'kafkajs';
+import { keyPartition, PartitionCounts } from '../key-partition.ts';
 import { raceTimeout } from '../awaitable.ts';
 import { DependencyUnavailableError } from '../errors.ts';
 import { isKafkaUnavailable } from '../kafka-unavailable.ts';
 import type { StateStores } from './state-stores.ts';
 
-const { AssignerProtocol, Partitioners } = kafkajs;
+const { AssignerProtocol } = kafkajs;
 
 /** The group member that holds a partition, and where it answers queries when it said so. */
 export interface StoreOwner {
@@ -75,20 +76,18 @@ export interface StoreQueriesOptions {
  */
 export class StoreQueries {
   readonly #options: StoreQueriesOptions;
-  #partitionCount: { readonly count: number; readonly at: number } | undefined;
+  readonly #partitionCounts: PartitionCounts;
 
   constructor(options: StoreQueriesOptions) {
     this.#options = options;
+    this.#partitionCounts = new PartitionCounts(async (topic) => (await this.#kafka('read the input topic', (admin) => admin.fetchTopicOffsets(topic))).length, options.partitionCountTtlMs ?? 30_000, options.now);
   }
 
   async query(store: string, key: unknown): Promise<StateQueryAnswer> {
     const { state } = this.#options;
     const bytes = await state.keyBytes(store, key);
-    const partition = Partitioners.DefaultPartitioner()({
-      topic: this.#options.keyTopic,
-      partitionMetadata: Array.from({ length: await this.#keyTopicPartitions() }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0, offlineReplicas: [] })),
-      message: { key: bytes, value: null },
-    });
+    const { keyTopic } = this.#options;
+    const partition = keyPartition(keyTopic, await this.#partitionCounts.of(keyTopic), bytes);
     const owned = this.#options.owned();
     if (owned === undefined) return { where: 'unassigned', partition };
     if (owned.has(partition)) {
@@ -102,15 +101,6 @@ export class StoreQueries {
     const [group] = (await this.#kafka('describe the group', (admin) => admin.describeGroups([this.#options.groupId]))).groups;
     const owner = ownerOf(group, partition);
     return owner ? { where: 'elsewhere', partition, owner } : { where: 'unassigned', partition };
-  }
-
-  async #keyTopicPartitions(): Promise<number> {
-    const now = (this.#options.now ?? Date.now)();
-    const known = this.#partitionCount;
-    if (known && now - known.at < (this.#options.partitionCountTtlMs ?? 30_000)) return known.count;
-    const count = (await this.#kafka('read the input topic', (admin) => admin.fetchTopicOffsets(this.#options.keyTopic))).length;
-    this.#partitionCount = { count, at: now };
-    return count;
   }
 
   /** A Kafka call bounded by the query's timeout; Kafka not answering is DependencyUnavailableError. */
