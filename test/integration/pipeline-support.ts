@@ -4,7 +4,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { request } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import type { Admin, Kafka } from 'kafkajs';
 import { projectRoot } from '../../src/cli/stack/paths.ts';
 import { vendorIds } from '../../src/config/schema.ts';
@@ -79,13 +78,7 @@ export function postWebhook(ingressUrl: string, vendor: string, headers: SignedH
 }
 
 /** A port nothing listens on right now (the OS picks it), for a child process to bind. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { freePort } from '../support/free-port.ts';
 
 export interface BridgeProcess {
   readonly child: ChildProcess;

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createServer } from 'node:net';
+import { freePort } from '../../support/free-port.ts';
 import { generateKeyPair, SignJWT } from 'jose';
 import { baselineQueryRoute, type BaselineSource } from '../../../src/app/stages/enrich.ts';
 import { loadConfig } from '../../../src/config/index.ts';
@@ -132,12 +132,7 @@ test('a user held by another instance: 409 naming it, with the URL to ask there 
 
 test('a JWKS that cannot be fetched is 503 with Retry-After: the token may be good, so the app asks again rather than signing its user out', async () => {
   // A port that was free a moment ago: nothing answers there.
-  const closed = await new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
+  const closed = await freePort();
   const { privateKey } = await generateKeyPair('RS256');
   const signed = await new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('u1').setExpirationTime('5m').sign(privateKey);
   const enrich = enrichHoldingEveryone();

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kafka, logLevel } from 'kafkajs';
@@ -7,19 +6,10 @@ import { startPush } from '../../../src/push/index.ts';
 import { createLogger } from '../../../src/obs/logger.ts';
 import { isKafkaUnavailable } from '../../../src/streams/index.ts';
 import { memorySchemaStore } from '../../../src/streams/testing/index.ts';
-
-/** A loopback port that was free a moment ago: nothing answers there. */
-async function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../../support/free-port.ts';
 
 test('a start that Kafka refused can be tried again on the same registry: it fails the same way, as Kafka unavailable, not on metrics already registered', async () => {
-  const kafka = new Kafka({ clientId: 'push-test', brokers: [`127.0.0.1:${await closedPort()}`], logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 200 });
+  const kafka = new Kafka({ clientId: 'push-test', brokers: [`127.0.0.1:${await freePort()}`], logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 200 });
   const metrics = new Registry();
   const options = {
     auth: { secrets: ['push-start-again-secret-of-32-bytes'] },
